@@ -1,0 +1,144 @@
+"""Read .kpi text into a syntax tree, or raise a SchemeError that says where and why.
+
+The Lark parser is built once per process (and its tables cached on disk by Lark), with
+the transformer running inline so no intermediate parse tree is built.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+
+from lark import Lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from kpirules.defaults import defaults
+from kpirules.errors import Diagnostic, Location, SchemeError
+from kpirules.lang import ast
+from kpirules.lang.comments import extract_comments
+from kpirules.lang.syntax_errors import describe_syntax_error
+from kpirules.lang.transformer import InvalidLiteral, KpiTransformer
+
+GRAMMAR = Path(__file__).with_name("kpi.lark")
+#: Files larger than this are refused: a scheme is a few kilobytes; larger files are data.
+MAX_FILE_BYTES = defaults()["files"]["max_bytes"]
+
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> tuple[Lark, KpiTransformer]:
+    transformer = KpiTransformer()
+    lark = Lark.open(
+        str(GRAMMAR),
+        parser="lalr",
+        lexer="contextual",
+        transformer=transformer,
+        cache=True,
+    )
+    return lark, transformer
+
+
+def grammar_parser(**options) -> Lark:
+    """A fresh Lark parser over the grammar, producing a plain tree (for tests and tools)."""
+    return Lark.open(str(GRAMMAR), parser="lalr", lexer="contextual", **options)
+
+
+def decode_source(data: bytes, path: str) -> str:
+    """UTF-8 text of a .kpi file; a byte-order mark is accepted, other encodings are refused."""
+    if len(data) > MAX_FILE_BYTES:
+        raise SchemeError(
+            Diagnostic(
+                "E103",
+                f"file is too large ({len(data) / 1_048_576:.1f} MB; a .kpi file may be at most "
+                f"{MAX_FILE_BYTES // 1_048_576} MB)",
+                Location(path, 1, 1),
+                help="a .kpi file holds a scheme, not data: bind data files in kpirules.toml instead",
+            )
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        hint = "re-save the file as UTF-8"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            hint = "the file is UTF-16; re-save it as UTF-8"
+        else:
+            try:
+                data.decode("gb18030")
+                hint = "the file looks like GBK/GB18030 (a Chinese Windows encoding); re-save it as UTF-8"
+            except UnicodeDecodeError:
+                pass
+        raise SchemeError(
+            Diagnostic(
+                "E101",
+                f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} cannot be decoded)",
+                Location(path, line, column),
+                help=hint,
+            )
+        ) from None
+    if not text.strip():
+        raise SchemeError(
+            Diagnostic(
+                "E102",
+                "file is empty",
+                Location(path, 1, 1),
+                help="a .kpi file declares a scheme, datasets, grade bands or roles; delete it or add one",
+            )
+        )
+    return text
+
+
+def parse_text(text: str, path: str = "<string>") -> ast.File:
+    """Parse .kpi source text into a syntax tree; raise SchemeError on the first syntax error."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lark, transformer = _parser()
+    try:
+        with _lock:
+            transformer.path = path
+            items = lark.parse(text)
+    except InvalidLiteral as exc:
+        token = exc.token
+        raise SchemeError(
+            Diagnostic(
+                "E110",
+                str(exc),
+                Location(path, token.line, token.column, token.end_line, token.end_column),
+                help=exc.help,
+            )
+        ) from None
+    except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as exc:
+        raise SchemeError(describe_syntax_error(exc, text, path)) from None
+    except UnexpectedInput as exc:  # pragma: no cover - Lark's remaining error kinds
+        raise SchemeError(
+            Diagnostic("E100", "syntax error", Location(path, exc.line, exc.column))
+        ) from None
+    return ast.File(path=path, items=items, comments=extract_comments(text))
+
+
+def parse_file(path: str | Path) -> ast.File:
+    """Read and parse one .kpi file."""
+    p = Path(path)
+    name = str(path)
+    try:
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise SchemeError(
+            Diagnostic("E104", "is a directory, not a .kpi file", Location(name, 1, 1))
+        ) from None
+    except FileNotFoundError:
+        raise SchemeError(
+            Diagnostic("E105", "file not found", Location(name, 1, 1), help="check the path")
+        ) from None
+    except OSError as exc:
+        raise SchemeError(
+            Diagnostic("E106", f"cannot read file: {exc.strerror}", Location(name, 1, 1))
+        ) from None
+    return parse_text(decode_source(data, name), name)
+

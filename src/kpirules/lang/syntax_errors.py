@@ -1,0 +1,192 @@
+"""Turn Lark's parse errors into diagnostics a person can act on.
+
+Terminals get plain-English names ("a number", "'weight'"), a misspelt keyword gets a
+"did you mean", and the common slips (a space inside a number, a `%` with no number, a
+non-breaking space, an unclosed brace) get messages of their own.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from kpirules.errors import Diagnostic, Location
+
+#: Plain names of the terminals that are not keywords.
+TERMINAL_NAMES = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "PERCENT": "a percentage",
+    "STRING": 'a quoted text ("...")',
+    "DATE": "a date (YYYY-MM-DD)",
+    "DURATION": "a duration such as 30d",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COLON": "':'",
+    "COMMA": "','",
+    "DOT": "'.'",
+    "EQ": "'=='",
+    "NE": "'!='",
+    "GE": "'>='",
+    "LE": "'<='",
+    "GT": "'>'",
+    "LT": "'<'",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "STAR": "'*'",
+    "SLASH": "'/'",
+    "INFINITY": "'∞'",
+    "$END": "the end of the file",
+}
+
+#: Keyword terminals whose text differs from their lower-cased name.
+_KEYWORD_TEXT = {"DATE_KW": "date", "NAME_KW": "name"}
+
+_MAX_LISTED = 14
+
+
+def terminal_name(name: str) -> str:
+    """What a terminal is called in messages: "a number", "'weight'", "the end of the file"."""
+    if name in TERMINAL_NAMES:
+        return TERMINAL_NAMES[name]
+    return f"'{keyword_text(name)}'"
+
+
+def keyword_text(name: str) -> str:
+    return _KEYWORD_TEXT.get(name, name.lower())
+
+
+def _is_keyword(name: str) -> bool:
+    return name not in TERMINAL_NAMES
+
+
+def _expected_phrase(expected: set[str]) -> str:
+    names = sorted(expected, key=lambda n: (not _is_keyword(n), keyword_text(n)))
+    shown = [terminal_name(n) for n in names[:_MAX_LISTED]]
+    more = len(names) - len(shown)
+    text = ", ".join(shown)
+    if more > 0:
+        text += f" or {more} more"
+    return text
+
+
+def _unclosed_brace(text: str) -> tuple[int, int] | None:
+    """Line and column of the first `{` that is never closed, ignoring strings and comments."""
+    stack: list[tuple[int, int]] = []
+    line = 1
+    line_start = 0
+    for match in re.finditer(r'"(?:\\.|[^"\\\n])*"|“[^”\n]*”|#[^\n]*|[{}｛｝\n]', text):
+        token = match.group()
+        if token == "\n":
+            line += 1
+            line_start = match.end()
+        elif token in "{｛":
+            stack.append((line, match.start() - line_start + 1))
+        elif token in "}｝" and stack:
+            stack.pop()
+    return stack[0] if stack else None
+
+
+def _split_number(text: str, pos: int) -> bool:
+    """True when the token at pos continues a number that a space or tab cut in two."""
+    if pos >= len(text) or not text[pos].isdigit():
+        return False
+    before = text[:pos]
+    stripped = before.rstrip(" \t\u00a0\u3000")
+    return stripped != before and "\n" not in before[len(stripped) :] and stripped[-1:].isdigit()
+
+
+def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    """The diagnostic for one Lark error."""
+    if isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    ):
+        return _end_of_file(exc, text, path)
+    if isinstance(exc, UnexpectedCharacters):
+        return _bad_character(exc, text, path)
+    assert isinstance(exc, UnexpectedToken)
+    token = exc.token
+    loc = Location(path, token.line, token.column, token.end_line, token.end_column)
+    expected = {e for e in exc.expected if e not in ("WHITESPACE", "COMMENT")}
+    if _split_number(text, token.start_pos):
+        return Diagnostic(
+            "E111",
+            "a number cannot contain spaces or tabs",
+            loc,
+            help="write the number without the gap, e.g. 200 or 1_000 (or 1万)",
+        )
+    if token.type == "RBRACE" and "RBRACE" not in expected:
+        message = f"unexpected '}}'; expected {_expected_phrase(expected)}"
+        return Diagnostic("E112", message, loc, help="the statement before it is incomplete")
+    found = f"'{token}'" if token.type != "STRING" else f"text {token}"
+    message = f"unexpected {found}; expected {_expected_phrase(expected)}"
+    help_text = None
+    if token.type == "NAME" or _is_keyword(token.type):
+        keywords = [keyword_text(e) for e in expected if _is_keyword(e)]
+        close = difflib.get_close_matches(str(token), keywords, n=1, cutoff=0.6)
+        if close:
+            help_text = f"did you mean '{close[0]}'?"
+    if help_text is None and token.type == "NAME" and "NAME" not in expected:
+        help_text = "a statement starts with a keyword; check the spelling or the line before"
+    return Diagnostic("E100", message, loc, help=help_text)
+
+
+def _end_of_file(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    unclosed = _unclosed_brace(text)
+    if unclosed:
+        line, column = unclosed
+        return Diagnostic(
+            "E113",
+            "the file ends before this '{' is closed",
+            Location(path, line, column, line, column + 1),
+            help="add the missing '}' (a truncated file or a missing brace)",
+        )
+    lines = text.splitlines() or [""]
+    line = len(lines)
+    column = len(lines[-1]) + 1
+    expected = {e for e in getattr(exc, "expected", ()) if e not in ("WHITESPACE", "COMMENT")}
+    message = "the file ends in the middle of a statement"
+    if expected:
+        message += f"; expected {_expected_phrase(expected)}"
+    return Diagnostic("E114", message, Location(path, line, column), help="the file may be truncated")
+
+
+def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnostic:
+    char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+    loc = Location(path, exc.line, exc.column, exc.line, exc.column + 1)
+    if char in "%％":
+        return Diagnostic(
+            "E115",
+            "a percentage needs a number before '%'",
+            loc,
+            help="write the number and the sign together, e.g. 30%",
+        )
+    if char in "\u00a0\u3000\u2002\u2003\u2009\u200b":
+        name = unicodedata.name(char, f"U+{ord(char):04X}")
+        help_text = "replace it with an ordinary space"
+        if _split_number(text, exc.pos_in_stream + 1) or (
+            exc.pos_in_stream > 0 and text[exc.pos_in_stream - 1].isdigit()
+        ):
+            help_text = "a number cannot contain spaces; remove it"
+        return Diagnostic(
+            "E116", f"invisible character {name} (U+{ord(char):04X}) is not allowed here", loc,
+            help=help_text,
+        )
+    if char == '"' or char == "“":
+        return Diagnostic(
+            "E117", "this quoted text is never closed", loc, help="add the closing quote on the same line"
+        )
+    name = unicodedata.name(char, "") if char else ""
+    shown = f"'{char}'" + (f" ({name})" if name and not char.isascii() else "")
+    allowed = getattr(exc, "allowed", None) or set()
+    message = f"unexpected character {shown}"
+    if allowed:
+        message += f"; expected {_expected_phrase(set(allowed))}"
+    return Diagnostic("E118", message, loc, help="remove it or check the line for a typo")

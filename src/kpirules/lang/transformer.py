@@ -1,0 +1,498 @@
+"""Turn Lark's parse callbacks into syntax-tree nodes that keep their spans.
+
+The transformer runs inside the LALR parser (no intermediate parse tree), one small
+method per grammar rule. Spans are computed from the first and last child that has a
+position, so every node covers exactly the text it was parsed from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from lark import Token, Transformer
+
+from kpirules.lang import ast
+
+_MAGNITUDES = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+
+
+class InvalidLiteral(ValueError):
+    """A literal that lexes but has no value, such as the date 2026-02-30."""
+
+    def __init__(self, token: Token, message: str, help: str):
+        super().__init__(message)
+        self.token = token
+        self.help = help
+
+
+def number_value(text: str) -> Decimal:
+    """The value of a number as written: `1_000`, `1.5`, `50万`, `1.2亿`."""
+    magnitude = Decimal(1)
+    if text[-1] in _MAGNITUDES:
+        magnitude = _MAGNITUDES[text[-1]]
+        text = text[:-1]
+    return Decimal(text.replace("_", "")) * magnitude
+
+
+def _bounds(item) -> tuple[int, int, int, int] | None:
+    if isinstance(item, Token):
+        return item.line, item.column, item.end_line, item.end_column
+    span = getattr(item, "span", None)
+    if span is not None:
+        return span.line, span.column, span.end_line, span.end_column
+    if isinstance(item, list):
+        first = next((b for b in map(_bounds, item) if b), None)
+        last = next((b for b in map(_bounds, reversed(item)) if b), None)
+        if first and last:
+            return first[0], first[1], last[2], last[3]
+    return None
+
+
+class KpiTransformer(Transformer):
+    """Builds `ast` nodes; `path` is set by the parser before each parse."""
+
+    path: str = "<string>"
+
+    # ---------------------------------------------------------------- helpers
+
+    def _span(self, children) -> ast.Span:
+        first = last = None
+        for child in children:
+            b = _bounds(child)
+            if b:
+                first = first or b
+                last = b
+        if first is None:
+            return ast.Span(path=self.path, line=1, column=1, end_line=1, end_column=1)
+        return ast.Span(
+            path=self.path, line=first[0], column=first[1], end_line=last[2], end_column=last[3]
+        )
+
+    def _ident(self, token: Token) -> ast.Ident:
+        return ast.Ident(name=str(token), span=self._span([token]))
+
+    @staticmethod
+    def _string(token: Token) -> str:
+        text = str(token)
+        if text.startswith("“"):
+            return text[1:-1]
+        body = text[1:-1]
+        if "\\" not in body:
+            return body
+        out, i = [], 0
+        while i < len(body):
+            ch = body[i]
+            if ch == "\\" and i + 1 < len(body):
+                nxt = body[i + 1]
+                out.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+                i += 2
+            else:
+                out.append(ch)
+                i += 1
+        return "".join(out)
+
+    @staticmethod
+    def _tokens(children, *types: str) -> list[Token]:
+        return [c for c in children if isinstance(c, Token) and c.type in types]
+
+    def _label(self, children) -> str | None:
+        strings = self._tokens(children, "STRING")
+        return self._string(strings[0]) if strings else None
+
+    def _nodes(self, children) -> list:
+        return [c for c in children if not isinstance(c, Token)]
+
+    # ---------------------------------------------------------------- file
+
+    def start(self, children):
+        return children
+
+    def import_stmt(self, children):
+        return ast.Import(path=self._string(children[1]), span=self._span(children))
+
+    # ---------------------------------------------------------------- scheme
+
+    def scheme_decl(self, children):
+        return ast.SchemeDecl(
+            id=self._ident(children[1]),
+            label=self._label(children[:3]),
+            body=self._nodes(children),
+            span=self._span(children),
+        )
+
+    def _setting(self, children, value=None):
+        key = children[0]
+        if value is None:
+            value = children[1]
+            if isinstance(value, Token):
+                value = (
+                    self._literal("string", value, self._string(value))
+                    if value.type == "STRING"
+                    else self._ident(value)
+                )
+        return ast.Setting(
+            key=str(key), value=value, key_span=self._span([key]), span=self._span(children)
+        )
+
+    period_stmt = fiscal_name_stmt = review_stmt = currency_stmt = _setting
+    timezone_stmt = owner_stmt = description_stmt = _setting
+    extends_stmt = applies_stmt = measure_stmt = weight_stmt = scope_stmt = _setting
+    unit_stmt = target_incentive_stmt = cap_stmt = origin_stmt = _setting
+
+    def fiscal_start_stmt(self, children):
+        token = children[1]
+        if token.type == "NUMBER":
+            return self._setting(children, self.number([token]))
+        return self._setting(children)
+
+    def proration_stmt(self, children):
+        return self._setting(children)
+
+    def cap_factor_stmt(self, children):
+        return ast.Setting(
+            key="cap factor",
+            value=children[2],
+            key_span=self._span(children[:2]),
+            span=self._span(children),
+        )
+
+    def effective_stmt(self, children):
+        return ast.Effective(
+            start=self.date([children[1]]), end=self.date([children[3]]), span=self._span(children)
+        )
+
+    def objective_stmt(self, children):
+        return ast.Objective(
+            id=self._ident(children[1]), label=self._label(children), span=self._span(children)
+        )
+
+    def rounding_stmt(self, children):
+        return ast.Rounding(
+            mode=self._ident(children[1]), step=children[2], span=self._span(children)
+        )
+
+    def no_data_stmt(self, children):
+        return ast.NoData(score=children[2], span=self._span(children))
+
+    # ---------------------------------------------------------------- datasets
+
+    def dataset_decl(self, children):
+        return ast.DatasetDecl(
+            kind=str(children[0]),
+            id=self._ident(children[1]),
+            label=self._label(children[:3]),
+            body=self._nodes(children),
+            span=self._span(children),
+        )
+
+    def binding_stmt(self, children):
+        return ast.Binding(
+            key=str(children[0]), column=self._ident(children[1]), span=self._span(children)
+        )
+
+    def column_stmt(self, children):
+        return ast.Column(
+            name=self._ident(children[1]),
+            type=self._ident(children[2]),
+            constraints=[str(c) for c in self._tokens(children, "NON_NEGATIVE", "REQUIRED", "UNIQUE")],
+            label=self._label(children),
+            span=self._span(children),
+        )
+
+    # ---------------------------------------------------------------- grades
+
+    def grades_decl(self, children):
+        return ast.GradesDecl(
+            id=self._ident(children[1]),
+            label=self._label(children),
+            table=children[-1],
+            span=self._span(children),
+        )
+
+    def grade_table(self, children):
+        return ast.GradeTable(rows=self._nodes(children), span=self._span(children))
+
+    def grade_row(self, children):
+        token = children[2]
+        quoted = token.type == "STRING"
+        return ast.GradeRow(
+            interval=children[0],
+            grade=self._string(token) if quoted else str(token),
+            quoted=quoted,
+            span=self._span(children),
+        )
+
+    # ---------------------------------------------------------------- roles
+
+    def role_decl(self, children):
+        return ast.RoleDecl(
+            id=self._ident(children[1]),
+            label=self._label(children[:3]),
+            body=self._nodes(children),
+            span=self._span(children),
+        )
+
+    def role_grades_stmt(self, children):
+        target = children[1]
+        if isinstance(target, Token):
+            return ast.GradesUse(name=self._ident(target), span=self._span(children))
+        return ast.GradesUse(table=target, span=self._span(children))
+
+    def kpi_decl(self, children):
+        return ast.KpiDecl(
+            id=self._ident(children[1]),
+            label=self._label(children[:3]),
+            body=self._nodes(children),
+            span=self._span(children),
+        )
+
+    def override_decl(self, children):
+        return ast.KpiDecl(
+            id=self._ident(children[1]),
+            override=True,
+            body=self._nodes(children),
+            span=self._span(children),
+        )
+
+    def kind_stmt(self, children):
+        return ast.Kind(
+            kind=str(children[0]),
+            rank=str(children[1]) if len(children) > 1 else None,
+            span=self._span(children),
+        )
+
+    def target_stmt(self, children):
+        when = children[4] if len(children) > 3 else None
+        op = {"≥": ">=", "≤": "<="}.get(str(children[1]), str(children[1]))
+        return ast.Target(op=op, value=children[2], when=when, span=self._span(children))
+
+    def serves_stmt(self, children):
+        names = self._tokens(children[1:], "NAME")
+        return ast.Serves(objectives=[self._ident(n) for n in names], span=self._span(children))
+
+    def score_stmt(self, children):
+        return ast.Score(curve=children[1], span=self._span(children))
+
+    def linear_curve(self, children):
+        floor = cap = None
+        for keyword, value in zip(children[1::2], children[2::2]):
+            if keyword.type == "FLOOR":
+                floor = value
+            else:
+                cap = value
+        return ast.LinearCurve(floor=floor, cap=cap, span=self._span(children))
+
+    def by_axis(self, children):
+        return self._ident(children[1])
+
+    def _axis_and_rows(self, children):
+        axis = next((c for c in children if isinstance(c, ast.Ident)), None)
+        rows = [c for c in children if isinstance(c, (ast.TierRow, ast.LookupRow))]
+        return axis, rows
+
+    def tiers_curve(self, children):
+        axis, rows = self._axis_and_rows(children)
+        return ast.TiersCurve(axis=axis, rows=rows, span=self._span(children))
+
+    def lookup_curve(self, children):
+        axis, rows = self._axis_and_rows(children)
+        return ast.LookupCurve(axis=axis, rows=rows, span=self._span(children))
+
+    def pass_fail_curve(self, children):
+        return ast.PassFailCurve(span=self._span(children))
+
+    def tier_row(self, children):
+        return ast.TierRow(interval=children[0], value=children[2], span=self._span(children))
+
+    def lookup_row(self, children):
+        return ast.LookupRow(key=children[0], value=children[2], span=self._span(children))
+
+    # ---------------------------------------------------------------- payout
+
+    def payout_decl(self, children):
+        return ast.PayoutDecl(body=self._nodes(children), span=self._span(children))
+
+    def factor_stmt(self, children):
+        return ast.Factor(
+            axis=self._ident(children[2]),
+            rows=[c for c in children if isinstance(c, ast.TierRow)],
+            span=self._span(children),
+        )
+
+    def factor_row(self, children):
+        return self.tier_row(children)
+
+    def linear_segment(self, children):
+        return ast.LinearSegment(start=children[1], end=children[3], span=self._span(children))
+
+    def gate_stmt(self, children):
+        effect, amount, effect_children = children[3]
+        no_data = self._ident(children[5]) if len(children) > 4 else None
+        return ast.Gate(
+            condition=children[1],
+            effect=effect,
+            amount=amount,
+            no_data=no_data,
+            span=self._span(children[:3] + effect_children + children[4:]),
+        )
+
+    def gate_zero(self, children):
+        return ("zero", None, children)
+
+    def gate_cap_factor(self, children):
+        return ("cap_factor", children[2], children)
+
+    def gate_multiply(self, children):
+        return ("multiply", children[1], children)
+
+    def commission_stmt(self, children):
+        return ast.Commission(
+            kpi=self._ident(children[1]),
+            mode=self._ident(children[2]),
+            rows=[c for c in children if isinstance(c, ast.TierRow)],
+            span=self._span(children),
+        )
+
+    # ---------------------------------------------------------------- intervals
+
+    def interval(self, children):
+        return ast.Interval(
+            low=self._bound(children[1]),
+            high=self._bound(children[3]),
+            low_closed=children[0].type == "LSQB",
+            high_closed=children[4].type == "RSQB",
+            span=self._span(children),
+        )
+
+    def _bound(self, item):
+        if isinstance(item, Token):
+            return ast.Infinity(span=self._span([item]))
+        return item
+
+    def neg_inf(self, children):
+        return ast.Infinity(negative=True, span=self._span(children))
+
+    def negative(self, children):
+        literal: ast.Literal_ = children[1]
+        return literal.model_copy(
+            update={"value": -literal.value, "text": "-" + literal.text, "span": self._span(children)}
+        )
+
+    # ---------------------------------------------------------------- literals
+
+    def _literal(self, type_, token, value, currency=None, span_items=None):
+        return ast.Literal_(
+            type=type_,
+            value=value,
+            currency=currency,
+            text=str(token) if currency is None else f"{token} {currency}",
+            span=self._span(span_items or [token]),
+        )
+
+    def number(self, children):
+        token = children[0]
+        return self._literal("number", token, number_value(str(token)))
+
+    def percent(self, children):
+        token = children[0]
+        return self._literal("percent", token, number_value(str(token)[:-1]) / 100)
+
+    def money_literal(self, children):
+        amount, currency = children
+        return self._literal(
+            "money", amount, number_value(str(amount)), str(currency), span_items=children
+        )
+
+    def duration(self, children):
+        token = children[0]
+        return self._literal("duration", token, Decimal(str(token)[:-1]))
+
+    def date(self, children):
+        token = children[0]
+        try:
+            value = dt.date.fromisoformat(str(token))
+        except ValueError:
+            raise InvalidLiteral(
+                token, f"{token} is not a calendar date", "write a real date as YYYY-MM-DD"
+            ) from None
+        return self._literal("date", token, value)
+
+    def string(self, children):
+        token = children[0]
+        return self._literal("string", token, self._string(token))
+
+    def boolean(self, children):
+        token = children[0]
+        return self._literal("boolean", token, str(token) == "true")
+
+    # ---------------------------------------------------------------- expressions
+
+    def ref(self, children):
+        parts = [self._ident(t) for t in self._tokens(children, "NAME")]
+        return ast.Ref(parts=parts, span=self._span(children))
+
+    def paren(self, children):
+        return ast.Paren(inner=children[1], span=self._span(children))
+
+    def conditional(self, children):
+        return ast.Conditional(
+            condition=children[1], then=children[3], otherwise=children[5], span=self._span(children)
+        )
+
+    def _binary(self, children, op=None):
+        return ast.Binary(
+            op=op or _OPERATORS.get(str(children[1]), str(children[1])),
+            left=children[0],
+            right=children[2],
+            span=self._span(children),
+        )
+
+    add = sub = mul = div = compare = or_op = and_op = _binary
+
+    def neg(self, children):
+        return ast.Unary(op="-", operand=children[1], span=self._span(children))
+
+    def not_op(self, children):
+        return ast.Unary(op="not", operand=children[1], span=self._span(children))
+
+    def between(self, children):
+        return ast.Between(
+            value=children[0], low=children[2], high=children[4], span=self._span(children)
+        )
+
+    def in_list(self, children):
+        return ast.InList(value=children[0], options=children[2], span=self._span(children))
+
+    def not_in_list(self, children):
+        return ast.InList(
+            value=children[0], options=children[3], negated=True, span=self._span(children)
+        )
+
+    def list_literal(self, children):
+        return self._nodes(children)
+
+    def call(self, children):
+        where = on = None
+        args = []
+        for child in children[1:]:
+            if isinstance(child, tuple):
+                if child[0] == "where":
+                    where = child[1]
+                else:
+                    on = child[1]
+            elif not isinstance(child, Token):
+                args.append(child)
+        return ast.Call(
+            function=str(children[0]), args=args, where=where, on=on, span=self._span(children)
+        )
+
+    def where_clause(self, children):
+        return ("where", children[1])
+
+    def on_clause(self, children):
+        return ("on", self._ident(children[1]))
+
+
+_OPERATORS = {"≥": ">=", "≤": "<=", "，": ","}
+

@@ -1,0 +1,112 @@
+"""Ranges and the tables keyed by them: bounds, coverage without gaps or overlaps.
+
+A table keyed by ranges (scoring tiers, grade bands, payout factor tiers, commission
+tiers) must cover its whole axis: from its start (0, or -infinity) to +infinity, each
+boundary belonging to exactly one row. `check_coverage` proves it or reports the first
+gap and every overlap, at the rows concerned.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kpirules.lang import ast
+from kpirules.model.problems import Problems
+from kpirules.model.scheme import Band
+
+
+def bound_value(bound) -> Decimal | None:
+    """A bound's value; None for infinity (either sign)."""
+    if isinstance(bound, ast.Infinity):
+        return None
+    return bound.value
+
+
+def format_bound(value: Decimal | None, negative: bool = False, percent: bool = False) -> str:
+    if value is None:
+        return "-∞" if negative else "∞"
+    if percent:
+        return f"{(value * 100).normalize():f}%"
+    return f"{value.normalize():f}"
+
+
+def _low_key(band: Band) -> tuple:
+    if band.low is None:
+        return (0, Decimal(0), 0)
+    return (1, band.low, 0 if band.low_closed else 1)
+
+
+def describe(band: Band, percent: bool) -> str:
+    low = format_bound(band.low, negative=True, percent=percent)
+    high = format_bound(band.high, percent=percent)
+    return f"{'[' if band.low_closed else '('}{low}, {high}{']' if band.high_closed else ')'}"
+
+
+def check_coverage(
+    bands: list[Band],
+    problems: Problems,
+    what: str,
+    table_span,
+    start: Decimal | None = Decimal(0),
+    percent: bool = False,
+) -> None:
+    """Report gaps, overlaps and uncovered ends of a range-keyed table."""
+    if not bands:
+        problems.error("E250", table_span, f"the {what} has no rows", "add at least one row such as [0, ∞): ...")
+        return
+    for band in bands:
+        if band.low is not None and band.high is not None and (
+            band.low > band.high or (band.low == band.high and not (band.low_closed and band.high_closed))
+        ):
+            problems.error(
+                "E254", band.span, f"the range {describe(band, percent)} is empty",
+                "the lower bound must come first, e.g. [60, 100)",
+            )
+            return
+    ordered = sorted(bands, key=_low_key)
+    first = ordered[0]
+    if start is not None and first.low is not None and (
+        first.low > start or (first.low == start and not first.low_closed)
+    ):
+        problems.error(
+            "E252",
+            first.span,
+            f"the {what} does not cover values from {format_bound(start, percent=percent)} up to "
+            f"{'[' if first.low_closed else '('}{format_bound(first.low, percent=percent)}",
+            f"start the first row at [{format_bound(start, percent=percent)}, ...",
+        )
+    for prev, band in zip(ordered, ordered[1:]):
+        here = describe(band, percent)
+        there = describe(prev, percent)
+        if prev.high is None or (band.low is not None and band.low < prev.high) or band.low is None:
+            problems.error(
+                "E251", band.span, f"the {what} rows {there} and {here} overlap",
+                "each value must fall in exactly one row",
+            )
+        elif band.low > prev.high:
+            problems.error(
+                "E250", band.span,
+                f"the {what} has a gap between {there} and {here}",
+                f"start this row at {format_bound(prev.high, percent=percent)}",
+            )
+        elif prev.high_closed and band.low_closed:
+            problems.error(
+                "E251", band.span,
+                f"the {what} rows {there} and {here} both include {format_bound(band.low, percent=percent)}",
+                "make one side exclusive, e.g. [60, 100) then [100, ∞)",
+            )
+        elif not prev.high_closed and not band.low_closed:
+            problems.error(
+                "E250", band.span,
+                f"the {what} leaves out exactly {format_bound(band.low, percent=percent)} "
+                f"between {there} and {here}",
+                "include the boundary in one row, e.g. [60, 100) then [100, ∞)",
+            )
+    last = ordered[-1]
+    if last.high is not None:
+        problems.error(
+            "E253",
+            last.span,
+            f"the {what} does not cover values above {format_bound(last.high, percent=percent)}",
+            "end the last row at ∞, e.g. [100, ∞)",
+        )

@@ -1,0 +1,54 @@
+"""Collect every problem found while resolving a scheme, rather than stopping at the first."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from kpirules.errors import Diagnostic, SchemeError
+from kpirules.lang.ast import Span
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A "did you mean 'x'?" help line when a candidate is close to the misspelt name."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def known(kind: str, candidates: Iterable[str], limit: int = 8) -> str:
+    names = sorted(candidates)
+    if not names:
+        return f"no {kind} is declared"
+    shown = ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    return f"known {kind}: {shown}"
+
+
+class Problems:
+    """A list of diagnostics with helpers to add them at a span."""
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, code: str, span: Span | None, message: str, help: str | None = None) -> None:
+        self.diagnostics.append(
+            Diagnostic(code, message, span.location() if span else None, help=help)
+        )
+
+    def unknown(self, code: str, kind: str, name: str, span: Span, candidates: Iterable[str]) -> None:
+        candidates = list(candidates)
+        self.error(
+            code,
+            span,
+            f"unknown {kind} '{name}'",
+            did_you_mean(name, candidates) or known(f"{kind}s", candidates),
+        )
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
+
+    def __bool__(self) -> bool:
+        return bool(self.diagnostics)
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise SchemeError(sorted(self.diagnostics, key=Diagnostic.sort_key))

@@ -1,0 +1,833 @@
+"""Resolve parsed .kpi files into one checked `Scheme`, reporting every problem found.
+
+Resolution gathers the declarations of all files, fills in defaults, merges roles
+with the roles they extend, resolves every name and type-checks every expression.
+It reports all problems it finds, not only the first, each at the span concerned.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+from kpirules.defaults import defaults
+from kpirules.errors import SchemeError
+from kpirules.lang import ast
+from kpirules.model import scheme as m
+from kpirules.model.bands import bound_value, check_coverage
+from kpirules.model.problems import Problems, did_you_mean
+from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, is_money
+
+PERIODS = ("month", "quarter", "half", "year")
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+REVIEWS = ("daily", "weekly", "biweekly", "semimonthly", "monthly", "quarterly")
+ROUNDING_MODES = ("half_up", "half_even", "half_down", "up", "down", "ceiling", "floor")
+COLUMN_TYPES = ("string", "integer", "decimal", "money", "date", "timestamp", "boolean")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)
+BINDINGS = {
+    "dataset": {"person": True, "key": False, "date": False},
+    "roster": {
+        "id": True, "name": False, "role": False, "team": False, "manager": False,
+        "hire_date": False, "leave_date": False,
+    },
+    "targets": {"person": True, "period": True},
+    "adjustments": {"person": True, "period": True, "amount": True, "reason": True, "approver": False},
+}
+DATE_BINDINGS = {"date", "hire_date", "leave_date"}
+
+
+class Resolver:
+    def __init__(self, files: list[ast.File], problems: Problems | None = None):
+        self.files = files
+        self.problems = problems or Problems()
+        self.d = defaults()
+
+    # ================================================================ entry
+
+    def resolve(self) -> m.Scheme | None:
+        decls = self._collect()
+        schemes = decls["scheme"]
+        if not schemes:
+            span = self.files[0].items[0].span if self.files and self.files[0].items else None
+            self.problems.error(
+                "E241",
+                span,
+                "no scheme header found",
+                "declare one `scheme <id> \"label\" { period month  currency CNY ... }`, usually in common.kpi",
+            )
+            return None
+        header = self._header(schemes[0])
+        datasets = {d.id.name: self._dataset(d, header) for d in decls["dataset"]}
+        rosters = [d for d in datasets.values() if d.kind == "roster"]
+        for extra in rosters[1:]:
+            self.problems.error(
+                "E242", extra.span, f"a second roster '{extra.id}'; a scheme has one roster",
+                f"the roster is '{rosters[0].id}'",
+            )
+        grades = {g.id.name: self._grades(g.table, g.id.name, g.label) for g in decls["grades"]}
+        self.scheme_parts = (header, datasets, grades)
+        if decls["role"] and not rosters:
+            self.problems.error(
+                "E240", decls["role"][0].span, "roles need a roster, and none is declared",
+                "declare `roster people { id person_id  role role  column person_id string ... }`",
+            )
+        self.all_kpi_ids = {
+            stmt.id.name: None
+            for role in decls["role"] for stmt in role.body if isinstance(stmt, ast.KpiDecl)
+        }
+        roles = self._roles(decls["role"], header, datasets, grades)
+        if self.problems:
+            return None
+        return m.Scheme(
+            header=header,
+            datasets=datasets,
+            grades=grades,
+            roles=roles,
+            files=[f.path for f in self.files],
+        )
+
+    def _collect(self) -> dict[str, list]:
+        decls: dict[str, list] = {"scheme": [], "dataset": [], "grades": [], "role": []}
+        first_seen: dict[tuple[str, str], ast.Node] = {}
+        for file in self.files:
+            for item in file.items:
+                if isinstance(item, ast.Import):
+                    continue
+                kind = item.node
+                name = item.id.name
+                group = "dataset" if kind == "dataset" else kind
+                key = ("scheme", "") if kind == "scheme" else (group, name)
+                if key in first_seen:
+                    what = "scheme header" if kind == "scheme" else f"{group} '{name}'"
+                    self.problems.error(
+                        "E220", item.id.span, f"duplicate {what}",
+                        f"first declared at {first_seen[key].span}",
+                    )
+                    continue
+                first_seen[key] = item
+                decls[group].append(item)
+        return decls
+
+    # ================================================================ helpers
+
+    def _settings(self, body, allowed: set[str], where: str) -> dict[str, ast.Setting]:
+        found: dict[str, ast.Setting] = {}
+        for stmt in body:
+            if not isinstance(stmt, ast.Setting):
+                continue
+            if stmt.key not in allowed:  # pragma: no cover - the grammar admits only these
+                self.problems.error("E221", stmt.key_span, f"'{stmt.key}' is not allowed in {where}")
+                continue
+            if stmt.key in found:
+                self.problems.error(
+                    "E222", stmt.key_span, f"'{stmt.key}' is given twice in {where}",
+                    f"the first is at line {found[stmt.key].span.line}; keep one",
+                )
+                continue
+            found[stmt.key] = stmt
+        return found
+
+    def _once(self, body, cls, where: str, name: str):
+        found = [s for s in body if isinstance(s, cls)]
+        for extra in found[1:]:
+            self.problems.error(
+                "E222", extra.span, f"'{name}' is given twice in {where}",
+                f"the first is at line {found[0].span.line}; keep one",
+            )
+        return found[0] if found else None
+
+    def _word(self, setting: ast.Setting | None, choices, what: str, default=None):
+        """The value of a setting that takes one word from a fixed list."""
+        if setting is None:
+            return default
+        value = setting.value
+        word = value.name if isinstance(value, ast.Ident) else None
+        if word in choices:
+            return word
+        shown = word if word is not None else getattr(value, "text", "?")
+        self.problems.error(
+            "E230", value.span, f"'{shown}' is not a valid {what}",
+            (did_you_mean(shown, choices) or "") + f" {what} is one of: {', '.join(choices)}",
+        )
+        return default
+
+    def _text(self, setting: ast.Setting | None) -> str | None:
+        if setting is None:
+            return None
+        value = setting.value
+        if isinstance(value, ast.Literal_) and value.type == "string":
+            return value.value
+        self.problems.error("E231", value.span, f"'{setting.key}' takes a quoted text")
+        return None
+
+    def _constant(self, expr, what: str, kinds=("number", "percent")) -> Decimal | None:
+        """A constant number: `30%`, `0.5`, `-10`, or `3000 CNY` when money is allowed."""
+        node = expr.inner if isinstance(expr, ast.Paren) else expr
+        sign = 1
+        if isinstance(node, ast.Unary) and node.op == "-":
+            sign, node = -1, node.operand
+        if isinstance(node, ast.Literal_) and node.type in kinds:
+            if node.type == "money" and node.currency != self.currency:
+                self.problems.error(
+                    "E303", node.span,
+                    f"{node.text} is not in the scheme's currency ({self.currency})",
+                    f"write the amount in {self.currency}",
+                )
+            return sign * node.value
+        expected = {"number": "a number", "percent": "a percentage", "money": "an amount"}
+        self.problems.error(
+            "E232", expr.span, f"{what} must be {' or '.join(expected[k] for k in kinds)}",
+            "write a constant, e.g. " + {"percent": "30%", "number": "1.5", "money": "3000 CNY"}[kinds[0]],
+        )
+        return None
+
+    def _check(self, expr, scope: Scope) -> str:
+        return ExprChecker(self.problems, scope).check(expr)
+
+    # ================================================================ header
+
+    def _header(self, decl: ast.SchemeDecl) -> m.Header:
+        where = "the scheme header"
+        s = self._settings(
+            decl.body,
+            {"period", "fiscal_year_start", "fiscal_year_named_by", "review", "currency",
+             "timezone", "owner", "description"},
+            where,
+        )
+        sd = self.d["scheme"]
+        currency = "XXX"
+        if "currency" not in s:
+            self.problems.error(
+                "E243", decl.id.span, "the scheme has no currency",
+                "add `currency CNY` (an ISO 4217 code) to the scheme header",
+            )
+        else:
+            value = s["currency"].value
+            code = value.name if isinstance(value, ast.Ident) else ""
+            if len(code) == 3 and code.isascii() and code.isalpha() and code.isupper():
+                currency = code
+            else:
+                self.problems.error(
+                    "E305", value.span, f"'{code or getattr(value, 'text', '?')}' is not a currency code",
+                    "write an ISO 4217 code in capitals, e.g. CNY, USD, EUR",
+                )
+        self.currency = currency
+        timezone = self._text(s.get("timezone")) or sd["timezone"]
+        if "timezone" in s:
+            try:
+                zoneinfo.ZoneInfo(timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                self.problems.error(
+                    "E233", s["timezone"].value.span, f"unknown time zone '{timezone}'",
+                    "use an IANA name such as \"Asia/Shanghai\" or \"UTC\"",
+                )
+                timezone = "UTC"
+        effective = self._once(decl.body, ast.Effective, where, "effective")
+        if effective and effective.start.value > effective.end.value:
+            self.problems.error(
+                "E234", effective.span, "the effective range ends before it starts",
+                "write `effective <start date> to <end date>`",
+            )
+        objectives: list[m.Objective] = []
+        for stmt in decl.body:
+            if isinstance(stmt, ast.Objective):
+                if any(o.id == stmt.id.name for o in objectives):
+                    self.problems.error("E220", stmt.id.span, f"duplicate objective '{stmt.id.name}'")
+                    continue
+                objectives.append(m.Objective(id=stmt.id.name, label=stmt.label, span=stmt.span))
+        no_data = self._once(decl.body, ast.NoData, where, "no_data")
+        return m.Header(
+            id=decl.id.name,
+            label=decl.label,
+            description=self._text(s.get("description")),
+            owner=self._text(s.get("owner")),
+            period=self._word(s.get("period"), PERIODS, "period"),
+            fiscal_year_start=self._fiscal_start(s.get("fiscal_year_start")),
+            fiscal_year_named_by=self._word(
+                s.get("fiscal_year_named_by"), ("start", "end"), "fiscal year naming",
+                sd["fiscal_year_named_by"],
+            ),
+            review=self._word(s.get("review"), REVIEWS, "review cadence"),
+            currency=currency,
+            timezone=timezone,
+            effective_from=effective.start.value if effective else None,
+            effective_to=effective.end.value if effective else None,
+            objectives=objectives,
+            rounding=self._rounding(self._once(decl.body, ast.Rounding, where, "rounding"), None),
+            no_data_score=self._constant(no_data.score, "no_data score") if no_data else Decimal(sd["no_data_score"]),
+            span=decl.span,
+        )
+
+    def _fiscal_start(self, setting: ast.Setting | None) -> int:
+        if setting is None:
+            return self.d["scheme"]["fiscal_year_start"]
+        value = setting.value
+        if isinstance(value, ast.Literal_):
+            if value.value == int(value.value) and 1 <= value.value <= 12:
+                return int(value.value)
+        else:
+            word = value.name.lower()
+            for i, month in enumerate(MONTHS, start=1):
+                if word in (month, month[:3]):
+                    return i
+        self.problems.error(
+            "E230", value.span, "fiscal_year_start takes a month: january ... december, or 1 ... 12",
+            did_you_mean(getattr(value, "name", ""), MONTHS),
+        )
+        return 1
+
+    def _rounding(self, stmt: ast.Rounding | None, inherited: m.Rounding | None) -> m.Rounding:
+        if stmt is None:
+            if inherited is not None:
+                return inherited
+            return m.Rounding(mode=self.d["rounding"]["mode"], step=Decimal(self.d["rounding"]["step"]))
+        mode = stmt.mode.name
+        if mode not in ROUNDING_MODES:
+            self.problems.error(
+                "E230", stmt.mode.span, f"'{mode}' is not a rounding mode",
+                (did_you_mean(mode, ROUNDING_MODES) or "") + f" modes: {', '.join(ROUNDING_MODES)}",
+            )
+            mode = "half_up"
+        step = self._constant(stmt.step, "the rounding step", ("number", "money"))
+        if step is not None and step <= 0:
+            self.problems.error("E235", stmt.step.span, "the rounding step must be positive", "e.g. 0.01 or 1")
+            step = None
+        return m.Rounding(mode=mode, step=step if step is not None else Decimal("0.01"))
+
+    # ================================================================ datasets
+
+    def _dataset(self, decl: ast.DatasetDecl, header: m.Header) -> m.Dataset:
+        where = f"{decl.kind} {decl.id.name}"
+        s = self._settings(decl.body, {"origin", "description"}, where)
+        columns: dict[str, m.ColumnSpec] = {}
+        for stmt in decl.body:
+            if not isinstance(stmt, ast.Column):
+                continue
+            name = stmt.name.name
+            if name in columns:
+                self.problems.error("E220", stmt.name.span, f"duplicate column '{name}' in {where}")
+                continue
+            type_ = stmt.type.name
+            if type_ not in COLUMN_TYPES:
+                self.problems.error(
+                    "E230", stmt.type.span, f"'{type_}' is not a column type",
+                    (did_you_mean(type_, COLUMN_TYPES) or "") + f" types: {', '.join(COLUMN_TYPES)}",
+                )
+                type_ = "string"
+            if "non_negative" in stmt.constraints and type_ not in ("integer", "decimal", "money"):
+                self.problems.error(
+                    "E236", stmt.span, f"non_negative applies to numbers and money, not to {type_}",
+                )
+            columns[name] = m.ColumnSpec(
+                name=name,
+                type=type_,
+                non_negative="non_negative" in stmt.constraints,
+                required="required" in stmt.constraints,
+                unique="unique" in stmt.constraints,
+                label=stmt.label,
+                span=stmt.span,
+            )
+        allowed = BINDINGS[decl.kind]
+        bindings: dict[str, str] = {}
+        for stmt in decl.body:
+            if not isinstance(stmt, ast.Binding):
+                continue
+            if stmt.key not in allowed:
+                self.problems.error(
+                    "E221", stmt.span, f"'{stmt.key}' does not apply to a {decl.kind} dataset",
+                    f"a {decl.kind} dataset takes: {', '.join(allowed)}",
+                )
+                continue
+            if stmt.key in bindings:
+                self.problems.error("E222", stmt.span, f"'{stmt.key}' is given twice in {where}")
+                continue
+            column = stmt.column.name
+            if column not in columns:
+                self.problems.unknown("E203", f"column of {decl.id.name}", column, stmt.column.span, columns)
+                continue
+            if stmt.key in DATE_BINDINGS and columns[column].type not in ("date", "timestamp"):
+                self.problems.error(
+                    "E308", stmt.column.span,
+                    f"'{stmt.key} {column}' needs a date or timestamp column; {column} is {columns[column].type}",
+                )
+            bindings[stmt.key] = column
+        for key, required in allowed.items():
+            if required and key not in bindings:
+                example = {"person": "person agent_id", "id": "id person_id", "period": "period period",
+                           "amount": "amount amount", "reason": "reason reason"}[key]
+                self.problems.error(
+                    "E244", decl.id.span, f"{where} does not say which column is its {key}",
+                    f"add `{example}` (naming one of its columns)",
+                )
+        return m.Dataset(
+            id=decl.id.name,
+            kind=decl.kind,
+            label=decl.label,
+            description=self._text(s.get("description")),
+            origin=self._word(s.get("origin"), ("system", "manual"), "origin", "system"),
+            bindings=bindings,
+            columns=columns,
+            span=decl.span,
+        )
+
+    # ================================================================ tables
+
+    def _band_bounds(self, interval: ast.Interval, axis: str) -> dict:
+        values = []
+        for bound in (interval.low, interval.high):
+            if isinstance(bound, ast.Literal_):
+                self._check_bound_unit(bound, axis)
+            values.append(bound_value(bound))
+        return dict(
+            low=values[0], high=values[1],
+            low_closed=interval.low_closed and values[0] is not None,
+            high_closed=interval.high_closed and values[1] is not None,
+            span=interval.span,
+        )
+
+    def _check_bound_unit(self, bound: ast.Literal_, axis: str) -> None:
+        if axis == "attainment" and bound.type != "percent" and bound.value != 0:
+            self.problems.error(
+                "E255", bound.span, f"attainment is a percentage: write {bound.text}% or {bound.value * 100}%",
+                "attainment bounds are written as percentages, e.g. [80%, 100%)",
+            )
+        elif axis == "score" and bound.type == "percent":
+            self.problems.error(
+                "E255", bound.span, "total_score is in points (0 to 100 and above), not a percentage",
+                f"write {bound.value * 100} instead of {bound.text}",
+            )
+        elif bound.type == "money" and bound.currency != self.currency:
+            self.problems.error(
+                "E303", bound.span, f"{bound.text} is not in the scheme's currency ({self.currency})"
+            )
+
+    def _grades(self, table: ast.GradeTable, id_: str | None, label: str | None) -> m.Grades:
+        bands = [
+            m.GradeBand(grade=row.grade, **self._band_bounds(row.interval, "score")) for row in table.rows
+        ]
+        check_coverage(bands, self.problems, "grade bands", table.span)
+        return m.Grades(id=id_, label=label, bands=bands, span=table.span)
+
+    def _tiers(self, rows: list[ast.TierRow], axis: str, scope: Scope | None) -> list[m.Tier]:
+        tiers = []
+        for row in rows:
+            value = row.value
+            extra = {}
+            if isinstance(value, ast.LinearSegment):
+                if row.interval.high.node == "infinity" or row.interval.low.node == "infinity":
+                    self.problems.error(
+                        "E256", value.span, "a linear segment needs a finite range to interpolate over",
+                        "give the row an upper bound, or write an expression of total_score",
+                    )
+                for end in (value.start, value.end):
+                    if scope is not None:
+                        self._expect_number(end, scope, "a linear segment")
+                extra = dict(linear_from=value.start, linear_to=value.end)
+            else:
+                if scope is not None:
+                    self._expect_number(value, scope, "a tier's value")
+                extra = dict(value=value)
+            tiers.append(m.Tier(**self._band_bounds(row.interval, axis), **extra))
+        return tiers
+
+    def _expect_number(self, expr, scope: Scope, what: str) -> str:
+        t = self._check(expr, scope)
+        if t != UNKNOWN and family(t) != "number":
+            self.problems.error("E232", expr.span, f"{what} must be a number, found {t}")
+        return t
+
+    # ================================================================ roles
+
+    def _roles(self, decls: list[ast.RoleDecl], header, datasets, grades) -> dict[str, m.Role]:
+        by_id = {d.id.name: d for d in decls}
+        resolved: dict[str, m.Role] = {}
+        visiting: list[str] = []
+
+        def visit(decl: ast.RoleDecl) -> m.Role | None:
+            name = decl.id.name
+            if name in resolved:
+                return resolved[name]
+            parent = None
+            extends = next((s for s in decl.body if isinstance(s, ast.Setting) and s.key == "extends"), None)
+            if extends is not None:
+                parent_id = extends.value.name if isinstance(extends.value, ast.Ident) else ""
+                if parent_id in visiting or parent_id == name:
+                    chain = " -> ".join(visiting[visiting.index(parent_id):] + [name, parent_id]) if parent_id in visiting else f"{name} -> {name}"
+                    self.problems.error("E212", extends.value.span, f"roles extend each other in a cycle: {chain}")
+                elif parent_id not in by_id:
+                    self.problems.unknown("E205", "role", parent_id, extends.value.span, by_id)
+                else:
+                    visiting.append(name)
+                    parent = visit(by_id[parent_id])
+                    visiting.pop()
+            role = self._role(decl, parent, header, datasets, grades)
+            resolved[name] = role
+            return role
+
+        for decl in decls:
+            visit(decl)
+        return {d.id.name: resolved[d.id.name] for d in decls}
+
+    def _person_scope(self, what: str, datasets, header) -> Scope:
+        roster = next((d for d in datasets.values() if d.kind == "roster"), None)
+        person = {}
+        if roster is not None:
+            person = {n: c.type for n, c in roster.columns.items()}
+            if "hire_date" in roster.bindings:
+                person.setdefault("tenure_months", "integer")
+                person.setdefault("tenure_days", "integer")
+        return Scope(what=what, datasets=datasets, person=person, currency=header.currency)
+
+    def _role(self, decl: ast.RoleDecl, parent: m.Role | None, header, datasets, grades) -> m.Role:
+        where = f"role {decl.id.name}"
+        s = self._settings(decl.body, {"description", "extends", "applies_to"}, where)
+        applies_to = None
+        if "applies_to" in s:
+            applies_to = s["applies_to"].value
+            scope = self._person_scope("condition", datasets, header)
+            t = self._check(applies_to, scope)
+            if t not in ("boolean", UNKNOWN):
+                self.problems.error(
+                    "E306", applies_to.span, "applies_to needs a condition on person attributes",
+                    'e.g. applies_to person.role == "telesales"',
+                )
+        no_data = self._once(decl.body, ast.NoData, where, "no_data")
+        role_no_data = self._constant(no_data.score, "no_data score") if no_data else header.no_data_score
+
+        kpis: list[m.Kpi] = [
+            k.model_copy(update={"inherited_from": k.inherited_from or parent.id}) for k in parent.kpis
+        ] if parent else []
+        for stmt in decl.body:
+            if not isinstance(stmt, ast.KpiDecl):
+                continue
+            existing = next((i for i, k in enumerate(kpis) if k.id == stmt.id.name), None)
+            if stmt.override:
+                if existing is None:
+                    self.problems.unknown("E206", f"KPI of {decl.id.name} to override", stmt.id.name, stmt.id.span, [k.id for k in kpis])
+                    continue
+                kpis[existing] = self._kpi(stmt, kpis[existing], decl.id.name, header, datasets, role_no_data)
+            elif existing is not None:
+                base = kpis[existing]
+                self.problems.error(
+                    "E220", stmt.id.span, f"duplicate KPI '{stmt.id.name}' in {where}",
+                    f"it is inherited from role {base.inherited_from}; write `override {stmt.id.name} {{ ... }}` to change it"
+                    if base.inherited_from else f"first declared at {base.span}",
+                )
+            else:
+                kpis.append(self._kpi(stmt, None, decl.id.name, header, datasets, role_no_data))
+
+        grades_use = self._once(decl.body, ast.GradesUse, where, "grades")
+        role_grades = parent.grades if parent else None
+        if grades_use is not None:
+            if grades_use.name is not None:
+                role_grades = grades.get(grades_use.name.name)
+                if role_grades is None:
+                    self.problems.unknown("E205", "grade table", grades_use.name.name, grades_use.name.span, grades)
+            else:
+                role_grades = self._grades(grades_use.table, None, None)
+
+        payout_decl = self._once(decl.body, ast.PayoutDecl, where, "payout")
+        payout = parent.payout if parent else None
+        if payout_decl is not None:
+            payout = self._payout(payout_decl, kpis, header, datasets)
+        return m.Role(
+            id=decl.id.name,
+            label=decl.label,
+            description=self._text(s.get("description")),
+            extends=parent.id if parent else None,
+            applies_to=applies_to,
+            kpis=kpis,
+            grades=role_grades,
+            payout=payout,
+            span=decl.span,
+        )
+
+    # ================================================================ KPIs
+
+    def _kpi(self, decl: ast.KpiDecl, base: m.Kpi | None, role: str, header, datasets, role_no_data) -> m.Kpi:
+        where = f"KPI {decl.id.name}"
+        s = self._settings(
+            decl.body, {"description", "measure", "weight", "period", "scope", "unit"}, where
+        )
+        fields: dict = {}
+        if base:
+            fields = {name: getattr(base, name) for name in type(base).model_fields}
+        fields.update(id=decl.id.name, span=decl.span if base is None else base.span)
+        if base is None:
+            fields.update(label=decl.label, no_data_score=role_no_data)
+        if "description" in s:
+            fields["description"] = self._text(s["description"])
+        kind = self._once(decl.body, ast.Kind, where, "process/outcome")
+        if kind is not None:
+            fields["kind"] = kind.kind
+            fields["rank"] = kind.rank or self.d["kpi"]["rank"]
+        elif base is None:
+            self.problems.error(
+                "E245", decl.id.span, f"{where} does not say whether it tracks a process or an outcome",
+                "add `process main` (activity such as calls or visits) or `outcome main` (results such as revenue)",
+            )
+        fields.setdefault("rank", self.d["kpi"]["rank"])
+
+        value_type = fields.get("value_type", "number")
+        if "measure" in s:
+            scope = Scope(what="measure", datasets=datasets, currency=header.currency)
+            value_type = self._check(s["measure"].value, scope)
+            fields["measure"] = s["measure"].value
+            fields["datasets"] = sorted(scope.datasets_used)
+            if value_type not in (UNKNOWN,) and family(value_type) not in ("number", "duration") and not is_money(value_type):
+                self.problems.error(
+                    "E306", s["measure"].value.span,
+                    f"a measure must be a number, a rate, an amount or a duration; this one is {value_type}",
+                )
+            fields["value_type"] = "number" if value_type in (UNKNOWN, "integer") else value_type
+
+        if "weight" in s:
+            fields["weight"] = self._constant(s["weight"].value, "a weight", ("percent",))
+        if "period" in s:
+            period = self._word(s["period"], PERIODS, "period")
+            if period and header.period and PERIOD_MONTHS[period] < PERIOD_MONTHS[header.period]:
+                self.problems.error(
+                    "E237", s["period"].value.span,
+                    f"a KPI's period cannot be shorter than the scheme's ({header.period})",
+                    "a KPI may run longer than the scheme period (a quarterly KPI in a monthly scheme), not shorter",
+                )
+            elif period and header.period and PERIOD_MONTHS[period] % PERIOD_MONTHS[header.period]:
+                self.problems.error(
+                    "E237", s["period"].value.span,
+                    f"a {period} KPI does not divide into {header.period} periods",
+                )
+            fields["period"] = period
+        if "scope" in s:
+            fields["scope"] = self._word(s["scope"], ("self", "team", "team_and_self"), "scope", "self")
+            roster = next((d for d in datasets.values() if d.kind == "roster"), None)
+            if fields["scope"] != "self" and roster is not None and "manager" not in roster.bindings:
+                self.problems.error(
+                    "E246", s["scope"].value.span, "team scope needs the roster's manager column",
+                    f"add `manager <column>` to roster {roster.id}",
+                )
+        if "unit" in s:
+            fields["unit"] = self._text(s["unit"])
+        no_data = self._once(decl.body, ast.NoData, where, "no_data")
+        if no_data is not None:
+            fields["no_data_score"] = self._constant(no_data.score, "no_data score")
+
+        serves = [st for st in decl.body if isinstance(st, ast.Serves)]
+        if serves:
+            known_objectives = [o.id for o in header.objectives]
+            fields["serves"] = []
+            for stmt in serves:
+                for obj in stmt.objectives:
+                    if obj.name not in known_objectives:
+                        self.problems.unknown("E205", "objective", obj.name, obj.span, known_objectives)
+                    fields["serves"].append(obj.name)
+
+        targets = [st for st in decl.body if isinstance(st, ast.Target)]
+        if targets:
+            fields["targets"], fields["direction"] = self._targets(targets, fields["value_type"], header, datasets)
+
+        score = self._once(decl.body, ast.Score, where, "score")
+        if score is not None:
+            fields["curve"] = self._curve(score.curve, fields["value_type"])
+        elif base is None:
+            kd = self.d["kpi"]
+            fields["curve"] = m.Curve(kind=kd["curve"], floor=Decimal(kd["floor"]), cap=Decimal(kd["cap"]))
+
+        kpi = m.Kpi(**fields)
+        if kpi.rank == "auxiliary" and kpi.weight is not None:
+            self.problems.error(
+                "E247", s["weight"].span if "weight" in s else decl.id.span,
+                f"{where} is auxiliary, so it is reported but not weighted",
+                "remove the weight, or make it `main`",
+            )
+        needs_target = kpi.curve.axis == "attainment" and kpi.rank == "main"
+        if needs_target and not kpi.targets and kpi.measure is not None:
+            self.problems.error(
+                "E248", decl.id.span, f"{where} has no target, so its attainment cannot be computed",
+                "add `target >= <value>` (or `target <= <value>` when lower is better)",
+            )
+        return kpi
+
+    def _targets(self, stmts: list[ast.Target], value_type: str, header, datasets):
+        direction = stmts[0].op
+        rules: list[m.TargetRule] = []
+        unconditional = None
+        targets_datasets = {d.id: d for d in datasets.values() if d.kind == "targets"}
+        for stmt in stmts:
+            if stmt.op != direction:
+                self.problems.error(
+                    "E249", stmt.span, "every target of a KPI points the same way",
+                    f"the first target says {direction}; a KPI is either higher-is-better (>=) or lower-is-better (<=)",
+                )
+            scope = self._person_scope("target", datasets, header)
+            scope.targets = targets_datasets
+            t = self._check(stmt.value, scope)
+            if t != UNKNOWN and value_type != UNKNOWN:
+                ExprChecker(self.problems, scope)._comparable(stmt.value, value_type, t)
+            per_person = next(iter(scope.targets_used), None)
+            if stmt.when is not None:
+                if per_person:
+                    self.problems.error(
+                        "E249", stmt.when.span, "a per-person target cannot have a `when` condition",
+                        "per-person targets already apply to one person; remove the condition",
+                    )
+                cond_scope = self._person_scope("condition", datasets, header)
+                ct = self._check(stmt.when, cond_scope)
+                if ct not in ("boolean", UNKNOWN):
+                    self.problems.error("E306", stmt.when.span, "`when` needs a condition on person attributes")
+            elif per_person is None:
+                if unconditional is not None:
+                    self.problems.error(
+                        "E222", stmt.span, "two targets without `when`",
+                        f"the first is at line {unconditional.span.line}; give one a `when` condition",
+                    )
+                unconditional = stmt
+            rules.append(m.TargetRule(value=stmt.value, when=stmt.when, per_person=per_person, span=stmt.span))
+        return rules, direction
+
+    def _curve(self, curve, value_type: str) -> m.Curve:
+        if isinstance(curve, ast.LinearCurve):
+            floor = self._constant(curve.floor, "a floor", ("percent",)) if curve.floor is not None else Decimal(self.d["kpi"]["floor"])
+            cap = self._constant(curve.cap, "a cap", ("percent",)) if curve.cap is not None else None
+            if floor is not None and cap is not None and floor > cap:
+                self.problems.error("E257", curve.span, "the floor is above the cap", "e.g. linear floor 50% cap 120%")
+            return m.Curve(kind="linear", floor=floor, cap=cap, span=curve.span)
+        if isinstance(curve, ast.PassFailCurve):
+            return m.Curve(kind="pass_fail", span=curve.span)
+        axis = curve.axis.name if curve.axis else "attainment"
+        if axis not in ("attainment", "value"):
+            self.problems.error(
+                "E230", curve.axis.span, f"'{axis}' is not a scoring axis",
+                (did_you_mean(axis, ("attainment", "value")) or "") + " score by attainment (default) or by value",
+            )
+            axis = "attainment"
+        unit = "attainment" if axis == "attainment" else value_type
+        scope = Scope(what="constant")
+        if isinstance(curve, ast.TiersCurve):
+            tiers = self._tiers(curve.rows, unit, scope)
+            check_coverage(tiers, self.problems, "scoring tiers", curve.span, percent=axis == "attainment")
+            return m.Curve(kind="tiers", axis=axis, tiers=tiers, span=curve.span)
+        points = []
+        for row in curve.rows:
+            self._check_bound_unit(row.key, unit)
+            self._expect_number(row.value, scope, "a lookup score")
+            if points and row.key.value <= points[-1].key:
+                self.problems.error(
+                    "E258", row.span, "lookup rows must be in increasing order of their keys",
+                    f"this key ({row.key.text}) is not above the one before",
+                )
+            points.append(m.LookupPoint(key=row.key.value, value=row.value, span=row.span))
+        if not points:
+            self.problems.error("E250", curve.span, "the lookup table has no rows", "add rows such as 0%: 0  100%: 100")
+        return m.Curve(kind="lookup", axis=axis, points=points, span=curve.span)
+
+    # ================================================================ payout
+
+    def _payout(self, decl: ast.PayoutDecl, kpis: list[m.Kpi], header, datasets) -> m.Payout:
+        where = "payout"
+        s = self._settings(decl.body, {"target_incentive", "cap", "cap factor", "proration"}, where)
+        target_incentive = None
+        if "target_incentive" in s:
+            target_incentive = s["target_incentive"].value
+            scope = self._person_scope("target incentive", datasets, header)
+            t = self._check(target_incentive, scope)
+            if t != UNKNOWN and not is_money(t) and t != "number":
+                self.problems.error(
+                    "E232", target_incentive.span, f"the target incentive must be an amount, found {t}",
+                    "e.g. target_incentive 3000 CNY or target_incentive person.target_incentive",
+                )
+        factor = self._once(decl.body, ast.Factor, where, "factor")
+        factor_tiers: list[m.Tier] = []
+        if factor is not None:
+            if factor.axis.name != "total_score":
+                self.problems.error(
+                    "E230", factor.axis.span, f"the payout factor is a function of total_score, not '{factor.axis.name}'",
+                    "write `factor by total_score { ... }`",
+                )
+            scope = Scope(what="factor", names={"total_score": "number"})
+            factor_tiers = self._tiers(factor.rows, "score", scope)
+            check_coverage(factor_tiers, self.problems, "payout factor tiers", factor.span)
+        kpi_types = {k.id: k.value_type for k in kpis}
+        gates = []
+        for stmt in decl.body:
+            if isinstance(stmt, ast.Gate):
+                gates.append(self._gate(stmt, kpi_types, datasets, header))
+        commissions = []
+        for stmt in decl.body:
+            if isinstance(stmt, ast.Commission):
+                commissions.append(self._commission(stmt, kpi_types))
+        proration = self._word(s.get("proration"), ("on", "off"), "proration setting", None)
+        return m.Payout(
+            target_incentive=target_incentive,
+            factor_tiers=factor_tiers,
+            factor_span=factor.span if factor else None,
+            cap_factor=self._constant(s["cap factor"].value, "cap factor", ("number", "percent")) if "cap factor" in s else None,
+            cap=self._constant(s["cap"].value, "the payout cap", ("money", "number")) if "cap" in s else None,
+            gates=gates,
+            commissions=commissions,
+            proration=self.d["payout"]["proration"] if proration is None else proration == "on",
+            rounding=self._rounding(self._once(decl.body, ast.Rounding, where, "rounding"), header.rounding),
+            span=decl.span,
+        )
+
+    def _gate(self, stmt: ast.Gate, kpi_types: dict[str, str], datasets, header) -> m.Gate:
+        scope = self._person_scope("gate", datasets, header)
+        scope.kpis = {**{k: "number" for k in self.all_kpi_ids}, **kpi_types}
+        scope.names = {"total_score": "number"}
+        t = self._check(stmt.condition, scope)
+        if t not in ("boolean", UNKNOWN):
+            self.problems.error(
+                "E306", stmt.condition.span, "a gate needs a condition",
+                "e.g. gate collection_rate.attainment >= 80% else zero",
+            )
+        amount = None
+        if stmt.amount is not None:
+            amount = self._constant(stmt.amount, "the gate's factor", ("number", "percent"))
+        no_data = "fail"
+        if stmt.no_data is not None:
+            no_data = stmt.no_data.name
+            if no_data not in ("pass", "fail"):
+                self.problems.error(
+                    "E230", stmt.no_data.span, f"'{no_data}' is not a no-data rule for a gate",
+                    "write `no_data pass` or `no_data fail` (the default)",
+                )
+                no_data = "fail"
+        return m.Gate(
+            condition=stmt.condition, effect=stmt.effect, amount=amount, no_data=no_data,
+            kpis=sorted(scope.kpis_used), span=stmt.span,
+        )
+
+    def _commission(self, stmt: ast.Commission, kpi_types: dict[str, str]) -> m.Commission:
+        kpi = stmt.kpi.name
+        if kpi not in kpi_types:
+            self.problems.unknown("E206", "KPI of this role", kpi, stmt.kpi.span, kpi_types)
+        elif not is_money(kpi_types[kpi]) and kpi_types[kpi] != "number":
+            self.problems.error(
+                "E259", stmt.kpi.span, f"commission is paid on an amount; {kpi} is a {kpi_types[kpi]}",
+            )
+        mode = stmt.mode.name
+        if mode not in ("marginal", "retroactive"):
+            self.problems.error(
+                "E230", stmt.mode.span, f"'{mode}' is not a commission mode",
+                (did_you_mean(mode, ("marginal", "retroactive")) or "")
+                + " marginal: each tier's rate applies to the part in that tier; retroactive: the reached tier's rate applies to everything",
+            )
+            mode = "marginal"
+        tiers = self._tiers(stmt.rows, "money", Scope(what="constant"))
+        for tier in tiers:
+            if tier.value is not None:
+                self._constant(tier.value, "a commission rate", ("percent", "number"))
+        check_coverage(tiers, self.problems, "commission tiers", stmt.span)
+        return m.Commission(kpi=kpi, mode=mode, tiers=tiers, span=stmt.span)
+
+
+def resolve(files: list[ast.File], problems: Problems | None = None) -> m.Scheme:
+    """Resolve parsed files into a Scheme, or raise SchemeError listing every problem."""
+    problems = problems or Problems()
+    scheme = Resolver(files, problems).resolve()
+    problems.raise_if_any()
+    assert scheme is not None
+    return scheme
+

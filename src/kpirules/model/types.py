@@ -1,0 +1,500 @@
+"""Type-check expressions and resolve the names they use.
+
+Types are small strings: `number`, `percent`, `money:CNY`, `duration`, `date`,
+`timestamp`, `string`, `boolean`, and `unknown` after an error (so one mistake is
+reported once, not again by every expression around it).
+
+Where an expression is written decides which names it may use (its `Scope`): a
+measure reads datasets through aggregates, a target reads constants, person attributes
+and targets datasets, a gate reads KPI results and the total score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kpirules.lang import ast
+from kpirules.model.problems import Problems, did_you_mean, known
+from kpirules.model.scheme import Dataset
+
+AGGREGATES = {"count", "count_distinct", "sum", "avg", "min", "max", "median"}
+ROW_FUNCTIONS = {"days_between", "first_time"}
+NUMERIC = {"number", "percent", "integer", "decimal"}
+KPI_FIELDS = {"value": None, "attainment": "percent", "score": "number", "target": None}
+UNKNOWN = "unknown"
+
+
+def family(t: str) -> str:
+    """number and percent are one family; money is one family per currency."""
+    if t in NUMERIC:
+        return "number"
+    if t == "timestamp":
+        return "date"
+    return t
+
+
+def is_money(t: str) -> bool:
+    return t.startswith("money:")
+
+
+@dataclass
+class Scope:
+    """What names an expression may use where it is written."""
+
+    what: str  # "measure", "target", "condition", "gate", "factor", "constant", ...
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    person: dict[str, str] | None = None
+    targets: dict[str, Dataset] | None = None
+    kpis: dict[str, str] | None = None  # KPI id -> value type
+    names: dict[str, str] = field(default_factory=dict)  # bare names such as total_score
+    currency: str = "CNY"
+    # filled while checking
+    datasets_used: set[str] = field(default_factory=set)
+    kpis_used: set[str] = field(default_factory=set)
+    targets_used: set[str] = field(default_factory=set)
+
+
+class ExprChecker:
+    """Infers an expression's type and reports every misuse it finds."""
+
+    def __init__(self, problems: Problems, scope: Scope):
+        self.problems = problems
+        self.scope = scope
+
+    def error(self, code: str, node, message: str, help: str | None = None) -> str:
+        self.problems.error(code, node.span, message, help)
+        return UNKNOWN
+
+    # ------------------------------------------------------------------ entry
+
+    def check(self, expr, row: Dataset | None = None) -> str:
+        method = getattr(self, "_" + expr.node)
+        return method(expr, row)
+
+    # ------------------------------------------------------------------ leaves
+
+    def _literal(self, e: ast.Literal_, row) -> str:
+        if e.type == "money":
+            if not (len(e.currency) == 3 and e.currency.isalpha() and e.currency.isupper()):
+                return self.error(
+                    "E305",
+                    e,
+                    f"'{e.currency}' is not a currency code",
+                    "write an ISO 4217 code after the amount, e.g. 500000 CNY or 50万 CNY",
+                )
+            return f"money:{e.currency}"
+        return e.type
+
+    def _paren(self, e: ast.Paren, row) -> str:
+        return self.check(e.inner, row)
+
+    def _ref(self, e: ast.Ref, row: Dataset | None) -> str:
+        first = e.parts[0].name
+        scope = self.scope
+        if row is not None:
+            return self._column_ref(e, row)
+        if first == "person" and len(e.parts) == 2:
+            return self._person_attribute(e)
+        if len(e.parts) == 1 and first in scope.names:
+            return scope.names[first]
+        if scope.kpis is not None and first in scope.kpis:
+            return self._kpi_field(e)
+        if scope.targets is not None and first in scope.targets and len(e.parts) == 2:
+            dataset = scope.targets[first]
+            column = e.parts[1]
+            if column.name not in dataset.columns:
+                self.problems.unknown("E203", f"column of {first}", column.name, column.span, dataset.columns)
+                return UNKNOWN
+            scope.targets_used.add(first)
+            return _column_type(dataset.columns[column.name].type, scope.currency)
+        if first in scope.datasets:
+            return self.error(
+                "E310",
+                e,
+                f"dataset '{first}' can only be read through an aggregate here",
+                f"wrap it in count(...), sum(...), avg(...) and so on, e.g. sum({e.dotted})",
+            )
+        candidates = list(scope.names)
+        if scope.person is not None:
+            candidates.append("person")
+        if scope.kpis is not None:
+            candidates.extend(scope.kpis)
+        if scope.targets is not None:
+            candidates.extend(scope.targets)
+        help = did_you_mean(first, candidates) or _scope_help(scope)
+        return self.error("E201", e.parts[0], f"unknown name '{e.dotted}' in a {scope.what}", help)
+
+    def _person_attribute(self, e: ast.Ref) -> str:
+        attribute = e.parts[1]
+        if self.scope.person is None:
+            return self.error(
+                "E311", e, f"person attributes cannot be used in a {self.scope.what}", _scope_help(self.scope)
+            )
+        if attribute.name not in self.scope.person:
+            self.problems.unknown("E204", "person attribute", attribute.name, attribute.span, self.scope.person)
+            return UNKNOWN
+        return _column_type(self.scope.person[attribute.name], self.scope.currency)
+
+    def _kpi_field(self, e: ast.Ref) -> str:
+        kpi = e.parts[0].name
+        if len(e.parts) != 2 or e.parts[1].name not in KPI_FIELDS:
+            return self.error(
+                "E206",
+                e,
+                f"'{e.dotted}' is not a KPI result",
+                f"write {kpi}.value, {kpi}.attainment, {kpi}.score or {kpi}.target",
+            )
+        self.scope.kpis_used.add(kpi)
+        return KPI_FIELDS[e.parts[1].name] or self.scope.kpis[kpi]
+
+    def _column_ref(self, e: ast.Ref, row: Dataset) -> str:
+        parts = e.parts
+        if len(parts) == 2 and parts[0].name == row.id:
+            column = parts[1]
+        elif len(parts) == 1:
+            column = parts[0]
+        else:
+            return self.error(
+                "E207",
+                e,
+                f"'{e.dotted}' does not name a column of dataset '{row.id}'",
+                "an aggregate reads one dataset; compute values from other datasets in separate aggregates",
+            )
+        spec = row.columns.get(column.name)
+        if spec is None:
+            self.problems.unknown("E203", f"column of {row.id}", column.name, column.span, row.columns)
+            return UNKNOWN
+        return _column_type(spec.type, self.scope.currency)
+
+    # ------------------------------------------------------------------ operators
+
+    def _unary(self, e: ast.Unary, row) -> str:
+        t = self.check(e.operand, row)
+        if t == UNKNOWN:
+            return t
+        if e.op == "not":
+            return self._expect_boolean(e.operand, t)
+        if family(t) not in ("number", "duration") and not is_money(t):
+            return self.error("E301", e, f"cannot negate a {_type_name(t)}")
+        return t
+
+    def _binary(self, e: ast.Binary, row) -> str:
+        left = self.check(e.left, row)
+        right = self.check(e.right, row)
+        if UNKNOWN in (left, right):
+            return UNKNOWN
+        if e.op in ("and", "or"):
+            self._expect_boolean(e.left, left)
+            self._expect_boolean(e.right, right)
+            return "boolean"
+        if e.op in ("==", "!=", ">=", "<=", ">", "<"):
+            self._comparable(e, left, right)
+            return "boolean"
+        return self._arithmetic(e, left, right)
+
+    def _arithmetic(self, e: ast.Binary, left: str, right: str) -> str:
+        lf, rf = family(left), family(right)
+        op = e.op
+        if is_money(left) and is_money(right) and left != right:
+            return self.error(
+                "E303",
+                e,
+                f"cannot combine {_type_name(left)} with {_type_name(right)}",
+                "convert amounts to one currency before the scheme reads them",
+            )
+        if op in ("+", "-"):
+            if lf == rf == "number":
+                return "percent" if "percent" in (left, right) and left == right else "number"
+            if is_money(left) and is_money(right):
+                return left
+            if (is_money(left) and right == "number") or (is_money(right) and left == "number"):
+                return left if is_money(left) else right
+            if lf == rf == "duration":
+                return "duration"
+            if op == "-" and lf == rf == "date":
+                return "duration"
+            if lf == "date" and rf == "duration":
+                return left
+        elif op == "*":
+            if lf == rf == "number":
+                return "percent" if left == right == "percent" else "number"
+            if is_money(left) and rf == "number":
+                return left
+            if is_money(right) and lf == "number":
+                return right
+            if lf == "duration" and rf == "number":
+                return "duration"
+        elif op == "/":
+            if lf == rf == "number":
+                return "percent"
+            if is_money(left) and is_money(right):
+                return "percent"
+            if is_money(left) and rf == "number":
+                return left
+            if lf == rf == "duration":
+                return "percent"
+            if lf == "duration" and rf == "number":
+                return "duration"
+        verb = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[op]
+        joiner = {"+": "and", "-": "and", "*": "by", "/": "by"}[op]
+        return self.error(
+            "E302",
+            e,
+            f"cannot {verb} {_type_name(left)} {joiner} {_type_name(right)}",
+            "both sides must be numbers, or amounts of one currency",
+        )
+
+    def _comparable(self, node, left: str, right: str) -> None:
+        if UNKNOWN in (left, right):
+            return
+        lf, rf = family(left), family(right)
+        if is_money(left) and is_money(right):
+            if left != right:
+                self.error(
+                    "E303",
+                    node,
+                    f"cannot compare {_type_name(left)} with {_type_name(right)}",
+                    "compare amounts in the same currency",
+                )
+            return
+        if (is_money(left) and rf == "number") or (is_money(right) and lf == "number"):
+            if "percent" in (left, right):
+                self.error(
+                    "E304",
+                    node,
+                    f"cannot compare {_type_name(left)} with {_type_name(right)}",
+                    "an amount is compared with an amount (e.g. 50万 CNY), a rate with a percentage",
+                )
+            return
+        if lf != rf:
+            self.error("E304", node, f"cannot compare {_type_name(left)} with {_type_name(right)}")
+
+    def _expect_boolean(self, node, t: str) -> str:
+        if t not in ("boolean", UNKNOWN):
+            return self.error(
+                "E306", node, f"expected a condition (true or false), found {_type_name(t)}",
+                "compare a value, e.g. person.level == \"senior\"",
+            )
+        return "boolean"
+
+    def _between(self, e: ast.Between, row) -> str:
+        value = self.check(e.value, row)
+        self._comparable(e, value, self.check(e.low, row))
+        self._comparable(e, value, self.check(e.high, row))
+        return "boolean"
+
+    def _in(self, e: ast.InList, row) -> str:
+        value = self.check(e.value, row)
+        for option in e.options:
+            self._comparable(option, value, self.check(option, row))
+        return "boolean"
+
+    def _if(self, e: ast.Conditional, row) -> str:
+        self._expect_boolean(e.condition, self.check(e.condition, row))
+        then = self.check(e.then, row)
+        otherwise = self.check(e.otherwise, row)
+        if UNKNOWN in (then, otherwise):
+            return UNKNOWN
+        if then == otherwise:
+            return then
+        if family(then) == family(otherwise) and not is_money(then):
+            return "number"
+        for money, other in ((then, otherwise), (otherwise, then)):
+            if is_money(money) and family(other) == "number":
+                return money
+        return self.error(
+            "E307", e, f"both branches must have one type: {_type_name(then)} and {_type_name(otherwise)}"
+        )
+
+    # ------------------------------------------------------------------ calls
+
+    def _call(self, e: ast.Call, row: Dataset | None) -> str:
+        fn = e.function
+        if fn in AGGREGATES and (row is None and self._is_aggregate_call(e)):
+            return self._aggregate(e)
+        if fn in ROW_FUNCTIONS:
+            if row is None:
+                return self.error(
+                    "E312", e, f"{fn}(...) reads a dataset's rows and must be inside an aggregate",
+                    f"e.g. avg({fn}(deals.created_on, deals.won_on))" if fn == "days_between"
+                    else "e.g. count_distinct(contracts.customer_id where first_time(customer_id))",
+                )
+            return self._row_function(e, row)
+        if e.where is not None or e.on is not None:
+            return self.error("E313", e, f"'where' and 'on' belong to aggregates, not to {fn}(...)")
+        return self._scalar(e, row)
+
+    def _is_aggregate_call(self, e: ast.Call) -> bool:
+        return e.function not in ("min", "max") or len(e.args) == 1
+
+    def _aggregate(self, e: ast.Call) -> str:
+        scope = self.scope
+        if scope.what not in ("measure",):
+            return self.error(
+                "E314",
+                e,
+                f"aggregates such as {e.function}(...) belong in a KPI's measure, not in a {scope.what}",
+            )
+        if len(e.args) != 1:
+            return self.error("E315", e, f"{e.function}(...) takes one argument, then optional 'where' and 'on'")
+        dataset = self._aggregate_dataset(e)
+        if dataset is None:
+            return UNKNOWN
+        scope.datasets_used.add(dataset.id)
+        arg = e.args[0]
+        whole_dataset = isinstance(arg, ast.Ref) and len(arg.parts) == 1 and arg.parts[0].name == dataset.id
+        if whole_dataset and e.function != "count":
+            return self.error(
+                "E316",
+                arg,
+                f"{e.function}(...) needs a column, not the whole dataset",
+                f"e.g. {e.function}({dataset.id}.<column>)",
+            )
+        arg_type = "number" if whole_dataset else self.check(arg, dataset)
+        if e.where is not None:
+            self._expect_boolean(e.where, self.check(e.where, dataset))
+        if e.on is not None:
+            spec = dataset.columns.get(e.on.name)
+            if spec is None:
+                self.problems.unknown("E203", f"column of {dataset.id}", e.on.name, e.on.span, dataset.columns)
+            elif spec.type not in ("date", "timestamp"):
+                self.error("E308", e.on, f"'on {e.on.name}' needs a date column; {e.on.name} is {spec.type}")
+        elif dataset.date_column is None:
+            self.error(
+                "E208",
+                e,
+                f"dataset '{dataset.id}' has no date column to place its rows in a period",
+                f"add 'date <column>' to dataset {dataset.id}, or write 'on <column>' in this aggregate",
+            )
+        if arg_type == UNKNOWN:
+            return UNKNOWN
+        if e.function in ("count", "count_distinct"):
+            return "integer"
+        if family(arg_type) in ("string", "boolean") or (e.function in ("sum", "avg", "median") and family(arg_type) == "date"):
+            return self.error(
+                "E309",
+                arg,
+                f"cannot {e.function} a {_type_name(arg_type)} column",
+                "sum, avg and median need numbers or money; count or count_distinct counts text",
+            )
+        return arg_type
+
+    def _aggregate_dataset(self, e: ast.Call) -> Dataset | None:
+        refs = [r for r in _refs(e.args[0])] + (list(_refs(e.where)) if e.where is not None else [])
+        found: dict[str, ast.Ref] = {}
+        for ref in refs:
+            name = ref.parts[0].name
+            if name in self.scope.datasets:
+                found.setdefault(name, ref)
+        if len(found) > 1:
+            names = ", ".join(sorted(found))
+            self.error(
+                "E207",
+                e,
+                f"one aggregate reads one dataset; this one names {names}",
+                "aggregate each dataset separately and combine the results, e.g. sum(a.x) / sum(b.y)",
+            )
+            return None
+        if not found:
+            first = next(iter(_refs(e.args[0])), None)
+            if first is None:
+                self.error("E317", e, f"{e.function}(...) must name a dataset", "e.g. count(calls)")
+                return None
+            name = first.parts[0]
+            self.problems.unknown("E202", "dataset", name.name, name.span, self.scope.datasets)
+            return None
+        dataset = self.scope.datasets[next(iter(found))]
+        if dataset.kind != "dataset":
+            self.error(
+                "E209",
+                e,
+                f"'{dataset.id}' is a {dataset.kind} dataset; measures read fact datasets",
+                "targets are used in `target` lines, the roster through person.<attribute>",
+            )
+            return None
+        return dataset
+
+    def _row_function(self, e: ast.Call, row: Dataset) -> str:
+        if e.function == "days_between":
+            if len(e.args) != 2:
+                return self.error("E315", e, "days_between(start, end) takes two dates")
+            for arg in e.args:
+                t = self.check(arg, row)
+                if t not in ("date", "timestamp", UNKNOWN):
+                    self.error("E308", arg, f"days_between needs dates; this is {_type_name(t)}")
+            return "duration"
+        # first_time(column): the row is the earliest of its column value across all history
+        if len(e.args) != 1 or not isinstance(e.args[0], ast.Ref):
+            return self.error("E315", e, "first_time(column) takes one column, e.g. first_time(customer_id)")
+        self.check(e.args[0], row)
+        return "boolean"
+
+    def _scalar(self, e: ast.Call, row) -> str:
+        fn = e.function
+        types = [self.check(a, row) for a in e.args]
+        if UNKNOWN in types:
+            return UNKNOWN
+        arity = {"clamp": (3, 3), "round": (1, 2), "abs": (1, 1), "min": (2, 99), "max": (2, 99)}
+        lo, hi = arity.get(fn, (1, 99))
+        if not lo <= len(types) <= hi:
+            return self.error("E315", e, f"{fn}(...) takes {lo if lo == hi else f'{lo} to {hi}'} arguments")
+        if fn == "round":
+            if len(types) == 2 and family(types[1]) != "number":
+                return self.error("E302", e.args[1], "round(x, digits): digits must be a number")
+            return types[0]
+        result = types[0]
+        for arg, t in zip(e.args[1:], types[1:]):
+            self._comparable(arg, result, t)
+            if is_money(t):
+                result = t
+        if family(result) not in ("number", "duration", "date") and not is_money(result):
+            return self.error("E302", e, f"{fn}(...) needs numbers or amounts, found {_type_name(result)}")
+        return result
+
+
+def _refs(expr):
+    """Every Ref inside an expression, in source order."""
+    if expr is None:
+        return
+    if isinstance(expr, ast.Ref):
+        yield expr
+        return
+    for name in type(expr).model_fields:
+        value = getattr(expr, name)
+        if isinstance(value, ast.Node) and not isinstance(value, ast.Ident):
+            yield from _refs(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.Node):
+                    yield from _refs(item)
+
+
+def refs_in(expr) -> list[ast.Ref]:
+    return list(_refs(expr))
+
+
+def _column_type(t: str, currency: str) -> str:
+    if t == "money":
+        return f"money:{currency}"
+    if t in ("integer", "decimal"):
+        return "number"
+    return t
+
+
+def _type_name(t: str) -> str:
+    if is_money(t):
+        return f"money ({t.split(':')[1]})"
+    return {"percent": "percentage", "integer": "number", "duration": "duration (days)"}.get(t, t)
+
+
+def _scope_help(scope: Scope) -> str:
+    allowed = {
+        "measure": "a measure aggregates datasets: count(calls), sum(payments.amount) / sum(invoices.amount)",
+        "target": "a target is a constant, a person attribute (person.x) or a targets dataset column",
+        "condition": "a condition reads person attributes, e.g. person.tenure_months < 3",
+        "gate": "a gate reads KPI results (kpi.value, kpi.attainment, kpi.score), total_score and person attributes",
+        "factor": "a factor row reads total_score and constants",
+        "constant": "write a constant here, e.g. 30% or 3000 CNY",
+        "target incentive": "write an amount (3000 CNY) or a person attribute (person.target_incentive)",
+    }
+    return allowed.get(scope.what, known("names", scope.names))
