@@ -42,7 +42,7 @@ DATE_BINDINGS = {"date", "hire_date", "leave_date"}
 class Resolver:
     def __init__(self, files: list[ast.File], problems: Problems | None = None):
         self.files = files
-        self.problems = problems or Problems()
+        self.problems = problems if problems is not None else Problems()
         self.d = defaults()
 
     # ================================================================ entry
@@ -408,7 +408,7 @@ class Resolver:
         bands = [
             m.GradeBand(grade=row.grade, **self._band_bounds(row.interval, "score")) for row in table.rows
         ]
-        check_coverage(bands, self.problems, "grade bands", table.span)
+        check_coverage(bands, self.problems, "grade table", table.span)
         return m.Grades(id=id_, label=label, bands=bands, span=table.span)
 
     def _tiers(self, rows: list[ast.TierRow], axis: str, scope: Scope | None) -> list[m.Tier]:
@@ -707,7 +707,7 @@ class Resolver:
         scope = Scope(what="constant")
         if isinstance(curve, ast.TiersCurve):
             tiers = self._tiers(curve.rows, unit, scope)
-            check_coverage(tiers, self.problems, "scoring tiers", curve.span, percent=axis == "attainment")
+            check_coverage(tiers, self.problems, "scoring tier table", curve.span, percent=axis == "attainment")
             return m.Curve(kind="tiers", axis=axis, tiers=tiers, span=curve.span)
         points = []
         for row in curve.rows:
@@ -748,7 +748,7 @@ class Resolver:
                 )
             scope = Scope(what="factor", names={"total_score": "number"})
             factor_tiers = self._tiers(factor.rows, "score", scope)
-            check_coverage(factor_tiers, self.problems, "payout factor tiers", factor.span)
+            check_coverage(factor_tiers, self.problems, "payout factor table", factor.span)
         kpi_types = {k.id: k.value_type for k in kpis}
         gates = []
         for stmt in decl.body:
@@ -819,13 +819,13 @@ class Resolver:
         for tier in tiers:
             if tier.value is not None:
                 self._constant(tier.value, "a commission rate", ("percent", "number"))
-        check_coverage(tiers, self.problems, "commission tiers", stmt.span)
+        check_coverage(tiers, self.problems, "commission table", stmt.span)
         return m.Commission(kpi=kpi, mode=mode, tiers=tiers, span=stmt.span)
 
 
 def resolve(files: list[ast.File], problems: Problems | None = None) -> m.Scheme:
     """Resolve parsed files into a Scheme, or raise SchemeError listing every problem."""
-    problems = problems or Problems()
+    problems = problems if problems is not None else Problems()
     scheme = Resolver(files, problems).resolve()
     problems.raise_if_any()
     assert scheme is not None

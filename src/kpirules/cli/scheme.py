@@ -1,0 +1,133 @@
+"""Commands over .kpi files: check, fmt, export, schema."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kpirules.cli.common import (
+    EXIT_PROBLEMS, echo_err, emit, handle_errors, output_option, paths_argument, report_error,
+)
+from kpirules.errors import KpiError
+from kpirules.model import load_scheme
+from kpirules.model.export import export_json, export_toml, scheme_json_schema
+from kpirules.model.loader import find_kpi_files
+
+
+def _default_paths(paths: tuple[str, ...]) -> list[str]:
+    if paths:
+        return list(paths)
+    return ["rulesets"] if Path("rulesets").is_dir() else ["."]
+
+
+@click.command()
+@paths_argument
+@handle_errors
+def check(paths: tuple[str, ...]) -> None:
+    """Parse, resolve imports and names, and validate the meaning of .kpi files.
+
+    Reports every problem found, each as `path:line:col: error[CODE]: message` with the
+    source line, a caret under the span and a help line. PATH may be files or
+    directories (searched for *.kpi); the default is ./rulesets.
+
+    \b
+    Exit codes: 0 clean, 1 problems found, 2 usage or internal error.
+    Example:
+      kpirules check rulesets
+    """
+    scheme = load_scheme(_default_paths(paths))
+    roles = len(scheme.roles)
+    kpis = sum(len(r.kpis) for r in scheme.roles.values())
+    click.echo(
+        f"ok: {len(scheme.files)} file{'s' if len(scheme.files) != 1 else ''}, "
+        f"{roles} role{'s' if roles != 1 else ''}, {kpis} KPIs, no problems"
+    )
+
+
+@click.command()
+@paths_argument
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if any file would be reformatted.")
+@click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print a unified diff of what would change.")
+@handle_errors
+def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+    """Rewrite .kpi files in the one canonical layout.
+
+    Keeps every comment, never changes meaning, and is idempotent. Full-width
+    punctuation (％ “ ” ： ， （ ）) is rewritten to its ASCII twin.
+
+    \b
+    Examples:
+      kpirules fmt rulesets              # rewrite in place
+      kpirules fmt --check rulesets      # for CI: exit 1 if a file is not formatted
+      kpirules fmt --diff rulesets/telesales.kpi
+    """
+    from kpirules.lang.fmt import format_file_text
+    from kpirules.lang.parser import decode_source
+    from kpirules.io import write_atomic
+
+    changed: list[str] = []
+    failed = 0
+    for path in find_kpi_files(_default_paths(paths)):
+        name = str(path)
+        try:
+            original = decode_source(path.read_bytes(), name)
+            formatted = format_file_text(original, name)
+        except KpiError as exc:
+            report_error(exc)
+            failed += 1
+            continue
+        if formatted == original:
+            continue
+        changed.append(name)
+        if show_diff:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    original.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                    fromfile=name, tofile=name,
+                )
+            )
+        elif check_only:
+            echo_err(f"would reformat {name}")
+        else:
+            write_atomic(path, formatted)
+            echo_err(f"reformatted {name}")
+    if check_only or show_diff:
+        if changed or failed:
+            echo_err(f"{len(changed)} file{'s' if len(changed) != 1 else ''} would be reformatted")
+            sys.exit(EXIT_PROBLEMS)
+        echo_err("all files are formatted")
+    elif failed:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@click.command()
+@paths_argument
+@click.option("--format", "fmt_", type=click.Choice(["json", "toml"]), default="json", show_default=True)
+@output_option
+@handle_errors
+def export(paths: tuple[str, ...], fmt_: str, output: str | None) -> None:
+    """Print the resolved scheme (imports followed, roles merged, defaults filled in).
+
+    \b
+    Examples:
+      kpirules export rulesets > scheme.json
+      kpirules export --format toml -o scheme.toml rulesets
+    """
+    scheme = load_scheme(_default_paths(paths))
+    emit(export_json(scheme) if fmt_ == "json" else export_toml(scheme), output)
+
+
+@click.command()
+@output_option
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of what `kpirules export --format json` writes.
+
+    \b
+    Example:
+      kpirules schema -o kpirules-scheme.schema.json
+    """
+    emit(json.dumps(scheme_json_schema(), ensure_ascii=False, indent=2), output)

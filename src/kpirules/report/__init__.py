@@ -1,0 +1,1 @@
+"""Presenting results to people: diagnostics, tables, statements."""

@@ -1,0 +1,86 @@
+"""Render diagnostics the way compilers do: location, message, source line, caret, help.
+
+    rulesets/telesales.kpi:8:19: error[E202]: unknown dataset 'cals'
+       |
+     8 |     measure count(cals)
+       |                   ^^^^
+       = help: did you mean 'calls'?
+
+Carets line up under wide (CJK) characters, which take two terminal columns.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from kpirules.errors import Diagnostic, Location
+
+
+@functools.lru_cache(maxsize=64)
+def _source_lines(path: str) -> list[str]:
+    try:
+        text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return text.lstrip("\ufeff").splitlines()
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def source_excerpt(loc: Location, lines: list[str] | None = None) -> list[str]:
+    """The gutter, source line and caret lines under a location (empty when unavailable)."""
+    lines = _source_lines(loc.path) if lines is None else lines
+    if not 1 <= loc.line <= len(lines):
+        return []
+    line = lines[loc.line - 1].replace("\t", " ")
+    start = min(loc.column - 1, len(line))
+    if loc.end_line == loc.line and loc.end_column and loc.end_column > loc.column:
+        end = min(loc.end_column - 1, len(line))
+    else:
+        end = len(line.rstrip()) if loc.end_line and loc.end_line > loc.line else start + 1
+    end = max(end, start + 1)
+    number = str(loc.line)
+    pad = " " * len(number)
+    caret = " " * display_width(line[:start]) + "^" * max(1, display_width(line[start:end]))
+    return [f"{pad} |", f"{number} | {line}", f"{pad} | {caret}"]
+
+
+def render_text(d: Diagnostic, show_source: bool = True) -> str:
+    where = f"{d.location}: " if d.location else ""
+    out = [f"{where}{d.severity}[{d.code}]: {d.message}"]
+    if show_source and isinstance(d.location, Location):
+        out.extend(source_excerpt(d.location))
+    for note in d.notes:
+        out.append(f"  = note: {note}")
+    if d.help:
+        out.append(f"  = help: {d.help}")
+    return "\n".join(out)
+
+
+def render_all(diagnostics: Iterable[Diagnostic], show_source: bool = True) -> str:
+    return "\n\n".join(render_text(d, show_source) for d in diagnostics)
+
+
+def as_dict(d: Diagnostic) -> dict:
+    loc = d.location
+    out: dict = {"code": d.code, "severity": d.severity, "message": d.message}
+    if isinstance(loc, Location):
+        out.update(
+            path=loc.path, line=loc.line, column=loc.column,
+            end_line=loc.end_line, end_column=loc.end_column,
+        )
+    elif loc is not None:
+        out["where"] = {k: getattr(loc, k) for k in ("dataset", "source", "row", "column")}
+    if d.help:
+        out["help"] = d.help
+    return out
+
+
+def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([as_dict(d) for d in diagnostics], ensure_ascii=False, indent=2)
