@@ -690,7 +690,7 @@ class Resolver:
     def _curve(self, curve, value_type: str) -> m.Curve:
         if isinstance(curve, ast.LinearCurve):
             floor = self._constant(curve.floor, "a floor", ("percent",)) if curve.floor is not None else Decimal(self.d["kpi"]["floor"])
-            cap = self._constant(curve.cap, "a cap", ("percent",)) if curve.cap is not None else None
+            cap = self._constant(curve.cap, "a cap", ("percent",)) if curve.cap is not None else Decimal(self.d["kpi"]["cap"])
             if floor is not None and cap is not None and floor > cap:
                 self.problems.error("E257", curve.span, "the floor is above the cap", "e.g. linear floor 50% cap 120%")
             return m.Curve(kind="linear", floor=floor, cap=cap, span=curve.span)
