@@ -1,0 +1,71 @@
+"""Exact decimal arithmetic with the precision and rounding rules the docs promise.
+
+- Values, attainment, scores, the total score and payout factors are kept to 6 decimal
+  places, rounded half-up, at the moment they are computed (`quantize6`). Tier
+  boundaries are compared with these rounded numbers.
+- Money is rounded per payout line to the scheme's rounding step and mode (`round_money`).
+- Division by zero has no value (None); so has any arithmetic with a missing operand.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+
+CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_UP)
+SIX = Decimal("0.000001")
+INFINITY = Decimal("Infinity")
+MODES = {
+    "half_up": decimal.ROUND_HALF_UP,
+    "half_even": decimal.ROUND_HALF_EVEN,
+    "half_down": decimal.ROUND_HALF_DOWN,
+    "up": decimal.ROUND_UP,
+    "down": decimal.ROUND_DOWN,
+    "ceiling": decimal.ROUND_CEILING,
+    "floor": decimal.ROUND_FLOOR,
+}
+
+
+def quantize6(x: Decimal | None) -> Decimal | None:
+    """Round half-up to 6 decimal places, written without trailing zeros (0.15, 210, 93.9394)."""
+    if x is None or not x.is_finite():
+        return x
+    x = x.quantize(SIX, rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
+    if x == x.to_integral_value():
+        return x.quantize(Decimal(1), context=CONTEXT)
+    return x.normalize(context=CONTEXT)
+
+
+def divide(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    if a is None or b is None or b == 0:
+        return None
+    return CONTEXT.divide(a, b)
+
+
+def round_money(x: Decimal, mode: str, step: Decimal) -> Decimal:
+    """Round an amount to a multiple of `step` with the given mode (half_up, half_even, ...)."""
+    units = CONTEXT.divide(x, step).to_integral_value(rounding=MODES[mode], context=CONTEXT)
+    return CONTEXT.multiply(units, step)
+
+
+def to_decimal(x) -> Decimal | None:
+    if x is None:
+        return None
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, bool):
+        return Decimal(int(x))
+    if isinstance(x, int):
+        return Decimal(x)
+    if isinstance(x, float):
+        return Decimal(repr(x))
+    return Decimal(str(x))
+
+
+def fmt_decimal(x: Decimal | None) -> str | None:
+    """A decimal as a plain string without exponent ("0.15", "1200", "Infinity")."""
+    if x is None:
+        return None
+    if not x.is_finite():
+        return "Infinity" if x > 0 else "-Infinity"
+    return format(x.normalize(), "f")

@@ -1,0 +1,134 @@
+"""Assessment periods: parsing labels, fiscal years, containment and the default period.
+
+Labels: `2026-03` (a calendar month), `2026Q1`, `2026H1` (fiscal quarter and half),
+`2026` (a fiscal year). A fiscal year starts in the scheme's `fiscal_year_start` month and
+is named by the calendar year it starts or ends in (`fiscal_year_named_by`). With a
+January start both namings agree and fiscal periods are calendar periods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from kpirules.errors import ConfigError, Diagnostic
+from kpirules.model.scheme import Header
+
+UNIT_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+_LABEL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})|Q(?P<quarter>[1-4])|H(?P<half>[12]))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A half-open date range [start, end) with its unit and label."""
+
+    start: dt.date
+    end: dt.date  # exclusive
+    unit: str
+    label: str
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def contains(self, other: Period) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + (day.month - 1) + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+class Calendar:
+    """The scheme's fiscal calendar."""
+
+    def __init__(self, header: Header):
+        self.start_month = header.fiscal_year_start
+        self.named_by = header.fiscal_year_named_by
+        self.unit = header.period or "month"
+
+    def fiscal_year_start(self, name: int) -> dt.date:
+        """First day of the fiscal year called `name`."""
+        if self.start_month == 1:
+            return dt.date(name, 1, 1)
+        year = name if self.named_by == "start" else name - 1
+        return dt.date(year, self.start_month, 1)
+
+    def fiscal_year_of(self, day: dt.date) -> int:
+        start_year = day.year if day.month >= self.start_month else day.year - 1
+        if self.start_month == 1:
+            return day.year
+        return start_year if self.named_by == "start" else start_year + 1
+
+    def period(self, unit: str, day: dt.date) -> Period:
+        """The period of `unit` that contains `day`."""
+        if unit == "month":
+            start = dt.date(day.year, day.month, 1)
+            return Period(start, _add_months(start, 1), "month", f"{start.year}-{start.month:02d}")
+        fy = self.fiscal_year_of(day)
+        fy_start = self.fiscal_year_start(fy)
+        months_in = (day.year * 12 + day.month) - (fy_start.year * 12 + fy_start.month)
+        size = UNIT_MONTHS[unit]
+        index = months_in // size
+        start = _add_months(fy_start, index * size)
+        label = {"quarter": f"{fy}Q{index + 1}", "half": f"{fy}H{index + 1}", "year": f"{fy}"}[unit]
+        return Period(start, _add_months(start, size), unit, label)
+
+    def parse(self, label: str) -> Period:
+        """The period a label names, or a ConfigError saying which forms are accepted."""
+        match = _LABEL.match(label.strip())
+        if not match:
+            raise ConfigError(
+                Diagnostic(
+                    "E020",
+                    f"'{label}' is not a period",
+                    help="write a month 2026-03, a quarter 2026Q1, a half 2026H1 or a year 2026",
+                )
+            )
+        year = int(match["year"])
+        if match["month"]:
+            month = int(match["month"])
+            if not 1 <= month <= 12:
+                raise ConfigError(Diagnostic("E020", f"'{label}' has no month {month}", help="months are 01 to 12"))
+            return self.period("month", dt.date(year, month, 1))
+        fy_start = self.fiscal_year_start(year)
+        if match["quarter"]:
+            return self.period("quarter", _add_months(fy_start, (int(match["quarter"]) - 1) * 3))
+        if match["half"]:
+            return self.period("half", _add_months(fy_start, (int(match["half"]) - 1) * 6))
+        return self.period("year", fy_start)
+
+    def scheme_periods(self, requested: Period) -> list[Period]:
+        """The scheme periods a requested period covers (one, or several for a longer label)."""
+        if UNIT_MONTHS[requested.unit] < UNIT_MONTHS[self.unit]:
+            enclosing = self.period(self.unit, requested.start)
+            raise ConfigError(
+                Diagnostic(
+                    "E021",
+                    f"the scheme is assessed per {self.unit}; {requested.label} is a {requested.unit}",
+                    help=f"ask for the {self.unit} that contains it: --period {enclosing.label}",
+                )
+            )
+        periods = []
+        day = requested.start
+        while day < requested.end:
+            p = self.period(self.unit, day)
+            periods.append(p)
+            day = p.end
+        return periods
+
+    def latest_ended(self, latest: dt.date) -> Period:
+        """The latest scheme period whose last day is on or before `latest`."""
+        p = self.period(self.unit, latest)
+        if p.last_day <= latest:
+            return p
+        return self.period(self.unit, p.start - dt.timedelta(days=1))

@@ -1,0 +1,220 @@
+"""Compile aggregates (the intermediate form in `ir`) into SQL, and nothing else.
+
+One query per dataset and scope kind: rows are grouped by the credited person (or, for
+team scope, by the manager whose team the row's person belongs to) and by run period.
+Each aggregate is a column computed with a `FILTER (WHERE ...)` clause that places rows
+in the aggregate's window (its KPI period up to the run period's end) and applies its
+`where` condition. `first_time(col)` becomes a window column computed over the whole
+dataset's history before any filtering.
+
+The SQL is DuckDB's dialect; the few dialect-specific pieces (date difference, quoting)
+live in small functions so another engine can be targeted later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from kpirules.engine.ir import Aggregate
+from kpirules.engine.periods import Calendar, Period
+from kpirules.lang import ast
+from kpirules.model.scheme import Dataset
+
+TEAM_TABLE = "__kpirules_team"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def date_diff_days(start: str, end: str) -> str:
+    return f"date_diff('day', CAST({start} AS DATE), CAST({end} AS DATE))"
+
+
+@dataclass
+class RowCompiler:
+    """SQL for expressions over one dataset's rows (a `where` or an aggregate's argument)."""
+
+    dataset: Dataset
+    alias: str = "src"
+    date_column: str | None = None
+    first_time_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def column(self, name: str) -> str:
+        return f"{self.alias}.{quote(name)}"
+
+    def sql(self, e) -> str:
+        node = e.node
+        if node == "literal":
+            if e.type == "duration":
+                return str(int(e.value))
+            return literal(e.value)
+        if node == "ref":
+            return self.column(e.parts[-1].name)
+        if node == "paren":
+            return f"({self.sql(e.inner)})"
+        if node == "unary":
+            return f"(NOT {self.sql(e.operand)})" if e.op == "not" else f"(-{self.sql(e.operand)})"
+        if node == "binary":
+            op = {"==": "=", "!=": "<>", "and": "AND", "or": "OR"}.get(e.op, e.op)
+            left, right = self.sql(e.left), self.sql(e.right)
+            if e.op == "/":
+                return f"({left} / NULLIF({right}, 0))"
+            return f"({left} {op} {right})"
+        if node == "between":
+            return f"({self.sql(e.value)} BETWEEN {self.sql(e.low)} AND {self.sql(e.high)})"
+        if node == "in":
+            options = ", ".join(self.sql(o) for o in e.options)
+            return f"({self.sql(e.value)} {'NOT IN' if e.negated else 'IN'} ({options}))"
+        if node == "if":
+            return f"(CASE WHEN {self.sql(e.condition)} THEN {self.sql(e.then)} ELSE {self.sql(e.otherwise)} END)"
+        if node == "call":
+            return self.call(e)
+        raise AssertionError(f"cannot compile {node} to SQL")  # pragma: no cover
+
+    def call(self, e: ast.Call) -> str:
+        fn = e.function
+        args = [self.sql(a) for a in e.args]
+        if fn == "days_between":
+            return date_diff_days(args[0], args[1])
+        if fn == "first_time":
+            column = e.args[0].parts[-1].name
+            name = f"__first__{column}__{self.date_column}"
+            self.first_time_columns[name] = (column, self.date_column)
+            return self.column(name)
+        if fn == "min":
+            return f"least({', '.join(args)})"
+        if fn == "max":
+            return f"greatest({', '.join(args)})"
+        if fn == "clamp":
+            return f"least(greatest({args[0]}, {args[1]}), {args[2]})"
+        if fn == "abs":
+            return f"abs({args[0]})"
+        if fn == "round":
+            return f"round({args[0]}, {args[1] if len(args) > 1 else 0})"
+        raise AssertionError(f"{fn} is not a row function")  # pragma: no cover
+
+
+def aggregate_sql(agg: Aggregate, row: RowCompiler) -> str:
+    if agg.argument is None:
+        return "count(*)"
+    arg = row.sql(agg.argument)
+    if agg.function == "count_distinct":
+        return f"count(DISTINCT {arg})"
+    return f"{agg.function}({arg})"
+
+
+@dataclass
+class DatasetQuery:
+    """The SQL for one dataset and scope kind, and which aggregate each column holds."""
+
+    dataset: str
+    team: bool
+    sql: str
+    value_columns: list[int]  # aggregate index of each value column, in order
+    count_columns: list[int]  # aggregate index of each rows-matched column, in order
+
+
+def window_start_column(unit: str) -> str:
+    return f"start_{unit}"
+
+
+def periods_cte(calendar: Calendar, periods: list[Period], units: set[str]) -> str:
+    units = sorted(units)
+    columns = ["label", "p_end"] + [window_start_column(u) for u in units]
+    rows = []
+    for p in periods:
+        values = [literal(p.label), literal(p.end)]
+        values += [literal(calendar.period(u, p.start).start) for u in units]
+        rows.append("(" + ", ".join(values) + ")")
+    return f"periods({', '.join(columns)}) AS (VALUES {', '.join(rows)})"
+
+
+def compile_dataset(
+    dataset: Dataset,
+    aggregates: list[tuple[int, Aggregate]],
+    calendar: Calendar,
+    periods: list[Period],
+    team: bool,
+) -> DatasetQuery:
+    """One grouped query computing every aggregate over this dataset for every period."""
+    person = dataset.person_column
+    units = {agg.unit for _, agg in aggregates}
+    first_time: dict[str, tuple[str, str]] = {}
+    selects: list[str] = []
+    value_columns: list[int] = []
+    count_columns: list[int] = []
+    date_columns = set()
+    for index, agg in aggregates:
+        row = RowCompiler(dataset, date_column=agg.date_column, first_time_columns=first_time)
+        date = row.column(agg.date_column)
+        date_columns.add(agg.date_column)
+        conditions = [f"{date} >= periods.{window_start_column(agg.unit)}", f"{date} < periods.p_end"]
+        if agg.where is not None:
+            conditions.append(row.sql(agg.where))
+        if agg.scope == "team":
+            conditions.append("team.member <> team.owner")
+        condition = " AND ".join(conditions)
+        selects.append(f"{aggregate_sql(agg, row)} FILTER (WHERE {condition}) AS v{index}")
+        value_columns.append(index)
+        if agg.argument is not None or agg.function != "count":
+            selects.append(f"count(*) FILTER (WHERE {condition}) AS n{index}")
+            count_columns.append(index)
+
+    source = f"SELECT * FROM {quote(dataset.id)}"
+    if first_time:
+        extra = ", ".join(
+            f"({quote(date)} = min({quote(date)}) OVER (PARTITION BY {quote(col)})) AS {quote(name)}"
+            for name, (col, date) in sorted(first_time.items())
+        )
+        source = f"SELECT *, {extra} FROM {quote(dataset.id)}"
+    earliest = min(calendar.period(u, p.start).start for u in units for p in periods)
+    latest = max(p.end for p in periods)
+    prefilter = " OR ".join(
+        f"(src.{quote(c)} >= {literal(earliest)} AND src.{quote(c)} < {literal(latest)})"
+        for c in sorted(date_columns)
+    )
+    owner = "team.owner" if team else f"src.{quote(person)}"
+    join = f" JOIN {TEAM_TABLE} AS team ON src.{quote(person)} = team.member" if team else ""
+    sql = (
+        f"WITH {periods_cte(calendar, periods, units)}, src AS ({source})\n"
+        f"SELECT {owner} AS person, periods.label AS period,\n  " + ",\n  ".join(selects) + "\n"
+        f"FROM src{join} CROSS JOIN periods\n"
+        f"WHERE {owner} IS NOT NULL AND ({prefilter})\n"
+        f"GROUP BY 1, 2"
+    )
+    return DatasetQuery(dataset.id, team, sql, value_columns, count_columns)
+
+
+def team_table_sql(roster: Dataset) -> str:
+    """Every (manager, member) pair, direct and indirect, plus (p, p) for everyone."""
+    pid = quote(roster.bindings["id"])
+    manager = quote(roster.bindings["manager"])
+    table = quote(roster.id)
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {TEAM_TABLE} AS\n"
+        f"WITH RECURSIVE reports(owner, member) AS (\n"
+        f"  SELECT {manager}, {pid} FROM {table} WHERE {manager} IS NOT NULL\n"
+        f"  UNION\n"
+        f"  SELECT r.owner, p.{pid} FROM reports r JOIN {table} p ON p.{manager} = r.member\n"
+        f")\n"
+        f"SELECT owner, member FROM reports UNION SELECT {pid}, {pid} FROM {table}"
+    )
