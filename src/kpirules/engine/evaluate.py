@@ -347,6 +347,7 @@ class Evaluator:
             ))
         value = quantize6(to_decimal(evaluate_value(kp.value, aggs))) if kp.value is not None else None
         target, source, rule = self._target(kpi, person, attrs, kpi_period, targets)
+        target = quantize6(target)
         before = None
         if target is not None and kp.additive and kpi.direction == ">=" and proration_on:
             days = person.active_days(kpi_period)
