@@ -15,6 +15,7 @@ import click
 
 from kpirules import __version__
 from kpirules.cli.common import echo_err
+from kpirules.cli.sample import sample
 from kpirules.cli.scheme import check, export, fmt, schema
 
 
@@ -37,6 +38,7 @@ def cli() -> None:
 
 for command in (check, fmt, export, schema):
     cli.add_command(command)
+cli.add_command(sample)
 
 
 def main(argv: list[str] | None = None) -> None:

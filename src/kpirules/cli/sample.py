@@ -1,0 +1,41 @@
+"""The `sample` command: write the sample company's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kpirules.cli.common import handle_errors
+from kpirules.sample import DEFAULT_OUT, DEFAULT_SEED, generate
+
+
+@click.command()
+@click.option(
+    "--out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
+    help="Folder to write the files into (created if missing).",
+)
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int, help="Seed of the generator.")
+@click.option("--force", is_flag=True, help="Overwrite sample files that already exist.")
+@handle_errors
+def sample(out: str, seed: int, force: bool) -> None:
+    """Write a year of sample data for a small sales company, one file per dataset.
+
+    About 60 people (telesales, key-account, customer-success and sales managers)
+    with calls, leads, contracts, invoices, payments, visits, milestones, surveys and
+    renewals for January to December 2026, matching the datasets of
+    rulesets/common.kpi. The same seed always gives the same files. Files are
+    CSV; calls is written as Parquet when the CSV files would pass 2 MB. Existing
+    files are kept unless --force is given.
+
+    \b
+    Examples:
+      kpirules sample                         # writes data/sample/*
+      kpirules sample --out /tmp/demo --seed 7
+      kpirules sample --force                 # regenerate the shipped sample
+    """
+    written = generate(Path(out), seed, force=force)
+    for path in written:
+        click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    total = sum(path.stat().st_size for path in written)
+    click.echo(f"{len(written)} files, {total:,} bytes, seed {seed}")
