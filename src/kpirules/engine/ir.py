@@ -129,7 +129,7 @@ class Planner:
         self._current: list[int] = []
         self._kpi = kpi
         value = self._value(kpi.measure) if kpi.measure is not None else None
-        kp = KpiPlan(kpi=kpi, value=value, aggregates=sorted(set(self._current)), additive=_additive(kpi.measure))
+        kp = KpiPlan(kpi=kpi, value=value, aggregates=list(dict.fromkeys(self._current)), additive=_additive(kpi.measure))
         self.plan.kpis[(role, kpi.id)] = kp
         return kp
 

@@ -11,7 +11,6 @@ Carets line up under wide (CJK) characters, which take two terminal columns.
 
 from __future__ import annotations
 
-import functools
 import json
 import unicodedata
 from collections.abc import Iterable
@@ -20,8 +19,9 @@ from pathlib import Path
 from kpirules.errors import Diagnostic, Location
 
 
-@functools.lru_cache(maxsize=64)
 def _source_lines(path: str) -> list[str]:
+    # read afresh each time, never cached: a relative path names another file after a
+    # chdir, and a file may change between two runs in one process (tests, watch mode)
     try:
         text = Path(path).read_bytes().decode("utf-8", errors="replace")
     except OSError:

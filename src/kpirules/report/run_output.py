@@ -1,0 +1,145 @@
+"""Write run results: a terminal table grouped by role, CSV, JSON, JSON Lines and Excel.
+
+JSON carries the full breakdown per person and KPI and the run manifest; CSV is one row
+per person and KPI (long format, easy to pivot); Excel has a summary sheet and one sheet
+per role. Decimals are written as strings (JSON) or exact text (CSV), never floats.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from kpirules.engine.numbers import fmt_decimal
+from kpirules.engine.results import PersonResult, RunResult
+from kpirules.engine.scoring import pct
+
+CSV_COLUMNS = [
+    "period", "person_id", "name", "role", "team", "kpi", "kpi_label", "rank", "status",
+    "value", "target", "target_source", "attainment", "score", "weight", "contribution",
+    "total_score", "grade", "payout", "currency",
+]
+
+
+def _num(x: Decimal | None) -> str:
+    return "" if x is None else fmt_decimal(x)
+
+
+def result_dict(result: RunResult, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = result.model_dump(mode="json")
+    if manifest is not None:
+        data = {"manifest": manifest, **data}
+    return data
+
+
+def render_json(result: RunResult, manifest: dict[str, Any] | None = None) -> str:
+    return json.dumps(result_dict(result, manifest), ensure_ascii=False, indent=2)
+
+
+def render_jsonl(result: RunResult) -> str:
+    return "\n".join(
+        json.dumps(p.model_dump(mode="json"), ensure_ascii=False) for p in result.people
+    )
+
+
+def csv_rows(result: RunResult) -> list[dict[str, str]]:
+    rows = []
+    for p in result.people:
+        for k in p.kpis:
+            rows.append({
+                "period": p.period, "person_id": p.person_id, "name": p.name or "", "role": p.role,
+                "team": p.team or "", "kpi": k.id, "kpi_label": k.label or "", "rank": k.rank,
+                "status": k.status, "value": _num(k.value), "target": _num(k.target),
+                "target_source": k.target_source, "attainment": _num(k.attainment),
+                "score": _num(k.score), "weight": _num(k.weight), "contribution": _num(k.contribution),
+                "total_score": _num(p.total_score), "grade": p.grade or "",
+                "payout": _num(p.payout.total) if p.payout else "", "currency": result.currency,
+            })
+    return rows
+
+
+def render_csv(result: RunResult) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(csv_rows(result))
+    return out.getvalue()
+
+
+def by_role(result: RunResult) -> dict[str, list[PersonResult]]:
+    groups: dict[str, list[PersonResult]] = defaultdict(list)
+    for p in result.people:
+        groups[p.role].append(p)
+    return dict(sorted(groups.items()))
+
+
+def render_table(result: RunResult, width: int | None = None) -> str:
+    """A readable terminal table per role: each KPI's attainment and score, total, grade, payout."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(record=True, width=width or 160, file=io.StringIO(), force_terminal=False)
+    console.print(f"Scheme {result.scheme}, period {', '.join(result.periods)}: {result.period_reason}".rstrip(": "))
+    for role, people in by_role(result).items():
+        first = people[0]
+        table = Table(title=f"{first.role_label or role} ({role})", box=box.SIMPLE_HEAD, title_justify="left")
+        for column in ("person", "name", "team"):
+            table.add_column(column)
+        kpis = [(k.id, k.label or k.id, k.rank) for k in first.kpis]
+        for _, label, rank in kpis:
+            table.add_column(label + (" *" if rank == "auxiliary" else ""), justify="right")
+        table.add_column("total", justify="right")
+        table.add_column("grade")
+        table.add_column(f"payout {result.currency}", justify="right")
+        for p in people:
+            cells = [p.person_id, p.name or "", p.team or ""]
+            by_id = {k.id: k for k in p.kpis}
+            for kpi_id, _, _ in kpis:
+                k = by_id.get(kpi_id)
+                if k is None:
+                    cells.append("")
+                elif k.status == "no_data":
+                    cells.append(f"no data → {_num(k.score)}")
+                elif k.status == "in_progress":
+                    cells.append(f"{pct(k.attainment)} so far")
+                else:
+                    cells.append(f"{pct(k.attainment)} → {_num(k.score)}")
+            cells += [_num(p.total_score), p.grade or "", _num(p.payout.total) if p.payout else ""]
+            table.add_row(*cells)
+        console.print(table)
+    total = sum((p.payout.total for p in result.people if p.payout), Decimal(0))
+    console.print(f"{len(result.people)} people evaluated; total payout {fmt_decimal(total)} {result.currency}. "
+                  "(* auxiliary KPI: reported, not weighted)")
+    if result.unmatched_people:
+        console.print(f"{len(result.unmatched_people)} people match no role: {', '.join(result.unmatched_people[:10])}"
+                      + (" ..." if len(result.unmatched_people) > 10 else ""))
+    for warning in result.warnings:
+        console.print(f"warning: {warning}")
+    return console.export_text()
+
+
+def render_xlsx(result: RunResult) -> bytes:
+    """A workbook: a summary sheet (one row per person) and one sheet per role (one row per KPI)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    summary = book.active
+    summary.title = "summary"
+    summary.append(["period", "person_id", "name", "role", "team", "total_score", "grade", "payout", "currency"])
+    for p in result.people:
+        summary.append([p.period, p.person_id, p.name, p.role, p.team, _num(p.total_score), p.grade,
+                        _num(p.payout.total) if p.payout else "", result.currency])
+    for role, people in by_role(result).items():
+        sheet = book.create_sheet(title=role[:31])
+        sheet.append([c for c in CSV_COLUMNS if c != "currency"])
+        role_result = result.model_copy(update={"people": people})
+        for row in csv_rows(role_result):
+            sheet.append([row[c] for c in CSV_COLUMNS if c != "currency"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,35 @@
+"""Quote the .kpi source a result came from: `rulesets/telesales.kpi:12` and the text written there."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from kpirules.lang.ast import Span
+
+
+@functools.lru_cache(maxsize=64)
+def _lines(path: str) -> tuple[str, ...]:
+    try:
+        return tuple(Path(path).read_text(encoding="utf-8-sig").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def where(span: Span | None) -> str:
+    return f"{span.path}:{span.line}" if span is not None else ""
+
+
+def written(span: Span | None) -> str:
+    """The exact text a span covers, joined onto one line."""
+    if span is None:
+        return ""
+    lines = _lines(span.path)
+    if not lines or span.line > len(lines):
+        return ""
+    if span.line == span.end_line:
+        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+    parts = [lines[span.line - 1][span.column - 1 :]]
+    parts += [line.strip() for line in lines[span.line : span.end_line - 1]]
+    parts.append(lines[span.end_line - 1][: span.end_column - 1].strip())
+    return " ".join(p.strip() for p in parts if p.strip())
