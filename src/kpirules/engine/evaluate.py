@@ -15,14 +15,14 @@ from decimal import Decimal
 import duckdb
 
 from kpirules.engine import sql as sqlc
-from kpirules.engine.ir import KpiPlan, build_plan
+from kpirules.engine.compiled import compile_expr, compile_value
+from kpirules.engine.ir import KpiPlan, Plan, build_plan
 from kpirules.engine.numbers import CONTEXT, quantize6, to_decimal
-from kpirules.engine.payout import compute_payout
+from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
 from kpirules.engine.results import Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult
-from kpirules.engine.scoring import attainment, grade, score
-from kpirules.engine.values import evaluate as eval_expr
-from kpirules.engine.values import evaluate_value, truth
+from kpirules.engine.scoring import CurvePlan, attainment, grade
+from kpirules.engine.values import truth
 from kpirules.errors import DataError, DataLocation, Diagnostic
 from kpirules.model.scheme import Dataset, Kpi, Role, Scheme
 
@@ -67,16 +67,24 @@ class Person:
         return max((end - start).days + 1, 0)
 
     def attributes(self, as_of: dt.date):
+        """`get(name)`: the value of person.<name> as of a day."""
+        row, hired = self.row, self.hired
+
         def get(name: str):
-            if name in self.row:
-                return self.row[name]
-            if name == "tenure_months" and self.hired:
-                return Decimal(_whole_months(self.hired, as_of))
-            if name == "tenure_days" and self.hired:
-                return Decimal((as_of - self.hired).days)
+            if name in row:
+                value = row[name]
+                return Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
+            if name == "tenure_months" and hired:
+                return Decimal(_whole_months(hired, as_of))
+            if name == "tenure_days" and hired:
+                return Decimal((as_of - hired).days)
             return None
 
         return get
+
+
+def _person_lookup(get):
+    return lambda parts: get(parts[1]) if parts[0] == "person" and len(parts) == 2 else None
 
 
 def latest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
@@ -103,11 +111,57 @@ def default_period(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> tuple[Peri
     return period, f"the latest {period.unit} that ended on or before the latest date in the data ({latest.isoformat()})"
 
 
+class KpiRuntime:
+    """A KPI with its value, targets and curve compiled once per run."""
+
+    def __init__(self, kpi: Kpi, plan: KpiPlan, aggregates):
+        self.kpi = kpi
+        self.plan = plan
+        self.value = compile_value(plan.value) if plan.value is not None else None
+        self.curve = CurvePlan(kpi.curve)
+        self.unit = kpi.period
+        self.aggregates = [(i, aggregates[i], aggregates[i].function in ADDITIVE) for i in plan.aggregates]
+        self.targets = []
+        for rule in kpi.targets:
+            column = rule.value.parts[-1].name if rule.per_person and rule.value.node == "ref" else None
+            when = compile_expr(rule.when) if rule.when is not None else None
+            self.targets.append((rule, when, compile_expr(rule.value), column))
+
+    def target(self, person_id: str, lookup, kpi_period: Period, targets):
+        for rule, _, _, column in self.targets:
+            if rule.per_person:
+                row = targets.get((rule.per_person, person_id, kpi_period.label))
+                if row is not None and row.get(column) is not None:
+                    return to_decimal(row[column]), "per_person", rule
+        for rule, when, value, _ in self.targets:
+            if when is not None and truth(when(lookup)):
+                return to_decimal(value(lookup)), "when", rule
+        for rule, when, value, _ in self.targets:
+            if when is None and rule.per_person is None:
+                return to_decimal(value(lookup)), "constant", rule
+        return None, "none", None
+
+
+class RoleRuntime:
+    def __init__(self, role: Role, plan: Plan):
+        self.role = role
+        self.applies_to = compile_expr(role.applies_to) if role.applies_to is not None else None
+        self.kpis = [KpiRuntime(k, plan.kpis[(role.id, k.id)], plan.aggregates) for k in role.kpis]
+        self.payout = PayoutPlan(role.payout) if role.payout is not None else None
+        self.proration = role.payout.proration if role.payout else True
+
+    def applies(self, person: Person, lookup) -> bool:
+        if self.applies_to is not None:
+            return truth(self.applies_to(lookup))
+        return person.role_column is not None and str(person.role_column) == self.role.id
+
+
 class Evaluator:
     def __init__(self, scheme: Scheme, con: duckdb.DuckDBPyConnection):
         self.scheme = scheme
         self.con = con
         self.calendar = Calendar(scheme.header)
+        self.currency = scheme.header.currency
         roster = scheme.roster
         if roster is None:
             raise DataError(Diagnostic("E502", "the scheme declares no roster, so there is nobody to evaluate"))
@@ -115,7 +169,8 @@ class Evaluator:
 
     # ------------------------------------------------------------- data
 
-    def _aggregate_results(self, plan, periods: list[Period]):
+    def _aggregate_results(self, plan: Plan, periods: list[Period]):
+        """Run one grouped query per dataset and scope kind; values and rows matched per (person, period)."""
         values: dict[tuple[str, str], dict[int, Decimal | None]] = defaultdict(dict)
         counts: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
         groups: dict[tuple[str, bool], list] = defaultdict(list)
@@ -125,17 +180,22 @@ class Evaluator:
             self.con.execute(sqlc.team_table_sql(self.roster))
         for (dataset, team), aggregates in sorted(groups.items()):
             query = sqlc.compile_dataset(self.scheme.datasets[dataset], aggregates, self.calendar, periods, team)
+            layout = []
+            offset = 2
+            for index in query.value_columns:
+                if index in query.count_columns:
+                    layout.append((index, offset, offset + 1))
+                    offset += 2
+                else:
+                    layout.append((index, offset, offset))
+                    offset += 1
             for row in self.con.execute(query.sql).fetchall():
                 key = (str(row[0]), row[1])
-                offset = 2
-                for index in query.value_columns:
-                    values[key][index] = to_decimal(row[offset]) if row[offset] is not None else None
-                    offset += 1
-                    if index in query.count_columns:
-                        counts[key][index] = row[offset]
-                        offset += 1
-                    else:
-                        counts[key][index] = row[offset - 1]
+                v, c = values[key], counts[key]
+                for index, vi, ci in layout:
+                    raw = row[vi]
+                    v[index] = raw if raw is None or isinstance(raw, Decimal) else to_decimal(raw)
+                    c[index] = row[ci]
         return values, counts
 
     def _per_person_targets(self, labels: set[str]) -> dict[tuple[str, str, str], dict]:
@@ -145,7 +205,7 @@ class Evaluator:
         for ds in self.scheme.datasets.values():
             if ds.kind != "targets":
                 continue
-            person, period = sqlc.quote(ds.bindings["person"]), sqlc.quote(ds.bindings["period"])
+            period = sqlc.quote(ds.bindings["period"])
             rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE CAST({period} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)])
             for row in rows:
                 key = (ds.id, str(row[ds.bindings["person"]]), str(row[ds.bindings["period"]]))
@@ -156,7 +216,6 @@ class Evaluator:
                         help="keep one row per person and period; kpirules never sums or splits targets",
                     ))
                 found[key] = row
-            del person, period
         if problems:
             raise DataError(problems)
         return found
@@ -169,7 +228,7 @@ class Evaluator:
                 continue
             b = ds.bindings
             rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE CAST({sqlc.quote(b['period'])} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)])
-            for number, row in enumerate(rows, start=1):
+            for row in rows:
                 reason = row.get(b["reason"])
                 if reason is None or not str(reason).strip():
                     problems.append(Diagnostic(
@@ -186,26 +245,9 @@ class Evaluator:
             raise DataError(problems)
         return out
 
-    # ------------------------------------------------------------- people
-
     def _people(self) -> list[Person]:
         rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(self.roster.id)} ORDER BY {sqlc.quote(self.roster.bindings['id'])}")
         return [Person(row, self.roster) for row in rows]
-
-    def _matching_roles(self, person: Person, as_of: dt.date) -> list[Role]:
-        attrs = person.attributes(as_of)
-
-        def resolve(ref):
-            return attrs(ref.parts[1].name) if ref.parts[0].name == "person" else None
-
-        matched = []
-        for role in self.scheme.roles.values():
-            if role.applies_to is not None:
-                if truth(eval_expr(role.applies_to, resolve)):
-                    matched.append(role)
-            elif person.role_column is not None and str(person.role_column) == role.id:
-                matched.append(role)
-        return matched
 
     # ------------------------------------------------------------- run
 
@@ -213,13 +255,14 @@ class Evaluator:
             period_reason: str = "") -> RunResult:
         selected = [r for r in self.scheme.roles if roles is None or r in roles]
         plan = build_plan(self.scheme, selected)
-        self._plan = plan
+        runtimes = {r: RoleRuntime(self.scheme.roles[r], plan) if r in selected else None for r in self.scheme.roles}
+        matchers = [(r, compile_expr(role.applies_to) if role.applies_to is not None else None) for r, role in self.scheme.roles.items()]
         values, counts = self._aggregate_results(plan, periods)
         labels = {p.label for p in periods}
-        for role in selected:
-            for kpi in self.scheme.roles[role].kpis:
-                if kpi.period:
-                    labels |= {self.calendar.period(kpi.period, p.start).label for p in periods}
+        for rt in runtimes.values():
+            for k in rt.kpis if rt else []:
+                if k.unit:
+                    labels |= {self.calendar.period(k.unit, p.start).label for p in periods}
         targets = self._per_person_targets(labels)
         adjustments = self._adjustments({p.label for p in periods})
         people = self._people()
@@ -234,12 +277,20 @@ class Evaluator:
                 if person.active_days(period) == 0:
                     inactive += 1
                     continue
-                matched = self._matching_roles(person, period.last_day)
+                get = person.attributes(period.last_day)
+                lookup = _person_lookup(get)
+                matched = []
+                for role_id, condition in matchers:
+                    if condition is not None:
+                        if truth(condition(lookup)):
+                            matched.append(role_id)
+                    elif person.role_column is not None and str(person.role_column) == role_id:
+                        matched.append(role_id)
                 if len(matched) > 1:
                     conflicts.append(Diagnostic(
                         "E512",
                         f"person {person.id}{f' ({person.name})' if person.name else ''} matches two roles: "
-                        + " and ".join(r.id for r in matched),
+                        + " and ".join(matched),
                         DataLocation(self.roster.id, column=self.roster.bindings.get("role")),
                         help="make the roles' applies_to conditions exclusive, or fix the person's attributes",
                     ))
@@ -247,39 +298,41 @@ class Evaluator:
                 if not matched:
                     unmatched.append(person.id)
                     continue
-                role = matched[0]
-                if role.id not in selected:
+                runtime = runtimes[matched[0]]
+                if runtime is None:
                     continue
-                results.append(self._evaluate_person(person, role, period, plan, values, counts, targets, adjustments))
+                key = (person.id, period.label)
+                results.append(self._evaluate_person(
+                    person, runtime, period, get, lookup, values.get(key, {}), counts.get(key, {}),
+                    targets, adjustments.get(key, []),
+                ))
         if conflicts:
             raise DataError(conflicts)
         return RunResult(
             scheme=self.scheme.header.id,
             periods=[p.label for p in periods],
             period_reason=period_reason,
-            currency=self.scheme.header.currency,
+            currency=self.currency,
             people=results,
             unmatched_people=sorted(set(unmatched)),
             inactive_people=inactive,
         )
 
-    def _evaluate_person(self, person, role: Role, period: Period, plan, values, counts, targets, adjustments) -> PersonResult:
-        attrs = person.attributes(period.last_day)
-        key = (person.id, period.label)
-        person_values = values.get(key, {})
-        person_counts = counts.get(key, {})
-        proration_on = role.payout.proration if role.payout else True
+    def _evaluate_person(self, person: Person, rt: RoleRuntime, period: Period, get, lookup,
+                         person_values, person_counts, targets, adjustments) -> PersonResult:
+        role = rt.role
         kpi_results: dict[str, KpiResult] = {}
         notes: list[str] = []
-        for kpi in role.kpis:
-            kp: KpiPlan = plan.kpis[(role.id, kpi.id)]
-            kpi_results[kpi.id] = self._evaluate_kpi(kpi, kp, person, attrs, period, person_values, person_counts, targets, proration_on, notes)
-
-        main = [r for r in kpi_results.values() if r.rank == "main"]
-        weights_all = sum((r.weight or ZERO for r in main), ZERO)
-        scored = [r for r in main if r.status != "in_progress"]
-        weights_scored = sum((r.weight or ZERO for r in scored), ZERO)
-        total = sum((r.contribution or ZERO for r in scored), ZERO)
+        weights_all = weights_scored = total = ZERO
+        for kr in rt.kpis:
+            result = self._evaluate_kpi(kr, person, lookup, period, person_values, person_counts, targets, rt.proration)
+            kpi_results[kr.kpi.id] = result
+            if result.rank == "main":
+                weight = result.weight or ZERO
+                weights_all += weight
+                if result.status != "in_progress":
+                    weights_scored += weight
+                    total += result.contribution
         if weights_scored and weights_scored != weights_all:
             total = CONTEXT.multiply(total, CONTEXT.divide(weights_all, weights_scored))
             notes.append(
@@ -290,16 +343,11 @@ class Evaluator:
         days = person.active_days(period)
         ratio = quantize6(Decimal(days) / Decimal(period.days))
         payout = None
-        if role.payout is not None:
-            payout = compute_payout(
-                role.payout,
-                person=attrs,
-                kpis=kpi_results,
-                total_score=total,
-                proration=ratio,
-                currency=self.scheme.header.currency,
-                adjustments=adjustments.get(key, []),
-            )
+        if rt.payout is not None:
+            arguments = dict(person=get, kpis=kpi_results, total_score=total, proration=ratio,
+                             currency=self.currency, adjustments=adjustments)
+            payout = rt.payout.compute(**arguments)
+            payout._steps = _steps_of(rt.payout, arguments)
         return PersonResult(
             person_id=person.id, name=person.name, role=role.id, role_label=role.label,
             team=person.team, manager=str(person.manager) if person.manager is not None else None,
@@ -308,81 +356,80 @@ class Evaluator:
             payout=payout, notes=notes,
         )
 
-    def _target(self, kpi: Kpi, person: Person, attrs, kpi_period: Period, targets):
-        for rule in kpi.targets:
-            if rule.per_person:
-                row = targets.get((rule.per_person, person.id, kpi_period.label))
-                if row is not None:
-                    column = rule.value.parts[-1].name if rule.value.node == "ref" else None
-                    value = to_decimal(row.get(column)) if column else None
-                    if value is not None:
-                        return value, "per_person", rule
-        resolve = lambda ref: attrs(ref.parts[1].name) if ref.parts[0].name == "person" else None  # noqa: E731
-        for rule in kpi.targets:
-            if rule.when is not None and truth(eval_expr(rule.when, resolve)):
-                return to_decimal(eval_expr(rule.value, resolve)), "when", rule
-        for rule in kpi.targets:
-            if rule.when is None and rule.per_person is None:
-                return to_decimal(eval_expr(rule.value, resolve)), "constant", rule
-        return None, "none", None
-
-    def _evaluate_kpi(self, kpi: Kpi, kp: KpiPlan, person: Person, attrs, period: Period, person_values, person_counts, targets, proration_on, notes) -> KpiResult:
-        unit = kpi.period or self.calendar.unit
-        kpi_period = self.calendar.period(unit, period.start)
+    def _evaluate_kpi(self, kr: KpiRuntime, person: Person, lookup, period: Period, person_values,
+                      person_counts, targets, proration_on) -> KpiResult:
+        kpi = kr.kpi
+        unit = kr.unit or self.calendar.unit
+        kpi_period = period if unit == period.unit else self.calendar.period(unit, period.start)
         closes = kpi_period.end == period.end
         aggs = {}
-        traces = []
-        for index in kp.aggregates:
-            agg = self._agg(index)
+        for index, _, additive in kr.aggregates:
             raw = person_values.get(index)
-            if raw is None and agg.function in ADDITIVE:
-                raw = ZERO
-            aggs[index] = raw
-            traces.append(AggregateTrace(
-                dataset=agg.dataset, function=agg.function,
-                argument=agg.argument.span if agg.argument is not None else None,
-                where=agg.where.span if agg.where is not None else None,
-                date_column=agg.date_column, window_start=kpi_period.start, window_end=period.end,
-                scope=agg.scope, rows_matched=int(person_counts.get(index) or 0), value=raw,
-            ))
-        value = quantize6(to_decimal(evaluate_value(kp.value, aggs))) if kp.value is not None else None
-        target, source, rule = self._target(kpi, person, attrs, kpi_period, targets)
+            aggs[index] = ZERO if raw is None and additive else raw
+        value = quantize6(to_decimal(kr.value(aggs))) if kr.value is not None else None
+        target, source, rule = kr.target(person.id, lookup, kpi_period, targets)
         target = quantize6(target)
         before = None
-        if target is not None and kp.additive and kpi.direction == ">=" and proration_on:
+        if target is not None and kr.plan.additive and kpi.direction == ">=" and proration_on:
             days = person.active_days(kpi_period)
             if days < kpi_period.days:
                 before = target
                 target = quantize6(CONTEXT.divide(CONTEXT.multiply(target, Decimal(days)), Decimal(kpi_period.days)))
         att = attainment(value, target, kpi.direction)
-        status = "ok"
         if not closes:
             status = "in_progress"
         elif value is None or (att is None and kpi.curve.axis == "attainment"):
             status = "no_data"
-        if status == "no_data":
-            s, rule_text, floor_hit, cap_hit = kpi.no_data_score, (
-                f"no value: scored {kpi.no_data_score:f} as the scheme says (no_data)" if value is None
-                else f"no target: scored {kpi.no_data_score:f} as the scheme says (no_data)"), False, False
         else:
-            s, rule_text, floor_hit, cap_hit = score(kpi, value, att)
-            if status == "in_progress":
-                rule_text = f"in progress: the {unit} {kpi_period.label} closes on {kpi_period.last_day.isoformat()}; not scored in this run"
-        contribution = None
-        if kpi.rank == "main" and status != "in_progress":
-            contribution = quantize6(CONTEXT.multiply(kpi.weight or ZERO, s))
+            status = "ok"
+        if status == "no_data":
+            s, floor_hit, cap_hit = kpi.no_data_score, False, False
+        else:
+            s, floor_hit, cap_hit = kr.curve.score(value, att)
+        main = kpi.rank == "main"
+        contribution = quantize6(CONTEXT.multiply(kpi.weight or ZERO, s)) if main and status != "in_progress" else None
         return KpiResult(
             id=kpi.id, label=kpi.label, kind=kpi.kind, rank=kpi.rank, status=status,
             period=kpi_period.label, value=value, value_type=kpi.value_type, direction=kpi.direction,
             target=target, target_source=source, target_span=rule.span if rule else None,
             target_before_proration=before, attainment=att,
-            score=s if status != "in_progress" else None, score_rule=rule_text,
-            floor_hit=floor_hit, cap_hit=cap_hit, weight=kpi.weight if kpi.rank == "main" else None,
-            contribution=contribution, aggregates=traces, span=kpi.span,
+            score=s if status != "in_progress" else None,
+            floor_hit=floor_hit, cap_hit=cap_hit, weight=kpi.weight if main else None,
+            contribution=contribution, span=kpi.span,
+            _aggregates=lambda: _traces(kr, aggs, person_counts, kpi_period, period),
+            _rule=lambda: _rule(kr, status, value, att, target, unit, kpi_period),
         )
 
-    def _agg(self, index: int):
-        return self._plan.aggregates[index]
+
+def _traces(kr: KpiRuntime, aggs, counts, kpi_period: Period, period: Period) -> list[AggregateTrace]:
+    return [
+        AggregateTrace(
+            dataset=agg.dataset, function=agg.function,
+            argument=agg.argument.span if agg.argument is not None else None,
+            where=agg.where.span if agg.where is not None else None,
+            date_column=agg.date_column, window_start=kpi_period.start, window_end=period.end,
+            scope=agg.scope, rows_matched=int(counts.get(index) or 0), value=aggs.get(index),
+        )
+        for index, agg, _ in kr.aggregates
+    ]
+
+
+def _rule(kr: KpiRuntime, status: str, value, att, target, unit: str, kpi_period: Period) -> str:
+    if status == "in_progress":
+        return f"in progress: the {unit} {kpi_period.label} closes on {kpi_period.last_day.isoformat()}; not scored in this run"
+    if status == "no_data":
+        why = "no value" if value is None else "no target"
+        return f"{why}: scored {kr.kpi.no_data_score:f} as the scheme says (no_data)"
+    return kr.curve.rule(value, att)
+
+
+def _steps_of(plan: PayoutPlan, arguments: dict):
+    def steps():
+        trace: list = []
+        plan.compute(**arguments, trace=trace)
+        return trace
+
+    return steps
 
 
 def evaluate(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[Period], *,

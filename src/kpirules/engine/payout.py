@@ -14,186 +14,205 @@ The steps, in order (docs/semantics.md works examples):
 7. the overall `cap` on incentive + commissions;
 8. manual adjustments, each rounded, added last.
 Every amount is rounded per line with the payout's rounding; the total is the sum of the
-rounded lines.
+rounded lines. The same code computes the numbers and, when asked, the words of each step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
+from kpirules.engine.compiled import compile_expr, constant
 from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, round_money, to_decimal
 from kpirules.engine.results import Adjustment, KpiResult, PayoutResult, PayoutStep
 from kpirules.engine.scoring import pct
-from kpirules.engine.values import evaluate, truth
-from kpirules.lang import ast
+from kpirules.engine.values import truth
 from kpirules.model.bands import describe
-from kpirules.model.scheme import Commission, Payout, Tier
+from kpirules.model.scheme import Commission, Payout
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 
 def _money(x: Decimal, currency: str) -> str:
     return f"{fmt_decimal(x)} {currency}"
 
 
-def factor_at(tiers: list[Tier], total: Decimal) -> tuple[Decimal, str]:
-    for tier in tiers:
-        if tier.contains(total):
-            rng = describe(tier, percent=False)
-            if tier.value is not None:
-                value = evaluate(tier.value, lambda ref: total if ref.dotted == "total_score" else None)
-                f = quantize6(to_decimal(value) or ZERO)
-                return f, f"total score {fmt_decimal(total)} is in {rng}: factor {fmt_decimal(f)}"
-            start = to_decimal(evaluate(tier.linear_from, lambda ref: None))
-            end = to_decimal(evaluate(tier.linear_to, lambda ref: None))
-            share = CONTEXT.divide(total - tier.low, tier.high - tier.low)
-            f = quantize6(start + (end - start) * share)
-            return f, (
-                f"total score {fmt_decimal(total)} is in {rng}: linear {fmt_decimal(start)} to {fmt_decimal(end)} "
-                f"= {fmt_decimal(start)} + ({fmt_decimal(end)} − {fmt_decimal(start)}) × "
-                f"({fmt_decimal(total)} − {fmt_decimal(tier.low)}) / ({fmt_decimal(tier.high)} − {fmt_decimal(tier.low)}) = {fmt_decimal(f)}"
-            )
-    return ZERO, f"total score {fmt_decimal(total)} is in no factor row: factor 0"
-
-
 def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, str]:
+    """The unrounded commission on a value, and how it was worked out."""
     base = max(value, ZERO)
-    rates = [(t, to_decimal(evaluate(t.value, lambda ref: None)) or ZERO) for t in commission.tiers]
+    rates = [(t, to_decimal(constant(t.value)) or ZERO) for t in commission.tiers]
     if commission.mode == "retroactive":
         for tier, rate in rates:
             if tier.contains(base):
-                amount = CONTEXT.multiply(base, rate)
-                return amount, f"retroactive: {fmt_decimal(base)} is in {describe(tier, False)}, so {pct(rate)} applies to all of it"
+                return CONTEXT.multiply(base, rate), (
+                    f"retroactive: {fmt_decimal(base)} is in {describe(tier, False)}, so {pct(rate)} applies to all of it"
+                )
         return ZERO, "no tier contains the value"
     parts, amount = [], ZERO
     for tier, rate in sorted(rates, key=lambda tr: tr[0].low or ZERO):
         low = tier.low or ZERO
         if base <= low:
             continue
-        high = base if tier.high is None else min(base, tier.high)
-        portion = high - low
+        portion = (base if tier.high is None else min(base, tier.high)) - low
         if portion > 0:
             amount += CONTEXT.multiply(portion, rate)
             parts.append(f"{fmt_decimal(portion)} × {pct(rate)}")
     return amount, "marginal: " + (" + ".join(parts) if parts else "nothing above the first tier")
 
 
-def compute_payout(
-    payout: Payout,
-    *,
-    person: Callable[[str], object],
-    kpis: dict[str, KpiResult],
-    total_score: Decimal,
-    proration: Decimal,
-    currency: str,
-    adjustments: list[Adjustment],
-) -> PayoutResult:
-    steps: list[PayoutStep] = []
-    rnd = lambda x: round_money(x, payout.rounding.mode, payout.rounding.step)  # noqa: E731
+class PayoutPlan:
+    """A role's payout rules with expressions compiled once per run."""
 
-    def resolve(ref: ast.Ref):
-        first = ref.parts[0].name
-        if first == "person":
-            return person(ref.parts[1].name)
-        if first == "total_score":
-            return total_score
-        result = kpis.get(first)
-        if result is None:
-            return None
-        return getattr(result, ref.parts[1].name, None)
+    def __init__(self, payout: Payout):
+        self.payout = payout
+        self.target_incentive = compile_expr(payout.target_incentive) if payout.target_incentive is not None else None
+        self.factor_rows = []
+        for tier in payout.factor_tiers:
+            if tier.value is not None:
+                self.factor_rows.append((tier, compile_expr(tier.value), None))
+            else:
+                linear = (to_decimal(constant(tier.linear_from)), to_decimal(constant(tier.linear_to)))
+                self.factor_rows.append((tier, None, linear))
+        self.gates = [(gate, compile_expr(gate.condition)) for gate in payout.gates]
+        self.mode, self.step = payout.rounding.mode, payout.rounding.step
 
-    target_incentive = None
-    if payout.target_incentive is not None:
-        target_incentive = to_decimal(evaluate(payout.target_incentive, resolve))
-        steps.append(PayoutStep(
-            step="target_incentive",
-            description=f"target incentive {_money(target_incentive, currency)}" if target_incentive is not None
-            else "target incentive: the person attribute has no value, so it is 0",
-            value=target_incentive, span=payout.target_incentive.span,
-        ))
-    if payout.factor_tiers:
-        factor, text = factor_at(payout.factor_tiers, total_score)
-        steps.append(PayoutStep(step="factor", description=text, value=factor, span=payout.factor_span))
-    else:
-        factor = quantize6(total_score / 100)
-        steps.append(PayoutStep(step="factor", description=f"no factor table: factor = total score / 100 = {fmt_decimal(factor)}", value=factor))
-    if payout.cap_factor is not None and factor > payout.cap_factor:
-        factor = payout.cap_factor
-        steps.append(PayoutStep(step="cap_factor", description=f"factor capped at {fmt_decimal(factor)}", value=factor))
+    def round(self, x: Decimal) -> Decimal:
+        return round_money(x, self.mode, self.step)
 
-    zeroed = False
-    for gate in payout.gates:
-        related = [kpis.get(k) for k in gate.kpis]
-        if any(r is not None and r.status == "in_progress" for r in related):
-            steps.append(PayoutStep(step="gate", description="gate not applied: its KPI's period has not closed in this run", span=gate.span))
-            continue
-        missing = any(r is None or r.status == "no_data" for r in related)
-        if missing:
-            passed = gate.no_data == "pass"
-            why = "its KPI has no value, and the gate says no_data pass" if passed else "its KPI has no value"
-        else:
-            passed = truth(evaluate(gate.condition, resolve))
-            why = "the condition holds" if passed else "the condition does not hold"
-        if passed:
-            steps.append(PayoutStep(step="gate", description=f"gate passed: {why}", span=gate.span))
-            continue
-        if gate.effect == "zero":
-            zeroed = True
-            steps.append(PayoutStep(step="gate", description=f"gate failed ({why}): the payout is zero", value=ZERO, span=gate.span))
-        elif gate.effect == "cap_factor":
-            if factor > gate.amount:
-                factor = gate.amount
-            steps.append(PayoutStep(step="gate", description=f"gate failed ({why}): factor capped at {fmt_decimal(gate.amount)} → {fmt_decimal(factor)}", value=factor, span=gate.span))
-        else:
-            factor = quantize6(factor * gate.amount)
-            steps.append(PayoutStep(step="gate", description=f"gate failed ({why}): factor × {fmt_decimal(gate.amount)} = {fmt_decimal(factor)}", value=factor, span=gate.span))
+    def factor(self, total: Decimal, trace: list | None) -> Decimal:
+        if not self.factor_rows:
+            f = quantize6(total / 100)
+            if trace is not None:
+                trace.append(PayoutStep("factor", f"no factor table: factor = total score / 100 = {fmt_decimal(f)}", f))
+            return f
+        for tier, expr, linear in self.factor_rows:
+            if not tier.contains(total):
+                continue
+            if expr is not None:
+                f = quantize6(to_decimal(expr(lambda parts: total if parts == ("total_score",) else None)) or ZERO)
+                text = f"total score {fmt_decimal(total)} is in {describe(tier, False)}: factor {fmt_decimal(f)}"
+            else:
+                start, end = linear
+                f = quantize6(start + (end - start) * CONTEXT.divide(total - tier.low, tier.high - tier.low))
+                text = (
+                    f"total score {fmt_decimal(total)} is in {describe(tier, False)}: linear {fmt_decimal(start)} to "
+                    f"{fmt_decimal(end)} = {fmt_decimal(start)} + ({fmt_decimal(end)} − {fmt_decimal(start)}) × "
+                    f"({fmt_decimal(total)} − {fmt_decimal(tier.low)}) / ({fmt_decimal(tier.high)} − {fmt_decimal(tier.low)}) = {fmt_decimal(f)}"
+                )
+            if trace is not None:
+                trace.append(PayoutStep("factor", text, f, self.payout.factor_span))
+            return f
+        if trace is not None:
+            trace.append(PayoutStep("factor", f"total score {fmt_decimal(total)} is in no factor row: factor 0", ZERO, self.payout.factor_span))
+        return ZERO
 
-    ratio = proration if payout.proration else Decimal(1)
-    incentive = ZERO
-    if target_incentive is not None and not zeroed:
-        incentive = rnd(CONTEXT.multiply(CONTEXT.multiply(target_incentive, factor), ratio))
-    text = f"incentive = {_money(target_incentive or ZERO, currency)} × {fmt_decimal(factor)}"
-    if ratio != 1:
-        text += f" × proration {fmt_decimal(ratio)}"
-    steps.append(PayoutStep(step="incentive", description=f"{text} = {_money(incentive, currency)} (rounded {payout.rounding.mode} to {fmt_decimal(payout.rounding.step)})" if not zeroed else "incentive = 0 (gate)", value=incentive))
+    def compute(self, *, person, kpis: dict[str, KpiResult], total_score: Decimal, proration: Decimal,
+                currency: str, adjustments: list[Adjustment], trace: list | None = None) -> PayoutResult:
+        payout = self.payout
 
-    commissions: dict[str, Decimal] = {}
-    for commission in payout.commissions:
-        result = kpis.get(commission.kpi)
-        if result is None or result.status == "in_progress":
-            steps.append(PayoutStep(step="commission", description=f"commission on {commission.kpi}: paid when its period closes", span=commission.span))
-            continue
-        if result.value is None or zeroed:
-            commissions[commission.kpi] = ZERO
-            steps.append(PayoutStep(step="commission", description=f"commission on {commission.kpi}: 0 ({'gate' if zeroed else 'no value'})", value=ZERO, span=commission.span))
-            continue
-        raw, how = commission_amount(commission, result.value)
-        amount = rnd(raw)
-        commissions[commission.kpi] = amount
-        steps.append(PayoutStep(step="commission", description=f"commission on {commission.kpi} ({fmt_decimal(result.value)}): {how} = {_money(amount, currency)}", value=amount, span=commission.span))
+        def lookup(parts):
+            first = parts[0]
+            if first == "person":
+                return person(parts[1])
+            if first == "total_score":
+                return total_score
+            result = kpis.get(first)
+            return None if result is None else getattr(result, parts[1], None)
 
-    subtotal = incentive + sum(commissions.values(), ZERO)
-    capped = False
-    if payout.cap is not None and subtotal > payout.cap:
-        capped = True
-        subtotal = rnd(payout.cap)
-        steps.append(PayoutStep(step="cap", description=f"payout capped at {_money(subtotal, currency)}", value=subtotal))
-    total = subtotal
-    for adj in adjustments:
-        amount = rnd(adj.amount)
-        total += amount
-        steps.append(PayoutStep(step="adjustment", description=f"manual adjustment {_money(amount, currency)}: {adj.reason}" + (f" (approved by {adj.approver})" if adj.approver else ""), value=amount))
-    steps.append(PayoutStep(step="total", description=f"payout {_money(total, currency)}", value=total))
-    return PayoutResult(
-        currency=currency,
-        target_incentive=target_incentive,
-        factor=factor,
-        incentive=incentive,
-        commissions=commissions,
-        adjustments=adjustments,
-        capped=capped,
-        zeroed_by_gate=zeroed,
-        total=total,
-        steps=steps,
-    )
+        target_incentive = None
+        if self.target_incentive is not None:
+            target_incentive = to_decimal(self.target_incentive(lookup))
+            if trace is not None:
+                trace.append(PayoutStep(
+                    "target_incentive",
+                    f"target incentive {_money(target_incentive, currency)}" if target_incentive is not None
+                    else "target incentive: the person attribute has no value, so it is 0",
+                    target_incentive, payout.target_incentive.span,
+                ))
+        factor = self.factor(total_score, trace)
+        if payout.cap_factor is not None and factor > payout.cap_factor:
+            factor = payout.cap_factor
+            if trace is not None:
+                trace.append(PayoutStep("cap_factor", f"factor capped at {fmt_decimal(factor)}", factor))
+
+        zeroed = False
+        for gate, condition in self.gates:
+            related = [kpis.get(k) for k in gate.kpis]
+            if any(r is not None and r.status == "in_progress" for r in related):
+                if trace is not None:
+                    trace.append(PayoutStep("gate", "gate not applied: its KPI's period has not closed in this run", None, gate.span))
+                continue
+            if any(r is None or r.status == "no_data" for r in related):
+                passed = gate.no_data == "pass"
+                why = "its KPI has no value, and the gate says no_data pass" if passed else "its KPI has no value"
+            else:
+                passed = truth(condition(lookup))
+                why = "the condition holds" if passed else "the condition does not hold"
+            if passed:
+                if trace is not None:
+                    trace.append(PayoutStep("gate", f"gate passed: {why}", None, gate.span))
+                continue
+            if gate.effect == "zero":
+                zeroed = True
+                text = f"gate failed ({why}): the payout is zero"
+            elif gate.effect == "cap_factor":
+                factor = min(factor, gate.amount)
+                text = f"gate failed ({why}): factor capped at {fmt_decimal(gate.amount)} → {fmt_decimal(factor)}"
+            else:
+                factor = quantize6(factor * gate.amount)
+                text = f"gate failed ({why}): factor × {fmt_decimal(gate.amount)} = {fmt_decimal(factor)}"
+            if trace is not None:
+                trace.append(PayoutStep("gate", text, ZERO if zeroed else factor, gate.span))
+
+        ratio = proration if payout.proration else ONE
+        incentive = ZERO
+        if target_incentive is not None and not zeroed:
+            incentive = self.round(CONTEXT.multiply(CONTEXT.multiply(target_incentive, factor), ratio))
+        if trace is not None:
+            if zeroed:
+                text = "incentive = 0 (a gate zeroed the payout)"
+            else:
+                text = f"incentive = {_money(target_incentive or ZERO, currency)} × {fmt_decimal(factor)}"
+                if ratio != ONE:
+                    text += f" × proration {fmt_decimal(ratio)}"
+                text += f" = {_money(incentive, currency)} (rounded {self.mode} to {fmt_decimal(self.step)})"
+            trace.append(PayoutStep("incentive", text, incentive))
+
+        commissions: dict[str, Decimal] = {}
+        for commission in payout.commissions:
+            result = kpis.get(commission.kpi)
+            if result is None or result.status == "in_progress":
+                if trace is not None:
+                    trace.append(PayoutStep("commission", f"commission on {commission.kpi}: paid when its period closes", None, commission.span))
+                continue
+            if result.value is None or zeroed:
+                commissions[commission.kpi] = ZERO
+                if trace is not None:
+                    trace.append(PayoutStep("commission", f"commission on {commission.kpi}: 0 ({'a gate zeroed the payout' if zeroed else 'no value'})", ZERO, commission.span))
+                continue
+            raw, how = commission_amount(commission, result.value)
+            amount = self.round(raw)
+            commissions[commission.kpi] = amount
+            if trace is not None:
+                trace.append(PayoutStep("commission", f"commission on {commission.kpi} ({fmt_decimal(result.value)}): {how} = {_money(amount, currency)}", amount, commission.span))
+
+        subtotal = incentive + sum(commissions.values(), ZERO)
+        capped = False
+        if payout.cap is not None and subtotal > payout.cap:
+            capped = True
+            subtotal = self.round(payout.cap)
+            if trace is not None:
+                trace.append(PayoutStep("cap", f"payout capped at {_money(subtotal, currency)}", subtotal))
+        total = subtotal
+        for adj in adjustments:
+            amount = self.round(adj.amount)
+            total += amount
+            if trace is not None:
+                approved = f" (approved by {adj.approver})" if adj.approver else ""
+                trace.append(PayoutStep("adjustment", f"manual adjustment {_money(amount, currency)}: {adj.reason}{approved}", amount))
+        if trace is not None:
+            trace.append(PayoutStep("total", f"payout {_money(total, currency)}", total))
+        return PayoutResult(
+            currency=currency, target_incentive=target_incentive, factor=factor, incentive=incentive,
+            commissions=commissions, adjustments=adjustments, capped=capped, zeroed_by_gate=zeroed, total=total,
+        )

@@ -1,32 +1,29 @@
 """What an evaluation produces: per person and period, every number and where it came from.
 
-These models are both the output of `kpirules run` and the trace `kpirules explain`
-prints: each step keeps the source span of the .kpi line it applied. Decimals serialise
-to JSON as strings, so no amount passes through binary floating point.
+Results are plain slotted dataclasses so that evaluating ten thousand people costs little;
+the words of the trace (`score_rule`, aggregate traces, payout steps) are produced only
+when asked for (`kpirules explain`, JSON output) by re-running the same rules with
+tracing on. `kpirules.report.run_output` turns results into JSON, CSV and tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, InstanceOf
 
 from kpirules.lang.ast import Span
 
 
-class Result(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AggregateTrace(Result):
+@dataclass(slots=True)
+class AggregateTrace:
     """One aggregate of a measure: which rows it read and what it found."""
 
     dataset: str
     function: str
-    argument: InstanceOf[Span] | None = None
-    where: InstanceOf[Span] | None = None
+    argument: Span | None
+    where: Span | None
     date_column: str
     window_start: dt.date
     window_end: dt.date  # exclusive
@@ -35,58 +32,75 @@ class AggregateTrace(Result):
     value: Decimal | None
 
 
-class KpiResult(Result):
+@dataclass(slots=True)
+class KpiResult:
     id: str
     label: str | None
     kind: str | None
     rank: str
-    status: Literal["ok", "no_data", "in_progress"]
+    status: str  # ok, no_data, in_progress
     period: str  # the KPI's own period label (a quarter for a quarterly KPI)
     value: Decimal | None
     value_type: str
     direction: str
     target: Decimal | None
     target_source: str  # constant, when, per_person, none
-    target_span: InstanceOf[Span] | None = None
-    target_before_proration: Decimal | None = None
+    target_span: Span | None
+    target_before_proration: Decimal | None
     attainment: Decimal | None
     score: Decimal | None
-    score_rule: str
-    floor_hit: bool = False
-    cap_hit: bool = False
+    floor_hit: bool
+    cap_hit: bool
     weight: Decimal | None
     contribution: Decimal | None
-    aggregates: list[AggregateTrace] = []
-    span: InstanceOf[Span]
+    span: Span
+    _aggregates: Callable[[], list[AggregateTrace]] = field(repr=False, default=lambda: [])
+    _rule: Callable[[], str] = field(repr=False, default=lambda: "")
+
+    @property
+    def aggregates(self) -> list[AggregateTrace]:
+        return self._aggregates()
+
+    @property
+    def score_rule(self) -> str:
+        return self._rule()
 
 
-class PayoutStep(Result):
+@dataclass(slots=True)
+class PayoutStep:
     step: str  # target_incentive, factor, cap_factor, gate, incentive, commission, cap, adjustment, total
     description: str
     value: Decimal | None = None
-    span: InstanceOf[Span] | None = None
+    span: Span | None = None
 
 
-class Adjustment(Result):
+@dataclass(slots=True)
+class Adjustment:
     amount: Decimal
     reason: str
     approver: str | None = None
 
 
-class PayoutResult(Result):
+@dataclass(slots=True)
+class PayoutResult:
     currency: str
     target_incentive: Decimal | None
-    factor: Decimal | None
+    factor: Decimal
     incentive: Decimal
-    commissions: dict[str, Decimal] = {}
-    adjustments: list[Adjustment] = []
-    capped: bool = False
-    zeroed_by_gate: bool = False
+    commissions: dict[str, Decimal]
+    adjustments: list[Adjustment]
+    capped: bool
+    zeroed_by_gate: bool
     total: Decimal
-    steps: list[PayoutStep] = []
+    _steps: Callable[[], list[PayoutStep]] = field(repr=False, default=lambda: [])
+
+    @property
+    def steps(self) -> list[PayoutStep]:
+        return self._steps()
 
 
-class PersonResult(Result):
+@dataclass(slots=True)
+class PersonResult:
     person_id: str
     name: str | None
     role: str
@@ -101,10 +115,11 @@ class PersonResult(Result):
     total_score: Decimal
     grade: str | None
     payout: PayoutResult | None
-    notes: list[str] = []
+    notes: list[str] = field(default_factory=list)
 
 
-class RunResult(Result):
+@dataclass(slots=True)
+class RunResult:
     """The results of one run, and what it read."""
 
     scheme: str
@@ -112,6 +127,6 @@ class RunResult(Result):
     period_reason: str
     currency: str
     people: list[PersonResult]
-    unmatched_people: list[str] = []  # roster people active in the period whose role matches no scheme role
+    unmatched_people: list[str] = field(default_factory=list)
     inactive_people: int = 0
-    warnings: list[str] = []
+    warnings: list[str] = field(default_factory=list)

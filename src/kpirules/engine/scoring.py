@@ -17,7 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kpirules.engine.numbers import CONTEXT, INFINITY, divide, fmt_decimal, quantize6
-from kpirules.engine.values import evaluate
+from kpirules.engine.compiled import constant
 from kpirules.model.bands import describe
 from kpirules.model.scheme import Curve, Grades, Kpi
 
@@ -49,52 +49,99 @@ def pct(x: Decimal | None) -> str:
 
 
 def _constant_score(expr) -> Decimal:
-    value = evaluate(expr, lambda ref: None)
+    value = constant(expr)
     return Decimal(value) if value is not None else ZERO
 
 
-def score(kpi: Kpi, value: Decimal | None, att: Decimal | None) -> tuple[Decimal, str, bool, bool]:
-    """The score, a one-line description of the rule applied, and whether the floor/cap bit."""
-    curve: Curve = kpi.curve
-    if curve.kind == "linear":
-        floor = curve.floor if curve.floor is not None else ZERO
-        cap = curve.cap
-        if att is None:
-            return ZERO, "no attainment", False, False
-        if att < floor:
-            return ZERO, f"attainment {pct(att)} is below the floor {pct(floor)}: score 0", True, False
-        if cap is not None and att > cap:
-            s = quantize6(CONTEXT.multiply(HUNDRED, cap))
-            return s, f"attainment {pct(att)} is above the cap {pct(cap)}: score 100 × {pct(cap)} = {fmt_decimal(s)}", False, True
-        s = quantize6(CONTEXT.multiply(HUNDRED, att))
-        return s, f"linear: 100 × {pct(att)} = {fmt_decimal(s)}", False, False
-    if curve.kind == "pass_fail":
-        if att is None:
-            return ZERO, "no attainment", False, False
-        passed = att >= ONE
-        return (HUNDRED if passed else ZERO), f"pass/fail: attainment {pct(att)} {'meets' if passed else 'misses'} the target", False, False
-    x = att if curve.axis == "attainment" else value
-    if x is None:
-        return ZERO, f"no {curve.axis}", False, False
-    shown = pct(x) if curve.axis == "attainment" else fmt_decimal(x)
-    if curve.axis == "attainment" and x < 0:
-        x = ZERO
-    if curve.kind == "tiers":
-        for tier in curve.tiers:
+class CurvePlan:
+    """A KPI's scoring curve with its constants worked out once per run."""
+
+    def __init__(self, curve: Curve):
+        self.curve = curve
+        self.kind = curve.kind
+        self.axis = curve.axis
+        self.floor = curve.floor if curve.floor is not None else ZERO
+        self.cap = curve.cap
+        self.tiers = [(tier, quantize6(_constant_score(tier.value))) for tier in curve.tiers]
+        self.points = [(point.key, quantize6(_constant_score(point.value))) for point in curve.points]
+        self.max_cap = quantize6(CONTEXT.multiply(HUNDRED, self.cap)) if self.cap is not None else None
+
+    def _x(self, value, att):
+        x = att if self.axis == "attainment" else value
+        if x is not None and self.axis == "attainment" and x < 0:
+            x = ZERO
+        return x
+
+    def _tier(self, x):
+        for tier, s in self.tiers:
             if tier.contains(x) or (not x.is_finite() and tier.high is None):
-                s = quantize6(_constant_score(tier.value))
-                rng = describe(tier, percent=curve.axis == "attainment")
-                return s, f"{curve.axis} {shown} is in {rng}: score {fmt_decimal(s)}", False, False
-        return ZERO, f"{curve.axis} {shown} is in no tier: score 0", False, False
-    chosen = None
-    for point in curve.points:
-        if x >= point.key:
-            chosen = point
-    if chosen is None:
-        return ZERO, f"{curve.axis} {shown} is below the first lookup key: score 0", False, False
-    s = quantize6(_constant_score(chosen.value))
-    key = pct(chosen.key) if curve.axis == "attainment" else fmt_decimal(chosen.key)
-    return s, f"lookup: {curve.axis} {shown} reaches the row {key}: score {fmt_decimal(s)}", False, False
+                return tier, s
+        return None, ZERO
+
+    def _point(self, x):
+        chosen = None
+        for key, s in self.points:
+            if x >= key:
+                chosen = (key, s)
+        return chosen
+
+    def score(self, value: Decimal | None, att: Decimal | None) -> tuple[Decimal, bool, bool]:
+        """The score and whether the floor or the cap applied."""
+        if self.kind == "linear":
+            if att is None:
+                return ZERO, False, False
+            if att < self.floor:
+                return ZERO, True, False
+            if self.cap is not None and att > self.cap:
+                return self.max_cap, False, True
+            return quantize6(CONTEXT.multiply(HUNDRED, att)), False, False
+        if self.kind == "pass_fail":
+            return (HUNDRED if att is not None and att >= ONE else ZERO), False, False
+        x = self._x(value, att)
+        if x is None:
+            return ZERO, False, False
+        if self.kind == "tiers":
+            return self._tier(x)[1], False, False
+        chosen = self._point(x)
+        return (chosen[1] if chosen else ZERO), False, False
+
+    def rule(self, value: Decimal | None, att: Decimal | None) -> str:
+        """The score's derivation in words, for explain."""
+        s, floor_hit, cap_hit = self.score(value, att)
+        if self.kind == "linear":
+            if att is None:
+                return "no attainment"
+            if floor_hit:
+                return f"attainment {pct(att)} is below the floor {pct(self.floor)}: score 0"
+            if cap_hit:
+                return f"attainment {pct(att)} is above the cap {pct(self.cap)}: score 100 × {pct(self.cap)} = {fmt_decimal(s)}"
+            return f"linear: 100 × {pct(att)} = {fmt_decimal(s)}"
+        if self.kind == "pass_fail":
+            if att is None:
+                return "no attainment"
+            return f"pass/fail: attainment {pct(att)} {'meets' if att >= ONE else 'misses'} the target: score {fmt_decimal(s)}"
+        x = self._x(value, att)
+        if x is None:
+            return f"no {self.axis}"
+        raw = att if self.axis == "attainment" else value
+        shown = pct(raw) if self.axis == "attainment" else fmt_decimal(raw)
+        if self.kind == "tiers":
+            tier, _ = self._tier(x)
+            if tier is None:
+                return f"{self.axis} {shown} is in no tier: score 0"
+            return f"{self.axis} {shown} is in {describe(tier, percent=self.axis == 'attainment')}: score {fmt_decimal(s)}"
+        chosen = self._point(x)
+        if chosen is None:
+            return f"{self.axis} {shown} is below the first lookup key: score 0"
+        key = pct(chosen[0]) if self.axis == "attainment" else fmt_decimal(chosen[0])
+        return f"lookup: {self.axis} {shown} reaches the row {key}: score {fmt_decimal(s)}"
+
+
+def score(kpi: Kpi, value: Decimal | None, att: Decimal | None) -> tuple[Decimal, str, bool, bool]:
+    """The score, the rule applied in words, and whether the floor/cap applied."""
+    plan = CurvePlan(kpi.curve)
+    s, floor_hit, cap_hit = plan.score(value, att)
+    return s, plan.rule(value, att), floor_hit, cap_hit
 
 
 def grade(grades: Grades | None, total: Decimal) -> str | None:
