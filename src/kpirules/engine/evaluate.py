@@ -169,7 +169,7 @@ class Evaluator:
 
     # ------------------------------------------------------------- data
 
-    def _aggregate_results(self, plan: Plan, periods: list[Period]):
+    def _aggregate_results(self, plan: Plan, periods: list[Period], with_counts: bool = True):
         """Run one grouped query per dataset and scope kind; values and rows matched per (person, period)."""
         values: dict[tuple[str, str], dict[int, Decimal | None]] = defaultdict(dict)
         counts: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
@@ -179,15 +179,16 @@ class Evaluator:
         if any(team for _, team in groups):
             self.con.execute(sqlc.team_table_sql(self.roster))
         for (dataset, team), aggregates in sorted(groups.items()):
-            query = sqlc.compile_dataset(self.scheme.datasets[dataset], aggregates, self.calendar, periods, team)
+            query = sqlc.compile_dataset(self.scheme.datasets[dataset], aggregates, self.calendar, periods, team, with_counts)
             layout = []
             offset = 2
-            for index in query.value_columns:
+            for index, agg in aggregates:
                 if index in query.count_columns:
                     layout.append((index, offset, offset + 1))
                     offset += 2
                 else:
-                    layout.append((index, offset, offset))
+                    # count(*) is its own row count; other aggregates' counts were not asked for
+                    layout.append((index, offset, offset if agg.argument is None and agg.function == "count" else None))
                     offset += 1
             for row in self.con.execute(query.sql).fetchall():
                 key = (str(row[0]), row[1])
@@ -195,7 +196,8 @@ class Evaluator:
                 for index, vi, ci in layout:
                     raw = row[vi]
                     v[index] = raw if raw is None or isinstance(raw, Decimal) else to_decimal(raw)
-                    c[index] = row[ci]
+                    if ci is not None:
+                        c[index] = row[ci]
         return values, counts
 
     def _per_person_targets(self, labels: set[str]) -> dict[tuple[str, str, str], dict]:
@@ -252,12 +254,12 @@ class Evaluator:
     # ------------------------------------------------------------- run
 
     def run(self, periods: list[Period], *, roles: list[str] | None = None, persons: list[str] | None = None,
-            period_reason: str = "") -> RunResult:
+            period_reason: str = "", trace_rows: bool = False) -> RunResult:
         selected = [r for r in self.scheme.roles if roles is None or r in roles]
         plan = build_plan(self.scheme, selected)
         runtimes = {r: RoleRuntime(self.scheme.roles[r], plan) if r in selected else None for r in self.scheme.roles}
         matchers = [(r, compile_expr(role.applies_to) if role.applies_to is not None else None) for r, role in self.scheme.roles.items()]
-        values, counts = self._aggregate_results(plan, periods)
+        values, counts = self._aggregate_results(plan, periods, trace_rows)
         labels = {p.label for p in periods}
         for rt in runtimes.values():
             for k in rt.kpis if rt else []:
@@ -408,10 +410,17 @@ def _traces(kr: KpiRuntime, aggs, counts, kpi_period: Period, period: Period) ->
             argument=agg.argument.span if agg.argument is not None else None,
             where=agg.where.span if agg.where is not None else None,
             date_column=agg.date_column, window_start=kpi_period.start, window_end=period.end,
-            scope=agg.scope, rows_matched=int(counts.get(index) or 0), value=aggs.get(index),
+            scope=agg.scope, rows_matched=_rows_matched(agg, index, counts), value=aggs.get(index),
         )
         for index, agg, _ in kr.aggregates
     ]
+
+
+def _rows_matched(agg, index: int, counts) -> int | None:
+    if index in counts:
+        return int(counts[index] or 0)
+    # no row for this person: nothing matched; otherwise the count was not asked for
+    return 0 if not counts else None
 
 
 def _rule(kr: KpiRuntime, status: str, value, att, target, unit: str, kpi_period: Period) -> str:
@@ -434,7 +443,11 @@ def _steps_of(plan: PayoutPlan, arguments: dict):
 
 def evaluate(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[Period], *,
              roles: list[str] | None = None, persons: list[str] | None = None,
-             period_reason: str = "") -> RunResult:
-    """Evaluate every person whose role matches, for each period; data must be loaded in `con`."""
+             period_reason: str = "", trace_rows: bool = False) -> RunResult:
+    """Evaluate every person whose role matches, for each period; data must be loaded in `con`.
+
+    With `trace_rows`, each aggregate also counts the rows it matched (for explain and
+    JSON output); without it those counts are left out, which is faster.
+    """
     evaluator = Evaluator(scheme, con)
-    return evaluator.run(periods, roles=roles, persons=persons, period_reason=period_reason)
+    return evaluator.run(periods, roles=roles, persons=persons, period_reason=period_reason, trace_rows=trace_rows)

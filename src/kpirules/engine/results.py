@@ -28,7 +28,7 @@ class AggregateTrace:
     window_start: dt.date
     window_end: dt.date  # exclusive
     scope: str
-    rows_matched: int
+    rows_matched: int | None  # None when the run did not count rows (trace_rows off)
     value: Decimal | None
 
 

@@ -154,6 +154,7 @@ def compile_dataset(
     calendar: Calendar,
     periods: list[Period],
     team: bool,
+    with_counts: bool = True,
 ) -> DatasetQuery:
     """One grouped query computing every aggregate over this dataset for every period."""
     person = dataset.person_column
@@ -175,7 +176,7 @@ def compile_dataset(
         condition = " AND ".join(conditions)
         selects.append(f"{aggregate_sql(agg, row)} FILTER (WHERE {condition}) AS v{index}")
         value_columns.append(index)
-        if agg.argument is not None or agg.function != "count":
+        if with_counts and (agg.argument is not None or agg.function != "count"):
             selects.append(f"count(*) FILTER (WHERE {condition}) AS n{index}")
             count_columns.append(index)
 

@@ -31,8 +31,9 @@ def _kpi_lines(k: KpiResult) -> list[str]:
         if a.where is not None:
             line += f" where {written(a.where)}"
         scope = "" if a.scope == "self" else f", {a.scope.replace('_', ' ')} scope"
+        matched = "" if a.rows_matched is None else f" {a.rows_matched} row{'' if a.rows_matched == 1 else 's'} matched,"
         line += (f", by {a.date_column} from {a.window_start.isoformat()} to before {a.window_end.isoformat()}{scope}:"
-                 f" {a.rows_matched} row{'' if a.rows_matched == 1 else 's'} matched, result {fmt_decimal(a.value) if a.value is not None else 'no value'}")
+                 f"{matched} result {fmt_decimal(a.value) if a.value is not None else 'no value'}")
         lines.append(line)
     lines.append(f"  value: {_value(k, k.value)}")
     if k.target is None:

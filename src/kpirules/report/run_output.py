@@ -8,6 +8,8 @@ per role. Decimals are written as strings (JSON) or exact text (CSV), never floa
 from __future__ import annotations
 
 import csv
+import dataclasses
+import datetime as dt
 import io
 import json
 from collections import defaultdict
@@ -17,6 +19,7 @@ from typing import Any
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.engine.scoring import pct
+from kpirules.lang.ast import Span
 
 CSV_COLUMNS = [
     "period", "person_id", "name", "role", "team", "kpi", "kpi_label", "rank", "status",
@@ -29,8 +32,35 @@ def _num(x: Decimal | None) -> str:
     return "" if x is None else fmt_decimal(x)
 
 
+def _plain(x):
+    """JSON-ready form: decimals as strings, dates ISO, spans as path:line:col."""
+    if x is None or isinstance(x, (str, bool, int)):
+        return x
+    if isinstance(x, Decimal):
+        return fmt_decimal(x)
+    if isinstance(x, (dt.date, dt.datetime)):
+        return x.isoformat()
+    if isinstance(x, Span):
+        return f"{x.path}:{x.line}:{x.column}"
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if dataclasses.is_dataclass(x):
+        out = {f.name: _plain(getattr(x, f.name)) for f in dataclasses.fields(x) if not f.name.startswith("_")}
+        for extra in ("aggregates", "score_rule", "steps"):
+            if hasattr(type(x), extra):
+                out[extra] = _plain(getattr(x, extra))
+        return out
+    raise TypeError(f"cannot serialise {type(x).__name__}")  # pragma: no cover
+
+
+def person_dict(person: PersonResult) -> dict[str, Any]:
+    return _plain(person)
+
+
 def result_dict(result: RunResult, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
-    data = result.model_dump(mode="json")
+    data = _plain(result)
     if manifest is not None:
         data = {"manifest": manifest, **data}
     return data
@@ -41,9 +71,7 @@ def render_json(result: RunResult, manifest: dict[str, Any] | None = None) -> st
 
 
 def render_jsonl(result: RunResult) -> str:
-    return "\n".join(
-        json.dumps(p.model_dump(mode="json"), ensure_ascii=False) for p in result.people
-    )
+    return "\n".join(json.dumps(person_dict(p), ensure_ascii=False) for p in result.people)
 
 
 def csv_rows(result: RunResult) -> list[dict[str, str]]:
@@ -137,7 +165,7 @@ def render_xlsx(result: RunResult) -> bytes:
     for role, people in by_role(result).items():
         sheet = book.create_sheet(title=role[:31])
         sheet.append([c for c in CSV_COLUMNS if c != "currency"])
-        role_result = result.model_copy(update={"people": people})
+        role_result = dataclasses.replace(result, people=people)
         for row in csv_rows(role_result):
             sheet.append([row[c] for c in CSV_COLUMNS if c != "currency"])
     out = io.BytesIO()
