@@ -15,6 +15,7 @@ import click
 
 from kpirules import __version__
 from kpirules.cli.common import echo_err
+from kpirules.cli.run import explain, run
 from kpirules.cli.sample import sample
 from kpirules.cli.scheme import check, export, fmt, schema
 
@@ -39,6 +40,8 @@ def cli() -> None:
 for command in (check, fmt, export, schema):
     cli.add_command(command)
 cli.add_command(sample)
+cli.add_command(run)
+cli.add_command(explain)
 
 
 def main(argv: list[str] | None = None) -> None:

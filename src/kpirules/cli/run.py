@@ -1,0 +1,225 @@
+"""`kpirules run` and `kpirules explain`: evaluate the scheme on the configured data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from kpirules import __version__
+from kpirules.cli.common import emit, handle_errors, output_option, paths_argument
+from kpirules.errors import ConfigError, DataError, Diagnostic
+from kpirules.io import write_atomic
+
+
+@dataclass
+class Prepared:
+    scheme: object
+    con: object
+    config: object
+    load_report: object
+    periods: list
+    period_reason: str
+    files: list[str]
+
+
+@contextmanager
+def status(text: str):
+    """A spinner on stderr while a step runs, only when stderr is a terminal."""
+    if sys.stderr.isatty():
+        from rich.console import Console
+
+        with Console(stderr=True).status(text):
+            yield
+    else:
+        yield
+
+
+def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None, as_of=None) -> Prepared:
+    import duckdb
+
+    from kpirules.config import load_config
+    from kpirules.engine.evaluate import default_period, latest_fact_date
+    from kpirules.engine.periods import Calendar
+    from kpirules.model import load_scheme
+    from kpirules.sources.load import load_datasets
+
+    config = load_config(Path(config_path) if config_path else None)
+    if paths:
+        rulesets = list(paths)
+    else:
+        rulesets = [str(p) for p in config.ruleset_paths()]
+    with status("reading the scheme"):
+        scheme = load_scheme(rulesets)
+    con = duckdb.connect()
+    with status("loading datasets"):
+        report = load_datasets(scheme, config, con, env=env, bad_rows=bad_rows,
+                               rejects_dir=Path(rejects) if rejects else None)
+    calendar = Calendar(scheme.header)
+    if period_label:
+        requested = calendar.parse(period_label)
+        periods = calendar.scheme_periods(requested)
+        reason = "as requested"
+        latest = latest_fact_date(scheme, con)
+        if latest is not None and periods[0].start > latest:
+            raise DataError(Diagnostic(
+                "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
+                help="choose an earlier --period, or check that the sources are up to date",
+            ))
+    else:
+        period, reason = default_period(scheme, con)
+        periods = [period]
+    return Prepared(scheme, con, config, report, periods, reason, list(scheme.files))
+
+
+def manifest(prepared: Prepared) -> dict:
+    files = {}
+    for name in prepared.files:
+        files[name] = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+    datasets = {}
+    for load in prepared.load_report.datasets:
+        datasets[load.dataset] = {
+            "source": load.source, "description": load.description, "rows": load.rows,
+            "fingerprint": load.fingerprint, "rejected": load.rejected,
+        }
+    return {
+        "kpirules_version": __version__,
+        "periods": [p.label for p in prepared.periods],
+        "period_reason": prepared.period_reason,
+        "scheme_files": files,
+        "datasets": datasets,
+    }
+
+
+def _warnings(prepared: Prepared, result) -> list[str]:
+    out = []
+    for load in prepared.load_report.datasets:
+        if load.unknown_person_rows:
+            examples = ", ".join(load.unknown_person_examples)
+            out.append(f"{load.dataset}: {load.unknown_person_rows} rows credited to people not in the roster ({examples})")
+        if load.rejected:
+            out.append(f"{load.dataset}: {load.rejected} bad rows skipped")
+    if result.unmatched_people:
+        shown = ", ".join(result.unmatched_people[:10]) + (" ..." if len(result.unmatched_people) > 10 else "")
+        out.append(f"{len(result.unmatched_people)} people in the roster match no role: {shown}")
+    return out
+
+
+config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                             help="The project configuration (default: kpirules.toml found from the current folder up).")
+env_option = click.option("--env", help="The configured environment whose data sources to read.")
+period_option = click.option("--period", "period_label", metavar="PERIOD",
+                             help="2026-03, 2026Q1, 2026H1 or 2026 (default: the latest period the data covers).")
+
+
+@click.command()
+@paths_argument
+@period_option
+@env_option
+@config_option
+@click.option("--role", "roles", multiple=True, help="Only this role (repeatable).")
+@click.option("--person", "persons", multiple=True, help="Only this person id (repeatable).")
+@click.option("--format", "fmt_", type=click.Choice(["table", "csv", "json", "jsonl", "xlsx"]), default="table", show_default=True)
+@output_option
+@click.option("--on-bad-rows", "bad_rows", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
+              help="stop: list bad rows and stop; skip: leave them out, count them, write them to --rejects.")
+@click.option("--rejects", type=click.Path(file_okay=False), help="Folder for rows skipped with --on-bad-rows skip.")
+@handle_errors
+def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects) -> None:
+    """Evaluate the scheme: per person, each KPI's value, attainment and score, the total,
+    grade and payout.
+
+    Reads the rulesets and data sources named in kpirules.toml (or the .kpi PATHs given).
+    The output states which period was evaluated and why.
+
+    \b
+    Examples:
+      kpirules run
+      kpirules run --period 2026-03 --role telesales
+      kpirules run --period 2026Q1 --format json -o results.json
+    """
+    from kpirules.engine.evaluate import evaluate
+    from kpirules.report import run_output
+
+    if fmt_ == "xlsx" and not output:
+        raise ConfigError(Diagnostic("E003", "--format xlsx needs --output FILE", help="e.g. -o results.xlsx"))
+    prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects)
+    unknown_roles = [r for r in roles if r not in prepared.scheme.roles]
+    if unknown_roles:
+        raise ConfigError(Diagnostic("E004", f"unknown role {unknown_roles[0]}", help=f"roles: {', '.join(prepared.scheme.roles)}"))
+    with status("evaluating"):
+        result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,
+                          persons=list(persons) or None, period_reason=prepared.period_reason,
+                          trace_rows=fmt_ in ("json", "jsonl"))
+    result.warnings.extend(_warnings(prepared, result))
+    if fmt_ == "table":
+        text = run_output.render_table(result)
+    elif fmt_ == "csv":
+        text = run_output.render_csv(result)
+    elif fmt_ == "json":
+        text = json.dumps(run_output.result_dict(result, manifest(prepared)), ensure_ascii=False, indent=2)
+    elif fmt_ == "jsonl":
+        text = run_output.render_jsonl(result)
+    else:
+        write_atomic(output, run_output.render_xlsx(result))
+        click.echo(f"wrote {output}", err=True)
+        return
+    if fmt_ != "table":
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    emit(text.rstrip("\n"), output)
+
+
+@click.command()
+@click.argument("person")
+@period_option
+@env_option
+@config_option
+@click.option("--format", "fmt_", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option
+@handle_errors
+def explain(person, period_label, env, config_path, fmt_, output) -> None:
+    """Explain one person's calculation step by step, each step pointing at its .kpi line.
+
+    For each KPI: the dataset, the filter as written, the rows matched, the value, the
+    target and where it came from, attainment, the curve rule applied, weight and
+    contribution; then the grade and every payout step.
+
+    \b
+    Examples:
+      kpirules explain P007
+      kpirules explain P007 --period 2026-03 --format json
+    """
+    from kpirules.engine.evaluate import evaluate
+    from kpirules.model.problems import did_you_mean
+    from kpirules.report import run_output
+    from kpirules.report.explain import render_explain
+
+    prepared = prepare((), period_label, env, config_path)
+    roster = prepared.scheme.roster
+    ids = [str(r[0]) for r in prepared.con.execute(
+        f'SELECT "{roster.bindings["id"]}" FROM "{roster.id}"').fetchall()]
+    if person not in ids:
+        raise DataError(Diagnostic(
+            "E513", f"person {person} is not in the roster ({roster.id})",
+            help=did_you_mean(person, ids) or "check the id: kpirules run lists everyone evaluated",
+        ))
+    result = evaluate(prepared.scheme, prepared.con, prepared.periods, persons=[person],
+                      period_reason=prepared.period_reason, trace_rows=True)
+    if not result.people:
+        why = "matches no role" if person in result.unmatched_people else "was not active in the period"
+        raise DataError(Diagnostic(
+            "E514", f"person {person} {why}, so there is nothing to explain for {', '.join(result.periods)}",
+            help="choose another --period, or check the person's roster attributes",
+        ))
+    if fmt_ == "json":
+        text = json.dumps([run_output.person_dict(p) for p in result.people], ensure_ascii=False, indent=2)
+    else:
+        text = f"period {', '.join(result.periods)}: {result.period_reason}\n\n" + "\n\n".join(
+            render_explain(p, result.currency) for p in result.people)
+    emit(text, output)
