@@ -1,0 +1,191 @@
+"""Lint configuration: `[tool.kpirules.lint]` in pyproject.toml or `[lint]` in kpirules.toml.
+
+    [lint]
+    select = ["KPI1", "KPI201"]          # codes, prefixes, slugs or "ALL" (default: all)
+    ignore = ["KPI702"]
+    fail-level = "warning"               # exit 1 on findings at or above this severity
+    main-kpis = [3, 5]                   # rule options, by name
+    max-weight-share = 0.5
+    [lint.severity]
+    KPI104 = "info"
+    [lint.per-file-ignores]
+    "rulesets/legacy/*.kpi" = ["KPI105"]
+
+The file is found like the project configuration: the nearest kpirules.toml, or
+pyproject.toml with a [tool.kpirules] table, in the working directory or above. A wrong
+key, an unknown rule code or a value of the wrong type is a `ConfigError` (exit 2)
+naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpirules.defaults import defaults
+from kpirules.errors import ConfigError, Diagnostic, Location
+from kpirules.lint.finding import SEVERITIES
+
+KEYS = {"select", "ignore", "fail-level", "severity", "per-file-ignores"}
+
+
+@dataclass
+class LintConfig:
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    ignore: list[str] = field(default_factory=list)
+    fail_level: str = "error"
+    severity: dict[str, str] = field(default_factory=dict)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    #: the file it was read from, and its folder (per-file-ignores patterns are relative to it)
+    source: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+    def fingerprint(self) -> str:
+        data = {k: v for k, v in self.__dict__.items() if k != "source"}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+    def ignored_in(self, path: str) -> set[str]:
+        """Codes per-file-ignores turns off for a file (given as displayed)."""
+        try:
+            relative = Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            relative = Path(path).as_posix()
+        found: set[str] = set()
+        for pattern, codes in self.per_file_ignores.items():
+            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(path).as_posix(), pattern):
+                found.update(codes)
+        return found
+
+
+def find_config_file(start: Path | None = None) -> Path | None:
+    """The nearest kpirules.toml, or pyproject.toml with [tool.kpirules], at start or above."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "kpirules.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and b"[tool.kpirules" in pyproject.read_bytes():
+            return pyproject
+    return None
+
+
+def _where(path: Path, key: str) -> Location:
+    """The line a key is written on (best effort), so the error points at it."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return Location(str(path), 1, 1)
+    pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
+    for number, line in enumerate(lines, start=1):
+        if pattern.match(line):
+            return Location(str(path), number, line.index(line.strip()[0]) + 1, number, len(line) + 1)
+    return Location(str(path), 1, 1)
+
+
+def _error(path: Path | None, table: str, key: str, message: str, help: str) -> ConfigError:
+    shown = f"{path.name}: " if path else ""
+    return ConfigError(Diagnostic(
+        "E701", f"{shown}{table}.{key}: {message}", _where(path, key) if path else None, help=help,
+    ))
+
+
+def read_config(path: Path | None) -> tuple[dict[str, Any], str]:
+    """The raw lint table of a configuration file and its name as written in messages."""
+    if path is None:
+        return {}, "lint"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(Diagnostic("E702", f"cannot read {path}: {exc.strerror}", help="check the path")) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(Diagnostic("E702", f"{path} is not valid TOML: {exc}", Location(str(path), 1, 1),
+                                     help="fix the TOML syntax")) from None
+    if path.name == "pyproject.toml":
+        table, name = data.get("tool", {}).get("kpirules", {}).get("lint", {}), "tool.kpirules.lint"
+    else:
+        table, name = data.get("lint", {}), "lint"
+    if not isinstance(table, dict):
+        raise _error(path, name, "", "must be a table", f"write [{name}] with keys such as select and ignore")
+    return table, name
+
+
+def _strings(path, table, key, value) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _error(path, table, key, "must be a list of rule codes", f'e.g. {key} = ["KPI101", "KPI1"]')
+    return value
+
+
+def _same_shape(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return type(value) is type(default)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    if isinstance(default, list):
+        return isinstance(value, list) and (
+            not default or all(_same_shape(v, default[0]) for v in value)
+        ) and (len(value) == len(default) or isinstance(default[0], str))
+    return isinstance(value, type(default))
+
+
+def load_config(path: Path | None, option_defaults: dict[str, Any]) -> LintConfig:
+    """Read and check the lint configuration; `option_defaults` are the rules' options."""
+    raw, table = read_config(path)
+    config = LintConfig(source=path, fail_level=defaults().get("lint", {}).get("fail-level", "error"))
+    for key, value in raw.items():
+        if key == "select":
+            config.select = _strings(path, table, key, value)
+        elif key == "ignore":
+            config.ignore = _strings(path, table, key, value)
+        elif key == "fail-level":
+            if value not in SEVERITIES:
+                raise _error(path, table, key, f"{value!r} is not a severity", f"one of: {', '.join(SEVERITIES)}")
+            config.fail_level = value
+        elif key == "severity":
+            if not isinstance(value, dict) or not all(v in SEVERITIES for v in value.values()):
+                raise _error(path, table, key, "must map rule codes to a severity",
+                             'e.g. [lint.severity] KPI104 = "info" (error, warning or info)')
+            config.severity = dict(value)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise _error(path, table, key, "must map file patterns to lists of codes",
+                             '[lint.per-file-ignores] "legacy/*.kpi" = ["KPI105"]')
+            config.per_file_ignores = {p: _strings(path, table, key, c) for p, c in value.items()}
+        elif key in option_defaults:
+            if not _same_shape(value, option_defaults[key]):
+                raise _error(path, table, key, f"{value!r} does not fit this option",
+                             f"the default is {json.dumps(option_defaults[key], ensure_ascii=False)}")
+            config.options[key] = value
+        else:
+            known = sorted(KEYS | set(option_defaults))
+            raise _error(path, table, key, "unknown key", "known keys: " + ", ".join(known))
+    return config
+
+
+def expand(selectors: list[str], rules: dict[str, Any], path: Path | None, table: str, key: str) -> set[str]:
+    """Rule codes named by selectors: a code, a prefix (`KPI1`), a slug (`weights-sum`) or ALL."""
+    slugs = {rule.slug: code for code, rule in rules.items()}
+    codes: set[str] = set()
+    for selector in selectors:
+        if selector.upper() == "ALL":
+            codes.update(rules)
+        elif selector in slugs:
+            codes.add(slugs[selector])
+        elif any(code.startswith(selector.upper()) for code in rules):
+            codes.update(code for code in rules if code.startswith(selector.upper()))
+        else:
+            help = "known codes: " + ", ".join(sorted(rules)) + " (run `kpirules rules` to list them)"
+            if path is None:
+                raise ConfigError(Diagnostic("E703", f"--{key}: unknown rule code {selector!r}", help=help))
+            raise _error(path, table, key, f"unknown rule code {selector!r}", help)
+    return codes

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from kpirules.lint.helpers import shape
+from kpirules.lint.rule import Rule
+
+
+def signature(role) -> tuple:
+    """What makes a role's assessment: each KPI's id, measure, direction, targets and weight."""
+    return tuple(sorted(
+        (k.id, k.rank, shape(k.measure), k.direction, str(k.weight),
+         tuple((shape(t.value), shape(t.when), t.per_person) for t in k.targets))
+        for k in role.kpis
+    ))
+
+
+class IdenticalRoles(Rule):
+    """Role {role} has the same KPIs, targets and weights as role {other}.
+
+    Different jobs need different KPIs (岗位定制化, 不能一刀切): telesales care about calls
+    and conversion, key-account managers about contract amount and project progress.
+    Two roles assessed identically are either one role, or one of them is assessed on the
+    wrong things. A role that `extends` another and changes a target is not identical.
+
+    Bad:
+
+    ```kpi
+    import "prelude.kpi"
+
+    role telesales "电话销售" {
+      kpi outbound_calls "外呼量" {
+        process main
+        measure count(calls)
+        target >= 200
+        weight 100%
+      }
+    }
+
+    role field_sales "外勤销售" {
+      kpi outbound_calls "外呼量" {
+        process main
+        measure count(calls)
+        target >= 200
+        weight 100%
+      }
+    }
+    ```
+
+    Good:
+
+    ```kpi
+    import "prelude.kpi"
+
+    role telesales "电话销售" {
+      kpi outbound_calls "外呼量" {
+        process main
+        measure count(calls)
+        target >= 200
+        weight 100%
+      }
+    }
+
+    role field_sales "外勤销售" {
+      kpi visits "客户拜访" {
+        process main
+        measure count(visits)
+        target >= 40
+        weight 100%
+      }
+    }
+    ```
+    """
+
+    code = "KPI303"
+    slug = "identical-roles"
+    severity = "warning"
+    pitfall = "one size fits all (一刀切)"
+    help = "tailor {role}'s KPIs or targets to what the role does, or merge it into {other} (layer differences with `target ... when`)"
+
+    def check(self, ctx):
+        first: dict[tuple, str] = {}
+        for role in ctx.scheme.roles.values():
+            if not role.kpis:
+                continue
+            key = signature(role)
+            if key not in first:
+                first[key] = role.id
+            elif role.span.path in ctx.linted:
+                yield self.finding(ctx.role_span(role), role=role.id, other=first[key])

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from kpirules.lint.rule import Rule
+
+
+class MissingLabel(Rule):
+    """The {kind} {name} has no label that people can read.
+
+    Statements, dashboards and `kpirules explain` show labels to salespeople and
+    managers; an identifier such as `lead_conv_m` means nothing to them (不透明). Write the
+    label after the identifier, in the language people use: `kpi lead_conversion "线索转化率"`.
+
+    Bad:
+
+    ```kpi
+    import "prelude.kpi"
+
+    role telesales {
+      kpi outbound_calls {
+        process main
+        measure count(calls)
+        target >= 200
+        weight 100%
+      }
+    }
+    ```
+
+    Good:
+
+    ```kpi
+    import "prelude.kpi"
+
+    role telesales "电话销售" {
+      kpi outbound_calls "外呼量" {
+        process main
+        measure count(calls)
+        target >= 200
+        weight 100%
+      }
+    }
+    ```
+    """
+
+    code = "KPI701"
+    slug = "missing-label"
+    severity = "warning"
+    pitfall = "opaque (不透明)"
+    help = "write a quoted label after the name: {kind} {name} \"...\""
+
+    def check_role(self, ctx, role):
+        if not (role.label or "").strip():
+            yield self.finding(ctx.role_span(role), kind="role", name=role.id)
+        for kpi in role.kpis:
+            decls = ctx.kpi_decls(role, kpi.id)
+            if (kpi.label or "").strip() or not decls or decls[-1][1] != role.id:
+                continue
+            yield self.finding(ctx.kpi_span(role, kpi), kind="kpi", name=kpi.id)
