@@ -1,0 +1,371 @@
+"""The project configuration: kpirules.toml, or [tool.kpirules] in pyproject.toml.
+
+    [project]
+    rulesets = ["rulesets"]          # .kpi files or folders, relative to this file
+    default_env = "sample"
+
+    [env.sample.datasets.people]     # one table per dataset declared in the .kpi files
+    source = "csv"                   # a registered source type (`kpirules plugins`)
+    path = "data/sample/people.csv"  # the rest are that source's options
+
+Every problem is a `ConfigError` naming the key path and the file (with its line where
+the key can be found), with a did-you-mean where one is close. Credentials never sit in
+the file: a source names an environment variable or a file outside the repository.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationError
+
+from kpirules.errors import ConfigError, Diagnostic, Location
+from kpirules.sources.base import SourceOptions
+
+if TYPE_CHECKING:
+    from kpirules.model.scheme import Scheme
+
+CONFIG_NAME = "kpirules.toml"
+PYPROJECT_NAME = "pyproject.toml"
+#: option names that would hold a credential in the file itself
+SECRET_KEYS = frozenset({
+    "password", "passwd", "pwd", "token", "secret", "api_key", "apikey", "access_key",
+    "secret_key", "private_key", "client_secret",
+})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectSettings(_Strict):
+    rulesets: list[str] = ["rulesets"]
+    default_env: str | None = None
+
+
+class _EnvTable(_Strict):
+    datasets: dict[str, dict[str, Any]] = {}
+
+
+class _ConfigFile(_Strict):
+    project: ProjectSettings = ProjectSettings()
+    env: dict[str, _EnvTable] = {}
+    # [lint] and [run] belong to their commands, which validate them
+    lint: dict[str, Any] = {}
+    run: dict[str, Any] = {}
+
+
+class Binding(_Strict):
+    """Where one dataset comes from in one environment."""
+
+    env: str
+    dataset: str
+    source: str
+    options: InstanceOf[SourceOptions]
+
+    @property
+    def key_path(self) -> str:
+        return f"env.{self.env}.datasets.{self.dataset}"
+
+
+class Environment(_Strict):
+    name: str
+    datasets: dict[str, Binding]
+
+
+class ProjectConfig(_Strict):
+    """A validated project configuration."""
+
+    path: Path
+    #: "tool.kpirules." when read from pyproject.toml, else ""
+    key_prefix: str = ""
+    project: ProjectSettings
+    envs: dict[str, Environment]
+    lint: dict[str, Any] = {}
+    run: dict[str, Any] = {}
+
+    @property
+    def root(self) -> Path:
+        """The folder relative paths in the file start from."""
+        return self.path.parent
+
+    def ruleset_paths(self) -> list[Path]:
+        return [self.root / p for p in self.project.rulesets]
+
+    def environment(self, name: str | None = None) -> Environment:
+        """The named environment, else the default one, else the only one."""
+        name = name or self.project.default_env
+        if name is None:
+            if len(self.envs) == 1:
+                return next(iter(self.envs.values()))
+            if not self.envs:
+                raise _error("E610", f"{_shown(self.path)} binds no datasets: it has no [env.*] table",
+                             self.path, help="add [env.NAME.datasets.ID] tables, or run `kpirules init`")
+            raise _error("E610", f"{_shown(self.path)} has several environments and no default",
+                         self.path, help=f"pass --env ({', '.join(self.envs)}) or set project.default_env")
+        if name not in self.envs:
+            raise _error("E606", f"no environment '{name}' in {_shown(self.path)}", self.path,
+                         help=_did_you_mean(name, self.envs) or f"environments: {', '.join(self.envs) or 'none'}")
+        return self.envs[name]
+
+    def bindings(self, scheme: Scheme, env: str | None = None,
+                 datasets: list[str] | None = None) -> dict[str, Binding]:
+        """The binding of each dataset to load; checks the config against the scheme's declarations."""
+        environment = self.environment(env)
+        lines = _lines(self.path)
+        problems = []
+        for ds_id, binding in environment.datasets.items():
+            if ds_id not in scheme.datasets:
+                hint = _did_you_mean(ds_id, scheme.datasets)
+                problems.append(Diagnostic(
+                    "E607", f"{binding.key_path} binds a dataset no .kpi file declares",
+                    _locate(lines, self.path, self.key_prefix, binding.key_path.split(".")),
+                    help=hint or f"declared datasets: {', '.join(scheme.datasets)}",
+                ))
+        wanted = list(scheme.datasets) if datasets is None else list(datasets)
+        for ds_id in wanted:
+            if ds_id not in scheme.datasets:
+                problems.append(Diagnostic(
+                    "E607", f"no dataset '{ds_id}' is declared in the rulesets",
+                    help=_did_you_mean(ds_id, scheme.datasets) or f"declared: {', '.join(scheme.datasets)}",
+                ))
+            elif ds_id not in environment.datasets:
+                problems.append(Diagnostic(
+                    "E608", f"dataset '{ds_id}' has no binding in env '{environment.name}' "
+                    f"of {_shown(self.path)}",
+                    _locate(lines, self.path, self.key_prefix, ["env", environment.name]),
+                    help=f'add [{self.key_prefix}env.{environment.name}.datasets.{ds_id}] with '
+                    f'source = "csv" and path = "data/{ds_id}.csv" (or another source)',
+                ))
+        if problems:
+            raise ConfigError(problems)
+        return {ds_id: environment.datasets[ds_id] for ds_id in wanted}
+
+
+# ---------------------------------------------------------------------- finding and reading
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """kpirules.toml, or a pyproject.toml with [tool.kpirules], in start or its parents."""
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / CONFIG_NAME).is_file():
+            return candidate / CONFIG_NAME
+        pyproject = candidate / PYPROJECT_NAME
+        if pyproject.is_file():
+            try:
+                if "kpirules" in tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}):
+                    return pyproject
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                continue
+    return None
+
+
+def load_config(path: str | Path | None = None, start: Path | None = None) -> ProjectConfig:
+    """Read and validate the project configuration; raise ConfigError listing every problem."""
+    if path is None:
+        found = find_config(start)
+        if found is None:
+            where = _shown((start or Path.cwd()).resolve())
+            raise ConfigError(Diagnostic(
+                "E600", f"no {CONFIG_NAME} (or [tool.kpirules] in {PYPROJECT_NAME}) in {where} or its parents",
+                help="run `kpirules init` to write a starter kpirules.toml",
+            ))
+        path = found
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(Diagnostic("E600", f"config file not found: {path}", help="check the path")) from None
+    except IsADirectoryError:
+        raise ConfigError(Diagnostic("E600", f"{path} is a directory, not a config file")) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(Diagnostic("E601", f"{path} is not UTF-8 text ({exc.reason})")) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, col = _toml_position(str(exc))
+        reason = re.sub(r" \(at .*\)$", "", str(exc))
+        raise ConfigError(Diagnostic(
+            "E601", f"invalid TOML: {reason}", Location(str(path), line, col),
+            help="see https://toml.io for the syntax",
+        )) from None
+    prefix = ""
+    if path.name == PYPROJECT_NAME:
+        prefix = "tool.kpirules."
+        data = data.get("tool", {}).get("kpirules")
+        if data is None:
+            raise ConfigError(Diagnostic("E600", f"{path} has no [tool.kpirules] table"))
+    return _validate(data, path.resolve(), prefix, text.splitlines())
+
+
+def _validate(data: dict, path: Path, prefix: str, lines: list[str]) -> ProjectConfig:
+    problems: list[Diagnostic] = []
+    try:
+        raw = _ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_from_pydantic(err, [], path, prefix, lines, _structure_keys)
+                           for err in exc.errors()]) from None
+    envs = {}
+    for env_name, table in raw.env.items():
+        bindings = {}
+        for ds_id, entry in table.datasets.items():
+            key = ["env", env_name, "datasets", ds_id]
+            binding = _binding(env_name, ds_id, entry, key, path, prefix, lines, problems)
+            if binding is not None:
+                bindings[ds_id] = binding
+        envs[env_name] = Environment(name=env_name, datasets=bindings)
+    default = raw.project.default_env
+    if default is not None and default not in raw.env:
+        problems.append(Diagnostic(
+            "E606", f"project.default_env names '{default}', which has no [{prefix}env.{default}] table",
+            _locate(lines, path, prefix, ["project", "default_env"]),
+            help=_did_you_mean(default, raw.env) or f"environments: {', '.join(raw.env) or 'none'}",
+        ))
+    if problems:
+        raise ConfigError(problems)
+    return ProjectConfig(path=path, key_prefix=prefix, project=raw.project, envs=envs,
+                         lint=raw.lint, run=raw.run)
+
+
+def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path, prefix: str,
+             lines: list[str], problems: list[Diagnostic]) -> Binding | None:
+    from kpirules import plugins
+
+    where = ".".join(key)
+    options = dict(entry)
+    source = options.pop("source", None)
+    if not isinstance(source, str):
+        problems.append(Diagnostic(
+            "E604", f"{where} has no `source`", _locate(lines, path, prefix, key),
+            help='name a source type, e.g. source = "csv" (see `kpirules plugins`)',
+        ))
+        return None
+    types = plugins.source_types()
+    if source not in types:
+        problems.append(Diagnostic(
+            "E605", f"{where}.source: unknown source type '{source}'",
+            _locate(lines, path, prefix, [*key, "source"]),
+            help=_did_you_mean(source, types) or f"source types: {', '.join(sorted(types))}",
+        ))
+        return None
+    secret = [k for k in options if k.lower() in SECRET_KEYS]
+    for name in secret:
+        problems.append(Diagnostic(
+            "E609", f"{where}.{name}: credentials must not be written in the config file",
+            _locate(lines, path, prefix, [*key, name]),
+            help=f'name an environment variable ({name}_env = "...") or a file outside the '
+            f'repository ({name}_file = "~/.secrets/...") instead',
+        ))
+    if secret:
+        return None
+    cls = types[source].cls
+    try:
+        validated = cls.Options.model_validate(options)
+    except ValidationError as exc:
+        fields = ["source", *cls.Options.model_fields]
+        problems.extend(
+            _from_pydantic(err, key, path, prefix, lines, lambda loc, f=fields: f if not loc else None,
+                           source=source)
+            for err in exc.errors()
+        )
+        return None
+    return Binding(env=env_name, dataset=ds_id, source=source, options=validated)
+
+
+# ---------------------------------------------------------------------- messages
+
+
+def _structure_keys(loc: tuple) -> list[str] | None:
+    """The keys allowed where loc points, for did-you-mean."""
+    shapes = {
+        0: list(_ConfigFile.model_fields),
+    }
+    if len(loc) == 1:
+        return shapes[0]
+    if loc[0] == "project" and len(loc) == 2:
+        return list(ProjectSettings.model_fields)
+    if loc[0] == "env" and len(loc) == 3:
+        return list(_EnvTable.model_fields)
+    return None
+
+
+def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, lines: list[str],
+                   allowed, source: str | None = None) -> Diagnostic:
+    loc = tuple(str(p) for p in err["loc"])
+    key = [*base, *loc]
+    where = ".".join(key)
+    location = _locate(lines, path, prefix, key)
+    of = f" (source {source})" if source else ""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        candidates = allowed(loc[:-1]) or []
+        hint = _did_you_mean(loc[-1], candidates)
+        known = ", ".join(c for c in candidates if c != "source") if candidates else ""
+        return Diagnostic("E602", f"unknown key {where}{of}", location,
+                          help=hint or (f"known keys: {known}" if known else None))
+    if kind == "missing":
+        return Diagnostic("E604", f"missing required option {where}{of}", location,
+                          help=f"add `{loc[-1]} = ...` to [{prefix}{'.'.join(key[:-1])}]")
+    # never echo the input: it may be a credential
+    return Diagnostic("E603", f"{where}{of}: {err['msg']}", location)
+
+
+def _did_you_mean(word: str, candidates) -> str | None:
+    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+def _toml_position(message: str) -> tuple[int, int]:
+    found = re.search(r"at line (\d+), column (\d+)", message)
+    return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text("utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _error(code: str, message: str, path: Path, help: str | None = None) -> ConfigError:
+    return ConfigError(Diagnostic(code, message, Location(str(path), 1, 1), help=help))
+
+
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
+
+
+def _split_key(text: str) -> list[str]:
+    return [part.strip().strip('"').strip("'") for part in text.split(".")]
+
+
+def _locate(lines: list[str], path: Path, prefix: str, key: list[str]) -> Location:
+    """Best effort: the line of key (a table header, or `name =` inside its table)."""
+    full = _split_key(prefix.rstrip(".")) + key if prefix else list(key)
+    for cut in range(len(full), 0, -1):
+        table, rest = full[:cut], full[cut:]
+        for i, line in enumerate(lines):
+            header = _HEADER.match(line)
+            if not header or _split_key(header.group(1)) != table:
+                continue
+            if not rest:
+                return Location(str(path), i + 1, line.index("[") + 1)
+            for j in range(i + 1, len(lines)):
+                if _HEADER.match(lines[j]):
+                    break
+                assignment = re.match(r"^(\s*)([^=#]+?)\s*=", lines[j])
+                if assignment and _split_key(assignment.group(2))[:1] == rest[:1]:
+                    return Location(str(path), j + 1, len(assignment.group(1)) + 1)
+            return Location(str(path), i + 1, line.index("[") + 1)
+    return Location(str(path), 1, 1)

@@ -1,0 +1,198 @@
+"""The one plugin manager: built-in sources and installed plugins, through the same hooks.
+
+The built-in sources are modules listed in `DEFAULT_PLUGINS`, registered exactly as an
+installed package's plugin is. Installed plugins come from the `kpirules` entry-point
+group and are loaded lazily, on first use. `KPIRULES_PLUGINS` limits which: a
+comma-separated list of entry-point (or distribution) names; empty means none.
+
+Plugin authors import `hookimpl` from `kpirules.hookspecs`. Tests may `pm.register(...)`
+a plugin object and call `reset_plugins()` afterwards.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import os
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from kpirules import __version__, hookspecs
+from kpirules.errors import ConfigError, Diagnostic, KpiError
+
+if TYPE_CHECKING:
+    from kpirules.sources.base import Source
+
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "kpirules.sources.csv",
+    "kpirules.sources.parquet",
+    "kpirules.sources.json",
+    "kpirules.sources.xlsx",
+    "kpirules.sources.sqlite",
+    "kpirules.sources.duckdb",
+)
+ENTRY_POINT_GROUP = "kpirules"
+SELECT_ENV = "KPIRULES_PLUGINS"
+
+pm = pluggy.PluginManager("kpirules")
+pm.add_hookspecs(hookspecs)
+
+_versions: dict[str, str | None] = {}
+_installed_loaded = False
+
+
+@dataclass(frozen=True)
+class RegisteredSource:
+    """A source type and the plugin that registered it."""
+
+    cls: type[Source]
+    plugin: str
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    version: str | None
+    hooks: list[str]
+    sources: list[str]
+
+
+def load_plugins() -> None:
+    """Register the built-in plugins, and the installed ones once; check every hook is known."""
+    global _installed_loaded
+    for module_name in DEFAULT_PLUGINS:
+        if pm.get_plugin(module_name) is None:
+            pm.register(importlib.import_module(module_name), name=module_name)
+            _versions[module_name] = __version__
+    if not _installed_loaded:
+        _installed_loaded = True
+        for ep in _selected_entry_points():
+            if pm.get_plugin(ep.name) is not None:
+                continue
+            try:
+                plugin = ep.load()
+                pm.register(plugin, name=ep.name)
+            except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
+                raise _plugin_error("E620", ep.name, f"failed to load ({ep.value}): {_why(exc)}") from None
+            _versions[ep.name] = ep.dist.version if ep.dist else None
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) or repr(exc.plugin)
+        raise _plugin_error(
+            "E623", name, str(exc).split("\n")[0],
+            help=f"the hooks kpirules knows are: {', '.join(hookspecs.HOOKS)}",
+        ) from None
+
+
+def _selected_entry_points() -> list:
+    available = list(entry_points(group=ENTRY_POINT_GROUP))
+    wanted = os.environ.get(SELECT_ENV)
+    if wanted is None:
+        return available
+    names = [n.strip() for n in wanted.split(",") if n.strip()]
+    chosen = []
+    for name in names:
+        match = [ep for ep in available if name in (ep.name, ep.dist.name if ep.dist else None)]
+        if not match:
+            known = sorted({ep.name for ep in available})
+            hint = difflib.get_close_matches(name, known, n=1)
+            raise ConfigError(Diagnostic(
+                "E624", f"{SELECT_ENV} names '{name}', which is not an installed kpirules plugin",
+                help=(f"did you mean '{hint[0]}'? " if hint else "")
+                + (f"installed: {', '.join(known)}" if known else "no kpirules plugins are installed"),
+            ))
+        chosen.extend(match)
+    return chosen
+
+
+def reset_plugins() -> None:
+    """Unregister every plugin but the built-in ones; installed plugins load again on next use."""
+    global _installed_loaded
+    for name, plugin in list(pm.list_name_plugin()):
+        if name not in DEFAULT_PLUGINS:
+            pm.unregister(plugin, name=name)
+            _versions.pop(name, None)
+    _installed_loaded = False
+
+
+def source_types() -> dict[str, RegisteredSource]:
+    """Every registered source type by name, asking each plugin's `register_sources`."""
+    from kpirules.sources.base import Source, SourceOptions
+
+    load_plugins()
+    found: dict[str, RegisteredSource] = {}
+    for impl in pm.hook.register_sources.get_hookimpls():
+        plugin = impl.plugin_name
+
+        def register(cls: Any, _plugin: str = plugin) -> None:
+            if not (isinstance(cls, type) and issubclass(cls, Source)):
+                raise _plugin_error("E622", _plugin, f"registered {cls!r}, which is not a Source subclass")
+            name = getattr(cls, "name", None)
+            if not isinstance(name, str) or not name:
+                raise _plugin_error("E622", _plugin, f"source class {cls.__name__} has no `name`")
+            if not (isinstance(cls.Options, type) and issubclass(cls.Options, SourceOptions)):
+                raise _plugin_error("E622", _plugin, f"{cls.__name__}.Options is not a SourceOptions subclass")
+            if name in found:
+                raise ConfigError(Diagnostic(
+                    "E621", f"source type '{name}' is registered by two plugins: "
+                    f"{found[name].plugin} and {_plugin}",
+                    help=f"uninstall one, or limit plugins with {SELECT_ENV}",
+                ))
+            found[name] = RegisteredSource(cls, _plugin)
+
+        kwargs = {"register": register}
+        try:
+            impl.function(*[kwargs[arg] for arg in impl.argnames])
+        except KpiError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
+            raise _plugin_error("E620", plugin, f"raised while registering sources: {_why(exc)}") from None
+    return found
+
+
+def get_source_type(name: str) -> RegisteredSource | None:
+    return source_types().get(name)
+
+
+def describe(source: Source) -> str:
+    """A one-line description of a configured source: a plugin's `describe_source`, else its own."""
+    load_plugins()
+    try:
+        text = pm.hook.describe_source(source_name=source.name, options=source.options)
+    except Exception as exc:  # noqa: BLE001 - any failure is a plugin's
+        raise ConfigError(Diagnostic(
+            "E620", f"a plugin's describe_source failed for source '{source.name}': {_why(exc)}",
+        )) from None
+    return text if isinstance(text, str) else source.describe()
+
+
+def plugin_infos() -> list[PluginInfo]:
+    """Each registered plugin: name, version, the hooks it implements and its source types."""
+    sources = source_types()
+    infos = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: item[0]):
+        if plugin is None:
+            continue
+        hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+        infos.append(PluginInfo(
+            name=name,
+            version=_versions.get(name),
+            hooks=hooks,
+            sources=sorted(s for s, reg in sources.items() if reg.plugin == name),
+        ))
+    return infos
+
+
+def _plugin_error(code: str, plugin: str, what: str, help: str | None = None) -> ConfigError:
+    return ConfigError(Diagnostic(
+        code, f"plugin {plugin} {what}",
+        help=help or f"fix or uninstall the plugin, or leave it out with {SELECT_ENV}",
+    ))
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,230 @@
+"""What a data source is: a named, configurable reader of one dataset's rows.
+
+A source type is a `Source` subclass with a `name` (the `source = "..."` of a binding in
+kpirules.toml) and an `Options` model (the binding's other keys, validated with extra keys
+forbidden). The loader builds one instance per dataset, calls `read()` once, and does every
+conversion and check itself in DuckDB, so a source only has to hand over columns:
+
+* an Arrow table or record-batch reader (any column types; strings are fine), or
+* a DuckDB relation built on `context.connection` (the loading connection), which lets
+  DuckDB read a file straight into the target database.
+
+Rows never pass through Python one by one. Credentials never sit in kpirules.toml: options
+name an environment variable or a file outside the repository (`read_secret`).
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Union
+
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+
+from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from kpirules.model.scheme import Dataset
+
+#: What `Source.read()` may return.
+SourceData = Union["pa.Table", "pa.RecordBatchReader", "duckdb.DuckDBPyRelation"]
+
+
+class SourceOptions(BaseModel):
+    """Options every source takes; a source type's `Options` subclass adds its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: source column name -> declared column name, applied before anything else
+    rename: dict[str, str] = {}
+    #: the time zone of naive timestamps in this source (default: the scheme's)
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str | None) -> str | None:
+        if zone is not None:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone '{zone}' (use an IANA name such as 'Asia/Shanghai')") from None
+        return zone
+
+
+class FileOptions(SourceOptions):
+    """Options of a source that reads one file; relative paths resolve against the config's folder."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What a source knows besides its options."""
+
+    config_dir: Path
+    dataset: Dataset
+    scheme_timezone: str
+    #: the connection the dataset is loaded into; relations built on it are read in place
+    connection: duckdb.DuckDBPyConnection | None = None
+    #: where the binding sits in the config, for messages: "env.sample.datasets.calls"
+    config_key: str = ""
+    #: the config file, for messages
+    config_path: Path | None = None
+
+
+@dataclass
+class Position:
+    """How a source numbers its rows for people: data row N is at `label` N + offset."""
+
+    label: str = "line"
+    offset: int | None = None
+
+
+class Source(ABC):
+    """A configured reader of one dataset."""
+
+    name: ClassVar[str]
+    Options: ClassVar[type[SourceOptions]] = SourceOptions
+
+    def __init__(self, options: SourceOptions, context: SourceContext):
+        self.options = options
+        self.context = context
+        self.position = Position()
+        self._cleanups: list = []
+
+    # ------------------------------------------------------------------ the contract
+
+    @abstractmethod
+    def read(self) -> SourceData:
+        """Open the source and hand over its rows (called once)."""
+
+    def describe(self) -> str:
+        """A one-line description for people, without secrets."""
+        return f"{self.name} {self.locator}"
+
+    @property
+    def locator(self) -> str:
+        """Where the rows come from, short: a file path, or a table in a database."""
+        path = getattr(self.options, "path", None)
+        return self.display(self.resolve(path)) if path is not None else self.name
+
+    def columns(self) -> list[str] | None:
+        """Every column the source has (for did-you-mean), when it knows more than it read."""
+        return None
+
+    def unreadable(self) -> pa.Table | duckdb.DuckDBPyRelation | None:
+        """Records the source could not read, after `read()`'s rows were consumed.
+
+        Columns: row BIGINT (1-based data row), line BIGINT, reason VARCHAR, text VARCHAR.
+        """
+        return None
+
+    def close(self) -> None:
+        """Release what `read()` opened (temporary files, connections)."""
+        for cleanup in reversed(self._cleanups):
+            cleanup()
+        self._cleanups.clear()
+
+    # ------------------------------------------------------------------ helpers for subclasses
+
+    def on_close(self, cleanup) -> None:
+        self._cleanups.append(cleanup)
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the options, resolved against the config file's folder."""
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else self.context.config_dir / path
+
+    def display(self, path: Path) -> str:
+        """A path as people see it: relative to the working directory when inside it."""
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(path)
+
+    def wanted_columns(self) -> dict[str, str]:
+        """Declared column -> the source column it is read from (renames undone)."""
+        source_name = {declared: src for src, declared in self.options.rename.items()}
+        return {name: source_name.get(name, name) for name in self.context.dataset.columns}
+
+    def existing_file(self, path: Path) -> Path:
+        """The file at path, or a DataError saying what is wrong with it."""
+        if not path.exists():
+            raise self.error(
+                "E640", f"file not found: {self.display(path)}",
+                f"check `path` in [{self.context.config_key}] of {self._config_name()} "
+                "(relative paths start at the config file's folder)",
+            )
+        if path.is_dir():
+            raise self.error(
+                "E640", f"{self.display(path)} is a directory, not a file",
+                f"point `path` in [{self.context.config_key}] at one file",
+            )
+        return path
+
+    def error(self, code: str, message: str, help: str | None = None) -> DataError:
+        where = DataLocation(self.context.dataset.id, self.locator)
+        return DataError(Diagnostic(code, message, where, help))
+
+    def shared_connection(self) -> tuple[duckdb.DuckDBPyConnection, bool]:
+        """The loading connection when there is one, else a private in-memory one."""
+        import duckdb
+
+        if self.context.connection is not None:
+            return self.context.connection, True
+        con = duckdb.connect()
+        self.on_close(con.close)
+        return con, False
+
+    def _config_name(self) -> str:
+        path = self.context.config_path
+        return path.name if path else "kpirules.toml"
+
+
+def read_secret(
+    *, env: str | None = None, file: str | Path | None = None, what: str, config_key: str,
+    config_dir: Path,
+) -> SecretStr:
+    """A credential from an environment variable or a file outside the project.
+
+    `what` names the option (for messages, e.g. "password"); the value itself never
+    appears in any message.
+    """
+    if env:
+        value = os.environ.get(env)
+        if value is None:
+            raise _secret_error(
+                f"environment variable {env} ({config_key}.{what}_env) is not set",
+                f"export {env} before running kpirules",
+            )
+        return SecretStr(value)
+    if file:
+        path = Path(file).expanduser()
+        path = path if path.is_absolute() else config_dir / path
+        if path.resolve().is_relative_to(config_dir.resolve()):
+            raise _secret_error(
+                f"{config_key}.{what}_file points inside the project ({path})",
+                "keep credential files outside the repository, e.g. under ~/.secrets/",
+            )
+        try:
+            return SecretStr(path.read_text(encoding="utf-8").strip())
+        except OSError as exc:
+            raise _secret_error(
+                f"cannot read {config_key}.{what}_file ({path}): {exc.strerror}",
+                "check the file exists and is readable",
+            ) from None
+    raise _secret_error(
+        f"{config_key} needs {what}_env or {what}_file",
+        f"name an environment variable ({what}_env = \"...\") or a file outside the project",
+    )
+
+
+def _secret_error(message: str, help: str) -> ConfigError:
+    return ConfigError(Diagnostic("E609", message, help=help))

@@ -1,0 +1,91 @@
+"""Checks across rows: the roster's structure and the people a fact dataset credits.
+
+The roster must name each person once, every manager must be a person in it, and the
+manager chain must not loop (found with a recursive CTE, not Python over rows). People a
+fact, targets or adjustments dataset credits but the roster lacks are counted, not errors:
+the report says how many rows and which ids, so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from kpirules.errors import DataLocation, Diagnostic
+from kpirules.model.scheme import Dataset
+from kpirules.sources.convert import quote
+from kpirules.sources.problems import EXAMPLES, Numbering
+
+UNKNOWN_EXAMPLES = 5
+
+
+def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Dataset, locator: str,
+                       numbering: Numbering) -> list[Diagnostic]:
+    """Duplicate person ids, managers missing from the roster, and manager cycles."""
+    person = roster.bindings.get("id")
+    if person is None:
+        return []
+    t, p = quote(table), quote(person)
+    out = []
+    duplicates = con.execute(
+        f"SELECT {p}, list(rowid + 1 ORDER BY rowid), count(*) OVER () FROM {t} WHERE {p} IS NOT NULL "
+        f"GROUP BY {p} HAVING count(*) > 1 ORDER BY min(rowid) LIMIT {EXAMPLES}"
+    ).fetchall()
+    if duplicates:
+        total = duplicates[0][2]
+        notes = [f"{pid!r} in " + " and ".join(numbering.where(numbering.row(con, o)) for o in ords[:5])
+                 for pid, ords, _ in duplicates]
+        out.append(Diagnostic(
+            "E650", f"{total} person id{'s' if total != 1 else ''} appear{'' if total != 1 else 's'} "
+            f"more than once in the roster", DataLocation(roster.id, locator, column=person),
+            help="each person has one row in the roster; merge or remove the duplicates",
+            notes=notes + ([f"... and {total - len(duplicates)} more"] if total > len(duplicates) else []),
+        ))
+        return out  # the manager checks assume one row per person
+    manager = roster.bindings.get("manager")
+    if manager is None:
+        return out
+    m = quote(manager)
+    unknown = con.execute(
+        f"SELECT rowid + 1, {m}, count(*) OVER () FROM {t} WHERE {m} IS NOT NULL "
+        f"AND {m} NOT IN (SELECT {p} FROM {t} WHERE {p} IS NOT NULL) ORDER BY rowid LIMIT {EXAMPLES}"
+    ).fetchall()
+    if unknown:
+        total = unknown[0][2]
+        out.append(Diagnostic(
+            "E651", f"{total} manager id{'s' if total != 1 else ''} in column {manager} "
+            f"{'are' if total != 1 else 'is'} not a person in the roster",
+            DataLocation(roster.id, locator, numbering.row(con, unknown[0][0]), manager),
+            help=f"every {manager} must be the {person} of another row (or empty for the top of the tree)",
+            notes=[f"{numbering.where(numbering.row(con, o))}: {v!r}" for o, v, _ in unknown],
+        ))
+    cycles = con.execute(
+        f"WITH RECURSIVE edges AS (SELECT {p} AS id, {m} AS manager FROM {t} "
+        f"WHERE {p} IS NOT NULL AND {m} IS NOT NULL), "
+        f"walk(start, cur, path) AS (SELECT id, manager, [id] FROM edges UNION ALL "
+        f"SELECT w.start, e.manager, list_append(w.path, w.cur) FROM walk w JOIN edges e ON e.id = w.cur "
+        f"WHERE w.cur <> w.start AND NOT list_contains(w.path, w.cur)) "
+        f"SELECT DISTINCT ON (list_sort(path)) path FROM walk WHERE cur = start ORDER BY list_sort(path)"
+    ).fetchall()
+    for (path,) in cycles:
+        first = path.index(min(path))
+        loop = path[first:] + path[:first]
+        out.append(Diagnostic(
+            "E652", "manager cycle: " + " -> ".join(map(str, [*loop, loop[0]])),
+            DataLocation(roster.id, locator, column=manager),
+            help="a person cannot (indirectly) manage themselves; fix one manager in the cycle",
+        ))
+    return out
+
+
+def unknown_persons(con: duckdb.DuckDBPyConnection, table: str, column: str, roster_table: str,
+                    roster_id: str) -> tuple[int, list[str]]:
+    """How many rows credit a person the roster lacks, and a few of those ids."""
+    t, c, r, rid = quote(table), quote(column), quote(roster_table), quote(roster_id)
+    missing = f"FROM {t} s ANTI JOIN {r} p ON s.{c} = p.{rid} WHERE s.{c} IS NOT NULL"
+    (count,) = con.execute(f"SELECT count(*) {missing}").fetchall()[0]
+    if not count:
+        return 0, []
+    examples = con.execute(
+        f"SELECT DISTINCT CAST(s.{c} AS VARCHAR) AS v {missing} ORDER BY v LIMIT {UNKNOWN_EXAMPLES}"
+    ).fetchall()
+    return count, [v for (v,) in examples]

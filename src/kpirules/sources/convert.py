@@ -1,0 +1,209 @@
+"""How a source column becomes a declared column: DuckDB SQL, one expression per column.
+
+Every conversion is a set-based expression that yields NULL where a value does not
+convert, so the loader finds the bad rows as "the source had a value, the conversion has
+none". The rules, whatever the source type:
+
+* string: any value, as text. Blank strings count as no value for every other type.
+* integer: whole numbers only; "12", "12.0", "1e3" and 12.0 convert, "12.5" and 12.5 do not
+  (DuckDB's own cast would round them).
+* decimal, money: numbers; more decimals than DECIMAL(18,6) / DECIMAL(18,4) keep are rounded.
+* boolean: true/false, t/f, yes/no, y/n, 1/0, 是/否.
+* date: dates, ISO strings, or timestamps (taken in the scheme's time zone, then truncated).
+* timestamp: stored naive, in the scheme's time zone. Values with a UTC offset (TIMESTAMPTZ,
+  or strings ending in Z or +08:00) are converted to it; naive values are taken as already
+  in it, unless the source's `timezone` option names another zone to convert from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kpirules.model.scheme import ColumnSpec
+
+SQL_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "decimal": "DECIMAL(18,6)",
+    "money": "DECIMAL(18,4)",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}
+
+#: what a value of each declared type is, for messages: "'abc' is not a whole number"
+TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "decimal": "a number",
+    "money": "an amount of money",
+    "date": "a date",
+    "timestamp": "a timestamp",
+    "boolean": "true or false",
+}
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "是")
+FALSE_WORDS = ("false", "f", "no", "n", "0", "否")
+
+# a UTC offset or zone after the time of day: Z, +08, +08:00, -0500, UTC, GMT
+_OFFSET_PATTERN = r"([+-][0-9]{2}(:?[0-9]{2})?|[Zz]|UTC|GMT)$"
+
+_INTEGERS = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+    "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT",
+}
+
+
+def quote(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def family(duck_type: str) -> str:
+    """The kind of a DuckDB column type: string, integer, float, decimal, boolean, date,
+    timestamp, timestamptz or other."""
+    t = duck_type.upper()
+    if t == "VARCHAR" or t.startswith("VARCHAR"):
+        return "string"
+    if t in _INTEGERS:
+        return "integer"
+    if t in ("FLOAT", "DOUBLE", "REAL"):
+        return "float"
+    if t.startswith("DECIMAL"):
+        return "decimal"
+    if t == "BOOLEAN":
+        return "boolean"
+    if t == "DATE":
+        return "date"
+    if t == "TIMESTAMP WITH TIME ZONE":
+        return "timestamptz"
+    if re.fullmatch(r"TIMESTAMP(_S|_MS|_NS)?|DATETIME", t):
+        return "timestamp"
+    return "other"
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """SQL for one column: the source value as given, and the declared-type value."""
+
+    #: the value as it counts for "the source had a value" (blank strings are none)
+    given: str
+    #: the converted value; NULL where `given` does not convert
+    value: str
+    #: whether `value` can be NULL where `given` is not
+    can_fail: bool
+
+
+def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: str,
+               source_tz: str | None, given_alias: str | None = None) -> Conversion:
+    """How the source expression `source` of type `duck_type` becomes `column`.
+
+    With `given_alias`, `value` is written over that name (a column holding `given`), so a
+    query can compute `given` once and convert it in an outer SELECT.
+    """
+    kind = family(duck_type)
+    if kind == "other":
+        source, kind = f"CAST({source} AS VARCHAR)", "string"
+    if column.type == "string":
+        given = source if kind == "string" else f"CAST({source} AS VARCHAR)"
+        return Conversion(given, given_alias or given, can_fail=False)
+    given = f"NULLIF(trim({source}), '')" if kind == "string" else source
+    times = _Times(scheme_tz, source_tz)
+    builders = {
+        "integer": _integer,
+        "decimal": lambda g, k, t: _number(g, k, SQL_TYPES["decimal"]),
+        "money": lambda g, k, t: _number(g, k, SQL_TYPES["money"]),
+        "boolean": _boolean,
+        "date": _date,
+        "timestamp": _timestamp,
+    }
+    value = builders[column.type](given_alias or given, kind, times)
+    return Conversion(given, value, can_fail=True)
+
+
+def _null(sql_type: str) -> str:
+    return f"CAST(NULL AS {sql_type})"
+
+
+def _integer(g: str, kind: str, times: _Times) -> str:
+    if kind == "integer":
+        return f"TRY_CAST({g} AS BIGINT)"
+    if kind in ("float", "decimal"):
+        return f"(CASE WHEN {g} = trunc({g}) THEN TRY_CAST({g} AS BIGINT) END)"
+    if kind == "string":
+        # TRY_CAST('12.5' AS BIGINT) rounds to 13: accept only what is whole as written
+        as_int = f"TRY_CAST({g} AS BIGINT)"
+        return (
+            f"(CASE WHEN CAST({as_int} AS VARCHAR) = {g} THEN {as_int} "
+            f"WHEN TRY_CAST({g} AS DOUBLE) = {as_int} THEN {as_int} END)"
+        )
+    return _null("BIGINT")
+
+
+def _number(g: str, kind: str, sql_type: str) -> str:
+    if kind in ("integer", "float", "decimal", "string"):
+        return f"TRY_CAST({g} AS {sql_type})"
+    return _null(sql_type)
+
+
+def _boolean(g: str, kind: str, times: _Times) -> str:
+    if kind == "boolean":
+        return g
+    if kind == "integer":
+        return f"(CASE {g} WHEN 1 THEN true WHEN 0 THEN false END)"
+    if kind == "string":
+        yes = ", ".join(literal(w) for w in TRUE_WORDS)
+        no = ", ".join(literal(w) for w in FALSE_WORDS)
+        return f"(CASE WHEN lower({g}) IN ({yes}) THEN true WHEN lower({g}) IN ({no}) THEN false END)"
+    return _null("BOOLEAN")
+
+
+def _date(g: str, kind: str, times: _Times) -> str:
+    if kind == "date":
+        return g
+    if kind in ("timestamp", "timestamptz"):
+        return f"CAST({_timestamp(g, kind, times)} AS DATE)"
+    if kind == "string":
+        return (
+            f"(CASE WHEN length({g}) <= 10 THEN TRY_CAST({g} AS DATE) "
+            f"ELSE CAST({_timestamp(g, kind, times)} AS DATE) END)"
+        )
+    return _null("DATE")
+
+
+def _timestamp(g: str, kind: str, times: _Times) -> str:
+    if kind == "date":
+        return f"CAST({g} AS TIMESTAMP)"
+    if kind == "timestamp":
+        return times.naive(f"CAST({g} AS TIMESTAMP)")
+    if kind == "timestamptz":
+        return times.aware(g)
+    if kind == "string":
+        return (
+            f"(CASE WHEN regexp_matches(substr({g}, 11), {literal(_OFFSET_PATTERN)}) "
+            f"THEN {times.aware(f'TRY_CAST({g} AS TIMESTAMPTZ)')} "
+            f"ELSE {times.naive(f'TRY_CAST({g} AS TIMESTAMP)')} END)"
+        )
+    return _null("TIMESTAMP")
+
+
+@dataclass(frozen=True)
+class _Times:
+    scheme_tz: str
+    source_tz: str | None
+
+    def naive(self, ts: str) -> str:
+        """A naive timestamp from the source, as naive local time in the scheme's zone."""
+        if self.source_tz and self.source_tz != self.scheme_tz:
+            return f"timezone({literal(self.scheme_tz)}, timezone({literal(self.source_tz)}, {ts}))"
+        return ts
+
+    def aware(self, tstz: str) -> str:
+        """An instant (TIMESTAMPTZ) as naive local time in the scheme's zone."""
+        return f"timezone({literal(self.scheme_tz)}, {tstz})"

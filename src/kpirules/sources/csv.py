@@ -1,0 +1,223 @@
+"""The `csv` source: delimited text files, as spreadsheets and CRMs export them.
+
+    [env.sample.datasets.calls]
+    source = "csv"
+    path = "data/calls.csv"
+    encoding = "gbk"          # default: detected (UTF-8, UTF-8 with BOM, GB18030/GBK, UTF-16)
+    delimiter = ","           # "\t" for tab-separated files
+    header = true             # false: name the fields with `columns`
+    skip_rows = 0             # lines above the header (report titles)
+    null_values = [""]        # field texts that mean "no value"
+
+DuckDB's own CSV reader parses the file, every field as text, straight into the loading
+database; it is correct for UTF-8, so files in other encodings are first transcoded to a
+temporary UTF-8 copy, chunk by chunk, which keeps one parser (and one set of quoting,
+null and line-number rules) for every encoding. Records with the wrong number of fields,
+unclosed quotes or invalid bytes are not lost: DuckDB's rejects table keeps them, and the
+loader reports them with their line numbers (or writes them to the rejects folder).
+
+Line numbers count records: they match the file's lines unless a quoted value spans
+lines or blank lines come before the row.
+"""
+
+from __future__ import annotations
+
+import csv as pycsv
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+
+from kpirules.hookspecs import hookimpl
+from kpirules.sources import encoding as enc
+from kpirules.sources.base import FileOptions, Position, Source
+from kpirules.sources.convert import literal, quote
+
+HEADER_BYTES = 1024 * 1024
+
+
+class CsvOptions(FileOptions):
+    encoding: str | None = None
+    delimiter: str = ","
+    quote: str = '"'
+    #: the character that escapes a quote inside a quoted value; default: the quote doubled
+    escape: str | None = None
+    header: bool = True
+    #: field names in order; required when header = false, else they replace the header's
+    columns: list[str] | None = None
+    skip_rows: int = Field(default=0, ge=0)
+    null_values: list[str] = [""]
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, name: str | None) -> str | None:
+        if name is None:
+            return None
+        try:
+            return enc.normalise(name)
+        except LookupError:
+            raise ValueError(f"unknown encoding '{name}' (e.g. utf-8, gbk, gb18030, utf-16)") from None
+
+    @field_validator("delimiter", "quote", "escape")
+    @classmethod
+    def _one_character(cls, text: str | None) -> str | None:
+        if text is not None and len(text) > 1:
+            raise ValueError("must be a single character")
+        return text
+
+    @model_validator(mode="after")
+    def _names_without_header(self) -> CsvOptions:
+        if not self.header and not self.columns:
+            raise ValueError("header = false needs `columns`, the field names in order")
+        return self
+
+
+class CsvSource(Source):
+    name = "csv"
+    Options = CsvOptions
+    options: CsvOptions
+
+    def read(self):
+        opts = self.options
+        path = self.existing_file(self.resolve(opts.path))
+        self.encoding, self.detected = self._encoding(path)
+        readable = path if self.encoding in enc.UTF8_NAMES else self._transcoded(path)
+        self.header_names = self._header(readable) if opts.header else []
+        names = opts.columns or self.header_names
+        if opts.columns and opts.header and len(opts.columns) != len(self.header_names):
+            raise self.error(
+                "E642", f"`columns` names {len(opts.columns)} fields but the header has {len(self.header_names)}",
+                "name every field of the file, in order",
+            )
+        self.names = names
+        self.position = Position("line", opts.skip_rows + (1 if opts.header else 0))
+        con, shared = self.shared_connection()
+        self.con = con
+        self.rejects = f"__kpirules_csv_rejects_{uuid.uuid4().hex[:8]}"
+        self.on_close(self._drop_rejects)
+        struct = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+        nulls = "[" + ", ".join(literal(v) for v in opts.null_values) + "]"
+        escape = opts.escape if opts.escape is not None else opts.quote
+        relation = con.sql(
+            f"SELECT * FROM read_csv({literal(str(readable))}, columns = {struct}, "
+            f"header = {'true' if opts.header else 'false'}, skip = {opts.skip_rows}, auto_detect = false, "
+            f"delim = {literal(opts.delimiter)}, quote = {literal(opts.quote)}, escape = {literal(escape)}, "
+            f"nullstr = {nulls}, strict_mode = true, null_padding = false, "
+            f"store_rejects = true, rejects_table = {literal(self.rejects)}, "
+            f"rejects_scan = {literal(self.rejects + '_scan')}, rejects_limit = 0)"
+        )
+        return relation if shared else relation.to_arrow_reader()
+
+    def columns(self) -> list[str] | None:
+        return getattr(self, "names", None)
+
+    def unreadable(self):
+        exists = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [self.rejects]
+        ).fetchall()[0][0]
+        if not exists:
+            return None
+        offset = self.position.offset or 0
+        count = len(self.names)
+        fields = "regexp_extract(error_message, 'Found: ([0-9]+)', 1)"
+        expected = f"the header has {count}" if self.options.header and not self.options.columns else f"{count} are expected"
+        reason = (
+            f"CASE error_type "
+            f"WHEN 'TOO MANY COLUMNS' THEN {fields} || {literal(' fields where ' + expected)} "
+            f"WHEN 'MISSING COLUMNS' THEN {fields} || {literal(' fields where ' + expected)} "
+            f"WHEN 'UNQUOTED VALUE' THEN 'a quoted value is not closed, or a quote stands inside an unquoted value' "
+            f"WHEN 'INVALID ENCODING' THEN 'bytes that are not valid UTF-8 (set `encoding`)' "
+            f"WHEN 'LINE SIZE OVER MAXIMUM' THEN 'a record longer than the 2 MB limit' "
+            f"ELSE error_message END"
+        )
+        return self.con.sql(
+            f"SELECT line - {offset} AS row, line, string_agg(DISTINCT {reason}, '; ') AS reason, "
+            f"any_value(csv_line) AS text FROM {quote(self.rejects)} GROUP BY line"
+        )
+
+    def describe(self) -> str:
+        how = getattr(self, "encoding", self.options.encoding or "encoding detected on read")
+        if getattr(self, "detected", False):
+            how += ", detected"
+        sep = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(self.options.delimiter,
+                                                                           repr(self.options.delimiter))
+        return f"CSV {self.locator} ({how}, {sep}-separated{'' if self.options.header else ', no header'})"
+
+    # ------------------------------------------------------------------ helpers
+
+    def _encoding(self, path: Path) -> tuple[str, bool]:
+        with open(path, "rb") as fh:
+            sample = fh.read(enc.SAMPLE_BYTES + 1)
+        whole = len(sample) <= enc.SAMPLE_BYTES
+        sample = sample[: enc.SAMPLE_BYTES]
+        if self.options.encoding:
+            if self.options.encoding in enc.UTF8_NAMES and not enc.decodes(sample, "utf-8-sig", whole):
+                raise self._not_utf8(sample, whole)
+            return self.options.encoding, False
+        found = enc.detect(sample, whole)
+        if found is None:
+            raise self.error(
+                "E641", f"cannot tell the text encoding of {self.locator} (not UTF-8, GB18030 or UTF-16)",
+                f"set `encoding` in [{self.context.config_key}], e.g. encoding = \"latin-1\"",
+            )
+        return found, True
+
+    def _not_utf8(self, sample: bytes, whole: bool):
+        guess = enc.detect(sample, whole)
+        hint = f'; it looks like {guess}: set encoding = "{guess}"' if guess and guess != "utf-8" else ""
+        return self.error(
+            "E641", f"{self.locator} is not valid UTF-8{hint}",
+            f"set `encoding` in [{self.context.config_key}] to the file's encoding (e.g. gbk, utf-16)",
+        )
+
+    def _transcoded(self, path: Path) -> Path:
+        fd, name = tempfile.mkstemp(prefix="kpirules-", suffix=".csv")
+        target = Path(name)
+        self.on_close(lambda: target.unlink(missing_ok=True))
+        os.close(fd)
+        failure = enc.transcode_to_utf8(path, self.encoding, target)
+        if failure is not None:
+            raise self.error(
+                "E641", f"{self.locator} is not valid {self.encoding}: bytes {failure.bad_bytes.hex(' ')} "
+                f"on line {failure.line}",
+                f"set `encoding` in [{self.context.config_key}] to the file's encoding"
+                + ("" if self.options.encoding else " (it was detected from the start of the file)"),
+            )
+        return target
+
+    def _header(self, path: Path) -> list[str]:
+        with open(path, "rb") as fh:
+            head = fh.read(HEADER_BYTES)
+        text = head.decode("utf-8-sig", errors="replace")
+        lines = text.split("\n")
+        skip = self.options.skip_rows
+        if len(lines) <= skip or not lines[skip].strip("\r"):
+            raise self.error("E640", f"{self.locator} has no header line"
+                             + (f" after skipping {skip} lines" if skip else " (the file is empty)"),
+                             "check the file, `skip_rows` and `header`")
+        escape = self.options.escape
+        reader = pycsv.reader(
+            [lines[skip].rstrip("\r")], delimiter=self.options.delimiter, quotechar=self.options.quote or None,
+            doublequote=escape in (None, self.options.quote),
+            escapechar=escape if escape not in (None, self.options.quote) else None,
+        )
+        names: list[str] = []
+        for i, raw in enumerate(next(reader)):
+            name = raw.strip() or f"column{i + 1}"
+            base, n = name, 1
+            while name in names:
+                n += 1
+                name = f"{base}_{n}"
+            names.append(name)
+        return names
+
+    def _drop_rejects(self) -> None:
+        for table in (self.rejects, self.rejects + "_scan"):
+            self.con.execute(f"DROP TABLE IF EXISTS {quote(table)}")
+
+
+@hookimpl
+def register_sources(register):
+    register(CsvSource)

@@ -1,0 +1,87 @@
+"""The `duckdb` source: a table, or the result of a query, in a DuckDB database file.
+
+    [env.sample.datasets.payments]
+    source = "duckdb"
+    path = "warehouse/finance.duckdb"
+    table = "payments"                  # or:
+    # query = "SELECT * FROM payments WHERE status = 'cleared'"
+
+The file is opened read-only on its own connection (the query runs there, so it names
+that database's tables), and the rows stream to the loading database as Arrow.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import duckdb
+from pydantic import model_validator
+
+from kpirules.hookspecs import hookimpl
+from kpirules.sources.base import FileOptions, Source
+from kpirules.sources.convert import quote
+
+
+class DuckdbOptions(FileOptions):
+    table: str | None = None
+    query: str | None = None
+
+    @model_validator(mode="after")
+    def _table_or_query(self) -> DuckdbOptions:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give either `table` or `query`")
+        return self
+
+
+class DuckdbSource(Source):
+    name = "duckdb"
+    Options = DuckdbOptions
+    options: DuckdbOptions
+
+    def read(self):
+        path = self.existing_file(self.resolve(self.options.path))
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            raise self.error("E640", f"cannot open DuckDB database {self.display(path)}: {_first_line(exc)}",
+                             "check that the file is a DuckDB database and no other process writes to it") from None
+        self.on_close(con.close)
+        if self.options.table is not None:
+            tables = [n for (n,) in con.execute(
+                "SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+            if self.options.table not in tables:
+                hint = difflib.get_close_matches(self.options.table, tables, n=1)
+                raise self.error("E640", f"no table {self.options.table} in {self.display(path)}",
+                                 f"did you mean '{hint[0]}'?" if hint else f"tables: {', '.join(tables) or 'none'}")
+            relation = con.sql(f"SELECT * FROM {quote(self.options.table)}")
+        else:
+            try:
+                relation = con.sql(self.options.query)
+            except duckdb.Error as exc:
+                raise self.error("E640", f"the query failed: {_first_line(exc)}",
+                                 f"check `query` in [{self.context.config_key}]") from None
+            if relation is None:
+                raise self.error("E640", "the query returns no rows (it is not a SELECT)",
+                                 f"check `query` in [{self.context.config_key}]")
+        self._names = relation.columns
+        return relation.to_arrow_reader()
+
+    def columns(self) -> list[str] | None:
+        return getattr(self, "_names", None)
+
+    @property
+    def locator(self) -> str:
+        what = f"table {self.options.table}" if self.options.table else "query"
+        return f"{self.display(self.resolve(self.options.path))} ({what})"
+
+    def describe(self) -> str:
+        return f"DuckDB {self.locator}"
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().split("\n")[0]
+
+
+@hookimpl
+def register_sources(register):
+    register(DuckdbSource)

@@ -1,0 +1,404 @@
+"""Loading datasets into DuckDB: open each configured source, convert, check, and swap in.
+
+`load_datasets` is what the evaluator calls. For each dataset it creates a table named
+exactly the dataset id, with the declared columns in declaration order and types, after
+checking every value, constraint, key and the roster. All of it is set-based SQL: one
+pass converts and flags bad rows, one GROUP BY per unique column or key finds
+duplicates, a recursive CTE finds manager cycles.
+
+Nothing is half-written: datasets are staged under temporary names, and only when every
+one of them is clean (or its bad rows are skipped) are they renamed into place, in one
+transaction. With `bad_rows="stop"` problems raise a DataError listing them all; with
+"skip" bad rows are left out, counted, and written with their reason to
+`rejects_dir/<dataset>.csv`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
+
+from kpirules import plugins
+from kpirules.config import Binding, ProjectConfig
+from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic, KpiError
+from kpirules.model.scheme import Dataset, Scheme
+from kpirules.sources import checks, problems
+from kpirules.sources.base import Source, SourceContext
+from kpirules.sources.convert import SQL_TYPES, quote
+from kpirules.sources.problems import Numbering
+from kpirules.sources.stage import PROBLEMS, mark_duplicates, stage_sql, summary
+
+
+class DatasetLoad(BaseModel):
+    """What loading one dataset did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dataset: str
+    #: the source type, e.g. "csv"
+    source: str
+    #: one line for people, without secrets
+    description: str
+    #: rows in the loaded table
+    rows: int
+    #: a digest of the table's content: independent of row order, changed by any edit or duplicate
+    fingerprint: str
+    #: rows left out (bad_rows="skip"), unreadable records included
+    rejected: int = 0
+    #: rows crediting a person the roster lacks (None: not checked, no roster loaded)
+    unknown_person_rows: int | None = None
+    unknown_person_examples: list[str] = []
+
+
+class LoadReport(BaseModel):
+    """What `load_datasets` loaded, per dataset id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    env: str
+    datasets: dict[str, DatasetLoad]
+    rejects_dir: Path | None = None
+
+    def __getitem__(self, dataset: str) -> DatasetLoad:
+        return self.datasets[dataset]
+
+
+class SourceSchema(BaseModel):
+    """A source's columns (name -> DuckDB type) and row count, as read."""
+
+    columns: dict[str, str]
+    rows: int
+
+
+def open_source(binding: Binding, dataset: Dataset, config: ProjectConfig, *, scheme_timezone: str,
+                connection: duckdb.DuckDBPyConnection | None = None) -> Source:
+    """An instance of the binding's source type, ready to `read()`."""
+    registered = plugins.get_source_type(binding.source)
+    if registered is None:
+        raise ConfigError(Diagnostic(
+            "E605", f"{binding.key_path}.source: unknown source type '{binding.source}'",
+            help=f"source types: {', '.join(sorted(plugins.source_types()))}",
+        ))
+    context = SourceContext(
+        config_dir=config.root, dataset=dataset, scheme_timezone=scheme_timezone, connection=connection,
+        config_key=config.key_prefix + binding.key_path, config_path=config.path,
+    )
+    return registered.cls(binding.options, context)
+
+
+def inspect_source(source: Source, con: duckdb.DuckDBPyConnection | None = None) -> SourceSchema:
+    """Read a source and report its columns and row count (nothing is converted or kept)."""
+    con = con or source.context.connection or duckdb.connect()
+    name = f"__kpirules_inspect_{uuid.uuid4().hex[:8]}"
+    try:
+        _register(con, name, _read(source), source)
+        columns = {n: t for n, t, *_ in con.execute(f"DESCRIBE SELECT * FROM {quote(name)}").fetchall()}
+        (rows,) = con.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0]
+        return SourceSchema(columns=columns, rows=rows)
+    except duckdb.Error as exc:
+        raise _read_error(source, exc) from None
+    finally:
+        con.unregister(name)
+        source.close()
+
+
+def load_datasets(scheme: Scheme, config: ProjectConfig, con: duckdb.DuckDBPyConnection, *,
+                  env: str | None = None, datasets: Iterable[str] | None = None,
+                  bad_rows: Literal["stop", "skip"] = "stop", rejects_dir: Path | None = None,
+                  check_keys: bool = True) -> LoadReport:
+    """Load each declared dataset (or those named) into `con` as a table named by its id.
+
+    Raises ConfigError for configuration problems and DataError listing every data
+    problem found (with bad_rows="stop"); on error no table in `con` is changed.
+    """
+    if bad_rows not in ("stop", "skip"):
+        raise ConfigError(Diagnostic("E603", f"bad_rows must be 'stop' or 'skip', not {bad_rows!r}"))
+    run = _Run(scheme, config, con, env, datasets, bad_rows, rejects_dir, check_keys)
+    try:
+        results = run.stage_all()
+        found = [d for r in results for d in r.problems]
+        if found:
+            raise DataError(found)
+        run.swap_in()
+    finally:
+        run.cleanup()
+    return LoadReport(env=run.env, datasets={r.dataset.id: r.load for r in results}, rejects_dir=rejects_dir)
+
+
+class DatasetCheck(BaseModel):
+    """The outcome of checking one dataset's source (`kpirules sources check`)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    dataset: str
+    source: str
+    description: str
+    rows_read: int | None
+    load: DatasetLoad | None
+    problems: list[Diagnostic]
+
+
+def check_sources(scheme: Scheme, config: ProjectConfig, *, env: str | None = None) -> list[DatasetCheck]:
+    """Open every configured source and run load_datasets' checks, in a scratch database."""
+    con = duckdb.connect()
+    run = _Run(scheme, config, con, env, None, "stop", None, True)
+    try:
+        return [
+            DatasetCheck(dataset=r.dataset.id, source=r.source_name, description=r.description,
+                         rows_read=r.rows_read, load=r.load if not r.problems else None, problems=r.problems)
+            for r in run.stage_all()
+        ]
+    finally:
+        run.cleanup()
+        con.close()
+
+
+# ---------------------------------------------------------------------- the work
+
+
+class _Staged:
+    def __init__(self, dataset: Dataset, source_name: str):
+        self.dataset = dataset
+        self.source_name = source_name
+        self.description = source_name
+        self.stage: str | None = None
+        self.rows_read: int | None = None
+        self.load: DatasetLoad | None = None
+        self.problems: list[Diagnostic] = []
+
+
+class _Run:
+    def __init__(self, scheme, config, con, env, datasets, bad_rows, rejects_dir, check_keys):
+        self.scheme, self.config, self.con = scheme, config, con
+        self.env = config.environment(env).name
+        self.bindings = config.bindings(scheme, self.env, None if datasets is None else list(datasets))
+        self.bad_rows, self.rejects_dir, self.check_keys = bad_rows, rejects_dir, check_keys
+        self.token = uuid.uuid4().hex[:8]
+        self.temporary: list[str] = []
+        self.staged: list[_Staged] = []
+        self.roster_stage: str | None = None
+
+    def stage_all(self) -> list[_Staged]:
+        # the roster first: the other datasets' people are checked against it
+        order = sorted(self.bindings, key=lambda ds: self.scheme.datasets[ds].kind != "roster")
+        for ds_id in order:
+            staged = _Staged(self.scheme.datasets[ds_id], self.bindings[ds_id].source)
+            self.staged.append(staged)
+            try:
+                self._stage(staged, self.bindings[ds_id])
+            except DataError as exc:
+                staged.problems.extend(exc.diagnostics)
+        return self.staged
+
+    def _stage(self, staged: _Staged, binding: Binding) -> None:
+        dataset = staged.dataset
+        source = open_source(binding, dataset, self.config, scheme_timezone=self.scheme.header.timezone,
+                             connection=self.con)
+        staged.description = plugins.describe(source)
+        raw = self._name("raw", dataset.id)
+        try:
+            _register(self.con, raw, _read(source), source)
+            staged.description = plugins.describe(source)  # now it knows what it found (encoding, sheet)
+            raw_types = {n: t for n, t, *_ in self.con.execute(f"DESCRIBE SELECT * FROM {quote(raw)}").fetchall()}
+            sources = _match_columns(dataset, source, raw_types)
+            stage = staged.stage = self._name("stage", dataset.id)
+            self.con.execute(stage_sql(dataset, raw, raw_types, sources, stage,
+                                       scheme_tz=self.scheme.header.timezone, source_tz=source.options.timezone))
+            unreadable = self._unreadable(source, dataset)
+        except _OUR_MISTAKES:
+            raise
+        except duckdb.Error as exc:
+            raise _read_error(source, exc) from None
+        finally:
+            self.con.unregister(raw)
+            source.close()
+        self._check(staged, source, stage, unreadable)
+
+    def _check(self, staged: _Staged, source: Source, stage: str, unreadable: str | None) -> None:
+        dataset, con = staged.dataset, self.con
+        numbering = Numbering(source.position.label, source.position.offset, self._gaps(unreadable))
+        unread = con.execute(f"SELECT count(*) FROM {quote(unreadable)}").fetchall()[0][0] if unreadable else 0
+        roster_id = dataset.bindings.get("id") if dataset.kind == "roster" else None
+        marked = 0
+        for name, column in dataset.columns.items():
+            if column.unique and name != roster_id:
+                marked += mark_duplicates(con, stage, name, "unique")
+        key = dataset.bindings.get("key")
+        if self.check_keys and key and not dataset.columns[key].unique:
+            marked += mark_duplicates(con, stage, key, "key")
+        bad, good, total = summary(con, stage, list(dataset.columns))
+        staged.rows_read = bad + good + unread
+        locator = source.locator
+        if self.bad_rows == "stop":
+            if unread:
+                staged.problems.append(problems.unreadable_diagnostic(con, unreadable, dataset, locator, numbering))
+            if bad:
+                staged.problems.extend(problems.row_diagnostics(con, stage, dataset, locator, numbering))
+        elif bad or unread:
+            if self.rejects_dir is not None:
+                problems.write_rejects(con, self.rejects_dir / f"{dataset.id}.csv", stage, unreadable,
+                                       dataset, numbering)
+            con.execute(f"DELETE FROM {quote(stage)} WHERE {PROBLEMS} IS NOT NULL")
+        elif self.rejects_dir is not None:
+            # a rejects file from an earlier run would describe rows this run loaded
+            (self.rejects_dir / f"{dataset.id}.csv").unlink(missing_ok=True)
+        if dataset.kind == "roster":
+            staged.problems.extend(checks.roster_diagnostics(con, stage, dataset, locator, numbering))
+            self.roster_stage = stage
+        unknown, examples = self._unknown_persons(dataset, stage)
+        staged.load = DatasetLoad(
+            dataset=dataset.id, source=staged.source_name, description=staged.description, rows=good,
+            fingerprint=_fingerprint(dataset, good, total), rejected=bad + unread,
+            unknown_person_rows=unknown, unknown_person_examples=examples,
+        )
+
+    def _unknown_persons(self, dataset: Dataset, stage: str) -> tuple[int | None, list[str]]:
+        roster = self.scheme.roster
+        person = dataset.person_column
+        if dataset.kind == "roster" or roster is None or person is None or "id" not in roster.bindings:
+            return None, []
+        table = self.roster_stage
+        if table is None:
+            exists = self.con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [roster.id]
+            ).fetchall()[0][0]
+            if not exists:
+                return None, []
+            table = roster.id
+        return checks.unknown_persons(self.con, stage, person, table, roster.bindings["id"])
+
+    def _unreadable(self, source: Source, dataset: Dataset) -> str | None:
+        records = source.unreadable()
+        if records is None:
+            return None
+        name = self._name("unreadable", dataset.id)
+        view = name + "_in"
+        _register(self.con, view, records, source)
+        try:
+            self.con.execute(f"CREATE TEMP TABLE {quote(name)} ({problems.UNREADABLE_COLUMNS})")
+            self.con.execute(f"INSERT INTO {quote(name)} SELECT row, line, reason, text FROM {quote(view)}")
+        finally:
+            self.con.unregister(view)
+        self.temporary.append(name)
+        return name
+
+    def _gaps(self, unreadable: str | None) -> str | None:
+        if not unreadable:
+            return None
+        name = unreadable + "_gaps"
+        self.con.execute(
+            f"CREATE TEMP TABLE {quote(name)} AS SELECT row - row_number() OVER (ORDER BY row) AS vb "
+            f"FROM {quote(unreadable)} WHERE row IS NOT NULL"
+        )
+        self.temporary.append(name)
+        return name
+
+    def _name(self, what: str, dataset_id: str) -> str:
+        return f"__kpirules_{what}_{self.token}_{dataset_id}"
+
+    def swap_in(self) -> None:
+        """Rename every staged table to its dataset id, replacing older ones, in one transaction."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for staged in self.staged:
+                con.execute(f"ALTER TABLE {quote(staged.stage)} DROP COLUMN {PROBLEMS}")
+                con.execute(f"DROP TABLE IF EXISTS {quote(staged.dataset.id)}")
+                con.execute(f"ALTER TABLE {quote(staged.stage)} RENAME TO {quote(staged.dataset.id)}")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        for staged in self.staged:
+            staged.stage = None
+
+    def cleanup(self) -> None:
+        for staged in self.staged:
+            if staged.stage:
+                self.con.execute(f"DROP TABLE IF EXISTS {quote(staged.stage)}")
+        for name in self.temporary:
+            self.con.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+
+
+# ---------------------------------------------------------------------- helpers
+
+#: errors in SQL kpirules wrote are bugs, not problems with the data: let them surface
+_OUR_MISTAKES = (duckdb.BinderException, duckdb.ParserException, duckdb.InternalException)
+
+
+def _read(source: Source):
+    try:
+        return source.read()
+    except KpiError:
+        raise
+    except duckdb.Error as exc:
+        raise _read_error(source, exc) from None
+    except Exception as exc:  # noqa: BLE001 - a source plugin's failure is a data problem to report
+        raise source.error("E640", f"source {source.name} failed to read: {type(exc).__name__}: {exc}",
+                           "check the source's options; if they are right, this is a bug in the source plugin") from None
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, data, source: Source) -> None:
+    """Make what a source returned queryable in con under name."""
+    if isinstance(data, duckdb.DuckDBPyRelation):
+        try:
+            con.register(name, data)
+            return
+        except duckdb.Error:
+            # a relation on another connection: stream it over as Arrow
+            data = data.to_arrow_reader() if hasattr(data, "to_arrow_reader") else data.fetch_record_batch()
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    if not isinstance(data, (pa.Table, pa.RecordBatchReader)):
+        raise source.error("E640", f"source {source.name} returned {type(data).__name__}, "
+                           "not an Arrow table, record-batch reader or DuckDB relation",
+                           "this is a bug in the source plugin")
+    con.register(name, data)
+
+
+def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) -> dict[str, str]:
+    """Declared column -> source column; a DataError naming every declared column the source lacks."""
+    by_lower: dict[str, list[str]] = {}
+    for name in raw_types:
+        by_lower.setdefault(name.lower(), []).append(name)
+    matched, missing = {}, []
+    for declared, wanted in source.wanted_columns().items():
+        if wanted in raw_types:
+            matched[declared] = wanted
+        elif len(by_lower.get(wanted.lower(), [])) == 1:
+            matched[declared] = by_lower[wanted.lower()][0]
+        else:
+            missing.append((declared, wanted))
+    if not missing:
+        return matched
+    available = source.columns() or list(raw_types)
+    diagnostics = []
+    for declared, wanted in missing:
+        hint = difflib.get_close_matches(wanted, available, n=1, cutoff=0.5)
+        renamed = f" (renamed from {wanted})" if wanted != declared else ""
+        diagnostics.append(Diagnostic(
+            "E642", f"source has no column {wanted} for declared column {declared}{renamed}",
+            DataLocation(dataset.id, source.locator, column=declared),
+            help=(f"did you mean '{hint[0]}'? map it with rename = {{ \"{hint[0]}\" = \"{declared}\" }}"
+                  if hint else f"the source's columns: {', '.join(available[:30])}"),
+        ))
+    raise DataError(diagnostics)
+
+
+def _read_error(source: Source, exc: duckdb.Error) -> DataError:
+    message = str(exc).strip().split("\n")[0]
+    return source.error("E640", f"could not read {source.locator}: {message}",
+                        f"check the file and the options in [{source.context.config_key}]")
+
+
+def _fingerprint(dataset: Dataset, rows: int, hash_sum: int) -> str:
+    shape = ",".join(f"{n}:{SQL_TYPES[c.type]}" for n, c in dataset.columns.items())
+    return hashlib.blake2b(f"{shape}|{rows}|{hash_sum}".encode(), digest_size=16).hexdigest()

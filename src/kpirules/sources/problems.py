@@ -1,0 +1,193 @@
+"""Turning a staged dataset's problems into messages, or into a rejects file.
+
+Examples are read with SQL (at most 20 per problem, with the total), so a file with a
+million bad rows costs one grouped query, not a million Python objects.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from kpirules.errors import DataLocation, Diagnostic
+from kpirules.model.scheme import Dataset
+from kpirules.sources.convert import TYPE_WORDS, literal, quote
+from kpirules.sources.stage import PROBLEMS
+
+EXAMPLES = 20
+UNREADABLE_COLUMNS = "row BIGINT, line BIGINT, reason VARCHAR, text VARCHAR"
+SKIP_HELP = "fix the values at the source, or load with bad rows skipped (they are written to the rejects folder)"
+
+
+@dataclass
+class Numbering:
+    """Maps a staged row (its order among the rows read) to the source's row and line numbers.
+
+    Records the source could not read still count as rows, so a row after them keeps the
+    number people see in the file: `gaps` holds, per unreadable record, how many good rows
+    came before it.
+    """
+
+    label: str = "line"
+    offset: int | None = None
+    gaps: str | None = None
+    _gap_values: list[int] | None = field(default=None, repr=False)
+
+    def row_sql(self, ordinal: str) -> str:
+        if not self.gaps:
+            return ordinal
+        return f"({ordinal} + (SELECT count(*) FROM {quote(self.gaps)} g WHERE g.vb < {ordinal}))"
+
+    def line_sql(self, row: str) -> str:
+        return f"({row} + {self.offset})" if self.offset is not None else "CAST(NULL AS BIGINT)"
+
+    def row(self, con: duckdb.DuckDBPyConnection, ordinal: int) -> int:
+        if not self.gaps:
+            return ordinal
+        if self._gap_values is None:
+            self._gap_values = [v for (v,) in con.execute(f"SELECT vb FROM {quote(self.gaps)} ORDER BY vb").fetchall()]
+        return ordinal + bisect.bisect_left(self._gap_values, ordinal)
+
+    def where(self, row: int, line: int | None = None) -> str:
+        if line is None and self.offset is not None:
+            line = row + self.offset
+        return f"row {row} ({self.label} {line})" if line is not None else f"row {row}"
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _more(total: int, shown: int) -> list[str]:
+    return [f"... and {total - shown} more"] if total > shown else []
+
+
+def unreadable_diagnostic(con, table: str, dataset: Dataset, locator: str,
+                          numbering: Numbering) -> Diagnostic | None:
+    (count,) = con.execute(f"SELECT count(*) FROM {quote(table)}").fetchall()[0]
+    if not count:
+        return None
+    rows = con.execute(
+        f"SELECT row, line, reason, text FROM {quote(table)} ORDER BY row LIMIT {EXAMPLES}"
+    ).fetchall()
+    reasons = [r for (r,) in con.execute(f"SELECT DISTINCT reason FROM {quote(table)} ORDER BY 1 LIMIT 2").fetchall()]
+    why = f": {reasons[0]}" if len(reasons) == 1 else ""
+    notes = [
+        f"{numbering.where(row, line)}: {'' if why else reason + ': '}{_clip(text)}"
+        for row, line, reason, text in rows
+    ]
+    first = rows[0]
+    return Diagnostic(
+        "E644", f"{_plural(count, 'record')} could not be read{why}",
+        DataLocation(dataset.id, locator, first[0]),
+        help="fix the file (for CSV: quote values that contain the delimiter), or load with bad rows "
+        "skipped: they are written to the rejects folder with the reason, so nothing is lost",
+        notes=notes + _more(count, len(rows)),
+    )
+
+
+def row_diagnostics(con: duckdb.DuckDBPyConnection, stage: str, dataset: Dataset, locator: str,
+                    numbering: Numbering) -> list[Diagnostic]:
+    """One diagnostic per (problem, column) found in the staging table."""
+    problems = (
+        f"SELECT rowid + 1 AS ord, unnest({PROBLEMS}, recursive := true) "
+        f"FROM {quote(stage)} WHERE {PROBLEMS} IS NOT NULL"
+    )
+    single = con.execute(
+        f"WITH p AS ({problems}), n AS (SELECT *, row_number() OVER w AS k, count(*) OVER w AS total "
+        f"FROM p WHERE kind NOT IN ('unique', 'key') WINDOW w AS (PARTITION BY kind, \"column\" ORDER BY ord)) "
+        f"SELECT kind, \"column\", max(total) OVER (PARTITION BY kind, \"column\"), ord, value FROM n "
+        f"WHERE k <= {EXAMPLES} ORDER BY kind, \"column\", ord"
+    ).fetchall()
+    grouped: dict[tuple[str, str], tuple[int, list]] = {}
+    for kind, column, total, ordinal, value in single:
+        grouped.setdefault((kind, column), (total, []))[1].append((numbering.row(con, ordinal), value))
+    out = [_row_problem(kind, column, total, examples, dataset, locator, numbering)
+           for (kind, column), (total, examples) in grouped.items()]
+    duplicated = con.execute(
+        f"WITH p AS ({problems}), d AS (SELECT kind, \"column\", value, list(ord ORDER BY ord) AS ords "
+        f"FROM p WHERE kind IN ('unique', 'key') GROUP BY kind, \"column\", value) "
+        f"SELECT kind, \"column\", count(*) OVER (PARTITION BY kind, \"column\") AS total, value, ords[1:5], len(ords) "
+        f"FROM d QUALIFY row_number() OVER (PARTITION BY kind, \"column\" ORDER BY ords[1]) <= {EXAMPLES} "
+        f"ORDER BY kind, \"column\", ords[1]"
+    ).fetchall()
+    dups: dict[tuple[str, str], tuple[int, list]] = {}
+    for kind, column, total, value, ords, n in duplicated:
+        rows = [numbering.row(con, o) for o in ords]
+        dups.setdefault((kind, column), (total, []))[1].append((value, rows, n))
+    for (kind, column), (total, examples) in dups.items():
+        notes = [
+            f"{value!r} in " + ", ".join(numbering.where(r) for r in rows) + (f" and {n - len(rows)} more" if n > len(rows) else "")
+            for value, rows, n in examples
+        ]
+        what = f"the key {column} of dataset {dataset.id}" if kind == "key" else f"column {column} (declared unique)"
+        out.append(Diagnostic(
+            "E648" if kind == "key" else "E647",
+            f"{_plural(total, 'value')} of {what} {'appears' if total == 1 else 'appear'} in more than one row",
+            DataLocation(dataset.id, locator, examples[0][1][0], column),
+            help="each value may appear once; remove or merge the duplicate rows at the source",
+            notes=notes + _more(total, len(examples)),
+        ))
+    return out
+
+
+def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbering) -> Diagnostic:
+    where = DataLocation(dataset.id, locator, examples[0][0], column)
+    if kind == "convert":
+        word = TYPE_WORDS[dataset.columns[column].type]
+        return Diagnostic(
+            "E643", f"{_plural(total, 'value')} in column {column} {'is' if total == 1 else 'are'} not {word}",
+            where, help=SKIP_HELP,
+            notes=[f"{numbering.where(r)}: {v!r}" for r, v in examples] + _more(total, len(examples)),
+        )
+    if kind == "required":
+        return Diagnostic(
+            "E646", f"{_plural(total, 'row')} {'has' if total == 1 else 'have'} no {column} (declared required)",
+            where, help=SKIP_HELP,
+            notes=[numbering.where(r) for r, _ in examples] + _more(total, len(examples)),
+        )
+    return Diagnostic(
+        "E645", f"{_plural(total, 'negative value')} in column {column} (declared non_negative)",
+        where, help=SKIP_HELP,
+        notes=[f"{numbering.where(r)}: {v}" for r, v in examples] + _more(total, len(examples)),
+    )
+
+
+def write_rejects(con: duckdb.DuckDBPyConnection, path: Path, stage: str, unreadable: str | None,
+                  dataset: Dataset, numbering: Numbering) -> None:
+    """Write every rejected record with its reason to path (atomically), keeping the source's values."""
+    names = list(dataset.columns)
+    originals = ", ".join(
+        f"coalesce(list_extract(list_filter({PROBLEMS}, lambda p: p.kind = 'convert' AND p.\"column\" = {literal(n)}), 1).value, "
+        f"CAST({quote(n)} AS VARCHAR)) AS {quote(n)}"
+        for n in names
+    )
+    row = numbering.row_sql("(rowid + 1)")
+    parts = [
+        f"SELECT {row} AS _row, {numbering.line_sql(row)} AS _line, "
+        f"array_to_string(list_transform({PROBLEMS}, lambda p: p.message), '; ') AS _reason, "
+        f"CAST(NULL AS VARCHAR) AS _text, {originals} FROM {quote(stage)} WHERE {PROBLEMS} IS NOT NULL"
+    ]
+    if unreadable:
+        blanks = ", ".join(f"CAST(NULL AS VARCHAR) AS {quote(n)}" for n in names)
+        parts.append(f"SELECT row AS _row, line AS _line, reason AS _reason, text AS _text, {blanks} "
+                     f"FROM {quote(unreadable)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        con.execute(f"COPY ({' UNION ALL '.join(parts)} ORDER BY _row) TO {literal(tmp)} (FORMAT csv, HEADER)")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _clip(text: str | None, width: int = 120) -> str:
+    text = (text or "").replace("\n", "\\n")
+    return text if len(text) <= width else text[: width - 3] + "..."
