@@ -369,3 +369,24 @@ def _locate(lines: list[str], path: Path, prefix: str, key: list[str]) -> Locati
                     return Location(str(path), j + 1, len(assignment.group(1)) + 1)
             return Location(str(path), i + 1, line.index("[") + 1)
     return Location(str(path), 1, 1)
+
+
+# ---------------------------------------------------------------------- a starter file
+
+
+def starter_config(scheme: Scheme, rulesets: list[str]) -> str:
+    """A kpirules.toml binding every declared dataset to a CSV file under data/."""
+    import tomli_w
+
+    doc = {
+        "project": {"rulesets": rulesets, "default_env": "default"},
+        "env": {"default": {"datasets": {
+            ds_id: {"source": "csv", "path": f"data/{ds_id}.csv"} for ds_id in scheme.datasets
+        }}},
+    }
+    intro = (
+        "# kpirules project configuration: where the rulesets are, and which file or system\n"
+        "# each dataset they declare is read from. Add environments as [env.NAME.datasets.ID];\n"
+        "# `kpirules plugins` lists the source types, `kpirules sources check` tries them.\n\n"
+    )
+    return intro + tomli_w.dumps(doc)

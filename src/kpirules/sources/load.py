@@ -59,16 +59,20 @@ class DatasetLoad(BaseModel):
 
 
 class LoadReport(BaseModel):
-    """What `load_datasets` loaded, per dataset id."""
+    """What `load_datasets` loaded: one DatasetLoad per dataset, in load order (the roster first)."""
 
     model_config = ConfigDict(frozen=True)
 
     env: str
-    datasets: dict[str, DatasetLoad]
+    datasets: list[DatasetLoad]
     rejects_dir: Path | None = None
 
     def __getitem__(self, dataset: str) -> DatasetLoad:
-        return self.datasets[dataset]
+        """The load of one dataset, by id."""
+        for load in self.datasets:
+            if load.dataset == dataset:
+                return load
+        raise KeyError(dataset)
 
 
 class SourceSchema(BaseModel):
@@ -130,7 +134,7 @@ def load_datasets(scheme: Scheme, config: ProjectConfig, con: duckdb.DuckDBPyCon
         run.swap_in()
     finally:
         run.cleanup()
-    return LoadReport(env=run.env, datasets={r.dataset.id: r.load for r in results}, rejects_dir=rejects_dir)
+    return LoadReport(env=run.env, datasets=[r.load for r in results], rejects_dir=rejects_dir)
 
 
 class DatasetCheck(BaseModel):

@@ -1,0 +1,134 @@
+"""Commands over the project configuration and data sources: plugins, sources check, init."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from kpirules.cli.common import EXIT_PROBLEMS, echo_err, handle_errors, paths_argument
+from kpirules.errors import ConfigError, Diagnostic
+from kpirules.report.diagnostics import render_all
+
+
+@click.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@handle_errors
+def plugins_command(as_json: bool) -> None:
+    """List the plugins: each one's version, the hooks it implements and its source types.
+
+    The built-in sources are plugins too. Installed packages add plugins through the
+    `kpirules` entry-point group; KPIRULES_PLUGINS=name,name limits which are loaded
+    (empty: none).
+
+    \b
+    Examples:
+      kpirules plugins
+      kpirules plugins --json
+    """
+    from kpirules import plugins
+
+    infos = plugins.plugin_infos()
+    if as_json:
+        click.echo(json.dumps([asdict(info) for info in infos], ensure_ascii=False, indent=2))
+        return
+    width = max(len(info.name) for info in infos)
+    for info in infos:
+        parts = [f"{info.name:<{width}}  {info.version or '-':<8}", f"hooks: {', '.join(info.hooks) or '-'}"]
+        if info.sources:
+            parts.append(f"sources: {', '.join(info.sources)}")
+        click.echo("  ".join(parts))
+
+
+@click.group()
+def sources() -> None:
+    """Inspect the data sources bound in kpirules.toml.
+
+    \b
+    Example:
+      kpirules sources check --env sample
+    """
+
+
+@sources.command("check")
+@click.option("--env", help="The environment whose bindings to check (default: project.default_env).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="The config file (default: kpirules.toml here or in a parent folder).")
+@handle_errors
+def check(env: str | None, config_path: str | None) -> None:
+    """Open every configured source and check its data, without evaluating anything.
+
+    Reads each dataset's source, converts it to the declared columns and runs every
+    check `kpirules run` runs (types, required, non_negative, unique, keys, the roster's
+    managers). Prints one line per dataset, then the problems.
+
+    \b
+    Exit codes: 0 clean, 1 problems in the data, 2 configuration errors.
+    Example:
+      kpirules sources check --env sample
+    """
+    from kpirules.config import load_config
+    from kpirules.model import load_scheme
+    from kpirules.sources.load import check_sources
+
+    config = load_config(config_path)
+    scheme = load_scheme(config.ruleset_paths())
+    results = check_sources(scheme, config, env=env)
+    width = max((len(r.dataset) for r in results), default=0)
+    found: list[Diagnostic] = []
+    for result in results:
+        if result.problems:
+            status = f"{len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}"
+            rows = f"{result.rows_read:,} rows read" if result.rows_read is not None else "not read"
+        else:
+            load = result.load
+            status = "ok"
+            rows = f"{load.rows:,} rows"
+            if load.unknown_person_rows:
+                status += (f"; {load.unknown_person_rows:,} rows credit people not in the roster "
+                           f"({', '.join(load.unknown_person_examples)})")
+        click.echo(f"{result.dataset:<{width}}  {result.description}  {rows}  {status}")
+        found.extend(result.problems)
+    if found:
+        echo_err("\n" + render_all(found))
+        echo_err(f"\n{len(found)} problem{'s' if len(found) != 1 else ''} in "
+                 f"{sum(1 for r in results if r.problems)} of {len(results)} datasets.")
+        sys.exit(EXIT_PROBLEMS)
+
+
+@click.command()
+@paths_argument
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.option("-o", "--output", default="kpirules.toml", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the config.")
+@handle_errors
+def init(paths: tuple[str, ...], force: bool, output: str) -> None:
+    """Write a starter kpirules.toml for the rulesets found (default ./rulesets).
+
+    Binds every declared dataset to a CSV file data/<dataset>.csv in an environment
+    named "default"; edit the paths and sources to match your exports.
+
+    \b
+    Examples:
+      kpirules init
+      kpirules init rulesets/telesales.kpi --output kpirules.toml --force
+    """
+    from kpirules.config import starter_config
+    from kpirules.io import write_atomic
+    from kpirules.model import load_scheme
+
+    target = Path(output)
+    if target.exists() and not force:
+        raise ConfigError(Diagnostic("E611", f"{output} already exists",
+                                     help="pass --force to overwrite it"))
+    rulesets = list(paths) or ["rulesets"]
+    scheme = load_scheme(rulesets)
+    folder = target.resolve().parent
+    relative = [os.path.relpath(Path(p).resolve(), folder).replace(os.sep, "/") for p in rulesets]
+    write_atomic(target, starter_config(scheme, relative))
+    click.echo(f"wrote {output}: {len(scheme.datasets)} datasets bound to CSV files under data/; "
+               f"check them with `kpirules sources check`")
