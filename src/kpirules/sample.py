@@ -207,7 +207,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, *, force: bool = False) ->
     if existing and not force:
         shown = ", ".join(str(p) for p in existing[:3]) + (" ..." if len(existing) > 3 else "")
         raise ConfigError(Diagnostic(
-            "E030",
+            "E090",
             f"{len(existing)} sample file{'s' if len(existing) != 1 else ''} already exist: {shown}",
             help="pass --force to overwrite them, or choose another folder with --out",
         ))
