@@ -15,12 +15,43 @@ import click
 
 from kpirules import __version__
 from kpirules.cli.common import echo_err
-from kpirules.cli.run import explain, run
-from kpirules.cli.sample import sample
-from kpirules.cli.scheme import check, export, fmt, schema
+
+#: Commands whose module is imported only when the command runs (or help lists it), so
+#: `kpirules lint`, run by pre-commit and CI on every change, does not pay for importing
+#: the evaluator and DuckDB. Add a command here as "name": "module:function".
+LAZY_COMMANDS = {
+    "check": "kpirules.cli.scheme:check",
+    "fmt": "kpirules.cli.scheme:fmt",
+    "export": "kpirules.cli.scheme:export",
+    "schema": "kpirules.cli.scheme:schema",
+    "sample": "kpirules.cli.sample:sample",
+    "run": "kpirules.cli.run:run",
+    "explain": "kpirules.cli.run:explain",
+    "lint": "kpirules.cli.lint:lint",
+    "rule": "kpirules.cli.lint:rule",
+    "rules": "kpirules.cli.lint:rules",
+    "plugins": "kpirules.cli.sources:plugins_command",
+    "sources": "kpirules.cli.sources:sources",
+    "init": "kpirules.cli.sources:init",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A click group that imports a command's module the first time the command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in LAZY_COMMANDS:
+            import importlib
+
+            module, _, attr = LAZY_COMMANDS[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="kpirules")
 def cli() -> None:
     """kpirules: sales KPI schemes as code.
@@ -33,15 +64,11 @@ def cli() -> None:
     Examples:
       kpirules check rulesets
       kpirules fmt --check rulesets
+      kpirules lint rulesets
       kpirules export --format json rulesets
     """
 
 
-for command in (check, fmt, export, schema):
-    cli.add_command(command)
-cli.add_command(sample)
-cli.add_command(run)
-cli.add_command(explain)
 
 
 def main(argv: list[str] | None = None) -> None:

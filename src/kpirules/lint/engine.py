@@ -82,12 +82,15 @@ class Linter:
         self.config = config
         self.selection = selection
         self.history = history
+        #: every file the last run read, imports included (for the cache)
+        self.read_files: list[Path] = []
 
     # ------------------------------------------------------------ entry
 
     def lint(self, paths: list[str | Path], jobs: int | None = None) -> LintResult:
         named = [p.resolve() for p in find_kpi_files(paths)]
         parsed = parse_files(named, jobs)
+        self.read_files = list(parsed.order)
         result = LintResult(rules=sorted(self.selection.enabled))
         status: dict[Path, FileReport] = {}
         raw: list[Finding] = []

@@ -22,7 +22,7 @@ def shape(node: Any) -> Any:
     """An expression as plain data without its spans, so equal expressions compare equal."""
     if isinstance(node, list):
         return tuple(shape(n) for n in node)
-    if hasattr(node, "model_fields") and hasattr(node, "span"):
+    if hasattr(type(node), "model_fields") and hasattr(node, "span"):
         return (type(node).__name__,) + tuple(
             (name, shape(getattr(node, name))) for name in type(node).model_fields if name != "span"
         )

@@ -43,6 +43,17 @@ def _parse(path: Path) -> ast.File | list[Diagnostic]:
         return exc.diagnostics
 
 
+def _idle_cores() -> int:
+    """Cores free for a helper process: handing syntax trees back costs about a third of
+    parsing them, so a second process pays off only when a core is otherwise idle."""
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        return 1
+    return 2 if cores > 1 and busy < cores - 1 else 1
+
+
 def _parse_many(paths: list[Path]) -> list[ast.File | list[Diagnostic]]:
     return [_parse(p) for p in paths]
 
@@ -51,7 +62,7 @@ def parse_files(named: list[Path], jobs: int | None = None) -> Parsed:
     """Parse the named files and everything they import."""
     parsed = Parsed()
     named = [p.resolve() for p in named]
-    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    jobs = jobs if jobs is not None else _idle_cores()
     results: dict[Path, ast.File | list[Diagnostic]] = {}
     if jobs > 1 and len(named) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
         # fork after the imports: the helper process starts warm; this process parses the

@@ -1,0 +1,75 @@
+"""Rule documentation, generated from the rule modules' docstrings (docs/rules.md, `kpirules rule`)."""
+
+from __future__ import annotations
+
+import json
+
+from kpirules.lint.rule import Rule
+
+INTRO = """\
+# Lint rules
+
+`kpirules lint` finds the documented pitfalls of sales KPI schemes (see the domain brief:
+too many or too few KPIs, unquantifiable or hand-entered KPIs, unbalanced weights,
+unrealistic targets, no period or feedback, results only, revenue only, one size fits all,
+disconnected from strategy or from incentives, opaque). This page is generated from the
+rule modules (`src/kpirules/lint/rules/KPI*.py`) by `kpirules rules --markdown -o docs/rules.md`;
+a test fails when it is out of date.
+
+Each rule has a code, a slug, a default severity and a message (the first line of its
+docstring; `{name}` marks a value filled in per finding). Examples that start with
+`import "prelude.kpi"` read [rules-prelude.kpi](rules-prelude.kpi): a scheme header with
+objectives `revenue` and `retention`, a roster with hire dates, and the datasets `calls`,
+`visits`, `leads`, `contracts`, `surveys` and `self_reports` (origin manual). Every bad
+example triggers its rule and every good one does not (tests/test_lint_rules.py).
+
+Configure rules in `[lint]` of kpirules.toml or `[tool.kpirules.lint]` of pyproject.toml
+(`select`, `ignore`, `per-file-ignores`, `[lint.severity]`, `fail-level` and the options
+below); silence one finding with `# kpirules: ignore[CODE] reason` on its line or the line
+above, or a whole file with `# kpirules: ignore-file[CODE] reason`.
+
+Besides the rules, lint reports problems that stop a file from being linted: syntax and
+import errors (`E1xx`, `E21x`) and scheme errors that `kpirules check` finds (`E2xx`,
+`E3xx`, for example a gate on a KPI that is not in its role, E201), always as errors;
+and `KPI000` when a rule crashes (a bug, reported for the file being checked while the
+other rules still run).
+"""
+
+
+def rule_options(rule: type[Rule]) -> dict[str, object]:
+    return {name: rule.option_default(name) for name in rule.options}
+
+
+def rule_text(rule: type[Rule]) -> str:
+    """What `kpirules rule CODE` prints."""
+    lines = [f"{rule.code} {rule.slug} [{rule.severity}]", f"pitfall: {rule.pitfall}", ""]
+    lines.append(rule.documentation())
+    lines += ["", f"help: {rule.help}"]
+    options = rule_options(rule)
+    if options:
+        lines.append("options: " + ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in options.items()))
+    if rule.needs_history:
+        lines.append("runs only with `kpirules lint --history`")
+    return "\n".join(lines)
+
+
+def rules_table(rules: dict[str, type[Rule]]) -> str:
+    width = max((len(r.slug) for r in rules.values()), default=10)
+    return "\n".join(
+        f"{code}  {rule.slug:<{width}}  {rule.severity:<7}  {rule.message_template()}" for code, rule in rules.items()
+    )
+
+
+def rules_markdown(rules: dict[str, type[Rule]]) -> str:
+    out = [INTRO, "| code | slug | severity | pitfall |", "|---|---|---|---|"]
+    for code, rule in rules.items():
+        out.append(f"| [{code}](#{code.lower()}) | `{rule.slug}` | {rule.severity} | {rule.pitfall} |")
+    for code, rule in rules.items():
+        doc = rule.documentation()
+        first, _, rest = doc.partition("\n")
+        out += ["", f"## {code}", "", f"`{rule.slug}`, {rule.severity}{' (only with `--history`)' if rule.needs_history else ''}", ""]
+        out += [f"> {first}", "", rest.strip(), "", f"Fix: {rule.help}"]
+        options = rule_options(rule)
+        if options:
+            out += ["", "Options: " + ", ".join(f"`{k} = {json.dumps(v, ensure_ascii=False)}`" for k, v in options.items())]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,229 @@
+"""Lint output formats: text, concise, json, sarif, github, junit; and the statistics table.
+
+Every format is a pure function of the result (and the rules' metadata), so repeated runs
+print identical output. Paths are shown as the engine recorded them: relative to the
+working directory when the file is inside it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from kpirules import __version__
+from kpirules.errors import Location
+from kpirules.lint.finding import SEVERITIES, Finding, severity_rank
+from kpirules.lint.result import LintResult
+from kpirules.report.diagnostics import source_excerpt
+
+FORMATS = ("text", "concise", "json", "sarif", "github", "junit")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/kpirules/kpirules/blob/main/docs/rules.md"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 or word == 'info' else 's'}"
+
+
+def summary(result: LintResult) -> str:
+    counts = Counter(f.severity for f in result.findings)
+    files = {f.path for f in result.findings}
+    parts = [_plural(counts[s], s) for s in reversed(SEVERITIES) if counts[s]]
+    checked = sum(1 for f in result.files if f.status == "linted")
+    if not parts:
+        text = f"No findings in {_plural(checked, 'file')}."
+    else:
+        text = f"Found {', '.join(parts)} in {_plural(len(files), 'file')}."
+    if result.suppressed:
+        text += f" {result.suppressed} suppressed by comments."
+    return text
+
+
+def _headline(f: Finding) -> str:
+    return f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
+
+
+def render_concise(result: LintResult) -> str:
+    return "\n".join([_headline(f) for f in result.findings] + _notes(result) + [summary(result)])
+
+
+def render_text(result: LintResult) -> str:
+    blocks = []
+    for f in result.findings:
+        lines = [_headline(f)]
+        lines.extend(source_excerpt(Location(f.path, f.line, f.column, f.end_line, f.end_column)))
+        if f.help:
+            lines.append(f"  help: {f.help}")
+        blocks.append("\n".join(lines))
+    tail = _notes(result) + [summary(result)]
+    return "\n\n".join(blocks + ["\n".join(tail)])
+
+
+def _notes(result: LintResult) -> list[str]:
+    return [f"note: {r.path} was not linted: {r.reason}" for r in result.files if r.status == "skipped"]
+
+
+def render_json(result: LintResult) -> str:
+    findings = []
+    for f in result.findings:
+        findings.append({
+            "code": f.code, "slug": f.slug, "severity": f.severity, "message": f.message, "help": f.help,
+            "path": f.path, "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
+            "template": f.template, "args": f.args,
+        })
+    data = {
+        "version": __version__,
+        "findings": findings,
+        "files": [{"path": r.path, "status": r.status, **({"reason": r.reason} if r.reason else {})} for r in result.files],
+        "suppressed": result.suppressed,
+        "summary": summary(result),
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+# ---------------------------------------------------------------- GitHub Actions
+
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(result: LintResult) -> str:
+    lines = []
+    for f in result.findings:
+        message = f.message + (f"\nhelp: {f.help}" if f.help else "")
+        props = (
+            f"file={_gh_property(f.path)},line={f.line},col={f.column},"
+            f"endLine={f.end_line},endColumn={f.end_column},title={_gh_property(f.code)}"
+        )
+        lines.append(f"::{_GITHUB_LEVEL[f.severity]} {props}::{_gh_data(message)}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- SARIF 2.1.0
+
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def render_sarif(result: LintResult, rules: dict) -> str:
+    descriptors, index = [], {}
+    for code, rule in rules.items():
+        index[code] = len(descriptors)
+        descriptors.append({
+            "id": code,
+            "name": rule.slug,
+            "shortDescription": {"text": rule.message_template()},
+            "fullDescription": {"text": rule.documentation().split("\n\nBad:")[0]},
+            "help": {"text": rule.help},
+            "helpUri": f"{INFORMATION_URI}#{code.lower()}",
+            "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+            "properties": {"pitfall": rule.pitfall},
+        })
+    for f in result.findings:  # errors that are not rules: syntax, scheme, internal
+        if f.code not in index:
+            index[f.code] = len(descriptors)
+            descriptors.append({"id": f.code, "name": f.slug, "shortDescription": {"text": f.slug.replace("-", " ")},
+                                "defaultConfiguration": {"level": "error"}})
+    results = []
+    for f in result.findings:
+        text = f.message + (f"\nhelp: {f.help}" if f.help else "")
+        results.append({
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": text},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": Path(f.path).as_posix(), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": f.line, "startColumn": f.column,
+                           "endLine": f.end_line, "endColumn": f.end_column},
+            }}],
+            "partialFingerprints": {"kpirules/v1": f"{f.code}:{Path(f.path).as_posix()}:{f.message}"},
+        })
+    artifacts = [{"location": {"uri": Path(r.path).as_posix(), "uriBaseId": "%SRCROOT%"}} for r in result.files]
+    sarif = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "kpirules", "version": __version__, "informationUri": INFORMATION_URI,
+                                "rules": descriptors}},
+            "artifacts": artifacts,
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }],
+    }
+    return json.dumps(sarif, ensure_ascii=False, indent=2)
+
+
+# ---------------------------------------------------------------- JUnit XML
+
+
+def render_junit(result: LintResult, fail_level: str) -> str:
+    by_file: dict[str, list[Finding]] = {r.path: [] for r in result.files}
+    for f in result.findings:
+        by_file.setdefault(f.path, []).append(f)
+    status = {r.path: r for r in result.files}
+    cases, failures, skipped = [], 0, 0
+    for path, findings in by_file.items():
+        failing = [f for f in findings if severity_rank(f.severity) >= severity_rank(fail_level)]
+        below = [f for f in findings if f not in failing]
+        body = []
+        report = status.get(path)
+        if report is not None and report.status == "skipped":
+            skipped += 1
+            body.append(f"      <skipped message={quoteattr(f'not linted: {report.reason}')}/>")
+        for f in failing:
+            failures += 1
+            detail = _headline(f) + (f"\nhelp: {f.help}" if f.help else "")
+            body.append(
+                f"      <failure type={quoteattr(f.code)} message={quoteattr(f'line {f.line}, column {f.column}: {f.message}')}>"
+                f"{escape(detail)}</failure>"
+            )
+        if below:
+            out = "\n".join(_headline(f) for f in below)
+            body.append(f"      <system-out>{escape(out)}</system-out>")
+        open_tag = f"    <testcase classname=\"kpirules.lint\" name={quoteattr(path)} file={quoteattr(path)}"
+        cases.append(open_tag + ("/>" if not body else ">\n" + "\n".join(body) + "\n    </testcase>"))
+    total = len(by_file)
+    head = f'tests="{total}" failures="{failures}" errors="0" skipped="{skipped}"'
+    return "\n".join([
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<testsuites name="kpirules lint" {head}>',
+        f'  <testsuite name="kpirules lint" {head}>',
+        *cases,
+        "  </testsuite>",
+        "</testsuites>",
+    ])
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def render_statistics(result: LintResult) -> str:
+    counts = Counter((f.code, f.severity, f.slug) for f in result.findings)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    width = max((len(str(n)) for _, n in rows), default=1)
+    return "\n".join(f"{n:>{width}}  {code}  [{severity}]  {slug}" for (code, severity, slug), n in rows)
+
+
+def render(result: LintResult, output_format: str, *, fail_level: str = "error", rules: dict | None = None) -> str:
+    if output_format == "text":
+        return render_text(result)
+    if output_format == "concise":
+        return render_concise(result)
+    if output_format == "json":
+        return render_json(result)
+    if output_format == "sarif":
+        return render_sarif(result, rules or {})
+    if output_format == "github":
+        return render_github(result)
+    if output_format == "junit":
+        return render_junit(result, fail_level)
+    raise ValueError(f"unknown output format {output_format!r}")
