@@ -34,7 +34,9 @@ from kpirules.sources import checks, problems
 from kpirules.sources.base import Source, SourceContext
 from kpirules.sources.convert import SQL_TYPES, quote
 from kpirules.sources.problems import Numbering
-from kpirules.sources.stage import PROBLEMS, mark_duplicates, stage_sql, summary
+from kpirules.sources.stage import (
+    PROBLEMS, bad_row_sql, extra_problems_table, mark_duplicates, problems_sql, stage_sql, summary,
+)
 
 
 class DatasetLoad(BaseModel):
@@ -231,26 +233,28 @@ class _Run:
         numbering = Numbering(source.position.label, source.position.offset, self._gaps(unreadable))
         unread = con.execute(f"SELECT count(*) FROM {quote(unreadable)}").fetchall()[0][0] if unreadable else 0
         roster_id = dataset.bindings.get("id") if dataset.kind == "roster" else None
-        marked = 0
+        extra = extra_problems_table(con, self._name("problems", dataset.id))
+        self.temporary.append(extra)
         for name, column in dataset.columns.items():
             if column.unique and name != roster_id:
-                marked += mark_duplicates(con, stage, name, "unique")
+                mark_duplicates(con, stage, extra, name, "unique")
         key = dataset.bindings.get("key")
         if self.check_keys and key and not dataset.columns[key].unique:
-            marked += mark_duplicates(con, stage, key, "key")
-        bad, good, total = summary(con, stage, list(dataset.columns))
+            mark_duplicates(con, stage, extra, key, "key")
+        bad, good, total = summary(con, stage, extra, list(dataset.columns))
         staged.rows_read = bad + good + unread
         locator = source.locator
         if self.bad_rows == "stop":
             if unread:
                 staged.problems.append(problems.unreadable_diagnostic(con, unreadable, dataset, locator, numbering))
             if bad:
-                staged.problems.extend(problems.row_diagnostics(con, stage, dataset, locator, numbering))
+                staged.problems.extend(problems.row_diagnostics(con, problems_sql(stage, extra), dataset,
+                                                                locator, numbering))
         elif bad or unread:
             if self.rejects_dir is not None:
-                problems.write_rejects(con, self.rejects_dir / f"{dataset.id}.csv", stage, unreadable,
-                                       dataset, numbering)
-            con.execute(f"DELETE FROM {quote(stage)} WHERE {PROBLEMS} IS NOT NULL")
+                problems.write_rejects(con, self.rejects_dir / f"{dataset.id}.csv", stage,
+                                       problems_sql(stage, extra), unreadable, dataset, numbering)
+            con.execute(f"DELETE FROM {quote(stage)} WHERE {bad_row_sql(extra)}")
         elif self.rejects_dir is not None:
             # a rejects file from an earlier run would describe rows this run loaded
             (self.rejects_dir / f"{dataset.id}.csv").unlink(missing_ok=True)
@@ -384,9 +388,10 @@ def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) 
     if not missing:
         return matched
     available = source.columns() or list(raw_types)
+    lowered = {name.lower(): name for name in available}
     diagnostics = []
     for declared, wanted in missing:
-        hint = difflib.get_close_matches(wanted, available, n=1, cutoff=0.5)
+        hint = [lowered[m] for m in difflib.get_close_matches(wanted.lower(), list(lowered), n=1, cutoff=0.5)]
         renamed = f" (renamed from {wanted})" if wanted != declared else ""
         diagnostics.append(Diagnostic(
             "E642", f"source has no column {wanted} for declared column {declared}{renamed}",

@@ -17,10 +17,11 @@ import duckdb
 from kpirules.errors import DataLocation, Diagnostic
 from kpirules.model.scheme import Dataset
 from kpirules.sources.convert import TYPE_WORDS, literal, quote
-from kpirules.sources.stage import PROBLEMS
 
 EXAMPLES = 20
 UNREADABLE_COLUMNS = "row BIGINT, line BIGINT, reason VARCHAR, text VARCHAR"
+_PLURAL_WORDS = {"a whole number": "whole numbers", "a number": "numbers", "an amount of money": "amounts of money",
+                 "a date": "dates", "a timestamp": "timestamps"}
 SKIP_HELP = "fix the values at the source, or load with bad rows skipped (they are written to the rejects folder)"
 
 
@@ -91,18 +92,15 @@ def unreadable_diagnostic(con, table: str, dataset: Dataset, locator: str,
     )
 
 
-def row_diagnostics(con: duckdb.DuckDBPyConnection, stage: str, dataset: Dataset, locator: str,
+def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Dataset, locator: str,
                     numbering: Numbering) -> list[Diagnostic]:
-    """One diagnostic per (problem, column) found in the staging table."""
-    problems = (
-        f"SELECT rowid + 1 AS ord, unnest({PROBLEMS}, recursive := true) "
-        f"FROM {quote(stage)} WHERE {PROBLEMS} IS NOT NULL"
-    )
+    """One diagnostic per (problem, column); `problems` is a query of them (stage.problems_sql)."""
     single = con.execute(
-        f"WITH p AS ({problems}), n AS (SELECT *, row_number() OVER w AS k, count(*) OVER w AS total "
-        f"FROM p WHERE kind NOT IN ('unique', 'key') WINDOW w AS (PARTITION BY kind, \"column\" ORDER BY ord)) "
-        f"SELECT kind, \"column\", max(total) OVER (PARTITION BY kind, \"column\"), ord, value FROM n "
-        f"WHERE k <= {EXAMPLES} ORDER BY kind, \"column\", ord"
+        f"WITH p AS ({problems}), n AS (SELECT *, "
+        f"row_number() OVER (PARTITION BY kind, \"column\" ORDER BY ord) AS k, "
+        f"count(*) OVER (PARTITION BY kind, \"column\") AS total "
+        f"FROM p WHERE kind NOT IN ('unique', 'key')) "
+        f"SELECT kind, \"column\", total, ord, value FROM n WHERE k <= {EXAMPLES} ORDER BY kind, \"column\", ord"
     ).fetchall()
     grouped: dict[tuple[str, str], tuple[int, list]] = {}
     for kind, column, total, ordinal, value in single:
@@ -140,6 +138,8 @@ def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbe
     where = DataLocation(dataset.id, locator, examples[0][0], column)
     if kind == "convert":
         word = TYPE_WORDS[dataset.columns[column].type]
+        if total != 1:
+            word = _PLURAL_WORDS.get(word, word)
         return Diagnostic(
             "E643", f"{_plural(total, 'value')} in column {column} {'is' if total == 1 else 'are'} not {word}",
             where, help=SKIP_HELP,
@@ -158,20 +158,24 @@ def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbe
     )
 
 
-def write_rejects(con: duckdb.DuckDBPyConnection, path: Path, stage: str, unreadable: str | None,
-                  dataset: Dataset, numbering: Numbering) -> None:
-    """Write every rejected record with its reason to path (atomically), keeping the source's values."""
+def write_rejects(con: duckdb.DuckDBPyConnection, path: Path, stage: str, problems: str,
+                  unreadable: str | None, dataset: Dataset, numbering: Numbering) -> None:
+    """Write every rejected record with its reasons to path (atomically).
+
+    Declared columns hold the row's values as loaded, except a value that did not
+    convert, which is written as the source gave it.
+    """
     names = list(dataset.columns)
-    originals = ", ".join(
-        f"coalesce(list_extract(list_filter({PROBLEMS}, lambda p: p.kind = 'convert' AND p.\"column\" = {literal(n)}), 1).value, "
-        f"CAST({quote(n)} AS VARCHAR)) AS {quote(n)}"
-        for n in names
+    given = ", ".join(
+        f"max(value) FILTER (kind = 'convert' AND \"column\" = {literal(n)}) AS o{i}" for i, n in enumerate(names)
     )
-    row = numbering.row_sql("(rowid + 1)")
+    originals = ", ".join(f"coalesce(r.o{i}, CAST(s.{quote(n)} AS VARCHAR)) AS {quote(n)}" for i, n in enumerate(names))
+    row = numbering.row_sql("ord")
     parts = [
-        f"SELECT {row} AS _row, {numbering.line_sql(row)} AS _line, "
-        f"array_to_string(list_transform({PROBLEMS}, lambda p: p.message), '; ') AS _reason, "
-        f"CAST(NULL AS VARCHAR) AS _text, {originals} FROM {quote(stage)} WHERE {PROBLEMS} IS NOT NULL"
+        f"SELECT {row} AS _row, {numbering.line_sql(row)} AS _line, r.reason AS _reason, "
+        f"CAST(NULL AS VARCHAR) AS _text, {originals} "
+        f"FROM (SELECT ord, string_agg(message, '; ' ORDER BY seq) AS reason, {given} FROM ({problems}) GROUP BY ord) r "
+        f"JOIN (SELECT rowid + 1 AS ord, * FROM {quote(stage)}) s USING (ord)"
     ]
     if unreadable:
         blanks = ", ".join(f"CAST(NULL AS VARCHAR) AS {quote(n)}" for n in names)

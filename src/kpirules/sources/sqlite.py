@@ -49,7 +49,12 @@ class SqliteSource(Source):
         if self.options.table is not None:
             self._check_table(cursor)
         query = self.options.query or f"SELECT * FROM {quote(self.options.table)}"
-        names = self._run(cursor, f"SELECT * FROM ({query}) LIMIT 0").schema.names
+        try:
+            names = self._run(cursor, f"SELECT * FROM ({query}) LIMIT 0").schema.names
+        except Exception:
+            # report SQLite's complaint about the query as written, not about our wrapper
+            self._run(cursor, query)
+            raise
         self._names = names
         as_text = ", ".join(f"CAST({quote(n)} AS TEXT) AS {quote(n)}" for n in names)
         return self._run(cursor, f"SELECT {as_text} FROM ({query})")

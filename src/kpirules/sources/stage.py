@@ -62,10 +62,32 @@ def stage_sql(dataset: Dataset, raw: str, raw_types: dict[str, str], sources: di
     )
 
 
-def mark_duplicates(con: duckdb.DuckDBPyConnection, stage: str, column: str, kind: str) -> int:
-    """Add a problem to every row whose `column` value appears more than once; return how many values."""
+def extra_problems_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """A table for problems found after staging, by row (the staging table is never updated:
+    an UPDATE would move rows and change their rowid, which is their row number)."""
+    con.execute(f"CREATE TEMP TABLE {quote(name)} (ord BIGINT, kind VARCHAR, \"column\" VARCHAR, "
+                f"value VARCHAR, message VARCHAR)")
+    return name
+
+
+def problems_sql(stage: str, extra: str) -> str:
+    """Every problem of every row: ord (1-based row order), kind, column, value, message."""
+    return (
+        f"SELECT rowid + 1 AS ord, generate_subscripts({PROBLEMS}, 1) AS seq, "
+        f"unnest({PROBLEMS}, recursive := true) FROM {quote(stage)} WHERE {PROBLEMS} IS NOT NULL "
+        f"UNION ALL BY NAME SELECT ord, 1000 AS seq, kind, \"column\", value, message FROM {quote(extra)}"
+    )
+
+
+def bad_row_sql(extra: str) -> str:
+    """A condition on the staging table: this row has a problem."""
+    return f"({PROBLEMS} IS NOT NULL OR rowid + 1 IN (SELECT ord FROM {quote(extra)}))"
+
+
+def mark_duplicates(con: duckdb.DuckDBPyConnection, stage: str, extra: str, column: str, kind: str) -> int:
+    """Record a problem for every row whose `column` value appears more than once; return how many values."""
     col = quote(column)
-    dups = f"__kpirules_dups_{stage}"
+    dups = f"{extra}_dups"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {quote(dups)} AS SELECT {col} AS v FROM {quote(stage)} "
         f"WHERE {col} IS NOT NULL GROUP BY {col} HAVING count(*) > 1"
@@ -73,27 +95,27 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, stage: str, column: str, kin
     try:
         (count,) = con.execute(f"SELECT count(*) FROM {quote(dups)}").fetchall()[0]
         if count:
-            what = "duplicate key" if kind == "key" else "appears in more than one row (unique)"
+            value = f"CAST({col} AS VARCHAR)"
             message = (
-                f"{literal(column + ': ' + chr(39))} || CAST({col} AS VARCHAR) || {literal(chr(39) + ' ' + what)}"
-                if kind != "key" else
-                f"{literal(what + ' ' + column + ' ' + chr(39))} || CAST({col} AS VARCHAR) || {literal(chr(39))}"
+                f"{literal('duplicate key ' + column + ' ' + chr(39))} || {value} || {literal(chr(39))}"
+                if kind == "key" else
+                f"{literal(column + ': ' + chr(39))} || {value} || {literal(chr(39) + ' appears in more than one row (unique)')}"
             )
-            item = _problem(kind, column, col, message)
             con.execute(
-                f"UPDATE {quote(stage)} SET {PROBLEMS} = list_append(coalesce({PROBLEMS}, []), {item}) "
-                f"WHERE {col} IN (SELECT v FROM {quote(dups)})"
+                f"INSERT INTO {quote(extra)} SELECT rowid + 1, {literal(kind)}, {literal(column)}, {value}, {message} "
+                f"FROM {quote(stage)} WHERE {col} IN (SELECT v FROM {quote(dups)})"
             )
         return count
     finally:
         con.execute(f"DROP TABLE IF EXISTS {quote(dups)}")
 
 
-def summary(con: duckdb.DuckDBPyConnection, stage: str, columns: list[str]) -> tuple[int, int, int]:
+def summary(con: duckdb.DuckDBPyConnection, stage: str, extra: str, columns: list[str]) -> tuple[int, int, int]:
     """(rows with problems, good rows, order-free sum of the good rows' hashes)."""
     cols = ", ".join(quote(c) for c in columns)
     bad, good, total = con.execute(
-        f"SELECT count(*) FILTER ({PROBLEMS} IS NOT NULL), count(*) FILTER ({PROBLEMS} IS NULL), "
-        f"coalesce(sum(hash({cols})::HUGEINT) FILTER ({PROBLEMS} IS NULL), 0) FROM {quote(stage)}"
+        f"SELECT count(*) FILTER (bad), count(*) FILTER (NOT bad), "
+        f"coalesce(sum(h) FILTER (NOT bad), 0) FROM "
+        f"(SELECT {bad_row_sql(extra)} AS bad, hash({cols})::HUGEINT AS h FROM {quote(stage)})"
     ).fetchall()[0]
     return bad, good, int(total)

@@ -1,0 +1,257 @@
+"""The built-in sources, loaded into a real DuckDB from real files written in workdir."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from decimal import Decimal
+
+import duckdb
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from source_project import DEALS_CSV, DEALS_TYPES, PEOPLE_CSV, load, rows, types, write
+
+from kpirules.errors import DataError
+
+# What DEALS_CSV becomes. Timestamps are naive Asia/Shanghai (UTC+8) time:
+#   D2 "2026-01-05T01:30:00Z"       -> 09:30 the same day
+#   D3 "2026-01-31T20:00:00-05:00"  -> 2026-02-01 01:00 UTC -> 09:00 on 2026-02-01
+EXPECTED_DEALS = [
+    ("D1", "P1", dt.datetime(2026, 1, 5, 9, 30), dt.date(2026, 1, 5), 3, Decimal("1200.5000"),
+     Decimal("0.125000"), True),
+    ("D2", "P2", dt.datetime(2026, 1, 5, 9, 30), dt.date(2026, 1, 5), 12, Decimal("99.0000"),
+     Decimal("0.010000"), False),
+    ("D3", "P3", dt.datetime(2026, 2, 1, 9, 0), dt.date(2026, 1, 31), 0, Decimal("0.0000"), None, False),
+]
+EXPECTED_PEOPLE = [("P1", "韦刚", None), ("P2", "段佳怡", "P1"), ("P3", "Ann", "P1")]
+
+
+def test_csv_loads_declared_columns_types_and_values(workdir):
+    write(workdir / "deals.csv", DEALS_CSV)
+    con, report = load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    assert types(con, "deals") == DEALS_TYPES  # declaration order; the extra column `note` is left out
+    assert rows(con, "deals") == EXPECTED_DEALS
+    assert rows(con, "people") == EXPECTED_PEOPLE
+    assert [d.dataset for d in report.datasets] == ["people", "deals"]  # the roster first
+    deals = report["deals"]
+    assert (deals.source, deals.rows, deals.rejected, deals.unknown_person_rows) == ("csv", 3, 0, 0)
+    assert deals.description == "CSV deals.csv (utf-8, detected, comma-separated)"
+    assert len(deals.fingerprint) == 32
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16", "utf-16-le"])
+def test_csv_encodings_are_detected(workdir, encoding):
+    write(workdir / "roster.csv", PEOPLE_CSV, encoding)
+    con, report = load(workdir, {"people": {"source": "csv", "path": "roster.csv"}})
+    assert rows(con, "people") == EXPECTED_PEOPLE
+    detected = {"utf-8-sig": "utf-8-sig", "gbk": "gb18030", "gb18030": "gb18030", "utf-16": "utf-16",
+                "utf-16-le": "utf-16-le"}.get(encoding, "utf-8")
+    assert report["people"].description == f"CSV roster.csv ({detected}, detected, comma-separated)"
+
+
+def test_csv_same_rows_in_any_encoding_have_one_fingerprint(workdir):
+    prints = set()
+    for encoding in ("utf-8", "gbk", "utf-16"):
+        folder = workdir / encoding
+        folder.mkdir()
+        write(folder / "roster.csv", PEOPLE_CSV, encoding)
+        _, report = load(folder, {"people": {"source": "csv", "path": "roster.csv", "encoding": encoding}})
+        prints.add(report["people"].fingerprint)
+    assert len(prints) == 1
+
+
+def test_csv_declared_utf8_but_gbk_says_so(workdir):
+    write(workdir / "roster.csv", PEOPLE_CSV, "gbk")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "roster.csv", "encoding": "utf-8"}})
+    (d,) = caught.value.diagnostics
+    assert d.code == "E641"
+    assert d.message == 'roster.csv is not valid UTF-8; it looks like gb18030: set encoding = "gb18030"'
+
+
+def test_csv_bytes_invalid_in_the_given_encoding_name_the_line(workdir):
+    (workdir / "roster.csv").write_bytes(b"person_id,name,manager_id\nP1,a,\nP2,\xff\xff\xff,P1\n")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "roster.csv", "encoding": "gbk"}})
+    assert caught.value.diagnostics[0].message == "roster.csv is not valid gbk: bytes ff on line 3"
+
+
+def test_csv_options_delimiter_skip_rows_null_values_and_rename(workdir):
+    write(workdir / "roster.tsv", "人员名册 2026-01\nID\tName\tBoss\nP1\t韦刚\tNULL\nP2\t段佳怡\tP1\nP3\tAnn\tP1\n")
+    con, _ = load(workdir, {"people": {
+        "source": "csv", "path": "roster.tsv", "delimiter": "\t", "skip_rows": 1, "null_values": ["", "NULL"],
+        "rename": {"ID": "person_id", "Name": "name", "Boss": "manager_id"},
+    }})
+    assert rows(con, "people") == EXPECTED_PEOPLE
+
+
+def test_csv_without_header_takes_columns(workdir):
+    write(workdir / "roster.csv", "P1,韦刚,\nP2,段佳怡,P1\nP3,Ann,P1\n")
+    con, _ = load(workdir, {"people": {"source": "csv", "path": "roster.csv", "header": False,
+                                        "columns": ["person_id", "name", "manager_id"]}})
+    assert rows(con, "people") == EXPECTED_PEOPLE
+
+
+def test_parquet_typed_columns_and_time_zones(workdir):
+    table = pa.table({
+        "deal_id": ["D1", "D2"],
+        "owner_id": ["P1", "P2"],
+        # an instant: 01:30 UTC is 09:30 in Shanghai
+        "signed_at": pa.array([dt.datetime(2026, 1, 5, 1, 30), dt.datetime(2026, 1, 5, 16, 0)],
+                              pa.timestamp("us", tz="UTC")),
+        # a timestamp for a date column: 16:00 UTC is 00:00 the next day in Shanghai
+        "signed_on": pa.array([dt.datetime(2026, 1, 5, 1, 30), dt.datetime(2026, 1, 5, 16, 0)],
+                              pa.timestamp("ms", tz="UTC")),
+        "units": pa.array([3.0, 12.0]),
+        "amount": pa.array([Decimal("1200.50"), Decimal("99.00")], pa.decimal128(10, 2)),
+        "rate": [0.125, None],
+        "won": [True, False],
+    })
+    pq.write_table(table, workdir / "deals.parquet")
+    con, report = load(workdir, {"deals": {"source": "parquet", "path": "deals.parquet"}})
+    assert types(con, "deals") == DEALS_TYPES
+    assert rows(con, "deals") == [
+        ("D1", "P1", dt.datetime(2026, 1, 5, 9, 30), dt.date(2026, 1, 5), 3, Decimal("1200.5000"),
+         Decimal("0.125000"), True),
+        ("D2", "P2", dt.datetime(2026, 1, 6, 0, 0), dt.date(2026, 1, 6), 12, Decimal("99.0000"), None, False),
+    ]
+    assert report["deals"].description == "Parquet deals.parquet"
+
+
+def test_naive_timestamps_convert_from_the_source_timezone(workdir):
+    table = pa.table({"deal_id": ["D1"], "owner_id": ["P1"], "signed_at": [dt.datetime(2026, 1, 5, 1, 30)],
+                      "signed_on": ["2026-01-05T20:00:00"], "units": [1], "amount": [1], "rate": [1],
+                      "won": ["t"]})
+    pq.write_table(table, workdir / "deals.parquet")
+    con, _ = load(workdir, {"deals": {"source": "parquet", "path": "deals.parquet", "timezone": "UTC"}})
+    # naive 01:30 taken as UTC is 09:30 in Shanghai; "2026-01-05T20:00:00" UTC is 04:00 on the 6th
+    assert rows(con, "deals")[0][2:4] == (dt.datetime(2026, 1, 5, 9, 30), dt.date(2026, 1, 6))
+
+
+def test_json_array_and_json_lines(workdir):
+    records = [
+        {"deal_id": "D1", "owner_id": "P1", "signed_at": "2026-01-05 09:30:00", "signed_on": "2026-01-05",
+         "units": 3, "amount": 1200.5, "rate": "0.125", "won": True, "nested": {"a": 1}},
+        {"deal_id": "D2", "owner_id": "P2", "signed_at": "2026-01-05T01:30:00Z", "signed_on": "2026-01-05",
+         "units": 12.0, "amount": "99", "rate": 0.01, "won": False},
+    ]
+    (workdir / "deals.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    (workdir / "deals.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    expected = [row for row in EXPECTED_DEALS[:2]]
+    expected[0] = expected[0][:5] + (Decimal("1200.5000"), Decimal("0.125000"), True)
+    for source, path in (("json", "deals.json"), ("jsonl", "deals.jsonl")):
+        con, report = load(workdir, {"deals": {"source": source, "path": path}})
+        assert types(con, "deals") == DEALS_TYPES
+        assert rows(con, "deals") == expected, source
+    assert report["deals"].description == "JSON lines deals.jsonl"
+
+
+def test_xlsx_sheet_by_name(workdir):
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    sheet = book.create_sheet("人员")
+    sheet.append(["person_id", "name", "manager_id", "hired"])
+    sheet.append(["P1", "韦刚", None, dt.date(2020, 1, 1)])
+    sheet.append(["P2", "段佳怡", "P1", dt.date(2021, 1, 1)])
+    sheet.append(["P3", "Ann", "P1", None])
+    book.save(workdir / "people.xlsx")
+    con, report = load(workdir, {"people": {"source": "xlsx", "path": "people.xlsx", "sheet": "人员"}})
+    assert rows(con, "people") == EXPECTED_PEOPLE
+    assert report["people"].description == "Excel people.xlsx, sheet '人员'"
+
+
+def test_xlsx_bad_value_names_the_sheet_row(workdir):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["deal_id", "owner_id", "signed_at", "signed_on", "units", "amount", "rate", "won"])
+    sheet.append(["D1", "P1", dt.datetime(2026, 1, 5, 9, 30), dt.date(2026, 1, 5), 3, 1200.5, 0.125, True])
+    sheet.append(["D2", "P2", dt.datetime(2026, 1, 5, 9, 30), "soon", 3, 1, 1, False])
+    book.save(workdir / "deals.xlsx")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "xlsx", "path": "deals.xlsx"}})
+    (d,) = caught.value.diagnostics
+    assert d.message == "1 value in column signed_on is not a date"
+    assert d.notes == ["row 2 (sheet row 3): 'soon'"]
+
+
+def test_unreadable_xlsx(workdir):
+    (workdir / "people.xlsx").write_bytes(b"this is not a workbook")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "xlsx", "path": "people.xlsx"}})
+    (d,) = caught.value.diagnostics
+    assert d.code == "E640"
+    assert d.message.startswith("cannot open workbook people.xlsx: ")
+
+
+def _crm(path):
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE staff (person_id TEXT, name TEXT, manager_id TEXT, salary REAL)")
+    db.executemany("INSERT INTO staff VALUES (?, ?, ?, ?)",
+                   [("P1", "韦刚", None, 1.5), ("P2", "段佳怡", "P1", 2), ("P3", "Ann", "P1", "n/a")])
+    db.commit()
+    db.close()
+
+
+def test_sqlite_table_and_query(workdir):
+    _crm(workdir / "crm.sqlite")
+    con, report = load(workdir, {"people": {"source": "sqlite", "path": "crm.sqlite", "table": "staff"}})
+    assert rows(con, "people") == EXPECTED_PEOPLE
+    assert report["people"].description == "SQLite crm.sqlite (table staff)"
+    con, _ = load(workdir, {"people": {"source": "sqlite", "path": "crm.sqlite",
+                                        "query": "SELECT * FROM staff WHERE person_id <> 'P3'"}})
+    assert rows(con, "people") == EXPECTED_PEOPLE[:2]
+
+
+def test_sqlite_query_with_a_syntax_error(workdir):
+    _crm(workdir / "crm.sqlite")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "sqlite", "path": "crm.sqlite", "query": "SELEC * FROM staff"}})
+    (d,) = caught.value.diagnostics
+    assert d.code == "E640"
+    assert 'near "SELEC": syntax error' in d.message
+    assert d.help == "check `query` in [env.test.datasets.people]"
+
+
+def test_sqlite_unknown_table_suggests_one(workdir):
+    _crm(workdir / "crm.sqlite")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "sqlite", "path": "crm.sqlite", "table": "staf"}})
+    (d,) = caught.value.diagnostics
+    assert (d.message, d.help) == ("no table staf in crm.sqlite", "did you mean 'staff'?")
+
+
+def test_duckdb_file_table_and_query(workdir):
+    db = duckdb.connect(str(workdir / "hr.duckdb"))
+    db.execute("CREATE TABLE staff AS SELECT * FROM (VALUES ('P1', '韦刚', NULL), ('P2', '段佳怡', 'P1'), "
+               "('P3', 'Ann', 'P1')) t(person_id, name, manager_id)")
+    db.close()
+    con, report = load(workdir, {"people": {"source": "duckdb", "path": "hr.duckdb", "table": "staff"}})
+    assert rows(con, "people") == EXPECTED_PEOPLE
+    assert report["people"].description == "DuckDB hr.duckdb (table staff)"
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "duckdb", "path": "hr.duckdb", "query": "SELECT * FROM staf"}})
+    assert caught.value.diagnostics[0].message.startswith("the query failed: Catalog Error: Table with name staf")
+
+
+def test_missing_file_and_directory(workdir):
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "csv", "path": "exports/deals.csv"}})
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E640", "file not found: exports/deals.csv")
+    assert "env.test.datasets.deals" in d.help
+    (workdir / "folder.parquet").mkdir()
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "parquet", "path": "folder.parquet"}})
+    assert caught.value.diagnostics[0].message == "folder.parquet is a directory, not a file"
+
+
+def test_relative_paths_start_at_the_config_folder(workdir, monkeypatch):
+    write(workdir / "deals.csv", DEALS_CSV)
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    con, _ = load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    assert rows(con, "deals") == EXPECTED_DEALS
