@@ -155,6 +155,20 @@ def test_kpirules_toml_binds_every_dataset_to_its_sample_file(scheme):
         assert binding["source"] == path.suffix.lstrip("."), dataset
 
 
+def test_config_loader_accepts_kpirules_toml():
+    from kpirules.config import load_config
+
+    config = load_config(REPO / "kpirules.toml")
+    assert config.project.default_env == "sample"
+
+
+def test_sources_check_passes_on_the_sample_and_reports_p999(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(cli, ["sources", "check"])
+    assert result.exit_code == 0, result.output
+    assert "3 rows credit people not in the roster (P999)" in result.output
+
+
 # -- the roster ----------------------------------------------------------------------
 
 
