@@ -33,3 +33,50 @@ def lint_files(paths: list[Path], config_file: Path | None = None, history=None)
     config = load_config(config_file, option_defaults(all_rules())) if config_file else LintConfig()
     selection = Selection.build(config, None, None, history is not None)
     return Linter(config, selection, history).lint(paths)
+
+
+HISTORY_PEOPLE = 10
+HISTORY_MONTHS = 6
+
+
+def write_history_data(folder: Path) -> Path:
+    """Six months (2026-01 to 2026-06) of data for the prelude's datasets; returns kpirules.toml.
+
+    Ten telesales people P01..P10; person n (0-based) logs 100 + 10 n calls every month, so
+    each month's values are 100, 110, ..., 190 (median 145, top tenth from 181). Only P01
+    and P02 have visits (12 a month); the other datasets are empty.
+    """
+    import calendar
+
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    people = ["person_id,role,hired_on,target_incentive"]
+    calls, visits = ["agent_id,called_at"], ["owner_id,visited_on"]
+    for n in range(HISTORY_PEOPLE):
+        pid = f"P{n + 1:02d}"
+        people.append(f"{pid},telesales,2020-01-01,3000")
+        for month in range(1, HISTORY_MONTHS + 1):
+            days = calendar.monthrange(2026, month)[1]  # every day of the month has calls
+            for i in range(100 + 10 * n):
+                day = 1 + i % days
+                calls.append(f"{pid},2026-{month:02d}-{day:02d} {9 + i % 8:02d}:{i % 60:02d}:00")
+            if n < 2:
+                visits += [f"{pid},2026-{month:02d}-{1 + d:02d}" for d in range(12)]
+    files = {
+        "people": people, "calls": calls, "visits": visits,
+        "leads": ["owner_id,created_at,status"], "contracts": ["owner_id,signed_on,amount"],
+        "surveys": ["owner_id,answered_on,score"], "self_reports": ["owner_id,reported_on"],
+    }
+    lines = ["[project]", 'rulesets = ["."]', 'default_env = "history"', ""]
+    for name, rows in files.items():
+        (data / f"{name}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        lines += [f"[env.history.datasets.{name}]", 'source = "csv"', f'path = "data/{name}.csv"', ""]
+    config = folder / "kpirules.toml"
+    config.write_text("\n".join(lines), encoding="utf-8")
+    return config
+
+
+def open_test_history(config: Path):
+    from kpirules.lint.history import History
+
+    return History(config, None, HISTORY_MONTHS)

@@ -16,7 +16,7 @@ import yaml
 
 from kpirules.lint.registry import all_rules, builtin_rules
 from kpirules.lint.rule import Rule
-from lint_support import CASES, lint_files, write_scheme
+from lint_support import CASES, lint_files, open_test_history, write_history_data, write_scheme
 
 RULES = all_rules()
 BUILTIN = {rule.code: rule for rule in builtin_rules()}
@@ -58,7 +58,9 @@ def test_rule_examples(code: str, tmp_path: Path):
     assert set(examples) == {"bad", "good"}, f"{code} needs a Bad: and a Good: ```kpi example"
     for kind, text in examples.items():
         [path] = write_scheme(tmp_path / kind, {"example.kpi": text})
-        result = lint_files([path])
+        # history rules compare with six months of generated data (see write_history_data)
+        history = open_test_history(write_history_data(tmp_path / kind)) if rule.needs_history else None
+        result = lint_files([path], history=history)
         errors = [f for f in result.findings if not f.code.startswith("KPI")]
         assert errors == [], f"{code} {kind} example does not check: {errors}"
         hits = [f for f in result.findings if f.code == code]
@@ -94,7 +96,11 @@ def test_rule_case(code: str, case: dict, tmp_path: Path):
         config.write_text("[lint]\n" + case["config"], encoding="utf-8")
     if "lint" in case:
         files = [tmp_path / name for name in case["lint"]]
-    result = lint_files(files, config)
+    history = None
+    if case.get("history"):
+        data_config = write_history_data(tmp_path / "history")
+        history = open_test_history(data_config)
+    result = lint_files(files, config, history)
     errors = [f for f in result.findings if not f.code.startswith("KPI")]
     assert errors == [], errors
     found = sorted((Path(f.path).name, f.line) for f in result.findings if f.code == code)

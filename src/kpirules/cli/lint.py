@@ -107,8 +107,10 @@ def _lint(targets, config_path, select, ignore, history, env_name):
     past = None
     if history:
         from kpirules.lint.history import open_history
+        from kpirules.lint.rule import Rule
 
-        past = open_history(targets, env_name)
+        periods = config.options.get("history-periods", Rule.option_default("history-periods"))
+        past = open_history(config_path, env_name, periods)
     linter = Linter(config, selection, past)
     result = linter.lint(targets)
     return result, linter.read_files

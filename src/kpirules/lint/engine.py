@@ -150,6 +150,9 @@ class Linter:
         found: list[Finding] = []
         header_path = ctx.scheme.header.span.path
         fallback = header_path if header_path in ctx.linted else min(ctx.linted, default=header_path)
+        if ctx.history is not None and any(self.selection.rules[c].needs_history for c in self.selection.enabled):
+            # outside the rules' try: a data or configuration problem is the user's, not a crash
+            ctx.history = ctx.history.for_scheme(ctx.scheme)
         for code in sorted(self.selection.enabled):
             rule_class = self.selection.rules[code]
             if code in (UNUSED_SUPPRESSION, BAD_SUPPRESSION):
