@@ -188,10 +188,10 @@ def load_config(path: str | Path | None = None, start: Path | None = None) -> Pr
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line, col = _toml_position(str(exc))
+        line, col = _toml_position(str(exc), text)
         reason = re.sub(r" \(at .*\)$", "", str(exc))
         raise ConfigError(Diagnostic(
-            "E601", f"invalid TOML: {reason}", Location(str(path), line, col),
+            "E601", f"invalid TOML: {reason}", Location(_shown(path.resolve()), line, col),
             help="see https://toml.io for the syntax",
         )) from None
     prefix = ""
@@ -268,10 +268,15 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
         validated = cls.Options.model_validate(options)
     except ValidationError as exc:
         fields = ["source", *cls.Options.model_fields]
+        errors = exc.errors()
+        # a misspelt option is also a missing one: say it once, as the misspelling
+        misspelt = {hint for err in errors if err["type"] == "extra_forbidden" and len(err["loc"]) == 1
+                    for hint in difflib.get_close_matches(str(err["loc"][0]), fields, n=1, cutoff=0.6)}
         problems.extend(
             _from_pydantic(err, key, path, prefix, lines, lambda loc, f=fields: f if not loc else None,
                            source=source)
-            for err in exc.errors()
+            for err in errors
+            if not (err["type"] == "missing" and len(err["loc"]) == 1 and err["loc"][0] in misspelt)
         )
         return None
     return Binding(env=env_name, dataset=ds_id, source=source, options=validated)
@@ -282,14 +287,11 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
 
 def _structure_keys(loc: tuple) -> list[str] | None:
     """The keys allowed where loc points, for did-you-mean."""
-    shapes = {
-        0: list(_ConfigFile.model_fields),
-    }
-    if len(loc) == 1:
-        return shapes[0]
-    if loc[0] == "project" and len(loc) == 2:
+    if not loc:
+        return list(_ConfigFile.model_fields)
+    if loc[0] == "project" and len(loc) == 1:
         return list(ProjectSettings.model_fields)
-    if loc[0] == "env" and len(loc) == 3:
+    if loc[0] == "env" and len(loc) == 2:
         return list(_EnvTable.model_fields)
     return None
 
@@ -320,9 +322,13 @@ def _did_you_mean(word: str, candidates) -> str | None:
     return f"did you mean '{match[0]}'?" if match else None
 
 
-def _toml_position(message: str) -> tuple[int, int]:
+def _toml_position(message: str, text: str) -> tuple[int, int]:
     found = re.search(r"at line (\d+), column (\d+)", message)
-    return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
+    if found:
+        return int(found.group(1)), int(found.group(2))
+    if "end of document" in message:
+        return text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
+    return 1, 1
 
 
 def _lines(path: Path) -> list[str]:
@@ -340,7 +346,7 @@ def _shown(path: Path) -> str:
 
 
 def _error(code: str, message: str, path: Path, help: str | None = None) -> ConfigError:
-    return ConfigError(Diagnostic(code, message, Location(str(path), 1, 1), help=help))
+    return ConfigError(Diagnostic(code, message, Location(_shown(path), 1, 1), help=help))
 
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
@@ -360,15 +366,15 @@ def _locate(lines: list[str], path: Path, prefix: str, key: list[str]) -> Locati
             if not header or _split_key(header.group(1)) != table:
                 continue
             if not rest:
-                return Location(str(path), i + 1, line.index("[") + 1)
+                return Location(_shown(path), i + 1, line.index("[") + 1)
             for j in range(i + 1, len(lines)):
                 if _HEADER.match(lines[j]):
                     break
                 assignment = re.match(r"^(\s*)([^=#]+?)\s*=", lines[j])
                 if assignment and _split_key(assignment.group(2))[:1] == rest[:1]:
-                    return Location(str(path), j + 1, len(assignment.group(1)) + 1)
-            return Location(str(path), i + 1, line.index("[") + 1)
-    return Location(str(path), 1, 1)
+                    return Location(_shown(path), j + 1, len(assignment.group(1)) + 1)
+            return Location(_shown(path), i + 1, line.index("[") + 1)
+    return Location(_shown(path), 1, 1)
 
 
 # ---------------------------------------------------------------------- a starter file

@@ -88,9 +88,10 @@ def check(env: str | None, config_path: str | None) -> None:
             load = result.load
             status = "ok"
             rows = f"{load.rows:,} rows"
-            if load.unknown_person_rows:
-                status += (f"; {load.unknown_person_rows:,} rows credit people not in the roster "
-                           f"({', '.join(load.unknown_person_examples)})")
+            unknown = load.unknown_person_rows
+            if unknown:
+                status += (f"; {unknown:,} {'row credits' if unknown == 1 else 'rows credit'} people not in "
+                           f"the roster ({', '.join(load.unknown_person_examples)})")
         click.echo(f"{result.dataset:<{width}}  {result.description}  {rows}  {status}")
         found.extend(result.problems)
     if found:

@@ -1,0 +1,177 @@
+"""kpirules.toml: finding it, validating it, and binding it to the scheme's datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from source_project import KPI, make_project
+
+from kpirules.config import load_config
+from kpirules.errors import ConfigError
+from kpirules.model import load_scheme
+from kpirules.sources.base import read_secret
+
+
+def _config(workdir: Path, text: str, name: str = "kpirules.toml"):
+    (workdir / name).write_text(text, encoding="utf-8")
+    return load_config(workdir / name)
+
+
+def _problems(workdir: Path, text: str) -> list:
+    with pytest.raises(ConfigError) as caught:
+        _config(workdir, text)
+    return caught.value.diagnostics
+
+
+GOOD = """\
+[project]
+rulesets = ["scheme.kpi"]
+default_env = "sample"
+
+[env.sample.datasets.people]
+source = "csv"
+path = "data/people.csv"
+encoding = "gbk"
+
+[env.test.datasets.people]
+source = "parquet"
+path = "people.parquet"
+
+[lint]
+select = ["KPI1"]
+"""
+
+
+def test_a_valid_config(workdir):
+    config = _config(workdir, GOOD)
+    assert config.root == workdir.resolve()
+    assert config.ruleset_paths() == [workdir.resolve() / "scheme.kpi"]
+    people = config.environment().datasets["people"]
+    assert (people.source, people.options.path, people.options.encoding) == ("csv", Path("data/people.csv"), "gbk")
+    assert config.environment("test").datasets["people"].source == "parquet"
+    assert config.lint == {"select": ["KPI1"]}  # passed through for the lint command to validate
+
+
+def test_found_in_a_parent_folder_or_in_pyproject(workdir):
+    _config(workdir, GOOD)
+    nested = workdir / "a" / "b"
+    nested.mkdir(parents=True)
+    assert load_config(start=nested).path == (workdir / "kpirules.toml").resolve()
+    (workdir / "kpirules.toml").unlink()
+    pyproject = GOOD.replace("[project]", "[tool.kpirules.project]").replace("[env.", "[tool.kpirules.env.") \
+        .replace("[lint]", "[tool.kpirules.lint]")
+    (workdir / "pyproject.toml").write_text('[project]\nname = "x"\n\n' + pyproject, encoding="utf-8")
+    config = load_config(start=nested)
+    assert config.path.name == "pyproject.toml"
+    assert config.environment().datasets["people"].options.encoding == "gbk"
+
+
+def test_no_config_anywhere(workdir):
+    with pytest.raises(ConfigError) as caught:
+        load_config(start=workdir)
+    (d,) = caught.value.diagnostics
+    assert d.code == "E600"
+    assert d.help == "run `kpirules init` to write a starter kpirules.toml"
+
+
+def test_unknown_option_names_the_key_path_line_and_suggestion(workdir):
+    (d,) = _problems(workdir, GOOD.replace('path = "data/people.csv"', 'pth = "data/people.csv"'))
+    assert (d.code, d.message) == ("E602", "unknown key env.sample.datasets.people.pth (source csv)")
+    assert (d.location.path, d.location.line, d.location.column) == ("kpirules.toml", 7, 1)
+    assert d.help == "did you mean 'path'?"
+
+
+def test_missing_required_option_and_unknown_source(workdir):
+    found = _problems(workdir, GOOD.replace('path = "data/people.csv"\n', "").replace('"parquet"', '"parqet"'))
+    assert [(d.code, d.message, d.help) for d in found] == [
+        ("E604", "missing required option env.sample.datasets.people.path (source csv)",
+         "add `path = ...` to [env.sample.datasets.people]"),
+        ("E605", "env.test.datasets.people.source: unknown source type 'parqet'", "did you mean 'parquet'?"),
+    ]
+
+
+def test_unknown_top_level_and_project_keys(workdir):
+    found = _problems(workdir, GOOD.replace("default_env", "default_environment") + "\n[runs]\nx = 1\n")
+    assert [(d.code, d.message, d.help) for d in found] == [
+        ("E602", "unknown key project.default_environment", "did you mean 'default_env'?"),
+        ("E602", "unknown key runs", "did you mean 'run'?"),
+    ]
+
+
+def test_option_values_are_checked_without_echoing_them(workdir):
+    found = _problems(workdir, GOOD.replace('encoding = "gbk"', 'encoding = "klingon"\nskip_rows = -1'))
+    assert [(d.code, d.message) for d in found] == [
+        ("E603", "env.sample.datasets.people.encoding (source csv): Value error, unknown encoding 'klingon' "
+                 "(e.g. utf-8, gbk, gb18030, utf-16)"),
+        ("E603", "env.sample.datasets.people.skip_rows (source csv): Input should be greater than or equal to 0"),
+    ]
+
+
+def test_credentials_in_the_file_are_refused(workdir):
+    (d,) = _problems(workdir, GOOD.replace('encoding = "gbk"', 'password = "hunter2"'))
+    assert (d.code, d.message) == ("E609", "env.sample.datasets.people.password: credentials must not be written "
+                                           "in the config file")
+    assert "hunter2" not in str(d) and "hunter2" not in (d.help or "")
+
+
+def test_secrets_come_from_the_environment_or_a_file_outside_the_project(workdir, tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("KPI_TEST_TOKEN", "s3cret")
+    secret = read_secret(env="KPI_TEST_TOKEN", what="token", config_key="env.x.datasets.y", config_dir=workdir)
+    assert secret.get_secret_value() == "s3cret" and "s3cret" not in repr(secret)
+    outside = tmp_path_factory.mktemp("secrets") / "token"
+    outside.write_text("from-file\n", encoding="utf-8")
+    assert read_secret(file=outside, what="token", config_key="k", config_dir=workdir).get_secret_value() == "from-file"
+    inside = workdir / "token.txt"
+    inside.write_text("oops", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_secret(file=inside, what="token", config_key="env.x.datasets.y", config_dir=workdir)
+    assert caught.value.diagnostics[0].message.startswith("env.x.datasets.y.token_file points inside the project")
+    monkeypatch.delenv("KPI_TEST_TOKEN")
+    with pytest.raises(ConfigError) as caught:
+        read_secret(env="KPI_TEST_TOKEN", what="token", config_key="env.x.datasets.y", config_dir=workdir)
+    assert caught.value.diagnostics[0].message == \
+        "environment variable KPI_TEST_TOKEN (env.x.datasets.y.token_env) is not set"
+
+
+def test_toml_syntax_error_has_a_position(workdir):
+    (d,) = _problems(workdir, '[project]\nrulesets = ["a"\n')
+    assert d.code == "E601"
+    assert (d.location.line, d.location.column) == (3, 1)
+
+
+def test_choosing_the_environment(workdir):
+    config = _config(workdir, GOOD.replace('default_env = "sample"\n', ""))
+    with pytest.raises(ConfigError) as caught:
+        config.environment()
+    assert caught.value.diagnostics[0].help == "pass --env (sample, test) or set project.default_env"
+    with pytest.raises(ConfigError) as caught:
+        config.environment("smaple")
+    assert caught.value.diagnostics[0].help == "did you mean 'sample'?"
+    (d,) = _problems(workdir, GOOD.replace('default_env = "sample"', 'default_env = "prod"'))
+    assert (d.code, d.message) == ("E606", "project.default_env names 'prod', which has no [env.prod] table")
+
+
+def test_bindings_against_the_scheme(workdir):
+    scheme, config = make_project(workdir, {"deal": {"source": "csv", "path": "deals.csv"}})
+    with pytest.raises(ConfigError) as caught:
+        config.bindings(scheme)
+    assert [(d.code, d.message, d.help) for d in caught.value.diagnostics] == [
+        ("E607", "env.test.datasets.deal binds a dataset no .kpi file declares", "did you mean 'deals'?"),
+        ("E608", "dataset 'deals' has no binding in env 'test' of kpirules.toml",
+         'add [env.test.datasets.deals] with source = "csv" and path = "data/deals.csv" (or another source)'),
+    ]
+    located = caught.value.diagnostics[0].location
+    assert located.line == (workdir / "kpirules.toml").read_text().splitlines().index("[env.test.datasets.deal]") + 1
+
+
+def test_reference_rulesets_with_the_repository_config(rulesets_dir):
+    config = load_config(rulesets_dir.parent / "kpirules.toml")
+    scheme = load_scheme(config.ruleset_paths())
+    assert set(config.bindings(scheme)) == set(scheme.datasets)
+
+
+def test_kpi_without_roster_needs_no_people(workdir):
+    kpi = KPI[: KPI.index("roster people")] + KPI[KPI.index("dataset deals"):]
+    scheme, config = make_project(workdir, {"deals": {"source": "csv", "path": "deals.csv"}}, kpi, people=False)
+    assert list(config.bindings(scheme)) == ["deals"]

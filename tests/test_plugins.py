@@ -1,0 +1,227 @@
+"""The plugin system: built-in sources and third-party plugins through the same hooks."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pyarrow as pa
+import pytest
+from source_project import load, rows
+
+from kpirules import hookspecs, plugins
+from kpirules.errors import ConfigError, DataError
+from kpirules.hookspecs import hookimpl
+from kpirules.sources.base import Source, SourceOptions
+
+ROSTER = pa.table({"person_id": ["P1", "P2"], "name": ["韦刚", "Ann"], "manager_id": [None, "P1"]})
+
+
+class MemoryOptions(SourceOptions):
+    drop: list[str] = []
+    fail: bool = False
+
+
+class MemorySource(Source):
+    """A source that hands over an in-memory roster, as a CRM plugin would hand over its API's rows."""
+
+    name = "memory"
+    Options = MemoryOptions
+
+    def read(self):
+        if self.options.fail:
+            raise RuntimeError("the CRM is down")
+        return ROSTER.drop_columns(self.options.drop)
+
+
+class MemoryPlugin:
+    @hookimpl
+    def register_sources(self, register):
+        register(MemorySource)
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    plugins.reset_plugins()
+    yield
+    plugins.reset_plugins()
+
+
+MEMORY = {"people": {"source": "memory"}}
+
+
+def test_built_in_sources_are_default_plugins():
+    infos = {info.name: info for info in plugins.plugin_infos()}
+    assert set(plugins.DEFAULT_PLUGINS) <= set(infos)
+    csv = infos["kpirules.sources.csv"]
+    assert (csv.hooks, csv.sources) == (["register_sources"], ["csv"])
+    assert sorted(plugins.source_types()) == ["csv", "duckdb", "json", "jsonl", "parquet", "sqlite", "xlsx"]
+
+
+def test_a_third_party_source_loads_like_a_built_in_one(workdir):
+    plugins.pm.register(MemoryPlugin(), name="memory-plugin")
+    con, report = load(workdir, MEMORY)
+    assert rows(con, "people") == [("P1", "韦刚", None), ("P2", "Ann", "P1")]
+    assert report["people"].description == "memory memory"
+    plugins.reset_plugins()
+    assert "memory" not in plugins.source_types()
+
+
+def test_describe_source_hook_wins_over_the_source(workdir):
+    class Describer:
+        @hookimpl
+        def describe_source(self, source_name, options):
+            return f"the {source_name} CRM" if source_name == "memory" else None
+
+    plugins.pm.register(MemoryPlugin(), name="memory-plugin")
+    plugins.pm.register(Describer(), name="describer")
+    _, report = load(workdir, MEMORY)
+    assert report["people"].description == "the memory CRM"
+
+
+def test_a_plugin_returning_wrong_columns(workdir):
+    plugins.pm.register(MemoryPlugin(), name="memory-plugin")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "memory", "drop": ["name"]}})
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E642", "source has no column name for declared column name")
+    assert str(d.location) == "dataset people, source memory, column name"
+
+
+def test_a_source_that_fails_to_read(workdir):
+    plugins.pm.register(MemoryPlugin(), name="memory-plugin")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "memory", "fail": True}})
+    assert caught.value.diagnostics[0].message == "source memory failed to read: RuntimeError: the CRM is down"
+
+
+def test_a_plugin_that_raises_while_registering():
+    class Boom:
+        @hookimpl
+        def register_sources(self, register):
+            raise RuntimeError("no licence")
+
+    plugins.pm.register(Boom(), name="boom")
+    with pytest.raises(ConfigError) as caught:
+        plugins.source_types()
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E620", "plugin boom raised while registering sources: RuntimeError: no licence")
+
+
+def test_two_sources_with_one_name():
+    class CsvToo(MemorySource):
+        name = "csv"
+
+    class Dup:
+        @hookimpl
+        def register_sources(self, register):
+            register(CsvToo)
+
+    plugins.pm.register(Dup(), name="dup")
+    with pytest.raises(ConfigError) as caught:
+        plugins.source_types()
+    assert caught.value.diagnostics[0].message == \
+        "source type 'csv' is registered by two plugins: kpirules.sources.csv and dup"
+
+
+def test_registering_something_that_is_not_a_source():
+    class Wrong:
+        @hookimpl
+        def register_sources(self, register):
+            register(dict)
+
+    plugins.pm.register(Wrong(), name="wrong")
+    with pytest.raises(ConfigError) as caught:
+        plugins.source_types()
+    assert caught.value.diagnostics[0].code == "E622"
+
+
+def test_a_misspelt_hook_fails_loudly():
+    class Typo:
+        @hookimpl
+        def register_source(self, register):  # the hook is register_sources
+            register(MemorySource)
+
+    plugins.pm.register(Typo(), name="typo")
+    with pytest.raises(ConfigError) as caught:
+        plugins.source_types()
+    (d,) = caught.value.diagnostics
+    assert d.code == "E623"
+    assert d.message.startswith("plugin typo ")
+    assert "register_sources" in d.help
+
+
+@pytest.fixture
+def installed_plugin(tmp_path, monkeypatch):
+    """A real installed distribution with a `kpirules` entry point, found through sys.path."""
+    (tmp_path / "kpirules_demo_plugin.py").write_text(
+        "import pyarrow as pa\n"
+        "from kpirules.hookspecs import hookimpl\n"
+        "from kpirules.sources.base import Source, SourceOptions\n"
+        "class Demo(Source):\n"
+        "    name = 'demo'\n"
+        "    Options = SourceOptions\n"
+        "    def read(self):\n"
+        "        return pa.table({'person_id': ['P1'], 'name': ['a'], 'manager_id': [None]})\n"
+        "@hookimpl\n"
+        "def register_sources(register):\n"
+        "    register(Demo)\n", encoding="utf-8")
+    (tmp_path / "kpirules_broken_plugin.py").write_text("raise ImportError('missing dependency')\n")
+    info = tmp_path / "kpirules_demo_plugin-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kpirules-demo-plugin\nVersion: 1.2.3\n")
+    (info / "entry_points.txt").write_text(
+        "[kpirules]\ndemo = kpirules_demo_plugin\nbroken = kpirules_broken_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    return "demo"
+
+
+def test_installed_plugins_load_from_entry_points(installed_plugin, monkeypatch, workdir):
+    monkeypatch.setenv(plugins.SELECT_ENV, "demo")
+    infos = {info.name: info for info in plugins.plugin_infos()}
+    assert (infos["demo"].version, infos["demo"].sources) == ("1.2.3", ["demo"])
+    assert "broken" not in infos
+    con, _ = load(workdir, {"people": {"source": "demo"}})
+    assert rows(con, "people") == [("P1", "a", None)]
+
+
+def test_a_plugin_that_fails_to_import(installed_plugin, monkeypatch):
+    monkeypatch.delenv(plugins.SELECT_ENV, raising=False)
+    with pytest.raises(ConfigError) as caught:
+        plugins.source_types()
+    (d,) = caught.value.diagnostics
+    assert d.message == "plugin broken failed to load (kpirules_broken_plugin): ImportError: missing dependency"
+
+
+def test_selecting_plugins_by_environment(installed_plugin, monkeypatch):
+    monkeypatch.setenv(plugins.SELECT_ENV, "")
+    assert "demo" not in plugins.source_types()  # empty: no installed plugins, built-ins still there
+    assert "csv" in plugins.source_types()
+    plugins.reset_plugins()
+    monkeypatch.setenv(plugins.SELECT_ENV, "dmeo")
+    with pytest.raises(ConfigError) as caught:
+        plugins.source_types()
+    (d,) = caught.value.diagnostics
+    assert d.code == "E624"
+    assert d.help.startswith("did you mean 'demo'?")
+
+
+def test_every_hook_is_documented_with_how_results_combine():
+    assert set(hookspecs.HOOKS) == {"register_sources", "describe_source", "register_output_formats",
+                                    "register_lint_rules"}
+    for name, spec in hookspecs.HOOKS.items():
+        doc = spec.__doc__ or ""
+        assert "Every implementation is called" in doc or "first implementation" in doc, name
+        assert ":param" in doc, name
+
+
+def test_plugins_command_lists_a_registered_plugin(run_cli):
+    plugins.pm.register(MemoryPlugin(), name="memory-plugin")
+    result = run_cli("plugins", "--json")
+    assert result.exit_code == 0, result.output
+    listed = {p["name"]: p for p in json.loads(result.stdout)}
+    assert listed["memory-plugin"] == {"name": "memory-plugin", "version": None, "hooks": ["register_sources"],
+                                       "sources": ["memory"]}
+    text = run_cli("plugins").stdout
+    assert "kpirules.sources.csv" in text and "sources: csv" in text

@@ -1,0 +1,166 @@
+"""`kpirules sources check`, `kpirules init`, and the malformed Northwind export, through the real CLI."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import tomllib
+from source_project import DEALS_CSV, make_project, write
+
+from kpirules.config import load_config
+from kpirules.errors import DataError
+from kpirules.model import load_scheme
+from kpirules.sources.load import load_datasets
+
+NORTHWIND_RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "northwind-neo4j-raw"
+
+
+def test_sources_check_clean(workdir, run_cli):
+    write(workdir / "deals.csv", DEALS_CSV.replace("P3,", "P9,"))
+    make_project(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    result = run_cli("sources", "check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "people  CSV people.csv (utf-8, detected, comma-separated)  3 rows  ok",
+        "deals   CSV deals.csv (utf-8, detected, comma-separated)  3 rows  ok; "
+        "1 row credits people not in the roster (P9)",
+    ]
+
+
+def test_sources_check_problems_exit_1(workdir, run_cli):
+    write(workdir / "deals.csv", DEALS_CSV.replace(",12.0,", ",twelve,"))
+    make_project(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    result = run_cli("sources", "check", "--env", "test")
+    assert result.exit_code == 1
+    assert "deals   CSV deals.csv (utf-8, detected, comma-separated)  3 rows read  1 problem" in result.stdout
+    assert ("dataset deals, source deals.csv, row 2, column units: error[E643]: "
+            "1 value in column units is not a whole number") in result.stderr
+    assert "= note: row 2 (line 3): 'twelve'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_sources_check_missing_file_exit_1(workdir, run_cli):
+    make_project(workdir, {"deals": {"source": "csv", "path": "exports/deals.csv"}})
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1
+    assert "deals   CSV exports/deals.csv (encoding detected on read, comma-separated)  not read  1 problem" \
+        in result.stdout
+    assert "error[E640]: file not found: exports/deals.csv" in result.stderr
+
+
+def test_sources_check_config_error_exit_2(workdir, run_cli):
+    make_project(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    config = workdir / "kpirules.toml"
+    config.write_text(config.read_text().replace('source = "csv"\npath = "deals.csv"',
+                                                 'source = "csv"\npth = "deals.csv"'), encoding="utf-8")
+    result = run_cli("sources", "check", "--config", str(config))
+    assert result.exit_code == 2
+    assert "error[E602]: unknown key env.test.datasets.deals.pth (source csv)" in result.stderr
+    assert "= help: did you mean 'path'?" in result.stderr
+    assert result.stderr.startswith("kpirules.toml:13:1: ")
+    make_project(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    result = run_cli("sources", "check", "--env", "prod")
+    assert result.exit_code == 2
+    assert "no environment 'prod'" in result.stderr
+
+
+def test_init_writes_a_starter_config_once(workdir, run_cli, ruleset_copy):
+    result = run_cli("init")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("wrote kpirules.toml: 12 datasets bound to CSV files under data/")
+    written = tomllib.loads((workdir / "kpirules.toml").read_text(encoding="utf-8"))
+    assert written["project"] == {"rulesets": ["rulesets"], "default_env": "default"}
+    assert written["env"]["default"]["datasets"]["calls"] == {"source": "csv", "path": "data/calls.csv"}
+    config = load_config(workdir / "kpirules.toml")
+    scheme = load_scheme(config.ruleset_paths())
+    assert set(config.bindings(scheme)) == set(scheme.datasets)
+    again = run_cli("init")
+    assert again.exit_code == 2
+    assert "error[E611]: kpirules.toml already exists" in again.stderr
+    assert run_cli("init", "--force").exit_code == 0
+
+
+def test_commands_have_help_with_an_example(run_cli):
+    for command in (["plugins"], ["sources"], ["sources", "check"], ["init"]):
+        result = run_cli(*command, "--help")
+        assert result.exit_code == 0
+        assert "Example" in result.stdout, command
+
+
+# ---------------------------------------------------------------------- the malformed Northwind export
+
+NORTHWIND_KPI = """\
+scheme northwind {
+  period month
+  currency USD
+}
+
+dataset orders {
+  person employeeID
+  key orderID
+  date orderDate
+  column orderID string
+  column customerID string
+  column employeeID string
+  column orderDate date
+  column freight money non_negative
+  column shipCountry string
+}
+"""
+
+
+@pytest.fixture
+def northwind(workdir):
+    if not NORTHWIND_RAW.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{NORTHWIND_RAW} is missing; CI must have the shared data")
+        pytest.skip(f"the shared Northwind data is not here ({NORTHWIND_RAW})")
+    shutil.copy(NORTHWIND_RAW / "orders.csv", workdir / "orders.csv")
+    (workdir / "northwind.kpi").write_text(NORTHWIND_KPI, encoding="utf-8")
+    (workdir / "kpirules.toml").write_text(
+        '[project]\nrulesets = ["northwind.kpi"]\n\n[env.raw.datasets.orders]\n'
+        'source = "csv"\npath = "orders.csv"\nnull_values = ["", "NULL"]\n', encoding="utf-8")
+    return load_scheme([workdir / "northwind.kpi"]), load_config(workdir / "kpirules.toml")
+
+
+def test_northwind_wrong_field_counts_are_reported_precisely(northwind):
+    scheme, config = northwind
+    with pytest.raises(DataError) as caught:
+        load_datasets(scheme, config, duckdb.connect())
+    (d,) = caught.value.diagnostics
+    # SOURCE.txt: 176 of the 830 orders have 15 fields instead of 14 (an unquoted comma in shipAddress)
+    assert (d.code, d.message) == ("E644", "176 records could not be read: 15 fields where the header has 14")
+    assert str(d.location) == "dataset orders, source orders.csv, row 3"
+    # the first bad record is order 10250 on line 4 of the file ("Rua do Paço, 67")
+    assert d.notes[0].startswith("row 3 (line 4): 10250,HANAR,4,1996-07-08")
+    assert len(d.notes) == 21 and d.notes[-1] == "... and 156 more"
+
+
+def test_northwind_skipped_rows_lose_nothing(northwind, workdir):
+    scheme, config = northwind
+    con = duckdb.connect()
+    report = load_datasets(scheme, config, con, bad_rows="skip", rejects_dir=workdir / "rejects")
+    orders = report["orders"]
+    assert (orders.rows, orders.rejected) == (654, 176)  # 654 + 176 = 830 orders
+    with open(workdir / "rejects" / "orders.csv", encoding="utf-8", newline="") as fh:
+        rejected = list(csv.DictReader(fh))
+    assert len(rejected) == 176
+    assert {r["_reason"] for r in rejected} == {"15 fields where the header has 14"}
+    kept = {r[0] for r in con.execute("SELECT orderID FROM orders").fetchall()}
+    lost = {r["_text"].split(",")[0] for r in rejected}
+    all_orders = {line.split(",")[0] for line in (workdir / "orders.csv").read_text("utf-8").splitlines()[1:]}
+    assert kept | lost == all_orders and not kept & lost
+    assert rejected[0]["_line"] == "4"
+
+
+def test_northwind_through_the_cli(northwind, run_cli):
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1
+    assert result.stdout.strip() == \
+        "orders  CSV orders.csv (utf-8, detected, comma-separated)  830 rows read  1 problem"
+    assert "176 records could not be read: 15 fields where the header has 14" in result.stderr
