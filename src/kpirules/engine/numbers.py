@@ -45,7 +45,8 @@ def divide(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 def round_money(x: Decimal, mode: str, step: Decimal) -> Decimal:
     """Round an amount to a multiple of `step` with the given mode (half_up, half_even, ...)."""
     units = CONTEXT.divide(x, step).to_integral_value(rounding=MODES[mode], context=CONTEXT)
-    return CONTEXT.multiply(units, step)
+    places = Decimal(1).scaleb(min(step.as_tuple().exponent, 0))
+    return CONTEXT.multiply(units, step).quantize(places, context=CONTEXT)
 
 
 def to_decimal(x) -> Decimal | None:

@@ -37,6 +37,11 @@ def _money(x: Decimal, currency: str) -> str:
     return f"{fmt_decimal(x)} {currency}"
 
 
+def _rounded(x: Decimal, currency: str) -> str:
+    """A rounded amount keeps its scale: 0.00 CNY, 2685.00 CNY."""
+    return f"{format(x, 'f')} {currency}"
+
+
 def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, str]:
     """The unrounded commission on a value, and how it was worked out."""
     base = max(value, ZERO)
@@ -165,7 +170,7 @@ class PayoutPlan:
                 trace.append(PayoutStep("gate", text, ZERO if zeroed else factor, gate.span))
 
         ratio = proration if payout.proration else ONE
-        incentive = ZERO
+        incentive = self.round(ZERO)
         if target_incentive is not None and not zeroed:
             incentive = self.round(CONTEXT.multiply(CONTEXT.multiply(target_incentive, factor), ratio))
         if trace is not None:
@@ -175,7 +180,7 @@ class PayoutPlan:
                 text = f"incentive = {_money(target_incentive or ZERO, currency)} × {fmt_decimal(factor)}"
                 if ratio != ONE:
                     text += f" × proration {fmt_decimal(ratio)}"
-                text += f" = {_money(incentive, currency)} (rounded {self.mode} to {fmt_decimal(self.step)})"
+                text += f" = {_rounded(incentive, currency)} (rounded {self.mode} to {fmt_decimal(self.step)})"
             trace.append(PayoutStep("incentive", text, incentive))
 
         commissions: dict[str, Decimal] = {}
@@ -186,7 +191,7 @@ class PayoutPlan:
                     trace.append(PayoutStep("commission", f"commission on {commission.kpi}: paid when its period closes", None, commission.span))
                 continue
             if result.value is None or zeroed:
-                commissions[commission.kpi] = ZERO
+                commissions[commission.kpi] = self.round(ZERO)
                 if trace is not None:
                     trace.append(PayoutStep("commission", f"commission on {commission.kpi}: 0 ({'a gate zeroed the payout' if zeroed else 'no value'})", ZERO, commission.span))
                 continue
@@ -194,7 +199,7 @@ class PayoutPlan:
             amount = self.round(raw)
             commissions[commission.kpi] = amount
             if trace is not None:
-                trace.append(PayoutStep("commission", f"commission on {commission.kpi} ({fmt_decimal(result.value)}): {how} = {_money(amount, currency)}", amount, commission.span))
+                trace.append(PayoutStep("commission", f"commission on {commission.kpi} ({fmt_decimal(result.value)}): {how} = {_rounded(amount, currency)}", amount, commission.span))
 
         subtotal = incentive + sum(commissions.values(), ZERO)
         capped = False
@@ -202,16 +207,16 @@ class PayoutPlan:
             capped = True
             subtotal = self.round(payout.cap)
             if trace is not None:
-                trace.append(PayoutStep("cap", f"payout capped at {_money(subtotal, currency)}", subtotal))
+                trace.append(PayoutStep("cap", f"payout capped at {_rounded(subtotal, currency)}", subtotal))
         total = subtotal
         for adj in adjustments:
             amount = self.round(adj.amount)
             total += amount
             if trace is not None:
                 approved = f" (approved by {adj.approver})" if adj.approver else ""
-                trace.append(PayoutStep("adjustment", f"manual adjustment {_money(amount, currency)}: {adj.reason}{approved}", amount))
+                trace.append(PayoutStep("adjustment", f"manual adjustment {_rounded(amount, currency)}: {adj.reason}{approved}", amount))
         if trace is not None:
-            trace.append(PayoutStep("total", f"payout {_money(total, currency)}", total))
+            trace.append(PayoutStep("total", f"payout {_rounded(total, currency)}", total))
         return PayoutResult(
             currency=currency, target_incentive=target_incentive, factor=factor, incentive=incentive,
             commissions=commissions, adjustments=adjustments, capped=capped, zeroed_by_gate=zeroed, total=total,

@@ -37,7 +37,7 @@ def _plain(x):
     if x is None or isinstance(x, (str, bool, int)):
         return x
     if isinstance(x, Decimal):
-        return fmt_decimal(x)
+        return fmt_decimal(x) if x.as_tuple().exponent != -2 else format(x, "f")
     if isinstance(x, (dt.date, dt.datetime)):
         return x.isoformat()
     if isinstance(x, Span):
@@ -85,7 +85,7 @@ def csv_rows(result: RunResult) -> list[dict[str, str]]:
                 "target_source": k.target_source, "attainment": _num(k.attainment),
                 "score": _num(k.score), "weight": _num(k.weight), "contribution": _num(k.contribution),
                 "total_score": _num(p.total_score), "grade": p.grade or "",
-                "payout": _num(p.payout.total) if p.payout else "", "currency": result.currency,
+                "payout": _money(p.payout.total) if p.payout else "", "currency": result.currency,
             })
     return rows
 
@@ -105,6 +105,30 @@ def by_role(result: RunResult) -> dict[str, list[PersonResult]]:
     return dict(sorted(groups.items()))
 
 
+def _money(x: Decimal | None) -> str:
+    """Amounts keep their rounding scale: 0.00, 3648.60."""
+    return "" if x is None else format(x, "f")
+
+
+def _short(x: Decimal | None, places: int) -> str:
+    """A number for the eye (the table); exact values are in CSV and JSON."""
+    if x is None:
+        return "-"
+    if not x.is_finite():
+        return "∞"
+    return fmt_decimal(round(x, places))
+
+
+def _cell(k) -> str:
+    if k.status == "no_data":
+        return f"no data → {_short(k.score, 2)}"
+    att = "∞" if k.attainment is not None and not k.attainment.is_finite() else (
+        "-" if k.attainment is None else f"{_short(k.attainment * 100, 1)}%")
+    if k.status == "in_progress":
+        return f"{att} so far"
+    return f"{_short(k.score, 2)} ({att})"
+
+
 def render_table(result: RunResult, width: int | None = None) -> str:
     """A readable terminal table per role: each KPI's attainment and score, total, grade, payout."""
     from rich import box
@@ -115,7 +139,7 @@ def render_table(result: RunResult, width: int | None = None) -> str:
     console.print(f"Scheme {result.scheme}, period {', '.join(result.periods)}: {result.period_reason}".rstrip(": "))
     for role, people in by_role(result).items():
         first = people[0]
-        table = Table(title=f"{first.role_label or role} ({role})", box=box.SIMPLE_HEAD, title_justify="left")
+        table = Table(title=f"{first.role_label or role} ({role}): {len(people)} people", box=box.SIMPLE_HEAD, title_justify="left")
         for column in ("person", "name", "team"):
             table.add_column(column)
         kpis = [(k.id, k.label or k.id, k.rank) for k in first.kpis]
@@ -129,20 +153,13 @@ def render_table(result: RunResult, width: int | None = None) -> str:
             by_id = {k.id: k for k in p.kpis}
             for kpi_id, _, _ in kpis:
                 k = by_id.get(kpi_id)
-                if k is None:
-                    cells.append("")
-                elif k.status == "no_data":
-                    cells.append(f"no data → {_num(k.score)}")
-                elif k.status == "in_progress":
-                    cells.append(f"{pct(k.attainment)} so far")
-                else:
-                    cells.append(f"{pct(k.attainment)} → {_num(k.score)}")
-            cells += [_num(p.total_score), p.grade or "", _num(p.payout.total) if p.payout else ""]
+                cells.append("" if k is None else _cell(k))
+            cells += [_short(p.total_score, 2), p.grade or "", _money(p.payout.total) if p.payout else ""]
             table.add_row(*cells)
         console.print(table)
     total = sum((p.payout.total for p in result.people if p.payout), Decimal(0))
-    console.print(f"{len(result.people)} people evaluated; total payout {fmt_decimal(total)} {result.currency}. "
-                  "(* auxiliary KPI: reported, not weighted)")
+    console.print(f"{len(result.people)} people evaluated; total payout {_money(total)} {result.currency}. "
+                  "Cells: score (attainment); * auxiliary KPI: reported, not weighted.")
     if result.unmatched_people:
         console.print(f"{len(result.unmatched_people)} people match no role: {', '.join(result.unmatched_people[:10])}"
                       + (" ..." if len(result.unmatched_people) > 10 else ""))
@@ -161,7 +178,7 @@ def render_xlsx(result: RunResult) -> bytes:
     summary.append(["period", "person_id", "name", "role", "team", "total_score", "grade", "payout", "currency"])
     for p in result.people:
         summary.append([p.period, p.person_id, p.name, p.role, p.team, _num(p.total_score), p.grade,
-                        _num(p.payout.total) if p.payout else "", result.currency])
+                        _money(p.payout.total) if p.payout else "", result.currency])
     for role, people in by_role(result).items():
         sheet = book.create_sheet(title=role[:31])
         sheet.append([c for c in CSV_COLUMNS if c != "currency"])
