@@ -80,3 +80,42 @@ def open_test_history(config: Path):
     from kpirules.lint.history import History
 
     return History(config, None, HISTORY_MONTHS)
+
+
+def run_cli(*args: str):
+    """Invoke the real `kpirules` command group in-process; returns click's Result."""
+    from click.testing import CliRunner
+
+    from kpirules.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+#: a role that breaks one error rule (KPI101: weights add up to 70%) and two warning rules (KPI102:
+#: one KPI carries 70%; KPI105: one main KPI, fewer than three): used by the CLI and format tests
+BAD_ROLE = """\
+import "prelude.kpi"
+
+role telesales "电话销售" {
+  description "Inside sales."
+  kpi outbound_calls "外呼量" {
+    description "Outbound calls."
+    process main
+    measure count(calls)
+    target >= 200
+    target >= 150 when person.tenure_months < 3
+    weight 70%
+    serves revenue
+  }
+  kpi satisfaction "客户满意度" {
+    description "Happy customers."
+    outcome auxiliary
+    measure count(surveys where score >= 4) / count(surveys)
+    target >= 90%
+    serves retention
+  }
+  payout {
+    target_incentive 3000 CNY
+  }
+}
+"""

@@ -68,15 +68,24 @@ class LintConfig:
 
 
 def find_config_file(start: Path | None = None) -> Path | None:
-    """The nearest kpirules.toml, or pyproject.toml with [tool.kpirules], at start or above."""
+    """The nearest kpirules.toml, or pyproject.toml with [tool.kpirules], at start or above.
+
+    The same search as `kpirules.config.find_config` (the project configuration), kept
+    free of heavy imports so that a cached `kpirules lint` starts fast; a test holds the
+    two to the same answers.
+    """
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "kpirules.toml"
         if candidate.is_file():
             return candidate
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and b"[tool.kpirules" in pyproject.read_bytes():
-            return pyproject
+        if pyproject.is_file():
+            try:
+                if "kpirules" in tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}):
+                    return pyproject
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                continue
     return None
 
 

@@ -1,0 +1,192 @@
+"""Lint configuration, suppression comments, the result cache and a crashing rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lint_support import BAD_ROLE, run_cli, write_scheme
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    write_scheme(tmp_path, {"bad.kpi": BAD_ROLE})
+    return tmp_path
+
+
+def _codes(result) -> list[str]:
+    return [line.split(": ", 1)[1].split(" ")[0] for line in result.output.splitlines() if line.startswith("bad.kpi:")]
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def test_pyproject_select_ignore_severity_and_options(project):
+    (project / "pyproject.toml").write_text(
+        "[tool.kpirules.lint]\n"
+        'select = ["KPI1"]\n'
+        'ignore = ["KPI102"]\n'
+        "main-kpis = [1, 4]\n"
+        "[tool.kpirules.lint.severity]\n"
+        'KPI101 = "warning"\n',
+        encoding="utf-8",
+    )
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert result.exit_code == 0, result.output  # KPI101 lowered to a warning; KPI105 satisfied by [1, 4]
+    assert result.output.splitlines()[0].startswith("bad.kpi:3:6: KPI101 [warning]")
+    assert _codes(result) == ["KPI101"]
+
+
+def test_kpirules_toml_wins_over_pyproject_and_sets_the_fail_level(project):
+    (project / "pyproject.toml").write_text('[tool.kpirules.lint]\nselect = ["KPI101"]\n', encoding="utf-8")
+    (project / "kpirules.toml").write_text('[lint]\nselect = ["KPI105"]\nfail-level = "warning"\n', encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert _codes(result) == ["KPI105"]
+    assert result.exit_code == 1  # a warning, at the configured fail level
+
+
+def test_per_file_ignores(project):
+    (project / "kpirules.toml").write_text('[lint.per-file-ignores]\n"b*.kpi" = ["KPI101", "KPI105"]\n', encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert _codes(result) == ["KPI102"] and result.exit_code == 0
+
+
+@pytest.mark.parametrize("text,message", [
+    ('[lint]\nselct = ["KPI101"]\n', "kpirules.toml: lint.selct: unknown key"),
+    ('[lint]\nselect = ["KPI999"]\n', "kpirules.toml: lint.select: unknown rule code 'KPI999'"),
+    ('[lint]\nselect = "KPI101"\n', "kpirules.toml: lint.select: must be a list of rule codes"),
+    ('[lint]\nmain-kpis = [3]\n', "kpirules.toml: lint.main-kpis: [3] does not fit this option"),
+    ('[lint]\nfail-level = "fatal"\n', "kpirules.toml: lint.fail-level: 'fatal' is not a severity"),
+    ('[lint.severity]\nKPI101 = "loud"\n', "kpirules.toml: lint.severity: must map rule codes to a severity"),
+    ('[lint.per-file-ignores]\n"*.kpi" = ["KPI998"]\n', "kpirules.toml: lint.per-file-ignores: unknown rule code 'KPI998'"),
+    ("[lint\n", "is not valid TOML"),
+])
+def test_a_broken_configuration_names_the_key_and_file_and_exits_2(project, text, message):
+    (project / "kpirules.toml").write_text(text, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "bad.kpi")
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_configuration_error_points_at_the_line(project):
+    (project / "kpirules.toml").write_text('[project]\nrulesets = ["."]\n\n[lint]\nmax-weight-share = "half"\n', encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "bad.kpi")
+    assert result.exit_code == 2
+    assert "kpirules.toml:5:1: error[E701]" in result.output
+
+
+def test_config_discovery_matches_the_project_configuration(tmp_path: Path):
+    from kpirules.config import find_config
+    from kpirules.lint.config import find_config_file
+
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    assert find_config_file(nested) == find_config(nested)
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\n", encoding="utf-8")
+    assert find_config_file(nested) == find_config(nested)
+    (tmp_path / "a" / "pyproject.toml").write_text("[tool.kpirules.lint]\nignore = []\n", encoding="utf-8")
+    assert find_config_file(nested) == find_config(nested) == tmp_path / "a" / "pyproject.toml"
+    (nested / "kpirules.toml").write_text("", encoding="utf-8")
+    assert find_config_file(nested) == find_config(nested) == nested / "kpirules.toml"
+
+
+# ------------------------------------------------------------------ suppression comments
+
+
+def test_suppression_on_the_line_and_above(project):
+    text = BAD_ROLE.replace('role telesales "电话销售" {', '# kpirules: ignore[KPI101] weights are being rebalanced\nrole telesales "电话销售" {')
+    text = text.replace("    weight 70%", "    weight 70%  # kpirules: ignore[KPI102] calls are the job")
+    (project / "bad.kpi").write_text(text, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert _codes(result) == ["KPI105"] and result.exit_code == 0
+    assert "2 suppressed by comments." in result.output
+
+
+def test_file_suppression_and_unknown_codes(project):
+    text = "# kpirules: ignore-file[KPI101, KPI105, KPI777] pilot\n" + BAD_ROLE
+    (project / "bad.kpi").write_text(text, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert result.output.splitlines()[0] == (
+        "bad.kpi:1:1: KPI902 [error] This suppression comment cannot be used: unknown rule code KPI777."
+    )
+    assert _codes(result) == ["KPI902", "KPI102"]
+    assert result.exit_code == 1
+
+
+def test_errors_that_stop_linting_cannot_be_suppressed(project):
+    (project / "bad.kpi").write_text('# kpirules: ignore-file[KPI101] x\nimport "prelude.kpi"\nrole {\n', encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert result.exit_code == 1 and "bad.kpi:3:" in result.output
+
+
+# ------------------------------------------------------------------ cache
+
+
+def test_warm_runs_print_the_same_and_see_changes(project):
+    first = run_cli("lint", "bad.kpi")
+    assert (project / ".kpirules_cache" / "lint").is_dir()
+    second = run_cli("lint", "bad.kpi")
+    assert second.output == first.output and second.exit_code == first.exit_code == 1
+    # a change in an imported file invalidates the stored result
+    prelude = project / "prelude.kpi"
+    prelude.write_text(prelude.read_text(encoding="utf-8").replace("  review weekly\n", ""), encoding="utf-8")
+    (project / "prelude.kpi").touch()
+    third = run_cli("lint", "--output-format", "concise", "bad.kpi", "prelude.kpi")
+    assert "prelude.kpi:5:8: KPI503" in third.output
+    # and a change in the linted file too
+    (project / "bad.kpi").write_text(BAD_ROLE.replace("weight 70%", "weight 100%"), encoding="utf-8")
+    fourth = run_cli("lint", "--output-format", "concise", "bad.kpi")
+    assert "KPI101" not in fourth.output
+
+
+def test_configuration_change_invalidates_the_cache(project):
+    run_cli("lint", "bad.kpi")
+    (project / "kpirules.toml").write_text('[lint]\nignore = ["KPI101"]\n', encoding="utf-8")
+    assert run_cli("lint", "bad.kpi").exit_code == 0
+
+
+# ------------------------------------------------------------------ a crashing rule
+
+
+class Exploding:
+    """A real plugin whose rule fails on every role (a bug in a rule, as in a third-party package)."""
+
+    from kpirules.hookspecs import hookimpl
+
+    @hookimpl
+    def register_lint_rules(self, register):
+        from kpirules.lint.rule import Rule
+
+        class Crash(Rule):
+            """Role {role} makes this rule crash."""
+
+            code = "TST001"
+            slug = "crash"
+            severity = "warning"
+            pitfall = "none"
+            help = "none"
+
+            def check_role(self, ctx, role):
+                raise ZeroDivisionError("division by zero in a test rule")
+
+        register(Crash)
+
+
+def test_a_crashing_rule_becomes_a_kpi000_finding_and_the_others_still_run(project, monkeypatch):
+    from kpirules.plugins import pm, reset_plugins
+
+    monkeypatch.delenv("KPIRULES_DEBUG", raising=False)
+    pm.register(Exploding(), name="exploding-test-plugin")
+    try:
+        result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    finally:
+        pm.unregister(name="exploding-test-plugin")
+        reset_plugins()
+    lines = result.output.splitlines()
+    assert lines[0] == ("bad.kpi:1:1: KPI000 [error] rule TST001 crashed while checking this file: "
+                        "ZeroDivisionError: division by zero in a test rule")
+    assert "KPI101" in result.output  # the built-in rules ran
+    assert result.exit_code == 1

@@ -1,0 +1,105 @@
+"""Machine-readable lint output: JSON, SARIF 2.1.0 (validated), GitHub annotations, JUnit XML."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from lint_support import BAD_ROLE, run_cli, write_scheme
+
+SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sarif" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    write_scheme(tmp_path, {"bad.kpi": BAD_ROLE, "broken.kpi": "role {\n"})
+    return tmp_path
+
+
+def _lint(*args: str):
+    return run_cli("lint", "--no-cache", *args, "bad.kpi", "broken.kpi")
+
+
+def test_json(project):
+    result = _lint("--output-format", "json", "--output", "out.json")
+    assert result.exit_code == 1
+    data = json.loads((project / "out.json").read_text(encoding="utf-8"))
+    codes = [(f["path"], f["line"], f["code"]) for f in data["findings"]]
+    assert codes[:3] == [("bad.kpi", 3, "KPI101"), ("bad.kpi", 3, "KPI105"), ("bad.kpi", 11, "KPI102")]
+    # the syntax error keeps the parser's own code (E1xx), whatever the parser calls it
+    assert codes[3][:2] == ("broken.kpi", 1) and codes[3][2].startswith("E1") and len(codes) == 4
+    first = data["findings"][0]
+    # the message is a template plus named values, so it can be translated by rule code
+    assert first["template"] == "The main KPI weights of role {role} add up to {total}, not 100%."
+    assert first["args"] == {"role": "telesales", "total": "70%", "weights": "outbound_calls 70%"}
+    assert first["message"] == "The main KPI weights of role telesales add up to 70%, not 100%."
+    assert data["files"] == [
+        {"path": "bad.kpi", "status": "linted"},
+        {"path": "broken.kpi", "status": "error", "reason": data["files"][1]["reason"]},
+    ]
+
+
+def test_sarif_validates_against_the_official_schema(project):
+    if not SARIF_SCHEMA.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the SARIF schema is missing in CI: {SARIF_SCHEMA}")
+        pytest.skip(f"the shared SARIF schema is not here ({SARIF_SCHEMA})")
+    import jsonschema
+
+    result = _lint("--output-format", "sarif", "--output", "out.sarif")
+    assert result.exit_code == 1
+    sarif = json.loads((project / "out.sarif").read_text(encoding="utf-8"))
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    run = sarif["runs"][0]
+    assert run["tool"]["driver"]["name"] == "kpirules"
+    results = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+               for r in run["results"]]
+    assert results[:3] == [("KPI101", "error", 3), ("KPI105", "warning", 3), ("KPI102", "warning", 11)]
+    assert results[3][0].startswith("E1") and results[3][1:] == ("error", 1)
+    rules = run["tool"]["driver"]["rules"]
+    for r in run["results"]:
+        assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+
+
+def test_github_annotations(project):
+    result = _lint("--output-format", "github")
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("::")]
+    assert lines[0] == (
+        "::error file=bad.kpi,line=3,col=6,endLine=3,endColumn=15,title=KPI101::"
+        "The main KPI weights of role telesales add up to 70%25, not 100%25."
+        "%0Ahelp: change the weights (outbound_calls 70%25) so that they add up to 100%25"
+    )
+    assert lines[2].startswith("::warning file=bad.kpi,line=11,col=5,")
+    assert lines[3].startswith("::error file=broken.kpi,line=1,")
+
+
+def test_junit_report(project):
+    result = _lint("--output-format", "junit", "--output", "junit.xml")
+    assert result.exit_code == 1
+    root = ET.parse(project / "junit.xml").getroot()
+    suite = root.find("testsuite")
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    assert set(cases) == {"bad.kpi", "broken.kpi"}
+    # only findings at or above the fail level (error) are failures; the warnings go to system-out
+    assert [f.get("type") for f in cases["bad.kpi"].findall("failure")] == ["KPI101"]
+    assert "KPI102" in cases["bad.kpi"].find("system-out").text
+    [syntax] = cases["broken.kpi"].findall("failure")
+    assert syntax.get("type").startswith("E1") and syntax.get("message").startswith("line 1, column")
+    assert suite.get("failures") == "2" and suite.get("tests") == "2"
+    warning_level = _lint("--output-format", "junit", "--fail-level", "warning")
+    xml_text = warning_level.output[warning_level.output.index("<?xml"):warning_level.output.index("</testsuites>") + 13]
+    failures = ET.fromstring(xml_text)
+    assert failures.find("testsuite").get("failures") == "4"
+
+
+def test_output_is_identical_on_repeated_runs(project):
+    first = _lint("--output-format", "sarif").output
+    second = _lint("--output-format", "sarif").output
+    assert first == second
