@@ -57,6 +57,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     with status("reading the scheme"):
         scheme = load_scheme(rulesets)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # our own status line speaks, only on a terminal
     with status("loading datasets"):
         report = load_datasets(scheme, config, con, env=env, bad_rows=bad_rows,
                                rejects_dir=Path(rejects) if rejects else None)

@@ -27,13 +27,10 @@ MODES = {
 
 
 def quantize6(x: Decimal | None) -> Decimal | None:
-    """Round half-up to 6 decimal places, written without trailing zeros (0.15, 210, 93.9394)."""
+    """Round half-up to 6 decimal places (outputs drop the trailing zeros)."""
     if x is None or not x.is_finite():
         return x
-    x = x.quantize(SIX, rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
-    if x == x.to_integral_value():
-        return x.quantize(Decimal(1), context=CONTEXT)
-    return x.normalize(context=CONTEXT)
+    return x.quantize(SIX, rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
 
 
 def divide(a: Decimal | None, b: Decimal | None) -> Decimal | None:

@@ -9,6 +9,7 @@ value, a comparison with a missing value is unknown, and an unknown condition is
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -39,20 +40,28 @@ def _arith(op: str, a, b):
     return divide(a, b)
 
 
+_COMPARE = {
+    "==": operator.eq, "!=": operator.ne, ">=": operator.ge,
+    "<=": operator.le, ">": operator.gt, "<": operator.lt,
+}
+
+
+def _coerce(x):
+    """Numbers compare as decimals; a timestamp compares with a date by its date."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return to_decimal(x)
+    return x
+
+
 def _compare(op: str, a, b):
     if a is None or b is None:
         return None
-    if isinstance(a, (int, float, Decimal)) and not isinstance(a, bool):
-        a = to_decimal(a)
-    if isinstance(b, (int, float, Decimal)) and not isinstance(b, bool):
-        b = to_decimal(b)
-    if isinstance(a, dt.datetime) != isinstance(b, dt.datetime) and isinstance(a, dt.date) and isinstance(b, dt.date):
-        a = a.date() if isinstance(a, dt.datetime) else a
-        b = b.date() if isinstance(b, dt.datetime) else b
-    return {
-        "==": lambda: a == b, "!=": lambda: a != b, ">=": lambda: a >= b,
-        "<=": lambda: a <= b, ">": lambda: a > b, "<": lambda: a < b,
-    }[op]()
+    if type(a) is not type(b):
+        a, b = _coerce(a), _coerce(b)
+        if isinstance(a, dt.datetime) != isinstance(b, dt.datetime) and isinstance(a, dt.date) and isinstance(b, dt.date):
+            a = a.date() if isinstance(a, dt.datetime) else a
+            b = b.date() if isinstance(b, dt.datetime) else b
+    return _COMPARE[op](a, b)
 
 
 def _function(name: str, args: list):
