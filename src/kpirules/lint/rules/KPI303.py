@@ -77,12 +77,17 @@ class IdenticalRoles(Rule):
     help = "tailor {role}'s KPIs or targets to what the role does, or merge it into {other} (layer differences with `target ... when`)"
 
     def check(self, ctx):
-        first: dict[tuple, str] = {}
+        # roles are grouped by a cheap key first; expressions are compared only within a group
+        groups: dict[tuple, list] = {}
         for role in ctx.scheme.roles.values():
-            if not role.kpis:
-                continue
-            key = signature(role)
-            if key not in first:
-                first[key] = role.id
-            elif role.span.path in ctx.linted:
-                yield self.finding(ctx.role_span(role), role=role.id, other=first[key])
+            if role.kpis:
+                cheap = tuple(sorted((k.id, k.rank, k.direction, str(k.weight), len(k.targets)) for k in role.kpis))
+                groups.setdefault(cheap, []).append(role)
+        for roles in groups.values():
+            first: dict[tuple, str] = {}
+            for role in roles if len(roles) > 1 else ():
+                key = signature(role)
+                if key not in first:
+                    first[key] = role.id
+                elif role.span.path in ctx.linted:
+                    yield self.finding(ctx.role_span(role), role=role.id, other=first[key])
