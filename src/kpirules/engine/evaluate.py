@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from fractions import Fraction
 
 import duckdb
 
@@ -37,8 +38,10 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str, params=None) -> list[dict]
 
 
 def _whole_months(start: dt.date, end: dt.date) -> int:
+    """Whole months from start to end, by the calendar: 31 Jan + 1 month is 28 (or 29) Feb."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
-    return months - (1 if end.day < start.day else 0)
+    last_day_of_month = (end + dt.timedelta(days=1)).day == 1
+    return months - (1 if end.day < start.day and not last_day_of_month else 0)
 
 
 def _as_date(x) -> dt.date | None:
@@ -346,7 +349,7 @@ class Evaluator:
         ratio = quantize6(Decimal(days) / Decimal(period.days))
         payout = None
         if rt.payout is not None:
-            arguments = dict(person=get, kpis=kpi_results, total_score=total, proration=ratio,
+            arguments = dict(person=get, kpis=kpi_results, total_score=total, proration=Fraction(days, period.days),
                              currency=self.currency, adjustments=adjustments)
             payout = rt.payout.compute(**arguments)
             payout._steps = _steps_of(rt.payout, arguments)

@@ -20,6 +20,7 @@ rounded lines. The same code computes the numbers and, when asked, the words of 
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from kpirules.engine.compiled import compile_expr, constant
 from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, round_money, to_decimal
@@ -30,7 +31,6 @@ from kpirules.model.bands import describe
 from kpirules.model.scheme import Commission, Payout
 
 ZERO = Decimal(0)
-ONE = Decimal(1)
 
 
 def _money(x: Decimal, currency: str) -> str:
@@ -111,7 +111,7 @@ class PayoutPlan:
             trace.append(PayoutStep("factor", f"total score {fmt_decimal(total)} is in no factor row: factor 0", ZERO, self.payout.factor_span))
         return ZERO
 
-    def compute(self, *, person, kpis: dict[str, KpiResult], total_score: Decimal, proration: Decimal,
+    def compute(self, *, person, kpis: dict[str, KpiResult], total_score: Decimal, proration: Fraction,
                 currency: str, adjustments: list[Adjustment], trace: list | None = None) -> PayoutResult:
         payout = self.payout
 
@@ -169,17 +169,20 @@ class PayoutPlan:
             if trace is not None:
                 trace.append(PayoutStep("gate", text, ZERO if zeroed else factor, gate.span))
 
-        ratio = proration if payout.proration else ONE
+        # proration is the exact share active days / period days (docs/semantics.md §7, not one of
+        # the 6-place numbers of §8): multiply by the days first, divide last, then round the line
+        ratio = proration if payout.proration else Fraction(1)
         incentive = self.round(ZERO)
         if target_incentive is not None and not zeroed:
-            incentive = self.round(CONTEXT.multiply(CONTEXT.multiply(target_incentive, factor), ratio))
+            scaled = CONTEXT.multiply(CONTEXT.multiply(target_incentive, factor), Decimal(ratio.numerator))
+            incentive = self.round(CONTEXT.divide(scaled, Decimal(ratio.denominator)))
         if trace is not None:
             if zeroed:
                 text = "incentive = 0 (a gate zeroed the payout)"
             else:
                 text = f"incentive = {_money(target_incentive or ZERO, currency)} × {fmt_decimal(factor)}"
-                if ratio != ONE:
-                    text += f" × proration {fmt_decimal(ratio)}"
+                if ratio != 1:
+                    text += f" × proration {ratio.numerator}/{ratio.denominator}"
                 text += f" = {_rounded(incentive, currency)} (rounded {self.mode} to {fmt_decimal(self.step)})"
             trace.append(PayoutStep("incentive", text, incentive))
 
