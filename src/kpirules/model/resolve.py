@@ -74,10 +74,6 @@ class Resolver:
                 "E240", decls["role"][0].span, "roles need a roster, and none is declared",
                 "declare `roster people { id person_id  role role  column person_id string ... }`",
             )
-        self.all_kpi_ids = {
-            stmt.id.name: None
-            for role in decls["role"] for stmt in role.body if isinstance(stmt, ast.KpiDecl)
-        }
         roles = self._roles(decls["role"], header, datasets, grades)
         if self.problems:
             return None
@@ -571,7 +567,7 @@ class Resolver:
             )
         fields.setdefault("rank", self.d["kpi"]["rank"])
 
-        value_type = fields.get("value_type", "number")
+        value_type = fields.setdefault("value_type", "number")
         if "measure" in s:
             scope = Scope(what="measure", datasets=datasets, currency=header.currency)
             value_type = self._check(s["measure"].value, scope)
@@ -738,6 +734,12 @@ class Resolver:
                     "E232", target_incentive.span, f"the target incentive must be an amount, found {t}",
                     "e.g. target_incentive 3000 CNY or target_incentive person.target_incentive",
                 )
+            elif is_money(t) and t != f"money:{header.currency}":
+                self.problems.error(
+                    "E303", target_incentive.span,
+                    f"the target incentive is not in the scheme's currency ({header.currency})",
+                    f"write the amount in {header.currency}",
+                )
         factor = self._once(decl.body, ast.Factor, where, "factor")
         factor_tiers: list[m.Tier] = []
         if factor is not None:
@@ -774,7 +776,7 @@ class Resolver:
 
     def _gate(self, stmt: ast.Gate, kpi_types: dict[str, str], datasets, header) -> m.Gate:
         scope = self._person_scope("gate", datasets, header)
-        scope.kpis = {**{k: "number" for k in self.all_kpi_ids}, **kpi_types}
+        scope.kpis = dict(kpi_types)  # the role's own KPIs: another role's have no value here
         scope.names = {"total_score": "number"}
         t = self._check(stmt.condition, scope)
         if t not in ("boolean", UNKNOWN):

@@ -222,7 +222,7 @@ class ExprChecker:
                 return left
             if is_money(right) and lf == "number":
                 return right
-            if lf == "duration" and rf == "number":
+            if {lf, rf} == {"duration", "number"}:
                 return "duration"
         elif op == "/":
             if lf == rf == "number":
