@@ -622,11 +622,11 @@ class Resolver:
 
         targets = [st for st in decl.body if isinstance(st, ast.Target)]
         if targets:
-            fields["targets"], fields["direction"] = self._targets(targets, fields["value_type"], header, datasets)
+            fields["targets"], fields["direction"] = self._targets(targets, value_type, header, datasets)
 
         score = self._once(decl.body, ast.Score, where, "score")
         if score is not None:
-            fields["curve"] = self._curve(score.curve, fields["value_type"])
+            fields["curve"] = self._curve(score.curve, value_type)
         elif base is None:
             kd = self.d["kpi"]
             fields["curve"] = m.Curve(kind=kd["curve"], floor=Decimal(kd["floor"]), cap=Decimal(kd["cap"]))
