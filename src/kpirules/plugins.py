@@ -33,6 +33,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "kpirules.sources.xlsx",
     "kpirules.sources.sqlite",
     "kpirules.sources.duckdb",
+    "kpirules.sources.postgres",
 )
 ENTRY_POINT_GROUP = "kpirules"
 SELECT_ENV = "KPIRULES_PLUGINS"
