@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpirules.errors import ConfigError, DataError
 from kpirules.sources.postgres import PostgresSource
@@ -323,3 +325,38 @@ def test_a_password_in_the_config_file_is_refused(workdir):
     assert (d.code, d.message) == ("E609", "env.test.datasets.deals.password: credentials must not be written "
                                            "in the config file")
     assert "hunter22" not in str(caught.value)
+
+
+@pytest.mark.parametrize("dsn, params", [
+    ("postgresql://reader:p%40ss@db.example.com:6432/crm?sslmode=require",
+     {"user": "reader", "password": "p@ss", "host": "db.example.com", "port": "6432", "dbname": "crm",
+      "sslmode": "require"}),
+    ("postgres://db1:5432,db2:5433/crm", {"host": "db1,db2", "port": "5432,5433", "dbname": "crm"}),
+    ("postgresql://[::1]:5432/销售", {"host": "::1", "port": "5432", "dbname": "销售"}),
+    ("postgresql://", {}),
+    ("host=db  port = 5432 dbname=crm user=a\\ b", {"host": "db", "port": "5432", "dbname": "crm", "user": "a b"}),
+    ("password='it\\'s \\\\ ok' host=db", {"password": "it's \\ ok", "host": "db"}),
+])
+def test_connection_strings_in_both_spellings(dsn, params):
+    from kpirules.sources.postgres_server import parse_dsn
+
+    assert parse_dsn(dsn) == params
+
+
+def test_a_malformed_connection_string_is_refused_without_quoting_it():
+    from kpirules.sources.postgres_server import parse_dsn
+
+    with pytest.raises(ValueError) as caught:
+        parse_dsn("host=db password='s3cr3t-value")
+    assert str(caught.value) == "the value of password has no closing quote"
+    # SQL's doubled quote is not libpq's escape: 'it' ends the value, then 's' stands without a keyword
+    with pytest.raises(ValueError) as caught:
+        parse_dsn("host=db password='it''s'")
+    assert str(caught.value) == "expected keyword=value at character 22"
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z_]{1,12}", fullmatch=True), st.text(max_size=20), max_size=6))
+def test_rendered_connection_strings_read_back_exactly(params):
+    from kpirules.sources.postgres_server import parse_dsn, render_dsn
+
+    assert parse_dsn(render_dsn(params)) == params
