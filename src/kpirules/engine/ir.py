@@ -32,8 +32,23 @@ class Aggregate:
     scope: str  # self, team, team_and_self
 
     def key(self) -> tuple:
-        dump = lambda e: None if e is None else e.model_dump_json(exclude={"span"})  # noqa: E731
-        return (self.dataset, self.function, dump(self.argument), dump(self.where), self.date_column, self.unit, self.scope)
+        """Identical aggregates written in different places (or files) share one key."""
+        return (self.dataset, self.function, _shape(self.argument), _shape(self.where), self.date_column, self.unit, self.scope)
+
+
+def _shape(expr) -> str | None:
+    """An expression's meaning without its source positions or spelling (`50万` and `500000`)."""
+    if expr is None:
+        return None
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("span", "key_span", "text")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return repr(strip(expr.model_dump(mode="json")))
 
 
 # ------------------------------------------------------------------ value trees

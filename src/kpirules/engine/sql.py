@@ -159,6 +159,8 @@ def compile_dataset(
     """One grouped query computing every aggregate over this dataset for every period."""
     person = dataset.person_column
     units = {agg.unit for _, agg in aggregates}
+    # when no aggregate here counts the manager's own rows, leave them out of the join
+    only_reports = team and all(agg.scope == "team" for _, agg in aggregates)
     first_time: dict[str, tuple[str, str]] = {}
     selects: list[str] = []
     value_columns: list[int] = []
@@ -171,7 +173,7 @@ def compile_dataset(
         conditions = [f"{date} >= periods.{window_start_column(agg.unit)}", f"{date} < periods.p_end"]
         if agg.where is not None:
             conditions.append(row.sql(agg.where))
-        if agg.scope == "team":
+        if agg.scope == "team" and not only_reports:
             conditions.append("team.member <> team.owner")
         condition = " AND ".join(conditions)
         selects.append(f"{aggregate_sql(agg, row)} FILTER (WHERE {condition}) AS v{index}")
@@ -195,6 +197,8 @@ def compile_dataset(
     )
     owner = "team.owner" if team else f"src.{quote(person)}"
     join = f" JOIN {TEAM_TABLE} AS team ON src.{quote(person)} = team.member" if team else ""
+    if only_reports:
+        join += " AND team.member <> team.owner"
     sql = (
         f"WITH {periods_cte(calendar, periods, units)}, src AS ({source})\n"
         f"SELECT {owner} AS person, periods.label AS period,\n  " + ",\n  ".join(selects) + "\n"
