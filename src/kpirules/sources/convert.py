@@ -43,11 +43,9 @@ TYPE_WORDS = {
     "boolean": "true or false",
 }
 
-TRUE_WORDS = ("true", "t", "yes", "y", "1", "是")
-FALSE_WORDS = ("false", "f", "no", "n", "0", "否")
-
-# a UTC offset or zone after the time of day: Z, +08, +08:00, -0500, UTC, GMT
-_OFFSET_PATTERN = r"([+-][0-9]{2}(:?[0-9]{2})?|[Zz]|UTC|GMT)$"
+# a UTC offset or zone after the time of day: +08, +08:00, -0500, Z, UTC, GMT
+_OFFSET_LIKE = ("%+%", "%:%-%", "%Z", "%z", "%UTC", "%GMT")
+_PLAIN_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 _INTEGERS = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -92,11 +90,13 @@ def family(duck_type: str) -> str:
 class Conversion:
     """SQL for one column: the source value as given, and the declared-type value."""
 
-    #: the value as it counts for "the source had a value" (blank strings are none)
+    #: the source value (text for types DuckDB cannot convert directly)
     given: str
     #: the converted value; NULL where `given` does not convert
     value: str
-    #: whether `value` can be NULL where `given` is not
+    #: a condition: the source gave no value (NULL, or for text, blank)
+    blank: str
+    #: whether `value` can be NULL where a value was given
     can_fail: bool
 
 
@@ -104,16 +104,19 @@ def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: st
                source_tz: str | None, given_alias: str | None = None) -> Conversion:
     """How the source expression `source` of type `duck_type` becomes `column`.
 
-    With `given_alias`, `value` is written over that name (a column holding `given`), so a
-    query can compute `given` once and convert it in an outer SELECT.
+    With `given_alias`, `value` and `blank` are written over that name (a column holding
+    `given`), so a query can compute `given` once and convert it in an outer SELECT.
     """
     kind = family(duck_type)
     if kind == "other":
         source, kind = f"CAST({source} AS VARCHAR)", "string"
+    g = given_alias or source
     if column.type == "string":
         given = source if kind == "string" else f"CAST({source} AS VARCHAR)"
-        return Conversion(given, given_alias or given, can_fail=False)
-    given = f"NULLIF(trim({source}), '')" if kind == "string" else source
+        return Conversion(given, given_alias or given, f"({g} IS NULL)", can_fail=False)
+    # TRY_CAST ignores surrounding blanks and gives NULL for a blank text, so blanks need no
+    # trimming on every row: `blank` is only tested on rows whose value did not convert
+    blank = f"({g} IS NULL OR trim({g}) = '')" if kind == "string" else f"({g} IS NULL)"
     times = _Times(scheme_tz, source_tz)
     builders = {
         "integer": _integer,
@@ -123,8 +126,8 @@ def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: st
         "date": _date,
         "timestamp": _timestamp,
     }
-    value = builders[column.type](given_alias or given, kind, times)
-    return Conversion(given, value, can_fail=True)
+    value = builders[column.type](g, kind, times)
+    return Conversion(source, value, blank, can_fail=True)
 
 
 def _null(sql_type: str) -> str:
@@ -158,9 +161,8 @@ def _boolean(g: str, kind: str, times: _Times) -> str:
     if kind == "integer":
         return f"(CASE {g} WHEN 1 THEN true WHEN 0 THEN false END)"
     if kind == "string":
-        yes = ", ".join(literal(w) for w in TRUE_WORDS)
-        no = ", ".join(literal(w) for w in FALSE_WORDS)
-        return f"(CASE WHEN lower({g}) IN ({yes}) THEN true WHEN lower({g}) IN ({no}) THEN false END)"
+        # DuckDB's cast takes true/false, t/f, yes/no, y/n, 1/0 in any case; add the Chinese words
+        return f"coalesce(TRY_CAST({g} AS BOOLEAN), CASE {g} WHEN '是' THEN true WHEN '否' THEN false END)"
     return _null("BOOLEAN")
 
 
@@ -171,7 +173,7 @@ def _date(g: str, kind: str, times: _Times) -> str:
         return f"CAST({_timestamp(g, kind, times)} AS DATE)"
     if kind == "string":
         return (
-            f"(CASE WHEN length({g}) <= 10 THEN TRY_CAST({g} AS DATE) "
+            f"(CASE WHEN strlen({g}) <= 10 THEN TRY_CAST({g} AS DATE) "
             f"ELSE CAST({_timestamp(g, kind, times)} AS DATE) END)"
         )
     return _null("DATE")
@@ -185,11 +187,16 @@ def _timestamp(g: str, kind: str, times: _Times) -> str:
     if kind == "timestamptz":
         return times.aware(g)
     if kind == "string":
-        return (
-            f"(CASE WHEN regexp_matches(substr({g}, 11), {literal(_OFFSET_PATTERN)}) "
-            f"THEN {times.aware(f'TRY_CAST({g} AS TIMESTAMPTZ)')} "
+        # DuckDB's TIMESTAMP cast would drop an offset silently: send texts with one (a '+',
+        # a '-' after the time, or a zone at the end) through TIMESTAMPTZ. LIKE is cheaper
+        # per row than a regular expression.
+        has_offset = " OR ".join(f"{g} LIKE {literal(p)}" for p in _OFFSET_LIKE)
+        general = (
+            f"(CASE WHEN {has_offset} THEN {times.aware(f'TRY_CAST({g} AS TIMESTAMPTZ)')} "
             f"ELSE {times.naive(f'TRY_CAST({g} AS TIMESTAMP)')} END)"
         )
+        # the common export format has no room for an offset and parses fastest with strptime
+        return f"coalesce({times.naive(f'try_strptime({g}, {literal(_PLAIN_FORMAT)})')}, {general})"
     return _null("TIMESTAMP")
 
 

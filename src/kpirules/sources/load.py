@@ -35,7 +35,8 @@ from kpirules.sources.base import Source, SourceContext
 from kpirules.sources.convert import SQL_TYPES, quote
 from kpirules.sources.problems import Numbering
 from kpirules.sources.stage import (
-    PROBLEMS, bad_row_sql, extra_problems_table, mark_duplicates, problems_sql, stage_sql, summary,
+    GIVEN, StagePlan, bad_row_sql, find_row_problems, good_rows, mark_duplicates, plan_stage, problems_sql,
+    problems_table, summarise,
 )
 
 
@@ -211,14 +212,17 @@ class _Run:
         staged.description = plugins.describe(source)
         raw = self._name("raw", dataset.id)
         try:
-            _register(self.con, raw, _read(source), source)
+            # the source is read again only when the checks find problems, so it must be rescannable
+            _register(self.con, raw, _read(source), source, rescannable=True)
             staged.description = plugins.describe(source)  # now it knows what it found (encoding, sheet)
             raw_types = {n: t for n, t, *_ in self.con.execute(f"DESCRIBE SELECT * FROM {quote(raw)}").fetchall()}
             sources = _match_columns(dataset, source, raw_types)
-            stage = staged.stage = self._name("stage", dataset.id)
-            self.con.execute(stage_sql(dataset, raw, raw_types, sources, stage,
-                                       scheme_tz=self.scheme.header.timezone, source_tz=source.options.timezone))
+            plan = plan_stage(dataset, raw, raw_types, sources, self._name("stage", dataset.id),
+                              scheme_tz=self.scheme.header.timezone, source_tz=source.options.timezone)
+            self.con.execute(plan.create)
+            staged.stage = plan.stage
             unreadable = self._unreadable(source, dataset)
+            self._check(staged, source, plan, unreadable)
         except _OUR_MISTAKES:
             raise
         except duckdb.Error as exc:
@@ -226,35 +230,42 @@ class _Run:
         finally:
             self.con.unregister(raw)
             source.close()
-        self._check(staged, source, stage, unreadable)
 
-    def _check(self, staged: _Staged, source: Source, stage: str, unreadable: str | None) -> None:
-        dataset, con = staged.dataset, self.con
+    def _check(self, staged: _Staged, source: Source, plan: StagePlan, unreadable: str | None) -> None:
+        dataset, con, stage = staged.dataset, self.con, plan.stage
         numbering = Numbering(source.position.label, source.position.offset, self._gaps(unreadable))
         unread = con.execute(f"SELECT count(*) FROM {quote(unreadable)}").fetchall()[0][0] if unreadable else 0
         roster_id = dataset.bindings.get("id") if dataset.kind == "roster" else None
-        extra = extra_problems_table(con, self._name("problems", dataset.id))
-        self.temporary.append(extra)
-        for name, column in dataset.columns.items():
-            if column.unique and name != roster_id:
-                mark_duplicates(con, stage, extra, name, "unique")
+        distinct = {name: "unique" for name, column in dataset.columns.items()
+                    if column.unique and name != roster_id}
         key = dataset.bindings.get("key")
-        if self.check_keys and key and not dataset.columns[key].unique:
-            mark_duplicates(con, stage, extra, key, "key")
-        bad, good, total = summary(con, stage, extra, list(dataset.columns))
+        if self.check_keys and key and key not in distinct and key != roster_id:
+            distinct[key] = "key"
+        summary = summarise(con, plan, list(distinct))
+        bad, good, total = 0, summary.rows, summary.hash_sum
+        found = self._name("problems", dataset.id)
+        if summary.suspect or summary.duplicated:
+            problems_table(con, found)
+            self.temporary.append(found)
+            if summary.suspect:
+                find_row_problems(con, plan, found)
+            for name in summary.duplicated:
+                mark_duplicates(con, stage, found, name, distinct[name])
+            bad, good, total = good_rows(con, plan, found)
         staged.rows_read = bad + good + unread
         locator = source.locator
         if self.bad_rows == "stop":
             if unread:
                 staged.problems.append(problems.unreadable_diagnostic(con, unreadable, dataset, locator, numbering))
             if bad:
-                staged.problems.extend(problems.row_diagnostics(con, problems_sql(stage, extra), dataset,
+                staged.problems.extend(problems.row_diagnostics(con, problems_sql(found), dataset,
                                                                 locator, numbering))
         elif bad or unread:
             if self.rejects_dir is not None:
                 problems.write_rejects(con, self.rejects_dir / f"{dataset.id}.csv", stage,
-                                       problems_sql(stage, extra), unreadable, dataset, numbering)
-            con.execute(f"DELETE FROM {quote(stage)} WHERE {bad_row_sql(extra)}")
+                                       problems_sql(found) if bad else None, unreadable, dataset, numbering)
+            if bad:
+                con.execute(f"DELETE FROM {quote(stage)} WHERE {bad_row_sql(found)}")
         elif self.rejects_dir is not None:
             # a rejects file from an earlier run would describe rows this run loaded
             (self.rejects_dir / f"{dataset.id}.csv").unlink(missing_ok=True)
@@ -318,7 +329,9 @@ class _Run:
         con.execute("BEGIN TRANSACTION")
         try:
             for staged in self.staged:
-                con.execute(f"ALTER TABLE {quote(staged.stage)} DROP COLUMN {PROBLEMS}")
+                columns = [n for n, *_ in con.execute(f"DESCRIBE {quote(staged.stage)}").fetchall()]
+                if GIVEN in columns:
+                    con.execute(f"ALTER TABLE {quote(staged.stage)} DROP COLUMN {GIVEN}")
                 con.execute(f"DROP TABLE IF EXISTS {quote(staged.dataset.id)}")
                 con.execute(f"ALTER TABLE {quote(staged.stage)} RENAME TO {quote(staged.dataset.id)}")
             con.execute("COMMIT")
@@ -354,17 +367,19 @@ def _read(source: Source):
                            "check the source's options; if they are right, this is a bug in the source plugin") from None
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, data, source: Source) -> None:
-    """Make what a source returned queryable in con under name."""
+def _register(con: duckdb.DuckDBPyConnection, name: str, data, source: Source, rescannable: bool = False) -> None:
+    """Make what a source returned queryable in con under name (scannable twice if asked)."""
     if isinstance(data, duckdb.DuckDBPyRelation):
         try:
             con.register(name, data)
             return
         except duckdb.Error:
-            # a relation on another connection: stream it over as Arrow
+            # a relation on another connection: bring it over as Arrow
             data = data.to_arrow_reader() if hasattr(data, "to_arrow_reader") else data.fetch_record_batch()
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
+    if rescannable and isinstance(data, pa.RecordBatchReader):
+        data = data.read_all()
     if not isinstance(data, (pa.Table, pa.RecordBatchReader)):
         raise source.error("E640", f"source {source.name} returned {type(data).__name__}, "
                            "not an Arrow table, record-batch reader or DuckDB relation",

@@ -158,7 +158,7 @@ def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbe
     )
 
 
-def write_rejects(con: duckdb.DuckDBPyConnection, path: Path, stage: str, problems: str,
+def write_rejects(con: duckdb.DuckDBPyConnection, path: Path, stage: str, problems: str | None,
                   unreadable: str | None, dataset: Dataset, numbering: Numbering) -> None:
     """Write every rejected record with its reasons to path (atomically).
 
@@ -171,12 +171,15 @@ def write_rejects(con: duckdb.DuckDBPyConnection, path: Path, stage: str, proble
     )
     originals = ", ".join(f"coalesce(r.o{i}, CAST(s.{quote(n)} AS VARCHAR)) AS {quote(n)}" for i, n in enumerate(names))
     row = numbering.row_sql("ord")
-    parts = [
-        f"SELECT {row} AS _row, {numbering.line_sql(row)} AS _line, r.reason AS _reason, "
-        f"CAST(NULL AS VARCHAR) AS _text, {originals} "
-        f"FROM (SELECT ord, string_agg(message, '; ' ORDER BY seq) AS reason, {given} FROM ({problems}) GROUP BY ord) r "
-        f"JOIN (SELECT rowid + 1 AS ord, * FROM {quote(stage)}) s USING (ord)"
-    ]
+    parts = []
+    if problems:
+        parts.append(
+            f"SELECT {row} AS _row, {numbering.line_sql(row)} AS _line, r.reason AS _reason, "
+            f"CAST(NULL AS VARCHAR) AS _text, {originals} "
+            f"FROM (SELECT ord, string_agg(message, '; ' ORDER BY seq) AS reason, {given} "
+            f"FROM ({problems}) GROUP BY ord) r "
+            f"JOIN (SELECT rowid + 1 AS ord, * FROM {quote(stage)}) s USING (ord)"
+        )
     if unreadable:
         blanks = ", ".join(f"CAST(NULL AS VARCHAR) AS {quote(n)}" for n in names)
         parts.append(f"SELECT row AS _row, line AS _line, reason AS _reason, text AS _text, {blanks} "

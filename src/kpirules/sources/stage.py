@@ -1,121 +1,176 @@
-"""The staging table: a dataset's rows converted to the declared types, with their problems.
+"""The staging table: a dataset's rows converted to the declared types, and their problems.
 
-One `CREATE TABLE ... AS SELECT` reads the source once and writes, per row, the declared
-columns plus `__problems`: NULL for a good row, else a list of what is wrong with it
-(a value that does not convert, a missing required value, a negative non_negative value).
-Duplicates of unique columns and keys are added afterwards with one GROUP BY per column.
-Row numbers are the staging table's `rowid + 1` (DuckDB keeps the source's order).
+The fast path is two statements over the data. One `CREATE TABLE ... AS SELECT` reads the
+source once and writes the declared columns, plus `__given`: how many of the row's
+convertible values the source gave. One aggregate over the staged table then counts the
+rows where fewer converted than were given, the negative non_negative values, the missing
+required ones, the distinct values of unique columns and keys, and the order-free sum of
+row hashes (the fingerprint). Clean data stops there.
+
+Only when that aggregate finds something does `find_row_problems` look closer: it reads
+the source again beside the staged rows (a POSITIONAL JOIN: both keep the source's order)
+and records each problem, with the value as the source gave it, in a problems table.
+Row numbers are the staging table's `rowid + 1`; the staging table is never updated (an
+UPDATE would move rows and change their rowid).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import duckdb
 
-from kpirules.model.scheme import Dataset
-from kpirules.sources.convert import SQL_TYPES, TYPE_WORDS, conversion, literal, quote
+from kpirules.model.scheme import ColumnSpec, Dataset
+from kpirules.sources.convert import SQL_TYPES, TYPE_WORDS, Conversion, conversion, literal, quote
 
-PROBLEMS = "__problems"
-PROBLEM_TYPE = 'STRUCT(kind VARCHAR, "column" VARCHAR, value VARCHAR, message VARCHAR)[]'
-
-
-def _problem(kind: str, column: str, value: str, message: str) -> str:
-    return (
-        f"{{'kind': {literal(kind)}, 'column': {literal(column)}, "
-        f"'value': CAST({value} AS VARCHAR), 'message': {message}}}"
-    )
+GIVEN = "__given"
+PROBLEM_COLUMNS = 'ord BIGINT, seq INTEGER, kind VARCHAR, "column" VARCHAR, value VARCHAR, message VARCHAR'
 
 
-def stage_sql(dataset: Dataset, raw: str, raw_types: dict[str, str], sources: dict[str, str],
-              stage: str, *, scheme_tz: str, source_tz: str | None) -> str:
-    """The CREATE TABLE statement that converts and checks `raw` into `stage`.
+@dataclass
+class StagePlan:
+    """How one dataset is staged: the SQL, and what the checks need to know."""
 
-    raw_types: source column -> DuckDB type; sources: declared column -> source column.
-    """
-    givens, values, outputs, checks = [], [], [], []
+    dataset: Dataset
+    stage: str
+    raw: str
+    create: str
+    #: the source values, one column __g<i> per declared column, in source order
+    given_sql: str
+    conversions: list[tuple[str, ColumnSpec, Conversion]] = field(default_factory=list)
+
+    @property
+    def fallible(self) -> list[tuple[int, str]]:
+        return [(i, name) for i, (name, _, conv) in enumerate(self.conversions) if conv.can_fail]
+
+
+def plan_stage(dataset: Dataset, raw: str, raw_types: dict[str, str], sources: dict[str, str], stage: str,
+               *, scheme_tz: str, source_tz: str | None) -> StagePlan:
+    """raw_types: source column -> DuckDB type; sources: declared column -> source column."""
+    givens, values, outputs, conversions = [], [], [], []
     for i, (name, column) in enumerate(dataset.columns.items()):
-        g, v = f"g{i}", f"v{i}"
+        g, v = f"__g{i}", f"__v{i}"
         conv = conversion(column, f"r.{quote(sources[name])}", raw_types[sources[name]],
                           scheme_tz=scheme_tz, source_tz=source_tz, given_alias=g)
+        conversions.append((name, column, conv))
         givens.append(f"{conv.given} AS {g}")
         values.append(f"{g}, {conv.value} AS {v}")
         outputs.append(f"CAST({v} AS {SQL_TYPES[column.type]}) AS {quote(name)}")
-        if conv.can_fail:
-            said = f"{literal(name + ': ' + chr(39))} || CAST({g} AS VARCHAR) || " \
-                   f"{literal(chr(39) + ' is not ' + TYPE_WORDS[column.type])}"
-            checks.append((f"({g} IS NOT NULL AND {v} IS NULL)", _problem("convert", name, g, said)))
-        if column.required:
-            checks.append((f"({g} IS NULL)",
-                           _problem("required", name, "NULL", literal(f"{name}: missing (required)"))))
-        if column.non_negative:
-            said = f"{literal(name + ': ')} || CAST({v} AS VARCHAR) || {literal(' is negative (non_negative)')}"
-            checks.append((f"({v} < 0)", _problem("negative", name, v, said)))
-    if checks:
-        any_problem = " OR ".join(cond for cond, _ in checks)
-        items = ", ".join(f"CASE WHEN {cond} THEN {item} END" for cond, item in checks)
-        problems = f"CASE WHEN {any_problem} THEN list_filter([{items}], lambda p: p IS NOT NULL) END"
-    else:
-        problems = f"CAST(NULL AS {PROBLEM_TYPE})"
-    return (
-        f"CREATE TABLE {quote(stage)} AS SELECT {', '.join(outputs)}, "
-        f"CAST({problems} AS {PROBLEM_TYPE}) AS {PROBLEMS} "
-        f"FROM (SELECT {', '.join(values)} FROM (SELECT {', '.join(givens)} FROM {quote(raw)} AS r))"
+    fallible = [f"(__g{i} IS NOT NULL)::INTEGER" for i, (_, _, c) in enumerate(conversions) if c.can_fail]
+    if fallible:
+        outputs.append(f"{' + '.join(fallible)} AS {GIVEN}")
+    given_sql = f"SELECT {', '.join(givens)} FROM {quote(raw)} AS r"
+    create = (
+        f"CREATE TABLE {quote(stage)} AS SELECT {', '.join(outputs)} "
+        f"FROM (SELECT {', '.join(values)} FROM ({given_sql}))"
     )
+    return StagePlan(dataset, stage, raw, create, given_sql, conversions)
 
 
-def extra_problems_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """A table for problems found after staging, by row (the staging table is never updated:
-    an UPDATE would move rows and change their rowid, which is their row number)."""
-    con.execute(f"CREATE TEMP TABLE {quote(name)} (ord BIGINT, kind VARCHAR, \"column\" VARCHAR, "
-                f"value VARCHAR, message VARCHAR)")
+@dataclass
+class Summary:
+    rows: int
+    #: rows that may hold a problem (a value that did not convert, negative, missing)
+    suspect: int
+    hash_sum: int
+    #: unique columns and keys whose values are not all distinct
+    duplicated: list[str]
+
+
+def summarise(con: duckdb.DuckDBPyConnection, plan: StagePlan, distinct: list[str]) -> Summary:
+    """One aggregate over the staged rows: counts, suspects, the hash sum, distinct values."""
+    suspect = _suspect_condition(plan)
+    cols = ", ".join(quote(n) for n in plan.dataset.columns)
+    parts = ["count(*)", f"count(*) FILTER ({suspect})" if suspect else "0", f"sum(hash({cols})::HUGEINT)"]
+    for name in distinct:
+        parts += [f"count(DISTINCT {quote(name)})", f"count({quote(name)})"]
+    result = con.execute(f"SELECT {', '.join(parts)} FROM {quote(plan.stage)}").fetchall()[0]
+    rows, suspects, total = result[0], result[1], int(result[2] or 0)
+    duplicated = [name for k, name in enumerate(distinct) if result[3 + 2 * k] < result[4 + 2 * k]]
+    return Summary(rows, suspects, total, duplicated)
+
+
+def _suspect_condition(plan: StagePlan, table: str = "") -> str:
+    prefix = f"{table}." if table else ""
+    conditions = []
+    if plan.fallible:
+        converted = " + ".join(f"({prefix}{quote(name)} IS NOT NULL)::INTEGER" for _, name in plan.fallible)
+        conditions.append(f"{prefix}{GIVEN} <> {converted}")
+    for name, column, _ in plan.conversions:
+        if column.non_negative:
+            conditions.append(f"{prefix}{quote(name)} < 0")
+        if column.required:
+            conditions.append(f"{prefix}{quote(name)} IS NULL")
+    return " OR ".join(f"({c})" for c in conditions)
+
+
+def problems_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    con.execute(f"CREATE TEMP TABLE {quote(name)} ({PROBLEM_COLUMNS})")
     return name
 
 
-def problems_sql(stage: str, extra: str) -> str:
-    """Every problem of every row: ord (1-based row order), kind, column, value, message."""
-    return (
-        f"SELECT rowid + 1 AS ord, generate_subscripts({PROBLEMS}, 1) AS seq, "
-        f"unnest({PROBLEMS}, recursive := true) FROM {quote(stage)} WHERE {PROBLEMS} IS NOT NULL "
-        f"UNION ALL BY NAME SELECT ord, 1000 AS seq, kind, \"column\", value, message FROM {quote(extra)}"
-    )
-
-
-def bad_row_sql(extra: str) -> str:
-    """A condition on the staging table: this row has a problem."""
-    return f"({PROBLEMS} IS NOT NULL OR rowid + 1 IN (SELECT ord FROM {quote(extra)}))"
-
-
-def mark_duplicates(con: duckdb.DuckDBPyConnection, stage: str, extra: str, column: str, kind: str) -> int:
-    """Record a problem for every row whose `column` value appears more than once; return how many values."""
-    col = quote(column)
-    dups = f"{extra}_dups"
+def find_row_problems(con: duckdb.DuckDBPyConnection, plan: StagePlan, problems: str) -> None:
+    """Record every value that did not convert, every negative non_negative value, every
+    missing required value, reading the source again beside the staged rows."""
+    suspects = f"{problems}_suspects"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {quote(dups)} AS SELECT {col} AS v FROM {quote(stage)} "
-        f"WHERE {col} IS NOT NULL GROUP BY {col} HAVING count(*) > 1"
+        f"CREATE TEMP TABLE {quote(suspects)} AS SELECT s.rowid + 1 AS __ord, s.*, g.* "
+        f"FROM {quote(plan.stage)} s POSITIONAL JOIN ({plan.given_sql}) g WHERE {_suspect_condition(plan, 's')}"
     )
     try:
-        (count,) = con.execute(f"SELECT count(*) FROM {quote(dups)}").fetchall()[0]
-        if count:
-            value = f"CAST({col} AS VARCHAR)"
-            message = (
-                f"{literal('duplicate key ' + column + ' ' + chr(39))} || {value} || {literal(chr(39))}"
-                if kind == "key" else
-                f"{literal(column + ': ' + chr(39))} || {value} || {literal(chr(39) + ' appears in more than one row (unique)')}"
-            )
-            con.execute(
-                f"INSERT INTO {quote(extra)} SELECT rowid + 1, {literal(kind)}, {literal(column)}, {value}, {message} "
-                f"FROM {quote(stage)} WHERE {col} IN (SELECT v FROM {quote(dups)})"
-            )
-        return count
+        for i, (name, column, conv) in enumerate(plan.conversions):
+            g, v = f"__g{i}", quote(name)
+            checks = []
+            if conv.can_fail:
+                said = (f"{literal(name + ': ' + chr(39))} || CAST({g} AS VARCHAR) || "
+                        f"{literal(chr(39) + ' is not ' + TYPE_WORDS[column.type])}")
+                checks.append(("convert", f"{v} IS NULL AND NOT {conv.blank}", f"CAST({g} AS VARCHAR)", said))
+            if column.required:
+                checks.append(("required", f"{v} IS NULL AND {conv.blank}", "NULL",
+                               literal(f"{name}: missing (required)")))
+            if column.non_negative:
+                said = f"{literal(name + ': ')} || CAST({v} AS VARCHAR) || {literal(' is negative (non_negative)')}"
+                checks.append(("negative", f"{v} < 0", f"CAST({v} AS VARCHAR)", said))
+            for k, (kind, condition, value, message) in enumerate(checks):
+                con.execute(
+                    f"INSERT INTO {quote(problems)} SELECT __ord, {i * 10 + k}, {literal(kind)}, {literal(name)}, "
+                    f"{value}, {message} FROM {quote(suspects)} WHERE {condition}"
+                )
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {quote(dups)}")
+        con.execute(f"DROP TABLE IF EXISTS {quote(suspects)}")
 
 
-def summary(con: duckdb.DuckDBPyConnection, stage: str, extra: str, columns: list[str]) -> tuple[int, int, int]:
-    """(rows with problems, good rows, order-free sum of the good rows' hashes)."""
-    cols = ", ".join(quote(c) for c in columns)
+def mark_duplicates(con: duckdb.DuckDBPyConnection, stage: str, problems: str, column: str, kind: str) -> None:
+    """Record a problem for every row whose `column` value appears more than once."""
+    col = quote(column)
+    value = f"CAST({col} AS VARCHAR)"
+    message = (
+        f"{literal('duplicate key ' + column + ' ' + chr(39))} || {value} || {literal(chr(39))}"
+        if kind == "key" else
+        f"{literal(column + ': ' + chr(39))} || {value} || {literal(chr(39) + ' appears in more than one row (unique)')}"
+    )
+    con.execute(
+        f"INSERT INTO {quote(problems)} SELECT rowid + 1, 1000, {literal(kind)}, {literal(column)}, {value}, {message} "
+        f"FROM {quote(stage)} WHERE {col} IN (SELECT {col} FROM {quote(stage)} WHERE {col} IS NOT NULL "
+        f"GROUP BY {col} HAVING count(*) > 1)"
+    )
+
+
+def problems_sql(problems: str) -> str:
+    """Every problem of every row: ord (1-based row order), seq, kind, column, value, message."""
+    return f'SELECT ord, seq, kind, "column", value, message FROM {quote(problems)}'
+
+
+def bad_row_sql(problems: str) -> str:
+    """A condition on the staging table: this row has a problem."""
+    return f"(rowid + 1 IN (SELECT ord FROM {quote(problems)}))"
+
+
+def good_rows(con: duckdb.DuckDBPyConnection, plan: StagePlan, problems: str) -> tuple[int, int, int]:
+    """(rows with problems, good rows, hash sum of the good rows)."""
+    cols = ", ".join(quote(c) for c in plan.dataset.columns)
     bad, good, total = con.execute(
-        f"SELECT count(*) FILTER (bad), count(*) FILTER (NOT bad), "
-        f"coalesce(sum(h) FILTER (NOT bad), 0) FROM "
-        f"(SELECT {bad_row_sql(extra)} AS bad, hash({cols})::HUGEINT AS h FROM {quote(stage)})"
+        f"SELECT count(*) FILTER (bad), count(*) FILTER (NOT bad), coalesce(sum(h) FILTER (NOT bad), 0) FROM "
+        f"(SELECT {bad_row_sql(problems)} AS bad, hash({cols})::HUGEINT AS h FROM {quote(plan.stage)})"
     ).fetchall()[0]
     return bad, good, int(total)
