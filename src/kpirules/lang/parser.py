@@ -10,14 +10,14 @@ import functools
 import threading
 from pathlib import Path
 
-from lark import Lark
+from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from kpirules.defaults import defaults
 from kpirules.errors import Diagnostic, Location, SchemeError
 from kpirules.lang import ast
 from kpirules.lang.comments import extract_comments
-from kpirules.lang.syntax_errors import describe_syntax_error
+from kpirules.lang.syntax_errors import STRAY_NAME, describe_syntax_error
 from kpirules.lang.transformer import InvalidLiteral, KpiTransformer
 
 GRAMMAR = Path(__file__).with_name("kpi.lark")
@@ -27,16 +27,49 @@ MAX_FILE_BYTES = defaults()["files"]["max_bytes"]
 _lock = threading.Lock()
 
 
+class _CurrencyOnSameLine:
+    """Postlexer: a currency is written on the amount's line (`50万 CNY`).
+
+    Without this, a misspelt keyword after a line that ends in a number (`target >= 200`
+    then `wieght 30%`) reads as the amount's currency, and the error lands on the next
+    token with no useful hint. A word on a later line is retyped to its keyword, or to
+    STRAY_NAME, so the parser rejects it where it was written.
+    """
+
+    always_accept = ()
+
+    def __init__(self) -> None:
+        self.keywords: dict[str, str] = {}
+
+    def process(self, stream):
+        previous = None
+        for token in stream:
+            if (
+                token.type == "NAME"
+                and previous is not None
+                and previous.type == "NUMBER"
+                and token.line > previous.end_line
+            ):
+                token = Token.new_borrow_pos(self.keywords.get(str(token), STRAY_NAME), token, token)
+            previous = token
+            yield token
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, KpiTransformer]:
     transformer = KpiTransformer()
+    postlex = _CurrencyOnSameLine()
     lark = Lark.open(
         str(GRAMMAR),
         parser="lalr",
         lexer="contextual",
         transformer=transformer,
+        postlex=postlex,
         cache=True,
     )
+    postlex.keywords = {
+        t.pattern.value: t.name for t in lark.terminals if t.pattern.type == "str" and t.pattern.value.isidentifier()
+    }
     return lark, transformer
 
 
@@ -86,7 +119,7 @@ def decode_source(data: bytes, path: str) -> str:
         raise SchemeError(
             Diagnostic(
                 "E102",
-                "file is empty",
+                "file is empty" if not text else "file contains only whitespace",
                 Location(path, 1, 1),
                 help="a .kpi file declares a scheme, datasets, grade bands or roles; delete it or add one",
             )

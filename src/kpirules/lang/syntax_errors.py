@@ -49,6 +49,17 @@ TERMINAL_NAMES = {
 #: Keyword terminals whose text differs from their lower-cased name.
 _KEYWORD_TEXT = {"DATE_KW": "date", "NAME_KW": "name"}
 
+#: The token type the parser gives a word that follows a number on a later line: it cannot
+#: be the number's currency, so it is a misspelt keyword or a stray word.
+STRAY_NAME = "STRAY_NAME"
+
+#: Keywords that begin a declaration or a block; meeting one where a '}' could close the
+#: current block usually means that '}' is missing.
+_BLOCK_STARTS = {
+    "IMPORT", "SCHEME", "DATASET", "ROSTER", "TARGETS", "ADJUSTMENTS", "GRADES", "ROLE",
+    "EXTENDS", "APPLIES_TO", "KPI", "OVERRIDE", "PAYOUT",
+}
+
 _MAX_LISTED = 14
 
 
@@ -77,8 +88,8 @@ def _expected_phrase(expected: set[str]) -> str:
     return text
 
 
-def _unclosed_brace(text: str) -> tuple[int, int] | None:
-    """Line and column of the first `{` that is never closed, ignoring strings and comments."""
+def _unclosed_brace(text: str, innermost: bool = False) -> tuple[int, int] | None:
+    """Line and column of the first (or innermost) `{` never closed, ignoring strings and comments."""
     stack: list[tuple[int, int]] = []
     line = 1
     line_start = 0
@@ -91,7 +102,9 @@ def _unclosed_brace(text: str) -> tuple[int, int] | None:
             stack.append((line, match.start() - line_start + 1))
         elif token in "}｝" and stack:
             stack.pop()
-    return stack[0] if stack else None
+    if not stack:
+        return None
+    return stack[-1] if innermost else stack[0]
 
 
 def _split_number(text: str, pos: int) -> bool:
@@ -114,7 +127,12 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
     loc = Location(path, token.line, token.column, token.end_line, token.end_column)
-    expected = {e for e in exc.expected if e not in ("WHITESPACE", "COMMENT")}
+    expected = {e for e in _acceptable(exc) if e not in ("WHITESPACE", "COMMENT")}
+    if token.type != "RBRACE" and not text[token.end_pos :].strip() and _unclosed_brace(text):
+        # the last word of a file cut short (`descri`) is a symptom; the cut is the cause
+        return _end_of_file(exc, text, path)
+    if token.type == STRAY_NAME:
+        expected.discard("NAME")
     if _split_number(text, token.start_pos):
         return Diagnostic(
             "E111",
@@ -128,14 +146,33 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
     found = f"'{token}'" if token.type != "STRING" else f"text {token}"
     message = f"unexpected {found}; expected {_expected_phrase(expected)}"
     help_text = None
-    if token.type == "NAME" or _is_keyword(token.type):
+    if token.type in _BLOCK_STARTS and "RBRACE" in expected:
+        open_brace = _unclosed_brace(text[: token.start_pos], innermost=True)
+        if open_brace:
+            help_text = f"is a '}}' missing before this line? the '{{' at line {open_brace[0]} is still open"
+    if help_text is None and (token.type == "NAME" or _is_keyword(token.type)):
         keywords = [keyword_text(e) for e in expected if _is_keyword(e)]
         close = difflib.get_close_matches(str(token), keywords, n=1, cutoff=0.6)
         if close:
             help_text = f"did you mean '{close[0]}'?"
-    if help_text is None and token.type == "NAME" and "NAME" not in expected:
+    if help_text is None and (token.type == STRAY_NAME or (token.type == "NAME" and "NAME" not in expected)):
         help_text = "a statement starts with a keyword; check the spelling or the line before"
     return Diagnostic("E100", message, loc, help=help_text)
+
+
+def _acceptable(exc: UnexpectedToken) -> set[str]:
+    """The terminals that can really come next.
+
+    LALR states are shared between contexts, so Lark's `expected` after a number lists
+    every keyword that may follow a number anywhere; feeding each candidate to a copy of
+    the parser (without callbacks) keeps only those valid here.
+    """
+    parser = getattr(exc, "interactive_parser", None)
+    if parser is not None:
+        accepted = parser.accepts()
+        if accepted:
+            return accepted
+    return set(exc.expected)
 
 
 def _end_of_file(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:

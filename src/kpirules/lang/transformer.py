@@ -127,7 +127,7 @@ class KpiTransformer(Transformer):
             value = children[1]
             if isinstance(value, Token):
                 value = (
-                    self._literal("string", value, self._string(value))
+                    self._string_literal(value)
                     if value.type == "STRING"
                     else self._ident(value)
                 )
@@ -381,12 +381,12 @@ class KpiTransformer(Transformer):
 
     # ---------------------------------------------------------------- literals
 
-    def _literal(self, type_, token, value, currency=None, span_items=None):
+    def _literal(self, type_, token, value, currency=None, span_items=None, text=None):
         return ast.Literal_(
             type=type_,
             value=value,
             currency=currency,
-            text=str(token) if currency is None else f"{token} {currency}",
+            text=text or (str(token) if currency is None else f"{token} {currency}"),
             span=self._span(span_items or [token]),
         )
 
@@ -396,7 +396,8 @@ class KpiTransformer(Transformer):
 
     def percent(self, children):
         token = children[0]
-        return self._literal("percent", token, number_value(str(token)[:-1]) / 100)
+        # `30％` from a Chinese input method means `30%`: keep the ASCII text
+        return self._literal("percent", token, number_value(str(token)[:-1]) / 100, text=str(token)[:-1] + "%")
 
     def money_literal(self, children):
         amount, currency = children
@@ -420,7 +421,15 @@ class KpiTransformer(Transformer):
 
     def string(self, children):
         token = children[0]
-        return self._literal("string", token, self._string(token))
+        return self._string_literal(token)
+
+    def _string_literal(self, token):
+        """A quoted text; `“...”` from a Chinese input method keeps the text `"..."`."""
+        value = self._string(token)
+        text = None
+        if str(token).startswith("“"):
+            text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return self._literal("string", token, value, text=text)
 
     def boolean(self, children):
         token = children[0]

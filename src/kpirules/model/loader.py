@@ -86,6 +86,12 @@ def _load_one(path: Path, stack: list[Path], seen: dict, loaded: Loaded) -> None
                 "E211", item.span, f"import cycle: {chain}", "remove one of the imports in the cycle"
             )
             continue
+        if target.is_dir():
+            loaded.problems.error(
+                "E104", item.span, f"imported path is a directory, not a .kpi file: {item.path}",
+                "import one .kpi file; name each file to import",
+            )
+            continue
         if not target.is_file():
             loaded.problems.error(
                 "E210",

@@ -36,11 +36,14 @@ class Problems:
 
     def unknown(self, code: str, kind: str, name: str, span: Span, candidates: Iterable[str]) -> None:
         candidates = list(candidates)
+        # kind is "dataset" or "column of leads": the name goes after the noun, the plural on it
+        noun, _, owner = kind.partition(" of ")
+        owner = f" of {owner}" if owner else ""
         self.error(
             code,
             span,
-            f"unknown {kind} '{name}'",
-            did_you_mean(name, candidates) or known(f"{kind}s", candidates),
+            f"unknown {noun} '{name}'{owner}",
+            did_you_mean(name, candidates) or known(f"{noun}s{owner}", candidates),
         )
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:

@@ -15,7 +15,7 @@ from kpirules.errors import SchemeError
 from kpirules.lang import ast
 from kpirules.model import scheme as m
 from kpirules.model.bands import bound_value, check_coverage
-from kpirules.model.problems import Problems, did_you_mean
+from kpirules.model.problems import Problems, did_you_mean, known
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, is_money
 
 PERIODS = ("month", "quarter", "half", "year")
@@ -502,7 +502,12 @@ class Resolver:
             existing = next((i for i, k in enumerate(kpis) if k.id == stmt.id.name), None)
             if stmt.override:
                 if existing is None:
-                    self.problems.unknown("E206", f"KPI of {decl.id.name} to override", stmt.id.name, stmt.id.span, [k.id for k in kpis])
+                    if parent is None and "extends" in s:
+                        continue  # the role it extends is unknown or in a cycle: reported there
+                    self.problems.error(
+                        "E206", stmt.id.span, f"cannot override '{stmt.id.name}': role {decl.id.name} has no such KPI",
+                        did_you_mean(stmt.id.name, [k.id for k in kpis]) or known("KPIs", [k.id for k in kpis]),
+                    )
                     continue
                 kpis[existing] = self._kpi(stmt, kpis[existing], decl.id.name, header, datasets, role_no_data)
             elif existing is not None:

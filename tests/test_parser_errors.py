@@ -1,0 +1,371 @@
+"""Bad input reaching the front end: each gets one exact diagnostic, from the library and the CLI.
+
+Every case edits a copy of the reference rulesets the way a person (or a broken editor,
+a truncated upload, a Chinese input method) would, then checks the diagnostic's code,
+message, line, column and help through `load_scheme`, and the same through
+`kpirules check`: exit code 1, `path:line:col: error[CODE]: message`, the source line
+with a caret under the span, the help line, the summary, and no traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kpirules.errors import ConfigError, SchemeError
+from kpirules.lang.parser import parse_file, parse_text
+from kpirules.model import load_scheme
+
+TELESALES = "rulesets/telesales.kpi"
+COMMON = "rulesets/common.kpi"
+
+
+@dataclass
+class Expected:
+    code: str
+    message: str
+    line: int
+    column: int
+    help: str
+    caret: str | None  # the caret line under the source line; None when no source is shown
+
+
+def assert_diagnosed(run_cli, path: str, want: Expected) -> None:
+    """The library and the CLI both report exactly `want` for the file at `path`."""
+    with pytest.raises(SchemeError) as info:
+        load_scheme([path])
+    [diagnostic] = info.value.diagnostics
+    loc = diagnostic.location
+    assert (diagnostic.code, diagnostic.message) == (want.code, want.message)
+    assert (loc.path, loc.line, loc.column) == (path, want.line, want.column)
+    assert diagnostic.help == want.help
+
+    result = run_cli("check", path)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    expected = [f"{path}:{want.line}:{want.column}: error[{want.code}]: {want.message}"]
+    if want.caret is not None:
+        source = Path(path).read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
+        source_line = source.splitlines()[want.line - 1].replace("\t", " ")
+        pad = " " * len(str(want.line))
+        expected += [f"{pad} |", f"{want.line} | {source_line}", f"{pad} | {want.caret}"]
+    expected += [f"  = help: {want.help}", "", "Found 1 error in 1 file.", ""]
+    assert result.stderr.split("\n") == expected
+
+
+def write(path: str, text: str) -> None:
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def telesales() -> str:
+    return Path(TELESALES).read_text(encoding="utf-8")
+
+
+def replaced(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+# ---------------------------------------------------------------- structure
+
+
+def test_truncated_in_the_middle_of_a_role(ruleset_copy, run_cli):
+    text = telesales()
+    write(TELESALES, text[: text.index("    score linear floor 60%")])  # cut after `weight 30%`
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E113", "the file ends before this '{' is closed", 4, 23,
+        "add the missing '}' (a truncated file or a missing brace)",
+        "                          ^",
+    ))
+
+
+def test_truncated_in_the_middle_of_a_word(ruleset_copy, run_cli):
+    # the cut leaves `descri` at the end: the cause is the cut, not a misspelt keyword
+    text = telesales()
+    write(TELESALES, text[: text.index('description "Leads converted') + len("descri")])
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E113", "the file ends before this '{' is closed", 4, 23,
+        "add the missing '}' (a truncated file or a missing brace)",
+        "                          ^",
+    ))
+
+
+def test_missing_closing_brace_of_a_kpi(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), "    serves new_customers\n  }\n", "    serves new_customers\n"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E100",
+        "unexpected 'kpi'; expected 'description', 'measure', 'no_data', 'outcome', 'period', "
+        "'process', 'scope', 'score', 'serves', 'target', 'unit', 'weight', ',', '}'",
+        19, 3,
+        # line 9 is `kpi outbound_calls "每月外呼量" {`
+        "is a '}' missing before this line? the '{' at line 9 is still open",
+        "  ^^^",
+    ))
+
+
+def test_missing_closing_brace_at_the_end(ruleset_copy, run_cli):
+    write(TELESALES, telesales().rstrip()[:-1])
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E113", "the file ends before this '{' is closed", 66, 32,
+        "add the missing '}' (a truncated file or a missing brace)",
+        # `role senior_telesales "资深电话销售" {`: six wide characters take two columns each
+        " " * 37 + "^",
+    ))
+
+
+# ---------------------------------------------------------------- words and literals
+
+
+def test_misspelt_keyword_after_a_line_ending_in_a_number(ruleset_copy, run_cli):
+    # `... < 3` then `wieght 30%`: the word must not be read as the currency of `3`
+    write(TELESALES, replaced(telesales(), "weight 30%\n    score linear floor 60%", "wieght 30%\n    score linear floor 60%"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E100",
+        "unexpected 'wieght'; expected 'and', 'description', 'measure', 'no_data', 'or', 'outcome', "
+        "'period', 'process', 'scope', 'score', 'serves', 'target', 'unit', 'weight' or 5 more",
+        15, 5, "did you mean 'weight'?", "    ^^^^^^",
+    ))
+
+
+def test_misspelt_keyword_after_a_percentage(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), "weight 40%", "wieght 40%"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E100",
+        "unexpected 'wieght'; expected 'and', 'between', 'description', 'in', 'measure', 'no_data', "
+        "'not', 'or', 'outcome', 'period', 'process', 'scope', 'score', 'serves' or 15 more",
+        25, 5, "did you mean 'weight'?", "    ^^^^^^",
+    ))
+
+
+def test_keyword_on_the_line_after_a_number_is_not_a_currency(ruleset_copy, run_cli):
+    # a missing '}' after `target >= 2` used to read `kpi` as the currency of 2
+    path = "rulesets/key_account_manager.kpi"
+    text = Path(path).read_text(encoding="utf-8")
+    write(path, replaced(text, "    serves revenue\n  }\n", "    serves revenue\n    target >= 2\n"))
+    with pytest.raises(SchemeError) as info:
+        load_scheme([path])
+    [d] = info.value.diagnostics
+    assert (d.code, d.location.line, d.location.column) == ("E100", 37, 3)
+    assert d.message.startswith("unexpected 'kpi'; expected ")
+    # line 25 is `kpi contract_amount "合同金额" {`, now never closed
+    assert d.help == "is a '}' missing before this line? the '{' at line 25 is still open"
+
+
+def test_money_on_one_line_still_parses():
+    file = parse_text('role r { payout { cap 80000 CNY\n target_incentive 3000CNY } }')
+    cap, incentive = file.items[0].body[0].body
+    assert (cap.value.text, cap.value.currency) == ("80000 CNY", "CNY")
+    assert (incentive.value.text, incentive.value.currency) == ("3000 CNY", "CNY")
+
+
+def test_percentage_without_a_number(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), "weight 30%\n    score linear floor 60%", "weight %\n    score linear floor 60%"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E115", "a percentage needs a number before '%'", 15, 12,
+        "write the number and the sign together, e.g. 30%", "           ^",
+    ))
+
+
+def test_tab_inside_a_number(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), "target >= 200", "target >= 2\t00"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E111", "a number cannot contain spaces or tabs", 13, 17,
+        "write the number without the gap, e.g. 200 or 1_000 (or 1万)", "                ^^",
+    ))
+
+
+def test_non_breaking_space_inside_a_number(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), "target >= 200", "target >= 2\u00a000"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E116", "invisible character NO-BREAK SPACE (U+00A0) is not allowed here", 13, 16,
+        "a number cannot contain spaces; remove it", "               ^",
+    ))
+
+
+def test_ideographic_space_between_words(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), "    weight 40%", "    weight\u300040%"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E116", "invisible character IDEOGRAPHIC SPACE (U+3000) is not allowed here", 25, 11,
+        "replace it with an ordinary space", "          ^^",
+    ))
+
+
+def test_unclosed_string(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), 'months."\n', "months.\n"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E117", "this quoted text is never closed", 10, 17,
+        "add the closing quote on the same line", "                ^",
+    ))
+
+
+def test_invalid_date(ruleset_copy, run_cli):
+    path = Path(COMMON)
+    path.write_text(replaced(path.read_text(encoding="utf-8"), "to 2026-12-31", "to 2026-02-30"), encoding="utf-8")
+    assert_diagnosed(run_cli, COMMON, Expected(
+        "E110", "2026-02-30 is not a calendar date", 12, 27,
+        "write a real date as YYYY-MM-DD", " " * 26 + "^" * 10,
+    ))
+
+
+# ---------------------------------------------------------------- encodings and sizes
+
+
+def test_gbk_file_is_refused_with_a_hint(ruleset_copy, run_cli):
+    Path(TELESALES).write_bytes(telesales().encode("gbk"))
+    # line 4 is `role telesales "电话销售" {`: the first byte that is not UTF-8 follows the quote
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E101", "file is not valid UTF-8 (byte 0xb5 cannot be decoded)", 4, 17,
+        "the file looks like GBK/GB18030 (a Chinese Windows encoding); re-save it as UTF-8",
+        "                ^",
+    ))
+
+
+def test_utf16_file_is_refused_with_a_hint(ruleset_copy):
+    Path(TELESALES).write_bytes(telesales().encode("utf-16"))
+    with pytest.raises(SchemeError) as info:
+        parse_file(TELESALES)
+    [d] = info.value.diagnostics
+    assert (d.code, d.location.line, d.location.column) == ("E101", 1, 1)
+    assert d.message == "file is not valid UTF-8 (byte 0xff cannot be decoded)"
+    assert d.help == "the file is UTF-16; re-save it as UTF-8"
+
+
+def test_byte_order_mark_is_accepted(ruleset_copy, run_cli):
+    plain = load_scheme(["rulesets"])
+    for path in ruleset_copy.glob("*.kpi"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_scheme(["rulesets"]) == plain
+    result = run_cli("check", "rulesets")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "ok: 5 files, 5 roles, 20 KPIs, no problems\n"
+
+
+FULL_WIDTH = [
+    # (ASCII as written in telesales.kpi, what a Chinese input method produces); each pair
+    # has the same number of characters, so every span stays where it was
+    ("target >= 15%", "target >= 15％"),
+    ("weight 40%", "weight 40％"),
+    ('role telesales "电话销售" {', "role telesales “电话销售” {"),
+    ('kpi lead_conversion "线索转化率" {', "kpi lead_conversion “线索转化率” {"),
+    ("[0%, 80%): 0", "［0％， 80％）： 0"),
+    ("serves new_customers, revenue", "serves new_customers， revenue"),
+    ("(total_score - 100) / 100\n    }\n    cap factor 2.0\n    gate collection_rate.attainment >= 80% else cap factor 0.5\n  }\n}\n\n#",
+     "（total_score - 100） / 100\n    }\n    cap factor 2.0\n    gate collection_rate.attainment >= 80% else cap factor 0.5\n  }\n}\n\n#"),
+    ("payout {\n    target_incentive 3000 CNY", "payout ｛\n    target_incentive 3000 CNY"),
+]
+
+
+def test_full_width_punctuation_reads_as_ascii(ruleset_copy, run_cli):
+    ascii_scheme = load_scheme(["rulesets"])
+    text = telesales()
+    for ascii_text, full_width in FULL_WIDTH:
+        text = replaced(text, ascii_text, full_width)
+    write(TELESALES, text)
+    full_width_scheme = load_scheme(["rulesets"])
+    assert full_width_scheme == ascii_scheme
+    # the literal text (used to print the scheme back) is the ASCII form too
+    target = full_width_scheme.roles["telesales"].kpi("lead_conversion").targets[0].value
+    assert (target.text, target.value) == ("15%", ascii_scheme.roles["telesales"].kpi("lead_conversion").targets[0].value.value)
+    assert run_cli("check", "rulesets").exit_code == 0
+
+
+def test_full_width_quotes_keep_their_text():
+    file = parse_text('scheme s { description “他说\"好\"” owner "a@b" }')
+    description, owner = file.items[0].body
+    assert description.value.value == '他说"好"'
+    assert description.value.text == '"他说\\"好\\""'
+    assert owner.value.text == '"a@b"'
+
+
+def test_empty_file(ruleset_copy, run_cli):
+    write(TELESALES, "")
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E102", "file is empty", 1, 1,
+        "a .kpi file declares a scheme, datasets, grade bands or roles; delete it or add one", None,
+    ))
+
+
+def test_whitespace_only_file(ruleset_copy, run_cli):
+    write(TELESALES, "  \n\t\n\n")
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E102", "file contains only whitespace", 1, 1,
+        "a .kpi file declares a scheme, datasets, grade bands or roles; delete it or add one", "^",
+    ))
+
+
+def test_five_megabyte_file_is_refused(ruleset_copy, run_cli):
+    # 5 MiB of valid comments: refused on its size alone, before it is parsed
+    Path(TELESALES).write_bytes(b"# padding\n" * (5 * 1024 * 1024 // 10))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E103", "file is too large (5.0 MB; a .kpi file may be at most 2 MB)", 1, 1,
+        "a .kpi file holds a scheme, not data: bind data files in kpirules.toml instead", "^",
+    ))
+
+
+# ---------------------------------------------------------------- paths
+
+
+def test_directory_imported_as_a_file(ruleset_copy, run_cli):
+    (ruleset_copy / "roles").mkdir()
+    write(TELESALES, replaced(telesales(), 'import "common.kpi"', 'import "roles"\nimport "common.kpi"'))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E104", "imported path is a directory, not a .kpi file: roles", 1, 1,
+        "import one .kpi file; name each file to import", "^" * len('import "roles"'),
+    ))
+
+
+def test_directory_given_to_parse_file(ruleset_copy):
+    with pytest.raises(SchemeError) as info:
+        parse_file("rulesets")
+    [d] = info.value.diagnostics
+    assert (d.code, d.message, str(d.location)) == ("E104", "is a directory, not a .kpi file", "rulesets:1:1")
+
+
+def test_directory_without_kpi_files(workdir, run_cli):
+    (workdir / "empty").mkdir()
+    with pytest.raises(ConfigError) as info:
+        load_scheme(["empty"])
+    assert info.value.diagnostics[0].code == "E002"
+    result = run_cli("check", "empty")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error[E002]: no .kpi files found in empty\n"
+        "  = help: name .kpi files or a directory that contains them\n"
+    )
+
+
+def test_missing_path(workdir, run_cli):
+    with pytest.raises(ConfigError) as info:
+        load_scheme(["nowhere/telesales.kpi"])
+    assert info.value.exit_code == 2
+    result = run_cli("check", "nowhere/telesales.kpi")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr == (
+        "error[E001]: no such file or directory: nowhere/telesales.kpi\n"
+        "  = help: check the path\n"
+    )
+
+
+def test_missing_file_given_to_parse_file(workdir):
+    with pytest.raises(SchemeError) as info:
+        parse_file("gone.kpi")
+    [d] = info.value.diagnostics
+    assert (d.code, d.message, d.help, str(d.location)) == ("E105", "file not found", "check the path", "gone.kpi:1:1")
+
+
+def test_errors_in_several_files_are_all_reported(ruleset_copy, run_cli):
+    # syntax errors stop at the first per file, but every file is read
+    write(TELESALES, replaced(telesales(), "weight 40%", "weight %"))
+    write("rulesets/sales_manager.kpi", "")
+    result = run_cli("check", "rulesets")
+    assert result.exit_code == 1
+    heads = [line for line in result.stderr.splitlines() if ": error[" in line]
+    assert heads == [
+        "rulesets/sales_manager.kpi:1:1: error[E102]: file is empty",
+        "rulesets/telesales.kpi:25:12: error[E115]: a percentage needs a number before '%'",
+    ]
+    assert result.stderr.endswith("Found 2 errors in 2 files.\n")
