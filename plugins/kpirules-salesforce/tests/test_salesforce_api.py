@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import BY_API_NAME, BY_LABEL, FIXTURES, REPORT_ID
+from salesforce_kit import BY_API_NAME, BY_LABEL, FIXTURES, REPORT_ID
 
 from kpirules.errors import ConfigError, DataError
 

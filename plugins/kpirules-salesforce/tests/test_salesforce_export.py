@@ -7,7 +7,7 @@ import shutil
 from decimal import Decimal
 
 import pytest
-from conftest import BY_LABEL, DEALS, FIXTURES
+from salesforce_kit import BY_LABEL, DEALS, FIXTURES
 
 from kpirules.errors import ConfigError, DataError
 

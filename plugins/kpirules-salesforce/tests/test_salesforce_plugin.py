@@ -12,7 +12,7 @@ from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, distribution
 
 import pytest
-from conftest import BY_LABEL, DEALS, FIXTURES
+from salesforce_kit import BY_LABEL, DEALS, FIXTURES
 
 from kpirules.testing import check_source_contract
 from kpirules_salesforce.source import SalesforceReportSource
