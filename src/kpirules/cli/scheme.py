@@ -96,8 +96,9 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             write_atomic(path, formatted)
             echo_err(f"reformatted {name}")
     if check_only or show_diff:
-        if changed or failed:
+        if changed:
             echo_err(f"{len(changed)} file{'s' if len(changed) != 1 else ''} would be reformatted")
+        if changed or failed:
             sys.exit(EXIT_PROBLEMS)
         echo_err("all files are formatted")
     elif failed:
