@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 RULESETS = REPO / "rulesets"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def rulesets_dir() -> Path:
     """The reference rulesets in the repository (read only)."""
     return RULESETS

@@ -18,7 +18,7 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
 def known(kind: str, candidates: Iterable[str], limit: int = 8) -> str:
     names = sorted(candidates)
     if not names:
-        return f"no {kind} is declared"
+        return f"no {kind} are declared"
     shown = ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
     return f"known {kind}: {shown}"
 

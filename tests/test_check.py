@@ -1,0 +1,410 @@
+"""Meaning errors in .kpi files, all reported in one run, and the clean path through check/export/schema.
+
+Each test edits a scratch copy of the reference rulesets (tests/conftest.py) and checks
+every diagnostic's file, line, column, code, message and help, in the order `check`
+prints them: sorted by file, then line.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import jsonschema  # in the `test` extra
+import pytest
+
+from kpirules.errors import SchemeError
+from kpirules.model import load_scheme
+
+TELESALES = "rulesets/telesales.kpi"
+COMMON = "rulesets/common.kpi"
+CSM = "rulesets/customer_success_manager.kpi"
+KAM = "rulesets/key_account_manager.kpi"
+MANAGER = "rulesets/sales_manager.kpi"
+
+
+def problems(paths=("rulesets",)) -> list[tuple]:
+    """(path, line, column, code, message, help) of every problem load_scheme reports."""
+    with pytest.raises(SchemeError) as info:
+        load_scheme(list(paths))
+    return [
+        (d.location.path, d.location.line, d.location.column, d.code, d.message, d.help)
+        for d in info.value.diagnostics
+    ]
+
+
+def error_heads(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if ": error[" in line]
+
+
+# ---------------------------------------------------------------- names and types, many at once
+
+
+MANY = [
+    (TELESALES, "measure count(calls)", "measure count(cals)"),
+    (TELESALES, 'status == "converted"', 'statu == "converted"'),
+    (TELESALES, "serves new_customers, revenue", "serves new_customer, revenue"),
+    (TELESALES, "person.tenure_months < 3", "person.tenur_months < 3"),
+    (TELESALES, "extends telesales", "extends telesale"),
+    (MANAGER, "grades standard", "grades standrd"),
+    (KAM, "gate satisfaction.value", "gate satisfactoin.value"),
+    (KAM, "commission contract_amount marginal", "commission contract_amout marginal"),
+    (CSM, "measure count(renewals where renewed) / count(renewals)", "measure sum(renewals.customer_id)"),
+    (CSM, "measure count(visits where not new_customer)", "measure sum(contracts.amount) + 5%"),
+]
+
+GATE_HELP = "a gate reads KPI results (kpi.value, kpi.attainment, kpi.score), total_score and person attributes"
+
+MANY_EXPECTED = [
+    (CSM, 22, 17, "E309", "cannot sum a string column",
+     "sum, avg and median need numbers or money; count or count_distinct counts text"),
+    (CSM, 37, 13, "E302", "cannot add money (CNY) and percentage",
+     "both sides must be numbers, or amounts of one currency"),
+    (KAM, 72, 10, "E201", "unknown name 'satisfactoin.value' in a gate", "did you mean 'satisfaction'?"),
+    (KAM, 73, 16, "E206", "unknown KPI 'contract_amout' of this role", "did you mean 'contract_amount'?"),
+    (MANAGER, 7, 10, "E205", "unknown grade table 'standrd'", "did you mean 'standard'?"),
+    (TELESALES, 12, 19, "E202", "unknown dataset 'cals'", "did you mean 'calls'?"),
+    (TELESALES, 14, 31, "E204", "unknown person attribute 'tenur_months'", "did you mean 'tenure_months'?"),
+    (TELESALES, 23, 31, "E203", "unknown column 'statu' of leads", "did you mean 'status'?"),
+    (TELESALES, 27, 12, "E205", "unknown objective 'new_customer'", "did you mean 'new_customers'?"),
+    # the role that extends an unknown role reports that once, not again for each `override`
+    (TELESALES, 68, 11, "E205", "unknown role 'telesale'", "did you mean 'telesales'?"),
+    # ... but its gate, which reads an inherited KPI, is checked against no KPIs: a
+    # follow-on error that goes away with the one above
+    (TELESALES, 83, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
+]
+
+
+def test_every_problem_in_every_file_is_reported_sorted(ruleset_copy, edit):
+    for path, old, new in MANY:
+        edit(Path(path), old, new)
+    assert problems() == MANY_EXPECTED
+
+
+def test_check_prints_every_problem_with_its_source(ruleset_copy, edit, run_cli):
+    for path, old, new in MANY:
+        edit(Path(path), old, new)
+    result = run_cli("check", "rulesets")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    assert error_heads(result.stderr) == [
+        f"{path}:{line}:{column}: error[{code}]: {message}" for path, line, column, code, message, _ in MANY_EXPECTED
+    ]
+    assert (
+        "rulesets/telesales.kpi:12:19: error[E202]: unknown dataset 'cals'\n"
+        "   |\n"
+        "12 |     measure count(cals)\n"
+        "   |                   ^^^^\n"
+        "  = help: did you mean 'calls'?\n"
+    ) in result.stderr
+    assert result.stderr.endswith("Found 11 errors in 4 files.\n")
+
+
+def test_unknown_names_without_a_close_match_list_what_is_known(ruleset_copy, edit):
+    edit(Path(TELESALES), "serves new_customers, revenue", "serves growth, revenue")
+    edit(Path(TELESALES), 'status == "converted"', 'xyz == "converted"')
+    assert problems() == [
+        (TELESALES, 23, 31, "E203", "unknown column 'xyz' of leads",
+         "known columns of leads: converted_at, created_at, lead_id, owner_id, status"),
+        (TELESALES, 27, 12, "E205", "unknown objective 'growth'",
+         "known objectives: cash_flow, new_customers, retention, revenue"),
+    ]
+
+
+def test_override_of_a_kpi_the_parent_does_not_have(ruleset_copy, edit):
+    edit(Path(TELESALES), "override outbound_calls {", "override outbound_cals {")
+    assert problems() == [
+        (TELESALES, 71, 12, "E206", "cannot override 'outbound_cals': role senior_telesales has no such KPI",
+         "did you mean 'outbound_calls'?"),
+    ]
+
+
+# ---------------------------------------------------------------- currencies
+
+
+def test_money_in_two_currencies(ruleset_copy, edit):
+    edit(Path(KAM), "amount >= 50万 CNY", "amount >= 50万 USD")
+    edit(Path(KAM), "target >= 150万 CNY", "target >= 150万 USD")
+    edit(Path(KAM), "cap 80000 CNY", "cap 80000 USD")
+    assert problems() == [
+        (KAM, 13, 84, "E303", "cannot compare money (CNY) with money (USD)", "compare amounts in the same currency"),
+        (KAM, 30, 15, "E303", "cannot compare money (CNY) with money (USD)", "compare amounts in the same currency"),
+        (KAM, 78, 9, "E303", "80000 USD is not in the scheme's currency (CNY)", "write the amount in CNY"),
+    ]
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+EXTRA_DATASETS = """\
+dataset calls {
+  person agent_id
+  column agent_id string
+}
+
+dataset call_notes {
+  person agent_id
+  date noted_on
+  column agent_id string
+  column noted_on date
+  column agent_id integer
+}
+"""
+
+
+def test_duplicate_ids(ruleset_copy, edit):
+    (ruleset_copy / "extra.kpi").write_text(EXTRA_DATASETS, encoding="utf-8")
+    edit(Path(COMMON), '  objective retention "客户满意与留存"\n', '  objective retention "客户满意与留存"\n  objective revenue\n')
+    edit(Path(TELESALES), '  kpi satisfaction "客户满意度" {', '  kpi lead_conversion "客户满意度" {')
+    edit(Path(TELESALES), "  override outbound_calls {", "  kpi outbound_calls {")
+    assert problems() == [
+        (COMMON, 18, 13, "E220", "duplicate objective 'revenue'", None),
+        # a dataset declared in two files: the second is reported, pointing at the first
+        ("rulesets/extra.kpi", 1, 9, "E220", "duplicate dataset 'calls'", "first declared at rulesets/common.kpi:51:1"),
+        ("rulesets/extra.kpi", 11, 10, "E220", "duplicate column 'agent_id' in dataset call_notes", None),
+        (TELESALES, 45, 7, "E220", "duplicate KPI 'lead_conversion' in role telesales",
+         "first declared at rulesets/telesales.kpi:20:3"),
+        (TELESALES, 71, 7, "E220", "duplicate KPI 'outbound_calls' in role senior_telesales",
+         "it is inherited from role telesales; write `override outbound_calls { ... }` to change it"),
+    ]
+
+
+def test_duplicate_role_across_files(ruleset_copy):
+    # files are read in name order, so the one in zz_more.kpi is the second declaration
+    (ruleset_copy / "zz_more.kpi").write_text('role sales_manager "again" {\n}\n', encoding="utf-8")
+    assert problems() == [
+        ("rulesets/zz_more.kpi", 1, 6, "E220", "duplicate role 'sales_manager'",
+         "first declared at rulesets/sales_manager.kpi:4:1"),
+    ]
+
+
+# ---------------------------------------------------------------- tables keyed by ranges
+
+
+TABLES = [
+    pytest.param(
+        CSM, "[70%, 85%): 70", "[70%, 86%): 70",
+        (CSM, 28, 7, "E251", "the scoring tier table rows [70%, 86%) and [85%, 100%) overlap",
+         "each value must fall in exactly one row"),
+        id="scoring-overlap",
+    ),
+    pytest.param(
+        TELESALES, "[80%, 90%): 60", "[82%, 90%): 60",
+        (TELESALES, 38, 7, "E250", "the scoring tier table has a gap between [0%, 80%) and [82%, 90%)",
+         "start this row at 80%"),
+        id="scoring-gap",
+    ),
+    pytest.param(
+        KAM, "[100%, 150%): 100", "[100%, 150%]: 100",
+        (KAM, 20, 7, "E251", "the scoring tier table rows [100%, 150%] and [150%, ∞) both include 150%",
+         "make one side exclusive, e.g. [60, 100) then [100, ∞)"),
+        id="scoring-boundary-twice",
+    ),
+    pytest.param(
+        COMMON, '[60, 75): "合格"', '[60, 76): "合格"',
+        (COMMON, 167, 3, "E251", "the grade table rows [60, 76) and [75, 90) overlap",
+         "each value must fall in exactly one row"),
+        id="grades-overlap",
+    ),
+    pytest.param(
+        COMMON, '[75, 90): "良好"', '(75, 90): "良好"',
+        (COMMON, 167, 3, "E250", "the grade table leaves out exactly 75 between [60, 75) and (75, 90)",
+         "include the boundary in one row, e.g. [60, 100) then [100, ∞)"),
+        id="grades-boundary-left-out",
+    ),
+    pytest.param(
+        COMMON, '[90, ∞): "优秀"', '[90, 100): "优秀"',
+        (COMMON, 166, 3, "E253", "the grade table does not cover values above 100",
+         "end the last row at ∞, e.g. [100, ∞)"),
+        id="grades-open-top",
+    ),
+    pytest.param(
+        COMMON, '[0, 60): "待改进"', '[10, 60): "待改进"',
+        (COMMON, 169, 3, "E252", "the grade table does not cover values from 0 up to [10",
+         "start the first row at [0, ..."),
+        id="grades-open-bottom",
+    ),
+    pytest.param(
+        CSM, "[0, 60): 0", "[0, 50): 0",
+        (CSM, 49, 7, "E250", "the payout factor table has a gap between [0, 50) and [60, 100)", "start this row at 50"),
+        id="factor-gap",
+    ),
+    pytest.param(
+        MANAGER, "[60, 100): linear", "[60, 100]: linear",
+        (MANAGER, 59, 7, "E251", "the payout factor table rows [60, 100] and [100, ∞) both include 100",
+         "make one side exclusive, e.g. [60, 100) then [100, ∞)"),
+        id="factor-100-twice",
+    ),
+    pytest.param(
+        MANAGER, "[100, ∞): 1.0 + (total_score", "(100, ∞): 1.0 + (total_score",
+        (MANAGER, 59, 7, "E250", "the payout factor table leaves out exactly 100 between [60, 100) and (100, ∞)",
+         "include the boundary in one row, e.g. [60, 100) then [100, ∞)"),
+        id="factor-100-left-out",
+    ),
+    pytest.param(
+        KAM, "[100万, 300万): 1%", "[100万, 300万]: 1%",
+        (KAM, 76, 7, "E251", "the commission table rows [1000000, 3000000] and [3000000, ∞) both include 3000000",
+         "make one side exclusive, e.g. [60, 100) then [100, ∞)"),
+        id="commission-boundary-twice",
+    ),
+    pytest.param(
+        KAM, "[100万, 300万): 1%", "[200万, 300万): 1%",
+        (KAM, 75, 7, "E250", "the commission table has a gap between [0, 1000000) and [2000000, 3000000)",
+         "start this row at 1000000"),
+        id="commission-gap",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "old", "new", "expected"), TABLES)
+def test_range_tables_cover_their_axis_once(ruleset_copy, edit, path, old, new, expected):
+    edit(Path(path), old, new)
+    assert problems() == [expected]
+
+
+def test_half_open_rows_meeting_at_a_boundary_are_fine(ruleset_copy, edit):
+    # [60, 100) + [100, ∞) is the reference layout; an explicit closed top row works too
+    edit(Path(COMMON), '[0, 60): "待改进"', '[0, 60]: "待改进"')
+    edit(Path(COMMON), '[60, 75): "合格"', '(60, 75): "合格"')
+    scheme = load_scheme(["rulesets"])
+    bands = {b.grade: (b.low, b.high, b.low_closed, b.high_closed) for b in scheme.grades["standard"].bands}
+    assert bands["待改进"][2:] == (True, True)
+    assert bands["合格"][2:] == (False, False)
+
+
+# ---------------------------------------------------------------- imports and extends
+
+
+def test_import_of_a_missing_file(ruleset_copy, edit):
+    edit(Path(CSM), 'import "common.kpi"', 'import "common.kpi"\nimport "shared/targets.kpi"')
+    assert problems() == [
+        (CSM, 2, 1, "E210", "imported file not found: shared/targets.kpi",
+         "the path is resolved relative to this file's folder (rulesets)"),
+    ]
+
+
+def test_import_cycle_is_reported_at_the_import(ruleset_copy, edit):
+    edit(Path(COMMON), "# 2026 sales KPI scheme", 'import "telesales.kpi"\n# 2026 sales KPI scheme')
+    # common.kpi is read first (files are read in name order), imports telesales.kpi, which
+    # imports common.kpi again: the import that closes the cycle is the one reported
+    assert problems() == [
+        (TELESALES, 1, 1, "E211", "import cycle: rulesets/common.kpi -> rulesets/telesales.kpi -> rulesets/common.kpi",
+         "remove one of the imports in the cycle"),
+    ]
+
+
+def test_a_file_imported_by_every_role_is_read_once(ruleset_copy):
+    scheme = load_scheme(["rulesets/telesales.kpi", "rulesets/sales_manager.kpi"])
+    assert scheme.files == [TELESALES, COMMON, MANAGER]
+
+
+def test_extends_cycle(ruleset_copy, edit):
+    edit(Path(TELESALES), "  grades standard\n", "  grades standard\n  extends senior_telesales\n")
+    assert problems() == [
+        (TELESALES, 69, 11, "E212", "roles extend each other in a cycle: telesales -> senior_telesales -> telesales", None),
+        # follow-on: senior_telesales resolves without its parent, so its gate finds no KPI
+        (TELESALES, 84, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
+    ]
+
+
+def test_role_extending_itself(ruleset_copy, edit):
+    edit(Path(TELESALES), "extends telesales", "extends senior_telesales")
+    assert problems() == [
+        (TELESALES, 68, 11, "E212", "roles extend each other in a cycle: senior_telesales -> senior_telesales", None),
+        (TELESALES, 83, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
+    ]
+
+
+# ---------------------------------------------------------------- the clean path
+
+
+def test_check_reference_rulesets(run_cli, rulesets_dir):
+    result = run_cli("check", str(rulesets_dir))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "ok: 5 files, 5 roles, 20 KPIs, no problems\n"
+    assert result.stderr == ""
+
+
+@pytest.fixture(scope="module")
+def exported(rulesets_dir) -> dict:
+    from click.testing import CliRunner
+
+    from kpirules.cli import cli
+
+    formats = {}
+    for fmt in ("json", "toml"):
+        result = CliRunner().invoke(cli, ["export", "--format", fmt, str(rulesets_dir)])
+        assert result.exit_code == 0, result.output
+        formats[fmt] = result.stdout
+    return formats
+
+
+@pytest.fixture(scope="module")
+def exported_json(exported) -> dict:
+    return json.loads(exported["json"])
+
+
+def _kpi(scheme: dict, role: str, kpi: str) -> dict:
+    return next(k for k in scheme["roles"][role]["kpis"] if k["id"] == kpi)
+
+
+def test_export_json_holds_the_rulesets_values(exported_json):
+    scheme = exported_json["scheme"]
+    assert scheme["header"]["currency"] == "CNY"
+    assert [o["id"] for o in scheme["header"]["objectives"]] == ["new_customers", "revenue", "cash_flow", "retention"]
+    calls = _kpi(scheme, "telesales", "outbound_calls")
+    # telesales.kpi: `weight 30%`, `target >= 200`, `target >= 150 when ...`, `score linear floor 60% cap 120%`
+    assert calls["weight"] == "0.3"
+    assert [t["value"]["text"] for t in calls["targets"]] == ["200", "150"]
+    assert (calls["curve"]["kind"], calls["curve"]["floor"], calls["curve"]["cap"]) == ("linear", "0.6", "1.2")
+    assert calls["datasets"] == ["calls"]
+    assert {k["scope"] for k in scheme["roles"]["sales_manager"]["kpis"]} == {"team"}
+    senior = _kpi(scheme, "senior_telesales", "outbound_calls")
+    assert senior["inherited_from"] == "telesales"
+    assert [t["value"]["text"] for t in senior["targets"]] == ["240"]
+    assert scheme["roles"]["key_account_manager"]["payout"]["cap"] == "80000"
+    weights = [k["weight"] for k in scheme["roles"]["key_account_manager"]["kpis"] if k["rank"] == "main"]
+    assert weights == ["0.35", "0.3", "0.2", "0.15"]
+
+
+def _drop_none(value):
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value if v is not None]
+    return value
+
+
+def test_export_toml_says_what_the_json_says(exported, exported_json):
+    # TOML has no null, so absent values are left out; everything else is the same
+    assert tomllib.loads(exported["toml"]) == _drop_none(exported_json)
+
+
+def test_export_writes_a_file_with_output(ruleset_copy, run_cli):
+    result = run_cli("export", "--format", "toml", "-o", "scheme.toml", "rulesets")
+    assert result.exit_code == 0, result.output
+    data = tomllib.loads(Path("scheme.toml").read_text(encoding="utf-8"))
+    assert _kpi(data["scheme"], "telesales", "outbound_calls")["weight"] == "0.3"
+
+
+def test_export_of_a_broken_scheme_writes_nothing(ruleset_copy, edit, run_cli):
+    edit(Path(TELESALES), "measure count(calls)", "measure count(cals)")
+    result = run_cli("export", "-o", "scheme.json", "rulesets")
+    assert result.exit_code == 1
+    assert error_heads(result.stderr) == ["rulesets/telesales.kpi:12:19: error[E202]: unknown dataset 'cals'"]
+    assert not Path("scheme.json").exists()
+
+
+def test_schema_validates_the_export(run_cli, exported_json):
+    result = run_cli("schema")
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.check_schema(schema)
+    assert list(validator.iter_errors(exported_json)) == []
+    # and it can fail: a weight that is not a decimal string is refused
+    broken = json.loads(json.dumps(exported_json))
+    _kpi(broken["scheme"], "telesales", "outbound_calls")["weight"] = [30]
+    assert [e.validator for e in validator.iter_errors(broken)] != []
