@@ -164,3 +164,11 @@ def test_the_installed_command_runs(project):
                           capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
     assert done.returncode == 1
     assert done.stdout.splitlines()[0].startswith("bad.kpi:3:6: KPI101 [error]")
+
+
+def test_without_paths_the_configured_rulesets_are_linted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_scheme(tmp_path / "schemes", {"bad.kpi": BAD_ROLE})
+    (tmp_path / "kpirules.toml").write_text('[project]\nrulesets = ["schemes"]\n', encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise")
+    assert result.output.splitlines()[0].startswith("schemes/bad.kpi:3:6: KPI101")

@@ -13,10 +13,30 @@ from kpirules.lint.finding import SEVERITIES
 from kpirules.lint.formats import FORMATS
 
 
-def _default_paths(paths: tuple[str, ...]) -> list[str]:
+def _default_paths(paths: tuple[str, ...], config_path: Path | None) -> list[str]:
+    """PATHs as given; else the configuration's [project] rulesets; else ./rulesets or the working directory."""
     if paths:
         return list(paths)
+    if config_path is not None:
+        import tomllib
+
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            data = {}  # reported when the configuration is loaded
+        if config_path.name == "pyproject.toml":
+            data = data.get("tool", {}).get("kpirules", {})
+        rulesets = data.get("project", {}).get("rulesets")
+        if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):
+            return [_shown(config_path.parent / r) for r in rulesets]
     return ["rulesets"] if Path("rulesets").is_dir() else ["."]
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -53,6 +73,8 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
     and a help line. Configure rules in [lint] of kpirules.toml (or [tool.kpirules.lint] of
     pyproject.toml); silence one finding with `# kpirules: ignore[CODE] reason` on or
     above its line. `kpirules rules` lists the rules; `kpirules rule CODE` explains one.
+    PATH may be .kpi files or folders; the default is [project] rulesets of the
+    configuration, else ./rulesets.
 
     \b
     Exit codes: 0 clean, 1 findings at or above --fail-level (a file that does not
@@ -67,7 +89,7 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
     from kpirules.lint.config import find_config_file
 
     config_path = Path(config_file) if config_file else find_config_file()
-    targets = _default_paths(paths)
+    targets = _default_paths(paths, config_path)
     settings = {"paths": targets, "select": select, "ignore": ignore}
     cache = None if (no_cache or history) else LintCache(config_path.parent if config_path else Path.cwd())
     key = cache.key(targets, config_path, settings) if cache else None
