@@ -55,9 +55,11 @@ def test_at_most_twenty_examples_and_the_total(workdir):
 
 def test_integers_must_be_whole_as_written(workdir):
     write(workdir / "deals.csv", HEADER + "".join(
-        f"D{i},P1,2026-01-05,2026-01-05,{units},1,1,t\n" for i, units in enumerate(["12.0", "1e3", "007", "+5"])))
+        f"D{i},P1,2026-01-05,2026-01-05,{units},1,1,t\n"
+        for i, units in enumerate(["12.0", "1e3", "007", "+5", "9007199254740993"])))
     con, _ = load(workdir, DEALS)
-    assert [r[4] for r in rows(con, "deals")] == [12, 1000, 7, 5]
+    # 2**53 + 1 has no exact double: it must still come through exactly
+    assert [r[4] for r in rows(con, "deals")] == [12, 1000, 7, 5, 9007199254740993]
     (d,) = _errors(workdir, HEADER + "D1,P1,2026-01-05,2026-01-05,1e-1,1,1,t\n")
     assert d.notes == ["row 1 (line 2): '1e-1'"]  # DuckDB's cast would have made it 0
 

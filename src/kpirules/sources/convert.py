@@ -142,10 +142,7 @@ def _integer(g: str, kind: str, times: _Times) -> str:
     if kind == "string":
         # TRY_CAST('12.5' AS BIGINT) rounds to 13: accept only what is whole as written
         as_int = f"TRY_CAST({g} AS BIGINT)"
-        return (
-            f"(CASE WHEN CAST({as_int} AS VARCHAR) = {g} THEN {as_int} "
-            f"WHEN TRY_CAST({g} AS DOUBLE) = {as_int} THEN {as_int} END)"
-        )
+        return f"(CASE WHEN {as_int} = TRY_CAST({g} AS DOUBLE) THEN {as_int} END)"
     return _null("BIGINT")
 
 
