@@ -197,3 +197,18 @@ def test_declared_column_names_match_titles_without_fields(contracts_project):
     con, _ = contracts_project(SAVED, declaration).load()
     assert con.execute('SELECT "产品线" FROM contracts ORDER BY rowid LIMIT 3').fetchall() == [
         ('["CRM"]',), ('["CRM", "BI"]',), ('["CRM", "BI", "简道云"]',)]
+
+
+def test_a_title_two_fields_share_must_be_named_by_widget_id(contracts_project, workdir):
+    folder = _copy_pages(workdir)
+    widgets = json.loads((folder / "widgets.json").read_text("utf-8"))
+    widgets["widgets"][10]["label"] = "客户名称"  # 合同附件 (an upload) now has the title of 客户名称
+    (folder / "widgets.json").write_text(json.dumps(widgets, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        contracts_project({"pages": "contracts", "fields": BY_TITLE}).load()
+    (problem,) = caught.value.diagnostics
+    assert problem.message == ("fields.customer: '客户名称' names 2 fields: 客户名称 (_widget_1700000000002), "
+                               "客户名称 (_widget_1700000000013)")
+    con, _ = contracts_project({"pages": "contracts",
+                                "fields": {**BY_TITLE, "customer": "_widget_1700000000002"}}).load()
+    assert con.execute("SELECT customer FROM contracts ORDER BY rowid LIMIT 1").fetchone() == ("华信物流",)

@@ -98,6 +98,21 @@ def test_report_results_kpirules_cannot_use_are_refused(deals_project, workdir, 
     assert [d.message for d in caught.value.diagnostics] == [message]
 
 
+def test_a_label_two_columns_share_must_be_named_by_api_name(deals_project, workdir):
+    doc = _doc()
+    doc["reportExtendedMetadata"]["detailColumnInfo"]["ACCOUNT_NAME"]["label"] = "Opportunity Name"
+    fields = {**BY_LABEL, "account": "ACCOUNT_NAME"}
+    with pytest.raises(DataError) as caught:
+        deals_project({"path": _saved(workdir, doc), "fields": fields}).load()
+    (problem,) = caught.value.diagnostics
+    assert problem.message == ("fields.deal_id: 'Opportunity Name' names 2 columns: "
+                               "Opportunity Name (OPPORTUNITY_NAME), Opportunity Name (ACCOUNT_NAME)")
+    assert problem.help == "name the column by its API name instead"
+    con, _ = deals_project({"path": _saved(workdir, doc), "fields": {**fields, "deal_id": "OPPORTUNITY_NAME"}}).load()
+    assert con.execute("SELECT deal_id FROM deals ORDER BY rowid LIMIT 1").fetchone() == (
+        "Huaxin Logistics - Fleet Renewal",)
+
+
 def test_a_missing_api_name_is_named_with_a_suggestion(deals_project):
     with pytest.raises(DataError) as caught:
         deals_project({"path": str(REPORT), "fields": {**BY_API_NAME, "closed_on": "CLOSEDATE"}}).load()

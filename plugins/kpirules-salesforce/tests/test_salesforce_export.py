@@ -146,3 +146,22 @@ def test_a_copy_of_the_fixture_in_the_project_folder_loads_by_relative_path(deal
     _, report = deals_project(_csv_options() | {"path": "closed_won.csv"}).load()
     assert report["deals"].description == \
         "Salesforce closed_won.csv (CSV export, 6 rows, 5 footer lines left out)"
+
+
+def test_a_repeated_label_is_numbered_as_the_csv_source_numbers_it(deals_project, workdir):
+    path = workdir / "export.csv"
+    text = (FIXTURES / "closed_won_details.csv").read_text(encoding="utf-8")
+    path.write_text(text.replace('"Owner Role"', '"Account Name"', 1), encoding="utf-8")
+    # the last column (the owner's role) now has the label of the second: it becomes "Account Name_2"
+    con, _ = deals_project(_csv_options(str(path), fields={**BY_LABEL, "account": "Account Name_2"})).load()
+    assert con.execute("SELECT DISTINCT account FROM deals ORDER BY 1").fetchall() == [
+        ("Key Accounts East",), ("Telesales",)]
+
+
+def test_rename_works_beside_fields_but_not_for_the_same_column(deals_project):
+    fields = {k: v for k, v in BY_LABEL.items() if k != "owner_id"}
+    con, _ = deals_project(_csv_options(fields=fields, rename={"Opportunity Owner": "owner_id"})).load()
+    assert con.execute("SELECT * FROM deals ORDER BY rowid").fetchall() == DEALS_ROWS
+    with pytest.raises(DataError) as caught:
+        deals_project(_csv_options(rename={"Opportunity Owner": "owner_id"})).load()
+    assert [d.message for d in caught.value.diagnostics] == ["column owner_id is mapped by both `fields` and `rename`"]

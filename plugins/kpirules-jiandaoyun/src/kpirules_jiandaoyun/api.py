@@ -84,7 +84,8 @@ class Client:
 
     def post(self, path: str, body: dict) -> dict:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        for pause in (*self.pauses, None):
+        pauses = list(self.pauses)
+        while True:
             request = urllib.request.Request(self.base_url + path, data=data, method="POST", headers={
                 "Authorization": f"Bearer {self._key}", "Content-Type": "application/json; charset=utf-8",
             })
@@ -94,8 +95,8 @@ class Client:
                     return _json(response.read(), path)
             except urllib.error.HTTPError as exc:
                 status, said = exc.code, _error_body(exc.read())
-                if pause is not None and (status == 429 or said.get("code") == RATE_LIMITED):
-                    time.sleep(pause)
+                if pauses and (status == 429 or said.get("code") == RATE_LIMITED):
+                    time.sleep(pauses.pop(0))
                     continue
                 raise self._refused(path, status, said) from None
             except urllib.error.URLError as exc:
@@ -104,7 +105,6 @@ class Client:
             except TimeoutError:
                 raise ApiError(f"{self.base_url} did not answer POST {path} within {self.timeout:g} seconds",
                                "raise timeout_seconds, or try again later") from None
-        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _refused(self, path: str, status: int, said: dict) -> ApiError:
         detail = ", ".join(f"{k} {said[k]}" for k in ("code", "msg") if k in said)

@@ -62,7 +62,7 @@ def parse(text: str) -> Export:
         if header is None:
             if not record:
                 continue  # blank lines before the header
-            header = [name.strip() for name in record]
+            header = _unique(record)
             export = Export(header=header, records=[], rows=[], header_line=reader.line_num)
             continue
         assert export is not None
@@ -94,3 +94,16 @@ def parse(text: str) -> Export:
         raise ExportError("the file has no header line (it is empty)",
                           "export the report again with Export > Details Only")
     return export
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Header labels made unique as kpirules' csv source makes them: a repeated label gets _2, _3."""
+    unique: list[str] = []
+    for i, raw in enumerate(names):
+        name = raw.strip() or f"column{i + 1}"
+        base, n = name, 1
+        while name in unique:
+            n += 1
+            name = f"{base}_{n}"
+        unique.append(name)
+    return unique

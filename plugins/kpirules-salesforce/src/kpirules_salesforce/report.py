@@ -25,7 +25,7 @@ class ReportColumn:
     record_ids: list[str | None] | None = None
 
     @property
-    def names(self) -> str:
+    def shown(self) -> str:
         return f"{self.label} ({self.api_name})" if self.api_name else self.label
 
 
@@ -53,7 +53,7 @@ class Report:
             found = [c for c in self.columns if test(c)]
             if len(found) > 1:
                 raise LookupError(f"'{wanted}' names {len(found)} columns: "
-                                  + ", ".join(c.names for c in found))
+                                  + ", ".join(c.shown for c in found))
             if found:
                 return found[0]
         return None
