@@ -129,7 +129,8 @@ def example_plugin(tmp_path, monkeypatch):
 def test_the_example_plugin_installs_and_lists_as_the_guide_says(example_plugin):
     listed = {info.name: info for info in plugins.plugin_infos()}
     exports = listed["exports"]
-    line = f"{exports.name}  {exports.version}  hooks: {', '.join(exports.hooks)}  sources: {', '.join(exports.sources)}"
+    hooks, sources = ", ".join(exports.hooks), ", ".join(exports.sources)
+    line = f"{exports.name}  {exports.version}  hooks: {hooks}  sources: {sources}"
     assert line == "exports  0.1.0  hooks: register_sources  sources: csv_folder"
     assert f"kpirules plugins                         # lists: {line}" in PLUGINS_DOC.read_text(encoding="utf-8")
 

@@ -46,7 +46,8 @@ def test_csv_source_keeps_the_contract(workdir):
 def test_sqlite_query_source_keeps_the_contract_and_an_unchecked_promise_is_skipped(workdir):
     db = sqlite3.connect(workdir / "crm.sqlite")
     db.execute("CREATE TABLE deals (deal_id TEXT, owner_id TEXT, amount REAL)")
-    db.executemany("INSERT INTO deals VALUES (?, ?, ?)", [("D1", "韦刚", 1200.5), ("D2", "Ann", -3), ("D3", None, None)])
+    db.executemany("INSERT INTO deals VALUES (?, ?, ?)",
+                   [("D1", "韦刚", 1200.5), ("D2", "Ann", -3), ("D3", None, None)])
     db.commit()
     db.close()
     report = check_source_contract(SqliteSource, {"path": "crm.sqlite", "query": "SELECT * FROM deals ORDER BY 1"},

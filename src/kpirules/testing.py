@@ -236,7 +236,8 @@ class _Contract:
         self.loaded, self.dataset = con, dataset
         if self.expected_rows is not None:
             rows = con.execute(f"SELECT * FROM {quote(dataset.id)} ORDER BY rowid").fetchall()
-            assert rows == [tuple(r) for r in self.expected_rows], f"loaded rows {rows}, expected {list(self.expected_rows)}"
+            expected = [tuple(r) for r in self.expected_rows]
+            assert rows == expected, f"loaded rows {rows}, expected {expected}"
 
     def _describe(self) -> None:
         project = self._project("describe", self.options)
@@ -280,7 +281,8 @@ class _Contract:
             project.load()
         except DataError as exc:
             found = [d for d in exc.diagnostics if d.code == "E643"]
-            assert found, f"the loader raised {[d.code for d in exc.diagnostics]}, not E643 (a value that does not convert)"
+            codes = [d.code for d in exc.diagnostics]
+            assert found, f"the loader raised {codes}, not E643 (a value that does not convert)"
             where = found[0].location
             assert (where.dataset, where.column, where.row) == (self.dataset.id, column, rows[0]), (
                 f"reported at {where}, expected dataset {self.dataset.id}, row {rows[0]}, column {column}: "

@@ -31,7 +31,13 @@ from kpirules.hookspecs import hookimpl
 from kpirules.sources.base import Source, SourceOptions, read_secret
 from kpirules.sources.convert import quote
 from kpirules.sources.postgres_server import (
-    Secrets, ServerError, missing_database, parse_dsn, render_dsn, server_error, server_name,
+    Secrets,
+    ServerError,
+    missing_database,
+    parse_dsn,
+    render_dsn,
+    server_error,
+    server_name,
 )
 
 #: relkinds a `table` may name: tables, views, materialized views, partitioned and foreign tables
@@ -97,12 +103,12 @@ class PostgresSource(Source):
         self.on_close(connection.close)
         cursor = connection.cursor()
         self.on_close(cursor.close)
-        if self.options.table is not None:
-            statement = f"SELECT * FROM {self._find_table(cursor)}"
-        else:
-            # the driver wraps the query in COPY (...): a final `;` or `-- comment` would break it
-            statement = self.options.query.rstrip().rstrip(";").rstrip() + "\n"
         try:
+            if self.options.table is not None:
+                statement = f"SELECT * FROM {self._find_table(cursor)}"
+            else:
+                # the driver wraps the query in COPY (...): a final `;` or `-- comment` would break it
+                statement = self.options.query.rstrip().rstrip(";").rstrip() + "\n"
             cursor.execute(statement)
             rows = cursor.fetch_record_batch()
         except adbc_driver_manager.Error as exc:
