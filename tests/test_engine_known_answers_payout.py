@@ -1,0 +1,438 @@
+"""Known answers for payouts: factor, gates, commissions, rounding, cap, adjustments (docs/semantics.md §7).
+
+The role has one main KPI, revenue = sum(deals.amount) against 1000 CNY with `linear cap 150%`,
+so the total score is the deal amount / 10 (up to 150), and one auxiliary KPI,
+answer_rate = answered calls / calls against 50%, for the gates to read.
+Without a factor table the factor is total / 100.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from known_answers_kit import COMMON, D, calls, deal, kpi, person, rep, run
+from kpirules.errors import DataError
+
+ADJUSTMENTS = """
+adjustments payout_adjustments {
+  person person_id
+  period period
+  amount amount
+  reason reason
+  approver approved_by
+  column person_id string
+  column period string
+  column amount money
+  column reason string
+  column approved_by string
+}
+"""
+
+ROLE = """
+role rep {
+  kpi revenue {
+    outcome main
+    measure sum(deals.amount)
+    target >= 1000 CNY
+    weight 100%
+    score linear cap 150%
+  }
+  kpi answer_rate {
+    process auxiliary
+    measure count(calls where answered) / count(calls)
+    target >= 50%
+  }
+  payout {
+PAYOUT
+  }
+}
+"""
+
+
+def paid(tmp_path, payout: str, amount="1200", answered=(1, 3), adjustments=(), header="", people=None):
+    """Run March 2026 for p1 with one deal of `amount` and (answered, unanswered) calls."""
+    text = COMMON.replace("  period month\n", f"  period month\n  {header}\n") + ADJUSTMENTS + ROLE.replace("PAYOUT", payout)
+    yes, no = answered
+    rows = {
+        "people": people or [rep()],
+        "deals": [deal("p1", "2026-03-10", amount)] if amount is not None else [],
+        "calls": calls("p1", "2026-03-02", yes, answered=True) + calls("p1", "2026-03-03", no, answered=False),
+        "payout_adjustments": list(adjustments),
+    }
+    return person(run(tmp_path, text, rows, "2026-03"), "p1")
+
+
+# ----------------------------------------------------------------- factor
+
+
+@pytest.mark.parametrize(
+    ("amount", "total", "factor", "incentive"),
+    [
+        ("599.99", "59.999", "0", "0.00"),  # [0, 60): 0
+        ("600", "60", "0.6", "600.00"),  # [60, 100): linear 0.6 to 1.0 at its low end
+        # 89.5: 0.6 + (1.0 - 0.6) x (89.5 - 60) / (100 - 60) = 0.6 + 0.4 x 29.5 / 40 = 0.895
+        ("895", "89.5", "0.895", "895.00"),
+        ("1000", "100", "1", "1000.00"),  # [100, ∞): 1.0 + 2 x 0 / 100
+        ("1100", "110", "1.2", "1200.00"),  # 1.0 + 2 x 10 / 100 = 1.2
+        ("1200", "120", "1.3", "1300.00"),  # 1.0 + 2 x 20 / 100 = 1.4, capped by `cap factor 1.3`
+    ],
+)
+def test_factor_table_linear_segment_expression_and_cap_factor(tmp_path, amount, total, factor, incentive):
+    payout = """
+    target_incentive 1000 CNY
+    factor by total_score {
+      [0, 60): 0
+      [60, 100): linear 0.6 to 1.0
+      [100, ∞): 1.0 + 2 * (total_score - 100) / 100
+    }
+    cap factor 1.3
+"""
+    p1 = paid(tmp_path, payout, amount)
+    assert p1.total_score == D(total)
+    assert p1.payout.factor == D(factor)
+    assert p1.payout.incentive == D(incentive)
+
+
+def test_factor_is_rounded_to_six_places_before_it_is_paid(tmp_path):
+    # total 110: 1 + 10 / 30 = 1.3333333... -> factor 1.333333; 30,000 x 1.333333 = 39,999.99
+    payout = """
+    target_incentive 30000 CNY
+    factor by total_score {
+      [0, 100): total_score / 100
+      [100, ∞): 1 + (total_score - 100) / 30
+    }
+"""
+    p1 = paid(tmp_path, payout, "1100")
+    assert p1.payout.factor == D("1.333333")
+    assert p1.payout.incentive == D("39999.99")
+
+
+def test_no_factor_table_means_total_over_100(tmp_path):
+    # total 87.35 -> factor 0.8735 -> 2000 x 0.8735 = 1747.00
+    p1 = paid(tmp_path, "    target_incentive 2000 CNY\n", "873.5")
+    assert p1.payout.factor == D("0.8735")
+    assert p1.payout.incentive == D("1747.00")
+
+
+def test_target_incentive_from_a_person_attribute_missing_counts_as_zero(tmp_path):
+    payout = "    target_incentive person.target_incentive\n"
+    with_amount = paid(tmp_path / "a", payout, "1000", people=[rep(target_incentive=D(2500))])
+    assert with_amount.payout.incentive == D("2500.00")  # 2500 x factor 1
+    without = paid(tmp_path / "b", payout, "1000", people=[rep(target_incentive=None)])
+    assert without.payout.incentive == D(0)
+    assert without.payout.total == D(0)
+
+
+# ----------------------------------------------------------------- gates
+
+# 1 answered call of 4: answer rate 25%, attainment 25% / 50% = 50%. Deal 1200: total 120, factor 1.2.
+COMMISSION = """
+    commission revenue retroactive {
+      [0, ∞): 10%
+    }
+"""
+
+
+def test_gate_passes(tmp_path):
+    p1 = paid(tmp_path, "    target_incentive 1000 CNY\n    gate answer_rate.attainment >= 50% else zero\n")
+    assert p1.payout.factor == D("1.2")
+    assert p1.payout.incentive == D("1200.00")
+    assert not p1.payout.zeroed_by_gate
+
+
+def test_gate_else_zero_zeroes_incentive_and_commissions(tmp_path):
+    p1 = paid(tmp_path, "    target_incentive 1000 CNY\n    gate answer_rate.attainment >= 100% else zero\n" + COMMISSION)
+    # attainment 50% < 100%: the whole payout is 0, the 10% x 1200 = 120 commission too
+    assert p1.payout.zeroed_by_gate
+    assert p1.payout.incentive == D(0)
+    assert p1.payout.commissions["revenue"] == D(0)
+    assert p1.payout.total == D(0)
+
+
+def test_gate_else_cap_factor(tmp_path):
+    p1 = paid(tmp_path, "    target_incentive 1000 CNY\n    gate answer_rate.attainment >= 100% else cap factor 0.5\n" + COMMISSION)
+    # factor 1.2 capped at 0.5 -> 500; the commission is untouched: 120; total 620
+    assert p1.payout.factor == D("0.5")
+    assert p1.payout.incentive == D("500.00")
+    assert p1.payout.commissions["revenue"] == D("120.00")
+    assert p1.payout.total == D("620.00")
+
+
+def test_gate_cap_factor_leaves_a_lower_factor_alone(tmp_path):
+    # deal 400: total 40, factor 0.4 is already below the gate's cap 0.5 -> 400
+    p1 = paid(tmp_path, "    target_incentive 1000 CNY\n    gate answer_rate.attainment >= 100% else cap factor 0.5\n", "400")
+    assert p1.payout.factor == D("0.4")
+    assert p1.payout.incentive == D("400.00")
+
+
+def test_gate_else_multiply(tmp_path):
+    p1 = paid(tmp_path, "    target_incentive 1000 CNY\n    gate answer_rate.attainment >= 100% else multiply 0.5\n")
+    # 1.2 x 0.5 = 0.6 -> 600
+    assert p1.payout.factor == D("0.6")
+    assert p1.payout.incentive == D("600.00")
+
+
+@pytest.mark.parametrize(
+    ("gates", "factor"),
+    [
+        # written order: 1.2 x 0.5 = 0.6, then capped at 0.5 -> 0.5
+        ("gate answer_rate.attainment >= 100% else multiply 0.5\n    gate answer_rate.value >= 50% else cap factor 0.5", "0.5"),
+        # the other way round: capped at 0.5, then x 0.5 -> 0.25
+        ("gate answer_rate.value >= 50% else cap factor 0.5\n    gate answer_rate.attainment >= 100% else multiply 0.5", "0.25"),
+    ],
+)
+def test_gates_apply_in_written_order(tmp_path, gates, factor):
+    p1 = paid(tmp_path, f"    target_incentive 1000 CNY\n    {gates}\n")
+    assert p1.payout.factor == D(factor)
+
+
+def test_gate_on_total_score_and_person_attribute(tmp_path):
+    payout = (
+        "    target_incentive 1000 CNY\n"
+        "    gate total_score >= 100 else zero\n"
+        '    gate person.level == "senior" else multiply 0.5\n'
+    )
+    # total 120 >= 100 holds; level junior is not senior: 1.2 x 0.5 = 0.6 -> 600
+    p1 = paid(tmp_path, payout, people=[rep(level="junior")])
+    assert p1.payout.incentive == D("600.00")
+    # total 90 < 100: zero
+    p1 = paid(tmp_path / "low", payout, "900", people=[rep(level="senior")])
+    assert p1.payout.total == D(0)
+
+
+def test_gate_on_a_kpi_without_a_value_fails(tmp_path):
+    # no calls at all: answer_rate = 0 / 0 has no value, so the gate fails -> 1.2 x 0.5 = 0.6
+    p1 = paid(tmp_path, "    target_incentive 1000 CNY\n    gate answer_rate.attainment >= 10% else multiply 0.5\n", answered=(0, 0))
+    assert kpi(p1, "answer_rate").status == "no_data"
+    assert p1.payout.factor == D("0.6")
+
+
+def test_gate_on_a_kpi_without_a_value_with_no_data_pass(tmp_path):
+    payout = "    target_incentive 1000 CNY\n    gate answer_rate.attainment >= 10% else multiply 0.5 no_data pass\n"
+    p1 = paid(tmp_path, payout, answered=(0, 0))
+    assert p1.payout.factor == D("1.2")
+    assert p1.payout.incentive == D("1200.00")
+
+
+# ----------------------------------------------------------------- commissions
+
+TIERS = """
+      [0, 1000 CNY): 1%
+      [1000 CNY, 3000 CNY): 2%
+      [3000 CNY, ∞): 5%
+"""
+
+
+@pytest.mark.parametrize(
+    ("amount", "commission"),
+    [
+        ("2000", "30.00"),  # 1000 x 1% + 1000 x 2% = 10 + 20
+        ("3000", "50.00"),  # on the boundary: 10 + 2000 x 2% = 50; nothing yet at 5%
+        ("4000", "100.00"),  # 10 + 40 + 1000 x 5% = 100
+        ("999.99", "10.00"),  # 999.99 x 1% = 9.9999 -> 10.00
+        ("-500", "0.00"),  # a negative value pays nothing
+    ],
+)
+def test_marginal_commission(tmp_path, amount, commission):
+    p1 = paid(tmp_path, f"    commission revenue marginal {{{TIERS}    }}\n", amount)
+    assert p1.payout.commissions["revenue"] == D(commission)
+    assert p1.payout.incentive == D(0)  # no target incentive
+    assert p1.payout.total == D(commission)
+
+
+@pytest.mark.parametrize(
+    ("amount", "commission"),
+    [
+        ("2000", "40.00"),  # inside [1000, 3000): 2% of all of it
+        ("3000", "150.00"),  # on the boundary: in [3000, ∞), so 5% of all of it
+        ("1000", "20.00"),  # 1000 is in [1000, 3000): 2%
+        ("999.99", "10.00"),  # 1% x 999.99 = 9.9999 -> 10.00
+        ("-500", "0.00"),
+    ],
+)
+def test_retroactive_commission(tmp_path, amount, commission):
+    p1 = paid(tmp_path, f"    commission revenue retroactive {{{TIERS}    }}\n", amount)
+    assert p1.payout.commissions["revenue"] == D(commission)
+
+
+def test_commission_on_a_quarterly_kpi_is_paid_when_the_quarter_closes(tmp_path):
+    text = COMMON + """
+role rep {
+  kpi calls_made {
+    process main
+    measure count(calls)
+    target >= 1
+    weight 50%
+  }
+  kpi revenue {
+    outcome main
+    period quarter
+    measure sum(deals.amount)
+    target >= 3000 CNY
+    weight 50%
+  }
+  payout {
+    target_incentive 1000 CNY
+    gate revenue.attainment >= 100% else zero
+    commission revenue marginal {
+      [0, ∞): 10%
+    }
+  }
+}
+"""
+    rows = {
+        "people": [rep()],
+        "calls": calls("p1", "2026-01-05") + calls("p1", "2026-02-05") + calls("p1", "2026-03-05"),
+        "deals": [deal("p1", "2026-01-20", 600), deal("p1", "2026-02-20", 900), deal("p1", "2026-03-20", 1200)],
+    }
+    result = run(tmp_path, text, rows, "2026Q1")
+    jan, mar = person(result, "p1", "2026-01"), person(result, "p1", "2026-03")
+    # January: revenue is in progress, so its gate is not applied and its commission not paid.
+    # calls 1/1 -> 100 x 50% = 50, scaled by 100% / 50% -> total 100 -> factor 1 -> 1000
+    assert jan.total_score == D(100)
+    assert not jan.payout.zeroed_by_gate
+    assert jan.payout.incentive == D("1000.00")
+    assert "revenue" not in jan.payout.commissions
+    assert jan.payout.total == D("1000.00")
+    # March: 2700 / 3000 = 90% < 100%: the gate zeroes the payout, commission 10% x 2700 = 270 included
+    assert mar.payout.zeroed_by_gate
+    assert mar.payout.total == D(0)
+
+
+def test_commission_on_the_whole_quarter_in_the_closing_month(tmp_path):
+    text = COMMON + """
+role rep {
+  kpi revenue {
+    outcome main
+    period quarter
+    measure sum(deals.amount)
+    target >= 3000 CNY
+    weight 100%
+  }
+  payout {
+    commission revenue marginal {
+      [0, ∞): 10%
+    }
+  }
+}
+"""
+    rows = {"people": [rep()], "deals": [deal("p1", "2026-01-20", 600), deal("p1", "2026-03-20", 1200)]}
+    result = run(tmp_path, text, rows, "2026Q1")
+    # paid once, in March, on the quarter's 600 + 1200 = 1800: 180.00
+    assert [p.payout.total for p in result.people] == [D(0), D(0), D("180.00")]
+    assert person(result, "p1", "2026-03").payout.commissions == {"revenue": D("180.00")}
+
+
+# ----------------------------------------------------------------- rounding
+
+
+@pytest.mark.parametrize(
+    ("mode", "incentive", "adjustment"),
+    [
+        # 4.69 x factor 0.5 = 2.345; adjustment -2.345 (docs: half_up 2.345 -> 2.35)
+        ("half_up", "2.35", "-2.35"),
+        ("half_even", "2.34", "-2.34"),
+        ("half_down", "2.34", "-2.34"),
+        ("up", "2.35", "-2.35"),
+        ("down", "2.34", "-2.34"),
+        ("ceiling", "2.35", "-2.34"),
+        ("floor", "2.34", "-2.35"),
+    ],
+)
+def test_rounding_modes_on_an_exact_half_cent(tmp_path, mode, incentive, adjustment):
+    adjustments = [{"person_id": "p1", "period": "2026-03", "amount": D("-2.345"), "reason": "correction"}]
+    p1 = paid(tmp_path, f"    target_incentive 4.69 CNY\n    rounding {mode} 0.01\n", "500", adjustments=adjustments)
+    assert p1.payout.factor == D("0.5")
+    assert p1.payout.incentive == D(incentive)
+    assert p1.payout.total == D(incentive) + D(adjustment)
+
+
+@pytest.mark.parametrize(
+    ("target_incentive", "mode", "step", "amount", "incentive"),
+    [
+        ("1001", "half_up", "1", "500", "501"),  # 1001 x 0.5 = 500.5 -> 501
+        ("1001", "half_even", "1", "500", "500"),  # 500.5 -> the even neighbour 500
+        ("1003", "half_even", "1", "500", "502"),  # 501.5 -> 502
+        ("1000", "half_up", "100", "1250", "1300"),  # 1000 x 1.25 = 1250 -> 1300
+        ("1000", "half_even", "100", "1250", "1200"),  # 1250 -> 1200
+        ("1000", "down", "100", "1290", "1200"),  # 1290 -> 1200
+        ("1000", "up", "100", "1210", "1300"),  # 1210 -> 1300
+    ],
+)
+def test_rounding_steps(tmp_path, target_incentive, mode, step, amount, incentive):
+    p1 = paid(tmp_path, f"    target_incentive {target_incentive} CNY\n    rounding {mode} {step}\n", amount)
+    assert p1.payout.incentive == D(incentive)
+
+
+def test_scheme_rounding_applies_when_the_payout_has_none(tmp_path):
+    # scheme: half_even 1; 1001 x 0.5 = 500.5 -> 500
+    p1 = paid(tmp_path, "    target_incentive 1001 CNY\n", "500", header="rounding half_even 1")
+    assert p1.payout.incentive == D(500)
+    # the payout's own rounding wins over the scheme's
+    p1 = paid(tmp_path / "own", "    target_incentive 1001 CNY\n    rounding half_up 1\n", "500", header="rounding half_even 1")
+    assert p1.payout.incentive == D(501)
+
+
+def test_each_line_is_rounded_and_the_total_is_their_sum(tmp_path):
+    payout = """
+    target_incentive 1001 CNY
+    rounding half_up 1
+    commission revenue retroactive {
+      [0, ∞): 0.5%
+    }
+"""
+    adjustments = [{"person_id": "p1", "period": "2026-03", "amount": D("0.5"), "reason": "rounding test"}]
+    p1 = paid(tmp_path, payout, "500", adjustments=adjustments)
+    # incentive 1001 x 0.5 = 500.5 -> 501; commission 0.5% x 500 = 2.5 -> 3; adjustment 0.5 -> 1
+    assert p1.payout.incentive == D(501)
+    assert p1.payout.commissions["revenue"] == D(3)
+    # 501 + 3 + 1 = 505 (rounding the unrounded sum 503.5 would give 504)
+    assert p1.payout.total == D(505)
+
+
+# ----------------------------------------------------------------- cap and adjustments
+
+
+def test_cap_then_adjustments(tmp_path):
+    payout = "    target_incentive 1000 CNY\n    cap 1000 CNY\n" + COMMISSION
+    adjustments = [
+        {"person_id": "p1", "period": "2026-03", "amount": D(200), "reason": "spot award", "approved_by": "m1"},
+        {"person_id": "p1", "period": "2026-02", "amount": D(999), "reason": "another month"},
+        {"person_id": "p2", "period": "2026-03", "amount": D(999), "reason": "another person"},
+    ]
+    p1 = paid(tmp_path, payout, adjustments=adjustments)
+    # incentive 1200 + commission 120 = 1320, capped at 1000; then + 200 (after the cap) = 1200
+    assert p1.payout.incentive == D("1200.00")
+    assert p1.payout.commissions["revenue"] == D("120.00")
+    assert p1.payout.capped
+    assert [a.amount for a in p1.payout.adjustments] == [D(200)]
+    assert p1.payout.total == D("1200.00")
+
+
+def test_the_capped_amount_is_rounded(tmp_path):
+    # 1200 + 120 over the cap 1234.567: the capped line is rounded half-up to 0.01 -> 1234.57
+    p1 = paid(tmp_path, "    target_incentive 1000 CNY\n    cap 1234.567 CNY\n" + COMMISSION)
+    assert p1.payout.capped
+    assert p1.payout.total == D("1234.57")
+
+
+def test_cap_not_reached(tmp_path):
+    p1 = paid(tmp_path, "    target_incentive 1000 CNY\n    cap 5000 CNY\n" + COMMISSION)
+    assert not p1.payout.capped
+    assert p1.payout.total == D("1320.00")
+
+
+def test_adjustments_are_added_after_a_zeroing_gate(tmp_path):
+    adjustments = [{"person_id": "p1", "period": "2026-03", "amount": D(100), "reason": "guarantee"}]
+    payout = "    target_incentive 1000 CNY\n    gate answer_rate.attainment >= 100% else zero\n"
+    p1 = paid(tmp_path, payout, adjustments=adjustments)
+    # the gate zeroes incentive and commissions; the manual adjustment is added last: 100
+    assert p1.payout.total == D("100.00")
+
+
+def test_an_adjustment_without_a_reason_is_an_error(tmp_path):
+    adjustments = [{"person_id": "p1", "period": "2026-03", "amount": D(50), "reason": None}]
+    with pytest.raises(DataError) as error:
+        paid(tmp_path, "    target_incentive 1000 CNY\n", adjustments=adjustments)
+    assert "reason" in str(error.value)
+    assert error.value.diagnostics[0].location.dataset == "payout_adjustments"
