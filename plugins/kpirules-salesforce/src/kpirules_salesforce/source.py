@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -34,15 +33,6 @@ from kpirules.sources import encoding as enc
 from kpirules.sources.base import Position, Source, SourceOptions, read_secret
 from kpirules_salesforce import api, export_csv, factmap
 from kpirules_salesforce.report import Report, ReportColumn
-
-#: a day/month/year-style date, which only the exporting user's locale can disambiguate
-LOCALE_DATE = re.compile(r"^\s*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
-#: an amount as reports show it: "USD 1,200.50", "$1,200.50", "-¥80,000", "1200.5"
-AMOUNT = re.compile(
-    r"^\s*(?:[A-Z]{3}\s*)?(?P<sign1>-)?\s*[$€£¥￥]?\s*(?P<sign2>-)?"
-    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*$"
-)
-
 
 class SalesforceReportOptions(SourceOptions):
     #: a CSV export or a saved API result; relative to the config file's folder
@@ -264,12 +254,12 @@ class SalesforceReportSource(Source):
         if column.data_type is not None:
             return values  # API values are already plain
         if kind in ("integer", "decimal", "money"):
-            return [_plain_number(v) for v in values]
+            return [export_csv.plain_number(v) for v in values]
         if kind in ("date", "timestamp"):
             fmt = self.options.date_format if kind == "date" else self.options.datetime_format
             if fmt:
-                return [_iso(v, fmt, kind) for v in values]
-            sample = next((v for v in values if v and LOCALE_DATE.match(v)), None)
+                return [export_csv.iso(v, fmt, kind) for v in values]
+            sample = next((v for v in values if v and export_csv.LOCALE_DATE.match(v)), None)
             if sample:
                 option = "date_format" if kind == "date" else "datetime_format"
                 example = '"%m/%d/%Y"' if kind == "date" else '"%m/%d/%Y %I:%M %p"'
@@ -281,24 +271,3 @@ class SalesforceReportSource(Source):
 
     def _column_problem(self, column: str | None, message: str, help: str) -> Diagnostic:
         return Diagnostic("E642", message, DataLocation(self.context.dataset.id, self.locator, column=column), help)
-
-
-def _plain_number(text: str | None) -> str | None:
-    """'USD 1,200.50' -> '1200.50'; a text that is not an amount is left for the loader to report."""
-    if text is None:
-        return None
-    found = AMOUNT.match(text)
-    if not found:
-        return text
-    sign = "-" if found["sign1"] or found["sign2"] else ""
-    return sign + found["number"].replace(",", "")
-
-
-def _iso(text: str | None, fmt: str, kind: str) -> str | None:
-    if text is None:
-        return None
-    try:
-        parsed = datetime.strptime(text.strip(), fmt)
-    except ValueError:
-        return text  # left as written: the loader reports it with its row
-    return parsed.date().isoformat() if kind == "date" else parsed.isoformat(sep=" ")
