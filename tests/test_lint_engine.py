@@ -1,0 +1,57 @@
+"""The lint engine's file handling: parsing on two processes, grouping files into schemes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from lint_support import BAD_ROLE, REPO, lint_files, write_scheme
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from lint import generate  # noqa: E402 - the benchmark's generator of role files
+
+
+def test_parsing_on_two_processes_gives_the_same_trees(tmp_path: Path, monkeypatch):
+    from kpirules.lint.workset import PARALLEL_FROM, parse_files
+
+    monkeypatch.chdir(tmp_path)
+    files = generate(tmp_path / "roles", PARALLEL_FROM + 2)
+    (tmp_path / "roles" / "role_000.kpi").write_text("role {\n", encoding="utf-8")  # one does not parse
+    serial = parse_files(files, jobs=1)
+    parallel = parse_files(files, jobs=2)
+    assert parallel.order == serial.order
+    assert parallel.trees == serial.trees
+    assert [d.message for d in parallel.problems[files[0].resolve()]] == [
+        d.message for d in serial.problems[files[0].resolve()]
+    ]
+
+
+def test_the_benchmark_scheme_lints_clean(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    files = generate(tmp_path / "roles", 30)
+    result = lint_files(files + [tmp_path / "roles" / "common.kpi"])
+    assert result.findings == []
+    assert [f.status for f in result.files] == ["linted"] * 31
+
+
+def test_independent_schemes_in_one_run_are_linted_separately(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = write_scheme(tmp_path / "a", {"bad.kpi": BAD_ROLE})
+    b = write_scheme(tmp_path / "b", {"bad.kpi": BAD_ROLE.replace("weight 70%", "weight 100%")})
+    result = lint_files(a + b)
+    weights = sorted(f.path for f in result.findings if f.code == "KPI101")
+    assert weights == ["a/bad.kpi"]  # two scheme headers, two schemes: no duplicate-header error
+    assert not [f for f in result.findings if not f.code.startswith("KPI")]
+
+
+def test_a_scheme_error_in_one_role_file_leaves_the_others_linted(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    files = write_scheme(tmp_path, {
+        "bad.kpi": BAD_ROLE,
+        "typo.kpi": BAD_ROLE.replace("telesales", "other").replace("count(calls)", "count(cals)"),
+    })
+    result = lint_files(files)
+    assert {(f.path, f.code) for f in result.findings if f.code in ("KPI101", "E202")} == {
+        ("bad.kpi", "KPI101"), ("typo.kpi", "E202"),
+    }
+    assert [(r.path, r.status) for r in result.files] == [("bad.kpi", "linted"), ("typo.kpi", "error")]
