@@ -24,9 +24,28 @@ objectives `revenue` and `retention`, a roster with hire dates, and the datasets
 example triggers its rule and every good one does not (tests/test_lint_rules.py).
 
 Configure rules in `[lint]` of kpirules.toml or `[tool.kpirules.lint]` of pyproject.toml
-(`select`, `ignore`, `per-file-ignores`, `[lint.severity]`, `fail-level` and the options
-below); silence one finding with `# kpirules: ignore[CODE] reason` on its line or the line
-above, or a whole file with `# kpirules: ignore-file[CODE] reason`.
+(the nearest one, found from the working directory up, like the project configuration):
+
+```toml
+[lint]
+select = ["ALL"]                  # codes, prefixes (KPI1) or slugs; the default is ALL
+ignore = ["KPI702"]
+fail-level = "error"              # exit 1 on findings at or above: error, warning or info
+main-kpis = [3, 5]                # rule options, by name (each rule below lists its own)
+max-weight-share = 0.5
+
+[lint.severity]
+KPI304 = "warning"
+
+[lint.per-file-ignores]
+"rulesets/pilot/*.kpi" = ["KPI105"]
+```
+
+A wrong key, an unknown code or a value of the wrong type stops the run with exit code 2
+and names the key and the file. In a .kpi file, `# kpirules: ignore[KPI101] reason` silences
+a finding on its own line (or, standing alone, on the line below), and
+`# kpirules: ignore-file[KPI105] reason` a whole file; a suppression that hides nothing
+(KPI901) or names an unknown code (KPI902) is reported.
 
 Besides the rules, lint reports problems that stop a file from being linted: syntax and
 import errors (`E1xx`, `E21x`) and scheme errors that `kpirules check` finds (`E2xx`,
