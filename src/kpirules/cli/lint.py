@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import EXIT_CLEAN, EXIT_ERROR, EXIT_PROBLEMS, echo_err, emit, handle_errors
+from kpirules.cli.common import EXIT_CLEAN, EXIT_PROBLEMS, echo_err, emit, handle_errors
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.lint.finding import SEVERITIES
 from kpirules.lint.formats import FORMATS
@@ -200,4 +200,4 @@ def rules(markdown: bool, output: str | None) -> None:
     emit(rules_markdown(all_rules()) if markdown else rules_table(all_rules()), output)
 
 
-__all__ = ["lint", "rule", "rules", "EXIT_ERROR"]
+__all__ = ["lint", "rule", "rules"]
