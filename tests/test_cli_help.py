@@ -1,0 +1,59 @@
+"""Every command and subcommand of `kpirules` has help with an example, and `--help` works.
+
+The group is walked recursively, so commands added later are covered without editing
+this file.
+"""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from kpirules.cli import cli
+
+
+def walk(group: click.Group, path: tuple[str, ...] = ()):
+    """(argv path, command) for the group itself and every command under it."""
+    yield path, group
+    ctx = click.Context(group, info_name="kpirules")
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            yield from walk(command, path + (name,))
+        else:
+            yield path + (name,), command
+
+
+COMMANDS = list(walk(cli))
+
+
+def example_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("kpirules ")]
+
+
+def test_the_walk_finds_the_commands():
+    names = {" ".join(path) for path, _ in COMMANDS}
+    assert {"", "check", "fmt", "export", "schema"} <= names
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) or "kpirules" for p, _ in COMMANDS])
+def test_help_has_an_example_and_exits_0(path, command):
+    assert command.help, f"kpirules {' '.join(path)} has no help text"
+    examples = example_lines(command.help)
+    assert examples, f"the help of kpirules {' '.join(path)} shows no example (a line starting with `kpirules `)"
+    for example in examples:
+        assert example.split()[1 : 1 + len(path)] == list(path), f"example {example!r} runs another command"
+
+    result = CliRunner().invoke(cli, [*path, "--help"], prog_name="kpirules")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: kpirules {' '.join(path)}".rstrip())
+    # the example survives click's re-wrapping of paragraphs
+    assert example_lines(result.output) == examples
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_short_and_long_help_flags(flag):
+    result = CliRunner().invoke(cli, [flag])
+    assert result.exit_code == 0
+    assert "Commands:" in result.output
