@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import tomllib
-from source_project import DEALS_CSV, make_project, write
+from source_project import DEALS_CSV, KPI, make_project, write
 
 from kpirules.config import load_config
 from kpirules.errors import DataError
@@ -164,3 +164,82 @@ def test_northwind_through_the_cli(northwind, run_cli):
     assert result.stdout.strip() == \
         "orders  CSV orders.csv (utf-8, detected, comma-separated)  830 rows read  1 problem"
     assert "176 records could not be read: 15 fields where the header has 14" in result.stderr
+
+
+# ---------------------------------------------------------------------- bad input through the CLI
+
+ROSTER_ONLY = KPI[: KPI.index("dataset deals")]
+
+
+def _bad_inputs(workdir: Path) -> dict[str, tuple[dict, str]]:
+    """Each case: the people binding, and what the message must say."""
+    import sqlite3
+
+    (workdir / "folder.csv").mkdir()
+    (workdir / "gbk.csv").write_bytes("person_id,name,manager_id\nP1,韦刚,\n".encode("gbk"))
+    (workdir / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    (workdir / "fields.csv").write_text("person_id,name,manager_id\nP1,a,\nP2,b,P1,extra\n", encoding="utf-8")
+    db = sqlite3.connect(workdir / "hr.sqlite")
+    db.execute("CREATE TABLE staff (person_id TEXT, name TEXT, manager_id TEXT)")
+    db.commit()
+    db.close()
+    return {
+        "missing file": ({"source": "csv", "path": "nowhere.csv"}, "error[E640]: file not found: nowhere.csv"),
+        "directory": ({"source": "csv", "path": "folder.csv"}, "folder.csv is a directory, not a file"),
+        "encoding": ({"source": "csv", "path": "gbk.csv", "encoding": "utf-8"},
+                     'gbk.csv is not valid UTF-8; it looks like gb18030: set encoding = "gb18030"'),
+        "xlsx": ({"source": "xlsx", "path": "broken.xlsx"}, "error[E640]: cannot open workbook broken.xlsx"),
+        "field count": ({"source": "csv", "path": "fields.csv"},
+                        "1 record could not be read: 4 fields where the header has 3"),
+        "query": ({"source": "sqlite", "path": "hr.sqlite", "query": "SELECT * FORM staff"},
+                  'SQLite could not run the query: near "FORM": syntax error'),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing file", "directory", "encoding", "xlsx", "field count", "query"])
+def test_bad_input_gives_a_clear_message_and_exit_1(workdir, run_cli, case):
+    binding, expected = _bad_inputs(workdir)[case]
+    make_project(workdir, {"people": binding}, ROSTER_ONLY)
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1, result.output
+    assert expected in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_plugin_failures_through_the_cli(workdir, run_cli):
+    import pyarrow as pa
+
+    from kpirules import plugins
+    from kpirules.hookspecs import hookimpl
+    from kpirules.sources.base import Source, SourceOptions
+
+    class Partial(Source):
+        name = "partial"
+        Options = SourceOptions
+
+        def read(self):
+            return pa.table({"person_id": ["P1"], "nam": ["a"], "manager_id": [None]})
+
+    class Good:
+        @hookimpl
+        def register_sources(self, register):
+            register(Partial)
+
+    class Boom:
+        @hookimpl
+        def register_sources(self, register):
+            raise RuntimeError("licence server down")
+
+    try:
+        plugins.pm.register(Good(), name="partial-plugin")
+        make_project(workdir, {"people": {"source": "partial"}}, ROSTER_ONLY)
+        result = run_cli("sources", "check")
+        assert result.exit_code == 1
+        assert "error[E642]: source has no column name for declared column name" in result.stderr
+        assert "did you mean 'nam'?" in result.stderr
+        plugins.pm.register(Boom(), name="boom")
+        result = run_cli("sources", "check")
+        assert result.exit_code == 2
+        assert "plugin boom raised while registering sources: RuntimeError: licence server down" in result.stderr
+    finally:
+        plugins.reset_plugins()

@@ -155,7 +155,7 @@ class DatasetCheck(BaseModel):
 
 def check_sources(scheme: Scheme, config: ProjectConfig, *, env: str | None = None) -> list[DatasetCheck]:
     """Open every configured source and run load_datasets' checks, in a scratch database."""
-    con = duckdb.connect()
+    con = duckdb.connect(config={"enable_progress_bar": False})
     run = _Run(scheme, config, con, env, None, "stop", None, True)
     try:
         return [

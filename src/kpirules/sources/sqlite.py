@@ -14,6 +14,7 @@ one odd row cannot break the read. The file is opened read-only.
 from __future__ import annotations
 
 import difflib
+import re
 
 from pydantic import model_validator
 
@@ -75,7 +76,8 @@ class SqliteSource(Source):
             cursor.execute(sql)
             return cursor.fetch_record_batch()
         except Exception as exc:  # noqa: BLE001 - the driver's errors carry SQLite's message
-            message = str(exc).split("\n")[0]
+            # "INVALID_ARGUMENT: [SQLite] Failed to prepare query: near ..." -> "near ..."
+            message = re.sub(r"^[A-Z_]+: \[SQLite\] (Failed to [a-z ]+: )?", "", str(exc).split("\n")[0])
             raise self.error("E640", f"SQLite could not run the {'query' if self.options.query else 'read'}: {message}",
                              f"check `query` in [{self.context.config_key}]" if self.options.query
                              else "check the database file") from None
