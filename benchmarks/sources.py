@@ -65,7 +65,8 @@ CASTS = ("CAST(call_id AS VARCHAR) AS call_id, CAST(agent_id AS VARCHAR) AS agen
 
 
 def generate(folder: Path, rows: int) -> None:
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"""
         COPY (SELECT 'C' || lpad(i::VARCHAR, 10, '0') AS call_id,
                      'P' || lpad((i % 9973)::VARCHAR, 5, '0') AS agent_id,
@@ -88,7 +89,8 @@ def time_kpirules(folder: Path, env: str, check_keys: bool = True) -> tuple[floa
 
     scheme = load_scheme([folder / "bench.kpi"])
     config = load_config(folder / "kpirules.toml")
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     start = time.perf_counter()
     report = load_datasets(scheme, config, con, env=env, check_keys=check_keys)
     elapsed = time.perf_counter() - start
@@ -97,7 +99,8 @@ def time_kpirules(folder: Path, env: str, check_keys: bool = True) -> tuple[floa
 
 
 def time_duckdb(folder: Path, reader: str) -> tuple[float, int]:
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     start = time.perf_counter()
     con.execute(f"CREATE TABLE t AS SELECT {CASTS} FROM {reader}")
     elapsed = time.perf_counter() - start

@@ -155,7 +155,8 @@ class DatasetCheck(BaseModel):
 
 def check_sources(scheme: Scheme, config: ProjectConfig, *, env: str | None = None) -> list[DatasetCheck]:
     """Open every configured source and run load_datasets' checks, in a scratch database."""
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     run = _Run(scheme, config, con, env, None, "stop", None, True)
     try:
         return [
