@@ -24,7 +24,6 @@ from typing import Literal
 
 import duckdb
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict
 
 from kpirules import plugins
 from kpirules.config import Binding, ProjectConfig
@@ -33,56 +32,15 @@ from kpirules.model.scheme import Dataset, Scheme
 from kpirules.sources import checks, problems
 from kpirules.sources.base import Source, SourceContext
 from kpirules.sources.convert import SQL_TYPES, quote
+from kpirules.sources.loaded import DatasetCheck, DatasetLoad, LoadReport, SourceSchema
 from kpirules.sources.problems import Numbering
 from kpirules.sources.stage import (
     GIVEN, StagePlan, bad_row_sql, find_row_problems, good_rows, mark_duplicates, plan_stage, problems_sql,
     problems_table, summarise,
 )
 
-
-class DatasetLoad(BaseModel):
-    """What loading one dataset did."""
-
-    model_config = ConfigDict(frozen=True)
-
-    dataset: str
-    #: the source type, e.g. "csv"
-    source: str
-    #: one line for people, without secrets
-    description: str
-    #: rows in the loaded table
-    rows: int
-    #: a digest of the table's content: independent of row order, changed by any edit or duplicate
-    fingerprint: str
-    #: rows left out (bad_rows="skip"), unreadable records included
-    rejected: int = 0
-    #: rows crediting a person the roster lacks (None: not checked, no roster loaded)
-    unknown_person_rows: int | None = None
-    unknown_person_examples: list[str] = []
-
-
-class LoadReport(BaseModel):
-    """What `load_datasets` loaded: one DatasetLoad per dataset, in load order (the roster first)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    env: str
-    datasets: list[DatasetLoad]
-    rejects_dir: Path | None = None
-
-    def __getitem__(self, dataset: str) -> DatasetLoad:
-        """The load of one dataset, by id."""
-        for load in self.datasets:
-            if load.dataset == dataset:
-                return load
-        raise KeyError(dataset)
-
-
-class SourceSchema(BaseModel):
-    """A source's columns (name -> DuckDB type) and row count, as read."""
-
-    columns: dict[str, str]
-    rows: int
+__all__ = ["DatasetCheck", "DatasetLoad", "LoadReport", "SourceSchema", "check_sources", "inspect_source",
+           "load_datasets", "open_source"]
 
 
 def open_source(binding: Binding, dataset: Dataset, config: ProjectConfig, *, scheme_timezone: str,
@@ -138,19 +96,6 @@ def load_datasets(scheme: Scheme, config: ProjectConfig, con: duckdb.DuckDBPyCon
     finally:
         run.cleanup()
     return LoadReport(env=run.env, datasets=[r.load for r in results], rejects_dir=rejects_dir)
-
-
-class DatasetCheck(BaseModel):
-    """The outcome of checking one dataset's source (`kpirules sources check`)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    dataset: str
-    source: str
-    description: str
-    rows_read: int | None
-    load: DatasetLoad | None
-    problems: list[Diagnostic]
 
 
 def check_sources(scheme: Scheme, config: ProjectConfig, *, env: str | None = None) -> list[DatasetCheck]:
