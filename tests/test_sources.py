@@ -255,3 +255,19 @@ def test_relative_paths_start_at_the_config_folder(workdir, monkeypatch):
     monkeypatch.chdir(elsewhere)
     con, _ = load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
     assert rows(con, "deals") == EXPECTED_DEALS
+
+
+def test_inspect_source_reports_columns_and_rows(workdir):
+    from source_project import make_project
+
+    from kpirules.sources.load import inspect_source, open_source
+
+    write(workdir / "deals.csv", DEALS_CSV)
+    scheme, config = make_project(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    binding = config.environment().datasets["deals"]
+    source = open_source(binding, scheme.datasets["deals"], config, scheme_timezone="Asia/Shanghai")
+    schema = inspect_source(source)
+    assert schema.rows == 3
+    assert list(schema.columns) == ["deal_id", "owner_id", "signed_at", "signed_on", "units", "amount", "rate",
+                                    "won", "note"]
+    assert set(schema.columns.values()) == {"VARCHAR"}  # every CSV field is read as text
