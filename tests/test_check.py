@@ -72,7 +72,7 @@ MANY_EXPECTED = [
     (TELESALES, 68, 11, "E205", "unknown role 'telesale'", "did you mean 'telesales'?"),
     # ... but its gate, which reads an inherited KPI, is checked against no KPIs: a
     # follow-on error that goes away with the one above
-    (TELESALES, 83, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
+    (TELESALES, 84, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
 ]
 
 
@@ -305,7 +305,7 @@ def test_extends_cycle(ruleset_copy, edit):
     assert problems() == [
         (TELESALES, 69, 11, "E212", "roles extend each other in a cycle: telesales -> senior_telesales -> telesales", None),
         # follow-on: senior_telesales resolves without its parent, so its gate finds no KPI
-        (TELESALES, 84, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
+        (TELESALES, 85, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
     ]
 
 
@@ -313,7 +313,7 @@ def test_role_extending_itself(ruleset_copy, edit):
     edit(Path(TELESALES), "extends telesales", "extends senior_telesales")
     assert problems() == [
         (TELESALES, 68, 11, "E212", "roles extend each other in a cycle: senior_telesales -> senior_telesales", None),
-        (TELESALES, 83, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
+        (TELESALES, 84, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
     ]
 
 
@@ -363,7 +363,7 @@ def test_export_json_holds_the_rulesets_values(exported_json):
     assert {k["scope"] for k in scheme["roles"]["sales_manager"]["kpis"]} == {"team"}
     senior = _kpi(scheme, "senior_telesales", "outbound_calls")
     assert senior["inherited_from"] == "telesales"
-    assert [t["value"]["text"] for t in senior["targets"]] == ["240"]
+    assert [t["value"]["text"] for t in senior["targets"]] == ["240", "180"]
     assert scheme["roles"]["key_account_manager"]["payout"]["cap"] == "80000"
     weights = [k["weight"] for k in scheme["roles"]["key_account_manager"]["kpis"] if k["rank"] == "main"]
     assert weights == ["0.35", "0.3", "0.2", "0.15"]

@@ -22,9 +22,7 @@ def test_reference_rulesets_lint_clean(monkeypatch):
     monkeypatch.chdir(REPO)
     result = run_cli("lint", "--no-cache", "rulesets")
     assert result.exit_code == 0, result.output
-    # the one finding is an info: senior_telesales's override drops the new-hire layer (reported upstream)
-    assert "[error]" not in result.output and "[warning]" not in result.output
-    assert result.output.strip().endswith("Found 1 info in 1 file.")
+    assert result.output.strip() == "No findings in 5 files."
 
 
 def test_text_output_has_location_caret_and_help(project):
