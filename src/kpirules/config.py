@@ -11,13 +11,17 @@
 Every problem is a `ConfigError` naming the key path and the file (with its line where
 the key can be found), with a did-you-mean where one is close. Credentials never sit in
 the file: a source names an environment variable or a file outside the repository.
+A text option may name an environment variable as `${NAME}` (a data folder that differs
+between machines); a variable that is not set stops the run of that environment only.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +79,8 @@ class Binding(_Strict):
 class Environment(_Strict):
     name: str
     datasets: dict[str, Binding]
+    #: options naming environment variables that are not set: an error once this env is used
+    unset: list[InstanceOf[Diagnostic]] = []
 
 
 class ProjectConfig(_Strict):
@@ -110,6 +116,8 @@ class ProjectConfig(_Strict):
         if name not in self.envs:
             raise _error("E606", f"no environment '{name}' in {_shown(self.path)}", self.path,
                          help=_did_you_mean(name, self.envs) or f"environments: {', '.join(self.envs) or 'none'}")
+        if self.envs[name].unset:
+            raise ConfigError(self.envs[name].unset)
         return self.envs[name]
 
     def bindings(self, scheme: Scheme, env: str | None = None,
@@ -212,13 +220,13 @@ def _validate(data: dict, path: Path, prefix: str, lines: list[str]) -> ProjectC
                            for err in exc.errors()]) from None
     envs = {}
     for env_name, table in raw.env.items():
-        bindings = {}
+        bindings, unset = {}, []
         for ds_id, entry in table.datasets.items():
             key = ["env", env_name, "datasets", ds_id]
-            binding = _binding(env_name, ds_id, entry, key, path, prefix, lines, problems)
+            binding = _binding(env_name, ds_id, entry, key, path, prefix, lines, problems, unset)
             if binding is not None:
                 bindings[ds_id] = binding
-        envs[env_name] = Environment(name=env_name, datasets=bindings)
+        envs[env_name] = Environment(name=env_name, datasets=bindings, unset=unset)
     default = raw.project.default_env
     if default is not None and default not in raw.env:
         problems.append(Diagnostic(
@@ -233,7 +241,7 @@ def _validate(data: dict, path: Path, prefix: str, lines: list[str]) -> ProjectC
 
 
 def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path, prefix: str,
-             lines: list[str], problems: list[Diagnostic]) -> Binding | None:
+             lines: list[str], problems: list[Diagnostic], unset: list[Diagnostic]) -> Binding | None:
     from kpirules import plugins
 
     where = ".".join(key)
@@ -264,6 +272,10 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
     if secret:
         return None
     cls = types[source].cls
+    missing = _expand_variables(options, cls.Options, key, path, prefix, lines, problems)
+    if missing:
+        unset.extend(missing)
+        return None
     try:
         validated = cls.Options.model_validate(options)
     except ValidationError as exc:
@@ -280,6 +292,54 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
         )
         return None
     return Binding(env=env_name, dataset=ds_id, source=source, options=validated)
+
+
+# ---------------------------------------------------------------------- ${NAME} in options
+
+_VARIABLE = re.compile(r"\$(\$?)\{([^{}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: list[str], path: Path,
+                      prefix: str, lines: list[str], problems: list[Diagnostic]) -> list[Diagnostic]:
+    """Replace `${NAME}` in text options by the environment variable, in place.
+
+    A path option that starts with a variable whose value is a relative path is taken
+    relative to the current directory (where the variable was set), not to the config
+    file. `$${` writes a literal `${`. Returns the references to unset (or empty) variables.
+    """
+    unset = []
+    for name, text in options.items():
+        if not isinstance(text, str) or "${" not in text:
+            continue
+        where = ".".join([*key, name])
+        location = _locate(lines, path, prefix, [*key, name])
+        parts, last = [], 0
+        for match in _VARIABLE.finditer(text):
+            escaped, var = match.groups()
+            parts += [text[last:match.start()], os.environ.get(var, "") if not escaped else "${" + var + "}"]
+            last = match.end()
+            if escaped:
+                continue
+            if not _NAME.fullmatch(var):
+                problems.append(Diagnostic(
+                    "E603", f"{where}: '${{{var}}}' is not an environment variable name", location,
+                    help="write ${NAME} with letters, digits and _ (or $${ for a literal ${)"))
+            elif not os.environ.get(var):
+                unset.append(Diagnostic(
+                    "E603", f"{where} names the environment variable {var}, which is not set", location,
+                    help=f"set it (e.g. `export {var}=...`) or write the value in {_shown(path)}"))
+        expanded = "".join([*parts, text[last:]])
+        leading = _VARIABLE.match(text)
+        if leading and not leading.group(1) and _is_path(model, name):
+            expanded = os.path.abspath(os.path.expanduser(expanded))
+        options[name] = expanded
+    return unset
+
+
+def _is_path(model: type[SourceOptions], name: str) -> bool:
+    field = model.model_fields.get(name)
+    return field is not None and Path in (field.annotation, *typing.get_args(field.annotation))
 
 
 # ---------------------------------------------------------------------- messages

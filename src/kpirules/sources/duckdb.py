@@ -7,12 +7,15 @@
     # query = "SELECT * FROM payments WHERE status = 'cleared'"
 
 The file is opened read-only on its own connection (the query runs there, so it names
-that database's tables), and the rows stream to the loading database as Arrow.
+that database's tables), and the rows stream to the loading database as Arrow. With
+`path = ":memory:"` there is no file: the query reads files itself (`read_csv`,
+`read_parquet`), for example to union two exports or derive a column.
 """
 
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 
 import duckdb
 from pydantic import model_validator
@@ -20,6 +23,9 @@ from pydantic import model_validator
 from kpirules.hookspecs import hookimpl
 from kpirules.sources.base import FileOptions, Source
 from kpirules.sources.convert import quote
+
+#: a database without a file, for a query that reads files itself
+IN_MEMORY = Path(":memory:")
 
 
 class DuckdbOptions(FileOptions):
@@ -30,6 +36,8 @@ class DuckdbOptions(FileOptions):
     def _table_or_query(self) -> DuckdbOptions:
         if (self.table is None) == (self.query is None):
             raise ValueError("give either `table` or `query`")
+        if self.path == IN_MEMORY and self.query is None:
+            raise ValueError('path = ":memory:" has no tables: give a `query` that reads files')
         return self
 
 
@@ -39,12 +47,15 @@ class DuckdbSource(Source):
     options: DuckdbOptions
 
     def read(self):
-        path = self.existing_file(self.resolve(self.options.path))
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as exc:
-            raise self.error("E640", f"cannot open DuckDB database {self.display(path)}: {_first_line(exc)}",
-                             "check that the file is a DuckDB database and no other process writes to it") from None
+        if self.options.path == IN_MEMORY:
+            con = duckdb.connect()
+        else:
+            path = self.existing_file(self.resolve(self.options.path))
+            try:
+                con = duckdb.connect(str(path), read_only=True)
+            except duckdb.Error as exc:
+                raise self.error("E640", f"cannot open DuckDB database {self.display(path)}: {_first_line(exc)}",
+                                 "check that the file is a DuckDB database and no other process writes to it") from None
         self.on_close(con.close)
         if self.options.table is not None:
             tables = [n for (n,) in con.execute(
@@ -72,7 +83,8 @@ class DuckdbSource(Source):
     @property
     def locator(self) -> str:
         what = f"table {self.options.table}" if self.options.table else "query"
-        return f"{self.display(self.resolve(self.options.path))} ({what})"
+        where = ":memory:" if self.options.path == IN_MEMORY else self.display(self.resolve(self.options.path))
+        return f"{where} ({what})"
 
     def describe(self) -> str:
         return f"DuckDB {self.locator}"
