@@ -1,0 +1,247 @@
+"""Messages in the reader's language: English (the default) or Chinese (`zh`).
+
+Diagnostics are written in English where a problem is found, and stay so in the library
+(tests, JSON and the English output rely on that text). Only what a person reads is
+translated, at the edge: `localize(diagnostic, "zh")` rebuilds the message, help line and
+notes from the diagnostic's code and the values its English text carries.
+
+The catalog (`kpirules.i18n_zh`) pairs an English pattern with a Chinese template:
+
+    ("unknown {noun} '{name}'{owner?}", "未知的{noun:noun} '{name}'{owner:owner}")
+
+`{name}` captures a non-empty part of the English text (as little as will do), `{name?}`
+a possibly empty one, `{name*}` as much as will do; `{{` and `}}` are literal braces. In the Chinese template, `{name:group}` translates the
+captured value through another group of patterns first (a type name, a "did you mean"
+line); a value no pattern of the group knows (a KPI id, a number, a path) is kept as it
+is. Codes, names, values, paths and code snippets are never translated.
+
+The language comes from `--lang`, then the `KPIRULES_LANG` environment variable, then
+`lang` under `[project]` of the configuration, else English.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import string
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from kpirules.errors import ConfigError, DataLocation, Diagnostic, Location
+
+LANGS = ("en", "zh")
+DEFAULT_LANG = "en"
+ENV_VAR = "KPIRULES_LANG"
+
+_FIELD = re.compile(r"\{\{|\}\}|\{(\w+)([?*])?\}")
+_HOLE = {None: ".+?", "?": ".*?", "*": ".+"}
+
+
+def lang_problem(value: object, key: str, location: Location | None = None) -> Diagnostic | None:
+    """What is wrong with a language setting (None when it names a language kpirules speaks)."""
+    if isinstance(value, str) and value.strip().lower() in LANGS:
+        return None
+    return Diagnostic(
+        "E603", f"{key}: unknown language {value!r}", location,
+        help=f"choose one of: {', '.join(LANGS)} (en is the default)",
+    )
+
+
+def check_lang(value: object, key: str, location: Location | None = None) -> str:
+    """The language value names (en, zh), or a ConfigError naming key and the choices."""
+    problem = lang_problem(value, key, location)
+    if problem is not None:
+        raise ConfigError(problem)
+    return str(value).strip().lower()
+
+
+def configured_lang(path: Path | None) -> str:
+    """`lang` under [project] of a kpirules.toml ([tool.kpirules.project] of a pyproject.toml).
+
+    Read on its own, cheaply, before a command runs, so that its problems are already
+    in the reader's language; a file that cannot be read says nothing here (the command
+    reports it if it needs the file). An unknown language is a ConfigError.
+    """
+    if path is None:
+        return DEFAULT_LANG
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return DEFAULT_LANG
+    prefix = ""
+    if path.name == "pyproject.toml":
+        data, prefix = data.get("tool", {}).get("kpirules", {}), "tool.kpirules."
+    project = data.get("project", {}) if isinstance(data, dict) else {}
+    if not isinstance(project, dict) or "lang" not in project:
+        return DEFAULT_LANG
+    line = next((n for n, row in enumerate(text.splitlines(), start=1) if re.match(r"\s*lang\s*=", row)), 1)
+    try:
+        shown = str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        shown = str(path)
+    return check_lang(project["lang"], f"{prefix}project.lang", Location(shown, line, 1))
+
+
+# ---------------------------------------------------------------------- patterns
+
+
+@dataclasses.dataclass(frozen=True)
+class Pattern:
+    """An English text with named holes, and its translation."""
+
+    english: str
+    regex: re.Pattern
+    template: str
+
+    @classmethod
+    def compile(cls, english: str, template: str) -> Pattern:
+        parts, pos = [], 0
+        for match in _FIELD.finditer(english):
+            parts.append(re.escape(english[pos:match.start()]))
+            token = match.group(0)
+            if token in ("{{", "}}"):
+                parts.append(re.escape(token[0]))
+            else:
+                parts.append(f"(?P<{match.group(1)}>{_HOLE[match.group(2)]})")
+            pos = match.end()
+        parts.append(re.escape(english[pos:]))
+        return cls(english, re.compile("".join(parts), re.DOTALL), template)
+
+
+class _Formatter(string.Formatter):
+    """str.format where a field's format spec names the group that translates its value."""
+
+    def __init__(self, catalog: Catalog):
+        super().__init__()
+        self.catalog = catalog
+
+    def format_field(self, value, format_spec: str) -> str:
+        text = "" if value is None else str(value)
+        return self.catalog.phrase(text, format_spec) if format_spec else text
+
+
+class Catalog:
+    """One language's patterns: messages by code, and named groups of phrases."""
+
+    def __init__(self, module) -> None:
+        self.messages = {code: [Pattern.compile(*pair) for pair in pairs] for code, pairs in module.MESSAGES.items()}
+        self.groups: dict[str, list[Pattern] | Callable] = {}
+        for name, entries in module.GROUPS.items():
+            self.groups[name] = entries if callable(entries) else [Pattern.compile(*pair) for pair in entries]
+        self.meanings: dict[str, str] = module.MEANINGS
+        self.lint: dict[str, tuple[str, str]] = module.LINT
+        self.ui: dict[str, str] = module.UI
+        self.formatter = _Formatter(self)
+
+    def fill(self, template: str, values: dict) -> str:
+        return self.formatter.vformat(template, (), values)
+
+    def _first(self, patterns: Iterable[Pattern], text: str) -> str | None:
+        for pattern in patterns:
+            match = pattern.regex.fullmatch(text)
+            if match:
+                return self.fill(pattern.template, match.groupdict())
+        return None
+
+    def phrase(self, text: str, group: str) -> str:
+        """text translated through a group, or unchanged when no pattern of it matches."""
+        if not text:
+            return text
+        entries = self.groups[group]
+        if callable(entries):
+            return entries(self, text)
+        found = self._first(entries, text)
+        return text if found is None else found
+
+    def message(self, code: str, text: str) -> str | None:
+        return self._first(self.messages.get(code, ()), text)
+
+
+@functools.cache
+def catalog(lang: str) -> Catalog | None:
+    """The catalog of a language; None for English, the language the messages are written in."""
+    if lang == "en":
+        return None
+    if lang == "zh":
+        from kpirules import i18n_zh
+
+        return Catalog(i18n_zh)
+    raise ValueError(f"unknown language {lang!r}")
+
+
+# ---------------------------------------------------------------------- diagnostics
+
+
+def localize(diagnostic: Diagnostic, lang: str) -> Diagnostic:
+    """The diagnostic with its message, help and notes in lang (the same code, place and severity)."""
+    found = catalog(lang)
+    if found is None:
+        return diagnostic
+    return dataclasses.replace(
+        diagnostic,
+        message=message_text(found, diagnostic.code, diagnostic.message),
+        help=found.phrase(diagnostic.help, "help") if diagnostic.help else diagnostic.help,
+        notes=[found.phrase(note, "note") for note in diagnostic.notes],
+    )
+
+
+def message_text(found: Catalog, code: str, text: str) -> str:
+    translated = found.message(code, text)
+    if translated is not None:
+        return translated
+    # a message the catalog does not know (a plugin's own, say): the code's meaning, then the text
+    meaning = found.meanings.get(code)
+    return f"{meaning}：{text}" if meaning else text
+
+
+def location_text(location: Location | DataLocation | None, lang: str) -> str:
+    """Where a diagnostic points, as its reader reads it ("" when nowhere)."""
+    if location is None:
+        return ""
+    found = catalog(lang)
+    if found is None or isinstance(location, Location):
+        return str(location)
+    parts = [found.fill(found.ui["where.dataset"], {"dataset": location.dataset})]
+    if location.source:
+        parts.append(found.fill(found.ui["where.source"], {"source": location.source}))
+    if location.row is not None:
+        parts.append(found.fill(found.ui["where.row"], {"row": location.row}))
+    if location.column:
+        parts.append(found.fill(found.ui["where.column"], {"column": location.column}))
+    return "，".join(parts)
+
+
+def phrase(text: str, group: str, lang: str) -> str:
+    """A phrase of a known group (a run warning, an explanation step) in lang."""
+    found = catalog(lang)
+    return text if found is None else found.phrase(text, group)
+
+
+def ui(lang: str, key: str, english: str, **values) -> str:
+    """A fixed text of the interface: the English as the caller wrote it, or the catalog's template."""
+    found = catalog(lang)
+    return english if found is None else found.fill(found.ui[key], values)
+
+
+def labelled(lang: str, label: str, text: str) -> str:
+    """"help: text" (or "note", "warning"), the label in lang."""
+    found = catalog(lang)
+    return f"{label}: {text}" if found is None else f"{found.ui['label.' + label]}：{text}"
+
+
+# ---------------------------------------------------------------------- lint findings
+
+
+def lint_templates(code: str, lang: str) -> tuple[str, str] | None:
+    """A lint rule's message and help templates in lang (None for English or an unknown rule)."""
+    found = catalog(lang)
+    return None if found is None else found.lint.get(code)
+
+
+def fill(lang: str, template: str, values: dict) -> str:
+    """A template of the catalog filled with values (fields may name a group: `{kind:decl}`)."""
+    found = catalog(lang)
+    return template.format(**values) if found is None else found.fill(template, values)
