@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from kpirules import __version__
+from kpirules import __version__, i18n
 from kpirules.errors import Location
 from kpirules.lint.finding import SEVERITIES, Finding, severity_rank
 from kpirules.lint.result import LintResult
@@ -27,45 +27,53 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 or word == 'info' else 's'}"
 
 
-def summary(result: LintResult) -> str:
+def summary(result: LintResult, lang: str = "en") -> str:
     counts = Counter(f.severity for f in result.findings)
     files = {f.path for f in result.findings}
-    parts = [_plural(counts[s], s) for s in reversed(SEVERITIES) if counts[s]]
     checked = sum(1 for f in result.files if f.status == "linted")
-    if not parts:
-        text = f"No findings in {_plural(checked, 'file')}."
+    if not counts:
+        text = i18n.ui(lang, "lint.clean", f"No findings in {_plural(checked, 'file')}.", files=checked)
     else:
-        text = f"Found {', '.join(parts)} in {_plural(len(files), 'file')}."
+        counted = i18n.ui(lang, "list.separator", ", ").join(
+            i18n.ui(lang, f"lint.{s}", _plural(counts[s], s), n=counts[s]) for s in reversed(SEVERITIES) if counts[s])
+        text = i18n.ui(lang, "lint.found", f"Found {counted} in {_plural(len(files), 'file')}.",
+                       counts=counted, files=len(files))
     if result.suppressed:
-        text += f" {result.suppressed} suppressed by comments."
+        text += i18n.ui(lang, "lint.suppressed", f" {result.suppressed} suppressed by comments.", n=result.suppressed)
     return text
+
+
+def _help(f: Finding, lang: str, lead: str = "\n") -> str:
+    return lead + i18n.labelled(lang, "help", f.help) if f.help else ""
 
 
 def _headline(f: Finding) -> str:
     return f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
 
 
-def render_concise(result: LintResult) -> str:
-    return "\n".join([_headline(f) for f in result.findings] + _notes(result) + [summary(result)])
+def render_concise(result: LintResult, lang: str = "en") -> str:
+    return "\n".join([_headline(f) for f in result.findings] + _notes(result, lang) + [summary(result, lang)])
 
 
-def render_text(result: LintResult) -> str:
+def render_text(result: LintResult, lang: str = "en") -> str:
     blocks = []
     for f in result.findings:
         lines = [_headline(f)]
         lines.extend(source_excerpt(Location(f.path, f.line, f.column, f.end_line, f.end_column)))
         if f.help:
-            lines.append(f"  help: {f.help}")
+            lines.append(_help(f, lang, "  "))
         blocks.append("\n".join(lines))
-    tail = _notes(result) + [summary(result)]
+    tail = _notes(result, lang) + [summary(result, lang)]
     return "\n\n".join(blocks + ["\n".join(tail)])
 
 
-def _notes(result: LintResult) -> list[str]:
-    return [f"note: {r.path} was not linted: {r.reason}" for r in result.files if r.status == "skipped"]
+def _notes(result: LintResult, lang: str = "en") -> list[str]:
+    return [i18n.labelled(lang, "note", i18n.ui(lang, "lint.not_linted", f"{r.path} was not linted: {r.reason}",
+                                                 path=r.path, reason=r.reason))
+            for r in result.files if r.status == "skipped"]
 
 
-def render_json(result: LintResult) -> str:
+def render_json(result: LintResult, lang: str = "en") -> str:
     findings = []
     for f in result.findings:
         findings.append({
@@ -78,7 +86,7 @@ def render_json(result: LintResult) -> str:
         "findings": findings,
         "files": [{"path": r.path, "status": r.status, **({"reason": r.reason} if r.reason else {})} for r in result.files],
         "suppressed": result.suppressed,
-        "summary": summary(result),
+        "summary": summary(result, lang),
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
 
@@ -96,10 +104,10 @@ def _gh_property(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(result: LintResult) -> str:
+def render_github(result: LintResult, lang: str = "en") -> str:
     lines = []
     for f in result.findings:
-        message = f.message + (f"\nhelp: {f.help}" if f.help else "")
+        message = f.message + _help(f, lang)
         props = (
             f"file={_gh_property(f.path)},line={f.line},col={f.column},"
             f"endLine={f.end_line},endColumn={f.end_column},title={_gh_property(f.code)}"
@@ -113,16 +121,17 @@ def render_github(result: LintResult) -> str:
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def render_sarif(result: LintResult, rules: dict) -> str:
+def render_sarif(result: LintResult, rules: dict, lang: str = "en") -> str:
     descriptors, index = [], {}
     for code, rule in rules.items():
         index[code] = len(descriptors)
+        short, help = i18n.lint_templates(code, lang) or (rule.message_template(), rule.help)
         descriptors.append({
             "id": code,
             "name": rule.slug,
-            "shortDescription": {"text": rule.message_template()},
+            "shortDescription": {"text": short},
             "fullDescription": {"text": rule.documentation().split("\n\nBad:")[0]},
-            "help": {"text": rule.help},
+            "help": {"text": help},
             "helpUri": f"{INFORMATION_URI}#{code.lower()}",
             "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
             "properties": {"pitfall": rule.pitfall},
@@ -134,7 +143,7 @@ def render_sarif(result: LintResult, rules: dict) -> str:
                                 "defaultConfiguration": {"level": "error"}})
     results = []
     for f in result.findings:
-        text = f.message + (f"\nhelp: {f.help}" if f.help else "")
+        text = f.message + _help(f, lang)
         results.append({
             "ruleId": f.code,
             "ruleIndex": index[f.code],
@@ -165,7 +174,7 @@ def render_sarif(result: LintResult, rules: dict) -> str:
 # ---------------------------------------------------------------- JUnit XML
 
 
-def render_junit(result: LintResult, fail_level: str) -> str:
+def render_junit(result: LintResult, fail_level: str, lang: str = "en") -> str:
     by_file: dict[str, list[Finding]] = {r.path: [] for r in result.files}
     for f in result.findings:
         by_file.setdefault(f.path, []).append(f)
@@ -178,12 +187,15 @@ def render_junit(result: LintResult, fail_level: str) -> str:
         report = status.get(path)
         if report is not None and report.status == "skipped":
             skipped += 1
-            body.append(f"      <skipped message={quoteattr(f'not linted: {report.reason}')}/>")
+            skipped_text = i18n.ui(lang, "lint.skipped", f"not linted: {report.reason}", reason=report.reason)
+            body.append(f"      <skipped message={quoteattr(skipped_text)}/>")
         for f in failing:
             failures += 1
-            detail = _headline(f) + (f"\nhelp: {f.help}" if f.help else "")
+            detail = _headline(f) + _help(f, lang)
+            at = i18n.ui(lang, "lint.at", f"line {f.line}, column {f.column}: {f.message}",
+                         line=f.line, column=f.column, message=f.message)
             body.append(
-                f"      <failure type={quoteattr(f.code)} message={quoteattr(f'line {f.line}, column {f.column}: {f.message}')}>"
+                f"      <failure type={quoteattr(f.code)} message={quoteattr(at)}>"
                 f"{escape(detail)}</failure>"
             )
         if below:
@@ -213,17 +225,18 @@ def render_statistics(result: LintResult) -> str:
     return "\n".join(f"{n:>{width}}  {code}  [{severity}]  {slug}" for (code, severity, slug), n in rows)
 
 
-def render(result: LintResult, output_format: str, *, fail_level: str = "error", rules: dict | None = None) -> str:
+def render(result: LintResult, output_format: str, *, fail_level: str = "error", rules: dict | None = None,
+           lang: str = "en") -> str:
     if output_format == "text":
-        return render_text(result)
+        return render_text(result, lang)
     if output_format == "concise":
-        return render_concise(result)
+        return render_concise(result, lang)
     if output_format == "json":
-        return render_json(result)
+        return render_json(result, lang)
     if output_format == "sarif":
-        return render_sarif(result, rules or {})
+        return render_sarif(result, rules or {}, lang)
     if output_format == "github":
-        return render_github(result)
+        return render_github(result, lang)
     if output_format == "junit":
-        return render_junit(result, fail_level)
+        return render_junit(result, fail_level, lang)
     raise ValueError(f"unknown output format {output_format!r}")

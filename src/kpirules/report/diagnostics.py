@@ -6,7 +6,8 @@
        |                   ^^^^
        = help: did you mean 'calls'?
 
-Carets line up under wide (CJK) characters, which take two terminal columns.
+Carets line up under wide (CJK) characters, which take two terminal columns. With
+`lang="zh"` the message, help and notes are in Chinese; codes and places stay.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from kpirules import i18n
 from kpirules.errors import Diagnostic, Location
 
 
@@ -51,23 +53,25 @@ def source_excerpt(loc: Location, lines: list[str] | None = None) -> list[str]:
     return [f"{pad} |", f"{number} | {line}", f"{pad} | {caret}"]
 
 
-def render_text(d: Diagnostic, show_source: bool = True) -> str:
-    where = f"{d.location}: " if d.location else ""
+def render_text(d: Diagnostic, show_source: bool = True, lang: str = "en") -> str:
+    d = i18n.localize(d, lang)
+    where = f"{i18n.location_text(d.location, lang)}: " if d.location else ""
     out = [f"{where}{d.severity}[{d.code}]: {d.message}"]
     if show_source and isinstance(d.location, Location):
         out.extend(source_excerpt(d.location))
     for note in d.notes:
-        out.append(f"  = note: {note}")
+        out.append("  = " + i18n.labelled(lang, "note", note))
     if d.help:
-        out.append(f"  = help: {d.help}")
+        out.append("  = " + i18n.labelled(lang, "help", d.help))
     return "\n".join(out)
 
 
-def render_all(diagnostics: Iterable[Diagnostic], show_source: bool = True) -> str:
-    return "\n\n".join(render_text(d, show_source) for d in diagnostics)
+def render_all(diagnostics: Iterable[Diagnostic], show_source: bool = True, lang: str = "en") -> str:
+    return "\n\n".join(render_text(d, show_source, lang) for d in diagnostics)
 
 
-def as_dict(d: Diagnostic) -> dict:
+def as_dict(d: Diagnostic, lang: str = "en") -> dict:
+    d = i18n.localize(d, lang)
     loc = d.location
     out: dict = {"code": d.code, "severity": d.severity, "message": d.message}
     if isinstance(loc, Location):
@@ -82,5 +86,5 @@ def as_dict(d: Diagnostic) -> dict:
     return out
 
 
-def render_json(diagnostics: Iterable[Diagnostic]) -> str:
-    return json.dumps([as_dict(d) for d in diagnostics], ensure_ascii=False, indent=2)
+def render_json(diagnostics: Iterable[Diagnostic], lang: str = "en") -> str:
+    return json.dumps([as_dict(d, lang) for d in diagnostics], ensure_ascii=False, indent=2)

@@ -1,20 +1,22 @@
 """`kpirules explain`: one person's whole calculation in words and numbers.
 
 Every step points at the .kpi line it came from, so a salesperson can check their pay
-with the statement and a calculator.
+with the statement and a calculator. With lang="zh" the statement's words are Chinese;
+names, labels, values and the expressions as written stay as they are.
 """
 
 from __future__ import annotations
 
+from kpirules import i18n
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import KpiResult, PersonResult
 from kpirules.engine.scoring import pct
 from kpirules.report.source import where, written
 
 
-def _value(k: KpiResult, x) -> str:
+def _value(k: KpiResult, x, lang: str = "en") -> str:
     if x is None:
-        return "no value"
+        return i18n.ui(lang, "explain.no_value", "no value")
     if k.value_type == "percent":
         return pct(x)
     if k.value_type.startswith("money:"):
@@ -22,63 +24,103 @@ def _value(k: KpiResult, x) -> str:
     return fmt_decimal(x)
 
 
-def _kpi_lines(k: KpiResult) -> list[str]:
-    head = f"KPI {k.id}" + (f" “{k.label}”" if k.label else "") + f" ({k.kind or ''} {k.rank}, {where(k.span)})"
-    lines = [head]
-    for a in k.aggregates:
-        what = f"{a.function}({written(a.argument) or a.dataset})"
+def _head(k: KpiResult, lang: str) -> str:
+    english = f"KPI {k.id}" + (f" “{k.label}”" if k.label else "") + f" ({k.kind or ''} {k.rank}, {where(k.span)})"
+    kind = i18n.ui(lang, f"explain.{k.kind}", "") if k.kind in ("process", "outcome") else ""
+    return i18n.ui(lang, "explain.kpi", english, id=k.id, label=f" “{k.label}”" if k.label else "", kind=kind,
+                   rank=i18n.ui(lang, f"explain.{k.rank}", k.rank), where=where(k.span))
+
+
+def _aggregate_line(a, lang: str) -> str:
+    what = f"{a.function}({written(a.argument) or a.dataset})"
+    no_value = i18n.ui(lang, "explain.no_value", "no value")
+    result = fmt_decimal(a.value) if a.value is not None else no_value
+    start, end = a.window_start.isoformat(), a.window_end.isoformat()
+    if lang == "en":
         line = f"  {what} over {a.dataset}"
         if a.where is not None:
             line += f" where {written(a.where)}"
         scope = "" if a.scope == "self" else f", {a.scope.replace('_', ' ')} scope"
         matched = "" if a.rows_matched is None else f" {a.rows_matched} row{'' if a.rows_matched == 1 else 's'} matched,"
-        line += (f", by {a.date_column} from {a.window_start.isoformat()} to before {a.window_end.isoformat()}{scope}:"
-                 f"{matched} result {fmt_decimal(a.value) if a.value is not None else 'no value'}")
-        lines.append(line)
-    lines.append(f"  value: {_value(k, k.value)}")
+        return line + f", by {a.date_column} from {start} to before {end}{scope}:{matched} result {result}"
+    line = i18n.ui(lang, "explain.aggregate", "", what=what, dataset=a.dataset)
+    if a.where is not None:
+        line += i18n.ui(lang, "explain.where", "", condition=written(a.where))
+    line += i18n.ui(lang, "explain.window", "", column=a.date_column, start=start, end=end)
+    if a.scope != "self":
+        line += i18n.ui(lang, f"explain.scope.{a.scope}", "")
+    matched = "" if a.rows_matched is None else i18n.ui(lang, "explain.matched", "", n=a.rows_matched)
+    return line + i18n.ui(lang, "explain.result", "", matched=matched, value=result)
+
+
+def _kpi_lines(k: KpiResult, lang: str = "en") -> list[str]:
+    lines = [_head(k, lang)]
+    lines.extend(_aggregate_line(a, lang) for a in k.aggregates)
+    value = _value(k, k.value, lang)
+    lines.append(i18n.ui(lang, "explain.value", f"  value: {value}", value=value))
     if k.target is None:
-        lines.append("  target: none found")
+        lines.append(i18n.ui(lang, "explain.no_target", "  target: none found"))
     else:
+        branch = written(k.target_span)
         source = {
-            "constant": "the target without `when`",
-            "when": f"the `when` branch {written(k.target_span)}",
-            "per_person": "the person's row in the targets dataset",
+            "constant": i18n.ui(lang, "explain.target.constant", "the target without `when`"),
+            "when": i18n.ui(lang, "explain.target.when", f"the `when` branch {branch}", branch=branch),
+            "per_person": i18n.ui(lang, "explain.target.per_person", "the person's row in the targets dataset"),
         }.get(k.target_source, k.target_source)
-        line = f"  target: {k.direction} {_value(k, k.target)} ({source}, {where(k.target_span)})"
+        target = _value(k, k.target, lang)
+        line = i18n.ui(lang, "explain.target", f"  target: {k.direction} {target} ({source}, {where(k.target_span)})",
+                       direction=k.direction, value=target, source=source, where=where(k.target_span))
         if k.target_before_proration is not None:
-            line += f"; prorated from {_value(k, k.target_before_proration)} for the days active"
+            before = _value(k, k.target_before_proration, lang)
+            line += i18n.ui(lang, "explain.prorated", f"; prorated from {before} for the days active", value=before)
         lines.append(line)
     if k.attainment is not None:
         rule = "value / target" if k.direction == ">=" else "target / value"
-        lines.append(f"  attainment: {rule} = {pct(k.attainment)}")
-    lines.append(f"  score: {k.score_rule}")
+        rule = i18n.ui(lang, "explain.rule.higher" if k.direction == ">=" else "explain.rule.lower", rule)
+        lines.append(i18n.ui(lang, "explain.attainment", f"  attainment: {rule} = {pct(k.attainment)}",
+                             rule=rule, value=pct(k.attainment)))
+    rule = i18n.phrase(k.score_rule, "explain", lang)
+    lines.append(i18n.ui(lang, "explain.score", f"  score: {rule}", rule=rule))
     if k.status == "in_progress":
-        lines.append("  not in this run's total")
+        lines.append(i18n.ui(lang, "explain.in_progress", "  not in this run's total"))
     elif k.rank == "main":
-        lines.append(f"  weight {pct(k.weight)} × score {fmt_decimal(k.score)} = {fmt_decimal(k.contribution)} points")
+        weight, score, points = pct(k.weight), fmt_decimal(k.score), fmt_decimal(k.contribution)
+        lines.append(i18n.ui(lang, "explain.weighted", f"  weight {weight} × score {score} = {points} points",
+                             weight=weight, score=score, points=points))
     else:
-        lines.append("  auxiliary: reported, not weighted")
+        lines.append(i18n.ui(lang, "explain.aux", "  auxiliary: reported, not weighted"))
     return lines
 
 
-def render_explain(p: PersonResult, currency: str) -> str:
+def render_explain(p: PersonResult, currency: str, lang: str = "en") -> str:
+    name, role_label = p.name or p.person_id, p.role_label or p.role
+    active = f"active {p.active_days} of {p.period_days} days"
+    active = i18n.ui(lang, "explain.active", active, active=p.active_days, days=p.period_days)
+    if p.active_days != p.period_days:
+        ratio = fmt_decimal(p.proration)
+        active += i18n.ui(lang, "explain.proration", f" (proration {ratio})", ratio=ratio)
     out = [
-        f"{p.name or p.person_id} ({p.person_id}), role {p.role_label or p.role} ({p.role}), period {p.period}",
-        f"active {p.active_days} of {p.period_days} days" + ("" if p.active_days == p.period_days else f" (proration {fmt_decimal(p.proration)})"),
+        i18n.ui(lang, "explain.person", f"{name} ({p.person_id}), role {role_label} ({p.role}), period {p.period}",
+                name=name, id=p.person_id, role_label=role_label, role=p.role, period=p.period),
+        active,
         "",
     ]
     for k in p.kpis:
-        out.extend(_kpi_lines(k))
+        out.extend(_kpi_lines(k, lang))
         out.append("")
-    contributions = " + ".join(fmt_decimal(k.contribution) for k in p.kpis if k.contribution is not None)
-    out.append(f"total score: {contributions or '0'} = {fmt_decimal(p.total_score)}")
-    out.extend(f"note: {n}" for n in p.notes)
-    out.append(f"grade: {p.grade or '(no grade table)'}")
+    contributions = " + ".join(fmt_decimal(k.contribution) for k in p.kpis if k.contribution is not None) or "0"
+    total = fmt_decimal(p.total_score)
+    out.append(i18n.ui(lang, "explain.total", f"total score: {contributions} = {total}", sum=contributions, total=total))
+    for note in p.notes:
+        note = i18n.phrase(note, "explain", lang)
+        out.append(i18n.ui(lang, "explain.note", f"note: {note}", note=note))
+    grade = p.grade or i18n.ui(lang, "explain.no_grade", "(no grade table)")
+    out.append(i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade))
     if p.payout is None:
-        out.append("payout: the role has no payout rules")
+        out.append(i18n.ui(lang, "explain.no_payout", "payout: the role has no payout rules"))
     else:
-        out.append("payout:")
+        out.append(i18n.ui(lang, "explain.payout", "payout:"))
         for step in p.payout.steps:
             suffix = f"  [{where(step.span)}]" if step.span is not None else ""
-            out.append(f"  {step.description}{suffix}")
+            out.append(f"  {i18n.phrase(step.description, 'explain', lang)}{suffix}")
     return "\n".join(out)

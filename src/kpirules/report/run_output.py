@@ -16,6 +16,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from kpirules import i18n
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.engine.scoring import pct
@@ -119,52 +120,70 @@ def _short(x: Decimal | None, places: int) -> str:
     return fmt_decimal(round(x, places))
 
 
-def _cell(k) -> str:
+def _cell(k, lang: str = "en") -> str:
     if k.status == "no_data":
-        return f"no data → {_short(k.score, 2)}"
+        return i18n.ui(lang, "run.no_data", f"no data → {_short(k.score, 2)}", score=_short(k.score, 2))
     att = "∞" if k.attainment is not None and not k.attainment.is_finite() else (
         "-" if k.attainment is None else f"{_short(k.attainment * 100, 1)}%")
     if k.status == "in_progress":
-        return f"{att} so far"
+        return i18n.ui(lang, "run.so_far", f"{att} so far", attainment=att)
     return f"{_short(k.score, 2)} ({att})"
 
 
-def render_table(result: RunResult, width: int | None = None) -> str:
-    """A readable terminal table per role: each KPI's attainment and score, total, grade, payout."""
+def render_table(result: RunResult, width: int | None = None, lang: str = "en") -> str:
+    """A readable terminal table per role: each KPI's attainment and score, total, grade, payout.
+
+    With lang="zh" the headings, summary and warnings are in Chinese (KPI labels are the
+    scheme's own).
+    """
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
     console = Console(record=True, width=width or 160, file=io.StringIO(), force_terminal=False)
-    console.print(f"Scheme {result.scheme}, period {', '.join(result.periods)}: {result.period_reason}".rstrip(": "))
+    periods = ", ".join(result.periods)
+    heading = f"Scheme {result.scheme}, period {periods}: {result.period_reason}".rstrip(": ")
+    if result.period_reason:
+        heading = i18n.ui(lang, "run.heading", heading, scheme=result.scheme, periods=periods,
+                          reason=i18n.phrase(result.period_reason, "explain", lang))
+    else:
+        heading = i18n.ui(lang, "run.heading_bare", heading, scheme=result.scheme, periods=periods)
+    console.print(heading)
     for role, people in by_role(result).items():
         first = people[0]
-        table = Table(title=f"{first.role_label or role} ({role}): {len(people)} people", box=box.SIMPLE_HEAD, title_justify="left")
+        label = first.role_label or role
+        title = i18n.ui(lang, "run.role", f"{label} ({role}): {len(people)} people", label=label, role=role, n=len(people))
+        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
         for column in ("person", "name", "team"):
-            table.add_column(column)
+            table.add_column(i18n.ui(lang, f"run.{column}", column))
         kpis = [(k.id, k.label or k.id, k.rank) for k in first.kpis]
         for _, label, rank in kpis:
             table.add_column(label + (" *" if rank == "auxiliary" else ""), justify="right")
-        table.add_column("total", justify="right")
-        table.add_column("grade")
-        table.add_column(f"payout {result.currency}", justify="right")
+        table.add_column(i18n.ui(lang, "run.total", "total"), justify="right")
+        table.add_column(i18n.ui(lang, "run.grade", "grade"))
+        table.add_column(i18n.ui(lang, "run.payout", f"payout {result.currency}", currency=result.currency), justify="right")
         for p in people:
             cells = [p.person_id, p.name or "", p.team or ""]
             by_id = {k.id: k for k in p.kpis}
             for kpi_id, _, _ in kpis:
                 k = by_id.get(kpi_id)
-                cells.append("" if k is None else _cell(k))
+                cells.append("" if k is None else _cell(k, lang))
             cells += [_short(p.total_score, 2), p.grade or "", _money(p.payout.total) if p.payout else ""]
             table.add_row(*cells)
         console.print(table)
     total = sum((p.payout.total for p in result.people if p.payout), Decimal(0))
-    console.print(f"{len(result.people)} people evaluated; total payout {_money(total)} {result.currency}. "
-                  "Cells: score (attainment); * auxiliary KPI: reported, not weighted.")
+    console.print(i18n.ui(
+        lang, "run.summary",
+        f"{len(result.people)} people evaluated; total payout {_money(total)} {result.currency}. "
+        "Cells: score (attainment); * auxiliary KPI: reported, not weighted.",
+        n=len(result.people), total=_money(total), currency=result.currency,
+    ))
     if result.unmatched_people:
-        console.print(f"{len(result.unmatched_people)} people match no role: {', '.join(result.unmatched_people[:10])}"
-                      + (" ..." if len(result.unmatched_people) > 10 else ""))
+        ids = ", ".join(result.unmatched_people[:10]) + (" ..." if len(result.unmatched_people) > 10 else "")
+        console.print(i18n.ui(lang, "run.unmatched", f"{len(result.unmatched_people)} people match no role: {ids}",
+                              n=len(result.unmatched_people), ids=ids))
     for warning in result.warnings:
-        console.print(f"warning: {warning}")
+        console.print(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
     return console.export_text()
 
 
