@@ -3,6 +3,7 @@
     [project]
     rulesets = ["rulesets"]          # .kpi files or folders, relative to this file
     default_env = "sample"
+    lang = "zh"                      # messages in Chinese (default "en")
 
     [env.sample.datasets.people]     # one table per dataset declared in the .kpi files
     source = "csv"                   # a registered source type (`kpirules plugins`)
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationError
 
+from kpirules import i18n
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.sources.base import SourceOptions
 
@@ -49,6 +51,8 @@ class _Strict(BaseModel):
 class ProjectSettings(_Strict):
     rulesets: list[str] = ["rulesets"]
     default_env: str | None = None
+    #: the language of messages: "en" or "zh" (--lang and KPIRULES_LANG take precedence)
+    lang: str = i18n.DEFAULT_LANG
 
 
 class _EnvTable(_Strict):
@@ -234,6 +238,10 @@ def _validate(data: dict, path: Path, prefix: str, lines: list[str]) -> ProjectC
             _locate(lines, path, prefix, ["project", "default_env"]),
             help=_did_you_mean(default, raw.env) or f"environments: {', '.join(raw.env) or 'none'}",
         ))
+    wrong_lang = i18n.lang_problem(raw.project.lang, f"{prefix}project.lang",
+                                   _locate(lines, path, prefix, ["project", "lang"]))
+    if wrong_lang is not None:
+        problems.append(wrong_lang)
     if problems:
         raise ConfigError(problems)
     return ProjectConfig(path=path, key_prefix=prefix, project=raw.project, envs=envs,
@@ -314,7 +322,7 @@ def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: 
             continue
         where = ".".join([*key, name])
         location = _locate(lines, path, prefix, [*key, name])
-        parts, last = [], 0
+        parts, last, reported = [], 0, set()
         for match in _VARIABLE.finditer(text):
             escaped, var = match.groups()
             parts += [text[last:match.start()], os.environ.get(var, "") if not escaped else "${" + var + "}"]
@@ -325,7 +333,8 @@ def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: 
                 problems.append(Diagnostic(
                     "E603", f"{where}: '${{{var}}}' is not an environment variable name", location,
                     help="write ${NAME} with letters, digits and _ (or $${ for a literal ${)"))
-            elif not os.environ.get(var):
+            elif not os.environ.get(var) and var not in reported:
+                reported.add(var)  # once per option, however often it names the variable
                 unset.append(Diagnostic(
                     "E603", f"{where} names the environment variable {var}, which is not set", location,
                     help=f"set it (e.g. `export {var}=...`) or write the value in {_shown(path)}"))

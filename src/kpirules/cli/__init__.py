@@ -14,7 +14,7 @@ import sys
 import click
 
 from kpirules import __version__
-from kpirules.cli.common import echo_err
+from kpirules.cli.common import echo_err, global_lang_option
 
 #: Commands whose module is imported only when the command runs (or help lists it), so
 #: `kpirules lint`, run by pre-commit and CI on every change, does not pay for importing
@@ -53,6 +53,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="kpirules")
+@global_lang_option
 def cli() -> None:
     """kpirules: sales KPI schemes as code.
 
@@ -66,6 +67,7 @@ def cli() -> None:
       kpirules fmt --check rulesets
       kpirules lint rulesets
       kpirules export --format json rulesets
+      kpirules --lang zh check rulesets      # messages in Chinese
     """
 
 

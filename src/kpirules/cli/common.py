@@ -1,13 +1,16 @@
-"""Shared pieces of the commands: error handling, output options, exit codes."""
+"""Shared pieces of the commands: error handling, output options, exit codes, the language."""
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
+from kpirules import i18n
 from kpirules.errors import Diagnostic, KpiError
 from kpirules.io import write_atomic
 from kpirules.report.diagnostics import render_all
@@ -19,7 +22,59 @@ def echo_err(text: str) -> None:
     click.echo(text, err=True)
 
 
-def summary(diagnostics: list[Diagnostic], files: int | None = None) -> str:
+# ---------------------------------------------------------------------- the language
+
+_GLOBAL_LANG, _COMMAND_LANG, _LANG = "kpirules.lang.global", "kpirules.lang.command", "kpirules.lang"
+LANG_HELP = "Language of the messages: en (default) or zh. Also KPIRULES_LANG, or lang in [project] of kpirules.toml."
+
+
+def _remember(key: str) -> Callable:
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            ctx.meta[key] = value
+
+    return callback
+
+
+def lang_option(func: Callable, key: str = _COMMAND_LANG) -> Callable:
+    """--lang en|zh; the command's own option wins over `kpirules --lang`."""
+    return click.option(
+        "--lang", type=click.Choice(i18n.LANGS, case_sensitive=False), default=None, expose_value=False,
+        callback=_remember(key), help=LANG_HELP,
+    )(func)
+
+
+def global_lang_option(func: Callable) -> Callable:
+    return lang_option(func, _GLOBAL_LANG)
+
+
+def resolve_lang(config_path: str | Path | None = None) -> str:
+    """The language of this run: --lang, then KPIRULES_LANG, then the configuration, else English."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    chosen = meta.get(_COMMAND_LANG) or meta.get(_GLOBAL_LANG)
+    if chosen:
+        lang = chosen.lower()
+    elif os.environ.get(i18n.ENV_VAR):
+        lang = i18n.check_lang(os.environ[i18n.ENV_VAR], i18n.ENV_VAR)
+    else:
+        from kpirules.lint.config import find_config_file  # the cheap search, free of heavy imports
+
+        lang = i18n.configured_lang(Path(config_path) if config_path else find_config_file())
+    meta[_LANG] = lang
+    return lang
+
+
+def current_lang() -> str:
+    """The language resolved when the command started (English before that, or outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_LANG, i18n.DEFAULT_LANG) if ctx is not None else i18n.DEFAULT_LANG
+
+
+# ---------------------------------------------------------------------- problems
+
+
+def summary(diagnostics: list[Diagnostic], files: int | None = None, lang: str = "en") -> str:
     errors = sum(1 for d in diagnostics if d.severity == "error")
     others = len(diagnostics) - errors
     parts = [f"{errors} error{'s' if errors != 1 else ''}"]
@@ -29,23 +84,36 @@ def summary(diagnostics: list[Diagnostic], files: int | None = None) -> str:
     paths = {d.location.path for d in diagnostics if hasattr(d.location, "path")}
     if paths:
         where = f" in {len(paths)} file{'s' if len(paths) != 1 else ''}"
-    return f"Found {' and '.join(parts)}{where}."
+    if lang == "en":
+        return f"Found {' and '.join(parts)}{where}."
+    text = i18n.ui(lang, "summary.errors", "", errors=errors)
+    if others:
+        text += i18n.ui(lang, "summary.others", "", others=others)
+    if paths:
+        text += i18n.ui(lang, "summary.files", "", files=len(paths))
+    return text + "。"
 
 
 def report_error(exc: KpiError) -> int:
-    """Print a KpiError's diagnostics to stderr; return its exit code."""
-    echo_err(render_all(exc.diagnostics))
+    """Print a KpiError's diagnostics to stderr, in the run's language; return its exit code."""
+    lang = current_lang()
+    echo_err(render_all(exc.diagnostics, lang=lang))
     if exc.exit_code == EXIT_PROBLEMS:
-        echo_err("\n" + summary(exc.diagnostics))
+        echo_err("\n" + summary(exc.diagnostics, lang=lang))
     return exc.exit_code
 
 
 def handle_errors(func: Callable) -> Callable:
-    """Turn the library's errors into messages and exit codes."""
+    """Turn the library's errors into messages and exit codes, in the language of the run.
+
+    The language is settled first (a command's `--config` names the configuration whose
+    [project] lang counts), so that every message of the command is in it.
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
+            resolve_lang(kwargs.get("config_path") or kwargs.get("config_file"))
             return func(*args, **kwargs)
         except KpiError as exc:
             sys.exit(report_error(exc))

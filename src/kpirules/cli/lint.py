@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import EXIT_CLEAN, EXIT_PROBLEMS, echo_err, emit, handle_errors
+from kpirules.cli.common import EXIT_CLEAN, EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.lint.finding import SEVERITIES
 from kpirules.lint.formats import FORMATS
@@ -62,6 +62,7 @@ def _codes(value: str | None) -> list[str] | None:
               help="Also run the history rules (KPI8xx): evaluate past periods on the configured data sources.")
 @click.option("--env", "env_name", help="With --history: the data environment of kpirules.toml to read.")
 @click.option("--no-cache", is_flag=True, help="Lint from scratch; neither read nor write .kpirules_cache.")
+@lang_option
 @handle_errors
 def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_level: str | None, exit_zero: bool,
          statistics: bool, select: str | None, ignore: str | None, config_file: str | None, history: bool,
@@ -84,6 +85,7 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
       kpirules lint --output-format github rulesets          # GitHub Actions annotations
       kpirules lint --output-format sarif -o lint.sarif rulesets
       kpirules lint --select KPI1 --fail-level warning rulesets/telesales.kpi
+      kpirules lint --lang zh rulesets                      # findings in Chinese
     """
     from kpirules.lint.cache import LintCache
     from kpirules.lint.config import find_config_file
@@ -104,7 +106,7 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
         if key:
             cache.put(key, result.to_dict(), read)
     level = fail_level or configured_level
-    _report(result, output_format, output, statistics, level)
+    _report(result, output_format, output, statistics, level, current_lang())
     if not exit_zero and result.at_or_above(level):
         sys.exit(EXIT_PROBLEMS)
     sys.exit(EXIT_CLEAN)
@@ -138,24 +140,26 @@ def _lint(targets, config_path, select, ignore, history, env_name):
     return result, linter.read_files
 
 
-def _report(result, output_format: str, output: str | None, statistics: bool, level: str) -> None:
+def _report(result, output_format: str, output: str | None, statistics: bool, level: str, lang: str = "en") -> None:
     from kpirules.lint import formats
+    from kpirules.lint.localize import localize_result
 
+    result = localize_result(result, lang)
     if statistics:
         text = formats.render_statistics(result)
-        emit("\n".join(t for t in (text, formats.summary(result)) if t), output)
+        emit("\n".join(t for t in (text, formats.summary(result, lang)) if t), output)
         return
     rules = None
     if output_format == "sarif":
         from kpirules.lint.registry import all_rules
 
         rules = all_rules()
-    text = formats.render(result, output_format, fail_level=level, rules=rules)
+    text = formats.render(result, output_format, fail_level=level, rules=rules, lang=lang)
     if output or output_format not in ("text", "concise"):
         if text or output:
             emit(text, output)
         if output_format not in ("text", "concise") or output:
-            echo_err(formats.summary(result))
+            echo_err(formats.summary(result, lang))
     else:
         emit(text, None)
 

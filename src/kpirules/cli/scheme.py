@@ -9,8 +9,10 @@ from pathlib import Path
 
 import click
 
+from kpirules import i18n
 from kpirules.cli.common import (
-    EXIT_PROBLEMS, echo_err, emit, handle_errors, output_option, paths_argument, report_error,
+    EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option, output_option, paths_argument,
+    report_error,
 )
 from kpirules.errors import KpiError
 from kpirules.model import load_scheme
@@ -26,6 +28,7 @@ def _default_paths(paths: tuple[str, ...]) -> list[str]:
 
 @click.command()
 @paths_argument
+@lang_option
 @handle_errors
 def check(paths: tuple[str, ...]) -> None:
     """Parse, resolve imports and names, and validate the meaning of .kpi files.
@@ -36,22 +39,26 @@ def check(paths: tuple[str, ...]) -> None:
 
     \b
     Exit codes: 0 clean, 1 problems found, 2 usage or internal error.
-    Example:
+    Examples:
       kpirules check rulesets
+      kpirules check --lang zh rulesets     # messages in Chinese
     """
     scheme = load_scheme(_default_paths(paths))
     roles = len(scheme.roles)
     kpis = sum(len(r.kpis) for r in scheme.roles.values())
-    click.echo(
+    click.echo(i18n.ui(
+        current_lang(), "check.ok",
         f"ok: {len(scheme.files)} file{'s' if len(scheme.files) != 1 else ''}, "
-        f"{roles} role{'s' if roles != 1 else ''}, {kpis} KPIs, no problems"
-    )
+        f"{roles} role{'s' if roles != 1 else ''}, {kpis} KPIs, no problems",
+        files=len(scheme.files), roles=roles, kpis=kpis,
+    ))
 
 
 @click.command()
 @paths_argument
 @click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if any file would be reformatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print a unified diff of what would change.")
+@lang_option
 @handle_errors
 def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     """Rewrite .kpi files in the one canonical layout.
@@ -69,6 +76,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     from kpirules.lang.parser import decode_source
     from kpirules.io import write_atomic
 
+    lang = current_lang()
     changed: list[str] = []
     failed = 0
     for path in find_kpi_files(_default_paths(paths)):
@@ -91,16 +99,17 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
                 )
             )
         elif check_only:
-            echo_err(f"would reformat {name}")
+            echo_err(i18n.ui(lang, "fmt.would", f"would reformat {name}", path=name))
         else:
             write_atomic(path, formatted)
-            echo_err(f"reformatted {name}")
+            echo_err(i18n.ui(lang, "fmt.done", f"reformatted {name}", path=name))
     if check_only or show_diff:
         if changed:
-            echo_err(f"{len(changed)} file{'s' if len(changed) != 1 else ''} would be reformatted")
+            echo_err(i18n.ui(lang, "fmt.count", f"{len(changed)} file{'s' if len(changed) != 1 else ''} would be reformatted",
+                             n=len(changed)))
         if changed or failed:
             sys.exit(EXIT_PROBLEMS)
-        echo_err("all files are formatted")
+        echo_err(i18n.ui(lang, "fmt.clean", "all files are formatted"))
     elif failed:
         sys.exit(EXIT_PROBLEMS)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import EXIT_PROBLEMS, echo_err, handle_errors, paths_argument
+from kpirules import i18n
+from kpirules.cli.common import EXIT_PROBLEMS, current_lang, echo_err, handle_errors, lang_option, paths_argument
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.report.diagnostics import render_all
 
@@ -58,6 +59,7 @@ def sources() -> None:
 @click.option("--env", help="The environment whose bindings to check (default: project.default_env).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="The config file (default: kpirules.toml here or in a parent folder).")
+@lang_option
 @handle_errors
 def check(env: str | None, config_path: str | None) -> None:
     """Open every configured source and check its data, without evaluating anything.
@@ -68,8 +70,9 @@ def check(env: str | None, config_path: str | None) -> None:
 
     \b
     Exit codes: 0 clean, 1 problems in the data, 2 configuration errors.
-    Example:
+    Examples:
       kpirules sources check --env sample
+      kpirules sources check --lang zh
     """
     from kpirules.config import load_config
     from kpirules.model import load_scheme
@@ -79,25 +82,31 @@ def check(env: str | None, config_path: str | None) -> None:
     scheme = load_scheme(config.ruleset_paths())
     results = check_sources(scheme, config, env=env)
     width = max((len(r.dataset) for r in results), default=0)
+    lang = current_lang()
     found: list[Diagnostic] = []
     for result in results:
         if result.problems:
-            status = f"{len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}"
-            rows = f"{result.rows_read:,} rows read" if result.rows_read is not None else "not read"
+            n = len(result.problems)
+            status = i18n.ui(lang, "sources.problems", f"{n} problem{'s' if n != 1 else ''}", n=n)
+            rows = (i18n.ui(lang, "sources.rows_read", f"{result.rows_read:,} rows read", n=f"{result.rows_read:,}")
+                    if result.rows_read is not None else i18n.ui(lang, "sources.not_read", "not read"))
         else:
             load = result.load
-            status = "ok"
-            rows = f"{load.rows:,} rows"
+            status = i18n.ui(lang, "sources.ok", "ok")
+            rows = i18n.ui(lang, "sources.rows", f"{load.rows:,} rows", n=f"{load.rows:,}")
             unknown = load.unknown_person_rows
             if unknown:
-                status += (f"; {unknown:,} {'row credits' if unknown == 1 else 'rows credit'} people not in "
-                           f"the roster ({', '.join(load.unknown_person_examples)})")
+                ids = ", ".join(load.unknown_person_examples)
+                status += i18n.ui(lang, "sources.unknown",
+                                  f"; {unknown:,} {'row credits' if unknown == 1 else 'rows credit'} people not in "
+                                  f"the roster ({ids})", n=f"{unknown:,}", ids=ids)
         click.echo(f"{result.dataset:<{width}}  {result.description}  {rows}  {status}")
         found.extend(result.problems)
     if found:
-        echo_err("\n" + render_all(found))
-        echo_err(f"\n{len(found)} problem{'s' if len(found) != 1 else ''} in "
-                 f"{sum(1 for r in results if r.problems)} of {len(results)} datasets.")
+        bad = sum(1 for r in results if r.problems)
+        echo_err("\n" + render_all(found, lang=lang))
+        echo_err("\n" + i18n.ui(lang, "sources.summary", f"{len(found)} problem{'s' if len(found) != 1 else ''} in "
+                                 f"{bad} of {len(results)} datasets.", n=len(found), bad=bad, datasets=len(results)))
         sys.exit(EXIT_PROBLEMS)
 
 
