@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from kpirules import __version__
-from kpirules.cli.common import emit, handle_errors, output_option, paths_argument
+from kpirules import __version__, i18n
+from kpirules.cli.common import current_lang, emit, handle_errors, lang_option, output_option, paths_argument
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.io import write_atomic
 
@@ -125,11 +125,13 @@ period_option = click.option("--period", "period_label", metavar="PERIOD",
 @config_option
 @click.option("--role", "roles", multiple=True, help="Only this role (repeatable).")
 @click.option("--person", "persons", multiple=True, help="Only this person id (repeatable).")
-@click.option("--format", "fmt_", type=click.Choice(["table", "csv", "json", "jsonl", "xlsx"]), default="table", show_default=True)
+@click.option("--format", "fmt_", default="table", show_default=True, metavar="FORMAT",
+              help="table, csv, json (with the run manifest), jsonl, xlsx, or a format a plugin adds.")
 @output_option
 @click.option("--on-bad-rows", "bad_rows", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
               help="stop: list bad rows and stop; skip: leave them out, count them, write them to --rejects.")
 @click.option("--rejects", type=click.Path(file_okay=False), help="Folder for rows skipped with --on-bad-rows skip.")
+@lang_option
 @handle_errors
 def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects) -> None:
     """Evaluate the scheme: per person, each KPI's value, attainment and score, the total,
@@ -143,12 +145,21 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
       kpirules run
       kpirules run --period 2026-03 --role telesales
       kpirules run --period 2026Q1 --format json -o results.json
+      kpirules run --lang zh                 # the table and warnings in Chinese
     """
     from kpirules.engine.evaluate import evaluate
-    from kpirules.report import run_output
+    from kpirules.model.problems import did_you_mean
+    from kpirules.report.formats import output_formats
 
-    if fmt_ == "xlsx" and not output:
-        raise ConfigError(Diagnostic("E003", "--format xlsx needs --output FILE", help="e.g. -o results.xlsx"))
+    formats = output_formats()
+    if fmt_ not in formats:
+        raise ConfigError(Diagnostic(
+            "E005", f"unknown output format '{fmt_}'",
+            help=did_you_mean(fmt_, formats) or f"formats: {', '.join(formats)}",
+        ))
+    chosen = formats[fmt_]
+    if chosen.binary and not output:
+        raise ConfigError(Diagnostic("E003", f"--format {fmt_} needs --output FILE", help=f"e.g. -o results.{fmt_}"))
     prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects)
     unknown_roles = [r for r in roles if r not in prepared.scheme.roles]
     if unknown_roles:
@@ -156,24 +167,17 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
     with status("evaluating"):
         result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,
                           persons=list(persons) or None, period_reason=prepared.period_reason,
-                          trace_rows=fmt_ in ("json", "jsonl"))
+                          trace_rows=chosen.traces)
     result.warnings.extend(_warnings(prepared, result))
-    if fmt_ == "table":
-        text = run_output.render_table(result)
-    elif fmt_ == "csv":
-        text = run_output.render_csv(result)
-    elif fmt_ == "json":
-        text = json.dumps(run_output.result_dict(result, manifest(prepared)), ensure_ascii=False, indent=2)
-    elif fmt_ == "jsonl":
-        text = run_output.render_jsonl(result)
-    else:
-        write_atomic(output, run_output.render_xlsx(result))
-        click.echo(f"wrote {output}", err=True)
-        return
+    rendered = chosen.render(result, manifest(prepared))
     if fmt_ != "table":
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
-    emit(text.rstrip("\n"), output)
+    if isinstance(rendered, bytes):
+        write_atomic(output, rendered)
+        click.echo(f"wrote {output}", err=True)
+        return
+    emit(rendered.rstrip("\n"), output)
 
 
 @click.command()
@@ -183,6 +187,7 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
 @config_option
 @click.option("--format", "fmt_", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @output_option
+@lang_option
 @handle_errors
 def explain(person, period_label, env, config_path, fmt_, output) -> None:
     """Explain one person's calculation step by step, each step pointing at its .kpi line.
@@ -195,6 +200,7 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
     Examples:
       kpirules explain P007
       kpirules explain P007 --period 2026-03 --format json
+      kpirules explain P007 --lang zh        # the statement in Chinese
     """
     from kpirules.engine.evaluate import evaluate
     from kpirules.model.problems import did_you_mean
@@ -221,6 +227,8 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
     if fmt_ == "json":
         text = json.dumps([run_output.person_dict(p) for p in result.people], ensure_ascii=False, indent=2)
     else:
-        text = f"period {', '.join(result.periods)}: {result.period_reason}\n\n" + "\n\n".join(
-            render_explain(p, result.currency) for p in result.people)
+        lang = current_lang()
+        heading = i18n.ui(lang, "explain.period", f"period {', '.join(result.periods)}: {result.period_reason}",
+                          periods=", ".join(result.periods), reason=i18n.phrase(result.period_reason, "explain", lang))
+        text = heading + "\n\n" + "\n\n".join(render_explain(p, result.currency, lang) for p in result.people)
     emit(text, output)

@@ -1,0 +1,114 @@
+"""Output formats of `kpirules run`, registered through the `register_output_formats` hook.
+
+The built-in formats (table, csv, json, jsonl, xlsx) are a plugin like any other; a
+third-party package adds one the same way:
+
+    # kpirules_myformat.py, listed under [project.entry-points.kpirules]
+    from kpirules.hookspecs import hookimpl
+    from kpirules.report.formats import OutputFormat
+
+    @hookimpl
+    def register_output_formats(register):
+        register(OutputFormat("payroll", "payroll system import", render_payroll))
+
+`render(result, manifest)` returns text or bytes; `binary` formats need `--output`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from kpirules.engine.results import RunResult
+from kpirules.errors import ConfigError, Diagnostic
+from kpirules.hookspecs import hookimpl
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    name: str
+    description: str
+    render: Callable[[RunResult, dict], str | bytes]
+    binary: bool = False
+    #: the format shows rows matched per aggregate, so the run counts them
+    traces: bool = False
+
+
+def _table(result, manifest):
+    from kpirules.report.run_output import render_table
+
+    return render_table(result)
+
+
+def _csv(result, manifest):
+    from kpirules.report.run_output import render_csv
+
+    return render_csv(result)
+
+
+def _json(result, manifest):
+    from kpirules.report.run_output import result_dict
+
+    return json.dumps(result_dict(result, manifest), ensure_ascii=False, indent=2)
+
+
+def _jsonl(result, manifest):
+    from kpirules.report.run_output import render_jsonl
+
+    return render_jsonl(result)
+
+
+def _xlsx(result, manifest):
+    from kpirules.report.run_output import render_xlsx
+
+    return render_xlsx(result)
+
+
+BUILTIN = (
+    OutputFormat("table", "a readable table per role (the default)", _table),
+    OutputFormat("csv", "one row per person and KPI", _csv),
+    OutputFormat("json", "the full breakdown and the run manifest", _json, traces=True),
+    OutputFormat("jsonl", "one JSON object per person", _jsonl, traces=True),
+    OutputFormat("xlsx", "an Excel workbook: a summary sheet and one sheet per role", _xlsx, binary=True),
+)
+
+
+@hookimpl
+def register_output_formats(register) -> None:
+    for fmt in BUILTIN:
+        register(fmt)
+
+
+PLUGIN_NAME = "kpirules.report.formats"
+
+
+def output_formats() -> dict[str, OutputFormat]:
+    """Every output format, built-in and from plugins, by name."""
+    import sys
+
+    from kpirules import plugins
+
+    if plugins.pm.get_plugin(PLUGIN_NAME) is None:
+        plugins.pm.register(sys.modules[__name__], name=PLUGIN_NAME)
+    if any(True for _ in entry_points(group=plugins.ENTRY_POINT_GROUP)):
+        plugins.load_plugins()
+    found: dict[str, OutputFormat] = {}
+    for impl in plugins.pm.hook.register_output_formats.get_hookimpls():
+
+        def register(fmt, _plugin=impl.plugin_name):
+            if not isinstance(fmt, OutputFormat):
+                raise ConfigError(Diagnostic(
+                    "E625", f"plugin {_plugin} registered {fmt!r}, which is not an OutputFormat",
+                    help="register kpirules.report.formats.OutputFormat objects",
+                ))
+            if fmt.name in found:
+                raise ConfigError(Diagnostic(
+                    "E626", f"output format '{fmt.name}' is registered twice (plugin {_plugin})",
+                    help="uninstall one of the plugins, or limit plugins with KPIRULES_PLUGINS",
+                ))
+            found[fmt.name] = fmt
+
+        impl.function(register=register)
+    return found

@@ -1,0 +1,74 @@
+"""Output formats come through the register_output_formats hook, built-in and third-party alike."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+import pytest
+from click.testing import CliRunner
+
+from kpirules import plugins
+from kpirules.cli import cli
+from kpirules.hookspecs import hookimpl
+from kpirules.report.formats import OutputFormat, output_formats
+
+
+@pytest.fixture
+def payroll_plugin():
+    """A third-party plugin adding a `payroll` format: person id and payout, one per line."""
+    module = types.ModuleType("kpirules_payroll_test")
+
+    def render(result, manifest):
+        lines = [f"{p.person_id};{p.payout.total if p.payout else ''}" for p in result.people]
+        return "\n".join(lines) + f"\n# {manifest['kpirules_version']}"
+
+    @hookimpl
+    def register_output_formats(register):
+        register(OutputFormat("payroll", "payroll import: person;amount", render))
+
+    module.register_output_formats = register_output_formats
+    sys.modules[module.__name__] = module
+    plugins.pm.register(module, name=module.__name__)
+    yield module
+    plugins.pm.unregister(name=module.__name__)
+    del sys.modules[module.__name__]
+
+
+def test_builtin_formats_are_registered_through_the_hook():
+    assert list(output_formats()) == ["table", "csv", "json", "jsonl", "xlsx"]
+    assert output_formats()["xlsx"].binary
+
+
+def test_a_plugin_format_is_usable_from_run(payroll_plugin):
+    result = CliRunner().invoke(cli, ["run", "--period", "2026-03", "--role", "telesales", "--format", "payroll"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if ";" in line]
+    # the same people and payouts as the JSON output of the same run
+    data = json.loads(CliRunner().invoke(cli, ["run", "--period", "2026-03", "--role", "telesales", "--format", "json"]).stdout)
+    assert lines == [f"{p['person_id']};{p['payout']['total']}" for p in data["people"]]
+
+
+def test_a_plugin_registering_a_taken_name_is_a_configuration_error():
+    module = types.ModuleType("kpirules_clash_test")
+
+    @hookimpl
+    def register_output_formats(register):
+        register(OutputFormat("csv", "another csv", lambda r, m: ""))
+
+    module.register_output_formats = register_output_formats
+    plugins.pm.register(module, name=module.__name__)
+    try:
+        result = CliRunner().invoke(cli, ["run", "--format", "csv"])
+    finally:
+        plugins.pm.unregister(name=module.__name__)
+    assert result.exit_code == 2
+    assert "E626" in result.output and "'csv' is registered twice" in result.output
+
+
+def test_unknown_format_suggests_the_close_one():
+    result = CliRunner().invoke(cli, ["run", "--format", "jsn"])
+    assert result.exit_code == 2
+    assert "error[E005]: unknown output format 'jsn'" in result.output
+    assert "did you mean 'json'?" in result.output
