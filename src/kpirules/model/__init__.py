@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kpirules.lang.parser import gc_paused
 from kpirules.model.loader import load
 from kpirules.model.resolve import resolve
 from kpirules.model.scheme import Scheme
@@ -17,6 +18,7 @@ def load_scheme(paths: list[str | Path]) -> Scheme:
     Syntax problems are reported on their own: names cannot be checked in a file that
     does not parse.
     """
-    loaded = load(paths)
-    loaded.problems.raise_if_any()
-    return resolve(loaded.files)
+    with gc_paused():
+        loaded = load(paths)
+        loaded.problems.raise_if_any()
+        return resolve(loaded.files)

@@ -51,7 +51,10 @@ class Resolver:
         decls = self._collect()
         schemes = decls["scheme"]
         if not schemes:
-            span = self.files[0].items[0].span if self.files and self.files[0].items else None
+            span = None
+            if self.files:  # at the first declaration read, or the top of a file with none
+                first = self.files[0]
+                span = first.items[0].span if first.items else ast.Span(first.path, 1, 1, 1, 1)
             self.problems.error(
                 "E241",
                 span,
