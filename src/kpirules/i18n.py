@@ -5,7 +5,8 @@ Diagnostics are written in English where a problem is found, and stay so in the 
 translated, at the edge: `localize(diagnostic, "zh")` rebuilds the message, help line and
 notes from the diagnostic's code and the values its English text carries.
 
-The catalog (`kpirules.i18n_zh`) pairs an English pattern with a Chinese template:
+The catalog (`i18n_zh.toml` in the package, data only) pairs an English pattern with a
+Chinese template:
 
     ("unknown {noun} '{name}'{owner?}", "未知的{noun:noun} '{name}'{owner:owner}")
 
@@ -126,14 +127,14 @@ class _Formatter(string.Formatter):
 class Catalog:
     """One language's patterns: messages by code, and named groups of phrases."""
 
-    def __init__(self, module) -> None:
-        self.messages = {code: [Pattern.compile(*pair) for pair in pairs] for code, pairs in module.MESSAGES.items()}
-        self.groups: dict[str, list[Pattern] | Callable] = {}
-        for name, entries in module.GROUPS.items():
-            self.groups[name] = entries if callable(entries) else [Pattern.compile(*pair) for pair in entries]
-        self.meanings: dict[str, str] = module.MEANINGS
-        self.lint: dict[str, tuple[str, str]] = module.LINT
-        self.ui: dict[str, str] = module.UI
+    def __init__(self, data: dict) -> None:
+        self.messages = {code: [Pattern.compile(*pair) for pair in pairs] for code, pairs in data["messages"].items()}
+        self.groups: dict[str, list[Pattern] | Callable] = dict(_TAKEN_APART)
+        for name, entries in data["groups"].items():
+            self.groups[name] = [Pattern.compile(*pair) for pair in entries]
+        self.meanings: dict[str, str] = data["meanings"]
+        self.lint: dict[str, tuple[str, str]] = {code: tuple(pair) for code, pair in data["lint"].items()}
+        self.ui: dict[str, str] = data["ui"]
         self.formatter = _Formatter(self)
 
     def fill(self, template: str, values: dict) -> str:
@@ -163,13 +164,73 @@ class Catalog:
 @functools.cache
 def catalog(lang: str) -> Catalog | None:
     """The catalog of a language; None for English, the language the messages are written in."""
-    if lang == "en":
+    if lang == DEFAULT_LANG:
         return None
-    if lang == "zh":
-        from kpirules import i18n_zh
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}")
+    with open(Path(__file__).with_name(f"i18n_{lang}.toml"), "rb") as fh:
+        return Catalog(tomllib.load(fh))
 
-        return Catalog(i18n_zh)
-    raise ValueError(f"unknown language {lang!r}")
+
+# ---------------------------------------------------------------------- English lists, taken apart
+# Lists and row references are built in English code (", " and " or 3 more", "row 5 (line
+# 6)"); these read them and rebuild them with the catalog's words.
+
+
+def _expected(found: Catalog, text: str) -> str:
+    """A syntax error's choices: 'kpi', a number, ... or 3 more."""
+    more = re.search(r" or (\d+) more$", text)
+    body = text[: more.start()] if more else text
+    items = found.ui["list.separator"].join(found.phrase(item, "terminal") for item in body.split(", ") if item)
+    return found.fill(found.ui["list.more"], {"items": items, "n": more.group(1)}) if more else items
+
+
+def _and_list(found: Catalog, text: str) -> str:
+    return text.replace(" and ", found.ui["list.separator"])
+
+
+def _alternatives(found: Catalog, text: str) -> str:
+    return found.ui["list.or"].join(found.phrase(item, "kind") for item in text.split(" or "))
+
+
+_ROW = re.compile(r"\brow (\d+)(?: \((line|sheet row) (\d+)\))?")
+
+
+def _rows(found: Catalog, text: str) -> str:
+    def one(match: re.Match) -> str:
+        if not match.group(2):
+            return found.fill(found.ui["note.row"], {"row": match.group(1)})
+        label = found.ui["note." + match.group(2)]
+        return found.fill(found.ui["note.row_at"], {"row": match.group(1), "label": label, "line": match.group(3)})
+
+    return _ROW.sub(one, text).replace(", ", found.ui["list.separator"]).replace(" and ", found.ui["list.separator"])
+
+
+def _note(found: Catalog, text: str) -> str:
+    """A note under a data problem: which rows, and what they hold (values stay as they are)."""
+    more = re.fullmatch(r"\.\.\. and (\d+) more", text)
+    if more:
+        return found.fill(found.ui["note.more"], {"n": more.group(1)})
+    repeated = re.fullmatch(r"(?P<value>.*) in (?P<rows>row \d+.*?)(?: and (?P<n>\d+) more)?", text, re.DOTALL)
+    if repeated and not repeated.group("value").startswith("row "):
+        values = {"value": repeated.group("value"), "rows": _rows(found, repeated.group("rows")), "n": repeated.group("n")}
+        return found.fill(found.ui["note.in_more" if repeated.group("n") else "note.in"], values)
+    head = re.match(r"row \d+(?: \((?:line|sheet row) \d+\))?", text)
+    if head is None:
+        return found.phrase(text, "explain")
+    rest = text[head.end():]
+    if rest.startswith(": "):
+        rest = rest[2:]
+        reason, sep, after = rest.partition(": ")
+        if sep and found.phrase(reason, "reason") != reason:  # an unreadable record: why, then its text
+            rest = found.fill(found.ui["note.reason"], {"reason": found.phrase(reason, "reason"), "text": after})
+        return found.fill(found.ui["note.value"], {"rows": _rows(found, head.group(0)), "value": rest})
+    return _rows(found, head.group(0)) + rest
+
+
+_TAKEN_APART: dict[str, Callable[[Catalog, str], str]] = {
+    "expected": _expected, "and_list": _and_list, "alternatives": _alternatives, "note": _note,
+}
 
 
 # ---------------------------------------------------------------------- diagnostics
@@ -194,7 +255,7 @@ def message_text(found: Catalog, code: str, text: str) -> str:
         return translated
     # a message the catalog does not know (a plugin's own, say): the code's meaning, then the text
     meaning = found.meanings.get(code)
-    return f"{meaning}：{text}" if meaning else text
+    return found.fill(found.ui["unknown_message"], {"meaning": meaning, "text": text}) if meaning else text
 
 
 def location_text(location: Location | DataLocation | None, lang: str) -> str:
@@ -211,7 +272,7 @@ def location_text(location: Location | DataLocation | None, lang: str) -> str:
         parts.append(found.fill(found.ui["where.row"], {"row": location.row}))
     if location.column:
         parts.append(found.fill(found.ui["where.column"], {"column": location.column}))
-    return "，".join(parts)
+    return found.ui["where.separator"].join(parts)
 
 
 def phrase(text: str, group: str, lang: str) -> str:
@@ -229,7 +290,7 @@ def ui(lang: str, key: str, english: str, **values) -> str:
 def labelled(lang: str, label: str, text: str) -> str:
     """"help: text" (or "note", "warning"), the label in lang."""
     found = catalog(lang)
-    return f"{label}: {text}" if found is None else f"{found.ui['label.' + label]}：{text}"
+    return f"{label}: {text}" if found is None else found.fill(found.ui["labelled"], {"label": found.ui["label." + label], "text": text})
 
 
 # ---------------------------------------------------------------------- lint findings

@@ -169,13 +169,18 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
                           persons=list(persons) or None, period_reason=prepared.period_reason,
                           trace_rows=chosen.traces)
     result.warnings.extend(_warnings(prepared, result))
-    rendered = chosen.render(result, manifest(prepared))
-    if fmt_ != "table":
+    lang = current_lang()
+    if fmt_ == "table":  # the format people read, so in their language; the others are data
+        from kpirules.report.run_output import render_table
+
+        rendered = render_table(result, lang=lang)
+    else:
+        rendered = chosen.render(result, manifest(prepared))
         for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
     if isinstance(rendered, bytes):
         write_atomic(output, rendered)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
         return
     emit(rendered.rstrip("\n"), output)
 

@@ -1,7 +1,7 @@
 """A lint result in the reader's language, for the output formats to print.
 
 Rule findings carry a template and named values, so their translation is the rule's
-Chinese template over the same values (`kpirules.i18n_zh.LINT`). Findings that stand
+Chinese template over the same values ([lint] of `i18n_zh.toml`). Findings that stand
 for a file that does not check (`E...` codes) carry the diagnostic's English message and
 help as values, translated like any diagnostic. Codes, slugs, places and severities
 never change, and the cached result stays in English: this runs after the cache.
