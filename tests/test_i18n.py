@@ -1,0 +1,569 @@
+"""Messages in Chinese: `--lang zh`, KPIRULES_LANG=zh or `lang = "zh"` in kpirules.toml.
+
+Every error code of docs/language.md and every lint rule has a Chinese message and help;
+every message written in the source has a pattern in the catalog (read from the source
+with `ast`, so a new English message without a translation fails here); and the real
+commands print Chinese with the same codes, places, carets and exit codes as in English.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kpirules import i18n
+from kpirules.config import load_config
+from kpirules.errors import ConfigError, DataLocation, Diagnostic, Location
+from kpirules.lint.localize import localize_finding
+from kpirules.lint.registry import all_rules
+from kpirules.report.diagnostics import render_text
+from lint_support import write_scheme
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE = REPO / "src" / "kpirules"
+LANGUAGE = REPO / "docs" / "language.md"
+TABLE_CODE = re.compile(r"^\|\s*`?(E\d{3})`?\s*\|", re.MULTILINE)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ZH = i18n.catalog("zh")
+CATALOG = tomllib.loads((SOURCE / "i18n_zh.toml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked(monkeypatch):
+    """A developer's own KPIRULES_LANG must not change what these tests see."""
+    monkeypatch.delenv(i18n.ENV_VAR, raising=False)
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    from kpirules.cli import cli
+
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def english_left(text: str) -> list[str]:
+    """Runs of three or more English words outside code (backticks), quotes and brackets.
+
+    Names, values and snippets may stay English; a sentence may not.
+    """
+    stripped = re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"|“[^”]*”|\[[^\]]*\]|\S*[_.(=/<>]\S*", " ", text)
+    return re.findall(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}\b", stripped)
+
+
+def assert_chinese(text: str, where: str) -> None:
+    assert CJK.search(text), f"{where}: no Chinese in {text!r}"
+    assert not english_left(text), f"{where}: English left in {text!r}: {english_left(text)}"
+
+
+def table_codes() -> list[str]:
+    return sorted(set(TABLE_CODE.findall(LANGUAGE.read_text(encoding="utf-8"))))
+
+
+# ---------------------------------------------------------------------- the catalog
+
+
+def test_the_table_is_read():
+    codes = table_codes()
+    assert len(codes) > 120 and {"E001", "E100", "E202", "E703"} <= set(codes)
+
+
+@pytest.mark.parametrize("code", table_codes())
+def test_every_code_of_the_error_table_has_a_chinese_message(code):
+    assert code in CATALOG["meanings"], f"{code}: no meaning in [meanings] of i18n_zh.toml"
+    assert_chinese(CATALOG["meanings"][code], code)
+    patterns = CATALOG["messages"].get(code)
+    assert patterns, f"{code}: no message patterns in [messages] of i18n_zh.toml"
+    for english, chinese in patterns:
+        # the English pattern matches itself with its holes filled, and reads as Chinese
+        sample = re.sub(r"\{(\w+)[?*]?\}", "x9", english).replace("{{", "{").replace("}}", "}")
+        text = ZH.message(code, sample)
+        assert text is not None, f"{code}: {english!r} does not match its own sample {sample!r}"
+        assert_chinese(text, f"{code} {english!r}")
+
+
+def test_a_message_the_catalog_does_not_know_keeps_its_text_after_the_codes_meaning():
+    found = i18n.localize(Diagnostic("E640", "the plugin's own words"), "zh")
+    assert found.message == "无法读取数据源：the plugin's own words"
+
+
+def test_every_group_a_template_names_exists():
+    templates = [zh for pairs in CATALOG["messages"].values() for _, zh in pairs]
+    templates += [zh for entries in CATALOG["groups"].values() for _, zh in entries]
+    templates += [t for pair in CATALOG["lint"].values() for t in pair] + list(CATALOG["ui"].values())
+    named = {group for t in templates for group in re.findall(r"\{\w+:(\w+)\}", t)}
+    assert named and named <= set(ZH.groups)
+
+
+def test_every_pattern_is_a_pair_and_every_template_formats():
+    for section in ("messages", "groups"):
+        for name, pairs in CATALOG[section].items():
+            for pair in pairs:
+                assert len(pair) == 2, f"[{section}] {name}: {pair!r} is not [english, chinese]"
+                holes = set(re.findall(r"\{(\w+)[?*]?\}", pair[0]))
+                ZH.fill(pair[1], {hole: "v" for hole in holes})  # a field the English does not capture fails here
+
+
+def test_i18n_imports_only_the_base():
+    tree = ast.parse((SOURCE / "i18n.py").read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert {m for m in imported if m.startswith("kpirules")} <= {"kpirules.errors", "kpirules.defaults"}
+
+
+# ---------------------------------------------------------------------- every message in the source
+
+#: callables that build a diagnostic, and where their code, message and help are:
+#: a position, a keyword, or a constant code
+SITES = {
+    "Diagnostic": {"code": 0, "message": 1, "help": (3, "help")},
+    "InvalidLiteral": {"code": "E110", "message": 1, "help": (2, "help")},
+    "_secret_error": {"code": "E609", "message": 0, "help": (1, "help")},
+    "_plugin_error": {"code": 0, "message": ("plugin Q ", 2), "help": (3, "help")},
+}
+SAMPLE = "Q"
+
+
+def variants(node, top: bool = True) -> list[str] | None:
+    """The texts an expression can build, with "Q" for each value; None when unknowable."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append([value.value])
+            else:
+                parts.append(variants(value.value, top=False) or [SAMPLE])
+        return ["".join(p) for p in itertools.product(*parts)][:64]
+    if isinstance(node, ast.IfExp):
+        found = [variants(node.body, top), variants(node.orelse, top)]
+        return [t for texts in found if texts for t in texts] or None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = variants(node.left, False), variants(node.right, False)
+        return [a + b for a in left or [SAMPLE] for b in right or [SAMPLE]][:64]
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        found = [variants(v, top) for v in node.values]
+        return [t for texts in found if texts for t in texts] or None
+    if isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        if name in ("did_you_mean", "_did_you_mean"):
+            return [f"did you mean '{SAMPLE}'?"]
+        if name == "known":
+            return [f"known names: {SAMPLE}", "no names are declared"]
+        if name == "_plural" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+            one = node.args[1].value
+            many = node.args[2].value if len(node.args) > 2 and isinstance(node.args[2], ast.Constant) else one + "s"
+            return [f"{SAMPLE} {one}", f"{SAMPLE} {many}"]
+    return None if top else [SAMPLE]
+
+
+def _argument(call: ast.Call, where):
+    if isinstance(where, tuple) and isinstance(where[0], str) and not where[0].isidentifier():
+        prefix, index = where
+        node = call.args[index] if index < len(call.args) else None
+        texts = variants(node) if node is not None else None
+        return [prefix + t for t in texts] if texts else None
+    positions = where if isinstance(where, tuple) else (where,)
+    for spot in positions:
+        if isinstance(spot, int) and spot < len(call.args):
+            return call.args[spot]
+        if isinstance(spot, str):
+            for keyword in call.keywords:
+                if keyword.arg == spot:
+                    return keyword.value
+    return None
+
+
+#: functions that only pass their arguments on to a Diagnostic: their callers are the sites
+WRAPPERS = {"error", "_error", "_plugin_error", "_secret_error"}
+
+
+def _calls(tree: ast.AST):
+    """Every call with the name of the function it is written in."""
+    def visit(node, function):
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            if isinstance(child, ast.Call):
+                yield child, function
+            yield from visit(child, inner)
+
+    yield from visit(tree, None)
+
+
+def creation_sites():
+    """(file:line, codes, message texts, help texts) of every diagnostic written in the source."""
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        if path.name == "i18n.py":
+            continue
+        for call, function in _calls(ast.parse(path.read_text(encoding="utf-8"))):
+            if function in WRAPPERS:
+                continue
+            name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+            spec = SITES.get(name)
+            if name == "error" and call.args and variants(call.args[0]) and re.fullmatch(r"E\d{3}", variants(call.args[0])[0]):
+                # problems.error(code, span, message, help) or source.error(code, message, help)
+                takes_span = len(call.args) >= 3 and variants(call.args[1]) is None
+                spec = {"code": 0, "message": 2, "help": (3, "help")} if takes_span else {"code": 0, "message": 1, "help": (2, "help")}
+            if name == "_error" and path.name == "config.py" and path.parent.name == "lint":
+                spec = {"code": "E701", "message": ("Q.Q: ", 3), "help": (4, "help")}
+            elif name == "_error" and path.name == "config.py":
+                spec = {"code": 0, "message": 1, "help": (3, "help")}
+            if spec is None:
+                continue
+            code_spec = spec["code"]
+            codes = [code_spec] if isinstance(code_spec, str) else variants(_argument(call, code_spec) or ast.Constant(None))
+            if not codes or not all(re.fullmatch(r"E\d{3}", c) for c in codes):
+                continue  # a code passed on from elsewhere: checked where it is written
+            message = _argument(call, spec["message"])
+            messages = message if isinstance(message, list) else (variants(message) if message is not None else None)
+            help_node = _argument(call, spec["help"])
+            helps = variants(help_node) if help_node is not None else None
+            found.append((f"{path.relative_to(SOURCE)}:{call.lineno}", codes, messages or [], helps or []))
+    return found
+
+
+SITES_FOUND = creation_sites()
+
+
+def test_the_source_scan_finds_the_diagnostics():
+    assert len(SITES_FOUND) > 180
+    assert sum(len(messages) for _, _, messages, _ in SITES_FOUND) > 200
+
+
+@pytest.mark.parametrize("where, codes, messages, helps", SITES_FOUND, ids=[s[0] for s in SITES_FOUND])
+def test_every_message_written_in_the_source_has_a_chinese_pattern(where, codes, messages, helps):
+    for message in messages:
+        translated = [t for code in codes if (t := ZH.message(code, message)) is not None]
+        assert translated, f"{where}: no pattern of {codes} in [messages] of i18n_zh.toml matches {message!r}"
+        assert_chinese(translated[0], f"{where} message")
+    for help in helps:
+        text = ZH.phrase(help, "help")
+        if english_left(help):
+            assert text != help, f"{where}: no pattern of the help group matches {help!r}"
+            assert_chinese(text, f"{where} help")
+
+
+# ---------------------------------------------------------------------- lint rules
+
+
+def _fields(template: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)(?::\w+)?\}", template))
+
+
+@pytest.mark.parametrize("code", sorted(all_rules()))
+def test_every_lint_rule_has_a_chinese_message_and_help(code):
+    rule = all_rules()[code]
+    assert code in CATALOG["lint"], f"{code}: no entry in [lint] of i18n_zh.toml"
+    message, help = CATALOG["lint"][code]
+    english_fields = _fields(rule.message_template()) | _fields(rule.help)
+    assert _fields(message) == _fields(rule.message_template()), f"{code}: the message's values differ"
+    assert _fields(help) <= english_fields, f"{code}: the help names a value the rule does not give"
+    finding = rule().finding(Location("x.kpi", 1, 1, 1, 2), **{name: "v1" for name in english_fields})
+    localized = localize_finding(finding, "zh")
+    assert (localized.code, localized.slug, localized.severity, localized.line) == (code, rule.slug, rule.severity, 1)
+    assert_chinese(localized.message, f"{code} message")
+    if localized.help != "v1":  # KPI902's help is its problem, translated below
+        assert_chinese(localized.help, f"{code} help")
+
+
+def test_a_suppression_problem_is_translated():
+    rule = all_rules()["KPI902"]
+    finding = rule().finding(Location("x.kpi", 3, 1, 3, 9), text="unknown rule code KPI999",
+                             problem="run `kpirules rules` to list the codes")
+    localized = localize_finding(finding, "zh")
+    assert localized.message == "这条忽略注释无法使用：未知的规则代码 KPI999。"
+    assert localized.help == "运行 `kpirules rules` 查看所有规则代码"
+    assert localized.args["text"] == "未知的规则代码 KPI999"  # JSON carries the values it was built from
+
+
+def test_every_rule_example_lints_in_chinese(tmp_path, monkeypatch):
+    """The Bad example of each rule (not the history rules) gives a Chinese finding at the same place."""
+    monkeypatch.chdir(tmp_path)
+    checked = 0
+    for code, rule in all_rules().items():
+        bad = rule.examples().get("bad")
+        if bad is None or rule.needs_history:
+            continue
+        folder = tmp_path / code
+        write_scheme(folder, {"bad.kpi": bad})
+        # every rule runs: the other findings of an example are translated too
+        english = run("lint", "--no-cache", "--output-format", "json", f"{code}/bad.kpi")
+        chinese = run("lint", "--no-cache", "--lang", "zh", "--output-format", "json", f"{code}/bad.kpi")
+        assert english.exit_code == chinese.exit_code
+        en, zh = json.loads(english.stdout)["findings"], json.loads(chinese.stdout)["findings"]
+        assert [(f["code"], f["line"], f["column"], f["end_column"], f["severity"]) for f in en] == \
+               [(f["code"], f["line"], f["column"], f["end_column"], f["severity"]) for f in zh]
+        assert any(f["code"] == code for f in zh), f"{code}: its Bad example gives no finding"
+        for f in zh:
+            assert_chinese(f["message"], f"{code} {f['message']}")
+        checked += 1
+    assert checked >= 20
+
+
+# ---------------------------------------------------------------------- rendering
+
+
+def test_a_data_problem_names_its_place_in_chinese():
+    d = Diagnostic("E646", "3 rows have no amount (declared required)", DataLocation("deals", "deals.csv", 7, "amount"),
+                   help="fix the values at the source, or load with bad rows skipped (they are written to the rejects folder)",
+                   notes=["row 7 (line 8)", "row 9 (line 10)", "... and 1 more"])
+    assert render_text(d, lang="zh") == (
+        "数据集 deals，来源 deals.csv，第 7 行，列 amount: error[E646]: 有 3 行缺少 amount（该列声明了 required）\n"
+        "  = 说明：第 7 行（文件第 8 行）\n"
+        "  = 说明：第 9 行（文件第 10 行）\n"
+        "  = 说明：……另有 1 个\n"
+        "  = 帮助：请在源头修正这些值，或跳过坏行加载（它们会写入 rejects 文件夹）"
+    )
+    assert render_text(d).startswith("dataset deals, source deals.csv, row 7, column amount: error[E646]: 3 rows")
+
+
+def test_syntax_errors_read_as_chinese(tmp_path, monkeypatch):
+    """Each kind of syntax error, from real files: the message and help are translated."""
+    monkeypatch.chdir(tmp_path)
+    header = 'scheme s "x" {\n  period month\n  currency CNY\n}\n'
+    cases = {
+        "E100": header + 'role a "A" {\n  kpi b "B" {\n    weigth 30%\n  }\n}\n',
+        "E101": "scheme s \"\xff\" {}\n",
+        "E102": "   \n",
+        "E110": header.replace("}\n", "  effective 2026-02-30 to 2026-12-31\n}\n"),
+        "E111": header + 'role a "A" {\n  kpi b "B" {\n    target >= 2 000\n  }\n}\n',
+        "E112": header + 'role a "A" {\n  kpi b "B" {\n    target >=\n  }\n}\n',
+        "E113": header + 'role a "A" {\n  kpi b "B" {\n',
+        "E114": header + 'role a "A"',
+        "E115": header + 'role a "A" {\n  kpi b "B" {\n    weight %\n  }\n}\n',
+        "E116": header + 'role a "A" {\n  kpi b "B" {\n    weight\u00a030%\n  }\n}\n',
+        "E117": header + 'role a "A {\n}\n',
+        "E118": header + 'role a "A" {\n  kpi b "B" {\n    weight 30%;\n  }\n}\n',
+    }
+    for code, text in cases.items():
+        path = tmp_path / f"{code}.kpi"
+        path.write_bytes(text.encode("utf-8") if code != "E101" else text.encode("latin-1"))
+        english = run("check", path.name)
+        chinese = run("check", "--lang", "zh", path.name)
+        assert f"error[{code}]" in english.stderr, english.stderr
+        assert chinese.exit_code == english.exit_code == 1
+        head = chinese.stderr.splitlines()[0]
+        assert head.split(": error[")[0] == english.stderr.splitlines()[0].split(": error[")[0]
+        assert_chinese(head.split(f"error[{code}]: ", 1)[1], code)
+        helps = [line for line in chinese.stderr.splitlines() if line.startswith("  = 帮助：")]
+        assert all(CJK.search(h) for h in helps)
+
+
+# ---------------------------------------------------------------------- the commands
+
+BAD_DATASET = 'scheme s "x" {\n  period month\n  currency CNY\n}\nroster people {\n  id person_id\n  column person_id string\n}\n' \
+              'dataset calls {\n  person agent_id\n  date called_at\n  column agent_id string\n  column called_at date\n}\n' \
+              'role telesales "电话销售" {\n  kpi outbound_calls "外呼量" {\n    process main\n    measure count(cals)\n' \
+              '    target >= 200\n    weight 100%\n  }\n}\n'
+
+
+@pytest.fixture
+def bad_file(tmp_path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "bad.kpi"
+    path.write_text(BAD_DATASET, encoding="utf-8")
+    return path
+
+
+def test_check_in_chinese_keeps_code_place_caret_and_exit_code(bad_file):
+    english = run("check", "bad.kpi")
+    chinese = run("--lang", "zh", "check", "bad.kpi")
+    assert english.exit_code == chinese.exit_code == 1
+    assert english.stderr.splitlines()[0] == "bad.kpi:18:19: error[E202]: unknown dataset 'cals'"
+    assert chinese.stderr == (
+        "bad.kpi:18:19: error[E202]: 未知的数据集 'cals'\n"
+        "   |\n"
+        "18 |     measure count(cals)\n"
+        "   |                   ^^^^\n"
+        "  = 帮助：是不是想写 'calls'？\n"
+        "\n"
+        "共发现 1 个错误，涉及 1 个文件。\n"
+    )
+    assert english.stderr.splitlines()[1:4] == chinese.stderr.splitlines()[1:4]
+
+
+def test_check_ok_in_chinese(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert run("check", "--lang", "zh", "rulesets").stdout.startswith("检查通过：5 个文件，")
+
+
+def test_the_command_option_wins_over_the_global_one_and_the_environment(bad_file):
+    assert "未知的数据集" in run("--lang", "en", "check", "--lang", "zh", "bad.kpi").stderr
+    assert "unknown dataset" in run("--lang", "zh", "check", "--lang", "en", "bad.kpi").stderr
+    assert "未知的数据集" in run("check", "bad.kpi", env={"KPIRULES_LANG": "zh"}).stderr
+    assert "unknown dataset" in run("check", "--lang", "en", "bad.kpi", env={"KPIRULES_LANG": "zh"}).stderr
+    assert "未知的数据集" in run("check", "--lang", "ZH", "bad.kpi").stderr
+
+
+def test_lang_in_kpirules_toml_and_pyproject(bad_file):
+    (bad_file.parent / "kpirules.toml").write_text('[project]\nrulesets = ["."]\nlang = "zh"\n', encoding="utf-8")
+    chinese = run("check", "bad.kpi")
+    assert chinese.exit_code == 1 and "error[E202]: 未知的数据集 'cals'" in chinese.stderr
+    # the environment variable comes before the file
+    assert "unknown dataset" in run("check", "bad.kpi", env={"KPIRULES_LANG": "en"}).stderr
+    (bad_file.parent / "kpirules.toml").unlink()
+    (bad_file.parent / "pyproject.toml").write_text('[tool.kpirules.project]\nlang = "zh"\n', encoding="utf-8")
+    assert "未知的数据集" in run("check", "bad.kpi").stderr
+
+
+def test_an_unknown_language_is_a_usage_error(bad_file):
+    option = run("check", "--lang", "fr", "bad.kpi")
+    assert option.exit_code == 2 and "Invalid value for '--lang': 'fr' is not one of 'en', 'zh'" in option.stderr
+    env = run("check", "bad.kpi", env={"KPIRULES_LANG": "fr"})
+    assert env.exit_code == 2
+    assert env.stderr.splitlines()[:2] == [
+        "error[E603]: KPIRULES_LANG: unknown language 'fr'",
+        "  = help: choose one of: en, zh (en is the default)",
+    ]
+    (bad_file.parent / "kpirules.toml").write_text('[project]\nrulesets = ["."]\nlang = "fr"\n', encoding="utf-8")
+    configured = run("check", "bad.kpi")
+    assert configured.exit_code == 2
+    assert configured.stderr.startswith("kpirules.toml:3:1: error[E603]: project.lang: unknown language 'fr'\n")
+    assert "choose one of: en, zh" in configured.stderr
+    with pytest.raises(ConfigError) as raised:
+        load_config(bad_file.parent / "kpirules.toml")
+    (problem,) = raised.value.diagnostics
+    assert (problem.code, problem.location.line, problem.message) == ("E603", 3, "project.lang: unknown language 'fr'")
+
+
+def test_the_configuration_model_reads_lang(tmp_path):
+    (tmp_path / "kpirules.toml").write_text('[project]\nlang = "zh"\n', encoding="utf-8")
+    assert load_config(tmp_path / "kpirules.toml").project.lang == "zh"
+    (tmp_path / "kpirules.toml").write_text("[project]\n", encoding="utf-8")
+    assert load_config(tmp_path / "kpirules.toml").project.lang == "en"
+
+
+def test_lint_in_chinese_keeps_code_place_caret_and_exit_code(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bad = 'import "prelude.kpi"\n\nrole telesales "电话销售" {\n  kpi outbound_calls "外呼量" {\n    process main\n' \
+          '    measure count(calls)\n    target >= 200\n    weight 70%\n  }\n}\n'
+    write_scheme(tmp_path, {"bad.kpi": bad})
+    english = run("lint", "--no-cache", "--select", "KPI101", "bad.kpi")
+    chinese = run("lint", "--no-cache", "--lang", "zh", "--select", "KPI101", "bad.kpi")
+    assert english.exit_code == chinese.exit_code == 1
+    assert chinese.stdout == (
+        "bad.kpi:3:6: KPI101 [error] 岗位 telesales 的主要 KPI 权重合计为 70%，而不是 100%。\n"
+        "  |\n"
+        '3 | role telesales "电话销售" {\n'
+        "  |      ^^^^^^^^^\n"
+        "  帮助：调整各项权重（outbound_calls 70%），使合计为 100%\n"
+        "\n"
+        "共发现 1 个错误，涉及 1 个文件。\n"
+    )
+    assert english.stdout.splitlines()[1:4] == chinese.stdout.splitlines()[1:4]
+    # every format carries the Chinese text; SARIF stays valid JSON with the same rule ids
+    sarif = json.loads(run("lint", "--no-cache", "--lang", "zh", "--select", "KPI101", "--output-format", "sarif",
+                           "bad.kpi").stdout)
+    (result,) = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "KPI101" and result["message"]["text"].startswith("岗位 telesales 的主要 KPI")
+    github = run("lint", "--no-cache", "--lang", "zh", "--select", "KPI101", "--output-format", "github", "bad.kpi")
+    assert github.stdout.startswith("::error file=bad.kpi,line=3,col=6,endLine=3,endColumn=15,title=KPI101::岗位 telesales")
+    junit = run("lint", "--no-cache", "--lang", "zh", "--select", "KPI101", "--output-format", "junit", "bad.kpi")
+    assert 'message="第 3 行第 6 列：岗位 telesales 的主要 KPI 权重合计为 70%，而不是 100%。"' in junit.stdout
+    english = run("lint", "--no-cache", "--output-format", "concise", "bad.kpi").stdout.splitlines()[-1]
+    counted = re.fullmatch(r"Found 1 error, (\d+) warnings, (\d+) info in 1 file\.", english)
+    assert counted, english
+    concise = run("lint", "--no-cache", "--lang", "zh", "--output-format", "concise", "bad.kpi")
+    assert concise.stdout.splitlines()[-1] == f"共发现 1 个错误、{counted[1]} 个警告、{counted[2]} 条提示，涉及 1 个文件。"
+
+
+def test_a_file_that_does_not_parse_is_linted_in_chinese(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_scheme(tmp_path, {"bad.kpi": BAD_DATASET})
+    chinese = run("lint", "--no-cache", "--lang", "zh", "--output-format", "concise", "bad.kpi")
+    assert chinese.exit_code == 1
+    assert chinese.stdout.splitlines()[0] == "bad.kpi:18:19: E202 [error] 未知的数据集 'cals'"
+
+
+def test_the_lint_cache_serves_both_languages(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_scheme(tmp_path, {"bad.kpi": BAD_DATASET})
+    first = run("lint", "bad.kpi")
+    assert "unknown dataset" in first.stdout
+    assert "未知的数据集" in run("lint", "--lang", "zh", "bad.kpi").stdout
+    assert run("lint", "bad.kpi").stdout == first.stdout
+
+
+def test_fmt_in_chinese(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.kpi").write_text('scheme s "x" {\nperiod month\n  currency CNY\n}\n', encoding="utf-8")
+    result = run("fmt", "--check", "--lang", "zh", "a.kpi")
+    assert result.exit_code == 1
+    assert result.stderr == "需要重新格式化 a.kpi\n1 个文件需要重新格式化\n"
+
+
+@pytest.fixture
+def sample_project(tmp_path, monkeypatch) -> Path:
+    """The reference rulesets and the generated sample company's data, with the repo's kpirules.toml."""
+    for name in ("rulesets", "data/sample"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    shutil.copyfile(REPO / "kpirules.toml", tmp_path / "kpirules.toml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_run_in_chinese(sample_project):
+    english = run("run", "--period", "2026-03")
+    chinese = run("run", "--period", "2026-03", "--lang", "zh")
+    assert english.exit_code == chinese.exit_code == 0
+    evaluated = re.search(r"^(\d+) people evaluated; total payout ([\d.]+) CNY", english.stdout, re.MULTILINE)
+    assert evaluated, english.stdout
+    assert f"共评估 {evaluated[1]} 人；奖金合计 {evaluated[2]} CNY。" in chinese.stdout
+    assert chinese.stdout.startswith("方案 sales_2026，期间 2026-03：按指定的期间\n")
+    assert re.search(r"^\s+人员编号\s+姓名\s+团队\s", chinese.stdout, re.MULTILINE)
+    assert "  总分  " in chinese.stdout and "奖金 CNY" in chinese.stdout
+    warnings = [line for line in chinese.stdout.splitlines() if line.startswith("警告：")]
+    assert len(warnings) == len([line for line in english.stdout.splitlines() if line.startswith("warning: ")]) > 0
+    for warning in warnings:
+        assert_chinese(warning, "run warning")
+    # JSON is data: its keys stay English whatever the language
+    data = json.loads(run("run", "--period", "2026-03", "--lang", "zh", "--format", "json").stdout)
+    english_data = json.loads(run("run", "--period", "2026-03", "--format", "json").stdout)
+    assert data["people"] == english_data["people"] and set(data) == set(english_data)
+
+
+def test_run_problems_in_chinese(sample_project):
+    result = run("run", "--lang", "zh", "--period", "2026-13")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[:2] == ["error[E020]: '2026-13' 中没有第 13 月", "  = 帮助：月份为 01 到 12"]
+    unknown = run("run", "--lang", "zh", "--role", "nobody")
+    assert unknown.exit_code == 2 and unknown.stderr.startswith("error[E004]: 未知的岗位 nobody\n")
+
+
+def test_explain_in_chinese(sample_project):
+    people = [p["person_id"] for p in json.loads(run("run", "--period", "2026-03", "--format", "json").stdout)["people"]]
+    english = run("explain", people[0], "--period", "2026-03")
+    chinese = run("explain", people[0], "--period", "2026-03", "--lang", "zh")
+    assert english.exit_code == chinese.exit_code == 0
+    assert chinese.stdout.startswith("期间 2026-03：按指定的期间\n")
+    assert "\n总分：" in chinese.stdout and "\n等级：" in chinese.stdout
+    # the same steps and numbers, one line for one line
+    assert len(english.stdout.splitlines()) == len(chinese.stdout.splitlines())
+    numbers = lambda text: re.findall(r"\d+(?:\.\d+)?%?", text)  # noqa: E731
+    assert numbers(english.stdout) == numbers(chinese.stdout)
+    # every explanation of the sample company reads as Chinese: names and expressions aside
+    for person in people:
+        text = run("explain", person, "--period", "2026-03", "--lang", "zh").stdout
+        for line in text.splitlines():
+            assert not english_left(line), f"{person}: English left in {line!r}"
+
+
+def test_a_data_problem_in_chinese(sample_project):
+    people = sample_project / "data" / "sample" / "people.csv"
+    lines = people.read_text(encoding="utf-8").splitlines()
+    people.write_text("\n".join(lines + [lines[1]]) + "\n", encoding="utf-8")  # a person twice
+    english = run("sources", "check")
+    chinese = run("sources", "check", "--lang", "zh")
+    assert english.exit_code == chinese.exit_code == 1
+    assert "error[E650]: 花名册中有 1 个人员编号出现了不止一次" in chinese.stderr
+    assert "数据集 people，来源 " in chinese.stderr
+    datasets = len(english.stdout.strip().splitlines())
+    assert chinese.stderr.strip().splitlines()[-1] == f"{datasets} 个数据集中有 1 个存在问题，共 1 个问题。"
