@@ -383,11 +383,16 @@ class Evaluator:
         att = attainment(value, target, kpi.direction)
         if not closes:
             status = "in_progress"
-        elif value is None or (att is None and kpi.curve.axis == "attainment"):
+        elif value is None:
             status = "no_data"
+        elif att is None and kpi.curve.axis == "attainment":
+            # an auxiliary KPI without a target is still reported with its value
+            status = "ok" if kpi.rank == "auxiliary" and target is None else "no_data"
         else:
             status = "ok"
-        if status == "no_data":
+        if status == "ok" and att is None and kpi.curve.axis == "attainment":
+            s, floor_hit, cap_hit = None, False, False
+        elif status == "no_data":
             s, floor_hit, cap_hit = kpi.no_data_score, False, False
         else:
             s, floor_hit, cap_hit = kr.curve.score(value, att)
@@ -429,6 +434,8 @@ def _rows_matched(agg, index: int, counts) -> int | None:
 def _rule(kr: KpiRuntime, status: str, value, att, target, unit: str, kpi_period: Period) -> str:
     if status == "in_progress":
         return f"in progress: the {unit} {kpi_period.label} closes on {kpi_period.last_day.isoformat()}; not scored in this run"
+    if status == "ok" and att is None and kr.kpi.curve.axis == "attainment":
+        return "no target: the value is reported, not scored"
     if status == "no_data":
         why = "no value" if value is None else "no target"
         return f"{why}: scored {kr.kpi.no_data_score:f} as the scheme says (no_data)"

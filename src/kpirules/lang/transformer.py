@@ -49,6 +49,14 @@ def _bounds(item) -> tuple[int, int, int, int] | None:
     return None
 
 
+class _Bracketed(list):
+    """The options of `in [...]` with the span of the whole bracketed list."""
+
+    def __init__(self, items, span):
+        super().__init__(items)
+        self.span = span
+
+
 class KpiTransformer(Transformer):
     """Builds `ast` nodes; `path` is set by the parser before each parse."""
 
@@ -471,15 +479,16 @@ class KpiTransformer(Transformer):
         )
 
     def in_list(self, children):
-        return ast.InList(value=children[0], options=children[2], span=self._span(children))
+        return ast.InList(value=children[0], options=list(children[2]), span=self._span(children))
 
     def not_in_list(self, children):
         return ast.InList(
-            value=children[0], options=children[3], negated=True, span=self._span(children)
+            value=children[0], options=list(children[3]), negated=True, span=self._span(children)
         )
 
     def list_literal(self, children):
-        return self._nodes(children)
+        # a list that remembers its brackets, so `x in [...]` spans up to the `]`
+        return _Bracketed(self._nodes(children), self._span(children))
 
     def call(self, children):
         where = on = None

@@ -21,6 +21,8 @@ def _value(k: KpiResult, x, lang: str = "en") -> str:
         return pct(x)
     if k.value_type.startswith("money:"):
         return f"{fmt_decimal(x)} {k.value_type.split(':')[1]}"
+    if k.value_type == "duration":
+        return i18n.ui(lang, "explain.days", f"{fmt_decimal(x)} days", n=fmt_decimal(x))
     return fmt_decimal(x)
 
 

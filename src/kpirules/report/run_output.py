@@ -127,6 +127,8 @@ def _cell(k, lang: str = "en") -> str:
         "-" if k.attainment is None else f"{_short(k.attainment * 100, 1)}%")
     if k.status == "in_progress":
         return i18n.ui(lang, "run.so_far", f"{att} so far", attainment=att)
+    if k.score is None:  # reported without a target
+        return _short(k.value, 2)
     return f"{_short(k.score, 2)} ({att})"
 
 
@@ -154,7 +156,9 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
         label = first.role_label or role
         title = i18n.ui(lang, "run.role", f"{label} ({role}): {len(people)} people", label=label, role=role, n=len(people))
         table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-        for column in ("person", "name", "team"):
+        # the roster may bind no name or team: leave out columns nobody has
+        columns = [c for c in ("person", "name", "team") if c == "person" or any(getattr(p, c) for p in people)]
+        for column in columns:
             table.add_column(i18n.ui(lang, f"run.{column}", column))
         kpis = [(k.id, k.label or k.id, k.rank) for k in first.kpis]
         for _, label, rank in kpis:
@@ -163,7 +167,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
         table.add_column(i18n.ui(lang, "run.grade", "grade"))
         table.add_column(i18n.ui(lang, "run.payout", f"payout {result.currency}", currency=result.currency), justify="right")
         for p in people:
-            cells = [p.person_id, p.name or "", p.team or ""]
+            cells = [p.person_id] + [getattr(p, c) or "" for c in columns[1:]]
             by_id = {k.id: k for k in p.kpis}
             for kpi_id, _, _ in kpis:
                 k = by_id.get(kpi_id)
