@@ -19,7 +19,6 @@ from typing import Any
 from kpirules import i18n
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import PersonResult, RunResult
-from kpirules.engine.scoring import pct
 from kpirules.lang.ast import Span
 
 CSV_COLUMNS = [

@@ -1,0 +1,302 @@
+"""Resolve a role's KPIs (measures, targets, curves) and its payout rules.
+
+Part of `kpirules.model.resolve.Resolver`, kept in its own module for size: the methods
+here use the resolver's helpers (`_settings`, `_once`, `_constant`, `_check`, ...) and
+report into the same `Problems`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kpirules.lang import ast
+from kpirules.model import scheme as m
+from kpirules.model.bands import check_coverage
+from kpirules.model.problems import did_you_mean
+from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, is_money
+from kpirules.model.vocabulary import PERIOD_MONTHS, PERIODS
+
+
+class KpiResolver:
+    # ================================================================ KPIs
+
+    def _kpi(self, decl: ast.KpiDecl, base: m.Kpi | None, role: str, header, datasets, role_no_data) -> m.Kpi:
+        where = f"KPI {decl.id.name}"
+        s = self._settings(
+            decl.body, {"description", "measure", "weight", "period", "scope", "unit"}, where
+        )
+        fields: dict = {}
+        if base:
+            fields = {name: getattr(base, name) for name in type(base).model_fields}
+        fields.update(id=decl.id.name, span=decl.span if base is None else base.span)
+        if base is None:
+            fields.update(label=decl.label, no_data_score=role_no_data)
+        if "description" in s:
+            fields["description"] = self._text(s["description"])
+        kind = self._once(decl.body, ast.Kind, where, "process/outcome")
+        if kind is not None:
+            fields["kind"] = kind.kind
+            fields["rank"] = kind.rank or self.d["kpi"]["rank"]
+        elif base is None:
+            self.problems.error(
+                "E245", decl.id.span, f"{where} does not say whether it tracks a process or an outcome",
+                "add `process main` (activity such as calls or visits) or `outcome main` (results such as revenue)",
+            )
+        fields.setdefault("rank", self.d["kpi"]["rank"])
+
+        value_type = fields.setdefault("value_type", "number")
+        if "measure" in s:
+            scope = Scope(what="measure", datasets=datasets, currency=header.currency)
+            value_type = self._check(s["measure"].value, scope)
+            fields["measure"] = s["measure"].value
+            fields["datasets"] = sorted(scope.datasets_used)
+            if value_type not in (UNKNOWN,) and family(value_type) not in ("number", "duration") and not is_money(value_type):
+                self.problems.error(
+                    "E306", s["measure"].value.span,
+                    f"a measure must be a number, a rate, an amount or a duration; this one is {value_type}",
+                )
+            fields["value_type"] = "number" if value_type in (UNKNOWN, "integer") else value_type
+
+        if "weight" in s:
+            fields["weight"] = self._constant(s["weight"].value, "a weight", ("percent",))
+        if "period" in s:
+            period = self._word(s["period"], PERIODS, "period")
+            if period and header.period and PERIOD_MONTHS[period] < PERIOD_MONTHS[header.period]:
+                self.problems.error(
+                    "E237", s["period"].value.span,
+                    f"a KPI's period cannot be shorter than the scheme's ({header.period})",
+                    "a KPI may run longer than the scheme period (a quarterly KPI in a monthly scheme), not shorter",
+                )
+            elif period and header.period and PERIOD_MONTHS[period] % PERIOD_MONTHS[header.period]:
+                self.problems.error(
+                    "E237", s["period"].value.span,
+                    f"a {period} KPI does not divide into {header.period} periods",
+                )
+            fields["period"] = period
+        if "scope" in s:
+            fields["scope"] = self._word(s["scope"], ("self", "team", "team_and_self"), "scope", "self")
+            roster = next((d for d in datasets.values() if d.kind == "roster"), None)
+            if fields["scope"] != "self" and roster is not None and "manager" not in roster.bindings:
+                self.problems.error(
+                    "E246", s["scope"].value.span, "team scope needs the roster's manager column",
+                    f"add `manager <column>` to roster {roster.id}",
+                )
+        if "unit" in s:
+            fields["unit"] = self._text(s["unit"])
+        no_data = self._once(decl.body, ast.NoData, where, "no_data")
+        if no_data is not None:
+            fields["no_data_score"] = self._constant(no_data.score, "no_data score")
+
+        serves = [st for st in decl.body if isinstance(st, ast.Serves)]
+        if serves:
+            known_objectives = [o.id for o in header.objectives]
+            fields["serves"] = []
+            for stmt in serves:
+                for obj in stmt.objectives:
+                    if obj.name not in known_objectives:
+                        self.problems.unknown("E205", "objective", obj.name, obj.span, known_objectives)
+                    fields["serves"].append(obj.name)
+
+        targets = [st for st in decl.body if isinstance(st, ast.Target)]
+        if targets:
+            fields["targets"], fields["direction"] = self._targets(targets, value_type, header, datasets)
+
+        score = self._once(decl.body, ast.Score, where, "score")
+        if score is not None:
+            fields["curve"] = self._curve(score.curve, value_type)
+        elif base is None:
+            kd = self.d["kpi"]
+            fields["curve"] = m.Curve(kind=kd["curve"], floor=Decimal(kd["floor"]), cap=Decimal(kd["cap"]))
+
+        kpi = m.Kpi(**fields)
+        if kpi.rank == "auxiliary" and kpi.weight is not None:
+            self.problems.error(
+                "E247", s["weight"].span if "weight" in s else decl.id.span,
+                f"{where} is auxiliary, so it is reported but not weighted",
+                "remove the weight, or make it `main`",
+            )
+        needs_target = kpi.curve.axis == "attainment" and kpi.rank == "main"
+        if needs_target and not kpi.targets and kpi.measure is not None:
+            self.problems.error(
+                "E248", decl.id.span, f"{where} has no target, so its attainment cannot be computed",
+                "add `target >= <value>` (or `target <= <value>` when lower is better)",
+            )
+        return kpi
+
+    def _targets(self, stmts: list[ast.Target], value_type: str, header, datasets):
+        direction = stmts[0].op
+        rules: list[m.TargetRule] = []
+        unconditional = None
+        targets_datasets = {d.id: d for d in datasets.values() if d.kind == "targets"}
+        for stmt in stmts:
+            if stmt.op != direction:
+                self.problems.error(
+                    "E249", stmt.span, "every target of a KPI points the same way",
+                    f"the first target says {direction}; a KPI is either higher-is-better (>=) or lower-is-better (<=)",
+                )
+            scope = self._person_scope("target", datasets, header)
+            scope.targets = targets_datasets
+            t = self._check(stmt.value, scope)
+            if t != UNKNOWN and value_type != UNKNOWN:
+                ExprChecker(self.problems, scope)._comparable(stmt.value, value_type, t)
+            per_person = next(iter(scope.targets_used), None)
+            if stmt.when is not None:
+                if per_person:
+                    self.problems.error(
+                        "E249", stmt.when.span, "a per-person target cannot have a `when` condition",
+                        "per-person targets already apply to one person; remove the condition",
+                    )
+                cond_scope = self._person_scope("condition", datasets, header)
+                ct = self._check(stmt.when, cond_scope)
+                if ct not in ("boolean", UNKNOWN):
+                    self.problems.error("E306", stmt.when.span, "`when` needs a condition on person attributes")
+            elif per_person is None:
+                if unconditional is not None:
+                    self.problems.error(
+                        "E222", stmt.span, "two targets without `when`",
+                        f"the first is at line {unconditional.span.line}; give one a `when` condition",
+                    )
+                unconditional = stmt
+            rules.append(m.TargetRule(value=stmt.value, when=stmt.when, per_person=per_person, span=stmt.span))
+        return rules, direction
+
+    def _curve(self, curve, value_type: str) -> m.Curve:
+        if isinstance(curve, ast.LinearCurve):
+            floor = self._constant(curve.floor, "a floor", ("percent",)) if curve.floor is not None else Decimal(self.d["kpi"]["floor"])
+            cap = self._constant(curve.cap, "a cap", ("percent",)) if curve.cap is not None else Decimal(self.d["kpi"]["cap"])
+            if floor is not None and cap is not None and floor > cap:
+                self.problems.error("E257", curve.span, "the floor is above the cap", "e.g. linear floor 50% cap 120%")
+            return m.Curve(kind="linear", floor=floor, cap=cap, span=curve.span)
+        if isinstance(curve, ast.PassFailCurve):
+            return m.Curve(kind="pass_fail", span=curve.span)
+        axis = curve.axis.name if curve.axis else "attainment"
+        if axis not in ("attainment", "value"):
+            self.problems.error(
+                "E230", curve.axis.span, f"'{axis}' is not a scoring axis",
+                (did_you_mean(axis, ("attainment", "value")) or "") + " score by attainment (default) or by value",
+            )
+            axis = "attainment"
+        unit = "attainment" if axis == "attainment" else value_type
+        scope = Scope(what="constant")
+        if isinstance(curve, ast.TiersCurve):
+            tiers = self._tiers(curve.rows, unit, scope)
+            check_coverage(tiers, self.problems, "scoring tier table", curve.span, percent=axis == "attainment")
+            return m.Curve(kind="tiers", axis=axis, tiers=tiers, span=curve.span)
+        points = []
+        for row in curve.rows:
+            self._check_bound_unit(row.key, unit)
+            self._expect_number(row.value, scope, "a lookup score")
+            if points and row.key.value <= points[-1].key:
+                self.problems.error(
+                    "E258", row.span, "lookup rows must be in increasing order of their keys",
+                    f"this key ({row.key.text}) is not above the one before",
+                )
+            points.append(m.LookupPoint(key=row.key.value, value=row.value, span=row.span))
+        if not points:
+            self.problems.error("E250", curve.span, "the lookup table has no rows", "add rows such as 0%: 0  100%: 100")
+        return m.Curve(kind="lookup", axis=axis, points=points, span=curve.span)
+
+    # ================================================================ payout
+
+    def _payout(self, decl: ast.PayoutDecl, kpis: list[m.Kpi], header, datasets) -> m.Payout:
+        where = "payout"
+        s = self._settings(decl.body, {"target_incentive", "cap", "cap factor", "proration"}, where)
+        target_incentive = None
+        if "target_incentive" in s:
+            target_incentive = s["target_incentive"].value
+            scope = self._person_scope("target incentive", datasets, header)
+            t = self._check(target_incentive, scope)
+            if t != UNKNOWN and not is_money(t) and t != "number":
+                self.problems.error(
+                    "E232", target_incentive.span, f"the target incentive must be an amount, found {t}",
+                    "e.g. target_incentive 3000 CNY or target_incentive person.target_incentive",
+                )
+            elif is_money(t) and t != f"money:{header.currency}":
+                self.problems.error(
+                    "E303", target_incentive.span,
+                    f"the target incentive is not in the scheme's currency ({header.currency})",
+                    f"write the amount in {header.currency}",
+                )
+        factor = self._once(decl.body, ast.Factor, where, "factor")
+        factor_tiers: list[m.Tier] = []
+        if factor is not None:
+            if factor.axis.name != "total_score":
+                self.problems.error(
+                    "E230", factor.axis.span, f"the payout factor is a function of total_score, not '{factor.axis.name}'",
+                    "write `factor by total_score { ... }`",
+                )
+            scope = Scope(what="factor", names={"total_score": "number"})
+            factor_tiers = self._tiers(factor.rows, "score", scope)
+            check_coverage(factor_tiers, self.problems, "payout factor table", factor.span)
+        kpi_types = {k.id: k.value_type for k in kpis}
+        gates = []
+        for stmt in decl.body:
+            if isinstance(stmt, ast.Gate):
+                gates.append(self._gate(stmt, kpi_types, datasets, header))
+        commissions = []
+        for stmt in decl.body:
+            if isinstance(stmt, ast.Commission):
+                commissions.append(self._commission(stmt, kpi_types))
+        proration = self._word(s.get("proration"), ("on", "off"), "proration setting", None)
+        return m.Payout(
+            target_incentive=target_incentive,
+            factor_tiers=factor_tiers,
+            factor_span=factor.span if factor else None,
+            cap_factor=self._constant(s["cap factor"].value, "cap factor", ("number", "percent")) if "cap factor" in s else None,
+            cap=self._constant(s["cap"].value, "the payout cap", ("money", "number")) if "cap" in s else None,
+            gates=gates,
+            commissions=commissions,
+            proration=self.d["payout"]["proration"] if proration is None else proration == "on",
+            rounding=self._rounding(self._once(decl.body, ast.Rounding, where, "rounding"), header.rounding),
+            span=decl.span,
+        )
+
+    def _gate(self, stmt: ast.Gate, kpi_types: dict[str, str], datasets, header) -> m.Gate:
+        scope = self._person_scope("gate", datasets, header)
+        scope.kpis = dict(kpi_types)  # the role's own KPIs: another role's have no value here
+        scope.names = {"total_score": "number"}
+        t = self._check(stmt.condition, scope)
+        if t not in ("boolean", UNKNOWN):
+            self.problems.error(
+                "E306", stmt.condition.span, "a gate needs a condition",
+                "e.g. gate collection_rate.attainment >= 80% else zero",
+            )
+        amount = None
+        if stmt.amount is not None:
+            amount = self._constant(stmt.amount, "the gate's factor", ("number", "percent"))
+        no_data = "fail"
+        if stmt.no_data is not None:
+            no_data = stmt.no_data.name
+            if no_data not in ("pass", "fail"):
+                self.problems.error(
+                    "E230", stmt.no_data.span, f"'{no_data}' is not a no-data rule for a gate",
+                    "write `no_data pass` or `no_data fail` (the default)",
+                )
+                no_data = "fail"
+        return m.Gate(
+            condition=stmt.condition, effect=stmt.effect, amount=amount, no_data=no_data,
+            kpis=sorted(scope.kpis_used), span=stmt.span,
+        )
+
+    def _commission(self, stmt: ast.Commission, kpi_types: dict[str, str]) -> m.Commission:
+        kpi = stmt.kpi.name
+        if kpi not in kpi_types:
+            self.problems.unknown("E206", "KPI of this role", kpi, stmt.kpi.span, kpi_types)
+        elif not is_money(kpi_types[kpi]) and kpi_types[kpi] != "number":
+            self.problems.error(
+                "E259", stmt.kpi.span, f"commission is paid on an amount; {kpi} is a {kpi_types[kpi]}",
+            )
+        mode = stmt.mode.name
+        if mode not in ("marginal", "retroactive"):
+            self.problems.error(
+                "E230", stmt.mode.span, f"'{mode}' is not a commission mode",
+                (did_you_mean(mode, ("marginal", "retroactive")) or "")
+                + " marginal: each tier's rate applies to the part in that tier; retroactive: the reached tier's rate applies to everything",
+            )
+            mode = "marginal"
+        tiers = self._tiers(stmt.rows, "money", Scope(what="constant"))
+        for tier in tiers:
+            if tier.value is not None:
+                self._constant(tier.value, "a commission rate", ("percent", "number"))
+        check_coverage(tiers, self.problems, "commission table", stmt.span)
+        return m.Commission(kpi=kpi, mode=mode, tiers=tiers, span=stmt.span)

@@ -1,0 +1,23 @@
+"""The closed vocabularies of the language: period units, cadences, rounding modes, types."""
+
+from __future__ import annotations
+
+PERIODS = ("month", "quarter", "half", "year")
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+REVIEWS = ("daily", "weekly", "biweekly", "semimonthly", "monthly", "quarterly")
+ROUNDING_MODES = ("half_up", "half_even", "half_down", "up", "down", "ceiling", "floor")
+COLUMN_TYPES = ("string", "integer", "decimal", "money", "date", "timestamp", "boolean")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)
+BINDINGS = {
+    "dataset": {"person": True, "key": False, "date": False},
+    "roster": {
+        "id": True, "name": False, "role": False, "team": False, "manager": False,
+        "hire_date": False, "leave_date": False,
+    },
+    "targets": {"person": True, "period": True},
+    "adjustments": {"person": True, "period": True, "amount": True, "reason": True, "approver": False},
+}
+DATE_BINDINGS = {"date", "hire_date", "leave_date"}
