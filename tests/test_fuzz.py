@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from kpirules.errors import KpiError, Location
 from kpirules.lang.parser import parse_text
 from kpirules.model import load_scheme
+from kpirules.report.diagnostics import source_excerpt
 
 RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
 SOURCES = {p.name: p.read_text(encoding="utf-8") for p in sorted(RULESETS.glob("*.kpi"))}
@@ -40,8 +41,8 @@ WORDS = st.sampled_from([
 ])
 TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def line_count(text: str) -> int:
@@ -87,6 +88,21 @@ def check_load(name: str, data: bytes) -> None:
             load_scheme([root])
         except KpiError as exc:
             assert_located_inside(exc, texts)
+            assert_excerpts_show_the_line(exc, texts)
+
+
+def assert_excerpts_show_the_line(exc: KpiError, texts: dict[str, str]) -> None:
+    """The source line printed under a diagnostic is the line its location names."""
+    for d in exc.diagnostics:
+        loc = d.location
+        if not isinstance(loc, Location) or loc.line > line_count(texts[loc.path]):
+            continue
+        excerpt = source_excerpt(loc)
+        if not texts[loc.path]:
+            assert excerpt == [], d  # an empty file has no line to show
+            continue
+        written = texts[loc.path].split("\n")[loc.line - 1].removesuffix("\r").replace("\t", " ")
+        assert excerpt[1] == f"{loc.line} | {written}", d
 
 
 # ---------------------------------------------------------------- random text
@@ -174,6 +190,10 @@ def test_mutated_rulesets_load_or_fail_cleanly(case):
         # common.kpi cut down to a comment: "no scheme header found" had no location at all;
         # it now points at the top of the first file read
         ("common.kpi", b"#"),
+        # a form feed (or U+2028) is not a line break to the parser, but the excerpt under
+        # the message broke lines there too and showed the wrong line
+        ("telesales.kpi", "role r {\n  # page\x0cbreak\n  kpi k { wieght 1 }\n}\n".encode()),
+        ("telesales.kpi", "role r {\u2028 kpi k { wieght 1 } }\n".encode()),
     ],
 )
 def test_regressions_load(name, data):

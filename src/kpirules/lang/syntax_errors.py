@@ -185,9 +185,9 @@ def _end_of_file(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
             Location(path, line, column, line, column + 1),
             help="add the missing '}' (a truncated file or a missing brace)",
         )
-    lines = text.splitlines() or [""]
+    lines = text.rstrip("\r\n").split("\n")  # lines as the parser counts them
     line = len(lines)
-    column = len(lines[-1]) + 1
+    column = len(lines[-1].removesuffix("\r")) + 1
     expected = {e for e in getattr(exc, "expected", ()) if e not in ("WHITESPACE", "COMMENT")}
     message = "the file ends in the middle of a statement"
     if expected:

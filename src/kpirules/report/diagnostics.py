@@ -28,7 +28,10 @@ def _source_lines(path: str) -> list[str]:
         text = Path(path).read_bytes().decode("utf-8", errors="replace")
     except OSError:
         return []
-    return text.lstrip("\ufeff").splitlines()
+    # lines end at "\n" only, as the parser counts them: str.splitlines() would also
+    # break at form feeds and U+2028 and show the wrong line under the caret
+    text = text.removeprefix("\ufeff")
+    return [line.removesuffix("\r") for line in text.split("\n")] if text else []
 
 
 def display_width(text: str) -> int:
