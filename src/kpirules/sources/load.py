@@ -3,8 +3,9 @@
 `load_datasets` is what the evaluator calls. For each dataset it creates a table named
 exactly the dataset id, with the declared columns in declaration order and types, after
 checking every value, constraint, key and the roster. All of it is set-based SQL: one
-pass converts and flags bad rows, one GROUP BY per unique column or key finds
-duplicates, a recursive CTE finds manager cycles.
+pass converts and stops at bad values (kpirules.sources.stage; only then a second,
+careful pass finds them all), one GROUP BY per unique column or key finds duplicates, a
+recursive CTE finds manager cycles. The fingerprint is computed when first asked for.
 
 Nothing is half-written: datasets are staged under temporary names, and only when every
 one of them is clean (or its bad rows are skipped) are they renamed into place, in one
@@ -35,8 +36,8 @@ from kpirules.sources.convert import SQL_TYPES, quote
 from kpirules.sources.loaded import DatasetCheck, DatasetLoad, LoadReport, SourceSchema
 from kpirules.sources.problems import Numbering
 from kpirules.sources.stage import (
-    GIVEN, StagePlan, bad_row_sql, find_row_problems, good_rows, mark_duplicates, plan_stage, problems_sql,
-    problems_table, summarise,
+    GIVEN, StagePlan, bad_row_sql, fast_stage, find_row_problems, good_rows, hash_sum, mark_duplicates,
+    plan_stage, problems_sql, problems_table, summarise,
 )
 
 __all__ = ["DatasetCheck", "DatasetLoad", "LoadReport", "SourceSchema", "check_sources", "inspect_source",
@@ -104,11 +105,15 @@ def check_sources(scheme: Scheme, config: ProjectConfig, *, env: str | None = No
     con.execute("SET enable_progress_bar = false")
     run = _Run(scheme, config, con, env, None, "stop", None, True)
     try:
-        return [
+        checked = [
             DatasetCheck(dataset=r.dataset.id, source=r.source_name, description=r.description,
                          rows_read=r.rows_read, load=r.load if not r.problems else None, problems=r.problems)
             for r in run.stage_all()
         ]
+        for check in checked:
+            if check.load is not None:
+                check.load.fingerprint  # noqa: B018 - now, while the staged tables exist
+        return checked
     finally:
         run.cleanup()
         con.close()
@@ -123,6 +128,8 @@ class _Staged:
         self.source_name = source_name
         self.description = source_name
         self.stage: str | None = None
+        #: the loaded table's DuckDB oid, once swapped in (a replaced table has another)
+        self.table_oid: int | None = None
         self.rows_read: int | None = None
         self.load: DatasetLoad | None = None
         self.problems: list[Diagnostic] = []
@@ -165,10 +172,12 @@ class _Run:
             sources = _match_columns(dataset, source, raw_types)
             plan = plan_stage(dataset, raw, raw_types, sources, self._name("stage", dataset.id),
                               scheme_tz=self.scheme.header.timezone, source_tz=source.options.timezone)
-            self.con.execute(plan.create)
+            careful = not fast_stage(self.con, plan)
+            if careful:
+                self.con.execute(plan.create)
             staged.stage = plan.stage
             unreadable = self._unreadable(source, dataset)
-            self._check(staged, source, plan, unreadable)
+            self._check(staged, source, plan, unreadable, careful)
         except _OUR_MISTAKES:
             raise
         except duckdb.Error as exc:
@@ -177,7 +186,8 @@ class _Run:
             self.con.unregister(raw)
             source.close()
 
-    def _check(self, staged: _Staged, source: Source, plan: StagePlan, unreadable: str | None) -> None:
+    def _check(self, staged: _Staged, source: Source, plan: StagePlan, unreadable: str | None,
+               careful: bool) -> None:
         dataset, con, stage = staged.dataset, self.con, plan.stage
         numbering = Numbering(source.position.label, source.position.offset, self._gaps(unreadable))
         unread = con.execute(f"SELECT count(*) FROM {quote(unreadable)}").fetchall()[0][0] if unreadable else 0
@@ -187,8 +197,8 @@ class _Run:
         key = dataset.bindings.get("key")
         if self.check_keys and key and key not in distinct and key != roster_id:
             distinct[key] = "key"
-        summary = summarise(con, plan, list(distinct))
-        bad, good, total = 0, summary.rows, summary.hash_sum
+        summary = summarise(con, plan, list(distinct), careful=careful)
+        bad, good = 0, summary.rows
         found = self._name("problems", dataset.id)
         if summary.suspect or summary.duplicated:
             problems_table(con, found)
@@ -197,7 +207,7 @@ class _Run:
                 find_row_problems(con, plan, found)
             for name in summary.duplicated:
                 mark_duplicates(con, stage, found, name, distinct[name])
-            bad, good, total = good_rows(con, plan, found)
+            bad, good = good_rows(con, plan, found)
         staged.rows_read = bad + good + unread
         locator = source.locator
         if self.bad_rows == "stop":
@@ -221,9 +231,23 @@ class _Run:
         unknown, examples = self._unknown_persons(dataset, stage)
         staged.load = DatasetLoad(
             dataset=dataset.id, source=staged.source_name, description=staged.description, rows=good,
-            fingerprint=_fingerprint(dataset, good, total), rejected=bad + unread,
+            fingerprint=lambda: self._fingerprint(staged, good), rejected=bad + unread,
             unknown_person_rows=unknown, unknown_person_examples=examples,
         )
+
+    def _fingerprint(self, staged: _Staged, rows: int) -> str:
+        """The fingerprint of a staged or loaded dataset, read from its table now."""
+        table = staged.stage
+        if table is None:
+            found = self.con.execute(
+                "SELECT table_oid FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema() "
+                "AND database_name = current_database()", [staged.dataset.id],
+            ).fetchall()
+            if not found or found[0][0] != staged.table_oid:
+                raise RuntimeError(f"the fingerprint of dataset {staged.dataset.id} was not read before its table "
+                                   "was replaced or dropped; read it first")
+            table = staged.dataset.id
+        return _fingerprint(staged.dataset, rows, hash_sum(self.con, table, staged.dataset))
 
     def _unknown_persons(self, dataset: Dataset, stage: str) -> tuple[int | None, list[str]]:
         roster = self.scheme.roster
@@ -286,6 +310,10 @@ class _Run:
             raise
         for staged in self.staged:
             staged.stage = None
+            staged.table_oid = con.execute(
+                "SELECT table_oid FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema() "
+                "AND database_name = current_database()", [staged.dataset.id],
+            ).fetchall()[0][0]
 
     def cleanup(self) -> None:
         for staged in self.staged:

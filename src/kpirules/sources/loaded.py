@@ -5,15 +5,22 @@ These are the results `load_datasets` and `check_sources` return (kpirules.sourc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 
 from kpirules.errors import Diagnostic
 
 
 class DatasetLoad(BaseModel):
-    """What loading one dataset did."""
+    """What loading one dataset did.
+
+    The fingerprint reads every value of the table, so it is computed when first asked
+    for (the run manifest asks; most loads never do): pass `fingerprint` as the digest
+    or as a function that computes it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -24,13 +31,22 @@ class DatasetLoad(BaseModel):
     description: str
     #: rows in the loaded table
     rows: int
-    #: a digest of the table's content: independent of row order, changed by any edit or duplicate
-    fingerprint: str
     #: rows left out (bad_rows="skip"), unreadable records included
     rejected: int = 0
     #: rows crediting a person the roster lacks (None: not checked, no roster loaded)
     unknown_person_rows: int | None = None
     unknown_person_examples: list[str] = []
+    _digest: Callable[[], str] = PrivateAttr()
+
+    def __init__(self, *, fingerprint: str | Callable[[], str], **data):
+        super().__init__(**data)
+        self._digest = fingerprint if callable(fingerprint) else (lambda: fingerprint)
+
+    @computed_field
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of the table's content: independent of row order, changed by any edit or duplicate."""
+        return self._digest()
 
 
 class LoadReport(BaseModel):

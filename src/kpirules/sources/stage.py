@@ -1,17 +1,20 @@
 """The staging table: a dataset's rows converted to the declared types, and their problems.
 
-The fast path is two statements over the data. One `CREATE TABLE ... AS SELECT` reads the
-source once and writes the declared columns, plus `__given`: how many of the row's
-convertible values the source gave. One aggregate over the staged table then counts the
-rows where fewer converted than were given, the negative non_negative values, the missing
-required ones, the distinct values of unique columns and keys, and the order-free sum of
-row hashes (the fingerprint). Clean data stops there.
+The fast path is one `CREATE TABLE ... AS SELECT` that reads the source once and writes
+the declared columns, each value converted as carefully as always, but raising (DuckDB's
+`error()`) where a value the source gave does not convert or a required one is missing.
+A value that did not convert never reaches the table; only a NULL for "no value" does,
+and the test for blanks runs only on rows whose value is NULL. If it succeeds, one
+aggregate over the negative non_negative values and one GROUP BY per unique column or
+key are all that is left to check: clean data costs one scan of the source.
 
-Only when that aggregate finds something does `find_row_problems` look closer: it reads
-the source again beside the staged rows (a POSITIONAL JOIN: both keep the source's order)
-and records each problem, with the value as the source gave it, in a problems table.
-Row numbers are the staging table's `rowid + 1`; the staging table is never updated (an
-UPDATE would move rows and change their rowid).
+When the fast path raises, or finds a negative value, the careful path runs: the same
+conversions yielding NULL (never raising) plus `__given`, how many of the row's
+convertible values the source gave; one aggregate then counts the suspect rows, and
+`find_row_problems` reads the source again beside the staged rows (a POSITIONAL JOIN:
+both keep the source's order) and records each problem, with the value as the source
+gave it, in a problems table. Row numbers are the staging table's `rowid + 1`; the
+staging table is never updated (an UPDATE would move rows and change their rowid).
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ class StagePlan:
     dataset: Dataset
     stage: str
     raw: str
+    #: the careful staging SQL: never raises for a value, adds __given
     create: str
+    #: the fast staging SQL: raises where `create` would leave a problem to find
+    fast_create: str
     #: the source values, one column __g<i> per declared column, in source order
     given_sql: str
     conversions: list[tuple[str, ColumnSpec, Conversion]] = field(default_factory=list)
@@ -47,13 +53,21 @@ class StagePlan:
 def plan_stage(dataset: Dataset, raw: str, raw_types: dict[str, str], sources: dict[str, str], stage: str,
                *, scheme_tz: str, source_tz: str | None) -> StagePlan:
     """raw_types: source column -> DuckDB type; sources: declared column -> source column."""
-    givens, outputs, fallible, conversions = [], [], [], []
+    givens, outputs, fallible, conversions, strict = [], [], [], [], []
     for i, (name, column) in enumerate(dataset.columns.items()):
         source = f"r.{quote(sources[name])}"
         # one flat SELECT: DuckDB computes shared subexpressions once, and nesting the
         # conversions in subqueries measured slower
         flat = conversion(column, source, raw_types[sources[name]], scheme_tz=scheme_tz, source_tz=source_tz)
         outputs.append(f"CAST({flat.value} AS {SQL_TYPES[column.type]}) AS {quote(name)}")
+        # coalesce evaluates its second argument only where the first is NULL: the blank
+        # test costs nothing on rows that converted
+        checked = flat.value
+        if flat.can_fail:
+            checked = f"coalesce({checked}, CASE WHEN {flat.blank} THEN NULL ELSE {_RAISE} END)"
+        if column.required:
+            checked = f"coalesce({checked}, {_RAISE})"
+        strict.append(f"CAST({checked} AS {SQL_TYPES[column.type]}) AS {quote(name)}")
         if flat.can_fail:
             fallible.append(f"({flat.given} IS NOT NULL)::INTEGER")
         # the same conversion over the rescanned source value, for find_row_problems
@@ -63,8 +77,28 @@ def plan_stage(dataset: Dataset, raw: str, raw_types: dict[str, str], sources: d
     if fallible:
         outputs.append(f"{' + '.join(fallible)} AS {GIVEN}")
     create = f"CREATE TABLE {quote(stage)} AS SELECT {', '.join(outputs)} FROM {quote(raw)} AS r"
+    fast_create = f"CREATE TABLE {quote(stage)} AS SELECT {', '.join(strict)} FROM {quote(raw)} AS r"
     given_sql = f"SELECT {', '.join(givens)} FROM {quote(raw)} AS r"
-    return StagePlan(dataset, stage, raw, create, given_sql, conversions)
+    return StagePlan(dataset, stage, raw, create, fast_create, given_sql, conversions)
+
+
+#: aborts the fast path; its message is never shown (the careful path says what was wrong)
+_RAISE = "error('kpirules: a value needs a closer look')"
+
+
+def fast_stage(con: duckdb.DuckDBPyConnection, plan: StagePlan) -> bool:
+    """Stage with plan.fast_create; True if every value converted and no constraint on a
+    single value is broken (else nothing is left staged)."""
+    try:
+        con.execute(plan.fast_create)
+    except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.OutOfRangeException):
+        con.execute(f"DROP TABLE IF EXISTS {quote(plan.stage)}")
+        return False
+    negative = " OR ".join(f"{quote(n)} < 0" for n, c in plan.dataset.columns.items() if c.non_negative)
+    if negative and con.execute(f"SELECT count(*) FROM {quote(plan.stage)} WHERE {negative}").fetchall()[0][0]:
+        con.execute(f"DROP TABLE {quote(plan.stage)}")
+        return False
+    return True
 
 
 @dataclass
@@ -72,17 +106,16 @@ class Summary:
     rows: int
     #: rows that may hold a problem (a value that did not convert, negative, missing)
     suspect: int
-    hash_sum: int
     #: unique columns and keys whose values may not all be distinct
     duplicated: list[str]
 
 
-def summarise(con: duckdb.DuckDBPyConnection, plan: StagePlan, distinct: list[str]) -> Summary:
-    """One aggregate over the staged rows: counts, suspects, the hash sum, distinct values."""
-    suspect = _suspect_condition(plan)
-    cols = ", ".join(quote(n) for n in plan.dataset.columns)
-    parts = ["count(*)", f"count(*) FILTER ({suspect})" if suspect else "0", f"sum(hash({cols})::HUGEINT)"]
-    rows, suspects, total = con.execute(f"SELECT {', '.join(parts)} FROM {quote(plan.stage)}").fetchall()[0]
+def summarise(con: duckdb.DuckDBPyConnection, plan: StagePlan, distinct: list[str], *, careful: bool) -> Summary:
+    """The staged rows, the suspect ones (careful path only: the fast path has none), and
+    the unique columns and keys whose values may repeat."""
+    suspect = _suspect_condition(plan) if careful else ""
+    parts = ["count(*)", f"count(*) FILTER ({suspect})" if suspect else "0"]
+    rows, suspects = con.execute(f"SELECT {', '.join(parts)} FROM {quote(plan.stage)}").fetchall()[0]
     # grouping by the value's hash is cheaper than by the text, and (unlike count(DISTINCT))
     # runs on every core; a collision only sends the column to mark_duplicates, which
     # compares the values themselves
@@ -93,7 +126,7 @@ def summarise(con: duckdb.DuckDBPyConnection, plan: StagePlan, distinct: list[st
             f"WHERE {quote(name)} IS NOT NULL GROUP BY h HAVING count(*) > 1)"
         ).fetchall()[0][0]
     ]
-    return Summary(rows, suspects, int(total or 0), duplicated)
+    return Summary(rows, suspects, duplicated)
 
 
 def _suspect_condition(plan: StagePlan, table: str = "") -> str:
@@ -172,11 +205,17 @@ def bad_row_sql(problems: str) -> str:
     return f"(rowid + 1 IN (SELECT ord FROM {quote(problems)}))"
 
 
-def good_rows(con: duckdb.DuckDBPyConnection, plan: StagePlan, problems: str) -> tuple[int, int, int]:
-    """(rows with problems, good rows, hash sum of the good rows)."""
-    cols = ", ".join(quote(c) for c in plan.dataset.columns)
-    bad, good, total = con.execute(
-        f"SELECT count(*) FILTER (bad), count(*) FILTER (NOT bad), coalesce(sum(h) FILTER (NOT bad), 0) FROM "
-        f"(SELECT {bad_row_sql(problems)} AS bad, hash({cols})::HUGEINT AS h FROM {quote(plan.stage)})"
+def good_rows(con: duckdb.DuckDBPyConnection, plan: StagePlan, problems: str) -> tuple[int, int]:
+    """(rows with problems, good rows)."""
+    bad, good = con.execute(
+        f"SELECT count(*) FILTER (bad), count(*) FILTER (NOT bad) FROM "
+        f"(SELECT {bad_row_sql(problems)} AS bad FROM {quote(plan.stage)})"
     ).fetchall()[0]
-    return bad, good, int(total)
+    return bad, good
+
+
+def hash_sum(con: duckdb.DuckDBPyConnection, table: str, dataset: Dataset) -> int:
+    """The order-free sum of the row hashes of a loaded table (the fingerprint's content part)."""
+    cols = ", ".join(quote(c) for c in dataset.columns)
+    (total,) = con.execute(f"SELECT sum(hash({cols})::HUGEINT) FROM {quote(table)}").fetchall()[0]
+    return int(total or 0)
