@@ -137,5 +137,5 @@ def emit(text: str, output: str | None) -> None:
 
 
 paths_argument = click.argument(
-    "paths", nargs=-1, type=click.Path(), metavar="PATH...",
+    "paths", nargs=-1, type=click.Path(), metavar="[PATH]...",
 )
