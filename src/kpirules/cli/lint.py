@@ -44,7 +44,7 @@ def _codes(value: str | None) -> list[str] | None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(), metavar="PATH...")
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[PATH]...")
 @click.option("--output-format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: findings with the source line and a caret; concise: one line each; json; sarif (2.1.0, "
                    "for code scanning); github (workflow annotations); junit (XML report, one test case per file).")
