@@ -98,6 +98,9 @@ class Conversion:
     blank: str
     #: whether `value` can be NULL where a value was given
     can_fail: bool
+    #: `value` written to raise instead of giving NULL where a value was given (None: not
+    #: known; the loader's fast path guards `value` itself)
+    strict: str | None = None
 
 
 def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: str,
@@ -127,7 +130,21 @@ def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: st
         "timestamp": _timestamp,
     }
     value = builders[column.type](g, kind, times)
-    return Conversion(source, value, blank, can_fail=True)
+    return Conversion(source, value, blank, can_fail=True, strict=_strict(value, g, kind, SQL_TYPES[column.type]))
+
+
+def _strict(value: str, g: str, kind: str, sql_type: str) -> str | None:
+    """`value` as an expression that raises where it would be NULL for a given value, when
+    that is plainly so: a TRY_CAST of a typed (not text) value is a CAST; an expression of
+    CASTs and functions without TRY_, CASE or NULL is NULL only for NULL. Text is left
+    out: blanks convert to NULL there."""
+    if kind == "string":
+        return None
+    if value == f"TRY_CAST({g} AS {sql_type})":
+        return f"CAST({g} AS {sql_type})"
+    if not any(word in value.upper() for word in ("TRY_", "CASE", "NULL")):
+        return value
+    return None
 
 
 def _null(sql_type: str) -> str:

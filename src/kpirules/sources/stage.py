@@ -63,7 +63,9 @@ def plan_stage(dataset: Dataset, raw: str, raw_types: dict[str, str], sources: d
         # coalesce evaluates its second argument only where the first is NULL: the blank
         # test costs nothing on rows that converted
         checked = flat.value
-        if flat.can_fail:
+        if flat.strict is not None:
+            checked = flat.strict  # for typed sources, often DuckDB's own CAST
+        elif flat.can_fail:
             checked = f"coalesce({checked}, CASE WHEN {flat.blank} THEN NULL ELSE {_RAISE} END)"
         if column.required:
             checked = f"coalesce({checked}, {_RAISE})"
