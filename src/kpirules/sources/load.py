@@ -128,8 +128,7 @@ class _Staged:
         self.source_name = source_name
         self.description = source_name
         self.stage: str | None = None
-        #: the loaded table's DuckDB oid, once swapped in (a replaced table has another)
-        self.table_oid: int | None = None
+        self.digest: _Digest | None = None
         self.rows_read: int | None = None
         self.load: DatasetLoad | None = None
         self.problems: list[Diagnostic] = []
@@ -229,25 +228,12 @@ class _Run:
             staged.problems.extend(checks.roster_diagnostics(con, stage, dataset, locator, numbering))
             self.roster_stage = stage
         unknown, examples = self._unknown_persons(dataset, stage)
+        staged.digest = _Digest(con, dataset, stage, good)
         staged.load = DatasetLoad(
             dataset=dataset.id, source=staged.source_name, description=staged.description, rows=good,
-            fingerprint=lambda: self._fingerprint(staged, good), rejected=bad + unread,
+            fingerprint=staged.digest, rejected=bad + unread,
             unknown_person_rows=unknown, unknown_person_examples=examples,
         )
-
-    def _fingerprint(self, staged: _Staged, rows: int) -> str:
-        """The fingerprint of a staged or loaded dataset, read from its table now."""
-        table = staged.stage
-        if table is None:
-            found = self.con.execute(
-                "SELECT table_oid FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema() "
-                "AND database_name = current_database()", [staged.dataset.id],
-            ).fetchall()
-            if not found or found[0][0] != staged.table_oid:
-                raise RuntimeError(f"the fingerprint of dataset {staged.dataset.id} was not read before its table "
-                                   "was replaced or dropped; read it first")
-            table = staged.dataset.id
-        return _fingerprint(staged.dataset, rows, hash_sum(self.con, table, staged.dataset))
 
     def _unknown_persons(self, dataset: Dataset, stage: str) -> tuple[int | None, list[str]]:
         roster = self.scheme.roster
@@ -310,10 +296,7 @@ class _Run:
             raise
         for staged in self.staged:
             staged.stage = None
-            staged.table_oid = con.execute(
-                "SELECT table_oid FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema() "
-                "AND database_name = current_database()", [staged.dataset.id],
-            ).fetchall()[0][0]
+            staged.digest.loaded(_table_oid(con, staged.dataset.id))
 
     def cleanup(self) -> None:
         for staged in self.staged:
@@ -395,6 +378,36 @@ def _read_error(source: Source, exc: duckdb.Error) -> DataError:
     message = str(exc).strip().split("\n")[0]
     return source.error("E640", f"could not read {source.locator}: {message}",
                         f"check the file and the options in [{source.context.config_key}]")
+
+
+class _Digest:
+    """Computes a dataset's fingerprint when first asked for, from its staged or loaded table.
+
+    It holds the connection but not the load or the run, so a report makes no reference
+    cycle and a connection is freed when its last user lets go of it.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, dataset: Dataset, stage: str, rows: int):
+        self.con, self.dataset, self.table, self.rows = con, dataset, stage, rows
+        self.oid: int | None = None
+
+    def loaded(self, oid: int) -> None:
+        """The staged table is now the dataset's own (DuckDB oid `oid`; a replacement has another)."""
+        self.table, self.oid = self.dataset.id, oid
+
+    def __call__(self) -> str:
+        if self.oid is not None and _table_oid(self.con, self.table) != self.oid:
+            raise RuntimeError(f"the fingerprint of dataset {self.dataset.id} was not read before its table "
+                               "was replaced or dropped; read it first")
+        return _fingerprint(self.dataset, self.rows, hash_sum(self.con, self.table, self.dataset))
+
+
+def _table_oid(con: duckdb.DuckDBPyConnection, name: str) -> int | None:
+    found = con.execute(
+        "SELECT table_oid FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema() "
+        "AND database_name = current_database()", [name],
+    ).fetchall()
+    return found[0][0] if found else None
 
 
 def _fingerprint(dataset: Dataset, rows: int, hash_sum: int) -> str:
