@@ -56,15 +56,16 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
         rulesets = [str(p) for p in config.ruleset_paths()]
     with status("reading the scheme"):
         scheme = load_scheme(rulesets)
+    calendar = Calendar(scheme.header)
+    if period_label:  # a mistyped period is reported before any data is read
+        requested = calendar.parse(period_label)
+        periods = calendar.scheme_periods(requested)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # our own status line speaks, only on a terminal
     with status("loading datasets"):
         report = load_datasets(scheme, config, con, env=env, bad_rows=bad_rows,
                                rejects_dir=Path(rejects) if rejects else None)
-    calendar = Calendar(scheme.header)
     if period_label:
-        requested = calendar.parse(period_label)
-        periods = calendar.scheme_periods(requested)
         reason = "as requested"
         latest = latest_fact_date(scheme, con)
         if latest is not None and periods[0].start > latest:

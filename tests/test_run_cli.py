@@ -1,0 +1,96 @@
+"""`kpirules run` and `explain` as a user meets them: defaults, bad input, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kpirules.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_default_period_is_the_latest_month_the_data_covers():
+    result = invoke("run", "--role", "telesales")
+    assert result.exit_code == 0, result.output
+    # the sample data runs to 2026-12-31, so December 2026 has ended within it
+    assert result.stdout.startswith("Scheme sales_2026, period 2026-12: the latest month that ended on or before")
+
+
+def test_a_mistyped_period_is_a_usage_error_before_any_data_is_read(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
+    # break the data: the period error must still be the one reported
+    (project / "data" / "sample" / "people.csv").write_text("person_id\n", encoding="utf-8")
+    monkeypatch.chdir(project)
+    result = invoke("run", "--period", "26Q1")
+    assert result.exit_code == 2
+    assert "error[E020]: '26Q1' is not a period" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_period_the_data_does_not_cover(tmp_path):
+    out = tmp_path / "out.json"
+    result = invoke("run", "--period", "2027-05", "--format", "json", "-o", str(out))
+    assert result.exit_code == 1
+    assert "error[E503]: no data covers 2027-05: the latest date in the data is 2026-12-31" in result.output
+    assert not out.exists()  # nothing written
+
+
+def test_json_output_carries_the_manifest(tmp_path):
+    out = tmp_path / "run.json"
+    result = invoke("run", "--period", "2026-03", "--role", "customer_success_manager", "--format", "json", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    manifest = data["manifest"]
+    assert manifest["periods"] == ["2026-03"]
+    assert set(manifest["scheme_files"]) == {
+        "rulesets/common.kpi", "rulesets/customer_success_manager.kpi", "rulesets/key_account_manager.kpi",
+        "rulesets/sales_manager.kpi", "rulesets/telesales.kpi",
+    }
+    assert manifest["datasets"]["calls"]["rows"] == 93441
+    assert len(manifest["datasets"]["calls"]["fingerprint"]) > 8
+    assert {p["role"] for p in data["people"]} == {"customer_success_manager"}
+    assert all(isinstance(p["payout"]["total"], str) for p in data["people"])  # decimals as strings
+
+
+def test_xlsx_needs_an_output_file():
+    result = invoke("run", "--format", "xlsx")
+    assert result.exit_code == 2
+    assert "error[E003]: --format xlsx needs --output FILE" in result.output
+
+
+@pytest.mark.parametrize(("person", "expected"), [
+    ("P404", "error[E513]: person P404 is not in the roster (people)"),
+    ("P999", "error[E513]: person P999 is not in the roster (people)"),
+])
+def test_explain_names_an_unknown_person(person, expected):
+    result = invoke("explain", person, "--period", "2026-03")
+    assert result.exit_code == 1
+    assert expected in result.output
+
+
+def test_explain_of_a_leaver_after_leaving():
+    # P015 left on 2026-06-12: nothing to explain for July
+    result = invoke("explain", "P015", "--period", "2026-07")
+    assert result.exit_code == 1
+    assert "error[E514]: person P015 was not active in the period" in result.output
+
+
+def test_explain_points_every_step_at_its_line():
+    result = invoke("explain", "P027", "--period", "2026-06")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "KPI collection_rate “回款率” (outcome main, rulesets/telesales.kpi:" in text
+    assert "gate failed (the condition does not hold): factor capped at 0.5" in text
+    assert "incentive = 3000 CNY × 0.5 = 1500.00 CNY (rounded half_up to 0.01)" in text
