@@ -1,10 +1,10 @@
 """Compile person-level expressions into Python closures once per run.
 
-`values.evaluate` walks a syntax tree every time; for ten thousand people that walk
-dominates. A compiled expression is a closure taking `lookup(parts)`, which returns the
-value of a dotted name (`("person", "level")`, `("total_score",)`,
-`("collection_rate", "attainment")`). Semantics are exactly those of `values.evaluate`
-(missing values propagate; an unknown condition is false where `truth` is applied).
+Walking a syntax tree for every person would dominate a run of ten thousand people, so
+each expression becomes a closure taking `lookup(parts)`, which returns the value of a
+dotted name (`("person", "level")`, `("total_score",)`, `("collection_rate", "attainment")`).
+The operations are those of `kpirules.engine.values` (missing values propagate; an unknown
+condition is false where `truth` is applied).
 """
 
 from __future__ import annotations

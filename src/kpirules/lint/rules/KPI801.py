@@ -10,14 +10,14 @@ MIN_VALUES = 5
 
 def plain_target(kpi):
     """The target without `when` or per-person source, as a number (None when it is not a constant)."""
+    from kpirules.engine.compiled import constant
     from kpirules.engine.numbers import to_decimal
-    from kpirules.engine.values import evaluate
 
     rule = next((t for t in kpi.targets if t.when is None and t.per_person is None), None)
     if rule is None:
         return None, None
     try:
-        value = to_decimal(evaluate(rule.value, lambda ref: None))
+        value = to_decimal(constant(rule.value))
     except (TypeError, ValueError, ArithmeticError):
         return None, None
     return value, rule
