@@ -243,3 +243,26 @@ def test_plugin_failures_through_the_cli(workdir, run_cli):
         assert "plugin boom raised while registering sources: RuntimeError: licence server down" in result.stderr
     finally:
         plugins.reset_plugins()
+
+
+NORTHWIND_CLEAN = NORTHWIND_RAW.parent / "northwind"
+
+
+def test_a_null_marker_gets_a_hint_to_declare_it(workdir, run_cli):
+    # the clean Northwind export writes missing shipped dates as the word NULL (21 open orders)
+    if not NORTHWIND_CLEAN.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{NORTHWIND_CLEAN} is missing; CI must have the shared data")
+        pytest.skip(f"the shared Northwind data is not here ({NORTHWIND_CLEAN})")
+    shutil.copy(NORTHWIND_CLEAN / "orders.csv", workdir / "orders.csv")
+    shipped = NORTHWIND_KPI.replace("  column shipCountry string\n", "  column shipCountry string\n  column shippedDate timestamp\n")
+    (workdir / "northwind.kpi").write_text(shipped, encoding="utf-8")
+    config = '[project]\nrulesets = ["northwind.kpi"]\n\n[env.raw.datasets.orders]\nsource = "csv"\npath = "orders.csv"\n'
+    (workdir / "kpirules.toml").write_text(config, encoding="utf-8")
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1
+    assert "error[E643]: 21 values in column shippedDate are not timestamps" in result.stderr
+    assert """help: 'NULL' looks like a marker for no value: for a CSV source add null_values = ["", "NULL"] to its binding""" in result.stderr
+    # following the hint makes the source clean
+    (workdir / "kpirules.toml").write_text(config + 'null_values = ["", "NULL"]\n', encoding="utf-8")
+    assert run_cli("sources", "check").exit_code == 0

@@ -181,10 +181,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
         "Cells: score (attainment); * auxiliary KPI: reported, not weighted.",
         n=len(result.people), total=_money(total), currency=result.currency,
     ))
-    if result.unmatched_people:
-        ids = ", ".join(result.unmatched_people[:10]) + (" ..." if len(result.unmatched_people) > 10 else "")
-        console.print(i18n.ui(lang, "run.unmatched", f"{len(result.unmatched_people)} people match no role: {ids}",
-                              n=len(result.unmatched_people), ids=ids))
+    # people who match no role are among the warnings below
     for warning in result.warnings:
         console.print(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
     return console.export_text()

@@ -13,7 +13,7 @@ import duckdb
 from kpirules.errors import DataLocation, Diagnostic
 from kpirules.model.scheme import Dataset
 from kpirules.sources.convert import quote
-from kpirules.sources.problems import EXAMPLES, Numbering
+from kpirules.sources.problems import EXAMPLES, NULL_MARKERS, Numbering
 
 UNKNOWN_EXAMPLES = 5
 
@@ -55,7 +55,7 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             "E651", f"{total} manager id{'s' if total != 1 else ''} in column {manager} "
             f"{'are' if total != 1 else 'is'} not a person in the roster",
             DataLocation(roster.id, locator, numbering.row(con, unknown[0][0]), manager),
-            help=f"every {manager} must be the {person} of another row (or empty for the top of the tree)",
+            help=_unknown_manager_help(manager, person, {str(v).strip() for _, v, _ in unknown}),
             notes=[f"{numbering.where(numbering.row(con, o))}: {v!r}" for o, v, _ in unknown],
         ))
     cycles = con.execute(
@@ -89,3 +89,10 @@ def unknown_persons(con: duckdb.DuckDBPyConnection, table: str, column: str, ros
         f"SELECT DISTINCT CAST(s.{c} AS VARCHAR) AS v {missing} ORDER BY v LIMIT {UNKNOWN_EXAMPLES}"
     ).fetchall()
     return count, [v for (v,) in examples]
+
+
+def _unknown_manager_help(manager: str, person: str, values: set[str]) -> str:
+    if len(values) == 1 and values <= NULL_MARKERS:
+        marker = next(iter(values))
+        return f"'{marker}' looks like a marker for no value: for a CSV source add null_values = [\"\", \"{marker}\"] to its binding"
+    return f"every {manager} must be the {person} of another row (or empty for the top of the tree)"

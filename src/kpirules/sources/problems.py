@@ -23,6 +23,8 @@ UNREADABLE_COLUMNS = "row BIGINT, line BIGINT, reason VARCHAR, text VARCHAR"
 _PLURAL_WORDS = {"a whole number": "whole numbers", "a number": "numbers", "an amount of money": "amounts of money",
                  "a date": "dates", "a timestamp": "timestamps"}
 SKIP_HELP = "fix the values at the source, or load with bad rows skipped (they are written to the rejects folder)"
+#: how exports commonly write "no value"
+NULL_MARKERS = {"NULL", "null", "Null", "NA", "N/A", "n/a", "#N/A", "None", "none", "nan", "NaN", "-"}
 
 
 @dataclass
@@ -140,9 +142,15 @@ def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbe
         word = TYPE_WORDS[dataset.columns[column].type]
         if total != 1:
             word = _PLURAL_WORDS.get(word, word)
+        markers = {str(v).strip() for _, v in examples}
+        help = SKIP_HELP
+        if len(markers) == 1 and markers <= NULL_MARKERS:
+            # exports often spell "no value" as a word: say how to read it as missing
+            marker = markers.pop()
+            help = f"'{marker}' looks like a marker for no value: for a CSV source add null_values = [\"\", \"{marker}\"] to its binding"
         return Diagnostic(
             "E643", f"{_plural(total, 'value')} in column {column} {'is' if total == 1 else 'are'} not {word}",
-            where, help=SKIP_HELP,
+            where, help=help,
             notes=[f"{numbering.where(r)}: {v!r}" for r, v in examples] + _more(total, len(examples)),
         )
     if kind == "required":
