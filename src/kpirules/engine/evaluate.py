@@ -204,24 +204,38 @@ class Evaluator:
                         c[index] = row[ci]
         return values, counts
 
-    def _per_person_targets(self, labels: set[str]) -> dict[tuple[str, str, str], dict]:
-        """Rows of targets datasets by (dataset, person, period label); duplicates are errors."""
+    def _per_person_targets(self, needed: dict[str, dict[str, str]]) -> dict[tuple[str, str, str], dict]:
+        """Rows of targets datasets by (dataset, person, KPI period label); duplicates are errors.
+
+        A period column holds labels (2026Q1, 2026-03) or dates: a date places its row in the
+        KPI period that contains it (a quota dated 2026-03-31 is the target of 2026Q1).
+        """
         found: dict[tuple[str, str, str], dict] = {}
         problems = []
-        for ds in self.scheme.datasets.values():
-            if ds.kind != "targets":
-                continue
-            period = sqlc.quote(ds.bindings["period"])
-            rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE CAST({period} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)])
+        for ds_id, labels in needed.items():
+            ds = self.scheme.datasets[ds_id]
+            person, period = ds.bindings["person"], ds.bindings["period"]
+            dated = ds.columns[period].type in ("date", "timestamp")
+            if dated:
+                rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE {sqlc.quote(period)} IS NOT NULL")
+            else:
+                rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE CAST({sqlc.quote(period)} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)])
+            units = set(labels.values())
             for row in rows:
-                key = (ds.id, str(row[ds.bindings["person"]]), str(row[ds.bindings["period"]]))
-                if key in found:
-                    problems.append(Diagnostic(
-                        "E510", f"two target rows for person {key[1]} in period {key[2]}",
-                        DataLocation(ds.id, column=ds.bindings["period"]),
-                        help="keep one row per person and period; kpirules never sums or splits targets",
-                    ))
-                found[key] = row
+                if dated:
+                    day = _as_date(row[period])
+                    keys = {self.calendar.period(unit, day).label for unit in units} & set(labels)
+                else:
+                    keys = {str(row[period])}
+                for label in keys:
+                    key = (ds.id, str(row[person]), label)
+                    if key in found:
+                        problems.append(Diagnostic(
+                            "E510", f"two target rows for person {key[1]} in period {label}",
+                            DataLocation(ds.id, column=period),
+                            help="keep one row per person and period; kpirules never sums or splits targets",
+                        ))
+                    found[key] = row
         if problems:
             raise DataError(problems)
         return found
@@ -264,12 +278,16 @@ class Evaluator:
         runtimes = {r: RoleRuntime(self.scheme.roles[r], plan) if r in selected else None for r in self.scheme.roles}
         matchers = [(r, compile_expr(role.applies_to) if role.applies_to is not None else None) for r, role in self.scheme.roles.items()]
         values, counts = self._aggregate_results(plan, periods, trace_rows)
-        labels = {p.label for p in periods}
+        # the KPI periods each targets dataset is asked about
+        needed: dict[str, dict[str, str]] = defaultdict(dict)  # dataset -> label -> unit
         for rt in runtimes.values():
             for k in rt.kpis if rt else []:
-                if k.unit:
-                    labels |= {self.calendar.period(k.unit, p.start).label for p in periods}
-        targets = self._per_person_targets(labels)
+                unit = k.unit or self.calendar.unit
+                for rule, _, _, _ in k.targets:
+                    if rule.per_person:
+                        for p in periods:
+                            needed[rule.per_person][self.calendar.period(unit, p.start).label] = unit
+        targets = self._per_person_targets(needed)
         adjustments = self._adjustments({p.label for p in periods})
         people = self._people()
         results: list[PersonResult] = []

@@ -1,0 +1,60 @@
+"""Per-person targets whose period column holds dates (docs/semantics.md §3): a quota dated
+inside a KPI period is that period's target, as AdventureWorks' SalesPersonQuotaHistory
+dates each quarterly quota."""
+
+from __future__ import annotations
+
+import pytest
+
+from known_answers_kit import COMMON, D, calls, kpi, person, rep, run
+from kpirules.errors import DataError
+
+DATED = COMMON + """
+targets quotas {
+  person person_id
+  period quota_date
+  column person_id string
+  column quota_date date
+  column calls integer
+}
+
+role rep {
+  kpi calls_made {
+    process main
+    period quarter
+    measure count(calls)
+    target >= 100
+    target >= quotas.calls
+    weight 100%
+  }
+}
+"""
+
+
+def quarter_run(tmp_path, quotas):
+    # 30 calls on 2026-03-02; March closes Q1, so the quarterly KPI is scored
+    rows = {"people": [rep("p1")], "calls": calls("p1", "2026-03-02", 30), "quotas": quotas}
+    return run(tmp_path, DATED, rows, "2026-03")
+
+
+def test_a_dated_quota_applies_to_the_quarter_containing_it(tmp_path):
+    # the quota dated 2026-02-28 lies in Q1 (January-March): target 40; 30 / 40 = 75% -> 75
+    result = quarter_run(tmp_path, [{"person_id": "p1", "quota_date": "2026-02-28", "calls": 40}])
+    calls_made = kpi(person(result, "p1"), "calls_made")
+    assert (calls_made.target, calls_made.target_source, calls_made.score) == (D(40), "per_person", D(75))
+
+
+def test_a_quota_dated_in_another_quarter_does_not_apply(tmp_path):
+    # dated 2026-04-01 (Q2): the constant 100 applies; 30 / 100 = 30% -> 30
+    result = quarter_run(tmp_path, [{"person_id": "p1", "quota_date": "2026-04-01", "calls": 40}])
+    assert kpi(person(result, "p1"), "calls_made").target == D(100)
+
+
+def test_two_dated_quotas_in_one_quarter_are_an_error(tmp_path):
+    # January and February rows both fall in Q1: kpirules never sums or splits targets
+    with pytest.raises(DataError) as error:
+        quarter_run(tmp_path, [
+            {"person_id": "p1", "quota_date": "2026-01-31", "calls": 20},
+            {"person_id": "p1", "quota_date": "2026-02-28", "calls": 20},
+        ])
+    assert "two target rows for person p1 in period 2026Q1" in str(error.value)
