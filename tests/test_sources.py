@@ -271,3 +271,16 @@ def test_inspect_source_reports_columns_and_rows(workdir):
     assert list(schema.columns) == ["deal_id", "owner_id", "signed_at", "signed_on", "units", "amount", "rate",
                                     "won", "note"]
     assert set(schema.columns.values()) == {"VARCHAR"}  # every CSV field is read as text
+
+
+
+def test_padded_header_names_match_their_declared_columns(workdir):
+    # AdventureWorks' SalesOrderHeader export pads its header names ("\t    OrderDate");
+    # a rename written with the padding finds the column too
+    header, *body = DEALS_CSV.split("\n")
+    padded = ",".join("    " + name for name in header.split(",")) + "\n" + "\n".join(body)
+    write(workdir / "deals.csv", padded)
+    binding = {"source": "csv", "path": "deals.csv", "rename": {"    amount": "amount"}}
+    con, report = load(workdir, {"deals": binding})
+    assert types(con, "deals") == DEALS_TYPES
+    assert rows(con, "deals") == EXPECTED_DEALS

@@ -347,14 +347,15 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, data, source: Source, r
 def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) -> dict[str, str]:
     """Declared column -> source column; a DataError naming every declared column the source lacks."""
     by_lower: dict[str, list[str]] = {}
+    # exports pad and recase headers ("    OrderDate"): match names ignoring both
     for name in raw_types:
-        by_lower.setdefault(name.lower(), []).append(name)
+        by_lower.setdefault(name.strip().lower(), []).append(name)
     matched, missing = {}, []
     for declared, wanted in source.wanted_columns().items():
         if wanted in raw_types:
             matched[declared] = wanted
-        elif len(by_lower.get(wanted.lower(), [])) == 1:
-            matched[declared] = by_lower[wanted.lower()][0]
+        elif len(by_lower.get(wanted.strip().lower(), [])) == 1:
+            matched[declared] = by_lower[wanted.strip().lower()][0]
         else:
             missing.append((declared, wanted))
     if not missing:
