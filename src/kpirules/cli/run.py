@@ -40,7 +40,7 @@ def status(text: str):
         yield
 
 
-def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None, as_of=None) -> Prepared:
+def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None) -> Prepared:
     import duckdb
 
     from kpirules.config import load_config

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from kpirules.lang import ast
 from kpirules.model.scheme import Dataset, Kpi, Scheme
+from kpirules.model.types import refs_in
 
 
 @dataclass(frozen=True)
@@ -121,17 +122,11 @@ class Plan:
 
 
 def _dataset_of(call: ast.Call, datasets: dict[str, Dataset]) -> Dataset:
-    refs = _refs(call.args[0]) + (_refs(call.where) if call.where is not None else [])
+    refs = refs_in(call.args[0]) + (refs_in(call.where) if call.where is not None else [])
     for ref in refs:
         if ref.parts[0].name in datasets:
             return datasets[ref.parts[0].name]
     raise AssertionError("a checked aggregate names its dataset")  # pragma: no cover
-
-
-def _refs(expr) -> list[ast.Ref]:
-    from kpirules.model.types import refs_in
-
-    return refs_in(expr)
 
 
 class Planner:

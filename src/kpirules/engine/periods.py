@@ -36,9 +36,6 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days
 
-    def contains(self, other: Period) -> bool:
-        return self.start <= other.start and other.end <= self.end
-
     def __str__(self) -> str:
         return self.label
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from kpirules.engine.numbers import CONTEXT, INFINITY, divide, fmt_decimal, quantize6
 from kpirules.engine.compiled import constant
 from kpirules.model.bands import describe
-from kpirules.model.scheme import Curve, Grades, Kpi
+from kpirules.model.scheme import Curve, Grades
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -135,13 +135,6 @@ class CurvePlan:
             return f"{self.axis} {shown} is below the first lookup key: score 0"
         key = pct(chosen[0]) if self.axis == "attainment" else fmt_decimal(chosen[0])
         return f"lookup: {self.axis} {shown} reaches the row {key}: score {fmt_decimal(s)}"
-
-
-def score(kpi: Kpi, value: Decimal | None, att: Decimal | None) -> tuple[Decimal, str, bool, bool]:
-    """The score, the rule applied in words, and whether the floor/cap applied."""
-    plan = CurvePlan(kpi.curve)
-    s, floor_hit, cap_hit = plan.score(value, att)
-    return s, plan.rule(value, att), floor_hit, cap_hit
 
 
 def grade(grades: Grades | None, total: Decimal) -> str | None:

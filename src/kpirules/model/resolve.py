@@ -454,13 +454,7 @@ class Resolver(KpiResolver):
 
     def _person_scope(self, what: str, datasets, header) -> Scope:
         roster = next((d for d in datasets.values() if d.kind == "roster"), None)
-        person = {}
-        if roster is not None:
-            person = {n: c.type for n, c in roster.columns.items()}
-            if "hire_date" in roster.bindings:
-                person.setdefault("tenure_months", "integer")
-                person.setdefault("tenure_days", "integer")
-        return Scope(what=what, datasets=datasets, person=person, currency=header.currency)
+        return Scope(what=what, datasets=datasets, person=m.person_attributes(roster), currency=header.currency)
 
     def _role(self, decl: ast.RoleDecl, parent: m.Role | None, header, datasets, grades) -> m.Role:
         where = f"role {decl.id.name}"

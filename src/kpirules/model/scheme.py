@@ -243,11 +243,15 @@ class Scheme(Model):
 
     def person_attributes(self) -> dict[str, str]:
         """The attributes `person.X` can name, with their types."""
-        roster = self.roster
-        attrs: dict[str, str] = {}
-        if roster is not None:
-            attrs = {name: col.type for name, col in roster.columns.items()}
-            if "hire_date" in roster.bindings:
-                attrs.setdefault("tenure_months", "integer")
-                attrs.setdefault("tenure_days", "integer")
-        return attrs
+        return person_attributes(self.roster)
+
+
+def person_attributes(roster: Dataset | None) -> dict[str, str]:
+    """A roster's columns, plus tenure_months and tenure_days when it knows hire dates."""
+    if roster is None:
+        return {}
+    attrs = {name: col.type for name, col in roster.columns.items()}
+    if "hire_date" in roster.bindings:
+        attrs.setdefault("tenure_months", "integer")
+        attrs.setdefault("tenure_days", "integer")
+    return attrs
