@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
@@ -272,7 +273,8 @@ class Evaluator:
     # ------------------------------------------------------------- run
 
     def run(self, periods: list[Period], *, roles: list[str] | None = None, persons: list[str] | None = None,
-            period_reason: str = "", trace_rows: bool = False) -> RunResult:
+            period_reason: str = "", trace_rows: bool = False,
+            given: Mapping[tuple[str, str], Decimal | None] | None = None) -> RunResult:
         selected = [r for r in self.scheme.roles if roles is None or r in roles]
         plan = build_plan(self.scheme, selected)
         runtimes = {r: RoleRuntime(self.scheme.roles[r], plan) if r in selected else None for r in self.scheme.roles}
@@ -328,7 +330,7 @@ class Evaluator:
                 key = (person.id, period.label)
                 results.append(self._evaluate_person(
                     person, runtime, period, get, lookup, values.get(key, {}), counts.get(key, {}),
-                    targets, adjustments.get(key, []),
+                    targets, adjustments.get(key, []), given,
                 ))
         if conflicts:
             raise DataError(conflicts)
@@ -343,13 +345,15 @@ class Evaluator:
         )
 
     def _evaluate_person(self, person: Person, rt: RoleRuntime, period: Period, get, lookup,
-                         person_values, person_counts, targets, adjustments) -> PersonResult:
+                         person_values, person_counts, targets, adjustments, given=None) -> PersonResult:
         role = rt.role
         kpi_results: dict[str, KpiResult] = {}
         notes: list[str] = []
         weights_all = weights_scored = total = ZERO
         for kr in rt.kpis:
-            result = self._evaluate_kpi(kr, person, lookup, period, person_values, person_counts, targets, rt.proration)
+            stated = (given[(person.id, kr.kpi.id)],) if given and (person.id, kr.kpi.id) in given else None
+            result = self._evaluate_kpi(kr, person, lookup, period, person_values, person_counts, targets,
+                                        rt.proration, stated)
             kpi_results[kr.kpi.id] = result
             if result.rank == "main":
                 weight = result.weight or ZERO
@@ -381,7 +385,7 @@ class Evaluator:
         )
 
     def _evaluate_kpi(self, kr: KpiRuntime, person: Person, lookup, period: Period, person_values,
-                      person_counts, targets, proration_on) -> KpiResult:
+                      person_counts, targets, proration_on, stated: tuple | None = None) -> KpiResult:
         kpi = kr.kpi
         unit = kr.unit or self.calendar.unit
         kpi_period = period if unit == period.unit else self.calendar.period(unit, period.start)
@@ -390,7 +394,10 @@ class Evaluator:
         for index, _, additive in kr.aggregates:
             raw = person_values.get(index)
             aggs[index] = ZERO if raw is None and additive else raw
-        value = quantize6(to_decimal(kr.value(aggs))) if kr.value is not None else None
+        if stated is not None:  # a value stated by a scheme test or projected by pacing
+            value = quantize6(to_decimal(stated[0]))
+        else:
+            value = quantize6(to_decimal(kr.value(aggs))) if kr.value is not None else None
         target, source, rule = kr.target(person.id, lookup, kpi_period, targets)
         target = quantize6(target)
         before = None
@@ -472,14 +479,18 @@ def _steps_of(plan: PayoutPlan, arguments: dict):
 
 def evaluate(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[Period], *,
              roles: list[str] | None = None, persons: list[str] | None = None,
-             period_reason: str = "", trace_rows: bool = False) -> RunResult:
+             period_reason: str = "", trace_rows: bool = False,
+             given: Mapping[tuple[str, str], Decimal | None] | None = None) -> RunResult:
     """Evaluate every person whose role matches, for each period; data must be loaded in `con`.
 
     With `trace_rows`, each aggregate also counts the rows it matched (for explain and
-    JSON output); without it those counts are left out, which is faster.
+    JSON output); without it those counts are left out, which is faster. `given` states
+    KPI values by (person id, KPI id) that replace what the data says (scheme tests state
+    values; pacing scores projected values); None in it means the KPI has no value.
     """
     evaluator = Evaluator(scheme, con)
     # results are many small objects freed by reference counting; cyclic collections
     # walking them all cost about a third of the time
     with gc_paused():
-        return evaluator.run(periods, roles=roles, persons=persons, period_reason=period_reason, trace_rows=trace_rows)
+        return evaluator.run(periods, roles=roles, persons=persons, period_reason=period_reason,
+                             trace_rows=trace_rows, given=given)
