@@ -40,7 +40,7 @@ def status(text: str):
         yield
 
 
-def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None) -> Prepared:
+def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None, as_of=None) -> Prepared:
     import duckdb
 
     from kpirules.config import load_config
@@ -57,6 +57,10 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     with status("reading the scheme"):
         scheme = load_scheme(rulesets)
     calendar = Calendar(scheme.header)
+    if as_of is not None:  # pacing (run --as-of): the scheme period that contains the day
+        from kpirules.report.pacing import pacing_period
+
+        period_label = pacing_period(calendar, period_label, as_of).label
     if period_label:  # a mistyped period is reported before any data is read
         requested = calendar.parse(period_label)
         periods = calendar.scheme_periods(requested)
@@ -132,9 +136,12 @@ period_option = click.option("--period", "period_label", metavar="PERIOD",
 @click.option("--on-bad-rows", "bad_rows", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
               help="stop: list bad rows and stop; skip: leave them out, count them, write them to --rejects.")
 @click.option("--rejects", type=click.Path(file_okay=False), help="Folder for rows skipped with --on-bad-rows skip.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Pace the period that contains this day: values to date, pace, projection and "
+                   "on track / at risk / off track (docs/pacing.md).")
 @lang_option
 @handle_errors
-def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects) -> None:
+def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects, as_of) -> None:
     """Evaluate the scheme: per person, each KPI's value, attainment and score, the total,
     grade and payout.
 
@@ -147,7 +154,13 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
       kpirules run --period 2026-03 --role telesales
       kpirules run --period 2026Q1 --format json -o results.json
       kpirules run --lang zh                 # the table and warnings in Chinese
+      kpirules run --as-of 2026-12-10        # pacing: on track, at risk or off track so far
     """
+    if as_of is not None:  # pacing during the period: kpirules.cli.pacing, docs/pacing.md
+        from kpirules.cli.pacing import run_as_of
+
+        return run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects,
+                         as_of.date())
     from kpirules.engine.evaluate import evaluate
     from kpirules.model.problems import did_you_mean
     from kpirules.report.formats import output_formats

@@ -1,0 +1,51 @@
+"""`kpirules run --as-of DATE`: pacing during the period (docs/pacing.md).
+
+`run` hands over to `run_as_of` when `--as-of` is given; the work is in
+`kpirules.report.pacing` (cutting the data to the day, pace, projection) and
+`kpirules.report.pacing_output` (the table, CSV, JSON and JSON Lines).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from kpirules import i18n
+from kpirules.cli.common import current_lang, emit
+from kpirules.cli.run import _warnings, manifest, prepare, status
+from kpirules.errors import ConfigError, Diagnostic
+
+
+def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects,
+              as_of: dt.date) -> None:
+    from kpirules.report import pacing_output
+    from kpirules.report.pacing import run_pacing
+
+    if fmt_ not in pacing_output.FORMATS:  # checked before any data is read
+        raise ConfigError(Diagnostic(
+            "E882", f"--as-of writes {', '.join(pacing_output.FORMATS)}; not {fmt_}",
+            help="choose one of those with --format, or leave --as-of out",
+        ))
+    prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects, as_of=as_of)
+    if not period_label:
+        prepared.period_reason = f"the {prepared.periods[0].unit} that contains the as-of day ({as_of.isoformat()})"
+    unknown_roles = [r for r in roles if r not in prepared.scheme.roles]
+    if unknown_roles:
+        raise ConfigError(Diagnostic("E004", f"unknown role {unknown_roles[0]}", help=f"roles: {', '.join(prepared.scheme.roles)}"))
+    with status("pacing"):
+        result = run_pacing(prepared.scheme, prepared.con, prepared.periods[0], as_of,
+                            roles=list(roles) or None, persons=list(persons) or None)
+    result.warnings.extend(_warnings(prepared, result))
+    lang = current_lang()
+    if fmt_ == "table":
+        text = pacing_output.render_table(result, lang=lang)
+    else:
+        text = {
+            "csv": lambda: pacing_output.render_csv(result),
+            "json": lambda: pacing_output.render_json(result, manifest(prepared)),
+            "jsonl": lambda: pacing_output.render_jsonl(result),
+        }[fmt_]()
+        for warning in result.warnings:
+            click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
+    emit(text.rstrip("\n"), output)
