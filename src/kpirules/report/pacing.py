@@ -37,7 +37,7 @@ from kpirules.engine.evaluate import Person, evaluate
 from kpirules.engine.ir import build_plan
 from kpirules.engine.numbers import CONTEXT, quantize6
 from kpirules.engine.periods import Calendar, Period
-from kpirules.engine.results import KpiResult, PersonResult, RunResult
+from kpirules.engine.results import KpiResult
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.model.scheme import Scheme
 
@@ -216,64 +216,62 @@ def _people(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dict[str, Person]
     return {p.id: p for p in people}
 
 
+def _kpi_pace(k: KpiResult, person: Person, kpi_period: Period, additive: bool, as_of: dt.date) -> KpiPace:
+    """A KPI's days, value to date and (additive KPIs) expected and projected values; status comes later."""
+    active = person.active_days(kpi_period)
+    elapsed = person.active_days(_span(kpi_period.start, min(as_of + DAY, kpi_period.end)))
+    expected = projected = None
+    if additive and elapsed and k.value is not None:
+        projected = quantize6(CONTEXT.divide(CONTEXT.multiply(k.value, Decimal(active)), Decimal(elapsed)))
+        expected = _expected(k, elapsed, active, kpi_period.days)
+    return KpiPace(
+        id=k.id, label=k.label, rank=k.rank, weight=k.weight, direction=k.direction, value_type=k.value_type,
+        additive=additive, kpi_period=kpi_period.label, period_days=kpi_period.days, active_days=active,
+        elapsed_days=elapsed, value_to_date=k.value, target=k.target, attainment_to_date=k.attainment,
+        expected_to_date=expected, projected_value=projected, projected_attainment=None, projected_score=None,
+        status="",
+    )
+
+
 def pace(scheme: Scheme, con: duckdb.DuckDBPyConnection, period: Period, as_of: dt.date, *,
          roles: list[str] | None = None, persons: list[str] | None = None) -> PacingResult:
     """Values to date, pace and projections for everyone evaluated in `period`; data already cut to `as_of`."""
     calendar = Calendar(scheme.header)
     to_date = evaluate(scheme, con, [period], roles=roles, persons=persons)
     plan = build_plan(scheme, sorted({p.role for p in to_date.people}))
-    units = {key: kp.kpi.period or calendar.unit for key, kp in plan.kpis.items()}
     people = _people(scheme, con)
-    paced: list[tuple[PersonResult, int, list[tuple[KpiResult, dict]]]] = []
-    given: dict[tuple[str, str], Decimal | None] = {}
+    paced: list[PersonPace] = []
     for p in to_date.people:
         person = people[p.person_id]
-        elapsed_in_period = person.active_days(_span(period.start, as_of + DAY))
-        rows = []
-        for k in p.kpis:
-            kpi_period = calendar.period(units[(p.role, k.id)], period.start)
-            active = person.active_days(kpi_period)
-            elapsed = person.active_days(_span(kpi_period.start, min(as_of + DAY, kpi_period.end)))
-            additive = plan.kpis[(p.role, k.id)].additive
-            facts = dict(kpi_period=kpi_period, active=active, elapsed=elapsed, additive=additive,
-                         expected=None, projected=None)
-            if additive and elapsed and k.value is not None:
-                facts["projected"] = quantize6(CONTEXT.divide(CONTEXT.multiply(k.value, Decimal(active)), Decimal(elapsed)))
-                facts["expected"] = _expected(k, elapsed, active, kpi_period.days)
-                given[(p.person_id, k.id)] = facts["projected"]
-            rows.append((k, facts))
-        paced.append((p, elapsed_in_period, rows))
-    projected = evaluate(scheme, con, [period], roles=roles, persons=persons, given=given)
-    ahead = {p.person_id: p for p in projected.people}
-    out = []
-    for p, elapsed_in_period, rows in paced:
-        future = ahead[p.person_id] if elapsed_in_period else None
-        future_kpis = {k.id: k for k in future.kpis} if future else {}
         kpis = []
-        for k, f in rows:
-            fk = future_kpis.get(k.id)
-            projected_att = fk.attainment if (fk is not None and f["projected"] is not None) else None
-            shown_att = projected_att if f["additive"] else k.attainment
-            kpis.append(KpiPace(
-                id=k.id, label=k.label, rank=k.rank, weight=k.weight, direction=k.direction, value_type=k.value_type,
-                additive=f["additive"], kpi_period=f["kpi_period"].label, period_days=f["kpi_period"].days,
-                active_days=f["active"], elapsed_days=f["elapsed"], value_to_date=k.value, target=k.target,
-                attainment_to_date=k.attainment, expected_to_date=f["expected"], projected_value=f["projected"],
-                projected_attainment=projected_att, projected_score=fk.score if fk is not None else None,
-                status=_status(f["elapsed"], k.value, k.target, shown_att),
-            ))
-        out.append(PersonPace(
+        for k in p.kpis:
+            kpi_plan = plan.kpis[(p.role, k.id)]
+            kpi_period = calendar.period(kpi_plan.kpi.period or calendar.unit, period.start)
+            kpis.append(_kpi_pace(k, person, kpi_period, kpi_plan.additive, as_of))
+        paced.append(PersonPace(
             person_id=p.person_id, name=p.name, role=p.role, role_label=p.role_label, team=p.team,
-            period=p.period, active_days=p.active_days, elapsed_days=elapsed_in_period, kpis=kpis,
-            projected_total_score=future.total_score if future else None,
-            projected_grade=future.grade if future else None,
-            projected_payout=future.payout.total if future and future.payout else None,
-            notes=list(future.notes) if future else [],
+            period=p.period, active_days=p.active_days, elapsed_days=person.active_days(_span(period.start, as_of + DAY)),
+            kpis=kpis, projected_total_score=None, projected_grade=None, projected_payout=None,
         ))
+    given = {(p.person_id, k.id): k.projected_value for p in paced for k in p.kpis if k.projected_value is not None}
+    ahead = {p.person_id: p for p in evaluate(scheme, con, [period], roles=roles, persons=persons, given=given).people}
+    for p in paced:
+        future = ahead[p.person_id] if p.elapsed_days else None  # nobody to project before their first day
+        future_kpis = {k.id: k for k in future.kpis} if future else {}
+        for k in p.kpis:
+            fk = future_kpis.get(k.id)
+            if fk is not None:
+                k.projected_score = fk.score
+                k.projected_attainment = fk.attainment if k.projected_value is not None else None
+            shown = k.projected_attainment if k.additive else k.attainment_to_date
+            k.status = _status(k.elapsed_days, k.value_to_date, k.target, shown)
+        if future is not None:
+            p.projected_total_score, p.projected_grade, p.notes = future.total_score, future.grade, list(future.notes)
+            p.projected_payout = future.payout.total if future.payout else None
     return PacingResult(
         scheme=to_date.scheme, period=period.label, period_start=period.start, period_end=period.last_day,
         as_of=as_of, elapsed_days=(as_of - period.start).days + 1, period_days=period.days, data_through=None,
-        currency=to_date.currency, people=out, unmatched_people=to_date.unmatched_people,
+        currency=to_date.currency, people=paced, unmatched_people=to_date.unmatched_people,
     )
 
 
