@@ -45,7 +45,7 @@ class Bar:
     title: str = ""
 
 
-def histogram(bars: list[Bar], width: int = 600, height: int = 220, caption: str = "") -> str:
+def histogram(bars: list[Bar], width: int = 560, height: int = 220, caption: str = "") -> str:
     """Vertical bars with their counts above and their labels below."""
     left, bottom, top = 8, 38, 22
     plot_h = height - bottom - top
@@ -70,7 +70,7 @@ def text_width(text: str, size: int = 12) -> int:
     return sum(size if ord(c) >= 0x2E80 else size * 0.6 for c in text).__ceil__()
 
 
-def hbars(bars: list[Bar], width: int = 600, caption: str = "", colour: str = "#59a14f") -> str:
+def hbars(bars: list[Bar], width: int = 560, caption: str = "", colour: str = "#59a14f") -> str:
     """Horizontal bars, one row each: label on the left, figure at the bar's end."""
     row, top = 26, 4
     label_width = min(max((text_width(b.label) for b in bars), default=0) + 16, width // 2)
