@@ -103,6 +103,9 @@ def test_statement_files_one_per_person_with_only_their_own_figures(written, peo
     dom = parse((folder / "P043.html").read_text(encoding="utf-8"))
     assert {s.attrs["data-person"] for s in dom.find_all("section")} == {"P043"}
     assert dom.one(cls="payout").text == f"{money(mine['payout']['total'])} CNY"
+    # the folded explanation is explain's, with the rows each aggregate read
+    steps = dom.one("details", cls="steps").text
+    assert "KPI new_key_customers “新签大客户数”" in steps and "rows matched" in steps
     others = [p["name"] for p in people if p["person_id"] != "P043"]
     text = dom.text
     assert not [name for name in others if name in text]

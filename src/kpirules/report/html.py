@@ -73,7 +73,7 @@ table.heat caption { text-align: left; font-weight: bold; padding: 4px 0; }
 dl.facts dt { color: var(--muted); font-size: 0.85em; } dl.facts dd { margin: 0; font-weight: bold; }
 .tag { display: inline-block; margin-left: 6px; padding: 0 5px; border-radius: 3px; background: #eee; font-size: 0.8em; }
 td.rule { font-size: 0.85em; color: #333; max-width: 320px; }
-.total p { margin: 2px 0; } ol.payout-steps li { margin: 2px 0; }
+.total p { margin: 2px 0; } details.steps pre { font-size: 0.82em; white-space: pre-wrap; background: #f7f7f7; padding: 8px; } ol.payout-steps li { margin: 2px 0; }
 input.filter { padding: 4px 8px; width: 280px; margin-bottom: 6px; }
 @media print {
   body { max-width: none; margin: 0; }
@@ -107,8 +107,12 @@ def render_report(result: RunResult, lang: str = "en", payouts: bool = True, sch
     (the statements keep their KPIs, scores and grades).
     """
     title = _heading(result, lang, scheme_label)
+    periods = ", ".join(result.periods)
     why = i18n.phrase(result.period_reason, "explain", lang)
-    reason = f'<p class="meta">{esc(why)}</p>' if result.period_reason else ""
+    reason = i18n.ui(lang, "explain.period", f"period {periods}: {result.period_reason}", periods=periods, reason=why)
+    reason = f'<p class="meta">{esc(reason)}</p>' if result.period_reason else ""
+    if not payouts:
+        reason += f'<p class="meta">{esc(t(lang, "payouts_left_out", "Payouts are left out of this report."))}</p>'
     statements = "\n".join(statement(p, result.currency, lang, payouts) for p in result.people)
     body = (f"<h1>{esc(title)}</h1>{reason}\n{overview(result, lang, payouts)}\n"
             f'<h2 class="statements">{esc(t(lang, "statements", "Statements"))}</h2>\n{statements}')

@@ -48,9 +48,10 @@ def _figure(caption: str, body: str) -> str:
 def _cards(result: RunResult, lang: str, payouts: bool) -> str:
     people = result.people
     average = sum((p.total_score for p in people), Decimal(0)) / len(people) if people else None
-    floors = sum(1 for p in people if any(below_floor(k) for k in p.kpis))
+    # a run over several periods has a result per person and period: count the people
+    floors = len({p.person_id for p in people if any(below_floor(k) for k in p.kpis)})
     cards = [
-        (t(lang, "people", "People"), str(len(people))),
+        (t(lang, "people", "People"), str(len({p.person_id for p in people}))),
         (t(lang, "average_score", "Average score"), short(average)),
         (t(lang, "people_below_floor", "People below a floor"), str(floors)),
     ]

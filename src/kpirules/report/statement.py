@@ -15,6 +15,7 @@ from kpirules.report import svg
 from kpirules.report.figures import (
     below_floor, esc, exact, kpi_name, money, name_of, percent, role_name, short, t, value_text,
 )
+from kpirules.report.explain import kpi_steps
 from kpirules.report.source import where
 
 
@@ -34,6 +35,7 @@ def statement(p: PersonResult, currency: str, lang: str, payouts: bool = True) -
         _header(p, currency, lang, payouts),
         _kpi_table(p, lang),
         _total(p, lang),
+        _steps(p, lang),
     ]
     if payouts:
         parts.append(_payout(p, lang))
@@ -113,6 +115,16 @@ def _total(p: PersonResult, lang: str) -> str:
     grade = p.grade or i18n.ui(lang, "explain.no_grade", "(no grade table)")
     lines.append(i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade))
     return '<div class="total">' + "".join(f"<p>{esc(line)}</p>" for line in lines) + "</div>"
+
+
+def _steps(p: PersonResult, lang: str) -> str:
+    """Every KPI's calculation as `kpirules explain` words it (the rows read, each step), folded away."""
+    lines = []
+    for k in p.kpis:
+        lines.extend(kpi_steps(k, lang))
+        lines.append("")
+    summary = esc(t(lang, "kpi_steps", "How each KPI was worked out, step by step"))
+    return f'<details class="steps"><summary>{summary}</summary><pre>{esc(chr(10).join(lines).rstrip())}</pre></details>'
 
 
 def _payout(p: PersonResult, lang: str) -> str:
