@@ -30,18 +30,20 @@ PERIOD = "2026-03"
 
 def find_chromium() -> str | None:
     """KPIRULES_TEST_CHROMIUM (set by .ci/run), Debian's chromium on the PATH, or where Debian puts it."""
-    if os.environ.get("KPIRULES_TEST_CHROMIUM"):
-        return os.environ["KPIRULES_TEST_CHROMIUM"]
-    if shutil.which("chromium"):
-        return shutil.which("chromium")
-    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+    named = os.environ.get("KPIRULES_TEST_CHROMIUM")
+    for candidate in ([named] if named else [shutil.which("chromium"), "/usr/bin/chromium"]):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
     found = find_chromium()
     if found is None:
-        reason = "no headless browser: install Debian's chromium and fonts-noto-cjk (.ci/run does)"
+        named = os.environ.get("KPIRULES_TEST_CHROMIUM")
+        reason = (f"KPIRULES_TEST_CHROMIUM={named} is not an executable" if named else
+                  "no headless browser: install Debian's chromium and fonts-noto-cjk (.ci/run does)")
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}; CI must run the browser tests")
         pytest.skip(reason)
