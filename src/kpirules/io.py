@@ -26,3 +26,37 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_folder_atomic(path: str | Path, files: dict[str, bytes]) -> None:
+    """Make `path` a folder holding exactly `files` (name -> content), all or nothing.
+
+    The files are written into a temporary sibling folder, which then takes the place
+    of `path` (an existing folder there is moved aside first and deleted last); if
+    anything fails, `path` is left as it was.
+    """
+    import shutil
+
+    target = Path(path)
+    parent = target.parent
+    fresh = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
+    old: Path | None = None
+    try:
+        for name, payload in files.items():
+            (fresh / name).write_bytes(payload)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(fresh, 0o777 & ~umask)  # what a plain mkdir() would have created
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
+            os.replace(target, old / target.name)
+        os.replace(fresh, target)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        if old is not None and (old / target.name).exists() and not target.exists():
+            os.replace(old / target.name, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -94,6 +94,11 @@ def _kpi_lines(k: KpiResult, lang: str = "en") -> list[str]:
     return lines
 
 
+def kpi_steps(k: KpiResult, lang: str = "en") -> list[str]:
+    """One KPI's part of the statement: its data, value, target, attainment, score and weight."""
+    return _kpi_lines(k, lang)
+
+
 def render_explain(p: PersonResult, currency: str, lang: str = "en") -> str:
     name, role_label = p.name or p.person_id, p.role_label or p.role
     active = f"active {p.active_days} of {p.period_days} days"
