@@ -180,6 +180,18 @@ def test_a_moved_boundary_reads_as_changed_rows_of_the_shared_grade_table(workdi
     ]
 
 
+def test_the_header_a_dataset_column_and_a_commission_tier(workdir):
+    common = edited(COMMON, ("period month", "period quarter"),
+                    ("  column amount money\n", "  column amount money\n  column region string \"区域\"\n"))
+    seller = edited(SELLER, ("[0, 100000): 1%", "[0, 100000): 1.5%"))
+    assert changes(workdir, {"common.kpi": common, "seller.kpi": seller}) == [
+        ("changed", "scheme", "period", "month", "quarter", "old/common.kpi:2", "new/common.kpi:2"),
+        ("added", "dataset deals", "column", None, 'region string "区域"', None, "new/common.kpi:20"),
+        ("changed", "role seller", "commission tier on revenue", "[0, 100000): 1%", "[0, 100000): 1.5%",
+         "old/seller.kpi:37", "new/seller.kpi:37"),
+    ]
+
+
 def test_a_new_scoring_kind_is_one_change(workdir):
     seller = edited(SELLER, ("score linear floor 50% cap 120%", "score pass_fail"))
     assert changes(workdir, {"seller.kpi": seller}) == [

@@ -106,7 +106,8 @@ def kpi(k: m.Kpi) -> str:
 
 def role(r: m.Role) -> str:
     shown = f"{r.id} {render.quote(r.label)}" if r.label else r.id
-    return f"{shown} ({len(r.kpis)} KPIs{', with payout' if r.payout else ''})"
+    n = len(r.kpis)
+    return f"{shown} ({n} KPI{'s' if n != 1 else ''}{', with payout' if r.payout else ''})"
 
 
 def payout(p: m.Payout) -> str:

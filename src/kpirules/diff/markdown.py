@@ -3,6 +3,8 @@ movers, and everyone's before and after folded away in a <details> block."""
 
 from __future__ import annotations
 
+import re
+
 from kpirules.diff import DiffReport
 from kpirules.diff.impact import Impact, PersonImpact
 from kpirules.diff.render import amount, arrow, movers, score, share, signed
@@ -17,12 +19,12 @@ def cell(text: str | None) -> str:
 
 
 def code(text: str | None) -> str:
-    """Inline code that survives backticks inside it."""
+    """Inline code on one line that survives backticks inside it."""
     if text is None:
         return ""
     fence = "``" if "`" in text else "`"
     pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{cell(text)}{pad}{fence}"
+    return f"{fence}{pad}{text.replace(chr(10), ' ')}{pad}{fence}"
 
 
 def render_markdown(report: DiffReport, top: int = 20) -> str:
@@ -37,7 +39,7 @@ def render_markdown(report: DiffReport, top: int = 20) -> str:
         out += _movers(impact, top)
         out += _everyone(impact)
     out += ["", f"<sub>old: {code(report.old.description)} · new: {code(report.new.description)}</sub>"]
-    return "\n".join(out) + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)) + "\n"
 
 
 def _summary(impact: Impact) -> list[str]:
@@ -78,7 +80,8 @@ def _changes(report: DiffReport) -> list[str]:
         else:
             value = f"{code(c.old)} → {code(c.new)}"
             where = c.old_at if c.old_at == c.new_at else f"{c.old_at} → {c.new_at}"
-        out.append(f"- {subject}, **{cell(c.what)}**: {value} <sub>{cell(where)}</sub>")
+        what = "" if c.is_item else f", **{c.what}**"
+        out.append(f"- {subject}{what}: {value} <sub>{where}</sub>")
     return out
 
 

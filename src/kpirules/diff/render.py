@@ -119,7 +119,7 @@ def render_json(report: DiffReport) -> str:
 
 def _print_change(say, c: Change) -> None:
     """One change: inline when short, else the old and new text on lines of their own."""
-    head = f"  {c.action:<8} {c.subject}: {c.what}"
+    head = f"  {c.action:<8} {c.subject}" + ("" if c.is_item else f": {c.what}")
     if c.action == "added":
         say(f"{head}: + {c.new}")
         where = c.new_at

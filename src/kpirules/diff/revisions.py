@@ -101,11 +101,12 @@ def _revision_side(spec: str, config: ProjectConfig | None, workspace: Path) -> 
         wanted = _project_rulesets(commit, config, top, prefix)
     for repo_path in wanted:
         if _git(["cat-file", "-e", f"{commit}:{repo_path}"], top, check=False).returncode != 0:
-            raise _error(
-                "E822", f"path {repo_path or '.'} is not in {rev}",
-                "paths after ':' start at the repository's top folder, as in git; "
-                f"write {rev}:./PATH for a path relative to the current folder",
-            )
+            if colon and inner:
+                hint = ("paths after ':' start at the repository's top folder, as in git; "
+                        f"write {rev}:./PATH for a path relative to the current folder")
+            else:
+                hint = f"the project's rulesets were elsewhere then: name them, as in {rev}:PATH"
+            raise _error("E822", f"path {repo_path or '.'} is not in {rev}", hint)
     checkout = (workspace / f"{len(list(workspace.iterdir()))}").resolve()
     checkout.mkdir()
     _write_kpi_files(commit, top, checkout, rev)
@@ -181,8 +182,12 @@ def _write_kpi_files(commit: str, top: Path, checkout: Path, rev: str) -> None:
     if not names:
         raise _error("E824", f"{rev} holds no .kpi files", "name a revision in which the rulesets exist")
     archive = _git(["archive", "--format=tar", commit, "--", *names], top).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(checkout, filter="data")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(checkout, filter="data")  # refuses links that point out of the folder
+    except tarfile.TarError as exc:
+        raise _error("E823", f"the .kpi files of {rev} cannot be unpacked: {exc}",
+                     "a .kpi file of that revision may be a link out of the repository") from None
 
 
 def _git(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:

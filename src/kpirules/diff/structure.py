@@ -32,6 +32,11 @@ class Change:
     new_at: str | None
 
     @property
+    def is_item(self) -> bool:
+        """The change adds or removes a whole role, KPI, dataset or grade table (not one setting)."""
+        return self.what in ("role", "KPI", "grade table", "dataset", "roster", "targets", "adjustments")
+
+    @property
     def subject(self) -> str:
         parts = [self.section if self.name is None else f"{self.section} {self.name}"]
         if self.kpi is not None:
