@@ -1,6 +1,6 @@
 """The layering of src/kpirules, enforced by reading every import (lazy ones too) with `ast`.
 
-    lang -> model -> engine -> lint, report -> cli
+    lang -> model -> engine -> lint, report, diff -> cli
 
 A layer imports only layers to its left (and the base modules errors, defaults, io);
 the source plugins beside `model` may import the model but nothing to its right;
@@ -20,15 +20,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "kpirules"
 BASE = {"errors", "defaults", "io"}
 #: layer -> the kpirules top-level modules and packages it must not import
 FORBIDDEN = {
-    "model": {"engine", "lint", "report", "cli"},
-    "engine": {"lint", "report", "cli"},
+    "model": {"engine", "lint", "report", "diff", "cli"},
+    "engine": {"lint", "report", "diff", "cli"},
     "lint": {"cli"},
     "report": {"cli"},
+    # `kpirules diff` sits beside lint and report
+    "diff": {"cli"},
     # plugin and source code sits beside the model
-    "sources": {"engine", "lint", "report", "cli"},
-    "plugins": {"engine", "lint", "report", "cli"},
-    "hookspecs": {"engine", "lint", "report", "cli"},
-    "config": {"engine", "lint", "report", "cli"},
+    "sources": {"engine", "lint", "report", "diff", "cli"},
+    "plugins": {"engine", "lint", "report", "diff", "cli"},
+    "hookspecs": {"engine", "lint", "report", "diff", "cli"},
+    "config": {"engine", "lint", "report", "diff", "cli"},
 }
 
 

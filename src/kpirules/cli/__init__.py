@@ -35,6 +35,7 @@ LAZY_COMMANDS = {
     "sources": "kpirules.cli.sources:sources",
     "init": "kpirules.cli.sources:init",
     "report": "kpirules.cli.report:report",
+    "diff": "kpirules.cli.diff:diff",
 }
 
 

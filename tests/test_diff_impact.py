@@ -1,0 +1,189 @@
+"""`kpirules diff` on the sample company: a real weight change, and per person the score,
+grade and payout before and after, checked against two separate `kpirules run`s.
+
+Every expected number here comes from those runs (the JSON of `kpirules run` on the old
+and on the new rulesets), never from the diff's own code.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PERIOD = "2026-06"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the sample project; ../before/rulesets keeps the rulesets as they were."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "rulesets", root / "rulesets")
+    shutil.copytree(REPO / "data" / "sample", root / "data" / "sample")
+    shutil.copy(REPO / "kpirules.toml", root / "kpirules.toml")
+    shutil.copytree(REPO / "rulesets", tmp_path / "before" / "rulesets")
+    monkeypatch.chdir(root)
+    return root
+
+
+def reweight_sales_managers(project: Path, edit) -> None:
+    """The sales managers' 40/30/30 becomes 50/25/25: new customers count for more."""
+    path = project / "rulesets" / "sales_manager.kpi"
+    edit(path, "    weight 40%", "    weight 50%")
+    edit(path, "    target >= 95%\n    weight 30%", "    target >= 95%\n    weight 25%")
+    edit(path, "    target >= 90%\n    weight 30%", "    target >= 90%\n    weight 25%")
+
+
+def run_json(run_cli, out: str, *args: str) -> dict:
+    result = run_cli(*args, "--format", "json", "-o", out)
+    assert result.exit_code == 0, result.output
+    return json.loads(Path(out).read_text(encoding="utf-8"))
+
+
+def by_person(run: dict) -> dict[tuple[str, str], dict]:
+    return {(p["period"], p["person_id"]): p for p in run["people"]}
+
+
+def dec(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def payout(person: dict) -> Decimal | None:
+    return dec(person["payout"]["total"]) if person["payout"] else None
+
+
+def test_a_weight_change_shows_the_same_deltas_as_two_separate_runs(project, edit, run_cli):
+    reweight_sales_managers(project, edit)
+    diff = run_json(run_cli, "diff.json", "diff", "../before/rulesets", ".", "--period", PERIOD)
+    old = by_person(run_json(run_cli, "old.json", "run", "../before/rulesets", "--period", PERIOD))
+    new = by_person(run_json(run_cli, "new.json", "run", "--period", PERIOD))
+
+    assert [(c["kpi"], c["old"], c["new"]) for c in diff["changes"]] == [
+        ("new_customer_development", "40%", "50%"), ("collection_rate", "30%", "25%"), ("satisfaction", "30%", "25%"),
+    ]
+    impact = diff["impact"]
+    assert impact["periods"] == [PERIOD]
+    people = {(p["period"], p["person_id"]): p for p in impact["people"]}
+    assert set(people) == set(old) == set(new)
+    for key, p in people.items():
+        before, after = old[key], new[key]
+        assert p["status"] == "both"
+        assert (p["role_old"], p["role_new"]) == (before["role"], after["role"])
+        assert dec(p["score_old"]) == dec(before["total_score"]), key
+        assert dec(p["score_new"]) == dec(after["total_score"]), key
+        assert dec(p["score_delta"]) == dec(after["total_score"]) - dec(before["total_score"]), key
+        assert (p["grade_old"], p["grade_new"]) == (before["grade"], after["grade"]), key
+        assert dec(p["payout_old"]) == payout(before), key
+        assert dec(p["payout_new"]) == payout(after), key
+        assert dec(p["payout_delta"]) == payout(after) - payout(before), key
+
+    moved = {key for key, p in people.items() if dec(p["payout_delta"]) != 0}
+    assert moved, "the reweighting changes somebody's pay on the sample data"
+    assert {old[key]["role"] for key in moved} == {"sales_manager"}
+
+    summary = impact["summary"]
+    cost_old = sum(payout(p) for p in old.values())
+    cost_new = sum(payout(p) for p in new.values())
+    deltas = [payout(new[k]) - payout(old[k]) for k in people]
+    assert dec(summary["cost_old"]) == cost_old
+    assert dec(summary["cost_new"]) == cost_new
+    assert dec(summary["cost_delta"]) == cost_new - cost_old
+    assert summary["gain"] == sum(1 for d in deltas if d > 0)
+    assert summary["lose"] == sum(1 for d in deltas if d < 0)
+    assert dec(summary["gain_total"]) == sum(d for d in deltas if d > 0)
+    assert dec(summary["loss_total"]) == sum(d for d in deltas if d < 0)
+    assert summary["grade_changes"] == sum(1 for k in people if old[k]["grade"] != new[k]["grade"])
+
+
+def test_the_pull_request_comment_adds_up(project, edit, run_cli):
+    reweight_sales_managers(project, edit)
+    old = by_person(run_json(run_cli, "old.json", "run", "../before/rulesets", "--period", PERIOD))
+    new = by_person(run_json(run_cli, "new.json", "run", "--period", PERIOD))
+    result = run_cli("diff", "../before/rulesets", ".", "--period", PERIOD, "--format", "markdown", "--top", "3")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    cost_old = sum(payout(p) for p in old.values())
+    cost_new = sum(payout(p) for p in new.values())
+    assert f"| payout cost (CNY) | {cost_old:,f} | {cost_new:,f} | **{cost_new - cost_old:+,f}**" in text
+    assert "#### Structural changes (3)" in text
+    assert "#### Top movers (3 of " in text
+    # the largest change first: it is the person whose payout moves most between the runs
+    largest = max(old, key=lambda k: (abs(payout(new[k]) - payout(old[k])), k))
+    top_row = text.split("#### Top movers", 1)[1].split("\n")[4]
+    assert top_row.startswith(f"| {largest[1]} | {new[largest]['name']} | sales_manager |")
+    assert f"<details><summary>Everyone evaluated ({len(new)} people)</summary>" in text
+
+
+def test_diff_against_the_last_commit_in_a_real_repository(project, edit, run_cli, monkeypatch):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    for key, value in {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+                       "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": "/dev/null",
+                       "GIT_CONFIG_NOSYSTEM": "1"}.items():
+        monkeypatch.setenv(key, value)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the 2026 scheme"]):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+    reweight_sales_managers(project, edit)
+    from_git = run_json(run_cli, "git.json", "diff", "HEAD", "--period", PERIOD)
+    from_folder = run_json(run_cli, "folder.json", "diff", "../before/rulesets", ".", "--period", PERIOD)
+    assert from_git["old"]["paths"] == ["HEAD:rulesets"]
+    assert from_git["changes"][0]["old_at"] == "HEAD:rulesets/sales_manager.kpi:17"
+    assert from_git["impact"] == from_folder["impact"]
+
+
+def test_a_removed_role_leaves_its_people_evaluated_before_only(project, run_cli):
+    (project / "rulesets" / "customer_success_manager.kpi").unlink()
+    diff = run_json(run_cli, "diff.json", "diff", "../before/rulesets", ".", "--period", PERIOD)
+    old = by_person(run_json(run_cli, "old.json", "run", "../before/rulesets", "--period", PERIOD))
+    gone = {k for k, p in old.items() if p["role"] == "customer_success_manager"}
+    assert gone
+    assert [c["action"] + " " + c["what"] + " " + c["name"] for c in diff["changes"]] == [
+        "removed role customer_success_manager"]
+    people = {(p["period"], p["person_id"]): p for p in diff["impact"]["people"]}
+    for key in gone:
+        p = people[key]
+        assert (p["status"], p["role_new"], p["payout_new"], p["score_delta"]) == ("only_old", None, None, None)
+        assert dec(p["payout_delta"]) == -payout(old[key])
+    summary = diff["impact"]["summary"]
+    assert summary["only_before"] == len(gone) and summary["only_after"] == 0
+    assert dec(summary["cost_delta"]) == -sum(payout(old[k]) for k in gone)
+
+
+def test_a_dataset_only_the_new_side_declares(project, run_cli):
+    # the configuration binds the new dataset; the old rulesets, which do not declare it, still load
+    with (project / "rulesets" / "common.kpi").open("a", encoding="utf-8") as fh:
+        fh.write('\ndataset site_visits "现场拜访" {\n  person owner_id\n  key visit_id\n  date visited_on\n'
+                 "  column visit_id string\n  column owner_id string\n  column visited_on date\n}\n")
+    with (project / "kpirules.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[env.sample.datasets.site_visits]\nsource = "csv"\npath = "data/sample/visits.csv"\n')
+    result = run_cli("diff", "../before/rulesets", ".", "--period", PERIOD, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(c["action"], c["section"], c["name"]) for c in data["changes"]] == [("added", "dataset", "site_visits")]
+    assert data["impact"]["summary"]["changed"] == 0
+
+
+def test_several_periods_and_the_default_period(project, edit, run_cli):
+    reweight_sales_managers(project, edit)
+    two = run_json(run_cli, "two.json", "diff", "../before/rulesets", ".", "--period", "2026-05", "--period", PERIOD)
+    one = run_json(run_cli, "one.json", "diff", "../before/rulesets", ".", "--period", PERIOD)
+    assert two["impact"]["periods"] == ["2026-05", PERIOD]
+    june = [p for p in two["impact"]["people"] if p["period"] == PERIOD]
+    assert june == one["impact"]["people"]
+    assert len(two["impact"]["people"]) > len(june)
+    default = run_json(run_cli, "default.json", "diff", "../before/rulesets", ".")
+    run = run_json(run_cli, "run.json", "run")
+    assert default["impact"]["periods"] == run["periods"]
+    assert default["impact"]["period_reason"] == run["period_reason"]
+
+
+def test_a_period_beyond_the_data(project, run_cli):
+    result = run_cli("diff", "../before/rulesets", ".", "--period", "2027-05", "-o", "out.json")
+    assert result.exit_code == 1
+    assert "error[E503]: no data covers 2027-05" in result.stderr
+    assert not (project / "out.json").exists()
