@@ -8,8 +8,10 @@ with the project; verify resolves the paths a manifest records from the current 
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -22,6 +24,8 @@ from kpirules.report import manifest as manifests
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2026-12"
+#: set by .ci/run, as for tests/test_postgres.py
+PG_DSN_ENV, PG_PASSWORD_ENV = "KPIRULES_TEST_PG_DSN", "KPIRULES_TEST_PG_PASSWORD"
 
 
 def invoke(*args: str):
@@ -371,3 +375,63 @@ def test_snapshot_options_are_checked(project):
     assert invoke("run", "--period", PERIOD, "--snapshot", "snap").exit_code == 0
     both = invoke("verify", "run.manifest.json", "--snapshot", "snap", "--env", "sample")
     assert both.exit_code == 2 and "error[E847]" in both.stderr
+
+
+# ---------------------------------------------------------------------- a live database
+
+
+def test_a_snapshot_of_a_postgres_source_verifies_after_the_table_changed(project, monkeypatch):
+    """The case snapshots are for: payments come from a database that changes after the run."""
+    if not (os.environ.get(PG_DSN_ENV) and os.environ.get(PG_PASSWORD_ENV) is not None):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL tests cannot run under CI=true: {PG_DSN_ENV} or {PG_PASSWORD_ENV} is not set",
+                        pytrace=False)
+        pytest.skip(f"{PG_DSN_ENV} or {PG_PASSWORD_ENV} is not set (.ci/run starts a server and sets them)")
+    import adbc_driver_postgresql.dbapi as adbc
+    import tomli_w
+
+    from kpirules.sources.postgres_server import parse_dsn, render_dsn
+
+    params = parse_dsn(os.environ[PG_DSN_ENV])
+    password = os.environ[PG_PASSWORD_ENV]
+    try:
+        connection = adbc.connect(render_dsn({**params, "password": password, "connect_timeout": "5"}),
+                                  autocommit=True)
+    except Exception as exc:  # noqa: BLE001 - the server is not there: say so as the postgres tests do
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL tests cannot run under CI=true: cannot connect: {exc}", pytrace=False)
+        pytest.skip(f"cannot connect to the PostgreSQL server in {PG_DSN_ENV}: {str(exc).strip()}")
+    schema = f"kpirules_verify_{uuid.uuid4().hex[:8]}"
+    cursor = connection.cursor()
+    try:
+        cursor.execute(f"CREATE SCHEMA {schema}")
+        payments = duckdb.connect().sql(
+            f"SELECT * FROM read_csv('{project / 'data/sample/payments.csv'}', types={{'amount': 'DECIMAL(12,2)'}})"
+        ).to_arrow_table()
+        cursor.adbc_ingest("payments", payments, mode="create", db_schema_name=schema)
+        config = project / "kpirules.toml"
+        binding = {"source": "postgres", "host": params.get("host", "localhost"), "port": int(params.get("port", 5432)),
+                   "dbname": params["dbname"], "user": params["user"], "password_env": PG_PASSWORD_ENV,
+                   "table": f"{schema}.payments"}
+        replace_once(config, '[env.sample.datasets.payments]\nsource = "csv"\npath = "data/sample/payments.csv"\n',
+                     tomli_w.dumps({"env": {"sample": {"datasets": {"payments": binding}}}}))
+        made = invoke("run", "--period", PERIOD, "--snapshot", "snap", "--manifest", "db.json")
+        assert made.exit_code == 0, made.output
+        recorded = load_json(project / "db.json")
+        assert recorded["datasets"]["payments"]["source"] == "postgres"
+        # the same rows from the database as from the CSV file: the same fingerprint
+        assert recorded["datasets"]["payments"]["fingerprint"] == \
+               load_json(project / "run.manifest.json")["datasets"]["payments"]["fingerprint"]
+
+        cursor.execute(f"UPDATE {schema}.payments SET amount = 0 WHERE payment_id = 'PAY001158'")
+        live = invoke("verify", "db.json", "--format", "json")
+        assert live.exit_code == 1
+        changed = {(d["kind"], d["subject"], d["field"]) for d in json.loads(live.stdout)["differences"]}
+        assert ("dataset", "payments", "fingerprint") in changed
+        assert ("person", f"P025 {PERIOD}", "collection_rate.value") in changed
+        kept = invoke("verify", "db.json", "--snapshot", "snap")
+        assert kept.exit_code == 0, kept.output
+    finally:
+        cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+        cursor.close()
+        connection.close()

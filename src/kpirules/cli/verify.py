@@ -23,8 +23,8 @@ from kpirules.errors import ConfigError, Diagnostic, KpiError
 @lang_option
 @handle_errors
 def verify(manifest_path, snapshot_dir, env, config_path, fmt_, output) -> None:
-    """Re-run the evaluation a run manifest describes and confirm the results are identical,
-    or say exactly what differs: scheme files, data fingerprints, kpirules version, results.
+    """Re-run the evaluation a run manifest describes: confirm the results are identical, or
+    say exactly what differs (scheme files, data fingerprints, the version of kpirules, results).
 
     MANIFEST is the file `kpirules run --manifest FILE` wrote, the JSON output of
     `kpirules run --format json`, or a snapshot folder. The run is repeated with its own
