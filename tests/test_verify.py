@@ -78,16 +78,17 @@ def load_json(path: Path) -> dict:
 
 
 def test_a_run_verifies_as_identical(project):
+    manifest = load_json(project / "run.manifest.json")
     result = invoke("verify", "run.manifest.json")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        f"Verifying run.manifest.json: the run of {PERIOD} made {load_json(project / 'run.manifest.json')['created']} "
+        f"Verifying run.manifest.json: the run of {PERIOD} made {manifest['created']} "
         f"with kpirules {__version__}, against the live sources of env sample (kpirules.toml).",
         "scheme files: 5 checked by sha256, all identical",
         "datasets: 12 checked by fingerprint, all identical",
         f"kpirules version: {__version__}, the same",
         "results: 58 people checked, all identical",
-        f"Identical: the run is reproduced (results digest {load_json(project / 'run.manifest.json')['results']['digest'][:16]}).",
+        f"Identical: the run is reproduced (results digest {manifest['results']['digest'][:16]}).",
     ]
 
 
@@ -121,8 +122,9 @@ def test_the_json_output_of_a_run_can_be_verified(project):
 
 def test_a_changed_weight_names_the_file_and_everyone_whose_result_changed(project):
     before_sha = sha256(project / "rulesets/telesales.kpi")
-    replace_once(project / "rulesets/telesales.kpi", "weight 30%\n    score linear floor 60%", "weight 35%\n    score linear floor 60%")
-    replace_once(project / "rulesets/telesales.kpi", "weight 40%", "weight 35%")
+    telesales = project / "rulesets/telesales.kpi"
+    replace_once(telesales, "weight 30%\n    score linear floor 60%", "weight 35%\n    score linear floor 60%")
+    replace_once(telesales, "weight 40%", "weight 35%")
     after_sha = sha256(project / "rulesets/telesales.kpi")
 
     result = invoke("verify", "run.manifest.json")
@@ -150,7 +152,8 @@ def test_a_changed_weight_names_the_file_and_everyone_whose_result_changed(proje
     assert {e[0] for e in expected} == reps and len(reps) == 35
 
     report = json.loads(invoke("verify", "run.manifest.json", "--format", "json").stdout)
-    found = {(d["subject"], d["field"], d["before"], d["after"]) for d in report["differences"] if d["kind"] == "person"}
+    found = {(d["subject"], d["field"], d["before"], d["after"])
+             for d in report["differences"] if d["kind"] == "person"}
     assert found == expected
     assert report["identical"] is False
     # the text names them too, field by field
@@ -163,7 +166,8 @@ def test_a_changed_weight_names_the_file_and_everyone_whose_result_changed(proje
 def test_one_changed_amount_changes_that_datasets_fingerprint_only(project):
     before = load_json(project / "run.manifest.json")["datasets"]["payments"]["fingerprint"]
     # a January payment: the December results stay the same, the data does not
-    replace_once(project / "data/sample/payments.csv", "PAY000002,P030,2026-01-01,197.65", "PAY000002,P030,2026-01-01,197.66")
+    replace_once(project / "data/sample/payments.csv",
+                 "PAY000002,P030,2026-01-01,197.65", "PAY000002,P030,2026-01-01,197.66")
     result = invoke("verify", "run.manifest.json", "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
@@ -325,7 +329,8 @@ def test_a_snapshot_verifies_after_the_live_data_changed(project):
     assert sha256(snap / "scheme/telesales.kpi") == sha256(project / "rulesets/telesales.kpi")
 
     # the live data changes: a December payment of P025 is corrected to nothing
-    replace_once(project / "data/sample/payments.csv", "PAY001158,P025,2026-12-02,87330.97", "PAY001158,P025,2026-12-02,0.00")
+    replace_once(project / "data/sample/payments.csv",
+                 "PAY001158,P025,2026-12-02,87330.97", "PAY001158,P025,2026-12-02,0.00")
     live = invoke("verify", "again.json")
     assert live.exit_code == 1
     assert "  payments fingerprint: " in live.stdout and f"  P025 {PERIOD} collection_rate.value: " in live.stdout
@@ -356,6 +361,13 @@ def test_a_snapshot_does_not_overwrite_a_folder_unless_forced(project):
     assert forced.exit_code == 0, forced.output
     assert not (project / "snap/notes.txt").exists() and (project / "snap/manifest.json").is_file()
     assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_snapshot_that_cannot_be_written_is_a_clear_error(project):
+    result = invoke("run", "--period", PERIOD, "--snapshot", "run.json/snap", "--manifest", "m.json")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error[E845]: cannot write the snapshot run.json/snap: ")
+    assert "Traceback" not in result.output and not (project / "m.json").exists()
 
 
 def test_a_failed_run_leaves_no_snapshot(project):

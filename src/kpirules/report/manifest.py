@@ -256,9 +256,11 @@ def read(path: str | Path) -> Manifest:
                                    help="name the file `kpirules run --manifest FILE` wrote"))
     found = data.get("manifest_format")
     if isinstance(found, int) and found > MANIFEST_FORMAT:
+        writer = data.get("kpirules_version", "unknown")
         raise ConfigError(Diagnostic(
-            "E843", f"{path} is a manifest of format {found}; this kpirules ({__version__}) reads format {MANIFEST_FORMAT}",
-            help=f"verify it with the kpirules version that wrote it ({data.get('kpirules_version', 'unknown')}) or newer",
+            "E843", f"{path} is a manifest of format {found}; "
+            f"this kpirules ({__version__}) reads format {MANIFEST_FORMAT}",
+            help=f"verify it with the kpirules version that wrote it ({writer}) or newer",
         ))
     try:
         manifest = Manifest.model_validate(data)

@@ -80,10 +80,14 @@ def write(folder: str | Path, con, manifest: dict[str, Any], force: bool = False
     folder = Path(folder)
     check_target(folder, force)
     building = folder.parent / f".{folder.name}.building-{uuid.uuid4().hex[:8]}"
-    building.mkdir(parents=True)
     try:
+        building.mkdir(parents=True)
         _fill(building, con, manifest, folder)
         _move_into_place(building, folder)
+    except OSError as exc:
+        shutil.rmtree(building, ignore_errors=True)
+        raise ConfigError(Diagnostic("E845", f"cannot write the snapshot {folder}: {exc.strerror or exc}",
+                                     help="name a folder you can write to")) from None
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
