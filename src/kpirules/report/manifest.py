@@ -76,18 +76,19 @@ def build(read: dict[str, Any], arguments: dict[str, Any], result: RunResult) ->
 
 def results_record(result: RunResult) -> dict[str, Any]:
     people = sorted(result.people, key=lambda p: (p.period, p.person_id))
-    full = [canonical(p) for p in people]
+    digests = [digest(canonical(p)) for p in people]
     run = {"scheme": result.scheme, "currency": result.currency, "periods": list(result.periods),
            "unmatched_people": sorted(result.unmatched_people), "inactive_people": result.inactive_people}
     return {
         **run,
         "people": len(people),
-        "digest": digest({**run, "people": full}),
-        "records": [person_record(p, f) for p, f in zip(people, full, strict=True)],
+        # each person is serialised once: the whole is the digest of the run and the people's digests
+        "digest": digest({**run, "people": digests}),
+        "records": [person_record(p, d) for p, d in zip(people, digests, strict=True)],
     }
 
 
-def person_record(person: PersonResult, full: dict[str, Any]) -> dict[str, Any]:
+def person_record(person: PersonResult, full_digest: str) -> dict[str, Any]:
     """The numbers of one person's result that verify compares field by field, and a digest of the rest."""
     return {
         "period": person.period,
@@ -101,7 +102,7 @@ def person_record(person: PersonResult, full: dict[str, Any]) -> dict[str, Any]:
                    "attainment": number(k.attainment), "score": number(k.score), "weight": number(k.weight)}
             for k in person.kpis
         },
-        "digest": digest(full)[:32],
+        "digest": full_digest[:32],
     }
 
 
@@ -112,31 +113,45 @@ def number(x: Decimal | None) -> str | None:
     return fmt_decimal(x) if x.as_tuple().exponent != -2 else format(x, "f")
 
 
+#: the fields of each result dataclass that a manifest holds (public ones), by type
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def canonical(x: Any) -> Any:
     """Everything a result holds as plain JSON data, without positions in the .kpi files.
 
     Positions are left out: the scheme files' sha256 cover them, and a snapshot's copies
     of the files live at other paths. The trace's words (rows matched, payout steps) are
-    left out too: they depend on the output format, not on the scheme and data.
+    left out too: they depend on the output format, not on the scheme and data. Decimals
+    are written by value (100 and 100.00 alike), so only a change of value counts.
     """
-    if x is None or isinstance(x, (str, bool, int)):
+    kind = type(x)
+    if x is None or kind is str or kind is bool or kind is int:
         return x
-    if isinstance(x, Decimal):
-        return number(x)
+    if kind is Decimal:
+        return str(x.normalize())
+    if kind is dict:
+        return {str(k): canonical(v) for k, v in x.items()}
+    if kind is list or kind is tuple:
+        return [canonical(v) for v in x]
     if isinstance(x, (dt.date, dt.datetime)):
         return x.isoformat()
-    if isinstance(x, dict):
-        return {str(k): canonical(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [canonical(v) for v in x]
-    if dataclasses.is_dataclass(x):
-        return {f.name: canonical(getattr(x, f.name)) for f in dataclasses.fields(x)
-                if not f.name.startswith("_") and not isinstance(getattr(x, f.name), Span)}
-    raise TypeError(f"cannot put {type(x).__name__} in a manifest")  # pragma: no cover
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(x):
+            raise TypeError(f"cannot put {kind.__name__} in a manifest")  # pragma: no cover
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(x) if not f.name.startswith("_"))
+    out = {}
+    for name in names:
+        value = getattr(x, name)
+        if type(value) is not Span:
+            out[name] = canonical(value)
+    return out
 
 
 def canonical_json(data: Any) -> bytes:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Sorted keys, no spaces, every character beyond ASCII escaped: one text for one value."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
 def digest(data: Any) -> str:
