@@ -486,3 +486,14 @@ def test_the_sample_company_as_of_december_10th(monkeypatch):
     rate = Decimal(kpi(people["P003"], "lead_conversion")["value_to_date"])
     assert rate == (Decimal(converted) / Decimal(created)).quantize(Decimal("0.000001"))
     assert set(k["status"] for p in people.values() for k in p["kpis"]) <= {"on_track", "at_risk", "off_track", "no_data", "no_target"}
+
+
+
+def test_as_of_refuses_manifest_and_snapshot(tmp_path, monkeypatch):
+    """A projection is not a run to verify later: --as-of with --manifest is refused, nothing written."""
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    target = tmp_path / "m.json"
+    result = invoke("run", "--as-of", "2026-12-10", "--manifest", str(target))
+    assert result.exit_code == 2
+    assert "E884" in result.output and "--manifest" in result.output
+    assert not target.exists()

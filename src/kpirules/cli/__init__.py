@@ -36,6 +36,7 @@ LAZY_COMMANDS = {
     "init": "kpirules.cli.sources:init",
     "report": "kpirules.cli.report:report",
     "diff": "kpirules.cli.diff:diff",
+    "verify": "kpirules.cli.verify:verify",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from contextlib import contextmanager
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kpirules import __version__, i18n
+from kpirules import i18n
 from kpirules.cli.common import current_lang, emit, handle_errors, lang_option, output_option, paths_argument
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.io import write_atomic
@@ -83,23 +82,23 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     return Prepared(scheme, con, config, report, periods, reason, list(scheme.files))
 
 
-def manifest(prepared: Prepared) -> dict:
-    files = {}
-    for name in prepared.files:
-        files[name] = hashlib.sha256(Path(name).read_bytes()).hexdigest()
-    datasets = {}
-    for load in prepared.load_report.datasets:
-        datasets[load.dataset] = {
-            "source": load.source, "description": load.description, "rows": load.rows,
-            "fingerprint": load.fingerprint, "rejected": load.rejected,
-        }
-    return {
-        "kpirules_version": __version__,
-        "periods": [p.label for p in prepared.periods],
-        "period_reason": prepared.period_reason,
-        "scheme_files": files,
-        "datasets": datasets,
-    }
+def manifest(prepared: Prepared, result=None, arguments: dict | None = None) -> dict:
+    """The run manifest: what the run read; with its result and arguments, the sealed manifest
+    `kpirules verify` checks (kpirules.report.manifest)."""
+    from kpirules.report import manifest as manifests
+
+    read = manifests.inputs(prepared.files, prepared.load_report.datasets,
+                            [p.label for p in prepared.periods], prepared.period_reason)
+    return read if result is None else manifests.build(read, arguments or {}, result)
+
+
+def run_arguments(prepared: Prepared, paths, period_label, roles, persons, bad_rows) -> dict:
+    """The arguments a re-run needs (`kpirules verify`), with paths as this run saw them."""
+    from kpirules.model.loader import display_path
+
+    return {"rulesets": list(paths) or None, "period": period_label, "env": prepared.load_report.env,
+            "config": display_path(prepared.config.path), "roles": list(roles), "persons": list(persons),
+            "bad_rows": bad_rows}
 
 
 def _warnings(prepared: Prepared, result) -> list[str]:
@@ -139,9 +138,15 @@ period_option = click.option("--period", "period_label", metavar="PERIOD",
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Pace the period that contains this day: values to date, pace, projection and "
                    "on track / at risk / off track (docs/pacing.md).")
+@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False),
+              help="Also write the run manifest (sealed) to this file, for `kpirules verify`.")
+@click.option("--snapshot", "snapshot_dir", type=click.Path(file_okay=False),
+              help="Also keep the exact inputs read (Parquet), the scheme files and the manifest in this folder.")
+@click.option("--force", is_flag=True, help="With --snapshot: replace a folder that is not empty.")
 @lang_option
 @handle_errors
-def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects, as_of) -> None:
+def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects, as_of,
+        manifest_path, snapshot_dir, force) -> None:
     """Evaluate the scheme: per person, each KPI's value, attainment and score, the total,
     grade and payout.
 
@@ -155,9 +160,16 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
       kpirules run --period 2026Q1 --format json -o results.json
       kpirules run --lang zh                 # the table and warnings in Chinese
       kpirules run --as-of 2026-12-10        # pacing: on track, at risk or off track so far
+      kpirules run --manifest run.manifest.json --snapshot snapshots/2026-12
     """
     if as_of is not None:  # pacing during the period: kpirules.cli.pacing, docs/pacing.md
         from kpirules.cli.pacing import run_as_of
+
+        if manifest_path or snapshot_dir:
+            raise ConfigError(Diagnostic(
+                "E884", "--as-of shows a projection, which --manifest and --snapshot do not record",
+                help="record the run when the period is over: kpirules run --period P --manifest FILE",
+            ))
 
         return run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects,
                          as_of.date())
@@ -174,6 +186,10 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
     chosen = formats[fmt_]
     if chosen.binary and not output:
         raise ConfigError(Diagnostic("E003", f"--format {fmt_} needs --output FILE", help=f"e.g. -o results.{fmt_}"))
+    if snapshot_dir:
+        from kpirules.report import snapshot
+
+        snapshot.check_target(snapshot_dir, force)  # before the work, not after it
     prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects)
     unknown_roles = [r for r in roles if r not in prepared.scheme.roles]
     if unknown_roles:
@@ -183,20 +199,36 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
                           persons=list(persons) or None, period_reason=prepared.period_reason,
                           trace_rows=chosen.traces)
     result.warnings.extend(_warnings(prepared, result))
+    sealed = None
+    if fmt_ != "table" or manifest_path or snapshot_dir:
+        sealed = manifest(prepared, result, run_arguments(prepared, paths, period_label, roles, persons, bad_rows))
     lang = current_lang()
     if fmt_ == "table":  # the format people read, so in their language; the others are data
         from kpirules.report.run_output import render_table
 
         rendered = render_table(result, lang=lang)
     else:
-        rendered = chosen.render(result, manifest(prepared))
+        rendered = chosen.render(result, sealed)
         for warning in result.warnings:
             click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
+    _keep(sealed, prepared, manifest_path, snapshot_dir, force)
     if isinstance(rendered, bytes):
         write_atomic(output, rendered)
         click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
         return
     emit(rendered.rstrip("\n"), output)
+
+
+def _keep(sealed, prepared: Prepared, manifest_path, snapshot_dir, force) -> None:
+    """Write the snapshot and the manifest file, when asked for."""
+    from kpirules.report import manifest as manifests
+
+    if snapshot_dir:
+        from kpirules.report import snapshot
+
+        snapshot.write(snapshot_dir, prepared.con, sealed, force)
+    if manifest_path:
+        write_atomic(manifest_path, manifests.render(sealed))
 
 
 @click.command()

@@ -1,0 +1,300 @@
+"""The run manifest: what a run read, how it was asked for, and what it computed, sealed.
+
+`kpirules run --manifest FILE` writes it, `--format json` embeds it, and `kpirules verify`
+reads it back to re-run the evaluation and compare (kpirules.report.verify). It records
+the run's arguments, the sha256 of every scheme file, each dataset's fingerprint (an
+order-free digest of the loaded table, kpirules.sources.load), the kpirules version, and
+the results: a digest of the full canonical results plus, per person and period, the
+numbers people argue about (total score, grade, payout, each KPI's value, target,
+attainment, score and weight) and a digest of everything else computed for them.
+
+The seal is the sha256 of the manifest's canonical JSON (sorted keys, no spaces) without
+the seal itself. It catches a manifest edited by hand; it is not a signature, since
+anyone can compute it again (docs/reproducible.md says how to keep manifests safe).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from kpirules import __version__
+from kpirules.engine.numbers import fmt_decimal
+from kpirules.engine.results import PersonResult, RunResult
+from kpirules.errors import ConfigError, DataError, Diagnostic
+from kpirules.lang.ast import Span
+
+#: the layout of the manifest; a reader refuses a format it does not know
+MANIFEST_FORMAT = 1
+
+
+# ---------------------------------------------------------------------- building
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def inputs(files: Iterable[str], datasets: Iterable, periods: list[str], period_reason: str) -> dict[str, Any]:
+    """What a run read: the manifest's first part, also what `kpirules.cli.run.manifest` gave before results."""
+    return {
+        "kpirules_version": __version__,
+        "periods": periods,
+        "period_reason": period_reason,
+        "scheme_files": {name: file_sha256(name) for name in files},
+        "datasets": {
+            load.dataset: {"source": load.source, "description": load.description, "rows": load.rows,
+                           "fingerprint": load.fingerprint, "rejected": load.rejected}
+            for load in datasets
+        },
+    }
+
+
+def build(read: dict[str, Any], arguments: dict[str, Any], result: RunResult) -> dict[str, Any]:
+    """The sealed manifest of a run: `read` (from `inputs`), the arguments and the results."""
+    import duckdb
+
+    manifest = {
+        "manifest_format": MANIFEST_FORMAT,
+        **read,
+        "duckdb_version": duckdb.__version__,  # the fingerprints use DuckDB's hash()
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "directory": str(Path.cwd()),
+        "arguments": arguments,
+        "results": results_record(result),
+    }
+    return seal(manifest)
+
+
+def results_record(result: RunResult) -> dict[str, Any]:
+    people = sorted(result.people, key=lambda p: (p.period, p.person_id))
+    digests = [digest(canonical(p)) for p in people]
+    run = {"scheme": result.scheme, "currency": result.currency, "periods": list(result.periods),
+           "unmatched_people": sorted(result.unmatched_people), "inactive_people": result.inactive_people}
+    return {
+        **run,
+        "people": len(people),
+        # each person is serialised once: the whole is the digest of the run and the people's digests
+        "digest": digest({**run, "people": digests}),
+        "records": [person_record(p, d) for p, d in zip(people, digests, strict=True)],
+    }
+
+
+def person_record(person: PersonResult, full_digest: str) -> dict[str, Any]:
+    """The numbers of one person's result that verify compares field by field, and a digest of the rest."""
+    return {
+        "period": person.period,
+        "person": person.person_id,
+        "role": person.role,
+        "total_score": number(person.total_score),
+        "grade": person.grade,
+        "payout": number(person.payout.total) if person.payout else None,
+        "kpis": {
+            k.id: {"status": k.status, "value": number(k.value), "target": number(k.target),
+                   "attainment": number(k.attainment), "score": number(k.score), "weight": number(k.weight)}
+            for k in person.kpis
+        },
+        "digest": full_digest[:32],
+    }
+
+
+def number(x: Decimal | None) -> str | None:
+    """A decimal as the JSON output writes it: amounts keep two places (3648.60), others are plain."""
+    if x is None:
+        return None
+    return fmt_decimal(x) if x.as_tuple().exponent != -2 else format(x, "f")
+
+
+#: the fields of each result dataclass that a manifest holds (public ones), by type
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def canonical(x: Any) -> Any:
+    """Everything a result holds as plain JSON data, without positions in the .kpi files.
+
+    Positions are left out: the scheme files' sha256 cover them, and a snapshot's copies
+    of the files live at other paths. The trace's words (rows matched, payout steps) are
+    left out too: they depend on the output format, not on the scheme and data. Decimals
+    are written by value (100 and 100.00 alike), so only a change of value counts.
+    """
+    kind = type(x)
+    if x is None or kind is str or kind is bool or kind is int:
+        return x
+    if kind is Decimal:
+        return str(x.normalize())
+    if kind is dict:
+        return {str(k): canonical(v) for k, v in x.items()}
+    if kind is list or kind is tuple:
+        return [canonical(v) for v in x]
+    if isinstance(x, (dt.date, dt.datetime)):
+        return x.isoformat()
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(x):
+            raise TypeError(f"cannot put {kind.__name__} in a manifest")  # pragma: no cover
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(x) if not f.name.startswith("_"))
+    out = {}
+    for name in names:
+        value = getattr(x, name)
+        if type(value) is not Span:
+            out[name] = canonical(value)
+    return out
+
+
+def canonical_json(data: Any) -> bytes:
+    """Sorted keys, no spaces, every character beyond ASCII escaped: one text for one value."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+def digest(data: Any) -> str:
+    return hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+def seal(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest with its seal: the sha256 of its canonical JSON without the seal."""
+    body = {k: v for k, v in manifest.items() if k != "seal"}
+    return {**body, "seal": digest(body)}
+
+
+def render(manifest: dict[str, Any]) -> str:
+    return json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+
+
+# ---------------------------------------------------------------------- reading
+
+
+class _Record(BaseModel):
+    # the types must be exactly what kpirules writes: "60" for a row count is an edit
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class Arguments(_Record):
+    rulesets: list[str] | None
+    period: str | None
+    env: str
+    config: str
+    roles: list[str]
+    persons: list[str]
+    bad_rows: Literal["stop", "skip"]
+
+
+class DatasetRecord(_Record):
+    source: str
+    description: str
+    rows: int
+    fingerprint: str
+    rejected: int
+
+
+class KpiRecord(_Record):
+    status: str
+    value: str | None
+    target: str | None
+    attainment: str | None
+    score: str | None
+    weight: str | None
+
+
+class PersonRecord(_Record):
+    period: str
+    person: str
+    role: str
+    total_score: str | None
+    grade: str | None
+    payout: str | None
+    kpis: dict[str, KpiRecord]
+    digest: str
+
+
+class ResultsRecord(_Record):
+    scheme: str
+    currency: str
+    periods: list[str]
+    unmatched_people: list[str]
+    inactive_people: int
+    people: int
+    digest: str
+    records: list[PersonRecord]
+
+
+class Manifest(_Record):
+    """A manifest as read back: every key `build` writes, with its type."""
+
+    manifest_format: int
+    kpirules_version: str
+    duckdb_version: str
+    created: str
+    directory: str
+    arguments: Arguments
+    periods: list[str]
+    period_reason: str
+    scheme_files: dict[str, str]
+    datasets: dict[str, DatasetRecord]
+    results: ResultsRecord
+    seal: str
+
+
+def read(path: str | Path) -> Manifest:
+    """Read a manifest (or the JSON output of `run`, which embeds one), check its structure and seal.
+
+    Raises ConfigError when the file cannot be read or needs another kpirules, DataError
+    when it is not a manifest or was changed after kpirules wrote it.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(Diagnostic("E840", f"cannot read the manifest {path}: {exc.strerror or exc}",
+                                     help="name the file `kpirules run --manifest FILE` wrote")) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(Diagnostic("E840", f"the manifest {path} is not UTF-8 text ({exc.reason})",
+                                     help="name the file `kpirules run --manifest FILE` wrote")) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(Diagnostic(
+            "E841", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            help="a manifest is written by `kpirules run --manifest FILE`; write a new one if this one is damaged",
+        )) from None
+    if isinstance(data, dict) and "seal" not in data and isinstance(data.get("manifest"), dict):
+        data = data["manifest"]  # the JSON output of `kpirules run --format json`
+    if not isinstance(data, dict):
+        raise DataError(Diagnostic("E841", f"{path} is not a kpirules manifest: it holds no JSON object",
+                                   help="name the file `kpirules run --manifest FILE` wrote"))
+    found = data.get("manifest_format")
+    if isinstance(found, int) and found > MANIFEST_FORMAT:
+        writer = data.get("kpirules_version", "unknown")
+        raise ConfigError(Diagnostic(
+            "E843", f"{path} is a manifest of format {found}; "
+            f"this kpirules ({__version__}) reads format {MANIFEST_FORMAT}",
+            help=f"verify it with the kpirules version that wrote it ({writer}) or newer",
+        ))
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise DataError([_structure_problem(path, error) for error in exc.errors()[:20]]) from None
+    if manifest.seal != digest({k: v for k, v in data.items() if k != "seal"}):
+        raise DataError(Diagnostic(
+            "E842", f"{path} was changed after kpirules wrote it: its seal does not match its content",
+            help="a manifest must not be edited by hand: restore the original (from git or your archive), "
+            "or write a new one with `kpirules run --manifest FILE`",
+        ))
+    return manifest
+
+
+def _structure_problem(path: Path, error: dict) -> Diagnostic:
+    key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
+    if error["type"] == "missing":
+        message = f"{path}: key {key} is missing"
+    else:
+        message = f"{path}: key {key}: {error['msg']}"
+    return Diagnostic("E841", message,
+                      help="a manifest is written by `kpirules run --manifest FILE`; do not edit it, write a new one")

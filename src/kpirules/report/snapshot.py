@@ -1,0 +1,155 @@
+"""A run's snapshot: the exact inputs it read, kept so the run can be verified later.
+
+    DIR/
+      manifest.json      the run manifest (kpirules.report.manifest)
+      kpirules.toml      binds every dataset to its Parquet file; rulesets = ["scheme"]
+      scheme/...         copies of the scheme files, in their folders relative to each other
+      data/<id>.parquet  each dataset as loaded: declared columns and types, bad rows left out
+      README.txt         what this folder is, for whoever finds it
+
+A run over live sources (a database, a CRM) changes under it; the snapshot does not, so
+`kpirules verify DIR/manifest.json` re-runs the evaluation on what the run saw, and
+`kpirules run --config DIR/kpirules.toml` evaluates it again. The folder is built beside
+its destination and renamed into place, so it is complete or absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from kpirules.errors import ConfigError, DataError, Diagnostic
+from kpirules.report import manifest as manifests
+from kpirules.sources.convert import literal, quote
+
+MANIFEST_NAME = "manifest.json"
+CONFIG_NAME = "kpirules.toml"
+SCHEME_DIR = "scheme"
+DATA_DIR = "data"
+ENV = "snapshot"
+
+README = """\
+This folder is a kpirules snapshot: the exact inputs of one run, kept to verify it later.
+
+  manifest.json      what the run read and computed (sealed: do not edit it)
+  kpirules.toml      binds each dataset to its Parquet file in data/
+  scheme/            copies of the scheme (.kpi) files the run read
+  data/              each dataset as the run loaded it
+
+Verify the run from this folder:    kpirules verify {folder}/manifest.json
+Evaluate these inputs again:        kpirules run --config {folder}/kpirules.toml
+See docs/reproducible.md of kpirules.
+"""
+
+
+def check_target(folder: str | Path, force: bool) -> None:
+    """Refuse a destination that holds something, unless forced (checked before the run works)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(Diagnostic("E845", f"--snapshot {folder} is a file, not a folder",
+                                     help="name a new or empty folder for the snapshot"))
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise ConfigError(Diagnostic(
+            "E845", f"--snapshot {folder} is not empty",
+            help="name a new or empty folder, or pass --force to replace what it holds",
+        ))
+
+
+def scheme_layout(manifest: dict[str, Any]) -> dict[str, str]:
+    """Where each scheme file of the manifest is copied, under scheme/: relative to their common folder.
+
+    Files keep their places relative to each other, so `import "common.kpi"` still finds
+    its file; the layout is computed from the manifest alone, by the writer and by verify.
+    """
+    base = Path(manifest["directory"])
+    resolved = {key: Path(os.path.normpath(base / key)) for key in manifest["scheme_files"]}
+    if not resolved:
+        return {}
+    root = Path(os.path.commonpath([str(p.parent) for p in resolved.values()]))
+    return {key: p.relative_to(root).as_posix() for key, p in resolved.items()}
+
+
+def write(folder: str | Path, con, manifest: dict[str, Any], force: bool = False) -> None:
+    """Write the snapshot of a run whose datasets are loaded in `con` and whose manifest is given."""
+    folder = Path(folder)
+    check_target(folder, force)
+    building = folder.parent / f".{folder.name}.building-{uuid.uuid4().hex[:8]}"
+    try:
+        building.mkdir(parents=True)
+        _fill(building, con, manifest, folder)
+        _move_into_place(building, folder)
+    except OSError as exc:
+        shutil.rmtree(building, ignore_errors=True)
+        raise ConfigError(Diagnostic("E845", f"cannot write the snapshot {folder}: {exc.strerror or exc}",
+                                     help="name a folder you can write to")) from None
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+
+
+def _fill(building: Path, con, manifest: dict[str, Any], folder: Path) -> None:
+    for key, relative in scheme_layout(manifest).items():
+        content = Path(key).read_bytes()
+        if hashlib.sha256(content).hexdigest() != manifest["scheme_files"][key]:
+            # the copy must be the file the run read, not one edited since
+            raise DataError(Diagnostic(
+                "E846", f"{key} changed while the run was being made, so the snapshot cannot copy it",
+                help="run again once nobody is editing the scheme files",
+            ))
+        target = building / SCHEME_DIR / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    (building / DATA_DIR).mkdir()
+    datasets = {}
+    for dataset in manifest["datasets"]:
+        path = building / DATA_DIR / f"{dataset}.parquet"
+        con.execute(f"COPY (SELECT * FROM {quote(dataset)}) TO {literal(str(path))} (FORMAT parquet)")
+        datasets[dataset] = {"source": "parquet", "path": f"{DATA_DIR}/{dataset}.parquet"}
+    config = {"project": {"rulesets": [SCHEME_DIR], "default_env": ENV}, "env": {ENV: {"datasets": datasets}}}
+    header = ("# A kpirules snapshot: the inputs of the run in manifest.json, as it read them.\n"
+              "# kpirules run --config <this folder>/kpirules.toml evaluates them again.\n\n")
+    (building / CONFIG_NAME).write_text(header + tomli_w.dumps(config), encoding="utf-8")
+    (building / MANIFEST_NAME).write_text(manifests.render(manifest), encoding="utf-8")
+    (building / "README.txt").write_text(README.format(folder=folder.as_posix()), encoding="utf-8")
+
+
+def _move_into_place(building: Path, folder: Path) -> None:
+    if not folder.exists():
+        os.rename(building, folder)
+        return
+    # an empty folder, or --force: set the old one aside, rename, then delete it
+    old = folder.parent / f".{folder.name}.replaced-{uuid.uuid4().hex[:8]}"
+    os.rename(folder, old)
+    try:
+        os.rename(building, folder)
+    except BaseException:
+        os.rename(old, folder)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def find(manifest_path: str | Path) -> Path | None:
+    """The snapshot folder a manifest sits in, or None when it is a manifest on its own."""
+    path = Path(manifest_path)
+    folder = path.parent
+    if path.name == MANIFEST_NAME and (folder / CONFIG_NAME).is_file() and (folder / DATA_DIR).is_dir():
+        return folder
+    return None
+
+
+def check_folder(folder: str | Path) -> Path:
+    """A folder given as --snapshot must be one: its manifest, configuration and data."""
+    folder = Path(folder)
+    missing = [name for name in (MANIFEST_NAME, CONFIG_NAME, DATA_DIR, SCHEME_DIR) if not (folder / name).exists()]
+    if missing:
+        raise ConfigError(Diagnostic(
+            "E844", f"{folder} is not a kpirules snapshot: it has no {', '.join(missing)}",
+            help="name the folder `kpirules run --snapshot DIR` wrote",
+        ))
+    return folder
