@@ -34,6 +34,7 @@ LAZY_COMMANDS = {
     "plugins": "kpirules.cli.sources:plugins_command",
     "sources": "kpirules.cli.sources:sources",
     "init": "kpirules.cli.sources:init",
+    "test": "kpirules.cli.schemetest:test",
 }
 
 
