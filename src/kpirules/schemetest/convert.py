@@ -16,8 +16,10 @@ from kpirules.model.scheme import ColumnSpec
 
 NONE_WORDS = ("none",)
 INFINITY_WORDS = ("∞", "inf", "infinity")
-#: decimal places each declared column type keeps (sources.convert.SQL_TYPES)
+#: decimal places and whole-number digits each declared column type keeps (sources.convert.SQL_TYPES)
 PLACES = {"money": 4, "decimal": 6}
+DIGITS = {"money": 14, "decimal": 12}
+BIGINT = 2**63
 
 
 class Unreadable(ValueError):
@@ -86,13 +88,15 @@ def column_value(raw, column: ColumnSpec, timezone: str):
             raise Unreadable(f"column {column.name} holds text, not {_shown(raw)}")
         return str(raw)
     if kind == "integer":
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            raise Unreadable(f"column {column.name} holds whole numbers, not {_shown(raw)}")
+        if isinstance(raw, bool) or not isinstance(raw, int) or not -BIGINT <= raw < BIGINT:
+            raise Unreadable(f"column {column.name} holds whole numbers (up to 19 digits), not {_shown(raw)}")
         return raw
     if kind in PLACES:
         value = number(raw, what=f"a number for column {column.name}")
         if -value.as_tuple().exponent > PLACES[kind]:
             raise Unreadable(f"column {column.name} keeps {PLACES[kind]} decimal places; {raw} has more")
+        if abs(value) >= Decimal(10) ** DIGITS[kind]:
+            raise Unreadable(f"column {column.name} holds numbers of at most {DIGITS[kind]} whole digits; {raw} has more")
         return value
     if kind == "boolean":
         if not isinstance(raw, bool):

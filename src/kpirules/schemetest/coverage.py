@@ -20,7 +20,7 @@ from kpirules.lang.ast import Span
 from kpirules.model.bands import describe
 from kpirules.model.scheme import Kpi, Role, Scheme
 from kpirules.report.source import written
-from kpirules.schemetest.steps import gate_outcomes
+from kpirules.schemetest.steps import curve_part, gate_outcomes
 
 ZERO = Decimal(0)
 _SIDES = {"below": 0, "between": 1, "above": 2, "passed": 0, "failed": 1, "met": 0, "missed": 1}
@@ -101,9 +101,9 @@ def exercised(role: Role, person: PersonResult) -> set[tuple]:
         kpi = role.kpi(k.id)
         if k.target_span is not None:
             found.add(_key("target", k.target_span))
-        scored = k.status == "ok" and not (k.attainment is None and kpi.curve.axis == "attainment")
-        if scored:
-            found |= _curve_hit(kpi, k)
+        part = curve_part(kpi, k)
+        if part is not None:
+            found.add(_key("score", part[1], part[0]))
     payout = person.payout
     if payout is None or role.payout is None:
         return found
@@ -123,27 +123,6 @@ def exercised(role: Role, person: PersonResult) -> set[tuple]:
         if outcome != "not applied":
             found.add(_key("gate", gate.span, outcome))
     return found
-
-
-def _curve_hit(kpi: Kpi, k) -> set[tuple]:
-    curve = kpi.curve
-    if curve.kind == "linear":
-        if curve.span is None:
-            return set()
-        side = "below" if k.floor_hit else "above" if k.cap_hit else "between"
-        return {_key("score", curve.span, side)}
-    if curve.kind == "pass_fail":
-        return {_key("score", curve.span, "met" if k.attainment is not None and k.attainment >= 1 else "missed")}
-    x = k.attainment if curve.axis == "attainment" else k.value
-    if x is None:
-        return set()
-    if curve.axis == "attainment" and x < 0:
-        x = ZERO  # as the engine reads tables: a negative attainment is 0
-    if curve.kind == "tiers":
-        tier = next((t for t in curve.tiers if t.contains(x) or (not x.is_finite() and t.high is None)), None)
-        return {_key("score", tier.span)} if tier is not None else set()
-    reached = [p for p in curve.points if x >= p.key]
-    return {_key("score", reached[-1].span)} if reached else set()
 
 
 @dataclass

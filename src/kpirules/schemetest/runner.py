@@ -64,7 +64,12 @@ def case_database(case: Case, scheme: Scheme) -> duckdb.DuckDBPyConnection:
 
 
 def run_case(case: Case, scheme: Scheme) -> CaseOutcome:
-    con = case_database(case, scheme)
+    try:
+        con = case_database(case, scheme)
+    except duckdb.Error as exc:  # the values were checked when read; this is the last line of defence
+        return CaseOutcome(case, "error", error=Diagnostic(
+            "E813", f"the case's rows cannot be loaded: {exc}", case.location,
+            help="check the values of the case's person, others and rows"))
     given = {(case.person_id, kpi): value for kpi, value in case.values.items()}
     try:
         run = evaluate(scheme, con, [case.period], persons=[case.person_id], trace_rows=True, given=given)

@@ -21,11 +21,10 @@ from kpirules.model import load_scheme
 from kpirules.model.loader import display_path
 from kpirules.model.problems import did_you_mean, known
 from kpirules.model.scheme import Role, Scheme
-from kpirules.schemetest import convert
+from kpirules.schemetest import SUFFIX, convert
 from kpirules.schemetest.locate import Positions, locate
 from kpirules.schemetest.rows import RowReader
 
-SUFFIX = ".kpitest.toml"
 _TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 
 FILE_KEYS = ("scheme", "role", "period", "person", "case")
@@ -138,7 +137,9 @@ class _Reader:
         try:
             return True, function(raw, *args, **kwargs)
         except convert.Unreadable as exc:
-            self.error("E803", f"{'.'.join(str(p) for p in path)}: {exc}", self.at_value(*path), exc.help)
+            # the location says which case; the message names the key within it
+            within = path[2:] if path[:1] == ("case",) else path
+            self.error("E803", f"{'.'.join(str(p) for p in within)}: {exc}", self.at_value(*path), exc.help)
             return False, None
 
     # ------------------------------------------------------------- the file

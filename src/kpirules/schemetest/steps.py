@@ -9,10 +9,13 @@ from decimal import Decimal
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import KpiResult, PersonResult
 from kpirules.engine.scoring import pct
+from kpirules.lang.ast import Span
 from kpirules.model.bands import describe
+from kpirules.model.scheme import Kpi
 from kpirules.report.source import where, written
 from kpirules.schemetest.spec import Case, Expectation
 
+ZERO = Decimal(0)
 MONEY = ("target_incentive", "incentive", "payout", "commissions")
 #: the payout steps that explain each payout number
 PAYOUT_STEPS = {
@@ -22,6 +25,29 @@ PAYOUT_STEPS = {
     "incentive": ("target_incentive", "factor", "cap_factor", "gate", "incentive"),
     "payout": None,  # all of them
 }
+
+
+def curve_part(kpi: Kpi, k: KpiResult) -> tuple[str, Span] | None:
+    """The part of the KPI's written curve that scored a result, as (side, span): the tier or
+    lookup row that applied, or which side of a linear curve (below, between, above); None
+    when the curve did not score it (no data, in progress, not written)."""
+    curve = kpi.curve
+    if k.status != "ok" or curve.span is None or (k.attainment is None and curve.axis == "attainment"):
+        return None
+    if curve.kind == "linear":
+        return ("below" if k.floor_hit else "above" if k.cap_hit else "between"), curve.span
+    if curve.kind == "pass_fail":
+        return ("met" if k.attainment is not None and k.attainment >= 1 else "missed"), curve.span
+    x = k.attainment if curve.axis == "attainment" else k.value
+    if x is None:
+        return None
+    if curve.axis == "attainment" and x < 0:
+        x = ZERO  # as the engine reads tables: a negative attainment is 0
+    if curve.kind == "tiers":
+        tier = next((t for t in curve.tiers if t.contains(x) or (not x.is_finite() and t.high is None)), None)
+        return ("", tier.span) if tier is not None else None
+    reached = [p for p in curve.points if x >= p.key]
+    return ("", reached[-1].span) if reached else None
 
 
 def _kpi(person: PersonResult, kpi_id: str) -> KpiResult:
@@ -93,7 +119,9 @@ def steps_of(e: Expectation, person: PersonResult, case: Case) -> list[str]:
         chosen = [s for s in steps if s.step == "commission" and s.description.startswith(f"commission on {e.kpi}")]
     else:
         chosen = [s for s in steps if kinds is None or s.step in kinds]
-    return [f"{s.description}{_at(s.span)}" for s in chosen]
+    # the engine points a factor step at the whole table; the row that applied says more
+    row = next((t for t in case.role.payout.factor_tiers if t.contains(person.total_score)), None)
+    return [f"{s.description}{_at(row.span if s.step == 'factor' and row is not None else s.span)}" for s in chosen]
 
 
 def _kpi_steps(e: Expectation, k: KpiResult, case: Case) -> list[str]:
@@ -101,7 +129,8 @@ def _kpi_steps(e: Expectation, k: KpiResult, case: Case) -> list[str]:
     if e.field == "value":
         if k.id in case.values:
             return [f"value {value(k.value) if k.value is not None else 'none'}: stated by the case (values.{k.id})"]
-        lines = [f"measure {written(case.role.kpi(k.id).measure.span)}{_at(k.span)}"]
+        measure = case.role.kpi(k.id).measure
+        lines = [f"measure {written(measure.span)}{_at(measure.span)}"]
         for a in k.aggregates:
             found = "no value" if a.value is None else fmt_decimal(a.value)
             lines.append(
@@ -131,5 +160,6 @@ def _kpi_steps(e: Expectation, k: KpiResult, case: Case) -> list[str]:
         if k.contribution is None:
             return [f"no contribution: the KPI is {k.rank}, status {k.status}"]
         return [f"weight {pct(k.weight)} × score {fmt_decimal(k.score)} = {fmt_decimal(k.contribution)}"]
-    curve = case.role.kpi(k.id).curve
-    return [f"{k.score_rule}{_at(curve.span or k.span)}"]
+    kpi = case.role.kpi(k.id)
+    part = curve_part(kpi, k)
+    return [f"{k.score_rule}{_at(part[1] if part else kpi.curve.span or k.span)}"]
