@@ -221,7 +221,7 @@ def test_the_worked_example_of_the_semantics_page(tmp_path, monkeypatch):
     assert (failure["expected"], failure["actual"]) == ("0.9", "0.895")
     assert failure["location"] == "telesales.kpitest.toml:10:17"
     assert failure["steps"][0] == ("total score 89.5 is in [60, 100): linear 0.6 to 1 = 0.6 + (1 − 0.6) × "
-                                   "(89.5 − 60) / (100 − 60) = 0.895  [telesales.kpi:55]")
+                                   "(89.5 − 60) / (100 − 60) = 0.895  [telesales.kpi:57]")
     assert failure["steps"][1] == "gate passed: the condition holds  [telesales.kpi:61]"
 
 
