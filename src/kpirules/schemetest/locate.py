@@ -70,7 +70,7 @@ class _Scanner:
             start = self.i
             if self.peek(2) == "[[":
                 self.i += 2
-                keys = self.keys(end="]")
+                keys = self.keys()
                 self.i += 2
                 base = self.resolve(keys[:-1])
                 path = base + (keys[-1],)
@@ -81,7 +81,7 @@ class _Scanner:
                 self.found.keys[current] = self.where(start)
             elif self.peek() == "[":
                 self.i += 1
-                keys = self.keys(end="]")
+                keys = self.keys()
                 self.i += 1
                 current = self.resolve(keys)
                 self.found.keys.setdefault(current, self.where(start))
@@ -111,12 +111,12 @@ class _Scanner:
             else:
                 return
 
-    def keys(self, end: str) -> list[str]:
-        """A dotted key up to `=` or the header's closing bracket (left unread)."""
-        return [key for key, _ in self.placed_keys(end)]
+    def keys(self) -> list[str]:
+        """A dotted key up to `=` or a header's closing bracket (left unread)."""
+        return [key for key, _ in self.placed_keys()]
 
-    def placed_keys(self, end: str) -> list[tuple[str, int]]:
-        """A dotted key's parts, each with the index where it starts."""
+    def placed_keys(self) -> list[tuple[str, int]]:
+        """A dotted key's parts, each with the index where it starts (quoted keys as written)."""
         keys = []
         while True:
             self.skip(newlines=False)
@@ -134,7 +134,7 @@ class _Scanner:
             self.i += 1
 
     def pair(self, table: Path) -> None:
-        placed = self.placed_keys(end="=")
+        placed = self.placed_keys()
         keys = tuple(key for key, _ in placed)
         for n, (_, at) in enumerate(placed, start=1):
             self.found.keys.setdefault(table + keys[:n], self.where(at))
