@@ -92,7 +92,8 @@ class ExpectationReader:
         elif name == "target_incentive":
             ok, value = self.convert(convert.optional_number, raw, path, what="an amount")
         else:
-            ok, value = self.convert(convert.number, raw, path, what=f"a {name.replace('_', ' ')}")
+            words = name.replace("_", " ")
+            ok, value = self.convert(convert.number, raw, path, what=f"{'an' if words[0] in 'aeiou' else 'a'} {words}")
         if ok:
             out.append(Expectation(name, value, where, kpi_id))
 

@@ -68,7 +68,7 @@ class RowReader:
         cells["__id__"] = str(cells[ident])
         return cells
 
-    def others(self, raw, path: tuple) -> list[dict[str, Any]]:
+    def others(self, raw, path: tuple, person: dict) -> list[dict[str, Any]]:
         reader = self.reader
         if self.roster is None or raw == []:
             return []
@@ -78,12 +78,18 @@ class RowReader:
             return []
         ident = self.roster.bindings["id"]
         out = []
+        seen = {person["__id__"]}
         for index, table in enumerate(raw):
             cells = self._cells(self.roster, table, (*path, index), "others")
             if cells.get(ident) is None:
                 reader.error("E802", f"another person needs an id ({ident})", reader.at_value(*path, index),
                              f'add {ident} = "R1"')
                 continue
+            if str(cells[ident]) in seen:
+                reader.error("E817", f"two people in the case have the id {cells[ident]}",
+                             reader.at_value(*path, index, ident), "give each person in the roster their own id")
+                continue
+            seen.add(str(cells[ident]))
             out.append(cells)
         return out
 

@@ -68,7 +68,7 @@ def run_case(case: Case, scheme: Scheme) -> CaseOutcome:
         con = case_database(case, scheme)
     except duckdb.Error as exc:  # the values were checked when read; this is the last line of defence
         return CaseOutcome(case, "error", error=Diagnostic(
-            "E813", f"the case's rows cannot be loaded: {exc}", case.location,
+            "E813", f"the case cannot be loaded: {exc}", case.location,
             help="check the values of the case's person, others and rows"))
     given = {(case.person_id, kpi): value for kpi, value in case.values.items()}
     try:
@@ -76,7 +76,7 @@ def run_case(case: Case, scheme: Scheme) -> CaseOutcome:
     except DataError as exc:
         words = "; ".join(d.message for d in exc.diagnostics)
         return CaseOutcome(case, "error", error=Diagnostic(
-            "E813", f"the case's rows cannot be evaluated: {words}", case.location,
+            "E813", f"the case cannot be evaluated: {words}", case.location,
             help=exc.diagnostics[0].help))
     finally:
         con.close()

@@ -202,7 +202,7 @@ class _Reader(ExpectationReader):
         roster = RowReader(self, scheme, role, period)
         person = roster.person(self.file_person, self.table(raw.get("person", {}), (*here, "person"), "person"),
                                (*here, "person"))
-        others = roster.others(raw.get("others", []), (*here, "others"))
+        others = roster.others(raw.get("others", []), (*here, "others"), person)
         values = self.values(self.table(raw.get("values", {}), (*here, "values"), "values"), (*here, "values"), role)
         rows = roster.rows(self.table(raw.get("rows", {}), (*here, "rows"), "rows"), (*here, "rows"), person)
         roster.targets(self.table(raw.get("targets", {}), (*here, "targets"), "targets"), (*here, "targets"),
