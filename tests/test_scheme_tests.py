@@ -309,6 +309,8 @@ def test_bad_files_are_reported_at_their_place(mini):
            code="E816", at="5:15", message="a row of calls has no called_at: it would belong to no period")
     _error(mini, HEAD + '[[case]]\nname = "x"\nperson.hired_on = "March"\nexpect.total = 1\n', code="E803",
            at="5:19", message="person.hired_on: column hired_on holds dates, not 'March'")
+    _error(mini, HEAD + '[[case]]\nname = "x"\nothers = [{ person_id = "P1" }]\nexpect.total = 1\n', code="E817",
+           at="5:25", message="two people in the case have the id P1")
 
 
 def test_a_missing_scheme_and_a_missing_path(tmp_path, monkeypatch):
@@ -318,6 +320,9 @@ def test_a_missing_scheme_and_a_missing_path(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         "lonely.kpitest.toml:1:1: error[E804]: no scheme to test: lonely.kpi does not exist")
+    no_config = run("--config", "nowhere.toml")
+    assert no_config.exit_code == 2
+    assert no_config.stderr.splitlines()[0] == "error[E815]: no such file or directory: nowhere.toml"
     missing = run("nowhere")
     assert missing.exit_code == 2
     assert missing.stderr.splitlines()[0] == "error[E815]: no such file or directory: nowhere"

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from kpirules.cli.common import EXIT_CLEAN, EXIT_PROBLEMS, emit, handle_errors, output_option, paths_argument
+from kpirules.errors import ConfigError, Diagnostic
 
 
 @click.command()
@@ -42,6 +43,8 @@ def test(paths, with_coverage, fmt_, quiet, config_path, output) -> None:
     from kpirules.schemetest.render import as_json, render_text
     from kpirules.schemetest.suite import default_paths, run_suite
 
+    if config_path and not Path(config_path).is_file():
+        raise ConfigError(Diagnostic("E815", f"no such file or directory: {config_path}", help="check the path"))
     chosen = [Path(p) for p in paths] or default_paths(Path(config_path) if config_path else None)
     result = run_suite(chosen, with_coverage=with_coverage)
     if fmt_ == "json":
