@@ -261,6 +261,67 @@ def test_coverage_lists_what_no_case_exercised(mini):
     assert json.loads(both.output)["coverage"] == {"items": 7, "exercised": 7, "uncovered": []}
 
 
+def test_coverage_of_lookup_rows_pass_fail_tiers_by_value_and_retroactive_rows(mini):
+    # MINI's header, roster and dataset, with a role of the other curves and a retroactive commission
+    header = MINI.split("role caller {")[0]
+    (mini / "mini.kpi").write_text(header + textwrap.dedent("""\
+        role caller {
+          kpi calls {
+            process main
+            measure count(calls)
+            target >= 10
+            weight 50%
+            score lookup { 0%: 0  80%: 60  100%: 100 }
+          }
+          kpi talk {
+            outcome main
+            measure count(calls)
+            target >= 4
+            weight 30%
+            score pass_fail
+          }
+          kpi volume {
+            outcome main
+            measure count(calls)
+            weight 20%
+            score tiers by value {
+              [0, 5): 0
+              [5, ∞): 100
+            }
+          }
+          payout {
+            target_incentive 1000 CNY
+            commission calls retroactive {
+              [0, 10): 1%
+              [10, ∞): 2%
+            }
+          }
+        }
+    """), encoding="utf-8")
+    write(mini, cases("""
+        [[case]]
+        name = "eight calls"
+        values = { calls = 8, talk = 3, volume = 8 }
+        # calls 80%: lookup row 80%: 60, x 50% = 30; talk 75% misses: 0; volume 8 in [5, ∞): 100, x 20% = 20
+        expect.kpis.calls.score = 60
+        expect.kpis.talk.score = 0
+        expect.kpis.volume.score = 100
+        expect.total = 50
+        expect.commissions.calls = "0.08"      # retroactive: 8 is in [0, 10), so 1% of all 8
+        expect.payout = "500.08"               # 1000 x 50 / 100 + 0.08
+    """))
+    result = run("--coverage", "mini.kpitest.toml")
+    assert result.exit_code == 1, result.output
+    assert result.output.endswith(
+        "Coverage: 4 of 9 tiers, branches and gates exercised; not exercised by any case:\n"
+        "  mini.kpi:30:20: role caller: kpi calls: lookup row 0%: 0\n"
+        "  mini.kpi:30:36: role caller: kpi calls: lookup row 100%: 100\n"
+        "  mini.kpi:37:11: role caller: kpi talk: pass_fail met\n"
+        "  mini.kpi:44:7: role caller: kpi volume: scoring tier [0, 5): 0\n"
+        "  mini.kpi:52:7: role caller: commission on calls: row [10, ∞)\n"
+    )
+
+
 # ---------------------------------------------------------------- bad test files
 
 
