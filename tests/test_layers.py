@@ -150,3 +150,15 @@ def test_the_scan_covers_the_package():
     assert "kpirules.lang.parser" in GRAPH
     assert "kpirules.cli" in GRAPH
     assert "kpirules.lang.transformer" in GRAPH["kpirules.lang.parser"]
+
+
+def test_only_the_cli_and_the_pytest_plugin_import_the_scheme_tests():
+    # kpirules.schemetest sits beside lint and report: the core never depends on it
+    users = {"schemetest", "pytest_plugin", "cli"}
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in GRAPH.items()
+        for target in targets
+        if layer_of(target) in ("schemetest", "pytest_plugin") and layer_of(module) not in users
+    )
+    assert wrong == []
