@@ -1,6 +1,6 @@
 """The layering of src/kpirules, enforced by reading every import (lazy ones too) with `ast`.
 
-    lang -> model -> engine -> lint, report, diff -> cli
+    lang -> model -> engine -> lint, report, diff, schemetest -> cli
 
 A layer imports only layers to its left (and the base modules errors, defaults, io);
 the source plugins beside `model` may import the model but nothing to its right;
@@ -20,12 +20,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "kpirules"
 BASE = {"errors", "defaults", "io"}
 #: layer -> the kpirules top-level modules and packages it must not import
 FORBIDDEN = {
-    "model": {"engine", "lint", "report", "diff", "cli"},
-    "engine": {"lint", "report", "diff", "cli"},
+    "model": {"engine", "lint", "report", "diff", "schemetest", "cli"},
+    "engine": {"lint", "report", "diff", "schemetest", "cli"},
     "lint": {"cli"},
     "report": {"cli"},
     # `kpirules diff` sits beside lint and report
-    "diff": {"cli"},
+    "diff": {"schemetest", "cli"},
+    # scheme tests sit beside lint and report; the pytest plugin is a thin shell over them
+    "schemetest": {"lint", "diff", "cli"},
+    "pytest_plugin": {"lint", "diff", "cli"},
     # plugin and source code sits beside the model
     "sources": {"engine", "lint", "report", "diff", "cli"},
     "plugins": {"engine", "lint", "report", "diff", "cli"},
@@ -149,3 +152,15 @@ def test_the_scan_covers_the_package():
     assert "kpirules.lang.parser" in GRAPH
     assert "kpirules.cli" in GRAPH
     assert "kpirules.lang.transformer" in GRAPH["kpirules.lang.parser"]
+
+
+def test_only_the_cli_and_the_pytest_plugin_import_the_scheme_tests():
+    # kpirules.schemetest sits beside lint and report: the core never depends on it
+    users = {"schemetest", "pytest_plugin", "cli"}
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in GRAPH.items()
+        for target in targets
+        if layer_of(target) in ("schemetest", "pytest_plugin") and layer_of(module) not in users
+    )
+    assert wrong == []

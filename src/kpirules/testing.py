@@ -23,6 +23,10 @@
 what every source must do (see `CHECKS`); it raises `ContractError` (an AssertionError)
 naming each broken promise. `make_project` writes a scheme and a kpirules.toml for your own
 tests; `registered` makes a source class loadable before its package is installed.
+
+The checks are asserts whose messages are the report. PYTEST_DONT_REWRITE: pytest rewrites
+the asserts of packages that provide a pytest plugin (kpirules does: scheme tests), and a
+rewritten assert adds the values it compared to its message, a secret among them.
 """
 
 from __future__ import annotations

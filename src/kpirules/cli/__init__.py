@@ -37,6 +37,7 @@ LAZY_COMMANDS = {
     "report": "kpirules.cli.report:report",
     "diff": "kpirules.cli.diff:diff",
     "verify": "kpirules.cli.verify:verify",
+    "test": "kpirules.cli.schemetest:test",
 }
 
 

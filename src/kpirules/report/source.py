@@ -8,8 +8,19 @@ from pathlib import Path
 from kpirules.lang.ast import Span
 
 
-@functools.lru_cache(maxsize=64)
 def _lines(path: str) -> tuple[str, ...]:
+    # spans name files relative to the working directory: a cache keyed by that name alone
+    # would serve another file after a chdir, or a file since rewritten (a long pytest session)
+    try:
+        found = Path(path).resolve()
+        stat = found.stat()
+    except OSError:
+        return ()
+    return _read(str(found), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _read(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
     try:
         return tuple(Path(path).read_text(encoding="utf-8-sig").splitlines())
     except (OSError, UnicodeDecodeError):

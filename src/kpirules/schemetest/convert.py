@@ -1,0 +1,139 @@
+"""From what a test file says to exact values: numbers, percentages, money, dates, column values.
+
+Test files are read with `tomllib.loads(..., parse_float=Decimal)`, so a number written
+`0.895` is exactly the decimal 0.895, never a binary float. Strings are accepted where a
+number is expected ("2685.00"), and a string ending in `%` is a share ("15%" is 0.15).
+The word "none" states that something has no value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from kpirules.model.scheme import ColumnSpec
+
+NONE_WORDS = ("none",)
+INFINITY_WORDS = ("∞", "inf", "infinity")
+#: decimal places and whole-number digits each declared column type keeps (sources.convert.SQL_TYPES)
+PLACES = {"money": 4, "decimal": 6}
+DIGITS = {"money": 14, "decimal": 12}
+BIGINT = 2**63
+
+
+class Unreadable(ValueError):
+    """A value that is not what its key needs; the message says what was expected."""
+
+    def __init__(self, message: str, help: str | None = None):
+        super().__init__(message)
+        self.help = help
+
+
+def _shown(raw) -> str:
+    return repr(raw) if isinstance(raw, str) else str(raw).lower() if isinstance(raw, bool) else str(raw)
+
+
+def number(raw, *, share: bool = False, what: str = "a number") -> Decimal:
+    """A number written as a number or a numeric string; with share, "15%" is 0.15 too."""
+    if isinstance(raw, bool):
+        raise Unreadable(f"expected {what}, not {_shown(raw)}")
+    if isinstance(raw, (int, Decimal)):
+        return Decimal(raw)
+    if isinstance(raw, str):
+        text = raw.strip().replace(",", "")
+        percent = text.endswith("%")
+        if percent:
+            if not share:
+                raise Unreadable(f"expected {what}, not the percentage {raw!r}",
+                                 "percentages are for values of percent KPIs, targets and attainment")
+            text = text[:-1].strip()
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise Unreadable(f"expected {what}, not {raw!r}",
+                             'write a number such as 210 or "2685.00"' + (', or a percentage such as "15%"' if share else "")) from None
+        if not value.is_finite():
+            raise Unreadable(f"expected {what}, not {raw!r}")
+        return value / 100 if percent else value
+    raise Unreadable(f"expected {what}, not {_shown(raw)}")
+
+
+def optional_number(raw, *, share: bool = False, what: str = "a number") -> Decimal | None:
+    if isinstance(raw, str) and raw.strip().lower() in NONE_WORDS:
+        return None
+    return number(raw, share=share, what=what)
+
+
+def attainment(raw) -> Decimal | None:
+    """An attainment: "105%", 1.05, "∞" (a lower-is-better KPI with nothing to improve) or "none"."""
+    if isinstance(raw, str) and raw.strip().lower() in INFINITY_WORDS:
+        return Decimal("Infinity")
+    return optional_number(raw, share=True, what="an attainment")
+
+
+def text(raw, what: str = "text") -> str:
+    if not isinstance(raw, str):
+        raise Unreadable(f"expected {what} (a quoted string), not {_shown(raw)}")
+    return raw
+
+
+def column_value(raw, column: ColumnSpec, timezone: str):
+    """A value for a declared column, as DuckDB stores that type; "none" leaves the cell empty."""
+    if isinstance(raw, str) and raw.strip().lower() in NONE_WORDS and column.type != "string":
+        return None
+    kind = column.type
+    if kind == "string":
+        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+            raise Unreadable(f"column {column.name} holds text, not {_shown(raw)}")
+        return str(raw)
+    if kind == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, int) or not -BIGINT <= raw < BIGINT:
+            raise Unreadable(f"column {column.name} holds whole numbers (up to 19 digits), not {_shown(raw)}")
+        return raw
+    if kind in PLACES:
+        value = number(raw, what=f"a number for column {column.name}")
+        if -value.as_tuple().exponent > PLACES[kind]:
+            raise Unreadable(f"column {column.name} keeps {PLACES[kind]} decimal places; {raw} has more")
+        if abs(value) >= Decimal(10) ** DIGITS[kind]:
+            raise Unreadable(f"column {column.name} holds numbers of at most {DIGITS[kind]} whole digits; {raw} has more")
+        return value
+    if kind == "boolean":
+        if not isinstance(raw, bool):
+            raise Unreadable(f"column {column.name} holds true or false, not {_shown(raw)}")
+        return raw
+    if kind == "date":
+        return _date(raw, column)
+    return _timestamp(raw, column, timezone)
+
+
+def _date(raw, column: ColumnSpec) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        raise Unreadable(f"column {column.name} holds dates, not the date and time {raw.isoformat()}",
+                         "write the date alone, e.g. 2026-03-05")
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise Unreadable(f"column {column.name} holds dates, not {_shown(raw)}", "write a date such as 2026-03-05")
+
+
+def _timestamp(raw, column: ColumnSpec, timezone: str) -> dt.datetime:
+    if isinstance(raw, str):
+        try:
+            raw = dt.datetime.fromisoformat(raw.strip())
+        except ValueError:
+            raise Unreadable(f"column {column.name} holds timestamps, not {raw!r}",
+                             "write a date and time such as 2026-03-05T10:30:00") from None
+    if isinstance(raw, dt.datetime):
+        if raw.tzinfo is not None:
+            # as the loaders do: an instant with an offset is shown in the scheme's time zone
+            raw = raw.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+        return raw
+    if isinstance(raw, dt.date):
+        return dt.datetime(raw.year, raw.month, raw.day)
+    raise Unreadable(f"column {column.name} holds timestamps, not {_shown(raw)}",
+                     "write a date and time such as 2026-03-05T10:30:00")

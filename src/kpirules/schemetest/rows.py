@@ -1,0 +1,159 @@
+"""A case's people and rows: the roster row of the person tested, other people, raw dataset rows
+and per-person targets, each value converted to its declared column type.
+
+Cells a case leaves out are filled where the meaning is plain: the person's id (`P1` unless
+stated), the role column (the case's role), a row's person column (the person tested), its
+key (numbered), an adjustment's period (the case's). Everything else left out is empty.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kpirules.engine.periods import Calendar, Period
+from kpirules.model.problems import did_you_mean, known
+from kpirules.model.scheme import Dataset, Role, Scheme
+from kpirules.schemetest import convert
+
+if TYPE_CHECKING:
+    from kpirules.schemetest.spec import _Reader
+
+DEFAULT_PERSON_ID = "P1"
+DERIVED = ("tenure_months", "tenure_days")
+
+
+class RowReader:
+    def __init__(self, reader: _Reader, scheme: Scheme, role: Role, period: Period):
+        self.reader, self.scheme, self.role, self.period = reader, scheme, role, period
+        self.roster = scheme.roster
+        self.timezone = scheme.header.timezone
+
+    def _cells(self, dataset: Dataset, table: dict, path: tuple, what: str, start: dict | None = None) -> dict:
+        """Check a table's keys against the dataset's columns and convert each value."""
+        reader = self.reader
+        cells = dict(start or {})
+        for name, raw in table.items():
+            column = dataset.columns.get(name)
+            if column is None:
+                help_ = did_you_mean(name, dataset.columns)
+                if dataset.kind == "roster":
+                    bound = dataset.bindings.get(name)  # hire_date, manager, team: what the roster binds
+                    if name in DERIVED and "hire_date" in dataset.bindings:
+                        help_ = f"{name} is worked out from the hire date: state {dataset.bindings['hire_date']} instead"
+                    elif bound:
+                        help_ = f"the {name.replace('_', ' ')} is the column {bound}"
+                reader.error("E807", f"{what}: the {dataset.kind} {dataset.id} has no column '{name}'",
+                             reader.at_key(*path, name), help_ or known("columns", dataset.columns))
+                continue
+            ok, value = reader.convert(convert.column_value, raw, (*path, name), column, self.timezone)
+            if ok:
+                cells[name] = value
+        return cells
+
+    # ------------------------------------------------------------- people
+
+    def person(self, file_table: dict, case_table: dict, path: tuple) -> dict[str, Any]:
+        if self.roster is None:
+            self.reader.error("E807", "the scheme declares no roster, so no person can be tested",
+                              self.reader.at_key(*path[:2]), "declare a roster in the scheme")
+            return {"__id__": DEFAULT_PERSON_ID}
+        ident = self.roster.bindings["id"]
+        cells = self._cells(self.roster, file_table, ("person",), "person")
+        cells = self._cells(self.roster, case_table, path, "person", cells)
+        cells.setdefault(ident, DEFAULT_PERSON_ID)
+        role_column = self.roster.bindings.get("role")
+        if role_column:
+            # a role without applies_to matches on this column; with one, it usually reads it too
+            cells.setdefault(role_column, self.role.id)
+        cells["__id__"] = str(cells[ident])
+        return cells
+
+    def others(self, raw, path: tuple, person: dict) -> list[dict[str, Any]]:
+        reader = self.reader
+        if self.roster is None or raw == []:
+            return []
+        if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+            reader.error("E803", "others lists other people as tables", reader.at_value(*path),
+                         'e.g. others = [{ person_id = "R1", manager_id = "P1" }]')
+            return []
+        ident = self.roster.bindings["id"]
+        out = []
+        seen = {person["__id__"]}
+        for index, table in enumerate(raw):
+            cells = self._cells(self.roster, table, (*path, index), "others")
+            if cells.get(ident) is None:
+                reader.error("E802", f"another person needs an id ({ident})", reader.at_value(*path, index),
+                             f'add {ident} = "R1"')
+                continue
+            if str(cells[ident]) in seen:
+                reader.error("E817", f"two people in the case have the id {cells[ident]}",
+                             reader.at_value(*path, index, ident), "give each person in the roster their own id")
+                continue
+            seen.add(str(cells[ident]))
+            out.append(cells)
+        return out
+
+    # ------------------------------------------------------------- rows
+
+    def rows(self, table: dict, path: tuple, person: dict) -> dict[str, list[dict[str, Any]]]:
+        reader = self.reader
+        out: dict[str, list[dict[str, Any]]] = {}
+        for ds_id, raw in table.items():
+            dataset = self.scheme.datasets.get(ds_id)
+            if dataset is None or dataset.kind == "roster":
+                others = [d for d, ds in self.scheme.datasets.items() if ds.kind != "roster"]
+                help_ = ("people go in person and others, not rows" if dataset is not None
+                         else did_you_mean(ds_id, others) or known("datasets", others))
+                reader.error("E807", f"rows: the scheme has no dataset '{ds_id}'" if dataset is None
+                             else f"rows: {ds_id} is the roster", reader.at_key(*path, ds_id), help_)
+                continue
+            if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+                reader.error("E803", f"rows.{ds_id} lists rows as tables", reader.at_value(*path, ds_id),
+                             f"e.g. rows.{ds_id} = [{{ ... }}, {{ ... }}], or [[case.rows.{ds_id}]] tables")
+                continue
+            out[ds_id] = [self._row(dataset, row, (*path, ds_id, n), n, person) for n, row in enumerate(raw)]
+        return out
+
+    def _row(self, dataset: Dataset, table: dict, path: tuple, n: int, person: dict) -> dict[str, Any]:
+        reader = self.reader
+        cells = self._cells(dataset, table, path, f"rows.{dataset.id}")
+        b = dataset.bindings
+        if "person" in b:
+            cells.setdefault(b["person"], person["__id__"])
+        if "key" in b:
+            cells.setdefault(b["key"], f"{dataset.id}-{n + 1}")
+        if dataset.kind == "adjustments" and "period" in b:
+            cells.setdefault(b["period"], self.period.label)
+        needed = b.get("date") if dataset.kind == "dataset" else b.get("period") if dataset.kind == "targets" else None
+        if needed and needed not in table:
+            what = "date" if dataset.kind == "dataset" else "period"
+            reader.error("E816", f"a row of {dataset.id} has no {needed}: it would belong to no period",
+                         reader.at_value(*path), f"state the row's {what}: {needed} = ...")
+        return cells
+
+    def targets(self, table: dict, path: tuple, person: dict, rows: dict) -> None:
+        """Per-person targets by KPI id become rows of the targets dataset the KPI reads."""
+        reader = self.reader
+        calendar = Calendar(self.scheme.header)
+        for kpi_id, raw in table.items():
+            kpi = reader.kpi_of(self.role, kpi_id, (*path, kpi_id), "targets")
+            if kpi is None:
+                continue
+            rule = next((r for r in kpi.targets if r.per_person), None)
+            if rule is None:
+                reader.error("E810", f"targets: the KPI {kpi_id} has no per-person target",
+                             reader.at_key(*path, kpi_id),
+                             "only a KPI with `target >= <targets dataset>.<column>` reads per-person targets; "
+                             "state the person's attributes instead to pick a `when` target")
+                continue
+            ok, value = reader.convert(convert.number, raw, (*path, kpi_id), share=kpi.value_type == "percent",
+                                       what=f"a target of {kpi_id}")
+            if not ok:
+                continue
+            dataset = self.scheme.datasets[rule.per_person]
+            b = dataset.bindings
+            kpi_period = calendar.period(kpi.period or calendar.unit, self.period.start)
+            dated = dataset.columns[b["period"]].type in ("date", "timestamp")
+            row = {b["person"]: person["__id__"], b["period"]: kpi_period.start if dated else kpi_period.label,
+                   rule.value.parts[-1].name: value}
+            rows.setdefault(dataset.id, []).append(row)

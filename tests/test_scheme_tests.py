@@ -1,0 +1,526 @@
+"""`kpirules test` and the pytest plugin: scheme tests (*.kpitest.toml) on real files, the real
+engine, real DuckDB and the real CLI.
+
+Expected numbers come from the small scheme MINI below (one KPI, tiers by attainment, a
+`when` target, a zeroing gate, no factor table: factor = total / 100) or from the worked
+example of docs/semantics.md section 7 on rulesets/telesales.kpi.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kpirules.cli import cli
+from kpirules.schemetest.locate import locate
+
+REPO = Path(__file__).resolve().parent.parent
+
+MINI = """\
+scheme mini "mini" {
+  period month
+  currency CNY
+  timezone "Asia/Shanghai"
+}
+
+roster people {
+  id person_id
+  role role
+  hire_date hired_on
+  column person_id string
+  column role string
+  column level string
+  column hired_on date
+}
+
+dataset calls {
+  person agent_id
+  date called_at
+  column agent_id string
+  column called_at timestamp
+}
+
+role caller {
+  kpi calls {
+    process main
+    measure count(calls)
+    target >= 10
+    target >= 5 when person.level == "junior"
+    weight 100%
+    score tiers {
+      [0%, 50%): 0
+      [50%, 100%): 50
+      [100%, ∞): 100
+    }
+  }
+
+  payout {
+    target_incentive 1000 CNY
+    gate calls.attainment >= 50% else zero
+  }
+}
+"""
+
+HEAD = 'role = "caller"\nperiod = "2026-03"\n'
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["test", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder holding mini.kpi; the working directory, so messages name files relative to it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mini.kpi").write_text(MINI, encoding="utf-8")
+    return tmp_path
+
+
+def cases(block: str) -> str:
+    """A test file of MINI: the role and period, then the cases written (indented) in block."""
+    return HEAD + textwrap.dedent(block)
+
+
+def write(folder: Path, text: str, name: str = "mini.kpitest.toml") -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- the reference rulesets
+
+
+def test_the_reference_tests_pass_and_cover_every_tier_branch_and_gate(monkeypatch):
+    monkeypatch.chdir(REPO)
+    result = run("--coverage", "-q")
+    assert result.exit_code == 0, result.output
+    # 5 + 6 + 5 + 8 cases; 80 items: 17 telesales, 7 senior_telesales, 17 customer success,
+    # 20 key account, 19 sales manager (tiers and linear segments, target lines, factor rows,
+    # commission rows, each gate passing and failing)
+    assert result.output == (
+        "\n24 cases in 4 files: 24 passed, 0 failed.\n"
+        "Coverage: 80 of 80 tiers, branches and gates exercised.\n"
+    )
+
+
+# ---------------------------------------------------------------- passing and failing
+
+
+def test_a_passing_file_with_values_and_rows(mini):
+    write(mini, cases("""
+        [[case]]
+        name = "on target"
+        values.calls = 10
+        expect.kpis.calls = { target = 10, attainment = "100%", score = 100 }
+        expect.factor = 1                  # no factor table: 100 / 100
+        expect.gates = ["passed"]
+        expect.payout = "1000.00"
+
+        [[case]]
+        name = "a junior from raw rows"
+        person = { level = "junior", hired_on = 2025-01-01 }
+        rows.calls = [
+          { called_at = 2026-03-02T09:00:00 },
+          { called_at = 2026-03-31T23:59:59 },
+          # 20:00 UTC on 31 March is 04:00 on 1 April in Asia/Shanghai: not in March
+          { called_at = 2026-03-31T20:00:00Z },
+        ]
+        # 2 calls / target 5 (the `when` line) = 40%: tier [0%, 50%): 0; the gate zeroes the payout
+        expect.kpis.calls = { value = 2, target = 5, attainment = "40%", score = 0 }
+        expect.gates = ["failed"]
+        expect.payout = "0.00"
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "mini.kpitest.toml\n"
+        "  PASS  on target\n"
+        "  PASS  a junior from raw rows\n"
+        "\n"
+        "2 cases in 1 file: 2 passed, 0 failed.\n"
+    )
+
+
+def test_a_failing_case_shows_expected_actual_and_the_failing_step(mini):
+    write(mini, cases("""
+        [[case]]
+        name = "half the calls"
+        values.calls = 5
+        expect.kpis.calls.score = 100
+        expect.payout = "1000.00"
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1
+    # 5 / 10 = 50%: tier [50%, 100%): 50; factor 50 / 100 = 0.5; 1000 x 0.5 = 500.00
+    assert result.output == (
+        "mini.kpitest.toml\n"
+        "  FAIL  half the calls  (mini.kpitest.toml:4:1)\n"
+        "        kpi calls score: expected 100, got 50  (mini.kpitest.toml:7:27)\n"
+        "          step: attainment 50% is in [50%, 100%): score 50  [mini.kpi:33]\n"
+        "        payout: expected 1000.00, got 500.00  (mini.kpitest.toml:8:17)\n"
+        "          step: target incentive 1000 CNY  [mini.kpi:39]\n"
+        "          step: no factor table: factor = total score / 100 = 0.5\n"
+        "          step: gate passed: the condition holds  [mini.kpi:40]\n"
+        "          step: incentive = 1000 CNY × 0.5 = 500.00 CNY (rounded half_up to 0.01)\n"
+        "          step: payout 500.00 CNY\n"
+        "\n"
+        "1 case in 1 file: 0 passed, 1 failed.\n"
+    )
+
+
+def test_a_failing_value_from_rows_shows_the_aggregates(mini):
+    write(mini, cases("""
+        [[case]]
+        name = "rows"
+        rows.calls = [{ called_at = 2026-03-02T09:00:00 }, { called_at = 2026-02-27T09:00:00 }]
+        expect.kpis.calls.value = 2
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert "        kpi calls value: expected 2, got 1  (mini.kpitest.toml:7:27)" in lines
+    assert "          step: measure count(calls)  [mini.kpi:27]" in lines
+    assert ("          step: count(calls) over calls, called_at from 2026-03-01 to before 2026-04-01: "
+            "1 row(s) matched, result 1") in lines
+
+
+def test_the_worked_example_of_the_semantics_page(tmp_path, monkeypatch):
+    # docs/semantics.md section 7: 210 calls, 15% conversion, 85% collection: total 89.5,
+    # factor 0.895, payout 2685.00; a wrong expectation names the factor row that applied
+    for name in ("telesales.kpi", "common.kpi"):
+        shutil.copy(REPO / "rulesets" / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, """
+        role = "telesales"
+        period = "2026-03"
+
+        [[case]]
+        name = "worked example"
+        values = { outbound_calls = 210, lead_conversion = "15%", collection_rate = 0.85 }
+        expect.total = 89.5
+        expect.grade = "良好"
+        expect.factor = 0.9
+    """, "telesales.kpitest.toml")
+    result = run("--format", "json", "telesales.kpitest.toml")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["summary"] == {"files": 1, "cases": 1, "passed": 0, "failed": 1, "errors": 0}
+    case = data["files"][0]["cases"][0]
+    assert (case["status"], case["role"], case["period"], case["expectations"]) == ("failed", "telesales", "2026-03", 3)
+    (failure,) = case["failures"]
+    assert failure["expectation"] == "factor"
+    assert (failure["expected"], failure["actual"]) == ("0.9", "0.895")
+    assert failure["location"] == "telesales.kpitest.toml:10:17"
+    assert failure["steps"][0] == ("total score 89.5 is in [60, 100): linear 0.6 to 1 = 0.6 + (1 − 0.6) × "
+                                   "(89.5 − 60) / (100 − 60) = 0.895  [telesales.kpi:57]")
+    assert failure["steps"][1] == "gate passed: the condition holds  [telesales.kpi:61]"
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def test_coverage_lists_what_no_case_exercised(mini):
+    write(mini, cases("""
+        [[case]]
+        name = "on target"
+        values.calls = 10
+        expect.payout = "1000.00"
+    """))
+    result = run("--coverage", "mini.kpitest.toml")
+    assert result.exit_code == 1  # the case passes; the uncovered items are the problem
+    assert result.output.endswith(
+        "Coverage: 3 of 7 tiers, branches and gates exercised; not exercised by any case:\n"
+        '  mini.kpi:29:5: role caller: kpi calls: target branch `target >= 5 when person.level == "junior"`\n'
+        "  mini.kpi:32:7: role caller: kpi calls: scoring tier [0%, 50%): 0\n"
+        "  mini.kpi:33:7: role caller: kpi calls: scoring tier [50%, 100%): 50\n"
+        "  mini.kpi:40:5: role caller: `gate calls.attainment >= 50% else zero` failing\n"
+    )
+    write(mini, cases("""
+        [[case]]
+        name = "junior, nothing"
+        person.level = "junior"
+        values.calls = 0
+        expect.payout = "0.00"
+
+        [[case]]
+        name = "half"
+        values.calls = 5
+        expect.payout = "500.00"
+    """).replace("role", 'scheme = "mini.kpi"\nrole', 1), "more.kpitest.toml")
+    both = run("--coverage", "--format", "json", ".")
+    assert both.exit_code == 0, both.output
+    assert json.loads(both.output)["coverage"] == {"items": 7, "exercised": 7, "uncovered": []}
+
+
+def test_coverage_of_lookup_rows_pass_fail_tiers_by_value_and_retroactive_rows(mini):
+    # MINI's header, roster and dataset, with a role of the other curves and a retroactive commission
+    header = MINI.split("role caller {")[0]
+    (mini / "mini.kpi").write_text(header + textwrap.dedent("""\
+        role caller {
+          kpi calls {
+            process main
+            measure count(calls)
+            target >= 10
+            weight 50%
+            score lookup { 0%: 0  80%: 60  100%: 100 }
+          }
+          kpi talk {
+            outcome main
+            measure count(calls)
+            target >= 4
+            weight 30%
+            score pass_fail
+          }
+          kpi volume {
+            outcome main
+            measure count(calls)
+            weight 20%
+            score tiers by value {
+              [0, 5): 0
+              [5, ∞): 100
+            }
+          }
+          payout {
+            target_incentive 1000 CNY
+            commission calls retroactive {
+              [0, 10): 1%
+              [10, ∞): 2%
+            }
+          }
+        }
+    """), encoding="utf-8")
+    write(mini, cases("""
+        [[case]]
+        name = "eight calls"
+        values = { calls = 8, talk = 3, volume = 8 }
+        # calls 80%: lookup row 80%: 60, x 50% = 30; talk 75% misses: 0; volume 8 in [5, ∞): 100, x 20% = 20
+        expect.kpis.calls.score = 60
+        expect.kpis.talk.score = 0
+        expect.kpis.volume.score = 100
+        expect.total = 50
+        expect.commissions.calls = "0.08"      # retroactive: 8 is in [0, 10), so 1% of all 8
+        expect.payout = "500.08"               # 1000 x 50 / 100 + 0.08
+    """))
+    result = run("--coverage", "mini.kpitest.toml")
+    assert result.exit_code == 1, result.output
+    assert result.output.endswith(
+        "Coverage: 4 of 9 tiers, branches and gates exercised; not exercised by any case:\n"
+        "  mini.kpi:30:20: role caller: kpi calls: lookup row 0%: 0\n"
+        "  mini.kpi:30:36: role caller: kpi calls: lookup row 100%: 100\n"
+        "  mini.kpi:37:11: role caller: kpi talk: pass_fail met\n"
+        "  mini.kpi:44:7: role caller: kpi volume: scoring tier [0, 5): 0\n"
+        "  mini.kpi:52:7: role caller: commission on calls: row [10, ∞)\n"
+    )
+
+
+# ---------------------------------------------------------------- bad test files
+
+
+def _error(mini, text: str, *, code: str, at: str, message: str, exit_code: int = 1):
+    write(mini, text)
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == exit_code, result.output
+    assert "Traceback" not in result.output
+    first = result.stderr.splitlines()[0]
+    assert first == f"mini.kpitest.toml:{at}: error[{code}]: {message}", result.stderr
+    return result
+
+
+def test_a_case_for_a_kpi_the_role_does_not_have(mini):
+    result = _error(mini, cases("""
+        [[case]]
+        name = "typo"
+        values = { cals = 10 }
+        expect.total = 100
+    """), code="E806", at="6:12", message="values: the role caller has no KPI 'cals'")
+    assert "  = help: did you mean 'calls'?" in result.stderr
+    assert result.stdout == ""  # nothing ran
+
+
+def test_bad_files_are_reported_at_their_place(mini):
+    _error(mini, 'role = "caller\n', code="E800", at="1:15", message="not valid TOML: Illegal character '\\n'")
+    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.kpis.calls.scor = 1\n', code="E801", at="5:19",
+           message="unknown key 'scor' in expect.kpis.calls")
+    _error(mini, 'role = "caller"\n[[case]]\nname = "x"\nexpect.total = 1\n', code="E802", at="2:1",
+           message="the case names no period")
+    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.payout = "1,000.0.0"\n', code="E803", at="5:17",
+           message="expect.payout: expected a payout, not '1,000.0.0'")
+    _error(mini, 'role = "caler"\nperiod = "2026-03"\n[[case]]\nname = "x"\nexpect.total = 1\n', code="E805",
+           at="1:8", message="the scheme has no role 'caler'")
+    _error(mini, HEAD.replace("2026-03", "2026Q1") + '[[case]]\nname = "x"\nexpect.total = 1\n', code="E808",
+           at="2:10", message="2026Q1 covers 3 periods of the scheme; a case evaluates one")
+    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.total = 1\n[[case]]\nname = "x"\nexpect.total = 2\n',
+           code="E809", at="7:8", message="two cases are named 'x'")
+    _error(mini, HEAD + '[[case]]\nname = "x"\ntargets.calls = 3\nexpect.total = 1\n', code="E810", at="5:9",
+           message="targets: the KPI calls has no per-person target")
+    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.commissions.calls = "1"\n', code="E811", at="5:20",
+           message="expect.commissions: the role caller pays no commission on 'calls'")
+    _error(mini, HEAD + '[[case]]\nname = "x"\nrows.call = [{ called_at = 2026-03-01T00:00:00 }]\nexpect.total = 1\n',
+           code="E807", at="5:6", message="rows: the scheme has no dataset 'call'")
+    _error(mini, HEAD + '[[case]]\nname = "x"\nrows.calls = [{ agent_id = "P1" }]\nexpect.total = 1\n',
+           code="E816", at="5:15", message="a row of calls has no called_at: it would belong to no period")
+    _error(mini, HEAD + '[[case]]\nname = "x"\nperson.hired_on = "March"\nexpect.total = 1\n', code="E803",
+           at="5:19", message="person.hired_on: column hired_on holds dates, not 'March'")
+    _error(mini, HEAD + '[[case]]\nname = "x"\nothers = [{ person_id = "P1" }]\nexpect.total = 1\n', code="E817",
+           at="5:25", message="two people in the case have the id P1")
+
+
+def test_a_missing_scheme_and_a_missing_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, HEAD + '[[case]]\nname = "x"\nexpect.total = 1\n', "lonely.kpitest.toml")
+    result = run("lonely.kpitest.toml")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "lonely.kpitest.toml:1:1: error[E804]: no scheme to test: lonely.kpi does not exist")
+    no_config = run("--config", "nowhere.toml")
+    assert no_config.exit_code == 2
+    assert no_config.stderr.splitlines()[0] == "error[E815]: no such file or directory: nowhere.toml"
+    missing = run("nowhere")
+    assert missing.exit_code == 2
+    assert missing.stderr.splitlines()[0] == "error[E815]: no such file or directory: nowhere"
+    (tmp_path / "empty").mkdir()
+    none = run("empty")
+    assert none.exit_code == 2
+    assert none.stderr.splitlines()[0] == "error[E814]: no scheme test files (*.kpitest.toml) found in empty"
+
+
+def test_a_person_the_role_does_not_match_is_an_error_of_the_case(mini):
+    write(mini, cases("""
+        [[case]]
+        name = "someone else"
+        person.role = "manager"
+        values.calls = 10
+        expect.total = 100
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:4] == [
+        "  ERROR someone else  (mini.kpitest.toml:4:1)",
+        "        error[E812]: the person matches no role, so caller is not evaluated",
+        "          help: state the person attributes the role's applies_to reads",
+    ]
+
+
+# ---------------------------------------------------------------- the pytest plugin
+
+
+def test_pytest_collects_one_item_per_case(mini):
+    write(mini, cases("""
+        [[case]]
+        name = "on target"
+        values.calls = 10
+        expect.payout = "1000.00"
+
+        [[case]]
+        name = "half"
+        values.calls = 5
+        expect.payout = "1000.00"
+    """))
+    write(mini, 'scheme = "mini.kpi"\n' + HEAD + '[[case]]\nname = "x"\nvalues.cals = 1\nexpect.total = 1\n',
+          "broken.kpitest.toml")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN", "--continue-on-collection-errors", str(mini)],
+        cwd=mini, capture_output=True, text=True, env=env, timeout=300,
+    )
+    out = done.stdout
+    assert done.returncode == 1, out
+    assert "1 failed, 1 passed, 1 error" in out
+    # the failing case explains itself exactly as `kpirules test` does
+    assert "mini.kpitest.toml:9:1: case 'half' failed" in out
+    assert "  payout: expected 1000.00, got 500.00  (mini.kpitest.toml:12:17)" in out
+    assert "    step: incentive = 1000 CNY × 0.5 = 500.00 CNY (rounded half_up to 0.01)" in out
+    # the broken file is a collection error at its place, without a traceback
+    assert "broken.kpitest.toml:6:8: error[E806]: values: the role caller has no KPI 'cals'" in out
+    assert "Traceback" not in out
+
+
+def test_pytest_runs_the_reference_cases():
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "rulesets/"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout
+    assert "24 passed" in done.stdout
+
+
+# ---------------------------------------------------------------- the documentation
+
+
+def _blocks(tag: str) -> list[str]:
+    text = (REPO / "docs" / "testing.md").read_text(encoding="utf-8")
+    return re.findall(rf"^```{tag}\n(.*?)^```$", text, flags=re.S | re.M)
+
+
+def test_the_documented_example_passes_and_fails_as_shown(tmp_path, monkeypatch):
+    (tmp_path / "rulesets").mkdir()
+    for name in ("telesales.kpi", "common.kpi"):
+        shutil.copy(REPO / "rulesets" / name, tmp_path / "rulesets" / name)
+    monkeypatch.chdir(tmp_path)
+    example = _blocks("toml")[0]
+    test_file = tmp_path / "rulesets" / "telesales.kpitest.toml"
+    test_file.write_text(example, encoding="utf-8")
+    passing = run("rulesets")
+    assert passing.exit_code == 0, passing.output
+    assert passing.output.endswith("2 cases in 1 file: 2 passed, 0 failed.\n")
+    # "Had the first case expected a score of 100 for outbound_calls and a payout of 2700.00"
+    wrong = example.replace('score = 105 }', 'score = 100 }', 1).replace('"2685.00"', '"2700.00"', 1)
+    assert wrong.count("2700.00") == 1 and wrong != example
+    test_file.write_text(wrong, encoding="utf-8")
+    failing = run("rulesets/telesales.kpitest.toml")
+    assert failing.exit_code == 1
+    shown = next(b for b in _blocks("text") if b.startswith("$ kpirules test rulesets/telesales.kpitest.toml\n"))
+    assert failing.output == shown.split("\n", 1)[1]
+
+
+def test_the_documented_coverage_listing_is_what_the_command_prints(mini):
+    write(mini, cases("""
+        [[case]]
+        name = "on target"
+        values.calls = 10
+        expect.payout = "1000.00"
+    """))
+    printed = run("--coverage", "mini.kpitest.toml").output
+    shown = next(b for b in _blocks("text") if b.startswith("Coverage:"))
+    assert printed.endswith(shown)
+
+
+# ---------------------------------------------------------------- where keys are
+
+
+def test_locate_finds_keys_in_every_kind_of_table():
+    positions = locate(textwrap.dedent("""\
+        role = "x"
+        [[case]]
+        values = { a = 1, "b c" = 2 }
+        expect.kpis.a.score = 3
+        rows.calls = [
+          { x = 1 },  # a comment with = and [ brackets ]
+          { y = '''
+        multi ] line''' },
+        ]
+        [case.person]
+        level = "junior"
+        [[case]]
+        [[case.others]]
+        person_id = "R1"
+    """))
+    assert positions.key(("role",)) == (1, 1)
+    assert positions.key(("case", 0, "values", "a")) == (3, 12)
+    assert positions.key(("case", 0, "values", "b c")) == (3, 19)
+    assert positions.key(("case", 0, "expect", "kpis", "a", "score")) == (4, 15)
+    assert positions.value(("case", 0, "rows", "calls", 1)) == (7, 3)
+    assert positions.key(("case", 0, "person", "level")) == (11, 1)
+    assert positions.key(("case", 1)) == (12, 1)
+    assert positions.key(("case", 1, "others", 0, "person_id")) == (14, 1)
+    # a key that was not written is placed at its nearest written parent
+    assert positions.key(("case", 1, "expect", "total")) == (12, 1)
