@@ -264,6 +264,18 @@ def test_range_tables_cover_their_axis_once(ruleset_copy, edit, path, old, new, 
     assert problems() == [expected]
 
 
+def test_value_tiers_of_a_count_print_plain_numbers(ruleset_copy, edit):
+    # a rate's value tiers print as percentages (scoring-gap above); a count's as the counts written
+    edit(
+        Path(KAM),
+        "score tiers {\n      [0%, 50%): 0\n      [50%, 100%): 60\n      [100%, 150%): 100\n      [150%, ∞): 120",
+        "score tiers by value {\n      [0, 1): 0\n      [2, 3): 60\n      [3, ∞): 100",
+    )
+    assert problems() == [
+        (KAM, 18, 7, "E250", "the scoring tier table has a gap between [0, 1) and [2, 3)", "start this row at 1"),
+    ]
+
+
 def test_half_open_rows_meeting_at_a_boundary_are_fine(ruleset_copy, edit):
     # [60, 100) + [100, ∞) is the reference layout; an explicit closed top row works too
     edit(Path(COMMON), '[0, 60): "待改进"', '[0, 60]: "待改进"')

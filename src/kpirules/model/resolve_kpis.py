@@ -180,7 +180,9 @@ class KpiResolver:
         scope = Scope(what="constant")
         if isinstance(curve, ast.TiersCurve):
             tiers = self._tiers(curve.rows, unit, scope)
-            check_coverage(tiers, self.problems, "scoring tier table", curve.span, percent=axis == "attainment")
+            # bounds print as the rows are written: percentages for attainment or a rate's value
+            percent = axis == "attainment" or value_type == "percent"
+            check_coverage(tiers, self.problems, "scoring tier table", curve.span, percent=percent)
             return m.Curve(kind="tiers", axis=axis, tiers=tiers, span=curve.span)
         points = []
         for row in curve.rows:
