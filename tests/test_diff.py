@@ -200,6 +200,22 @@ def test_a_new_scoring_kind_is_one_change(workdir):
     ]
 
 
+def test_the_value_tiers_of_a_rate_read_as_written(workdir):
+    # deal_count becomes a rate; `by value` its tiers are rates, shown as the percentages written
+    rate = edited(SELLER, ("measure count(deals)", "measure count(deals where amount >= 1000 CNY) / count(deals)"),
+                  ("target >= 10\n", "target >= 80%\n"))
+    by_value = edited(rate, ("score tiers {", "score tiers by value {"))
+    assert changes(workdir, {"seller.kpi": by_value}, {"common.kpi": COMMON, "seller.kpi": rate}) == [
+        ("changed", "role seller, KPI deal_count", "scoring", "tiers { [0%, 50%): 0; [50%, 100%): 60; [100%, ∞): 100 }",
+         "tiers by value { [0%, 50%): 0; [50%, 100%): 60; [100%, ∞): 100 }", "old/seller.kpi:20", "new/seller.kpi:20"),
+    ]
+    moved = edited(by_value, ("[50%, 100%): 60", "[50%, 100%): 70"))
+    assert changes(workdir, {"seller.kpi": moved}, {"common.kpi": COMMON, "seller.kpi": by_value}) == [
+        ("changed", "role seller, KPI deal_count", "scoring tier", "[50%, 100%): 60", "[50%, 100%): 70",
+         "old/seller.kpi:22", "new/seller.kpi:22"),
+    ]
+
+
 def test_an_inherited_change_is_reported_for_every_role_it_reaches_at_the_line_written(workdir):
     manager = 'import "seller.kpi"\n\nrole manager {\n  extends seller\n  applies_to person.role == "manager"\n}\n'
     seller = edited(SELLER, ("weight 60%", "weight 70%"), ("weight 40%", "weight 30%"))

@@ -179,6 +179,36 @@ role rep {{
     result = kpi(person(run(tmp_path, text, rows, "2026-03"), "p1"), "calls_made")
     # 7 calls is in [5, 10): 50
     assert (result.status, result.target, result.score) == ("ok", None, D(50))
+    assert result.score_rule == "value 7 is in [5, 10): score 50"
+
+
+@pytest.mark.parametrize(
+    ("score_line", "rule"),
+    [
+        ("score tiers by value {\n [0%, 80%): 0\n [80%, 90%): 60\n [90%, ∞): 100\n }",
+         "value 85% is in [80%, 90%): score 60"),
+        ("score lookup by value { 0%: 0  80%: 60  90%: 100 }", "lookup: value 85% reaches the row 80%: score 60"),
+    ],
+)
+def test_value_tiers_of_a_rate_read_the_rate_and_explain_it_in_percent(tmp_path, score_line, rule):
+    text = COMMON + f"""
+role rep {{
+  kpi answer_rate {{
+    process main
+    measure count(calls where answered) / count(calls)
+    target >= 90%
+    weight 100%
+    {score_line}
+  }}
+}}
+"""
+    rows = {"people": [rep()], "calls": calls("p1", "2026-03-02", 17, answered=True)
+            + calls("p1", "2026-03-03", 3, answered=False)}
+    result = kpi(person(run(tmp_path, text, rows, "2026-03"), "p1"), "answer_rate")
+    # 17 of 20 answered = 85%: the row [80%, 90%) -> 60; its attainment, 85% / 90% =
+    # 0.9444444 -> 94.4444%, would have reached the last row (100)
+    assert (result.value, result.attainment, result.score) == (D("0.85"), D("0.944444"), D(60))
+    assert result.score_rule == rule
 
 
 # ----------------------------------------------------------------- lookup

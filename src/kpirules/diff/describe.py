@@ -63,17 +63,18 @@ def direction(value: str) -> str:
     return f"{value} (higher is better)" if value == ">=" else f"{value} (lower is better)"
 
 
-def curve(c: m.Curve) -> str:
-    """A whole scoring rule on one line, for when its kind changes."""
+def curve(c: m.Curve, rate: bool = False) -> str:
+    """A whole scoring rule on one line, for when its kind changes; a rate's value in percent."""
     if c.kind == "linear":
         return f"linear floor {percent(c.floor)} cap {percent(c.cap)}"
     if c.kind == "pass_fail":
         return "pass_fail"
-    axis = "" if c.axis == "attainment" else f" {c.axis}"
+    axis = "" if c.axis == "attainment" else f" by {c.axis}"
+    as_percent = c.axis == "attainment" or rate
     if c.kind == "tiers":
-        rows = "; ".join(tier(t, c.axis == "attainment") for t in c.tiers)
+        rows = "; ".join(tier(t, as_percent) for t in c.tiers)
     else:
-        rows = "; ".join(lookup_point(p, c.axis == "attainment") for p in c.points)
+        rows = "; ".join(lookup_point(p, as_percent) for p in c.points)
     return f"{c.kind}{axis} {{ {rows} }}"
 
 

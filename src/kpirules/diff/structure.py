@@ -218,13 +218,16 @@ class _Differ:
             self.record(what, get(o), get(n), old_at, new_at)
         self.rows("target", o.targets, n.targets, d.target_key,
                   lambda t: d.target(t, o.direction), new_text=lambda t: d.target(t, n.direction))
-        self.curve(o.curve, n.curve, *at("score"))
+        self.curve(
+            o.curve, n.curve, *at("score"), old_rate=o.value_type == "percent", new_rate=n.value_type == "percent"
+        )
 
-    def curve(self, o: m.Curve, n: m.Curve, old_at, new_at) -> None:
+    def curve(self, o: m.Curve, n: m.Curve, old_at, new_at, old_rate=False, new_rate=False) -> None:
         if (o.kind, o.axis) != (n.kind, n.axis):
-            self.record("scoring", d.curve(o), d.curve(n), o.span or old_at, n.span or new_at)
+            self.record("scoring", d.curve(o, old_rate), d.curve(n, new_rate), o.span or old_at, n.span or new_at)
             return
-        as_percent = n.axis == "attainment"
+        # rows read as written: percentages for attainment or a rate's value
+        as_percent = n.axis == "attainment" or new_rate
         if n.kind == "linear":
             self.record("scoring floor", d.percent(o.floor), d.percent(n.floor), o.span or old_at, n.span or new_at)
             self.record("scoring cap", d.percent(o.cap), d.percent(n.cap), o.span or old_at, n.span or new_at)

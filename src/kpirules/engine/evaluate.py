@@ -123,7 +123,7 @@ class KpiRuntime:
         self.kpi = kpi
         self.plan = plan
         self.value = compile_value(plan.value) if plan.value is not None else None
-        self.curve = CurvePlan(kpi.curve)
+        self.curve = CurvePlan(kpi.curve, rate=kpi.value_type == "percent")
         self.unit = kpi.period
         self.aggregates = [(i, aggregates[i], aggregates[i].function in ADDITIVE) for i in plan.aggregates]
         self.targets = []

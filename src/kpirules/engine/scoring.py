@@ -56,10 +56,12 @@ def _constant_score(expr) -> Decimal:
 class CurvePlan:
     """A KPI's scoring curve with its constants worked out once per run."""
 
-    def __init__(self, curve: Curve):
+    def __init__(self, curve: Curve, rate: bool = False):
         self.curve = curve
         self.kind = curve.kind
         self.axis = curve.axis
+        # explain prints tiers as they are written: in percent for attainment or a rate's value
+        self.percent = curve.axis == "attainment" or rate
         self.floor = curve.floor if curve.floor is not None else ZERO
         self.cap = curve.cap
         self.tiers = [(tier, quantize6(_constant_score(tier.value))) for tier in curve.tiers]
@@ -124,16 +126,16 @@ class CurvePlan:
         if x is None:
             return f"no {self.axis}"
         raw = att if self.axis == "attainment" else value
-        shown = pct(raw) if self.axis == "attainment" else fmt_decimal(raw)
+        shown = pct(raw) if self.percent else fmt_decimal(raw)
         if self.kind == "tiers":
             tier, _ = self._tier(x)
             if tier is None:
                 return f"{self.axis} {shown} is in no tier: score 0"
-            return f"{self.axis} {shown} is in {describe(tier, percent=self.axis == 'attainment')}: score {fmt_decimal(s)}"
+            return f"{self.axis} {shown} is in {describe(tier, percent=self.percent)}: score {fmt_decimal(s)}"
         chosen = self._point(x)
         if chosen is None:
             return f"{self.axis} {shown} is below the first lookup key: score 0"
-        key = pct(chosen[0]) if self.axis == "attainment" else fmt_decimal(chosen[0])
+        key = pct(chosen[0]) if self.percent else fmt_decimal(chosen[0])
         return f"lookup: {self.axis} {shown} reaches the row {key}: score {fmt_decimal(s)}"
 
 

@@ -85,7 +85,7 @@ def _curve_items(kpi: Kpi) -> list[tuple[str, Span, str]]:
         if curve.cap is not None:
             out.append(("above", curve.span, f"{head} attainment above the cap {pct(curve.cap)}"))
         return out
-    percent = curve.axis == "attainment"
+    percent = curve.axis == "attainment" or kpi.value_type == "percent"  # as the rows are written
     if curve.kind == "tiers":
         return [("", t.span, f"{head} scoring tier {describe(t, percent=percent)}: {written(t.value.span)}") for t in curve.tiers]
     if curve.kind == "lookup":
