@@ -60,13 +60,15 @@ def test_p007_calls_below_the_floor(tmp_path_factory):
     assert D(k["outbound_calls"]["value"]) == 93 and D(k["outbound_calls"]["score"]) == 0
     # conversion 22.7273% / 15% = 151.5153% -> cap 120% -> 120
     assert D(k["lead_conversion"]["score"]) == 120
-    # collection 86.973% / 95% = 91.5505% -> tier [90%, 95%) -> 80
+    # collection 91,321.61 / 105,000 = 86.973% is scored by value: tier [80%, 90%) -> 60
+    # (its attainment 86.973% / 95% = 91.5505% would have been in [90%, 95%): the tiers are rates)
+    assert D(k["collection_rate"]["value"]) == six(D("91321.61") / D("105000"))
     assert D(k["collection_rate"]["attainment"]) == six(D("0.86973") / D("0.95"))
-    assert D(k["collection_rate"]["score"]) == 80
-    total = D("0.3") * 0 + D("0.4") * 120 + D("0.3") * 80  # 72
-    factor = D("0.6") + D("0.4") * (total - 60) / 40  # 0.72
+    assert D(k["collection_rate"]["score"]) == 60
+    total = D("0.3") * 0 + D("0.4") * 120 + D("0.3") * 60  # 48 + 18 = 66
+    factor = D("0.6") + D("0.4") * (total - 60) / 40  # 0.6 + 0.4 x 6 / 40 = 0.66
     # gate: collection attainment 91.55% >= 80% passes
-    check(p, total, factor, cents(3000 * factor))  # 2160.00
+    check(p, total, factor, cents(3000 * factor))  # 1980.00
 
 
 def test_p015_leaver_prorated(tmp_path_factory):
@@ -79,7 +81,9 @@ def test_p015_leaver_prorated(tmp_path_factory):
     # 89 / 80 = 111.25% -> 111.25; the ratio KPIs are not prorated
     assert D(k["outbound_calls"]["score"]) == D("111.25")
     assert D(k["lead_conversion"]["target"]) == D("0.15")
-    total = D("0.3") * D("111.25") + D("0.4") * 0 + D("0.3") * 80  # 57.375 (collection 90.4159% -> 80)
+    # collection 44,899.69 / 52,272.72 = 85.8951%, by value in [80%, 90%) -> 60
+    assert D(k["collection_rate"]["score"]) == 60
+    total = D("0.3") * D("111.25") + D("0.4") * 0 + D("0.3") * 60  # 33.375 + 18 = 51.375
     check(p, total, D(0), D("0.00"))  # below 60: factor 0
 
 
@@ -92,14 +96,16 @@ def test_p019_new_hire_uses_the_ramp_target(tmp_path_factory):
     assert D(k["outbound_calls"]["target"]) == 80 and D(k["outbound_calls"]["score"]) == 70
     # no surveys: satisfaction has no value (auxiliary, so it does not count)
     assert k["satisfaction"]["status"] == "no_data"
-    total = D("0.3") * 70 + D("0.4") * 0 + D("0.3") * 100  # 51 (collection 98.5674% -> tier 100)
+    # collection 13,764.93 / 14,700 = 93.639%, by value in [90%, 95%) -> 80
+    assert D(k["collection_rate"]["score"]) == 80
+    total = D("0.3") * 70 + D("0.4") * 0 + D("0.3") * 80  # 21 + 24 = 45
     check(p, total, D(0), D("0.00"))
 
 
 def test_p027_gate_caps_the_factor(tmp_path_factory):
     p = person("2026-06", "P027", tmp_path_factory)
     # calls 199/200 = 99.5% -> 99.5; conversion 13.6364% / 15% = 90.9093% -> 90.9093;
-    # collection 68.456% / 95% = 72.0589% -> tier [0%, 80%) -> 0
+    # collection 68.456%, by value in tier [0%, 80%) -> 0
     total = D("0.3") * D("99.5") + D("0.4") * D("90.9093") + D("0.3") * 0  # 66.21372
     # factor 0.6 + 0.4 x 6.21372 / 40 = 0.6621372 -> 0.662137, but the gate
     # collection_rate.attainment >= 80% fails (72.06%): cap factor 0.5
@@ -163,10 +169,12 @@ def test_p044_quarter_in_progress_rescales_the_weights(tmp_path_factory):
 
 def test_p055_adjustment_added_after_the_payout(tmp_path_factory):
     p = person("2026-11", "P055", tmp_path_factory)
-    # satisfaction 111.1111% -> cap 110%; renewals 100.8404% -> tier [100%, ∞) -> 110; visits 21/20 -> 105
-    total = D("0.35") * 110 + D("0.4") * 110 + D("0.25") * 105  # 108.75
-    factor = 1 + (total - 100) / 100  # 1.0875
-    check(p, total, factor, cents(3500 * factor) + 800)  # 3806.25 + 800.00
+    # satisfaction 111.1111% -> cap 110%; renewals 6 of 7 = 85.7143%, by value in [85%, 100%) -> 100
+    # (attainment 100.8404%, which the gate reads: >= 70% passes); visits 21/20 -> 105
+    assert D(kpis(p)["renewal_rate"]["score"]) == 100
+    total = D("0.35") * 110 + D("0.4") * 100 + D("0.25") * 105  # 38.5 + 40 + 26.25 = 104.75
+    factor = 1 + (total - 100) / 100  # 1.0475, under cap factor 1.5
+    check(p, total, factor, cents(3500 * factor) + 800)  # 3666.25 + 800.00
 
 
 def test_p047_commission_paid_when_the_factor_is_zero(tmp_path_factory):
@@ -180,7 +188,7 @@ def test_p047_commission_paid_when_the_factor_is_zero(tmp_path_factory):
 
 def test_p055_gate_zeroes_the_payout(tmp_path_factory):
     p = person("2026-12", "P055", tmp_path_factory)
-    # renewals 42.8571% / 85% = 50.4201% -> tier [0%, 70%) -> 0
+    # renewals 3 of 7 = 42.8571%, by value in tier [0%, 70%) -> 0; attainment 42.8571% / 85% = 50.4201%
     total = D("0.35") * 110 + D("0.4") * 0 + D("0.25") * 110  # 66
     factor = D("0.6") + D("0.4") * (total - 60) / 40  # 0.66
     # renewal_rate.attainment >= 70% fails: else zero

@@ -3,7 +3,7 @@ engine, real DuckDB and the real CLI.
 
 Expected numbers come from the small scheme MINI below (one KPI, tiers by attainment, a
 `when` target, a zeroing gate, no factor table: factor = total / 100) or from the worked
-example of docs/semantics.md section 7 on rulesets/telesales.kpi.
+example of docs/semantics.md section 7 on rulesets/telesales.kpi, or the reference rulesets.
 """
 
 from __future__ import annotations
@@ -103,11 +103,11 @@ def test_the_reference_tests_pass_and_cover_every_tier_branch_and_gate(monkeypat
     monkeypatch.chdir(REPO)
     result = run("--coverage", "-q")
     assert result.exit_code == 0, result.output
-    # 5 + 6 + 5 + 8 cases; 80 items: 17 telesales, 7 senior_telesales, 17 customer success,
+    # 6 + 6 + 5 + 9 cases; 80 items: 17 telesales, 7 senior_telesales, 17 customer success,
     # 20 key account, 19 sales manager (tiers and linear segments, target lines, factor rows,
     # commission rows, each gate passing and failing)
     assert result.output == (
-        "\n24 cases in 4 files: 24 passed, 0 failed.\n"
+        "\n26 cases in 4 files: 26 passed, 0 failed.\n"
         "Coverage: 80 of 80 tiers, branches and gates exercised.\n"
     )
 
@@ -322,6 +322,27 @@ def test_coverage_of_lookup_rows_pass_fail_tiers_by_value_and_retroactive_rows(m
     )
 
 
+def test_coverage_names_the_value_tiers_of_a_rate_in_percent(tmp_path, monkeypatch):
+    # the reference renewal_rate tiers are renewal rates (`by value`), written as percentages
+    monkeypatch.chdir(tmp_path)
+    for kpi_file in ("common.kpi", "customer_success_manager.kpi"):
+        shutil.copy(REPO / "rulesets" / kpi_file, tmp_path / kpi_file)
+    write(tmp_path, textwrap.dedent("""\
+        role = "customer_success_manager"
+        period = "2026-03"
+        person = { hired_on = 2022-09-01 }
+
+        [[case]]
+        name = "on target"
+        values = { satisfaction = "90%", renewal_rate = "85%", health_checks = 20 }
+        expect.kpis.renewal_rate.score = 100   # 85% is in [85%, 100%)
+    """), "customer_success_manager.kpitest.toml")
+    result = run("--coverage", "customer_success_manager.kpitest.toml")
+    assert result.exit_code == 1, result.output
+    uncovered = [line.split(": kpi renewal_rate: ")[1] for line in result.output.splitlines() if "kpi renewal_rate" in line]
+    assert uncovered == ["scoring tier [0%, 70%): 0", "scoring tier [70%, 85%): 70", "scoring tier [100%, ∞): 110"]
+
+
 # ---------------------------------------------------------------- bad test files
 
 
@@ -450,7 +471,7 @@ def test_pytest_runs_the_reference_cases():
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stdout
-    assert "24 passed" in done.stdout
+    assert "26 passed" in done.stdout
 
 
 # ---------------------------------------------------------------- the documentation
