@@ -1,0 +1,83 @@
+"""Aggregate results as the queries return them: Arrow tables, read into Python on demand.
+
+The set-based scorer joins the tables in DuckDB without converting a value; the Python
+path (people the scorer leaves to it, and traces) reads them as dictionaries by
+(person, period), built once per run on first use.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import pyarrow as pa
+
+from kpirules.engine.numbers import to_decimal
+
+_names = itertools.count()
+
+
+class AggregateTables:
+    def __init__(self):
+        self.tables: list[tuple[object, list, pa.Table]] = []
+        self._scales: dict[int, int | None] = {}
+        self._dicts = None
+        self._registered: list[str] = []
+
+    def add(self, query, aggregates, table: pa.Table) -> None:
+        self.tables.append((query, aggregates, table))
+        for index, _ in aggregates:
+            t = table.schema.field(f"v{index}").type
+            if pa.types.is_integer(t):
+                self._scales[index] = 0
+            elif pa.types.is_decimal(t):
+                self._scales[index] = t.scale
+            else:
+                self._scales[index] = None
+
+    def scale(self, index: int) -> int | None:
+        """Decimal places of an aggregate's values; None when they are not exact numbers."""
+        return self._scales.get(index)
+
+    def registered(self, con) -> list[tuple[str, list[str]]]:
+        """Make the tables visible to SQL (once); their names and columns."""
+        if not self._registered:
+            for _, _, table in self.tables:
+                name = f"__kpirules_agg_{next(_names)}"
+                con.register(name, table)
+                self._registered.append(name)
+        return [(name, t.column_names) for name, (_, _, t) in zip(self._registered, self.tables)]
+
+    def unregister(self, con) -> None:
+        for name in self._registered:
+            con.unregister(name)
+        self._registered = []
+
+    def dicts(self):
+        """Values and rows matched by (person, period): {aggregate index: value}, {index: count}."""
+        if self._dicts is None:
+            self._dicts = self._read()
+        return self._dicts
+
+    def _read(self):
+        values: dict[tuple[str, str], dict[int, Decimal | None]] = {}
+        counts: dict[tuple[str, str], dict[int, int]] = {}
+        for query, aggregates, table in self.tables:
+            columns = table.to_pydict()
+            keys = [(str(p), period) for p, period in zip(columns["person"], columns["period"])]
+            for key in keys:
+                values.setdefault(key, {})
+                counts.setdefault(key, {})
+            for index, agg in aggregates:
+                raw = columns[f"v{index}"]
+                for key, x in zip(keys, raw):
+                    values[key][index] = x if x is None or isinstance(x, Decimal) else to_decimal(x)
+                if index in query.count_columns:
+                    n = columns[f"n{index}"]
+                elif agg.argument is None and agg.function == "count":
+                    n = raw  # count(*) is its own row count; other counts were not asked for
+                else:
+                    continue
+                for key, x in zip(keys, n):
+                    counts[key][index] = x
+        return values, counts
