@@ -37,7 +37,7 @@ def both_ways(scheme, con, label: str, **kwargs):
     periods = calendar.scheme_periods(calendar.parse(label))
     with gc_paused():
         evaluator = Evaluator(scheme, con)
-        fast = evaluator.run(periods, trace_rows=True, **kwargs)
+        fast = evaluator.run(periods, trace_rows=True, setwise=True, **kwargs)
         reference = Evaluator(scheme, con).run(periods, trace_rows=True, setwise=False, **kwargs)
     return fast, reference, evaluator.scored_in_sql
 

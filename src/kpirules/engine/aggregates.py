@@ -8,6 +8,7 @@ path (people the scorer leaves to it, and traces) reads them as dictionaries by
 from __future__ import annotations
 
 import itertools
+import warnings
 from decimal import Decimal
 
 import pyarrow as pa
@@ -15,6 +16,17 @@ import pyarrow as pa
 from kpirules.engine.numbers import to_decimal
 
 _names = itertools.count()
+
+
+def arrow(con, sql: str) -> pa.Table:
+    """A query's rows as an Arrow table.
+
+    Through `execute` rather than `con.sql(...)`: the relation API parses the text once more
+    in Python, which costs more than the copy of the rows it warns about.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return con.execute(sql).to_arrow_table()
 
 
 class AggregateTables:

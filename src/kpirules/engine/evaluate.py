@@ -1,9 +1,11 @@
 """Evaluate a scheme on data already loaded into DuckDB: the library entry point of `run`.
 
 Fact data is aggregated in SQL (`kpirules.engine.sql`), one grouped query per dataset and
-scope kind. What stays in Python is per person and period: picking the target, turning
-values into attainment and scores, the weighted total, grade and payout, each step kept
-for `explain`.
+scope kind. Large runs are then scored set-based, one SQL query per role
+(`kpirules.engine.setwise`). The per-person path here is the reference: picking the
+target, turning values into attainment and scores, the weighted total, grade and payout,
+each step kept for `explain`; it scores small runs, stated values (`given`), anything the
+set-based scorer does not compile, and the people it hands back.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from fractions import Fraction
 import duckdb
 
 from kpirules.engine import sql as sqlc
-from kpirules.engine.aggregates import AggregateTables
+from kpirules.engine.aggregates import AggregateTables, arrow
 from kpirules.engine.compiled import compile_expr, compile_value
 from kpirules.engine.ir import KpiPlan, Plan, build_plan
 from kpirules.engine.numbers import CONTEXT, quantize6, to_decimal
@@ -33,6 +35,8 @@ from kpirules.lang.parser import gc_paused
 from kpirules.model.scheme import Dataset, Kpi, Role, Scheme
 
 ZERO = Decimal(0)
+# person-periods from which scoring in SQL (kpirules.engine.setwise) pays for its planning
+SETWISE_MIN_PEOPLE = 2000
 ADDITIVE = ("count", "count_distinct", "sum")
 
 
@@ -187,7 +191,7 @@ class Evaluator:
         tables = AggregateTables()
         for (dataset, team), aggregates in sorted(groups.items()):
             query = sqlc.compile_dataset(self.scheme.datasets[dataset], aggregates, self.calendar, periods, team, with_counts)
-            tables.add(query, aggregates, self.con.sql(query.sql).to_arrow_table())
+            tables.add(query, aggregates, arrow(self.con, query.sql))
         return tables
 
     def _per_person_targets(self, needed: dict[str, dict[str, str]]) -> dict[tuple[str, str, str], dict]:
@@ -251,6 +255,12 @@ class Evaluator:
             raise DataError(problems)
         return out
 
+    def _worth_sql(self, periods: list[Period], persons: list[str] | None) -> bool:
+        if persons is not None and len(persons) * len(periods) < SETWISE_MIN_PEOPLE:
+            return False
+        count = self.con.execute(f"SELECT count(*) FROM {sqlc.quote(self.roster.id)}").fetchall()[0][0]
+        return count * len(periods) >= SETWISE_MIN_PEOPLE
+
     def _people(self) -> list[Person]:
         rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(self.roster.id)} ORDER BY {sqlc.quote(self.roster.bindings['id'])}")
         return [Person(row, self.roster) for row in rows]
@@ -259,7 +269,10 @@ class Evaluator:
 
     def run(self, periods: list[Period], *, roles: list[str] | None = None, persons: list[str] | None = None,
             period_reason: str = "", trace_rows: bool = False,
-            given: Mapping[tuple[str, str], Decimal | None] | None = None, setwise: bool = True) -> RunResult:
+            given: Mapping[tuple[str, str], Decimal | None] | None = None, setwise: bool | None = None) -> RunResult:
+        """Evaluate; `setwise` True scores in SQL what compiles, False per person in Python,
+        None (the default) decides by size: planning the SQL costs about as much as a few
+        hundred people scored in Python, so small runs (explain, tests) stay in Python."""
         # a result left open on the connection (fetchone) would block the queries below
         self.con.execute("SELECT 1").fetchall()
         selected = [r for r in self.scheme.roles if roles is None or r in roles]
@@ -279,6 +292,8 @@ class Evaluator:
         targets = self._per_person_targets(needed)
         adjustments = self._adjustments({p.label for p in periods})
         self.scored_in_sql = 0
+        if setwise is None:
+            setwise = self._worth_sql(periods, persons)
         if setwise and not given:
             # score in SQL what it compiles; it hands anything else back to the code below
             try:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from kpirules.engine import ir
-from kpirules.engine.exact_sql import MICRO, Num, Unsupported, _times, lit, money, money_exponent, round_division
+from kpirules.engine.exact_sql import MICRO, Num, Unsupported, _times, money, money_exponent, round_division
 from kpirules.engine.numbers import INFINITY, quantize6, to_decimal
 from kpirules.engine.periods import Period
 from kpirules.engine.scoring import HUNDRED, ONE, ZERO
@@ -70,26 +70,47 @@ class Layers:
             self.layers.append([])
 
     def sql(self, base: str, outputs: list[str]) -> str:
-        """The layers over `base`, each passing on only the columns later layers read."""
-        layers = [layer for layer in self.layers if layer]
-        live = set(outputs)
+        """The columns over `base` as few nested SELECTs as their dependencies allow, each
+        passing on only the columns later ones read (planning cost grows with both)."""
+        current: dict[str, str] = {}  # a column's name -> the name of its latest value
+        level: dict[str, int] = {}
+        defs: list[tuple[str, str, int]] = []
+        for layer in self.layers:
+            staged = []
+            for name, sql, _ in layer:
+                # a column reads the values of the layers before its own (a replaced one, its old value)
+                sql = _NAME.sub(lambda m: current.get(m.group(0), m.group(0)), sql)
+                deps = [level.get(r, 0) for r in _NAME.findall(sql)]
+                vname = f"{name}__{len(defs)}" if name in current else name
+                staged.append((name, vname, sql, 1 + max(deps, default=0)))
+            for name, vname, sql, lvl in staged:
+                current[name] = vname
+                level[vname] = lvl
+                defs.append((vname, sql, lvl))
+        depth = max((lvl for _, _, lvl in defs), default=0)
+        layers: list[list[tuple[str, str]]] = [[] for _ in range(depth)]
+        for vname, sql, lvl in defs:
+            layers[lvl - 1].append((vname, sql))
+        final = [(o, current.get(o, o)) for o in outputs]
+        live = {v for _, v in final}
         keep: list[set[str]] = []
         for layer in reversed(layers):
             keep.append(set(live))
-            for name, sql, _ in layer:
+            for name, _ in layer:
                 live.discard(name)
-            for name, sql, _ in layer:
+            for _, sql in layer:
                 live |= set(_NAME.findall(sql))
         keep.reverse()
         query = base
-        available: list[str] = sorted(live)  # what the layers read from the base
+        available = sorted(live)  # what the layers read from the base
         for layer, wanted in zip(layers, keep):
-            defined = {name: sql for name, sql, _ in layer}
-            columns = [c for c in available if c in wanted and c not in defined]
-            columns += [f"{sql} AS {name}" for name, sql in defined.items() if name in wanted]
-            available = [c for c in available if c in wanted and c not in defined] + [n for n in defined if n in wanted]
+            defined = {name: sql for name, sql in layer if name in wanted}
+            passed = [c for c in available if c in wanted and c not in defined]
+            columns = passed + [f"{sql} AS {name}" for name, sql in defined.items()]
+            available = passed + list(defined)
             query = f"SELECT {', '.join(columns) or '1 AS __kp_none'}\nFROM ({query})"
-        return query
+        picks = ", ".join(v if v == o else f"{v} AS {o}" for o, v in final)
+        return f"SELECT {picks}\nFROM ({query})"
 
 
 _NAME = re.compile(r'__kp_\w+|"(?:[^"]|"")+"')
@@ -121,6 +142,9 @@ class RoleQuery:
         self.flags: list[str] = []
         self.fields: dict[str, Field] = {}
         self.payout: dict | None = None
+        self._raw: dict[int, Num] = {}  # KPI index -> its value before rounding
+        self._targets: dict[int, tuple] = {}
+        self._score_scale: dict[int, int] = {}
         self._build()
 
     # ------------------------------------------------------------- helpers
@@ -187,9 +211,8 @@ class RoleQuery:
         self.L.add("__kp_py", "COALESCE(" + (" OR ".join(f for f in self.flags if f != "FALSE") or "FALSE") + ", FALSE)")
 
     def _agg(self, index: int) -> Num:
-        scale, additive = self.ctx.aggregate_scale(index)
-        col = f"__kp_v{index}"
-        return Num.column(f"COALESCE({col}, 0)" if additive else col, scale)
+        scale, _ = self.ctx.aggregate_scale(index)  # the per-person table holds it scaled to an integer
+        return Num(f"__kp_v{index}", 10**scale)
 
     def _value(self, tree) -> Num:
         if isinstance(tree, ir.AggRef):
@@ -206,9 +229,8 @@ class RoleQuery:
     def _value_and_target(self, ki: int, kr) -> None:
         k = f"__kp_k{ki}"
         if kr.value is not None:
-            self.store(f"{k}_vr", self._value(kr.plan.value))
-            self._raw = getattr(self, "_raw", {})
             self._raw[ki] = self._value(kr.plan.value)
+            self.store(f"{k}_vr", self._raw[ki])
         # target rules in the Python path's order: per person, then `when`, then constant
         cases = []
         for i, (rule, _, _, column) in enumerate(kr.targets):
@@ -225,7 +247,6 @@ class RoleQuery:
                 break
         choice = " ".join(f"WHEN {c} THEN {i}" for c, i, _ in cases)
         rule = self.L.add(f"{k}_tr", f"(CASE {choice} ELSE -1 END)" if cases else "-1")
-        self._targets = getattr(self, "_targets", {})
         self._targets[ki] = (rule, [(i, micro) for _, i, micro in cases])
 
     def _constant_target(self, rule) -> str:
@@ -337,7 +358,6 @@ class RoleQuery:
     def _score_value(self, ki: int, kr) -> None:
         k = f"__kp_k{ki}"
         f = self.fields[f"{k}_sc"]
-        self._score_scale = getattr(self, "_score_scale", {})
         scale = self._score_scale[ki] = max([6] + [places(c) for c in f.consts])
         self.L.add(f"{k}_sx", self.value_of(f, scale))
         # the sign of the score, -0 included (a computed score has the attainment's)

@@ -9,17 +9,17 @@ worked out by the Python path's own functions when someone reads them.
 
 from __future__ import annotations
 
+import dataclasses
+from functools import partial
 from decimal import Decimal
 from fractions import Fraction
 
-import duckdb
-
+from kpirules.engine.aggregates import arrow
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.numbers import quantize6
 from kpirules.engine.results import KpiResult, PayoutResult, PersonResult, RunResult
 from kpirules.engine.setwise import COMPUTED, CONST, NONE, STATUS, RoleQuery
 from kpirules.engine.setwise_run import Decimals, SetwiseRun
-from kpirules.errors import DataError
 
 
 class Lazy:
@@ -54,7 +54,7 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
             queries[role_id] = None
     rows = {}
     try:
-        match = run.con.sql(run.match_sql()).to_arrow_table().to_pydict()
+        match = arrow(run.con, run.match_sql()).to_pydict()
         run.people_info(match)
         # the role queries are long chains of projections that the optimizer cannot improve,
         # and planning them is most of their cost: plan them as written
@@ -71,7 +71,9 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
         aggregates.unregister(run.con)
         run.drop()
     decimals = Decimals()
-    converted = {r: RoleRows(decimals, queries[r], cols) for r, cols in rows.items()}
+    ctx = {"calendar": run.calendar, "aggregates": aggregates, "traces": _traces, "rule": _rule, "steps": _steps_of,
+           "lazy": lazy, "currency": ev.currency, "periods": {p.label: p for p in periods}}
+    converted = {r: RoleRows(decimals, queries[r], cols, ctx) for r, cols in rows.items()}
     cursor = {r: 0 for r in rows}
     results, unmatched, inactive = [], [], 0
     notes_cache: dict[tuple[str, int], list[str]] = {}
@@ -111,8 +113,7 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
             ))
             continue
         ev.scored_in_sql += 1
-        results.append(_person(ev, run, lazy, rt, converted[matched[0]], row, period, pidx,
-                               notes_cache, ratio_cache, aggregates, _rule, _steps_of, _traces))
+        results.append(_person(run, rt, converted[matched[0]], row, period, pidx, notes_cache, ratio_cache))
     return RunResult(
         scheme=ev.scheme.header.id, periods=[p.label for p in periods], period_reason=period_reason,
         currency=ev.currency, people=results, unmatched_people=sorted(set(unmatched)), inactive_people=inactive,
@@ -121,16 +122,11 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
 
 def _numbers(decimals: Decimals, coefs: list, negs: list, exp: int) -> list:
     """A column of Decimals from coefficients at one exponent (None stays None)."""
-    make, cache = decimals.make, decimals.cache
-    out = []
-    for coef, neg in zip(coefs, negs):
-        if coef is None:
-            out.append(None)
-        elif neg and coef == 0:
-            out.append(make(coef, exp, True))
-        else:
-            d = cache.get((coef, exp))
-            out.append(d if d is not None else make(coef, exp, False))
+    make, cache = decimals.make, decimals.cache.get
+    out = [None if coef is None else cache((coef, exp)) for coef in coefs]
+    for i, d in enumerate(out):
+        if d is None and coefs[i] is not None or negs[i] and coefs[i] == 0:
+            out[i] = make(coefs[i], exp, bool(negs[i]))
     return out
 
 
@@ -142,77 +138,161 @@ def _kinds(decimals: Decimals, field, kinds: list, coefs: list, negs: list) -> l
 
 
 class RoleRows:
-    """A role query's rows with every decimal column converted once, column by column."""
+    """A role query's rows; each decimal column is converted once, when first read."""
 
-    def __init__(self, decimals: Decimals, query: RoleQuery, cols: dict[str, list]):
-        rt = query.rt
-        self.cols = cols
-        n = len(cols["__kp_id"])
-        false = [False] * n
-        self.kpis = []
-        for ki, kr in enumerate(rt.kpis):
-            k = f"__kp_k{ki}"
-            self.kpis.append((
-                [STATUS[x] for x in cols[f"{k}_s"]],
-                _numbers(decimals, cols[f"{k}_v"], cols[f"{k}_vn"], -6),
-                _numbers(decimals, cols[f"{k}_t"], false, -6),
-                _numbers(decimals, cols[f"{k}_b"], false, -6),
-                cols[f"{k}_tr"],
-                _kinds(decimals, query.fields[f"{k}_a"], cols[f"{k}_a_k"], cols[f"{k}_a_c"], cols[f"{k}_a_n"]),
-                _kinds(decimals, query.fields[f"{k}_sc"], cols[f"{k}_sc_k"], cols[f"{k}_sc_c"], cols[f"{k}_sc_n"]),
-                _numbers(decimals, cols[f"{k}_c"], cols[f"{k}_cn"], -6),
-                cols[f"{k}_fl"], cols[f"{k}_cp"],
-            ))
+    def __init__(self, decimals: Decimals, query: RoleQuery, cols: dict[str, list], ctx: dict):
+        self.decimals, self.query, self.cols, self.ctx = decimals, query, cols, ctx
+        self.rt = query.rt
+        self._kpis = self._payout = None
+        self._statics: dict[str, list[tuple]] = {}
         self.total = _numbers(decimals, cols["__kp_total"], [x < 0 for x in cols["__kp_total"]], -6)
-        self.payout = None
-        if query.payout is not None:
+
+    def kpi_columns(self) -> list[tuple]:
+        if self._kpis is None:
+            decimals, cols, query = self.decimals, self.cols, self.query
+            false = [False] * len(cols["__kp_id"])
+            self._kpis = []
+            for ki, kr in enumerate(self.rt.kpis):
+                k = f"__kp_k{ki}"
+                self._kpis.append((
+                    [STATUS[x] for x in cols[f"{k}_s"]],
+                    _numbers(decimals, cols[f"{k}_v"], cols[f"{k}_vn"], -6),
+                    _numbers(decimals, cols[f"{k}_t"], false, -6),
+                    _numbers(decimals, cols[f"{k}_b"], false, -6),
+                    cols[f"{k}_tr"],
+                    _kinds(decimals, query.fields[f"{k}_a"], cols[f"{k}_a_k"], cols[f"{k}_a_c"], cols[f"{k}_a_n"]),
+                    _kinds(decimals, query.fields[f"{k}_sc"], cols[f"{k}_sc_k"], cols[f"{k}_sc_c"], cols[f"{k}_sc_n"]),
+                    _numbers(decimals, cols[f"{k}_c"], cols[f"{k}_cn"], -6),
+                    cols[f"{k}_fl"], cols[f"{k}_cp"],
+                ))
+        return self._kpis
+
+    def payout_columns(self) -> tuple:
+        if self._payout is None:
+            decimals, cols, query = self.decimals, self.cols, self.query
             f, exp = query.fields, query.payout["exponent"]
-            self.payout = (
+            self._payout = (
                 _kinds(decimals, f["__kp_ti"], cols["__kp_ti_k"], cols["__kp_ti_c"], cols["__kp_ti_n"]),
                 _kinds(decimals, f["__kp_f"], cols["__kp_f_k"], cols["__kp_f_c"], cols["__kp_f_n"]),
                 _numbers(decimals, cols["__kp_inc"], cols["__kp_inc_n"], exp),
-                [(rt.payout.payout.commissions[ci].kpi, cols[f"__kp_cm{ci}_in"],
+                [(self.rt.payout.payout.commissions[ci].kpi, cols[f"__kp_cm{ci}_in"],
                   _numbers(decimals, cols[f"__kp_cm{ci}"], cols[f"__kp_cm{ci}_n"], exp)) for ci in query.payout["commissions"]],
                 cols["__kp_capped"], cols["__kp_zeroed"],
                 _numbers(decimals, cols["__kp_pay"], [x < 0 for x in cols["__kp_pay"]], exp),
             )
+        return self._payout
+
+    def _static(self, period) -> list[tuple]:
+        """Per KPI, what is the same for everyone in a period (computed once per period)."""
+        found = self._statics.get(period.label)
+        if found is None:
+            calendar = self.ctx["calendar"]
+            found = []
+            for kr in self.rt.kpis:
+                kpi = kr.kpi
+                unit = kr.unit or calendar.unit
+                kpi_period = period if unit == period.unit else calendar.period(unit, period.start)
+                sources = [(rule, "per_person" if rule.per_person else "when" if rule.when is not None else "constant",
+                            rule.span) for rule, _, _, _ in kr.targets]
+                found.append((kr, kpi, unit, kpi_period, sources, kpi.weight if kpi.rank == "main" else None))
+            self._statics[period.label] = found
+        return found
+
+    def details(self, j: int, period, total) -> tuple[list[KpiResult], PayoutResult | None]:
+        """One person's KPI results and payout (the Python path's objects, traces lazy)."""
+        ctx, rt, cols = self.ctx, self.rt, self.cols
+        person_id = cols["__kp_id"][j]
+        key = (person_id, period.label)
+        traces, rule_of, aggregates = ctx["traces"], ctx["rule"], ctx["aggregates"]
+        kpi_results = {}
+        for (kr, kpi, unit, kpi_period, sources, weight), (statuses, values, targets, befores, rules, atts, scores,
+                                                            contributions, floors, caps) in zip(self._static(period),
+                                                                                                self.kpi_columns()):
+            status, value, target, att = statuses[j], values[j], targets[j], atts[j]
+            tr = rules[j]
+            rule, source, span = sources[tr] if tr >= 0 else (None, "none", None)
+            kpi_results[kpi.id] = KpiResult(
+                kpi.id, kpi.label, kpi.kind, kpi.rank, status, kpi_period.label, value, kpi.value_type,
+                kpi.direction, target, source, span, befores[j], att,
+                scores[j] if status != "in_progress" else None, floors[j], caps[j],
+                weight, contributions[j], kpi.span,
+                partial(_trace_of, traces, kr, aggregates, key, kpi_period, period),
+                partial(rule_of, kr, status, value, att, target, unit, kpi_period),
+            )
+        payout = None
+        if self.query.payout is not None:
+            tis, factors, incentives, commission_cols, capped, zeroed, pays = self.payout_columns()
+            commissions = {kpi_id: amounts[j] for kpi_id, present, amounts in commission_cols if present[j]}
+            days, pdays = cols["__kp_days"][j], cols["__kp_pdays"][j]
+            payout = PayoutResult(ctx["currency"], tis[j], factors[j], incentives[j], commissions, [], capped[j],
+                                  zeroed[j], pays[j],
+                                  _StepsOf(ctx["steps"], rt.payout, ctx["lazy"], person_id, period, kpi_results, total,
+                                           Fraction(days, pdays), ctx["currency"]))
+        return list(kpi_results.values()), payout
 
 
-def _person(ev, run, lazy, rt, rr: RoleRows, j, period, pidx, notes_cache, ratio_cache,
-            aggregates, _rule, _steps_of, _traces) -> PersonResult:
+_KPIS, _PAYOUT = PersonResult.kpis, PersonResult.payout
+
+
+class _SetwisePerson(PersonResult):
+    """A person scored in SQL: the KPI and payout objects are made when first read.
+
+    It is a PersonResult in every way that shows (fields, repr, equality, replace); only
+    the making of its KPI and payout objects waits until someone reads them.
+    """
+
+    __slots__ = ("_rows", "_row")
+
+    def _fill(self) -> None:
+        kpis, payout = self._rows.details(self._row, self._period_obj(), self.total_score)
+        _KPIS.__set__(self, kpis)
+        _PAYOUT.__set__(self, payout)
+
+    def _period_obj(self):
+        return self._rows.ctx["periods"][self.period]
+
+    @property
+    def kpis(self) -> list[KpiResult]:
+        try:
+            return _KPIS.__get__(self, PersonResult)
+        except AttributeError:
+            self._fill()
+            return _KPIS.__get__(self, PersonResult)
+
+    @kpis.setter
+    def kpis(self, value) -> None:
+        _KPIS.__set__(self, value)
+
+    @property
+    def payout(self) -> PayoutResult | None:
+        try:
+            return _PAYOUT.__get__(self, PersonResult)
+        except AttributeError:
+            self._fill()
+            return _PAYOUT.__get__(self, PersonResult)
+
+    @payout.setter
+    def payout(self, value) -> None:
+        _PAYOUT.__set__(self, value)
+
+    def __eq__(self, other):
+        if not isinstance(other, PersonResult):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(PersonResult))
+
+    __hash__ = None
+
+
+# shown as what it is to its readers: a PersonResult
+_SetwisePerson.__name__ = _SetwisePerson.__qualname__ = "PersonResult"
+
+
+def _person(run, rt, rr: RoleRows, j, period, pidx, notes_cache, ratio_cache) -> PersonResult:
     cols = rr.cols
     person_id = cols["__kp_id"][j]
-    info = run.person_info(person_id)
+    name, team, manager = run.person_info(person_id)
     days, pdays = cols["__kp_days"][j], cols["__kp_pdays"][j]
-    kpi_results = {}
-    key = (person_id, period.label)
-    for kr, (statuses, values, targets, befores, rules, atts, scores, contributions, floors, caps) in zip(rt.kpis, rr.kpis):
-        kpi = kr.kpi
-        unit = kr.unit or run.calendar.unit
-        kpi_period = period if unit == period.unit else run.calendar.period(unit, period.start)
-        status, value, target, att = statuses[j], values[j], targets[j], atts[j]
-        tr = rules[j]
-        rule = kr.targets[tr][0] if tr >= 0 else None
-        source = "none" if rule is None else "per_person" if rule.per_person else "when" if rule.when is not None else "constant"
-        main = kpi.rank == "main"
-        kpi_results[kpi.id] = KpiResult(
-            kpi.id, kpi.label, kpi.kind, kpi.rank, status, kpi_period.label, value, kpi.value_type,
-            kpi.direction, target, source, rule.span if rule else None, befores[j], att,
-            scores[j] if status != "in_progress" else None, floors[j], caps[j],
-            kpi.weight if main else None, contributions[j], kpi.span,
-            _TraceOf(_traces, kr, aggregates, key, kpi_period, period),
-            _RuleOf(_rule, kr, status, value, att, target, unit, kpi_period),
-        )
-    total = rr.total[j]
     grade_index = cols["__kp_grade"][j]
-    grade = rt.role.grades.bands[grade_index].grade if grade_index >= 0 else None
-    payout = None
-    if rr.payout is not None:
-        tis, factors, incentives, commission_cols, capped, zeroed, pays = rr.payout
-        commissions = {kpi_id: amounts[j] for kpi_id, present, amounts in commission_cols if present[j]}
-        payout = PayoutResult(ev.currency, tis[j], factors[j], incentives[j], commissions, [], capped[j], zeroed[j], pays[j],
-                              _StepsOf(_steps_of, rt.payout, lazy, person_id, period, kpi_results, total,
-                                       Fraction(days, pdays), ev.currency))
     notes = notes_cache.get((rt.role.id, pidx))
     if notes is None:
         notes = notes_cache[(rt.role.id, pidx)] = _notes(run, rt, pidx)
@@ -220,10 +300,14 @@ def _person(ev, run, lazy, rt, rr: RoleRows, j, period, pidx, notes_cache, ratio
     if ratio is None:
         ratio = ratio_cache[(days, pdays)] = quantize6(Decimal(days) / Decimal(pdays))
     role = rt.role
-    return PersonResult(
-        person_id, info[0], role.id, role.label, info[1], info[2], period.label, days, pdays,
-        ratio, list(kpi_results.values()), total, grade, payout, list(notes),
-    )
+    p = _SetwisePerson.__new__(_SetwisePerson)
+    p.person_id, p.name, p.role, p.role_label, p.team, p.manager = person_id, name, role.id, role.label, team, manager
+    p.period, p.active_days, p.period_days, p.proration = period.label, days, pdays, ratio
+    p.total_score = rr.total[j]
+    p.grade = rt.role.grades.bands[grade_index].grade if grade_index >= 0 else None
+    p.notes = list(notes)
+    p._rows, p._row = rr, j
+    return p
 
 
 def _notes(run, rt, pidx) -> list[str]:
@@ -235,33 +319,15 @@ def _notes(run, rt, pidx) -> list[str]:
     return []
 
 
-class _TraceOf:
+def _trace_of(traces, kr, aggregates, key, kpi_period, period):
     """A KPI's aggregate traces, worked out when read (the Python path's `_traces`)."""
-
-    __slots__ = ("f", "kr", "aggregates", "key", "kpi_period", "period")
-
-    def __init__(self, f, kr, aggregates, key, kpi_period, period):
-        self.f, self.kr, self.aggregates, self.key = f, kr, aggregates, key
-        self.kpi_period, self.period = kpi_period, period
-
-    def __call__(self):
-        values, counts = self.aggregates.dicts()
-        person_values, person_counts = values.get(self.key, {}), counts.get(self.key, {})
-        aggs = {}
-        for index, _, additive in self.kr.aggregates:
-            raw = person_values.get(index)
-            aggs[index] = Decimal(0) if raw is None and additive else raw
-        return self.f(self.kr, aggs, person_counts, self.kpi_period, self.period)
-
-
-class _RuleOf:
-    __slots__ = ("args", "f")
-
-    def __init__(self, f, *args):
-        self.f, self.args = f, args
-
-    def __call__(self):
-        return self.f(*self.args)
+    values, counts = aggregates.dicts()
+    person_values, person_counts = values.get(key, {}), counts.get(key, {})
+    aggs = {}
+    for index, _, additive in kr.aggregates:
+        raw = person_values.get(index)
+        aggs[index] = Decimal(0) if raw is None and additive else raw
+    return traces(kr, aggs, person_counts, kpi_period, period)
 
 
 class _StepsOf:

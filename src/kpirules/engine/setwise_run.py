@@ -13,10 +13,9 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
+from kpirules.engine.aggregates import arrow
 from kpirules.engine.exact_sql import MICRO, Num, Unsupported
-from kpirules.engine.numbers import quantize6
-from kpirules.engine.results import KpiResult, PayoutResult, PersonResult, RunResult
-from kpirules.engine.setwise import COMPUTED, CONST, NONE, STATUS, RoleQuery
+from kpirules.engine.setwise import RoleQuery
 from kpirules.engine.setwise_expr import ExprSQL, Typed
 from kpirules.engine.sql import literal, quote
 
@@ -86,6 +85,14 @@ class SetwiseRun:
             raise Unsupported("an aggregate that is not an exact number")
         return scale, additive
 
+    def _scaled_aggregate(self, index: int, col: str) -> str:
+        """An aggregate as the integer count of its smallest unit (no rows: 0 for counts and sums)."""
+        agg = self.plan.aggregates[index]
+        scale = self.aggregates.scale(index)
+        if scale is None or agg.function not in ("count", "count_distinct", "sum"):
+            return col
+        return Num.column(f"COALESCE({col}, 0)", scale).n
+
     def target_column(self, dataset: str, unit: str | None, column: str) -> str:
         ds = self.scheme.datasets[dataset]
         if ds.columns[ds.bindings["period"]].type in ("date", "timestamp"):
@@ -138,10 +145,6 @@ class SetwiseRun:
         if scale is None:
             raise Unsupported("a person attribute that is not an exact number")
         return Num.column(quote(name), scale), scale
-
-    def person_coef(self, name: str) -> str:
-        num, _ = self.person_number(name)
-        return num.n
 
     def person_resolver(self):
         def resolve(parts: tuple[str, ...]) -> Typed:
@@ -231,7 +234,9 @@ class SetwiseRun:
         for qi, (name, table_cols) in enumerate(self.aggregates.registered(self.con)):
             alias = f"__kp_a{qi}"
             joins.append(f"LEFT JOIN {name} {alias} ON CAST({alias}.person AS VARCHAR) = {pid} AND {alias}.period = pr.__kp_plabel")
-            selects += [f"{alias}.{c} AS __kp_{c}" for c in table_cols if c.startswith("v")]
+            for c in table_cols:
+                if c.startswith("v"):
+                    selects.append(f"{self._scaled_aggregate(int(c[1:]), f'{alias}.{c}')} AS __kp_{c}")
         for (dataset, unit), alias in self.target_joins.items():
             ds = self.scheme.datasets[dataset]
             person, period = ds.bindings["person"], ds.bindings["period"]
@@ -300,4 +305,4 @@ class SetwiseRun:
                           for c in wanted)
         order = quote(self.roster.bindings["id"])
         sql = f"SELECT {picks}\nFROM ({query.L.sql(base, wanted + [order])})\nORDER BY __kp_pidx, {order}"
-        return self.con.sql(sql).to_arrow_table().to_pydict()
+        return arrow(self.con, sql).to_pydict()
