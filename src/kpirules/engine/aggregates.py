@@ -1,8 +1,8 @@
 """Aggregate results as the queries return them: Arrow tables, read into Python on demand.
 
-The set-based scorer joins the tables in DuckDB without converting a value; the Python
-path (people the scorer leaves to it, and traces) reads them as dictionaries by
-(person, period), built once per run on first use.
+The set-based scorer joins them (in Arrow, into one table) to the per-person table without
+converting a value; the Python path (people the scorer leaves to it, and traces) reads
+them as dictionaries by (person, period), built once per run on first use.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import warnings
 from decimal import Decimal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kpirules.engine.numbers import to_decimal
 
@@ -51,14 +52,25 @@ class AggregateTables:
         """Decimal places of an aggregate's values; None when they are not exact numbers."""
         return self._scales.get(index)
 
-    def registered(self, con) -> list[tuple[str, list[str]]]:
-        """Make the tables visible to SQL (once); their names and columns."""
-        if not self._registered:
-            for _, _, table in self.tables:
-                name = f"__kpirules_agg_{next(_names)}"
-                con.register(name, table)
-                self._registered.append(name)
-        return [(name, t.column_names) for name, (_, _, t) in zip(self._registered, self.tables)]
+    def combined(self, con) -> str | None:
+        """Every table's values in one, joined by (person as text, period) and made visible to
+        SQL: one join for the per-person table instead of one per query. None without tables."""
+        if not self.tables:
+            return None
+        joined = None
+        for _, aggregates, table in self.tables:
+            person = table.column("person")
+            if not (pa.types.is_string(person.type) or pa.types.is_integer(person.type)):
+                from kpirules.engine.exact_sql import Unsupported
+
+                raise Unsupported("a person column that is neither text nor an integer")
+            part = pa.table({"person": pc.cast(person, pa.string()), "period": table.column("period"),
+                             **{f"v{i}": table.column(f"v{i}") for i, _ in aggregates}})
+            joined = part if joined is None else joined.join(part, keys=["person", "period"], join_type="full outer")
+        name = f"__kpirules_agg_{next(_names)}"
+        con.register(name, joined)
+        self._registered.append(name)
+        return name
 
     def unregister(self, con) -> None:
         for name in self._registered:

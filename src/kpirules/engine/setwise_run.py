@@ -231,12 +231,11 @@ class SetwiseRun:
         for u in self.units:
             selects.append(f"{active(f'pr.__kp_{u}_start', f'pr.__kp_{u}_last')} AS __kp_{u}_active")
         joins = []
-        for qi, (name, table_cols) in enumerate(self.aggregates.registered(self.con)):
-            alias = f"__kp_a{qi}"
-            joins.append(f"LEFT JOIN {name} {alias} ON CAST({alias}.person AS VARCHAR) = {pid} AND {alias}.period = pr.__kp_plabel")
-            for c in table_cols:
-                if c.startswith("v"):
-                    selects.append(f"{self._scaled_aggregate(int(c[1:]), f'{alias}.{c}')} AS __kp_{c}")
+        combined = self.aggregates.combined(self.con)
+        if combined is not None:
+            joins.append(f"LEFT JOIN {combined} __kp_a ON __kp_a.person = {pid} AND __kp_a.period = pr.__kp_plabel")
+            for index in range(len(self.plan.aggregates)):
+                selects.append(f"{self._scaled_aggregate(index, f'__kp_a.v{index}')} AS __kp_v{index}")
         for (dataset, unit), alias in self.target_joins.items():
             ds = self.scheme.datasets[dataset]
             person, period = ds.bindings["person"], ds.bindings["period"]
