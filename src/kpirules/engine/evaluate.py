@@ -1,9 +1,11 @@
 """Evaluate a scheme on data already loaded into DuckDB: the library entry point of `run`.
 
 Fact data is aggregated in SQL (`kpirules.engine.sql`), one grouped query per dataset and
-scope kind. What stays in Python is per person and period: picking the target, turning
-values into attainment and scores, the weighted total, grade and payout, each step kept
-for `explain`.
+scope kind. Large runs are then scored set-based, one SQL query per role
+(`kpirules.engine.setwise`). The per-person path here is the reference: picking the
+target, turning values into attainment and scores, the weighted total, grade and payout,
+each step kept for `explain`; it scores small runs, stated values (`given`), anything the
+set-based scorer does not compile, and the people it hands back.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fractions import Fraction
 import duckdb
 
 from kpirules.engine import sql as sqlc
+from kpirules.engine.aggregates import AggregateTables, arrow
 from kpirules.engine.compiled import compile_expr, compile_value
 from kpirules.engine.ir import KpiPlan, Plan, build_plan
 from kpirules.engine.numbers import CONTEXT, quantize6, to_decimal
@@ -24,12 +27,16 @@ from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
 from kpirules.engine.results import Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult
 from kpirules.engine.scoring import CurvePlan, attainment, grade
+from kpirules.engine.exact_sql import Unsupported
+from kpirules.engine.setwise_results import run_setwise
 from kpirules.engine.values import truth
 from kpirules.errors import DataError, DataLocation, Diagnostic
 from kpirules.lang.parser import gc_paused
 from kpirules.model.scheme import Dataset, Kpi, Role, Scheme
 
 ZERO = Decimal(0)
+# person-periods from which scoring in SQL (kpirules.engine.setwise) pays for its planning
+SETWISE_MIN_PEOPLE = 2000
 ADDITIVE = ("count", "count_distinct", "sum")
 
 
@@ -174,36 +181,18 @@ class Evaluator:
 
     # ------------------------------------------------------------- data
 
-    def _aggregate_results(self, plan: Plan, periods: list[Period], with_counts: bool = True):
-        """Run one grouped query per dataset and scope kind; values and rows matched per (person, period)."""
-        values: dict[tuple[str, str], dict[int, Decimal | None]] = defaultdict(dict)
-        counts: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    def _aggregate_results(self, plan: Plan, periods: list[Period], with_counts: bool = True) -> AggregateTables:
+        """Run one grouped query per dataset and scope kind; results stay columnar (Arrow)."""
         groups: dict[tuple[str, bool], list] = defaultdict(list)
         for index, agg in enumerate(plan.aggregates):
             groups[(agg.dataset, agg.scope != "self")].append((index, agg))
         if any(team for _, team in groups):
-            self.con.execute(sqlc.team_table_sql(self.roster))
+            self.con.execute(sqlc.team_table_sql(self.roster)).fetchall()
+        tables = AggregateTables()
         for (dataset, team), aggregates in sorted(groups.items()):
             query = sqlc.compile_dataset(self.scheme.datasets[dataset], aggregates, self.calendar, periods, team, with_counts)
-            layout = []
-            offset = 2
-            for index, agg in aggregates:
-                if index in query.count_columns:
-                    layout.append((index, offset, offset + 1))
-                    offset += 2
-                else:
-                    # count(*) is its own row count; other aggregates' counts were not asked for
-                    layout.append((index, offset, offset if agg.argument is None and agg.function == "count" else None))
-                    offset += 1
-            for row in self.con.execute(query.sql).fetchall():
-                key = (str(row[0]), row[1])
-                v, c = values[key], counts[key]
-                for index, vi, ci in layout:
-                    raw = row[vi]
-                    v[index] = raw if raw is None or isinstance(raw, Decimal) else to_decimal(raw)
-                    if ci is not None:
-                        c[index] = row[ci]
-        return values, counts
+            tables.add(query, aggregates, arrow(self.con, query.sql))
+        return tables
 
     def _per_person_targets(self, needed: dict[str, dict[str, str]]) -> dict[tuple[str, str, str], dict]:
         """Rows of targets datasets by (dataset, person, KPI period label); duplicates are errors.
@@ -266,6 +255,12 @@ class Evaluator:
             raise DataError(problems)
         return out
 
+    def _worth_sql(self, periods: list[Period], persons: list[str] | None) -> bool:
+        if persons is not None and len(persons) * len(periods) < SETWISE_MIN_PEOPLE:
+            return False
+        count = self.con.execute(f"SELECT count(*) FROM {sqlc.quote(self.roster.id)}").fetchall()[0][0]
+        return count * len(periods) >= SETWISE_MIN_PEOPLE
+
     def _people(self) -> list[Person]:
         rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(self.roster.id)} ORDER BY {sqlc.quote(self.roster.bindings['id'])}")
         return [Person(row, self.roster) for row in rows]
@@ -274,12 +269,17 @@ class Evaluator:
 
     def run(self, periods: list[Period], *, roles: list[str] | None = None, persons: list[str] | None = None,
             period_reason: str = "", trace_rows: bool = False,
-            given: Mapping[tuple[str, str], Decimal | None] | None = None) -> RunResult:
+            given: Mapping[tuple[str, str], Decimal | None] | None = None, setwise: bool | None = None) -> RunResult:
+        """Evaluate; `setwise` True scores in SQL what compiles, False per person in Python,
+        None (the default) decides by size: planning the SQL costs about as much as a few
+        hundred people scored in Python, so small runs (explain, tests) stay in Python."""
+        # a result left open on the connection (fetchone) would block the queries below
+        self.con.execute("SELECT 1").fetchall()
         selected = [r for r in self.scheme.roles if roles is None or r in roles]
         plan = build_plan(self.scheme, selected)
         runtimes = {r: RoleRuntime(self.scheme.roles[r], plan) if r in selected else None for r in self.scheme.roles}
         matchers = [(r, compile_expr(role.applies_to) if role.applies_to is not None else None) for r, role in self.scheme.roles.items()]
-        values, counts = self._aggregate_results(plan, periods, trace_rows)
+        aggregates = self._aggregate_results(plan, periods, trace_rows)
         # the KPI periods each targets dataset is asked about
         needed: dict[str, dict[str, str]] = defaultdict(dict)  # dataset -> label -> unit
         for rt in runtimes.values():
@@ -291,6 +291,18 @@ class Evaluator:
                             needed[rule.per_person][self.calendar.period(unit, p.start).label] = unit
         targets = self._per_person_targets(needed)
         adjustments = self._adjustments({p.label for p in periods})
+        self.scored_in_sql = 0
+        if setwise is None:
+            setwise = self._worth_sql(periods, persons)
+        if setwise and not given:
+            # score in SQL what it compiles; it hands anything else back to the code below
+            try:
+                return run_setwise(self, plan, runtimes, periods, aggregates, targets, adjustments,
+                                   persons=persons, period_reason=period_reason)
+            except (Unsupported, duckdb.OutOfRangeException, duckdb.ConversionException):
+                aggregates.unregister(self.con)
+                self.scored_in_sql = 0
+        values, counts = aggregates.dicts()
         people = self._people()
         results: list[PersonResult] = []
         unmatched: list[str] = []

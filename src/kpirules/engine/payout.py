@@ -95,16 +95,18 @@ class PayoutPlan:
                 continue
             if expr is not None:
                 f = quantize6(to_decimal(expr(lambda parts: total if parts == ("total_score",) else None)) or ZERO)
-                text = f"total score {fmt_decimal(total)} is in {describe(tier, False)}: factor {fmt_decimal(f)}"
             else:
                 start, end = linear
                 f = quantize6(start + (end - start) * CONTEXT.divide(total - tier.low, tier.high - tier.low))
-                text = (
-                    f"total score {fmt_decimal(total)} is in {describe(tier, False)}: linear {fmt_decimal(start)} to "
-                    f"{fmt_decimal(end)} = {fmt_decimal(start)} + ({fmt_decimal(end)} − {fmt_decimal(start)}) × "
-                    f"({fmt_decimal(total)} − {fmt_decimal(tier.low)}) / ({fmt_decimal(tier.high)} − {fmt_decimal(tier.low)}) = {fmt_decimal(f)}"
-                )
-            if trace is not None:
+            if trace is not None:  # the words cost more than the numbers: only when asked
+                if expr is not None:
+                    text = f"total score {fmt_decimal(total)} is in {describe(tier, False)}: factor {fmt_decimal(f)}"
+                else:
+                    text = (
+                        f"total score {fmt_decimal(total)} is in {describe(tier, False)}: linear {fmt_decimal(start)} to "
+                        f"{fmt_decimal(end)} = {fmt_decimal(start)} + ({fmt_decimal(end)} − {fmt_decimal(start)}) × "
+                        f"({fmt_decimal(total)} − {fmt_decimal(tier.low)}) / ({fmt_decimal(tier.high)} − {fmt_decimal(tier.low)}) = {fmt_decimal(f)}"
+                    )
                 trace.append(PayoutStep("factor", text, f, self.payout.factor_span))
             return f
         if trace is not None:

@@ -1,0 +1,307 @@
+"""A run scored set-based: the per-person table, one query per role, results read back.
+
+`SetwiseRun` builds the table every role query starts from (roster x run periods, with
+active days, the aggregates and the per-person targets joined), matches people to roles
+in SQL, scores each role with `kpirules.engine.setwise.RoleQuery`, and turns the rows into
+the same result objects the Python path makes, in the same order. People the query marks,
+people with manual adjustments and roles it cannot compile go through the Python path
+(`Evaluator._evaluate_person`), which stays the reference and writes every trace.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from kpirules.engine.aggregates import arrow
+from kpirules.engine.exact_sql import MICRO, Num, Unsupported
+from kpirules.engine.setwise import RoleQuery
+from kpirules.engine.setwise_expr import ExprSQL, Typed
+from kpirules.engine.sql import literal, quote
+
+_tables = itertools.count()
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+ID_TYPES = INTEGER_TYPES | {"VARCHAR"}
+
+
+def _scale_of(duck_type: str) -> int | None:
+    """The decimal places of a numeric DuckDB type; None when it is not an exact number."""
+    t = duck_type.upper()
+    if t in INTEGER_TYPES:
+        return 0
+    if t.startswith("DECIMAL("):
+        return int(t[8:-1].split(",")[1])
+    return None
+
+
+class Decimals:
+    """Decimals from (coefficient, exponent, negative) with the objects shared."""
+
+    def __init__(self):
+        self.cache: dict[tuple[int, int], Decimal] = {}
+
+    def make(self, coef: int, exp: int, neg: bool) -> Decimal:
+        if coef == 0 and neg:
+            return Decimal(0).scaleb(exp).copy_negate()
+        key = (coef, exp)
+        d = self.cache.get(key)
+        if d is None:
+            d = self.cache[key] = Decimal(coef).scaleb(exp)
+        return d
+
+
+class SetwiseRun:
+    """The context a role query compiles against, and the run that reads its rows back."""
+
+    def __init__(self, ev, plan, runtimes, periods, aggregates):
+        self.ev, self.plan, self.runtimes, self.periods = ev, plan, runtimes, periods
+        self.con, self.calendar, self.scheme = ev.con, ev.calendar, ev.scheme
+        self.roster = ev.roster
+        self.aggregates = aggregates
+        self.info: dict[str, tuple] = {}
+        self._base: str | None = None
+        self.units = sorted({kr.unit or self.calendar.unit for rt in runtimes.values() if rt for kr in rt.kpis}
+                            | {self.calendar.unit})
+        self.roster_types = self._types(self.roster.id)
+        b = self.roster.bindings
+        if self.roster_types.get(b["id"], "").upper() not in ID_TYPES:
+            raise Unsupported("a roster id that is not text or an integer")
+        self.target_joins: dict[tuple[str, str], str] = {}
+        self.target_types: dict[str, dict[str, str]] = {}
+
+    def _types(self, table: str) -> dict[str, str]:
+        rows = self.con.execute(f"DESCRIBE SELECT * FROM {quote(table)}").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    # ------------------------------------------------------------- what role queries ask
+
+    def aggregate_scale(self, index: int) -> tuple[int, bool]:
+        agg = self.plan.aggregates[index]
+        additive = agg.function in ("count", "count_distinct", "sum")
+        if not additive:
+            raise Unsupported("min, max and median aggregates")
+        scale = self.aggregates.scale(index)
+        if scale is None:
+            raise Unsupported("an aggregate that is not an exact number")
+        return scale, additive
+
+    def _scaled_aggregate(self, index: int, col: str) -> str:
+        """An aggregate as the integer count of its smallest unit (no rows: 0 for counts and sums)."""
+        agg = self.plan.aggregates[index]
+        scale = self.aggregates.scale(index)
+        if scale is None or agg.function not in ("count", "count_distinct", "sum"):
+            return col
+        return Num.column(f"COALESCE({col}, 0)", scale).n
+
+    def target_column(self, dataset: str, unit: str | None, column: str) -> str:
+        ds = self.scheme.datasets[dataset]
+        if ds.columns[ds.bindings["period"]].type in ("date", "timestamp"):
+            raise Unsupported("dated per-person targets")
+        unit = unit or self.calendar.unit
+        alias = self.target_joins.setdefault((dataset, unit), f"__kp_tj{len(self.target_joins)}")
+        return f"__kp_{alias}_{column}"
+
+    def column_scale(self, dataset: str, column: str) -> int:
+        types = self.target_types.setdefault(dataset, self._types(dataset))
+        scale = _scale_of(types.get(column, ""))
+        if scale is None:
+            raise Unsupported("a per-person target column that is not an exact number")
+        return scale
+
+    def kpi_days(self, unit: str) -> str:
+        return f"__kp_{unit}_active"
+
+    def closes_column(self, unit: str) -> str:
+        return f"__kp_{unit}_closes"
+
+    def kpi_index(self, rt, kpi_id: str) -> int | None:
+        for i, kr in enumerate(rt.kpis):
+            if kr.kpi.id == kpi_id:
+                return i
+        return None
+
+    def weight_scaling(self, rt):
+        out = []
+        for pidx, period in enumerate(self.periods):
+            wa = ws = Decimal(0)
+            for kr in rt.kpis:
+                if kr.kpi.rank != "main":
+                    continue
+                w = kr.kpi.weight or Decimal(0)
+                wa += w
+                if self._closes(kr.unit, period):
+                    ws += w
+            out.append((pidx, (wa, ws) if ws and ws != wa else None))
+        return out
+
+    def _closes(self, unit: str | None, period) -> bool:
+        unit = unit or self.calendar.unit
+        kpi_period = period if unit == period.unit else self.calendar.period(unit, period.start)
+        return kpi_period.end == period.end
+
+    def person_number(self, name: str) -> tuple[Num, int]:
+        t = self.roster_types.get(name)
+        scale = _scale_of(t or "")
+        if scale is None:
+            raise Unsupported("a person attribute that is not an exact number")
+        return Num.column(quote(name), scale), scale
+
+    def person_resolver(self):
+        def resolve(parts: tuple[str, ...]) -> Typed:
+            if parts[0] != "person" or len(parts) != 2:
+                raise Unsupported(f"{'.'.join(parts)} in a person condition")
+            return self.person_attribute(parts[1])
+        return resolve
+
+    def person_attribute(self, name: str) -> Typed:
+        b = self.roster.bindings
+        if name in self.roster_types:
+            t = self.roster_types[name].upper()
+            col = quote(name)
+            if t == "VARCHAR":
+                return Typed("str", col)
+            if t == "BOOLEAN":
+                return Typed("bool", col)
+            if t == "DATE":
+                return Typed("date", col)
+            scale = _scale_of(t)
+            if scale is None:
+                raise Unsupported(f"person.{name} of type {t}")
+            return Typed("num", Num.column(col, scale))
+        if name in ("tenure_months", "tenure_days") and "hire_date" in b:
+            hired, e = f"CAST({quote(b['hire_date'])} AS DATE)", "__kp_plast"
+            if name == "tenure_days":
+                months = f"date_diff('day', {hired}, {e})"
+            else:
+                months = (f"((year({e}) - year({hired})) * 12 + month({e}) - month({hired}) - CASE WHEN "
+                          f"day({e}) < day({hired}) AND day({e} + 1) <> 1 THEN 1 ELSE 0 END)")
+            return Typed("num", Num(f"CAST(CASE WHEN {hired} IS NULL THEN NULL ELSE {months} END AS HUGEINT)"))
+        raise Unsupported(f"person.{name}")
+
+    def payout_resolver(self, rt, query: RoleQuery):
+        person = self.person_resolver()
+
+        def resolve(parts: tuple[str, ...]) -> Typed:
+            if parts[0] == "person":
+                return person(parts)
+            if parts == ("total_score",):
+                return Typed("num", Num.micro("__kp_total"))
+            if len(parts) != 2:
+                raise Unsupported(".".join(parts))
+            ki = self.kpi_index(rt, parts[0])
+            if ki is None:
+                return Typed("num", Num("CAST(NULL AS HUGEINT)"))
+            k, fieldname = f"__kp_k{ki}", parts[1]
+            if fieldname == "value":
+                return Typed("num", Num(f"{k}_v", MICRO, f"{k}_vn"))
+            if fieldname == "target":
+                return Typed("num", Num.micro(f"{k}_t"))
+            if fieldname == "attainment":
+                return Typed("num", Num(f"{k}_ax", MICRO, f"{k}_a_n"))
+            if fieldname == "contribution":
+                return Typed("num", Num(f"{k}_c", MICRO, f"{k}_cn"))
+            raise Unsupported(f"the KPI field {fieldname} in a payout rule")
+        return resolve
+
+    # ------------------------------------------------------------- SQL
+
+    def base_sql(self) -> str:
+        b = self.roster.bindings
+        cols = ["__kp_pidx", "__kp_plabel", "__kp_pstart", "__kp_plast", "__kp_pdays"]
+        for u in self.units:
+            cols += [f"__kp_{u}_label", f"__kp_{u}_start", f"__kp_{u}_last", f"__kp_{u}_days", f"__kp_{u}_closes"]
+        rows = []
+        for i, p in enumerate(self.periods):
+            values = [str(i), literal(p.label), literal(p.start), literal(p.last_day), str(p.days)]
+            for u in self.units:
+                kp = p if u == p.unit else self.calendar.period(u, p.start)
+                values += [literal(kp.label), literal(kp.start), literal(kp.last_day), str(kp.days),
+                           "TRUE" if kp.end == p.end else "FALSE"]
+            rows.append("(" + ", ".join(values) + ")")
+        hired = f"CAST(r.{quote(b['hire_date'])} AS DATE)" if "hire_date" in b else None
+        left = f"CAST(r.{quote(b['leave_date'])} AS DATE)" if "leave_date" in b else None
+
+        def active(start: str, last: str) -> str:
+            s = f"(CASE WHEN {hired} IS NOT NULL THEN greatest({start}, {hired}) ELSE {start} END)" if hired else start
+            e = f"(CASE WHEN {left} IS NOT NULL THEN least({last}, {left}) ELSE {last} END)" if left else last
+            return f"greatest(date_diff('day', {s}, {e}) + 1, 0)"
+
+        pid = f"CAST(r.{quote(b['id'])} AS VARCHAR)"
+        selects = ["r.*", "pr.*", f"{active('pr.__kp_pstart', 'pr.__kp_plast')} AS __kp_days", f"{pid} AS __kp_id"]
+        for u in self.units:
+            selects.append(f"{active(f'pr.__kp_{u}_start', f'pr.__kp_{u}_last')} AS __kp_{u}_active")
+        joins = []
+        combined = self.aggregates.combined(self.con)
+        if combined is not None:
+            joins.append(f"LEFT JOIN {combined} __kp_a ON __kp_a.person = {pid} AND __kp_a.period = pr.__kp_plabel")
+            for index in range(len(self.plan.aggregates)):
+                selects.append(f"{self._scaled_aggregate(index, f'__kp_a.v{index}')} AS __kp_v{index}")
+        for (dataset, unit), alias in self.target_joins.items():
+            ds = self.scheme.datasets[dataset]
+            person, period = ds.bindings["person"], ds.bindings["period"]
+            joins.append(f"LEFT JOIN {quote(dataset)} {alias} ON CAST({alias}.{quote(person)} AS VARCHAR) = {pid} "
+                         f"AND CAST({alias}.{quote(period)} AS VARCHAR) = pr.__kp_{unit}_label")
+            for column in ds.columns:
+                if column in self.target_types.get(dataset, {}):
+                    selects.append(f"{alias}.{quote(column)} AS __kp_{alias}_{column}")
+        return (f"WITH pr({', '.join(cols)}) AS (VALUES {', '.join(rows)})\n"
+                f"SELECT {', '.join(selects)}\nFROM {quote(self.roster.id)} r CROSS JOIN pr\n" + "\n".join(joins))
+
+    # ------------------------------------------------------------- run
+
+    def match_sql(self) -> str:
+        """Per person and period, in the Python path's order: active days and each role's match."""
+        b = self.roster.bindings
+        conditions = []
+        for role_id, role in self.scheme.roles.items():
+            if role.applies_to is not None:
+                conditions.append(ExprSQL(self.person_resolver()).condition(role.applies_to))
+            elif "role" in b:
+                conditions.append(f"COALESCE(CAST({quote(b['role'])} AS VARCHAR) = {literal(role_id)}, FALSE)")
+            else:
+                conditions.append("FALSE")
+        self.conditions = conditions
+        picks = ", ".join(f"{c} AS __kp_m{i}" for i, c in enumerate(conditions))
+        about = ", ".join(f"{quote(b[k])} AS __kp_{k}" if k in b else f"NULL AS __kp_{k}" for k in ("name", "team", "manager"))
+        return (f"SELECT __kp_pidx, __kp_id, __kp_days, __kp_pdays, {about}, {picks}\nFROM {self.base_table()}\n"
+                f"ORDER BY __kp_pidx, {quote(b['id'])}")
+
+    def base_table(self) -> str:
+        """The per-person table, made once per run (after the role queries named their joins)."""
+        if self._base is None:
+            self._base = f"__kpirules_base_{next(_tables)}"
+            self.con.execute(f"CREATE TEMP TABLE {self._base} AS {self.base_sql()}").fetchall()
+        return self._base
+
+    def drop(self) -> None:
+        if self._base is not None:
+            self.con.execute(f"DROP TABLE IF EXISTS {self._base}").fetchall()
+            self._base = None
+
+    def people_info(self, match: dict[str, list]) -> None:
+        """Name, team and manager of each person, as the Python path reads them."""
+        for pid, name, team, manager in zip(match["__kp_id"], match["__kp_name"], match["__kp_team"], match["__kp_manager"]):
+            self.info[pid] = (name, team, str(manager) if manager is not None else None)
+
+    def person_info(self, person_id: str) -> tuple:
+        return self.info[person_id]
+
+    def role_rows(self, role_index: int, query: RoleQuery) -> dict[str, list]:
+        base = f"SELECT * FROM {self.base_table()} WHERE {self.conditions[role_index]} AND __kp_days > 0"
+        wanted = ["__kp_pidx", "__kp_id", "__kp_days", "__kp_pdays", "__kp_py", "__kp_total", "__kp_grade"]
+        for ki in range(len(query.rt.kpis)):
+            k = f"__kp_k{ki}"
+            wanted += [f"{k}_{c}" for c in ("v", "vn", "t", "tr", "b", "a_k", "a_c", "a_n", "s",
+                                            "sc_k", "sc_c", "sc_n", "fl", "cp", "c", "cn")]
+        if query.payout is not None:
+            wanted += ["__kp_ti_k", "__kp_ti_c", "__kp_ti_n", "__kp_f_k", "__kp_f_c", "__kp_f_n",
+                       "__kp_inc", "__kp_inc_n", "__kp_capped", "__kp_zeroed", "__kp_pay"]
+            for ci in query.payout["commissions"]:
+                wanted += [f"__kp_cm{ci}", f"__kp_cm{ci}_n", f"__kp_cm{ci}_in"]
+        # 128-bit numbers come back as 64-bit integers (DuckDB raises if one does not fit)
+        wide = ("_v", "_t", "_b", "_a_c", "_sc_c", "_c", "_total", "_ti_c", "_f_c", "_inc", "_pay")
+        picks = ", ".join(f"CAST({c} AS BIGINT) AS {c}" if c.endswith(wide) or c[-1].isdigit() and "_cm" in c else c
+                          for c in wanted)
+        order = quote(self.roster.bindings["id"])
+        sql = f"SELECT {picks}\nFROM ({query.L.sql(base, wanted + [order])})\nORDER BY __kp_pidx, {order}"
+        return arrow(self.con, sql).to_pydict()
