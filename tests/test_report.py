@@ -286,6 +286,21 @@ def test_chinese_words(tmp_path):
     assert "已写入" in result.stderr
 
 
+@pytest.mark.parametrize("lang, line", [
+    ("en", "total score: (22 + 14.5455) × 100% / 35% = 104.415714"),
+    ("zh", "总分：(22 + 14.5455) × 100% / 35% = 104.415714"),
+])
+def test_a_rescaled_total_is_written_as_the_arithmetic_the_engine_did(tmp_path, lang, line):
+    # in November 2026 the key-account quarterly KPIs (35% + 30%) have not closed; P043's monthly
+    # ones give 22 and 14.5455 points, scaled by 100% / 35% (see test_run_cli.py's explain test)
+    result = invoke("report", "--config", CONFIG, "--period", "2026-11", "--role", "key_account_manager",
+                    "--lang", lang, "-o", str(tmp_path / "r.html"))
+    assert result.exit_code == 0, result.output
+    dom = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
+    section = dom.one("section", cls="statement", data_person="P043", data_period="2026-11")
+    assert section.one("div", cls="total").find_all("p")[0].text == line
+
+
 # ---------------------------------------------------------------------- bad input
 
 

@@ -94,3 +94,25 @@ def test_explain_points_every_step_at_its_line():
     assert "KPI collection_rate “回款率” (outcome main, rulesets/telesales.kpi:" in text
     assert "gate failed (the condition does not hold): factor capped at 0.5" in text
     assert "incentive = 3000 CNY × 0.5 = 1500.00 CNY (rounded half_up to 0.01)" in text
+
+
+# key_account_manager weighs new_key_customers 35% and key_revenue 30% (quarterly: the quarter
+# closes in December, so in November they are not scored), and two monthly KPIs 20% and 15%
+# (rulesets/key_account_manager.kpi). P043 scores 22 and 14.5455 points on those, which the
+# engine scales by 100% / 35%: 36.5455 / 0.35 = 104.415714 (to six places).
+@pytest.mark.parametrize("lang, line", [
+    ("en", "\ntotal score: (22 + 14.5455) × 100% / 35% = 104.415714\n"),
+    ("zh", "\n总分：(22 + 14.5455) × 100% / 35% = 104.415714\n"),
+])
+def test_explain_writes_the_rescaled_total_as_true_arithmetic(lang, line):
+    result = invoke("explain", "P043", "--period", "2026-11", "--lang", lang)
+    assert result.exit_code == 0, result.output
+    assert line in result.stdout
+
+
+def test_explain_total_without_rescaling_is_a_plain_sum():
+    # March closes the first quarter, so the quarterly KPIs are scored too: no rescaling, the
+    # points simply add up (the same figures `kpirules run --period 2026-03` shows for P043)
+    result = invoke("explain", "P043", "--period", "2026-03")
+    assert result.exit_code == 0, result.output
+    assert "\ntotal score: 42 + 45 + 17.64706 + 15 = 119.64706\n" in result.stdout

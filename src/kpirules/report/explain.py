@@ -7,6 +7,8 @@ names, labels, values and the expressions as written stay as they are.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from kpirules import i18n
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import KpiResult, PersonResult
@@ -99,6 +101,26 @@ def kpi_steps(k: KpiResult, lang: str = "en") -> list[str]:
     return _kpi_lines(k, lang)
 
 
+def total_line(p: PersonResult, lang: str = "en") -> str:
+    """The total as arithmetic a calculator repeats: the points added, then any rescaling of the weights.
+
+    A main KPI whose period has not closed is not scored; the engine then scales the others'
+    points by (weights of all main KPIs) / (weights of the scored ones), so the line says so,
+    e.g. `(22 + 14.5455) × 100% / 35% = 104.415714`, instead of a sum that does not add up.
+    """
+    points = [fmt_decimal(k.contribution) for k in p.kpis if k.contribution is not None]
+    main = [k for k in p.kpis if k.rank == "main"]
+    weights_all = sum((k.weight or 0 for k in main), Decimal(0))
+    weights_scored = sum((k.weight or 0 for k in main if k.status != "in_progress"), Decimal(0))
+    arithmetic = " + ".join(points) or "0"
+    if weights_scored and weights_scored != weights_all:  # the engine's condition (engine/evaluate.py)
+        if len(points) > 1:
+            arithmetic = f"({arithmetic})"
+        arithmetic += f" × {pct(weights_all)} / {pct(weights_scored)}"
+    total = fmt_decimal(p.total_score)
+    return i18n.ui(lang, "explain.total", f"total score: {arithmetic} = {total}", sum=arithmetic, total=total)
+
+
 def render_explain(p: PersonResult, currency: str, lang: str = "en") -> str:
     name, role_label = p.name or p.person_id, p.role_label or p.role
     active = f"active {p.active_days} of {p.period_days} days"
@@ -115,9 +137,7 @@ def render_explain(p: PersonResult, currency: str, lang: str = "en") -> str:
     for k in p.kpis:
         out.extend(_kpi_lines(k, lang))
         out.append("")
-    contributions = " + ".join(fmt_decimal(k.contribution) for k in p.kpis if k.contribution is not None) or "0"
-    total = fmt_decimal(p.total_score)
-    out.append(i18n.ui(lang, "explain.total", f"total score: {contributions} = {total}", sum=contributions, total=total))
+    out.append(total_line(p, lang))
     for note in p.notes:
         note = i18n.phrase(note, "explain", lang)
         out.append(i18n.ui(lang, "explain.note", f"note: {note}", note=note))

@@ -15,7 +15,7 @@ from kpirules.report import svg
 from kpirules.report.figures import (
     below_floor, esc, exact, kpi_name, money, name_of, percent, role_name, short, t, value_text,
 )
-from kpirules.report.explain import kpi_steps
+from kpirules.report.explain import kpi_steps, total_line
 from kpirules.report.source import where
 
 
@@ -106,9 +106,7 @@ def _kpi_row(k: KpiResult, p: PersonResult, lang: str) -> str:
 
 
 def _total(p: PersonResult, lang: str) -> str:
-    contributions = " + ".join(exact(k.contribution) for k in p.kpis if k.contribution is not None) or "0"
-    lines = [i18n.ui(lang, "explain.total", f"total score: {contributions} = {exact(p.total_score)}",
-                     sum=contributions, total=exact(p.total_score))]
+    lines = [total_line(p, lang)]
     for note in p.notes:
         note = i18n.phrase(note, "explain", lang)
         lines.append(i18n.ui(lang, "explain.note", f"note: {note}", note=note))
