@@ -361,10 +361,32 @@ def test_a_snapshot_does_not_overwrite_a_folder_unless_forced(project):
     assert "error[E845]: --snapshot snap is not empty" in refused.stderr
     assert [p.name for p in (project / "snap").iterdir()] == ["notes.txt"]
     assert not (project / "m.json").exists()
+    # --force replaces an earlier snapshot only, never a folder of someone's files
     forced = invoke("run", "--period", PERIOD, "--snapshot", "snap", "--force")
-    assert forced.exit_code == 0, forced.output
-    assert not (project / "snap/notes.txt").exists() and (project / "snap/manifest.json").is_file()
+    assert forced.exit_code == 2
+    assert "error[E845]: --snapshot snap holds files that are not a kpirules snapshot" in forced.stderr
+    assert [p.name for p in (project / "snap").iterdir()] == ["notes.txt"]
+    (project / "snap/notes.txt").unlink()
+    assert invoke("run", "--period", PERIOD, "--snapshot", "snap").exit_code == 0
+    (project / "snap/extra.txt").write_text("left by the last snapshot's reader\n", encoding="utf-8")
+    again = invoke("run", "--period", PERIOD, "--snapshot", "snap", "--force")
+    assert again.exit_code == 0, again.output
+    assert not (project / "snap/extra.txt").exists() and (project / "snap/manifest.json").is_file()
     assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("folder", ["rulesets", "rulesets/snap", "."])
+def test_a_snapshot_never_replaces_or_joins_the_scheme(project, folder):
+    """A snapshot in the rulesets folder would delete the scheme (with --force) or be read as
+    part of it by the next run; the project folder holds the configuration."""
+    before = sorted(p.name for p in (project / "rulesets").iterdir())
+    refused = invoke("run", "--period", PERIOD, "--snapshot", folder, "--force")
+    assert refused.exit_code == 2
+    # refused before anything is replaced: as a folder of other files, or (new folder
+    # among the scheme files) as a place the next run would read
+    assert f"error[E845]: --snapshot {folder} " in refused.stderr
+    assert sorted(p.name for p in (project / "rulesets").iterdir()) == before
+    assert invoke("check").exit_code == 0
 
 
 def test_a_snapshot_that_cannot_be_written_is_a_clear_error(project):
@@ -451,3 +473,10 @@ def test_a_snapshot_of_a_postgres_source_verifies_after_the_table_changed(projec
         cursor.execute(f"DROP SCHEMA {schema} CASCADE")
         cursor.close()
         connection.close()
+
+
+def test_a_new_snapshot_folder_among_the_scheme_files_is_refused(project):
+    refused = invoke("run", "--period", PERIOD, "--snapshot", "rulesets/snap")
+    assert refused.exit_code == 2
+    assert "error[E845]: --snapshot rulesets/snap would hold or sit beside the run's own inputs" in refused.stderr
+    assert not (project / "rulesets/snap").exists()

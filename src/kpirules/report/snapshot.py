@@ -54,11 +54,18 @@ def check_target(folder: str | Path, force: bool) -> None:
     if folder.exists() and not folder.is_dir():
         raise ConfigError(Diagnostic("E845", f"--snapshot {folder} is a file, not a folder",
                                      help="name a new or empty folder for the snapshot"))
-    if folder.is_dir() and any(folder.iterdir()) and not force:
-        raise ConfigError(Diagnostic(
-            "E845", f"--snapshot {folder} is not empty",
-            help="name a new or empty folder, or pass --force to replace what it holds",
-        ))
+    if folder.is_dir() and any(folder.iterdir()):
+        if not force:
+            raise ConfigError(Diagnostic(
+                "E845", f"--snapshot {folder} is not empty",
+                help="name a new or empty folder, or pass --force to replace an earlier snapshot",
+            ))
+        if not ((folder / MANIFEST_NAME).is_file() and (folder / SCHEME_DIR).is_dir()):
+            # --force replaces an earlier snapshot, never a folder of other files (data, rulesets)
+            raise ConfigError(Diagnostic(
+                "E845", f"--snapshot {folder} holds files that are not a kpirules snapshot",
+                help="name a new or empty folder; --force replaces only an earlier snapshot",
+            ))
 
 
 def scheme_layout(manifest: dict[str, Any]) -> dict[str, str]:
@@ -75,10 +82,32 @@ def scheme_layout(manifest: dict[str, Any]) -> dict[str, str]:
     return {key: p.relative_to(root).as_posix() for key, p in resolved.items()}
 
 
+def check_apart(folder: str | Path, manifest: dict[str, Any]) -> None:
+    """Refuse a snapshot folder that holds the project's files or sits among the scheme files.
+
+    Replacing a folder that holds the scheme or the configuration would delete them, and a
+    snapshot inside a rulesets folder would be read as part of the scheme by the next run;
+    --force does not change that.
+    """
+    target = Path(os.path.abspath(folder))
+    base = Path(manifest["directory"])
+    config = manifest["arguments"].get("config")
+    schemes = [Path(os.path.normpath(base / key)) for key in manifest["scheme_files"]]
+    holds = schemes + ([Path(os.path.normpath(base / config))] if config else [])
+    for path in holds:
+        inside_schemes = path in schemes and path.parent in target.parents
+        if target in path.parents or inside_schemes:
+            raise ConfigError(Diagnostic(
+                "E845", f"--snapshot {folder} would hold or sit beside the run's own inputs ({path})",
+                help="name a folder outside the project's rulesets, e.g. --snapshot snapshots/2026-12",
+            ))
+
+
 def write(folder: str | Path, con, manifest: dict[str, Any], force: bool = False) -> None:
     """Write the snapshot of a run whose datasets are loaded in `con` and whose manifest is given."""
     folder = Path(folder)
     check_target(folder, force)
+    check_apart(folder, manifest)
     building = folder.parent / f".{folder.name}.building-{uuid.uuid4().hex[:8]}"
     try:
         building.mkdir(parents=True)
