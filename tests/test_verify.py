@@ -310,6 +310,18 @@ def test_verify_from_another_folder_says_where_the_run_was_made(project, monkeyp
            f"(the run was made in {load_json(project / 'run.manifest.json')['directory']})" in result.stderr
 
 
+def test_verify_from_another_folder_with_config_finds_the_files(project, monkeypatch):
+    """The E848 help's route: name the configuration; recorded paths are then found from it."""
+    monkeypatch.chdir(project.parent)
+    result = invoke("verify", "project/run.manifest.json", "--config", "project/kpirules.toml")
+    assert result.exit_code == 0, result.output
+    assert "scheme files: 5 checked by sha256, all identical" in result.stdout
+    replace_once(project / "rulesets" / "sales_manager.kpi", "weight 40%", "weight 50%")
+    changed = invoke("verify", "project/run.manifest.json", "--config", "project/kpirules.toml")
+    assert changed.exit_code == 1
+    assert "scheme files: 1 of 5 differ" in changed.stdout
+
+
 def test_verify_speaks_chinese(project):
     result = invoke("verify", "--lang", "zh", "run.manifest.json")
     assert result.exit_code == 0, result.output

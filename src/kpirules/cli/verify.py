@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -67,7 +68,14 @@ def verify(manifest_path, snapshot_dir, env, config_path, fmt_, output) -> None:
     else:
         config_path, env, rulesets = config_path or arguments.config, env or arguments.env, arguments.rulesets
         _check_config(config_path, recorded.directory)
-        where = Path
+        # recorded paths are relative to the folder the run was made in; find that folder
+        # again from the configuration, which may be named from elsewhere (--config)
+        made_in = Path(recorded.directory)
+        offset = os.path.relpath(made_in, (made_in / arguments.config).parent) if arguments.config else "."
+        base = Path(os.path.normpath(Path(config_path).resolve().parent / offset)) if config_path else Path.cwd()
+
+        def where(key: str) -> Path:
+            return Path(os.path.relpath(base / key)) if not Path(key).is_absolute() else Path(key)
     verification = comparing.Verification(str(path), recorded, snapshot=None if folder is None else str(folder),
                                           env=env, config=config_path)
     period = arguments.period or (recorded.periods[0] if len(recorded.periods) == 1 else None)
