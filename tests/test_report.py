@@ -257,6 +257,40 @@ def test_workbook_has_a_summary_and_a_sheet_per_role(tmp_path, people):
                     assert Decimal(str(row[f"{label}: score"])) == Decimal(k["score"])
 
 
+def test_a_quarter_of_a_monthly_scheme_counts_each_person_once(tmp_path):
+    # 2026Q1 of the monthly scheme has a result per person and month; the counts to expect come
+    # from `kpirules run --period 2026Q1 --format json` (distinct person ids, and all results)
+    run = invoke("run", "--config", CONFIG, "--period", "2026Q1", "--format", "json")
+    assert run.exit_code == 0, run.output
+    results = json.loads(run.stdout)["people"]
+    people = {p["person_id"] for p in results}
+    assert len(results) > len(people)  # else the test would not tell the two counts apart
+    assert report_of("2026Q1", tmp_path / "r.xlsx").exit_code == 0
+    summary = load_workbook(tmp_path / "r.xlsx")["Summary"]
+    assert [c.value for c in summary[1]][:5] == ["Role id", "Role", "People", "Person-periods", "Average score"]
+    rows = {r[0]: r for r in summary.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert rows["All roles"][2:4] == (len(people), len(results))
+    for role in {p["role"] for p in results}:
+        mine = [p for p in results if p["role"] == role]
+        assert rows[role][2:4] == (len({p["person_id"] for p in mine}), len(mine))
+    assert summary.cell(row=2, column=5).number_format == "0.00"  # the average, after both counts
+    # the overview's cards give the same two counts
+    assert report_of("2026Q1", tmp_path / "r.html").exit_code == 0
+    cards = parse((tmp_path / "r.html").read_text(encoding="utf-8")).find_all(cls="card")
+    figures = {c.find_all("div")[-1].text: c.one(cls="figure").text for c in cards}
+    assert figures["People"] == str(len(people)) and figures["Person-periods"] == str(len(results))
+
+
+def report_of(period: str, out: Path):
+    return invoke("report", "--config", CONFIG, "--period", period, "-o", str(out))
+
+
+def test_one_period_has_no_person_periods_column(tmp_path):
+    assert report_of(PERIOD, tmp_path / "r.xlsx").exit_code == 0
+    header = [c.value for c in load_workbook(tmp_path / "r.xlsx")["Summary"][1]]
+    assert header[:4] == ["Role id", "Role", "People", "Average score"]
+
+
 def test_workbook_without_payouts(tmp_path):
     result = report("-o", str(tmp_path / "r.xlsx"), "--no-payouts", "--role", "telesales")
     assert result.exit_code == 0, result.output

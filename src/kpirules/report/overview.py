@@ -52,6 +52,10 @@ def _cards(result: RunResult, lang: str, payouts: bool) -> str:
     floors = len({p.person_id for p in people if any(below_floor(k) for k in p.kpis)})
     cards = [
         (t(lang, "people", "People"), str(len({p.person_id for p in people}))),
+    ]
+    if len(result.periods) > 1:  # the workbook's summary has the same two counts
+        cards.append((t(lang, "person_periods", "Person-periods"), str(len(people))))
+    cards += [
         (t(lang, "average_score", "Average score"), short(average)),
         (t(lang, "people_below_floor", "People below a floor"), str(floors)),
     ]

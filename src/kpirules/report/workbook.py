@@ -68,7 +68,13 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
 
     sheet.title = t(lang, "summary", "Summary")[:31]
     grades = _grades(scheme, list(by_role))
-    header = [t(lang, "role_id", "Role id"), t(lang, "role", "Role"), t(lang, "people", "People"),
+    # a run over several periods has a result per person and period: People counts each person
+    # once, and a column beside it counts the results the averages and grades are taken over
+    several = len(result.periods) > 1
+    counted = [t(lang, "people", "People")]
+    if several:
+        counted.append(t(lang, "person_periods", "Person-periods"))
+    header = [t(lang, "role_id", "Role id"), t(lang, "role", "Role"), *counted,
               t(lang, "average_score", "Average score")] + grades
     if payouts:
         header.append(t(lang, "payout_total", f"Payout total ({result.currency})", currency=result.currency))
@@ -77,7 +83,7 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
     for role, people in sorted(by_role.items()):
         average = sum((p.total_score for p in people), Decimal(0)) / len(people)
         counts = [sum(1 for p in people if p.grade == g) for g in grades]
-        row = [role, role_name(people[0]), len(people), round(average, 6)] + counts
+        row = [role, role_name(people[0]), *_counts(people, several), round(average, 6)] + counts
         if payouts:
             total = sum((p.payout.total for p in people if p.payout), Decimal(0))
             grand += total
@@ -85,7 +91,7 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
         sheet.append(row)
     everyone = result.people
     overall = sum((p.total_score for p in everyone), Decimal(0)) / len(everyone)
-    last = [t(lang, "all_roles", "All roles"), "", len(everyone), round(overall, 6)]
+    last = [t(lang, "all_roles", "All roles"), "", *_counts(everyone, several), round(overall, 6)]
     last += [sum(1 for p in everyone if p.grade == g) for g in grades]
     if payouts:
         last.append(grand)
@@ -93,7 +99,7 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=2):
-        row[3].number_format = SCORE
+        row[len(counted) + 2].number_format = SCORE
         if payouts:
             row[-1].number_format = money_format(result.currency)
     sheet.append([])
@@ -101,7 +107,13 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
     sheet.append([t(lang, "period", "Period"), ", ".join(result.periods)])
     if result.period_reason:
         sheet.append([t(lang, "why_period", "Why this period"), i18n.phrase(result.period_reason, "explain", lang)])
-    _finish(sheet, "A2", [18, 18, 10, 14] + [10] * len(grades) + [20])
+    _finish(sheet, "A2", [18, 18] + [10] * len(counted) + [14] + [10] * len(grades) + [20])
+
+
+def _counts(people: list[PersonResult], several: bool) -> list[int]:
+    """How many people (each once), and with several periods how many person-periods."""
+    distinct = len({p.person_id for p in people})
+    return [distinct, len(people)] if several else [distinct]
 
 
 def _role_sheet(sheet, people: list[PersonResult], currency: str, lang: str, payouts: bool) -> None:
