@@ -367,6 +367,51 @@ def test_a_case_for_a_kpi_the_role_does_not_have(mini):
     assert result.stdout == ""  # nothing ran
 
 
+def test_a_bare_number_that_would_be_a_huge_share_is_refused(mini):
+    """15 meant as 15% would read as 1500%, and a cap would hide the mistake (the score is
+    capped either way): a bare share above 10 (1000%) is refused, "15%" or 0.15 accepted."""
+    result = _error(mini, cases("""
+        [[case]]
+        name = "attainment without its sign"
+        values = { calls = 10 }
+        expect.kpis.calls = { attainment = 105 }
+    """), code="E803", at="7:36",
+        message="expect.kpis.calls.attainment: expected an attainment, not 105: as a fraction that is 10500%")
+    assert '  = help: write a percentage with its sign, "105%", or as a fraction' in result.stderr
+
+
+def test_a_case_name_with_pytests_separator_is_refused(mini):
+    _error(mini, cases("""
+        [[case]]
+        name = "calls::on target"
+        values = { calls = 10 }
+        expect.total = 100
+    """), code="E809", at="5:8", message="the case name 'calls::on target' contains '::'")
+
+
+def test_the_named_configuration_chooses_the_rulesets(mini, tmp_path):
+    """--config is read as `kpirules run` reads it: its [project] rulesets, and a broken one is an error."""
+    (mini / "schemes").mkdir()
+    (mini / "mini.kpi").rename(mini / "schemes" / "mini.kpi")
+    write(mini / "schemes", cases("""
+        [[case]]
+        name = "on target"
+        values = { calls = 10 }
+        expect.total = 100
+    """))
+    (mini / "kpirules.toml").write_text('[project]\nrulesets = ["schemes"]\n', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.chdir(elsewhere)
+    result = run("--config", str(mini / "kpirules.toml"))
+    assert result.exit_code == 0, result.output
+    assert "1 case in 1 file: 1 passed, 0 failed." in result.stdout
+    (mini / "kpirules.toml").write_text("[project\n", encoding="utf-8")
+    broken = run("--config", str(mini / "kpirules.toml"))
+    assert broken.exit_code == 2
+    assert "error[E601]: invalid TOML" in broken.stderr
+
+
 def test_bad_files_are_reported_at_their_place(mini):
     _error(mini, 'role = "caller\n', code="E800", at="1:15", message="not valid TOML: Illegal character '\\n'")
     _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.kpis.calls.scor = 1\n', code="E801", at="5:19",

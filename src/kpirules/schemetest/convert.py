@@ -39,7 +39,7 @@ def number(raw, *, share: bool = False, what: str = "a number") -> Decimal:
     if isinstance(raw, bool):
         raise Unreadable(f"expected {what}, not {_shown(raw)}")
     if isinstance(raw, (int, Decimal)):
-        return Decimal(raw)
+        return _share(Decimal(raw), raw, what) if share else Decimal(raw)
     if isinstance(raw, str):
         text = raw.strip().replace(",", "")
         percent = text.endswith("%")
@@ -55,8 +55,20 @@ def number(raw, *, share: bool = False, what: str = "a number") -> Decimal:
                              'write a number such as 210 or "2685.00"' + (', or a percentage such as "15%"' if share else "")) from None
         if not value.is_finite():
             raise Unreadable(f"expected {what}, not {raw!r}")
-        return value / 100 if percent else value
+        return value / 100 if percent else _share(value, raw, what) if share else value
     raise Unreadable(f"expected {what}, not {_shown(raw)}")
+
+
+#: A bare number for a share above this (1000%) is taken for a percentage written without
+#: its % sign: 15 meant as 15% would silently be 1500%, and a cap would hide it.
+SHARE_LIMIT = Decimal(10)
+
+
+def _share(value: Decimal, raw, what: str) -> Decimal:
+    if abs(value) > SHARE_LIMIT:
+        raise Unreadable(f"expected {what}, not {_shown(raw)}: as a fraction that is {value * 100:f}%",
+                         f'write a percentage with its sign, "{_shown(raw).strip(chr(39))}%", or as a fraction')
+    return value
 
 
 def optional_number(raw, *, share: bool = False, what: str = "a number") -> Decimal | None:

@@ -145,6 +145,9 @@ class _Reader(ExpectationReader):
                 if case.name in names:
                     self.error("E809", f"two cases are named '{case.name}'", self.at_value("case", index, "name"),
                                f"the first is at line {names[case.name]}; give each case its own name")
+                if "::" in case.name:  # pytest's separator: the case could not be picked out by id
+                    self.error("E809", f"the case name '{case.name}' contains '::'", self.at_value("case", index, "name"),
+                               "pytest separates test ids with '::'; use another separator in the name")
                 names.setdefault(case.name, case.location.line)
                 result.cases.append(case)
         if self.problems:

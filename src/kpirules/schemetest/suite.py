@@ -4,11 +4,10 @@ work out coverage: what `kpirules test` and the pytest plugin share.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpirules.config import find_config
+from kpirules.config import find_config, load_config
 from kpirules.errors import ConfigError, Diagnostic, KpiError, SchemeError
 from kpirules.model.loader import display_path
 from kpirules.schemetest.coverage import Coverage, coverage
@@ -17,18 +16,10 @@ from kpirules.schemetest.spec import SUFFIX, TestFile, read_test_file
 
 
 def default_paths(config_path: Path | None = None) -> list[Path]:
-    """The configuration's [project] rulesets; else ./rulesets; else the working directory."""
+    """The configuration's rulesets (as `kpirules run` reads them); else ./rulesets; else the working directory."""
     config_path = config_path or find_config()
     if config_path is not None:
-        try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-            data = {}  # a broken configuration is `kpirules run`'s to report; the tests need only paths
-        if config_path.name == "pyproject.toml":
-            data = data.get("tool", {}).get("kpirules", {})
-        rulesets = data.get("project", {}).get("rulesets")
-        if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):
-            return [config_path.parent / r for r in rulesets]
+        return load_config(config_path).ruleset_paths()
     return [Path("rulesets")] if Path("rulesets").is_dir() else [Path(".")]
 
 
