@@ -355,6 +355,21 @@ def test_an_unwritable_output_is_refused_before_anything_runs(tmp_path, where):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
+
+
+def test_an_output_that_is_a_folder_is_refused_by_the_option(tmp_path):
+    # click's dir_okay=False refuses it while parsing, so it is a usage error of -o, not E860
+    (tmp_path / "out").mkdir()
+    result = report("-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert f"File '{tmp_path / 'out'}' is a directory." in result.stderr and "E860" not in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_no_payouts_help_speaks_of_pay_not_money():
+    # KPI values in money stay in a --no-payouts report; only amounts of pay are left out
+    text = " ".join(invoke("report", "--help").stdout.split())
+    assert "Leave every amount of pay out of the report" in text and "amount of money" not in text
 def test_per_person_pointing_at_a_file(tmp_path):
     (tmp_path / "st").write_text("mine")
     result = report("-o", str(tmp_path / "r.html"), "--per-person", str(tmp_path / "st"))

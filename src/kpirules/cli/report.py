@@ -30,7 +30,7 @@ MARKER = ".kpirules-statements"
 @click.option("--per-person", "per_person", type=click.Path(), metavar="DIR",
               help="Also write one statement file per person into this folder (replaced as a whole).")
 @click.option("--no-payouts", "no_payouts", is_flag=True,
-              help="Leave every amount of money out of the report (statements in --per-person keep their own).")
+              help="Leave every amount of pay out of the report (statements in --per-person keep their own).")
 @lang_option
 @handle_errors
 def report(paths, period_label, env, config_path, roles, fmt_, output, per_person, no_payouts) -> None:
@@ -97,10 +97,7 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
 
 def _check_places(target: Path, folder: Path | None, fmt_: str) -> None:
     """Refuse places the report cannot be written to, before anything is evaluated."""
-    _check_writable(target)
-    if target.is_dir():
-        raise ConfigError(Diagnostic("E860", f"cannot write {target}: Is a directory",
-                                     help="name a file for --output, e.g. -o report.html"))
+    _check_writable(target)  # an --output that is a folder is refused by click (dir_okay=False)
     if folder is None:
         return
     if fmt_ != "html":
