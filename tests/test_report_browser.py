@@ -139,3 +139,28 @@ def test_the_checks_can_fail(chromium, tmp_path):
     blank = tmp_path / "blank.html"
     blank.write_text("<!DOCTYPE html><html><body></body></html>", encoding="utf-8")
     assert is_blank(screenshot(chromium, tmp_path, blank, "blank.png", "800,600"))
+
+
+#: Added by the test below after the page's own scripts: how far the statement's KPI table
+#: reaches past the window's right edge (0 when it fits), and the page's horizontal overflow.
+MEASURE = """<script>
+var table = document.querySelector("table.kpis"), root = document.documentElement;
+root.setAttribute("data-table-overflow", Math.max(0, Math.ceil(table.getBoundingClientRect().right - root.clientWidth)));
+root.setAttribute("data-page-overflow", root.scrollWidth - root.clientWidth);
+</script>"""
+
+
+def test_a_statement_fits_an_a4_page_width(chromium, tmp_path):
+    # 794 px is an A4 page's width at 96 dpi; P043 (key-account manager, June 2026) has the
+    # widest KPI table of the sample: long "Points" sums and score rules (found by looking)
+    invoke("report", "--config", CONFIG, "--period", "2026-06", "-o", str(tmp_path / "r.html"),
+           "--per-person", str(tmp_path / "st"))
+    measured = tmp_path / "P043.html"
+    html = (tmp_path / "st" / "P043.html").read_text(encoding="utf-8")
+    measured.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    done = browse(chromium, tmp_path, measured.as_uri(), "--dump-dom", "--window-size=794,1400")
+    assert done.returncode == 0, done.stderr[-2000:]
+    root = parse(done.stdout).one("html")
+    assert root.attrs.get("data-script-errors") == "", root.attrs.get("data-script-errors")
+    assert root.attrs["data-table-overflow"] == "0" and root.attrs["data-page-overflow"] == "0"
+    assert not is_blank(screenshot(chromium, tmp_path, tmp_path / "st" / "P043.html", "a4.png", "794,1400"))

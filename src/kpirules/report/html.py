@@ -73,6 +73,9 @@ table.heat caption { text-align: left; font-weight: bold; padding: 4px 0; }
 dl.facts dt { color: var(--muted); font-size: 0.85em; } dl.facts dd { margin: 0; font-weight: bold; }
 .tag { display: inline-block; margin-left: 6px; padding: 0 5px; border-radius: 3px; background: #eee; font-size: 0.8em; }
 td.rule { font-size: 0.85em; color: #333; max-width: 320px; }
+/* a statement fits an A4 page (794 px): the bars shrink, long cells wrap instead of overflowing */
+table.kpis { width: 100%; } table.kpis svg { max-width: 100%; height: auto; display: block; }
+table.kpis td.num { white-space: normal; } table.kpis td.rule { max-width: none; overflow-wrap: anywhere; }
 .total p { margin: 2px 0; } details.steps pre { font-size: 0.82em; white-space: pre-wrap; background: #f7f7f7; padding: 8px; } ol.payout-steps li { margin: 2px 0; }
 input.filter { padding: 4px 8px; width: 280px; margin-bottom: 6px; }
 @media print {
@@ -80,6 +83,7 @@ input.filter { padding: 4px 8px; width: 280px; margin-bottom: 6px; }
   input.filter { display: none; }
   .statement { break-before: page; margin-top: 0; }
   table, figure, tr { break-inside: avoid; }
+  table.kpis { font-size: 0.78em; } table.kpis th, table.kpis td { padding: 3px 5px; }
 }
 </style>"""
 
