@@ -195,3 +195,24 @@ def _anchors(doc: Path) -> set[str]:
         slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
         anchors.add(slug)
     return anchors
+
+
+def test_the_pacing_json_keys_are_all_documented() -> None:
+    # docs/pacing.md §8 lists the keys of `kpirules run --as-of ... --format json`: the top
+    # level, each person's and each KPI's; the sample company is read as the docs' example is
+    import json
+
+    from click.testing import CliRunner
+
+    from kpirules.cli import cli
+
+    result = CliRunner().invoke(cli, ["run", "--config", str(REPO / "kpirules.toml"), "--as-of", "2026-12-10",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    person = data["people"][0]
+    keys = set(data) | set(person) | set(person["kpis"][0])
+    section = (DOCS / "pacing.md").read_text(encoding="utf-8").split("## 8. Output")[1].split("## 9.")[0]
+    json_part = section.split("**json**")[1].split("**csv**")[0]
+    documented = set(re.findall(r"`(\w+)`", json_part)) | {"manifest"}  # "the run manifest" in words
+    assert sorted(keys - documented) == []
