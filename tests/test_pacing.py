@@ -379,10 +379,11 @@ def test_table_csv_and_jsonl_carry_the_same_numbers(project):
     assert lines[0] == ("Scheme pace, period 2026-11 as of 2026-11-10: day 10 of 30; "
                         "projected as if the pace to date holds to 2026-11-30")
     row = next(line for line in lines if line.strip().startswith("T1 "))
-    assert row.split() == ["T1", "张三", "外呼量", "80", "66.67", "240", "120%", "on", "track", "110", "A", "1100.00"]
-    assert any(re.search(r"季度合同额 \(2026Q4\)\s+410000\s+410000\s+920000\s+100%\s+on track", line) for line in lines)
+    assert row.split() == ["T1", "张三", "外呼量", "80.00", "66.67", "240.00", "120%", "on", "track", "110.00", "A", "1,100.00"]
+    assert any(re.search(r"季度合同额 \(2026Q4\)\s+410,000\.00\s+410,000\.00\s+920,000\.00\s+100%\s+on track", line)
+               for line in lines)
     # 1,100.00 + 697.50 + 450.00 + 80.00 (T4 has not started; K1 has no payout)
-    assert re.search(r"^6 people; projected payout 2327\.50 CNY\. KPIs: on track \d+", table.stdout, re.MULTILINE)
+    assert re.search(r"^6 people; projected payout 2,327\.50 CNY\. KPIs: on track \d+", table.stdout, re.MULTILINE)
 
     rows = list(csv.DictReader(io.StringIO(invoke("run", "--as-of", "2026-11-10", "--format", "csv").stdout)))
     assert len(rows) == 5 * 4 + 2  # five telesales with four KPIs, one key-account manager with two
@@ -393,6 +394,66 @@ def test_table_csv_and_jsonl_carry_the_same_numbers(project):
     lines = invoke("run", "--as-of", "2026-11-10", "--format", "jsonl").stdout.splitlines()
     first = json.loads(lines[0])
     assert len(lines) == 6 and (first["as_of"], first["elapsed_days_in_period"], first["period_days"]) == ("2026-11-10", 10, 30)
+
+
+def _table_row(stdout: str, start: str, after: str = "") -> list[str]:
+    """The cells of the first line that starts with `start`, after the line that starts with `after`."""
+    lines = [line.strip() for line in stdout.splitlines()]
+    if after:
+        lines = lines[next(i for i, line in enumerate(lines) if line.startswith(after)):]
+    return next(line for line in lines if line.startswith(start)).split()
+
+
+def test_the_table_shows_numbers_as_kpirules_run_and_the_report_do(project):
+    """Two places and thousands separators in every row, whole or not; rates as percentages."""
+    stdout = invoke("run", "--as-of", "2026-11-10").stdout
+    # T2: 55 calls, expected 66.666667, projected 165 (worked above); total 69.75, payout 697.50
+    assert _table_row(stdout, "T2 ")[3:6] == ["55.00", "66.67", "165.00"]
+    # T3: 36 calls, expected 33.333333, projected 180; total 54, payout 450.00
+    assert _table_row(stdout, "T3 ")[3:6] + _table_row(stdout, "T3 ")[-3:] == \
+        ["36.00", "33.33", "180.00", "54.00", "B", "450.00"]
+    # T2's revenue: 95,000 to date, 100,000 expected, 285,000 projected; T1's conversion 20% as it stands
+    assert _table_row(stdout, "销售额 ", after="T2 ")[1:4] == ["95,000.00", "100,000.00", "285,000.00"]
+    assert _table_row(stdout, "转化率 ", after="T1 ")[1:3] == ["20%", "-"]
+
+
+def test_the_sample_company_table_as_of_december_10th(monkeypatch):
+    """P043's contract amount and P020's zero payout, as the review found them (3125000, 0.00 next to 3701.25)."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv(i18n.ENV_VAR, raising=False)
+    stdout = invoke("run", "--as-of", "2026-12-10", "--person", "P043", "--person", "P020").stdout
+    # the values are those of the JSON output (checked against SQL in the test above), to two places
+    assert re.search(r"合同金额 \(2026Q4\)\s+3,125,000\.00\s+2,238,043\.48\s+4,049,295\.77\s", stdout)
+    # the KPI's name is not wrapped: "新签大客户数 (2026Q4)" in one line, then its figures
+    assert _table_row(stdout, "P043 ")[2:7] + _table_row(stdout, "P043 ")[-3:] == \
+        ["新签大客户数", "(2026Q4)", "3.00", "1.54", "3.89", "120.89", "优秀", "54,917.29"]
+    assert _table_row(stdout, "P020 ")[-1] == "0.00"
+    assert "projected payout 54,917.29 CNY." in stdout
+    november = invoke("run", "--as-of", "2026-11-10", "--person", "P043").stdout
+    assert re.search(r"合同金额 \(2026Q4\)\s+2,965,000\.00\s+1,292,391\.30\s+6,653,170\.73\s", november)
+
+
+def test_a_run_that_evaluates_nobody_says_so(project):
+    """As `kpirules run --person X` does for nobody: no table, no empty list of KPI statuses."""
+    result = invoke("run", "--as-of", "2026-11-10", "--person", "NOBODY")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == ["0 people evaluated; projected payout 0 CNY."]
+    plain = invoke("run", "--period", "2026-11", "--person", "NOBODY").stdout
+    assert plain.splitlines()[1].startswith("0 people evaluated; total payout 0 CNY.")
+    chinese = invoke("run", "--as-of", "2026-11-10", "--person", "NOBODY", "--lang", "zh").stdout
+    assert chinese.splitlines()[1:] == ["共评估 0 人；预测奖金合计 0 CNY。"]
+
+
+def test_pacing_reads_the_roster_through_the_engine():
+    """One reader of the roster: pacing asks the engine's Evaluator instead of querying it itself."""
+    import inspect
+
+    from kpirules.engine.evaluate import Evaluator
+    from kpirules.report import pacing
+
+    source = inspect.getsource(pacing)
+    assert "def _people" not in source and "Evaluator(scheme, con).people()" in source
+    assert Evaluator.people is Evaluator._people
 
 
 def test_the_inputs_are_left_as_they_were(project):

@@ -264,6 +264,7 @@ class Evaluator:
     def _people(self) -> list[Person]:
         rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(self.roster.id)} ORDER BY {sqlc.quote(self.roster.bindings['id'])}")
         return [Person(row, self.roster) for row in rows]
+    people = _people  # public for pacing (report/pacing.py), which paces these same Person objects
 
     # ------------------------------------------------------------- run
 

@@ -33,7 +33,7 @@ from decimal import Decimal
 import duckdb
 
 from kpirules.engine import sql as sqlc
-from kpirules.engine.evaluate import Person, evaluate
+from kpirules.engine.evaluate import Evaluator, Person, evaluate
 from kpirules.engine.ir import build_plan
 from kpirules.engine.numbers import CONTEXT, quantize6
 from kpirules.engine.periods import Calendar, Period
@@ -208,14 +208,6 @@ def _expected(k: KpiResult, elapsed: int, active: int, period_days: int) -> Deci
     return quantize6(CONTEXT.divide(CONTEXT.multiply(k.target, Decimal(elapsed)), Decimal(active)))
 
 
-def _people(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dict[str, Person]:
-    roster = scheme.roster
-    cursor = con.execute(f"SELECT * FROM {sqlc.quote(roster.id)}")
-    names = [d[0] for d in cursor.description]
-    people = [Person(dict(zip(names, row)), roster) for row in cursor.fetchall()]
-    return {p.id: p for p in people}
-
-
 def _kpi_pace(k: KpiResult, person: Person, kpi_period: Period, additive: bool, as_of: dt.date) -> KpiPace:
     """A KPI's days, value to date and (additive KPIs) expected and projected values; status comes later."""
     active = person.active_days(kpi_period)
@@ -239,7 +231,7 @@ def pace(scheme: Scheme, con: duckdb.DuckDBPyConnection, period: Period, as_of: 
     calendar = Calendar(scheme.header)
     to_date = evaluate(scheme, con, [period], roles=roles, persons=persons)
     plan = build_plan(scheme, sorted({p.role for p in to_date.people}))
-    people = _people(scheme, con)
+    people = {p.id: p for p in Evaluator(scheme, con).people()}  # the roster as the run reads it
     paced: list[PersonPace] = []
     for p in to_date.people:
         person = people[p.person_id]

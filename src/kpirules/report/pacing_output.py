@@ -2,7 +2,8 @@
 
 Every format states the as-of day, the days elapsed and the days in the period, and labels
 the scores, totals, grades and payouts as projected. Decimals are strings in JSON and exact
-text in CSV, as in `run_output`.
+text in CSV, as in `run_output`; the table rounds them for the eye with `figures`, as the
+report does.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import csv
 import io
 import json
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from kpirules import i18n
+from kpirules.report.figures import money, percent
 from kpirules.report.pacing import KpiPace, PacingResult, PersonPace
-from kpirules.report.run_output import _money, _num, _plain, _short
+from kpirules.report.run_output import _money, _num, _plain
 
 FORMATS = ("table", "csv", "json", "jsonl")
 CSV_COLUMNS = [
@@ -25,6 +27,7 @@ CSV_COLUMNS = [
     "expected_to_date", "projected_value", "projected_attainment", "projected_score", "status",
     "projected_total_score", "projected_grade", "projected_payout", "currency",
 ]
+CENT = Decimal("0.01")
 STATUS_WORDS = {
     "on_track": "on track", "at_risk": "at risk", "off_track": "off track",
     "no_target": "no target", "no_data": "no data", "not_started": "not started",
@@ -80,20 +83,20 @@ def render_csv(result: PacingResult) -> str:
 # ---------------------------------------------------------------------- the table
 
 
-def _amount(x: Decimal | None, value_type: str) -> str:
-    """A value as people read it: rates as percentages, the rest to two places."""
+def _two_places(x: Decimal | None) -> str:
+    """Always two places and thousands separators (6.00, 2,238,043.48), so a column lines up."""
     if x is None:
         return "-"
-    if value_type == "percent" and x.is_finite():
-        return f"{_short(x * 100, 1)}%"
-    return _short(x, 2)
+    return money(x.quantize(CENT, rounding=ROUND_HALF_UP)) if x.is_finite() else "∞"
+
+
+def _amount(x: Decimal | None, value_type: str) -> str:
+    """A value as people read it: rates as percentages (89.5%), counts and sums to two places."""
+    return percent(x) if value_type == "percent" else _two_places(x)
 
 
 def _attainment(k: KpiPace) -> str:
-    shown = k.projected_attainment if k.additive else k.attainment_to_date
-    if shown is None:
-        return "-"
-    return "∞" if not shown.is_finite() else f"{_short(shown * 100, 1)}%"
+    return percent(k.projected_attainment if k.additive else k.attainment_to_date)
 
 
 def status_word(status: str, lang: str) -> str:
@@ -134,10 +137,11 @@ def render_table(result: PacingResult, width: int | None = None, lang: str = "en
         columns = [c for c in ("person", "name") if c == "person" or any(getattr(p, c) for p in people)]
         for column in columns:
             table.add_column(i18n.ui(lang, f"run.{column}", column))
-        table.add_column("KPI")
+        # when the table is too wide, headings wrap, never a KPI's name or a figure
+        table.add_column("KPI", no_wrap=True)
         for key, english in (("to_date", "to date"), ("expected", "expected"), ("projected", "projected"),
                              ("attainment", "attainment")):
-            table.add_column(i18n.ui(lang, f"pacing.{key}", english), justify="right")
+            table.add_column(i18n.ui(lang, f"pacing.{key}", english), justify="right", no_wrap=True)
         table.add_column(i18n.ui(lang, "pacing.status", "status"))
         table.add_column(i18n.ui(lang, "pacing.total", "projected total"), justify="right")
         table.add_column(i18n.ui(lang, "run.grade", "grade"))
@@ -148,7 +152,7 @@ def render_table(result: PacingResult, width: int | None = None, lang: str = "en
                 counts[k.status] += 1
                 first = index == 0
                 who = [p.person_id] + [getattr(p, c) or "" for c in columns[1:]] if first else [""] * len(columns)
-                summary = [_short(p.projected_total_score, 2), p.projected_grade or "", _money(p.projected_payout)] \
+                summary = [_two_places(p.projected_total_score), p.projected_grade or "", money(p.projected_payout)] \
                     if first and p.projected_total_score is not None else ["", "", ""]
                 table.add_row(
                     *who, _kpi_name(k, result.period), _amount(k.value_to_date, k.value_type),
@@ -158,15 +162,24 @@ def render_table(result: PacingResult, width: int | None = None, lang: str = "en
                 )
         console.print(table)
     total = sum((p.projected_payout for p in result.people if p.projected_payout is not None), Decimal(0))
+    if not result.people:  # as `kpirules run` says it, without a legend for a table that is not there
+        console.print(i18n.ui(lang, "pacing.summary_none", f"0 people evaluated; projected payout {money(total)} "
+                              f"{result.currency}.", total=money(total), currency=result.currency), soft_wrap=True)
+        _print_warnings(console, result, lang)
+        return console.export_text()
     tally = i18n.ui(lang, "list.separator", ", ").join(
         f"{status_word(s, lang)} {counts[s]}" for s in STATUS_WORDS if counts[s])
     console.print(i18n.ui(
         lang, "pacing.summary",
-        f"{len(result.people)} people; projected payout {_money(total)} {result.currency}. KPIs: {tally}. "
+        f"{len(result.people)} people; projected payout {money(total)} {result.currency}. KPIs: {tally}. "
         "Attainment is of the projected value for counts and sums, of the value to date for rates and averages; "
         "off track is at least 10% behind pace; * auxiliary KPI.",
-        n=len(result.people), total=_money(total), currency=result.currency, tally=tally,
+        n=len(result.people), total=money(total), currency=result.currency, tally=tally,
     ), soft_wrap=True)
+    _print_warnings(console, result, lang)
+    return console.export_text()
+
+
+def _print_warnings(console, result: PacingResult, lang: str) -> None:
     for warning in result.warnings:
         console.print(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
-    return console.export_text()
