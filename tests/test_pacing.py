@@ -444,18 +444,6 @@ def test_a_run_that_evaluates_nobody_says_so(project):
     assert chinese.splitlines()[1:] == ["共评估 0 人；预测奖金合计 0 CNY。"]
 
 
-def test_pacing_reads_the_roster_through_the_engine():
-    """One reader of the roster: pacing asks the engine's Evaluator instead of querying it itself."""
-    import inspect
-
-    from kpirules.engine.evaluate import Evaluator
-    from kpirules.report import pacing
-
-    source = inspect.getsource(pacing)
-    assert "def _people" not in source and "Evaluator(scheme, con).people()" in source
-    assert Evaluator.people is Evaluator._people
-
-
 def test_the_inputs_are_left_as_they_were(project):
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in project.glob("*.csv")}
     assert invoke("run", "--as-of", "2026-11-10").exit_code == 0

@@ -261,10 +261,10 @@ class Evaluator:
         count = self.con.execute(f"SELECT count(*) FROM {sqlc.quote(self.roster.id)}").fetchall()[0][0]
         return count * len(periods) >= SETWISE_MIN_PEOPLE
 
-    def _people(self) -> list[Person]:
+    def people(self) -> list[Person]:
+        """The roster, ordered by id (also what pacing paces)."""
         rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(self.roster.id)} ORDER BY {sqlc.quote(self.roster.bindings['id'])}")
         return [Person(row, self.roster) for row in rows]
-    people = _people  # public for pacing (report/pacing.py), which paces these same Person objects
 
     # ------------------------------------------------------------- run
 
@@ -304,7 +304,7 @@ class Evaluator:
                 aggregates.unregister(self.con)
                 self.scored_in_sql = 0
         values, counts = aggregates.dicts()
-        people = self._people()
+        people = self.people()
         results: list[PersonResult] = []
         unmatched: list[str] = []
         inactive = 0

@@ -31,7 +31,7 @@ class Lazy:
 
     def person(self, person_id: str):
         if self._people is None:
-            self._people = {p.id: p for p in self.ev._people()}
+            self._people = {p.id: p for p in self.ev.people()}
         return self._people[person_id]
 
     def targets(self):
