@@ -300,7 +300,8 @@ class Evaluator:
             try:
                 return run_setwise(self, plan, runtimes, periods, aggregates, targets, adjustments,
                                    persons=persons, period_reason=period_reason)
-            except (Unsupported, duckdb.OutOfRangeException, duckdb.ConversionException):
+            except (Unsupported, duckdb.OutOfRangeException, duckdb.ConversionException, duckdb.InvalidInputException):
+                # the SQL path declined (or met a number it cannot hold): the Python path is the reference
                 aggregates.unregister(self.con)
                 self.scored_in_sql = 0
         values, counts = aggregates.dicts()
