@@ -43,7 +43,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     import duckdb
 
     from kpirules.config import load_config
-    from kpirules.engine.evaluate import default_period, latest_fact_date
+    from kpirules.engine.evaluate import check_covered, default_period
     from kpirules.engine.periods import Calendar
     from kpirules.model import load_scheme
     from kpirules.sources.load import load_datasets
@@ -70,12 +70,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
                                rejects_dir=Path(rejects) if rejects else None)
     if period_label:
         reason = "as requested"
-        latest = latest_fact_date(scheme, con)
-        if latest is not None and periods[0].start > latest:
-            raise DataError(Diagnostic(
-                "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
-                help="choose an earlier --period, or check that the sources are up to date",
-            ))
+        check_covered(scheme, con, requested)
     else:
         period, reason = default_period(scheme, con)
         periods = [period]

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kpirules.config import ProjectConfig
-from kpirules.engine.evaluate import default_period, evaluate, latest_fact_date
+from kpirules.engine.evaluate import check_covered, default_period, evaluate
 from kpirules.engine.periods import Calendar
 from kpirules.engine.results import PersonResult, RunResult
-from kpirules.errors import DataError, Diagnostic, KpiError
+from kpirules.errors import KpiError
 from kpirules.model.scheme import Scheme
 from kpirules.sources.load import load_datasets
 
@@ -128,14 +128,8 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
     if period_labels:
         reason = "as requested"
         labels = period_labels
-        latest = latest_fact_date(new, con_new)
         for label in labels:
-            requested = calendars[1].parse(label)
-            if latest is not None and requested.start > latest:
-                raise DataError(Diagnostic(
-                    "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
-                    help="choose an earlier --period, or check that the sources are up to date",
-                ))
+            check_covered(new, con_new, calendars[1].parse(label))
     else:
         period, reason = default_period(new, con_new)
         labels = [period.label]

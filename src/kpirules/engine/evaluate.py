@@ -111,6 +111,16 @@ def latest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date 
     return latest
 
 
+def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Period) -> None:
+    """Refuse (E503) a requested period that starts after the latest date in the fact data."""
+    latest = latest_fact_date(scheme, con)
+    if latest is not None and requested.start > latest:
+        raise DataError(Diagnostic(
+            "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
+            help="choose an earlier --period, or check that the sources are up to date",
+        ))
+
+
 def default_period(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> tuple[Period, str]:
     """The latest scheme period that ended on or before the latest date in the fact data."""
     latest = latest_fact_date(scheme, con)
