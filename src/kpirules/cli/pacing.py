@@ -13,7 +13,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import current_lang, emit
-from kpirules.cli.run import _warnings, manifest, prepare, status
+from kpirules.cli.run import _warnings, check_roles, manifest, prepare, status
 from kpirules.errors import ConfigError, Diagnostic
 
 
@@ -30,9 +30,7 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
     prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects, as_of=as_of)
     if not period_label:
         prepared.period_reason = f"the {prepared.periods[0].unit} that contains the as-of day ({as_of.isoformat()})"
-    unknown_roles = [r for r in roles if r not in prepared.scheme.roles]
-    if unknown_roles:
-        raise ConfigError(Diagnostic("E004", f"unknown role {unknown_roles[0]}", help=f"roles: {', '.join(prepared.scheme.roles)}"))
+    check_roles(prepared.scheme, roles)
     with status("pacing"):
         result = run_pacing(prepared.scheme, prepared.con, prepared.periods[0], as_of,
                             roles=list(roles) or None, persons=list(persons) or None)

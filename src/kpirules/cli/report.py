@@ -9,7 +9,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import current_lang, handle_errors, lang_option, paths_argument
-from kpirules.cli.run import _warnings, config_option, env_option, period_option, prepare, status
+from kpirules.cli.run import _warnings, check_roles, config_option, env_option, period_option, prepare, status
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.io import write_atomic, write_folder_atomic
 
@@ -56,9 +56,7 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
     folder = Path(per_person) if per_person else None
     _check_places(target, folder, fmt_)  # before the work: a typo costs nothing
     prepared = prepare(paths, period_label, env, config_path)
-    unknown = [r for r in roles if r not in prepared.scheme.roles]
-    if unknown:
-        raise ConfigError(Diagnostic("E004", f"unknown role {unknown[0]}", help=f"roles: {', '.join(prepared.scheme.roles)}"))
+    check_roles(prepared.scheme, roles)
     with status("evaluating"):
         result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,
                           period_reason=prepared.period_reason, trace_rows=True)

@@ -77,6 +77,13 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     return Prepared(scheme, con, config, report, periods, reason, list(scheme.files))
 
 
+def check_roles(scheme, roles) -> None:
+    """Refuse (E004) a --role the scheme does not have."""
+    unknown = [r for r in roles if r not in scheme.roles]
+    if unknown:
+        raise ConfigError(Diagnostic("E004", f"unknown role {unknown[0]}", help=f"roles: {', '.join(scheme.roles)}"))
+
+
 def manifest(prepared: Prepared, result=None, arguments: dict | None = None) -> dict:
     """The run manifest: what the run read; with its result and arguments, the sealed manifest
     `kpirules verify` checks (kpirules.report.manifest)."""
@@ -186,9 +193,7 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
 
         snapshot.check_target(snapshot_dir, force)  # before the work, not after it
     prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects)
-    unknown_roles = [r for r in roles if r not in prepared.scheme.roles]
-    if unknown_roles:
-        raise ConfigError(Diagnostic("E004", f"unknown role {unknown_roles[0]}", help=f"roles: {', '.join(prepared.scheme.roles)}"))
+    check_roles(prepared.scheme, roles)
     with status("evaluating"):
         result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,
                           persons=list(persons) or None, period_reason=prepared.period_reason,
