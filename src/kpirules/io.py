@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -28,12 +29,14 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         raise
 
 
-def write_folder_atomic(path: str | Path, files: dict[str, bytes]) -> None:
+def write_folder_atomic(path: str | Path, files: dict[str, bytes] | None = None,
+                        fill: Callable[[Path], None] | None = None) -> None:
     """Make `path` a folder holding exactly `files` (name -> content), all or nothing.
 
-    The files are written into a temporary sibling folder, which then takes the place
-    of `path` (an existing folder there is moved aside first and deleted last); if
-    anything fails, `path` is left as it was.
+    The files are written into a temporary sibling folder (then `fill(folder)` may write
+    more into it, e.g. DuckDB's COPY), which then takes the place of `path` (an existing
+    folder there is moved aside first and deleted last); if anything fails, `path` is
+    left as it was.
     """
     import shutil
 
@@ -42,8 +45,10 @@ def write_folder_atomic(path: str | Path, files: dict[str, bytes]) -> None:
     fresh = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
     old: Path | None = None
     try:
-        for name, payload in files.items():
+        for name, payload in (files or {}).items():
             (fresh / name).write_bytes(payload)
+        if fill is not None:
+            fill(fresh)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(fresh, 0o777 & ~umask)  # what a plain mkdir() would have created

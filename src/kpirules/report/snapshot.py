@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from kpirules.errors import ConfigError, DataError, Diagnostic
+from kpirules.io import write_folder_atomic
 from kpirules.report import manifest as manifests
 from kpirules.sources.convert import literal, quote
 
@@ -108,18 +107,12 @@ def write(folder: str | Path, con, manifest: dict[str, Any], force: bool = False
     folder = Path(folder)
     check_target(folder, force)
     check_apart(folder, manifest)
-    building = folder.parent / f".{folder.name}.building-{uuid.uuid4().hex[:8]}"
     try:
-        building.mkdir(parents=True)
-        _fill(building, con, manifest, folder)
-        _move_into_place(building, folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        write_folder_atomic(folder, fill=lambda building: _fill(building, con, manifest, folder))
     except OSError as exc:
-        shutil.rmtree(building, ignore_errors=True)
         raise ConfigError(Diagnostic("E845", f"cannot write the snapshot {folder}: {exc.strerror or exc}",
                                      help="name a folder you can write to")) from None
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
 
 
 def _fill(building: Path, con, manifest: dict[str, Any], folder: Path) -> None:
@@ -146,21 +139,6 @@ def _fill(building: Path, con, manifest: dict[str, Any], folder: Path) -> None:
     (building / CONFIG_NAME).write_text(header + tomli_w.dumps(config), encoding="utf-8")
     (building / MANIFEST_NAME).write_text(manifests.render(manifest), encoding="utf-8")
     (building / "README.txt").write_text(README.format(folder=folder.as_posix()), encoding="utf-8")
-
-
-def _move_into_place(building: Path, folder: Path) -> None:
-    if not folder.exists():
-        os.rename(building, folder)
-        return
-    # an empty folder, or --force: set the old one aside, rename, then delete it
-    old = folder.parent / f".{folder.name}.replaced-{uuid.uuid4().hex[:8]}"
-    os.rename(folder, old)
-    try:
-        os.rename(building, folder)
-    except BaseException:
-        os.rename(old, folder)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def find(manifest_path: str | Path) -> Path | None:
