@@ -514,7 +514,7 @@ def test_run_in_chinese(sample_project):
     english = run("run", "--period", "2026-03")
     chinese = run("run", "--period", "2026-03", "--lang", "zh")
     assert english.exit_code == chinese.exit_code == 0
-    evaluated = re.search(r"^(\d+) people evaluated; total payout ([\d.]+) CNY", english.stdout, re.MULTILINE)
+    evaluated = re.search(r"^(\d+) people evaluated; total payout ([\d.,]+) CNY", english.stdout, re.MULTILINE)
     assert evaluated, english.stdout
     assert f"共评估 {evaluated[1]} 人；奖金合计 {evaluated[2]} CNY。" in chinese.stdout
     assert chinese.stdout.startswith("方案 sales_2026，期间 2026-03：按指定的期间\n")

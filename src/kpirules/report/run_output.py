@@ -110,6 +110,11 @@ def _money(x: Decimal | None) -> str:
     return "" if x is None else format(x, "f")
 
 
+def _money_shown(x: Decimal | None) -> str:
+    """An amount for the eye (the table): thousands separated, its rounding scale kept."""
+    return "" if x is None else format(x, ",f")
+
+
 def _short(x: Decimal | None, places: int) -> str:
     """A number for the eye (the table); exact values are in CSV and JSON."""
     if x is None:
@@ -171,15 +176,15 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
             for kpi_id, _, _ in kpis:
                 k = by_id.get(kpi_id)
                 cells.append("" if k is None else _cell(k, lang))
-            cells += [_short(p.total_score, 2), p.grade or "", _money(p.payout.total) if p.payout else ""]
+            cells += [_short(p.total_score, 2), p.grade or "", _money_shown(p.payout.total) if p.payout else ""]
             table.add_row(*cells)
         console.print(table)
     total = sum((p.payout.total for p in result.people if p.payout), Decimal(0))
     console.print(i18n.ui(
         lang, "run.summary",
-        f"{len(result.people)} people evaluated; total payout {_money(total)} {result.currency}. "
+        f"{len(result.people)} people evaluated; total payout {_money_shown(total)} {result.currency}. "
         "Cells: score (attainment); * auxiliary KPI: reported, not weighted.",
-        n=len(result.people), total=_money(total), currency=result.currency,
+        n=len(result.people), total=_money_shown(total), currency=result.currency,
     ))
     # people who match no role are among the warnings below
     for warning in result.warnings:
