@@ -211,7 +211,7 @@ def test_default_period_table_and_explain(maven_data):
         "Scheme maven_crm_2017, period 2017Q4: the latest quarter that ended on or before the latest "
         "date in the data (2017-12-31)")
     # the figure examples/maven-crm/README.md quotes
-    assert "41 people evaluated; total payout 187711.60 USD." in table.stdout
+    assert "41 people evaluated; total payout 187,711.60 USD." in table.stdout
     explained = kpirules("explain", "Boris Faz", "--config", CONFIG, "--period", "2017Q4")
     assert explained.exit_code == 0, explained.output
     for line in ("  value: 96222 USD", "  value: 68%", "  attainment: target / value = 92.0411%",
