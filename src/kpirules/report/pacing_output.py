@@ -8,7 +8,6 @@ report does.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import defaultdict
@@ -18,7 +17,7 @@ from typing import Any
 from kpirules import i18n
 from kpirules.report.figures import money, percent
 from kpirules.report.pacing import KpiPace, PacingResult, PersonPace
-from kpirules.report.run_output import _money, _num, _plain
+from kpirules.report.run_output import _money, _num, _plain, csv_text
 
 FORMATS = ("table", "csv", "json", "jsonl")
 CSV_COLUMNS = [
@@ -73,11 +72,7 @@ def csv_rows(result: PacingResult) -> list[dict[str, str]]:
 
 
 def render_csv(result: PacingResult) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(csv_rows(result))
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, csv_rows(result))
 
 
 # ---------------------------------------------------------------------- the table

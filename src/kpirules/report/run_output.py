@@ -90,12 +90,17 @@ def csv_rows(result: RunResult) -> list[dict[str, str]]:
     return rows
 
 
-def render_csv(result: RunResult) -> str:
+def csv_text(columns: list[str], rows: list[dict[str, str]]) -> str:
+    """CSV with a header row, as every CSV output of kpirules writes it."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(csv_rows(result))
+    writer.writerows(rows)
     return out.getvalue()
+
+
+def render_csv(result: RunResult) -> str:
+    return csv_text(CSV_COLUMNS, csv_rows(result))
 
 
 def by_role(result: RunResult) -> dict[str, list[PersonResult]]:
