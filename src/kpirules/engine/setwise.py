@@ -478,9 +478,7 @@ class RoleQuery:
 
     def _factor_value(self, fac: Field, fscale: int) -> Num:
         self.L.add("__kp_fx", self.value_of(fac, fscale))
-        sneg = f"(CASE __kp_f_k WHEN {COMPUTED} THEN __kp_f_n"
-        sneg += "".join(f" WHEN {CONST + i} THEN {'TRUE' if c.is_signed() else 'FALSE'}" for i, c in enumerate(fac.consts))
-        self.L.add("__kp_fxn", sneg + " ELSE FALSE END)")
+        self.L.add("__kp_fxn", _factor_sign(fac))
         self.L.next()
         return Num("__kp_fx", 10**fscale, "__kp_fxn")
 
@@ -494,9 +492,7 @@ class RoleQuery:
             self.L.replace(fac.name + suffix, f"(CASE WHEN {when} THEN {v} ELSE {fac.name}{suffix} END)")
         self.L.next()
         self.L.replace("__kp_fx", self.value_of(fac, fscale))
-        sneg = f"(CASE __kp_f_k WHEN {COMPUTED} THEN __kp_f_n"
-        sneg += "".join(f" WHEN {CONST + i} THEN {'TRUE' if c.is_signed() else 'FALSE'}" for i, c in enumerate(fac.consts))
-        self.L.replace("__kp_fxn", sneg + " ELSE FALSE END)")
+        self.L.replace("__kp_fxn", _factor_sign(fac))
         self.L.next()
         return Num("__kp_fx", 10**fscale, "__kp_fxn")
 
@@ -581,3 +577,10 @@ def _contains(band, x: Num) -> str:
     if band.high is not None:
         parts.append(x.compare("<=" if band.high_closed else "<", Num.const(band.high)))
     return "COALESCE(" + (" AND ".join(parts) if parts else f"{x.n} IS NOT NULL") + ", FALSE)"
+
+
+def _factor_sign(fac: Field) -> str:
+    """Whether the factor is negative (its sign bit: computed, or of the constant it holds)."""
+    sign = f"(CASE __kp_f_k WHEN {COMPUTED} THEN __kp_f_n"
+    sign += "".join(f" WHEN {CONST + i} THEN {'TRUE' if c.is_signed() else 'FALSE'}" for i, c in enumerate(fac.consts))
+    return sign + " ELSE FALSE END)"
