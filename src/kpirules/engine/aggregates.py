@@ -1,97 +1,108 @@
-"""Aggregate results as the queries return them: Arrow tables, read into Python on demand.
+"""A run's aggregates: one table keyed by (person as text, period), read into Python on demand.
 
-The set-based scorer joins them (in Arrow, into one table) to the per-person table without
-converting a value; the Python path (people the scorer leaves to it, and traces) reads
-them as dictionaries by (person, period), built once per run on first use.
+Each dataset and scope kind has its own grouped query (`kpirules.engine.sql`); the run
+executes them as one statement that joins their results into a temporary table, so DuckDB
+schedules all the scans together and nothing crosses into Python. The set-based scorer
+joins that table to the per-person table; the Python path (people the scorer leaves to it,
+and traces) reads it as dictionaries by (person, period), built once per run on first use.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 import warnings
 from decimal import Decimal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from kpirules.engine.numbers import to_decimal
+from kpirules.engine.sql import DatasetQuery
 
 _names = itertools.count()
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+# catch_warnings swaps the process's filters: role queries read their rows from several threads
+_ARROW_WARNING = threading.Lock()
 
 
 def arrow(con, sql: str) -> pa.Table:
     """A query's rows as an Arrow table.
 
     Through `execute` rather than `con.sql(...)`: the relation API parses the text once more
-    in Python, which costs more than the copy of the rows it warns about.
+    in Python, which costs more than the copy of the rows DuckDB warns about.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return con.execute(sql).to_arrow_table()
+    result = con.execute(sql)
+    with _ARROW_WARNING, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+        return result.to_arrow_table()
+
+
+def scale_of(duck_type: str) -> int | None:
+    """The decimal places of a numeric DuckDB type; None when it is not an exact number."""
+    t = duck_type.upper()
+    if t in INTEGER_TYPES:
+        return 0
+    if t.startswith("DECIMAL("):
+        return int(t[8:-1].split(",")[1])
+    return None
 
 
 class AggregateTables:
-    def __init__(self):
-        self.tables: list[tuple[object, list, pa.Table]] = []
+    """The results of a run's dataset queries, joined into one temporary table."""
+
+    def __init__(self, con, queries: list[tuple[DatasetQuery, list]]):
+        self.con = con
+        self.queries = queries
+        self.name: str | None = None
         self._scales: dict[int, int | None] = {}
         self._dicts = None
-        self._registered: list[str] = []
-
-    def add(self, query, aggregates, table: pa.Table) -> None:
-        self.tables.append((query, aggregates, table))
-        for index, _ in aggregates:
-            t = table.schema.field(f"v{index}").type
-            if pa.types.is_integer(t):
-                self._scales[index] = 0
-            elif pa.types.is_decimal(t):
-                self._scales[index] = t.scale
-            else:
-                self._scales[index] = None
+        self._rows: pa.Table | None = None
+        if not queries:
+            return
+        self.name = f"__kpirules_agg_{next(_names)}"
+        parts, columns = [], []
+        for i, (query, aggregates) in enumerate(queries):
+            mine = [f"v{index}" for index, _ in aggregates] + [f"n{index}" for index in query.count_columns]
+            parts.append(f"q{i} AS (SELECT CAST(person AS VARCHAR) AS person, period, {', '.join(mine)} FROM ({query.sql}))")
+            columns += mine
+        joins = "".join(f" FULL OUTER JOIN q{i} USING (person, period)" for i in range(1, len(queries)))
+        con.execute(f"CREATE TEMP TABLE {self.name} AS\nWITH {', '.join(parts)}\n"
+                    f"SELECT person, period, {', '.join(columns)} FROM q0{joins}").fetchall()
+        types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {self.name})").fetchall())
+        for _, aggregates in queries:
+            for index, _ in aggregates:
+                self._scales[index] = scale_of(types[f"v{index}"])
 
     def scale(self, index: int) -> int | None:
         """Decimal places of an aggregate's values; None when they are not exact numbers."""
         return self._scales.get(index)
 
-    def combined(self, con) -> str | None:
-        """Every table's values in one, joined by (person as text, period) and made visible to
-        SQL: one join for the per-person table instead of one per query. None without tables."""
-        if not self.tables:
-            return None
-        joined = None
-        for _, aggregates, table in self.tables:
-            person = table.column("person")
-            if not (pa.types.is_string(person.type) or pa.types.is_integer(person.type)):
-                from kpirules.engine.exact_sql import Unsupported
-
-                raise Unsupported("a person column that is neither text nor an integer")
-            part = pa.table({"person": pc.cast(person, pa.string()), "period": table.column("period"),
-                             **{f"v{i}": table.column(f"v{i}") for i, _ in aggregates}})
-            joined = part if joined is None else joined.join(part, keys=["person", "period"], join_type="full outer")
-        name = f"__kpirules_agg_{next(_names)}"
-        con.register(name, joined)
-        self._registered.append(name)
-        return name
-
-    def unregister(self, con) -> None:
-        for name in self._registered:
-            con.unregister(name)
-        self._registered = []
+    def release(self) -> None:
+        """Keep the rows in memory for traces read later, and drop the table."""
+        if self.name is not None:
+            if self._dicts is None:
+                self._rows = arrow(self.con, f"SELECT * FROM {self.name}")
+            self.con.execute(f"DROP TABLE IF EXISTS {self.name}").fetchall()
+            self.name = None
 
     def dicts(self):
-        """Values and rows matched by (person, period): {aggregate index: value}, {index: count}."""
+        """Values and rows matched by (person, period): {aggregate index: value}, {index: count}.
+
+        A person and period the table has holds every aggregate (None where no row of that
+        dataset matched) and the rows matched of each aggregate whose count was asked for.
+        """
         if self._dicts is None:
-            self._dicts = self._read()
+            self._dicts = self._read() if self.name is not None or self._rows is not None else ({}, {})
         return self._dicts
 
     def _read(self):
-        values: dict[tuple[str, str], dict[int, Decimal | None]] = {}
-        counts: dict[tuple[str, str], dict[int, int]] = {}
-        for query, aggregates, table in self.tables:
-            columns = table.to_pydict()
-            keys = [(str(p), period) for p, period in zip(columns["person"], columns["period"])]
-            for key in keys:
-                values.setdefault(key, {})
-                counts.setdefault(key, {})
+        rows = self._rows if self._rows is not None else arrow(self.con, f"SELECT * FROM {self.name}")
+        columns = rows.to_pydict()
+        self._rows = None
+        keys = list(zip(columns["person"], columns["period"]))
+        values: dict[tuple[str, str], dict[int, Decimal | None]] = {key: {} for key in keys}
+        counts: dict[tuple[str, str], dict[int, int]] = {key: {} for key in keys}
+        for query, aggregates in self.queries:
             for index, agg in aggregates:
                 raw = columns[f"v{index}"]
                 for key, x in zip(keys, raw):
@@ -103,5 +114,5 @@ class AggregateTables:
                 else:
                     continue
                 for key, x in zip(keys, n):
-                    counts[key][index] = x
+                    counts[key][index] = x or 0
         return values, counts

@@ -19,7 +19,7 @@ from fractions import Fraction
 import duckdb
 
 from kpirules.engine import sql as sqlc
-from kpirules.engine.aggregates import AggregateTables, arrow
+from kpirules.engine.aggregates import AggregateTables
 from kpirules.engine.compiled import compile_expr, compile_value
 from kpirules.engine.ir import KpiPlan, Plan, build_plan
 from kpirules.engine.numbers import CONTEXT, quantize6, to_decimal
@@ -192,17 +192,17 @@ class Evaluator:
     # ------------------------------------------------------------- data
 
     def _aggregate_results(self, plan: Plan, periods: list[Period], with_counts: bool = True) -> AggregateTables:
-        """Run one grouped query per dataset and scope kind; results stay columnar (Arrow)."""
+        """One grouped query per dataset and scope kind, run together into one table."""
         groups: dict[tuple[str, bool], list] = defaultdict(list)
         for index, agg in enumerate(plan.aggregates):
             groups[(agg.dataset, agg.scope != "self")].append((index, agg))
         if any(team for _, team in groups):
             self.con.execute(sqlc.team_table_sql(self.roster)).fetchall()
-        tables = AggregateTables()
-        for (dataset, team), aggregates in sorted(groups.items()):
-            query = sqlc.compile_dataset(self.scheme.datasets[dataset], aggregates, self.calendar, periods, team, with_counts)
-            tables.add(query, aggregates, arrow(self.con, query.sql))
-        return tables
+        queries = [
+            (sqlc.compile_dataset(self.scheme.datasets[dataset], aggregates, self.calendar, periods, team, with_counts), aggregates)
+            for (dataset, team), aggregates in sorted(groups.items())
+        ]
+        return AggregateTables(self.con, queries)
 
     def _per_person_targets(self, needed: dict[str, dict[str, str]]) -> dict[tuple[str, str, str], dict]:
         """Rows of targets datasets by (dataset, person, KPI period label); duplicates are errors.
@@ -291,29 +291,38 @@ class Evaluator:
         runtimes = {r: RoleRuntime(self.scheme.roles[r], plan) if r in selected else None for r in self.scheme.roles}
         matchers = [(r, compile_expr(role.applies_to) if role.applies_to is not None else None) for r, role in self.scheme.roles.items()]
         aggregates = self._aggregate_results(plan, periods, trace_rows)
-        # the KPI periods each targets dataset is asked about
-        needed: dict[str, dict[str, str]] = defaultdict(dict)  # dataset -> label -> unit
-        for rt in runtimes.values():
-            for k in rt.kpis if rt else []:
-                unit = k.unit or self.calendar.unit
-                for rule, _, _, _ in k.targets:
-                    if rule.per_person:
-                        for p in periods:
-                            needed[rule.per_person][self.calendar.period(unit, p.start).label] = unit
-        targets = self._per_person_targets(needed)
-        adjustments = self._adjustments({p.label for p in periods})
-        self.scored_in_sql = 0
-        if setwise is None:
-            setwise = self._worth_sql(periods, persons)
-        if setwise and not given:
-            # score in SQL what it compiles; it hands anything else back to the code below
-            try:
-                return run_setwise(self, plan, runtimes, periods, aggregates, targets, adjustments,
-                                   persons=persons, period_reason=period_reason)
-            except (Unsupported, duckdb.OutOfRangeException, duckdb.ConversionException, duckdb.InvalidInputException):
-                # the SQL path declined (or met a number it cannot hold): the Python path is the reference
-                aggregates.unregister(self.con)
-                self.scored_in_sql = 0
+        try:
+            # the KPI periods each targets dataset is asked about
+            needed: dict[str, dict[str, str]] = defaultdict(dict)  # dataset -> label -> unit
+            for rt in runtimes.values():
+                for k in rt.kpis if rt else []:
+                    unit = k.unit or self.calendar.unit
+                    for rule, _, _, _ in k.targets:
+                        if rule.per_person:
+                            for p in periods:
+                                needed[rule.per_person][self.calendar.period(unit, p.start).label] = unit
+            targets = self._per_person_targets(needed)
+            adjustments = self._adjustments({p.label for p in periods})
+            self.scored_in_sql = 0
+            if setwise is None:
+                setwise = self._worth_sql(periods, persons)
+            if setwise and not given:
+                # score in SQL what it compiles; it hands anything else back to the code below
+                try:
+                    return run_setwise(self, plan, runtimes, periods, aggregates, targets, adjustments,
+                                       persons=persons, period_reason=period_reason)
+                except (Unsupported, duckdb.OutOfRangeException, duckdb.ConversionException, duckdb.InvalidInputException):
+                    # the SQL path declined (or met a number it cannot hold): the Python path is the reference
+                    self.scored_in_sql = 0
+            return self._score_in_python(runtimes, matchers, periods, aggregates, targets, adjustments,
+                                         persons=persons, period_reason=period_reason, given=given)
+        finally:
+            # traces read later find the aggregates in memory
+            aggregates.release()
+
+    def _score_in_python(self, runtimes, matchers, periods, aggregates, targets, adjustments, *,
+                         persons, period_reason, given) -> RunResult:
+        """Score each person and period with the reference path, in roster order."""
         values, counts = aggregates.dicts()
         people = self.people()
         results: list[PersonResult] = []

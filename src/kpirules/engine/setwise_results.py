@@ -56,19 +56,9 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
     try:
         match = arrow(run.con, run.match_sql()).to_pydict()
         run.people_info(match)
-        # the role queries are long chains of projections that the optimizer cannot improve,
-        # and planning them is most of their cost: plan them as written
-        optimizing = run.con.execute("SELECT current_setting('enable_optimizer')").fetchall()[0][0]
-        run.con.execute("PRAGMA disable_optimizer").fetchall()
-        try:
-            for role_id, query in queries.items():
-                if query is not None:
-                    rows[role_id] = run.role_rows(role_ids.index(role_id), query)
-        finally:
-            if optimizing:
-                run.con.execute("PRAGMA enable_optimizer").fetchall()
+        compiled = {role_ids.index(r): q for r, q in queries.items() if q is not None}
+        rows = {role_ids[i]: r for i, r in run.roles_rows(compiled).items()}
     finally:
-        aggregates.unregister(run.con)
         run.drop()
     decimals = Decimals()
     ctx = {"calendar": run.calendar, "aggregates": aggregates, "traces": _traces, "rule": _rule, "steps": _steps_of,

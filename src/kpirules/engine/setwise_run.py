@@ -11,27 +11,17 @@ people with manual adjustments and roles it cannot compile go through the Python
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from kpirules.engine.aggregates import arrow
+from kpirules.engine.aggregates import INTEGER_TYPES, arrow, scale_of
 from kpirules.engine.exact_sql import MICRO, Num, Unsupported
 from kpirules.engine.setwise import RoleQuery
 from kpirules.engine.setwise_expr import ExprSQL, Typed
 from kpirules.engine.sql import literal, quote
 
 _tables = itertools.count()
-INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 ID_TYPES = INTEGER_TYPES | {"VARCHAR"}
-
-
-def _scale_of(duck_type: str) -> int | None:
-    """The decimal places of a numeric DuckDB type; None when it is not an exact number."""
-    t = duck_type.upper()
-    if t in INTEGER_TYPES:
-        return 0
-    if t.startswith("DECIMAL("):
-        return int(t[8:-1].split(",")[1])
-    return None
 
 
 class Decimals:
@@ -60,12 +50,18 @@ class SetwiseRun:
         self.aggregates = aggregates
         self.info: dict[str, tuple] = {}
         self._base: str | None = None
+        self._scratch: str | None = None
         self.units = sorted({kr.unit or self.calendar.unit for rt in runtimes.values() if rt for kr in rt.kpis}
                             | {self.calendar.unit})
         self.roster_types = self._types(self.roster.id)
         b = self.roster.bindings
         if self.roster_types.get(b["id"], "").upper() not in ID_TYPES:
             raise Unsupported("a roster id that is not text or an integer")
+        for query, _ in aggregates.queries:
+            ds = self.scheme.datasets[query.dataset]
+            if not query.team and ds.columns[ds.person_column].type not in ("string", "integer"):
+                # the aggregates are keyed by the person as text, which must read as the roster id does
+                raise Unsupported("a person column that is neither text nor an integer")
         self.target_joins: dict[tuple[str, str], str] = {}
         self.target_types: dict[str, dict[str, str]] = {}
 
@@ -103,7 +99,7 @@ class SetwiseRun:
 
     def column_scale(self, dataset: str, column: str) -> int:
         types = self.target_types.setdefault(dataset, self._types(dataset))
-        scale = _scale_of(types.get(column, ""))
+        scale = scale_of(types.get(column, ""))
         if scale is None:
             raise Unsupported("a per-person target column that is not an exact number")
         return scale
@@ -141,7 +137,7 @@ class SetwiseRun:
 
     def person_number(self, name: str) -> tuple[Num, int]:
         t = self.roster_types.get(name)
-        scale = _scale_of(t or "")
+        scale = scale_of(t or "")
         if scale is None:
             raise Unsupported("a person attribute that is not an exact number")
         return Num.column(quote(name), scale), scale
@@ -164,7 +160,7 @@ class SetwiseRun:
                 return Typed("bool", col)
             if t == "DATE":
                 return Typed("date", col)
-            scale = _scale_of(t)
+            scale = scale_of(t)
             if scale is None:
                 raise Unsupported(f"person.{name} of type {t}")
             return Typed("num", Num.column(col, scale))
@@ -231,7 +227,7 @@ class SetwiseRun:
         for u in self.units:
             selects.append(f"{active(f'pr.__kp_{u}_start', f'pr.__kp_{u}_last')} AS __kp_{u}_active")
         joins = []
-        combined = self.aggregates.combined(self.con)
+        combined = self.aggregates.name
         if combined is not None:
             joins.append(f"LEFT JOIN {combined} __kp_a ON __kp_a.person = {pid} AND __kp_a.period = pr.__kp_plabel")
             for index in range(len(self.plan.aggregates)):
@@ -267,16 +263,24 @@ class SetwiseRun:
                 f"ORDER BY __kp_pidx, {quote(b['id'])}")
 
     def base_table(self) -> str:
-        """The per-person table, made once per run (after the role queries named their joins)."""
+        """The per-person table, made once per run (after the role queries named their joins).
+
+        It lives in an in-memory database attached for the run, which every cursor of the
+        connection sees (a temporary table is seen by its own connection only), so the role
+        queries can run side by side; attaching works on a read-only database too.
+        """
         if self._base is None:
-            self._base = f"__kpirules_base_{next(_tables)}"
-            self.con.execute(f"CREATE TEMP TABLE {self._base} AS {self.base_sql()}").fetchall()
+            scratch = f"__kpirules_run_{next(_tables)}"
+            self.con.execute(f"ATTACH ':memory:' AS {scratch} (READ_WRITE)").fetchall()
+            self._scratch = scratch
+            self._base = f"{scratch}.base"
+            self.con.execute(f"CREATE TABLE {self._base} AS {self.base_sql()}").fetchall()
         return self._base
 
     def drop(self) -> None:
-        if self._base is not None:
-            self.con.execute(f"DROP TABLE IF EXISTS {self._base}").fetchall()
-            self._base = None
+        if self._scratch is not None:
+            self.con.execute(f"DETACH {self._scratch}").fetchall()
+            self._scratch = self._base = None
 
     def people_info(self, match: dict[str, list]) -> None:
         """Name, team and manager of each person, as the Python path reads them."""
@@ -286,8 +290,31 @@ class SetwiseRun:
     def person_info(self, person_id: str) -> tuple:
         return self.info[person_id]
 
-    def role_rows(self, role_index: int, query: RoleQuery) -> dict[str, list]:
-        base = f"SELECT * FROM {self.base_table()} WHERE {self.conditions[role_index]} AND __kp_days > 0"
+    def roles_rows(self, queries: dict[int, RoleQuery]) -> dict[int, dict[str, list]]:
+        """Each role query's rows, by role index; as many queries at a time as DuckDB has threads.
+
+        Planning a role query is most of its cost and runs on one core; DuckDB plans queries of
+        separate cursors side by side. The queries are long chains of projections that the
+        optimizer cannot improve: they are planned as written.
+        """
+        base = self.base_table()
+        threads = int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+
+        def rows(item):
+            index, query = item
+            cursor = self.con.cursor()
+            try:
+                cursor.execute("SET enable_progress_bar = false")
+                cursor.execute("PRAGMA disable_optimizer")
+                return index, self.role_rows(cursor, base, index, query)
+            finally:
+                cursor.close()
+
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(queries)))) as pool:
+            return dict(pool.map(rows, queries.items()))
+
+    def role_rows(self, con, base_table: str, role_index: int, query: RoleQuery) -> dict[str, list]:
+        base = f"SELECT * FROM {base_table} WHERE {self.conditions[role_index]} AND __kp_days > 0"
         wanted = ["__kp_pidx", "__kp_id", "__kp_days", "__kp_pdays", "__kp_py", "__kp_total", "__kp_grade"]
         for ki in range(len(query.rt.kpis)):
             k = f"__kp_k{ki}"
@@ -304,4 +331,4 @@ class SetwiseRun:
                           for c in wanted)
         order = quote(self.roster.bindings["id"])
         sql = f"SELECT {picks}\nFROM ({query.L.sql(base, wanted + [order])})\nORDER BY __kp_pidx, {order}"
-        return arrow(self.con, sql).to_pydict()
+        return arrow(con, sql).to_pydict()

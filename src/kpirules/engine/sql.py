@@ -4,8 +4,10 @@ One query per dataset and scope kind: rows are grouped by the credited person (o
 team scope, by the manager whose team the row's person belongs to) and by run period.
 Each aggregate is a column computed with a `FILTER (WHERE ...)` clause that places rows
 in the aggregate's window (its KPI period up to the run period's end) and applies its
-`where` condition. `first_time(col)` becomes a window column computed over the whole
-dataset's history before any filtering.
+`where` condition; with one run period the window's bounds are constants, with several
+a small table of periods is joined. `first_time(col)` becomes a window column computed
+over the whole dataset's history before any filtering. The run executes all of a run's
+queries as one statement (`kpirules.engine.aggregates`).
 
 The SQL is DuckDB's dialect; the few dialect-specific pieces (date difference, quoting)
 live in small functions so another engine can be targeted later.
@@ -161,6 +163,13 @@ def compile_dataset(
     units = {agg.unit for _, agg in aggregates}
     # when no aggregate here counts the manager's own rows, leave them out of the join
     only_reports = team and all(agg.scope == "team" for _, agg in aggregates)
+    # one period: its bounds are constants (a join with a one-row table costs more than it says)
+    if len(periods) == 1:
+        p = periods[0]
+        bound = {"label": literal(p.label), "p_end": literal(p.end)}
+        bound |= {window_start_column(u): literal(calendar.period(u, p.start).start) for u in units}
+    else:
+        bound = {name: f"periods.{name}" for name in ["label", "p_end"] + [window_start_column(u) for u in units]}
     first_time: dict[str, tuple[str, str]] = {}
     selects: list[str] = []
     value_columns: list[int] = []
@@ -170,7 +179,7 @@ def compile_dataset(
         row = RowCompiler(dataset, date_column=agg.date_column, first_time_columns=first_time)
         date = row.column(agg.date_column)
         date_columns.add(agg.date_column)
-        conditions = [f"{date} >= periods.{window_start_column(agg.unit)}", f"{date} < periods.p_end"]
+        conditions = [f"{date} >= {bound[window_start_column(agg.unit)]}", f"{date} < {bound['p_end']}"]
         if agg.where is not None:
             conditions.append(row.sql(agg.where))
         if agg.scope == "team" and not only_reports:
@@ -199,12 +208,13 @@ def compile_dataset(
     join = f" JOIN {TEAM_TABLE} AS team ON src.{quote(person)} = team.member" if team else ""
     if only_reports:
         join += " AND team.member <> team.owner"
+    with_periods = "" if len(periods) == 1 else f"{periods_cte(calendar, periods, units)}, "
     sql = (
-        f"WITH {periods_cte(calendar, periods, units)}, src AS ({source})\n"
-        f"SELECT {owner} AS person, periods.label AS period,\n  " + ",\n  ".join(selects) + "\n"
-        f"FROM src{join} CROSS JOIN periods\n"
+        f"WITH {with_periods}src AS ({source})\n"
+        f"SELECT {owner} AS person, {bound['label']} AS period,\n  " + ",\n  ".join(selects) + "\n"
+        f"FROM src{join}{'' if len(periods) == 1 else ' CROSS JOIN periods'}\n"
         f"WHERE {owner} IS NOT NULL AND ({prefilter})\n"
-        f"GROUP BY 1, 2"
+        f"GROUP BY {'1' if len(periods) == 1 else '1, 2'}"
     )
     return DatasetQuery(dataset.id, team, sql, value_columns, count_columns)
 
