@@ -4,7 +4,8 @@
     source = "csv"
     path = "data/calls.csv"
     encoding = "gbk"          # default: detected (UTF-8, UTF-8 with BOM, GB18030/GBK, UTF-16)
-    delimiter = ","           # "\t" for tab-separated files
+    delimiter = ","           # "\t" for tab-separated files; "+|" (several characters) for bulk exports
+    row_terminator = "&|\r\n" # bulk exports: what ends a record (default: a line break)
     header = true             # false: name the fields with `columns`
     skip_rows = 0             # lines above the header (report titles)
     null_values = [""]        # field texts that mean "no value"
@@ -18,6 +19,10 @@ loader reports them with their line numbers (or writes them to the rejects folde
 
 Line numbers count records: they match the file's lines unless a quoted value spans
 lines or blank lines come before the row.
+
+A delimiter of several characters, or a `row_terminator`, marks a bulk export (SQL Server
+`bcp`): such files have no quoting, and are rewritten as a plain CSV file first (see
+`records.py`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from pydantic import Field, field_validator, model_validator
 
 from kpirules.hookspecs import hookimpl
 from kpirules.sources import encoding as enc
+from kpirules.sources import records
 from kpirules.sources.base import FileOptions, Position, Source
 from kpirules.sources.convert import literal, quote
 
@@ -49,6 +55,8 @@ class CsvOptions(FileOptions):
     columns: list[str] | None = None
     skip_rows: int = Field(default=0, ge=0)
     null_values: list[str] = [""]
+    #: what ends a record in a bulk export, e.g. "&|\r\n"; default: a line break
+    row_terminator: str | None = None
 
     @field_validator("encoding")
     @classmethod
@@ -60,17 +68,32 @@ class CsvOptions(FileOptions):
         except LookupError:
             raise ValueError(f"unknown encoding '{name}' (e.g. utf-8, gbk, gb18030, utf-16)") from None
 
-    @field_validator("delimiter", "quote", "escape")
+    @field_validator("quote", "escape")
     @classmethod
     def _one_character(cls, text: str | None) -> str | None:
         if text is not None and len(text) > 1:
             raise ValueError("must be a single character")
         return text
 
+    @field_validator("delimiter", "row_terminator")
+    @classmethod
+    def _not_empty(cls, text: str | None) -> str | None:
+        if text is not None and not text:
+            raise ValueError("must not be empty")
+        return text
+
+    @property
+    def bulk(self) -> bool:
+        """A bulk export: fields split at a delimiter of several characters or records ended by a string, no quoting."""
+        return len(self.delimiter) > 1 or self.row_terminator is not None
+
     @model_validator(mode="after")
     def _names_without_header(self) -> CsvOptions:
         if not self.header and not self.columns:
             raise ValueError("header = false needs `columns`, the field names in order")
+        if self.bulk and {"quote", "escape"} & self.model_fields_set:
+            raise ValueError("`quote` and `escape` do not apply to a file with a delimiter of several characters "
+                             "or a `row_terminator`: such files are read as written, without quoting")
         return self
 
 
@@ -84,6 +107,12 @@ class CsvSource(Source):
         path = self.existing_file(self.resolve(opts.path))
         self.encoding, self.detected = self._encoding(path)
         readable = path if self.encoding in enc.UTF8_NAMES else self._transcoded(path)
+        # the dialect DuckDB reads: the file's own, or plain CSV after a bulk export is rewritten
+        self.dialect = (opts.delimiter, opts.quote, opts.escape)
+        if opts.bulk:
+            readable = self._rewritten(readable)
+            self.dialect = (",", '"', None)
+        delimiter, quote_char, escape = self.dialect
         self.header_names = self._header(readable) if opts.header else []
         names = opts.columns or self.header_names
         if opts.columns and opts.header and len(opts.columns) != len(self.header_names):
@@ -99,11 +128,11 @@ class CsvSource(Source):
         self.on_close(self._drop_rejects)
         struct = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
         nulls = "[" + ", ".join(literal(v) for v in opts.null_values) + "]"
-        escape = opts.escape if opts.escape is not None else opts.quote
+        escape = escape if escape is not None else quote_char
         relation = con.sql(
             f"SELECT * FROM read_csv({literal(str(readable))}, columns = {struct}, "
             f"header = {'true' if opts.header else 'false'}, skip = {opts.skip_rows}, auto_detect = false, "
-            f"delim = {literal(opts.delimiter)}, quote = {literal(opts.quote)}, escape = {literal(escape)}, "
+            f"delim = {literal(delimiter)}, quote = {literal(quote_char)}, escape = {literal(escape)}, "
             f"nullstr = {nulls}, strict_mode = true, null_padding = false, "
             f"store_rejects = true, rejects_table = {literal(self.rejects)}, "
             f"rejects_scan = {literal(self.rejects + '_scan')}, rejects_limit = 0)"
@@ -143,7 +172,9 @@ class CsvSource(Source):
             how += ", detected"
         sep = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(self.options.delimiter,
                                                                            repr(self.options.delimiter))
-        return f"CSV {self.locator} ({how}, {sep}-separated{'' if self.options.header else ', no header'})"
+        ends = self.options.row_terminator
+        ends = "" if ends is None else f", records end with {ends!r}"
+        return f"CSV {self.locator} ({how}, {sep}-separated{ends}{'' if self.options.header else ', no header'})"
 
     # ------------------------------------------------------------------ helpers
 
@@ -187,6 +218,18 @@ class CsvSource(Source):
             )
         return target
 
+    def _rewritten(self, path: Path) -> Path:
+        fd, name = tempfile.mkstemp(prefix="kpirules-", suffix=".csv")
+        target = Path(name)
+        self.on_close(lambda: target.unlink(missing_ok=True))
+        os.close(fd)
+        opts = self.options
+        count, ended = records.rewrite_as_csv(path, target, opts.delimiter, opts.row_terminator)
+        if opts.row_terminator is not None and count and not ended:
+            raise self.error("E640", f"{self.locator}: row_terminator {opts.row_terminator!r} does not occur in the file",
+                             "set `row_terminator` to what ends each record, or leave it out for line breaks")
+        return target
+
     def _header(self, path: Path) -> list[str]:
         with open(path, "rb") as fh:
             head = fh.read(HEADER_BYTES)
@@ -197,11 +240,11 @@ class CsvSource(Source):
             raise self.error("E640", f"{self.locator} has no header line"
                              + (f" after skipping {skip} lines" if skip else " (the file is empty)"),
                              "check the file, `skip_rows` and `header`")
-        escape = self.options.escape
+        delimiter, quote_char, escape = self.dialect
         reader = pycsv.reader(
-            [lines[skip].rstrip("\r")], delimiter=self.options.delimiter, quotechar=self.options.quote or None,
-            doublequote=escape in (None, self.options.quote),
-            escapechar=escape if escape not in (None, self.options.quote) else None,
+            [lines[skip].rstrip("\r")], delimiter=delimiter, quotechar=quote_char or None,
+            doublequote=escape in (None, quote_char),
+            escapechar=escape if escape not in (None, quote_char) else None,
         )
         names: list[str] = []
         for i, raw in enumerate(next(reader)):
