@@ -38,6 +38,8 @@ targets quotas { person person_id  period period
   column person_id string  column period string  column calls integer  column amount money }
 targets dated_quotas { person person_id  period period
   column person_id string  column period date  column calls integer }
+dataset visits { person owner_id  date created_on
+  column owner_id string  column customer string  column created_on date  column won_on timestamp }
 adjustments corrections { person person_id  period period  amount amount  reason reason
   column person_id string  column period string  column amount money  column reason string }
 """
@@ -49,14 +51,19 @@ COLUMNS = {
     "quotas": "person_id,period,calls,amount",
     "dated_quotas": "person_id,period,calls",
     "corrections": "person_id,period,amount,reason",
+    "visits": "owner_id,customer,created_on,won_on",
 }
 
 #: One rep, active for years, when a test does not say otherwise.
 ONE_REP = "A,rep,,2020-01-01,,,"
 
 
-def project(folder: Path, role: str, data: dict[str, str], header: str = HEADER) -> Path:
-    """Write s.kpi, one CSV per dataset (header line + the given rows) and kpirules.toml."""
+def project(folder: Path, role: str, data: dict[str, str], header: str = HEADER,
+            options: dict[str, str] | None = None) -> Path:
+    """Write s.kpi, one CSV per dataset (header line + the given rows) and kpirules.toml.
+
+    `options` adds TOML lines to a dataset's binding (`{"calls": 'timezone = "UTC"'}`).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "s.kpi").write_text(header + DATASETS + role, encoding="utf-8")
     config = ['[project]\nrulesets = ["s.kpi"]\ndefault_env = "t"\n']
@@ -65,15 +72,16 @@ def project(folder: Path, role: str, data: dict[str, str], header: str = HEADER)
         body = rows.get(name, "").strip()
         lines = [columns] + [line.strip() for line in body.splitlines() if line.strip()]
         (folder / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        config.append(f'[env.t.datasets.{name}]\nsource = "csv"\npath = "{name}.csv"\n')
+        extra = (options or {}).get(name, "")
+        config.append(f'[env.t.datasets.{name}]\nsource = "csv"\npath = "{name}.csv"\n{extra}\n')
     (folder / "kpirules.toml").write_text("\n".join(config), encoding="utf-8")
     return folder / "kpirules.toml"
 
 
 def run(folder: Path, role: str, data: dict[str, str], period: str | None = None,
-        header: str = HEADER) -> dict:
+        header: str = HEADER, options: dict[str, str] | None = None) -> dict:
     """The JSON of `kpirules run --format json` on a fresh project."""
-    config = project(folder, role, data, header)
+    config = project(folder, role, data, header, options)
     args = ["run", "--config", str(config), "--format", "json", "-o", str(folder / "out.json")]
     if period:
         args += ["--period", period]
