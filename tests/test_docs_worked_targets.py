@@ -277,3 +277,24 @@ def test_team_scope_reads_direct_and_indirect_reports_and_not_the_manager(tmp_pa
     assert (num(kpi(m, "team")["value"]), num(kpi(m, "team_and_self")["value"])) == (22, 23)
     assert (num(kpi(n, "team")["value"]), num(kpi(n, "team_and_self")["value"])) == (0, 16)
     assert num(kpi(person(result, "A"), "own")["value"]) == 2
+
+
+def test_a_quarterly_target_is_prorated_over_the_whole_quarter_in_every_run(tmp_path):
+    # semantics §3: hired 15 January: 17 + 28 + 31 = 76 of 90 days in Q1, counted over the
+    # whole quarter also before it closes: 900 x 76 / 90 = 760 in January, February and March
+    role = """
+role rep { applies_to person.role == "rep"
+  kpi q { process main  weight 100%  period quarter  measure count(calls)  target >= 900 }
+}
+"""
+    result = run(tmp_path, role, {"people": "A,rep,,2026-01-15,,,", "calls": calls(1)}, "2026Q1")
+    targets = [num(kpi(person(result, period=m), "q")["target"]) for m in ("2026-01", "2026-02", "2026-03")]
+    assert targets == [760, 760, 760]
+
+
+def test_a_total_below_the_grade_table_has_no_grade(tmp_path):
+    # semantics §6: a no-data score of -10 makes the total -10, below [0, 60]: no grade
+    role = GRADED.replace("score linear cap 200% }", "score linear cap 200%  no_data score -10 }").replace(
+        "measure count(calls)", "measure avg(deals.days)")
+    p = person(run(tmp_path, role, {"calls": calls(1)}, MARCH))
+    assert (num(p["total_score"]), p["grade"]) == (-10, None)
