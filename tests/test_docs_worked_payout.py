@@ -297,3 +297,42 @@ def test_the_total_is_the_sum_of_the_rounded_lines(tmp_path):
     data = {**deals("10.05"), "corrections": "A,2026-03,1.005,bonus"}
     got = pay(tmp_path, payout, 80, data)
     assert (num(got["incentive"]), num(got["total"])) == (D("1.01"), D("3.03"))
+
+
+WORKED = """
+grades standard { [90, ∞): "优秀"  [75, 90): "良好"  [60, 75): "合格"  [0, 60): "待改进" }
+role telesales { applies_to person.role == "rep"
+  grades standard
+  kpi outbound_calls { process main  measure count(calls)  target >= 200  weight 30%
+    score linear floor 60% cap 120% }
+  kpi lead_conversion { outcome main  measure count(deals where won) / count(deals)  target >= 15%  weight 40%
+    score linear floor 50% cap 120% }
+  kpi collection_rate { outcome main  measure sum(deals.amount where won) / sum(deals.amount)  target >= 95%
+    weight 30%
+    score tiers by value { [0%, 80%): 0  [80%, 90%): 60  [90%, 95%): 80  [95%, ∞): 100 } }
+  payout {
+    target_incentive 3000 CNY
+    factor by total_score {
+      [0, 60): 0
+      [60, 100): linear 0.6 to 1.0
+      [100, ∞): 1.0 + 1.5 * (total_score - 100) / 100
+    }
+    cap factor 2.0
+    gate collection_rate.attainment >= 80% else cap factor 0.5
+  }
+}
+"""
+
+
+def test_the_worked_example_of_semantics(tmp_path):
+    # semantics §7 "A worked example", with the same numbers on the kit's datasets:
+    # 210 calls / 200 = 105% -> 105 x 30% = 31.5; 3 of 20 deals won = 15% -> 100 x 40% = 40;
+    # 8,500 of 10,000 won = 85% by value -> 60 x 30% = 18 (attainment 89.4737%).
+    # Total 89.5 -> 良好; factor 0.6 + 0.4 x 29.5 / 40 = 0.895; 3,000 x 0.895 = 2,685.00
+    deals = "A,2026-03-05,8500,true,1\n" + "A,2026-03-05,0,true,1\n" * 2 + "A,2026-03-05,1500,false,1\n" \
+        + "A,2026-03-05,0,false,1\n" * 16
+    p = person(run(tmp_path, WORKED, {"calls": calls(210), "deals": deals}, MARCH))
+    assert [num(k["contribution"]) for k in p["kpis"]] == [D("31.5"), 40, 18]
+    assert num(p["kpis"][2]["attainment"]) == D("0.894737")
+    assert (num(p["total_score"]), p["grade"]) == (D("89.5"), "良好")
+    assert (num(p["payout"]["factor"]), num(p["payout"]["total"])) == (D("0.895"), D("2685.00"))
