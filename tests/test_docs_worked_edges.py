@@ -1,0 +1,258 @@
+"""More documented rules at their edges, worked by hand (docs/semantics.md, docs/language.md).
+
+Every expected number below is worked from the documentation only; tests/docs_worked_kit.py
+writes the scheme, the CSV files and kpirules.toml and runs `kpirules run --format json`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from docs_worked_kit import D, HEADER, explain, kpi, num, person, project, run
+from kpirules.cli import cli
+
+MARCH = "2026-03"
+
+
+def one_kpi(body: str, payout: str = "") -> str:
+    return f"""
+role rep {{ applies_to person.role == "rep"
+  kpi k {{ outcome main  weight 100%  {body} }}
+  {payout}
+}}
+"""
+
+
+def calls(n: int, day: str = "2026-03-20") -> str:
+    return f"A,{day} 10:00:00\n" * n
+
+
+# ----------------------------------------------------------------------- §1 time zones
+
+def test_a_source_time_zone_places_its_naive_timestamps(tmp_path):
+    # semantics §1 / sources.md: naive values are in the scheme's zone unless the source names
+    # another. In UTC, 31 March 16:00 is 1 April 00:00 in Shanghai (out of March) and
+    # 28 February 16:00 is 1 March 00:00 (in): 1 call in March.
+    data = {"calls": "A,2026-03-31 16:00:00\nA,2026-02-28 16:00:00"}
+    p = person(run(tmp_path, one_kpi("measure count(calls)  target >= 1"), data, MARCH,
+                   options={"calls": 'timezone = "UTC"'}))
+    assert num(kpi(p, "k")["value"]) == 1
+
+
+def test_no_dated_rows_and_no_period_is_an_error(tmp_path):
+    # semantics §1: nothing to choose a default period from (E501)
+    config = project(tmp_path, one_kpi("measure count(calls)  target >= 1"), {})
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 1 and "E501" in result.output
+
+
+def test_a_period_after_the_data_is_refused(tmp_path):
+    # semantics §1: a requested period that starts after the latest date in the data (E503);
+    # one that has started is evaluated on the data so far
+    config = project(tmp_path, one_kpi("measure count(calls)  target >= 1"), {"calls": calls(1, "2026-03-01")})
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", "2026-04"])
+    assert result.exit_code == 1 and "E503" in result.output
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_default_period_of_a_quarterly_scheme(tmp_path):
+    header = HEADER.replace("period month", "period quarter")
+    role = one_kpi("measure count(calls)  target >= 1")
+    assert run(tmp_path / "a", role, {"calls": calls(1, "2026-03-31")}, header=header)["periods"] == ["2026Q1"]
+    assert run(tmp_path / "b", role, {"calls": calls(1, "2026-03-30")}, header=header)["periods"] == ["2025Q4"]
+
+
+def test_a_year_in_a_quarterly_scheme_is_four_runs(tmp_path):
+    header = HEADER.replace("period month", "period quarter")
+    result = run(tmp_path, one_kpi("measure count(calls)  target >= 1"), {"calls": calls(1, "2026-12-31")},
+                 "2026", header)
+    assert result["periods"] == ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+
+
+# ------------------------------------------------------------------- §2 row functions, `on`
+
+VISITS = """
+A,c1,2026-02-10,2026-03-02 09:00:00
+A,c1,2026-03-05,
+A,c2,2026-03-05,2026-03-15 23:00:00
+A,c2,2026-03-05,
+A,c3,2026-03-31,2026-04-01 10:00:00
+"""
+
+
+@pytest.mark.parametrize(("measure", "value"), [
+    # c1's first visit is in February: not new in March; c2's two rows share the earliest day:
+    # both are first; c3 is new: 3 first-time rows, 2 customers
+    ("count(visits where first_time(customer))", D(3)),
+    ("count_distinct(visits.customer where first_time(customer))", D(2)),
+    # `on won_on` places rows by won_on: c1 (2 March) and c2 (15 March) won in March; c3 on
+    # 1 April is not; rows without a won_on are in no period
+    ("count(visits on won_on)", D(2)),
+    # days from created_on to won_on, for rows won in March: c1 2026-02-10 -> 2026-03-02 = 20,
+    # c2 2026-03-05 -> 2026-03-15 = 10: average 15 days
+    ("avg(days_between(visits.created_on, visits.won_on) on won_on)", D(15)),
+])
+def test_first_time_days_between_and_on(tmp_path, measure, value):
+    target = "target <= 30d" if "days_between" in measure else "target >= 1"
+    p = person(run(tmp_path, one_kpi(f"measure {measure}  {target}"), {"visits": VISITS}, MARCH))
+    assert num(kpi(p, "k")["value"]) == value
+
+
+# ---------------------------------------------------------------------------- §5 curves
+
+@pytest.mark.parametrize(("n", "score"), [(0, 5), (4, 5), (5, 9), (12, 9)])
+def test_lookup_by_value(tmp_path, n, score):
+    # language.md §11.3: the last key at most the value; the value 0 is at the key 0
+    body = "measure count(calls)  score lookup by value { 0: 5  5: 9 }"
+    p = person(run(tmp_path, one_kpi(body), {"calls": calls(n)}, MARCH))
+    assert num(kpi(p, "k")["score"]) == score
+
+
+def test_a_negative_attainment_is_read_as_zero_by_lookup(tmp_path):
+    # semantics §5: -5 / 10 = -50% is read as 0%: the key 0% scores 5 (not 0, "below the first key")
+    body = "measure sum(deals.amount)  target >= 10  score lookup { 0%: 5  50%: 9 }"
+    p = person(run(tmp_path, one_kpi(body), {"deals": "A,2026-03-05,-5,true,1"}, MARCH))
+    assert num(kpi(p, "k")["score"]) == 5
+
+
+def test_tier_scores_may_be_arithmetic_and_are_kept_exact(tmp_path):
+    body = "measure count(calls)  target >= 10  score tiers { [0%, 50%): 0  [50%, ∞): 50 + 12.5 }"
+    p = person(run(tmp_path, one_kpi(body), {"calls": calls(6)}, MARCH))
+    assert num(kpi(p, "k")["score"]) == D("62.5")
+
+
+def test_a_per_person_target_for_a_lower_is_better_kpi(tmp_path):
+    # semantics §3 step 1 applies to `<=` KPIs too; 20 / 25 -> attainment 125%, capped at 100
+    body = "measure sum(deals.days)  target <= quotas.calls  target <= 10"
+    data = {"quotas": "A,2026-03,20,", "deals": "A,2026-03-05,1,true,25"}
+    k = kpi(person(run(tmp_path, one_kpi(body), data, MARCH)), "k")
+    assert (num(k["target"]), num(k["attainment"])) == (20, D("0.8"))
+
+
+# --------------------------------------------------------------------------- §7 payout
+
+PAYOUT_ROLE = """
+role rep { applies_to person.role == "rep"
+  kpi calls { process main  weight 100%  measure count(calls)  target <= 1  score tiers { [0%, ∞): 80 } }
+  kpi amount { outcome auxiliary  measure sum(deals.amount)  target >= 1 }
+  payout { PAYOUT }
+}
+"""
+
+
+def paid(tmp_path, payout: str, data: dict[str, str], people: str = "A,rep,,2026-03-10,,,") -> dict:
+    """Person A's payout; the total score is always 80 (one tier), so the factor is 0.8."""
+    p = person(run(tmp_path, PAYOUT_ROLE.replace("PAYOUT", payout), {"people": people, **data}, MARCH))
+    assert num(p["total_score"]) == 80
+    return p["payout"]
+
+
+def test_commissions_and_the_cap_are_not_prorated(tmp_path):
+    # semantics §7.5: only the incentive is prorated (22 of 31 days):
+    # 1000 x 0.8 x 22 / 31 = 567.741935... -> 567.74; commission 1,000 x 10% = 100.00 in full
+    payout = "target_incentive 1000 CNY  commission amount retroactive { [0, ∞): 10% }"
+    got = paid(tmp_path, payout, {"deals": "A,2026-03-12,1000,true,1"})
+    assert (num(got["incentive"]), num(got["total"])) == (D("567.74"), D("667.74"))
+    # cap 600 (not 600 x 22 / 31): 667.74 -> 600.00
+    got = paid(tmp_path / "cap", payout + "  cap 600 CNY", {"deals": "A,2026-03-12,1000,true,1"})
+    assert num(got["total"]) == D("600.00")
+
+
+def test_the_capped_amount_is_rounded(tmp_path):
+    # semantics §7 "Rounding": the capped amount is a money line: cap 499.995 -> 500.00
+    got = paid(tmp_path, "target_incentive 1000 CNY  cap 499.995 CNY  proration off", {})
+    assert num(got["total"]) == D("500.00")
+
+
+def test_marginal_rows_with_an_inclusive_upper_bound(tmp_path):
+    # language.md §6.1 / §12.5: 100万 itself is in [0, 100万]: 150万 pays
+    # 100万 x 0.5% + 50万 x 1% = 5,000 + 5,000 = 10,000
+    payout = "commission amount marginal { [0, 100万]: 0.5%  (100万, ∞): 1% }"
+    got = paid(tmp_path, payout, {"deals": "A,2026-03-12,1500000,true,1"})
+    assert num(got["total"]) == D("10000.00")
+
+
+def test_factor_linear_row_with_exclusive_lower_bound(tmp_path):
+    # semantics §7.2: linear A to B across (60, 100]: at 80, 0.6 + 0.4 x 20 / 40 = 0.8
+    payout = "target_incentive 1000 CNY  proration off  factor by total_score { [0, 60]: 0  (60, 100]: linear 0.6 to 1.0  (100, ∞): 1 }"
+    got = paid(tmp_path, payout, {})
+    assert (num(got["factor"]), num(got["total"])) == (D("0.8"), D("800.00"))
+
+
+def test_explain_shows_the_payout_steps_a_person_can_check(tmp_path):
+    payout = "target_incentive 1000 CNY  commission amount retroactive { [0, ∞): 10% }"
+    folder = tmp_path / "x"
+    run(folder, PAYOUT_ROLE.replace("PAYOUT", payout),
+        {"people": "A,rep,,2026-03-10,,,", "deals": "A,2026-03-12,1000,true,1"}, MARCH)
+    text = explain(folder, "A", MARCH)
+    assert "active 22 of 31 days" in text
+    assert "567.74" in text and "100.00" in text and "667.74" in text
+
+
+# ------------------------------------------------------ missing values in conditions
+
+MISSING_LEVEL = """
+role rep { applies_to person.role == "rep" and person.level != "x"
+  kpi v { process main  weight 100%  measure count(calls)  target >= 1 }
+}
+role other { applies_to person.role == "other"
+  kpi v { process main  weight 100%  measure count(calls)  target >= 1
+    target >= 7 when not (person.level == "y") }
+  payout { target_incentive 1000 CNY  gate not (person.level == "x") else multiply 0.5 }
+}
+"""
+
+
+def test_a_condition_on_a_person_attribute_without_a_value_is_never_true(tmp_path):
+    # semantics §1/§3/§7 (as in §2 for `where`): a comparison with a missing value is neither
+    # true nor false, so neither is its `not`. A (no level) is matched by no role; C (no level)
+    # gets no `when` target (1, not 7) and fails the gate: 1 call of 1 scores 100, factor
+    # 1.0 x 0.5 = 0.5; D (level z) gets the target 7 and passes the gate.
+    people = "A,rep,,2020-01-01,,,\nB,rep,,2020-01-01,,z,\nC,other,,2020-01-01,,,\nD,other,,2020-01-01,,z,"
+    data = {"people": people, "calls": "C,2026-03-20 10:00:00\nD,2026-03-20 10:00:00"}
+    result = run(tmp_path, MISSING_LEVEL, data, MARCH)
+    assert result["unmatched_people"] == ["A"]
+    c, d = person(result, "C"), person(result, "D")
+    assert (num(kpi(c, "v")["target"]), num(c["payout"]["factor"])) == (1, D("0.5"))
+    assert num(kpi(d, "v")["target"]) == 7
+    assert num(d["payout"]["factor"]) == D("0.142857")  # 1 / 7 = 14.2857 points -> 0.142857
+
+
+GATED = """
+role rep { applies_to person.role == "rep"
+  kpi v { process main  weight 100%  measure count(calls)  score tiers by value { [0, ∞): 80 } }
+  kpi r { outcome auxiliary  measure avg(deals.amount) }
+  payout { target_incentive 1000 CNY  GATE }
+}
+"""
+
+
+@pytest.mark.parametrize(("gate", "factor"), [
+    # a KPI without a value fails the gate whatever the rest of the condition says
+    ("gate r.value >= 5 or total_score > 10 else multiply 0.5", D("0.4")),
+    ("gate r.value >= 5 or total_score > 10 else multiply 0.5 no_data pass", D("0.8")),
+    # `v` has a value but no target (scored by value): its target and attainment are missing,
+    # so a condition on them does not hold, and `no_data pass` (about values) does not help
+    ("gate v.attainment >= 5% else multiply 0.5 no_data pass", D("0.4")),
+    ("gate v.target >= 5 else multiply 0.5", D("0.4")),
+])
+def test_gates_on_results_a_kpi_does_not_have(tmp_path, gate, factor):
+    # semantics §7.4; total 80 (by-value tier), factor 0.8 before the gate
+    p = person(run(tmp_path, GATED.replace("GATE", gate), {"calls": calls(1)}, MARCH))
+    assert num(p["payout"]["factor"]) == factor
+
+
+@pytest.mark.xfail(strict=True, reason="payout.adjustments[].amount in the JSON is the unrounded input, "
+                   "while incentive, commissions and the total use the rounded line")
+def test_the_json_lines_add_up_to_the_total(tmp_path):
+    # semantics §7 "Rounding": with `rounding half_up 100`, the adjustments 149 and 150 are
+    # the lines 100 and 200; the incentive 1000 x 0.8 = 800: total 1,100. The statement (JSON)
+    # must list lines that add up to it.
+    role = GATED.replace("GATE", "rounding half_up 100")
+    data = {"calls": calls(1), "corrections": "A,2026-03,149,x\nA,2026-03,150,y"}
+    got = person(run(tmp_path, role, data, MARCH))["payout"]
+    assert num(got["total"]) == 1100
+    lines = [num(got["incentive"])] + [num(v) for v in got["commissions"].values()]
+    assert sum(lines + [num(a["amount"]) for a in got["adjustments"]]) == num(got["total"])

@@ -1,0 +1,338 @@
+"""docs/semantics.md §7 (payout) and language.md §3 / §12 (rounding, payout statements) worked by hand.
+
+Every expected number below is worked from the documentation only; tests/docs_worked_kit.py
+writes the scheme, the CSV files and kpirules.toml and runs `kpirules run --format json`.
+The role's KPI is a call count with target 100 and `cap 300%`, so n calls score exactly n
+points and the total score is n: each test picks the total it needs with the number of calls.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from docs_worked_kit import D, HEADER, num, person, project, run
+from kpirules.cli import cli
+
+MARCH = "2026-03"
+
+
+def calls(n: int) -> str:
+    return "A,2026-03-20 10:00:00\n" * n
+
+
+def role(payout: str, extra_kpis: str = "") -> str:
+    return f"""
+role rep {{ applies_to person.role == "rep"
+  kpi calls {{ process main  weight 100%  measure count(calls)  target >= 100  score linear cap 300% }}
+  kpi amount {{ outcome auxiliary  measure sum(deals.amount)  target >= 1 }}
+  kpi rate {{ outcome auxiliary  measure count(deals where won) / count(deals)  target >= 1% }}
+  {extra_kpis}
+  payout {{
+    {payout}
+  }}
+}}
+"""
+
+
+def pay(tmp_path, payout: str, total: int, data: dict[str, str] | None = None, extra_kpis: str = "",
+        header: str = HEADER) -> dict:
+    """The payout of person A with total score `total` (that many calls)."""
+    p = person(run(tmp_path, role(payout, extra_kpis), {"calls": calls(total), **(data or {})}, MARCH, header))
+    assert num(p["total_score"]) == total
+    return p["payout"]
+
+
+def deals(*amounts: str) -> dict[str, str]:
+    return {"deals": "\n".join(f"A,2026-03-05,{a},true,1" for a in amounts)}
+
+
+# ------------------------------------------------------------------ 1. target incentive
+
+def test_the_target_incentive_from_a_person_attribute_and_a_missing_one(tmp_path):
+    # semantics §7.1: the attribute named; a missing value counts as 0. No factor table:
+    # factor = total / 100 = 0.8; A: 2500 x 0.8 = 2000.00; B: 0
+    people = "A,rep,,2020-01-01,,,2500\nB,rep,,2020-01-01,,,"
+    data = {"people": people, "calls": calls(80) + "B,2026-03-20 10:00:00\n" * 80}
+    result = run(tmp_path, role("target_incentive person.target_incentive"), data, MARCH)
+    a, b = (person(result, who)["payout"] for who in "AB")
+    assert (num(a["factor"]), num(a["total"])) == (D("0.8"), D("2000.00"))
+    assert num(b["total"]) == 0
+
+
+# ----------------------------------------------------------------- 2. and 3. the factor
+
+FACTORS = """
+    target_incentive 1000 CNY
+    factor by total_score {
+      [0, 60): 0
+      [60, 100): linear 0.6 to 1.0
+      [100, ∞): 1.0 + 1.5 * (total_score - 100) / 100
+    }
+"""
+
+
+@pytest.mark.parametrize(("total", "factor"), [
+    (59, D(0)),
+    (60, D("0.6")),            # the lower bound of the linear row: A
+    (89, D("0.89")),           # 0.6 + 0.4 x 29 / 40 = 0.89
+    (99, D("0.99")),
+    (100, D(1)),               # 100 is in [100, ∞): 1.0 + 1.5 x 0 = 1.0
+    (150, D("1.75")),          # 1.0 + 1.5 x 50 / 100
+])
+def test_factor_rows_at_their_edges(tmp_path, total, factor):
+    got = pay(tmp_path, FACTORS, total)
+    assert num(got["factor"]) == factor
+    assert num(got["total"]) == (1000 * factor).quantize(D("0.01"))
+
+
+def test_the_factor_is_rounded_to_six_places_before_the_incentive(tmp_path):
+    # semantics §7.2: total 100 / 300 = 0.333333 (6 places); 30,000 x 0.333333 = 9,999.99
+    # (an unrounded factor would pay 10,000.00)
+    got = pay(tmp_path, "target_incentive 30000 CNY  factor by total_score { [0, ∞): total_score / 300 }", 100)
+    assert (num(got["factor"]), num(got["total"])) == (D("0.333333"), D("9999.99"))
+
+
+def test_cap_factor(tmp_path):
+    # semantics §7.3: 150 -> 1.75, capped at 1.2: 1000 x 1.2 = 1200.00
+    got = pay(tmp_path, FACTORS + "cap factor 1.2", 150)
+    assert (num(got["factor"]), num(got["total"])) == (D("1.2"), D("1200.00"))
+    got = pay(tmp_path / "pct", FACTORS + "cap factor 120%", 150)
+    assert num(got["factor"]) == D("1.2")
+
+
+def test_a_negative_total_without_a_factor_table_gives_a_negative_incentive(tmp_path):
+    # semantics §7.2: factor = total / 100, not floored. A no-data score of -10 makes the total
+    # -10: factor -0.1 and 1000 x -0.1 = -100.00. A `[-∞, 0): 0` factor row pays 0 instead.
+    extra = "kpi nothing { outcome main  weight 100%  measure avg(deals.days)  target >= 1  no_data score -10 }"
+    text = role("target_incentive 1000 CNY", extra).replace("weight 100%  measure count(calls)",
+                                                               "weight 0%  measure count(calls)")
+    data = {"calls": calls(1)}
+    p = person(run(tmp_path / "a", text, data, MARCH))
+    assert (num(p["total_score"]), num(p["payout"]["total"])) == (-10, D("-100.00"))
+    floored = text.replace("target_incentive 1000 CNY",
+                           "target_incentive 1000 CNY  factor by total_score { [-∞, 0): 0  [0, ∞): total_score / 100 }")
+    p = person(run(tmp_path / "b", floored, data, MARCH))
+    assert num(p["payout"]["total"]) == 0
+
+
+# ------------------------------------------------------------------------------ 4. gates
+
+@pytest.mark.parametrize(("gates", "factor"), [
+    ("gate calls.value >= 80 else zero", D("0.8")),
+    ("gate calls.attainment >= 90% else cap factor 0.5", D("0.5")),
+    ("gate calls.score >= 90 else multiply 0.5", D("0.4")),
+    ("gate calls.target >= 100 else zero", D("0.8")),
+    ("gate total_score > 80 else multiply 0.5", D("0.4")),
+    ("gate person.level == \"senior\" else multiply 0.5", D("0.4")),  # A has no level: not equal
+    # written order: cap 0.5 then multiply 0.5 = 0.25 (multiply first would give 0.4, then 0.4)
+    ("gate total_score > 90 else cap factor 0.5\n    gate total_score > 90 else multiply 0.5", D("0.25")),
+    ("gate total_score > 90 else multiply 0.5\n    gate total_score > 90 else cap factor 0.5", D("0.4")),
+])
+def test_gates(tmp_path, gates, factor):
+    # semantics §7.4; total 80, no factor table: factor 0.8 before the gates
+    got = pay(tmp_path, f"target_incentive 1000 CNY\n    {gates}", 80)
+    assert num(got["factor"]) == factor
+    assert num(got["total"]) == (1000 * factor).quantize(D("0.01"))
+
+
+def test_else_zero_pays_nothing(tmp_path):
+    got = pay(tmp_path, "target_incentive 1000 CNY\n    gate calls.value >= 150 else zero", 80)
+    assert (got["zeroed_by_gate"], num(got["incentive"]), num(got["total"])) == (True, 0, 0)
+
+
+def test_cap_factor_applies_before_the_gates(tmp_path):
+    # semantics §7 order: factor 1.75 (total 150), cap factor 1.2, then multiply 0.5 -> 0.6
+    # (the other order would give 0.875)
+    got = pay(tmp_path, FACTORS + "cap factor 1.2\n    gate total_score > 200 else multiply 0.5", 150)
+    assert num(got["factor"]) == D("0.6")
+
+
+@pytest.mark.parametrize(("gate", "total"), [
+    ("gate rate.value >= 50% else zero", D(0)),                    # no value: fails
+    ("gate rate.value >= 50% else zero no_data fail", D(0)),
+    ("gate rate.value >= 50% else zero no_data pass", D("800.00")),
+    ("gate rate.attainment >= 50% else multiply 0.5", D("400.00")),
+])
+def test_a_gate_on_a_kpi_without_a_value(tmp_path, gate, total):
+    # semantics §7.4: `rate` has no deals, so no value (no_data): the gate fails unless
+    # `no_data pass`. Total 80: 1000 x 0.8 = 800.00
+    got = pay(tmp_path, f"target_incentive 1000 CNY\n    {gate}", 80)
+    assert num(got["total"]) == total
+
+
+def test_else_zero_zeroes_incentive_and_commissions_but_not_adjustments(tmp_path):
+    # semantics §7.4: `else zero` makes incentive and commissions 0; §7.8 adjustments come after
+    payout = """target_incentive 1000 CNY
+    commission amount retroactive { [0, ∞): 10% }
+    gate total_score >= 90 else zero"""
+    data = {**deals("500"), "corrections": "A,2026-03,12.345,late deal"}
+    got = pay(tmp_path, payout, 80, data)
+    assert (num(got["incentive"]), [num(v) for v in got["commissions"].values()]) == (0, [0])
+    assert got["zeroed_by_gate"] is True
+    # the adjustment 12.345 rounds half-up to 12.35 and is still paid
+    assert num(got["total"]) == D("12.35")
+
+
+# ------------------------------------------------------------------ 5. incentive, proration
+
+def test_the_incentive_is_prorated_with_one_division_then_rounded(tmp_path):
+    # semantics §7.5, its example: 7.0525 x 1 x 22 / 31 = 5.005 exactly -> half_up 5.01
+    # (the rounded proration 0.709677 would give 7.0525 x 0.709677 = 5.004997 -> 5.00).
+    # Hired 10 March: active 22 of 31 days. A factor row of 1 keeps the factor at 1 whatever
+    # the (prorated-target) total is.
+    payout = "target_incentive 7.0525 CNY  factor by total_score { [0, ∞): 1 }"
+    data = {"people": "A,rep,,2026-03-10,,,", "calls": calls(80)}
+    p = person(run(tmp_path, role(payout), data, MARCH))
+    assert (p["active_days"], p["period_days"], num(p["proration"])) == (22, 31, D("0.709677"))
+    assert num(p["payout"]["incentive"]) == D("5.01")
+
+
+def test_proration_off_pays_the_whole_incentive(tmp_path):
+    payout = "target_incentive 7.0525 CNY  factor by total_score { [0, ∞): 1 }  proration off"
+    data = {"people": "A,rep,,2026-03-10,,,", "calls": calls(80)}
+    p = person(run(tmp_path, role(payout), data, MARCH))
+    assert num(p["payout"]["incentive"]) == D("7.05")  # 7.0525 -> 7.05
+
+
+# ---------------------------------------------------------------------------- 6. commissions
+
+TABLE = "{ [0, 100万): 0.5%  [100万, 300万): 1%  [300万, ∞): 1.5% }"
+
+
+@pytest.mark.parametrize(("amount", "marginal", "retroactive"), [
+    ("2000000", D("15000.00"), D("20000.00")),     # language.md §12.5's example
+    ("1000000", D("5000.00"), D("10000.00")),      # at the edge: 100万 is in [100万, 300万)
+    ("999999.99", D("5000.00"), D("5000.00")),     # 4,999.99995 -> 5,000.00
+    ("3000000", D("25000.00"), D("45000.00")),     # 5,000 + 200万 x 1% ; 300万 x 1.5%
+    ("12345.67", D("61.73"), D("61.73")),          # 61.72835 -> 61.73
+    ("-5000", D("0.00"), D("0.00")),               # a negative value pays nothing
+])
+def test_marginal_and_retroactive_commissions(tmp_path, amount, marginal, retroactive):
+    payout = f"commission amount marginal {TABLE}"
+    got = pay(tmp_path / "m", payout, 0, deals(amount))
+    assert [num(v) for v in got["commissions"].values()] == [marginal]
+    assert num(got["total"]) == marginal
+    got = pay(tmp_path / "r", f"commission amount retroactive {TABLE}", 0, deals(amount))
+    assert [num(v) for v in got["commissions"].values()] == [retroactive]
+
+
+def test_a_commission_on_a_quarterly_kpi_is_paid_in_the_closing_run(tmp_path):
+    # semantics §7.6: in the run that closes the KPI's period, on the whole quarter
+    extra = "kpi quarter { outcome auxiliary  period quarter  measure sum(deals.amount)  target >= 1 }"
+    payout = "commission quarter retroactive { [0, ∞): 10% }"
+    data = {"deals": "A,2026-01-05,100,true,1\nA,2026-02-05,200,true,1\nA,2026-03-05,300,true,1",
+            "calls": calls(0) + "A,2026-01-20 10:00:00\nA,2026-02-20 10:00:00\nA,2026-03-20 10:00:00"}
+    result = run(tmp_path, role(payout, extra), data, "2026Q1")
+    paid = [num(person(result, period=m)["payout"]["total"]) for m in ("2026-01", "2026-02", "2026-03")]
+    assert paid == [0, 0, D("60.00")]  # (100 + 200 + 300) x 10%
+
+
+# ------------------------------------------------------------------------ 7. cap, 8. adjustments
+
+def test_the_cap_limits_incentive_and_commissions_then_adjustments_are_added(tmp_path):
+    # incentive 1000 x 0.8 = 800; commission 5,000 x 10% = 500; 1,300 capped at 1,000;
+    # adjustments 50.005 -> 50.01 and -20 are added after the cap: 1,030.01
+    payout = "target_incentive 1000 CNY\n    commission amount retroactive { [0, ∞): 10% }\n    cap 1000 CNY"
+    data = {**deals("5000"), "corrections": "A,2026-03,50.005,missed deal\nA,2026-03,-20,duplicate\nA,2026-02,99,old"}
+    got = pay(tmp_path, payout, 80, data)
+    assert got["capped"] is True
+    assert num(got["total"]) == D("1030.01")
+
+
+@pytest.mark.parametrize("reason", ['""', '"   "'])
+def test_an_adjustment_without_a_reason_stops_the_run(tmp_path, reason):
+    config = project(tmp_path, role("target_incentive 1000 CNY"),
+                     {"calls": calls(80), "corrections": f"A,2026-03,10,{reason}"})
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH])
+    assert result.exit_code == 1, result.output
+    assert "reason" in result.output and "Traceback" not in result.output
+    assert "A" in result.output
+
+
+# ------------------------------------------------------------------------------- rounding
+
+@pytest.mark.parametrize(("mode", "positive", "negative"), [
+    ("half_up", "2.35", "-2.35"),
+    ("half_even", "2.34", "-2.34"),
+    ("half_down", "2.34", "-2.34"),
+    ("up", "2.35", "-2.35"),
+    ("down", "2.34", "-2.34"),
+    ("ceiling", "2.35", "-2.34"),
+    ("floor", "2.34", "-2.35"),
+])
+def test_rounding_modes(tmp_path, mode, positive, negative):
+    # language.md §3 table: 2.345 at step 0.01; a factor of 1 and of -1 (a factor row)
+    for sign, expected in ((1, positive), (-1, negative)):
+        payout = f"target_incentive 2.345 CNY  factor by total_score {{ [0, ∞): {sign} }}  rounding {mode} 0.01"
+        got = pay(tmp_path / str(sign), payout, 80)
+        assert num(got["incentive"]) == D(expected), (mode, sign)
+
+
+@pytest.mark.parametrize(("rounding", "expected"), [
+    ("half_up 100", D(1300)),       # 1,250 -> 1,300
+    ("half_even 100", D(1200)),     # 1,250 -> 1,200 (2 is even)
+    ("down 100", D(1200)),
+    ("half_up 1 CNY", D(1250)),
+    ("half_up 0.05", D(1250)),
+])
+def test_rounding_steps(tmp_path, rounding, expected):
+    got = pay(tmp_path, f"target_incentive 1250 CNY  factor by total_score {{ [0, ∞): 1 }}  rounding {rounding}", 80)
+    assert num(got["incentive"]) == expected
+
+
+def test_the_scheme_rounding_applies_unless_the_payout_sets_its_own(tmp_path):
+    header = HEADER.replace("currency CNY", "currency CNY  rounding half_even 0.01")
+    payout = "target_incentive 2.345 CNY  factor by total_score { [0, ∞): 1 }"
+    assert num(pay(tmp_path / "scheme", payout, 80, header=header)["incentive"]) == D("2.34")
+    own = payout + "  rounding up 0.1"
+    assert num(pay(tmp_path / "role", own, 80, header=header)["incentive"]) == D("2.4")
+
+
+def test_the_total_is_the_sum_of_the_rounded_lines(tmp_path):
+    # semantics §7 "Rounding": incentive 1.005 -> 1.01, commission 10.05 x 10% = 1.005 -> 1.01,
+    # adjustment 1.005 -> 1.01: total 3.03 (rounding the unrounded sum 3.015 would give 3.02)
+    payout = ("target_incentive 1.005 CNY  factor by total_score { [0, ∞): 1 }\n"
+              "    commission amount retroactive { [0, ∞): 10% }")
+    data = {**deals("10.05"), "corrections": "A,2026-03,1.005,bonus"}
+    got = pay(tmp_path, payout, 80, data)
+    assert (num(got["incentive"]), num(got["total"])) == (D("1.01"), D("3.03"))
+
+
+WORKED = """
+grades standard { [90, ∞): "优秀"  [75, 90): "良好"  [60, 75): "合格"  [0, 60): "待改进" }
+role telesales { applies_to person.role == "rep"
+  grades standard
+  kpi outbound_calls { process main  measure count(calls)  target >= 200  weight 30%
+    score linear floor 60% cap 120% }
+  kpi lead_conversion { outcome main  measure count(deals where won) / count(deals)  target >= 15%  weight 40%
+    score linear floor 50% cap 120% }
+  kpi collection_rate { outcome main  measure sum(deals.amount where won) / sum(deals.amount)  target >= 95%
+    weight 30%
+    score tiers by value { [0%, 80%): 0  [80%, 90%): 60  [90%, 95%): 80  [95%, ∞): 100 } }
+  payout {
+    target_incentive 3000 CNY
+    factor by total_score {
+      [0, 60): 0
+      [60, 100): linear 0.6 to 1.0
+      [100, ∞): 1.0 + 1.5 * (total_score - 100) / 100
+    }
+    cap factor 2.0
+    gate collection_rate.attainment >= 80% else cap factor 0.5
+  }
+}
+"""
+
+
+def test_the_worked_example_of_semantics(tmp_path):
+    # semantics §7 "A worked example", with the same numbers on the kit's datasets:
+    # 210 calls / 200 = 105% -> 105 x 30% = 31.5; 3 of 20 deals won = 15% -> 100 x 40% = 40;
+    # 8,500 of 10,000 won = 85% by value -> 60 x 30% = 18 (attainment 89.4737%).
+    # Total 89.5 -> 良好; factor 0.6 + 0.4 x 29.5 / 40 = 0.895; 3,000 x 0.895 = 2,685.00
+    deals = "A,2026-03-05,8500,true,1\n" + "A,2026-03-05,0,true,1\n" * 2 + "A,2026-03-05,1500,false,1\n" \
+        + "A,2026-03-05,0,false,1\n" * 16
+    p = person(run(tmp_path, WORKED, {"calls": calls(210), "deals": deals}, MARCH))
+    assert [num(k["contribution"]) for k in p["kpis"]] == [D("31.5"), 40, 18]
+    assert num(p["kpis"][2]["attainment"]) == D("0.894737")
+    assert (num(p["total_score"]), p["grade"]) == (D("89.5"), "良好")
+    assert (num(p["payout"]["factor"]), num(p["payout"]["total"])) == (D("0.895"), D("2685.00"))
