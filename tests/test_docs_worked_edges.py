@@ -244,8 +244,6 @@ def test_gates_on_results_a_kpi_does_not_have(tmp_path, gate, factor):
     assert num(p["payout"]["factor"]) == factor
 
 
-@pytest.mark.xfail(strict=True, reason="payout.adjustments[].amount in the JSON is the unrounded input, "
-                   "while incentive, commissions and the total use the rounded line")
 def test_the_json_lines_add_up_to_the_total(tmp_path):
     # semantics §7 "Rounding": with `rounding half_up 100`, the adjustments 149 and 150 are
     # the lines 100 and 200; the incentive 1000 x 0.8 = 800: total 1,100. The statement (JSON)

@@ -6,9 +6,11 @@ writes the scheme, the CSV files and kpirules.toml and runs `kpirules run --form
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from docs_worked_kit import D, kpi, num, person, run
+from docs_worked_kit import D, explain, kpi, num, person, run
 
 MARCH = "2026-03"
 
@@ -63,12 +65,12 @@ def test_round_rounds_half_up(tmp_path, measure, value):
     assert value_of(tmp_path, measure, {"deals": DEALS}, "target >= -100") == value
 
 
-@pytest.mark.xfail(strict=True, reason="engine writes a rounded negative zero as '-0' (round(-0.25) shows value -0)")
 def test_a_value_rounded_to_zero_is_written_zero_not_minus_zero(tmp_path):
     # round(-0.25) = 0; a statement saying "value: -0" confuses the person reading it
     k = kpi(person(run(tmp_path, one_kpi("measure round(0 - sum(deals.amount) / 40)  target <= 1"),
                        {"deals": "A,2026-03-02,10,true,1"}, MARCH)), "k")
     assert k["value"] == "0"
+    assert not re.search(r"(?<![\w-])-0(?![\w.])", explain(tmp_path, "A", "2026-03"))
 
 
 def test_targets_in_magnitudes_and_as_plain_numbers(tmp_path):

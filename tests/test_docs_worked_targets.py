@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from docs_worked_kit import D, kpi, num, person, project, run
+from docs_worked_kit import D, explain, kpi, num, person, project, run
 from kpirules.cli import cli
 
 MARCH = "2026-03"
@@ -298,3 +298,5 @@ def test_a_total_below_the_grade_table_has_no_grade(tmp_path):
         "measure count(calls)", "measure avg(deals.days)")
     p = person(run(tmp_path, role, {"calls": calls(1)}, MARCH))
     assert (num(p["total_score"]), p["grade"]) == (-10, None)
+    # explain says why (the role has a grade table; the total is outside it)
+    assert "grade: none (no grade band holds this total)" in explain(tmp_path, "A", MARCH)

@@ -61,9 +61,15 @@ def to_decimal(x) -> Decimal | None:
 
 
 def fmt_decimal(x: Decimal | None) -> str | None:
-    """A decimal as a plain string without exponent ("0.15", "1200", "Infinity")."""
+    """A decimal as a plain string without exponent ("0.15", "1200", "Infinity").
+
+    Zero is "0" whatever its sign: Python's decimals keep the sign of a negative number
+    rounded to zero, which a statement must not show as "-0".
+    """
     if x is None:
         return None
     if not x.is_finite():
         return "Infinity" if x > 0 else "-Infinity"
+    if x.is_zero():
+        return "0"
     return format(x.normalize(), "f")

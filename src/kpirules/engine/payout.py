@@ -19,6 +19,7 @@ rounded lines. The same code computes the numbers and, when asked, the words of 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -214,8 +215,10 @@ class PayoutPlan:
             if trace is not None:
                 trace.append(PayoutStep("cap", f"payout capped at {_rounded(subtotal, currency)}", subtotal))
         total = subtotal
+        # each adjustment is a payout line, rounded as the others: the lines add up to the total
+        adjustments = [replace(adj, amount=self.round(adj.amount)) for adj in adjustments]
         for adj in adjustments:
-            amount = self.round(adj.amount)
+            amount = adj.amount
             total += amount
             if trace is not None:
                 approved = f" (approved by {adj.approver})" if adj.approver else ""

@@ -141,7 +141,7 @@ def render_explain(p: PersonResult, currency: str, lang: str = "en") -> str:
     for note in p.notes:
         note = i18n.phrase(note, "explain", lang)
         out.append(i18n.ui(lang, "explain.note", f"note: {note}", note=note))
-    grade = p.grade or i18n.ui(lang, "explain.no_grade", "(no grade table)")
+    grade = p.grade or i18n.ui(lang, "explain.no_grade", "none (no grade band holds this total)")
     out.append(i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade))
     if p.payout is None:
         out.append(i18n.ui(lang, "explain.no_payout", "payout: the role has no payout rules"))

@@ -110,7 +110,7 @@ def _total(p: PersonResult, lang: str) -> str:
     for note in p.notes:
         note = i18n.phrase(note, "explain", lang)
         lines.append(i18n.ui(lang, "explain.note", f"note: {note}", note=note))
-    grade = p.grade or i18n.ui(lang, "explain.no_grade", "(no grade table)")
+    grade = p.grade or i18n.ui(lang, "explain.no_grade", "none (no grade band holds this total)")
     lines.append(i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade))
     return '<div class="total">' + "".join(f"<p>{esc(line)}</p>" for line in lines) + "</div>"
 
