@@ -14,6 +14,7 @@ from kpirules import i18n
 from kpirules.cli.common import current_lang, emit, handle_errors, lang_option, output_option, paths_argument
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.io import write_atomic
+from kpirules.lang.parser import gc_paused
 
 
 @dataclass
@@ -175,7 +176,6 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
 
         return run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects,
                          as_of.date())
-    from kpirules.engine.evaluate import evaluate
     from kpirules.model.problems import did_you_mean
     from kpirules.report.formats import output_formats
 
@@ -194,13 +194,25 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
         snapshot.check_target(snapshot_dir, force)  # before the work, not after it
     prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects)
     check_roles(prepared.scheme, roles)
+    # the results and their output are many small objects that live until the command ends
+    # and that reference counting frees: collections walking them all cost as much as
+    # making them (a short-lived command has no cycles worth collecting)
+    with gc_paused():
+        _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, fmt_, output, bad_rows,
+                            manifest_path, snapshot_dir, force)
+
+
+def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, fmt_, output, bad_rows,
+                        manifest_path, snapshot_dir, force) -> None:
+    from kpirules.engine.evaluate import evaluate
+
     with status("evaluating"):
         result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,
                           persons=list(persons) or None, period_reason=prepared.period_reason,
                           trace_rows=chosen.traces)
     result.warnings.extend(_warnings(prepared, result))
     sealed = None
-    if fmt_ != "table" or manifest_path or snapshot_dir:
+    if (fmt_ != "table" and chosen.manifest) or manifest_path or snapshot_dir:
         sealed = manifest(prepared, result, run_arguments(prepared, paths, period_label, roles, persons, bad_rows))
     lang = current_lang()
     if fmt_ == "table":  # the format people read, so in their language; the others are data

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import decimal
+import functools
 from decimal import Decimal
 
 CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_UP)
@@ -60,16 +61,21 @@ def to_decimal(x) -> Decimal | None:
     return Decimal(str(x))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _fmt(x: Decimal) -> str:
+    if not x.is_finite():
+        return "Infinity" if x > 0 else "-Infinity"
+    if x.is_zero():
+        return "0"
+    return format(x.normalize(), "f")
+
+
 def fmt_decimal(x: Decimal | None) -> str | None:
     """A decimal as a plain string without exponent ("0.15", "1200", "Infinity").
 
     Zero is "0" whatever its sign: Python's decimals keep the sign of a negative number
     rounded to zero, which a statement must not show as "-0".
     """
-    if x is None:
-        return None
-    if not x.is_finite():
-        return "Infinity" if x > 0 else "-Infinity"
-    if x.is_zero():
-        return "0"
-    return format(x.normalize(), "f")
+    # outputs write the same few values (scores, rates, zero) thousands of times; equal
+    # decimals ("1.0" and "1.00") are written alike, so a cache by value is exact
+    return None if x is None else _fmt(x)

@@ -34,6 +34,9 @@ class OutputFormat:
     binary: bool = False
     #: the format shows rows matched per aggregate, so the run counts them
     traces: bool = False
+    #: the format writes the run manifest; without it `render` gets None, and the run skips
+    #: building it (a digest of every result: seconds for ten thousand people)
+    manifest: bool = True
 
 
 def _table(result, manifest):
@@ -67,11 +70,12 @@ def _xlsx(result, manifest):
 
 
 BUILTIN = (
-    OutputFormat("table", "a readable table per role (the default)", _table),
-    OutputFormat("csv", "one row per person and KPI", _csv),
+    OutputFormat("table", "a readable table per role (the default)", _table, manifest=False),
+    OutputFormat("csv", "one row per person and KPI", _csv, manifest=False),
     OutputFormat("json", "the full breakdown and the run manifest", _json, traces=True),
-    OutputFormat("jsonl", "one JSON object per person", _jsonl, traces=True),
-    OutputFormat("xlsx", "an Excel workbook: a summary sheet and one sheet per role", _xlsx, binary=True),
+    OutputFormat("jsonl", "one JSON object per person", _jsonl, traces=True, manifest=False),
+    OutputFormat("xlsx", "an Excel workbook: a summary sheet and one sheet per role", _xlsx, binary=True,
+                 manifest=False),
 )
 
 

@@ -93,9 +93,10 @@ def csv_rows(result: RunResult) -> list[dict[str, str]]:
 def csv_text(columns: list[str], rows: list[dict[str, str]]) -> str:
     """CSV with a header row, as every CSV output of kpirules writes it."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    # rows as lists: DictWriter checks and orders every field in Python, a third of the time
+    writer.writerows([[row.get(c, "") for c in columns] for row in rows])
     return out.getvalue()
 
 
@@ -151,7 +152,10 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(record=True, width=width or 160, file=io.StringIO(), force_terminal=False)
+    # no markup or highlighting: names and labels are data (a "[b]" in a name stays as written),
+    # and scanning every cell for them was most of the time of a large table
+    console = Console(record=True, width=width or 160, file=io.StringIO(), force_terminal=False,
+                      markup=False, highlight=False, emoji=False)
     periods = ", ".join(result.periods)
     heading = f"Scheme {result.scheme}, period {periods}: {result.period_reason}".rstrip(": ")
     if result.period_reason:
@@ -160,6 +164,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
     else:
         heading = i18n.ui(lang, "run.heading_bare", heading, scheme=result.scheme, periods=periods)
     console.print(heading)
+    wide = width or 160
     for role, people in by_role(result).items():
         first = people[0]
         label = first.role_label or role
@@ -175,6 +180,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
         table.add_column(i18n.ui(lang, "run.total", "total"), justify="right")
         table.add_column(i18n.ui(lang, "run.grade", "grade"))
         table.add_column(i18n.ui(lang, "run.payout", f"payout {result.currency}", currency=result.currency), justify="right")
+        rows = []
         for p in people:
             cells = [p.person_id] + [getattr(p, c) or "" for c in columns[1:]]
             by_id = {k.id: k for k in p.kpis}
@@ -182,6 +188,13 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
                 k = by_id.get(kpi_id)
                 cells.append("" if k is None else _cell(k, lang))
             cells += [_short(p.total_score, 2), p.grade or "", _money_shown(p.payout.total) if p.payout else ""]
+            rows.append([str(c) for c in cells])
+        plain = plain_table(title, [(str(c.header), c.justify) for c in table.columns], rows, wide) \
+            if len(rows) > PLAIN_TABLE_ROWS else None
+        if plain is not None:
+            console.print(plain, crop=False, overflow="ignore")
+            continue
+        for cells in rows:
             table.add_row(*cells)
         console.print(table)
     total = sum((p.payout.total for p in result.people if p.payout), Decimal(0))
@@ -195,6 +208,41 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
     for warning in result.warnings:
         console.print(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
     return console.export_text()
+
+
+# rich lays out each cell of a table (about 0.2 ms a row); a table longer than this is
+# written by plain_table, in the same layout, when it fits the width without wrapping
+PLAIN_TABLE_ROWS = 200
+
+
+def plain_table(title: str, columns: list[tuple[str, str]], rows: list[list[str]], width: int) -> str | None:
+    """A table laid out as rich draws box.SIMPLE_HEAD with a left-justified title; None when
+    it would not fit in `width` (rich then wraps cells, which this does not)."""
+    from rich.cells import cell_len
+
+    widths = [cell_len(header) for header, _ in columns]
+    for row in rows:
+        for i, cell in enumerate(row):
+            n = cell_len(cell)
+            if n > widths[i]:
+                widths[i] = n
+    inner = sum(widths) + 3 * len(widths) - 1  # each cell padded by a space on both sides, one between
+    if inner + 2 > width or any("\n" in cell for row in rows for cell in row):
+        return None
+
+    def line(cells: list[str]) -> str:
+        parts = []
+        for cell, w, (_, justify) in zip(cells, widths, columns):
+            gap = " " * (w - cell_len(cell))
+            parts.append(gap + cell if justify == "right" else cell + gap)
+        return "  " + "   ".join(parts) + "  "
+
+    blank = " " * (inner + 2)
+    title = title + " " * max(inner + 2 - cell_len(title), 0)
+    out = [title, blank, line([header for header, _ in columns]), " " + "─" * inner + " "]
+    out.extend(line(row) for row in rows)
+    out.append(blank)
+    return "\n".join(out)
 
 
 def render_xlsx(result: RunResult) -> bytes:
