@@ -60,14 +60,19 @@ class AggregateTables:
         if not queries:
             return
         self.name = f"__kpirules_agg_{next(_names)}"
-        parts, columns = [], []
-        for i, (query, aggregates) in enumerate(queries):
+        parts, columns, joined = [], [], []
+        for query, aggregates in queries:
             mine = [f"v{index}" for index, _ in aggregates] + [f"n{index}" for index in query.count_columns]
-            parts.append(f"q{i} AS (SELECT CAST(person AS VARCHAR) AS person, period, {', '.join(mine)} FROM ({query.sql}))")
-            columns += mine
-        joins = "".join(f" FULL OUTER JOIN q{i} USING (person, period)" for i in range(1, len(queries)))
+            fed = [f"t{index}" for index in query.rolled_columns] + [f"tn{index}" for index in query.rolled_count_columns]
+            # a query whose per-person sums a roll-up also reads is computed once
+            parts.append(f"{query.name} AS {'MATERIALIZED ' if query.shared else ''}"
+                         f"(SELECT CAST(person AS VARCHAR) AS person, period, {', '.join(mine + fed)} FROM ({query.sql}))")
+            if mine:
+                columns += mine
+                joined.append(query.name)
+        joins = "".join(f" FULL OUTER JOIN {name} USING (person, period)" for name in joined[1:])
         con.execute(f"CREATE TEMP TABLE {self.name} AS\nWITH {', '.join(parts)}\n"
-                    f"SELECT person, period, {', '.join(columns)} FROM q0{joins}").fetchall()
+                    f"SELECT person, period, {', '.join(columns)} FROM {joined[0]}{joins}").fetchall()
         types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {self.name})").fetchall())
         for _, aggregates in queries:
             for index, _ in aggregates:

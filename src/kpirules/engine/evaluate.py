@@ -192,16 +192,28 @@ class Evaluator:
     # ------------------------------------------------------------- data
 
     def _aggregate_results(self, plan: Plan, periods: list[Period], with_counts: bool = True) -> AggregateTables:
-        """One grouped query per dataset and scope kind, run together into one table."""
-        groups: dict[tuple[str, bool], list] = defaultdict(list)
+        """Per dataset: one grouped query by person, and for team scope either a roll-up of
+        the members' own sums and counts or (distinct counts, min, max, median) a query that
+        joins the rows to the team table; all run together into one table."""
+        own: dict[str, list] = defaultdict(list)
+        rolled: dict[str, list] = defaultdict(list)
+        joined: dict[str, list] = defaultdict(list)
         for index, agg in enumerate(plan.aggregates):
-            groups[(agg.dataset, agg.scope != "self")].append((index, agg))
-        if any(team for _, team in groups):
+            group = own if agg.scope == "self" else rolled if sqlc.rolls_up(agg) else joined
+            group[agg.dataset].append((index, agg))
+        if rolled or joined:
             self.con.execute(sqlc.team_table_sql(self.roster)).fetchall()
-        queries = [
-            (sqlc.compile_dataset(self.scheme.datasets[dataset], aggregates, self.calendar, periods, team, with_counts), aggregates)
-            for (dataset, team), aggregates in sorted(groups.items())
-        ]
+        queries = []
+        for dataset in sorted(own.keys() | rolled.keys() | joined.keys()):
+            ds = self.scheme.datasets[dataset]
+            if own[dataset] or rolled[dataset]:
+                query = sqlc.compile_dataset(ds, own[dataset], self.calendar, periods, False, with_counts, rolled[dataset])
+                queries.append((query, own[dataset]))
+                if rolled[dataset]:
+                    queries.append((sqlc.rollup(query, rolled[dataset]), rolled[dataset]))
+            if joined[dataset]:
+                queries.append((sqlc.compile_dataset(ds, joined[dataset], self.calendar, periods, True, with_counts),
+                                joined[dataset]))
         return AggregateTables(self.con, queries)
 
     def _per_person_targets(self, needed: dict[str, dict[str, str]]) -> dict[tuple[str, str, str], dict]:

@@ -1,7 +1,9 @@
 """Compile aggregates (the intermediate form in `ir`) into SQL, and nothing else.
 
-One query per dataset and scope kind: rows are grouped by the credited person (or, for
-team scope, by the manager whose team the row's person belongs to) and by run period.
+Per dataset, one query grouped by the credited person and run period. Team sums and
+counts are then added up over each manager's direct and indirect reports from those
+per-person groups (`rollup`); other team aggregates (distinct counts, min, max, median)
+join the rows to the team table and group by the manager.
 Each aggregate is a column computed with a `FILTER (WHERE ...)` clause that places rows
 in the aggregate's window (its KPI period up to the run period's end) and applies its
 `where` condition; with one run period the window's bounds are constants, with several
@@ -126,13 +128,30 @@ def aggregate_sql(agg: Aggregate, row: RowCompiler) -> str:
 
 @dataclass
 class DatasetQuery:
-    """The SQL for one dataset and scope kind, and which aggregate each column holds."""
+    """The SQL for one dataset and scope kind, and which aggregate each column holds.
+
+    `name` names its result in the run's statement (`kpirules.engine.aggregates`). A
+    per-person query may also compute, per person, team aggregates that are sums of their
+    members' (`rolled`: columns t<i> and tn<i>), which a roll-up query (`rollup`) then adds
+    up over each manager's team instead of joining every fact row to the team table.
+    """
 
     dataset: str
     team: bool
     sql: str
     value_columns: list[int]  # aggregate index of each value column, in order
     count_columns: list[int]  # aggregate index of each rows-matched column, in order
+    name: str = ""
+    rolled_columns: list[int] = field(default_factory=list)
+    rolled_count_columns: list[int] = field(default_factory=list)
+    #: read by a roll-up as well as by the run's statement: computed once
+    shared: bool = False
+
+
+def rolls_up(agg: Aggregate) -> bool:
+    """A team aggregate that is the sum of its members' own: counts and sums (not distinct
+    counts, minimums, maximums or medians)."""
+    return agg.scope != "self" and agg.function in ("count", "sum")
 
 
 def window_start_column(unit: str) -> str:
@@ -157,10 +176,12 @@ def compile_dataset(
     periods: list[Period],
     team: bool,
     with_counts: bool = True,
+    rolled: list[tuple[int, Aggregate]] = (),
 ) -> DatasetQuery:
-    """One grouped query computing every aggregate over this dataset for every period."""
+    """One grouped query computing every aggregate over this dataset for every period; with
+    `rolled`, also each person's own part of those team aggregates (no team join)."""
     person = dataset.person_column
-    units = {agg.unit for _, agg in aggregates}
+    units = {agg.unit for _, agg in [*aggregates, *rolled]}
     # when no aggregate here counts the manager's own rows, leave them out of the join
     only_reports = team and all(agg.scope == "team" for _, agg in aggregates)
     # one period: its bounds are constants (a join with a one-row table costs more than it says)
@@ -172,24 +193,24 @@ def compile_dataset(
         bound = {name: f"periods.{name}" for name in ["label", "p_end"] + [window_start_column(u) for u in units]}
     first_time: dict[str, tuple[str, str]] = {}
     selects: list[str] = []
-    value_columns: list[int] = []
-    count_columns: list[int] = []
+    columns: dict[str, list[int]] = {"v": [], "n": [], "t": [], "tn": []}
     date_columns = set()
-    for index, agg in aggregates:
+    for index, agg, own in [(i, a, False) for i, a in aggregates] + [(i, a, True) for i, a in rolled]:
         row = RowCompiler(dataset, date_column=agg.date_column, first_time_columns=first_time)
         date = row.column(agg.date_column)
         date_columns.add(agg.date_column)
         conditions = [f"{date} >= {bound[window_start_column(agg.unit)]}", f"{date} < {bound['p_end']}"]
         if agg.where is not None:
             conditions.append(row.sql(agg.where))
-        if agg.scope == "team" and not only_reports:
+        if agg.scope == "team" and team and not only_reports:
             conditions.append("team.member <> team.owner")
         condition = " AND ".join(conditions)
-        selects.append(f"{aggregate_sql(agg, row)} FILTER (WHERE {condition}) AS v{index}")
-        value_columns.append(index)
+        value, count = ("t", "tn") if own else ("v", "n")
+        selects.append(f"{aggregate_sql(agg, row)} FILTER (WHERE {condition}) AS {value}{index}")
+        columns[value].append(index)
         if with_counts and (agg.argument is not None or agg.function != "count"):
-            selects.append(f"count(*) FILTER (WHERE {condition}) AS n{index}")
-            count_columns.append(index)
+            selects.append(f"count(*) FILTER (WHERE {condition}) AS {count}{index}")
+            columns[count].append(index)
 
     source = f"SELECT * FROM {quote(dataset.id)}"
     if first_time:
@@ -216,7 +237,26 @@ def compile_dataset(
         f"WHERE {owner} IS NOT NULL AND ({prefilter})\n"
         f"GROUP BY {'1' if len(periods) == 1 else '1, 2'}"
     )
-    return DatasetQuery(dataset.id, team, sql, value_columns, count_columns)
+    return DatasetQuery(dataset.id, team, sql, columns["v"], columns["n"],
+                        name=f"__kp_{'team' if team else 'own'}_{dataset.id}",
+                        rolled_columns=columns["t"], rolled_count_columns=columns["tn"], shared=bool(rolled))
+
+
+def rollup(source: DatasetQuery, rolled: list[tuple[int, Aggregate]]) -> DatasetQuery:
+    """Team aggregates as sums of the members' own (computed by `source`): one row per
+    manager and period, over direct and indirect reports (and the manager's own rows for
+    `team_and_self`). Reads the team table and `source` by name, not the fact rows."""
+    selects = []
+    for index, agg in rolled:
+        only_reports = " FILTER (WHERE team.member <> team.owner)" if agg.scope == "team" else ""
+        selects.append(f"sum(s.t{index}){only_reports} AS v{index}")
+        if index in source.rolled_count_columns:
+            selects.append(f"sum(s.tn{index}){only_reports} AS n{index}")
+    sql = (f"SELECT team.owner AS person, s.period,\n  " + ",\n  ".join(selects) + "\n"
+           f"FROM {source.name} s JOIN {TEAM_TABLE} AS team ON s.person = CAST(team.member AS VARCHAR)\n"
+           f"GROUP BY 1, 2")
+    return DatasetQuery(source.dataset, True, sql, [i for i, _ in rolled], list(source.rolled_count_columns),
+                        name=f"__kp_rollup_{source.dataset}")
 
 
 def team_table_sql(roster: Dataset) -> str:

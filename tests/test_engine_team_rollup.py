@@ -1,0 +1,107 @@
+"""Team sums and counts are rolled up from the members' own (kpirules.engine.sql.rollup)
+instead of joining every fact row to the team table; both give the same numbers.
+
+Each test evaluates the same data twice with the real engine: as it runs (roll-up), and
+with roll-ups switched off, so every team aggregate goes through the join (the form
+distinct counts still use). Every field of every person is compared, traces included
+(rows matched per aggregate).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kpirules.engine import sql as sqlc
+from kpirules.engine.evaluate import Evaluator
+from kpirules.engine.periods import Calendar
+from kpirules.model import load_scheme
+from kpirules.report.run_output import person_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def both_ways(scheme, con, label: str, monkeypatch):
+    calendar = Calendar(scheme.header)
+    periods = calendar.scheme_periods(calendar.parse(label))
+    rolled = Evaluator(scheme, con).run(periods, trace_rows=True)
+    with monkeypatch.context() as m:
+        m.setattr(sqlc, "rolls_up", lambda agg: False)
+        joined = Evaluator(scheme, con).run(periods, trace_rows=True)
+    return rolled, joined
+
+
+def assert_same(a, b) -> None:
+    assert [p.person_id for p in a.people] == [p.person_id for p in b.people]
+    for x, y in zip(a.people, b.people):
+        assert person_dict(x) == person_dict(y), x.person_id
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from kpirules.cli.run import prepare
+
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        prepared = prepare([], "2026-03", None, None)
+    finally:
+        os.chdir(here)
+    return prepared.scheme, prepared.con
+
+
+@pytest.mark.parametrize("label", ["2026-03", "2026-06", "2026Q4", "2026"])
+def test_sample_managers_team_figures(sample, label, monkeypatch):
+    scheme, con = sample
+    rolled, joined = both_ways(scheme, con, label, monkeypatch)
+    assert_same(rolled, joined)
+    managers = [p for p in rolled.people if p.role == "sales_manager"]
+    assert managers and any(k.value for p in managers for k in p.kpis)
+
+
+SCHEME = """
+scheme s { currency CNY  period month }
+roster people { id person_id  name name  role role  manager manager_id
+  column person_id string  column name string  column role string  column manager_id string }
+dataset deals { person owner_id  date signed_on  key deal_id
+  column deal_id string  column owner_id string  column signed_on date
+  column amount money  column customer string }
+role lead {
+  kpi team_amount { outcome main  weight 25%  scope team  measure sum(deals.amount)  target >= 100 }
+  kpi all_amount { outcome main  weight 25%  scope team_and_self  measure sum(deals.amount)  target >= 100 }
+  kpi team_deals { process main  weight 25%  scope team  measure count(deals where amount >= 50)  target >= 2 }
+  kpi customers { outcome main  weight 25%  scope team  measure count_distinct(deals.customer)  target >= 2 }
+}
+role rep { kpi own { outcome main  weight 100%  measure sum(deals.amount)  target >= 100 } }
+"""
+
+
+def test_team_and_team_and_self_by_hand(tmp_path, monkeypatch):
+    # B reports to A, C to B (indirect for A); X credits a person not in the roster.
+    # A's March deals: A 40 (own), B 60 and 30, C 70 (c1, c2, c1 again via B's 30).
+    #   team (B, C): amount 60 + 30 + 70 = 160; deals >= 50: 60 and 70 = 2;
+    #   distinct customers of B and C: c1, c2 = 2
+    #   team_and_self adds A's 40: 200
+    (tmp_path / "s.kpi").write_text(SCHEME, encoding="utf-8")
+    scheme = load_scheme([tmp_path / "s.kpi"])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE people AS SELECT * FROM (VALUES ('A', 'a', 'lead', NULL), ('B', 'b', 'lead', 'A'),"
+                " ('C', 'c', 'rep', 'B')) t(person_id, name, role, manager_id)")
+    con.execute("CREATE TABLE deals AS SELECT deal_id, owner_id, CAST(s AS DATE) AS signed_on,"
+                " CAST(a AS DECIMAL(18,2)) AS amount, customer FROM (VALUES"
+                " ('d1', 'A', '2026-03-02', 40, 'c9'), ('d2', 'B', '2026-03-03', 60, 'c1'),"
+                " ('d3', 'B', '2026-03-04', 30, 'c1'), ('d4', 'C', '2026-03-05', 70, 'c2'),"
+                " ('d5', 'C', '2026-02-05', 500, 'c3'), ('d6', 'X', '2026-03-05', 900, 'c4'))"
+                " t(deal_id, owner_id, s, a, customer)")
+    rolled, joined = both_ways(scheme, con, "2026-03", monkeypatch)
+    assert_same(rolled, joined)
+    a = next(p for p in rolled.people if p.person_id == "A")
+    values = {k.id: k.value for k in a.kpis}
+    assert values == {"team_amount": 160, "all_amount": 200, "team_deals": 2, "customers": 2}
+    rows = {k.id: k.aggregates[0].rows_matched for k in a.kpis}
+    assert rows == {"team_amount": 3, "all_amount": 4, "team_deals": 2, "customers": 3}
+    b = next(p for p in rolled.people if p.person_id == "B")
+    assert {k.id: k.value for k in b.kpis}["team_amount"] == 70  # C's only
