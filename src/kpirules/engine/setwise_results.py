@@ -14,7 +14,6 @@ from functools import partial
 from decimal import Decimal
 from fractions import Fraction
 
-from kpirules.engine.aggregates import arrow
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.numbers import quantize6
 from kpirules.engine.results import KpiResult, PayoutResult, PersonResult, RunResult
@@ -52,22 +51,27 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
             queries[role_id] = RoleQuery(run, rt, periods)
         except Unsupported:
             queries[role_id] = None
-    rows = {}
-    try:
-        match = arrow(run.con, run.match_sql()).to_pydict()
-        run.people_info(match)
-        compiled = {role_ids.index(r): q for r, q in queries.items() if q is not None}
-        rows = {role_ids[i]: r for i, r in run.roles_rows(compiled).items()}
-    finally:
-        run.drop()
     decimals = Decimals()
     ctx = {"calendar": run.calendar, "aggregates": aggregates, "traces": _traces, "rule": _rule, "steps": _steps_of,
            "lazy": lazy, "currency": ev.currency, "periods": {p.label: p for p in periods}}
-    converted = {r: RoleRows(decimals, queries[r], cols, ctx) for r, cols in rows.items()}
-    cursor = {r: 0 for r in rows}
-    results, unmatched, inactive = [], [], 0
     notes_cache: dict[tuple[str, int], list[str]] = {}
     ratio_cache: dict[tuple[int, int], Decimal] = {}
+    rows, made, match = {}, {}, {}
+    try:
+        compiled = {role_ids.index(r): q for r, q in queries.items() if q is not None}
+        # each role's people are made while the other queries run
+        for index, cols in run.results(compiled):
+            if index is None:
+                match = cols
+                continue
+            role_id = role_ids[index]
+            rows[role_id] = cols
+            made[role_id] = _people(run, runtimes[role_id], RoleRows(decimals, queries[role_id], cols, ctx), periods,
+                                    adjustments, notes_cache, ratio_cache)
+    finally:
+        run.drop()
+    cursor = {r: 0 for r in rows}
+    results, unmatched, inactive = [], [], 0
     m_cols = [match[f"__kp_m{i}"] for i in range(len(role_ids))]
     for j, person_id in enumerate(match["__kp_id"]):
         pidx, days = match["__kp_pidx"][j], match["__kp_days"][j]
@@ -93,7 +97,7 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
             continue
         period = periods[pidx]
         key = (person_id, period.label)
-        if row is None or rows[matched[0]]["__kp_py"][row] or key in adjustments:
+        if row is None or made[matched[0]][row] is None:
             person = lazy.person(person_id)
             get = person.attributes(period.last_day)
             values, counts = aggregates.dicts()
@@ -103,7 +107,7 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
             ))
             continue
         ev.scored_in_sql += 1
-        results.append(_person(run, rt, converted[matched[0]], row, period, pidx, notes_cache, ratio_cache))
+        results.append(made[matched[0]][row])
     return RunResult(
         scheme=ev.scheme.header.id, periods=[p.label for p in periods], period_reason=period_reason,
         currency=ev.currency, people=results, unmatched_people=sorted(set(unmatched)), inactive_people=inactive,
@@ -277,10 +281,20 @@ class _SetwisePerson(PersonResult):
 _SetwisePerson.__name__ = _SetwisePerson.__qualname__ = "PersonResult"
 
 
+def _people(run, rt, rr: RoleRows, periods, adjustments, notes_cache, ratio_cache) -> list[PersonResult | None]:
+    """A role's people scored in SQL, in its query's order; None for those the Python path
+    evaluates (marked by the query, or with manual adjustments)."""
+    cols = rr.cols
+    return [None if python or (person_id, periods[pidx].label) in adjustments
+            else _person(run, rt, rr, j, periods[pidx], pidx, notes_cache, ratio_cache)
+            for j, (person_id, pidx, python) in enumerate(zip(cols["__kp_id"], cols["__kp_pidx"], cols["__kp_py"]))]
+
+
 def _person(run, rt, rr: RoleRows, j, period, pidx, notes_cache, ratio_cache) -> PersonResult:
     cols = rr.cols
     person_id = cols["__kp_id"][j]
-    name, team, manager = run.person_info(person_id)
+    name, team, manager = cols["__kp_name"][j], cols["__kp_team"][j], cols["__kp_manager"][j]
+    manager = str(manager) if manager is not None else None
     days, pdays = cols["__kp_days"][j], cols["__kp_pdays"][j]
     grade_index = cols["__kp_grade"][j]
     notes = notes_cache.get((rt.role.id, pidx))

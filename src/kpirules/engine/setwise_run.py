@@ -11,7 +11,7 @@ people with manual adjustments and roles it cannot compile go through the Python
 from __future__ import annotations
 
 import itertools
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from decimal import Decimal
 
 from kpirules.engine.aggregates import INTEGER_TYPES, arrow, scale_of
@@ -48,7 +48,6 @@ class SetwiseRun:
         self.con, self.calendar, self.scheme = ev.con, ev.calendar, ev.scheme
         self.roster = ev.roster
         self.aggregates = aggregates
-        self.info: dict[str, tuple] = {}
         self._base: str | None = None
         self._scratch: str | None = None
         self.units = sorted({kr.unit or self.calendar.unit for rt in runtimes.values() if rt for kr in rt.kpis}
@@ -258,8 +257,7 @@ class SetwiseRun:
                 conditions.append("FALSE")
         self.conditions = conditions
         picks = ", ".join(f"{c} AS __kp_m{i}" for i, c in enumerate(conditions))
-        about = ", ".join(f"{quote(b[k])} AS __kp_{k}" if k in b else f"NULL AS __kp_{k}" for k in ("name", "team", "manager"))
-        return (f"SELECT __kp_pidx, __kp_id, __kp_days, __kp_pdays, {about}, {picks}\nFROM {self.base_table()}\n"
+        return (f"SELECT __kp_pidx, __kp_id, __kp_days, {picks}\nFROM {self.base_table()}\n"
                 f"ORDER BY __kp_pidx, {quote(b['id'])}")
 
     def base_table(self) -> str:
@@ -282,39 +280,38 @@ class SetwiseRun:
             self.con.execute(f"DETACH {self._scratch}").fetchall()
             self._scratch = self._base = None
 
-    def people_info(self, match: dict[str, list]) -> None:
-        """Name, team and manager of each person, as the Python path reads them."""
-        for pid, name, team, manager in zip(match["__kp_id"], match["__kp_name"], match["__kp_team"], match["__kp_manager"]):
-            self.info[pid] = (name, team, str(manager) if manager is not None else None)
-
-    def person_info(self, person_id: str) -> tuple:
-        return self.info[person_id]
-
-    def roles_rows(self, queries: dict[int, RoleQuery]) -> dict[int, dict[str, list]]:
-        """Each role query's rows, by role index; as many queries at a time as DuckDB has threads.
+    def results(self, queries: dict[int, RoleQuery]):
+        """(None, the match query's columns) and (role index, its role query's columns), in the
+        order they finish; as many queries at a time as DuckDB has threads.
 
         Planning a role query is most of its cost and runs on one core; DuckDB plans queries of
-        separate cursors side by side. The queries are long chains of projections that the
-        optimizer cannot improve: they are planned as written.
+        separate cursors side by side, and the caller reads each role's rows while the others
+        run. The queries are long chains of projections that the optimizer cannot improve:
+        they are planned as written.
         """
         base = self.base_table()
+        match = self.match_sql()
         threads = int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
 
-        def rows(item):
-            index, query = item
+        def rows(index):
             cursor = self.con.cursor()
             try:
                 cursor.execute("SET enable_progress_bar = false")
+                if index is None:
+                    return None, arrow(cursor, match).to_pydict()
                 cursor.execute("PRAGMA disable_optimizer")
-                return index, self.role_rows(cursor, base, index, query)
+                return index, self.role_rows(cursor, base, index, queries[index])
             finally:
                 cursor.close()
 
-        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(queries)))) as pool:
-            return dict(pool.map(rows, queries.items()))
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(queries) + 1))) as pool:
+            for done in as_completed([pool.submit(rows, i) for i in [None, *queries]]):
+                yield done.result()
 
     def role_rows(self, con, base_table: str, role_index: int, query: RoleQuery) -> dict[str, list]:
         base = f"SELECT * FROM {base_table} WHERE {self.conditions[role_index]} AND __kp_days > 0"
+        b = self.roster.bindings
+        about = [quote(b[k]) for k in ("name", "team", "manager") if k in b]
         wanted = ["__kp_pidx", "__kp_id", "__kp_days", "__kp_pdays", "__kp_py", "__kp_total", "__kp_grade"]
         for ki in range(len(query.rt.kpis)):
             k = f"__kp_k{ki}"
@@ -329,6 +326,9 @@ class SetwiseRun:
         wide = ("_v", "_t", "_b", "_a_c", "_sc_c", "_c", "_total", "_ti_c", "_f_c", "_inc", "_pay")
         picks = ", ".join(f"CAST({c} AS BIGINT) AS {c}" if c.endswith(wide) or c[-1].isdigit() and "_cm" in c else c
                           for c in wanted)
-        order = quote(self.roster.bindings["id"])
-        sql = f"SELECT {picks}\nFROM ({query.L.sql(base, wanted + [order])})\nORDER BY __kp_pidx, {order}"
+        # the roster's name, team and manager, as the Python path reads them
+        picks += ", " + ", ".join(f"{quote(b[k])} AS __kp_{k}" if k in b else f"NULL AS __kp_{k}"
+                                  for k in ("name", "team", "manager"))
+        order = quote(b["id"])
+        sql = f"SELECT {picks}\nFROM ({query.L.sql(base, wanted + about + [order])})\nORDER BY __kp_pidx, {order}"
         return arrow(con, sql).to_pydict()

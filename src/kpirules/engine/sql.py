@@ -252,7 +252,7 @@ def rollup(source: DatasetQuery, rolled: list[tuple[int, Aggregate]]) -> Dataset
         selects.append(f"sum(s.t{index}){only_reports} AS v{index}")
         if index in source.rolled_count_columns:
             selects.append(f"sum(s.tn{index}){only_reports} AS n{index}")
-    sql = (f"SELECT team.owner AS person, s.period,\n  " + ",\n  ".join(selects) + "\n"
+    sql = ("SELECT team.owner AS person, s.period,\n  " + ",\n  ".join(selects) + "\n"
            f"FROM {source.name} s JOIN {TEAM_TABLE} AS team ON s.person = CAST(team.member AS VARCHAR)\n"
            f"GROUP BY 1, 2")
     return DatasetQuery(source.dataset, True, sql, [i for i, _ in rolled], list(source.rolled_count_columns),
