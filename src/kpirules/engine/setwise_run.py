@@ -304,8 +304,11 @@ class SetwiseRun:
             finally:
                 cursor.close()
 
+        # the longest queries first (their SQL's length stands for their cost), so that
+        # the last to finish is a short one
+        order = sorted(queries, key=lambda i: -sum(len(sql) for layer in queries[i].L.layers for _, sql, _ in layer))
         with ThreadPoolExecutor(max_workers=max(1, min(threads, len(queries) + 1))) as pool:
-            for done in as_completed([pool.submit(rows, i) for i in [None, *queries]]):
+            for done in as_completed([pool.submit(rows, i) for i in [*order, None]]):
                 yield done.result()
 
     def role_rows(self, con, base_table: str, role_index: int, query: RoleQuery) -> dict[str, list]:
