@@ -254,3 +254,12 @@ def test_the_json_lines_add_up_to_the_total(tmp_path):
     assert num(got["total"]) == 1100
     lines = [num(got["incentive"])] + [num(v) for v in got["commissions"].values()]
     assert sum(lines + [num(a["amount"]) for a in got["adjustments"]]) == num(got["total"])
+
+
+def test_an_adjustment_rounded_to_zero_is_written_0_00(tmp_path):
+    # semantics §7 "Rounding": -0.004 CNY rounds to the cent as 0.00; a statement never says -0.00
+    role = GATED.replace("GATE", "")
+    data = {"calls": calls(1), "corrections": "A,2026-03,-0.004,typo"}
+    got = person(run(tmp_path, role, data, MARCH))["payout"]
+    assert [a["amount"] for a in got["adjustments"]] == ["0.00"]
+    assert "manual adjustment 0.00 CNY: typo" in explain(tmp_path, "A", MARCH)

@@ -258,3 +258,27 @@ def test_exact_rounding_matches_decimal(coef, scale, divisor, mode, step):
     money_got = Decimal(units).scaleb(money_exponent(step))
     money_got = money_got.copy_negate() if negative and units == 0 else money_got
     assert str(money_got) == str(round_money(expected, mode, step))
+
+
+def test_inside_an_open_transaction_and_on_one_thread(sample):
+    # role queries run on cursors of their own, which cannot see a table made inside the
+    # caller's open transaction, nor run side by side with one DuckDB thread: both then
+    # run one after another on the caller's connection, with the same results
+    scheme, con = sample
+    con.begin()
+    try:
+        fast, reference, in_sql = both_ways(scheme, con, "2026-05")
+    finally:
+        con.rollback()
+    assert_same(fast, reference)
+    assert in_sql > 0
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    con.execute("SET threads = 1")
+    try:
+        fast, reference, in_sql = both_ways(scheme, con, "2026-05")
+    finally:
+        con.execute(f"SET threads = {threads}")
+    assert_same(fast, reference)
+    assert in_sql > 0
+    # the caller's settings are as they were
+    assert con.execute("SELECT current_setting('enable_optimizer')").fetchall()[0][0] is True

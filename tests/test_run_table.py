@@ -49,3 +49,9 @@ def test_wide_characters_count_two_columns():
     lines = table.splitlines()
     assert lines[4] == "  张三   " + " 1  "
     assert lines[5] == "  Li     " + "22  "
+
+
+def test_tabs_and_titles_wider_than_the_table_are_left_to_rich():
+    # rich expands a tab after measuring the cell, and wraps a title wider than the table
+    assert run_output.plain_table("t", [("name", "left")], [["a\tb"]], width=80) is None
+    assert run_output.plain_table("a title wider than the table", [("n", "left")], [["1"]], width=80) is None

@@ -39,8 +39,13 @@ def _money(x: Decimal, currency: str) -> str:
 
 
 def _rounded(x: Decimal, currency: str) -> str:
-    """A rounded amount keeps its scale: 0.00 CNY, 2685.00 CNY."""
-    return f"{format(x, 'f')} {currency}"
+    """A rounded amount keeps its scale: 0.00 CNY, 2685.00 CNY (never -0.00)."""
+    return f"{format(_unsigned_zero(x), 'f')} {currency}"
+
+
+def _unsigned_zero(x: Decimal) -> Decimal:
+    """-0.004 rounds to -0.00 in Python's decimals; a pay line shows 0.00."""
+    return x.copy_abs() if x.is_zero() else x
 
 
 def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, str]:
@@ -216,7 +221,7 @@ class PayoutPlan:
                 trace.append(PayoutStep("cap", f"payout capped at {_rounded(subtotal, currency)}", subtotal))
         total = subtotal
         # each adjustment is a payout line, rounded as the others: the lines add up to the total
-        adjustments = [replace(adj, amount=self.round(adj.amount)) for adj in adjustments]
+        adjustments = [replace(adj, amount=_unsigned_zero(self.round(adj.amount))) for adj in adjustments]
         for adj in adjustments:
             amount = adj.amount
             total += amount

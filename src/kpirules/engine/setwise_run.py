@@ -14,6 +14,8 @@ import itertools
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from decimal import Decimal
 
+import duckdb
+
 from kpirules.engine.aggregates import INTEGER_TYPES, arrow, scale_of
 from kpirules.engine.exact_sql import MICRO, Num, Unsupported
 from kpirules.engine.setwise import RoleQuery
@@ -291,7 +293,13 @@ class SetwiseRun:
         """
         base = self.base_table()
         match = self.match_sql()
+        # the longest queries first (their SQL's length stands for their cost), so that
+        # the last to finish is a short one
+        order = sorted(queries, key=lambda i: -sum(len(sql) for layer in queries[i].L.layers for _, sql, _ in layer))
         threads = int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+        if threads < 2 or not self._seen_by_cursors(base):
+            yield from self._one_by_one(base, match, queries, order)
+            return
 
         def rows(index):
             cursor = self.con.cursor()
@@ -304,12 +312,33 @@ class SetwiseRun:
             finally:
                 cursor.close()
 
-        # the longest queries first (their SQL's length stands for their cost), so that
-        # the last to finish is a short one
-        order = sorted(queries, key=lambda i: -sum(len(sql) for layer in queries[i].L.layers for _, sql, _ in layer))
         with ThreadPoolExecutor(max_workers=max(1, min(threads, len(queries) + 1))) as pool:
             for done in as_completed([pool.submit(rows, i) for i in [*order, None]]):
                 yield done.result()
+
+    def _seen_by_cursors(self, table: str) -> bool:
+        """Whether other cursors see the table: not while the caller's transaction is open
+        (the table is then part of it)."""
+        cursor = self.con.cursor()
+        try:
+            cursor.execute(f"SELECT 1 FROM {table} LIMIT 0").fetchall()
+            return True
+        except duckdb.CatalogException:
+            return False
+        finally:
+            cursor.close()
+
+    def _one_by_one(self, base: str, match: str, queries: dict[int, RoleQuery], order: list[int]):
+        """`results` on the caller's connection, one query after another."""
+        yield None, arrow(self.con, match).to_pydict()
+        optimizing = self.con.execute("SELECT current_setting('enable_optimizer')").fetchall()[0][0]
+        self.con.execute("PRAGMA disable_optimizer").fetchall()
+        try:
+            for index in order:
+                yield index, self.role_rows(self.con, base, index, queries[index])
+        finally:
+            if optimizing:
+                self.con.execute("PRAGMA enable_optimizer").fetchall()
 
     def role_rows(self, con, base_table: str, role_index: int, query: RoleQuery) -> dict[str, list]:
         base = f"SELECT * FROM {base_table} WHERE {self.conditions[role_index]} AND __kp_days > 0"

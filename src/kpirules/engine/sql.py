@@ -253,7 +253,7 @@ def rollup(source: DatasetQuery, rolled: list[tuple[int, Aggregate]]) -> Dataset
         if index in source.rolled_count_columns:
             selects.append(f"sum(s.tn{index}){only_reports} AS n{index}")
     sql = ("SELECT team.owner AS person, s.period,\n  " + ",\n  ".join(selects) + "\n"
-           f"FROM {source.name} s JOIN {TEAM_TABLE} AS team ON s.person = CAST(team.member AS VARCHAR)\n"
+           f"FROM {source.name} s JOIN {TEAM_TABLE} AS team ON s.__kp_member = team.member\n"
            f"GROUP BY 1, 2")
     return DatasetQuery(source.dataset, True, sql, [i for i, _ in rolled], list(source.rolled_count_columns),
                         name=f"__kp_rollup_{source.dataset}")

@@ -112,13 +112,13 @@ def by_role(result: RunResult) -> dict[str, list[PersonResult]]:
 
 
 def _money(x: Decimal | None) -> str:
-    """Amounts keep their rounding scale: 0.00, 3648.60."""
-    return "" if x is None else format(x, "f")
+    """Amounts keep their rounding scale: 0.00, 3648.60 (a zero is never written -0.00)."""
+    return "" if x is None else format(x.copy_abs() if x.is_zero() else x, "f")
 
 
 def _money_shown(x: Decimal | None) -> str:
     """An amount for the eye (the table): thousands separated, its rounding scale kept."""
-    return "" if x is None else format(x, ",f")
+    return "" if x is None else format(x.copy_abs() if x.is_zero() else x, ",f")
 
 
 def _short(x: Decimal | None, places: int) -> str:
@@ -227,7 +227,9 @@ def plain_table(title: str, columns: list[tuple[str, str]], rows: list[list[str]
             if n > widths[i]:
                 widths[i] = n
     inner = sum(widths) + 3 * len(widths) - 1  # each cell padded by a space on both sides, one between
-    if inner + 2 > width or any("\n" in cell for row in rows for cell in row):
+    # rich wraps what does not fit, and expands tabs after measuring: leave those to it
+    if inner + 2 > width or cell_len(title) > inner + 2 or any(
+            "\n" in cell or "\t" in cell for row in rows for cell in row):
         return None
 
     def line(cells: list[str]) -> str:
