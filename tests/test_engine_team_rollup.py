@@ -107,9 +107,10 @@ def test_team_and_team_and_self_by_hand(tmp_path, monkeypatch):
     assert {k.id: k.value for k in b.kpis}["team_amount"] == 70  # C's only
 
 
-def test_roll_up_matches_members_as_the_team_join_does(tmp_path, monkeypatch):
-    # roster ids are integers, the facts' person column is text: "02" is person 2 for a team
-    # join (DuckDB compares them as numbers), so for the roll-up too; A (1) leads B (2)
+def test_people_are_matched_as_text_in_every_scope(tmp_path, monkeypatch):
+    # roster ids are integers, the facts' person column is text: "02" is not person 2, for
+    # the roll-up, the team join (distinct customers) and own scope alike (semantics §2);
+    # "2" is. A (1) leads B (2); B's own KPI reads the same rows.
     text = SCHEME.replace("column person_id string", "column person_id integer").replace(
         "column manager_id string", "column manager_id integer")
     (tmp_path / "s.kpi").write_text(text, encoding="utf-8")
@@ -117,10 +118,12 @@ def test_roll_up_matches_members_as_the_team_join_does(tmp_path, monkeypatch):
     con = duckdb.connect()
     con.execute("CREATE TABLE people AS SELECT * FROM (VALUES (1, 'a', 'lead', NULL), (2, 'b', 'rep', 1))"
                 " t(person_id, name, role, manager_id)")
-    con.execute("CREATE TABLE deals AS SELECT 'd1' AS deal_id, '02' AS owner_id, DATE '2026-03-02' AS signed_on,"
-                " CAST(70 AS DECIMAL(18,2)) AS amount, 'c1' AS customer")
+    con.execute("CREATE TABLE deals AS SELECT * FROM (VALUES ('d1', '02', DATE '2026-03-02', 70.00, 'c1'),"
+                " ('d2', '2', DATE '2026-03-03', 5.00, 'c2')) t(deal_id, owner_id, signed_on, amount, customer)")
     rolled, joined = both_ways(scheme, con, "2026-03", monkeypatch)
     assert_same(rolled, joined)
     a = next(p for p in rolled.people if p.person_id == "1")
-    assert {k.id: k.value for k in a.kpis}["team_amount"] == 70
+    assert {k.id: k.value for k in a.kpis}["team_amount"] == 5
     assert {k.id: k.value for k in a.kpis}["customers"] == 1
+    b = next(p for p in rolled.people if p.person_id == "2")
+    assert {k.id: k.value for k in b.kpis}["own"] == 5

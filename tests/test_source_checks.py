@@ -202,3 +202,14 @@ def test_malformed_json(workdir):
 def test_bad_rows_must_be_stop_or_skip(workdir):
     with pytest.raises(ConfigError):
         load(workdir, {}, bad_rows="ignore")
+
+
+def test_unknown_people_are_found_by_the_ids_text():
+    # semantics §2: rows are matched to people as text, so "02" credits nobody when the
+    # roster's integer ids are 1 and 2 ("2" credits person 2); the load says so
+    from kpirules.sources.checks import unknown_persons
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE people AS SELECT * FROM (VALUES (1), (2)) t(person_id)")
+    con.execute("CREATE TABLE deals AS SELECT * FROM (VALUES ('02'), ('2'), ('02'), (NULL)) t(owner_id)")
+    assert unknown_persons(con, "deals", "owner_id", "people", "person_id") == (2, ["02"])

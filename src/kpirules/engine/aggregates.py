@@ -64,12 +64,9 @@ class AggregateTables:
         for query, aggregates in queries:
             mine = [f"v{index}" for index, _ in aggregates] + [f"n{index}" for index in query.count_columns]
             fed = [f"t{index}" for index in query.rolled_columns] + [f"tn{index}" for index in query.rolled_count_columns]
-            # a query whose per-person sums a roll-up also reads is computed once; the roll-up
-            # matches its people to team members as they are typed (as a team join does)
-            member = ", person AS __kp_member" if query.shared else ""
+            # a query whose per-person sums a roll-up also reads is computed once
             parts.append(f"{query.name} AS {'MATERIALIZED ' if query.shared else ''}"
-                         f"(SELECT CAST(person AS VARCHAR) AS person{member}, period, {', '.join(mine + fed)} "
-                         f"FROM ({query.sql}))")
+                         f"(SELECT CAST(person AS VARCHAR) AS person, period, {', '.join(mine + fed)} FROM ({query.sql}))")
             if mine:
                 columns += mine
                 joined.append(query.name)

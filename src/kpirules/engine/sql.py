@@ -226,7 +226,7 @@ def compile_dataset(
         for c in sorted(date_columns)
     )
     owner = "team.owner" if team else f"src.{quote(person)}"
-    join = f" JOIN {TEAM_TABLE} AS team ON src.{quote(person)} = team.member" if team else ""
+    join = f" JOIN {TEAM_TABLE} AS team ON CAST(src.{quote(person)} AS VARCHAR) = team.member" if team else ""
     if only_reports:
         join += " AND team.member <> team.owner"
     with_periods = "" if len(periods) == 1 else f"{periods_cte(calendar, periods, units)}, "
@@ -253,14 +253,15 @@ def rollup(source: DatasetQuery, rolled: list[tuple[int, Aggregate]]) -> Dataset
         if index in source.rolled_count_columns:
             selects.append(f"sum(s.tn{index}){only_reports} AS n{index}")
     sql = ("SELECT team.owner AS person, s.period,\n  " + ",\n  ".join(selects) + "\n"
-           f"FROM {source.name} s JOIN {TEAM_TABLE} AS team ON s.__kp_member = team.member\n"
+           f"FROM {source.name} s JOIN {TEAM_TABLE} AS team ON s.person = team.member\n"
            f"GROUP BY 1, 2")
     return DatasetQuery(source.dataset, True, sql, [i for i, _ in rolled], list(source.rolled_count_columns),
                         name=f"__kp_rollup_{source.dataset}")
 
 
 def team_table_sql(roster: Dataset) -> str:
-    """Every (manager, member) pair, direct and indirect, plus (p, p) for everyone."""
+    """Every (manager, member) pair, direct and indirect, plus (p, p) for everyone; ids as
+    text, as rows are matched to people everywhere (a text "02" is not the integer 2)."""
     pid = quote(roster.bindings["id"])
     manager = quote(roster.bindings["manager"])
     table = quote(roster.id)
@@ -271,5 +272,6 @@ def team_table_sql(roster: Dataset) -> str:
         f"  UNION\n"
         f"  SELECT r.owner, p.{pid} FROM reports r JOIN {table} p ON p.{manager} = r.member\n"
         f")\n"
-        f"SELECT owner, member FROM reports UNION SELECT {pid}, {pid} FROM {table}"
+        f"SELECT CAST(owner AS VARCHAR) AS owner, CAST(member AS VARCHAR) AS member FROM reports\n"
+        f"UNION SELECT CAST({pid} AS VARCHAR), CAST({pid} AS VARCHAR) FROM {table}"
     )

@@ -81,7 +81,8 @@ def unknown_persons(con: duckdb.DuckDBPyConnection, table: str, column: str, ros
                     roster_id: str) -> tuple[int, list[str]]:
     """How many rows credit a person the roster lacks, and a few of those ids."""
     t, c, r, rid = quote(table), quote(column), quote(roster_table), quote(roster_id)
-    missing = f"FROM {t} s ANTI JOIN {r} p ON s.{c} = p.{rid} WHERE s.{c} IS NOT NULL"
+    # as text, as the engine matches rows to people: "02" credits nobody when the ids are 1, 2, 3
+    missing = f"FROM {t} s ANTI JOIN {r} p ON CAST(s.{c} AS VARCHAR) = CAST(p.{rid} AS VARCHAR) WHERE s.{c} IS NOT NULL"
     (count,) = con.execute(f"SELECT count(*) {missing}").fetchall()[0]
     if not count:
         return 0, []
