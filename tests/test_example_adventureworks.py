@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import CliRunner, Result
 
-REPO = Path(__file__).resolve().parent.parent
+from example_kit import REPO, run_cli, shared_data
+
 EXAMPLE = "examples/adventureworks"
 CONFIG = f"{EXAMPLE}/kpirules.toml"
 VARIABLE = "KPIRULES_ADVENTUREWORKS_DIR"
@@ -29,11 +29,9 @@ SIX_PLACES = Decimal("0.000001")
 TEAMS = {"274": [str(i) for i in range(275, 285)], "285": ["286"], "287": ["288", "289", "290"]}
 
 
-def kpirules(*args: str, data: str | None = DATA) -> Result:
+def kpirules(*args: str, data: str | None = DATA):
     """The real CLI, run from the repository root with the data folder in the environment."""
-    from kpirules.cli import cli
-
-    return CliRunner().invoke(cli, list(args), env={VARIABLE: data}, catch_exceptions=False)
+    return run_cli(VARIABLE, data, *args)
 
 
 @pytest.fixture(autouse=True)
@@ -43,12 +41,7 @@ def at_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def aw_data() -> Path:
-    folder = (REPO / DATA).resolve()
-    if not (folder / "SalesOrderHeader.csv").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the shared AdventureWorks data is missing under CI=true: {folder}", pytrace=False)
-        pytest.skip(f"the shared AdventureWorks data is not here ({folder}); the data tests read it through {VARIABLE}")
-    return folder
+    return shared_data(DATA, "SalesOrderHeader.csv", "AdventureWorks", VARIABLE)
 
 
 @pytest.fixture(scope="module")

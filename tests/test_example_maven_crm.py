@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import CliRunner, Result
 
-REPO = Path(__file__).resolve().parent.parent
+from example_kit import REPO, run_cli, shared_data
+
 EXAMPLE = "examples/maven-crm"
 CONFIG = f"{EXAMPLE}/kpirules.toml"
 VARIABLE = "KPIRULES_MAVEN_CRM_DIR"
@@ -26,11 +26,9 @@ DATA = "../shared/data/maven-crm-sales-opportunities"  # relative to the reposit
 SIX_PLACES = Decimal("0.000001")
 
 
-def kpirules(*args: str, data: str | None = DATA) -> Result:
+def kpirules(*args: str, data: str | None = DATA):
     """The real CLI, run from the repository root with the data folder in the environment."""
-    from kpirules.cli import cli
-
-    return CliRunner().invoke(cli, list(args), env={VARIABLE: data}, catch_exceptions=False)
+    return run_cli(VARIABLE, data, *args)
 
 
 @pytest.fixture(autouse=True)
@@ -40,12 +38,7 @@ def at_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def maven_data() -> Path:
-    folder = (REPO / DATA).resolve()
-    if not (folder / "sales_pipeline.csv").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the shared Maven CRM data is missing under CI=true: {folder}", pytrace=False)
-        pytest.skip(f"the shared Maven CRM data is not here ({folder}); the data tests read it through KPIRULES_MAVEN_CRM_DIR")
-    return folder
+    return shared_data(DATA, "sales_pipeline.csv", "Maven CRM", VARIABLE)
 
 
 @pytest.fixture(scope="module")

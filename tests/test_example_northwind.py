@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import CliRunner, Result
 
-REPO = Path(__file__).resolve().parent.parent
+from example_kit import REPO, run_cli, shared_data
+
 EXAMPLE = "examples/northwind"
 CONFIG = f"{EXAMPLE}/kpirules.toml"
 VARIABLE = "KPIRULES_NORTHWIND_DIR"
@@ -27,11 +27,9 @@ SIX_PLACES = Decimal("0.000001")
 QUARTERS = ["1996Q3", "1996Q4", "1997Q1", "1997Q2", "1997Q3", "1997Q4", "1998Q1", "1998Q2"]
 
 
-def kpirules(*args: str, data: str | None = DATA) -> Result:
+def kpirules(*args: str, data: str | None = DATA):
     """The real CLI, run from the repository root with the data folder in the environment."""
-    from kpirules.cli import cli
-
-    return CliRunner().invoke(cli, list(args), env={VARIABLE: data}, catch_exceptions=False)
+    return run_cli(VARIABLE, data, *args)
 
 
 @pytest.fixture(autouse=True)
@@ -41,12 +39,7 @@ def at_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def northwind_data() -> Path:
-    folder = (REPO / DATA).resolve()
-    if not (folder / "orders.csv").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the shared Northwind data is missing under CI=true: {folder}", pytrace=False)
-        pytest.skip(f"the shared Northwind data is not here ({folder}); the data tests read it through {VARIABLE}")
-    return folder
+    return shared_data(DATA, "orders.csv", "Northwind", VARIABLE)
 
 
 @pytest.fixture(scope="module")

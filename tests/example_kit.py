@@ -1,0 +1,30 @@
+"""What the example tests share: the real CLI run from the repository root with an
+example's data folder in its environment variable, and the shared data folder, which
+is skipped (saying why) when absent and a failure under CI=true."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(variable: str, data: str | None, *args: str) -> Result:
+    """The real CLI with `variable` naming the data folder (None: unset)."""
+    from kpirules.cli import cli
+
+    return CliRunner().invoke(cli, list(args), env={variable: data}, catch_exceptions=False)
+
+
+def shared_data(relative: str, marker: str, what: str, variable: str) -> Path:
+    """The shared data folder (`relative` to the repository root) holding `marker`."""
+    folder = (REPO / relative).resolve()
+    if not (folder / marker).is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the shared {what} data is missing under CI=true: {folder}", pytrace=False)
+        pytest.skip(f"the shared {what} data is not here ({folder}); the data tests read it through {variable}")
+    return folder
