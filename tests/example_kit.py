@@ -5,12 +5,14 @@ is skipped (saying why) when absent and a failure under CI=true."""
 from __future__ import annotations
 
 import os
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parent.parent
+SIX_PLACES = Decimal("0.000001")
 
 
 def run_cli(variable: str, data: str | None, *args: str) -> Result:
@@ -28,3 +30,21 @@ def shared_data(relative: str, marker: str, what: str, variable: str) -> Path:
             pytest.fail(f"the shared {what} data is missing under CI=true: {folder}", pytrace=False)
         pytest.skip(f"the shared {what} data is not here ({folder}); the data tests read it through {variable}")
     return folder
+
+
+def kpi(person_result: dict, kpi_id: str) -> dict:
+    """One KPI of a person in `kpirules run --format json`."""
+    (found,) = [k for k in person_result["kpis"] if k["id"] == kpi_id]
+    return found
+
+
+def value(person_result: dict, kpi_id: str) -> Decimal | None:
+    text = kpi(person_result, kpi_id)["value"]
+    return None if text is None else Decimal(text)
+
+
+def ratio(numerator, denominator) -> Decimal | None:
+    """A quotient as kpirules keeps it: exact, rounded half-up to 6 places (docs/semantics.md §8)."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(SIX_PLACES, ROUND_HALF_UP)

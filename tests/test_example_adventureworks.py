@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from example_kit import REPO, run_cli, shared_data
+from example_kit import REPO, kpi, ratio, run_cli, shared_data, value
 
 EXAMPLE = "examples/adventureworks"
 CONFIG = f"{EXAMPLE}/kpirules.toml"
 VARIABLE = "KPIRULES_ADVENTUREWORKS_DIR"
 DATA = "../shared/data/adventureworks-oltp-sales"  # relative to the repository root, as in the README
-SIX_PLACES = Decimal("0.000001")
 # Employee.OrganizationNode: 274 (/6/, North American Sales Manager) has 275-284 below him,
 # 285 (Pacific) has 286, 287 (European) has 288-290
 TEAMS = {"274": [str(i) for i in range(275, 285)], "285": ["286"], "287": ["288", "289", "290"]}
@@ -62,21 +61,7 @@ def everyone(aw_data: Path) -> dict[tuple[str, str], dict]:
     return found
 
 
-def kpi(person_result: dict, kpi_id: str) -> dict:
-    (found,) = [k for k in person_result["kpis"] if k["id"] == kpi_id]
-    return found
 
-
-def value(person_result: dict, kpi_id: str) -> Decimal | None:
-    text = kpi(person_result, kpi_id)["value"]
-    return None if text is None else Decimal(text)
-
-
-def ratio(numerator, denominator) -> Decimal | None:
-    """A quotient as kpirules keeps it: exact, rounded half-up to 6 places (docs/semantics.md §8)."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(SIX_PLACES, ROUND_HALF_UP)
 
 
 # The independent side: plain SQL over the raw files. An order falls in the calendar quarter of

@@ -11,19 +11,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from example_kit import REPO, run_cli, shared_data
+from example_kit import REPO, kpi, ratio, run_cli, shared_data
 
 EXAMPLE = "examples/maven-crm"
 CONFIG = f"{EXAMPLE}/kpirules.toml"
 VARIABLE = "KPIRULES_MAVEN_CRM_DIR"
 DATA = "../shared/data/maven-crm-sales-opportunities"  # relative to the repository root, as in the README
-SIX_PLACES = Decimal("0.000001")
 
 
 def kpirules(*args: str, data: str | None = DATA):
@@ -59,14 +58,6 @@ def result_of(run: dict, person: str, period: str) -> dict:
     return found
 
 
-def kpi(person_result: dict, kpi_id: str) -> dict:
-    (found,) = [k for k in person_result["kpis"] if k["id"] == kpi_id]
-    return found
-
-
-def ratio(numerator: int, denominator: int) -> Decimal:
-    """A quotient as kpirules keeps it: exact, rounded half-up to 6 places (docs/semantics.md §8)."""
-    return (Decimal(numerator) / Decimal(denominator)).quantize(SIX_PLACES, ROUND_HALF_UP)
 
 
 # The independent side: plain SQL over the CSV files, written from the data dictionary,

@@ -17,13 +17,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from example_kit import REPO, run_cli, shared_data
+from example_kit import REPO, SIX_PLACES, kpi, ratio, run_cli, shared_data, value
 
 EXAMPLE = "examples/northwind"
 CONFIG = f"{EXAMPLE}/kpirules.toml"
 VARIABLE = "KPIRULES_NORTHWIND_DIR"
 DATA = "../shared/data/northwind"  # relative to the repository root, as in the README
-SIX_PLACES = Decimal("0.000001")
 QUARTERS = ["1996Q3", "1996Q4", "1997Q1", "1997Q2", "1997Q3", "1997Q4", "1998Q1", "1998Q2"]
 
 
@@ -60,21 +59,7 @@ def everyone(northwind_data: Path) -> dict[tuple[str, str], dict]:
     return found
 
 
-def kpi(person_result: dict, kpi_id: str) -> dict:
-    (found,) = [k for k in person_result["kpis"] if k["id"] == kpi_id]
-    return found
 
-
-def value(person_result: dict, kpi_id: str) -> Decimal | None:
-    text = kpi(person_result, kpi_id)["value"]
-    return None if text is None else Decimal(text)
-
-
-def ratio(numerator, denominator) -> Decimal | None:
-    """A quotient as kpirules keeps it: exact, rounded half-up to 6 places (docs/semantics.md §8)."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(SIX_PLACES, ROUND_HALF_UP)
 
 
 # The independent side: plain SQL over the raw CSV files, written from the data, not from the
