@@ -65,6 +65,18 @@ def test_a_terminator_that_never_occurs_is_named(workdir):
     assert (d.code, d.message) == ("E640", "people.bcp: row_terminator '&|\\r\\n' does not occur in the file")
 
 
+def test_a_forgotten_row_terminator_is_suggested(workdir):
+    # without row_terminator the records end at the line breaks, so the last header name
+    # keeps the terminator's "&|": the message says so instead of suggesting a rename
+    (workdir / "people.bcp").write_bytes(bcp([["person_id", "name", "manager_id"], ["P1", "a", ""]]))
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "people.bcp", "delimiter": "+|"}})
+    (d,) = caught.value.diagnostics
+    assert d.code == "E642" and "manager_id" in d.message
+    assert d.help == ("the header has 'manager_id&|': records seem to end with '&|'; "
+                      "for a csv source set row_terminator (docs/sources.md)")
+
+
 def test_quote_options_do_not_apply_to_bulk_exports(workdir):
     (workdir / "people.bcp").write_bytes(bcp([["person_id", "name", "manager_id"]]))
     with pytest.raises(ConfigError) as caught:

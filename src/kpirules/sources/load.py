@@ -366,11 +366,18 @@ def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) 
     for declared, wanted in missing:
         hint = [lowered[m] for m in difflib.get_close_matches(wanted.lower(), list(lowered), n=1, cutoff=0.5)]
         renamed = f" (renamed from {wanted})" if wanted != declared else ""
+        if hint:
+            help_ = f"did you mean '{hint[0]}'? map it with rename = {{ \"{hint[0]}\" = \"{declared}\" }}"
+            tail = hint[0][len(wanted):] if hint[0].lower().startswith(wanted.lower()) else ""
+            if tail.strip() and not any(ch.isalnum() for ch in tail):
+                # "ModifiedDate&|": the header's last field kept what ends each record
+                help_ = (f"the header has '{hint[0]}': records seem to end with '{tail.strip()}'; "
+                         "for a csv source set row_terminator (docs/sources.md)")
+        else:
+            help_ = f"the source's columns: {', '.join(available[:30])}"
         diagnostics.append(Diagnostic(
             "E642", f"source has no column {wanted} for declared column {declared}{renamed}",
-            DataLocation(dataset.id, source.locator, column=declared),
-            help=(f"did you mean '{hint[0]}'? map it with rename = {{ \"{hint[0]}\" = \"{declared}\" }}"
-                  if hint else f"the source's columns: {', '.join(available[:30])}"),
+            DataLocation(dataset.id, source.locator, column=declared), help=help_,
         ))
     raise DataError(diagnostics)
 
