@@ -55,3 +55,13 @@ def test_tabs_and_titles_wider_than_the_table_are_left_to_rich():
     # rich expands a tab after measuring the cell, and wraps a title wider than the table
     assert run_output.plain_table("t", [("name", "left")], [["a\tb"]], width=80) is None
     assert run_output.plain_table("a title wider than the table", [("n", "left")], [["1"]], width=80) is None
+
+
+def test_money_never_shows_minus_zero():
+    # Python's decimals keep the sign of a negative amount rounded to zero (-0.004 -> -0.00)
+    from decimal import Decimal
+
+    assert run_output._plain(Decimal("-0.00")) == "0.00"
+    assert run_output._money(Decimal("-0.00")) == "0.00"
+    assert run_output._money_shown(Decimal("-0.00")) == "0.00"
+    assert run_output._plain(Decimal("-12.50")) == "-12.50"

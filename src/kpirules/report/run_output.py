@@ -37,7 +37,7 @@ def _plain(x):
     if x is None or isinstance(x, (str, bool, int)):
         return x
     if isinstance(x, Decimal):
-        return fmt_decimal(x) if x.as_tuple().exponent != -2 else format(x, "f")
+        return fmt_decimal(x) if x.as_tuple().exponent != -2 else _money(x)
     if isinstance(x, (dt.date, dt.datetime)):
         return x.isoformat()
     if isinstance(x, Span):
@@ -46,13 +46,18 @@ def _plain(x):
         return {k: _plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_plain(v) for v in x]
-    if dataclasses.is_dataclass(x):
-        out = {f.name: _plain(getattr(x, f.name)) for f in dataclasses.fields(x) if not f.name.startswith("_")}
-        for extra in ("aggregates", "score_rule", "steps"):
-            if hasattr(type(x), extra):
-                out[extra] = _plain(getattr(x, extra))
-        return out
+    names = _NAMES.get(type(x))
+    if names is None and dataclasses.is_dataclass(x):
+        # the public fields, then the traces made when read
+        names = _NAMES[type(x)] = tuple(f.name for f in dataclasses.fields(x) if not f.name.startswith("_")) + tuple(
+            extra for extra in ("aggregates", "score_rule", "steps") if hasattr(type(x), extra))
+    if names is not None:
+        return {name: _plain(getattr(x, name)) for name in names}
     raise TypeError(f"cannot serialise {type(x).__name__}")  # pragma: no cover
+
+
+#: the names `_plain` writes, by result type
+_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def person_dict(person: PersonResult) -> dict[str, Any]:
