@@ -3,7 +3,10 @@
 `SetwiseRun` builds the table every role query starts from (roster x run periods, with
 active days, the aggregates and the per-person targets joined), matches people to roles
 in SQL, scores each role with `kpirules.engine.setwise.RoleQuery`, and turns the rows into
-the same result objects the Python path makes, in the same order. People the query marks,
+the same result objects the Python path makes, in the same order. The table lives in an
+in-memory database attached for the run, so that the role queries can run side by side on
+cursors of their own (one after another inside the caller's open transaction, which other
+cursors cannot see into, or with one DuckDB thread). People the query marks,
 people with manual adjustments and roles it cannot compile go through the Python path
 (`Evaluator._evaluate_person`), which stays the reference and writes every trace.
 """
