@@ -1,10 +1,11 @@
 """A run's aggregates: one table keyed by (person as text, period), read into Python on demand.
 
-Each dataset and scope kind has its own grouped query (`kpirules.engine.sql`); the run
-executes them as one statement that joins their results into a temporary table, so DuckDB
-schedules all the scans together and nothing crosses into Python. The set-based scorer
-joins that table to the per-person table; the Python path (people the scorer leaves to it,
-and traces) reads it as dictionaries by (person, period), built once per run on first use.
+Each dataset has its grouped queries (`kpirules.engine.sql`: by person, team roll-ups, team
+joins); the run executes them as one statement that joins their results into a temporary
+table, so DuckDB schedules all the scans together and nothing crosses into Python. The
+set-based scorer joins that table to the per-person table; the Python path (people the
+scorer leaves to it, and traces) reads it as dictionaries by (person, period), built once
+per run on first use.
 """
 
 from __future__ import annotations

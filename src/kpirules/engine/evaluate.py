@@ -1,7 +1,7 @@
 """Evaluate a scheme on data already loaded into DuckDB: the library entry point of `run`.
 
-Fact data is aggregated in SQL (`kpirules.engine.sql`), one grouped query per dataset and
-scope kind. Large runs are then scored set-based, one SQL query per role
+Fact data is aggregated in SQL (`kpirules.engine.sql`), all datasets in one statement
+(`kpirules.engine.aggregates`). Large runs are then scored set-based, one SQL query per role
 (`kpirules.engine.setwise`). The per-person path here is the reference: picking the
 target, turning values into attainment and scores, the weighted total, grade and payout,
 each step kept for `explain`; it scores small runs, stated values (`given`), anything the
