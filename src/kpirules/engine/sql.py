@@ -7,9 +7,9 @@ join the rows to the team table and group by the manager.
 Each aggregate is a column computed with a `FILTER (WHERE ...)` clause that places rows
 in the aggregate's window (its KPI period up to the run period's end) and applies its
 `where` condition; with one run period the window's bounds are constants, with several
-a small table of periods is joined. `first_time(col)` becomes a window column computed
-over the whole dataset's history before any filtering. The run executes all of a run's
-queries as one statement (`kpirules.engine.aggregates`).
+a small table of periods is joined. `first_time(col)` compares a row's date with its
+value's first day over the whole dataset's history (grouped once, joined to the rows).
+The run executes all of a run's queries as one statement (`kpirules.engine.aggregates`).
 
 The SQL is DuckDB's dialect; the few dialect-specific pieces (date difference, quoting)
 live in small functions so another engine can be targeted later.
@@ -214,11 +214,15 @@ def compile_dataset(
 
     source = f"SELECT * FROM {quote(dataset.id)}"
     if first_time:
-        extra = ", ".join(
-            f"({quote(date)} = min({quote(date)}) OVER (PARTITION BY {quote(col)})) AS {quote(name)}"
-            for name, (col, date) in sorted(first_time.items())
-        )
-        source = f"SELECT *, {extra} FROM {quote(dataset.id)}"
+        # each value's first day over the whole history, grouped once and joined to the rows:
+        # the rows' own scan then keeps only the run's window (a window function over the
+        # whole table would read every row twice)
+        flags, joins = [], []
+        for i, (name, (col, date)) in enumerate(sorted(first_time.items())):
+            firsts = f"(SELECT {quote(col)} AS k, min({quote(date)}) AS first_day FROM {quote(dataset.id)} GROUP BY 1)"
+            joins.append(f" LEFT JOIN {firsts} f{i} ON d.{quote(col)} IS NOT DISTINCT FROM f{i}.k")
+            flags.append(f"(d.{quote(date)} = f{i}.first_day) AS {quote(name)}")
+        source = f"SELECT d.*, {', '.join(flags)} FROM {quote(dataset.id)} d{''.join(joins)}"
     earliest = min(calendar.period(u, p.start).start for u in units for p in periods)
     latest = max(p.end for p in periods)
     prefilter = " OR ".join(
