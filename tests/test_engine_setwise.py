@@ -282,3 +282,36 @@ def test_inside_an_open_transaction_and_on_one_thread(sample):
     assert in_sql > 0
     # the caller's settings are as they were
     assert con.execute("SELECT current_setting('enable_optimizer')").fetchall()[0][0] is True
+
+
+TWO_ROLES = """
+scheme s { currency CNY  period month }
+roster people { id person_id  name name
+  column person_id string  column name string  column level string  column region string }
+dataset deals { person owner_id  date signed_on  key deal_id
+  column deal_id string  column owner_id string  column signed_on date  column amount money }
+role senior { applies_to person.level == "senior"
+  kpi own { outcome main  weight 100%  measure sum(deals.amount)  target >= 100 } }
+role east { applies_to person.region == "east"
+  kpi own { outcome main  weight 100%  measure sum(deals.amount)  target >= 100 } }
+"""
+
+
+@pytest.mark.parametrize("setwise", [True, False])
+def test_a_person_matching_two_roles_is_an_error_either_way(tmp_path, setwise):
+    # semantics §1: roles must not overlap; P2 is senior and in the east
+    from kpirules.errors import DataError
+    from kpirules.model import load_scheme
+
+    (tmp_path / "s.kpi").write_text(TWO_ROLES, encoding="utf-8")
+    scheme = load_scheme([tmp_path / "s.kpi"])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE people AS SELECT * FROM (VALUES ('P1', 'a', 'senior', 'west'), ('P2', 'b', 'senior', 'east'),"
+                " ('P3', 'c', 'junior', 'east'), ('P4', 'd', 'junior', 'west')) t(person_id, name, level, region)")
+    con.execute("CREATE TABLE deals AS SELECT 'd1' AS deal_id, 'P1' AS owner_id, DATE '2026-03-02' AS signed_on,"
+                " CAST(70 AS DECIMAL(18,2)) AS amount")
+    calendar = Calendar(scheme.header)
+    with pytest.raises(DataError) as caught:
+        Evaluator(scheme, con).run(calendar.scheme_periods(calendar.parse("2026-03")), setwise=setwise)
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E512", "person P2 (b) matches two roles: senior and east")

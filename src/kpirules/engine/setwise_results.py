@@ -72,14 +72,10 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
         run.drop()
     cursor = {r: 0 for r in rows}
     results, unmatched, inactive = [], [], 0
-    m_cols = [match[f"__kp_m{i}"] for i in range(len(role_ids))]
-    for j, person_id in enumerate(match["__kp_id"]):
-        pidx, days = match["__kp_pidx"][j], match["__kp_days"][j]
-        matched = [role_ids[i] for i, col in enumerate(m_cols) if col[j]]
-        in_query = days > 0 and len(matched) == 1 and matched[0] in rows
+    for person_id, pidx, days, index in zip(match["__kp_id"], match["__kp_pidx"], match["__kp_days"], match["__kp_role"]):
+        role_id = role_ids[index] if index >= 0 else None
         row = None
-        if in_query:
-            role_id = matched[0]
+        if days > 0 and role_id in rows:
             row = cursor[role_id]
             cursor[role_id] += 1
         if persons is not None and person_id not in persons:
@@ -87,17 +83,17 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
         if days == 0:
             inactive += 1
             continue
-        if len(matched) > 1:
+        if index == -2:
             raise Unsupported("people matching two roles: the Python path reports them")
-        if not matched:
+        if role_id is None:
             unmatched.append(person_id)
             continue
-        rt = runtimes[matched[0]]
+        rt = runtimes[role_id]
         if rt is None:
             continue
         period = periods[pidx]
         key = (person_id, period.label)
-        if row is None or made[matched[0]][row] is None:
+        if row is None or made[role_id][row] is None:
             person = lazy.person(person_id)
             get = person.attributes(period.last_day)
             values, counts = aggregates.dicts()
@@ -107,7 +103,7 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
             ))
             continue
         ev.scored_in_sql += 1
-        results.append(made[matched[0]][row])
+        results.append(made[role_id][row])
     return RunResult(
         scheme=ev.scheme.header.id, periods=[p.label for p in periods], period_reason=period_reason,
         currency=ev.currency, people=results, unmatched_people=sorted(set(unmatched)), inactive_people=inactive,

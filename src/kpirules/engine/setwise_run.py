@@ -261,8 +261,11 @@ class SetwiseRun:
             else:
                 conditions.append("FALSE")
         self.conditions = conditions
-        picks = ", ".join(f"{c} AS __kp_m{i}" for i, c in enumerate(conditions))
-        return (f"SELECT __kp_pidx, __kp_id, __kp_days, {picks}\nFROM {self.base_table()}\n"
+        # the index of the one role a person matches; -1 for none, -2 for several
+        matches = " + ".join(f"(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conditions) or "0"
+        first = " ".join(f"WHEN {c} THEN {i}" for i, c in enumerate(conditions))
+        role = f"(CASE WHEN {matches} > 1 THEN -2 {first} ELSE -1 END)"
+        return (f"SELECT __kp_pidx, __kp_id, __kp_days, {role} AS __kp_role\nFROM {self.base_table()}\n"
                 f"ORDER BY __kp_pidx, {quote(b['id'])}")
 
     def base_table(self) -> str:
