@@ -15,6 +15,13 @@ REPO = Path(__file__).resolve().parent.parent
 SIX_PLACES = Decimal("0.000001")
 
 
+@pytest.fixture(autouse=True)
+def at_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs from the repository root, as the examples' READMEs run the commands
+    (a test module imports this fixture to use it)."""
+    monkeypatch.chdir(REPO)
+
+
 def run_cli(variable: str, data: str | None, *args: str) -> Result:
     """The real CLI with `variable` naming the data folder (None: unset)."""
     from kpirules.cli import cli

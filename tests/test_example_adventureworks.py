@@ -9,14 +9,15 @@ saying why, when the folder is absent, and fail instead under CI=true.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from example_kit import at_repository_root  # noqa: F401 (autouse: each test runs from the root)
 from example_kit import REPO, kpi, ratio, run_cli, shared_data, value
 
 EXAMPLE = "examples/adventureworks"
@@ -33,11 +34,6 @@ def kpirules(*args: str, data: str | None = DATA):
     return run_cli(VARIABLE, data, *args)
 
 
-@pytest.fixture(autouse=True)
-def at_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-
-
 @pytest.fixture(scope="module")
 def aw_data() -> Path:
     return shared_data(DATA, "SalesOrderHeader.csv", "AdventureWorks", VARIABLE)
@@ -46,9 +42,7 @@ def aw_data() -> Path:
 @pytest.fixture(scope="module")
 def everyone(aw_data: Path) -> dict[tuple[str, str], dict]:
     """`kpirules run --period YEAR --format json` for 2011 to 2014: (person, quarter) -> result."""
-    old = Path.cwd()
-    os.chdir(REPO)  # module scope: the autouse chdir fixture is function-scoped
-    try:
+    with contextlib.chdir(REPO):  # module scope: the autouse chdir fixture is function-scoped
         found = {}
         for year in ("2011", "2012", "2013", "2014"):
             result = kpirules("run", "--config", CONFIG, "--period", year, "--format", "json")
@@ -56,8 +50,6 @@ def everyone(aw_data: Path) -> dict[tuple[str, str], dict]:
             run = json.loads(result.stdout)
             assert run["unmatched_people"] == []
             found.update({(p["person_id"], p["period"]): p for p in run["people"]})
-    finally:
-        os.chdir(old)
     return found
 
 

@@ -8,8 +8,8 @@ skip, saying why, when the folder is absent, and fail instead under CI=true.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from example_kit import at_repository_root  # noqa: F401 (autouse: each test runs from the root)
 from example_kit import REPO, kpi, ratio, run_cli, shared_data
 
 EXAMPLE = "examples/maven-crm"
@@ -30,11 +31,6 @@ def kpirules(*args: str, data: str | None = DATA):
     return run_cli(VARIABLE, data, *args)
 
 
-@pytest.fixture(autouse=True)
-def at_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-
-
 @pytest.fixture(scope="module")
 def maven_data() -> Path:
     return shared_data(DATA, "sales_pipeline.csv", "Maven CRM", VARIABLE)
@@ -43,12 +39,8 @@ def maven_data() -> Path:
 @pytest.fixture(scope="module")
 def year(maven_data: Path) -> dict:
     """`kpirules run --period 2017 --format json`: the four quarters of 2017, everyone."""
-    old = Path.cwd()
-    os.chdir(REPO)  # module scope: the autouse chdir fixture is function-scoped
-    try:
+    with contextlib.chdir(REPO):  # module scope: the autouse chdir fixture is function-scoped
         result = kpirules("run", "--config", CONFIG, "--period", "2017", "--format", "json")
-    finally:
-        os.chdir(old)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 

@@ -9,14 +9,15 @@ saying why, when the folder is absent, and fail instead under CI=true.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from example_kit import at_repository_root  # noqa: F401 (autouse: each test runs from the root)
 from example_kit import REPO, SIX_PLACES, kpi, ratio, run_cli, shared_data, value
 
 EXAMPLE = "examples/northwind"
@@ -31,11 +32,6 @@ def kpirules(*args: str, data: str | None = DATA):
     return run_cli(VARIABLE, data, *args)
 
 
-@pytest.fixture(autouse=True)
-def at_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-
-
 @pytest.fixture(scope="module")
 def northwind_data() -> Path:
     return shared_data(DATA, "orders.csv", "Northwind", VARIABLE)
@@ -44,9 +40,7 @@ def northwind_data() -> Path:
 @pytest.fixture(scope="module")
 def everyone(northwind_data: Path) -> dict[tuple[str, str], dict]:
     """`kpirules run --period YEAR --format json` for 1996, 1997 and 1998: (person, quarter) -> result."""
-    old = Path.cwd()
-    os.chdir(REPO)  # module scope: the autouse chdir fixture is function-scoped
-    try:
+    with contextlib.chdir(REPO):  # module scope: the autouse chdir fixture is function-scoped
         found = {}
         for year in ("1996", "1997", "1998"):
             result = kpirules("run", "--config", CONFIG, "--period", year, "--format", "json")
@@ -54,8 +48,6 @@ def everyone(northwind_data: Path) -> dict[tuple[str, str], dict]:
             run = json.loads(result.stdout)
             assert run["warnings"] == [] and run["unmatched_people"] == []
             found.update({(p["person_id"], p["period"]): p for p in run["people"]})
-    finally:
-        os.chdir(old)
     return found
 
 

@@ -61,6 +61,11 @@ def to_decimal(x) -> Decimal | None:
     return Decimal(str(x))
 
 
+def unsigned_zero(x: Decimal) -> Decimal:
+    """Zero without its sign: -0.004 rounds to -0.00 in Python's decimals; a pay line shows 0.00."""
+    return x.copy_abs() if x.is_zero() else x
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _fmt(x: Decimal) -> str:
     if not x.is_finite():

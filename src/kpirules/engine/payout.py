@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from kpirules.engine.compiled import compile_expr, constant
-from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, round_money, to_decimal
+from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, round_money, to_decimal, unsigned_zero
 from kpirules.engine.results import Adjustment, KpiResult, PayoutResult, PayoutStep
 from kpirules.engine.scoring import pct
 from kpirules.engine.values import truth
@@ -40,12 +40,7 @@ def _money(x: Decimal, currency: str) -> str:
 
 def _rounded(x: Decimal, currency: str) -> str:
     """A rounded amount keeps its scale: 0.00 CNY, 2685.00 CNY (never -0.00)."""
-    return f"{format(_unsigned_zero(x), 'f')} {currency}"
-
-
-def _unsigned_zero(x: Decimal) -> Decimal:
-    """-0.004 rounds to -0.00 in Python's decimals; a pay line shows 0.00."""
-    return x.copy_abs() if x.is_zero() else x
+    return f"{format(unsigned_zero(x), 'f')} {currency}"
 
 
 def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, str]:
@@ -221,7 +216,7 @@ class PayoutPlan:
                 trace.append(PayoutStep("cap", f"payout capped at {_rounded(subtotal, currency)}", subtotal))
         total = subtotal
         # each adjustment is a payout line, rounded as the others: the lines add up to the total
-        adjustments = [replace(adj, amount=_unsigned_zero(self.round(adj.amount))) for adj in adjustments]
+        adjustments = [replace(adj, amount=unsigned_zero(self.round(adj.amount))) for adj in adjustments]
         for adj in adjustments:
             amount = adj.amount
             total += amount

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpirules import i18n
-from kpirules.engine.numbers import fmt_decimal
+from kpirules.engine.numbers import fmt_decimal, unsigned_zero
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.lang.ast import Span
 
@@ -118,12 +118,12 @@ def by_role(result: RunResult) -> dict[str, list[PersonResult]]:
 
 def _money(x: Decimal | None) -> str:
     """Amounts keep their rounding scale: 0.00, 3648.60 (a zero is never written -0.00)."""
-    return "" if x is None else format(x.copy_abs() if x.is_zero() else x, "f")
+    return "" if x is None else format(unsigned_zero(x), "f")
 
 
 def _money_shown(x: Decimal | None) -> str:
     """An amount for the eye (the table): thousands separated, its rounding scale kept."""
-    return "" if x is None else format(x.copy_abs() if x.is_zero() else x, ",f")
+    return "" if x is None else format(unsigned_zero(x), ",f")
 
 
 def _short(x: Decimal | None, places: int) -> str:
