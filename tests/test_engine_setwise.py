@@ -315,3 +315,33 @@ def test_a_person_matching_two_roles_is_an_error_either_way(tmp_path, setwise):
         Evaluator(scheme, con).run(calendar.scheme_periods(calendar.parse("2026-03")), setwise=setwise)
     (d,) = caught.value.diagnostics
     assert (d.code, d.message) == ("E512", "person P2 (b) matches two roles: senior and east")
+
+
+ROUNDING = {"half_up": "ROUND_HALF_UP", "half_even": "ROUND_HALF_EVEN", "half_down": "ROUND_HALF_DOWN",
+            "up": "ROUND_UP", "down": "ROUND_DOWN", "ceiling": "ROUND_CEILING", "floor": "ROUND_FLOOR"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(numerators=st.lists(st.integers(min_value=-10**30, max_value=10**30), min_size=1, max_size=12),
+       denominator=st.integers(min_value=1, max_value=10**15), column=st.booleans(),
+       mode=st.sampled_from(sorted(ROUNDING)))
+@example(numerators=[7, -7, 5, -5, 0, 1, -1, 3, -3], denominator=2, column=False, mode="half_up")
+@example(numerators=[7, -7, 5, -5, 0, 1, -1, 3, -3], denominator=2, column=True, mode="half_down")
+@example(numerators=[4, -4, 5, -5, 6, 0], denominator=3, column=True, mode="up")
+def test_round_division_rounds_as_decimal_does(numerators, denominator, column, mode):
+    """round_division(n, d) in DuckDB is n / d rounded to an integer as Decimal.quantize
+    rounds it (the expected value comes from Python's decimal module, exactly: 40 digits
+    hold every quotient here); the denominator is a literal or a column."""
+    import decimal
+
+    from kpirules.engine.exact_sql import round_division
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, n HUGEINT, d HUGEINT)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, str(n), str(denominator)) for i, n in enumerate(numerators)])
+    got = [row[0] for row in con.execute(
+        f"SELECT {round_division('n', 'd' if column else denominator, mode)} FROM t ORDER BY i").fetchall()]
+    context = decimal.Context(prec=80)
+    expected = [int(context.divide(Decimal(n), Decimal(denominator)).quantize(Decimal(1), rounding=getattr(decimal, ROUNDING[mode]), context=context))
+                for n in numerators]
+    assert got == expected

@@ -265,6 +265,15 @@ def round_division(n: str, d: int | str, mode: str) -> str:
     q, r = f"({n} // {d})", f"({n} % {d})"  # DuckDB truncates toward zero (HUGEINT n)
     if mode == "down":
         return q
+    # the modes that round |n| / d and put the sign back take one division, not two (a
+    # 128-bit division is most of what the query costs): with d > 0 and m = |n|,
+    # half_up is (2m + d) // 2d, half_down (2m + d - 1) // 2d, up (m + d - 1) // d
+    if mode in ("half_up", "half_down", "up"):
+        twice = str(2 * int(d)) if d.isdigit() else f"(2 * {d})"
+        m = f"abs({n})"
+        if mode == "up":
+            return f"(sign({n}) * (({m} + {d} - 1) // {d}))"
+        return f"(sign({n}) * ((2 * {m} + {d}{' - 1' if mode == 'half_down' else ''}) // {twice}))"
     if mode in ("ceiling", "floor"):
         test, step = (f"{r} > 0", 1) if mode == "ceiling" else (f"{r} < 0", -1)
         return f"({q} + CASE WHEN {test} THEN {step} ELSE 0 END)"
