@@ -71,8 +71,10 @@ class Layers:
 
     def sql(self, base: str, outputs: list[str]) -> str:
         """The columns over `base` as few nested SELECTs as their dependencies allow, each
-        passing on only the columns later ones read (planning cost grows with both)."""
-        current: dict[str, str] = {}  # a column's name -> the name of its latest value
+        passing on only the columns later ones read (planning cost grows with both, and
+        is most of a role query's cost): a column that only renames another is that
+        other column, and a short constant is written where it is read."""
+        current: dict[str, str] = {}  # a column's name -> its latest value (a column's name, or a constant)
         level: dict[str, int] = {}
         defs: list[tuple[str, str, int]] = []
         for layer in self.layers:
@@ -80,19 +82,23 @@ class Layers:
             for name, sql, _ in layer:
                 # a column reads the values of the layers before its own (a replaced one, its old value)
                 sql = _NAME.sub(lambda m: current.get(m.group(0), m.group(0)), sql)
-                deps = [level.get(r, 0) for r in _NAME.findall(sql)]
-                vname = f"{name}__{len(defs)}" if name in current else name
-                staged.append((name, vname, sql, 1 + max(deps, default=0)))
-            for name, vname, sql, lvl in staged:
+                reads = _NAME.findall(sql)
+                if _NAME.fullmatch(sql) or (not reads and len(sql) <= _CONSTANT):
+                    staged.append((name, sql if reads or _SIMPLE.fullmatch(sql) else f"({sql})", None))
+                    continue
+                vname = f"{name}__{len(defs)}" if name in current or name in level else name
+                staged.append((name, vname, (sql, 1 + max((level.get(r, 0) for r in reads), default=0))))
+            for name, vname, made in staged:
                 current[name] = vname
-                level[vname] = lvl
-                defs.append((vname, sql, lvl))
+                if made is not None:
+                    level[vname] = made[1]
+                    defs.append((vname, *made))
         depth = max((lvl for _, _, lvl in defs), default=0)
         layers: list[list[tuple[str, str]]] = [[] for _ in range(depth)]
         for vname, sql, lvl in defs:
             layers[lvl - 1].append((vname, sql))
         final = [(o, current.get(o, o)) for o in outputs]
-        live = {v for _, v in final}
+        live = {r for _, v in final for r in _NAME.findall(v)}
         keep: list[set[str]] = []
         for layer in reversed(layers):
             keep.append(set(live))
@@ -103,16 +109,26 @@ class Layers:
         keep.reverse()
         query = base
         available = sorted(live)  # what the layers read from the base
-        for layer, wanted in zip(layers, keep):
+        for i, (layer, wanted) in enumerate(zip(layers, keep)):
             defined = {name: sql for name, sql in layer if name in wanted}
             passed = [c for c in available if c in wanted and c not in defined]
-            columns = passed + [f"{sql} AS {name}" for name, sql in defined.items()]
+            columns = [f"{sql} AS {name}" for name, sql in defined.items()]
+            if i == 0 or not passed:
+                columns = passed + columns
+            else:
+                # the layer before's columns, less those no longer read: shorter to parse than a list
+                kept = set(passed)
+                dropped = [c for c in available if c not in kept]
+                columns.insert(0, f"* EXCLUDE ({', '.join(dropped)})" if dropped else "*")
             available = passed + list(defined)
             query = f"SELECT {', '.join(columns) or '1 AS __kp_none'}\nFROM ({query})"
         picks = ", ".join(v if v == o else f"{v} AS {o}" for o, v in final)
         return f"SELECT {picks}\nFROM ({query})"
 
 
+# a row-independent expression up to this long is written where it is read, not carried in a column
+_CONSTANT = 120
+_SIMPLE = re.compile(r"-?[0-9.]+|TRUE|FALSE|NULL", re.IGNORECASE)
 _NAME = re.compile(r'__kp_\w+|"(?:[^"]|"")+"')
 
 
