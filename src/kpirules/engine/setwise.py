@@ -69,8 +69,9 @@ class Layers:
         if self.layers[-1]:
             self.layers.append([])
 
-    def sql(self, base: str, outputs: list[str]) -> str:
-        """The columns over `base` as few nested SELECTs as their dependencies allow, each
+    def sql(self, table: str, where: str, outputs: list[str]) -> str:
+        """The columns over the table's rows that `where` keeps, as few nested SELECTs as
+        their dependencies allow (the first reads the table's columns it needs), each
         passing on only the columns later ones read (planning cost grows with both, and
         is most of a role query's cost): a column that only renames another is that
         other column, and a short constant is written where it is read."""
@@ -107,8 +108,8 @@ class Layers:
             for _, sql in layer:
                 live |= set(_NAME.findall(sql))
         keep.reverse()
-        query = base
-        available = sorted(live)  # what the layers read from the base
+        query = None
+        available = sorted(live)  # what the layers read from the table
         for i, (layer, wanted) in enumerate(zip(layers, keep)):
             defined = {name: sql for name, sql in layer if name in wanted}
             passed = [c for c in available if c in wanted and c not in defined]
@@ -121,9 +122,10 @@ class Layers:
                 dropped = [c for c in available if c not in kept]
                 columns.insert(0, f"* EXCLUDE ({', '.join(dropped)})" if dropped else "*")
             available = passed + list(defined)
-            query = f"SELECT {', '.join(columns) or '1 AS __kp_none'}\nFROM ({query})"
+            source = f"{table} WHERE {where}" if query is None else f"({query})"
+            query = f"SELECT {', '.join(columns) or '1 AS __kp_none'}\nFROM {source}"
         picks = ", ".join(v if v == o else f"{v} AS {o}" for o, v in final)
-        return f"SELECT {picks}\nFROM ({query})"
+        return f"SELECT {picks}\nFROM {f'({query})' if query else f'{table} WHERE {where}'}"
 
 
 # a row-independent expression up to this long is written where it is read, not carried in a column

@@ -56,7 +56,7 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
            "lazy": lazy, "currency": ev.currency, "periods": {p.label: p for p in periods}}
     notes_cache: dict[tuple[str, int], list[str]] = {}
     ratio_cache: dict[tuple[int, int], Decimal] = {}
-    rows, made, match = {}, {}, {}
+    made, match = {}, {}
     try:
         compiled = {role_ids.index(r): q for r, q in queries.items() if q is not None}
         # each role's people are made while the other queries run
@@ -65,19 +65,13 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
                 match = cols
                 continue
             role_id = role_ids[index]
-            rows[role_id] = cols
             made[role_id] = _people(run, runtimes[role_id], RoleRows(decimals, queries[role_id], cols, ctx), periods,
                                     adjustments, notes_cache, ratio_cache)
     finally:
         run.drop()
-    cursor = {r: 0 for r in rows}
     results, unmatched, inactive = [], [], 0
     for person_id, pidx, days, index in zip(match["__kp_id"], match["__kp_pidx"], match["__kp_days"], match["__kp_role"]):
         role_id = role_ids[index] if index >= 0 else None
-        row = None
-        if days > 0 and role_id in rows:
-            row = cursor[role_id]
-            cursor[role_id] += 1
         if persons is not None and person_id not in persons:
             continue
         if days == 0:
@@ -93,7 +87,8 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
             continue
         period = periods[pidx]
         key = (person_id, period.label)
-        if row is None or made[role_id][row] is None:
+        person_result = made[role_id].get((pidx, person_id)) if role_id in made else None
+        if person_result is None:
             person = lazy.person(person_id)
             get = person.attributes(period.last_day)
             values, counts = aggregates.dicts()
@@ -103,7 +98,7 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
             ))
             continue
         ev.scored_in_sql += 1
-        results.append(made[role_id][row])
+        results.append(person_result)
     return RunResult(
         scheme=ev.scheme.header.id, periods=[p.label for p in periods], period_reason=period_reason,
         currency=ev.currency, people=results, unmatched_people=sorted(set(unmatched)), inactive_people=inactive,
@@ -277,13 +272,13 @@ class _SetwisePerson(PersonResult):
 _SetwisePerson.__name__ = _SetwisePerson.__qualname__ = "PersonResult"
 
 
-def _people(run, rt, rr: RoleRows, periods, adjustments, notes_cache, ratio_cache) -> list[PersonResult | None]:
-    """A role's people scored in SQL, in its query's order; None for those the Python path
-    evaluates (marked by the query, or with manual adjustments)."""
+def _people(run, rt, rr: RoleRows, periods, adjustments, notes_cache, ratio_cache) -> dict[tuple, PersonResult | None]:
+    """A role's people scored in SQL by (period index, person id); None for those the Python
+    path evaluates (marked by the query, or with manual adjustments)."""
     cols = rr.cols
-    return [None if python or (person_id, periods[pidx].label) in adjustments
+    return {(pidx, person_id): None if python or (person_id, periods[pidx].label) in adjustments
             else _person(run, rt, rr, j, periods[pidx], pidx, notes_cache, ratio_cache)
-            for j, (person_id, pidx, python) in enumerate(zip(cols["__kp_id"], cols["__kp_pidx"], cols["__kp_py"]))]
+            for j, (person_id, pidx, python) in enumerate(zip(cols["__kp_id"], cols["__kp_pidx"], cols["__kp_py"]))}
 
 
 def _person(run, rt, rr: RoleRows, j, period, pidx, notes_cache, ratio_cache) -> PersonResult:

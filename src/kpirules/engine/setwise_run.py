@@ -347,7 +347,7 @@ class SetwiseRun:
                 self.con.execute("PRAGMA enable_optimizer").fetchall()
 
     def role_rows(self, con, base_table: str, role_index: int, query: RoleQuery) -> dict[str, list]:
-        base = f"SELECT * FROM {base_table} WHERE {self.conditions[role_index]} AND __kp_days > 0"
+        """The role query's columns, in no particular order (the caller finds people by key)."""
         b = self.roster.bindings
         about = [quote(b[k]) for k in ("name", "team", "manager") if k in b]
         wanted = ["__kp_pidx", "__kp_id", "__kp_days", "__kp_pdays", "__kp_py", "__kp_total", "__kp_grade"]
@@ -367,6 +367,6 @@ class SetwiseRun:
         # the roster's name, team and manager, as the Python path reads them
         picks += ", " + ", ".join(f"{quote(b[k])} AS __kp_{k}" if k in b else f"NULL AS __kp_{k}"
                                   for k in ("name", "team", "manager"))
-        order = quote(b["id"])
-        sql = f"SELECT {picks}\nFROM ({query.L.sql(base, wanted + about + [order])})\nORDER BY __kp_pidx, {order}"
+        where = f"{self.conditions[role_index]} AND __kp_days > 0"
+        sql = f"SELECT {picks}\nFROM ({query.L.sql(base_table, where, wanted + about)})"
         return arrow(con, sql).to_pydict()
