@@ -3,6 +3,8 @@
 Each dataset has its grouped queries (`kpirules.engine.sql`: by person, team roll-ups, team
 joins); the run executes them as one statement that joins their results into a temporary
 table, so DuckDB schedules all the scans together and nothing crosses into Python. The
+team table (who reports to whom, directly or not) is a CTE of that statement, so nothing
+of it stays on the connection. The
 set-based scorer joins that table to the per-person table; the Python path (people the
 scorer leaves to it, and traces) reads it as dictionaries by (person, period), built once
 per run on first use.
@@ -49,9 +51,10 @@ def scale_of(duck_type: str) -> int | None:
 
 
 class AggregateTables:
-    """The results of a run's dataset queries, joined into one temporary table."""
+    """The results of a run's dataset queries, joined into one temporary table; `team` is
+    the team table's CTE (`sql.team_cte`) when a query reads it."""
 
-    def __init__(self, con, queries: list[tuple[DatasetQuery, list]]):
+    def __init__(self, con, queries: list[tuple[DatasetQuery, list]], team: str | None = None):
         self.con = con
         self.queries = queries
         self.name: str | None = None
@@ -61,7 +64,7 @@ class AggregateTables:
         if not queries:
             return
         self.name = f"__kpirules_agg_{next(_names)}"
-        parts, columns, joined = [], [], []
+        parts, columns, joined = [team] if team else [], [], []
         for query, aggregates in queries:
             mine = [f"v{index}" for index, _ in aggregates] + [f"n{index}" for index in query.count_columns]
             fed = [f"t{index}" for index in query.rolled_columns] + [f"tn{index}" for index in query.rolled_count_columns]

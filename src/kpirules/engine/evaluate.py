@@ -201,8 +201,7 @@ class Evaluator:
         for index, agg in enumerate(plan.aggregates):
             group = own if agg.scope == "self" else rolled if sqlc.rolls_up(agg) else joined
             group[agg.dataset].append((index, agg))
-        if rolled or joined:
-            self.con.execute(sqlc.team_table_sql(self.roster)).fetchall()
+        team = sqlc.team_cte(self.roster) if rolled or joined else None
         queries = []
         for dataset in sorted(own.keys() | rolled.keys() | joined.keys()):
             ds = self.scheme.datasets[dataset]
@@ -214,7 +213,7 @@ class Evaluator:
             if joined[dataset]:
                 queries.append((sqlc.compile_dataset(ds, joined[dataset], self.calendar, periods, True, with_counts),
                                 joined[dataset]))
-        return AggregateTables(self.con, queries)
+        return AggregateTables(self.con, queries, team)
 
     def _per_person_targets(self, needed: dict[str, dict[str, str]]) -> dict[tuple[str, str, str], dict]:
         """Rows of targets datasets by (dataset, person, KPI period label); duplicates are errors.

@@ -26,7 +26,7 @@ from kpirules.engine.periods import Calendar, Period
 from kpirules.lang import ast
 from kpirules.model.scheme import Dataset
 
-TEAM_TABLE = "__kpirules_team"
+TEAM_TABLE = "__kp_team"  # a CTE of the aggregate statement (team_cte)
 
 
 def quote(name: str) -> str:
@@ -263,19 +263,20 @@ def rollup(source: DatasetQuery, rolled: list[tuple[int, Aggregate]]) -> Dataset
                         name=f"__kp_rollup_{source.dataset}")
 
 
-def team_table_sql(roster: Dataset) -> str:
-    """Every (manager, member) pair, direct and indirect, plus (p, p) for everyone; ids as
-    text, as rows are matched to people everywhere (a text "02" is not the integer 2)."""
+def team_cte(roster: Dataset) -> str:
+    """The team table, as a CTE of the statement that reads it: every (manager, member)
+    pair, direct and indirect, plus (p, p) for everyone; ids as text, as rows are matched
+    to people everywhere (a text "02" is not the integer 2)."""
     pid = quote(roster.bindings["id"])
     manager = quote(roster.bindings["manager"])
     table = quote(roster.id)
     return (
-        f"CREATE OR REPLACE TEMP TABLE {TEAM_TABLE} AS\n"
+        f"{TEAM_TABLE} AS MATERIALIZED (\n"
         f"WITH RECURSIVE reports(owner, member) AS (\n"
         f"  SELECT {manager}, {pid} FROM {table} WHERE {manager} IS NOT NULL\n"
         f"  UNION\n"
         f"  SELECT r.owner, p.{pid} FROM reports r JOIN {table} p ON p.{manager} = r.member\n"
         f")\n"
         f"SELECT CAST(owner AS VARCHAR) AS owner, CAST(member AS VARCHAR) AS member FROM reports\n"
-        f"UNION SELECT CAST({pid} AS VARCHAR), CAST({pid} AS VARCHAR) FROM {table}"
+        f"UNION SELECT CAST({pid} AS VARCHAR), CAST({pid} AS VARCHAR) FROM {table})"
     )
