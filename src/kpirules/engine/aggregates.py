@@ -2,12 +2,11 @@
 
 Each dataset has its grouped queries (`kpirules.engine.sql`: by person, team roll-ups, team
 joins); the run executes them as one statement that joins their results into a temporary
-table, so DuckDB schedules all the scans together and nothing crosses into Python. The
-team table (who reports to whom, directly or not) is a CTE of that statement, so nothing
-of it stays on the connection. The
-set-based scorer joins that table to the per-person table; the Python path (people the
-scorer leaves to it, and traces) reads it as dictionaries by (person, period), built once
-per run on first use.
+table, so DuckDB schedules all the scans together and nothing crosses into Python. The team
+table (who reports to whom, directly or not) is a CTE of that statement, so nothing of it
+stays on the connection. The set-based scorer joins the aggregates table to the per-person
+table; the Python path (people the scorer leaves to it, and traces) reads it as dictionaries
+by (person, period), built once per run on first use.
 """
 
 from __future__ import annotations
