@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from lint_support import BAD_ROLE, REPO, lint_files, write_scheme
@@ -11,19 +13,48 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from lint import generate  # noqa: E402 - the benchmark's generator of role files
 
 
-def test_parsing_on_two_processes_gives_the_same_trees(tmp_path: Path, monkeypatch):
-    from kpirules.lint.workset import PARALLEL_FROM, parse_files
+PARSE_BOTH_WAYS = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from lint import generate
+from kpirules.lint.workset import PARALLEL_FROM, _can_fork, parse_files
+assert _can_fork(), "a fresh interpreter runs one thread"
+root = Path(sys.argv[1])
+files = generate(root / "roles", PARALLEL_FROM + 2)
+(root / "roles" / "role_000.kpi").write_text("role {\\n", encoding="utf-8")  # one does not parse
+serial = parse_files(files, jobs=1)
+parallel = parse_files(files, jobs=2)
+assert parallel.order == serial.order
+assert parallel.trees == serial.trees
+assert [d.message for d in parallel.problems[files[0].resolve()]] == [
+    d.message for d in serial.problems[files[0].resolve()]]
+print("same", len(parallel.trees))
+"""
 
-    monkeypatch.chdir(tmp_path)
-    files = generate(tmp_path / "roles", PARALLEL_FROM + 2)
-    (tmp_path / "roles" / "role_000.kpi").write_text("role {\n", encoding="utf-8")  # one does not parse
-    serial = parse_files(files, jobs=1)
-    parallel = parse_files(files, jobs=2)
-    assert parallel.order == serial.order
-    assert parallel.trees == serial.trees
-    assert [d.message for d in parallel.problems[files[0].resolve()]] == [
-        d.message for d in serial.problems[files[0].resolve()]
-    ]
+
+def test_parsing_on_two_processes_gives_the_same_trees(tmp_path: Path):
+    # in a fresh interpreter: this one runs other tests' threads, and then parses on one process
+    from kpirules.lint.workset import PARALLEL_FROM
+
+    done = subprocess.run([sys.executable, "-c", PARSE_BOTH_WAYS, str(tmp_path), str(REPO / "benchmarks")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["same", str(PARALLEL_FROM + 2)]
+
+
+def test_no_fork_while_other_threads_run():
+    # a fork copies one thread; locks the others hold would stay locked in the child
+    from kpirules.lint.workset import _can_fork
+
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        assert not _can_fork()
+    finally:
+        stop.set()
+        waiting.join()
 
 
 def test_the_benchmark_scheme_lints_clean(tmp_path: Path, monkeypatch):

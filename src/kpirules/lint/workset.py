@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,21 +60,39 @@ def _parse_many(paths: list[Path]) -> list[ast.File | list[Diagnostic]]:
     return [_parse(p) for p in paths]
 
 
+def _can_fork() -> bool:
+    """Whether forking is safe: the platform forks and this process runs one thread.
+
+    A fork copies only the calling thread; a lock another thread holds (DuckDB's threads,
+    once a connection is open) stays locked in the child, which can then hang or crash.
+    Threads are counted where the system lists them (/proc); elsewhere nothing forks.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
 def parse_files(named: list[Path], jobs: int | None = None) -> Parsed:
     """Parse the named files and everything they import."""
     parsed = Parsed()
     named = [p.resolve() for p in named]
     jobs = jobs if jobs is not None else _idle_cores()
     results: dict[Path, ast.File | list[Diagnostic]] = {}
-    if jobs > 1 and len(named) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and len(named) >= PARALLEL_FROM and _can_fork():
         # fork after the imports: the helper process starts warm; this process parses the
-        # first half while it parses the second
+        # first half while it parses the second (and the rest itself if the helper dies)
         half = len(named) // 2
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            other = pool.apply_async(_parse_many, (named[half:],))
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            other = pool.submit(_parse_many, named[half:])
             for path in named[:half]:
                 results[path] = _parse(path)
-            results.update(zip(named[half:], other.get()))
+            try:
+                results.update(zip(named[half:], other.result()))
+            except BrokenProcessPool:
+                pass
     for path in named:
         _follow(path, [], parsed, results)
     return parsed
