@@ -345,3 +345,21 @@ def test_round_division_rounds_as_decimal_does(numerators, denominator, column, 
     expected = [int(context.divide(Decimal(n), Decimal(denominator)).quantize(Decimal(1), rounding=getattr(decimal, ROUNDING[mode]), context=context))
                 for n in numerators]
     assert got == expected
+
+
+def test_layers_write_constants_and_renamings_where_they_are_read():
+    # a constant column is written where it is read, a renaming column is the column it
+    # names; a negative constant after a minus must not become "--" (an SQL comment):
+    # x = 5, c = -1, r = x (renamed), b = -c = 1, out = r * 10 + b = 51
+    from kpirules.engine.setwise import Layers
+
+    layers = Layers()
+    layers.add("__kp_c", "-1")
+    layers.add("__kp_r", "__kp_x")
+    layers.next()
+    layers.add("__kp_b", "(-__kp_c)")
+    layers.next()
+    layers.add("__kp_out", "(__kp_r * 10 + __kp_b)")
+    sql = layers.sql("(SELECT 5 AS __kp_x)", "TRUE", ["__kp_out", "__kp_c", "__kp_r"])
+    assert "__kp_r" not in sql.replace("AS __kp_r", "")  # no column of its own
+    assert duckdb.connect().execute(sql).fetchall() == [(51, -1, 5)]

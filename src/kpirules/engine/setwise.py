@@ -130,7 +130,8 @@ class Layers:
 
 # a row-independent expression up to this long is written where it is read, not carried in a column
 _CONSTANT = 120
-_SIMPLE = re.compile(r"-?[0-9.]+|TRUE|FALSE|NULL", re.IGNORECASE)
+# written bare; anything else (a negative number too: "-" before "-1" would open a comment) in parentheses
+_SIMPLE = re.compile(r"[0-9.]+|TRUE|FALSE|NULL", re.IGNORECASE)
 _NAME = re.compile(r'__kp_\w+|"(?:[^"]|"")+"')
 
 
