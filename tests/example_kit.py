@@ -4,6 +4,8 @@ is skipped (saying why) when absent and a failure under CI=true."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -27,6 +29,23 @@ def run_cli(variable: str, data: str | None, *args: str) -> Result:
     from kpirules.cli import cli
 
     return CliRunner().invoke(cli, list(args), env={variable: data}, catch_exceptions=False)
+
+
+def people_by_period(variable: str, data: str, config: str, years: list[str], *, no_warnings: bool = False) -> dict:
+    """`kpirules run --period YEAR --format json` for each year, from the repository root:
+    (person, period) -> that person's result. Every run exits 0 and leaves nobody unmatched
+    (and, with `no_warnings`, warns of nothing)."""
+    found = {}
+    with contextlib.chdir(REPO):  # callers are module-scoped fixtures; the autouse chdir is per test
+        for year in years:
+            result = run_cli(variable, data, "run", "--config", config, "--period", year, "--format", "json")
+            assert result.exit_code == 0, result.output
+            run = json.loads(result.stdout)
+            assert run["unmatched_people"] == []
+            if no_warnings:
+                assert run["warnings"] == []
+            found.update({(p["person_id"], p["period"]): p for p in run["people"]})
+    return found
 
 
 def shared_data(relative: str, marker: str, what: str, variable: str) -> Path:

@@ -9,8 +9,6 @@ saying why, when the folder is absent, and fail instead under CI=true.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import duckdb
 import pytest
 
 from example_kit import at_repository_root  # noqa: F401 (autouse: each test runs from the root)
-from example_kit import REPO, kpi, ratio, run_cli, shared_data, value
+from example_kit import kpi, people_by_period, ratio, run_cli, shared_data, value
 
 EXAMPLE = "examples/adventureworks"
 CONFIG = f"{EXAMPLE}/kpirules.toml"
@@ -42,18 +40,7 @@ def aw_data() -> Path:
 @pytest.fixture(scope="module")
 def everyone(aw_data: Path) -> dict[tuple[str, str], dict]:
     """`kpirules run --period YEAR --format json` for 2011 to 2014: (person, quarter) -> result."""
-    with contextlib.chdir(REPO):  # module scope: the autouse chdir fixture is function-scoped
-        found = {}
-        for year in ("2011", "2012", "2013", "2014"):
-            result = kpirules("run", "--config", CONFIG, "--period", year, "--format", "json")
-            assert result.exit_code == 0, result.output
-            run = json.loads(result.stdout)
-            assert run["unmatched_people"] == []
-            found.update({(p["person_id"], p["period"]): p for p in run["people"]})
-    return found
-
-
-
+    return people_by_period(VARIABLE, DATA, CONFIG, ["2011", "2012", "2013", "2014"])
 
 
 # The independent side: plain SQL over the raw files. An order falls in the calendar quarter of

@@ -9,8 +9,6 @@ saying why, when the folder is absent, and fail instead under CI=true.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import duckdb
 import pytest
 
 from example_kit import at_repository_root  # noqa: F401 (autouse: each test runs from the root)
-from example_kit import REPO, SIX_PLACES, kpi, ratio, run_cli, shared_data, value
+from example_kit import SIX_PLACES, kpi, people_by_period, ratio, run_cli, shared_data, value
 
 EXAMPLE = "examples/northwind"
 CONFIG = f"{EXAMPLE}/kpirules.toml"
@@ -40,18 +38,7 @@ def northwind_data() -> Path:
 @pytest.fixture(scope="module")
 def everyone(northwind_data: Path) -> dict[tuple[str, str], dict]:
     """`kpirules run --period YEAR --format json` for 1996, 1997 and 1998: (person, quarter) -> result."""
-    with contextlib.chdir(REPO):  # module scope: the autouse chdir fixture is function-scoped
-        found = {}
-        for year in ("1996", "1997", "1998"):
-            result = kpirules("run", "--config", CONFIG, "--period", year, "--format", "json")
-            assert result.exit_code == 0, result.output
-            run = json.loads(result.stdout)
-            assert run["warnings"] == [] and run["unmatched_people"] == []
-            found.update({(p["person_id"], p["period"]): p for p in run["people"]})
-    return found
-
-
-
+    return people_by_period(VARIABLE, DATA, CONFIG, ["1996", "1997", "1998"], no_warnings=True)
 
 
 # The independent side: plain SQL over the raw CSV files, written from the data, not from the
