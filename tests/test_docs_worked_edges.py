@@ -117,6 +117,15 @@ def test_a_negative_attainment_is_read_as_zero_by_lookup(tmp_path):
     assert num(kpi(p, "k")["score"]) == 5
 
 
+@pytest.mark.parametrize(("amount", "score"), [(-150, 0), (-100, 1), (-60, 1), (-50, 3), (-1, 3), (0, 30), (49, 30), (50, 50)])
+def test_lookup_keys_may_be_negative(tmp_path, amount, score):
+    # language.md §11.3: keys are numbers, negative ones too; below the first key (-100) the
+    # score is 0. "60 - 10" is the last row's score (a minus inside a row), "-50:" a new row.
+    body = "measure sum(deals.amount)  score lookup by value { -100: 1  -50: 3  0: 30  50: 60 - 10 }"
+    p = person(run(tmp_path, one_kpi(body), {"deals": f"A,2026-03-05,{amount},true,1"}, MARCH))
+    assert num(kpi(p, "k")["score"]) == score
+
+
 def test_tier_scores_may_be_arithmetic_and_are_kept_exact(tmp_path):
     body = "measure count(calls)  target >= 10  score tiers { [0%, 50%): 0  [50%, ∞): 50 + 12.5 }"
     p = person(run(tmp_path, one_kpi(body), {"calls": calls(6)}, MARCH))

@@ -521,6 +521,15 @@ def test_expressions_are_printed_as_written_with_canonical_spacing(written, prin
     assert fmt(text) == f"role r {{\n  kpi k {{\n    measure {printed}\n  }}\n}}\n"
 
 
+def test_negative_lookup_keys_are_one_token_each_and_keep_their_text():
+    # a minus followed by a key and a colon starts a row; any other minus is arithmetic
+    written = "role r {\n  kpi k {\n    score lookup by value { -100: 1  - 5％: 3  0: 60 -10 -  5 }\n  }\n}\n"
+    printed = "role r {\n  kpi k {\n    score lookup by value {\n      -100: 1\n      -5%: 3\n      0: 60 - 10 - 5\n    }\n  }\n}\n"
+    assert fmt(written) == printed
+    assert fmt(printed) == printed
+    assert tree_meaning(printed) == tree_meaning(written)
+
+
 @pytest.mark.parametrize(
     ("written", "printed"),
     [

@@ -20,6 +20,7 @@ TERMINAL_NAMES = {
     "NAME": "a name",
     "NUMBER": "a number",
     "PERCENT": "a percentage",
+    "NEGATIVE_KEY": "a negative key (-10:)",
     "STRING": 'a quoted text ("...")',
     "DATE": "a date (YYYY-MM-DD)",
     "DURATION": "a duration such as 30d",

@@ -402,6 +402,14 @@ class KpiTransformer(Transformer):
         token = children[0]
         return self._literal("number", token, number_value(str(token)))
 
+    def negative_key(self, children):
+        # a lookup key such as `-5%` or `-10`: one token (see the grammar)
+        token = children[0]
+        body = str(token)[1:].strip()
+        if body[-1] in "%％":
+            return self._literal("percent", token, -number_value(body[:-1]) / 100, text=f"-{body[:-1]}%")
+        return self._literal("number", token, -number_value(body), text=f"-{body}")
+
     def percent(self, children):
         token = children[0]
         # `30％` from a Chinese input method means `30%`: keep the ASCII text
