@@ -217,6 +217,31 @@ def test_marginal_and_retroactive_commissions(tmp_path, amount, marginal, retroa
     assert [num(v) for v in got["commissions"].values()] == [retroactive]
 
 
+@pytest.mark.parametrize(("amount", "paid"), [
+    ("70", D("0.70")),      # 70 x 1%: no part of 70 is in [-100, 0)
+    ("0", D("0.00")),
+    ("-50", D("0.00")),     # a negative value pays nothing
+    ("250.5", D("2.51")),   # 2.505 -> 2.51
+])
+def test_a_marginal_row_reaching_below_zero_holds_only_its_part_from_zero(tmp_path, amount, paid):
+    # language.md §12.5: only the part of the value at or above 0 is in any row
+    got = pay(tmp_path, "commission amount marginal { [-100, 0): 10%  [0, ∞): 1% }", 0, deals(amount))
+    assert got["commissions"] == {"amount": str(paid)}
+    assert num(got["total"]) == paid
+
+
+def test_two_commissions_on_one_kpi_are_two_lines_summed_per_kpi(tmp_path):
+    # language.md §12.5: value 150; marginal 100 x 1% + 50 x 2% = 2.00; retroactive 150 x 2% = 3.00;
+    # the output's commissions: amount 2.00 + 3.00 = 5.00, and the payout is 5.00
+    table = "{ [0, 100]: 1%  (100, ∞): 2% }"
+    got = pay(tmp_path, f"commission amount marginal {table}  commission amount retroactive {table}", 0,
+              deals("150"))
+    assert got["commissions"] == {"amount": "5.00"}
+    assert num(got["total"]) == D("5.00")
+    lines = [step["description"] for step in got["steps"] if step["step"] == "commission"]
+    assert len(lines) == 2 and lines[0].endswith("= 2.00 CNY") and lines[1].endswith("= 3.00 CNY"), lines
+
+
 def test_a_commission_on_a_quarterly_kpi_is_paid_in_the_closing_run(tmp_path):
     # semantics §7.6: in the run that closes the KPI's period, on the whole quarter
     extra = "kpi quarter { outcome auxiliary  period quarter  measure sum(deals.amount)  target >= 1 }"

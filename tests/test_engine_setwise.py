@@ -151,6 +151,7 @@ role rep {
       [0, 1000): 1.5%
       [1000, ∞): 2.25%
     }
+    SECOND
     CAP
     rounding ROUNDING
   }
@@ -166,6 +167,9 @@ WEIGHTS = [("20", "20", "20", "20", "20"), ("35", "15", "10", "10", "30"), ("33.
            ("30", "30", "30", "10", "0")]
 GATES = ["", "gate answer_rate.attainment >= 80% else zero", "gate revenue.attainment >= 90% else cap factor 0.55",
          "gate calls_made.value >= 5 else multiply 0.85", "gate talk_time.value <= 60 else multiply 0.333 no_data pass"]
+# a second commission on the same KPI (its lines add up), with rows reaching below 0
+SECONDS = ["", "commission revenue retroactive { [-500, 0): 5%  [0, ∞): 1% }",
+           "commission revenue marginal { [-1000, 500): 3%  [500, ∞): 0.5% }"]
 ROUNDINGS = [f"{mode} {step}" for mode in ("half_up", "half_even", "half_down", "up", "down", "ceiling", "floor")
              for step in ("0.01", "1", "0.05", "10")]
 
@@ -189,13 +193,13 @@ def scheme(text: str):
     return scheme_from(SCHEME_DIR / str(abs(hash(text))), text)
 
 
-def scheme_text(curve, revenue, target, weights, kind, incentive, gate, mode, cap, rounding) -> str:
+def scheme_text(curve, revenue, target, weights, kind, incentive, gate, mode, cap, rounding, second="") -> str:
     text = SCHEME.replace("weight W4%", "weight W4%" if kind == "main" else "")
     text = text.replace("CURVE", curve).replace("REVENUE", revenue).replace("TARGET", target)
     for i, w in enumerate(weights, start=1):
         text = text.replace(f"W{i}%", f"{w}%")
     return (text.replace("KIND", kind).replace("INCENTIVE", incentive).replace("GATE", gate)
-            .replace("MODE", mode).replace("CAP", cap).replace("ROUNDING", rounding))
+            .replace("MODE", mode).replace("SECOND", second).replace("CAP", cap).replace("ROUNDING", rounding))
 
 
 def rows_of(people: list[dict]) -> dict[str, list[dict]]:
@@ -216,17 +220,18 @@ def rows_of(people: list[dict]) -> dict[str, list[dict]]:
     incentive=st.sampled_from(["person.target_incentive", "3000 CNY", "1234.5678 CNY"]),
     gate=st.sampled_from(GATES), mode=st.sampled_from(["marginal", "retroactive"]),
     cap=st.sampled_from(["", "cap 2500 CNY", "cap 1999.995 CNY"]), rounding=st.sampled_from(ROUNDINGS),
-    people=st.lists(someone, min_size=1, max_size=6), label=st.sampled_from(["2026-03", "2026-02", "2026Q1"]),
+    second=st.sampled_from(SECONDS), people=st.lists(someone, min_size=1, max_size=6), label=st.sampled_from(["2026-03", "2026-02", "2026Q1"]),
 )
 @example(curve=CURVES[0], revenue=REVENUES[0], target="1000 CNY", weights=WEIGHTS[1], kind="main",
          incentive="person.target_incentive", gate=GATES[2], mode="marginal", cap="", rounding="half_up 0.01",
+         second=SECONDS[2],
          # revenue 1000.0005 over 1000 is 100.00005%: a 6-place midpoint
          people=[{"level": "senior", "hired_on": "2020-01-01", "left_on": None, "target_incentive": Decimal("5000.0001"),
                   "deals": [{"closed_on": "2026-03-15", "amount": Decimal("1000.0005"), "won": True}], "calls": []}],
          label="2026-03")
 def test_generated_schemes_and_data(curve, revenue, target, weights, kind, incentive, gate, mode, cap, rounding,
-                                    people, label):
-    s = scheme(scheme_text(curve, revenue, target, weights, kind, incentive, gate, mode, cap, rounding))
+                                    second, people, label):
+    s = scheme(scheme_text(curve, revenue, target, weights, kind, incentive, gate, mode, cap, rounding, second))
     con = duckdb.connect(":memory:")
     create_tables(con, s, rows_of(people))
     fast, reference, in_sql = both_ways(s, con, label)

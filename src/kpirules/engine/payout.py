@@ -56,7 +56,8 @@ def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, 
         return ZERO, "no tier contains the value"
     parts, amount = [], ZERO
     for tier, rate in sorted(rates, key=lambda tr: tr[0].low or ZERO):
-        low = tier.low or ZERO
+        # the part of the value (never below 0) inside the row: a row reaching below 0 starts at 0
+        low = max(tier.low, ZERO) if tier.low is not None else ZERO
         if base <= low:
             continue
         portion = (base if tier.high is None else min(base, tier.high)) - low
@@ -197,13 +198,14 @@ class PayoutPlan:
                     trace.append(PayoutStep("commission", f"commission on {commission.kpi}: paid when its period closes", None, commission.span))
                 continue
             if result.value is None or zeroed:
-                commissions[commission.kpi] = self.round(ZERO)
+                commissions[commission.kpi] = commissions.get(commission.kpi, ZERO) + self.round(ZERO)
                 if trace is not None:
                     trace.append(PayoutStep("commission", f"commission on {commission.kpi}: 0 ({'a gate zeroed the payout' if zeroed else 'no value'})", ZERO, commission.span))
                 continue
             raw, how = commission_amount(commission, result.value)
             amount = self.round(raw)
-            commissions[commission.kpi] = amount
+            # several commissions on one KPI: its entry is the sum of their rounded lines
+            commissions[commission.kpi] = commissions[commission.kpi] + amount if commission.kpi in commissions else amount
             if trace is not None:
                 trace.append(PayoutStep("commission", f"commission on {commission.kpi} ({fmt_decimal(result.value)}): {how} = {_rounded(amount, currency)}", amount, commission.span))
 

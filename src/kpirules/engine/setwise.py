@@ -573,7 +573,7 @@ class RoleQuery:
             return Num(f"(CASE {' '.join(whens)} ELSE 0 END)", 10**scale, f"(CASE {' '.join(negs)} ELSE FALSE END)")
         terms = []
         for tier, rate in sorted(rates, key=lambda tr: tr[0].low or ZERO):
-            low = Num.const(tier.low or ZERO)
+            low = Num.const(max(tier.low, ZERO) if tier.low is not None else ZERO)  # as payout.commission_amount
             top = base if tier.high is None else Num(f"least({base.n}, {scaled(Num.const(tier.high), 6)})", MICRO)
             portion = top.sub(low)
             terms.append(f"(CASE WHEN {base.compare('>', low)} AND {portion.n} > 0 THEN "

@@ -207,7 +207,10 @@ class RoleRows:
         payout = None
         if self.query.payout is not None:
             tis, factors, incentives, commission_cols, capped, zeroed, pays = self.payout_columns()
-            commissions = {kpi_id: amounts[j] for kpi_id, present, amounts in commission_cols if present[j]}
+            commissions = {}
+            for kpi_id, present, amounts in commission_cols:
+                if present[j]:  # several on one KPI: the sum of their rounded lines, as the Python path
+                    commissions[kpi_id] = commissions[kpi_id] + amounts[j] if kpi_id in commissions else amounts[j]
             days, pdays = cols["__kp_days"][j], cols["__kp_pdays"][j]
             payout = PayoutResult(ctx["currency"], tis[j], factors[j], incentives[j], commissions, [], capped[j],
                                   zeroed[j], pays[j],
