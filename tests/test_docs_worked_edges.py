@@ -57,6 +57,18 @@ def test_a_period_after_the_data_is_refused(tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_a_longer_period_evaluates_only_the_months_the_data_has_reached(tmp_path):
+    # semantics §1: data up to 2026-04-02; --period 2026Q2 evaluates April only, and says why.
+    # The KPI is lower-is-better: May and June, with no calls, would have scored 100 on nothing.
+    body = one_kpi("measure count(calls)  target <= 5")
+    data = {"calls": calls(2, "2026-04-02")}
+    data = run(tmp_path, body, data, "2026Q2")
+    assert data["periods"] == ["2026-04"]
+    assert data["period_reason"] == ("as requested; 2026-05, 2026-06 not evaluated: they start after the "
+                                     "latest date in the data (2026-04-02)")
+    assert num(kpi(person(data, period="2026-04"), "k")["value"]) == 2
+
+
 def test_the_default_period_of_a_quarterly_scheme(tmp_path):
     header = HEADER.replace("period month", "period quarter")
     role = one_kpi("measure count(calls)  target >= 1")

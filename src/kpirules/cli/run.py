@@ -70,8 +70,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
         report = load_datasets(scheme, config, con, env=env, bad_rows=bad_rows,
                                rejects_dir=Path(rejects) if rejects else None)
     if period_label:
-        reason = "as requested"
-        check_covered(scheme, con, requested)
+        periods, reason = check_covered(scheme, con, requested, periods)
     else:
         period, reason = default_period(scheme, con)
         periods = [period]

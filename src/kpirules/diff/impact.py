@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kpirules.config import ProjectConfig
-from kpirules.engine.evaluate import check_covered, default_period, evaluate
+from kpirules.engine.evaluate import check_covered, default_period, evaluate, latest_fact_date
 from kpirules.engine.periods import Calendar
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.errors import KpiError
@@ -125,17 +125,22 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
             calendar.scheme_periods(calendar.parse(label))
     con_new, report = _load(new, config, env, "NEW")
     con_old = con_new if _same_datasets(old, new) else _load(old, config, env, "OLD")[0]
+    reached = None  # the last day a period may start on (check_covered): the latest date in the data
     if period_labels:
-        reason = "as requested"
+        reasons = []
         labels = period_labels
         for label in labels:
-            check_covered(new, con_new, calendars[1].parse(label))
+            requested = calendars[1].parse(label)
+            reasons.append(check_covered(new, con_new, requested, calendars[1].scheme_periods(requested))[1])
+        reason = "; ".join(dict.fromkeys(reasons))
+        reached = latest_fact_date(new, con_new)
     else:
         period, reason = default_period(new, con_new)
         labels = [period.label]
     results = []
     for scheme, con, calendar in ((old, con_old, calendars[0]), (new, con_new, calendars[1])):
-        periods = _unique(p for lb in labels for p in calendar.scheme_periods(calendar.parse(lb)))
+        periods = _unique(p for lb in labels for p in calendar.scheme_periods(calendar.parse(lb))
+                          if reached is None or p.start <= reached)
         results.append(evaluate(scheme, con, periods, period_reason=reason))
     return Impact(
         periods=_unique_labels(results), period_reason=reason, currency=new.header.currency,

@@ -111,14 +111,29 @@ def latest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date 
     return latest
 
 
-def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Period) -> None:
-    """Refuse (E503) a requested period that starts after the latest date in the fact data."""
+def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Period,
+                  periods: list[Period] | None = None) -> tuple[list[Period], str]:
+    """Refuse (E503) a requested period that starts after the latest date in the fact data;
+    of its scheme periods (`periods`), keep those that have started by that date.
+
+    Returns the periods kept and the reason to print: a period the data has not reached is
+    never paid as if nothing had happened in it, so a longer --period (2026Q2 with data up
+    to 2026-04-02) evaluates only its months that have started (April), and says so.
+    """
+    periods = [requested] if periods is None else periods
     latest = latest_fact_date(scheme, con)
     if latest is not None and requested.start > latest:
         raise DataError(Diagnostic(
             "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
             help="choose an earlier --period, or check that the sources are up to date",
         ))
+    kept = [p for p in periods if latest is None or p.start <= latest]
+    left = [p.label for p in periods if p not in kept]
+    reason = "as requested"
+    if left:
+        reason += (f"; {', '.join(left)} not evaluated: {'it starts' if len(left) == 1 else 'they start'} "
+                   f"after the latest date in the data ({latest.isoformat()})")
+    return kept, reason
 
 
 def default_period(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> tuple[Period, str]:
