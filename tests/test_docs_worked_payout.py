@@ -193,6 +193,8 @@ def test_proration_off_pays_the_whole_incentive(tmp_path):
     data = {"people": "A,rep,,2026-03-10,,,", "calls": calls(80)}
     p = person(run(tmp_path, role(payout), data, MARCH))
     assert num(p["payout"]["incentive"]) == D("7.05")  # 7.0525 -> 7.05
+    # semantics §7.5: the proration shown is the one applied, 1 (A was active 22 of 31 days)
+    assert (p["active_days"], p["period_days"], num(p["proration"])) == (22, 31, 1)
 
 
 # ---------------------------------------------------------------------------- 6. commissions

@@ -428,7 +428,8 @@ class Evaluator:
             )
         total = quantize6(total)
         days = person.active_days(period)
-        ratio = quantize6(Decimal(days) / Decimal(period.days))
+        # the share applied to targets and the incentive (1 with proration off), for reading
+        ratio = quantize6(Decimal(days) / Decimal(period.days)) if rt.proration else Decimal(1)
         payout = None
         if rt.payout is not None:
             arguments = dict(person=get, kpis=kpi_results, total_score=total, proration=Fraction(days, period.days),

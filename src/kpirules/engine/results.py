@@ -110,7 +110,7 @@ class PersonResult:
     period: str
     active_days: int
     period_days: int
-    proration: Decimal  # share of the period the person was active
+    proration: Decimal  # the share applied: active days / period days to 6 places, 1 with proration off
     kpis: list[KpiResult]
     total_score: Decimal
     grade: str | None

@@ -294,7 +294,7 @@ def _person(run, rt, rr: RoleRows, j, period, pidx, notes_cache, ratio_cache) ->
     notes = notes_cache.get((rt.role.id, pidx))
     if notes is None:
         notes = notes_cache[(rt.role.id, pidx)] = _notes(run, rt, pidx)
-    ratio = ratio_cache.get((days, pdays))
+    ratio = ratio_cache.get((days, pdays)) if rt.proration else Decimal(1)  # as the Python path
     if ratio is None:
         ratio = ratio_cache[(days, pdays)] = quantize6(Decimal(days) / Decimal(pdays))
     role = rt.role

@@ -127,7 +127,10 @@ def render_explain(p: PersonResult, currency: str, lang: str = "en") -> str:
     active = i18n.ui(lang, "explain.active", active, active=p.active_days, days=p.period_days)
     if p.active_days != p.period_days:
         ratio = fmt_decimal(p.proration)
-        active += i18n.ui(lang, "explain.proration", f" (proration {ratio})", ratio=ratio)
+        if p.proration == 1:  # the role pays and counts targets whole (proration off)
+            active += i18n.ui(lang, "explain.proration_off", " (proration off)")
+        else:
+            active += i18n.ui(lang, "explain.proration", f" (proration {ratio})", ratio=ratio)
     out = [
         i18n.ui(lang, "explain.person", f"{name} ({p.person_id}), role {role_label} ({p.role}), period {p.period}",
                 name=name, id=p.person_id, role_label=role_label, role=p.role, period=p.period),

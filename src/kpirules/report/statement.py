@@ -59,7 +59,10 @@ def _header(p: PersonResult, currency: str, lang: str, payouts: bool) -> str:
                      active=p.active_days, days=p.period_days)
     if p.active_days != p.period_days:
         ratio = exact(p.proration)
-        active += i18n.ui(lang, "explain.proration", f" (proration {ratio})", ratio=ratio)
+        if p.proration == 1:  # the role pays and counts targets whole (proration off)
+            active += i18n.ui(lang, "explain.proration_off", " (proration off)")
+        else:
+            active += i18n.ui(lang, "explain.proration", f" (proration {ratio})", ratio=ratio)
     cells = "".join(f"<div><dt>{name}</dt><dd>{value}</dd></div>" for name, value in facts)
     return (f'<header><h2><span class="name">{esc(name_of(p))}</span></h2>'
             f'<dl class="facts">{cells}</dl><p class="active">{esc(active)}</p></header>')
