@@ -47,6 +47,16 @@ def test_a_period_the_data_does_not_cover(tmp_path):
     assert not out.exists()  # nothing written
 
 
+@pytest.mark.parametrize("command", [["run", "--format", "json"], ["explain", "S001"]])
+def test_an_output_in_a_missing_folder_is_a_usage_error_before_any_work(tmp_path, command):
+    out = tmp_path / "missing" / "out.json"
+    result = invoke(*command, "-o", str(out))
+    assert result.exit_code == 2
+    assert f"the folder {out.parent} does not exist; create it first" in result.stderr
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_json_output_carries_the_manifest(tmp_path):
     out = tmp_path / "run.json"
     result = invoke("run", "--period", "2026-03", "--role", "customer_success_manager", "--format", "json", "-o", str(out))

@@ -121,9 +121,20 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
+def _output_folder_exists(ctx, param, value):
+    """Refuse, before any work, an --output whose folder is missing or not writable."""
+    if value:
+        folder = Path(value).resolve().parent
+        if not folder.is_dir():
+            raise click.BadParameter(f"the folder {folder} does not exist; create it first, or choose another path")
+        if not os.access(folder, os.W_OK):
+            raise click.BadParameter(f"the folder {folder} is not writable; choose a folder you may write to")
+    return value
+
+
 def output_option(func: Callable) -> Callable:
     return click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, writable=True),
+        "-o", "--output", type=click.Path(dir_okay=False, writable=True), callback=_output_folder_exists,
         help="Write to this file (atomically) instead of standard output.",
     )(func)
 
