@@ -212,6 +212,30 @@ def test_explain_shows_the_payout_steps_a_person_can_check(tmp_path):
     assert "567.74" in text and "100.00" in text and "667.74" in text
 
 
+def test_explain_points_the_caps_at_their_lines_and_says_a_role_without_grades_is_not_graded(tmp_path):
+    # README: each step points at its .kpi line. 300 calls against 100: total 300 (cap 300%),
+    # factor 3 capped at 1.5; incentive 1000 x 1.5 = 1500 capped at 1200. The role has no grades.
+    role = """
+role rep { applies_to person.role == "rep"
+  kpi calls { process main  weight 100%  measure count(calls)  target >= 100  score linear cap 300% }
+  payout {
+    target_incentive 1000 CNY
+    factor by total_score { [0, ∞): total_score / 100 }
+    cap factor 1.5
+    cap 1200 CNY
+  }
+}
+"""
+    folder = tmp_path / "x"
+    run(folder, role, {"calls": calls(300)}, MARCH)
+    lines = [line.strip() for line in explain(folder, "A", MARCH).splitlines()]
+    at = {text: i for i, text in enumerate((folder / "s.kpi").read_text(encoding="utf-8").splitlines(), 1)}
+    kpi = folder / "s.kpi"
+    assert f"factor capped at 1.5  [{kpi}:{at['    cap factor 1.5']}]" in lines, lines
+    assert f"payout capped at 1200.00 CNY  [{kpi}:{at['    cap 1200 CNY']}]" in lines, lines
+    assert "grade: none (the role has no grades)" in lines
+
+
 # ------------------------------------------------------ missing values in conditions
 
 MISSING_LEVEL = """

@@ -292,5 +292,7 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
         lang = current_lang()
         heading = i18n.ui(lang, "explain.period", f"period {', '.join(result.periods)}: {result.period_reason}",
                           periods=", ".join(result.periods), reason=i18n.phrase(result.period_reason, "explain", lang))
-        text = heading + "\n\n" + "\n\n".join(render_explain(p, result.currency, lang) for p in result.people)
+        roles = prepared.scheme.roles
+        text = heading + "\n\n" + "\n\n".join(
+            render_explain(p, result.currency, lang, graded=roles[p.role].grades is not None) for p in result.people)
     emit(text, output)

@@ -142,7 +142,7 @@ class PayoutPlan:
         if payout.cap_factor is not None and factor > payout.cap_factor:
             factor = payout.cap_factor
             if trace is not None:
-                trace.append(PayoutStep("cap_factor", f"factor capped at {fmt_decimal(factor)}", factor))
+                trace.append(PayoutStep("cap_factor", f"factor capped at {fmt_decimal(factor)}", factor, payout.cap_factor_span))
 
         zeroed = False
         for gate, condition in self.gates:
@@ -215,7 +215,7 @@ class PayoutPlan:
             capped = True
             subtotal = self.round(payout.cap)
             if trace is not None:
-                trace.append(PayoutStep("cap", f"payout capped at {_rounded(subtotal, currency)}", subtotal))
+                trace.append(PayoutStep("cap", f"payout capped at {_rounded(subtotal, currency)}", subtotal, payout.cap_span))
         total = subtotal
         # each adjustment is a payout line, rounded as the others: the lines add up to the total
         adjustments = [replace(adj, amount=unsigned_zero(self.round(adj.amount))) for adj in adjustments]

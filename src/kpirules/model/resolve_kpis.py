@@ -246,6 +246,8 @@ class KpiResolver:
             factor_span=factor.span if factor else None,
             cap_factor=self._constant(s["cap factor"].value, "cap factor", ("number", "percent")) if "cap factor" in s else None,
             cap=self._constant(s["cap"].value, "the payout cap", ("money", "number")) if "cap" in s else None,
+            cap_factor_span=s["cap factor"].span if "cap factor" in s else None,
+            cap_span=s["cap"].span if "cap" in s else None,
             gates=gates,
             commissions=commissions,
             proration=self.d["payout"]["proration"] if proration is None else proration == "on",

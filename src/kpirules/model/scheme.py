@@ -201,6 +201,8 @@ class Payout(Model):
     factor_span: InstanceOf[Span] | None = None
     cap_factor: Decimal | None = None
     cap: Decimal | None = None
+    cap_factor_span: InstanceOf[Span] | None = None
+    cap_span: InstanceOf[Span] | None = None
     gates: list[Gate] = []
     commissions: list[Commission] = []
     proration: bool = True

@@ -121,7 +121,8 @@ def total_line(p: PersonResult, lang: str = "en") -> str:
     return i18n.ui(lang, "explain.total", f"total score: {arithmetic} = {total}", sum=arithmetic, total=total)
 
 
-def render_explain(p: PersonResult, currency: str, lang: str = "en") -> str:
+def render_explain(p: PersonResult, currency: str, lang: str = "en", graded: bool = True) -> str:
+    """The explanation of one person's result; `graded` False for a role without grades."""
     name, role_label = p.name or p.person_id, p.role_label or p.role
     active = f"active {p.active_days} of {p.period_days} days"
     active = i18n.ui(lang, "explain.active", active, active=p.active_days, days=p.period_days)
@@ -144,7 +145,12 @@ def render_explain(p: PersonResult, currency: str, lang: str = "en") -> str:
     for note in p.notes:
         note = i18n.phrase(note, "explain", lang)
         out.append(i18n.ui(lang, "explain.note", f"note: {note}", note=note))
-    grade = p.grade or i18n.ui(lang, "explain.no_grade", "none (no grade band holds this total)")
+    if p.grade is not None:
+        grade = p.grade
+    elif graded:
+        grade = i18n.ui(lang, "explain.no_grade", "none (no grade band holds this total)")
+    else:
+        grade = i18n.ui(lang, "explain.not_graded", "none (the role has no grades)")
     out.append(i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade))
     if p.payout is None:
         out.append(i18n.ui(lang, "explain.no_payout", "payout: the role has no payout rules"))
