@@ -236,6 +236,16 @@ role rep { applies_to person.role == "rep"
     assert "grade: none (the role has no grades)" in lines
 
 
+@pytest.mark.parametrize(("header", "rule"), [
+    (HEADER, "no value: scored 0 by default (no_data)"),
+    (HEADER.replace("timezone", "no_data score 7  timezone"), "no value: scored 7 as the scheme says (no_data)"),
+])
+def test_a_no_data_score_says_where_it_came_from(tmp_path, header, rule):
+    # semantics §3: the KPI's no_data score, else its role's, else the scheme's, else 0; the output says so
+    p = person(run(tmp_path, one_kpi("measure avg(deals.amount)  target >= 1"), {}, MARCH, header))
+    assert kpi(p, "k")["score_rule"] == rule
+
+
 # ------------------------------------------------------ missing values in conditions
 
 MISSING_LEVEL = """

@@ -142,3 +142,9 @@ def test_extends_override_no_data_targets_and_payout(tmp_path):
     assert (num(v["total_score"]), num(v["payout"]["total"])) == (D("72.5"), D("1450.00"))
     # B: 25% x 20 + 25% x 20 + 50% x 100 = 60 -> factor 0.6 capped at 0.1: 1000 x 0.1
     assert (num(b["total_score"]), num(b["payout"]["total"])) == (60, D("100.00"))
+    # semantics §3: the output says where each no-data score came from
+    assert {k["id"]: k["score_rule"] for k in v["kpis"] if k["status"] == "no_data"} == {
+        "kept": "no value: scored 20 as the role says (no_data)",
+        "overridden": "no value: scored 70 as the KPI says (no_data)",
+        "added": "no value: scored 50 as the role says (no_data)",
+    }

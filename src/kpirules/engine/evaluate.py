@@ -524,7 +524,9 @@ def _rule(kr: KpiRuntime, status: str, value, att, target, unit: str, kpi_period
         return "no target: the value is reported, not scored"
     if status == "no_data":
         why = "no value" if value is None else "no target"
-        return f"{why}: scored {kr.kpi.no_data_score:f} as the scheme says (no_data)"
+        said = {"kpi": "as the KPI says", "role": "as the role says", "scheme": "as the scheme says",
+                "default": "by default"}[kr.kpi.no_data_from]
+        return f"{why}: scored {kr.kpi.no_data_score:f} {said} (no_data)"
     return kr.curve.rule(value, att)
 
 

@@ -239,6 +239,7 @@ class Resolver(KpiResolver):
             objectives=objectives,
             rounding=self._rounding(self._once(decl.body, ast.Rounding, where, "rounding"), None),
             no_data_score=self._constant(no_data.score, "no_data score") if no_data else Decimal(sd["no_data_score"]),
+            no_data_from="scheme" if no_data else "default",
             span=decl.span,
         )
 
@@ -470,7 +471,8 @@ class Resolver(KpiResolver):
                     'e.g. applies_to person.role == "telesales"',
                 )
         no_data = self._once(decl.body, ast.NoData, where, "no_data")
-        role_no_data = self._constant(no_data.score, "no_data score") if no_data else header.no_data_score
+        role_no_data = ((self._constant(no_data.score, "no_data score"), "role") if no_data
+                        else (header.no_data_score, header.no_data_from))
 
         kpis: list[m.Kpi] = [
             k.model_copy(update={"inherited_from": k.inherited_from or parent.id}) for k in parent.kpis

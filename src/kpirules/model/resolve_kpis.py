@@ -30,7 +30,7 @@ class KpiResolver:
             fields = {name: getattr(base, name) for name in type(base).model_fields}
         fields.update(id=decl.id.name, span=decl.span if base is None else base.span)
         if base is None:
-            fields.update(label=decl.label, no_data_score=role_no_data)
+            fields.update(label=decl.label, no_data_score=role_no_data[0], no_data_from=role_no_data[1])
         if "description" in s:
             fields["description"] = self._text(s["description"])
         kind = self._once(decl.body, ast.Kind, where, "process/outcome")
@@ -86,6 +86,7 @@ class KpiResolver:
         no_data = self._once(decl.body, ast.NoData, where, "no_data")
         if no_data is not None:
             fields["no_data_score"] = self._constant(no_data.score, "no_data score")
+            fields["no_data_from"] = "kpi"
 
         serves = [st for st in decl.body if isinstance(st, ast.Serves)]
         if serves:

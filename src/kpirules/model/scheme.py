@@ -56,6 +56,8 @@ class Header(Model):
     objectives: list[Objective] = []
     rounding: Rounding
     no_data_score: Decimal = Decimal(0)
+    #: where no_data_score comes from: the header's `no_data score`, or the built-in default
+    no_data_from: Literal["scheme", "default"] = "default"
     span: InstanceOf[Span]
 
 
@@ -169,6 +171,8 @@ class Kpi(Model):
     curve: Curve
     scope: Literal["self", "team", "team_and_self"] = "self"
     no_data_score: Decimal
+    #: where no_data_score was set: the KPI, its role, the scheme header, or the default
+    no_data_from: Literal["kpi", "role", "scheme", "default"] = "default"
     unit: str | None = None
     #: the value's type: number, percent, money, duration
     value_type: str = "number"
