@@ -112,6 +112,19 @@ def test_first_time_days_between_and_on(tmp_path, measure, value):
     assert num(kpi(p, "k")["value"]) == value
 
 
+@pytest.mark.parametrize(("amounts", "value"), [
+    (["0.00005"], D("0.0001")),              # money keeps 4 places: rounded half away from zero
+    (["-0.00005"], D("-0.0001")),
+    (["0.00004", "0.00004"], D("0")),        # each row is rounded as it is loaded, then summed
+    (["12.34565", "0.00015"], D("12.3459")),  # 12.3457 + 0.0002
+])
+def test_money_values_keep_four_places_as_they_are_loaded(tmp_path, amounts, value):
+    # sources.md: money is DECIMAL(18,4); more places are rounded half away from zero when read
+    data = {"deals": "\n".join(f"A,2026-03-05,{a},true,1" for a in amounts)}
+    p = person(run(tmp_path, one_kpi("measure sum(deals.amount)  target >= 1"), data, MARCH))
+    assert num(kpi(p, "k")["value"]) == value
+
+
 # ---------------------------------------------------------------------------- §5 curves
 
 @pytest.mark.parametrize(("n", "score"), [(0, 5), (4, 5), (5, 9), (12, 9)])
