@@ -58,3 +58,55 @@ def test_two_dated_quotas_in_one_quarter_are_an_error(tmp_path):
             {"person_id": "p1", "quota_date": "2026-02-28", "calls": 20},
         ])
     assert "two target rows for person p1 in period 2026Q1" in str(error.value)
+
+
+MIXED = COMMON + """
+targets quotas {
+  person person_id
+  period quota_date
+  column person_id string
+  column quota_date date
+  column calls integer
+  column quarter_calls integer
+}
+
+role rep {
+  kpi monthly {
+    process main
+    measure count(calls)
+    target >= 100
+    target >= quotas.calls
+    weight 50%
+  }
+  kpi quarterly {
+    process main
+    period quarter
+    measure count(calls)
+    target >= 300
+    target >= quotas.quarter_calls
+    weight 50%
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("quarter_calls", "quarterly_target"), [(None, 300), (90, 90)])
+def test_monthly_and_quarterly_targets_in_one_dated_file(tmp_path, quarter_calls, quarterly_target):
+    # semantics §3: three monthly rows all fall in 2026Q1, but only the March row gives a
+    # quarterly value (or none does): no two rows give one value, so nothing clashes. The March
+    # row's calls (10) is March's monthly target; quarter_calls, where given, Q1's target.
+    quotas = [{"person_id": "p1", "quota_date": f"2026-0{m}-2{m}", "calls": 10, "quarter_calls": None}
+              for m in (1, 2, 3)]
+    quotas[2]["quarter_calls"] = quarter_calls
+    rows = {"people": [rep("p1")], "calls": calls("p1", "2026-03-02", 30), "quotas": quotas}
+    p = person(run(tmp_path, MIXED, rows, "2026-03"), "p1")
+    assert (kpi(p, "monthly").target, kpi(p, "quarterly").target) == (D(10), D(quarterly_target))
+
+
+def test_two_dated_rows_giving_one_quarterly_value_clash_and_name_their_rows(tmp_path):
+    quotas = [{"person_id": "p1", "quota_date": "2026-01-31", "calls": 10, "quarter_calls": 90},
+              {"person_id": "p1", "quota_date": "2026-02-28", "calls": 10, "quarter_calls": 95}]
+    rows = {"people": [rep("p1")], "calls": calls("p1", "2026-03-02", 30), "quotas": quotas}
+    with pytest.raises(DataError) as error:
+        run(tmp_path, MIXED, rows, "2026-03")
+    assert "two target rows for person p1 in period 2026Q1 both give quarter_calls (rows 1, 2)" in str(error.value)

@@ -230,24 +230,35 @@ class Evaluator:
                                 joined[dataset]))
         return AggregateTables(self.con, queries, team)
 
-    def _per_person_targets(self, needed: dict[str, dict[str, str]]) -> dict[tuple[str, str, str], dict]:
-        """Rows of targets datasets by (dataset, person, KPI period label); duplicates are errors.
+    def _per_person_targets(self, needed: dict[str, dict[str, str]],
+                            reads: dict[tuple[str, str], set[str]] | None = None) -> dict[tuple[str, str, str], dict]:
+        """Rows of targets datasets by (dataset, person, KPI period label).
 
         A period column holds labels (2026Q1, 2026-03) or dates: a date places its row in the
-        KPI period that contains it (a quota dated 2026-03-31 is the target of 2026Q1).
+        KPI period that contains it (a quota dated 2026-03-31 is the target of 2026Q1 for a
+        quarterly KPI and of 2026-03 for a monthly one). Several rows for one person and
+        period are merged; two that both give a value for a column a KPI of that period reads
+        (`reads`: (dataset, unit) -> columns) are an error (E510): kpirules never sums or
+        splits targets. Rows whose value is empty there do not count.
         """
         found: dict[tuple[str, str, str], dict] = {}
+        rows_of: dict[tuple[str, str, str], list] = {}
         problems = []
         for ds_id, labels in needed.items():
             ds = self.scheme.datasets[ds_id]
             person, period = ds.bindings["person"], ds.bindings["period"]
             dated = ds.columns[period].type in ("date", "timestamp")
             if dated:
-                rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE {sqlc.quote(period)} IS NOT NULL")
+                where, params = f"{sqlc.quote(period)} IS NOT NULL", None
             else:
-                rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE CAST({sqlc.quote(period)} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)])
+                where, params = f"CAST({sqlc.quote(period)} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)]
+            try:  # row numbers for messages, where the table has them (a view has not)
+                rows = _rows(self.con, f"SELECT rowid + 1 AS __kp_row, * FROM {sqlc.quote(ds.id)} WHERE {where}", params)
+            except duckdb.Error:
+                rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE {where}", params)
             units = set(labels.values())
             for row in rows:
+                number = row.pop("__kp_row", None)
                 if dated:
                     day = _as_date(row[period])
                     keys = {self.calendar.period(unit, day).label for unit in units} & set(labels)
@@ -255,13 +266,24 @@ class Evaluator:
                     keys = {str(row[period])}
                 for label in keys:
                     key = (ds.id, str(row[person]), label)
-                    if key in found:
+                    if key not in found:
+                        found[key], rows_of[key] = dict(row), [number]
+                        continue
+                    merged = found[key]
+                    read = (reads or {}).get((ds.id, labels[label]), set(ds.columns))
+                    clash = sorted(c for c in read if row.get(c) is not None and merged.get(c) is not None)
+                    if clash:
+                        at = [n for n in (*rows_of[key], number) if n is not None]
                         problems.append(Diagnostic(
-                            "E510", f"two target rows for person {key[1]} in period {label}",
-                            DataLocation(ds.id, column=period),
-                            help="keep one row per person and period; kpirules never sums or splits targets",
+                            "E510", f"two target rows for person {key[1]} in period {label} both give "
+                                    f"{', '.join(clash)}" + (f" (rows {', '.join(map(str, at))})" if at else ""),
+                            DataLocation(ds.id, row=number, column=clash[0]),
+                            help="keep one value per person and period; kpirules never sums or splits targets",
                         ))
-                    found[key] = row
+                    for c, v in row.items():
+                        if merged.get(c) is None and v is not None:
+                            merged[c] = v
+                    rows_of[key].append(number)
         if problems:
             raise DataError(problems)
         return found
@@ -320,14 +342,16 @@ class Evaluator:
         try:
             # the KPI periods each targets dataset is asked about
             needed: dict[str, dict[str, str]] = defaultdict(dict)  # dataset -> label -> unit
+            reads: dict[tuple[str, str], set[str]] = defaultdict(set)  # (dataset, unit) -> columns read
             for rt in runtimes.values():
                 for k in rt.kpis if rt else []:
                     unit = k.unit or self.calendar.unit
-                    for rule, _, _, _ in k.targets:
+                    for rule, _, _, column in k.targets:
                         if rule.per_person:
+                            reads[(rule.per_person, unit)].add(column)
                             for p in periods:
                                 needed[rule.per_person][self.calendar.period(unit, p.start).label] = unit
-            targets = self._per_person_targets(needed)
+            targets = self._per_person_targets(needed, reads)
             adjustments = self._adjustments({p.label for p in periods})
             self.scored_in_sql = 0
             if setwise is None:
