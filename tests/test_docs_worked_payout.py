@@ -270,11 +270,12 @@ def test_the_cap_limits_incentive_and_commissions_then_adjustments_are_added(tmp
 @pytest.mark.parametrize("reason", ['""', '"   "'])
 def test_an_adjustment_without_a_reason_stops_the_run(tmp_path, reason):
     config = project(tmp_path, role("target_incentive 1000 CNY"),
-                     {"calls": calls(80), "corrections": f"A,2026-03,10,{reason}"})
+                     {"calls": calls(80), "corrections": f"A,2026-03,7,fine\nA,2026-03,10.50,{reason}"})
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH])
     assert result.exit_code == 1, result.output
-    assert "reason" in result.output and "Traceback" not in result.output
-    assert "A" in result.output
+    assert ("dataset corrections, row 2, column reason: error[E511]: an adjustment of 10.5 for person A "
+            "in 2026-03 has no reason") in result.output
+    assert "Traceback" not in result.output
 
 
 # ------------------------------------------------------------------------------- rounding

@@ -22,7 +22,7 @@ from kpirules.engine import sql as sqlc
 from kpirules.engine.aggregates import AggregateTables
 from kpirules.engine.compiled import compile_expr, compile_value
 from kpirules.engine.ir import KpiPlan, Plan, build_plan
-from kpirules.engine.numbers import CONTEXT, quantize6, to_decimal
+from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
 from kpirules.engine.results import Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult
@@ -295,13 +295,20 @@ class Evaluator:
             if ds.kind != "adjustments":
                 continue
             b = ds.bindings
-            rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE CAST({sqlc.quote(b['period'])} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)])
+            where = f"CAST({sqlc.quote(b['period'])} AS VARCHAR) IN (SELECT unnest(?))"
+            try:  # row numbers for messages, where the table has them (a view has not)
+                rows = _rows(self.con, f"SELECT rowid + 1 AS __kp_row, * FROM {sqlc.quote(ds.id)} WHERE {where}", [sorted(labels)])
+            except duckdb.Error:
+                rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE {where}", [sorted(labels)])
             for row in rows:
+                number = row.pop("__kp_row", None)
                 reason = row.get(b["reason"])
                 if reason is None or not str(reason).strip():
+                    amount = row.get(b["amount"])
+                    amount = fmt_decimal(to_decimal(amount)) if isinstance(amount, (int, Decimal)) else amount
                     problems.append(Diagnostic(
-                        "E511", f"an adjustment of {row.get(b['amount'])} for person {row.get(b['person'])} in {row.get(b['period'])} has no reason",
-                        DataLocation(ds.id, column=b["reason"]),
+                        "E511", f"an adjustment of {amount} for person {row.get(b['person'])} in {row.get(b['period'])} has no reason",
+                        DataLocation(ds.id, row=number, column=b["reason"]),
                         help="every manual adjustment needs a reason (and an approver); fill it in or remove the row",
                     ))
                     continue
