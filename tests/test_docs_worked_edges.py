@@ -259,6 +259,24 @@ def test_a_no_data_score_says_where_it_came_from(tmp_path, header, rule):
     assert kpi(p, "k")["score_rule"] == rule
 
 
+def test_identical_measures_are_computed_once_but_each_trace_points_at_its_own_line(tmp_path):
+    # README: explain points each step at its .kpi line, also when two KPIs share an aggregate
+    role = """
+role rep { applies_to person.role == "rep"
+  kpi first { process main  weight 50%  measure sum(deals.amount)  target >= 10 }
+  kpi second { process main  weight 50%
+    measure sum(deals.amount)
+    target >= 20 }
+}
+"""
+    result = run(tmp_path, role, {"deals": "A,2026-03-05,15,true,1"}, MARCH)
+    kpis = {k["id"]: k for k in person(result)["kpis"]}
+    lines = {k: int(v["aggregates"][0]["argument"].split(":")[-2]) for k, v in kpis.items()}
+    text = (tmp_path / "s.kpi").read_text(encoding="utf-8").splitlines()
+    assert "kpi first" in text[lines["first"] - 1] and text[lines["second"] - 1].strip() == "measure sum(deals.amount)"
+    assert [num(k["value"]) for k in kpis.values()] == [15, 15]
+
+
 # ------------------------------------------------------ missing values in conditions
 
 MISSING_LEVEL = """

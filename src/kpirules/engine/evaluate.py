@@ -157,7 +157,9 @@ class KpiRuntime:
         self.value = compile_value(plan.value) if plan.value is not None else None
         self.curve = CurvePlan(kpi.curve, rate=kpi.value_type == "percent")
         self.unit = kpi.period
-        self.aggregates = [(i, aggregates[i], aggregates[i].function in ADDITIVE) for i in plan.aggregates]
+        # each as the KPI's own measure writes it (explain points at its lines), computed once per index
+        self.aggregates = [(i, plan.written.get(i, aggregates[i]), aggregates[i].function in ADDITIVE)
+                           for i in plan.aggregates]
         self.targets = []
         for rule in kpi.targets:
             column = rule.value.parts[-1].name if rule.per_person and rule.value.node == "ref" else None

@@ -102,6 +102,9 @@ class KpiPlan:
     kpi: Kpi
     value: object | None  # a value tree, or None when the KPI has no measure
     aggregates: list[int] = field(default_factory=list)
+    #: the KPI's aggregates as written in its own measure (their spans point at its lines),
+    #: by index: identical ones elsewhere share the index and its computed value
+    written: dict[int, Aggregate] = field(default_factory=dict)
     additive: bool = False
 
 
@@ -137,9 +140,11 @@ class Planner:
 
     def add_kpi(self, role: str, kpi: Kpi) -> KpiPlan:
         self._current: list[int] = []
+        self._written: dict[int, Aggregate] = {}
         self._kpi = kpi
         value = self._value(kpi.measure) if kpi.measure is not None else None
-        kp = KpiPlan(kpi=kpi, value=value, aggregates=list(dict.fromkeys(self._current)), additive=_additive(kpi.measure))
+        kp = KpiPlan(kpi=kpi, value=value, aggregates=list(dict.fromkeys(self._current)), additive=_additive(kpi.measure),
+                     written=self._written)
         self.plan.kpis[(role, kpi.id)] = kp
         return kp
 
@@ -147,17 +152,17 @@ class Planner:
         dataset = _dataset_of(call, self.scheme.datasets)
         arg = call.args[0]
         whole = isinstance(arg, ast.Ref) and len(arg.parts) == 1 and arg.parts[0].name == dataset.id
-        index = self.plan.add(
-            Aggregate(
-                dataset=dataset.id,
-                function=function,
-                argument=None if (whole or argument is None) else argument,
-                where=call.where,
-                date_column=call.on.name if call.on is not None else dataset.date_column,
-                unit=self._kpi.period or self.default_unit,
-                scope=self._kpi.scope,
-            )
+        aggregate = Aggregate(
+            dataset=dataset.id,
+            function=function,
+            argument=None if (whole or argument is None) else argument,
+            where=call.where,
+            date_column=call.on.name if call.on is not None else dataset.date_column,
+            unit=self._kpi.period or self.default_unit,
+            scope=self._kpi.scope,
         )
+        index = self.plan.add(aggregate)
+        self._written.setdefault(index, aggregate)
         self._current.append(index)
         return AggRef(index)
 
