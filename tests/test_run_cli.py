@@ -57,6 +57,18 @@ def test_an_output_in_a_missing_folder_is_a_usage_error_before_any_work(tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_table_of_several_periods_says_which_period_each_row_is():
+    result = invoke("run", "--period", "2026Q1", "--role", "telesales")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.strip().startswith("person"))
+    assert header.split()[:2] == ["person", "period"]
+    rows = [line.split() for line in lines if line.strip().startswith("P0")]
+    assert {r[1] for r in rows} == {"2026-01", "2026-02", "2026-03"} and len(rows) == 81
+    assert "telesales): 27 people" in result.stdout
+    assert "27 people evaluated in 3 periods (81 results)" in result.stdout
+
+
 def test_json_output_carries_the_manifest(tmp_path):
     out = tmp_path / "run.json"
     result = invoke("run", "--period", "2026-03", "--role", "customer_success_manager", "--format", "json", "-o", str(out))

@@ -173,10 +173,14 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
     for role, people in by_role(result).items():
         first = people[0]
         label = first.role_label or role
-        title = i18n.ui(lang, "run.role", f"{label} ({role}): {len(people)} people", label=label, role=role, n=len(people))
+        n = len({p.person_id for p in people})  # one row per person and period
+        title = i18n.ui(lang, "run.role", f"{label} ({role}): {n} people", label=label, role=role, n=n)
         table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-        # the roster may bind no name or team: leave out columns nobody has
-        columns = [c for c in ("person", "name", "team") if c == "person" or any(getattr(p, c) for p in people)]
+        # the roster may bind no name or team: leave out columns nobody has; a run of several
+        # periods says which one each row is
+        columns = [c for c in ("person", "period", "name", "team")
+                   if c == "person" or (c == "period" and len(result.periods) > 1)
+                   or c != "period" and any(getattr(p, c) for p in people)]
         for column in columns:
             table.add_column(i18n.ui(lang, f"run.{column}", column))
         kpis = [(k.id, k.label or k.id, k.rank) for k in first.kpis]
@@ -203,12 +207,23 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
             table.add_row(*cells)
         console.print(table)
     total = sum((p.payout.total for p in result.people if p.payout), Decimal(0))
-    console.print(i18n.ui(
-        lang, "run.summary",
-        f"{len(result.people)} people evaluated; total payout {_money_shown(total)} {result.currency}. "
-        "Cells: score (attainment); * auxiliary KPI: reported, not weighted.",
-        n=len(result.people), total=_money_shown(total), currency=result.currency,
-    ))
+    if len(result.periods) > 1:
+        people = len({p.person_id for p in result.people})
+        console.print(i18n.ui(
+            lang, "run.summary_periods",
+            f"{people} people evaluated in {len(result.periods)} periods ({len(result.people)} results); "
+            f"total payout {_money_shown(total)} {result.currency}. "
+            "Cells: score (attainment); * auxiliary KPI: reported, not weighted.",
+            n=people, periods=len(result.periods), results=len(result.people), total=_money_shown(total),
+            currency=result.currency,
+        ))
+    else:
+        console.print(i18n.ui(
+            lang, "run.summary",
+            f"{len(result.people)} people evaluated; total payout {_money_shown(total)} {result.currency}. "
+            "Cells: score (attainment); * auxiliary KPI: reported, not weighted.",
+            n=len(result.people), total=_money_shown(total), currency=result.currency,
+        ))
     # people who match no role are among the warnings below
     for warning in result.warnings:
         console.print(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
