@@ -69,6 +69,17 @@ def test_a_table_of_several_periods_says_which_period_each_row_is():
     assert "27 people evaluated in 3 periods (81 results)" in result.stdout
 
 
+@pytest.mark.parametrize("command", [["run", "--format", "csv"], ["run", "--format", "jsonl"],
+                                     ["explain", "P003", "--format", "json"]])
+def test_data_formats_say_the_period_and_why_on_stderr(command):
+    # semantics §1: the output always says which period was evaluated and why; data formats
+    # keep standard output for the data
+    result = invoke(*command)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("period 2026-12: the latest month that ended on or before the latest date")
+    assert "period 2026-12" not in result.stdout
+
+
 def test_json_output_carries_the_manifest(tmp_path):
     out = tmp_path / "run.json"
     result = invoke("run", "--period", "2026-03", "--role", "customer_success_manager", "--format", "json", "-o", str(out))

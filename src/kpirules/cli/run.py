@@ -220,6 +220,8 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         rendered = render_table(result, lang=lang)
     else:
         rendered = chosen.render(result, sealed)
+        # which period and why, beside the data (JSON also carries it as period_reason)
+        click.echo(_period_line(result, lang), err=True)
         for warning in result.warnings:
             click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
     _keep(sealed, prepared, manifest_path, snapshot_dir, force)
@@ -228,6 +230,12 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
         return
     emit(rendered.rstrip("\n"), output)
+
+
+def _period_line(result, lang: str) -> str:
+    """'period 2026-03: the latest month that ended ...': which period was evaluated, and why."""
+    return i18n.ui(lang, "explain.period", f"period {', '.join(result.periods)}: {result.period_reason}",
+                   periods=", ".join(result.periods), reason=i18n.phrase(result.period_reason, "explain", lang))
 
 
 def _keep(sealed, prepared: Prepared, manifest_path, snapshot_dir, force) -> None:
@@ -286,12 +294,12 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
             "E514", f"person {person} {why}, so there is nothing to explain for {', '.join(result.periods)}",
             help="choose another --period, or check the person's roster attributes",
         ))
+    lang = current_lang()
     if fmt_ == "json":
         text = json.dumps([run_output.person_dict(p) for p in result.people], ensure_ascii=False, indent=2)
+        click.echo(_period_line(result, lang), err=True)
     else:
-        lang = current_lang()
-        heading = i18n.ui(lang, "explain.period", f"period {', '.join(result.periods)}: {result.period_reason}",
-                          periods=", ".join(result.periods), reason=i18n.phrase(result.period_reason, "explain", lang))
+        heading = _period_line(result, lang)
         roles = prepared.scheme.roles
         text = heading + "\n\n" + "\n\n".join(
             render_explain(p, result.currency, lang, graded=roles[p.role].grades is not None) for p in result.people)
