@@ -278,6 +278,17 @@ def test_an_adjustment_without_a_reason_stops_the_run(tmp_path, reason):
     assert "Traceback" not in result.output
 
 
+def test_adjustments_that_cannot_be_paid_are_reported_not_dropped(tmp_path):
+    # semantics §7.8: adjustments are paid to the person evaluated in their period. B left in
+    # February, so nobody is evaluated to pay B's March adjustment; "2026-3" is no period label.
+    people = "A,rep,,2020-01-01,,,\nB,rep,,2020-01-01,2026-02-10,,"
+    rows = "A,2026-03,5,ok\nB,2026-03,7,late fix\nA,2026-3,9,typo"
+    result = run(tmp_path, role("target_incentive 1000 CNY"), {"people": people, "calls": calls(80), "corrections": rows}, MARCH)
+    assert num(person(result)["payout"]["total"]) == D("805.00")
+    assert "1 adjustment not applied: nobody evaluated to pay (B in 2026-03)" in result["warnings"]
+    assert "corrections: 1 row with a period that is not a month label ('2026-3'): never applied" in result["warnings"]
+
+
 # ------------------------------------------------------------------------------- rounding
 
 @pytest.mark.parametrize(("mode", "positive", "negative"), [

@@ -30,7 +30,7 @@ from kpirules.engine.scoring import CurvePlan, attainment, grade
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.setwise_results import run_setwise
 from kpirules.engine.values import truth
-from kpirules.errors import DataError, DataLocation, Diagnostic
+from kpirules.errors import DataError, DataLocation, Diagnostic, KpiError
 from kpirules.lang.parser import gc_paused
 from kpirules.model.scheme import Dataset, Kpi, Role, Scheme
 
@@ -322,6 +322,38 @@ class Evaluator:
             raise DataError(problems)
         return out
 
+    def _labels_never_read(self, needed: dict[str, dict[str, str]]) -> list[str]:
+        """Warnings for rows of targets and adjustments datasets whose period label can never
+        apply: not a period label at all (`2026-3`), or a label of another length than the
+        periods the scheme reads there (a month in a quarterly scheme's adjustments)."""
+        out = []
+        for ds in self.scheme.datasets.values():
+            if ds.kind == "adjustments":
+                units = {self.calendar.unit}
+            elif ds.kind == "targets" and ds.id in needed:
+                units = set(needed[ds.id].values())
+            else:
+                continue
+            column = ds.bindings["period"]
+            if ds.columns[column].type in ("date", "timestamp"):
+                continue
+            odd = []
+            for label, n in self.con.execute(
+                    f"SELECT CAST({sqlc.quote(column)} AS VARCHAR) AS l, count(*) FROM {sqlc.quote(ds.id)} "
+                    f"WHERE {sqlc.quote(column)} IS NOT NULL GROUP BY l ORDER BY l").fetchall():
+                try:
+                    unit = self.calendar.parse(label).unit
+                except KpiError:
+                    unit = None
+                if unit not in units or label != label.strip():
+                    odd.append((label, n))
+            if odd:
+                rows = sum(n for _, n in odd)
+                wanted = " or ".join(sorted(units))
+                out.append(f"{ds.id}: {rows} row{'s' if rows != 1 else ''} with a period that is not a {wanted} label "
+                           f"({', '.join(repr(label) for label, _ in odd[:5])}{', ...' if len(odd) > 5 else ''}): never applied")
+        return out
+
     def _worth_sql(self, periods: list[Period], persons: list[str] | None) -> bool:
         if persons is not None and len(persons) * len(periods) < SETWISE_MIN_PEOPLE:
             return False
@@ -362,19 +394,26 @@ class Evaluator:
                                 needed[rule.per_person][self.calendar.period(unit, p.start).label] = unit
             targets = self._per_person_targets(needed, reads)
             adjustments = self._adjustments({p.label for p in periods})
+            warnings = self._labels_never_read(needed)
             self.scored_in_sql = 0
             if setwise is None:
                 setwise = self._worth_sql(periods, persons)
+            result = None
             if setwise and not given:
                 # score in SQL what it compiles; it hands anything else back to the code below
                 try:
-                    return run_setwise(self, plan, runtimes, periods, aggregates, targets, adjustments,
-                                       persons=persons, period_reason=period_reason)
+                    result = run_setwise(self, plan, runtimes, periods, aggregates, targets, adjustments,
+                                         persons=persons, period_reason=period_reason)
                 except (Unsupported, duckdb.OutOfRangeException, duckdb.ConversionException, duckdb.InvalidInputException):
                     # the SQL path declined (or met a number it cannot hold): the Python path is the reference
                     self.scored_in_sql = 0
-            return self._score_in_python(runtimes, matchers, periods, aggregates, targets, adjustments,
-                                         persons=persons, period_reason=period_reason, given=given)
+            if result is None:
+                result = self._score_in_python(runtimes, matchers, periods, aggregates, targets, adjustments,
+                                               persons=persons, period_reason=period_reason, given=given)
+            if roles is None and persons is None:
+                warnings += _adjustments_not_applied(adjustments, result)
+            result.warnings.extend(warnings)
+            return result
         finally:
             # traces read later find the aggregates in memory
             aggregates.release()
@@ -541,6 +580,19 @@ def _traces(kr: KpiRuntime, aggs, counts, kpi_period: Period, period: Period) ->
         )
         for index, agg, _ in kr.aggregates
     ]
+
+
+def _adjustments_not_applied(adjustments, result: RunResult) -> list[str]:
+    """A warning for adjustments whose person is not evaluated in their period (inactive,
+    matching no role, or not in the roster): that money is not paid."""
+    evaluated = {(p.person_id, p.period) for p in result.people}
+    left = sorted((person, period, len(rows)) for (person, period), rows in adjustments.items()
+                  if (person, period) not in evaluated)
+    if not left:
+        return []
+    n = sum(count for _, _, count in left)
+    shown = ", ".join(f"{person} in {period}" for person, period, _ in left[:5]) + (", ..." if len(left) > 5 else "")
+    return [f"{n} adjustment{'s' if n != 1 else ''} not applied: nobody evaluated to pay ({shown})"]
 
 
 def _rows_matched(agg, index: int, counts) -> int | None:
