@@ -284,3 +284,47 @@ def test_padded_header_names_match_their_declared_columns(workdir):
     con, report = load(workdir, {"deals": binding})
     assert types(con, "deals") == DEALS_TYPES
     assert rows(con, "deals") == EXPECTED_DEALS
+
+
+def test_csv_header_names_repeated_but_for_case_get_a_suffix(workdir):
+    # DuckDB takes "note" and "NOTE" for one name: the later copy is read as NOTE_2, and the
+    # declared columns still match their own (sources.md)
+    header, *body = DEALS_CSV.split("\n")
+    write(workdir / "deals.csv", header + ",NOTE,Owner_ID\n" + "\n".join(line + ",x,y" if line else line for line in body))
+    con, _ = load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    assert rows(con, "deals") == EXPECTED_DEALS
+
+
+def test_json_keys_match_declared_columns_but_for_case_and_padding(workdir):
+    # sources.md: a declared column is read from the source column of its name, or the one
+    # that differs only in case (as for CSV and Parquet)
+    records = [{"DEAL_ID": "D1", " Owner_Id ": "P1", "signed_at": "2026-01-05 09:30:00", "signed_on": "2026-01-05",
+                "Units": 3, "amount": 1200.5, "rate": "0.125", "won": True}]
+    (workdir / "deals.json").write_text(json.dumps(records), encoding="utf-8")
+    con, _ = load(workdir, {"deals": {"source": "json", "path": "deals.json"}})
+    assert rows(con, "deals") == [EXPECTED_DEALS[0][:5] + (Decimal("1200.5000"), Decimal("0.125000"), True)]
+
+
+@pytest.mark.parametrize(("source", "text"), [("json", "[]"), ("json", " [ ]\n"), ("jsonl", ""), ("jsonl", "\n\n")])
+def test_an_empty_json_source_loads_as_an_empty_table(workdir, source, text):
+    # plugins.md: an empty source loads as an empty table with the declared columns
+    (workdir / "deals.json").write_text(text, encoding="utf-8")
+    con, report = load(workdir, {"deals": {"source": source, "path": "deals.json"}})
+    assert types(con, "deals") == DEALS_TYPES
+    assert rows(con, "deals") == [] and report["deals"].rows == 0
+
+
+def test_xlsx_sheet_rows_count_from_the_top_of_the_sheet(workdir):
+    # sources.md: messages give the row number Excel shows, also when the table starts lower down
+    book = openpyxl.Workbook()
+    sheet = book.active
+    header = ["deal_id", "owner_id", "signed_at", "signed_on", "units", "amount", "rate", "won"]
+    for column, name in enumerate(header, start=2):  # the table starts at B3
+        sheet.cell(row=3, column=column, value=name)
+    for column, value in enumerate(["D1", "P1", dt.datetime(2026, 1, 5, 9, 30), "soon", 3, 1, 1, True], start=2):
+        sheet.cell(row=4, column=column, value=value)
+    book.save(workdir / "deals.xlsx")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "xlsx", "path": "deals.xlsx"}})
+    (d,) = caught.value.diagnostics
+    assert d.notes == ["row 1 (sheet row 4): 'soon'"]

@@ -247,13 +247,15 @@ class CsvSource(Source):
             escapechar=escape if escape not in (None, quote_char) else None,
         )
         names: list[str] = []
+        taken: set[str] = set()  # DuckDB compares column names ignoring case
         for i, raw in enumerate(next(reader)):
             name = raw.strip() or f"column{i + 1}"
             base, n = name, 1
-            while name in names:
+            while name.lower() in taken:
                 n += 1
                 name = f"{base}_{n}"
             names.append(name)
+            taken.add(name.lower())
         return names
 
     def _drop_rejects(self) -> None:

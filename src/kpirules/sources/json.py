@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from kpirules.hookspecs import hookimpl
 from kpirules.sources.base import FileOptions, Source
-from kpirules.sources.convert import literal
+from kpirules.sources.convert import literal, quote
 
 
 class JsonOptions(FileOptions):
@@ -34,9 +34,19 @@ class JsonSource(Source):
         path = self.existing_file(self.resolve(self.options.path))
         con, shared = self.shared_connection()
         self._keys = self._sniff_keys(con, path)
-        present = [src for src in self.wanted_columns().values() if src in self._keys]
-        wanted = present or self._keys[:1]
-        struct = "{" + ", ".join(f"{literal(k)}: 'VARCHAR'" for k in wanted) + "}"
+        if self._keys == ["json"] and not con.execute(
+                f"SELECT count(*) FROM read_json({literal(str(path))}, format = {literal(self._format)}, "
+                f"maximum_depth = 1)").fetchall()[0][0]:
+            # no record at all ([] or an empty file): an empty table with the declared columns
+            self._keys = list(dict.fromkeys(self.wanted_columns().values()))
+            relation = con.sql("SELECT " + (", ".join(f"CAST(NULL AS VARCHAR) AS {quote(k)}" for k in self._keys)
+                                            or "1 AS none") + " LIMIT 0")
+            return relation if shared else relation.to_arrow_reader()
+        # a key is read when a declared column names it, exactly or but for case and padding
+        # (the loader matches them as for every source)
+        wanted = {src.strip().lower() for src in self.wanted_columns().values()}
+        present = [k for k in self._keys if k.strip().lower() in wanted]
+        struct = "{" + ", ".join(f"{literal(k)}: 'VARCHAR'" for k in present or self._keys[:1]) + "}"
         relation = con.sql(
             f"SELECT * FROM read_json({literal(str(path))}, format = {literal(self._format)}, "
             f"columns = {struct})"
@@ -61,7 +71,8 @@ class JsonSource(Source):
             return [name for name, *_ in rows]
 
         found = keys(20480)
-        if any(src not in found for src in self.wanted_columns().values()):
+        seen = {k.strip().lower() for k in found}
+        if any(src.strip().lower() not in seen for src in self.wanted_columns().values()):
             found = keys(-1)
         return found
 

@@ -68,12 +68,33 @@ class XlsxSource(Source):
                 raise self.error("E642", f"`columns` names {len(opts.columns)} columns but the sheet has {table.num_columns}",
                                  "name every column of the sheet, in order")
             table = table.rename_columns(opts.columns)
-        self.position = Position("sheet row", opts.skip_rows + (1 if opts.header else 0))
+        # the reader starts at the sheet's first used row: count from there, as Excel does
+        self.position = Position("sheet row", _first_used_row(path, self.sheet_name) - 1 + opts.skip_rows
+                                 + (1 if opts.header else 0))
         return table
 
     def describe(self) -> str:
         sheet = getattr(self, "sheet_name", self.options.sheet)
         return f"Excel {self.locator}, sheet {sheet!r}"
+
+
+def _first_used_row(path, sheet: str) -> int:
+    """The row number (from 1) of an .xlsx sheet's first used row, from the sheet's recorded
+    dimension; 1 where it cannot be told (other formats, no dimension recorded)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return 1
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - only row numbers in messages depend on it
+        return 1
+    try:
+        return max(int(workbook[sheet].min_row or 1), 1)
+    except Exception:  # noqa: BLE001
+        return 1
+    finally:
+        workbook.close()
 
 
 def _first_line(exc: Exception) -> str:
