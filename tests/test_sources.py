@@ -328,3 +328,22 @@ def test_xlsx_sheet_rows_count_from_the_top_of_the_sheet(workdir):
         load(workdir, {"deals": {"source": "xlsx", "path": "deals.xlsx"}})
     (d,) = caught.value.diagnostics
     assert d.notes == ["row 1 (sheet row 4): 'soon'"]
+
+
+def test_spaces_around_values_do_not_count_and_an_empty_text_is_no_value_everywhere(workdir):
+    # sources.md: blank text is no value for every type, string included, from every source;
+    # spaces around a number, date, timestamp or boolean do not count
+    csv_text = ("deal_id,owner_id,signed_at,signed_on,units,amount,rate,won\n"
+                "D1, P1 , 2026-01-05 09:30:00 , 2026-01-05, 3 , 1200.5 , 0.125 , yes \n"
+                "D2,,2026-01-05 09:30:00,2026-01-05 ,3,1,1, 否\n")
+    write(workdir / "deals.csv", csv_text)
+    records = [{"deal_id": "D2", "owner_id": "", "signed_at": "2026-01-05 09:30:00", "signed_on": "2026-01-05",
+                "units": 3, "amount": 1, "rate": 1, "won": False}]
+    (workdir / "deals.json").write_text(json.dumps(records), encoding="utf-8")
+    con, _ = load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    got = rows(con, "deals")
+    assert got[0] == ("D1", " P1 ", dt.datetime(2026, 1, 5, 9, 30), dt.date(2026, 1, 5), 3, Decimal("1200.5000"),
+                      Decimal("0.125000"), True)
+    assert got[1][1] is None and got[1][3] == dt.date(2026, 1, 5) and got[1][7] is False
+    con, _ = load(workdir, {"deals": {"source": "json", "path": "deals.json"}})
+    assert rows(con, "deals")[0][1] is None  # "" from JSON, as an empty CSV field

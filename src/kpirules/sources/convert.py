@@ -4,7 +4,8 @@ Every conversion is a set-based expression that yields NULL where a value does n
 convert, so the loader finds the bad rows as "the source had a value, the conversion has
 none". The rules, whatever the source type:
 
-* string: any value, as text. Blank strings count as no value for every other type.
+* string: any value, as text; an empty text is no value. Blank strings (empty or only
+  spaces) count as no value for every other type, and spaces around a value do not count.
 * integer: whole numbers only; "12", "12.0", "1e3" and 12.0 convert, "12.5" and 12.5 do not
   (DuckDB's own cast would round them).
 * decimal, money: numbers; more decimals than DECIMAL(18,6) / DECIMAL(18,4) keep are rounded.
@@ -115,8 +116,9 @@ def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: st
         source, kind = f"CAST({source} AS VARCHAR)", "string"
     g = given_alias or source
     if column.type == "string":
+        # an empty text is no value, from every source (a CSV's empty field already is)
         given = source if kind == "string" else f"CAST({source} AS VARCHAR)"
-        return Conversion(given, given_alias or given, f"({g} IS NULL)", can_fail=False)
+        return Conversion(given, f"NULLIF({given_alias or given}, '')", f"({g} IS NULL)", can_fail=False)
     # TRY_CAST ignores surrounding blanks and gives NULL for a blank text, so blanks need no
     # trimming on every row: `blank` is only tested on rows whose value did not convert
     blank = f"({g} IS NULL OR trim({g}) = '')" if kind == "string" else f"({g} IS NULL)"
@@ -175,8 +177,10 @@ def _boolean(g: str, kind: str, times: _Times) -> str:
     if kind == "integer":
         return f"(CASE {g} WHEN 1 THEN true WHEN 0 THEN false END)"
     if kind == "string":
-        # DuckDB's cast takes true/false, t/f, yes/no, y/n, 1/0 in any case; add the Chinese words
-        return f"coalesce(TRY_CAST({g} AS BOOLEAN), CASE {g} WHEN '是' THEN true WHEN '否' THEN false END)"
+        # DuckDB's cast takes true/false, t/f, yes/no, y/n, 1/0 in any case; add the Chinese
+        # words; spaces around the word do not count (as around a number)
+        return (f"coalesce(TRY_CAST({g} AS BOOLEAN), CASE trim({g}) WHEN '是' THEN true WHEN '否' THEN false END, "
+                f"TRY_CAST(trim({g}) AS BOOLEAN))")
     return _null("BOOLEAN")
 
 
@@ -186,9 +190,11 @@ def _date(g: str, kind: str, times: _Times) -> str:
     if kind in ("timestamp", "timestamptz"):
         return f"CAST({_timestamp(g, kind, times)} AS DATE)"
     if kind == "string":
+        # spaces around a date do not count (as around a number); trimmed only where needed
+        plain = f"TRY_CAST({g} AS DATE)"
         return (
-            f"(CASE WHEN strlen({g}) <= 10 THEN TRY_CAST({g} AS DATE) "
-            f"ELSE CAST({_timestamp(g, kind, times)} AS DATE) END)"
+            f"(CASE WHEN strlen({g}) <= 10 THEN {plain} "
+            f"ELSE coalesce(CAST({_timestamp(g, kind, times)} AS DATE), TRY_CAST(trim({g}) AS DATE)) END)"
         )
     return _null("DATE")
 
