@@ -62,6 +62,11 @@ def test_per_file_ignores(project):
     ('[lint.severity]\nKPI101 = "loud"\n', "kpirules.toml: lint.severity: must map rule codes to a severity"),
     ('[lint.per-file-ignores]\n"*.kpi" = ["KPI998"]\n', "kpirules.toml: lint.per-file-ignores: unknown rule code 'KPI998'"),
     ("[lint\n", "is not valid TOML"),
+    # rules.md: a value of the wrong type, or out of its range, stops the run
+    ('[lint]\nmain-kpis = [5, 3]\n', "kpirules.toml: lint.main-kpis: [5, 3] is out of range"),
+    ('[lint]\nmax-weight-share = 1.5\n', "kpirules.toml: lint.max-weight-share: 1.5 is out of range"),
+    ('[lint]\nmin-weight = -1\n', "kpirules.toml: lint.min-weight: -1 is out of range"),
+    ('[lint]\nhistory-periods = 0\n', "kpirules.toml: lint.history-periods: 0 is out of range"),
 ])
 def test_a_broken_configuration_names_the_key_and_file_and_exits_2(project, text, message):
     (project / "kpirules.toml").write_text(text, encoding="utf-8")
@@ -190,3 +195,11 @@ def test_a_crashing_rule_becomes_a_kpi000_finding_and_the_others_still_run(proje
                         "ZeroDivisionError: division by zero in a test rule")
     assert "KPI101" in result.output  # the built-in rules ran
     assert result.exit_code == 1
+
+
+def test_history_periods_is_a_documented_option(project):
+    # ci.md: `history-periods` (default 6) sets how many closed periods --history evaluates
+    (project / "kpirules.toml").write_text("[lint]\nhistory-periods = 3\n", encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "bad.kpi")
+    assert result.exit_code in (0, 1), result.output
+    assert "E701" not in result.output

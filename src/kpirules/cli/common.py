@@ -121,7 +121,7 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def _output_folder_exists(ctx, param, value):
+def output_folder_exists(ctx, param, value):
     """Refuse, before any work, an --output whose folder is missing or not writable."""
     if value:
         folder = Path(value).resolve().parent
@@ -134,7 +134,7 @@ def _output_folder_exists(ctx, param, value):
 
 def output_option(func: Callable) -> Callable:
     return click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, writable=True), callback=_output_folder_exists,
+        "-o", "--output", type=click.Path(dir_okay=False, writable=True), callback=output_folder_exists,
         help="Write to this file (atomically) instead of standard output.",
     )(func)
 

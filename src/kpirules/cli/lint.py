@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import EXIT_CLEAN, EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option
+from kpirules.cli.common import EXIT_CLEAN, EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option, output_folder_exists
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.lint.finding import SEVERITIES
 from kpirules.lint.formats import FORMATS
@@ -48,7 +48,7 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--output-format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: findings with the source line and a caret; concise: one line each; json; sarif (2.1.0, "
                    "for code scanning); github (workflow annotations); junit (XML report, one test case per file).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), callback=output_folder_exists,
               help="Write the report to this file (atomically) instead of standard output.")
 @click.option("--fail-level", type=click.Choice(SEVERITIES), default=None,
               help="Exit 1 when a finding is at or above this severity (default: error, or fail-level in [lint]).")
@@ -188,7 +188,7 @@ def rule(code: str) -> None:
 
 @click.command()
 @click.option("--markdown", is_flag=True, help="Print docs/rules.md: every rule's documentation in Markdown.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file (atomically).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), callback=output_folder_exists, help="Write to this file (atomically).")
 @handle_errors
 def rules(markdown: bool, output: str | None) -> None:
     """List the lint rules: code, slug, default severity and message.

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from kpirules import i18n
-from kpirules.cli.common import EXIT_PROBLEMS, current_lang, echo_err, handle_errors, lang_option, paths_argument
+from kpirules.cli.common import EXIT_PROBLEMS, current_lang, echo_err, handle_errors, lang_option, output_folder_exists, paths_argument
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.report.diagnostics import render_all
 
@@ -114,6 +114,7 @@ def check(env: str | None, config_path: str | None) -> None:
 @paths_argument
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @click.option("-o", "--output", default="kpirules.toml", show_default=True, type=click.Path(dir_okay=False),
+              callback=output_folder_exists,
               help="Where to write the config.")
 @handle_errors
 def init(paths: tuple[str, ...], force: bool, output: str) -> None:

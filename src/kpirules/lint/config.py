@@ -135,6 +135,18 @@ def _strings(path, table, key, value) -> list[str]:
     return value
 
 
+#: the values each built-in option takes (the type is checked against its default)
+_RANGES: dict[str, tuple[Any, str]] = {
+    "main-kpis": (lambda v: 1 <= v[0] <= v[1], "two whole numbers, the fewest then the most, e.g. [3, 5]"),
+    "max-weight-share": (lambda v: 0 < v <= 1, "a share above 0 and at most 1, e.g. 0.5"),
+    "min-weight": (lambda v: 0 <= v < 1, "a share from 0 up to (not including) 1, e.g. 0.05"),
+    "equal-weights-from": (lambda v: isinstance(v, int) and v >= 2, "a whole number of KPIs, at least 2"),
+    "history-periods": (lambda v: isinstance(v, int) and v >= 1, "a whole number of periods, at least 1"),
+    "stretch-quantile": (lambda v: 0 < v < 1, "a share between 0 and 1, e.g. 0.9"),
+    "sparse-share": (lambda v: 0 <= v <= 1, "a share from 0 to 1, e.g. 0.5"),
+}
+
+
 def _same_shape(value: Any, default: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return type(value) is type(default)
@@ -174,6 +186,8 @@ def load_config(path: Path | None, option_defaults: dict[str, Any]) -> LintConfi
             if not _same_shape(value, option_defaults[key]):
                 raise _error(path, table, key, f"{value!r} does not fit this option",
                              f"the default is {json.dumps(option_defaults[key], ensure_ascii=False)}")
+            if key in _RANGES and not _RANGES[key][0](value):
+                raise _error(path, table, key, f"{value!r} is out of range", _RANGES[key][1])
             config.options[key] = value
         else:
             known = sorted(KEYS | set(option_defaults))

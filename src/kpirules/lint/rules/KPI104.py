@@ -65,9 +65,13 @@ class TinyWeight(Rule):
     def check_role(self, ctx, role):
         limit = Decimal(str(self.settings["min-weight"]))
         for kpi in role.main_kpis:
-            if kpi.weight is None or kpi.weight >= limit:
+            if kpi.weight is not None and kpi.weight >= limit:
                 continue
             stmt = ctx.kpi_statement(role, kpi, "setting", "weight")
+            if kpi.weight is None:  # a main KPI without a weight counts as 0%: point at the KPI
+                if ctx.owns(role, kpi):
+                    yield self.finding(ctx.kpi_span(role, kpi), kpi=kpi.id, weight=pct(Decimal(0)), limit=pct(limit))
+                continue
             if stmt is None or stmt.role != role.id:
                 continue
             yield self.finding(stmt.stmt.span, kpi=kpi.id, weight=pct(kpi.weight), limit=pct(limit))

@@ -8,7 +8,8 @@ class NoReview(Rule):
 
     Regular feedback (weekly or monthly) lets people see their progress and adjust before
     the period closes. Declare it in the scheme header; `kpirules run` can then be run at
-    that cadence to show progress to date.
+    that cadence to show progress to date. A scheme assessed per half or year without a
+    review is reported by KPI502 (long period, no interim review) instead, not twice.
 
     Bad:
 

@@ -84,7 +84,7 @@ class UnreachableTarget(Rule):
     severity = "warning"
     pitfall = "unrealistic targets (目标脱离实际)"
     help = "set the target within reach of the best performers (at most {best}), or layer it by seniority with `target ... when`"
-    options = ("stretch-quantile",)
+    options = ("stretch-quantile", "history-periods")
     needs_history = True
 
     def check_role(self, ctx, role):
