@@ -322,6 +322,16 @@ def test_verify_from_another_folder_with_config_finds_the_files(project, monkeyp
     assert "scheme files: 1 of 5 differ" in changed.stdout
 
 
+def test_verify_from_a_folder_inside_the_project_with_config(project, monkeypatch):
+    # reproducible.md: run it from the same folder or name the configuration; from a
+    # subfolder the re-run shows the scheme files outside it in full, the manifest relative
+    (project / "sub").mkdir()
+    monkeypatch.chdir(project / "sub")
+    result = invoke("verify", "../run.manifest.json", "--config", "../kpirules.toml")
+    assert result.exit_code == 0, result.output
+    assert "scheme files: 5 checked by sha256, all identical" in result.stdout
+
+
 def test_verify_speaks_chinese(project):
     result = invoke("verify", "--lang", "zh", "run.manifest.json")
     assert result.exit_code == 0, result.output

@@ -66,12 +66,15 @@ def scheme_differences(recorded: dict[str, str], loaded: dict[str, str] | None,
     scheme could not be loaded; a recorded file on disk but not loaded is reported too.
     """
     found, matched = [], set()
+    # files are matched by where they are, however each side writes their paths (a re-run
+    # from another folder shows them relative to it, or in full)
+    by_place = {Path(name).resolve(): now for name, now in (loaded or {}).items()}
     for key, before in recorded.items():
         path = where(key)
-        name = shown(path)
-        matched.add(name)
-        if loaded is not None and name in loaded:
-            now = loaded[name]
+        place = path.resolve()
+        matched.add(place)
+        if loaded is not None and place in by_place:
+            now = by_place[place]
         elif path.is_file():
             now = hashlib.sha256(path.read_bytes()).hexdigest()
             if loaded is not None:
@@ -82,7 +85,7 @@ def scheme_differences(recorded: dict[str, str], loaded: dict[str, str] | None,
         if now != before:
             found.append(Difference("scheme_file", key, "sha256", before, now))
     for name, now in (loaded or {}).items():
-        if name not in matched:
+        if Path(name).resolve() not in matched:
             found.append(Difference("scheme_file", name, "sha256", None, now))
     return found
 
