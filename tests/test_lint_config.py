@@ -121,6 +121,17 @@ def test_file_suppression_and_unknown_codes(project):
     assert result.exit_code == 1
 
 
+def test_suppressions_in_a_file_no_rule_ran_on_are_not_reported(project):
+    # rules.md: suppressions of rules that did not run are not reported (KPI901); a file
+    # that does not pass `kpirules check` is not linted at all
+    text = BAD_ROLE.replace("    weight 70%", "    weight 70%  # kpirules: ignore[KPI102] calls are the job")
+    text = text.replace("count(calls)", "count(no_such_dataset)", 1)
+    (project / "bad.kpi").write_text(text, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert result.exit_code == 1 and "KPI901" not in result.output, result.output
+    assert "bad.kpi:" in result.output
+
+
 def test_errors_that_stop_linting_cannot_be_suppressed(project):
     (project / "bad.kpi").write_text('# kpirules: ignore-file[KPI101] x\nimport "prelude.kpi"\nrole {\n', encoding="utf-8")
     result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")

@@ -214,8 +214,10 @@ class Linter:
                 f = f.replace(severity=self.config.severity[f.code])
             kept.setdefault((f.code, f.path, f.line, f.column, f.end_line, f.end_column), f)
         if UNUSED_SUPPRESSION in enabled:
+            # no rule ran on a file in error or skipped: its suppressions hid nothing, nor failed to
+            not_linted = {report.path for report in status.values()}
             for path, sups in per_file.items():
-                if UNUSED_SUPPRESSION in self.config.ignored_in(path) or status.get(path):
+                if UNUSED_SUPPRESSION in self.config.ignored_in(path) or path in not_linted:
                     continue
                 off = self.config.ignored_in(path)
                 for s in sups:
