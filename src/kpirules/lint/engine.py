@@ -89,20 +89,36 @@ class Linter:
 
     def lint(self, paths: list[str | Path], jobs: int | None = None) -> LintResult:
         named = [p.resolve() for p in find_kpi_files(paths)]
-        parsed = parse_files(named, jobs)
+        # the other .kpi files beside the named ones are read too, not linted: role files that
+        # import a named common.kpi belong to its scheme, and rules about the whole scheme
+        # (KPI401: objectives no role serves) must see their roles
+        known = set(named)
+        beside = sorted(q for folder in {p.parent for p in named} for q in folder.glob("*.kpi")
+                        if q not in known and q.is_file())
+        parsed = parse_files(named + beside, jobs)
         self.read_files = list(parsed.order)
+        # what is reported on: the named files and what they import
+        reach = set(named).union(*(_closure(p, parsed) for p in named))
         result = LintResult(rules=sorted(self.selection.enabled))
         status: dict[Path, FileReport] = {}
         raw: list[Finding] = []
         for path, diagnostics in parsed.problems.items():
-            status[path] = FileReport(parsed.display(path), "error", diagnostics[0].message)
-            raw.extend(_error_finding(d, parsed.display(path)) for d in diagnostics)
+            if path in reach:
+                status[path] = FileReport(parsed.display(path), "error", diagnostics[0].message)
+                raw.extend(_error_finding(d, parsed.display(path)) for d in diagnostics)
         contexts = []
         for unit in units(parsed):
-            ctx = self._resolve(unit.files, parsed, status, raw, set(named))
+            if not any(p in reach for p in unit.files):
+                continue
+            ctx = self._resolve([p for p in unit.files if p not in parsed.problems or p in reach], parsed, status,
+                                raw, set(named))
             if ctx is not None:
                 contexts.append(ctx)
                 raw.extend(self._run_rules(ctx))
+        # problems of files read only for context are not reported: they are not linted
+        shown_reach = {parsed.display(p) for p in reach}
+        raw = [f for f in raw if f.code.startswith("KPI") or f.path in shown_reach]
+        status = {p: r for p, r in status.items() if p in reach}
         shown = {parsed.display(p) for p in named}
         result.files = [status.get(p) or FileReport(parsed.display(p), "linted") for p in named]
         trees = {tree.path: tree for tree in parsed.trees.values()}

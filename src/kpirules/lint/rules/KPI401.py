@@ -8,7 +8,9 @@ class ObjectiveUnserved(Rule):
 
     A scheme states what the company pursues this period (战略目标); an objective that
     no KPI serves is pursued by nobody, and effort goes elsewhere. The rule looks at
-    every role of the scheme, including those in files not being linted.
+    every role of the scheme, including those in files not being linted: `kpirules lint`
+    reads the .kpi files beside the ones it lints (without linting them), so linting
+    `common.kpi` alone still sees the roles of the files that import it.
 
     Bad:
 
