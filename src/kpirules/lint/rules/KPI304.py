@@ -61,6 +61,9 @@ class NoNewHireLayer(Rule):
         names = {"person.tenure_months", "person.tenure_days", f"person.{roster.bindings['hire_date']}"}
         for kpi in own:
             for target in kpi.targets:
-                if target.per_person or (target.when is not None and names & set(refs(target.when))):
+                # layered by a `when` line, or inside the target (`if person.tenure_months < 3 then ...`)
+                read = set(refs(target.when)) if target.when is not None else set()
+                read |= set(refs(target.value))
+                if target.per_person or names & read:
                     return
         yield self.finding(ctx.role_span(role), role=role.id)
