@@ -105,6 +105,10 @@ A,c3,2026-03-31,2026-04-01 10:00:00
     # days from created_on to won_on, for rows won in March: c1 2026-02-10 -> 2026-03-02 = 20,
     # c2 2026-03-05 -> 2026-03-15 = 10: average 15 days
     ("avg(days_between(visits.created_on, visits.won_on) on won_on)", D(15)),
+    # semantics §2: first_time goes by the dataset's date (created_on) also `on won_on`: of the
+    # rows won in March, c1's (created 10 February, its first) and c2's first row (5 March; the
+    # row without won_on is in no window): 2
+    ("count(visits where first_time(customer) on won_on)", D(2)),
 ])
 def test_first_time_days_between_and_on(tmp_path, measure, value):
     target = "target <= 30d" if "days_between" in measure else "target >= 1"
@@ -123,6 +127,17 @@ def test_money_values_keep_four_places_as_they_are_loaded(tmp_path, amounts, val
     data = {"deals": "\n".join(f"A,2026-03-05,{a},true,1" for a in amounts)}
     p = person(run(tmp_path, one_kpi("measure sum(deals.amount)  target >= 1"), data, MARCH))
     assert num(kpi(p, "k")["value"]) == value
+
+
+def test_first_time_is_by_day_and_never_for_an_empty_value(tmp_path):
+    # semantics §2: rows on the earliest day all count, whatever their time (the calls dataset
+    # is dated by a timestamp); a row with no customer is never first. Here calls carry no
+    # customer, so the visits dataset's `customer` is used: c9 twice on 3 March (09:00, 23:00)
+    # and once on 4 March, and a row with no customer: first rows 2
+    rows = "A,c9,2026-03-03,\nA,c9,2026-03-03,\nA,c9,2026-03-04,\nA,,2026-03-03,"
+    p = person(run(tmp_path, one_kpi("measure count(visits where first_time(customer))  target >= 1"),
+                   {"visits": rows}, MARCH))
+    assert num(kpi(p, "k")["value"]) == 2
 
 
 # ---------------------------------------------------------------------------- §5 curves

@@ -419,3 +419,40 @@ def test_worked_example_telesales(tmp_path):
     assert t1.payout.factor == D("0.895")
     assert t1.payout.incentive == D("2685.00")
     assert t1.payout.total == D("2685.00")
+
+
+TOUCHES = COMMON + """
+dataset touches {
+  person owner_id
+  date touched_at
+  column owner_id string
+  column customer string
+  column touched_at timestamp
+}
+
+role rep {
+  kpi new_touches {
+    process main
+    measure count(touches where first_time(customer))
+    target >= 1
+    weight 100%
+  }
+}
+"""
+
+
+def test_first_time_on_a_timestamp_goes_by_day_and_skips_empty_values(tmp_path):
+    # semantics §2: K1's earliest day is 2 March: its rows at 15:00 and 23:00 both count (not
+    # only the 15:00 one); K2's rows on 2 March count, the one on 3 March does not; a row with
+    # no customer is never first. p1: K1 23:00, K2 10:00, K2 08:00, K2 (3 March), none -> 3
+    rows = [
+        {"owner_id": "p1", "customer": "K1", "touched_at": "2026-03-02 23:00:00"},
+        {"owner_id": "p2", "customer": "K1", "touched_at": "2026-03-02 15:00:00"},
+        {"owner_id": "p1", "customer": "K2", "touched_at": "2026-03-02 10:00:00"},
+        {"owner_id": "p1", "customer": "K2", "touched_at": "2026-03-02 08:00:00"},
+        {"owner_id": "p1", "customer": "K2", "touched_at": "2026-03-03 09:00:00"},
+        {"owner_id": "p1", "customer": None, "touched_at": "2026-03-04 09:00:00"},
+    ]
+    result = run(tmp_path, TOUCHES, {"people": [rep("p1"), rep("p2")], "touches": rows}, "2026-03")
+    assert kpi(person(result, "p1"), "new_touches").value == D(3)
+    assert kpi(person(result, "p2"), "new_touches").value == D(1)

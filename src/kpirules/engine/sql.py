@@ -100,9 +100,10 @@ class RowCompiler:
         if fn == "days_between":
             return date_diff_days(args[0], args[1])
         if fn == "first_time":
-            column = e.args[0].parts[-1].name
-            name = f"__first__{column}__{self.date_column}"
-            self.first_time_columns[name] = (column, self.date_column)
+            # first ever by the dataset's own date, whatever `on` column picks the window
+            column, date = e.args[0].parts[-1].name, self.dataset.date_column or self.date_column
+            name = f"__first__{column}__{date}"
+            self.first_time_columns[name] = (column, date)
             return self.column(name)
         if fn == "min":
             return f"least({', '.join(args)})"
@@ -218,10 +219,13 @@ def compile_dataset(
         # the rows' own scan then keeps only the run's window (a window function over the
         # whole table would read every row twice)
         flags, joins = [], []
+        # the first day is a calendar day (rows on it all count, whatever their time), and a
+        # row without a value in the column is never first (a missing value matches nothing)
         for i, (name, (col, date)) in enumerate(sorted(first_time.items())):
-            firsts = f"(SELECT {quote(col)} AS k, min({quote(date)}) AS first_day FROM {quote(dataset.id)} GROUP BY 1)"
-            joins.append(f" LEFT JOIN {firsts} f{i} ON d.{quote(col)} IS NOT DISTINCT FROM f{i}.k")
-            flags.append(f"(d.{quote(date)} = f{i}.first_day) AS {quote(name)}")
+            firsts = (f"(SELECT {quote(col)} AS k, CAST(min({quote(date)}) AS DATE) AS first_day "
+                      f"FROM {quote(dataset.id)} WHERE {quote(col)} IS NOT NULL GROUP BY 1)")
+            joins.append(f" LEFT JOIN {firsts} f{i} ON d.{quote(col)} = f{i}.k")
+            flags.append(f"(CAST(d.{quote(date)} AS DATE) = f{i}.first_day) AS {quote(name)}")
         source = f"SELECT d.*, {', '.join(flags)} FROM {quote(dataset.id)} d{''.join(joins)}"
     earliest = min(calendar.period(u, p.start).start for u in units for p in periods)
     latest = max(p.end for p in periods)
