@@ -46,6 +46,13 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str, params=None) -> list[dict]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether `name` is a table (whose rows have a rowid), not a view or a registered relation.
+    Asked of the catalog rather than tried: a failed query would end the caller's open
+    transaction."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0])
+
+
 def _whole_months(start: dt.date, end: dt.date) -> int:
     """Whole months from start to end, by the calendar: 31 Jan + 1 month is 28 (or 29) Feb."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
@@ -254,10 +261,8 @@ class Evaluator:
                 where, params = f"{sqlc.quote(period)} IS NOT NULL", None
             else:
                 where, params = f"CAST({sqlc.quote(period)} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)]
-            try:  # row numbers for messages, where the table has them (a view has not)
-                rows = _rows(self.con, f"SELECT rowid + 1 AS __kp_row, * FROM {sqlc.quote(ds.id)} WHERE {where}", params)
-            except duckdb.Error:
-                rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE {where}", params)
+            number = "rowid + 1 AS __kp_row, " if _is_table(self.con, ds.id) else ""  # row numbers for messages
+            rows = _rows(self.con, f"SELECT {number}* FROM {sqlc.quote(ds.id)} WHERE {where}", params)
             units = set(labels.values())
             for row in rows:
                 number = row.pop("__kp_row", None)
@@ -298,10 +303,8 @@ class Evaluator:
                 continue
             b = ds.bindings
             where = f"CAST({sqlc.quote(b['period'])} AS VARCHAR) IN (SELECT unnest(?))"
-            try:  # row numbers for messages, where the table has them (a view has not)
-                rows = _rows(self.con, f"SELECT rowid + 1 AS __kp_row, * FROM {sqlc.quote(ds.id)} WHERE {where}", [sorted(labels)])
-            except duckdb.Error:
-                rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(ds.id)} WHERE {where}", [sorted(labels)])
+            number = "rowid + 1 AS __kp_row, " if _is_table(self.con, ds.id) else ""  # row numbers for messages
+            rows = _rows(self.con, f"SELECT {number}* FROM {sqlc.quote(ds.id)} WHERE {where}", [sorted(labels)])
             for row in rows:
                 number = row.pop("__kp_row", None)
                 reason = row.get(b["reason"])
