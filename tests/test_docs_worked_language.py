@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from click.testing import CliRunner
 
-from docs_worked_kit import D, explain, kpi, num, person, run
+from docs_worked_kit import D, explain, kpi, num, person, project, run
+from kpirules.cli import cli
 
 MARCH = "2026-03"
 
@@ -148,3 +150,13 @@ def test_extends_override_no_data_targets_and_payout(tmp_path):
         "overridden": "no value: scored 70 as the KPI says (no_data)",
         "added": "no value: scored 50 as the role says (no_data)",
     }
+
+
+def test_a_person_attribute_in_a_where_is_e311(tmp_path):
+    # language.md §6: a measure, its `where` included, cannot read person attributes (E311)
+    role = ('role rep { applies_to person.role == "rep"\n'
+            '  kpi k { process main  weight 100%  measure count(deals where person.level == "x")  target >= 1 } }\n')
+    project(tmp_path, role, {})
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "error[E311]: person attributes cannot be used in an aggregate over deals's rows" in result.output

@@ -153,6 +153,12 @@ class ExprChecker:
             column = parts[1]
         elif len(parts) == 1:
             column = parts[0]
+        elif parts[0].name == "person" and "person" not in self.scope.datasets:
+            # a row condition cannot read the person it will be credited to (language.md §6)
+            return self.error(
+                "E311", e, f"person attributes cannot be used in an aggregate over {row.id}'s rows",
+                "an aggregate reads its dataset's rows; condition the target or applies_to on the person instead",
+            )
         else:
             return self.error(
                 "E207",
