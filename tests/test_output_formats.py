@@ -72,3 +72,29 @@ def test_unknown_format_suggests_the_close_one():
     assert result.exit_code == 2
     assert "error[E005]: unknown output format 'jsn'" in result.output
     assert "did you mean 'json'?" in result.output
+
+
+@pytest.mark.parametrize(("render", "message"), [
+    (lambda r, m: 1 / 0, "error[E627]: output format 'broken' of plugin kpirules_broken_test failed: "
+                         "ZeroDivisionError: division by zero"),
+    (lambda r, m: 42, "error[E627]: output format 'broken' of plugin kpirules_broken_test returned int, "
+                      "not text or bytes"),
+])
+def test_a_plugin_format_that_fails_is_the_plugins_error_not_kpirules(tmp_path, render, message):
+    # plugins.md: plugin problems are configuration errors (exit 2) naming the plugin
+    module = types.ModuleType("kpirules_broken_test")
+
+    @hookimpl
+    def register_output_formats(register):
+        register(OutputFormat("broken", "a format that fails", render))
+
+    module.register_output_formats = register_output_formats
+    plugins.pm.register(module, name=module.__name__)
+    try:
+        out = tmp_path / "out.txt"
+        result = CliRunner().invoke(cli, ["run", "--period", "2026-03", "--format", "broken", "-o", str(out)])
+    finally:
+        plugins.pm.unregister(name=module.__name__)
+    assert result.exit_code == 2
+    assert message in result.output and "internal error" not in result.output
+    assert not out.exists()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import os
+import re
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
@@ -83,8 +84,11 @@ def load_plugins() -> None:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         name = pm.get_name(exc.plugin) or repr(exc.plugin)
+        first = str(exc).split("\n")[0]
+        # pluggy says "unknown hook 'x' in plugin <module ...>": the hook's name is what helps
+        hook = re.search(r"unknown hook '([^']+)'", first)
         raise _plugin_error(
-            "E623", name, str(exc).split("\n")[0],
+            "E623", name, f"unknown hook '{hook.group(1)}'" if hook else first,
             help=f"the hooks kpirules knows are: {', '.join(hookspecs.HOOKS)}",
         ) from None
 
@@ -138,9 +142,12 @@ def source_types() -> dict[str, RegisteredSource]:
             if not (isinstance(cls.Options, type) and issubclass(cls.Options, SourceOptions)):
                 raise _plugin_error("E622", _plugin, f"{cls.__name__}.Options is not a SourceOptions subclass")
             if name in found:
+                if found[name].plugin == _plugin:
+                    message = f"source type '{name}' is registered twice by plugin {_plugin}"
+                else:
+                    message = f"source type '{name}' is registered by two plugins: {found[name].plugin} and {_plugin}"
                 raise ConfigError(Diagnostic(
-                    "E621", f"source type '{name}' is registered by two plugins: "
-                    f"{found[name].plugin} and {_plugin}",
+                    "E621", message,
                     help=f"uninstall one, or limit plugins with {SELECT_ENV}",
                 ))
             found[name] = RegisteredSource(cls, _plugin)

@@ -206,10 +206,10 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, *, force: bool = False) ->
     existing = existing_sample_files(out_dir)
     if existing and not force:
         shown = ", ".join(str(p) for p in existing[:3]) + (" ..." if len(existing) > 3 else "")
+        message = (f"1 sample file already exists: {shown}" if len(existing) == 1
+                   else f"{len(existing)} sample files already exist: {shown}")
         raise ConfigError(Diagnostic(
-            "E090",
-            f"{len(existing)} sample file{'s' if len(existing) != 1 else ''} already exist: {shown}",
-            help="pass --force to overwrite them, or choose another folder with --out",
+            "E090", message, help="pass --force to overwrite them, or choose another folder with --out",
         ))
     files = sample_files(build_tables(seed))
     out_dir.mkdir(parents=True, exist_ok=True)

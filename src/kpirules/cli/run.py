@@ -219,7 +219,9 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
 
         rendered = render_table(result, lang=lang)
     else:
-        rendered = chosen.render(result, sealed)
+        from kpirules.report.formats import render
+
+        rendered = render(chosen, result, sealed)
         # which period and why, beside the data (JSON also carries it as period_reason)
         click.echo(_period_line(result, lang), err=True)
         for warning in result.warnings:

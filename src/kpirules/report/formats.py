@@ -99,6 +99,7 @@ def output_formats() -> dict[str, OutputFormat]:
     if any(True for _ in entry_points(group=plugins.ENTRY_POINT_GROUP)):
         plugins.load_plugins()
     found: dict[str, OutputFormat] = {}
+    _OWNERS.clear()
     for impl in plugins.pm.hook.register_output_formats.get_hookimpls():
 
         def register(fmt, _plugin=impl.plugin_name):
@@ -113,6 +114,32 @@ def output_formats() -> dict[str, OutputFormat]:
                     help="uninstall one of the plugins, or limit plugins with KPIRULES_PLUGINS",
                 ))
             found[fmt.name] = fmt
+            _OWNERS[fmt.name] = _plugin
 
         impl.function(register=register)
     return found
+
+
+#: the plugin that registered each output format (output_formats fills it)
+_OWNERS: dict[str, str] = {}
+
+
+def render(fmt: OutputFormat, result: RunResult, manifest: dict | None) -> str | bytes:
+    """`fmt.render`, with a plugin's failure reported as the plugin's (E627, exit 2): a
+    built-in format's failure stays an internal error of kpirules."""
+    owner = _OWNERS.get(fmt.name, PLUGIN_NAME)
+    try:
+        rendered = fmt.render(result, manifest)
+    except Exception as exc:
+        if owner == PLUGIN_NAME:
+            raise
+        raise ConfigError(Diagnostic(
+            "E627", f"output format '{fmt.name}' of plugin {owner} failed: {type(exc).__name__}: {exc}",
+            help="this is a bug in the plugin; report it to its authors, or choose another --format",
+        )) from None
+    if not isinstance(rendered, (str, bytes)):
+        raise ConfigError(Diagnostic(
+            "E627", f"output format '{fmt.name}' of plugin {owner} returned {type(rendered).__name__}, not text or bytes",
+            help="this is a bug in the plugin; report it to its authors, or choose another --format",
+        ))
+    return rendered
