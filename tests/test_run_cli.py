@@ -149,3 +149,21 @@ def test_explain_total_without_rescaling_is_a_plain_sum():
     result = invoke("explain", "P043", "--period", "2026-03")
     assert result.exit_code == 0, result.output
     assert "\ntotal score: 42 + 45 + 17.64706 + 15 = 119.64706\n" in result.stdout
+
+
+@pytest.mark.parametrize(("lang", "first"), [("en", "internal error: ZeroDivisionError: boom"),
+                                             ("zh", "内部错误：ZeroDivisionError: boom")])
+def test_an_internal_error_is_reported_in_the_run_language_without_a_traceback(monkeypatch, capsys, lang, first):
+    import kpirules.cli.run as run_module
+    from kpirules.cli import main
+
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.delenv("KPIRULES_DEBUG", raising=False)
+    monkeypatch.setattr(run_module, "prepare", boom)
+    with pytest.raises(SystemExit) as stopped:
+        main(["--lang", lang, "run", "--period", "2026-03"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == first and "Traceback" not in err

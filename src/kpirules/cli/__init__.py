@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from kpirules import __version__
+from kpirules import __version__, i18n
 from kpirules.cli.common import echo_err, global_lang_option
 
 #: Commands whose module is imported only when the command runs (or help lists it), so
@@ -103,8 +103,11 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if os.environ.get("KPIRULES_DEBUG"):
             raise
-        echo_err(
-            f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in kpirules; please report it (set KPIRULES_DEBUG=1 for a traceback)."
-        )
+        from kpirules.cli import common
+
+        error = f"{type(exc).__name__}: {exc}"
+        echo_err(i18n.ui(common.LAST_LANG, "internal_error",
+                         f"internal error: {error}\n"
+                         "This is a bug in kpirules; please report it (set KPIRULES_DEBUG=1 for a traceback).",
+                         error=error))
         sys.exit(2)

@@ -48,6 +48,10 @@ def global_lang_option(func: Callable) -> Callable:
     return lang_option(func, _GLOBAL_LANG)
 
 
+#: the language the last command resolved (English until one does)
+LAST_LANG = i18n.DEFAULT_LANG
+
+
 def resolve_lang(config_path: str | Path | None = None) -> str:
     """The language of this run: --lang, then KPIRULES_LANG, then the configuration, else English."""
     ctx = click.get_current_context(silent=True)
@@ -62,6 +66,8 @@ def resolve_lang(config_path: str | Path | None = None) -> str:
 
         lang = i18n.configured_lang(Path(config_path) if config_path else find_config_file())
     meta[_LANG] = lang
+    global LAST_LANG
+    LAST_LANG = lang  # for the last line of defence, which runs after the command's context is gone
     return lang
 
 
