@@ -420,3 +420,16 @@ def test_schema_validates_the_export(run_cli, exported_json):
     broken = json.loads(json.dumps(exported_json))
     _kpi(broken["scheme"], "telesales", "outbound_calls")["weight"] = [30]
     assert [e.validator for e in validator.iter_errors(broken)] != []
+
+
+def test_check_without_a_path_reads_the_configured_rulesets(tmp_path, monkeypatch, run_cli):
+    # as lint and run do: the configuration's [project] rulesets, from wherever it is found
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parents[1] / "rulesets", tmp_path / "schemes")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "kpirules.toml").write_text('[project]\nrulesets = ["../schemes"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "conf")
+    result = run_cli("check")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: 5 files, 5 roles")

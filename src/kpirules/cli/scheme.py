@@ -21,9 +21,12 @@ from kpirules.model.loader import find_kpi_files
 
 
 def _default_paths(paths: tuple[str, ...]) -> list[str]:
-    if paths:
-        return list(paths)
-    return ["rulesets"] if Path("rulesets").is_dir() else ["."]
+    """PATHs as given; else the configuration's [project] rulesets (as `lint` and `run` read
+    them); else ./rulesets or the working directory."""
+    from kpirules.cli.lint import _default_paths as configured
+    from kpirules.lint.config import find_config_file
+
+    return configured(paths, None if paths else find_config_file())
 
 
 @click.command()
@@ -35,7 +38,8 @@ def check(paths: tuple[str, ...]) -> None:
 
     Reports every problem found, each as `path:line:col: error[CODE]: message` with the
     source line, a caret under the span and a help line. PATH may be files or
-    directories (searched for *.kpi); the default is ./rulesets.
+    directories (searched for *.kpi); the default is the configuration's [project]
+    rulesets, else ./rulesets.
 
     \b
     Exit codes: 0 clean, 1 problems found, 2 usage or internal error.
