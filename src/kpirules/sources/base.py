@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Union
@@ -84,7 +85,8 @@ class Position:
     """How a source numbers its rows for people: data row N is at `label` N + offset."""
 
     label: str = "line"
-    offset: int | None = None
+    #: an int, or a function giving it when a message first needs a line (it may cost a read)
+    offset: int | Callable[[], int] | None = None
 
 
 class Source(ABC):

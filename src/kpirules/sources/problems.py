@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,9 +38,15 @@ class Numbering:
     """
 
     label: str = "line"
-    offset: int | None = None
+    #: line = row + offset; a function giving it is called once, when a message first needs it
+    offset: int | Callable[[], int] | None = None
     gaps: str | None = None
     _gap_values: list[int] | None = field(default=None, repr=False)
+
+    def _offset(self) -> int | None:
+        if callable(self.offset):
+            self.offset = self.offset()
+        return self.offset
 
     def row_sql(self, ordinal: str) -> str:
         if not self.gaps:
@@ -47,7 +54,8 @@ class Numbering:
         return f"({ordinal} + (SELECT count(*) FROM {quote(self.gaps)} g WHERE g.vb < {ordinal}))"
 
     def line_sql(self, row: str) -> str:
-        return f"({row} + {self.offset})" if self.offset is not None else "CAST(NULL AS BIGINT)"
+        offset = self._offset()
+        return f"({row} + {offset})" if offset is not None else "CAST(NULL AS BIGINT)"
 
     def row(self, con: duckdb.DuckDBPyConnection, ordinal: int) -> int:
         if not self.gaps:
@@ -57,8 +65,8 @@ class Numbering:
         return ordinal + bisect.bisect_left(self._gap_values, ordinal)
 
     def where(self, row: int, line: int | None = None) -> str:
-        if line is None and self.offset is not None:
-            line = row + self.offset
+        if line is None and self._offset() is not None:
+            line = row + self._offset()
         return f"row {row} ({self.label} {line})" if line is not None else f"row {row}"
 
 

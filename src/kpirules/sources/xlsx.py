@@ -69,8 +69,9 @@ class XlsxSource(Source):
                                  "name every column of the sheet, in order")
             table = table.rename_columns(opts.columns)
         # the reader starts at the sheet's first used row: count from there, as Excel does
-        self.position = Position("sheet row", _first_used_row(path, self.sheet_name) - 1 + opts.skip_rows
-                                 + (1 if opts.header else 0))
+        # (looked up only when a message needs a sheet row: it reads the workbook again)
+        above = opts.skip_rows + (1 if opts.header else 0)
+        self.position = Position("sheet row", lambda: _first_used_row(path, self.sheet_name) - 1 + above)
         return table
 
     def describe(self) -> str:
