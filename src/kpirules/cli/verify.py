@@ -39,7 +39,6 @@ def verify(manifest_path, snapshot_dir, env, config_path, fmt_, output) -> None:
       kpirules verify run.manifest.json --snapshot snapshots/2026-12
       kpirules verify snapshots/2026-12 --format json
     """
-    from kpirules.model.loader import display_path
     from kpirules.report import manifest as manifests
     from kpirules.report import snapshot
     from kpirules.report import verify as comparing
@@ -84,7 +83,7 @@ def verify(manifest_path, snapshot_dir, env, config_path, fmt_, output) -> None:
             prepared = prepare(rulesets, period, env, config_path, arguments.bad_rows)
             result = _evaluate(prepared, arguments)
     except KpiError:
-        verification.differences = comparing.scheme_differences(recorded.scheme_files, None, where, display_path)
+        verification.differences = comparing.scheme_differences(recorded.scheme_files, None, where)
         verification.rerun_failed = True
         emit(_render(verification, fmt_), output)
         raise
@@ -92,7 +91,7 @@ def verify(manifest_path, snapshot_dir, env, config_path, fmt_, output) -> None:
         manifest(prepared, result, run_arguments(prepared, rulesets or (), period, arguments.roles,
                                                  arguments.persons, arguments.bad_rows)))
     loaded = current.scheme_files
-    verification.differences = (comparing.scheme_differences(recorded.scheme_files, loaded, where, display_path)
+    verification.differences = (comparing.scheme_differences(recorded.scheme_files, loaded, where)
                                 + comparing.compare(recorded, current, rejected=folder is None))
     if current.duckdb_version != recorded.duckdb_version:
         verification.duckdb_now = current.duckdb_version

@@ -59,7 +59,7 @@ class Verification:
 
 
 def scheme_differences(recorded: dict[str, str], loaded: dict[str, str] | None,
-                       where: Callable[[str], Path], shown: Callable[[Path], str]) -> list[Difference]:
+                       where: Callable[[str], Path]) -> list[Difference]:
     """Each recorded scheme file against the file now at its place (`where`), and files new in the scheme.
 
     `loaded` holds the files the re-run loaded (shown paths -> sha256), or None when the
