@@ -156,3 +156,30 @@ def emit(text: str, output: str | None) -> None:
 paths_argument = click.argument(
     "paths", nargs=-1, type=click.Path(), metavar="[PATH]...",
 )
+
+
+def ruleset_paths(paths: tuple[str, ...], config_path: Path | None) -> list[str]:
+    """The .kpi paths a command reads: PATHs as given; else the configuration's [project]
+    rulesets (`config_path`); else ./rulesets or the working directory."""
+    if paths:
+        return list(paths)
+    if config_path is not None:
+        import tomllib
+
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            data = {}  # reported when the configuration is loaded
+        if config_path.name == "pyproject.toml":
+            data = data.get("tool", {}).get("kpirules", {})
+        rulesets = data.get("project", {}).get("rulesets")
+        if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):
+            return [_shown(config_path.parent / r) for r in rulesets]
+    return ["rulesets"] if Path("rulesets").is_dir() else ["."]
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -7,36 +7,13 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import EXIT_CLEAN, EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option, output_folder_exists
+from kpirules.cli.common import (EXIT_CLEAN, EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option,
+                                 output_folder_exists, ruleset_paths)
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.lint.finding import SEVERITIES
 from kpirules.lint.formats import FORMATS
 
 
-def _default_paths(paths: tuple[str, ...], config_path: Path | None) -> list[str]:
-    """PATHs as given; else the configuration's [project] rulesets; else ./rulesets or the working directory."""
-    if paths:
-        return list(paths)
-    if config_path is not None:
-        import tomllib
-
-        try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-            data = {}  # reported when the configuration is loaded
-        if config_path.name == "pyproject.toml":
-            data = data.get("tool", {}).get("kpirules", {})
-        rulesets = data.get("project", {}).get("rulesets")
-        if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):
-            return [_shown(config_path.parent / r) for r in rulesets]
-    return ["rulesets"] if Path("rulesets").is_dir() else ["."]
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -91,7 +68,7 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
     from kpirules.lint.config import find_config_file
 
     config_path = Path(config_file) if config_file else find_config_file()
-    targets = _default_paths(paths, config_path)
+    targets = ruleset_paths(paths, config_path)
     settings = {"paths": targets, "select": select, "ignore": ignore}
     cache = None if (no_cache or history) else LintCache(config_path.parent if config_path else Path.cwd())
     key = cache.key(targets, config_path, settings) if cache else None

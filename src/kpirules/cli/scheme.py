@@ -5,14 +5,13 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from pathlib import Path
 
 import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
     EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option, output_option, paths_argument,
-    report_error,
+    report_error, ruleset_paths,
 )
 from kpirules.errors import KpiError
 from kpirules.model import load_scheme
@@ -23,10 +22,9 @@ from kpirules.model.loader import find_kpi_files
 def _default_paths(paths: tuple[str, ...]) -> list[str]:
     """PATHs as given; else the configuration's [project] rulesets (as `lint` and `run` read
     them); else ./rulesets or the working directory."""
-    from kpirules.cli.lint import _default_paths as configured
     from kpirules.lint.config import find_config_file
 
-    return configured(paths, None if paths else find_config_file())
+    return ruleset_paths(paths, None if paths else find_config_file())
 
 
 @click.command()
