@@ -216,3 +216,44 @@ def test_the_pacing_json_keys_are_all_documented() -> None:
     json_part = section.split("**json**")[1].split("**csv**")[0]
     documented = set(re.findall(r"`(\w+)`", json_part)) | {"manifest"}  # "the run manifest" in words
     assert sorted(keys - documented) == []
+
+
+def _documented_keys(section: str) -> set[str]:
+    """The names in the first cell of each row of a section's tables."""
+    names = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            names |= set(re.findall(r"`(\w+)`", line.split("|")[1]))
+    return names
+
+
+def test_every_key_and_column_of_the_run_output_is_documented() -> None:
+    # docs/output.md has a table for each level of `kpirules run --format json` (the run, each
+    # person, each KPI, the payout) and for the CSV's columns; a key the program writes and
+    # the tables do not name (or the other way round) fails here
+    import csv
+    import io
+    import json
+
+    from click.testing import CliRunner
+
+    from kpirules.cli import cli
+
+    config = str(REPO / "kpirules.toml")
+    doc = (DOCS / "output.md").read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--config", config, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    person = data["people"][0]
+    paid = next(p for p in data["people"] if p["payout"])
+    json_part = doc.split("## `json`")[1].split("## `jsonl`")[0]
+    run_keys, person_keys, kpi_keys, payout_keys = (
+        _documented_keys(part) for part in re.split(r"\nEach item of `people`:|\nEach item of `kpis`:|\n`payout`:",
+                                                    json_part))
+    assert set(data) == run_keys
+    assert set(person) == person_keys
+    assert set(person["kpis"][0]) == kpi_keys
+    assert set(paid["payout"]) == payout_keys
+    result = CliRunner().invoke(cli, ["run", "--config", config, "--format", "csv"])
+    header = next(csv.reader(io.StringIO(result.stdout)))
+    assert set(header) == _documented_keys(doc.split("## `csv`")[1].split("## `json`")[0])

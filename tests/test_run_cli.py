@@ -167,3 +167,42 @@ def test_an_internal_error_is_reported_in_the_run_language_without_a_traceback(m
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert err.splitlines()[0] == first and "Traceback" not in err
+
+
+def test_the_workbook_holds_the_csv_numbers_as_numbers(tmp_path):
+    """run --format xlsx: the CSV's rows, each number a number cell equal to the CSV's text
+    (Excel holds doubles: the sample's values have at most 15 significant digits)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    import csv
+    import io
+    from decimal import Decimal
+
+    out = tmp_path / "run.xlsx"
+    assert invoke("run", "--format", "xlsx", "-o", str(out)).exit_code == 0
+    csv_result = invoke("run", "--format", "csv")
+    assert csv_result.exit_code == 0
+    expected = list(csv.DictReader(io.StringIO(csv_result.stdout)))
+    book = openpyxl.load_workbook(out)
+    numeric = {"value", "target", "attainment", "score", "weight", "contribution", "total_score", "payout"}
+    seen = 0
+    for sheet in book.worksheets[1:]:
+        rows = list(sheet.iter_rows(values_only=True))
+        header = list(rows[0])
+        assert header == [c for c in expected[0] if c != "currency"]
+        for cells in rows[1:]:
+            row = dict(zip(header, cells))
+            want = next(e for e in expected if (e["person_id"], e["kpi"]) == (row["person_id"], row["kpi"]))
+            for column in header:
+                if column in numeric and want[column] not in ("", "Infinity"):
+                    assert isinstance(row[column], (int, float)), (column, row[column])
+                    assert Decimal(repr(row[column])) == Decimal(want[column]), (column, row, want)
+                elif column not in numeric:
+                    assert (row[column] or "") == want[column], (column, row, want)
+            seen += 1
+    assert seen == len(expected)
+    summary = list(book["summary"].iter_rows(values_only=True))
+    payouts = {r[1]: r[7] for r in summary[1:]}
+    assert all(isinstance(v, (int, float)) for v in payouts.values() if v is not None)
+    # the payout is the CSV's, and shown with two decimals
+    assert Decimal(repr(payouts["P003"])) == Decimal(next(e["payout"] for e in expected if e["person_id"] == "P003"))
+    assert book["summary"]["H2"].number_format == "#,##0.00"

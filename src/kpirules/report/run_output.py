@@ -79,19 +79,29 @@ def render_jsonl(result: RunResult) -> str:
     return "\n".join(json.dumps(person_dict(p), ensure_ascii=False) for p in result.people)
 
 
-def csv_rows(result: RunResult) -> list[dict[str, str]]:
+def kpi_rows(result: RunResult) -> list[dict[str, Any]]:
+    """A row per person, period and KPI with the CSV's columns, numbers as Decimals (None: no value)."""
     rows = []
     for p in result.people:
         for k in p.kpis:
             rows.append({
                 "period": p.period, "person_id": p.person_id, "name": p.name or "", "role": p.role,
                 "team": p.team or "", "kpi": k.id, "kpi_label": k.label or "", "rank": k.rank,
-                "status": k.status, "value": _num(k.value), "target": _num(k.target),
-                "target_source": k.target_source, "attainment": _num(k.attainment),
-                "score": _num(k.score), "weight": _num(k.weight), "contribution": _num(k.contribution),
-                "total_score": _num(p.total_score), "grade": p.grade or "",
-                "payout": _money(p.payout.total) if p.payout else "", "currency": result.currency,
+                "status": k.status, "value": k.value, "target": k.target,
+                "target_source": k.target_source, "attainment": k.attainment,
+                "score": k.score, "weight": k.weight, "contribution": k.contribution,
+                "total_score": p.total_score, "grade": p.grade or "",
+                "payout": p.payout.total if p.payout else None, "currency": result.currency,
             })
+    return rows
+
+
+def csv_rows(result: RunResult) -> list[dict[str, str]]:
+    rows = kpi_rows(result)
+    for row in rows:
+        for column in ("value", "target", "attainment", "score", "weight", "contribution", "total_score"):
+            row[column] = _num(row[column])
+        row["payout"] = _money(row["payout"])
     return rows
 
 
@@ -267,8 +277,22 @@ def plain_table(title: str, columns: list[tuple[str, str]], rows: list[list[str]
     return "\n".join(out)
 
 
+# run --format xlsx: the CSV's columns, numbers as numbers (shown with these formats)
+XLSX_NUMBERS = {"value": "General", "target": "General", "attainment": "0.0%", "score": "0.00",
+                "weight": "General", "contribution": "0.00", "total_score": "0.00", "payout": "#,##0.00"}
+
+
+def _cell_number(x: Decimal | None):
+    """A decimal as an Excel cell holds it: a number (no value: an empty cell; unbounded: the text Infinity)."""
+    if x is None:
+        return None
+    return unsigned_zero(x) if x.is_finite() else fmt_decimal(x)
+
+
 def render_xlsx(result: RunResult) -> bytes:
-    """A workbook: a summary sheet (one row per person) and one sheet per role (one row per KPI)."""
+    """A workbook: a summary sheet (one row per person) and one sheet per role (one row per
+    KPI, the CSV's columns). Numbers are numbers, each shown with a number format; the cell
+    holds the value itself (attainment as a fraction shown as a percentage, 1.07 as 107.0%)."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -276,14 +300,22 @@ def render_xlsx(result: RunResult) -> bytes:
     summary.title = "summary"
     summary.append(["period", "person_id", "name", "role", "team", "total_score", "grade", "payout", "currency"])
     for p in result.people:
-        summary.append([p.period, p.person_id, p.name, p.role, p.team, _num(p.total_score), p.grade,
-                        _money(p.payout.total) if p.payout else "", result.currency])
+        summary.append([p.period, p.person_id, p.name, p.role, p.team, _cell_number(p.total_score), p.grade,
+                        _cell_number(p.payout.total) if p.payout else None, result.currency])
+    for row in summary.iter_rows(min_row=2):
+        row[5].number_format, row[7].number_format = XLSX_NUMBERS["total_score"], XLSX_NUMBERS["payout"]
+    columns = [c for c in CSV_COLUMNS if c != "currency"]
+    numbers = {i: XLSX_NUMBERS[c] for i, c in enumerate(columns) if c in XLSX_NUMBERS}
     for role, people in by_role(result).items():
         sheet = book.create_sheet(title=role[:31])
-        sheet.append([c for c in CSV_COLUMNS if c != "currency"])
-        role_result = dataclasses.replace(result, people=people)
-        for row in csv_rows(role_result):
-            sheet.append([row[c] for c in CSV_COLUMNS if c != "currency"])
+        sheet.append(columns)
+        for row in kpi_rows(dataclasses.replace(result, people=people)):
+            sheet.append([_cell_number(row[c]) if c in XLSX_NUMBERS else row[c] for c in columns])
+        for row in sheet.iter_rows(min_row=2):
+            for i, number_format in numbers.items():
+                row[i].number_format = number_format
+    for sheet in book.worksheets:
+        sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
