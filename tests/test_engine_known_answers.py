@@ -456,3 +456,41 @@ def test_first_time_on_a_timestamp_goes_by_day_and_skips_empty_values(tmp_path):
     result = run(tmp_path, TOUCHES, {"people": [rep("p1"), rep("p2")], "touches": rows}, "2026-03")
     assert kpi(person(result, "p1"), "new_touches").value == D(3)
     assert kpi(person(result, "p2"), "new_touches").value == D(1)
+
+
+@pytest.mark.parametrize(
+    ("amount", "target", "line"),
+    [
+        # no division where the target is 0 or below: explain names the rule that decided
+        ("-50", ">= -100 CNY", "attainment: 100% (a target of 0 or below is met by a value at or above it)"),
+        ("-150", ">= -100 CNY", "attainment: 0% (a target of 0 or below is missed by a value below it)"),
+        ("250", ">= 0 CNY", "attainment: 100% (a target of 0 or below is met by a value at or above it)"),
+        # and the division where there is one: 250 / 1000 = 25%
+        ("250", ">= 1000 CNY", "attainment: value / target = 25%"),
+    ],
+)
+def test_explain_names_the_attainment_rule_a_calculator_can_check(tmp_path, amount, target, line):
+    from kpirules.report.explain import render_explain
+
+    rows = {"people": [rep()], "deals": [deal("p1", "2026-03-10", amount)]}
+    result = person(run(tmp_path, revenue_role("", target), rows, "2026-03"), "p1")
+    assert line in render_explain(result, "CNY")
+
+
+def test_explain_names_the_lower_is_better_rules(tmp_path):
+    from kpirules.report.explain import render_explain
+
+    # value 0 days against 30: unbounded; value 3 days against 0: 0%
+    zero = render_explain(person(run(tmp_path, CYCLE_DAYS % ("30d", "score linear cap 150%"), {
+        "people": [rep()], "deals": [{"owner_id": "p1", "opened_on": dt.date(2026, 3, 31), "closed_on": dt.date(2026, 3, 31)}],
+    }, "2026-03"), "p1"), "CNY")
+    assert "attainment: ∞ (lower is better and the value is 0 or below)" in zero
+    late = render_explain(person(run(tmp_path, CYCLE_DAYS % ("0d", "score linear cap 150%"), {
+        "people": [rep()], "deals": [{"owner_id": "p1", "opened_on": dt.date(2026, 3, 28), "closed_on": dt.date(2026, 3, 31)}],
+    }, "2026-03"), "p1"), "CNY")
+    assert "attainment: 0% (lower is better, the target is 0 or below and the value above 0)" in late
+    # 30 / 24 = 125%, the division
+    ok = render_explain(person(run(tmp_path, CYCLE_DAYS % ("30d", "score linear cap 150%"), {
+        "people": [rep()], "deals": [{"owner_id": "p1", "opened_on": dt.date(2026, 3, 7), "closed_on": dt.date(2026, 3, 31)}],
+    }, "2026-03"), "p1"), "CNY")
+    assert "attainment: target / value = 125%" in ok

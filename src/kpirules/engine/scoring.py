@@ -40,6 +40,24 @@ def attainment(value: Decimal | None, target: Decimal | None, direction: str) ->
     return quantize6(divide(target, value))
 
 
+def attainment_rule(value: Decimal, target: Decimal, direction: str) -> tuple[str, str]:
+    """Which attainment rule applied, as (message key, English words): the division, or,
+    where there is none to make, the rule of docs/semantics.md §4 that decided."""
+    if direction == ">=":
+        if target > 0:
+            return "explain.rule.higher", "value / target"
+        if value >= target:
+            return "explain.rule.met_nonpositive", "a target of 0 or below is met by a value at or above it"
+        return "explain.rule.missed_nonpositive", "a target of 0 or below is missed by a value below it"
+    if value <= 0:
+        if target >= 0:
+            return "explain.rule.unbounded", "lower is better and the value is 0 or below"
+        return "explain.rule.negative_target", "lower is better and the target is below 0"
+    if target <= 0:
+        return "explain.rule.nonpositive_target", "lower is better, the target is 0 or below and the value above 0"
+    return "explain.rule.lower", "target / value"
+
+
 def pct(x: Decimal | None) -> str:
     if x is None:
         return "-"

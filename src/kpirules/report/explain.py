@@ -12,7 +12,7 @@ from decimal import Decimal
 from kpirules import i18n
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import KpiResult, PersonResult
-from kpirules.engine.scoring import pct
+from kpirules.engine.scoring import attainment_rule, pct
 from kpirules.report.source import where, written
 
 
@@ -79,10 +79,14 @@ def _kpi_lines(k: KpiResult, lang: str = "en") -> list[str]:
             line += i18n.ui(lang, "explain.prorated", f"; prorated from {before} for the days active", value=before)
         lines.append(line)
     if k.attainment is not None:
-        rule = "value / target" if k.direction == ">=" else "target / value"
-        rule = i18n.ui(lang, "explain.rule.higher" if k.direction == ">=" else "explain.rule.lower", rule)
-        lines.append(i18n.ui(lang, "explain.attainment", f"  attainment: {rule} = {pct(k.attainment)}",
-                             rule=rule, value=pct(k.attainment)))
+        key, rule = attainment_rule(k.value, k.target, k.direction)
+        rule = i18n.ui(lang, key, rule)
+        if key in ("explain.rule.higher", "explain.rule.lower"):
+            lines.append(i18n.ui(lang, "explain.attainment", f"  attainment: {rule} = {pct(k.attainment)}",
+                                 rule=rule, value=pct(k.attainment)))
+        else:  # no division: the rule that decided
+            lines.append(i18n.ui(lang, "explain.attainment_by_rule", f"  attainment: {pct(k.attainment)} ({rule})",
+                                 rule=rule, value=pct(k.attainment)))
     rule = i18n.phrase(k.score_rule, "explain", lang)
     lines.append(i18n.ui(lang, "explain.score", f"  score: {rule}", rule=rule))
     if k.status == "in_progress":

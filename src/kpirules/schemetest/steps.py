@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import KpiResult, PersonResult
-from kpirules.engine.scoring import pct
+from kpirules.engine.scoring import attainment_rule, pct
 from kpirules.lang.ast import Span
 from kpirules.model.bands import describe
 from kpirules.model.scheme import Kpi
@@ -119,9 +119,7 @@ def steps_of(e: Expectation, person: PersonResult, case: Case) -> list[str]:
         chosen = [s for s in steps if s.step == "commission" and s.description.startswith(f"commission on {e.kpi}")]
     else:
         chosen = [s for s in steps if kinds is None or s.step in kinds]
-    # the engine points a factor step at the whole table; the row that applied says more
-    row = next((t for t in case.role.payout.factor_tiers if t.contains(person.total_score)), None)
-    return [f"{s.description}{_at(row.span if s.step == 'factor' and row is not None else s.span)}" for s in chosen]
+    return [f"{s.description}{_at(s.span)}" for s in chosen]
 
 
 def _kpi_steps(e: Expectation, k: KpiResult, case: Case) -> list[str]:
@@ -153,9 +151,12 @@ def _kpi_steps(e: Expectation, k: KpiResult, case: Case) -> list[str]:
         if k.attainment is None:
             return [f"no attainment: value {value(k.value) if k.value is not None else 'none'}, "
                     f"target {value(k.target) if k.target is not None else 'none'}"]
-        rule = "value / target" if k.direction == ">=" else "target / value"
-        return [f"attainment = {rule} = {value(k.value)} / {value(k.target)} = {pct(k.attainment)}"
-                if k.direction == ">=" else f"attainment = {rule} = {pct(k.attainment)}"]
+        key, rule = attainment_rule(k.value, k.target, k.direction)
+        if key == "explain.rule.higher":
+            return [f"attainment = {rule} = {value(k.value)} / {value(k.target)} = {pct(k.attainment)}"]
+        if key == "explain.rule.lower":
+            return [f"attainment = {rule} = {value(k.target)} / {value(k.value)} = {pct(k.attainment)}"]
+        return [f"attainment = {pct(k.attainment)}: {rule} (value {value(k.value)}, target {value(k.target)})"]
     if e.field == "contribution":
         if k.contribution is None:
             return [f"no contribution: the KPI is {k.rank}, status {k.status}"]
