@@ -65,3 +65,20 @@ def test_money_never_shows_minus_zero():
     assert run_output._money(Decimal("-0.00")) == "0.00"
     assert run_output._money_shown(Decimal("-0.00")) == "0.00"
     assert run_output._plain(Decimal("-12.50")) == "-12.50"
+
+
+def test_numbers_for_the_eye_round_half_up_as_everywhere_else(sample_result):
+    # P011's exact total in the sample's December 2026 is 58.125 and P040's calls attainment
+    # 1.1125: rounded half-up (semantics.md §8), 58.13 and 111.3%; Python's round() would
+    # show 58.12 and 111.2% (halves to even), unlike the HTML report
+    from decimal import Decimal
+
+    p011 = next(p for p in sample_result.people if p.person_id == "P011")
+    p040 = next(p for p in sample_result.people if p.person_id == "P040")
+    assert p011.total_score == Decimal("58.125")
+    assert p040.kpis[0].attainment == Decimal("1.1125")
+    table = run_output.render_table(sample_result)
+    row = next(line for line in table.splitlines() if " P011 " in line)
+    assert " 58.13 " in row
+    row = next(line for line in table.splitlines() if " P040 " in line)
+    assert "(111.3%)" in row

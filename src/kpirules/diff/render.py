@@ -12,7 +12,7 @@ from kpirules.diff import DiffReport
 from kpirules.diff.impact import Impact, PersonImpact
 from kpirules.diff.revisions import Side
 from kpirules.diff.structure import Change
-from kpirules.engine.numbers import fmt_decimal
+from kpirules.engine.numbers import fmt_decimal, half_up
 
 FORMATS = ("text", "markdown", "json")
 
@@ -38,7 +38,7 @@ def exact(x: Decimal | None) -> str | None:
 
 
 def score(x: Decimal | None) -> str:
-    return "-" if x is None else fmt_decimal(round(x, 2))
+    return "-" if x is None else fmt_decimal(half_up(x, 2))
 
 
 def amount(x: Decimal | None) -> str:
@@ -54,7 +54,7 @@ def signed(x: Decimal | None) -> str:
 def share(delta: Decimal, base: Decimal) -> str:
     if base == 0 or delta == 0:
         return ""
-    return f"{round(delta * 100 / base, 2):+}%"
+    return f"{half_up(delta * 100 / base, 2):+}%"
 
 
 def movers(impact: Impact, top: int) -> list[PersonImpact]:

@@ -34,6 +34,12 @@ def quantize6(x: Decimal | None) -> Decimal | None:
     return x.quantize(SIX, rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
 
 
+def half_up(x: Decimal, places: int) -> Decimal:
+    """x rounded half-up to `places` decimal places: how every number shown for the eye is
+    rounded (Python's round() would round halves to even: 58.125 to 58.12)."""
+    return x.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
+
+
 def divide(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     if a is None or b is None or b == 0:
         return None

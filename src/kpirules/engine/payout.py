@@ -109,7 +109,8 @@ class PayoutPlan:
                         f"{fmt_decimal(end)} = {fmt_decimal(start)} + ({fmt_decimal(end)} − {fmt_decimal(start)}) × "
                         f"({fmt_decimal(total)} − {fmt_decimal(tier.low)}) / ({fmt_decimal(tier.high)} − {fmt_decimal(tier.low)}) = {fmt_decimal(f)}"
                     )
-                trace.append(PayoutStep("factor", text, f, self.payout.factor_span))
+                # the row that applied
+                trace.append(PayoutStep("factor", text, f, tier.span))
             return f
         if trace is not None:
             trace.append(PayoutStep("factor", f"total score {fmt_decimal(total)} is in no factor row: factor 0", ZERO, self.payout.factor_span))

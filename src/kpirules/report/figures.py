@@ -7,10 +7,10 @@ page: a salesperson called `<script>` is shown as those characters, never run.
 from __future__ import annotations
 
 import html
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from kpirules import i18n
-from kpirules.engine.numbers import fmt_decimal
+from kpirules.engine.numbers import fmt_decimal, half_up
 from kpirules.engine.results import KpiResult, PersonResult
 
 HUNDRED = Decimal(100)
@@ -37,7 +37,7 @@ def short(x: Decimal | None, places: int = 2) -> str:
         return "-"
     if not x.is_finite():
         return "∞"
-    return fmt_decimal(x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    return fmt_decimal(half_up(x, places))
 
 
 def exact(x: Decimal | None) -> str:
@@ -60,7 +60,7 @@ def value_text(k: KpiResult, x: Decimal | None, lang: str) -> str:
     if k.value_type == "percent":
         return percent(x)
     if k.value_type.startswith("money:"):
-        return f"{format(round(x, 2).normalize(), ',f')} {k.value_type.split(':')[1]}"
+        return f"{format(half_up(x, 2).normalize(), ',f')} {k.value_type.split(':')[1]}"
     if k.value_type == "duration":
         return t(lang, "days", f"{short(x)} days", n=short(x))
     return short(x)

@@ -20,6 +20,7 @@ from kpirules import i18n
 from kpirules.engine.numbers import fmt_decimal, unsigned_zero
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.lang.ast import Span
+from kpirules.report.figures import short
 
 CSV_COLUMNS = [
     "period", "person_id", "name", "role", "team", "kpi", "kpi_label", "rank", "status",
@@ -136,25 +137,16 @@ def _money_shown(x: Decimal | None) -> str:
     return "" if x is None else format(unsigned_zero(x), ",f")
 
 
-def _short(x: Decimal | None, places: int) -> str:
-    """A number for the eye (the table); exact values are in CSV and JSON."""
-    if x is None:
-        return "-"
-    if not x.is_finite():
-        return "∞"
-    return fmt_decimal(round(x, places))
-
-
 def _cell(k, lang: str = "en") -> str:
     if k.status == "no_data":
-        return i18n.ui(lang, "run.no_data", f"no data → {_short(k.score, 2)}", score=_short(k.score, 2))
+        return i18n.ui(lang, "run.no_data", f"no data → {short(k.score, 2)}", score=short(k.score, 2))
     att = "∞" if k.attainment is not None and not k.attainment.is_finite() else (
-        "-" if k.attainment is None else f"{_short(k.attainment * 100, 1)}%")
+        "-" if k.attainment is None else f"{short(k.attainment * 100, 1)}%")
     if k.status == "in_progress":
         return i18n.ui(lang, "run.so_far", f"{att} so far", attainment=att)
     if k.score is None:  # reported without a target
-        return _short(k.value, 2)
-    return f"{_short(k.score, 2)} ({att})"
+        return short(k.value, 2)
+    return f"{short(k.score, 2)} ({att})"
 
 
 def render_table(result: RunResult, width: int | None = None, lang: str = "en") -> str:
@@ -206,7 +198,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
             for kpi_id, _, _ in kpis:
                 k = by_id.get(kpi_id)
                 cells.append("" if k is None else _cell(k, lang))
-            cells += [_short(p.total_score, 2), p.grade or "", _money_shown(p.payout.total) if p.payout else ""]
+            cells += [short(p.total_score, 2), p.grade or "", _money_shown(p.payout.total) if p.payout else ""]
             rows.append([str(c) for c in cells])
         plain = plain_table(title, [(str(c.header), c.justify) for c in table.columns], rows, wide) \
             if len(rows) > PLAIN_TABLE_ROWS else None

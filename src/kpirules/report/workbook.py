@@ -12,6 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from kpirules import i18n
+from kpirules.engine.numbers import quantize6
 from kpirules.engine.results import KpiResult, PersonResult, RunResult
 from kpirules.model.scheme import Scheme
 from kpirules.report.figures import kpi_name, role_name, t
@@ -83,7 +84,7 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
     for role, people in sorted(by_role.items()):
         average = sum((p.total_score for p in people), Decimal(0)) / len(people)
         counts = [sum(1 for p in people if p.grade == g) for g in grades]
-        row = [role, role_name(people[0]), *_counts(people, several), round(average, 6)] + counts
+        row = [role, role_name(people[0]), *_counts(people, several), quantize6(average)] + counts
         if payouts:
             total = sum((p.payout.total for p in people if p.payout), Decimal(0))
             grand += total
@@ -91,7 +92,7 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
         sheet.append(row)
     everyone = result.people
     overall = sum((p.total_score for p in everyone), Decimal(0)) / len(everyone)
-    last = [t(lang, "all_roles", "All roles"), "", *_counts(everyone, several), round(overall, 6)]
+    last = [t(lang, "all_roles", "All roles"), "", *_counts(everyone, several), quantize6(overall)]
     last += [sum(1 for p in everyone if p.grade == g) for g in grades]
     if payouts:
         last.append(grand)
