@@ -206,3 +206,16 @@ def test_the_workbook_holds_the_csv_numbers_as_numbers(tmp_path):
     # the payout is the CSV's, and shown with two decimals
     assert Decimal(repr(payouts["P003"])) == Decimal(next(e["payout"] for e in expected if e["person_id"] == "P003"))
     assert book["summary"]["H2"].number_format == "#,##0.00"
+
+
+def test_the_factor_step_points_at_the_factor_row_that_applied():
+    # P003 (telesales) totals 98.85 in December 2026: the row [60, 100) of the factor table
+    result = invoke("explain", "P003", "--format", "json")
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)[0]["payout"]["steps"]
+    factor = next(s for s in steps if s["step"] == "factor")
+    path, line, _ = factor["span"].rsplit(":", 2)
+    written = (ROOT / path).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+    assert written.strip().startswith("[60, 100):"), written
+    assert f"is in [60, 100): linear 0.6 to 1 = 0.6 + (1 − 0.6) × (98.85 − 60) / (100 − 60) = 0.9885  [{path}:{line}]" \
+        in invoke("explain", "P003").stdout
