@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from known_answers_kit import COMMON, D, calls, deal, kpi, person, rep, run
 
 # ----------------------------------------------------------------- team scope
@@ -498,3 +500,23 @@ def test_days_between_is_negative_when_the_second_date_is_earlier(tmp_path):
     rows = {"people": [rep()], "deals": [{"owner_id": "p1", "opened_on": "2026-03-01", "closed_on": "2026-03-11"}]}
     # from closed_on (03-11) back to opened_on (03-01): -10 days
     assert kpi(person(run(tmp_path, AGGREGATES, rows, "2026-03"), "p1"), "negative_cycle").value == D(-10)
+
+
+@pytest.mark.parametrize(
+    ("amounts", "median"),
+    [
+        # an even count: the mean of the two middle values, exact, then rounded half-up to 6
+        # places (semantics.md §8): (10.0001 + 10.0002) / 2 = 10.00015
+        (["10.0001", "10.0002"], "10.00015"),
+        (["-2.0002", "-2.0001"], "-2.00015"),
+        # AdventureWorks person 274, 2013Q4: (70731.3713 + 83.988) / 2 = 35407.67965
+        (["70731.3713", "83.988"], "35407.67965"),
+        # an odd count: the middle value; an even count of whole numbers: 250 and 400 -> 325
+        (["100", "400", "250"], "250"),
+        (["100", "400", "250", "900"], "325"),
+    ],
+)
+def test_median_is_the_exact_mean_of_the_middle_values(tmp_path, amounts, median):
+    rows = {"people": [rep()], "deals": [deal("p1", f"2026-03-{i + 2:02d}", a, won=True) for i, a in enumerate(amounts)]}
+    p1 = person(run(tmp_path, AGGREGATES, rows, "2026-03"), "p1")
+    assert kpi(p1, "middle").value == D(median)

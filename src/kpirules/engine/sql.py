@@ -118,13 +118,21 @@ class RowCompiler:
         raise AssertionError(f"{fn} is not a row function")  # pragma: no cover
 
 
-def aggregate_sql(agg: Aggregate, row: RowCompiler) -> str:
+def aggregate_sql(agg: Aggregate, row: RowCompiler, condition: str) -> str:
+    """The aggregate over the rows for which `condition` holds."""
+    where = f" FILTER (WHERE {condition})"
     if agg.argument is None:
-        return "count(*)"
+        return f"count(*){where}"
     arg = row.sql(agg.argument)
     if agg.function == "count_distinct":
-        return f"count(DISTINCT {arg})"
-    return f"{agg.function}({arg})"
+        return f"count(DISTINCT {arg}){where}"
+    if agg.function == "median":
+        # the mean of the two middle values (the one middle value of an odd count), exact:
+        # DuckDB's median interpolates in the column's own decimal type, cutting off the
+        # half (10.0001 and 10.0002 give 10.0001), and through a double for wide gaps; here
+        # the lower and the upper middle value are picked, and halved by a decimal product
+        return f"((quantile_disc({arg}, 0.5){where} + -quantile_disc(-({arg}), 0.5){where}) * 0.5)"
+    return f"{agg.function}({arg}){where}"
 
 
 @dataclass
@@ -207,7 +215,7 @@ def compile_dataset(
             conditions.append("team.member <> team.owner")
         condition = " AND ".join(conditions)
         value, count = ("t", "tn") if own else ("v", "n")
-        selects.append(f"{aggregate_sql(agg, row)} FILTER (WHERE {condition}) AS {value}{index}")
+        selects.append(f"{aggregate_sql(agg, row, condition)} AS {value}{index}")
         columns[value].append(index)
         if with_counts and (agg.argument is not None or agg.function != "count"):
             selects.append(f"count(*) FILTER (WHERE {condition}) AS {count}{index}")
