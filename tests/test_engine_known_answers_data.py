@@ -520,3 +520,55 @@ def test_median_is_the_exact_mean_of_the_middle_values(tmp_path, amounts, median
     rows = {"people": [rep()], "deals": [deal("p1", f"2026-03-{i + 2:02d}", a, won=True) for i, a in enumerate(amounts)]}
     p1 = person(run(tmp_path, AGGREGATES, rows, "2026-03"), "p1")
     assert kpi(p1, "middle").value == D(median)
+
+
+TIMESTAMPED = COMMON + """
+dataset tickets {
+  person owner_id
+  date opened_at
+  column owner_id string
+  column opened_at timestamp
+  column solved_at timestamp
+}
+
+role rep {
+  kpi opened {
+    process main
+    measure count(tickets)
+    target >= 1
+    weight 100%
+  }
+  kpi by_march_31 {
+    process auxiliary
+    measure count(tickets where opened_at <= 2026-03-31)
+  }
+  kpi in_march {
+    process auxiliary
+    measure count(tickets where opened_at between 2026-03-01 and 2026-03-31)
+  }
+  kpi on_march_31 {
+    process auxiliary
+    measure count(tickets where opened_at == 2026-03-31)
+  }
+  kpi solved_within_a_day {
+    process auxiliary
+    measure count(tickets where solved_at - opened_at <= 1d)
+  }
+}
+"""
+
+
+def test_a_timestamp_column_is_read_as_its_calendar_day(tmp_path):
+    import datetime as dt
+
+    # docs/language.md, types: a date is a calendar day, and timestamp columns give dates.
+    # Tickets opened 2026-03-10 09:00 (solved 03-11 18:00: 1 day later by the calendar) and
+    # 2026-03-31 15:00 (solved 04-02 08:00: 2 days). Both are on or before 2026-03-31 and
+    # between 03-01 and 03-31; one is on 03-31; one was solved within a day.
+    rows = {"people": [rep()], "tickets": [
+        {"owner_id": "p1", "opened_at": dt.datetime(2026, 3, 10, 9), "solved_at": dt.datetime(2026, 3, 11, 18)},
+        {"owner_id": "p1", "opened_at": dt.datetime(2026, 3, 31, 15), "solved_at": dt.datetime(2026, 4, 2, 8)},
+    ]}
+    p1 = person(run(tmp_path, TIMESTAMPED, rows, "2026-03"), "p1")
+    assert [kpi(p1, k).value for k in ("opened", "by_march_31", "in_march", "on_march_31", "solved_within_a_day")] \
+        == [D(2), D(2), D(2), D(1), D(1)]

@@ -72,7 +72,14 @@ class RowCompiler:
                 return str(int(e.value))
             return literal(e.value)
         if node == "ref":
-            return self.column(e.parts[-1].name)
+            name = e.parts[-1].name
+            column = self.dataset.columns.get(name)
+            if column is not None and column.type == "timestamp":
+                # the language's dates are calendar days (docs/language.md, types): a time
+                # of day would put 2026-03-31 15:00 after `<= 2026-03-31`, and make a
+                # difference of two timestamps an interval instead of days
+                return f"CAST({self.column(name)} AS DATE)"
+            return self.column(name)
         if node == "paren":
             return f"({self.sql(e.inner)})"
         if node == "unary":
