@@ -110,3 +110,14 @@ def test_two_dated_rows_giving_one_quarterly_value_clash_and_name_their_rows(tmp
     with pytest.raises(DataError) as error:
         run(tmp_path, MIXED, rows, "2026-03")
     assert "two target rows for person p1 in period 2026Q1 both give quarter_calls (rows 1, 2)" in str(error.value)
+
+
+def test_the_clash_names_only_the_rows_that_give_the_value(tmp_path):
+    # rows 1 and 3 give Q1's quarter_calls; row 2 (February) leaves it empty: it does not count
+    quotas = [{"person_id": "p1", "quota_date": "2026-01-31", "calls": 10, "quarter_calls": 90},
+              {"person_id": "p1", "quota_date": "2026-02-28", "calls": 10, "quarter_calls": None},
+              {"person_id": "p1", "quota_date": "2026-03-15", "calls": None, "quarter_calls": 95}]
+    rows = {"people": [rep("p1")], "calls": calls("p1", "2026-03-02", 30), "quotas": quotas}
+    with pytest.raises(DataError) as error:
+        run(tmp_path, MIXED, rows, "2026-03")
+    assert "both give quarter_calls (rows 1, 3)" in str(error.value)

@@ -251,7 +251,7 @@ class Evaluator:
         splits targets. Rows whose value is empty there do not count.
         """
         found: dict[tuple[str, str, str], dict] = {}
-        rows_of: dict[tuple[str, str, str], list] = {}
+        given_by: dict[tuple[str, str, str], dict[str, int | None]] = {}  # the row each merged value came from
         problems = []
         for ds_id, labels in needed.items():
             ds = self.scheme.datasets[ds_id]
@@ -274,13 +274,14 @@ class Evaluator:
                 for label in keys:
                     key = (ds.id, str(row[person]), label)
                     if key not in found:
-                        found[key], rows_of[key] = dict(row), [number]
+                        found[key] = dict(row)
+                        given_by[key] = {c: number for c, v in row.items() if v is not None}
                         continue
                     merged = found[key]
                     read = (reads or {}).get((ds.id, labels[label]), set(ds.columns))
                     clash = sorted(c for c in read if row.get(c) is not None and merged.get(c) is not None)
                     if clash:
-                        at = [n for n in (*rows_of[key], number) if n is not None]
+                        at = sorted({n for n in (*(given_by[key][c] for c in clash), number) if n is not None})
                         problems.append(Diagnostic(
                             "E510", f"two target rows for person {key[1]} in period {label} both give "
                                     f"{', '.join(clash)}" + (f" (rows {', '.join(map(str, at))})" if at else ""),
@@ -290,7 +291,7 @@ class Evaluator:
                     for c, v in row.items():
                         if merged.get(c) is None and v is not None:
                             merged[c] = v
-                    rows_of[key].append(number)
+                            given_by[key][c] = number
         if problems:
             raise DataError(problems)
         return found
