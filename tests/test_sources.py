@@ -347,3 +347,14 @@ def test_spaces_around_values_do_not_count_and_an_empty_text_is_no_value_everywh
     assert got[1][1] is None and got[1][3] == dt.date(2026, 1, 5) and got[1][7] is False
     con, _ = load(workdir, {"deals": {"source": "json", "path": "deals.json"}})
     assert rows(con, "deals")[0][1] is None  # "" from JSON, as an empty CSV field
+
+
+def test_csv_declared_utf16_but_utf8_says_so(workdir):
+    # UTF-16 without a byte order mark is refused as a whole: the encoding error (E641) with
+    # the encoding the file looks like, not a failure of the source (E640)
+    write(workdir / "roster.csv", PEOPLE_CSV, "utf-8")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "roster.csv", "encoding": "utf-16"}})
+    (d,) = caught.value.diagnostics
+    assert d.code == "E641"
+    assert d.message == 'roster.csv is not valid utf-16; it looks like utf-8: set encoding = "utf-8"'

@@ -185,7 +185,9 @@ class CsvSource(Source):
         sample = sample[: enc.SAMPLE_BYTES]
         if self.options.encoding:
             if self.options.encoding in enc.UTF8_NAMES and not enc.decodes(sample, "utf-8-sig", whole):
-                raise self._not_utf8(sample, whole)
+                raise self._not_valid(sample, whole, "UTF-8")
+            if enc.refused_whole(sample, self.options.encoding):
+                raise self._not_valid(sample, whole, self.options.encoding)
             return self.options.encoding, False
         found = enc.detect(sample, whole)
         if found is None:
@@ -195,11 +197,11 @@ class CsvSource(Source):
             )
         return found, True
 
-    def _not_utf8(self, sample: bytes, whole: bool):
+    def _not_valid(self, sample: bytes, whole: bool, encoding: str):
         guess = enc.detect(sample, whole)
-        hint = f'; it looks like {guess}: set encoding = "{guess}"' if guess and guess != "utf-8" else ""
+        hint = f'; it looks like {guess}: set encoding = "{guess}"' if guess and guess.lower() != encoding.lower() else ""
         return self.error(
-            "E641", f"{self.locator} is not valid UTF-8{hint}",
+            "E641", f"{self.locator} is not valid {encoding}{hint}",
             f"set `encoding` in [{self.context.config_key}] to the file's encoding (e.g. gbk, utf-16)",
         )
 

@@ -43,8 +43,21 @@ def decodes(sample: bytes, encoding: str, whole_file: bool) -> bool:
         # final=False: a sample cut in the middle of a character still counts as decodable
         codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=whole_file)
         return True
+    except UnicodeError:  # a decoding error, or (UTF-16) a stream without its byte order mark
+        return False
+
+
+def refused_whole(sample: bytes, encoding: str) -> bool:
+    """Whether the codec refuses the text as a whole (UTF-16 without a byte order mark)
+    rather than at some bytes, which transcoding then names with their line."""
+    try:
+        # not final: an odd byte at the end is transcoding's to report, with its line
+        codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=False)
     except UnicodeDecodeError:
         return False
+    except UnicodeError:
+        return True
+    return False
 
 
 @dataclass
