@@ -219,3 +219,23 @@ def test_the_factor_step_points_at_the_factor_row_that_applied():
     assert written.strip().startswith("[60, 100):"), written
     assert f"is in [60, 100): linear 0.6 to 1 = 0.6 + (1 − 0.6) × (98.85 − 60) / (100 − 60) = 0.9885  [{path}:{line}]" \
         in invoke("explain", "P003").stdout
+
+
+def test_the_rejects_folder_never_replaces_files_kpirules_did_not_write(tmp_path, monkeypatch):
+    # --rejects data/sample (the data's own folder) used to delete every <dataset>.csv there
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
+    monkeypatch.chdir(project)
+    before = {p.name: p.read_bytes() for p in (project / "data" / "sample").iterdir()}
+    result = invoke("run", "--on-bad-rows", "skip", "--rejects", "data/sample")
+    assert result.exit_code == 2
+    assert "error[E649]: the rejects folder data/sample holds " in result.output
+    assert {p.name: p.read_bytes() for p in (project / "data" / "sample").iterdir()} == before
+    # a folder of rejects files from an earlier run is fine: a clean run removes them
+    (project / "rej").mkdir()
+    (project / "rej" / "calls.csv").write_text("_row,_line,_reason,_text,call_id\n1,2,bad,,c1\n", encoding="utf-8")
+    result = invoke("run", "--on-bad-rows", "skip", "--rejects", "rej")
+    assert result.exit_code == 0, result.output
+    assert not (project / "rej" / "calls.csv").exists()

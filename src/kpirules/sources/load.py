@@ -140,10 +140,24 @@ class _Run:
         self.env = config.environment(env).name
         self.bindings = config.bindings(scheme, self.env, None if datasets is None else list(datasets))
         self.bad_rows, self.rejects_dir, self.check_keys = bad_rows, rejects_dir, check_keys
+        if rejects_dir is not None:
+            self._check_rejects_dir(rejects_dir)
         self.token = uuid.uuid4().hex[:8]
         self.temporary: list[str] = []
         self.staged: list[_Staged] = []
         self.roster_stage: str | None = None
+
+    def _check_rejects_dir(self, folder: Path) -> None:
+        """Refuse (E649) a rejects folder holding a <dataset>.csv that is not a rejects file:
+        a run replaces or removes those files, and they may be the data itself."""
+        for dataset in self.bindings:
+            path = folder / f"{dataset}.csv"
+            if path.exists() and not problems.is_rejects_file(path):
+                raise ConfigError(Diagnostic(
+                    "E649", f"the rejects folder {folder} holds {path.name}, which is not a rejects file kpirules wrote",
+                    help="--rejects replaces <dataset>.csv in its folder: name an empty folder of its own "
+                         "(e.g. --rejects rejects/)",
+                ))
 
     def stage_all(self) -> list[_Staged]:
         # the roster first: the other datasets' people are checked against it

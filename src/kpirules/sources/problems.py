@@ -174,6 +174,19 @@ def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbe
     )
 
 
+#: how every rejects file begins: kpirules replaces or removes only files that begin so
+REJECTS_HEADER = b"_row,_line,_reason,_text"
+
+
+def is_rejects_file(path: Path) -> bool:
+    """Whether path is a rejects file an earlier run wrote (and may be replaced or removed)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(REJECTS_HEADER)) == REJECTS_HEADER
+    except OSError:
+        return False
+
+
 def write_rejects(con: duckdb.DuckDBPyConnection, path: Path, stage: str, problems: str | None,
                   unreadable: str | None, dataset: Dataset, numbering: Numbering) -> None:
     """Write every rejected record with its reasons to path (atomically).
