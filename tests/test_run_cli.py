@@ -239,3 +239,38 @@ def test_the_rejects_folder_never_replaces_files_kpirules_did_not_write(tmp_path
     result = invoke("run", "--on-bad-rows", "skip", "--rejects", "rej")
     assert result.exit_code == 0, result.output
     assert not (project / "rej" / "calls.csv").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ("run", "--format", "csv", "-o", "data/sample/people.csv"),  # a data file
+    ("run", "--manifest", "rulesets/telesales.kpi"),  # a scheme file
+    ("export", "-o", "kpirules.toml"),  # the configuration
+    ("report", "-o", "rulesets/common.kpi"),
+])
+def test_no_output_replaces_an_input(tmp_path, monkeypatch, args):
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
+    monkeypatch.chdir(project)
+    target = project / args[-1]
+    before = target.read_bytes()
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert f"error[E006]: {args[-1]} is one of this command's inputs" in result.output
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [("check",), ("fmt", "--check"), ("export",), ("lint",)])
+def test_a_broken_configuration_is_an_error_for_commands_that_read_its_rulesets(tmp_path, monkeypatch, command):
+    # check, fmt and export used to pass over a kpirules.toml that does not load and check
+    # ./rulesets, exiting 0 where run exits 2
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    text = (ROOT / "kpirules.toml").read_text(encoding="utf-8")
+    (project / "kpirules.toml").write_text(text.replace('rulesets = ["rulesets"]', "rulesets = 5"), encoding="utf-8")
+    assert "rulesets = 5" in (project / "kpirules.toml").read_text(encoding="utf-8")
+    monkeypatch.chdir(project)
+    result = invoke(*command)
+    assert result.exit_code == 2, result.output
+    assert "kpirules.toml:" in result.output and "project.rulesets" in result.output

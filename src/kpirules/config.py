@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationError
 
 from kpirules import i18n
 from kpirules.errors import ConfigError, Diagnostic, Location
+from kpirules.io import note_input
 from kpirules.sources.base import SourceOptions
 
 if TYPE_CHECKING:
@@ -190,6 +191,7 @@ def load_config(path: str | Path | None = None, start: Path | None = None) -> Pr
         path = found
     path = Path(path)
     try:
+        note_input(path)
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(Diagnostic("E600", f"config file not found: {path}", help="check the path")) from None

@@ -8,6 +8,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+#: every file this process read as an input (scheme files, the config, data files): an
+#: output (`-o`, `--manifest`) must never replace one of them
+_INPUTS: set[Path] = set()
+
+
+def note_input(path: str | Path) -> None:
+    """Remember a file read as an input, so that no output replaces it (`is_input`)."""
+    try:
+        _INPUTS.add(Path(path).resolve())
+    except (OSError, RuntimeError):
+        pass
+
+
+def is_input(path: str | Path) -> bool:
+    """Whether path is a file this process read as an input."""
+    try:
+        return Path(path).resolve() in _INPUTS
+    except (OSError, RuntimeError):
+        return False
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write data to path through a temporary file in the same folder, then rename it."""
     target = Path(path)

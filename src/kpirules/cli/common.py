@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from kpirules import i18n
-from kpirules.errors import Diagnostic, KpiError
-from kpirules.io import write_atomic
+from kpirules.errors import ConfigError, Diagnostic, KpiError
+from kpirules.io import is_input, write_atomic
 from kpirules.report.diagnostics import render_all
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -145,10 +145,21 @@ def output_option(func: Callable) -> Callable:
     )(func)
 
 
+def write_output(path: str | Path, data: str | bytes) -> None:
+    """Write an output file atomically, never over a file this command read as an input
+    (a scheme file, the config, a data file): E006."""
+    if is_input(path):
+        raise ConfigError(Diagnostic(
+            "E006", f"{path} is one of this command's inputs: kpirules never writes over its inputs",
+            help="write the output to another file",
+        ))
+    write_atomic(path, data)
+
+
 def emit(text: str, output: str | None) -> None:
     """Print text, or write it to a file atomically."""
     if output:
-        write_atomic(output, text if text.endswith("\n") else text + "\n")
+        write_output(output, text if text.endswith("\n") else text + "\n")
     else:
         click.echo(text)
 
@@ -164,16 +175,12 @@ def ruleset_paths(paths: tuple[str, ...], config_path: Path | None) -> list[str]
     if paths:
         return list(paths)
     if config_path is not None:
-        import tomllib
+        from kpirules.config import load_config
 
-        try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-            data = {}  # reported when the configuration is loaded
-        if config_path.name == "pyproject.toml":
-            data = data.get("tool", {}).get("kpirules", {})
-        rulesets = data.get("project", {}).get("rulesets")
-        if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):
+        # a configuration that does not load is an error here as for `run` (exit 2), never
+        # silently passed over for the default folders
+        rulesets = load_config(config_path).project.rulesets
+        if rulesets:
             return [_shown(config_path.parent / r) for r in rulesets]
     return ["rulesets"] if Path("rulesets").is_dir() else ["."]
 

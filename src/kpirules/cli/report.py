@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from kpirules import i18n
-from kpirules.cli.common import current_lang, handle_errors, lang_option, paths_argument
+from kpirules.cli.common import current_lang, handle_errors, lang_option, paths_argument, write_output
 from kpirules.cli.run import _warnings, check_roles, config_option, env_option, period_option, prepare, status
 from kpirules.errors import ConfigError, DataError, Diagnostic
-from kpirules.io import write_atomic, write_folder_atomic
+from kpirules.io import write_folder_atomic
 
 #: Written into a --per-person folder so that a later run knows it may replace the folder.
 MARKER = ".kpirules-statements"
@@ -84,7 +84,7 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
                      for name, people in statement_files(result).items()}
             files[MARKER] = b"Statements written by kpirules report; the next run replaces this folder.\n"
             _write(lambda: write_folder_atomic(folder, files), folder)
-        _write(lambda: write_atomic(target, payload), target)
+        _write(lambda: write_output(target, payload), target)
     for warning in result.warnings:
         click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
     click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)

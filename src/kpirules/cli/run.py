@@ -11,9 +11,8 @@ from pathlib import Path
 import click
 
 from kpirules import i18n
-from kpirules.cli.common import current_lang, emit, handle_errors, lang_option, output_option, paths_argument
+from kpirules.cli.common import current_lang, emit, handle_errors, lang_option, output_option, paths_argument, write_output
 from kpirules.errors import ConfigError, DataError, Diagnostic
-from kpirules.io import write_atomic
 from kpirules.lang.parser import gc_paused
 
 
@@ -228,7 +227,7 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
             click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
     _keep(sealed, prepared, manifest_path, snapshot_dir, force)
     if isinstance(rendered, bytes):
-        write_atomic(output, rendered)
+        write_output(output, rendered)
         click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
         return
     emit(rendered.rstrip("\n"), output)
@@ -249,7 +248,7 @@ def _keep(sealed, prepared: Prepared, manifest_path, snapshot_dir, force) -> Non
 
         snapshot.write(snapshot_dir, prepared.con, sealed, force)
     if manifest_path:
-        write_atomic(manifest_path, manifests.render(sealed))
+        write_output(manifest_path, manifests.render(sealed))
 
 
 @click.command()

@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from kpirules.defaults import defaults
 from kpirules.errors import Diagnostic, Location, SchemeError
+from kpirules.io import note_input
 from kpirules.lang import ast
 from kpirules.lang.comments import extract_comments
 from kpirules.lang.syntax_errors import STRAY_NAME, describe_syntax_error
@@ -182,6 +183,7 @@ def parse_file(path: str | Path) -> ast.File:
     name = str(path)
     try:
         data = p.read_bytes()
+        note_input(p)
     except IsADirectoryError:
         raise SchemeError(
             Diagnostic("E104", "is a directory, not a .kpi file", Location(name, 1, 1))

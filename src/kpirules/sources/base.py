@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, ClassVar, Union
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
+from kpirules.io import note_input
 
 if TYPE_CHECKING:
     import duckdb
@@ -142,7 +143,9 @@ class Source(ABC):
     def resolve(self, path: str | Path) -> Path:
         """A path from the options, resolved against the config file's folder."""
         path = Path(path).expanduser()
-        return path if path.is_absolute() else self.context.config_dir / path
+        path = path if path.is_absolute() else self.context.config_dir / path
+        note_input(path)
+        return path
 
     def display(self, path: Path) -> str:
         """A path as people see it: relative to the working directory when inside it."""
