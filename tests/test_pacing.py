@@ -434,13 +434,16 @@ def test_the_sample_company_table_as_of_december_10th(monkeypatch):
 
 
 def test_a_run_that_evaluates_nobody_says_so(project):
-    """As `kpirules run --person X` does for nobody: no table, no empty list of KPI statuses."""
-    result = invoke("run", "--as-of", "2026-11-10", "--person", "NOBODY")
+    """As `kpirules run --role R` does for a role nobody has: no table, no empty list of KPI
+    statuses. (A --person not in the roster is an error, E513.)"""
+    (project / "people.csv").write_text((project / "people.csv").read_text(encoding="utf-8").replace(
+        "K1,钱七,key_account", "K1,钱七,telesales"), encoding="utf-8")
+    result = invoke("run", "--as-of", "2026-11-10", "--role", "key_account")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1:] == ["0 people evaluated; projected payout 0 CNY."]
-    plain = invoke("run", "--period", "2026-11", "--person", "NOBODY").stdout
+    plain = invoke("run", "--period", "2026-11", "--role", "key_account").stdout
     assert plain.splitlines()[1].startswith("0 people evaluated; total payout 0 CNY.")
-    chinese = invoke("run", "--as-of", "2026-11-10", "--person", "NOBODY", "--lang", "zh").stdout
+    chinese = invoke("run", "--as-of", "2026-11-10", "--role", "key_account", "--lang", "zh").stdout
     assert chinese.splitlines()[1:] == ["共评估 0 人；预测奖金合计 0 CNY。"]
 
 

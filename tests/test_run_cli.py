@@ -274,3 +274,12 @@ def test_a_broken_configuration_is_an_error_for_commands_that_read_its_rulesets(
     result = invoke(*command)
     assert result.exit_code == 2, result.output
     assert "kpirules.toml:" in result.output and "project.rulesets" in result.output
+
+
+@pytest.mark.parametrize("args", [("run", "--person", "P777"), ("run", "--person", "P003", "--person", "P778"),
+                                  ("run", "--as-of", "2026-12-10", "--person", "P777")])
+def test_run_refuses_a_person_who_is_not_in_the_roster(args):
+    # it printed "0 people evaluated" and exited 0
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert f"error[E513]: person {args[-1]} is not in the roster (people)" in result.output

@@ -13,7 +13,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import current_lang, emit
-from kpirules.cli.run import _warnings, check_roles, manifest, prepare, status
+from kpirules.cli.run import _warnings, check_persons, check_roles, manifest, prepare, status
 from kpirules.errors import ConfigError, Diagnostic
 
 
@@ -31,6 +31,7 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
     if not period_label:
         prepared.period_reason = f"the {prepared.periods[0].unit} that contains the as-of day ({as_of.isoformat()})"
     check_roles(prepared.scheme, roles)
+    check_persons(prepared, persons)
     with status("pacing"):
         result = run_pacing(prepared.scheme, prepared.con, prepared.periods[0], as_of,
                             roles=list(roles) or None, persons=list(persons) or None)

@@ -76,6 +76,23 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     return Prepared(scheme, con, config, report, periods, reason, list(scheme.files))
 
 
+def check_persons(prepared: Prepared, persons) -> None:
+    """Refuse (E513) person ids that are not in the roster, before anything is evaluated."""
+    from kpirules.model.problems import did_you_mean
+
+    if not persons:
+        return
+    roster = prepared.scheme.roster
+    ids = [str(r[0]) for r in prepared.con.execute(
+        f'SELECT "{roster.bindings["id"]}" FROM "{roster.id}"').fetchall()]
+    for person in persons:
+        if person not in ids:
+            raise DataError(Diagnostic(
+                "E513", f"person {person} is not in the roster ({roster.id})",
+                help=did_you_mean(person, ids) or "check the id: kpirules run lists everyone evaluated",
+            ))
+
+
 def check_roles(scheme, roles) -> None:
     """Refuse (E004) a --role the scheme does not have."""
     unknown = [r for r in roles if r not in scheme.roles]
@@ -192,6 +209,7 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
         snapshot.check_target(snapshot_dir, force)  # before the work, not after it
     prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects)
     check_roles(prepared.scheme, roles)
+    check_persons(prepared, persons)
     # the results and their output are many small objects that live until the command ends
     # and that reference counting frees: collections walking them all cost as much as
     # making them (a short-lived command has no cycles worth collecting)
@@ -274,19 +292,11 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
       kpirules explain P007 --lang zh        # the statement in Chinese
     """
     from kpirules.engine.evaluate import evaluate
-    from kpirules.model.problems import did_you_mean
     from kpirules.report import run_output
     from kpirules.report.explain import render_explain
 
     prepared = prepare((), period_label, env, config_path)
-    roster = prepared.scheme.roster
-    ids = [str(r[0]) for r in prepared.con.execute(
-        f'SELECT "{roster.bindings["id"]}" FROM "{roster.id}"').fetchall()]
-    if person not in ids:
-        raise DataError(Diagnostic(
-            "E513", f"person {person} is not in the roster ({roster.id})",
-            help=did_you_mean(person, ids) or "check the id: kpirules run lists everyone evaluated",
-        ))
+    check_persons(prepared, [person])
     result = evaluate(prepared.scheme, prepared.con, prepared.periods, persons=[person],
                       period_reason=prepared.period_reason, trace_rows=True)
     if not result.people:
