@@ -283,3 +283,19 @@ def test_run_refuses_a_person_who_is_not_in_the_roster(args):
     result = invoke(*args)
     assert result.exit_code == 1
     assert f"error[E513]: person {args[-1]} is not in the roster (people)" in result.output
+
+
+@pytest.mark.parametrize("command", [("run",), ("explain", "P003"), ("report", "-o", "r.html")])
+def test_an_empty_roster_is_an_error(tmp_path, monkeypatch, command):
+    # a roster file with only its header evaluated nobody and exited 0
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
+    people = project / "data" / "sample" / "people.csv"
+    people.write_text(people.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    monkeypatch.chdir(project)
+    result = invoke(*command)
+    assert result.exit_code == 1
+    assert "error[E504]: the roster (people) has no rows: there is nobody to evaluate" in result.output
+    assert not (project / "r.html").exists()

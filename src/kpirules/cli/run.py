@@ -68,6 +68,13 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     with status("loading datasets"):
         report = load_datasets(scheme, config, con, env=env, bad_rows=bad_rows,
                                rejects_dir=Path(rejects) if rejects else None)
+    roster = scheme.roster
+    if roster is not None and not con.execute(f'SELECT count(*) FROM "{roster.id}"').fetchall()[0][0]:
+        load = next((d for d in report.datasets if d.dataset == roster.id), None)
+        raise DataError(Diagnostic(
+            "E504", f"the roster ({roster.id}) has no rows: there is nobody to evaluate",
+            help=f"check the source it is read from{f' ({load.description})' if load else ''}",
+        ))
     if period_label:
         periods, reason = check_covered(scheme, con, requested, periods)
     else:
