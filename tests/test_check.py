@@ -129,10 +129,18 @@ def test_money_in_two_currencies(ruleset_copy, edit):
     edit(Path(KAM), "target >= 150万 CNY", "target >= 150万 USD")
     edit(Path(KAM), "cap 80000 CNY", "cap 80000 USD")
     assert problems() == [
-        (KAM, 13, 84, "E303", "cannot compare money (CNY) with money (USD)", "compare amounts in the same currency"),
-        (KAM, 30, 15, "E303", "cannot compare money (CNY) with money (USD)", "compare amounts in the same currency"),
+        # an amount in another currency is refused where it is written: every amount kpirules
+        # reads is in the scheme's currency
+        (KAM, 13, 94, "E303", "50万 USD is not in the scheme's currency (CNY)", "write the amount in CNY"),
+        (KAM, 30, 15, "E303", "150万 USD is not in the scheme's currency (CNY)", "write the amount in CNY"),
         (KAM, 78, 9, "E303", "80000 USD is not in the scheme's currency (CNY)", "write the amount in CNY"),
     ]
+
+
+def test_an_amount_in_another_currency_is_refused_beside_a_count(ruleset_copy, edit):
+    # a count compared with 200 USD: a plain number is taken as an amount, but not in USD
+    edit(Path(TELESALES), "target >= 200", "target >= 200 USD")
+    assert [p[3:5] for p in problems()] == [("E303", "200 USD is not in the scheme's currency (CNY)")]
 
 
 # ---------------------------------------------------------------- duplicates

@@ -178,7 +178,7 @@ class KpiResolver:
             )
             axis = "attainment"
         unit = "attainment" if axis == "attainment" else value_type
-        scope = Scope(what="constant")
+        scope = Scope(what="constant", currency=self.currency)
         if isinstance(curve, ast.TiersCurve):
             tiers = self._tiers(curve.rows, unit, scope)
             # bounds print as the rows are written: percentages for attainment or a rate's value
@@ -228,7 +228,7 @@ class KpiResolver:
                     "E230", factor.axis.span, f"the payout factor is a function of total_score, not '{factor.axis.name}'",
                     "write `factor by total_score { ... }`",
                 )
-            scope = Scope(what="factor", names={"total_score": "number"})
+            scope = Scope(what="factor", names={"total_score": "number"}, currency=self.currency)
             factor_tiers = self._tiers(factor.rows, "score", scope)
             check_coverage(factor_tiers, self.problems, "payout factor table", factor.span)
         kpi_types = {k.id: k.value_type for k in kpis}
@@ -299,7 +299,7 @@ class KpiResolver:
                 + " marginal: each tier's rate applies to the part in that tier; retroactive: the reached tier's rate applies to everything",
             )
             mode = "marginal"
-        tiers = self._tiers(stmt.rows, "money", Scope(what="constant"))
+        tiers = self._tiers(stmt.rows, "money", Scope(what="constant", currency=self.currency))
         for tier in tiers:
             if tier.value is not None:
                 self._constant(tier.value, "a commission rate", ("percent", "number"))
