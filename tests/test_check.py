@@ -441,3 +441,27 @@ def test_check_without_a_path_reads_the_configured_rulesets(tmp_path, monkeypatc
     result = run_cli("check")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: 5 files, 5 roles")
+
+
+def test_a_bare_word_where_text_is_meant_is_told_to_take_quotes(ruleset_copy, edit):
+    edit(Path(TELESALES), 'status == "converted"', "status == qualified")
+    (problem,) = problems()
+    assert problem[3:5] == ("E203", "unknown column 'qualified' of leads")
+    assert problem[5].endswith('; for the text qualified, write it in quotes: "qualified"')
+
+
+def test_a_duration_compared_with_a_number_is_told_to_write_days(tmp_path):
+    from known_answers_kit import COMMON
+
+    (tmp_path / "s.kpi").write_text(COMMON + """
+role rep {
+  kpi cycle {
+    outcome main
+    measure avg(days_between(deals.opened_on, deals.closed_on))
+    target <= 30
+    weight 100%
+  }
+}
+""", encoding="utf-8")
+    (problem,) = problems([str(tmp_path / "s.kpi")])
+    assert problem[3:6] == ("E304", "cannot compare duration (days) with number", "a duration is written in days, e.g. 30d")

@@ -60,6 +60,7 @@ class ExprChecker:
     def __init__(self, problems: Problems, scope: Scope):
         self.problems = problems
         self.scope = scope
+        self._text_expected = False  # checking what a value is compared with (`_compared`)
 
     def error(self, code: str, node, message: str, help: str | None = None) -> str:
         self.problems.error(code, node.span, message, help)
@@ -174,7 +175,13 @@ class ExprChecker:
             )
         spec = row.columns.get(column.name)
         if spec is None:
-            self.problems.unknown("E203", f"column of {row.id}", column.name, column.span, row.columns)
+            suggestion = did_you_mean(column.name, row.columns)
+            if suggestion is None and len(parts) == 1 and self._text_expected:
+                # a bare word: most often a text value written without its quotes
+                suggestion = (f'{known(f"columns of {row.id}", row.columns)}; '
+                              f'for the text {column.name}, write it in quotes: "{column.name}"')
+            self.problems.error("E203", column.span, f"unknown column '{column.name}' of {row.id}",
+                                suggestion or known(f"columns of {row.id}", row.columns))
             return UNKNOWN
         return _column_type(spec.type, self.scope.currency)
 
@@ -192,7 +199,7 @@ class ExprChecker:
 
     def _binary(self, e: ast.Binary, row) -> str:
         left = self.check(e.left, row)
-        right = self.check(e.right, row)
+        right = self._compared(e.right, row) if e.op in ("==", "!=") else self.check(e.right, row)
         if UNKNOWN in (left, right):
             return UNKNOWN
         if e.op in ("and", "or"):
@@ -279,7 +286,8 @@ class ExprChecker:
                 )
             return
         if lf != rf:
-            self.error("E304", node, f"cannot compare {_type_name(left)} with {_type_name(right)}")
+            hint = "a duration is written in days, e.g. 30d" if {lf, rf} == {"duration", "number"} else None
+            self.error("E304", node, f"cannot compare {_type_name(left)} with {_type_name(right)}", hint)
 
     def _expect_boolean(self, node, t: str) -> str:
         if t not in ("boolean", UNKNOWN):
@@ -298,8 +306,17 @@ class ExprChecker:
     def _in(self, e: ast.InList, row) -> str:
         value = self.check(e.value, row)
         for option in e.options:
-            self._comparable(option, value, self.check(option, row))
+            self._comparable(option, value, self._compared(option, row))
         return "boolean"
+
+    def _compared(self, e, row) -> str:
+        """The type of what a value is compared with (`== x`, `in (x, ...)`), where a bare
+        word that names no column is most often a text value without its quotes."""
+        self._text_expected = True
+        try:
+            return self.check(e, row)
+        finally:
+            self._text_expected = False
 
     def _if(self, e: ast.Conditional, row) -> str:
         self._expect_boolean(e.condition, self.check(e.condition, row))
