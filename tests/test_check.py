@@ -465,3 +465,10 @@ role rep {
 """, encoding="utf-8")
     (problem,) = problems([str(tmp_path / "s.kpi")])
     assert problem[3:6] == ("E304", "cannot compare duration (days) with number", "a duration is written in days, e.g. 30d")
+
+
+def test_a_person_attribute_as_a_commission_rate_is_one_error(ruleset_copy, edit):
+    # E311 says why (rates are constants); an E232 "must be a percentage or a number" beside it
+    # contradicted it, the attribute being a number
+    edit(Path(KAM), "[0, 100万): 0.5%", "[0, 100万): person.target_incentive")
+    assert [p[3:5] for p in problems()] == [("E311", "person attributes cannot be used in a constant")]

@@ -13,7 +13,7 @@ from kpirules.lang import ast
 from kpirules.model import scheme as m
 from kpirules.model.bands import check_coverage
 from kpirules.model.problems import did_you_mean
-from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, is_money
+from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, is_money, refs_in
 from kpirules.model.vocabulary import PERIOD_MONTHS, PERIODS
 
 
@@ -301,7 +301,8 @@ class KpiResolver:
             mode = "marginal"
         tiers = self._tiers(stmt.rows, "money", Scope(what="constant", currency=self.currency))
         for tier in tiers:
-            if tier.value is not None:
+            # a name in a rate (person.rate) is already E311, a constant scope's error
+            if tier.value is not None and not refs_in(tier.value):
                 self._constant(tier.value, "a commission rate", ("percent", "number"))
         check_coverage(tiers, self.problems, "commission table", stmt.span)
         return m.Commission(kpi=kpi, mode=mode, tiers=tiers, span=stmt.span)
