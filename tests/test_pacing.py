@@ -549,3 +549,12 @@ def test_as_of_refuses_manifest_and_snapshot(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "E884" in result.output and "--manifest" in result.output
     assert not target.exists()
+
+
+def test_the_pacing_manifest_fingerprints_the_data_as_loaded(project):
+    # pacing cuts the rows after the as-of day; the manifest describes the sources as read,
+    # so its fingerprints are those of a plain run's manifest over the same files
+    paced = json.loads(invoke("run", "--as-of", "2026-11-10", "--format", "json").stdout)["manifest"]
+    plain = json.loads(invoke("run", "--period", "2026-11", "--format", "json").stdout)["manifest"]
+    assert paced["datasets"] == plain["datasets"]
+    assert paced["datasets"]["calls"]["fingerprint"] == plain["datasets"]["calls"]["fingerprint"]

@@ -32,6 +32,8 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
         prepared.period_reason = f"the {prepared.periods[0].unit} that contains the as-of day ({as_of.isoformat()})"
     check_roles(prepared.scheme, roles)
     check_persons(prepared, persons)
+    # what was read, fingerprinted as loaded: pacing then cuts the data at the as-of day
+    read = manifest(prepared) if fmt_ == "json" else None
     with status("pacing"):
         result = run_pacing(prepared.scheme, prepared.con, prepared.periods[0], as_of,
                             roles=list(roles) or None, persons=list(persons) or None)
@@ -42,7 +44,7 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
     else:
         text = {
             "csv": lambda: pacing_output.render_csv(result),
-            "json": lambda: pacing_output.render_json(result, manifest(prepared)),
+            "json": lambda: pacing_output.render_json(result, read),
             "jsonl": lambda: pacing_output.render_jsonl(result),
         }[fmt_]()
         for warning in result.warnings:
