@@ -472,3 +472,11 @@ def test_a_person_attribute_as_a_commission_rate_is_one_error(ruleset_copy, edit
     # contradicted it, the attribute being a number
     edit(Path(KAM), "[0, 100万): 0.5%", "[0, 100万): person.target_incentive")
     assert [p[3:5] for p in problems()] == [("E311", "person attributes cannot be used in a constant")]
+
+
+def test_a_score_written_as_a_percentage_is_refused(ruleset_copy, edit):
+    # 60% is the number 0.6: as a score it would give 0.6 points where 60 were meant
+    edit(Path(TELESALES), "[80%, 90%): 60", "[80%, 90%): 60%")
+    assert [p[3:6] for p in problems()] == [
+        ("E232", "a tier's score is in points, not a percentage (60% is 0.6)", "write 60: scores are numbers of points"),
+    ]

@@ -165,6 +165,24 @@ class Resolver(KpiResolver):
         )
         return None
 
+    def _percent_as_points(self, expr, what: str) -> bool:
+        """Report (E232) a score written as a percentage, `60%` (the number 0.6) where points
+        are meant; True when it did."""
+        node = expr.inner if isinstance(expr, ast.Paren) else expr
+        if isinstance(node, ast.Unary) and node.op == "-":
+            node = node.operand
+        if not (isinstance(node, ast.Literal_) and node.type == "percent"):
+            return False
+        points = format((node.value * 100).normalize(), "f")
+        self.problems.error("E232", expr.span, f"{what} is in points, not a percentage ({node.text} is {node.value.normalize():f})",
+                            f"write {points}: scores are numbers of points")
+        return True
+
+    def _score(self, expr, what: str = "no_data score") -> Decimal:
+        """A constant score in points (0 in place of one reported wrong: the errors stop the load)."""
+        value = None if self._percent_as_points(expr, what) else self._constant(expr, what)
+        return Decimal(0) if value is None else value
+
     def _check(self, expr, scope: Scope) -> str:
         return ExprChecker(self.problems, scope).check(expr)
 
@@ -238,7 +256,7 @@ class Resolver(KpiResolver):
             effective_to=effective.end.value if effective else None,
             objectives=objectives,
             rounding=self._rounding(self._once(decl.body, ast.Rounding, where, "rounding"), None),
-            no_data_score=self._constant(no_data.score, "no_data score") if no_data else Decimal(sd["no_data_score"]),
+            no_data_score=self._score(no_data.score) if no_data else Decimal(sd["no_data_score"]),
             no_data_from="scheme" if no_data else "default",
             span=decl.span,
         )
@@ -471,7 +489,7 @@ class Resolver(KpiResolver):
                     'e.g. applies_to person.role == "telesales"',
                 )
         no_data = self._once(decl.body, ast.NoData, where, "no_data")
-        role_no_data = ((self._constant(no_data.score, "no_data score"), "role") if no_data
+        role_no_data = ((self._score(no_data.score), "role") if no_data
                         else (header.no_data_score, header.no_data_from))
 
         kpis: list[m.Kpi] = [

@@ -85,7 +85,7 @@ class KpiResolver:
             fields["unit"] = self._text(s["unit"])
         no_data = self._once(decl.body, ast.NoData, where, "no_data")
         if no_data is not None:
-            fields["no_data_score"] = self._constant(no_data.score, "no_data score")
+            fields["no_data_score"] = self._score(no_data.score)
             fields["no_data_from"] = "kpi"
 
         serves = [st for st in decl.body if isinstance(st, ast.Serves)]
@@ -181,6 +181,8 @@ class KpiResolver:
         scope = Scope(what="constant", currency=self.currency)
         if isinstance(curve, ast.TiersCurve):
             tiers = self._tiers(curve.rows, unit, scope)
+            for row in curve.rows:
+                self._percent_as_points(row.value, "a tier's score")
             # bounds print as the rows are written: percentages for attainment or a rate's value
             percent = axis == "attainment" or value_type == "percent"
             check_coverage(tiers, self.problems, "scoring tier table", curve.span, percent=percent)
@@ -188,7 +190,8 @@ class KpiResolver:
         points = []
         for row in curve.rows:
             self._check_bound_unit(row.key, unit)
-            self._expect_number(row.value, scope, "a lookup score")
+            if not self._percent_as_points(row.value, "a lookup score"):
+                self._expect_number(row.value, scope, "a lookup score")
             if points and row.key.value <= points[-1].key:
                 self.problems.error(
                     "E258", row.span, "lookup rows must be in increasing order of their keys",
