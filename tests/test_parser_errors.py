@@ -369,3 +369,12 @@ def test_errors_in_several_files_are_all_reported(ruleset_copy, run_cli):
         "rulesets/telesales.kpi:25:12: error[E115]: a percentage needs a number before '%'",
     ]
     assert result.stderr.endswith("Found 2 errors in 2 files.\n")
+
+
+def test_unknown_escape_in_a_quoted_text(ruleset_copy, run_cli):
+    # docs/language.md §2.7 lists \" \\ \n \t; "\q" silently became "q" (and "\u0041" "u0041")
+    write(TELESALES, replaced(telesales(), 'role telesales "电话销售" {', 'role telesales "电话\\q销售" {'))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E110", "unknown escape \\q in a quoted text", 4, 16,
+        'the escapes are \\" \\\\ \\n \\t; write \\\\ for a backslash', " " * 15 + "^" * 12,  # CJK: two columns each
+    ))

@@ -17,6 +17,10 @@ from kpirules.lang import ast
 _MAGNITUDES = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 
 
+#: what a backslash and the character after it stand for inside "..." (docs/language.md §2.7)
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
 class InvalidLiteral(ValueError):
     """A literal that lexes but has no value, such as the date 2026-02-30."""
 
@@ -93,7 +97,12 @@ class KpiTransformer(Transformer):
             ch = body[i]
             if ch == "\\" and i + 1 < len(body):
                 nxt = body[i + 1]
-                out.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+                if nxt not in _ESCAPES:
+                    raise InvalidLiteral(
+                        token, f"unknown escape \\{nxt} in a quoted text",
+                        'the escapes are \\" \\\\ \\n \\t; write \\\\ for a backslash',
+                    )
+                out.append(_ESCAPES[nxt])
                 i += 2
             else:
                 out.append(ch)
