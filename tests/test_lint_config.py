@@ -110,6 +110,18 @@ def test_suppression_on_the_line_and_above(project):
     assert "2 suppressed by comments." in result.output
 
 
+def test_stacked_suppressions_cover_the_statement_under_them(project):
+    # two comments standing alone above one line: each covers that line (the first used to
+    # cover the second comment, hiding nothing, and was reported as unused: KPI901)
+    text = BAD_ROLE.replace('role telesales "电话销售" {', '# kpirules: ignore[KPI101] weights are being rebalanced\n'
+                            '# kpirules: ignore[KPI105] a pilot role\nrole telesales "电话销售" {')
+    text = text.replace("    weight 70%", "    weight 70%  # kpirules: ignore[KPI102] calls are the job")
+    (project / "bad.kpi").write_text(text, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert _codes(result) == [] and result.exit_code == 0, result.output
+    assert "3 suppressed by comments." in result.output
+
+
 def test_file_suppression_and_unknown_codes(project):
     text = "# kpirules: ignore-file[KPI101, KPI105, KPI777] pilot\n" + BAD_ROLE
     (project / "bad.kpi").write_text(text, encoding="utf-8")

@@ -43,7 +43,7 @@ KPI304 = "warning"
 
 A wrong key, an unknown code or a value of the wrong type stops the run with exit code 2
 and names the key and the file. In a .kpi file, `# kpirules: ignore[KPI101] reason` silences
-a finding on its own line (or, standing alone, on the line below), and
+a finding on its own line (or, standing alone, on the next line that is not a comment), and
 `# kpirules: ignore-file[KPI105] reason` a whole file; a suppression that hides nothing
 (KPI901) or names an unknown code (KPI902) is reported.
 

@@ -1,7 +1,8 @@
 """Suppression comments: `# kpirules: ignore[KPI101] reason` and `# kpirules: ignore-file[KPI105] reason`.
 
 A line suppression written after code applies to findings that start on its line; written
-alone on its line, it applies to the next line (the statement under it). A file
+alone on its line, it applies to the statement under it: the next line that is not a comment
+(suppressions for several rules may be stacked above one line). A file
 suppression applies to the whole file. Codes are required: a bare `ignore` would hide
 pitfalls nobody has looked at. A suppression that names an unknown code, or that hides
 nothing, is itself a finding (KPI902, KPI901).
@@ -63,11 +64,16 @@ def read_suppressions(comments: list[ast.Comment], lines: list[str]) -> tuple[li
             continue
         source = lines[comment.line - 1] if 0 < comment.line <= len(lines) else ""
         alone = not source[: comment.column - 1].strip()
+        target = comment.line
+        if alone:  # the statement under it, past other comments stacked above that statement
+            target += 1
+            while target <= len(lines) and lines[target - 1].lstrip().startswith("#"):
+                target += 1
         found.append(Suppression(
             kind="file" if form.group("kind") == "ignore-file" else "line",
             codes=codes, reason=form.group("reason").strip(), line=comment.line,
             column=comment.column, end_column=end,
-            applies_to=comment.line + 1 if alone else comment.line,
+            applies_to=target,
         ))
     return found, bad
 

@@ -7,8 +7,8 @@ class InvalidSuppression(Rule):
     """This suppression comment cannot be used: {text}.
 
     A suppression names the rule codes it hides, in brackets, then says why:
-    `# kpirules: ignore[KPI101] reason` for the line (or the line below when the comment
-    stands alone), `# kpirules: ignore-file[KPI105] reason` for the whole file. A
+    `# kpirules: ignore[KPI101] reason` for the line (or, when the comment stands alone,
+    the next line that is not a comment), `# kpirules: ignore-file[KPI105] reason` for the whole file. A
     misspelt code or form would hide nothing, silently.
 
     Bad:
