@@ -1,7 +1,8 @@
-"""Shared fixtures: the reference rulesets, a scratch copy of them, and the real CLI."""
+"""Shared fixtures: the reference rulesets, a scratch copy of them, the real CLI, unreadable files."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -54,3 +55,22 @@ def run_cli():
         return CliRunner().invoke(cli, list(args), catch_exceptions=True)
 
     return run
+
+
+@pytest.fixture
+def unreadable():
+    """unreadable(path): take away every permission of path (given back afterwards); skip
+    where they do not count (root reads anyway)."""
+    taken = []
+
+    def take(path: Path) -> Path:
+        mode = path.stat().st_mode
+        path.chmod(0)
+        taken.append((path, mode))
+        if os.access(path, os.R_OK):
+            pytest.skip("this user reads files without read permission (root)")
+        return path
+
+    yield take
+    for path, mode in reversed(taken):
+        path.chmod(mode)

@@ -480,3 +480,22 @@ def test_a_score_written_as_a_percentage_is_refused(ruleset_copy, edit):
     assert [p[3:6] for p in problems()] == [
         ("E232", "a tier's score is in points, not a percentage (60% is 0.6)", "write 60: scores are numbers of points"),
     ]
+
+
+@pytest.mark.parametrize("command", ["check", "lint", "export"])
+def test_an_unreadable_file_named_on_the_command_line_is_e106(ruleset_copy, unreadable, run_cli, command):
+    # not click's usage error "Path ... is not readable": the scheme's own E106, at the file
+    unreadable(Path(TELESALES))
+    result = run_cli(command, TELESALES)
+    assert result.exit_code == 1, result.output
+    assert f"{TELESALES}:1:1:" in result.output
+    assert "E106" in result.output
+    assert "not readable" not in result.output
+
+
+def test_an_unreadable_folder_is_e106_not_no_files_found(ruleset_copy, unreadable, run_cli):
+    (ruleset_copy / "archive").mkdir()
+    unreadable(ruleset_copy / "archive")
+    result = run_cli("check")
+    assert result.exit_code == 1, result.output
+    assert "rulesets/archive:1:1: error[E106]: cannot read folder: Permission denied" in result.output

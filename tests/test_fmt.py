@@ -631,3 +631,29 @@ def test_a_file_with_a_syntax_error_is_reported_and_left_unchanged(tmp_path):
     assert f"{broken}:3:12" in checked.stderr
     assert "would be reformatted" not in checked.stderr
     assert broken.read_bytes() == broken_bytes
+
+
+@pytest.mark.parametrize("flag", [[], ["--check"], ["--diff"]])
+def test_an_unreadable_file_is_e106_at_the_file(tmp_path, unreadable, flag):
+    messy = tmp_path / "messy.kpi"
+    messy.write_text(UNFORMATTED, encoding="utf-8")
+    (tmp_path / "locked.kpi").write_text(FORMATTED, encoding="utf-8")
+    locked = unreadable(tmp_path / "locked.kpi")
+    result = run(*flag, str(tmp_path))
+    assert result.exit_code == 1, result.output
+    assert f"{locked}:1:1: error[E106]: cannot read file: Permission denied" in result.stderr
+    assert "internal error" not in result.output
+    named = run(*flag, str(locked))  # named on the command line: the same, not a usage error
+    assert named.exit_code == 1, named.output
+    assert f"{locked}:1:1: error[E106]" in named.stderr
+
+
+def test_an_unreadable_folder_is_e106_not_no_files_found(tmp_path, unreadable):
+    folder = tmp_path / "rulesets"
+    folder.mkdir()
+    (folder / "messy.kpi").write_text(UNFORMATTED, encoding="utf-8")
+    unreadable(folder)
+    result = run("--check", str(folder))
+    assert result.exit_code == 1, result.output
+    assert f"{folder}:1:1: error[E106]: cannot read folder: Permission denied" in result.stderr
+    assert "E002" not in result.stderr

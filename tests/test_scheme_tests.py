@@ -459,6 +459,19 @@ def test_a_missing_scheme_and_a_missing_path(tmp_path, monkeypatch):
     assert none.stderr.splitlines()[0] == "error[E814]: no scheme test files (*.kpitest.toml) found in empty"
 
 
+def test_an_unreadable_folder_is_e106_not_no_test_files_found(mini, unreadable):
+    (mini / "archive").mkdir()
+    write(mini / "archive", cases("""
+        [[case]]
+        name = "x"
+        expect.total = 1
+    """))
+    unreadable(mini / "archive")
+    result = run(".")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[0] == "archive:1:1: error[E106]: cannot read folder: Permission denied"
+
+
 def test_a_person_the_role_does_not_match_is_an_error_of_the_case(mini):
     write(mini, cases("""
         [[case]]

@@ -164,8 +164,9 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text)
 
 
+# readable=False: a file that cannot be read is the scheme's E106 at that file, not a usage error
 paths_argument = click.argument(
-    "paths", nargs=-1, type=click.Path(), metavar="[PATH]...",
+    "paths", nargs=-1, type=click.Path(readable=False), metavar="[PATH]...",
 )
 
 

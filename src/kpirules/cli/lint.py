@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kpirules.cli.common import (EXIT_CLEAN, EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option,
-                                 output_folder_exists, ruleset_paths)
+                                 output_folder_exists, paths_argument, ruleset_paths)
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.lint.finding import SEVERITIES
 from kpirules.lint.formats import FORMATS
@@ -21,7 +21,7 @@ def _codes(value: str | None) -> list[str] | None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(), metavar="[PATH]...")
+@paths_argument
 @click.option("--output-format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: findings with the source line and a caret; concise: one line each; json; sarif (2.1.0, "
                    "for code scanning); github (workflow annotations); junit (XML report, one test case per file).")

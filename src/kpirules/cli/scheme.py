@@ -75,7 +75,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
       kpirules fmt --diff rulesets/telesales.kpi
     """
     from kpirules.lang.fmt import format_file_text
-    from kpirules.lang.parser import decode_source
+    from kpirules.lang.parser import read_source
     from kpirules.io import write_atomic
 
     lang = current_lang()
@@ -84,7 +84,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     for path in find_kpi_files(_default_paths(paths)):
         name = str(path)
         try:
-            original = decode_source(path.read_bytes(), name)
+            original = read_source(path)
             formatted = format_file_text(original, name)
         except KpiError as exc:
             report_error(exc)

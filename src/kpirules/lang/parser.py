@@ -179,6 +179,11 @@ def parse_text(text: str, path: str = "<string>") -> ast.File:
 
 def parse_file(path: str | Path) -> ast.File:
     """Read and parse one .kpi file."""
+    return parse_text(read_source(path), str(path))
+
+
+def read_source(path: str | Path) -> str:
+    """The text of one .kpi file, or a SchemeError (E101-E106) at the file."""
     p = Path(path)
     name = str(path)
     try:
@@ -196,5 +201,5 @@ def parse_file(path: str | Path) -> ast.File:
         raise SchemeError(
             Diagnostic("E106", f"cannot read file: {exc.strerror}", Location(name, 1, 1))
         ) from None
-    return parse_text(decode_source(data, name), name)
+    return decode_source(data, name)
 

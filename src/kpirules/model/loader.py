@@ -7,10 +7,11 @@ is an error at the import's position.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpirules.errors import ConfigError, Diagnostic, SchemeError
+from kpirules.errors import ConfigError, Diagnostic, Location, SchemeError
 from kpirules.lang import ast
 from kpirules.lang.parser import parse_file
 from kpirules.model.problems import Problems
@@ -22,7 +23,7 @@ def find_kpi_files(paths: list[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.kpi") if p.is_file()))
+            found.extend(files_under(path))
         elif path.exists():
             found.append(path)
         else:
@@ -39,6 +40,22 @@ def find_kpi_files(paths: list[str | Path]) -> list[Path]:
             )
         )
     return found
+
+
+def files_under(folder: Path, suffix: str = ".kpi") -> list[Path]:
+    """The files named *suffix under folder, sorted; a folder that cannot be listed is
+    E106, never passed over (what it holds would silently be missing)."""
+    unreadable: list[OSError] = []
+    found = [Path(root, name) for root, _dirs, names in os.walk(folder, onerror=unreadable.append)
+             for name in names if name.endswith(suffix)]
+    if unreadable:
+        raise SchemeError([
+            Diagnostic("E106", f"cannot read folder: {exc.strerror}",
+                       Location(display_path(Path(exc.filename)), 1, 1),
+                       help="give yourself permission to list it (chmod u+rx), or name the files to read")
+            for exc in unreadable
+        ])
+    return sorted(p for p in found if p.is_file())
 
 
 def display_path(path: Path) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kpirules.config import find_config, load_config
 from kpirules.errors import ConfigError, Diagnostic, KpiError, SchemeError
-from kpirules.model.loader import display_path
+from kpirules.model.loader import display_path, files_under
 from kpirules.schemetest.coverage import Coverage, coverage
 from kpirules.schemetest.runner import CaseOutcome, run_case
 from kpirules.schemetest.spec import SUFFIX, TestFile, read_test_file
@@ -28,7 +28,7 @@ def discover(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob(f"*{SUFFIX}") if p.is_file()))
+            found.extend(files_under(path, SUFFIX))
         elif path.name.endswith(SUFFIX) and path.is_file():
             found.append(path)
         elif path.suffix == ".kpi" and path.is_file():
