@@ -137,7 +137,27 @@ def test_secrets_come_from_the_environment_or_a_file_outside_the_project(workdir
 def test_toml_syntax_error_has_a_position(workdir):
     (d,) = _problems(workdir, '[project]\nrulesets = ["a"\n')
     assert d.code == "E601"
-    assert (d.location.line, d.location.column) == (3, 1)
+    # the end of the document: just after the last thing written, not the empty line below it
+    assert (d.location.line, d.location.column) == (2, 16)
+    assert d.message == "invalid TOML: Unclosed array at the end of the file"
+
+
+def test_a_config_that_is_not_utf8_is_located_at_the_first_bad_byte(workdir):
+    (workdir / "kpirules.toml").write_bytes(GOOD.encode() + "# 备注\n".encode("gbk"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(workdir / "kpirules.toml")
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message, d.help) == (
+        "E601", "file is not valid UTF-8 (byte 0xb1 cannot be decoded)", "save the file as UTF-8")
+    assert (d.location.path, d.location.line, d.location.column) == ("kpirules.toml", 16, 3)
+
+
+def test_an_unreadable_config_is_e600_not_an_internal_error(workdir, unreadable, run_cli):
+    (workdir / "kpirules.toml").write_text(GOOD, encoding="utf-8")
+    unreadable(workdir / "kpirules.toml")
+    result = run_cli("run")
+    assert result.exit_code == 2, result.output
+    assert "error[E600]: cannot read" in result.output and "Permission denied" in result.output
 
 
 def test_choosing_the_environment(workdir):

@@ -61,7 +61,7 @@ def test_per_file_ignores(project):
     ('[lint]\nfail-level = "fatal"\n', "kpirules.toml: lint.fail-level: 'fatal' is not a severity"),
     ('[lint.severity]\nKPI101 = "loud"\n', "kpirules.toml: lint.severity: must map rule codes to a severity"),
     ('[lint.per-file-ignores]\n"*.kpi" = ["KPI998"]\n', "kpirules.toml: lint.per-file-ignores: unknown rule code 'KPI998'"),
-    ("[lint\n", "is not valid TOML"),
+    ("[lint\n", "kpirules.toml:1:6: error[E601]: invalid TOML"),
     # rules.md: a value of the wrong type, or out of its range, stops the run
     ('[lint]\nmain-kpis = [5, 3]\n', "kpirules.toml: lint.main-kpis: [5, 3] is out of range"),
     ('[lint]\nmax-weight-share = 1.5\n', "kpirules.toml: lint.max-weight-share: 1.5 is out of range"),
@@ -74,6 +74,24 @@ def test_a_broken_configuration_names_the_key_and_file_and_exits_2(project, text
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("broken, first_line", [
+    (b'[project]\nrulesets = ["."]\n[project\n',
+     "kpirules.toml:3:9: error[E601]: invalid TOML: Cannot declare ('project',) twice"),
+    (b'[project]\nrulesets = ["."]\n# \xff\xfe\n',
+     "kpirules.toml:3:3: error[E601]: file is not valid UTF-8 (byte 0xff cannot be decoded)"),
+])
+def test_a_configuration_that_does_not_read_is_reported_as_run_reports_it(project, broken, first_line):
+    # lint reads [lint] on its own when PATHs are given: the same diagnostic as run, at the
+    # place, never E702 at 1:1 nor an internal error
+    (project / "kpirules.toml").write_bytes(broken)
+    linted = run_cli("lint", "--no-cache", "bad.kpi")
+    ran = run_cli("run", "--period", "2026-03")
+    assert linted.exit_code == ran.exit_code == 2, linted.output
+    assert linted.output.splitlines()[0] == first_line
+    assert linted.output == ran.output
+    assert linted.output.splitlines()[-1].startswith("  = help: ")
 
 
 def test_a_configuration_error_points_at_the_line(project):

@@ -32,6 +32,7 @@ from kpirules import i18n
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.io import note_input
 from kpirules.sources.base import SourceOptions
+from kpirules.tomlfile import read_config_toml
 
 if TYPE_CHECKING:
     from kpirules.model.scheme import Scheme
@@ -192,22 +193,14 @@ def load_config(path: str | Path | None = None, start: Path | None = None) -> Pr
     path = Path(path)
     try:
         note_input(path)
-        text = path.read_bytes().decode("utf-8-sig")
+        text, data = read_config_toml(path)
     except FileNotFoundError:
         raise ConfigError(Diagnostic("E600", f"config file not found: {path}", help="check the path")) from None
     except IsADirectoryError:
         raise ConfigError(Diagnostic("E600", f"{path} is a directory, not a config file")) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(Diagnostic("E601", f"{path} is not UTF-8 text ({exc.reason})")) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, col = _toml_position(str(exc), text)
-        reason = re.sub(r" \(at .*\)$", "", str(exc))
-        raise ConfigError(Diagnostic(
-            "E601", f"invalid TOML: {reason}", Location(_shown(path.resolve()), line, col),
-            help="see https://toml.io for the syntax",
-        )) from None
+    except OSError as exc:
+        raise ConfigError(Diagnostic("E600", f"cannot read {path}: {exc.strerror}",
+                                     help="check the file's permissions")) from None
     prefix = ""
     if path.name == PYPROJECT_NAME:
         prefix = "tool.kpirules."
@@ -391,15 +384,6 @@ def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, lines: l
 def _did_you_mean(word: str, candidates) -> str | None:
     match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"did you mean '{match[0]}'?" if match else None
-
-
-def _toml_position(message: str, text: str) -> tuple[int, int]:
-    found = re.search(r"at line (\d+), column (\d+)", message)
-    if found:
-        return int(found.group(1)), int(found.group(2))
-    if "end of document" in message:
-        return text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
-    return 1, 1
 
 
 def _lines(path: Path) -> list[str]:

@@ -24,6 +24,14 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+def byte_location(path: str, data: bytes, offset: int) -> Location:
+    """Where byte `offset` of a file is: its line, and its column counted in characters
+    (as the renderer counts them, so the caret lands under the byte that is wrong)."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return Location(path, data.count(b"\n", 0, offset) + 1, column)
+
+
 @dataclass(frozen=True, slots=True)
 class DataLocation:
     """A place in a dataset: which dataset, read from which source, which row and column."""

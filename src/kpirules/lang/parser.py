@@ -16,7 +16,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from kpirules.defaults import defaults
-from kpirules.errors import Diagnostic, Location, SchemeError
+from kpirules.errors import Diagnostic, Location, SchemeError, byte_location
 from kpirules.io import note_input
 from kpirules.lang import ast
 from kpirules.lang.comments import extract_comments
@@ -117,9 +117,6 @@ def decode_source(data: bytes, path: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
         hint = "re-save the file as UTF-8"
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             hint = "the file is UTF-16; re-save it as UTF-8"
@@ -133,7 +130,7 @@ def decode_source(data: bytes, path: str) -> str:
             Diagnostic(
                 "E101",
                 f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} cannot be decoded)",
-                Location(path, line, column),
+                byte_location(path, data, exc.start),
                 help=hint,
             )
         ) from None

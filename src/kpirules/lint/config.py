@@ -31,6 +31,7 @@ from typing import Any
 from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.lint.finding import SEVERITIES
+from kpirules.tomlfile import read_config_toml
 
 KEYS = {"select", "ignore", "fail-level", "severity", "per-file-ignores"}
 
@@ -114,12 +115,10 @@ def read_config(path: Path | None) -> tuple[dict[str, Any], str]:
     if path is None:
         return {}, "lint"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # not UTF-8 or not TOML: E601 at the place, as every command that reads the file says it
+        _, data = read_config_toml(path)
     except OSError as exc:
         raise ConfigError(Diagnostic("E702", f"cannot read {path}: {exc.strerror}", help="check the path")) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(Diagnostic("E702", f"{path} is not valid TOML: {exc}", Location(str(path), 1, 1),
-                                     help="fix the TOML syntax")) from None
     if path.name == "pyproject.toml":
         table, name = data.get("tool", {}).get("kpirules", {}).get("lint", {}), "tool.kpirules.lint"
     else:
