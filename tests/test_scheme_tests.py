@@ -414,6 +414,8 @@ def test_the_named_configuration_chooses_the_rulesets(mini, tmp_path):
 
 def test_bad_files_are_reported_at_their_place(mini):
     _error(mini, 'role = "caller\n', code="E800", at="1:15", message="not valid TOML: Illegal character '\\n'")
+    # at the end of the file: after the last thing written, not at 1:1
+    _error(mini, HEAD + "x = [\n", code="E800", at="3:6", message="not valid TOML: Invalid value at the end of the file")
     _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.kpis.calls.scor = 1\n', code="E801", at="5:19",
            message="unknown key 'scor' in expect.kpis.calls")
     _error(mini, 'role = "caller"\n[[case]]\nname = "x"\nexpect.total = 1\n', code="E802", at="2:1",
@@ -457,6 +459,13 @@ def test_a_missing_scheme_and_a_missing_path(tmp_path, monkeypatch):
     none = run("empty")
     assert none.exit_code == 2
     assert none.stderr.splitlines()[0] == "error[E814]: no scheme test files (*.kpitest.toml) found in empty"
+
+
+def test_a_file_that_is_not_utf8_is_located_at_the_first_bad_byte(mini):
+    (mini / "mini.kpitest.toml").write_bytes(HEAD.encode() + "# 备注\n".encode("gbk"))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "mini.kpitest.toml:3:3: error[E800]: mini.kpitest.toml is not UTF-8 text (byte 37)"
 
 
 def test_an_unreadable_folder_is_e106_not_no_test_files_found(mini, unreadable):

@@ -8,7 +8,6 @@ once, before any case runs.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kpirules.engine.periods import Calendar, Period
-from kpirules.errors import ConfigError, Diagnostic, KpiError, Location, SchemeError
+from kpirules.errors import ConfigError, Diagnostic, KpiError, Location, SchemeError, byte_location
 from kpirules.model import load_scheme
 from kpirules.model.loader import display_path
 from kpirules.model.problems import did_you_mean, known
@@ -25,8 +24,7 @@ from kpirules.schemetest import SUFFIX, convert
 from kpirules.schemetest.expect import Expectation, ExpectationReader
 from kpirules.schemetest.locate import Positions, locate
 from kpirules.schemetest.rows import RowReader
-
-_TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+from kpirules.tomlfile import toml_error_place
 
 FILE_KEYS = ("scheme", "role", "period", "person", "case")
 CASE_KEYS = ("name", "role", "period", "person", "others", "values", "targets", "rows", "expect")
@@ -65,19 +63,18 @@ def read_test_file(path: Path, schemes: dict | None = None) -> TestFile:
     """Read and check one test file; raise SchemeError listing every problem in it."""
     shown = display_path(path)
     try:
-        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
     except OSError as exc:
         raise ConfigError(Diagnostic("E815", f"cannot read {shown}: {exc.strerror}", help="check the path")) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SchemeError(_problem("E800", f"{shown} is not UTF-8 text (byte {exc.start})", Location(shown, 1, 1),
-                                   "save the file as UTF-8")) from None
+        raise SchemeError(_problem("E800", f"{shown} is not UTF-8 text (byte {exc.start})",
+                                   byte_location(shown, raw, exc.start), "save the file as UTF-8")) from None
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        # Python 3.11's TOMLDecodeError has no lineno/colno: the message ends "(at line L, column C)"
-        found = _TOML_PLACE.search(str(exc))
-        line, column = (int(found[1]), int(found[2])) if found else (1, 1)
-        message = _TOML_PLACE.sub("", str(exc)).strip()
+        line, column, message = toml_error_place(exc, text)
         raise SchemeError(_problem("E800", f"not valid TOML: {message}", Location(shown, line, column),
                                    "see https://toml.io for the syntax; strings need quotes")) from None
     return _Reader(path, shown, data, locate(text), schemes if schemes is not None else {}).read()
