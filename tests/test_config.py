@@ -91,6 +91,15 @@ def test_missing_required_option_and_unknown_source(workdir):
     ]
 
 
+def test_a_source_that_is_not_text_is_a_wrong_type_not_a_missing_source(workdir):
+    (d,) = _problems(workdir, GOOD.replace('source = "parquet"', "source = 5"))
+    assert (d.code, d.message) == ("E603", "env.test.datasets.people.source must be text, the name of a source type")
+    assert (d.location.path, d.location.line, d.location.column) == ("kpirules.toml", 11, 1)
+    assert d.help == 'write it in quotes, e.g. source = "csv" (see `kpirules plugins`)'
+    (missing,) = _problems(workdir, GOOD.replace('source = "parquet"\n', ""))
+    assert (missing.code, missing.message) == ("E604", "env.test.datasets.people has no `source`")
+
+
 def test_unknown_top_level_and_project_keys(workdir):
     found = _problems(workdir, GOOD.replace("default_env", "default_environment") + "\n[runs]\nx = 1\n")
     assert [(d.code, d.message, d.help) for d in found] == [

@@ -250,10 +250,17 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
     where = ".".join(key)
     options = dict(entry)
     source = options.pop("source", None)
-    if not isinstance(source, str):
+    if source is None:
         problems.append(Diagnostic(
             "E604", f"{where} has no `source`", _locate(lines, path, prefix, key),
             help='name a source type, e.g. source = "csv" (see `kpirules plugins`)',
+        ))
+        return None
+    if not isinstance(source, str):
+        problems.append(Diagnostic(
+            "E603", f"{where}.source must be text, the name of a source type",
+            _locate(lines, path, prefix, [*key, "source"]),
+            help='write it in quotes, e.g. source = "csv" (see `kpirules plugins`)',
         ))
         return None
     types = plugins.source_types()
