@@ -111,7 +111,7 @@ def test_unknown_top_level_and_project_keys(workdir):
 def test_option_values_are_checked_without_echoing_them(workdir):
     found = _problems(workdir, GOOD.replace('encoding = "gbk"', 'encoding = "klingon"\nskip_rows = -1'))
     assert [(d.code, d.message) for d in found] == [
-        ("E603", "env.sample.datasets.people.encoding (source csv): Value error, unknown encoding 'klingon' "
+        ("E603", "env.sample.datasets.people.encoding (source csv): unknown encoding 'klingon' "
                  "(e.g. utf-8, gbk, gb18030, utf-16)"),
         ("E603", "env.sample.datasets.people.skip_rows (source csv): Input should be greater than or equal to 0"),
     ]

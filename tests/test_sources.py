@@ -12,9 +12,9 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from source_project import DEALS_CSV, DEALS_TYPES, PEOPLE_CSV, load, rows, types, write
+from source_project import DEALS_CSV, DEALS_TYPES, PEOPLE_CSV, load, make_project, rows, types, write
 
-from kpirules.errors import DataError
+from kpirules.errors import ConfigError, DataError
 
 # What DEALS_CSV becomes. Timestamps are naive Asia/Shanghai (UTC+8) time:
 #   D2 "2026-01-05T01:30:00Z"       -> 09:30 the same day
@@ -93,6 +93,20 @@ def test_csv_without_header_takes_columns(workdir):
     con, _ = load(workdir, {"people": {"source": "csv", "path": "roster.csv", "header": False,
                                         "columns": ["person_id", "name", "manager_id"]}})
     assert rows(con, "people") == EXPECTED_PEOPLE
+
+
+@pytest.mark.parametrize("source, options, message", [
+    ("csv", {"path": "roster.csv", "header": False},
+     "env.test.datasets.people (source csv): header = false needs `columns`, the field names in order"),
+    ("xlsx", {"path": "roster.xlsx", "header": False},
+     "env.test.datasets.people (source xlsx): header = false needs `columns`, the column names in order"),
+    ("csv", {"path": "roster.csv", "encoding": "klingon"},
+     "env.test.datasets.people.encoding (source csv): unknown encoding 'klingon' (e.g. utf-8, gbk, gb18030, utf-16)"),
+])
+def test_an_option_check_speaks_without_pydantics_value_error_prefix(workdir, source, options, message):
+    with pytest.raises(ConfigError) as caught:
+        make_project(workdir, {"people": {"source": source, **options}})
+    assert [(d.code, d.message) for d in caught.value.diagnostics] == [("E603", message)]
 
 
 def test_parquet_typed_columns_and_time_zones(workdir):

@@ -385,7 +385,15 @@ def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, lines: l
         return Diagnostic("E604", f"missing required option {where}{of}", location,
                           help=f"add `{loc[-1]} = ...` to [{prefix}{'.'.join(key[:-1])}]")
     # never echo the input: it may be a credential
-    return Diagnostic("E603", f"{where}{of}: {err['msg']}", location)
+    return Diagnostic("E603", f"{where}{of}: {_reason(err)}", location)
+
+
+def _reason(err: dict) -> str:
+    """What pydantic says is wrong, without the "Value error, " it puts before a validator's
+    own message (a source's option checks speak to the user already)."""
+    if err["type"] == "value_error" and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])
+    return err["msg"]
 
 
 def _did_you_mean(word: str, candidates) -> str | None:
