@@ -95,6 +95,37 @@ def test_csv_without_header_takes_columns(workdir):
     assert rows(con, "people") == EXPECTED_PEOPLE
 
 
+def test_csv_a_record_with_two_fields_too_many_says_its_own_count_once(workdir):
+    # DuckDB rejects such a record once per extra field ("Found: 4", then "Found: 5")
+    write(workdir / "roster.csv", "P1,韦刚,\nP2,段佳怡,P1,x,y\nP3,Ann,P1\nP4\n")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "roster.csv", "header": False,
+                                  "columns": ["person_id", "name", "manager_id"]}})
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E644", "2 records could not be read")
+    assert d.notes == ["row 2 (line 2): 5 fields where 3 are expected: P2,段佳怡,P1,x,y",
+                       "row 4 (line 4): 1 fields where 3 are expected: P4"]
+
+
+def test_csv_columns_naming_fewer_fields_than_every_record_has_is_one_config_error(workdir):
+    write(workdir / "roster.csv", "P1,韦刚,,a,b\nP2,段佳怡,P1,a,b\nP3,Ann,P1,a,b\n")
+    with pytest.raises(ConfigError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "roster.csv", "header": False,
+                                  "columns": ["person_id", "name", "manager_id"]}})
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message, d.help) == (
+        "E603", "env.test.datasets.people.columns names 3 columns, but every record of roster.csv has 5 fields",
+        "list every field of a record, in order: 5 names")
+    columns_line = (workdir / "kpirules.toml").read_text(encoding="utf-8").splitlines().index("columns = [") + 1
+    assert (d.location.path, d.location.line) == ("kpirules.toml", columns_line)
+    # a file where some records are right is the file's problem, record by record
+    write(workdir / "roster.csv", "P1,韦刚,,a,b\nP2,段佳怡,\nP3,Ann,P1,a,b\n")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "roster.csv", "header": False,
+                                  "columns": ["person_id", "name", "manager_id"]}})
+    assert [d.message for d in caught.value.diagnostics] == ["2 records could not be read: 5 fields where 3 are expected"]
+
+
 @pytest.mark.parametrize("source, options, message", [
     ("csv", {"path": "roster.csv", "header": False},
      "env.test.datasets.people (source csv): header = false needs `columns`, the field names in order"),

@@ -206,6 +206,21 @@ def test_bad_input_gives_a_clear_message_and_exit_1(workdir, run_cli, case):
     assert "Traceback" not in result.output
 
 
+def test_columns_naming_fewer_fields_than_every_record_is_one_config_error(workdir, run_cli):
+    # header = false, and every record has 5 fields where `columns` names 3: not one E644 per record
+    write(workdir / "roster.tsv", "P1\t韦刚\t\tx\ty\nP2\t段佳怡\tP1\tx\ty\n")
+    make_project(workdir, {"people": {"source": "csv", "path": "roster.tsv", "delimiter": "\t", "header": False,
+                                      "columns": ["person_id", "name", "manager_id"]}}, ROSTER_ONLY)
+    result = run_cli("sources", "check")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == ("kpirules.toml:12:1: error[E603]: env.test.datasets.people.columns names 3 columns, "
+                        "but every record of roster.tsv has 5 fields")
+    assert lines[2] == "12 | columns = ["
+    assert "  = help: list every field of a record, in order: 5 names" in lines
+    assert "E644" not in result.stderr and "Traceback" not in result.output
+
+
 def test_plugin_failures_through_the_cli(workdir, run_cli):
     import pyarrow as pa
 

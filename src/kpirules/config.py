@@ -426,6 +426,12 @@ def _split_key(text: str) -> list[str]:
     return [part.strip().strip('"').strip("'") for part in text.split(".")]
 
 
+def locate_key(path: Path, key: str) -> Location:
+    """Where a dotted key (`env.sample.datasets.calls.columns`) is written in a configuration
+    file, for a problem found once the data is read: its line, best effort."""
+    return _locate(_lines(path), path, "", key.split("."))
+
+
 def _locate(lines: list[str], path: Path, prefix: str, key: list[str]) -> Location:
     """Best effort: the line of key (a table header, or `name =` inside its table)."""
     full = _split_key(prefix.rstrip(".")) + key if prefix else list(key)

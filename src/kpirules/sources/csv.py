@@ -35,6 +35,8 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
+from kpirules.config import locate_key
+from kpirules.errors import ConfigError, Diagnostic
 from kpirules.hookspecs import hookimpl
 from kpirules.sources import encoding as enc
 from kpirules.sources import records
@@ -129,12 +131,14 @@ class CsvSource(Source):
         struct = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
         nulls = "[" + ", ".join(literal(v) for v in opts.null_values) + "]"
         escape = escape if escape is not None else quote_char
-        relation = con.sql(
-            f"SELECT * FROM read_csv({literal(str(readable))}, columns = {struct}, "
+        self.scan = (
+            f"{literal(str(readable))}, columns = {struct}, "
             f"header = {'true' if opts.header else 'false'}, skip = {opts.skip_rows}, auto_detect = false, "
             f"delim = {literal(delimiter)}, quote = {literal(quote_char)}, escape = {literal(escape)}, "
-            f"nullstr = {nulls}, strict_mode = true, null_padding = false, "
-            f"store_rejects = true, rejects_table = {literal(self.rejects)}, "
+            f"nullstr = {nulls}, strict_mode = true, null_padding = false"
+        )
+        relation = con.sql(
+            f"SELECT * FROM read_csv({self.scan}, store_rejects = true, rejects_table = {literal(self.rejects)}, "
             f"rejects_scan = {literal(self.rejects + '_scan')}, rejects_limit = 0)"
         )
         return relation if shared else relation.to_arrow_reader()
@@ -150,20 +154,31 @@ class CsvSource(Source):
             return None
         offset = self.position.offset or 0
         count = len(self.names)
-        fields = "regexp_extract(error_message, 'Found: ([0-9]+)', 1)"
+        # DuckDB rejects a record once per field too many (or missing), each time saying how
+        # many it had found by then: the record's own count is the largest (the smallest)
+        found = "TRY_CAST(regexp_extract(error_message, 'Found: ([0-9]+)', 1) AS BIGINT)"
+        errors = (
+            f"SELECT line, error_type, any_value(csv_line) AS text, "
+            f"CASE error_type WHEN 'TOO MANY COLUMNS' THEN max({found}) "
+            f"WHEN 'MISSING COLUMNS' THEN min({found}) END AS fields, "
+            f"string_agg(DISTINCT error_message, '; ') AS message "
+            f"FROM {quote(self.rejects)} GROUP BY line, error_type"
+        )
+        if not self.options.header:
+            self._check_columns(errors)
         expected = f"the header has {count}" if self.options.header and not self.options.columns else f"{count} are expected"
         reason = (
             f"CASE error_type "
-            f"WHEN 'TOO MANY COLUMNS' THEN {fields} || {literal(' fields where ' + expected)} "
-            f"WHEN 'MISSING COLUMNS' THEN {fields} || {literal(' fields where ' + expected)} "
+            f"WHEN 'TOO MANY COLUMNS' THEN fields || {literal(' fields where ' + expected)} "
+            f"WHEN 'MISSING COLUMNS' THEN fields || {literal(' fields where ' + expected)} "
             f"WHEN 'UNQUOTED VALUE' THEN 'a quoted value is not closed, or a quote stands inside an unquoted value' "
             f"WHEN 'INVALID ENCODING' THEN 'bytes that are not valid UTF-8 (set `encoding`)' "
             f"WHEN 'LINE SIZE OVER MAXIMUM' THEN 'a record longer than the 2 MB limit' "
-            f"ELSE error_message END"
+            f"ELSE message END"
         )
         return self.con.sql(
             f"SELECT line - {offset} AS row, line, string_agg(DISTINCT {reason}, '; ') AS reason, "
-            f"any_value(csv_line) AS text FROM {quote(self.rejects)} GROUP BY line"
+            f"any_value(text) AS text FROM ({errors}) GROUP BY line"
         )
 
     def describe(self) -> str:
@@ -259,6 +274,24 @@ class CsvSource(Source):
             names.append(name)
             taken.add(name.lower())
         return names
+
+    def _check_columns(self, errors: str) -> None:
+        """Every record with the same wrong number of fields: what is wrong is `columns`,
+        not the file, so say that once rather than reject each record."""
+        same, fields = self.con.execute(
+            f"SELECT bool_and(fields IS NOT NULL) AND count(DISTINCT fields) = 1, any_value(fields) FROM ({errors})"
+        ).fetchall()[0]
+        if not same:
+            return
+        # stops at the first record that does have as many fields as `columns` names
+        if self.con.execute(f"SELECT 1 FROM read_csv({self.scan}, ignore_errors = true) LIMIT 1").fetchall():
+            return
+        key = f"{self.context.config_key}.columns"
+        where = locate_key(self.context.config_path, key) if self.context.config_path else None
+        raise ConfigError(Diagnostic(
+            "E603", f"{key} names {len(self.names)} columns, but every record of {self.locator} has {fields} fields",
+            where, help=f"list every field of a record, in order: {fields} names",
+        ))
 
     def _drop_rejects(self) -> None:
         for table in (self.rejects, self.rejects + "_scan"):
