@@ -106,8 +106,11 @@ def main(argv: list[str] | None = None) -> None:
         from kpirules.cli import common
 
         error = f"{type(exc).__name__}: {exc}"
-        echo_err(i18n.ui(common.LAST_LANG, "internal_error",
-                         f"internal error: {error}\n"
-                         "This is a bug in kpirules; please report it (set KPIRULES_DEBUG=1 for a traceback).",
-                         error=error))
+        english = (f"internal error: {error}\n"
+                   "This is a bug in kpirules; please report it (set KPIRULES_DEBUG=1 for a traceback).")
+        try:
+            message = i18n.ui(common.LAST_LANG, "internal_error", english, error=error)
+        except Exception:  # noqa: BLE001 - the catalog itself may be what failed
+            message = english
+        echo_err(message)
         sys.exit(2)

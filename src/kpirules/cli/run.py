@@ -136,7 +136,8 @@ def _warnings(prepared: Prepared, result) -> list[str]:
             out.append(f"{load.dataset}: {load.rejected} bad rows skipped")
     if result.unmatched_people:
         shown = ", ".join(result.unmatched_people[:10]) + (" ..." if len(result.unmatched_people) > 10 else "")
-        out.append(f"{len(result.unmatched_people)} people in the roster match no role: {shown}")
+        n = len(result.unmatched_people)
+        out.append(f"{n} {'person' if n == 1 else 'people'} in the roster {'matches' if n == 1 else 'match'} no role: {shown}")
     return out
 
 

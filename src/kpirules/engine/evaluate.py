@@ -26,7 +26,7 @@ from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
 from kpirules.engine.results import Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult
-from kpirules.engine.scoring import CurvePlan, attainment, grade
+from kpirules.engine.scoring import CurvePlan, attainment, grade, pct
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.setwise_results import run_setwise
 from kpirules.engine.values import truth
@@ -500,7 +500,7 @@ class Evaluator:
             total = CONTEXT.multiply(total, CONTEXT.divide(weights_all, weights_scored))
             notes.append(
                 "KPIs whose period has not closed are not scored in this run; the weights of the "
-                f"others are scaled by {weights_all * 100:f}% / {weights_scored * 100:f}%"
+                f"others are scaled by {pct(weights_all)} / {pct(weights_scored)}"
             )
         total = quantize6(total)
         days = person.active_days(period)

@@ -17,6 +17,7 @@ from fractions import Fraction
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.numbers import quantize6
 from kpirules.engine.results import KpiResult, PayoutResult, PersonResult, RunResult
+from kpirules.engine.scoring import pct
 from kpirules.engine.setwise import COMPUTED, CONST, NONE, STATUS, RoleQuery
 from kpirules.engine.setwise_run import Decimals, SetwiseRun
 
@@ -313,7 +314,7 @@ def _notes(run, rt, pidx) -> list[str]:
         if p == pidx and scale is not None:
             wa, ws = scale
             return ["KPIs whose period has not closed are not scored in this run; the weights of the "
-                    f"others are scaled by {wa * 100:f}% / {ws * 100:f}%"]
+                    f"others are scaled by {pct(wa)} / {pct(ws)}"]
     return []
 
 
