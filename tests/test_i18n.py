@@ -313,14 +313,14 @@ def test_every_rule_example_lints_in_chinese(tmp_path, monkeypatch):
 
 def test_a_data_problem_names_its_place_in_chinese():
     d = Diagnostic("E646", "3 rows have no amount (declared required)", DataLocation("deals", "deals.csv", 7, "amount"),
-                   help="fix the values at the source, or load with bad rows skipped: --on-bad-rows skip (they are written to the rejects folder)",
+                   help="fix the values at the source, or load with bad rows skipped: --on-bad-rows skip (with --rejects FOLDER they are written there, with the reason)",
                    notes=["row 7 (line 8)", "row 9 (line 10)", "... and 1 more"])
     assert render_text(d, lang="zh") == (
         "数据集 deals，来源 deals.csv，第 7 行，列 amount: error[E646]: 有 3 行缺少 amount（该列声明了 required）\n"
         "  = 说明：第 7 行（文件第 8 行）\n"
         "  = 说明：第 9 行（文件第 10 行）\n"
         "  = 说明：……另有 1 个\n"
-        "  = 帮助：请在源头修正这些值，或用 --on-bad-rows skip 跳过坏行加载（它们会写入 rejects 文件夹）"
+        "  = 帮助：请在源头修正这些值，或用 --on-bad-rows skip 跳过坏行加载（加上 --rejects 文件夹 时，它们会连同原因写入该文件夹）"
     )
     assert render_text(d).startswith("dataset deals, source deals.csv, row 7, column amount: error[E646]: 3 rows")
 

@@ -23,7 +23,8 @@ EXAMPLES = 20
 UNREADABLE_COLUMNS = "row BIGINT, line BIGINT, reason VARCHAR, text VARCHAR"
 _PLURAL_WORDS = {"a whole number": "whole numbers", "a number": "numbers", "an amount of money": "amounts of money",
                  "a date": "dates", "a timestamp": "timestamps"}
-SKIP_HELP = "fix the values at the source, or load with bad rows skipped: --on-bad-rows skip (they are written to the rejects folder)"
+SKIP_HELP = ("fix the values at the source, or load with bad rows skipped: --on-bad-rows skip "
+             "(with --rejects FOLDER they are written there, with the reason)")
 #: how exports commonly write "no value"
 NULL_MARKERS = {"NULL", "null", "Null", "NA", "N/A", "n/a", "#N/A", "None", "none", "nan", "NaN", "-"}
 
@@ -97,7 +98,7 @@ def unreadable_diagnostic(con, table: str, dataset: Dataset, locator: str,
         "E644", f"{_plural(count, 'record')} could not be read{why}",
         DataLocation(dataset.id, locator, first[0]),
         help="fix the file (for CSV: quote values that contain the delimiter), or load with bad rows "
-        "skipped (--on-bad-rows skip): they are written to the rejects folder with the reason, so nothing is lost",
+        "skipped (--on-bad-rows skip --rejects FOLDER): they are written to the folder with the reason, so nothing is lost",
         notes=notes + _more(count, len(rows)),
     )
 
