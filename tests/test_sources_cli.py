@@ -85,6 +85,14 @@ def test_init_writes_a_starter_config_once(workdir, run_cli, ruleset_copy):
     assert run_cli("init", "--force").exit_code == 0
 
 
+def test_init_before_any_scheme_says_to_write_one_first(workdir, run_cli):
+    result = run_cli("init")
+    assert result.exit_code == 2
+    assert "error[E001]: no such file or directory: rulesets" in result.stderr
+    assert "put your .kpi files in rulesets/" in result.stderr
+    assert not (workdir / "kpirules.toml").exists()
+
+
 def test_commands_have_help_with_an_example(run_cli):
     for command in (["plugins"], ["sources"], ["sources", "check"], ["init"]):
         result = run_cli(*command, "--help")

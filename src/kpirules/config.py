@@ -469,6 +469,10 @@ def starter_config(scheme: Scheme, rulesets: list[str]) -> str:
     intro = (
         "# kpirules project configuration: where the rulesets are, and which file or system\n"
         "# each dataset they declare is read from. Add environments as [env.NAME.datasets.ID];\n"
-        "# `kpirules plugins` lists the source types, `kpirules sources check` tries them.\n\n"
+        "# `kpirules plugins` lists the source types, `kpirules sources check` tries them.\n"
+        "# Options a CSV export often needs (docs/sources.md):\n"
+        "#   encoding = \"gbk\"                         # detected when left out (UTF-8, GBK, UTF-16)\n"
+        "#   rename = { \"负责人\" = \"owner_id\" }       # source column -> declared column\n"
+        "#   timezone = \"Asia/Shanghai\"               # of timestamps written without an offset\n\n"
     )
     return intro + tomli_w.dumps(doc)

@@ -137,6 +137,12 @@ def init(paths: tuple[str, ...], force: bool, output: str) -> None:
         raise ConfigError(Diagnostic("E611", f"{output} already exists",
                                      help="pass --force to overwrite it"))
     rulesets = list(paths) or ["rulesets"]
+    if not paths and not Path("rulesets").exists():
+        raise ConfigError(Diagnostic(
+            "E001", "no such file or directory: rulesets",
+            help="init writes the configuration for schemes already written: put your .kpi files in "
+                 "rulesets/ (README.md, docs/language.md), or name them: kpirules init path/to/*.kpi",
+        ))
     scheme = load_scheme(rulesets)
     folder = target.resolve().parent
     relative = [os.path.relpath(Path(p).resolve(), folder).replace(os.sep, "/") for p in rulesets]
