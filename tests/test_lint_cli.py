@@ -170,3 +170,20 @@ def test_without_paths_the_configured_rulesets_are_linted(tmp_path, monkeypatch)
     (tmp_path / "kpirules.toml").write_text('[project]\nrulesets = ["schemes"]\n', encoding="utf-8")
     result = run_cli("lint", "--no-cache", "--output-format", "concise")
     assert result.output.splitlines()[0].startswith("schemes/bad.kpi:3:6: KPI101")
+
+
+def test_history_leaves_out_periods_before_the_data_starts(project):
+    # the data covers 2026-01 to 2026-06: asked for 12 periods, lint compares the 6 the data
+    # reaches; 2025-07 to 2025-12 would count every person as reaching 0 there
+    from lint_support import write_history_data
+
+    config = write_history_data(project)
+    config.write_text(config.read_text(encoding="utf-8") + "\n[lint]\nhistory-periods = 12\n", encoding="utf-8")
+    (project / "bad.kpi").write_text(BAD_ROLE.replace("target >= 200", "target >= 250"), encoding="utf-8")
+    result = run_cli("lint", "--history", "--config", str(config), "--select", "KPI8", "--output-format", "concise", "bad.kpi")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "bad.kpi:9:5: KPI801 [warning] The target of KPI outbound_calls (250) is beyond what the best 10% "
+        "of role telesales reached in the last 6 periods (181)."
+    )
+    assert "KPI803" not in result.output

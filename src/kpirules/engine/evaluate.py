@@ -107,15 +107,25 @@ def _person_lookup(get):
 
 
 def latest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    latest = None
+    """The latest date of any dated row of the fact datasets (None: no dated rows)."""
+    return _fact_date(scheme, con, "max")
+
+
+def earliest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The earliest date of any dated row of the fact datasets (None: no dated rows)."""
+    return _fact_date(scheme, con, "min")
+
+
+def _fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, which: str) -> dt.date | None:
+    found = []
     for ds in scheme.datasets.values():
         if ds.kind != "dataset" or ds.date_column is None:
             continue
-        value = con.execute(f"SELECT max({sqlc.quote(ds.date_column)}) FROM {sqlc.quote(ds.id)}").fetchone()[0]
+        value = con.execute(f"SELECT {which}({sqlc.quote(ds.date_column)}) FROM {sqlc.quote(ds.id)}").fetchone()[0]
         value = _as_date(value)
-        if value is not None and (latest is None or value > latest):
-            latest = value
-    return latest
+        if value is not None:
+            found.append(value)
+    return (max if which == "max" else min)(found, default=None)
 
 
 def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Period,

@@ -77,7 +77,7 @@ class History:
         import duckdb
 
         from kpirules.config import load_config
-        from kpirules.engine.evaluate import evaluate, latest_fact_date
+        from kpirules.engine.evaluate import earliest_fact_date, evaluate, latest_fact_date
         from kpirules.errors import DataError, Diagnostic
         from kpirules.sources.load import load_datasets
 
@@ -89,8 +89,16 @@ class History:
             raise DataError(Diagnostic("E501", "the fact datasets hold no dated rows, so there is no history to compare with",
                                        help="run `kpirules lint` without --history, or check the data sources"))
         calendar = Calendar(scheme.header)
+        # the last closed periods the data reaches: one wholly before its first dated row
+        # would count everyone as reaching nothing
+        earliest = earliest_fact_date(scheme, con)
         periods = [calendar.latest_ended(latest)]
-        while len(periods) < self.count:
+        if periods[0].end <= earliest:
+            raise DataError(Diagnostic(
+                "E501", f"the data ({earliest} to {latest}) covers no {calendar.unit} that has ended, "
+                        "so there is no history to compare with",
+                help="run `kpirules lint` without --history until the data covers a whole period"))
+        while len(periods) < self.count and periods[0].start > earliest:
             periods.insert(0, calendar.period(calendar.unit, periods[0].start - dt.timedelta(days=1)))
         result = evaluate(scheme, con, periods)
         return PastResults(scheme, periods, result.people, con)
