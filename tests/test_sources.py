@@ -403,3 +403,34 @@ def test_csv_declared_utf16_but_utf8_says_so(workdir):
     (d,) = caught.value.diagnostics
     assert d.code == "E641"
     assert d.message == 'roster.csv is not valid utf-16; it looks like utf-8: set encoding = "utf-8"'
+
+
+def test_numbers_written_for_people_load_as_numbers(workdir):
+    # sources.md: thousands separated by commas and 万/亿 after a number, as spreadsheets and
+    # CRM exports write them; a comma that is not a thousands separator is not a number
+    text = (
+        "deal_id,owner_id,signed_at,signed_on,units,amount,rate,won\n"
+        'D1,P1,2026-01-05 09:30:00,2026-01-05,"1,200","1,234.50",0.5,yes\n'
+        "D2,P2,2026-01-05 09:30:00,2026-01-05,3,56万,0.5,yes\n"
+        "D3,P3,2026-01-05 09:30:00,2026-01-05,2,1.2亿,0.5,yes\n"
+        'D4,P3,2026-01-05 09:30:00,2026-01-05,2," 1,000,000.25 ",0.5,yes\n'
+    )
+    write(workdir / "deals.csv", text)
+    con, _ = load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    assert [(r[0], r[4], r[5]) for r in rows(con, "deals")] == [
+        ("D1", 1200, Decimal("1234.5000")), ("D2", 3, Decimal("560000.0000")),
+        ("D3", 2, Decimal("120000000.0000")), ("D4", 2, Decimal("1000000.2500")),
+    ]
+    write(workdir / "deals.csv", text.replace('"1,234.50"', '"1,5"'))
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    assert caught.value.diagnostics[0].code == "E643"
+
+
+def test_a_value_that_does_not_convert_is_told_how_its_type_is_written(workdir):
+    write(workdir / "deals.csv", DEALS_CSV.replace("2026-01-05 23:59:59", "05.01.2026"))
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E643", "1 value in column signed_on is not a date")
+    assert d.help.startswith("dates convert written year first: 2026-03-05 or 2026/3/5; fix the values at the source")

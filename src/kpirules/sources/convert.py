@@ -161,14 +161,29 @@ def _integer(g: str, kind: str, times: _Times) -> str:
     if kind == "string":
         # TRY_CAST('12.5' AS BIGINT) rounds to 13: accept only what is whole as written
         as_int = f"TRY_CAST({g} AS BIGINT)"
-        return f"(CASE WHEN {as_int} = TRY_CAST({g} AS DOUBLE) THEN {as_int} END)"
+        written = _written_number(g)
+        return (f"coalesce((CASE WHEN {as_int} = TRY_CAST({g} AS DOUBLE) THEN {as_int} END), "
+                f"(CASE WHEN {written} = trunc({written}) THEN TRY_CAST({written} AS BIGINT) END))")
     return _null("BIGINT")
 
 
 def _number(g: str, kind: str, sql_type: str) -> str:
-    if kind in ("integer", "float", "decimal", "string"):
+    if kind == "string":
+        return f"coalesce(TRY_CAST({g} AS {sql_type}), TRY_CAST({_written_number(g)} AS {sql_type}))"
+    if kind in ("integer", "float", "decimal"):
         return f"TRY_CAST({g} AS {sql_type})"
     return _null(sql_type)
+
+
+def _written_number(g: str) -> str:
+    """A number as exports write it for people, as DECIMAL(38,10) (NULL for anything else):
+    thousands separated by commas (`1,234.50`), and 万 or 亿 after it (`56万`, `1.2亿`), as
+    in the language. Only tried on a text that does not convert as it is; a comma that is not
+    a thousands separator (`1,5`) is not a number."""
+    t = f"trim({g})"
+    return (f"(CASE WHEN regexp_full_match({t}, '[+-]?(\\d{{1,3}}(,\\d{{3}})+|\\d+)(\\.\\d+)?[万亿]?') "
+            f"THEN TRY_CAST(regexp_replace({t}, '[,万亿]', '', 'g') AS DECIMAL(38,10)) * "
+            f"(CASE WHEN ends_with({t}, '万') THEN 10000 WHEN ends_with({t}, '亿') THEN 100000000 ELSE 1 END) END)")
 
 
 def _boolean(g: str, kind: str, times: _Times) -> str:

@@ -145,6 +145,16 @@ def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Data
     return out
 
 
+#: how values of a type convert (docs/sources.md), said beside values that do not
+WRITTEN_AS = {
+    "date": "dates convert written year first: 2026-03-05 or 2026/3/5",
+    "timestamp": "timestamps convert written year first: 2026-03-05 09:30 or 2026-03-05T09:30:00+08:00",
+    "integer": "integers convert written as 1200 or 1,200 (or 12万)",
+    "money": "amounts convert written as 1234.5, 1,234.50 or 56万 (no currency sign)",
+    "decimal": "numbers convert written as 0.125, 1,234.5 or 56万",
+}
+
+
 def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbering) -> Diagnostic:
     where = DataLocation(dataset.id, locator, examples[0][0], column)
     if kind == "convert":
@@ -152,7 +162,8 @@ def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbe
         if total != 1:
             word = _PLURAL_WORDS.get(word, word)
         markers = {str(v).strip() for _, v in examples}
-        help = SKIP_HELP
+        help = f"{WRITTEN_AS[dataset.columns[column].type]}; {SKIP_HELP}" \
+            if dataset.columns[column].type in WRITTEN_AS else SKIP_HELP
         if len(markers) == 1 and markers <= NULL_MARKERS:
             # exports often spell "no value" as a word: say how to read it as missing
             marker = markers.pop()
