@@ -567,3 +567,15 @@ def test_a_data_problem_in_chinese(sample_project):
     assert "数据集 people，来源 " in chinese.stderr
     datasets = len(english.stdout.strip().splitlines())
     assert chinese.stderr.strip().splitlines()[-1] == f"{datasets} 个数据集中有 1 个存在问题，共 1 个问题。"
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("CSV data/people.csv (utf-8, detected, comma-separated)", "CSV data/people.csv（utf-8、自动识别、逗号分隔）"),
+    ("CSV a.csv (gbk, '+|'-separated, records end with '&|\\r\\n', no header)",
+     "CSV a.csv（gbk、以 '+|' 分隔、记录以 '&|\\r\\n' 结尾、无表头）"),
+    ("Excel 销售.xlsx, sheet 'Sheet1'", "Excel 销售.xlsx，工作表 'Sheet1'"),
+    ("Parquet data/calls.parquet", "Parquet data/calls.parquet"),
+])
+def test_source_descriptions_in_chinese(english, chinese):
+    # kpirules sources check --lang zh: the words of a description, not its path or encoding
+    assert i18n.phrase(english, "source", "zh") == chinese

@@ -228,8 +228,22 @@ def _note(found: Catalog, text: str) -> str:
     return _rows(found, head.group(0)) + rest
 
 
+_DETAILS = re.compile(r"(?P<head>.*) \((?P<details>[^()]*)\)")
+
+
+def _source(found: Catalog, text: str) -> str:
+    """A data source's description: `CSV path (utf-8, detected, comma-separated)`, `Excel
+    path, sheet 'S'`; the path, encoding and sheet stay as they are."""
+    parts = _DETAILS.fullmatch(text)
+    if parts:
+        details = [found.phrase(d, "source_detail") for d in parts.group("details").split(", ")]
+        text = f"{parts.group('head')}（{found.ui['list.separator'].join(details)}）"
+    return text.replace(", sheet ", found.ui["source.sheet"])
+
+
 _TAKEN_APART: dict[str, Callable[[Catalog, str], str]] = {
     "expected": _expected, "and_list": _and_list, "alternatives": _alternatives, "note": _note,
+    "source": _source,
 }
 
 

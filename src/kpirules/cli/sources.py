@@ -100,7 +100,8 @@ def check(env: str | None, config_path: str | None) -> None:
                 status += i18n.ui(lang, "sources.unknown",
                                   f"; {unknown:,} {'row credits' if unknown == 1 else 'rows credit'} people not in "
                                   f"the roster ({ids})", n=f"{unknown:,}", ids=ids)
-        click.echo(f"{result.dataset:<{width}}  {result.description}  {rows}  {status}")
+        description = i18n.phrase(result.description, "source", lang)
+        click.echo(f"{result.dataset:<{width}}  {description}  {rows}  {status}")
         found.extend(result.problems)
     if found:
         bad = sum(1 for r in results if r.problems)
