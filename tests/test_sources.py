@@ -434,3 +434,26 @@ def test_a_value_that_does_not_convert_is_told_how_its_type_is_written(workdir):
     (d,) = caught.value.diagnostics
     assert (d.code, d.message) == ("E643", "1 value in column signed_on is not a date")
     assert d.help.startswith("dates convert written year first: 2026-03-05 or 2026/3/5; fix the values at the source")
+
+
+@pytest.mark.parametrize("signed_on", ["'infinity'::DATE", "'-infinity'::DATE"])
+def test_an_infinite_date_is_not_a_date(workdir, signed_on):
+    # PostgreSQL and DuckDB hold infinity as a date ("still valid"); no period contains it:
+    # E643 at its row, as for any value that is not a date (it used to pass the load and
+    # fail the run with an internal error)
+    db = duckdb.connect(str(workdir / "crm.duckdb"))
+    db.execute(f"CREATE TABLE deals AS SELECT 'D1' AS deal_id, 'P1' AS owner_id, TIMESTAMP '2026-01-05 09:30' AS signed_at, "
+               f"{signed_on} AS signed_on, 3 AS units, 1200.5 AS amount, 0.125 AS rate, true AS won")
+    db.close()
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "duckdb", "path": "crm.duckdb", "table": "deals"}})
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E643", "1 value in column signed_on is not a date")
+
+
+def test_infinity_written_in_a_csv_is_not_a_date(workdir):
+    write(workdir / "deals.csv", DEALS_CSV.replace("2026-01-05 23:59:59", "infinity"))
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E643", "1 value in column signed_on is not a date")

@@ -132,7 +132,18 @@ def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: st
         "timestamp": _timestamp,
     }
     value = builders[column.type](g, kind, times)
-    return Conversion(source, value, blank, can_fail=True, strict=_strict(value, g, kind, SQL_TYPES[column.type]))
+    strict = _strict(value, g, kind, SQL_TYPES[column.type])
+    if column.type in ("date", "timestamp"):
+        # infinity (PostgreSQL's "still employed" date) or a year past 9999 is no calendar
+        # day: it does not convert. The strict form leaves it to the loader's range check
+        # (`stage.fast_stage`), which sends such a table down the careful path.
+        value = f"(CASE WHEN isfinite({value}) THEN (CASE WHEN {in_calendar(value)} THEN {value} END) END)"
+    return Conversion(source, value, blank, can_fail=True, strict=strict)
+
+
+def in_calendar(value: str) -> str:
+    """Whether a finite date or timestamp falls in the years a date can have (1 to 9999)."""
+    return f"year({value}) BETWEEN 1 AND 9999"
 
 
 def _strict(value: str, g: str, kind: str, sql_type: str) -> str | None:

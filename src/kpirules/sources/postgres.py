@@ -22,6 +22,7 @@ message, a description or a log.
 from __future__ import annotations
 
 import difflib
+import os
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -33,6 +34,7 @@ from kpirules.sources.convert import quote
 from kpirules.sources.postgres_server import (
     Secrets,
     ServerError,
+    local_socket_dir,
     missing_database,
     parse_dsn,
     render_dsn,
@@ -90,6 +92,7 @@ class PostgresSource(Source):
         super().__init__(options, context)
         self.secrets = Secrets()
         self._dsn_params: dict[str, str] | None = None
+        self._dsn_malformed = False
 
     def read(self):
         import adbc_driver_manager
@@ -155,7 +158,9 @@ class PostgresSource(Source):
         """
         opts = self.options
         params: dict[str, str] = {}
-        if opts.dsn_env:
+        # not strict, a DSN already found malformed is left out: its error names the source,
+        # whose description is made here
+        if opts.dsn_env and (strict or not self._dsn_malformed):
             try:
                 params = dict(self._dsn())
             except (ConfigError, DataError):
@@ -165,6 +170,12 @@ class PostgresSource(Source):
                  "sslmode": opts.sslmode}
         params.update({key: str(value) for key, value in given.items() if value is not None})
         params.setdefault("connect_timeout", str(opts.connect_timeout))
+        if "host" not in params and not os.environ.get("PGHOST"):
+            # "the local socket": where this machine's server has it, not only where the
+            # driver's own libpq looks (/tmp; Debian's server listens in /var/run/postgresql)
+            socket_dir = local_socket_dir(params.get("port"))
+            if socket_dir is not None:
+                params["host"] = socket_dir
         return params
 
     def _dsn(self) -> dict[str, str]:
@@ -176,6 +187,7 @@ class PostgresSource(Source):
             try:
                 params = parse_dsn(dsn)
             except ValueError as exc:
+                self._dsn_malformed = True
                 raise self.error("E660", f"the connection string in {env} is malformed: {exc}",
                                  "write it as postgresql://user@host:port/dbname or host=... dbname=...") from None
             self.secrets.add(params.get("password"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
 _URI = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
@@ -109,8 +110,32 @@ def server_name(params: dict[str, str]) -> str:
     user = params.get("user") or os.environ.get("PGUSER")
     host = params.get("host") or os.environ.get("PGHOST") or "localhost"
     port = params.get("port") or os.environ.get("PGPORT") or "5432"
-    dbname = params.get("dbname") or os.environ.get("PGDATABASE") or user or "postgres"
+    dbname = params.get("dbname") or os.environ.get("PGDATABASE") or user or _login_name()
     return f"{user + '@' if user else ''}{host}:{port}/{dbname}"
+
+
+def _login_name() -> str:
+    """libpq's default user (and database): the operating system's user name."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "postgres"
+
+
+#: where PostgreSQL servers put their Unix socket: Debian and Ubuntu's, Red Hat's, then
+#: libpq's compiled-in default (the driver's libpq looks only there)
+SOCKET_DIRS = ("/var/run/postgresql", "/run/postgresql", "/tmp")
+
+
+def local_socket_dir(port: str | None) -> str | None:
+    """The folder holding a running local server's socket for the port, if any."""
+    port = port or os.environ.get("PGPORT") or "5432"
+    for folder in SOCKET_DIRS:
+        if Path(folder, f".s.PGSQL.{port}").exists():
+            return folder
+    return None
 
 
 @dataclass

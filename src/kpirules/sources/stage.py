@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from kpirules.model.scheme import ColumnSpec, Dataset
-from kpirules.sources.convert import SQL_TYPES, TYPE_WORDS, Conversion, conversion, literal, quote
+from kpirules.sources.convert import SQL_TYPES, TYPE_WORDS, Conversion, conversion, in_calendar, literal, quote
 
 GIVEN = "__given"
 PROBLEM_COLUMNS = 'ord BIGINT, seq INTEGER, kind VARCHAR, "column" VARCHAR, value VARCHAR, message VARCHAR'
@@ -96,7 +96,12 @@ def fast_stage(con: duckdb.DuckDBPyConnection, plan: StagePlan) -> bool:
     except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.OutOfRangeException):
         con.execute(f"DROP TABLE IF EXISTS {quote(plan.stage)}")
         return False
-    negative = " OR ".join(f"{quote(n)} < 0" for n, c in plan.dataset.columns.items() if c.non_negative)
+    suspect = [f"{quote(n)} < 0" for n, c in plan.dataset.columns.items() if c.non_negative]
+    # a typed date or timestamp converts as it is, infinity and years past 9999 too
+    suspect += [f"(CASE WHEN {quote(n)} IS NULL THEN FALSE WHEN isfinite({quote(n)}) "
+                f"THEN NOT {in_calendar(quote(n))} ELSE TRUE END)"
+                for n, c in plan.dataset.columns.items() if c.type in ("date", "timestamp")]
+    negative = " OR ".join(suspect)
     if negative and con.execute(f"SELECT count(*) FROM {quote(plan.stage)} WHERE {negative}").fetchall()[0][0]:
         con.execute(f"DROP TABLE {quote(plan.stage)}")
         return False
