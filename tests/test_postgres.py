@@ -360,3 +360,32 @@ def test_rendered_connection_strings_read_back_exactly(params):
     from kpirules.sources.postgres_server import parse_dsn, render_dsn
 
     assert parse_dsn(render_dsn(params)) == params
+
+
+def test_a_malformed_connection_string_in_the_environment_is_e660(workdir, run_cli, monkeypatch):
+    # no server needed: the string is refused before connecting (its message once recursed
+    # into a RecursionError, reported as an internal error)
+    monkeypatch.setenv("CRM_DSN", "host=127.0.0.1 dbname=crm user=reader password='s3cr3t")
+    result = _check(run_cli, workdir, {"dsn_env": "CRM_DSN", "table": "deals"})
+    assert result.exit_code == 1, result.output
+    assert "error[E660]: the connection string in CRM_DSN is malformed: the value of password has no closing quote" \
+        in result.output
+    assert "s3cr3t" not in result.output and "internal error" not in result.output
+
+
+def test_without_a_host_the_local_socket_is_where_the_server_has_it(tmp_path, monkeypatch):
+    # libpq's "local socket" default is /tmp in the driver's build; Debian's server listens in
+    # /var/run/postgresql: the first folder holding the port's socket is used
+    from kpirules.sources import postgres_server
+
+    monkeypatch.delenv("PGHOST", raising=False)
+    monkeypatch.delenv("PGPORT", raising=False)
+    debian, other = tmp_path / "run", tmp_path / "tmp"
+    debian.mkdir(), other.mkdir()
+    monkeypatch.setattr(postgres_server, "SOCKET_DIRS", (str(debian), str(other)))
+    assert postgres_server.local_socket_dir(None) is None
+    (other / ".s.PGSQL.5432").touch()
+    assert postgres_server.local_socket_dir(None) == str(other)
+    (debian / ".s.PGSQL.5432").touch()
+    assert postgres_server.local_socket_dir("5432") == str(debian)
+    assert postgres_server.local_socket_dir("5433") is None
