@@ -124,6 +124,21 @@ def test_credentials_in_the_file_are_refused(workdir):
     assert "hunter2" not in str(d) and "hunter2" not in (d.help or "")
 
 
+@pytest.mark.parametrize(("written", "code"), [
+    ('password = "hunter2"', "E609"),
+    ('pgpassword = "hunter2"', "E609"),  # was an unknown key (E602), shown with its value
+    ('dsn = "postgresql://reader:hunter2@db/crm"', "E602"),
+])
+def test_the_line_shown_under_a_config_error_hides_credentials(workdir, run_cli, written, code):
+    # sources.md: descriptions and messages never show a credential, the quoted line included
+    (workdir / "kpirules.toml").write_text(GOOD.replace('encoding = "gbk"', written), encoding="utf-8")
+    result = run_cli("sources", "check")
+    assert result.exit_code == 2
+    assert f"error[{code}]" in result.output
+    assert "hunter2" not in result.output
+    assert "***" in result.output
+
+
 def test_secrets_come_from_the_environment_or_a_file_outside_the_project(workdir, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("KPI_TEST_TOKEN", "s3cret")
     secret = read_secret(env="KPI_TEST_TOKEN", what="token", config_key="env.x.datasets.y", config_dir=workdir)

@@ -44,6 +44,28 @@ SECRET_KEYS = frozenset({
     "password", "passwd", "pwd", "token", "secret", "api_key", "apikey", "access_key",
     "secret_key", "private_key", "client_secret",
 })
+#: how a key that holds a credential ends (pgpassword, db_password, auth_token)
+_SECRET_ENDINGS = ("password", "passwd", "secret", "token")
+#: the password in a URL's user information: postgresql://reader:PASSWORD@host/db
+_URL_PASSWORD = re.compile(r"(://[^:/@\s\"']+:)[^@\s\"']+@")
+_KEY_VALUE = re.compile(r"""(?P<key>[\w\-]+)(?P<eq>["']?\s*=\s*)(?P<value>"(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}]+)""")
+
+
+def is_secret_key(name: str) -> bool:
+    """Whether an option's name says it holds a credential (refused in the file: E609)."""
+    name = name.lower()
+    return name in SECRET_KEYS or name.endswith(_SECRET_ENDINGS)
+
+
+def masked(line: str) -> str:
+    """A line of a configuration file as messages may show it: the value of a credential
+    key, and a password inside a URL, replaced by ***."""
+    def hide(found: re.Match) -> str:
+        if not is_secret_key(found.group("key")):
+            return found.group(0)
+        return f'{found.group("key")}{found.group("eq")}"***"'
+
+    return _URL_PASSWORD.sub(r"\1***@", _KEY_VALUE.sub(hide, line))
 
 
 class _Strict(BaseModel):
@@ -271,7 +293,7 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
             help=_did_you_mean(source, types) or f"source types: {', '.join(sorted(types))}",
         ))
         return None
-    secret = [k for k in options if k.lower() in SECRET_KEYS]
+    secret = [k for k in options if is_secret_key(k)]
     for name in secret:
         problems.append(Diagnostic(
             "E609", f"{where}.{name}: credentials must not be written in the config file",

@@ -44,6 +44,10 @@ def source_excerpt(loc: Location, lines: list[str] | None = None) -> list[str]:
     if not 1 <= loc.line <= len(lines):
         return []
     line = lines[loc.line - 1].replace("\t", " ")
+    if loc.path.endswith(".toml"):
+        from kpirules.config import masked
+
+        line = masked(line)  # a configuration file's credentials never reach a message
     start = min(loc.column - 1, len(line))
     if loc.end_line == loc.line and loc.end_column and loc.end_column > loc.column:
         end = min(loc.end_column - 1, len(line))
