@@ -294,6 +294,43 @@ def test_half_open_rows_meeting_at_a_boundary_are_fine(ruleset_copy, edit):
     assert bands["合格"][2:] == (False, False)
 
 
+# ---------------------------------------------------------------- numbers too large
+
+
+TOO_LARGE_HELP = (
+    "values are exact decimals of 34 digits with 6 decimal places; "
+    "write a smaller number (a value this large is probably a typo)"
+)
+
+
+def test_a_number_too_large_to_compute_with_is_reported_where_it_is_written(ruleset_copy, edit):
+    # check used to pass these; run, explain, report, diff and test then failed with an
+    # internal error (decimal.InvalidOperation rounding the target to 6 places)
+    edit(Path(TELESALES), "    target >= 200\n", "    target >= 99999999999999999999999999999999999999999999999999\n")
+    edit(Path(KAM), "cap 80000 CNY", "cap 1_000_000_000_000_000_000 CNY")
+    edit(Path(KAM), "      [150%, ∞): 120", "      [150%, ∞): 1000000000000000000000%")
+    # 18 digits before the point is the most a number may have
+    edit(Path(KAM), "target >= 150万 CNY", "target >= 999999999999999999.999999 CNY")
+    assert problems() == [
+        (KAM, 20, 18, "E260", "the number 1000000000000000000000% is too large: a number has at most 18 digits "
+         "before the decimal point", TOO_LARGE_HELP),
+        (KAM, 78, 9, "E260", "the number 1_000_000_000_000_000_000 CNY is too large: a number has at most 18 digits "
+         "before the decimal point", TOO_LARGE_HELP),
+        (TELESALES, 13, 15, "E260", "the number 99999999999999999999999999999999999999999999999999 is too large: "
+         "a number has at most 18 digits before the decimal point", TOO_LARGE_HELP),
+    ]
+
+
+def test_check_reports_a_number_too_large(ruleset_copy, edit, run_cli):
+    edit(Path(TELESALES), "    target >= 200\n", "    target >= 99999999999999999999999999999999999999999999999999\n")
+    result = run_cli("check", "rulesets")
+    assert result.exit_code == 1, result.output
+    assert error_heads(result.stderr) == [
+        "rulesets/telesales.kpi:13:15: error[E260]: the number 99999999999999999999999999999999999999999999999999 "
+        "is too large: a number has at most 18 digits before the decimal point"
+    ]
+
+
 # ---------------------------------------------------------------- imports and extends
 
 

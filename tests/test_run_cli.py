@@ -299,3 +299,26 @@ def test_an_empty_roster_is_an_error(tmp_path, monkeypatch, command):
     assert result.exit_code == 1
     assert "error[E504]: the roster (people) has no rows: there is nobody to evaluate" in result.output
     assert not (project / "r.html").exists()
+
+
+def _project(tmp_path, monkeypatch) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
+    monkeypatch.chdir(project)
+    return project
+
+
+@pytest.mark.parametrize("command", [("run",), ("explain", "P003"), ("test",), ("report", "-o", "out.html"),
+                                     ("diff", "rulesets")])
+def test_a_number_too_large_is_a_problem_in_the_scheme_for_every_command(tmp_path, monkeypatch, command):
+    # `check` passed it, and every command that evaluates failed with an internal error
+    project = _project(tmp_path, monkeypatch)
+    scheme = project / "rulesets" / "telesales.kpi"
+    text = scheme.read_text(encoding="utf-8")
+    scheme.write_text(text.replace("    target >= 200\n", "    target >= " + "9" * 50 + "\n", 1), encoding="utf-8")
+    result = invoke(*command)
+    assert result.exit_code == 1, result.output
+    assert "rulesets/telesales.kpi:13:15: error[E260]: the number 9999" in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output

@@ -14,6 +14,7 @@ from kpirules.defaults import defaults
 from kpirules.lang import ast
 from kpirules.model import scheme as m
 from kpirules.model.bands import bound_value, check_coverage
+from kpirules.model.literals import check_numbers
 from kpirules.model.problems import Problems, did_you_mean, known
 from kpirules.model.resolve_kpis import KpiResolver
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family
@@ -30,6 +31,7 @@ class Resolver(KpiResolver):
     # ================================================================ entry
 
     def resolve(self) -> m.Scheme | None:
+        check_numbers(self.files, self.problems)
         decls = self._collect()
         schemes = decls["scheme"]
         if not schemes:

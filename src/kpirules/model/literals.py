@@ -1,0 +1,48 @@
+"""Numbers written in .kpi files that are too large to compute with exactly (E260).
+
+Values are exact decimals of 34 significant digits kept to 6 decimal places, so a value
+has at most 28 digits before the point. A constant of up to 18 digits (with its 6
+places, 24 digits) leaves room for the arithmetic a scheme does with it: a target
+prorated by days, a rate times an amount. Anything larger is a typo, and would otherwise
+fail only when a command evaluated it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from kpirules.defaults import defaults
+from kpirules.lang import ast
+from kpirules.model.problems import Problems
+
+MAX_INTEGER_DIGITS = defaults()["numbers"]["max_integer_digits"]
+_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+_NUMERIC = {"number", "percent", "money", "duration"}
+
+
+def _literals(files: list[ast.File]) -> Iterator[ast.Literal_]:
+    # a loop over a stack, not recursion: expressions may nest deeply
+    stack: list = [item for file in files for item in file.items]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Literal_):
+            yield node
+        elif isinstance(node, ast.Node):
+            stack.extend(node.__dict__.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+
+
+def check_numbers(files: list[ast.File], problems: Problems) -> None:
+    """Report every number, percentage, amount or duration of 10^18 or more."""
+    for literal in _literals(files):
+        if literal.type in _NUMERIC and abs(literal.value) >= _LIMIT:
+            problems.error(
+                "E260",
+                literal.span,
+                f"the number {literal.text} is too large: a number has at most "
+                f"{MAX_INTEGER_DIGITS} digits before the decimal point",
+                "values are exact decimals of 34 digits with 6 decimal places; "
+                "write a smaller number (a value this large is probably a typo)",
+            )
