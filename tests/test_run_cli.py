@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -322,3 +323,64 @@ def test_a_number_too_large_is_a_problem_in_the_scheme_for_every_command(tmp_pat
     assert result.exit_code == 1, result.output
     assert "rulesets/telesales.kpi:13:15: error[E260]: the number 9999" in result.output
     assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+KAM = "rulesets/key_account_manager.kpi"
+TOO_LARGE = [
+    pytest.param(
+        [(KAM, "    measure sum(contracts.amount)\n", "    measure sum(contracts.amount) * 999999999999999999 * 999999999999\n")],
+        "rulesets/key_account_manager.kpi:25:3: error[E515]: KPI contract_amount cannot be computed for person "
+        "P043 in 2026-01: a number has more than 28 digits before the decimal point",
+        id="value",
+    ),
+    pytest.param(
+        [(KAM, "    measure sum(contracts.amount)\n",
+          "    measure sum(contracts.amount * 999999999999999999 * 999999999999999999)\n")],
+        "rulesets/key_account_manager.kpi:29:13: error[E515]: KPI contract_amount cannot be computed in 2026-01, "
+        "2026-02, 2026-03: a sum or product over the rows of its measure has more than 38 digits",
+        id="sum-of-rows",
+    ),
+    pytest.param(
+        [(KAM, "    measure sum(contracts.amount)\n", "    measure sum(contracts.amount) * 9999999999\n"),
+         (KAM, "[300万, ∞): 1.5%", "[300万, ∞): 99999999999999999"),
+         (KAM, "    cap 80000 CNY\n", "")],
+        "rulesets/key_account_manager.kpi:64:3: error[E515]: the payout of role key_account_manager cannot be "
+        "computed for person P043 in 2026-03: a number has more than 28 digits before the decimal point",
+        id="payout",
+    ),
+    pytest.param(
+        [("rulesets/telesales.kpi", "when person.tenure_months < 3", "when person.hired_on + 999999999d > 2026-01-01")],
+        "rulesets/telesales.kpi:9:3: error[E515]: KPI outbound_calls cannot be computed for person P003 in "
+        "2026-01: a date falls outside the years 1 to 9999",
+        id="date",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edits", "expected"), TOO_LARGE)
+def test_a_result_too_large_to_compute_is_an_error_naming_the_kpi(tmp_path, monkeypatch, edits, expected):
+    # these were internal errors: decimal.InvalidOperation rounding to 6 places, DuckDB's
+    # OutOfRangeException summing the rows, OverflowError adding days to a date
+    project = _project(tmp_path, monkeypatch)
+    for name, old, new in edits:
+        path = project / name
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, old
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    result = invoke("run", "--period", "2026Q1")
+    assert result.exit_code == 1, result.output
+    assert expected in result.stderr
+    assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+def test_pacing_shows_a_value_of_27_digits(tmp_path, monkeypatch):
+    # its table rounded amounts in Python's default 28-digit context: a value to date of 27
+    # digits before the point, with its 2 places, was an internal error (decimal.InvalidOperation)
+    project = _project(tmp_path, monkeypatch)
+    scheme = project / "rulesets" / "telesales.kpi"
+    text = scheme.read_text(encoding="utf-8")
+    scheme.write_text(text.replace("    measure count(calls)\n", "    measure count(calls) * 999999999999999999 * 9999999\n", 1),
+                      encoding="utf-8")
+    result = invoke("run", "--as-of", "2026-03-05", "--role", "telesales")
+    assert result.exit_code == 0, result.output
+    assert re.search(r" \d{3}(,\d{3}){8}\.00 ", result.stdout)

@@ -11,6 +11,7 @@ set-based scorer does not compile, and the people it hands back.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
@@ -21,7 +22,7 @@ import duckdb
 from kpirules.engine import sql as sqlc
 from kpirules.engine.aggregates import AggregateTables
 from kpirules.engine.compiled import compile_expr, compile_value
-from kpirules.engine.ir import KpiPlan, Plan, build_plan
+from kpirules.engine.ir import Aggregate, KpiPlan, Plan, build_plan
 from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
@@ -38,6 +39,11 @@ ZERO = Decimal(0)
 # person-periods from which scoring in SQL (kpirules.engine.setwise) pays for its planning
 SETWISE_MIN_PEOPLE = 2000
 ADDITIVE = ("count", "count_distinct", "sum")
+# what arithmetic raises on a number beyond the 34 digits of 6-place decimals (quantize6),
+# and on a date beyond year 9999 (a duration added to a date)
+BEYOND_RANGE = (decimal.DecimalException, OverflowError)
+# what DuckDB raises when a sum or product of decimals outgrows DECIMAL(38)
+SQL_BEYOND_RANGE = (duckdb.OutOfRangeException, duckdb.ConversionException)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, query: str, params=None) -> list[dict]:
@@ -229,10 +235,31 @@ class Evaluator:
         """Per dataset: one grouped query by person, and for team scope either a roll-up of
         the members' own sums and counts or (distinct counts, min, max, median) a query that
         joins the rows to the team table; all run together into one table."""
+        try:
+            return self._aggregate_tables(list(enumerate(plan.aggregates)), periods, with_counts)
+        except SQL_BEYOND_RANGE:
+            pass
+        # find the KPI to name: its aggregates alone overflow (a failed run can afford the queries)
+        for kp in plan.kpis.values():
+            try:
+                self._aggregate_tables([(i, plan.aggregates[i]) for i in kp.aggregates], periods, False).release()
+            except SQL_BEYOND_RANGE:
+                labels = ", ".join(p.label for p in periods)
+                raise DataError(Diagnostic(
+                    "E515", f"KPI {kp.kpi.id} cannot be computed in {labels}: a sum or product over the rows "
+                    "of its measure has more than 38 digits", kp.kpi.measure.span.location(), help=BEYOND_HELP,
+                )) from None
+        raise DataError(Diagnostic(
+            "E515", "the measures cannot be computed: a sum or product over the rows has more than 38 digits",
+            help=BEYOND_HELP,
+        ))
+
+    def _aggregate_tables(self, indexed: list[tuple[int, Aggregate]], periods: list[Period],
+                          with_counts: bool) -> AggregateTables:
         own: dict[str, list] = defaultdict(list)
         rolled: dict[str, list] = defaultdict(list)
         joined: dict[str, list] = defaultdict(list)
-        for index, agg in enumerate(plan.aggregates):
+        for index, agg in indexed:
             group = own if agg.scope == "self" else rolled if sqlc.rolls_up(agg) else joined
             group[agg.dataset].append((index, agg))
         team = sqlc.team_cte(self.roster) if rolled or joined else None
@@ -497,8 +524,11 @@ class Evaluator:
         weights_all = weights_scored = total = ZERO
         for kr in rt.kpis:
             stated = (given[(person.id, kr.kpi.id)],) if given and (person.id, kr.kpi.id) in given else None
-            result = self._evaluate_kpi(kr, person, lookup, period, person_values, person_counts, targets,
-                                        rt.proration, stated)
+            try:
+                result = self._evaluate_kpi(kr, person, lookup, period, person_values, person_counts, targets,
+                                            rt.proration, stated)
+            except BEYOND_RANGE as exc:
+                raise too_large(kr.kpi, person.id, period.label, exc) from None
             kpi_results[kr.kpi.id] = result
             if result.rank == "main":
                 weight = result.weight or ZERO
@@ -520,7 +550,13 @@ class Evaluator:
         if rt.payout is not None:
             arguments = dict(person=get, kpis=kpi_results, total_score=total, proration=Fraction(days, period.days),
                              currency=self.currency, adjustments=adjustments)
-            payout = rt.payout.compute(**arguments)
+            try:
+                payout = rt.payout.compute(**arguments)
+            except BEYOND_RANGE as exc:
+                raise DataError(Diagnostic(
+                    "E515", f"the payout of role {role.id} cannot be computed for person {person.id} in "
+                    f"{period.label}: {_beyond(exc)}", (role.payout or role).span.location(), help=_beyond_help(exc),
+                )) from None
             payout._steps = _steps_of(rt.payout, arguments)
         return PersonResult(
             person_id=person.id, name=person.name, role=role.id, role_label=role.label,
@@ -581,6 +617,29 @@ class Evaluator:
             _aggregates=lambda: _traces(kr, aggs, person_counts, kpi_period, period),
             _rule=lambda: _rule(kr, status, value, att, target, unit, kpi_period),
         )
+
+
+BEYOND_HELP = ("values are exact decimals of 34 digits kept to 6 decimal places: look for a value in the "
+               "data far larger than the others, or a large constant that multiplies it")
+DATE_HELP = "a duration added to a date must keep it within the years 1 to 9999: look for a duration too long"
+
+
+def too_large(kpi: Kpi, person_id: str, period: str, exc: ArithmeticError) -> DataError:
+    """E515 at the KPI: its value, target or score is beyond what the run's decimals hold
+    (`exc` is one of BEYOND_RANGE)."""
+    return DataError(Diagnostic(
+        "E515", f"KPI {kpi.id} cannot be computed for person {person_id} in {period}: {_beyond(exc)}",
+        kpi.span.location(), help=_beyond_help(exc),
+    ))
+
+
+def _beyond(exc: ArithmeticError) -> str:
+    return ("a date falls outside the years 1 to 9999" if isinstance(exc, OverflowError)
+            else "a number has more than 28 digits before the decimal point")
+
+
+def _beyond_help(exc: ArithmeticError) -> str:
+    return DATE_HELP if isinstance(exc, OverflowError) else BEYOND_HELP
 
 
 def _traces(kr: KpiRuntime, aggs, counts, kpi_period: Period, period: Period) -> list[AggregateTrace]:

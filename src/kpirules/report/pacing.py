@@ -33,7 +33,7 @@ from decimal import Decimal
 import duckdb
 
 from kpirules.engine import sql as sqlc
-from kpirules.engine.evaluate import Evaluator, Person, evaluate
+from kpirules.engine.evaluate import BEYOND_RANGE, Evaluator, Person, evaluate, too_large
 from kpirules.engine.ir import build_plan
 from kpirules.engine.numbers import CONTEXT, quantize6
 from kpirules.engine.periods import Calendar, Period
@@ -239,7 +239,10 @@ def pace(scheme: Scheme, con: duckdb.DuckDBPyConnection, period: Period, as_of: 
         for k in p.kpis:
             kpi_plan = plan.kpis[(p.role, k.id)]
             kpi_period = calendar.period(kpi_plan.kpi.period or calendar.unit, period.start)
-            kpis.append(_kpi_pace(k, person, kpi_period, kpi_plan.additive, as_of))
+            try:
+                kpis.append(_kpi_pace(k, person, kpi_period, kpi_plan.additive, as_of))
+            except BEYOND_RANGE as exc:  # a projection beyond 28 digits before the point
+                raise too_large(kpi_plan.kpi, p.person_id, p.period, exc) from None
         paced.append(PersonPace(
             person_id=p.person_id, name=p.name, role=p.role, role_label=p.role_label, team=p.team,
             period=p.period, active_days=p.active_days, elapsed_days=person.active_days(_span(period.start, as_of + DAY)),

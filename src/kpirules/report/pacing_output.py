@@ -11,10 +11,11 @@ from __future__ import annotations
 import io
 import json
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from kpirules import i18n
+from kpirules.engine.numbers import half_up
 from kpirules.report.figures import money, percent
 from kpirules.report.pacing import KpiPace, PacingResult, PersonPace
 from kpirules.report.run_output import _money, _num, _plain, csv_text
@@ -26,7 +27,6 @@ CSV_COLUMNS = [
     "expected_to_date", "projected_value", "projected_attainment", "projected_score", "status",
     "projected_total_score", "projected_grade", "projected_payout", "currency",
 ]
-CENT = Decimal("0.01")
 STATUS_WORDS = {
     "on_track": "on track", "at_risk": "at risk", "off_track": "off track",
     "no_target": "no target", "no_data": "no data", "not_started": "not started",
@@ -82,7 +82,9 @@ def _two_places(x: Decimal | None) -> str:
     """Always two places and thousands separators (6.00, 2,238,043.48), so a column lines up."""
     if x is None:
         return "-"
-    return money(x.quantize(CENT, rounding=ROUND_HALF_UP)) if x.is_finite() else "∞"
+    # half_up rounds in the run's 34-digit context: Python's default 28 digits refused a
+    # projected payout of 27 digits with its 2 places (decimal.InvalidOperation)
+    return money(half_up(x, 2)) if x.is_finite() else "∞"
 
 
 def _amount(x: Decimal | None, value_type: str) -> str:
