@@ -40,6 +40,36 @@ def test_a_mistyped_period_is_a_usage_error_before_any_data_is_read(tmp_path, mo
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    # these were internal errors (ValueError: year 10000 is out of range)
+    (["--period", "9999-12"], "'9999-12' is out of range: periods are in the years 1900 to 2999"),
+    (["--period", "9999"], "'9999' is out of range: periods are in the years 1900 to 2999"),
+    (["--period", "9999Q4"], "'9999Q4' is out of range: periods are in the years 1900 to 2999"),
+    (["--period", "0000-01"], "'0000-01' is out of range: periods are in the years 1900 to 2999"),
+    (["--as-of", "9999-12-31"], "--as-of 9999-12-31 is out of range: periods are in the years 1900 to 2999"),
+    # accepted and shown as "period 1-01"
+    (["--period", "0001-01"], "'0001-01' is out of range: periods are in the years 1900 to 2999"),
+    # was "'1-01' is not a period"
+    (["--as-of", "0001-01-01"], "--as-of 0001-01-01 is out of range: periods are in the years 1900 to 2999"),
+    # evaluated the default period
+    (["--period", ""], "'' is not a period"),
+    (["--as-of", "2026-03-04", "--period", ""], "'' is not a period"),
+])
+def test_a_period_outside_the_supported_years_is_a_usage_error(args, message):
+    result = invoke("run", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error[E020]: {message}\n")
+    assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize("command", [["explain", "P003"], ["report", "-o", "out.html"], ["diff", "rulesets"]])
+def test_every_command_refuses_a_period_out_of_range(tmp_path, monkeypatch, command):
+    _project(tmp_path, monkeypatch)
+    result = invoke(*command, "--period", "9999-12")
+    assert result.exit_code == 2, result.output
+    assert "error[E020]: '9999-12' is out of range: periods are in the years 1900 to 2999" in result.stderr
+
+
 def test_a_period_the_data_does_not_cover(tmp_path):
     out = tmp_path / "out.json"
     result = invoke("run", "--period", "2027-05", "--format", "json", "-o", str(out))

@@ -60,7 +60,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
         from kpirules.report.pacing import pacing_period
 
         period_label = pacing_period(calendar, period_label, as_of).label
-    if period_label:  # a mistyped period is reported before any data is read
+    if period_label is not None:  # a mistyped period (or an empty one) is reported before any data is read
         requested = calendar.parse(period_label)
         periods = calendar.scheme_periods(requested)
     con = duckdb.connect()
@@ -75,7 +75,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
             "E504", f"the roster ({roster.id}) has no rows: there is nobody to evaluate",
             help=f"check the source it is read from{f' ({load.description})' if load else ''}",
         ))
-    if period_label:
+    if period_label is not None:
         periods, reason = check_covered(scheme, con, requested, periods)
     else:
         period, reason = default_period(scheme, con)

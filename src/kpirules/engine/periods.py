@@ -12,10 +12,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from kpirules.errors import ConfigError, Diagnostic
+from kpirules.defaults import defaults
+from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.model.scheme import Header
 
 UNIT_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+#: the years a period may fall in: four-digit labels, and room on both sides for a fiscal
+#: year that starts in the calendar year before its name (dates stop at 9999-12-31)
+FIRST_YEAR = defaults()["periods"]["first_year"]
+LAST_YEAR = defaults()["periods"]["last_year"]
 _LABEL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})|Q(?P<quarter>[1-4])|H(?P<half>[12]))?$")
 
 
@@ -92,6 +97,10 @@ class Calendar:
                 )
             )
         year = int(match["year"])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ConfigError(
+                Diagnostic("E020", f"'{label}' is out of range: periods are in the years {FIRST_YEAR} to {LAST_YEAR}", help="write a period such as 2026-03")
+            )
         if match["month"]:
             month = int(match["month"])
             if not 1 <= month <= 12:
@@ -124,7 +133,18 @@ class Calendar:
         return periods
 
     def latest_ended(self, latest: dt.date) -> Period:
-        """The latest scheme period whose last day is on or before `latest`."""
+        """The latest scheme period whose last day is on or before `latest` (the latest date
+        in the data), or a DataError when that date is outside the years periods are in."""
+        if not FIRST_YEAR <= latest.year <= LAST_YEAR:
+            raise DataError(
+                Diagnostic(
+                    "E505",
+                    f"the latest date in the data, {latest.isoformat()}, is out of range: periods are in the "
+                    f"years {FIRST_YEAR} to {LAST_YEAR}",
+                    help="correct the date in the data (leave the cell empty for no date, not a placeholder such as "
+                    "9999-12-31), or name the period with --period",
+                )
+            )
         p = self.period(self.unit, latest)
         if p.last_day <= latest:
             return p

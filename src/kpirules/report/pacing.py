@@ -36,7 +36,7 @@ from kpirules.engine import sql as sqlc
 from kpirules.engine.evaluate import BEYOND_RANGE, Evaluator, Person, evaluate, too_large
 from kpirules.engine.ir import build_plan
 from kpirules.engine.numbers import CONTEXT, quantize6
-from kpirules.engine.periods import Calendar, Period
+from kpirules.engine.periods import FIRST_YEAR, LAST_YEAR, Calendar, Period
 from kpirules.engine.results import KpiResult
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.model.scheme import Scheme
@@ -110,6 +110,11 @@ class PacingResult:
 
 def pacing_period(calendar: Calendar, period_label: str | None, as_of: dt.date) -> Period:
     """The scheme period to pace: the one containing `as_of`, which `--period` (if given) must name."""
+    if not FIRST_YEAR <= as_of.year <= LAST_YEAR:
+        raise ConfigError(Diagnostic(
+            "E020", f"--as-of {as_of.isoformat()} is out of range: periods are in the years {FIRST_YEAR} to {LAST_YEAR}",
+            help="choose a day in the period to pace, such as 2026-03-15",
+        ))
     if period_label is None:
         return calendar.period(calendar.unit, as_of)
     requested = calendar.parse(period_label)
