@@ -210,6 +210,46 @@ def test_invalid_date(ruleset_copy, run_cli):
     ))
 
 
+# ---------------------------------------------------------------- nesting
+
+DEEP_HELP = (
+    "each operator, parenthesis and function call is a level (a + b + c nests two); "
+    "write the expression more simply"
+)
+
+
+def test_a_sum_of_many_terms_is_refused_at_the_operator_past_the_limit(ruleset_copy, run_cli):
+    # 500 terms were a RecursionError (an internal error) in check, fmt and run
+    terms = " + ".join(["count(calls)"] * 500)
+    write(TELESALES, replaced(telesales(), "    measure count(calls)\n", f"    measure {terms}\n"))
+    # count(calls) is a level, each `+` one more: the 100th `+` opens the 101st
+    column = len("    measure ") + 100 * len("count(calls) + ") - 1
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E119", "expression nested too deeply: at most 100 levels", 12, column, DEEP_HELP, " " * (column - 1) + "^",
+    ))
+
+
+def test_parentheses_nested_thousands_deep_are_refused(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), "    measure count(calls)\n", f"    measure {'(' * 3000}count(calls){')' * 3000}\n"))
+    # levels count from the inside: count(calls) is 1, the 100th `(` around it the 101st
+    column = len("    measure ") + 3000 - 100 + 1
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E119", "expression nested too deeply: at most 100 levels", 12, column, DEEP_HELP, " " * (column - 1) + "^",
+    ))
+
+
+@pytest.mark.parametrize("command", [("fmt", "--check"), ("fmt",), ("lint", "--no-cache")])
+def test_fmt_and_lint_report_an_expression_nested_too_deeply(ruleset_copy, run_cli, command):
+    write(TELESALES, replaced(telesales(), "    measure count(calls)\n", f"    measure {'(' * 3000}count(calls){')' * 3000}\n"))
+    before = telesales()
+    result = run_cli(*command, TELESALES)
+    assert result.exit_code == 1, result.output
+    assert f"{TELESALES}:12:2913: " in result.output and "E119" in result.output
+    assert "expression nested too deeply: at most 100 levels" in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    assert telesales() == before
+
+
 # ---------------------------------------------------------------- encodings and sizes
 
 

@@ -414,3 +414,26 @@ def test_pacing_shows_a_value_of_27_digits(tmp_path, monkeypatch):
     result = invoke("run", "--as-of", "2026-03-05", "--role", "telesales")
     assert result.exit_code == 0, result.output
     assert re.search(r" \d{3}(,\d{3}){8}\.00 ", result.stdout)
+
+
+NESTED_100 = "abs(" * 99 + "count(calls)" + ")" * 99  # 100 levels: the most an expression may nest
+SUM_100 = " + ".join(["count(calls)"] * 100)  # 100 levels too
+
+
+@pytest.mark.parametrize("command", [("check",), ("fmt", "--check"), ("lint", "--no-cache"), ("export", "--format", "toml"),
+                                     ("export", "--format", "json"), ("run",), ("explain", "P003"), ("test",),
+                                     ("report", "-o", "out.html"), ("diff", "rulesets")])
+@pytest.mark.parametrize("measure", [NESTED_100, SUM_100], ids=["nested", "sum"])
+def test_an_expression_nested_as_deep_as_allowed_works_everywhere(tmp_path, monkeypatch, command, measure):
+    # the walks over expressions recurse: each command must work at the limit (E119 beyond
+    # it), here inside pytest and click's runner, which add their own frames to the stack
+    project = _project(tmp_path, monkeypatch)
+    scheme = project / "rulesets" / "telesales.kpi"
+    text = scheme.read_text(encoding="utf-8")
+    scheme.write_text(text.replace("    measure count(calls)\n", f"    measure {measure}\n", 1), encoding="utf-8")
+    result = invoke(*command)
+    assert "internal error" not in result.output and "Traceback" not in result.output, result.output[-2000:]
+    if command == ("test",):  # a case from raw rows may fail: it expects the measure as it was
+        assert result.exit_code in (0, 1) and "26 cases in 4 files: " in result.output, result.output[-2000:]
+    else:
+        assert result.exit_code == 0, result.output[-2000:]

@@ -21,7 +21,7 @@ from kpirules.io import note_input
 from kpirules.lang import ast
 from kpirules.lang.comments import extract_comments
 from kpirules.lang.syntax_errors import STRAY_NAME, describe_syntax_error
-from kpirules.lang.transformer import InvalidLiteral, KpiTransformer
+from kpirules.lang.transformer import MAX_DEPTH, InvalidLiteral, KpiTransformer, NestedTooDeeply
 
 GRAMMAR = Path(__file__).with_name("kpi.lark")
 #: Files larger than this are refused: a scheme is a few kilobytes; larger files are data.
@@ -153,7 +153,7 @@ def parse_text(text: str, path: str = "<string>") -> ast.File:
     lark, transformer = _parser()
     try:
         with _lock, gc_paused():
-            transformer.path = path
+            transformer.begin(path)
             items = lark.parse(text)
     except InvalidLiteral as exc:
         token = exc.token
@@ -163,6 +163,17 @@ def parse_text(text: str, path: str = "<string>") -> ast.File:
                 str(exc),
                 Location(path, token.line, token.column, token.end_line, token.end_column),
                 help=exc.help,
+            )
+        ) from None
+    except NestedTooDeeply as exc:
+        token = exc.token
+        raise SchemeError(
+            Diagnostic(
+                "E119",
+                f"expression nested too deeply: at most {MAX_DEPTH} levels",
+                Location(path, token.line, token.column, token.end_line, token.end_column),
+                help="each operator, parenthesis and function call is a level (a + b + c nests two); "
+                "write the expression more simply",
             )
         ) from None
     except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as exc:

@@ -12,9 +12,13 @@ from decimal import Decimal
 
 from lark import Token, Transformer
 
+from kpirules.defaults import defaults
 from kpirules.lang import ast
 
 _MAGNITUDES = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+#: how deep an expression may nest: checking, formatting, evaluating and exporting a scheme
+#: walk expressions recursively, and Python stops a recursion about 1000 calls deep
+MAX_DEPTH = defaults()["expressions"]["max_depth"]
 
 
 #: what a backslash and the character after it stand for inside "..." (docs/language.md §2.7)
@@ -28,6 +32,14 @@ class InvalidLiteral(ValueError):
         super().__init__(message)
         self.token = token
         self.help = help
+
+
+class NestedTooDeeply(ValueError):
+    """An expression nested more than MAX_DEPTH levels; `token` opens the level too many."""
+
+    def __init__(self, token: Token):
+        super().__init__(str(token))
+        self.token = token
 
 
 def number_value(text: str) -> Decimal:
@@ -62,9 +74,16 @@ class _Bracketed(list):
 
 
 class KpiTransformer(Transformer):
-    """Builds `ast` nodes; `path` is set by the parser before each parse."""
+    """Builds `ast` nodes; the parser calls `begin` before each parse."""
 
     path: str = "<string>"
+    #: levels of the expressions built so far in this parse, by id(node) (a name or literal is 0)
+    depths: dict[int, int]
+
+    def begin(self, path: str) -> None:
+        """Start a parse of the file at `path`."""
+        self.path = path
+        self.depths = {}
 
     # ---------------------------------------------------------------- helpers
 
@@ -119,6 +138,19 @@ class KpiTransformer(Transformer):
 
     def _nodes(self, children) -> list:
         return [c for c in children if not isinstance(c, Token)]
+
+    def _depth(self, child) -> int:
+        if isinstance(child, list):
+            return max((self._depth(c) for c in child), default=0)
+        return self.depths.get(id(child), 0)
+
+    def _nested(self, node, token: Token, *children):
+        """`node`, one level deeper than its deepest child; NestedTooDeeply at `token` past MAX_DEPTH."""
+        depth = 1 + max((self._depth(c) for c in children if c is not None), default=0)
+        if depth > MAX_DEPTH:
+            raise NestedTooDeeply(token)
+        self.depths[id(node)] = depth
+        return node
 
     # ---------------------------------------------------------------- file
 
@@ -467,41 +499,48 @@ class KpiTransformer(Transformer):
         return ast.Ref(parts=parts, span=self._span(children))
 
     def paren(self, children):
-        return ast.Paren(inner=children[1], span=self._span(children))
+        return self._nested(ast.Paren(inner=children[1], span=self._span(children)), children[0], children[1])
 
     def conditional(self, children):
-        return ast.Conditional(
+        node = ast.Conditional(
             condition=children[1], then=children[3], otherwise=children[5], span=self._span(children)
         )
+        return self._nested(node, children[0], children[1], children[3], children[5])
 
     def _binary(self, children, op=None):
-        return ast.Binary(
+        node = ast.Binary(
             op=op or _OPERATORS.get(str(children[1]), str(children[1])),
             left=children[0],
             right=children[2],
             span=self._span(children),
         )
+        return self._nested(node, children[1], children[0], children[2])
 
     add = sub = mul = div = compare = or_op = and_op = _binary
 
     def neg(self, children):
-        return ast.Unary(op="-", operand=children[1], span=self._span(children))
+        node = ast.Unary(op="-", operand=children[1], span=self._span(children))
+        return self._nested(node, children[0], children[1])
 
     def not_op(self, children):
-        return ast.Unary(op="not", operand=children[1], span=self._span(children))
+        node = ast.Unary(op="not", operand=children[1], span=self._span(children))
+        return self._nested(node, children[0], children[1])
 
     def between(self, children):
-        return ast.Between(
+        node = ast.Between(
             value=children[0], low=children[2], high=children[4], span=self._span(children)
         )
+        return self._nested(node, children[1], children[0], children[2], children[4])
 
     def in_list(self, children):
-        return ast.InList(value=children[0], options=list(children[2]), span=self._span(children))
+        node = ast.InList(value=children[0], options=list(children[2]), span=self._span(children))
+        return self._nested(node, children[1], children[0], children[2])
 
     def not_in_list(self, children):
-        return ast.InList(
+        node = ast.InList(
             value=children[0], options=list(children[3]), negated=True, span=self._span(children)
         )
+        return self._nested(node, children[1], children[0], children[3])
 
     def list_literal(self, children):
         # a list that remembers its brackets, so `x in [...]` spans up to the `]`
@@ -518,9 +557,10 @@ class KpiTransformer(Transformer):
                     on = child[1]
             elif not isinstance(child, Token):
                 args.append(child)
-        return ast.Call(
+        node = ast.Call(
             function=str(children[0]), args=args, where=where, on=on, span=self._span(children)
         )
+        return self._nested(node, children[0], args, where)
 
     def where_clause(self, children):
         return ("where", children[1])
