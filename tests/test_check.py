@@ -308,11 +308,11 @@ def test_a_number_too_large_to_compute_with_is_reported_where_it_is_written(rule
     # internal error (decimal.InvalidOperation rounding the target to 6 places)
     edit(Path(TELESALES), "    target >= 200\n", "    target >= 99999999999999999999999999999999999999999999999999\n")
     edit(Path(KAM), "cap 80000 CNY", "cap 1_000_000_000_000_000_000 CNY")
-    edit(Path(KAM), "      [150%, ∞): 120", "      [150%, ∞): 1000000000000000000000%")
+    edit(Path(KAM), "      [150%, ∞): 120", "      [150%, ∞): 1000000000000000000000")
     # 18 digits before the point is the most a number may have
     edit(Path(KAM), "target >= 150万 CNY", "target >= 999999999999999999.999999 CNY")
     assert problems() == [
-        (KAM, 20, 18, "E260", "the number 1000000000000000000000% is too large: a number has at most 18 digits "
+        (KAM, 20, 18, "E260", "the number 1000000000000000000000 is too large: a number has at most 18 digits "
          "before the decimal point", TOO_LARGE_HELP),
         (KAM, 78, 9, "E260", "the number 1_000_000_000_000_000_000 CNY is too large: a number has at most 18 digits "
          "before the decimal point", TOO_LARGE_HELP),
