@@ -128,6 +128,8 @@ def test_credentials_in_the_file_are_refused(workdir):
     ('password = "hunter2"', "E609"),
     ('pgpassword = "hunter2"', "E609"),  # was an unknown key (E602), shown with its value
     ('dsn = "postgresql://reader:hunter2@db/crm"', "E602"),
+    ("password = '''hunter2'''", "E609"),
+    ('dsn = "host=db password=hunter2 dbname=crm"', "E602"),
 ])
 def test_the_line_shown_under_a_config_error_hides_credentials(workdir, run_cli, written, code):
     # sources.md: descriptions and messages never show a credential, the quoted line included

@@ -389,3 +389,22 @@ def test_without_a_host_the_local_socket_is_where_the_server_has_it(tmp_path, mo
     (debian / ".s.PGSQL.5432").touch()
     assert postgres_server.local_socket_dir("5432") == str(debian)
     assert postgres_server.local_socket_dir("5433") is None
+
+
+def test_a_service_or_host_address_is_not_overridden_by_the_local_socket(workdir, run_cli, monkeypatch, tmp_path):
+    # libpq's service file (or hostaddr) names the server: an added host would override it
+    from kpirules.sources import postgres_server
+
+    for name in ("PGHOST", "PGHOSTADDR", "PGSERVICE", "PGPORT"):
+        monkeypatch.delenv(name, raising=False)
+    sockets = tmp_path / "sockets"
+    sockets.mkdir()
+    (sockets / ".s.PGSQL.5432").touch()
+    monkeypatch.setattr(postgres_server, "SOCKET_DIRS", (str(sockets),))
+    monkeypatch.setenv("CRM_DSN", "service=kpirules_no_such_service")
+    result = _check(run_cli, workdir, {"dsn_env": "CRM_DSN", "table": "deals", "connect_timeout": 2})
+    assert result.exit_code == 1, result.output
+    assert str(sockets) not in result.output
+    # without them, the socket folder is the host
+    result = _check(run_cli, workdir, {"table": "deals", "connect_timeout": 2})
+    assert str(sockets) in result.output

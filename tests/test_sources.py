@@ -457,3 +457,12 @@ def test_infinity_written_in_a_csv_is_not_a_date(workdir):
         load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
     (d,) = caught.value.diagnostics
     assert (d.code, d.message) == ("E643", "1 value in column signed_on is not a date")
+
+
+def test_a_number_with_too_many_digits_for_its_column_is_e643_not_a_failed_read(workdir):
+    # 9999999999999999999999999999亿 overflowed DECIMAL(38) and stopped the whole load (E640)
+    write(workdir / "deals.csv", DEALS_CSV.replace("1200.50", "9999999999999999999999999999亿"))
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E643", "1 value in column amount is not an amount of money")

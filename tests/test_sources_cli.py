@@ -289,3 +289,11 @@ def test_a_null_marker_gets_a_hint_to_declare_it(workdir, run_cli):
     # following the hint makes the source clean
     (workdir / "kpirules.toml").write_text(config + 'null_values = ["", "NULL"]\n', encoding="utf-8")
     assert run_cli("sources", "check").exit_code == 0
+
+
+def test_init_never_writes_over_a_scheme_it_read(workdir, run_cli, ruleset_copy):
+    before = (workdir / "rulesets" / "common.kpi").read_bytes()
+    result = run_cli("init", "--force", "-o", "rulesets/common.kpi")
+    assert result.exit_code == 2
+    assert "error[E006]: rulesets/common.kpi is one of this command's inputs" in result.stderr
+    assert (workdir / "rulesets" / "common.kpi").read_bytes() == before

@@ -48,7 +48,10 @@ SECRET_KEYS = frozenset({
 _SECRET_ENDINGS = ("password", "passwd", "secret", "token")
 #: the password in a URL's user information: postgresql://reader:PASSWORD@host/db
 _URL_PASSWORD = re.compile(r"(://[^:/@\s\"']+:)[^@\s\"']+@")
-_KEY_VALUE = re.compile(r"""(?P<key>[\w\-]+)(?P<eq>["']?\s*=\s*)(?P<value>"(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}]+)""")
+#: a password in a libpq connection string: host=db password=PASSWORD (or password='...')
+_DSN_PASSWORD = re.compile(r"""(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'"]+)""", re.IGNORECASE)
+#: a TOML key and the = after it
+_KEY = re.compile(r"""(?P<key>[\w\-]+)["']?\s*=\s*""")
 
 
 def is_secret_key(name: str) -> bool:
@@ -58,14 +61,13 @@ def is_secret_key(name: str) -> bool:
 
 
 def masked(line: str) -> str:
-    """A line of a configuration file as messages may show it: the value of a credential
-    key, and a password inside a URL, replaced by ***."""
-    def hide(found: re.Match) -> str:
-        if not is_secret_key(found.group("key")):
-            return found.group(0)
-        return f'{found.group("key")}{found.group("eq")}"***"'
-
-    return _URL_PASSWORD.sub(r"\1***@", _KEY_VALUE.sub(hide, line))
+    """A line of a configuration file as messages may show it: everything after a
+    credential key's `=` (however it is quoted, triple quotes included), and a password in
+    a URL or a connection string, replaced by ***."""
+    for found in _KEY.finditer(line):
+        if is_secret_key(found.group("key")):
+            return line[:found.end()] + '"***"'
+    return _DSN_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", line))
 
 
 class _Strict(BaseModel):

@@ -21,6 +21,11 @@ def note_input(path: str | Path) -> None:
         pass
 
 
+def forget_inputs() -> None:
+    """Start a command afresh: what an earlier command in this process read is not its input."""
+    _INPUTS.clear()
+
+
 def is_input(path: str | Path) -> bool:
     """Whether path is a file this process read as an input."""
     try:

@@ -88,6 +88,9 @@ def cli() -> None:
       kpirules export --format json rulesets
       kpirules --lang zh check rulesets      # messages in Chinese
     """
+    from kpirules.io import forget_inputs
+
+    forget_inputs()  # several commands may run in one process (tests, the library's callers)
 
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from kpirules import i18n
-from kpirules.errors import ConfigError, Diagnostic, KpiError
+from kpirules.errors import ConfigError, Diagnostic, KpiError, Location
 from kpirules.io import is_input, write_atomic
 from kpirules.report.diagnostics import render_all
 
@@ -170,20 +170,45 @@ paths_argument = click.argument(
 )
 
 
-def ruleset_paths(paths: tuple[str, ...], config_path: Path | None) -> list[str]:
+def ruleset_paths(paths: tuple[str, ...], config_path: Path | None, *, validate: bool = True) -> list[str]:
     """The .kpi paths a command reads: PATHs as given; else the configuration's [project]
-    rulesets (`config_path`); else ./rulesets or the working directory."""
+    rulesets (`config_path`); else ./rulesets or the working directory.
+
+    A configuration that does not load is an error here as for `run` (exit 2), never
+    passed over for the default folders. With validate=False (lint, whose cached runs must
+    not pay for pydantic and the plugins) only the file's TOML and `project.rulesets` are
+    checked; `run` and `sources check` report the rest.
+    """
     if paths:
         return list(paths)
     if config_path is not None:
-        from kpirules.config import load_config
+        if validate:
+            from kpirules.config import load_config
 
-        # a configuration that does not load is an error here as for `run` (exit 2), never
-        # silently passed over for the default folders
-        rulesets = load_config(config_path).project.rulesets
+            rulesets = load_config(config_path).project.rulesets
+        else:
+            rulesets = _rulesets_in(config_path)
         if rulesets:
             return [_shown(config_path.parent / r) for r in rulesets]
     return ["rulesets"] if Path("rulesets").is_dir() else ["."]
+
+
+def _rulesets_in(config_path: Path) -> list[str]:
+    """`project.rulesets` of a configuration file, read with the standard library only."""
+    from kpirules.tomlfile import read_config_toml
+
+    text, data = read_config_toml(config_path)
+    if config_path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("kpirules", {})
+    project = data.get("project", {})
+    rulesets = project.get("rulesets", ["rulesets"]) if isinstance(project, dict) else None
+    if isinstance(rulesets, list) and all(isinstance(r, str) for r in rulesets):
+        return rulesets
+    line = next((n for n, written in enumerate(text.split("\n"), 1) if written.lstrip().startswith("rulesets")), 1)
+    raise ConfigError(Diagnostic(
+        "E603", "project.rulesets must be a list of paths", Location(_shown(config_path), line, 1),
+        help='e.g. rulesets = ["rulesets"]',
+    ))
 
 
 def _shown(path: Path) -> str:

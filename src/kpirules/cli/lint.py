@@ -68,7 +68,7 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
     from kpirules.lint.config import find_config_file
 
     config_path = Path(config_file) if config_file else find_config_file()
-    targets = ruleset_paths(paths, config_path)
+    targets = ruleset_paths(paths, config_path, validate=False)
     settings = {"paths": targets, "select": select, "ignore": ignore}
     cache = None if (no_cache or history) else LintCache(config_path.parent if config_path else Path.cwd())
     key = cache.key(targets, config_path, settings) if cache else None

@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 
 from kpirules import i18n
-from kpirules.cli.common import EXIT_PROBLEMS, current_lang, echo_err, handle_errors, lang_option, output_folder_exists, paths_argument
+from kpirules.cli.common import (
+    EXIT_PROBLEMS, current_lang, echo_err, handle_errors, lang_option, output_folder_exists, paths_argument, write_output,
+)
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.report.diagnostics import render_all
 
@@ -130,7 +132,6 @@ def init(paths: tuple[str, ...], force: bool, output: str) -> None:
       kpirules init rulesets/telesales.kpi --output kpirules.toml --force
     """
     from kpirules.config import starter_config
-    from kpirules.io import write_atomic
     from kpirules.model import load_scheme
 
     target = Path(output)
@@ -147,6 +148,6 @@ def init(paths: tuple[str, ...], force: bool, output: str) -> None:
     scheme = load_scheme(rulesets)
     folder = target.resolve().parent
     relative = [os.path.relpath(Path(p).resolve(), folder).replace(os.sep, "/") for p in rulesets]
-    write_atomic(target, starter_config(scheme, relative))
+    write_output(target, starter_config(scheme, relative))
     click.echo(f"wrote {output}: {len(scheme.datasets)} datasets bound to CSV files under data/; "
                f"check them with `kpirules sources check`")

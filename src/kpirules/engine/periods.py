@@ -142,7 +142,7 @@ class Calendar:
                     f"the latest date in the data, {latest.isoformat()}, is out of range: periods are in the "
                     f"years {FIRST_YEAR} to {LAST_YEAR}",
                     help="correct the date in the data (leave the cell empty for no date, not a placeholder such as "
-                    "9999-12-31), or name the period with --period",
+                    "9999-12-31), or, where the command takes one, name the period with --period",
                 )
             )
         p = self.period(self.unit, latest)

@@ -197,9 +197,10 @@ def _written_number(g: str) -> str:
     """A number as exports write it for people, as DECIMAL(38,10) (NULL for anything else):
     thousands separated by commas (`1,234.50`), and 万 or 亿 after it (`56万`, `1.2亿`), as
     in the language. Only tried on a text that does not convert as it is; a comma that is not
-    a thousands separator (`1,5`) is not a number."""
+    a thousands separator (`1,5`) is not a number. At most 18 digits before the point and 10
+    after it (the columns hold fewer): a longer one is not a number rather than an overflow."""
     t = f"trim({g})"
-    return (f"(CASE WHEN regexp_full_match({t}, '[+-]?(\\d{{1,3}}(,\\d{{3}})+|\\d+)(\\.\\d+)?[万亿]?') "
+    return (f"(CASE WHEN regexp_full_match({t}, '[+-]?(\\d{{1,3}}(,\\d{{3}}){{1,5}}|\\d{{1,18}})(\\.\\d{{1,10}})?[万亿]?') "
             f"THEN TRY_CAST(regexp_replace({t}, '[,万亿]', '', 'g') AS DECIMAL(38,10)) * "
             f"(CASE WHEN ends_with({t}, '万') THEN 10000 WHEN ends_with({t}, '亿') THEN 100000000 ELSE 1 END) END)")
 

@@ -170,7 +170,8 @@ class PostgresSource(Source):
                  "sslmode": opts.sslmode}
         params.update({key: str(value) for key, value in given.items() if value is not None})
         params.setdefault("connect_timeout", str(opts.connect_timeout))
-        if "host" not in params and not os.environ.get("PGHOST"):
+        named = {"host", "hostaddr", "service"} & params.keys()
+        if not named and not any(os.environ.get(v) for v in ("PGHOST", "PGHOSTADDR", "PGSERVICE")):
             # "the local socket": where this machine's server has it, not only where the
             # driver's own libpq looks (/tmp; Debian's server listens in /var/run/postgresql)
             socket_dir = local_socket_dir(params.get("port"))
