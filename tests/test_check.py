@@ -511,6 +511,15 @@ def test_a_person_attribute_as_a_commission_rate_is_one_error(ruleset_copy, edit
     assert [p[3:5] for p in problems()] == [("E311", "person attributes cannot be used in a constant")]
 
 
+def test_a_negative_score_written_as_a_percentage_keeps_its_sign(tmp_path):
+    from known_answers_kit import COMMON
+
+    (tmp_path / "s.kpi").write_text(COMMON.replace("period month", "period month\n  no_data score -10%"), encoding="utf-8")
+    assert [p[3:6] for p in problems([str(tmp_path / "s.kpi")])] == [
+        ("E232", "no_data score is in points, not a percentage (-10% is -0.1)", "write -10: scores are numbers of points"),
+    ]
+
+
 def test_a_score_written_as_a_percentage_is_refused(ruleset_copy, edit):
     # 60% is the number 0.6: as a score it would give 0.6 points where 60 were meant
     edit(Path(TELESALES), "[80%, 90%): 60", "[80%, 90%): 60%")

@@ -171,13 +171,17 @@ class Resolver(KpiResolver):
         """Report (E232) a score written as a percentage, `60%` (the number 0.6) where points
         are meant; True when it did."""
         node = expr.inner if isinstance(expr, ast.Paren) else expr
+        sign = ""
         if isinstance(node, ast.Unary) and node.op == "-":
-            node = node.operand
+            sign, node = "-", node.operand
         if not (isinstance(node, ast.Literal_) and node.type == "percent"):
             return False
-        points = format((node.value * 100).normalize(), "f")
-        self.problems.error("E232", expr.span, f"{what} is in points, not a percentage ({node.text} is {node.value.normalize():f})",
-                            f"write {points}: scores are numbers of points")
+        points = sign + format((node.value * 100).normalize(), "f")
+        self.problems.error(
+            "E232", expr.span,
+            f"{what} is in points, not a percentage ({sign}{node.text} is {sign}{node.value.normalize():f})",
+            f"write {points}: scores are numbers of points",
+        )
         return True
 
     def _score(self, expr, what: str = "no_data score") -> Decimal:
