@@ -399,6 +399,8 @@ class File(BaseModel):
     path: str
     items: list[Item]
     comments: list[Comment] = []
+    #: number literals too large to compute with (transformer.TOO_LARGE), for E260
+    too_large: list[Literal_] = []
 
 
 for _model in list(globals().values()):  # resolve forward references; validators build lazily

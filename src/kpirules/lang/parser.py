@@ -182,7 +182,7 @@ def parse_text(text: str, path: str = "<string>") -> ast.File:
         raise SchemeError(
             Diagnostic("E100", "syntax error", Location(path, exc.line, exc.column))
         ) from None
-    return ast.File(path=path, items=items, comments=extract_comments(text))
+    return ast.File(path=path, items=items, comments=extract_comments(text), too_large=transformer.too_large)
 
 
 def parse_file(path: str | Path) -> ast.File:

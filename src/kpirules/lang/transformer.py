@@ -19,6 +19,10 @@ _MAGNITUDES = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 #: how deep an expression may nest: checking, formatting, evaluating and exporting a scheme
 #: walk expressions recursively, and Python stops a recursion about 1000 calls deep
 MAX_DEPTH = defaults()["expressions"]["max_depth"]
+#: a number written as this or more cannot be computed with exactly (E260, docs/semantics.md §8)
+MAX_INTEGER_DIGITS = defaults()["numbers"]["max_integer_digits"]
+TOO_LARGE = Decimal(10) ** MAX_INTEGER_DIGITS
+_NUMERIC = {"number", "percent", "money", "duration"}
 
 
 #: what a backslash and the character after it stand for inside "..." (docs/language.md §2.7)
@@ -84,6 +88,7 @@ class KpiTransformer(Transformer):
         """Start a parse of the file at `path`."""
         self.path = path
         self.depths = {}
+        self.too_large: list[ast.Literal_] = []
 
     # ---------------------------------------------------------------- helpers
 
@@ -431,13 +436,16 @@ class KpiTransformer(Transformer):
     # ---------------------------------------------------------------- literals
 
     def _literal(self, type_, token, value, currency=None, span_items=None, text=None):
-        return ast.Literal_(
+        literal = ast.Literal_(
             type=type_,
             value=value,
             currency=currency,
             text=text or (str(token) if currency is None else f"{token} {currency}"),
             span=self._span(span_items or [token]),
         )
+        if type_ in _NUMERIC and abs(value) >= TOO_LARGE:
+            self.too_large.append(literal)  # reported with the scheme's other problems (E260)
+        return literal
 
     def number(self, children):
         token = children[0]

@@ -9,35 +9,16 @@ fail only when a command evaluated it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from decimal import Decimal
-
-from kpirules.defaults import defaults
 from kpirules.lang import ast
+from kpirules.lang.transformer import MAX_INTEGER_DIGITS
 from kpirules.model.problems import Problems
-
-MAX_INTEGER_DIGITS = defaults()["numbers"]["max_integer_digits"]
-_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
-_NUMERIC = {"number", "percent", "money", "duration"}
-
-
-def _literals(files: list[ast.File]) -> Iterator[ast.Literal_]:
-    # a loop over a stack, not recursion: expressions may nest deeply
-    stack: list = [item for file in files for item in file.items]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Literal_):
-            yield node
-        elif isinstance(node, ast.Node):
-            stack.extend(node.__dict__.values())
-        elif isinstance(node, (list, tuple)):
-            stack.extend(node)
 
 
 def check_numbers(files: list[ast.File], problems: Problems) -> None:
-    """Report every number, percentage, amount or duration of 10^18 or more."""
-    for literal in _literals(files):
-        if literal.type in _NUMERIC and abs(literal.value) >= _LIMIT:
+    """Report every number, percentage, amount or duration of 10^18 or more (the parser
+    notes them as it makes the literals)."""
+    for file in files:
+        for literal in file.too_large:
             problems.error(
                 "E260",
                 literal.span,
