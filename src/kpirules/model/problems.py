@@ -34,6 +34,15 @@ class Problems:
             Diagnostic(code, message, span.location() if span else None, help=help)
         )
 
+    def foreign_amount(self, literal, currency: str) -> bool:
+        """Report (E303) an amount written in a currency other than the scheme's: every
+        amount kpirules reads is in the scheme's currency. True when it did."""
+        if literal.type != "money" or literal.currency == currency:
+            return False
+        self.error("E303", literal.span, f"{literal.text} is not in the scheme's currency ({currency})",
+                   f"write the amount in {currency}")
+        return True
+
     def unknown(self, code: str, kind: str, name: str, span: Span, candidates: Iterable[str]) -> None:
         candidates = list(candidates)
         # kind is "dataset" or "column of leads": the name goes after the noun, the plural on it

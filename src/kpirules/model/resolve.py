@@ -153,12 +153,7 @@ class Resolver(KpiResolver):
         if isinstance(node, ast.Unary) and node.op == "-":
             sign, node = -1, node.operand
         if isinstance(node, ast.Literal_) and node.type in kinds:
-            if node.type == "money" and node.currency != self.currency:
-                self.problems.error(
-                    "E303", node.span,
-                    f"{node.text} is not in the scheme's currency ({self.currency})",
-                    f"write the amount in {self.currency}",
-                )
+            self.problems.foreign_amount(node, self.currency)
             return sign * node.value
         expected = {"number": "a number", "percent": "a percentage", "money": "an amount"}
         self.problems.error(
@@ -405,10 +400,8 @@ class Resolver(KpiResolver):
                 "E255", bound.span, "total_score is in points (0 to 100 and above), not a percentage",
                 f"write {bound.value * 100} instead of {bound.text}",
             )
-        elif bound.type == "money" and bound.currency != self.currency:
-            self.problems.error(
-                "E303", bound.span, f"{bound.text} is not in the scheme's currency ({self.currency})"
-            )
+        else:
+            self.problems.foreign_amount(bound, self.currency)
 
     def _grades(self, table: ast.GradeTable, id_: str | None, label: str | None) -> m.Grades:
         bands = [

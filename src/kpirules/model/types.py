@@ -83,12 +83,8 @@ class ExprChecker:
                     f"'{e.currency}' is not a currency code",
                     "write an ISO 4217 code after the amount, e.g. 500000 CNY or 50万 CNY",
                 )
-            if e.currency != self.scope.currency:
-                # every amount kpirules reads is in the scheme's currency: another can never apply
-                return self.error(
-                    "E303", e, f"{e.text} is not in the scheme's currency ({self.scope.currency})",
-                    f"write the amount in {self.scope.currency}",
-                )
+            if self.problems.foreign_amount(e, self.scope.currency):
+                return UNKNOWN
             return f"money:{e.currency}"
         return e.type
 
