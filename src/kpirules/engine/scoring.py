@@ -26,36 +26,48 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 
 
+def attainment_case(value: Decimal, target: Decimal, direction: str) -> str:
+    """Which rule of docs/semantics.md §4 gives the attainment of a value and a target."""
+    if direction == ">=":
+        if target > 0:
+            return "higher"
+        return "met_nonpositive" if value >= target else "missed_nonpositive"
+    if value <= 0:
+        return "unbounded" if target >= 0 else "negative_target"
+    return "nonpositive_target" if target <= 0 else "lower"
+
+
+#: the attainment of each rule that makes no division
+_DECIDED = {"met_nonpositive": ONE, "missed_nonpositive": ZERO, "unbounded": INFINITY,
+            "negative_target": ZERO, "nonpositive_target": ZERO}
+#: each rule in words, for explain
+_RULE_WORDS = {
+    "higher": "value / target",
+    "met_nonpositive": "a target of 0 or below is met by a value at or above it",
+    "missed_nonpositive": "a target of 0 or below is missed by a value below it",
+    "unbounded": "lower is better and the value is 0 or below",
+    "negative_target": "lower is better and the target is below 0",
+    "nonpositive_target": "lower is better, the target is 0 or below and the value above 0",
+    "lower": "target / value",
+}
+
+
 def attainment(value: Decimal | None, target: Decimal | None, direction: str) -> Decimal | None:
     if value is None or target is None:
         return None
-    if direction == ">=":
-        if target <= 0:
-            return ONE if value >= target else ZERO
+    case = attainment_case(value, target, direction)
+    if case == "higher":
         return quantize6(divide(value, target))
-    if value <= 0:
-        return INFINITY if target >= 0 else ZERO
-    if target <= 0:
-        return ZERO
-    return quantize6(divide(target, value))
+    if case == "lower":
+        return quantize6(divide(target, value))
+    return _DECIDED[case]
 
 
 def attainment_rule(value: Decimal, target: Decimal, direction: str) -> tuple[str, str]:
     """Which attainment rule applied, as (message key, English words): the division, or,
-    where there is none to make, the rule of docs/semantics.md §4 that decided."""
-    if direction == ">=":
-        if target > 0:
-            return "explain.rule.higher", "value / target"
-        if value >= target:
-            return "explain.rule.met_nonpositive", "a target of 0 or below is met by a value at or above it"
-        return "explain.rule.missed_nonpositive", "a target of 0 or below is missed by a value below it"
-    if value <= 0:
-        if target >= 0:
-            return "explain.rule.unbounded", "lower is better and the value is 0 or below"
-        return "explain.rule.negative_target", "lower is better and the target is below 0"
-    if target <= 0:
-        return "explain.rule.nonpositive_target", "lower is better, the target is 0 or below and the value above 0"
-    return "explain.rule.lower", "target / value"
+    where there is none to make, the rule that decided."""
+    case = attainment_case(value, target, direction)
+    return f"explain.rule.{case}", _RULE_WORDS[case]
 
 
 def pct(x: Decimal | None) -> str:
