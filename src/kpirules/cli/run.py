@@ -12,7 +12,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import current_lang, emit, handle_errors, lang_option, output_option, paths_argument, write_output
-from kpirules.errors import ConfigError, DataError, Diagnostic
+from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
 from kpirules.lang.parser import gc_paused
 
 
@@ -68,12 +68,11 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     with status("loading datasets"):
         report = load_datasets(scheme, config, con, env=env, bad_rows=bad_rows,
                                rejects_dir=Path(rejects) if rejects else None)
-    roster = scheme.roster
-    if roster is not None and not con.execute(f'SELECT count(*) FROM "{roster.id}"').fetchall()[0][0]:
-        load = next((d for d in report.datasets if d.dataset == roster.id), None)
+    roster = next((d for d in report.datasets if scheme.roster and d.dataset == scheme.roster.id), None)
+    if roster is not None and roster.rows == 0:
         raise DataError(Diagnostic(
-            "E504", f"the roster ({roster.id}) has no rows: there is nobody to evaluate",
-            help=f"check the source it is read from{f' ({load.description})' if load else ''}",
+            "E504", f"the roster ({roster.dataset}) has no rows: there is nobody to evaluate",
+            DataLocation(roster.dataset), help=f"check the source it is read from ({roster.description})",
         ))
     if period_label is not None:
         periods, reason = check_covered(scheme, con, requested, periods)
@@ -85,13 +84,14 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
 
 def check_persons(prepared: Prepared, persons) -> None:
     """Refuse (E513) person ids that are not in the roster, before anything is evaluated."""
+    from kpirules.engine.sql import quote
     from kpirules.model.problems import did_you_mean
 
     if not persons:
         return
     roster = prepared.scheme.roster
     ids = [str(r[0]) for r in prepared.con.execute(
-        f'SELECT "{roster.bindings["id"]}" FROM "{roster.id}"').fetchall()]
+        f"SELECT {quote(roster.bindings['id'])} FROM {quote(roster.id)}").fetchall()]
     for person in persons:
         if person not in ids:
             raise DataError(Diagnostic(
