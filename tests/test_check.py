@@ -424,6 +424,11 @@ def test_export_json_holds_the_rulesets_values(exported_json):
     assert scheme["roles"]["key_account_manager"]["payout"]["cap"] == "80000"
     weights = [k["weight"] for k in scheme["roles"]["key_account_manager"]["kpis"] if k["rank"] == "main"]
     assert weights == ["0.35", "0.3", "0.2", "0.15"]
+    # key_account_manager.kpi: `contract_amount` declares `period quarter`; the others take
+    # the scheme's `period month` (common.kpi), which the export writes out
+    periods = {k["id"]: k["period"] for k in scheme["roles"]["key_account_manager"]["kpis"]}
+    assert periods["contract_amount"] == "quarter"
+    assert periods["collection_rate"] == "month"
 
 
 def _drop_none(value):

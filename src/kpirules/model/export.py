@@ -13,6 +13,11 @@ from kpirules.model.scheme import Scheme
 
 def scheme_dict(scheme: Scheme) -> dict[str, Any]:
     data = scheme.model_dump(mode="json")
+    # A KPI without a period of its own is assessed over the scheme's: say which.
+    for role in data["roles"].values():
+        for kpi in role["kpis"]:
+            if kpi["period"] is None:
+                kpi["period"] = data["header"]["period"]
     return {"kpirules_version": __version__, "scheme": data}
 
 
