@@ -322,6 +322,52 @@ def test_a_person_matching_two_roles_is_an_error_either_way(tmp_path, setwise):
     assert (d.code, d.message) == ("E512", "person P2 (b) matches two roles: senior and east")
 
 
+HUGE_COMMISSION = TWO_ROLES.split("role senior")[0] + """
+role rep { applies_to person.level == "junior"
+  kpi own { outcome main  weight 100%  measure sum(deals.amount)  target >= 100 }
+  payout { commission own marginal { [0, ∞): RATE } }
+}
+"""
+
+
+@pytest.mark.parametrize("setwise", [True, False])
+@pytest.mark.parametrize(("rate", "paid"), [
+    # P1 sells 10^12: at (10^16 - 1) per unit, 9999999999999999 x 10^12 has 28 digits before
+    # the point, the most an amount may have (semantics.md §8)
+    ("9999999999999999", "9999999999999999000000000000.00"),
+    # 10^16 x 10^12 = 10^28: 29 digits, which fit DuckDB's DECIMAL(38, 2) and Python's 34
+    # digits but not the 28 that semantics.md allows (it passed unrefused)
+    ("10000000000000000", None),
+])
+def test_a_payout_of_more_than_28_digits_is_e515_either_way(tmp_path, setwise, rate, paid):
+    from kpirules.errors import DataError
+    from kpirules.model import load_scheme
+
+    (tmp_path / "s.kpi").write_text(HUGE_COMMISSION.replace("RATE", rate), encoding="utf-8")
+    scheme = load_scheme([tmp_path / "s.kpi"])
+    con = duckdb.connect()
+    # 2,000 people, so that the set-based path runs when asked (such numbers overflow its
+    # 128-bit integers, and it hands the run to the Python path)
+    con.execute("CREATE TABLE people AS SELECT 'P' || i AS person_id, 'n' || i AS name, 'junior' AS level, "
+                "'east' AS region FROM range(1, 2001) t(i)")
+    con.execute("CREATE TABLE deals AS SELECT 'd1' AS deal_id, 'P1' AS owner_id, DATE '2026-03-02' AS signed_on,"
+                " CAST(1000000000000 AS DECIMAL(18,2)) AS amount")
+    calendar = Calendar(scheme.header)
+    periods = calendar.scheme_periods(calendar.parse("2026-03"))
+    evaluator = Evaluator(scheme, con)
+    if paid is not None:
+        result = evaluator.run(periods, setwise=setwise, persons=None)
+        (p1,) = [p for p in result.people if p.person_id == "P1"]
+        assert str(p1.payout.total) == paid
+        return
+    with pytest.raises(DataError) as caught:
+        evaluator.run(periods, setwise=setwise)
+    (d,) = caught.value.diagnostics
+    assert d.code == "E515"
+    assert d.message == ("the payout of role rep cannot be computed for person P1 in 2026-03: "
+                         "a number has more than 28 digits before the decimal point")
+
+
 ROUNDING = {"half_up": "ROUND_HALF_UP", "half_even": "ROUND_HALF_EVEN", "half_down": "ROUND_HALF_DOWN",
             "up": "ROUND_UP", "down": "ROUND_DOWN", "ceiling": "ROUND_CEILING", "floor": "ROUND_FLOOR"}
 

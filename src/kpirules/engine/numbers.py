@@ -46,11 +46,26 @@ def divide(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     return CONTEXT.divide(a, b)
 
 
+#: an amount of money has at most this many digits before the point (docs/semantics.md §8)
+MAX_MONEY_DIGITS = 28
+_MONEY_LIMIT = Decimal(10) ** MAX_MONEY_DIGITS
+
+
 def round_money(x: Decimal, mode: str, step: Decimal) -> Decimal:
-    """Round an amount to a multiple of `step` with the given mode (half_up, half_even, ...)."""
+    """Round an amount to a multiple of `step` with the given mode (half_up, half_even, ...).
+
+    An amount of more than 28 digits before the point raises decimal.InvalidOperation, as
+    a value kept to 6 places of that size does (E515)."""
     units = CONTEXT.divide(x, step).to_integral_value(rounding=MODES[mode], context=CONTEXT)
     places = Decimal(1).scaleb(min(step.as_tuple().exponent, 0))
-    return CONTEXT.multiply(units, step).quantize(places, context=CONTEXT)
+    return check_money(CONTEXT.multiply(units, step).quantize(places, context=CONTEXT))
+
+
+def check_money(x: Decimal) -> Decimal:
+    """x, if it has at most 28 digits before the point; else decimal.InvalidOperation."""
+    if abs(x) >= _MONEY_LIMIT:
+        raise decimal.InvalidOperation(f"an amount of more than {MAX_MONEY_DIGITS} digits before the point")
+    return x
 
 
 def to_decimal(x) -> Decimal | None:

@@ -19,12 +19,13 @@ rounded lines. The same code computes the numbers and, when asked, the words of 
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
 from kpirules.engine.compiled import compile_expr, constant
-from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, round_money, to_decimal, unsigned_zero
+from kpirules.engine.numbers import CONTEXT, check_money, fmt_decimal, quantize6, round_money, to_decimal, unsigned_zero
 from kpirules.engine.results import Adjustment, KpiResult, PayoutResult, PayoutStep
 from kpirules.engine.scoring import pct
 from kpirules.engine.values import truth
@@ -116,8 +117,14 @@ class PayoutPlan:
             trace.append(PayoutStep("factor", f"total score {fmt_decimal(total)} is in no factor row: factor 0", ZERO, self.payout.factor_span))
         return ZERO
 
-    def compute(self, *, person, kpis: dict[str, KpiResult], total_score: Decimal, proration: Fraction,
-                currency: str, adjustments: list[Adjustment], trace: list | None = None) -> PayoutResult:
+    def compute(self, **arguments) -> PayoutResult:
+        """The payout (arguments as `_compute`), every operation in the 34-digit context:
+        Python's default context of 28 digits would round a sum of large amounts."""
+        with decimal.localcontext(CONTEXT):
+            return self._compute(**arguments)
+
+    def _compute(self, *, person, kpis: dict[str, KpiResult], total_score: Decimal, proration: Fraction,
+                 currency: str, adjustments: list[Adjustment], trace: list | None = None) -> PayoutResult:
         payout = self.payout
 
         def lookup(parts):
@@ -210,7 +217,7 @@ class PayoutPlan:
             if trace is not None:
                 trace.append(PayoutStep("commission", f"commission on {commission.kpi} ({fmt_decimal(result.value)}): {how} = {_rounded(amount, currency)}", amount, commission.span))
 
-        subtotal = incentive + sum(commissions.values(), ZERO)
+        subtotal = check_money(incentive + sum(commissions.values(), ZERO))
         capped = False
         if payout.cap is not None and subtotal > payout.cap:
             capped = True
@@ -226,6 +233,7 @@ class PayoutPlan:
             if trace is not None:
                 approved = f" (approved by {adj.approver})" if adj.approver else ""
                 trace.append(PayoutStep("adjustment", f"manual adjustment {_rounded(amount, currency)}: {adj.reason}{approved}", amount))
+        check_money(total)
         if trace is not None:
             trace.append(PayoutStep("total", f"payout {_rounded(total, currency)}", total))
         return PayoutResult(

@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from kpirules.engine.exact_sql import Unsupported
-from kpirules.engine.numbers import quantize6
+from kpirules.engine.numbers import CONTEXT, quantize6
 from kpirules.engine.results import KpiResult, PayoutResult, PersonResult, RunResult
 from kpirules.engine.scoring import pct
 from kpirules.engine.setwise import COMPUTED, CONST, NONE, STATUS, RoleQuery
@@ -211,7 +211,8 @@ class RoleRows:
             commissions = {}
             for kpi_id, present, amounts in commission_cols:
                 if present[j]:  # several on one KPI: the sum of their rounded lines, as the Python path
-                    commissions[kpi_id] = commissions[kpi_id] + amounts[j] if kpi_id in commissions else amounts[j]
+                    commissions[kpi_id] = (CONTEXT.add(commissions[kpi_id], amounts[j]) if kpi_id in commissions
+                                           else amounts[j])
             days, pdays = cols["__kp_days"][j], cols["__kp_pdays"][j]
             payout = PayoutResult(ctx["currency"], tis[j], factors[j], incentives[j], commissions, [], capped[j],
                                   zeroed[j], pays[j],
