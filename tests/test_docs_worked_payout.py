@@ -289,6 +289,46 @@ def test_adjustments_that_cannot_be_paid_are_reported_not_dropped(tmp_path):
     assert "corrections: 1 row with a period that is not a month label ('2026-3'): never applied" in result["warnings"]
 
 
+def test_a_dated_adjustment_is_for_the_period_containing_its_day(tmp_path):
+    # semantics §7.8: in a `date` column, a row is for the scheme period containing its day;
+    # rows dated in February or April are not for March. It used to be compared with the label
+    # "2026-03" as text, never matched, and was dropped without a word.
+    config = project(tmp_path, role("target_incentive 1000 CNY"),
+                     {"calls": calls(80), "corrections": "A,2026-03-31,500,late deal\nA,2026-03-01,-20,duplicate\n"
+                                                         "A,2026-02-28,99,old\nA,2026-04-01,7,next"})
+    scheme = tmp_path / "s.kpi"
+    text = scheme.read_text(encoding="utf-8")
+    scheme.write_text(text.replace("column period string  column amount money", "column period date  column amount money"),
+                      encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+    (a,) = json.loads(result.stdout)["people"]
+    # 1000 x 0.8 = 800.00, + 500 - 20 = 1280.00
+    assert [(adj["amount"], adj["reason"]) for adj in a["payout"]["adjustments"]] == [("500.00", "late deal"),
+                                                                                     ("-20.00", "duplicate")]
+    assert a["payout"]["total"] == "1280.00"
+
+
+def test_an_adjustment_without_an_amount_stops_the_run(tmp_path):
+    # it was paid as 0.00 without a word
+    config = project(tmp_path, role("target_incentive 1000 CNY"),
+                     {"calls": calls(80), "corrections": "A,2026-03,7,fine\nA,2026-03,,forgot the amount"})
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH])
+    assert result.exit_code == 1, result.output
+    assert ("dataset corrections, row 2, column amount: error[E516]: an adjustment for person A in 2026-03 "
+            "has no amount") in result.output
+
+
+def test_an_adjustment_for_a_role_without_a_payout_is_reported_not_dropped(tmp_path):
+    # language.md §12: a role without `payout` pays nothing, so its adjustments cannot be paid
+    text = role("target_incentive 1000 CNY").replace("  payout {", "  payout_removed {")
+    text = text[:text.index("  payout_removed {")] + "}\n"
+    result = run(tmp_path, text, {"calls": calls(80), "corrections": "A,2026-03,500,late deal"}, MARCH)
+    assert person(result)["payout"] is None
+    assert "1 adjustment not applied: the person's role has no payout (A in 2026-03)" in result["warnings"]
+
+
 # ------------------------------------------------------------------------------- rounding
 
 @pytest.mark.parametrize(("mode", "positive", "negative"), [

@@ -333,30 +333,49 @@ class Evaluator:
             raise DataError(problems)
         return found
 
-    def _adjustments(self, labels: set[str]) -> dict[tuple[str, str], list[Adjustment]]:
+    def _adjustments(self, periods: list[Period]) -> dict[tuple[str, str], list[Adjustment]]:
+        """Manual adjustments by (person, run period label). A period column holds labels, or
+        dates (`date`, `timestamp`): a dated row is for the scheme period containing its day."""
+        labels = {p.label for p in periods}
         out: dict[tuple[str, str], list[Adjustment]] = defaultdict(list)
         problems = []
         for ds in self.scheme.datasets.values():
             if ds.kind != "adjustments":
                 continue
             b = ds.bindings
-            where = f"CAST({sqlc.quote(b['period'])} AS VARCHAR) IN (SELECT unnest(?))"
+            column = sqlc.quote(b["period"])
+            dated = ds.columns[b["period"]].type in ("date", "timestamp")
+            if dated:
+                first, last = min(p.start for p in periods), max(p.last_day for p in periods)
+                where, params = f"CAST({column} AS DATE) BETWEEN ? AND ?", [first, last]
+            else:
+                where, params = f"CAST({column} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)]
             number = "rowid + 1 AS __kp_row, " if _is_table(self.con, ds.id) else ""  # row numbers for messages
-            rows = _rows(self.con, f"SELECT {number}* FROM {sqlc.quote(ds.id)} WHERE {where}", [sorted(labels)])
+            rows = _rows(self.con, f"SELECT {number}* FROM {sqlc.quote(ds.id)} WHERE {where}", params)
             for row in rows:
                 number = row.pop("__kp_row", None)
-                reason = row.get(b["reason"])
-                if reason is None or not str(reason).strip():
-                    amount = row.get(b["amount"])
-                    amount = fmt_decimal(to_decimal(amount)) if isinstance(amount, (int, Decimal)) else amount
+                label = (self.calendar.period(self.calendar.unit, _as_date(row[b["period"]])).label if dated
+                         else str(row[b["period"]]))
+                if label not in labels:
+                    continue
+                person, amount, reason = row.get(b["person"]), row.get(b["amount"]), row.get(b["reason"])
+                if amount is None:
                     problems.append(Diagnostic(
-                        "E511", f"an adjustment of {amount} for person {row.get(b['person'])} in {row.get(b['period'])} has no reason",
+                        "E516", f"an adjustment for person {person} in {label} has no amount",
+                        DataLocation(ds.id, row=number, column=b["amount"]),
+                        help="fill in the amount (a negative one takes money back) or remove the row",
+                    ))
+                    continue
+                if reason is None or not str(reason).strip():
+                    shown = fmt_decimal(to_decimal(amount)) if isinstance(amount, (int, Decimal)) else amount
+                    problems.append(Diagnostic(
+                        "E511", f"an adjustment of {shown} for person {person} in {label} has no reason",
                         DataLocation(ds.id, row=number, column=b["reason"]),
                         help="every manual adjustment needs a reason (and an approver); fill it in or remove the row",
                     ))
                     continue
-                out[(str(row[b["person"]]), str(row[b["period"]]))].append(
-                    Adjustment(amount=to_decimal(row[b["amount"]]) or ZERO, reason=str(reason),
+                out[(str(person), label)].append(
+                    Adjustment(amount=to_decimal(amount), reason=str(reason),
                                approver=row.get(b["approver"]) if "approver" in b else None)
                 )
         if problems:
@@ -434,7 +453,7 @@ class Evaluator:
                             for p in periods:
                                 needed[rule.per_person][self.calendar.period(unit, p.start).label] = unit
             targets = self._per_person_targets(needed, reads)
-            adjustments = self._adjustments({p.label for p in periods})
+            adjustments = self._adjustments(periods)
             warnings = self._labels_never_read(needed)
             self.scored_in_sql = 0
             if setwise is None:
@@ -656,16 +675,27 @@ def _traces(kr: KpiRuntime, aggs, counts, kpi_period: Period, period: Period) ->
 
 
 def _adjustments_not_applied(adjustments, result: RunResult) -> list[str]:
-    """A warning for adjustments whose person is not evaluated in their period (inactive,
-    matching no role, or not in the roster): that money is not paid."""
-    evaluated = {(p.person_id, p.period) for p in result.people}
-    left = sorted((person, period, len(rows)) for (person, period), rows in adjustments.items()
-                  if (person, period) not in evaluated)
-    if not left:
-        return []
-    n = sum(count for _, _, count in left)
-    shown = ", ".join(f"{person} in {period}" for person, period, _ in left[:5]) + (", ..." if len(left) > 5 else "")
-    return [f"{n} adjustment{'s' if n != 1 else ''} not applied: nobody evaluated to pay ({shown})"]
+    """Warnings for adjustments that are not paid: their person is not evaluated in their
+    period (inactive, matching no role, or not in the roster), or is in a role without a
+    payout."""
+    evaluated = {(p.person_id, p.period): p for p in result.people if (p.person_id, p.period) in adjustments}
+    nobody, unpaid = [], []
+    for (person, period), rows in sorted(adjustments.items()):
+        found = evaluated.get((person, period))
+        if found is None:
+            nobody.append((person, period, len(rows)))
+        elif found.payout is None:
+            unpaid.append((person, period, len(rows)))
+
+    def shown(left) -> str:
+        return ", ".join(f"{person} in {period}" for person, period, _ in left[:5]) + (", ..." if len(left) > 5 else "")
+
+    out = []
+    for left, why in ((nobody, "nobody evaluated to pay"), (unpaid, "the person's role has no payout")):
+        if left:
+            n = sum(count for _, _, count in left)
+            out.append(f"{n} adjustment{'s' if n != 1 else ''} not applied: {why} ({shown(left)})")
+    return out
 
 
 def _rows_matched(agg, index: int, counts) -> int | None:
