@@ -437,3 +437,22 @@ def test_an_expression_nested_as_deep_as_allowed_works_everywhere(tmp_path, monk
         assert result.exit_code in (0, 1) and "26 cases in 4 files: " in result.output, result.output[-2000:]
     else:
         assert result.exit_code == 0, result.output[-2000:]
+
+
+def test_a_leave_date_before_the_hire_date_is_an_error_naming_the_row(tmp_path, monkeypatch):
+    # a rehire whose old leave date was kept: active on no day (semantics.md §1), so every run
+    # left the person out without a word (only counted in inactive_people)
+    project = _project(tmp_path, monkeypatch)
+    people = project / "data" / "sample" / "people.csv"
+    lines = people.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if line.startswith("P046,"))
+    fields = lines[row].split(",")
+    fields[7], fields[8] = "2026-03-20", "2026-03-10"  # hired_on, left_on
+    lines[row] = ",".join(fields)
+    people.write_text("".join(lines), encoding="utf-8")
+    result = invoke("run", "--period", "2026-03")
+    assert result.exit_code == 1, result.output
+    assert (f"dataset people, source data/sample/people.csv, row {row}, column left_on: error[E653]: "
+            "1 person leaves before being hired (left_on before hired_on)") in result.stderr
+    assert f"row {row} (line {row + 1}): 'P046', hired_on 2026-03-20, left_on 2026-03-10" in result.stderr
+    assert "Traceback" not in result.output

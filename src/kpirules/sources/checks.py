@@ -41,6 +41,7 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             notes=notes + ([f"... and {total - len(duplicates)} more"] if total > len(duplicates) else []),
         ))
         return out  # the manager checks assume one row per person
+    out += _left_before_hired(con, t, roster, locator, numbering)
     manager = roster.bindings.get("manager")
     if manager is None:
         return out
@@ -75,6 +76,31 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             help="a person cannot (indirectly) manage themselves; fix one manager in the cycle",
         ))
     return out
+
+
+def _left_before_hired(con: duckdb.DuckDBPyConnection, t: str, roster: Dataset, locator: str,
+                       numbering: Numbering) -> list[Diagnostic]:
+    """E653: a leave date before the hire date (a rehire whose old leave date was kept):
+    such a person would be active on no day, and left out of every run without a word."""
+    hired, left = roster.bindings.get("hire_date"), roster.bindings.get("leave_date")
+    if hired is None or left is None:
+        return []
+    h, lv, p = quote(hired), quote(left), quote(roster.bindings["id"])
+    found = con.execute(
+        f"SELECT rowid + 1, {p}, CAST({h} AS DATE), CAST({lv} AS DATE), count(*) OVER () FROM {t} "
+        f"WHERE CAST({lv} AS DATE) < CAST({h} AS DATE) ORDER BY rowid LIMIT {EXAMPLES}"
+    ).fetchall()
+    if not found:
+        return []
+    total = found[0][4]
+    return [Diagnostic(
+        "E653", f"{total} {'people leave' if total != 1 else 'person leaves'} before being hired "
+        f"({left} before {hired})", DataLocation(roster.id, locator, numbering.row(con, found[0][0]), left),
+        help=f"for a person hired again, empty {left} (or give the new leave date); "
+             f"a person is active from {hired} to {left}, both included",
+        notes=[f"{numbering.where(numbering.row(con, o))}: {pid!r}, {hired} {h_.isoformat()}, {left} {l_.isoformat()}"
+               for o, pid, h_, l_, _ in found],
+    )]
 
 
 def unknown_persons(con: duckdb.DuckDBPyConnection, table: str, column: str, roster_table: str,
