@@ -202,6 +202,20 @@ def test_a_quarterly_kpi_in_february_reads_quarter_to_date(tmp_path):
     assert D(p["total_score"]) == 0
 
 
+def test_when_no_main_kpi_closes_the_total_is_0_and_the_notes_say_why(tmp_path):
+    # semantics §5: with calls made auxiliary, the quarterly amount is the only main KPI; in
+    # January nothing is scored, the total is 0 (factor 0, payout 0) and a note says why
+    only_quarterly = QUARTER_ROLE.replace("process main  measure count(calls)  target >= 10  weight 60%",
+                                          "process auxiliary  measure count(calls)  target >= 10")
+    only_quarterly = only_quarterly.replace("weight 40%", "weight 100%")
+    p = person(run(tmp_path, only_quarterly, QUARTER_DATA, "2026-01"))
+    assert (D(p["total_score"]), D(p["payout"]["total"])) == (0, 0)
+    assert p["notes"] == ["no main KPI's period closes in this run, so none is scored: the total score is 0"]
+    assert "no main KPI's period closes in this run" in explain(tmp_path, "A", "2026-01")
+    p = person(run(tmp_path / "march", only_quarterly, QUARTER_DATA, "2026-03"))
+    assert p["notes"] == []
+
+
 def test_the_run_that_closes_the_quarter_scores_the_whole_quarter(tmp_path):
     p = person(run(tmp_path, QUARTER_ROLE, QUARTER_DATA, "2026-03"))
     amount = kpi(p, "amount")

@@ -368,6 +368,30 @@ def test_a_payout_of_more_than_28_digits_is_e515_either_way(tmp_path, setwise, r
                          "a number has more than 28 digits before the decimal point")
 
 
+def test_a_role_whose_main_kpis_have_not_closed_gets_the_same_note_either_way():
+    # semantics §5: in January, a role whose only main KPI is quarterly scores nothing
+    from kpirules.model import load_scheme
+
+    text = TWO_ROLES.split("role senior")[0] + """
+role rep { applies_to person.level == "junior"
+  kpi own { outcome main  weight 100%  period quarter  measure sum(deals.amount)  target >= 100 }
+  payout { target_incentive 1000 CNY }
+}
+"""
+    path = SCHEME_DIR / "quarterly_only.kpi"
+    path.write_text(text, encoding="utf-8")
+    scheme = load_scheme([path])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE people AS SELECT 'P' || i AS person_id, 'n' || i AS name, 'junior' AS level, "
+                "'east' AS region FROM range(1, 2001) t(i)")
+    con.execute("CREATE TABLE deals AS SELECT 'd1' AS deal_id, 'P1' AS owner_id, DATE '2026-01-02' AS signed_on,"
+                " CAST(70 AS DECIMAL(18,2)) AS amount")
+    fast, reference, in_sql = both_ways(scheme, con, "2026-01")
+    assert_same(fast, reference)
+    assert in_sql == 2000
+    assert fast.people[0].notes == ["no main KPI's period closes in this run, so none is scored: the total score is 0"]
+
+
 ROUNDING = {"half_up": "ROUND_HALF_UP", "half_even": "ROUND_HALF_EVEN", "half_down": "ROUND_HALF_DOWN",
             "up": "ROUND_UP", "down": "ROUND_DOWN", "ceiling": "ROUND_CEILING", "floor": "ROUND_FLOOR"}
 

@@ -26,7 +26,7 @@ from kpirules.engine.ir import Aggregate, KpiPlan, Plan, build_plan
 from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
-from kpirules.engine.results import Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult
+from kpirules.engine.results import NOTHING_CLOSES, Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult
 from kpirules.engine.scoring import CurvePlan, attainment, grade, pct
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.setwise_results import run_setwise
@@ -561,6 +561,8 @@ class Evaluator:
                 "KPIs whose period has not closed are not scored in this run; the weights of the "
                 f"others are scaled by {pct(weights_all)} / {pct(weights_scored)}"
             )
+        elif weights_all and not weights_scored:
+            notes.append(NOTHING_CLOSES)
         total = quantize6(total)
         days = person.active_days(period)
         # the share applied to targets and the incentive (1 with proration off), for reading

@@ -15,6 +15,9 @@ from decimal import Decimal
 
 from kpirules.lang.ast import Span
 
+#: the note of a person whose main KPIs all have periods that have not closed (semantics.md §5)
+NOTHING_CLOSES = "no main KPI's period closes in this run, so none is scored: the total score is 0"
+
 
 @dataclass(slots=True)
 class AggregateTrace:

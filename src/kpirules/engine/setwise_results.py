@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.numbers import CONTEXT, quantize6
-from kpirules.engine.results import KpiResult, PayoutResult, PersonResult, RunResult
+from kpirules.engine.results import NOTHING_CLOSES, KpiResult, PayoutResult, PersonResult, RunResult
 from kpirules.engine.scoring import pct
 from kpirules.engine.setwise import COMPUTED, CONST, NONE, STATUS, RoleQuery
 from kpirules.engine.setwise_run import Decimals, SetwiseRun
@@ -311,11 +311,15 @@ def _person(run, rt, rr: RoleRows, j, period, pidx, notes_cache, ratio_cache) ->
 
 
 def _notes(run, rt, pidx) -> list[str]:
+    """The Python path's notes on KPIs not scored in the period (`Evaluator._evaluate_person`)."""
     for p, scale in run.weight_scaling(rt):
         if p == pidx and scale is not None:
             wa, ws = scale
             return ["KPIs whose period has not closed are not scored in this run; the weights of the "
                     f"others are scaled by {pct(wa)} / {pct(ws)}"]
+    if any(kr.kpi.rank == "main" and kr.kpi.weight for kr in rt.kpis) and not any(
+            kr.kpi.rank == "main" and kr.kpi.weight and run.closes(kr.unit, run.periods[pidx]) for kr in rt.kpis):
+        return [NOTHING_CLOSES]
     return []
 
 

@@ -129,12 +129,12 @@ class SetwiseRun:
                     continue
                 w = kr.kpi.weight or Decimal(0)
                 wa += w
-                if self._closes(kr.unit, period):
+                if self.closes(kr.unit, period):
                     ws += w
             out.append((pidx, (wa, ws) if ws and ws != wa else None))
         return out
 
-    def _closes(self, unit: str | None, period) -> bool:
+    def closes(self, unit: str | None, period) -> bool:
         unit = unit or self.calendar.unit
         kpi_period = period if unit == period.unit else self.calendar.period(unit, period.start)
         return kpi_period.end == period.end
