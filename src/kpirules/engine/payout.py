@@ -206,9 +206,10 @@ class PayoutPlan:
                     trace.append(PayoutStep("commission", f"commission on {commission.kpi}: paid when its period closes", None, commission.span))
                 continue
             if result.value is None or zeroed:
-                commissions[commission.kpi] = commissions.get(commission.kpi, ZERO) + self.round(ZERO)
+                nothing = self.round(ZERO)
+                commissions[commission.kpi] = commissions.get(commission.kpi, ZERO) + nothing
                 if trace is not None:
-                    trace.append(PayoutStep("commission", f"commission on {commission.kpi}: 0 ({'a gate zeroed the payout' if zeroed else 'no value'})", ZERO, commission.span))
+                    trace.append(PayoutStep("commission", f"commission on {commission.kpi}: 0 ({'a gate zeroed the payout' if zeroed else 'no value'})", nothing, commission.span))
                 continue
             raw, how = commission_amount(commission, result.value)
             amount = self.round(raw)

@@ -18,7 +18,7 @@ from typing import Any
 
 from kpirules import i18n
 from kpirules.engine.numbers import fmt_decimal, unsigned_zero
-from kpirules.engine.results import PersonResult, RunResult
+from kpirules.engine.results import Adjustment, PayoutResult, PayoutStep, PersonResult, RunResult
 from kpirules.lang.ast import Span
 from kpirules.report.figures import short
 
@@ -38,7 +38,7 @@ def _plain(x):
     if x is None or isinstance(x, (str, bool, int)):
         return x
     if isinstance(x, Decimal):
-        return fmt_decimal(x) if x.as_tuple().exponent != -2 else _money(x)
+        return fmt_decimal(x)
     if isinstance(x, (dt.date, dt.datetime)):
         return x.isoformat()
     if isinstance(x, Span):
@@ -53,12 +53,24 @@ def _plain(x):
         names = _NAMES[type(x)] = tuple(f.name for f in dataclasses.fields(x) if not f.name.startswith("_")) + tuple(
             extra for extra in ("aggregates", "score_rule", "steps") if hasattr(type(x), extra))
     if names is not None:
-        return {name: _plain(getattr(x, name)) for name in names}
+        money = _MONEY.get(type(x), ())
+        if isinstance(x, PayoutStep) and x.step in _MONEY_STEPS:
+            money = ("value",)
+        return {name: _plain_money(getattr(x, name)) if name in money else _plain(getattr(x, name)) for name in names}
     raise TypeError(f"cannot serialise {type(x).__name__}")  # pragma: no cover
 
 
 #: the names `_plain` writes, by result type
 _NAMES: dict[type, tuple[str, ...]] = {}
+#: the fields holding rounded money, written with their rounding step's places (2965.50, 100)
+_MONEY = {PayoutResult: ("incentive", "commissions", "total"), Adjustment: ("amount",)}
+_MONEY_STEPS = {"incentive", "commission", "cap", "adjustment", "total"}
+
+
+def _plain_money(x):
+    if isinstance(x, dict):
+        return {k: _money(v) for k, v in x.items()}
+    return None if x is None else _money(x)
 
 
 def person_dict(person: PersonResult) -> dict[str, Any]:
