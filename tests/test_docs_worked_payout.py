@@ -348,6 +348,20 @@ def test_rounding_modes(tmp_path, mode, positive, negative):
         assert num(got["incentive"]) == D(expected), (mode, sign)
 
 
+def test_money_keeps_its_rounding_steps_places_in_json(tmp_path):
+    # output.md: money keeps its rounding step's places. Step 0.001: 1.23 x 1 = 1.230 (it was
+    # written 1.23, as any other decimal); the zeroed commission's step is 0.000, as its line
+    payout = ("target_incentive 1.23 CNY  factor by total_score { [0, ∞): 1 }  rounding half_up 0.001\n"
+              "    commission amount retroactive { [0, ∞): 10% }\n    gate calls.value >= 150 else zero")
+    got = pay(tmp_path, payout, 80, deals("5000"))
+    assert (got["incentive"], got["commissions"], got["total"]) == ("0.000", {"amount": "0.000"}, "0.000")
+    assert [s["value"] for s in got["steps"] if s["step"] == "commission"] == ["0.000"]
+    got = pay(tmp_path / "paid", payout.replace("gate calls.value >= 150", "gate calls.value >= 50"), 80, deals("5000"))
+    # 1.23 x 1 = 1.230; 5000 x 10% = 500.000; 501.230
+    assert (got["incentive"], got["commissions"], got["total"]) == ("1.230", {"amount": "500.000"}, "501.230")
+    assert got["target_incentive"] == "1.23"  # as written: not a rounded line
+
+
 @pytest.mark.parametrize(("rounding", "expected"), [
     ("half_up 100", D(1300)),       # 1,250 -> 1,300
     ("half_even 100", D(1200)),     # 1,250 -> 1,200 (2 is even)
