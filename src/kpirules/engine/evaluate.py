@@ -15,7 +15,6 @@ import decimal
 from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
-from fractions import Fraction
 
 import duckdb
 
@@ -569,7 +568,7 @@ class Evaluator:
         ratio = quantize6(Decimal(days) / Decimal(period.days)) if rt.proration else Decimal(1)
         payout = None
         if rt.payout is not None:
-            arguments = dict(person=get, kpis=kpi_results, total_score=total, proration=Fraction(days, period.days),
+            arguments = dict(person=get, kpis=kpi_results, total_score=total, days=(days, period.days),
                              currency=self.currency, adjustments=adjustments)
             try:
                 payout = rt.payout.compute(**arguments)

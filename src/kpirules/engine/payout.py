@@ -123,8 +123,9 @@ class PayoutPlan:
         with decimal.localcontext(CONTEXT):
             return self._compute(**arguments)
 
-    def _compute(self, *, person, kpis: dict[str, KpiResult], total_score: Decimal, proration: Fraction,
+    def _compute(self, *, person, kpis: dict[str, KpiResult], total_score: Decimal, days: tuple[int, int],
                  currency: str, adjustments: list[Adjustment], trace: list | None = None) -> PayoutResult:
+        """`days` is (active days, days in the period): the proration, when the payout prorates."""
         payout = self.payout
 
         def lookup(parts):
@@ -183,7 +184,7 @@ class PayoutPlan:
 
         # proration is the exact share active days / period days (docs/semantics.md §7, not one of
         # the 6-place numbers of §8): multiply by the days first, divide last, then round the line
-        ratio = proration if payout.proration else Fraction(1)
+        ratio = Fraction(*days) if payout.proration else Fraction(1)
         incentive = self.round(ZERO)
         if target_incentive is not None and not zeroed:
             scaled = CONTEXT.multiply(CONTEXT.multiply(target_incentive, factor), Decimal(ratio.numerator))
@@ -193,8 +194,8 @@ class PayoutPlan:
                 text = "incentive = 0 (a gate zeroed the payout)"
             else:
                 text = f"incentive = {_money(target_incentive or ZERO, currency)} × {fmt_decimal(factor)}"
-                if ratio != 1:
-                    text += f" × proration {ratio.numerator}/{ratio.denominator}"
+                if ratio != 1:  # the days themselves, as the statement's header counts them (not 8/15 for 16/30)
+                    text += f" × {days[0]}/{days[1]} days"
                 text += f" = {_rounded(incentive, currency)} (rounded {self.mode} to {fmt_decimal(self.step)})"
             trace.append(PayoutStep("incentive", text, incentive))
 

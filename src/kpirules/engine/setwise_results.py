@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from functools import partial
 from decimal import Decimal
-from fractions import Fraction
 
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.numbers import CONTEXT, quantize6
@@ -217,7 +216,7 @@ class RoleRows:
             payout = PayoutResult(ctx["currency"], tis[j], factors[j], incentives[j], commissions, [], capped[j],
                                   zeroed[j], pays[j],
                                   _StepsOf(ctx["steps"], rt.payout, ctx["lazy"], person_id, period, kpi_results, total,
-                                           Fraction(days, pdays), ctx["currency"]))
+                                           (days, pdays), ctx["currency"]))
         return list(kpi_results.values()), payout
 
 
@@ -337,14 +336,14 @@ def _trace_of(traces, kr, aggregates, key, kpi_period, period):
 class _StepsOf:
     """A payout's steps in words, from the Python path's payout rules with tracing on."""
 
-    __slots__ = ("f", "plan", "lazy", "person_id", "period", "kpis", "total", "proration", "currency")
+    __slots__ = ("f", "plan", "lazy", "person_id", "period", "kpis", "total", "days", "currency")
 
-    def __init__(self, f, plan, lazy, person_id, period, kpis, total, proration, currency):
+    def __init__(self, f, plan, lazy, person_id, period, kpis, total, days, currency):
         self.f, self.plan, self.lazy, self.person_id, self.period = f, plan, lazy, person_id, period
-        self.kpis, self.total, self.proration, self.currency = kpis, total, proration, currency
+        self.kpis, self.total, self.days, self.currency = kpis, total, days, currency
 
     def __call__(self):
         get = self.lazy.person(self.person_id).attributes(self.period.last_day)
-        arguments = dict(person=get, kpis=self.kpis, total_score=self.total, proration=self.proration,
+        arguments = dict(person=get, kpis=self.kpis, total_score=self.total, days=self.days,
                          currency=self.currency, adjustments=[])
         return self.f(self.plan, arguments)()
