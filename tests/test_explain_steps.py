@@ -50,3 +50,62 @@ def test_the_incentive_is_prorated_by_the_days_the_header_counts(sample):
     assert incentive["description"] == "incentive = 3000 CNY × 0 × 16/30 days = 0.00 CNY (rounded half_up to 0.01)"
     assert "  激励奖金 = 3000 CNY × 0 × 16/30 天 = 0.00 CNY（按 half_up 舍入到 0.01）" in explain(
         "P019", "--period", "2026-06", "--lang", "zh")
+
+
+def both_ways(project: Path, label: str):
+    """(set-based result, Python result) of the real evaluator on a project's data, most
+    people scored in SQL."""
+    import os
+
+    from kpirules.cli.run import prepare
+    from kpirules.engine.evaluate import Evaluator
+    from kpirules.engine.periods import Calendar
+
+    here = os.getcwd()
+    os.chdir(project)
+    try:
+        prepared = prepare([], label, None, None)
+        calendar = Calendar(prepared.scheme.header)
+        periods = calendar.scheme_periods(calendar.parse(label))
+        evaluator = Evaluator(prepared.scheme, prepared.con)
+        fast = evaluator.run(periods, trace_rows=True, setwise=True)
+        reference = Evaluator(prepared.scheme, prepared.con).run(periods, trace_rows=True, setwise=False)
+    finally:
+        os.chdir(here)
+    # the sample's few people with manual adjustments are left to the Python path
+    assert evaluator.scored_in_sql >= len(fast.people) - 3 * len(periods)
+    return fast, reference
+
+
+def test_a_quarterly_target_is_prorated_by_the_quarters_days(sample, edit):
+    # hired on 2026-01-15: 17 of January's 31 days, but 76 of the first quarter's 90 days,
+    # which is what the quarterly KPI's target of 2 is prorated by
+    edit(sample / "data" / "sample" / "people.csv", "senior,华东,2022-11-14,", "senior,华东,2026-01-15,")
+    lines = explain("P045", "--period", "2026-01")
+    assert "active 17 of 31 days (proration 0.548387)" in lines
+    assert ("  target: >= 1.688889 (the target without `when`, rulesets/key_account_manager.kpi:14); "
+            "prorated from 2 × 76/90 days of 2026Q1 = 1.688889 (rounded to 6 places)") in lines
+    zh = explain("P045", "--period", "2026-01", "--lang", "zh")
+    assert ("  目标：>= 1.688889（不带 `when` 的目标，rulesets/key_account_manager.kpi:14）；"
+            "按在职天数折算：2 × 76/90 天（2026Q1）= 1.688889（四舍五入到 6 位小数）") in zh
+    result = CliRunner().invoke(cli, ["explain", "P045", "--period", "2026-01", "--format", "json"])
+    kpi = json.loads(result.stdout)[0]["kpis"][0]
+    assert (kpi["target"], kpi["target_before_proration"]) == ("1.688889", "2")
+    assert kpi["target_proration"] == {"active_days": 76, "period_days": 90}
+    # the SQL path counts the same days
+    fast, reference = both_ways(sample, "2026Q1")
+    from kpirules.report.run_output import person_dict
+
+    for a, b in zip(fast.people, reference.people, strict=True):
+        assert person_dict(a) == person_dict(b), a.person_id
+    # the same days in February and March, runs of the same quarter
+    for period in ("2026-02", "2026-03"):
+        p045 = next(p for p in fast.people if (p.person_id, p.period) == ("P045", period))
+        days = p045.kpis[0].target_proration
+        assert (days.active_days, days.period_days) == (76, 90)
+
+
+def test_a_target_prorated_exactly_says_no_rounding(sample):
+    # P019 worked 16 of June's 30 days: 150 × 16/30 is 80 exactly
+    assert ("  target: >= 80 (the `when` branch target >= 150 when person.tenure_months < 3, "
+            "rulesets/telesales.kpi:14); prorated from 150 × 16/30 days of 2026-06 = 80") in explain("P019", "--period", "2026-06")

@@ -25,7 +25,7 @@ from kpirules.engine.ir import Aggregate, KpiPlan, Plan, build_plan
 from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
-from kpirules.engine.results import NOTHING_CLOSES, Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult
+from kpirules.engine.results import NOTHING_CLOSES, Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult, TargetProration
 from kpirules.engine.scoring import CurvePlan, attainment, grade, pct
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.setwise_results import run_setwise
@@ -602,11 +602,11 @@ class Evaluator:
             value = quantize6(to_decimal(kr.value(aggs))) if kr.value is not None else None
         target, source, rule = kr.target(person.id, lookup, kpi_period, targets)
         target = quantize6(target)
-        before = None
+        before = prorated = None
         if target is not None and kr.plan.additive and kpi.direction == ">=" and proration_on:
             days = person.active_days(kpi_period)
             if days < kpi_period.days:
-                before = target
+                before, prorated = target, TargetProration(days, kpi_period.days)
                 target = quantize6(CONTEXT.divide(CONTEXT.multiply(target, Decimal(days)), Decimal(kpi_period.days)))
         att = attainment(value, target, kpi.direction)
         if not closes:
@@ -636,6 +636,7 @@ class Evaluator:
             contribution=contribution, span=kpi.span,
             _aggregates=lambda: _traces(kr, aggs, person_counts, kpi_period, period),
             _rule=lambda: _rule(kr, status, value, att, target, unit, kpi_period),
+            _proration=lambda: prorated,
         )
 
 

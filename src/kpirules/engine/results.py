@@ -36,6 +36,14 @@ class AggregateTrace:
 
 
 @dataclass(slots=True)
+class TargetProration:
+    """The days behind a prorated target: the target x active_days / period_days of the KPI's period."""
+
+    active_days: int
+    period_days: int
+
+
+@dataclass(slots=True)
 class KpiResult:
     id: str
     label: str | None
@@ -59,6 +67,12 @@ class KpiResult:
     span: Span
     _aggregates: Callable[[], list[AggregateTrace]] = field(repr=False, default=lambda: [])
     _rule: Callable[[], str] = field(repr=False, default=lambda: "")
+    _proration: Callable[[], TargetProration | None] = field(repr=False, default=lambda: None)
+
+    @property
+    def target_proration(self) -> TargetProration | None:
+        """The days the target was prorated by (None when proration did not change it)."""
+        return self._proration()
 
     @property
     def aggregates(self) -> list[AggregateTrace]:

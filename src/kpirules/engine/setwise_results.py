@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.numbers import CONTEXT, quantize6
-from kpirules.engine.results import NOTHING_CLOSES, KpiResult, PayoutResult, PersonResult, RunResult
+from kpirules.engine.results import NOTHING_CLOSES, KpiResult, PayoutResult, PersonResult, RunResult, TargetProration
 from kpirules.engine.scoring import pct
 from kpirules.engine.setwise import COMPUTED, CONST, NONE, STATUS, RoleQuery
 from kpirules.engine.setwise_run import Decimals, SetwiseRun
@@ -203,6 +203,7 @@ class RoleRows:
                 weight, contributions[j], kpi.span,
                 partial(_trace_of, traces, kr, aggregates, key, kpi_period, period),
                 partial(rule_of, kr, status, value, att, target, unit, kpi_period),
+                _no_proration if befores[j] is None else partial(_proration_of, ctx["lazy"], person_id, kpi_period),
             )
         payout = None
         if self.query.payout is not None:
@@ -331,6 +332,15 @@ def _trace_of(traces, kr, aggregates, key, kpi_period, period):
         raw = person_values.get(index)
         aggs[index] = Decimal(0) if raw is None and additive else raw
     return traces(kr, aggs, person_counts, kpi_period, period)
+
+
+def _no_proration() -> None:
+    return None
+
+
+def _proration_of(lazy, person_id, kpi_period) -> TargetProration:
+    """The days a prorated target was scaled by, counted when read (as the Python path counts them)."""
+    return TargetProration(lazy.person(person_id).active_days(kpi_period), kpi_period.days)
 
 
 class _StepsOf:

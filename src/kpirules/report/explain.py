@@ -7,10 +7,11 @@ names, labels, values and the expressions as written stay as they are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from kpirules import i18n
-from kpirules.engine.numbers import fmt_decimal
+from kpirules.engine.numbers import CONTEXT, fmt_decimal
 from kpirules.engine.results import KpiResult, PersonResult
 from kpirules.engine.scoring import attainment_rule, pct
 from kpirules.report.source import where, written
@@ -57,6 +58,22 @@ def _aggregate_line(a, lang: str) -> str:
     return line + i18n.ui(lang, "explain.result", "", matched=matched, value=result)
 
 
+def prorated_from(k: KpiResult, shown: Callable[[Decimal], str], lang: str = "en") -> str:
+    """How a prorated target was worked out, with the days of the KPI's own period (a quarter's
+    76 of 90 days for a quarterly KPI, not the run month's): `; prorated from 2 × 76/90 days
+    of 2026Q1 = 1.688889 (rounded to 6 places)`."""
+    days = k.target_proration
+    before, target = shown(k.target_before_proration), shown(k.target)
+    text = i18n.ui(lang, "explain.prorated",
+                   f"; prorated from {before} × {days.active_days}/{days.period_days} days of {k.period} = {target}",
+                   before=before, active=days.active_days, days=days.period_days, period=k.period, value=target)
+    exact = CONTEXT.divide(CONTEXT.multiply(k.target_before_proration, Decimal(days.active_days)),
+                           Decimal(days.period_days))
+    if exact != k.target:
+        text += i18n.ui(lang, "explain.rounded6", " (rounded to 6 places)")
+    return text
+
+
 def _kpi_lines(k: KpiResult, lang: str = "en") -> list[str]:
     lines = [_head(k, lang)]
     lines.extend(_aggregate_line(a, lang) for a in k.aggregates)
@@ -75,8 +92,7 @@ def _kpi_lines(k: KpiResult, lang: str = "en") -> list[str]:
         line = i18n.ui(lang, "explain.target", f"  target: {k.direction} {target} ({source}, {where(k.target_span)})",
                        direction=k.direction, value=target, source=source, where=where(k.target_span))
         if k.target_before_proration is not None:
-            before = _value(k, k.target_before_proration, lang)
-            line += i18n.ui(lang, "explain.prorated", f"; prorated from {before} for the days active", value=before)
+            line += prorated_from(k, lambda x: _value(k, x, lang), lang)
         lines.append(line)
     if k.attainment is not None:
         key, rule = attainment_rule(k.value, k.target, k.direction)

@@ -51,7 +51,7 @@ def _plain(x):
     if names is None and dataclasses.is_dataclass(x):
         # the public fields, then the traces made when read
         names = _NAMES[type(x)] = tuple(f.name for f in dataclasses.fields(x) if not f.name.startswith("_")) + tuple(
-            extra for extra in ("aggregates", "score_rule", "steps") if hasattr(type(x), extra))
+            extra for extra in ("target_proration", "aggregates", "score_rule", "steps") if hasattr(type(x), extra))
     if names is not None:
         money = _MONEY.get(type(x), ())
         if isinstance(x, PayoutStep) and x.step in _MONEY_STEPS:

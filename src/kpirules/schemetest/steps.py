@@ -12,6 +12,7 @@ from kpirules.engine.scoring import attainment_rule, pct
 from kpirules.lang.ast import Span
 from kpirules.model.bands import describe
 from kpirules.model.scheme import Kpi
+from kpirules.report.explain import prorated_from
 from kpirules.report.source import where, written
 from kpirules.schemetest.spec import Case, Expectation
 
@@ -145,7 +146,7 @@ def _kpi_steps(e: Expectation, k: KpiResult, case: Case) -> list[str]:
             return ["no target line applies"]
         line = f"target {k.direction} {value(k.target)} from `{written(k.target_span)}` ({k.target_source}){_at(k.target_span)}"
         if k.target_before_proration is not None:
-            line += f"; prorated from {value(k.target_before_proration)} for the days active"
+            line += prorated_from(k, value)
         return [line]
     if e.field == "attainment":
         if k.attainment is None:
