@@ -274,7 +274,8 @@ role rep { applies_to person.role == "rep"
     at = {text: i for i, text in enumerate((folder / "s.kpi").read_text(encoding="utf-8").splitlines(), 1)}
     kpi = folder / "s.kpi"
     assert f"factor capped at 1.5  [{kpi}:{at['    cap factor 1.5']}]" in lines, lines
-    assert f"payout capped at 1200.00 CNY  [{kpi}:{at['    cap 1200 CNY']}]" in lines, lines
+    assert (f"incentive 1500.00 CNY is above the cap: payout capped at 1200.00 CNY  [{kpi}:{at['    cap 1200 CNY']}]"
+            in lines), lines
     assert "grade: none (the role has no grades)" in lines
 
 

@@ -109,3 +109,19 @@ def test_a_target_prorated_exactly_says_no_rounding(sample):
     # P019 worked 16 of June's 30 days: 150 × 16/30 is 80 exactly
     assert ("  target: >= 80 (the `when` branch target >= 150 when person.tenure_months < 3, "
             "rulesets/telesales.kpi:14); prorated from 150 × 16/30 days of 2026-06 = 80") in explain("P019", "--period", "2026-06")
+
+
+def test_the_cap_step_says_what_it_cut(sample, edit):
+    # with the key account managers' cap lowered to 40000, P043's March incentive and
+    # commission (13929.41 + 54820.00) are above it
+    edit(sample / "rulesets" / "key_account_manager.kpi", "cap 80000 CNY", "cap 40000 CNY")
+    lines = explain("P043", "--period", "2026-03")
+    assert lines[-2:] == [
+        "  incentive + commissions 13929.41 + 54820.00 = 68749.41 CNY is above the cap: "
+        "payout capped at 40000.00 CNY  [rulesets/key_account_manager.kpi:78]",
+        "  payout 40000.00 CNY",
+    ]
+    assert ("  激励奖金 + 提成 13929.41 + 54820.00 = 68749.41 CNY 超过封顶：奖金封顶为 40000.00 CNY  "
+            "[rulesets/key_account_manager.kpi:78]") in explain("P043", "--period", "2026-03", "--lang", "zh")
+    cap = next(s for s in steps("P043", "--period", "2026-03") if s["step"] == "cap")
+    assert (cap["value"], cap["span"]) == ("40000.00", "rulesets/key_account_manager.kpi:78:5")

@@ -200,6 +200,7 @@ class PayoutPlan:
             trace.append(PayoutStep("incentive", text, incentive))
 
         commissions: dict[str, Decimal] = {}
+        lines = [incentive]  # the money lines the cap reads, as the steps list them
         for commission in payout.commissions:
             result = kpis.get(commission.kpi)
             if result is None or result.status == "in_progress":
@@ -209,6 +210,7 @@ class PayoutPlan:
             if result.value is None or zeroed:
                 nothing = self.round(ZERO)
                 commissions[commission.kpi] = commissions.get(commission.kpi, ZERO) + nothing
+                lines.append(nothing)
                 if trace is not None:
                     trace.append(PayoutStep("commission", f"commission on {commission.kpi}: 0 ({'a gate zeroed the payout' if zeroed else 'no value'})", nothing, commission.span))
                 continue
@@ -216,6 +218,7 @@ class PayoutPlan:
             amount = self.round(raw)
             # several commissions on one KPI: its entry is the sum of their rounded lines
             commissions[commission.kpi] = commissions[commission.kpi] + amount if commission.kpi in commissions else amount
+            lines.append(amount)
             if trace is not None:
                 trace.append(PayoutStep("commission", f"commission on {commission.kpi} ({fmt_decimal(result.value)}): {how} = {_rounded(amount, currency)}", amount, commission.span))
 
@@ -223,9 +226,15 @@ class PayoutPlan:
         capped = False
         if payout.cap is not None and subtotal > payout.cap:
             capped = True
-            subtotal = self.round(payout.cap)
-            if trace is not None:
-                trace.append(PayoutStep("cap", f"payout capped at {_rounded(subtotal, currency)}", subtotal, payout.cap_span))
+            above, subtotal = subtotal, self.round(payout.cap)
+            if trace is not None:  # what the cap cut: the lines above it and their sum
+                if len(lines) > 1:
+                    added = " + ".join(format(unsigned_zero(x), "f") for x in lines)
+                    cut = f"incentive + commissions {added} = {_rounded(above, currency)}"
+                else:
+                    cut = f"incentive {_rounded(above, currency)}"
+                trace.append(PayoutStep("cap", f"{cut} is above the cap: payout capped at {_rounded(subtotal, currency)}",
+                                        subtotal, payout.cap_span))
         total = subtotal
         # each adjustment is a payout line, rounded as the others: the lines add up to the total
         adjustments = [replace(adj, amount=unsigned_zero(self.round(adj.amount))) for adj in adjustments]
