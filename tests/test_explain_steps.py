@@ -125,3 +125,18 @@ def test_the_cap_step_says_what_it_cut(sample, edit):
             "[rulesets/key_account_manager.kpi:78]") in explain("P043", "--period", "2026-03", "--lang", "zh")
     cap = next(s for s in steps("P043", "--period", "2026-03") if s["step"] == "cap")
     assert (cap["value"], cap["span"]) == ("40000.00", "rulesets/key_account_manager.kpi:78:5")
+
+
+def test_a_kpi_without_a_score_line_is_said_to_use_the_default_curve(sample):
+    # key_account_manager's collection_rate has no `score` line: linear, floor 0%, cap 100%
+    lines = explain("P045")
+    at = lines.index("KPI collection_rate “回款率” (outcome main, rulesets/key_account_manager.kpi:47)")
+    assert lines[at + 5:at + 7] == [
+        "  attainment: value / target = 105.8942%",
+        "  score: attainment 105.8942% is above the cap 100%: score 100 × 100% = 100 "
+        "(the default curve: linear, floor 0%, cap 100%)",
+    ]
+    zh = explain("P045", "--lang", "zh")
+    assert "  得分：达成率 105.8942% 高于封顶 100%：得分 100 × 100% = 100（默认曲线：linear，起评线 0%，封顶 100%）" in zh
+    # a written curve is not the default: key_revenue says `score linear floor 50% cap 150%`
+    assert not [line for line in lines[:at] if "default curve" in line]

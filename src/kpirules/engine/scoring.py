@@ -144,10 +144,14 @@ class CurvePlan:
             if att is None:
                 return "no attainment"
             if floor_hit:
-                return f"attainment {pct(att)} is below the floor {pct(self.floor)}: score 0"
-            if cap_hit:
-                return f"attainment {pct(att)} is above the cap {pct(self.cap)}: score 100 × {pct(self.cap)} = {fmt_decimal(s)}"
-            return f"linear: 100 × {pct(att)} = {fmt_decimal(s)}"
+                text = f"attainment {pct(att)} is below the floor {pct(self.floor)}: score 0"
+            elif cap_hit:
+                text = f"attainment {pct(att)} is above the cap {pct(self.cap)}: score 100 × {pct(self.cap)} = {fmt_decimal(s)}"
+            else:
+                text = f"linear: 100 × {pct(att)} = {fmt_decimal(s)}"
+            if self.curve.span is None:  # no `score` line: the floor and cap are nowhere in the KPI
+                text += f" (the default curve: linear, floor {pct(self.floor)}, cap {pct(self.cap)})"
+            return text
         if self.kind == "pass_fail":
             if att is None:
                 return "no attainment"
