@@ -140,3 +140,30 @@ def test_a_kpi_without_a_score_line_is_said_to_use_the_default_curve(sample):
     assert "  得分：达成率 105.8942% 高于封顶 100%：得分 100 × 100% = 100（默认曲线：linear，起评线 0%，封顶 100%）" in zh
     # a written curve is not the default: key_revenue says `score linear floor 50% cap 150%`
     assert not [line for line in lines[:at] if "default curve" in line]
+
+
+def written_at(pointer: str) -> str:
+    """The .kpi line a `[path:line]` pointer names, stripped."""
+    path, line = pointer.strip().strip("[]").rsplit(":", 1)
+    return Path(path).read_text(encoding="utf-8").splitlines()[int(line) - 1].strip()
+
+
+def test_the_score_and_grade_steps_point_at_the_curve_row_and_grade_row_that_applied(sample):
+    lines = explain("P004")  # telesales, December 2026: total 114
+    scores = [line for line in lines if line.startswith("  score: ")]
+    assert scores == [
+        "  score: attainment 147.5% is above the cap 120%: score 100 × 120% = 120  [rulesets/telesales.kpi:16]",
+        "  score: attainment 200% is above the cap 120%: score 100 × 120% = 120  [rulesets/telesales.kpi:26]",
+        "  score: value 96.9227% is in [95%, ∞): score 100  [rulesets/telesales.kpi:40]",
+        # the default curve is written nowhere: nothing to point at
+        "  score: attainment 111.1111% is above the cap 100%: score 100 × 100% = 100 "
+        "(the default curve: linear, floor 0%, cap 100%)",
+    ]
+    assert [written_at(s.rpartition("  ")[2]) for s in scores[:3]] == [
+        "score linear floor 60% cap 120%", "score linear floor 50% cap 120%", "[95%, ∞): 100"]
+    grade = "grade: total score 114 is in [90, ∞): 优秀  [rulesets/common.kpi:166]"
+    assert grade in lines
+    assert written_at(grade.rpartition("  ")[2]) == "[90, ∞): \"优秀\""
+    zh = explain("P004", "--lang", "zh")
+    assert "等级：总分 114 落在 [90, ∞)：优秀  [rulesets/common.kpi:166]" in zh
+    assert "  得分：数值 96.9227% 落在 [95%, ∞)：得分 100  [rulesets/telesales.kpi:40]" in zh

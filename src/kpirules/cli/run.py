@@ -321,5 +321,5 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
         heading = _period_line(result, lang)
         roles = prepared.scheme.roles
         text = heading + "\n\n" + "\n\n".join(
-            render_explain(p, result.currency, lang, graded=roles[p.role].grades is not None) for p in result.people)
+            render_explain(p, result.currency, lang, roles[p.role]) for p in result.people)
     emit(text, output)

@@ -18,8 +18,10 @@ from decimal import Decimal
 
 from kpirules.engine.numbers import CONTEXT, INFINITY, divide, fmt_decimal, quantize6
 from kpirules.engine.compiled import constant
+from kpirules.engine.results import KpiResult
+from kpirules.lang.ast import Span
 from kpirules.model.bands import describe
-from kpirules.model.scheme import Curve, Grades
+from kpirules.model.scheme import Curve, Grades, GradeBand, Kpi
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -173,10 +175,36 @@ class CurvePlan:
         return f"lookup: {self.axis} {shown} reaches the row {key}: score {fmt_decimal(s)}"
 
 
-def grade(grades: Grades | None, total: Decimal) -> str | None:
+def curve_part(kpi: Kpi, k: KpiResult) -> tuple[str, Span] | None:
+    """The part of the KPI's written curve that scored a result, as (side, span): the tier or
+    lookup row that applied, or which side of a linear curve (below, between, above); None
+    when the curve did not score it (no data, in progress, not written)."""
+    curve = kpi.curve
+    if k.status != "ok" or curve.span is None or (k.attainment is None and curve.axis == "attainment"):
+        return None
+    if curve.kind == "linear":
+        return ("below" if k.floor_hit else "above" if k.cap_hit else "between"), curve.span
+    if curve.kind == "pass_fail":
+        return ("met" if k.attainment is not None and k.attainment >= 1 else "missed"), curve.span
+    x = k.attainment if curve.axis == "attainment" else k.value
+    if x is None:
+        return None
+    if curve.axis == "attainment" and x < 0:
+        x = ZERO  # as the curve reads tables: a negative attainment is 0
+    if curve.kind == "tiers":
+        tier = next((t for t in curve.tiers if t.contains(x) or (not x.is_finite() and t.high is None)), None)
+        return ("", tier.span) if tier is not None else None
+    reached = [p for p in curve.points if x >= p.key]
+    return ("", reached[-1].span) if reached else None
+
+
+def grade_band(grades: Grades | None, total: Decimal) -> GradeBand | None:
+    """The grade row whose range holds a total (None: no grades, or no row holds it)."""
     if grades is None:
         return None
-    for band in grades.bands:
-        if band.contains(total):
-            return band.grade
-    return None
+    return next((band for band in grades.bands if band.contains(total)), None)
+
+
+def grade(grades: Grades | None, total: Decimal) -> str | None:
+    band = grade_band(grades, total)
+    return None if band is None else band.grade

@@ -13,7 +13,10 @@ from decimal import Decimal
 from kpirules import i18n
 from kpirules.engine.numbers import CONTEXT, fmt_decimal
 from kpirules.engine.results import KpiResult, PersonResult
-from kpirules.engine.scoring import attainment_rule, pct
+from kpirules.engine.scoring import attainment_rule, curve_part, grade_band, pct
+from kpirules.lang.ast import Span
+from kpirules.model.bands import describe
+from kpirules.model.scheme import Kpi, Role
 from kpirules.report.source import where, written
 
 
@@ -74,7 +77,12 @@ def prorated_from(k: KpiResult, shown: Callable[[Decimal], str], lang: str = "en
     return text
 
 
-def _kpi_lines(k: KpiResult, lang: str = "en") -> list[str]:
+def _at(span: Span | None) -> str:
+    """A step's pointer at its .kpi line, after two spaces ("" when nothing is written for it)."""
+    return f"  [{where(span)}]" if span is not None else ""
+
+
+def _kpi_lines(k: KpiResult, lang: str = "en", kpi: Kpi | None = None) -> list[str]:
     lines = [_head(k, lang)]
     lines.extend(_aggregate_line(a, lang) for a in k.aggregates)
     value = _value(k, k.value, lang)
@@ -104,7 +112,9 @@ def _kpi_lines(k: KpiResult, lang: str = "en") -> list[str]:
             lines.append(i18n.ui(lang, "explain.attainment_by_rule", f"  attainment: {pct(k.attainment)} ({rule})",
                                  rule=rule, value=pct(k.attainment)))
     rule = i18n.phrase(k.score_rule, "explain", lang)
-    lines.append(i18n.ui(lang, "explain.score", f"  score: {rule}", rule=rule))
+    # the `score` line, or the tier or lookup row that applied (the default curve is written nowhere)
+    part = curve_part(kpi, k) if kpi is not None else None
+    lines.append(i18n.ui(lang, "explain.score", f"  score: {rule}", rule=rule) + _at(part[1] if part else None))
     if k.status == "in_progress":
         lines.append(i18n.ui(lang, "explain.in_progress", "  not in this run's total"))
     elif k.rank == "main":
@@ -141,8 +151,27 @@ def total_line(p: PersonResult, lang: str = "en") -> str:
     return i18n.ui(lang, "explain.total", f"total score: {arithmetic} = {total}", sum=arithmetic, total=total)
 
 
-def render_explain(p: PersonResult, currency: str, lang: str = "en", graded: bool = True) -> str:
-    """The explanation of one person's result; `graded` False for a role without grades."""
+def _grade_line(p: PersonResult, lang: str, role: Role | None) -> str:
+    """The grade, with the row of the grade table that holds the total when the role is known."""
+    graded = role is None or role.grades is not None
+    band = grade_band(role.grades, p.total_score) if role is not None else None
+    if band is not None:
+        total, rows = fmt_decimal(p.total_score), describe(band, percent=False)
+        grade = i18n.ui(lang, "explain.grade_band", f"total score {total} is in {rows}: {band.grade}",
+                        total=total, band=rows, grade=band.grade)
+        return i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade) + _at(band.span)
+    if p.grade is not None:
+        grade = p.grade
+    elif graded:
+        grade = i18n.ui(lang, "explain.no_grade", "none (no grade band holds this total)")
+    else:
+        grade = i18n.ui(lang, "explain.not_graded", "none (the role has no grades)")
+    return i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade)
+
+
+def render_explain(p: PersonResult, currency: str, lang: str = "en", role: Role | None = None) -> str:
+    """The explanation of one person's result; with the person's `role`, the score and grade
+    steps also point at the curve or row and the grade row that applied."""
     name, role_label = p.name or p.person_id, p.role_label or p.role
     active = f"active {p.active_days} of {p.period_days} days"
     active = i18n.ui(lang, "explain.active", active, active=p.active_days, days=p.period_days)
@@ -159,24 +188,17 @@ def render_explain(p: PersonResult, currency: str, lang: str = "en", graded: boo
         "",
     ]
     for k in p.kpis:
-        out.extend(_kpi_lines(k, lang))
+        out.extend(_kpi_lines(k, lang, role.kpi(k.id) if role is not None else None))
         out.append("")
     out.append(total_line(p, lang))
     for note in p.notes:
         note = i18n.phrase(note, "explain", lang)
         out.append(i18n.ui(lang, "explain.note", f"note: {note}", note=note))
-    if p.grade is not None:
-        grade = p.grade
-    elif graded:
-        grade = i18n.ui(lang, "explain.no_grade", "none (no grade band holds this total)")
-    else:
-        grade = i18n.ui(lang, "explain.not_graded", "none (the role has no grades)")
-    out.append(i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade))
+    out.append(_grade_line(p, lang, role))
     if p.payout is None:
         out.append(i18n.ui(lang, "explain.no_payout", "payout: the role has no payout rules"))
     else:
         out.append(i18n.ui(lang, "explain.payout", "payout:"))
         for step in p.payout.steps:
-            suffix = f"  [{where(step.span)}]" if step.span is not None else ""
-            out.append(f"  {i18n.phrase(step.description, 'explain', lang)}{suffix}")
+            out.append(f"  {i18n.phrase(step.description, 'explain', lang)}{_at(step.span)}")
     return "\n".join(out)

@@ -20,7 +20,8 @@ from kpirules.lang.ast import Span
 from kpirules.model.bands import describe
 from kpirules.model.scheme import Kpi, Role, Scheme
 from kpirules.report.source import written
-from kpirules.schemetest.steps import curve_part, gate_outcomes
+from kpirules.engine.scoring import curve_part
+from kpirules.schemetest.steps import gate_outcomes
 
 ZERO = Decimal(0)
 _SIDES = {"below": 0, "between": 1, "above": 2, "passed": 0, "failed": 1, "met": 0, "missed": 1}

@@ -8,10 +8,8 @@ from decimal import Decimal
 
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import KpiResult, PersonResult
-from kpirules.engine.scoring import attainment_rule, pct
-from kpirules.lang.ast import Span
+from kpirules.engine.scoring import attainment_rule, curve_part, pct
 from kpirules.model.bands import describe
-from kpirules.model.scheme import Kpi
 from kpirules.report.explain import prorated_from
 from kpirules.report.source import where, written
 from kpirules.schemetest.spec import Case, Expectation
@@ -26,29 +24,6 @@ PAYOUT_STEPS = {
     "incentive": ("target_incentive", "factor", "cap_factor", "gate", "incentive"),
     "payout": None,  # all of them
 }
-
-
-def curve_part(kpi: Kpi, k: KpiResult) -> tuple[str, Span] | None:
-    """The part of the KPI's written curve that scored a result, as (side, span): the tier or
-    lookup row that applied, or which side of a linear curve (below, between, above); None
-    when the curve did not score it (no data, in progress, not written)."""
-    curve = kpi.curve
-    if k.status != "ok" or curve.span is None or (k.attainment is None and curve.axis == "attainment"):
-        return None
-    if curve.kind == "linear":
-        return ("below" if k.floor_hit else "above" if k.cap_hit else "between"), curve.span
-    if curve.kind == "pass_fail":
-        return ("met" if k.attainment is not None and k.attainment >= 1 else "missed"), curve.span
-    x = k.attainment if curve.axis == "attainment" else k.value
-    if x is None:
-        return None
-    if curve.axis == "attainment" and x < 0:
-        x = ZERO  # as the engine reads tables: a negative attainment is 0
-    if curve.kind == "tiers":
-        tier = next((t for t in curve.tiers if t.contains(x) or (not x.is_finite() and t.high is None)), None)
-        return ("", tier.span) if tier is not None else None
-    reached = [p for p in curve.points if x >= p.key]
-    return ("", reached[-1].span) if reached else None
 
 
 def _kpi(person: PersonResult, kpi_id: str) -> KpiResult:
