@@ -167,3 +167,15 @@ def test_the_score_and_grade_steps_point_at_the_curve_row_and_grade_row_that_app
     zh = explain("P004", "--lang", "zh")
     assert "等级：总分 114 落在 [90, ∞)：优秀  [rulesets/common.kpi:166]" in zh
     assert "  得分：数值 96.9227% 落在 [95%, ∞)：得分 100  [rulesets/telesales.kpi:40]" in zh
+
+
+def test_a_factor_row_written_as_an_expression_shows_it_with_the_total_put_in(sample):
+    # telesales' row `[100, ∞): 1.0 + 1.5 * (total_score - 100) / 100`, P004's total 114
+    line = ("total score 114 is in [100, ∞): factor = 1.0 + 1.5 × (114 − 100) / 100 = 1.21  "
+            "[rulesets/telesales.kpi:58]")
+    assert f"  {line}" in explain("P004")
+    assert written_at(line.rpartition("  ")[2]) == "[100, ∞): 1.0 + 1.5 * (total_score - 100) / 100"
+    factor = next(s for s in steps("P004") if s["step"] == "factor")
+    assert (factor["description"], factor["value"]) == (line.rpartition("  ")[0], "1.21")
+    assert ("  总分 114 落在 [100, ∞)：系数 = 1.0 + 1.5 × (114 − 100) / 100 = 1.21  [rulesets/telesales.kpi:58]"
+            in explain("P004", "--lang", "zh"))

@@ -29,6 +29,8 @@ from kpirules.engine.numbers import CONTEXT, check_money, fmt_decimal, quantize6
 from kpirules.engine.results import Adjustment, KpiResult, PayoutResult, PayoutStep
 from kpirules.engine.scoring import pct
 from kpirules.engine.values import truth
+from kpirules.lang import ast
+from kpirules.lang.render import expression
 from kpirules.model.bands import describe
 from kpirules.model.scheme import Commission, Payout
 
@@ -42,6 +44,25 @@ def _money(x: Decimal, currency: str) -> str:
 def _rounded(x: Decimal, currency: str) -> str:
     """A rounded amount keeps its scale: 0.00 CNY, 2685.00 CNY (never -0.00)."""
     return f"{format(unsigned_zero(x), 'f')} {currency}"
+
+
+def _worked(node: ast.Expr, total: Decimal) -> str:
+    """A factor row's expression as written, with the total put in and × and − for * and -,
+    as a calculator is given it: `1.0 + 1.5 × (114 − 100) / 100`."""
+    def shown(part) -> str | None:
+        name = part.dotted if isinstance(part, ast.Ref) else part.name if isinstance(part, ast.Ident) else None
+        if name == "total_score":
+            return f"({fmt_decimal(total)})" if total < 0 else fmt_decimal(total)
+        if isinstance(part, ast.Binary) and part.op in _SIGNS:
+            return f"{expression(part.left, shown)} {_SIGNS[part.op]} {expression(part.right, shown)}"
+        if isinstance(part, ast.Unary) and part.op == "-":
+            return f"−{expression(part.operand, shown)}"
+        return None
+
+    return expression(node, shown)
+
+
+_SIGNS = {"*": "×", "-": "−"}
 
 
 def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, str]:
@@ -102,8 +123,11 @@ class PayoutPlan:
                 start, end = linear
                 f = quantize6(start + (end - start) * CONTEXT.divide(total - tier.low, tier.high - tier.low))
             if trace is not None:  # the words cost more than the numbers: only when asked
-                if expr is not None:
+                if isinstance(tier.value, ast.Literal_):
                     text = f"total score {fmt_decimal(total)} is in {describe(tier, False)}: factor {fmt_decimal(f)}"
+                elif expr is not None:
+                    text = (f"total score {fmt_decimal(total)} is in {describe(tier, False)}: "
+                            f"factor = {_worked(tier.value, total)} = {fmt_decimal(f)}")
                 else:
                     text = (
                         f"total score {fmt_decimal(total)} is in {describe(tier, False)}: linear {fmt_decimal(start)} to "

@@ -8,6 +8,7 @@ them (indentation, blank lines, comments) is `kpirules.lang.fmt`'s job.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kpirules.lang import ast
@@ -61,8 +62,18 @@ def interval(node: ast.Interval) -> str:
     return f"{low}{bound(node.low)}, {bound(node.high)}{high}"
 
 
-def expression(node) -> str:
-    """An expression on one line; parentheses exactly where the tree has `Paren` nodes."""
+def expression(node, shown: Callable[[ast.Node], str | None] | None = None) -> str:
+    """An expression on one line; parentheses exactly where the tree has `Paren` nodes.
+
+    `shown`, when given, may write any node its own way (a name replaced by its value, for
+    an explanation); where it returns None the node is written as here.
+    """
+    if shown is not None and (text := shown(node)) is not None:
+        return text
+
+    def part(inner) -> str:  # the parts, written the same way
+        return expression(inner, shown)
+
     match node:
         case ast.Literal_():
             return literal(node)
@@ -71,35 +82,35 @@ def expression(node) -> str:
         case ast.Ident():
             return node.name
         case ast.Paren():
-            return f"({expression(node.inner)})"
+            return f"({part(node.inner)})"
         case ast.Unary(op="-"):
-            return f"-{expression(node.operand)}"
+            return f"-{part(node.operand)}"
         case ast.Unary():
-            return f"not {expression(node.operand)}"
+            return f"not {part(node.operand)}"
         case ast.Binary():
-            return f"{expression(node.left)} {node.op} {expression(node.right)}"
+            return f"{part(node.left)} {node.op} {part(node.right)}"
         case ast.Between():
             return (
-                f"{expression(node.value)} between {expression(node.low)} and {expression(node.high)}"
+                f"{part(node.value)} between {part(node.low)} and {part(node.high)}"
             )
         case ast.InList():
-            options = ", ".join(expression(o) for o in node.options)
+            options = ", ".join(part(o) for o in node.options)
             op = "not in" if node.negated else "in"
-            return f"{expression(node.value)} {op} [{options}]"
+            return f"{part(node.value)} {op} [{options}]"
         case ast.Conditional():
             return (
-                f"if {expression(node.condition)} then {expression(node.then)} "
-                f"else {expression(node.otherwise)}"
+                f"if {part(node.condition)} then {part(node.then)} "
+                f"else {part(node.otherwise)}"
             )
         case ast.Call():
-            inside = ", ".join(expression(a) for a in node.args)
+            inside = ", ".join(part(a) for a in node.args)
             if node.where is not None:
-                inside += f" where {expression(node.where)}"
+                inside += f" where {part(node.where)}"
             if node.on is not None:
                 inside += f" on {node.on.name}"
             return f"{node.function}({inside})"
         case ast.LinearSegment():
-            return f"linear {expression(node.start)} to {expression(node.end)}"
+            return f"linear {part(node.start)} to {part(node.end)}"
     raise TypeError(f"cannot format {type(node).__name__}")  # pragma: no cover - a new node kind
 
 
