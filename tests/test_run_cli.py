@@ -156,7 +156,8 @@ def test_explain_points_every_step_at_its_line():
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "KPI collection_rate “回款率” (outcome main, rulesets/telesales.kpi:" in text
-    assert "gate failed (the condition does not hold): factor capped at 0.5" in text
+    assert ("gate failed (the condition does not hold with collection_rate.attainment 72.0589%): factor capped at 0.5"
+            in text)
     assert "incentive = 3000 CNY × 0.5 = 1500.00 CNY (rounded half_up to 0.01)" in text
 
 

@@ -169,7 +169,7 @@ def test_a_failing_case_shows_expected_actual_and_the_failing_step(mini):
         "        payout: expected 1000.00, got 500.00  (mini.kpitest.toml:8:17)\n"
         "          step: target incentive 1000 CNY  [mini.kpi:39]\n"
         "          step: no factor table: factor = total score / 100 = 0.5\n"
-        "          step: gate passed: the condition holds  [mini.kpi:40]\n"
+        "          step: gate passed: the condition holds with calls.attainment 50%  [mini.kpi:40]\n"
         "          step: incentive = 1000 CNY × 0.5 = 500.00 CNY (rounded half_up to 0.01)\n"
         "          step: payout 500.00 CNY\n"
         "\n"
@@ -222,7 +222,8 @@ def test_the_worked_example_of_the_semantics_page(tmp_path, monkeypatch):
     assert failure["location"] == "telesales.kpitest.toml:10:17"
     assert failure["steps"][0] == ("total score 89.5 is in [60, 100): linear 0.6 to 1 = 0.6 + (1 − 0.6) × "
                                    "(89.5 − 60) / (100 − 60) = 0.895  [telesales.kpi:57]")
-    assert failure["steps"][1] == "gate passed: the condition holds  [telesales.kpi:61]"
+    assert failure["steps"][1] == ("gate passed: the condition holds with collection_rate.attainment 89.4737%  "
+                                   "[telesales.kpi:61]")
 
 
 # ---------------------------------------------------------------- coverage

@@ -33,6 +33,7 @@ from kpirules.lang import ast
 from kpirules.lang.render import expression
 from kpirules.model.bands import describe
 from kpirules.model.scheme import Commission, Payout
+from kpirules.model.types import refs_in
 
 ZERO = Decimal(0)
 
@@ -63,6 +64,25 @@ def _worked(node: ast.Expr, total: Decimal) -> str:
 
 
 _SIGNS = {"*": "×", "-": "−"}
+
+
+def _read(gate, lookup, kpis: dict[str, KpiResult]) -> str:
+    """The values a gate's condition reads, as a person checks them: `collection_rate.attainment 71.3%`."""
+    shown = []
+    for ref in refs_in(gate.condition):
+        parts = tuple(p.name for p in ref.parts)
+        value, kpi = lookup(parts), kpis.get(parts[0])
+        if value is None:
+            text = "no value"
+        elif parts[-1] == "attainment" or kpi is not None and parts[-1] in ("value", "target") and kpi.value_type == "percent":
+            text = pct(value)
+        elif kpi is not None and parts[-1] in ("value", "target") and kpi.value_type.startswith("money:"):
+            text = _money(value, kpi.value_type.split(":")[1])
+        else:
+            text = fmt_decimal(value) if isinstance(value, Decimal) else str(value)
+        if f"{ref.dotted} {text}" not in shown:
+            shown.append(f"{ref.dotted} {text}")
+    return ", ".join(shown)
 
 
 def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, str]:
@@ -190,6 +210,8 @@ class PayoutPlan:
             else:
                 passed = truth(condition(lookup))
                 why = "the condition holds" if passed else "the condition does not hold"
+                if trace is not None and (read := _read(gate, lookup, kpis)):
+                    why += f" with {read}"
             if passed:
                 if trace is not None:
                     trace.append(PayoutStep("gate", f"gate passed: {why}", None, gate.span))
