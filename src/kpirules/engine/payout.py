@@ -72,12 +72,14 @@ def _read(gate, lookup, kpis: dict[str, KpiResult]) -> str:
     for ref in refs_in(gate.condition):
         parts = tuple(p.name for p in ref.parts)
         value, kpi = lookup(parts), kpis.get(parts[0])
+        # a KPI's value and target are shown in its own unit
+        unit = kpi.value_type if kpi is not None and parts[-1] in ("value", "target") else "number"
         if value is None:
             text = "no value"
-        elif parts[-1] == "attainment" or kpi is not None and parts[-1] in ("value", "target") and kpi.value_type == "percent":
+        elif parts[-1] == "attainment" or unit == "percent":
             text = pct(value)
-        elif kpi is not None and parts[-1] in ("value", "target") and kpi.value_type.startswith("money:"):
-            text = _money(value, kpi.value_type.split(":")[1])
+        elif unit.startswith("money:"):
+            text = _money(value, unit.split(":")[1])
         else:
             text = fmt_decimal(value) if isinstance(value, Decimal) else str(value)
         if f"{ref.dotted} {text}" not in shown:
