@@ -457,3 +457,34 @@ def test_a_leave_date_before_the_hire_date_is_an_error_naming_the_row(tmp_path, 
             "1 person leaves before being hired (left_on before hired_on)") in result.stderr
     assert f"row {row} (line {row + 1}): 'P046', hired_on 2026-03-20, left_on 2026-03-10" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_output_to_a_pipe_is_written_into_it_not_replaced(tmp_path):
+    # `-o /dev/null` renamed a temporary file over the device: as root, /dev/null became a
+    # regular file holding the table. A FIFO stands in for the device here.
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = invoke("run", "--period", "2026-03", "--role", "telesales", "--format", "csv", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert received and received[0].startswith(b"period,person_id,")
+
+
+def test_output_through_a_symbolic_link_replaces_the_file_it_names(tmp_path):
+    # the link is kept; the file it points at gets the output
+    target = tmp_path / "real.csv"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    result = invoke("run", "--period", "2026-03", "--role", "telesales", "--format", "csv", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8").startswith("period,person_id,")

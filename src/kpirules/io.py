@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -35,9 +36,25 @@ def is_input(path: str | Path) -> bool:
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write data to path through a temporary file in the same folder, then rename it."""
+    """Write data to path through a temporary file in the same folder, then rename it.
+
+    A device or a pipe (`-o /dev/null`, `/dev/stdout`, a FIFO) is written to as it is:
+    renaming a file over it would replace the device itself. A symbolic link keeps
+    pointing where it did: the file it names is the one replaced.
+    """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        found = target.stat()
+    except FileNotFoundError:
+        found = None
+    if found is not None and (stat.S_ISCHR(found.st_mode) or stat.S_ISBLK(found.st_mode)
+                              or stat.S_ISFIFO(found.st_mode) or stat.S_ISSOCK(found.st_mode)):
+        with open(target, "wb") as fh:
+            fh.write(payload)
+        return
+    if target.is_symlink():
+        target = target.resolve()
     try:
         mode = target.stat().st_mode & 0o7777  # keep an existing file's permissions
     except FileNotFoundError:
