@@ -550,3 +550,21 @@ def test_an_unreadable_folder_is_e106_not_no_files_found(ruleset_copy, unreadabl
     result = run_cli("check")
     assert result.exit_code == 1, result.output
     assert "rulesets/archive:1:1: error[E106]: cannot read folder: Permission denied" in result.output
+
+
+@pytest.mark.parametrize("command", [("check",), ("lint", "--no-cache"), ("fmt", "--check"), ("run",), ("sources", "check")])
+def test_an_empty_rulesets_list_is_a_configuration_error_for_every_command(tmp_path, monkeypatch, run_cli, command):
+    # `rulesets = []`: check, lint and fmt read ./rulesets, run and sources check said
+    # "no .kpi files found in ." (a folder nobody wrote), without the config's line
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "rulesets", tmp_path / "rulesets")
+    text = (root / "kpirules.toml").read_text(encoding="utf-8")
+    assert text.count('rulesets = ["rulesets"]') == 1
+    (tmp_path / "kpirules.toml").write_text(text.replace('rulesets = ["rulesets"]', "rulesets = []"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*command)
+    assert result.exit_code == 2, result.output
+    assert "error[E603]: project.rulesets" in result.output
+    assert "must name at least one .kpi file or folder" in result.output

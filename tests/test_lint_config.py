@@ -54,19 +54,19 @@ def test_per_file_ignores(project):
 
 
 @pytest.mark.parametrize("text,message", [
-    ('[lint]\nselct = ["KPI101"]\n', "kpirules.toml: lint.selct: unknown key"),
-    ('[lint]\nselect = ["KPI999"]\n', "kpirules.toml: lint.select: unknown rule code 'KPI999'"),
-    ('[lint]\nselect = "KPI101"\n', "kpirules.toml: lint.select: must be a list of rule codes"),
-    ('[lint]\nmain-kpis = [3]\n', "kpirules.toml: lint.main-kpis: [3] does not fit this option"),
-    ('[lint]\nfail-level = "fatal"\n', "kpirules.toml: lint.fail-level: 'fatal' is not a severity"),
-    ('[lint.severity]\nKPI101 = "loud"\n', "kpirules.toml: lint.severity: must map rule codes to a severity"),
-    ('[lint.per-file-ignores]\n"*.kpi" = ["KPI998"]\n', "kpirules.toml: lint.per-file-ignores: unknown rule code 'KPI998'"),
+    ('[lint]\nselct = ["KPI101"]\n', "error[E701]: lint.selct: unknown key"),
+    ('[lint]\nselect = ["KPI999"]\n', "error[E701]: lint.select: unknown rule code 'KPI999'"),
+    ('[lint]\nselect = "KPI101"\n', "error[E701]: lint.select: must be a list of rule codes"),
+    ('[lint]\nmain-kpis = [3]\n', "error[E701]: lint.main-kpis: [3] does not fit this option"),
+    ('[lint]\nfail-level = "fatal"\n', "error[E701]: lint.fail-level: 'fatal' is not a severity"),
+    ('[lint.severity]\nKPI101 = "loud"\n', "error[E701]: lint.severity: must map rule codes to a severity"),
+    ('[lint.per-file-ignores]\n"*.kpi" = ["KPI998"]\n', "error[E701]: lint.per-file-ignores: unknown rule code 'KPI998'"),
     ("[lint\n", "kpirules.toml:1:6: error[E601]: invalid TOML"),
     # rules.md: a value of the wrong type, or out of its range, stops the run
-    ('[lint]\nmain-kpis = [5, 3]\n', "kpirules.toml: lint.main-kpis: [5, 3] is out of range"),
-    ('[lint]\nmax-weight-share = 1.5\n', "kpirules.toml: lint.max-weight-share: 1.5 is out of range"),
-    ('[lint]\nmin-weight = -1\n', "kpirules.toml: lint.min-weight: -1 is out of range"),
-    ('[lint]\nhistory-periods = 0\n', "kpirules.toml: lint.history-periods: 0 is out of range"),
+    ('[lint]\nmain-kpis = [5, 3]\n', "error[E701]: lint.main-kpis: [5, 3] is out of range"),
+    ('[lint]\nmax-weight-share = 1.5\n', "error[E701]: lint.max-weight-share: 1.5 is out of range"),
+    ('[lint]\nmin-weight = -1\n', "error[E701]: lint.min-weight: -1 is out of range"),
+    ('[lint]\nhistory-periods = 0\n', "error[E701]: lint.history-periods: 0 is out of range"),
 ])
 def test_a_broken_configuration_names_the_key_and_file_and_exits_2(project, text, message):
     (project / "kpirules.toml").write_text(text, encoding="utf-8")
@@ -244,3 +244,11 @@ def test_history_periods_is_a_documented_option(project):
     result = run_cli("lint", "--no-cache", "bad.kpi")
     assert result.exit_code in (0, 1), result.output
     assert "E701" not in result.output
+
+
+def test_a_lint_setting_that_is_not_a_table_names_the_table_at_its_line(project):
+    # it said "/abs/path/kpirules.toml:1:1: error[E701]: kpirules.toml: lint.: must be a table"
+    (project / "kpirules.toml").write_text('title = "x"\nlint = 3\n[project]\nrulesets = ["."]\n', encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "bad.kpi")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == "kpirules.toml:2:1: error[E701]: lint: must be a table"

@@ -26,7 +26,7 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationError
+from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationError, field_validator
 
 from kpirules import i18n
 from kpirules.errors import ConfigError, Diagnostic, Location
@@ -79,6 +79,17 @@ class ProjectSettings(_Strict):
     default_env: str | None = None
     #: the language of messages: "en" or "zh" (--lang and KPIRULES_LANG take precedence)
     lang: str = i18n.DEFAULT_LANG
+
+    @field_validator("rulesets")
+    @classmethod
+    def _some(cls, rulesets: list[str]) -> list[str]:
+        if not rulesets:  # every command would otherwise guess a folder of its own
+            raise ValueError(RULESETS_EMPTY)
+        return rulesets
+
+
+#: E603 for `rulesets = []` (cli.common._rulesets_in says the same for lint)
+RULESETS_EMPTY = "must name at least one .kpi file or folder"
 
 
 class _EnvTable(_Strict):
@@ -417,6 +428,8 @@ def _reason(err: dict) -> str:
     own message (a source's option checks speak to the user already)."""
     if err["type"] == "value_error" and "error" in err.get("ctx", {}):
         return str(err["ctx"]["error"])
+    if err["type"] == "path_type":  # pydantic names the Python class: "for <class 'pathlib.Path'>"
+        return "Input should be a path, written as text"
     return err["msg"]
 
 

@@ -202,13 +202,13 @@ def _rulesets_in(config_path: Path) -> list[str]:
         data = data.get("tool", {}).get("kpirules", {})
     project = data.get("project", {})
     rulesets = project.get("rulesets", ["rulesets"]) if isinstance(project, dict) else None
-    if isinstance(rulesets, list) and all(isinstance(r, str) for r in rulesets):
+    if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):
         return rulesets
     line = next((n for n, written in enumerate(text.split("\n"), 1) if written.lstrip().startswith("rulesets")), 1)
-    raise ConfigError(Diagnostic(
-        "E603", "project.rulesets must be a list of paths", Location(_shown(config_path), line, 1),
-        help='e.g. rulesets = ["rulesets"]',
-    ))
+    message = ("project.rulesets must name at least one .kpi file or folder" if rulesets == []
+               else "project.rulesets must be a list of paths")
+    raise ConfigError(Diagnostic("E603", message, Location(_shown(config_path), line, 1),
+                                 help='e.g. rulesets = ["rulesets"]'))
 
 
 def _shown(path: Path) -> str:

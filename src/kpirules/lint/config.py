@@ -91,11 +91,16 @@ def find_config_file(start: Path | None = None) -> Path | None:
 
 
 def _where(path: Path, key: str) -> Location:
-    """The line a key is written on (best effort), so the error points at it."""
+    """The line a key is written on (best effort), so the error points at it; the file as
+    every other configuration error names it (relative to the working folder)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return Location(str(path), 1, 1)
+    try:
+        path = path.resolve().relative_to(Path.cwd().resolve())
+    except (OSError, ValueError):
+        pass
     pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
     for number, line in enumerate(lines, start=1):
         if pattern.match(line):
@@ -104,9 +109,10 @@ def _where(path: Path, key: str) -> Location:
 
 
 def _error(path: Path | None, table: str, key: str, message: str, help: str) -> ConfigError:
-    shown = f"{path.name}: " if path else ""
+    """E701 at the key's line (the location names the file; a key of "" is the table itself)."""
     return ConfigError(Diagnostic(
-        "E701", f"{shown}{table}.{key}: {message}", _where(path, key) if path else None, help=help,
+        "E701", f"{table}.{key}: {message}" if key else f"{table}: {message}",
+        _where(path, key or table.rsplit(".", 1)[-1]) if path else None, help=help,
     ))
 
 
