@@ -221,3 +221,30 @@ def test_kpi_without_roster_needs_no_people(workdir):
     kpi = KPI[: KPI.index("roster people")] + KPI[KPI.index("dataset deals"):]
     scheme, config = make_project(workdir, {"deals": {"source": "csv", "path": "deals.csv"}}, kpi, people=False)
     assert list(config.bindings(scheme)) == ["deals"]
+
+
+def test_a_rename_to_a_column_nobody_declares_is_e603_at_its_line(tmp_path, monkeypatch):
+    # `rename = { "status" = "nope" }`: the rename did nothing (status was still read as
+    # status) and nothing said so
+    import shutil
+
+    from click.testing import CliRunner
+
+    from kpirules.cli import cli
+
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("rulesets", "data"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    text = (root / "kpirules.toml").read_text(encoding="utf-8")
+    binding = 'path = "data/sample/leads.csv"\n'
+    assert text.count(binding) == 1
+    (tmp_path / "kpirules.toml").write_text(text.replace(binding, binding + 'rename = { "status" = "stauts" }\n'),
+                                            encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["sources", "check"])
+    assert result.exit_code == 2, result.output
+    line = next(n for n, written in enumerate((tmp_path / "kpirules.toml").read_text(encoding="utf-8").splitlines(), 1)
+                if written.startswith("rename"))
+    assert (f"kpirules.toml:{line}:1: error[E603]: env.sample.datasets.leads.rename: 'status' is renamed to stauts, "
+            "which dataset leads does not declare") in result.output
+    assert "did you mean 'status'?" in result.output

@@ -175,6 +175,8 @@ class ProjectConfig(_Strict):
                     _locate(lines, self.path, self.key_prefix, binding.key_path.split(".")),
                     help=hint or f"declared datasets: {', '.join(scheme.datasets)}",
                 ))
+            else:
+                problems += _renames_to_nothing(binding, scheme.datasets[ds_id], lines, self.path, self.key_prefix)
         wanted = list(scheme.datasets) if datasets is None else list(datasets)
         for ds_id in wanted:
             if ds_id not in scheme.datasets:
@@ -193,6 +195,21 @@ class ProjectConfig(_Strict):
         if problems:
             raise ConfigError(problems)
         return {ds_id: environment.datasets[ds_id] for ds_id in wanted}
+
+
+def _renames_to_nothing(binding: Binding, dataset, lines: list[str], path: Path, prefix: str) -> list[Diagnostic]:
+    """E603 for a `rename` whose target is no declared column: a misspelt target would
+    otherwise rename a column to a name nothing reads, and the old name be read on."""
+    out = []
+    for source_name, declared in binding.options.rename.items():
+        if declared not in dataset.columns:
+            out.append(Diagnostic(
+                "E603", f"{binding.key_path}.rename: '{source_name}' is renamed to {declared}, "
+                f"which dataset {dataset.id} does not declare",
+                _locate(lines, path, prefix, [*binding.key_path.split("."), "rename"]),
+                help=_did_you_mean(declared, dataset.columns) or f"declared columns: {', '.join(dataset.columns)}",
+            ))
+    return out
 
 
 # ---------------------------------------------------------------------- finding and reading
