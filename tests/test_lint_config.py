@@ -47,6 +47,18 @@ def test_kpirules_toml_wins_over_pyproject_and_sets_the_fail_level(project):
     assert result.exit_code == 1  # a warning, at the configured fail level
 
 
+def test_severity_and_per_file_ignores_take_slugs_and_prefixes(project):
+    # rules.md: as select and ignore do. They passed validation and were then matched by
+    # exact code, so they did nothing. bad.kpi has KPI101 (weights-sum), KPI102 and KPI105.
+    (project / "kpirules.toml").write_text(
+        '[lint.severity]\nweights-sum = "info"\n[lint.per-file-ignores]\n"b*.kpi" = ["KPI10"]\n', encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert _codes(result) == [] and result.exit_code == 0, result.output
+    (project / "kpirules.toml").write_text('[lint.severity]\nweights-sum = "info"\n', encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert "bad.kpi:3:6: KPI101 [info]" in result.output
+
+
 def test_per_file_ignores(project):
     (project / "kpirules.toml").write_text('[lint.per-file-ignores]\n"b*.kpi" = ["KPI101", "KPI105"]\n', encoding="utf-8")
     result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
@@ -252,3 +264,17 @@ def test_a_lint_setting_that_is_not_a_table_names_the_table_at_its_line(project)
     result = run_cli("lint", "--no-cache", "bad.kpi")
     assert result.exit_code == 2
     assert result.output.splitlines()[0] == "kpirules.toml:2:1: error[E701]: lint: must be a table"
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_lint_output_never_replaces_the_configuration_it_read(project, cached):
+    # `lint -o kpirules.toml` replaced the configuration with the report
+    config = project / "kpirules.toml"
+    config.write_text('[project]\nrulesets = ["."]\n\n[lint]\nignore = ["KPI702"]\n', encoding="utf-8")
+    before = config.read_bytes()
+    if cached:
+        run_cli("lint", "bad.kpi")  # fills the cache: the next run reads the config on its cached path
+    result = run_cli("lint", *([] if cached else ["--no-cache"]), "-o", "kpirules.toml", "bad.kpi")
+    assert result.exit_code == 2, result.output
+    assert "error[E006]: kpirules.toml is one of this command's inputs" in result.output
+    assert config.read_bytes() == before

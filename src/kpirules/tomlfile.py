@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kpirules.errors import ConfigError, Diagnostic, Location, byte_location
+from kpirules.io import note_input
 
 # Python 3.11's TOMLDecodeError has no lineno/colno: the message ends "(at line L,
 # column C)", or "(at end of document)"
@@ -44,6 +45,7 @@ def read_config_toml(path: Path) -> tuple[str, dict[str, Any]]:
     OSError is the caller's to report.
     """
     data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    note_input(path)  # an output (lint -o, run -o) must never replace it: E006
     try:
         shown = str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:

@@ -41,10 +41,12 @@ class Selection:
               history: bool = False) -> Selection:
         rules = all_rules()
         table = "tool.kpirules.lint" if config.source and config.source.name == "pyproject.toml" else "lint"
-        for key, codes in (("ignore", config.ignore), ("severity", list(config.severity))):
-            expand(codes, rules, config.source, table, key)
-        for codes in config.per_file_ignores.values():
-            expand(codes, rules, config.source, table, "per-file-ignores")
+        expand(config.ignore, rules, config.source, table, "ignore")
+        # severity and per-file-ignores take prefixes and slugs too: applied code by code
+        config.severity = {code: level for name, level in config.severity.items()
+                           for code in sorted(expand([name], rules, config.source, table, "severity"))}
+        config.per_file_ignores = {pattern: sorted(expand(codes, rules, config.source, table, "per-file-ignores"))
+                                   for pattern, codes in config.per_file_ignores.items()}
         chosen = expand(select, rules, None, "", "select") if select else expand(config.select, rules, config.source, table, "select")
         dropped = expand(config.ignore, rules, config.source, table, "ignore")
         if ignore:
