@@ -41,9 +41,11 @@ KPI304 = "warning"
 "rulesets/pilot/*.kpi" = ["KPI105"]
 ```
 
-A wrong key, an unknown code or a value of the wrong type stops the run with exit code 2
-and names the key and the file. In a .kpi file, `# kpirules: ignore[KPI101] reason` silences
-a finding on its own line (or, standing alone, on the next line that is not a comment), and
+`select`, `ignore`, the keys of `[lint.severity]` and the lists of `[lint.per-file-ignores]`
+all take codes, prefixes (`KPI1`) or slugs (`weights-sum`). A wrong key, an unknown code or
+a value of the wrong type stops the run with exit code 2 and names the key and the file.
+In a .kpi file, suppressions take rule codes only (not prefixes or slugs):
+`# kpirules: ignore[KPI101] reason` silences a finding on its own line (or, standing alone, on the next line that is not a comment), and
 `# kpirules: ignore-file[KPI105] reason` a whole file; a suppression that hides nothing
 (KPI901) or names an unknown code (KPI902) is reported.
 

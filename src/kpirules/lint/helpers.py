@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 
-def pct(fraction: Decimal | float | None) -> str:
-    """30% for 0.3; 0% for a missing weight."""
+def pct(fraction: Decimal | float | None, places: int | None = 2) -> str:
+    """30% for 0.3; 0% for a missing weight; rounded half-up to `places` decimals of a
+    percent, or exact with places=None (99.999%, where 2 places would say 100%)."""
     value = Decimal(str(fraction or 0)) * 100
-    text = f"{value.quantize(Decimal('0.01')).normalize():f}"
-    return f"{text}%"
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{value.normalize():f}%"
 
 
 def number(value: Decimal | float) -> str:

@@ -71,5 +71,6 @@ class WeightsSum(Rule):
         key = [(k.id, k.weight) for k in main]
         if ctx.same_as_parent(role, lambda r: [(k.id, k.weight) for k in r.main_kpis] == key):
             return
-        weights = ", ".join(f"{k.id} {pct(k.weight)}" for k in main)
-        yield self.finding(ctx.role_span(role), role=role.id, total=pct(total), weights=weights)
+        # exact: 99.999% rounded would read "add up to 100%, not 100%"
+        weights = ", ".join(f"{k.id} {pct(k.weight, None)}" for k in main)
+        yield self.finding(ctx.role_span(role), role=role.id, total=pct(total, None), weights=weights)

@@ -25,11 +25,12 @@ def plain_target(kpi):
 
 def shown(value, rule) -> str:
     """A target or a past value the way the target is written: 90% for a percentage target."""
-    from decimal import Decimal
+    from decimal import ROUND_HALF_UP, Decimal
 
     if rule.value.node == "literal" and rule.value.type == "percent":
         return pct(value)
-    return number(value.quantize(Decimal("0.01") if abs(value) < 100 else Decimal(1)))
+    # to 0.01, half-up: a median of 260.5 shown as 260 would contradict "260 is easier"
+    return number(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def past_values(ctx, role, kpi):
@@ -47,7 +48,10 @@ class UnreachableTarget(Rule):
     (`kpirules lint --history`: the last `history-periods` closed periods, leaving out any
     that end before the data's first dated row); people active the whole period and on the plain target
     (not a `when` layer or a per-person target) are compared. The share is the option
-    `stretch-quantile` (default 0.9: the top tenth).
+    `stretch-quantile` (default 0.9: the top tenth). The value the best share reached is
+    the quantile q of those people's values, interpolated linearly between the two nearest
+    (position q × (n − 1) in the values sorted, counting from 0, as numpy's default does);
+    with fewer than 5 values the rule says nothing. Values are shown to 0.01, half-up.
 
     Bad:
 

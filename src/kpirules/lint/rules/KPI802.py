@@ -10,7 +10,8 @@ class NoStretchTarget(Rule):
 
     A target most people already beat asks nothing of them: there is no stretch, and the
     incentive pays for business as usual. Needs `kpirules lint --history` (see KPI801
-    for which results are compared).
+    for which results are compared, how the quantile is taken and the 5 values it needs;
+    the median is its quantile 0.5: the middle value, or halfway between the two middle ones).
 
     Bad:
 
