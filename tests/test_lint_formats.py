@@ -67,6 +67,21 @@ def test_sarif_validates_against_the_official_schema(project):
         assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
 
 
+def test_sarif_uris_are_encoded_and_anchored(project):
+    # a space was written raw ("pilot role.kpi"), %SRCROOT% was never defined, and a file
+    # outside the working folder had an absolute path relative to %SRCROOT%
+    (project / "sub").mkdir()
+    (project / "sub" / "pilot role.kpi").write_text(BAD_ROLE.replace("telesales", "pilot"), encoding="utf-8")
+    os.chdir(project / "sub")
+    result = run_cli("lint", "--no-cache", "--output-format", "sarif", "--select", "KPI101", "pilot role.kpi", "../bad.kpi")
+    assert result.exit_code == 1, result.output
+    run = json.loads(result.output[:result.output.rindex("}") + 1])["runs"][0]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": (project / "sub").resolve().as_uri() + "/"}}
+    locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+    assert sorted(locations, key=lambda a: a["uri"]) == [{"uri": (project / "bad.kpi").resolve().as_uri()},
+                                                          {"uri": "pilot%20role.kpi", "uriBaseId": "%SRCROOT%"}]
+
+
 def test_github_annotations(project):
     result = _lint("--output-format", "github")
     assert result.exit_code == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from kpirules import __version__, i18n
@@ -121,6 +122,16 @@ def render_github(result: LintResult, lang: str = "en") -> str:
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
+def _artifact(path: str) -> dict[str, str]:
+    """A file as SARIF names it: a path inside the working folder relative to %SRCROOT% (that
+    folder, given in originalUriBaseIds), percent-encoded (`pilot%20role.kpi`); any other
+    as an absolute file:// URI."""
+    shown = Path(path)
+    if shown.is_absolute() or ".." in shown.parts:
+        return {"uri": shown.resolve().as_uri()}
+    return {"uri": quote(shown.as_posix(), safe="/"), "uriBaseId": "%SRCROOT%"}
+
+
 def render_sarif(result: LintResult, rules: dict, lang: str = "en") -> str:
     descriptors, index = [], {}
     for code, rule in rules.items():
@@ -150,19 +161,20 @@ def render_sarif(result: LintResult, rules: dict, lang: str = "en") -> str:
             "level": _SARIF_LEVEL[f.severity],
             "message": {"text": text},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": Path(f.path).as_posix(), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": _artifact(f.path),
                 "region": {"startLine": f.line, "startColumn": f.column,
                            "endLine": f.end_line, "endColumn": f.end_column},
             }}],
             "partialFingerprints": {"kpirules/v1": f"{f.code}:{Path(f.path).as_posix()}:{f.message}"},
         })
-    artifacts = [{"location": {"uri": Path(r.path).as_posix(), "uriBaseId": "%SRCROOT%"}} for r in result.files]
+    artifacts = [{"location": _artifact(r.path)} for r in result.files]
     sarif = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "kpirules", "version": __version__, "informationUri": INFORMATION_URI,
                                 "rules": descriptors}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
             "artifacts": artifacts,
             "results": results,
             "columnKind": "unicodeCodePoints",
