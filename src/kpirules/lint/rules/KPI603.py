@@ -8,11 +8,12 @@ from kpirules.lint.rule import Rule
 
 
 class UncappedAccelerator(Rule):
-    """The payout factor of role {role} keeps rising ({factor} at total score {score}) and nothing caps it.
+    """The payout factor of role {role} goes above 1 ({factor} at total score {score}) and the payout has no `cap factor` or `cap`.
 
     An accelerator (a factor above 1, or rising faster than 1 per 100 points beyond a
     total score of 100) rewards over-achievement; without a `cap factor` or an overall
-    `cap` amount, one data error or one outlier deal pays without limit.
+    `cap` amount, only the KPIs' score caps limit what it pays, so one data error, one
+    outlier deal or a later change to a score cap pays far more than planned.
 
     Bad:
 
