@@ -61,10 +61,12 @@ def test_money_never_shows_minus_zero():
     # Python's decimals keep the sign of a negative amount rounded to zero (-0.004 -> -0.00)
     from decimal import Decimal
 
-    assert run_output._plain(Decimal("-0.00")) == "0.00"
+    from kpirules.engine.results import Adjustment
+
+    assert run_output._plain(Adjustment(Decimal("-0.00"), "r")) == {"amount": "0.00", "reason": "r", "approver": None}
     assert run_output._money(Decimal("-0.00")) == "0.00"
     assert run_output._money_shown(Decimal("-0.00")) == "0.00"
-    assert run_output._plain(Decimal("-12.50")) == "-12.50"
+    assert run_output._plain(Adjustment(Decimal("-12.50"), "r"))["amount"] == "-12.50"
 
 
 def test_numbers_for_the_eye_round_half_up_as_everywhere_else(sample_result):

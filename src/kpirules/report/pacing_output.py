@@ -18,7 +18,7 @@ from kpirules import i18n
 from kpirules.engine.numbers import half_up
 from kpirules.report.figures import money, percent
 from kpirules.report.pacing import KpiPace, PacingResult, PersonPace
-from kpirules.report.run_output import _money, _num, _plain, csv_text
+from kpirules.report.run_output import _money, _num, _plain, csv_text, write_as_money
 
 FORMATS = ("table", "csv", "json", "jsonl")
 CSV_COLUMNS = [
@@ -31,6 +31,8 @@ STATUS_WORDS = {
     "on_track": "on track", "at_risk": "at risk", "off_track": "off track",
     "no_target": "no target", "no_data": "no data", "not_started": "not started",
 }
+
+write_as_money(PersonPace, "projected_payout")
 
 
 def pacing_dict(result: PacingResult, manifest: dict[str, Any] | None = None) -> dict[str, Any]:

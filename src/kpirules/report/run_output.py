@@ -67,6 +67,11 @@ _MONEY = {PayoutResult: ("incentive", "commissions", "total"), Adjustment: ("amo
 _MONEY_STEPS = {"incentive", "commission", "cap", "adjustment", "total"}
 
 
+def write_as_money(cls: type, *names: str) -> None:
+    """Have `_plain` write these fields of `cls` as money (pacing's projected payout)."""
+    _MONEY[cls] = names
+
+
 def _plain_money(x):
     if isinstance(x, dict):
         return {k: _money(v) for k, v in x.items()}
