@@ -86,3 +86,21 @@ def test_a_scheme_error_in_one_role_file_leaves_the_others_linted(tmp_path: Path
         ("bad.kpi", "KPI101"), ("typo.kpi", "E202"),
     }
     assert [(r.path, r.status) for r in result.files] == [("bad.kpi", "linted"), ("typo.kpi", "error")]
+
+
+def test_objectives_are_not_reported_unserved_while_a_role_file_is_in_error(tmp_path: Path, monkeypatch):
+    # KPI401 said "Objective revenue is served by no KPI" of a scheme whose role serving it
+    # was in a file that did not parse; it says nothing until every file reads
+    monkeypatch.chdir(tmp_path)
+    role = ('import "prelude.kpi"\nrole r "R" {\n  kpi a "A" { process main  measure count(calls)  target >= 200  '
+            'weight 100%  serves revenue, retention }\n}\n')
+    files = write_scheme(tmp_path, {"role.kpi": role.replace("count(calls)", "count(calls")})
+    result = lint_files([tmp_path / "prelude.kpi"])
+    assert [f.code for f in result.findings if f.code == "KPI401"] == []
+    files[0].write_text(role, encoding="utf-8")
+    result = lint_files([tmp_path / "prelude.kpi"])
+    assert [f.code for f in result.findings if f.code == "KPI401"] == []  # served
+    files[0].write_text(role.replace("serves revenue, retention", "serves revenue"), encoding="utf-8")
+    result = lint_files([tmp_path / "prelude.kpi"])
+    assert [f.message for f in result.findings if f.code == "KPI401"] == [
+        "Objective retention is served by no KPI of any role."]

@@ -56,6 +56,8 @@ class LintContext:
     linted: set[str]
     #: past periods' results for the history rules (`kpirules lint --history`), else None
     history: Any = None
+    #: False when a .kpi file read did not parse or check: the scheme may lack its roles
+    complete: bool = True
     _role_decls: dict[str, ast.RoleDecl] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

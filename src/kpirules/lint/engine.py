@@ -146,7 +146,8 @@ class Linter:
                 if scheme is None:  # pragma: no cover - resolve reports why it returns None
                     return None
                 shown = {parsed.display(p) for p in remaining if p in named}
-                return LintContext(scheme, {parsed.display(p): parsed.trees[p] for p in remaining}, shown, self.history)
+                return LintContext(scheme, {parsed.display(p): parsed.trees[p] for p in remaining}, shown, self.history,
+                                   complete=not (bad or parsed.problems))
             by_display = {parsed.display(p): p for p in remaining}
             newly = set()
             for d in problems.diagnostics:

@@ -10,7 +10,8 @@ class ObjectiveUnserved(Rule):
     no KPI serves is pursued by nobody, and effort goes elsewhere. The rule looks at
     every role of the scheme, including those in files not being linted: `kpirules lint`
     reads the .kpi files beside the ones it lints (without linting them), so linting
-    `common.kpi` alone still sees the roles of the files that import it.
+    `common.kpi` alone still sees the roles of the files that import it. While a .kpi file
+    read has errors, the rule says nothing: the KPIs serving an objective may be in it.
 
     Bad:
 
@@ -91,8 +92,8 @@ class ObjectiveUnserved(Rule):
 
     def check(self, ctx):
         header = ctx.scheme.header
-        if header.span.path not in ctx.linted:
-            return
+        if header.span.path not in ctx.linted or not ctx.complete:
+            return  # a file in error may hold the KPIs that serve the objectives
         served = {name for role in ctx.scheme.roles.values() for kpi in role.kpis for name in kpi.serves}
         for objective in header.objectives:
             if objective.id not in served:
