@@ -95,6 +95,45 @@ def test_a_source_that_fails_to_read(workdir):
     assert caught.value.diagnostics[0].message == "source memory failed to read: RuntimeError: the CRM is down"
 
 
+class DealsSource(Source):
+    """Hands over one deal as text, an amount and a date the loader cannot read, and says its own
+    rules for amounts (as a CRM plugin that takes currency signs off would)."""
+
+    name = "memory_deals"
+    seen: dict = {}
+
+    def read(self):
+        DealsSource.seen = {"timezone": self.context.scheme_timezone, "currency": self.context.scheme_currency}
+        return pa.table({"deal_id": ["D1"], "owner_id": ["P1"], "signed_at": [None], "signed_on": ["31.03.2026"],
+                         "units": ["1"], "amount": ["EUR 5"], "rate": [None], "won": [None]})
+
+    def bad_value_help(self, column_type):
+        return "amounts in CNY convert written as ¥5 or CNY 5" if column_type == "money" else None
+
+
+class DealsPlugin:
+    @hookimpl
+    def register_sources(self, register):
+        register(DealsSource)
+
+
+def test_a_source_knows_the_schemes_time_zone_and_currency(workdir):
+    plugins.pm.register(DealsPlugin(), name="deals-plugin")
+    with pytest.raises(DataError):
+        load(workdir, {"deals": {"source": "memory_deals"}})
+    assert DealsSource.seen == {"timezone": "Asia/Shanghai", "currency": "CNY"}
+
+
+def test_a_source_says_how_its_values_are_written_beside_those_that_do_not_convert(workdir):
+    plugins.pm.register(DealsPlugin(), name="deals-plugin")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "memory_deals"}})
+    helps = {d.location.column: d.help for d in caught.value.diagnostics}
+    assert helps["amount"].startswith("amounts in CNY convert written as ¥5 or CNY 5; fix the values at the source")
+    # a type the source says nothing about keeps the loader's own rules
+    assert helps["signed_on"].startswith("dates convert written year first")
+
+
 def test_a_plugin_that_raises_while_registering():
     class Boom:
         @hookimpl

@@ -81,16 +81,17 @@ class ContractReport:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def scheme_text(declaration: str, *, timezone: str = "UTC") -> str:
-    """A whole .kpi scheme: a minimal header (monthly, CNY, the time zone) and the declarations."""
-    header = f'scheme contract "contract test" {{\n  period month\n  currency CNY\n  timezone "{timezone}"\n}}\n'
+def scheme_text(declaration: str, *, timezone: str = "UTC", currency: str = "CNY") -> str:
+    """A whole .kpi scheme: a minimal header (monthly, the currency, the time zone) and the declarations."""
+    header = f'scheme contract "contract test" {{\n  period month\n  currency {currency}\n  timezone "{timezone}"\n}}\n'
     return header + "\n" + textwrap.dedent(declaration).strip() + "\n"
 
 
-def make_scheme(declaration: str, folder: Path, *, timezone: str = "UTC", filename: str = "scheme.kpi") -> Scheme:
+def make_scheme(declaration: str, folder: Path, *, timezone: str = "UTC", currency: str = "CNY",
+                filename: str = "scheme.kpi") -> Scheme:
     """Write folder/scheme.kpi with the declarations under a minimal header, and load it."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / filename).write_text(scheme_text(declaration, timezone=timezone), encoding="utf-8")
+    (folder / filename).write_text(scheme_text(declaration, timezone=timezone, currency=currency), encoding="utf-8")
     return load_scheme([folder / filename])
 
 
@@ -112,17 +113,17 @@ class SourceProject:
         """The configured source of one dataset, not yet read."""
         binding = self.config.environment().datasets[dataset]
         return open_source(binding, self.scheme.datasets[dataset], self.config,
-                           scheme_timezone=self.scheme.header.timezone)
+                           scheme_timezone=self.scheme.header.timezone, scheme_currency=self.scheme.header.currency)
 
 
 def make_project(folder: Path, declaration: str, bindings: dict[str, dict[str, Any]], *,
-                 env: str = "test", timezone: str = "UTC", config_name: str = "kpirules.toml",
-                 scheme_name: str = "scheme.kpi") -> SourceProject:
+                 env: str = "test", timezone: str = "UTC", currency: str = "CNY",
+                 config_name: str = "kpirules.toml", scheme_name: str = "scheme.kpi") -> SourceProject:
     """Write scheme.kpi and kpirules.toml in folder; bindings: dataset id -> {"source": ..., options}.
 
     Relative paths in the options start at folder, as they would in a real project.
     """
-    scheme = make_scheme(declaration, folder, timezone=timezone, filename=scheme_name)
+    scheme = make_scheme(declaration, folder, timezone=timezone, currency=currency, filename=scheme_name)
     doc = {"project": {"rulesets": [scheme_name], "default_env": env}, "env": {env: {"datasets": bindings}}}
     (folder / config_name).write_text(tomli_w.dumps(doc), encoding="utf-8")
     return SourceProject(folder, scheme, load_config(folder / config_name))

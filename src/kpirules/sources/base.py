@@ -79,6 +79,8 @@ class SourceContext:
     config_key: str = ""
     #: the config file, for messages
     config_path: Path | None = None
+    #: the scheme's currency (ISO 4217, "CNY"): every amount the scheme reads is in it
+    scheme_currency: str | None = None
 
 
 @dataclass
@@ -126,6 +128,16 @@ class Source(ABC):
         """Records the source could not read, after `read()`'s rows were consumed.
 
         Columns: row BIGINT (1-based data row), line BIGINT, reason VARCHAR, text VARCHAR.
+        """
+        return None
+
+    def bad_value_help(self, column_type: str) -> str | None:
+        """How this source's values of a column type are written to convert, said beside values that do not (E643).
+
+        `column_type` is the declared type (`date`, `money`, ...). None, the default, says the
+        loader's own rules (docs/sources.md: dates year first, amounts without a currency sign);
+        a source that rewrites values before the loader sees them (a date format, a currency
+        sign taken off) says its own rules instead.
         """
         return None
 

@@ -45,7 +45,7 @@ __all__ = ["DatasetCheck", "DatasetLoad", "LoadReport", "SourceSchema", "check_s
 
 
 def open_source(binding: Binding, dataset: Dataset, config: ProjectConfig, *, scheme_timezone: str,
-                connection: duckdb.DuckDBPyConnection | None = None) -> Source:
+                connection: duckdb.DuckDBPyConnection | None = None, scheme_currency: str | None = None) -> Source:
     """An instance of the binding's source type, ready to `read()`."""
     registered = plugins.get_source_type(binding.source)
     if registered is None:
@@ -55,7 +55,7 @@ def open_source(binding: Binding, dataset: Dataset, config: ProjectConfig, *, sc
         ))
     context = SourceContext(
         config_dir=config.root, dataset=dataset, scheme_timezone=scheme_timezone, connection=connection,
-        config_key=config.key_prefix + binding.key_path, config_path=config.path,
+        config_key=config.key_prefix + binding.key_path, config_path=config.path, scheme_currency=scheme_currency,
     )
     return registered.cls(binding.options, context)
 
@@ -174,7 +174,7 @@ class _Run:
     def _stage(self, staged: _Staged, binding: Binding) -> None:
         dataset = staged.dataset
         source = open_source(binding, dataset, self.config, scheme_timezone=self.scheme.header.timezone,
-                             connection=self.con)
+                             connection=self.con, scheme_currency=self.scheme.header.currency)
         staged.description = plugins.describe(source)
         raw = self._name("raw", dataset.id)
         try:
@@ -228,7 +228,7 @@ class _Run:
                 staged.problems.append(problems.unreadable_diagnostic(con, unreadable, dataset, locator, numbering))
             if bad:
                 staged.problems.extend(problems.row_diagnostics(con, problems_sql(found), dataset,
-                                                                locator, numbering))
+                                                                locator, numbering, source.bad_value_help))
         elif bad or unread:
             if self.rejects_dir is not None:
                 problems.write_rejects(con, self.rejects_dir / f"{dataset.id}.csv", stage,

@@ -104,8 +104,12 @@ def unreadable_diagnostic(con, table: str, dataset: Dataset, locator: str,
 
 
 def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Dataset, locator: str,
-                    numbering: Numbering) -> list[Diagnostic]:
-    """One diagnostic per (problem, column); `problems` is a query of them (stage.problems_sql)."""
+                    numbering: Numbering, written_as: Callable[[str], str | None] | None = None) -> list[Diagnostic]:
+    """One diagnostic per (problem, column); `problems` is a query of them (stage.problems_sql).
+
+    `written_as` (the source's `bad_value_help`) says how a type's values are written to
+    convert from this source; when it says nothing, WRITTEN_AS does.
+    """
     single = con.execute(
         f"WITH p AS ({problems}), n AS (SELECT *, "
         f"row_number() OVER (PARTITION BY kind, \"column\" ORDER BY ord) AS k, "
@@ -116,7 +120,7 @@ def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Data
     grouped: dict[tuple[str, str], tuple[int, list]] = {}
     for kind, column, total, ordinal, value in single:
         grouped.setdefault((kind, column), (total, []))[1].append((numbering.row(con, ordinal), value))
-    out = [_row_problem(kind, column, total, examples, dataset, locator, numbering)
+    out = [_row_problem(kind, column, total, examples, dataset, locator, numbering, written_as)
            for (kind, column), (total, examples) in grouped.items()]
     duplicated = con.execute(
         f"WITH p AS ({problems}), d AS (SELECT kind, \"column\", value, list(ord ORDER BY ord) AS ords "
@@ -155,15 +159,17 @@ WRITTEN_AS = {
 }
 
 
-def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbering) -> Diagnostic:
+def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbering,
+                 written_as: Callable[[str], str | None] | None = None) -> Diagnostic:
     where = DataLocation(dataset.id, locator, examples[0][0], column)
     if kind == "convert":
-        word = TYPE_WORDS[dataset.columns[column].type]
+        kind_of = dataset.columns[column].type
+        word = TYPE_WORDS[kind_of]
         if total != 1:
             word = _PLURAL_WORDS.get(word, word)
         markers = {str(v).strip() for _, v in examples}
-        help = f"{WRITTEN_AS[dataset.columns[column].type]}; {SKIP_HELP}" \
-            if dataset.columns[column].type in WRITTEN_AS else SKIP_HELP
+        written = (written_as(kind_of) if written_as else None) or WRITTEN_AS.get(kind_of)
+        help = f"{written}; {SKIP_HELP}" if written else SKIP_HELP
         if len(markers) == 1 and markers <= NULL_MARKERS:
             # exports often spell "no value" as a word: say how to read it as missing
             marker = markers.pop()
