@@ -21,8 +21,9 @@ def deals_project(workdir: Path):
     """deals_project(options, declaration=DEALS): a project binding `deals` to salesforce_report."""
 
     def make(options: dict, declaration: str = DEALS) -> SourceProject:
+        # the fixture org's currency is USD: its amounts are summed as the scheme's only in a USD scheme
         return make_project(workdir, declaration, {"deals": {"source": "salesforce_report", **options}},
-                            timezone="Asia/Shanghai")
+                            timezone="Asia/Shanghai", currency="USD")
 
     return make
 

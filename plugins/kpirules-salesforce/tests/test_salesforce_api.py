@@ -224,3 +224,17 @@ def test_float_amounts_keep_their_digits(deals_project, workdir):
     con, _ = deals_project({"path": _saved(workdir, copy.deepcopy(doc)), "fields": BY_API_NAME}).load()
     # money keeps 4 decimals: the float's shortest text rounds to 0.3000
     assert con.execute("SELECT amount FROM deals ORDER BY rowid LIMIT 1").fetchone() == (Decimal("0.3000"),)
+
+
+def test_an_amount_in_another_currency_is_a_bad_value(deals_project, workdir):
+    # a multi-currency org answers each amount with its own currency; the scheme is in USD
+    doc = _doc()
+    rows = doc["factMap"]["T!T"]["rows"]
+    rows[0]["dataCells"][3]["value"] = {"amount": 120000, "currency": "EUR"}
+    rows[1]["dataCells"][3]["value"] = {"amount": 48500.5, "currency": "USD"}
+    with pytest.raises(DataError) as caught:
+        deals_project({"path": _saved(workdir, doc), "fields": BY_API_NAME}).load()
+    (problem,) = caught.value.diagnostics
+    assert (problem.code, problem.location.row, problem.location.column) == ("E643", 1, "amount")
+    assert problem.notes == ["row 1: 'EUR 120000'"]
+    assert 'add "Amount (converted)" to the report' in problem.help

@@ -44,6 +44,33 @@ def test_currency_prefixed_amounts_and_multi_line_values(deals_project):
     assert con.execute("SELECT * FROM deals ORDER BY rowid").fetchall() == DEALS_ROWS
 
 
+@pytest.mark.parametrize("amount", ["$9,999.99", "9,999.99"])
+def test_a_sign_or_no_currency_in_the_schemes_currency_is_taken(deals_project, workdir, amount):
+    path = workdir / "export.csv"
+    text = (FIXTURES / "closed_won_multicurrency.csv").read_text(encoding="utf-8")
+    path.write_text(text.replace("USD 9,999.99", amount), encoding="utf-8")
+    con, _ = deals_project(_csv_options(str(path))).load()
+    assert con.execute("SELECT * FROM deals ORDER BY rowid").fetchall() == DEALS_ROWS
+
+
+def test_amounts_in_another_currency_are_bad_values_not_summed_as_the_schemes(deals_project, workdir):
+    # a multi-currency org: each opportunity's Amount is in its own currency; the scheme is in USD
+    path = workdir / "export.csv"
+    text = (FIXTURES / "closed_won_multicurrency.csv").read_text(encoding="utf-8")
+    text = text.replace("USD 48,500.50", "EUR 48,500.50").replace("USD 9,999.99", "€9,999.99")
+    path.write_text(text.replace("USD 30,000.00", "JPY 3,000,000"), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        deals_project(_csv_options(str(path))).load()
+    (problem,) = caught.value.diagnostics
+    assert problem.code == "E643"
+    assert (problem.location.dataset, problem.location.row, problem.location.column) == ("deals", 2, "amount")
+    assert problem.notes == ["row 2: 'EUR 48,500.50'", "row 3: '€9,999.99'", "row 6: 'JPY 3,000,000'"]
+    assert "in USD; an amount in another currency does not" in problem.help
+    assert 'add "Amount (converted)" to the report' in problem.help
+    _, report = deals_project(_csv_options(str(path))).load(bad_rows="skip")
+    assert report["deals"].rows == 3 and report["deals"].rejected == 3
+
+
 def test_a_bad_amount_after_a_multi_line_record_is_reported_by_row(deals_project, workdir):
     path = workdir / "export.csv"
     text = (FIXTURES / "closed_won_multicurrency.csv").read_text(encoding="utf-8")

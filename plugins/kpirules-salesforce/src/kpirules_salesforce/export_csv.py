@@ -28,9 +28,17 @@ FOOTER_LINE = re.compile(
 LOCALE_DATE = re.compile(r"^\s*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 #: an amount as reports show it: "USD 1,200.50", "$1,200.50", "-¥80,000", "1200.5"
 AMOUNT = re.compile(
-    r"^\s*(?:[A-Z]{3}\s*)?(?P<sign1>-)?\s*[$€£¥￥]?\s*(?P<sign2>-)?"
+    r"^\s*(?:(?P<code>[A-Z]{3})\s*)?(?P<sign1>-)?\s*(?P<symbol>[$€£¥￥])?\s*(?P<sign2>-)?"
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*$"
 )
+#: the currencies a sign may stand for: a sign is taken off only when the scheme's currency is one of them
+SIGN_CURRENCIES = {
+    "$": {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN"},
+    "€": {"EUR"},
+    "£": {"GBP"},
+    "¥": {"CNY", "JPY"},
+    "￥": {"CNY", "JPY"},
+}
 
 
 class ExportError(ValueError):
@@ -117,15 +125,28 @@ def _unique(names: list[str]) -> list[str]:
     return unique
 
 
-def plain_number(text: str | None) -> str | None:
-    """'USD 1,200.50' -> '1200.50'; a text that is not an amount is left for the loader to report."""
+def plain_number(text: str | None, currency: str | None = None) -> str | None:
+    """'USD 1,200.50' -> '1200.50'; a text that is not an amount is left for the loader to report.
+
+    So is an amount in a currency other than `currency` (the scheme's): a currency code or
+    sign that is not the scheme's must not be taken off, or EUR would be summed as USD.
+    """
     if text is None:
         return None
     found = AMOUNT.match(text)
     if not found:
         return text
+    if currency is not None and not written_in(found, currency):
+        return text
     sign = "-" if found["sign1"] or found["sign2"] else ""
     return sign + found["number"].replace(",", "")
+
+
+def written_in(found: re.Match, currency: str) -> bool:
+    """Whether an AMOUNT match is in `currency`: its code is, and its sign may stand for it."""
+    if found["code"] and found["code"] != currency:
+        return False
+    return not found["symbol"] or currency in SIGN_CURRENCIES[found["symbol"]]
 
 
 def iso(text: str | None, fmt: str, kind: str) -> str | None:

@@ -31,8 +31,12 @@ class FactMapError(ValueError):
         self.help = help
 
 
-def parse(doc: Any, how: str) -> Report:
-    """The detail rows of a report result document (already parsed JSON)."""
+def parse(doc: Any, how: str, currency: str | None = None) -> Report:
+    """The detail rows of a report result document (already parsed JSON).
+
+    An amount in a currency other than `currency` (the scheme's) keeps its code
+    ("EUR 120000"), so that the loader reports it rather than sums it as the scheme's.
+    """
     if not isinstance(doc, dict) or "factMap" not in doc or not isinstance(doc.get("reportMetadata"), dict):
         raise FactMapError(
             "this is not a Salesforce report result: a JSON object with reportMetadata and factMap",
@@ -74,7 +78,7 @@ def parse(doc: Any, how: str) -> Report:
         for column, cell in zip(columns, cells, strict=True):
             cell = cell if isinstance(cell, dict) else {}
             value, label = cell.get("value"), cell.get("label")
-            raw = _text(value)
+            raw = _text(value, currency)
             column.record_ids.append(raw)
             if column.data_type in VALUE_TYPES or value is None:
                 column.values.append(raw)
@@ -83,10 +87,15 @@ def parse(doc: Any, how: str) -> Report:
     return Report(columns=columns, rows=len(rows), summary=f"{how}, {len(rows)} rows")
 
 
-def _text(value: Any) -> str | None:
-    """A cell's value as text the loader converts: money as its amount, numbers exactly."""
+def _text(value: Any, currency: str | None = None) -> str | None:
+    """A cell's value as text the loader converts: money as its amount, numbers exactly;
+    money in another currency than `currency` as its code and amount, which does not convert."""
     if isinstance(value, dict) and "amount" in value:
-        value = value["amount"]
+        code = value.get("currency")
+        amount = _text(value["amount"])
+        if code and currency and code != currency and amount is not None:
+            return f"{code} {amount}"
+        return amount
     if value is None:
         return None
     if isinstance(value, bool):

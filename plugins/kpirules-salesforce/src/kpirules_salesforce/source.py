@@ -132,6 +132,19 @@ class SalesforceReportSource(Source):
         how = f" ({report.summary})" if report and report.summary else ""
         return f"Salesforce {self.locator}{how}"
 
+    def bad_value_help(self, column_type: str) -> str | None:
+        """How a report's values convert: amounts with their currency code or sign, in the scheme's currency."""
+        if column_type == "money":
+            currency = self.context.scheme_currency or "the scheme's currency"
+            written = "1,234.50"
+            if self.context.scheme_currency:
+                signs = [s for s, codes in export_csv.SIGN_CURRENCIES.items() if currency in codes]
+                written = f"1,234.50, {currency} 1,234.50" + (f" or {signs[0]}1,234.50" if signs else "")
+            return (f"amounts convert written as {written}, in {currency}; an amount in another currency does "
+                    f"not: add \"Amount (converted)\" to the report and map that column, or convert the amounts "
+                    f"before kpirules reads them")
+        return None
+
     # ------------------------------------------------------------------ reading
 
     def _live(self) -> Report:
@@ -163,7 +176,7 @@ class SalesforceReportSource(Source):
             raise self.error("E640", f"{self.locator} is not valid JSON: {exc.msg} (line {exc.lineno}, "
                              f"column {exc.colno})", "save the report result again; the file is cut or edited") from None
         try:
-            return factmap.parse(doc, how)
+            return factmap.parse(doc, how, self.context.scheme_currency)
         except factmap.FactMapError as exc:
             raise self.error("E640", f"{self.locator}: {exc}", exc.help) from None
 
@@ -254,7 +267,7 @@ class SalesforceReportSource(Source):
         if column.data_type is not None:
             return values  # API values are already plain
         if kind in ("integer", "decimal", "money"):
-            return [export_csv.plain_number(v) for v in values]
+            return [export_csv.plain_number(v, self.context.scheme_currency) for v in values]
         if kind in ("date", "timestamp"):
             fmt = self.options.date_format if kind == "date" else self.options.datetime_format
             if fmt:
