@@ -95,6 +95,39 @@ def test_locale_dates_need_a_date_format(deals_project):
     assert 'date_format = "%m/%d/%Y"' in problem.help
 
 
+CREATED = """\
+"Opportunity Owner","Opportunity Name","Account Name","Amount","Created Date"
+"Wei Gang","D1","Huaxin Logistics","100.00","3/31/2026 11:30 PM"
+"Ann Lee","D2","Meridian Retail","200.00","3/31/2026 8:15 AM"
+"Ann Lee","D3","Meridian Retail","300.00","3/30/2026"
+
+"Confidential Information - Do Not Distribute"
+"""
+
+
+@pytest.mark.parametrize("formats", [
+    {"datetime_format": "%m/%d/%Y %I:%M %p"},
+    {"datetime_format": "%m/%d/%Y %I:%M %p", "date_format": "%m/%d/%Y"},
+], ids=["datetime_format", "both"])
+def test_a_date_column_takes_a_date_time_as_its_day_in_the_schemes_zone(deals_project, workdir, formats):
+    (workdir / "created.csv").write_text(CREATED, encoding="utf-8")
+    options = {"path": "created.csv", "fields": {**BY_LABEL, "closed_on": "Created Date"},
+               "timezone": "America/Los_Angeles", **formats}
+    # 11:30 PM in Los Angeles is 14:30 the next day in Shanghai; 8:15 AM is 23:15 the same day
+    expected = [("D1", dt.date(2026, 4, 1)), ("D2", dt.date(2026, 3, 31)), ("D3", dt.date(2026, 3, 30))]
+    if "date_format" not in formats:
+        # a date without a time does not fit datetime_format: reported, and no date_format demanded
+        with pytest.raises(DataError) as caught:
+            deals_project(options).load()
+        (problem,) = caught.value.diagnostics
+        assert (problem.code, problem.location.row, problem.notes) == ("E643", 3, ["row 3 (line 4): '3/30/2026'"])
+        con, _ = deals_project(options).load(bad_rows="skip")
+        expected = expected[:2]
+    else:
+        con, _ = deals_project(options).load()
+    assert con.execute("SELECT deal_id, closed_on FROM deals ORDER BY rowid").fetchall() == expected
+
+
 def test_a_mapped_field_the_report_lacks_is_named_with_a_suggestion(deals_project):
     with pytest.raises(DataError) as caught:
         deals_project(_csv_options(fields={**BY_LABEL, "amount": "Amout"})).load()

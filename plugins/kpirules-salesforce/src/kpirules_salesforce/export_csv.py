@@ -149,12 +149,15 @@ def written_in(found: re.Match, currency: str) -> bool:
     return not found["symbol"] or currency in SIGN_CURRENCIES[found["symbol"]]
 
 
-def iso(text: str | None, fmt: str, kind: str) -> str | None:
-    """A date ("date") or date-time written as `fmt` says, in ISO form; other texts as they are."""
+def iso(text: str | None, formats: list[tuple[str, str]]) -> str | None:
+    """A date or date-time written as the first of `formats` that fits says, in ISO form; other
+    texts as they are. Each format is (strptime format, "date" or "timestamp")."""
     if text is None:
         return None
-    try:
-        parsed = datetime.strptime(text.strip(), fmt)
-    except ValueError:
-        return text  # left as written: the loader reports it with its row
-    return parsed.date().isoformat() if kind == "date" else parsed.isoformat(sep=" ")
+    for fmt, kind in formats:
+        try:
+            parsed = datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+        return parsed.date().isoformat() if kind == "date" else parsed.isoformat(sep=" ")
+    return text  # left as written: the loader reports it with its row

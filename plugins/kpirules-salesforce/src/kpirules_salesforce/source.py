@@ -269,9 +269,14 @@ class SalesforceReportSource(Source):
         if kind in ("integer", "decimal", "money"):
             return [export_csv.plain_number(v, self.context.scheme_currency) for v in values]
         if kind in ("date", "timestamp"):
-            fmt = self.options.date_format if kind == "date" else self.options.datetime_format
-            if fmt:
-                return [export_csv.iso(v, fmt, kind) for v in values]
+            # a date column takes a date-time too (Created Date: 3/31/2026 11:30 PM): it is handed
+            # over as a timestamp, and the loader takes the day it falls on in the scheme's zone
+            formats = [(self.options.date_format, "date"), (self.options.datetime_format, "timestamp")]
+            if kind == "timestamp":
+                formats = formats[1:]
+            formats = [(fmt, as_kind) for fmt, as_kind in formats if fmt]
+            if formats:
+                return [export_csv.iso(v, formats) for v in values]
             sample = next((v for v in values if v and export_csv.LOCALE_DATE.match(v)), None)
             if sample:
                 option = "date_format" if kind == "date" else "datetime_format"
