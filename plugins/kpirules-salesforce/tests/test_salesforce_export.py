@@ -201,6 +201,22 @@ def test_options_are_checked_when_the_config_is_read(deals_project):
     assert "set either `path`" in caught.value.diagnostics[0].message
 
 
+@pytest.mark.parametrize(("option", "fmt", "reason"), [
+    ("date_format", "%Q-%m", "'Q' is a bad directive"),
+    ("datetime_format", "%m/%d/%Y %", "stray %"),
+])
+def test_a_format_strptime_cannot_read_is_a_configuration_error_at_its_line(deals_project, workdir, option, fmt,
+                                                                           reason):
+    with pytest.raises(ConfigError) as caught:
+        deals_project(_csv_options(**{option: fmt}))
+    (problem,) = caught.value.diagnostics
+    assert problem.code == "E603"
+    assert problem.message.startswith(f"env.test.datasets.deals.{option} (source salesforce_report): '{fmt}' "
+                                      f"is not a strptime format ({reason}")
+    line = (workdir / "kpirules.toml").read_text(encoding="utf-8").splitlines()[problem.location.line - 1]
+    assert line.startswith(f"{option} = ")
+
+
 def test_a_copy_of_the_fixture_in_the_project_folder_loads_by_relative_path(deals_project, workdir):
     shutil.copy(FIXTURES / "closed_won_details.csv", workdir / "closed_won.csv")
     _, report = deals_project(_csv_options() | {"path": "closed_won.csv"}).load()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -76,8 +77,18 @@ class SalesforceReportOptions(SourceOptions):
     @field_validator("date_format", "datetime_format")
     @classmethod
     def _strftime(cls, text: str | None) -> str | None:
-        if text is not None and "%" not in text:
+        if text is None:
+            return None
+        if "%" not in text:
             raise ValueError("must be a strptime format such as \"%m/%d/%Y\"")
+        try:
+            # strptime reads the format before the text: an unknown directive fails here, a good
+            # format only because "" is not a date
+            datetime.strptime("", text)
+        except ValueError as exc:
+            if not str(exc).startswith("time data"):
+                raise ValueError(f"'{text}' is not a strptime format ({exc}); use directives such as "
+                                 "%d, %m, %Y, %H, %M, %I, %p") from None
         return text
 
     @model_validator(mode="after")
