@@ -128,6 +128,30 @@ def test_a_date_column_takes_a_date_time_as_its_day_in_the_schemes_zone(deals_pr
     assert con.execute("SELECT deal_id, closed_on FROM deals ORDER BY rowid").fetchall() == expected
 
 
+def test_a_bad_date_is_told_the_formats_of_this_source_not_the_loaders(deals_project, workdir):
+    (workdir / "created.csv").write_text(CREATED.replace("3/30/2026", "30.03.2026"), encoding="utf-8")
+    options = {"path": "created.csv", "fields": {**BY_LABEL, "closed_on": "Created Date"},
+               "date_format": "%m/%d/%Y", "datetime_format": "%m/%d/%Y %I:%M %p"}
+    with pytest.raises(DataError) as caught:
+        deals_project(options).load()
+    (problem,) = caught.value.diagnostics
+    assert (problem.code, problem.notes) == ("E643", ["row 3 (line 4): '30.03.2026'"])
+    assert problem.help.startswith('dates convert written as date_format = "%m/%d/%Y" says (03/31/2026) or as '
+                                   'datetime_format = "%m/%d/%Y %I:%M %p" says (03/31/2026 09:15 PM), or year first')
+    assert "2026/3/5" not in problem.help
+
+
+def test_a_bad_amount_is_told_that_currency_signs_are_taken(deals_project, workdir):
+    path = workdir / "export.csv"
+    path.write_text((FIXTURES / "closed_won_details.csv").read_text(encoding="utf-8").replace(
+        '"9999.99"', '"9999.99 dollars"'), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        deals_project(_csv_options(str(path))).load()
+    (problem,) = caught.value.diagnostics
+    assert problem.help.startswith("amounts convert written as 1,234.50, USD 1,234.50 or $1,234.50, in USD;")
+    assert "no currency sign" not in problem.help
+
+
 def test_a_mapped_field_the_report_lacks_is_named_with_a_suggestion(deals_project):
     with pytest.raises(DataError) as caught:
         deals_project(_csv_options(fields={**BY_LABEL, "amount": "Amout"})).load()

@@ -35,6 +35,10 @@ from kpirules.sources.base import Position, Source, SourceOptions, read_secret
 from kpirules_salesforce import api, export_csv, factmap
 from kpirules_salesforce.report import Report, ReportColumn
 
+#: a moment to show what a date format writes: 3/31/2026 9:15 PM
+SAMPLE_MOMENT = datetime(2026, 3, 31, 21, 15)
+
+
 class SalesforceReportOptions(SourceOptions):
     #: a CSV export or a saved API result; relative to the config file's folder
     path: Path | None = None
@@ -144,7 +148,16 @@ class SalesforceReportSource(Source):
         return f"Salesforce {self.locator}{how}"
 
     def bad_value_help(self, column_type: str) -> str | None:
-        """How a report's values convert: amounts with their currency code or sign, in the scheme's currency."""
+        """How a report's values convert: amounts with their currency code or sign, in the scheme's
+        currency; dates and date-times as `date_format` and `datetime_format` say."""
+        opts = self.options
+        if column_type in ("date", "timestamp") and (opts.date_format or opts.datetime_format):
+            formats = [("date_format", opts.date_format)] if column_type == "date" else []
+            formats = [(k, f) for k, f in [*formats, ("datetime_format", opts.datetime_format)] if f]
+            said = " or ".join(f"as {k} = \"{f}\" says ({SAMPLE_MOMENT.strftime(f)})" for k, f in formats)
+            what = "dates" if column_type == "date" else "date-times"
+            return (f"{what} convert written {said}, or year first (2026-03-31); check the format against "
+                    f"the export (it follows the exporting user's locale)")
         if column_type == "money":
             currency = self.context.scheme_currency or "the scheme's currency"
             written = "1,234.50"
