@@ -122,6 +122,8 @@ def test_credentials_in_the_file_are_refused(workdir):
     assert (d.code, d.message) == ("E609", "env.sample.datasets.people.password: credentials must not be written "
                                            "in the config file")
     assert "hunter2" not in str(d) and "hunter2" not in (d.help or "")
+    # the help names only options the source type has: csv has no password_env or password_file
+    assert d.help == "remove it: source csv takes no password"
 
 
 @pytest.mark.parametrize(("written", "code"), [

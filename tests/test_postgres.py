@@ -325,6 +325,8 @@ def test_a_password_in_the_config_file_is_refused(workdir):
     assert (d.code, d.message) == ("E609", "env.test.datasets.deals.password: credentials must not be written "
                                            "in the config file")
     assert "hunter22" not in str(caught.value)
+    assert d.help == ('name an environment variable (password_env = "...") or a file outside the repository '
+                      '(password_file = "~/.secrets/...") instead')
 
 
 @pytest.mark.parametrize("dsn, params", [

@@ -323,17 +323,15 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
             help=_did_you_mean(source, types) or f"source types: {', '.join(sorted(types))}",
         ))
         return None
+    cls = types[source].cls
     secret = [k for k in options if is_secret_key(k)]
     for name in secret:
         problems.append(Diagnostic(
             "E609", f"{where}.{name}: credentials must not be written in the config file",
-            _locate(lines, path, prefix, [*key, name]),
-            help=f'name an environment variable ({name}_env = "...") or a file outside the '
-            f'repository ({name}_file = "~/.secrets/...") instead',
+            _locate(lines, path, prefix, [*key, name]), help=_secret_help(name, cls.Options, source),
         ))
     if secret:
         return None
-    cls = types[source].cls
     missing = _expand_variables(options, cls.Options, key, path, prefix, lines, problems)
     if missing:
         unset.extend(missing)
@@ -354,6 +352,20 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
         )
         return None
     return Binding(env=env_name, dataset=ds_id, source=source, options=validated)
+
+
+def _secret_help(name: str, model: type[SourceOptions], source: str) -> str:
+    """What to write instead of a credential: the `<name>_env` and `<name>_file` options the
+    source type has (a help naming an option it lacks would only lead to E602)."""
+    env, file = (f"{name}_{kind}" in model.model_fields for kind in ("env", "file"))
+    if env and file:
+        return (f'name an environment variable ({name}_env = "...") or a file outside the '
+                f'repository ({name}_file = "~/.secrets/...") instead')
+    if env:
+        return f'name an environment variable ({name}_env = "...") instead'
+    if file:
+        return f'name a file outside the repository ({name}_file = "~/.secrets/...") instead'
+    return f"remove it: source {source} takes no {name}"
 
 
 # ---------------------------------------------------------------------- ${NAME} in options

@@ -139,3 +139,5 @@ def test_an_api_key_written_in_the_config_is_refused(contracts_project):
     with pytest.raises(ConfigError) as caught:
         contracts_project({"app_id": APP_ID, "entry_id": ENTRY_ID, "api_key": API_KEY})
     assert "credentials must not be written in the config file" in caught.value.diagnostics[0].message
+    # jiandaoyun takes api_key_env only: api_key_file would be an unknown key
+    assert caught.value.diagnostics[0].help == 'name an environment variable (api_key_env = "...") instead'

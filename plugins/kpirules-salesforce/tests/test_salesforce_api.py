@@ -215,6 +215,8 @@ def test_a_token_written_in_the_config_is_refused(deals_project):
     with pytest.raises(ConfigError) as caught:
         deals_project({"instance_url": "https://acme.my.salesforce.com", "report_id": REPORT_ID, "token": TOKEN})
     assert "credentials must not be written in the config file" in caught.value.diagnostics[0].message
+    # salesforce_report takes token_env only: token_file would be an unknown key
+    assert caught.value.diagnostics[0].help == 'name an environment variable (token_env = "...") instead'
 
 
 def test_float_amounts_keep_their_digits(deals_project, workdir):
