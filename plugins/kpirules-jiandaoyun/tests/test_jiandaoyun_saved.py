@@ -183,7 +183,29 @@ def test_the_widget_list_is_required(contracts_project, workdir):
     (folder / "widgets.json").unlink()
     with pytest.raises(DataError) as caught:
         contracts_project({"pages": "contracts", "fields": BY_TITLE}).load()
-    assert caught.value.diagnostics[0].message == "file not found: contracts/widgets.json"
+    (problem,) = caught.value.diagnostics
+    assert problem.message == "file not found: contracts/widgets.json"
+    # the help names the source's own options (it has no `path`)
+    assert problem.help == ("save the answer of POST /api/v5/app/entry/widget/list as widgets.json in the `pages` "
+                            "folder, or point `widgets` in [env.test.datasets.contracts] at the file that holds it")
+
+
+def test_a_widgets_option_naming_no_file_is_named(contracts_project, workdir):
+    _copy_pages(workdir)
+    with pytest.raises(DataError) as caught:
+        contracts_project({"pages": "contracts", "widgets": "contracts/form.json", "fields": BY_TITLE}).load()
+    (problem,) = caught.value.diagnostics
+    assert problem.message == "file not found: contracts/form.json"
+    assert problem.help.startswith("check `widgets` in [env.test.datasets.contracts]")
+
+
+def test_an_empty_pages_folder_is_named(contracts_project, workdir):
+    (workdir / "contracts").mkdir()
+    with pytest.raises(DataError) as caught:
+        contracts_project({"pages": "contracts", "fields": BY_TITLE}).load()
+    (problem,) = caught.value.diagnostics
+    assert problem.message == "contracts holds no saved answers (*.json)"
+    assert "`pages` in [env.test.datasets.contracts]" in problem.help and "`path`" not in problem.help
 
 
 def test_options_are_checked_when_the_config_is_read(contracts_project):

@@ -123,8 +123,8 @@ class JiandaoyunSource(Source):
         if not folder.is_dir():
             raise self.error("E640", f"{self.display(folder)} is not a folder",
                              "point `pages` at the folder holding the saved data-list answers (*.json)")
-        widgets = self.resolve(self.options.widgets) if self.options.widgets else folder / WIDGETS_FILE
-        form = self._form(self._load(self.existing_file(widgets)), self.display(widgets))
+        widgets = self._widget_list(folder)
+        form = self._form(self._load(widgets), self.display(widgets))
         files = sorted((p for p in folder.glob("*.json") if p.resolve() != widgets.resolve()), key=_natural)
         if not files:
             raise self.error("E640", f"{self.display(folder)} holds no data-list answers (*.json)",
@@ -141,6 +141,27 @@ class JiandaoyunSource(Source):
             origins += [self.display(path)] * len(page)
         self._check_unique(records, origins)
         return form, records, f"saved answers, {len(records)} records in {len(files)} pages"
+
+    def _widget_list(self, folder: Path) -> Path:
+        """The saved widget list: `widgets`, else widgets.json in `pages` (messages name the option to fix)."""
+        key = self.context.config_key
+        if self.options.widgets:
+            path = self.resolve(self.options.widgets)
+            help = (f"check `widgets` in [{key}] (relative paths start at the config file's folder), or leave "
+                    f"it out to read {WIDGETS_FILE} in the `pages` folder")
+        else:
+            path = folder / WIDGETS_FILE
+            if not any(folder.glob("*.json")):
+                raise self.error("E640", f"{self.display(folder)} holds no saved answers (*.json)",
+                                 f"save the widget list as {WIDGETS_FILE} and each data-list page as a .json file "
+                                 f"in this folder, or point `pages` in [{key}] at the folder that holds them")
+            help = (f"save the answer of POST {api.WIDGETS_PATH} as {WIDGETS_FILE} in the `pages` folder, "
+                    f"or point `widgets` in [{key}] at the file that holds it")
+        if path.is_dir():
+            raise self.error("E640", f"{self.display(path)} is a directory, not a file", help)
+        if not path.exists():
+            raise self.error("E640", f"file not found: {self.display(path)}", help)
+        return path
 
     def _load(self, path: Path) -> Any:
         try:
