@@ -126,6 +126,17 @@ def test_a_subform_cannot_be_one_column(contracts_project):
     assert problem.help.startswith('set flatten = "回款明细"')
 
 
+@pytest.mark.parametrize("mapped", ["回款明细.回款金额", "回款金额"])
+def test_a_subform_field_without_flatten_says_to_flatten(contracts_project, mapped):
+    with pytest.raises(DataError) as caught:
+        contracts_project({"pages": str(PAGES), "fields": {**BY_TITLE, "amount": mapped}}).load()
+    (problem,) = caught.value.diagnostics
+    assert (problem.code, problem.location.column) == ("E642", "amount")
+    assert problem.message == (f"fields.amount names '{mapped}', a field of the subform (子表单) 回款明细, "
+                               "which is read only when flattened")
+    assert problem.help.startswith('set flatten = "回款明细" to read one row per subform row')
+
+
 def test_flatten_must_name_a_subform(contracts_project):
     with pytest.raises(DataError) as caught:
         contracts_project({**SAVED, "flatten": "回款"}).load()

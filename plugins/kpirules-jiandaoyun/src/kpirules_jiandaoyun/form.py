@@ -90,6 +90,17 @@ class Form:
                 return found[0]
         return None
 
+    def in_other_subform(self, wanted: str, subform: FormField | None) -> FormField | None:
+        """The field of a subform other than `subform` that `wanted` names ("子表单.字段", a
+        name, widget ID or title), for saying it needs flattening; None when there is none."""
+        inner = [f for top in self.fields if top.type == "subform" and top is not subform for f in top.items]
+        for test in (lambda f: f.qualified == wanted, lambda f: wanted in (f.name, f.widget_id),
+                     lambda f: f.label == wanted):
+            found = [f for f in inner if test(f)]
+            if found:
+                return found[0]
+        return None
+
     def subform(self, wanted: str) -> FormField | None:
         found = [f for f in self.fields if f.type == "subform" and wanted in (f.name, f.widget_id, f.label)]
         return found[0] if len(found) == 1 else None

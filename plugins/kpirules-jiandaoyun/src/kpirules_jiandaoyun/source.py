@@ -224,6 +224,15 @@ class JiandaoyunSource(Source):
                                               "name the field by its widget ID (_widget_...) or \"子表单.字段\""))
                 continue
             if found is None:
+                inner = form.in_other_subform(mapped, subform) if mapped else None
+                if inner is not None:
+                    flattened = f" (flatten names {subform.label}; one subform can be flattened)" if subform else ""
+                    problems.append(self._problem(
+                        declared, f"fields.{declared} names '{mapped}', a field of the subform (子表单) "
+                        f"{inner.parent.label}, which is read only when flattened{flattened}",
+                        f"set flatten = \"{inner.parent.label}\" to read one row per subform row, or map "
+                        f"the column to a field of the form itself"))
+                    continue
                 if mapped:
                     hint = form.did_you_mean(mapped, subform)
                     problems.append(self._problem(declared, f"fields.{declared} names '{mapped}', which the "
