@@ -20,6 +20,7 @@ are matched by name. See the package README for every option.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from datetime import datetime
@@ -29,7 +30,8 @@ from typing import Literal
 import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
-from kpirules.errors import DataError, DataLocation, Diagnostic
+from kpirules.config import locate_key
+from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
 from kpirules.sources import encoding as enc
 from kpirules.sources.base import Position, Source, SourceOptions, read_secret
 from kpirules_salesforce import api, export_csv, factmap
@@ -119,6 +121,7 @@ class SalesforceReportSource(Source):
     options: SalesforceReportOptions
 
     def read(self):
+        self._check_declared()
         self.report = self._live() if self.options.instance_url else self._file()
         # a CSV row's line is known when no record spans lines; an API row has only its number
         self.position = Position("line", self.report.line_offset)
@@ -258,23 +261,25 @@ class SalesforceReportSource(Source):
             raise DataError(problems)
         return pa.table({name: pa.array(values, pa.string()) for name, values in out.items()})
 
-    def _check_mapping(self, wanted: dict[str, str]) -> list[Diagnostic]:
-        problems = []
+    def _check_declared(self) -> None:
+        """`fields` and `record_ids` name declared columns: a configuration error (E603, at the
+        option's line) otherwise, found before anything is read."""
         declared = self.context.dataset.columns
-        for key in self.options.fields:
-            if key not in declared:
-                problems.append(self._column_problem(None, f"fields maps '{key}', which dataset "
-                                f"{self.context.dataset.id} does not declare",
-                                f"declared columns: {', '.join(declared)}"))
-            elif wanted[key] != key:
-                problems.append(self._column_problem(key, f"column {key} is mapped by both `fields` and `rename`",
-                                                     "keep one of the two"))
-        for key in self.options.record_ids:
-            if key not in declared:
-                problems.append(self._column_problem(None, f"record_ids names '{key}', which dataset "
-                                f"{self.context.dataset.id} does not declare",
-                                f"declared columns: {', '.join(declared)}"))
-        return problems
+        problems = []
+        for option, keys, verb in (("fields", self.options.fields, "maps"),
+                                   ("record_ids", self.options.record_ids, "names")):
+            key_path = f"{self.context.config_key}.{option}"
+            where = locate_key(self.context.config_path, key_path) if self.context.config_path else None
+            problems += [Diagnostic("E603", f"{key_path} {verb} '{key}', which dataset {self.context.dataset.id} "
+                                    "does not declare", where,
+                                    help=_did_you_mean(key, declared) or f"declared columns: {', '.join(declared)}")
+                         for key in keys if key not in declared]
+        if problems:
+            raise ConfigError(problems)
+
+    def _check_mapping(self, wanted: dict[str, str]) -> list[Diagnostic]:
+        return [self._column_problem(key, f"column {key} is mapped by both `fields` and `rename`", "keep one of the two")
+                for key in self.options.fields if wanted[key] != key]
 
     def _values(self, declared: str, column: ReportColumn) -> list[str | None] | Diagnostic:
         if declared not in self.options.record_ids:
@@ -313,3 +318,8 @@ class SalesforceReportSource(Source):
 
     def _column_problem(self, column: str | None, message: str, help: str) -> Diagnostic:
         return Diagnostic("E642", message, DataLocation(self.context.dataset.id, self.locator, column=column), help)
+
+
+def _did_you_mean(word: str, declared) -> str | None:
+    match = difflib.get_close_matches(word, list(declared), n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
