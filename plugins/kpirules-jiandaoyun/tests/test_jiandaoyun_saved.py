@@ -137,6 +137,17 @@ def test_a_subform_field_without_flatten_says_to_flatten(contracts_project, mapp
     assert problem.help.startswith('set flatten = "回款明细" to read one row per subform row')
 
 
+def test_fields_must_map_declared_columns(contracts_project, workdir):
+    # a configuration error (exit 2) at the option's line, found before the pages are read
+    with pytest.raises(ConfigError) as caught:
+        contracts_project({"pages": "no_such_folder", "fields": {**BY_TITLE, "stage": "合同状态"}}).load()
+    (problem,) = caught.value.diagnostics
+    assert (problem.code, problem.message) == (
+        "E603", "env.test.datasets.contracts.fields maps 'stage', which dataset contracts does not declare")
+    line = (workdir / "kpirules.toml").read_text(encoding="utf-8").splitlines()[problem.location.line - 1]
+    assert line == "[env.test.datasets.contracts.fields]"
+
+
 def test_flatten_must_name_a_subform(contracts_project):
     with pytest.raises(DataError) as caught:
         contracts_project({**SAVED, "flatten": "回款"}).load()

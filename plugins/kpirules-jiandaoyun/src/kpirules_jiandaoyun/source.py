@@ -28,7 +28,8 @@ from typing import Any, Literal
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from kpirules.errors import DataError, DataLocation, Diagnostic
+from kpirules.config import locate_key
+from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
 from kpirules.sources.base import Position, Source, SourceOptions, read_secret
 from kpirules_jiandaoyun import api
 from kpirules_jiandaoyun.form import Form, FormError, FormField
@@ -84,6 +85,7 @@ class JiandaoyunSource(Source):
     options: JiandaoyunOptions
 
     def read(self):
+        self._check_declared()
         self.form, records, self.how = self._live() if self.options.app_id else self._saved()
         self.position = Position("line", None)  # rows have numbers, not lines
         return self._table(records)
@@ -193,6 +195,18 @@ class JiandaoyunSource(Source):
 
     # ------------------------------------------------------------------ records to declared columns
 
+    def _check_declared(self) -> None:
+        """`fields` maps declared columns: a configuration error (E603, at its line) otherwise,
+        found before anything is read."""
+        declared = self.context.dataset.columns
+        key_path = f"{self.context.config_key}.fields"
+        where = locate_key(self.context.config_path, key_path) if self.context.config_path else None
+        problems = [Diagnostic("E603", f"{key_path} maps '{k}', which dataset {self.context.dataset.id} does not "
+                               "declare", where, help=f"declared columns: {', '.join(declared)}")
+                    for k in self.options.fields if k not in declared]
+        if problems:
+            raise ConfigError(problems)
+
     def _subform(self, form: Form) -> FormField | None:
         if not self.options.flatten:
             return None
@@ -204,12 +218,10 @@ class JiandaoyunSource(Source):
         return found
 
     def _table(self, records: list[dict]) -> pa.Table:
-        form, dataset = self.form, self.context.dataset
+        form = self.form
         subform = self._subform(form)
         wanted = self.wanted_columns()
-        problems = [self._problem(None, f"fields maps '{k}', which dataset {dataset.id} does not declare",
-                                  f"declared columns: {', '.join(dataset.columns)}")
-                    for k in self.options.fields if k not in dataset.columns]
+        problems: list[Diagnostic] = []
         chosen: dict[str, FormField] = {}
         for declared, source_name in wanted.items():
             mapped = self.options.fields.get(declared)
