@@ -278,7 +278,8 @@ class SalesforceReportSource(Source):
             raise ConfigError(problems)
 
     def _check_mapping(self, wanted: dict[str, str]) -> list[Diagnostic]:
-        return [self._column_problem(key, f"column {key} is mapped by both `fields` and `rename`", "keep one of the two")
+        return [self._column_problem(key, f"column {key} is mapped by both `fields` and `rename`",
+                                     "keep one of the two")
                 for key in self.options.fields if wanted[key] != key]
 
     def _values(self, declared: str, column: ReportColumn) -> list[str | None] | Diagnostic:
