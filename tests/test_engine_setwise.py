@@ -322,7 +322,21 @@ def test_a_person_matching_two_roles_is_an_error_either_way(tmp_path, setwise):
     assert (d.code, d.message) == ("E512", "person P2 (b) matches two roles: senior and east")
 
 
-HUGE_COMMISSION = TWO_ROLES.split("role senior")[0] + """
+def one_role_of_2000(path: Path, role: str, day: str, amount: str):
+    """(scheme, connection): TWO_ROLES' roster and deals with `role` (for the juniors), 2,000
+    junior people (so that the set-based path runs when asked) and one deal of P1's."""
+    from kpirules.model import load_scheme
+
+    path.write_text(TWO_ROLES.split("role senior")[0] + role, encoding="utf-8")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE people AS SELECT 'P' || i AS person_id, 'n' || i AS name, 'junior' AS level, "
+                "'east' AS region FROM range(1, 2001) t(i)")
+    con.execute(f"CREATE TABLE deals AS SELECT 'd1' AS deal_id, 'P1' AS owner_id, DATE '{day}' AS signed_on,"
+                f" CAST({amount} AS DECIMAL(18,2)) AS amount")
+    return load_scheme([path]), con
+
+
+HUGE_COMMISSION = """
 role rep { applies_to person.level == "junior"
   kpi own { outcome main  weight 100%  measure sum(deals.amount)  target >= 100 }
   payout { commission own marginal { [0, ∞): RATE } }
@@ -341,17 +355,10 @@ role rep { applies_to person.level == "junior"
 ])
 def test_a_payout_of_more_than_28_digits_is_e515_either_way(tmp_path, setwise, rate, paid):
     from kpirules.errors import DataError
-    from kpirules.model import load_scheme
 
-    (tmp_path / "s.kpi").write_text(HUGE_COMMISSION.replace("RATE", rate), encoding="utf-8")
-    scheme = load_scheme([tmp_path / "s.kpi"])
-    con = duckdb.connect()
-    # 2,000 people, so that the set-based path runs when asked (such numbers overflow its
-    # 128-bit integers, and it hands the run to the Python path)
-    con.execute("CREATE TABLE people AS SELECT 'P' || i AS person_id, 'n' || i AS name, 'junior' AS level, "
-                "'east' AS region FROM range(1, 2001) t(i)")
-    con.execute("CREATE TABLE deals AS SELECT 'd1' AS deal_id, 'P1' AS owner_id, DATE '2026-03-02' AS signed_on,"
-                " CAST(1000000000000 AS DECIMAL(18,2)) AS amount")
+    # such numbers overflow the set-based path's 128-bit integers: it hands the run to Python
+    scheme, con = one_role_of_2000(tmp_path / "s.kpi", HUGE_COMMISSION.replace("RATE", rate), "2026-03-02",
+                                   "1000000000000")
     calendar = Calendar(scheme.header)
     periods = calendar.scheme_periods(calendar.parse("2026-03"))
     evaluator = Evaluator(scheme, con)
@@ -370,22 +377,13 @@ def test_a_payout_of_more_than_28_digits_is_e515_either_way(tmp_path, setwise, r
 
 def test_a_role_whose_main_kpis_have_not_closed_gets_the_same_note_either_way():
     # semantics §5: in January, a role whose only main KPI is quarterly scores nothing
-    from kpirules.model import load_scheme
-
-    text = TWO_ROLES.split("role senior")[0] + """
+    role = """
 role rep { applies_to person.level == "junior"
   kpi own { outcome main  weight 100%  period quarter  measure sum(deals.amount)  target >= 100 }
   payout { target_incentive 1000 CNY }
 }
 """
-    path = SCHEME_DIR / "quarterly_only.kpi"
-    path.write_text(text, encoding="utf-8")
-    scheme = load_scheme([path])
-    con = duckdb.connect()
-    con.execute("CREATE TABLE people AS SELECT 'P' || i AS person_id, 'n' || i AS name, 'junior' AS level, "
-                "'east' AS region FROM range(1, 2001) t(i)")
-    con.execute("CREATE TABLE deals AS SELECT 'd1' AS deal_id, 'P1' AS owner_id, DATE '2026-01-02' AS signed_on,"
-                " CAST(70 AS DECIMAL(18,2)) AS amount")
+    scheme, con = one_role_of_2000(SCHEME_DIR / "quarterly_only.kpi", role, "2026-01-02", "70")
     fast, reference, in_sql = both_ways(scheme, con, "2026-01")
     assert_same(fast, reference)
     assert in_sql == 2000
