@@ -34,6 +34,16 @@ def ruleset_copy(workdir: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def sample_project(workdir: Path) -> Path:
+    """A scratch copy of the sample company (rulesets, data/sample, kpirules.toml), the
+    working directory."""
+    for name in ("rulesets", "data/sample"):
+        shutil.copytree(REPO / name, workdir / name)
+    shutil.copyfile(REPO / "kpirules.toml", workdir / "kpirules.toml")
+    return workdir
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"

@@ -8,7 +8,6 @@ rulesets, data and kpirules.toml), changed where a test needs a case the sample 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def sample(tmp_path, monkeypatch) -> Path:
-    """A scratch copy of the sample company, the working directory."""
-    for name in ("rulesets", "data/sample"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copyfile(ROOT / "kpirules.toml", tmp_path / "kpirules.toml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def sample(sample_project) -> Path:
+    """A scratch copy of the sample company, the working directory (conftest.sample_project)."""
+    return sample_project
 
 
 def explain(*args: str) -> list[str]:

@@ -12,7 +12,6 @@ import ast
 import itertools
 import json
 import re
-import shutil
 import tomllib
 from pathlib import Path
 
@@ -498,16 +497,6 @@ def test_fmt_in_chinese(tmp_path, monkeypatch):
     result = run("fmt", "--check", "--lang", "zh", "a.kpi")
     assert result.exit_code == 1
     assert result.stderr == "需要重新格式化 a.kpi\n1 个文件需要重新格式化\n"
-
-
-@pytest.fixture
-def sample_project(tmp_path, monkeypatch) -> Path:
-    """The reference rulesets and the generated sample company's data, with the repo's kpirules.toml."""
-    for name in ("rulesets", "data/sample"):
-        shutil.copytree(REPO / name, tmp_path / name)
-    shutil.copyfile(REPO / "kpirules.toml", tmp_path / "kpirules.toml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_run_in_chinese(sample_project):
