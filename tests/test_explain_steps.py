@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 from kpirules.cli import cli
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
