@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from kpirules.cli import cli
 
 
-
 @pytest.fixture
 def sample(sample_project) -> Path:
     """A scratch copy of the sample company, the working directory (conftest.sample_project)."""
