@@ -124,6 +124,24 @@ def test_the_json_output_of_a_run_can_be_verified(project):
     assert result.stdout.splitlines()[-1].startswith("Identical: the run is reproduced")
 
 
+@pytest.mark.parametrize(("edit", "named"), [
+    (lambda p: p["payout"].update(total="99999.00"), "payout"),
+    (lambda p: p.update(total_score="150", grade="no such grade"), "total_score, grade"),
+    (lambda p: p["kpis"][0].update(score="120"), "score"),
+])
+def test_edited_results_in_a_runs_json_output_are_refused(project, edit, named):
+    # the seal covers the manifest inside the file; the results people read beside it were
+    # not compared, so an edited payout was "Identical: the run is reproduced"
+    data = json.loads((project / "run.json").read_text(encoding="utf-8"))
+    first = data["people"][0]
+    edit(first)
+    (project / "edited.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = invoke("verify", "edited.json")
+    assert result.exit_code == 1, result.output
+    assert "error[E842]: edited.json was changed after kpirules wrote it: the results it shows differ" in result.output
+    assert f"({first['person_id']} in {PERIOD}: " in result.output and named in result.output
+
+
 def test_a_changed_weight_names_the_file_and_everyone_whose_result_changed(project):
     before_sha = sha256(project / "rulesets/telesales.kpi")
     telesales = project / "rulesets/telesales.kpi"

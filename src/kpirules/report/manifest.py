@@ -264,7 +264,9 @@ def read(path: str | Path) -> Manifest:
             "E841", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
             help="a manifest is written by `kpirules run --manifest FILE`; write a new one if this one is damaged",
         )) from None
+    shown = None  # the results the JSON output of `run` shows beside its manifest
     if isinstance(data, dict) and "seal" not in data and isinstance(data.get("manifest"), dict):
+        shown = data.get("people")
         data = data["manifest"]  # the JSON output of `kpirules run --format json`
     if not isinstance(data, dict):
         raise DataError(Diagnostic("E841", f"{path} is not a kpirules manifest: it holds no JSON object",
@@ -287,7 +289,55 @@ def read(path: str | Path) -> Manifest:
             help="a manifest must not be edited by hand: restore the original (from git or your archive), "
             "or write a new one with `kpirules run --manifest FILE`",
         ))
+    if shown is not None:
+        _check_shown(path, shown, manifest.results.records)
     return manifest
+
+
+def _check_shown(path: Path, people: Any, records: list[PersonRecord]) -> None:
+    """E842 when the results a run's JSON output shows differ from those its manifest holds:
+    the seal covers the manifest, and people read the results beside it."""
+    by_key = {(r.period, r.person): r for r in records}
+    found = []
+    for person in people if isinstance(people, list) else [None]:
+        if not isinstance(person, dict):
+            found.append("an entry of people is not a person's result")
+            continue
+        key = (person.get("period"), person.get("person_id"))
+        record = by_key.pop(key, None)
+        if record is None:
+            found.append(f"person {key[1]} in {key[0]} is not in the manifest")
+            continue
+        payout = person.get("payout")
+        pairs = [("total_score", person.get("total_score"), record.total_score),
+                 ("payout", payout.get("total") if isinstance(payout, dict) else payout, record.payout)]
+        kpis = {k.get("id"): k for k in person.get("kpis") or [] if isinstance(k, dict)}
+        for kpi_id, kr in record.kpis.items():
+            k = kpis.get(kpi_id, {})
+            pairs += [(f"{kpi_id}.{name}", k.get(name), getattr(kr, name))
+                      for name in ("value", "target", "attainment", "score", "weight")]
+        differ = [name for name, a, b in pairs if not _same_number(a, b)]
+        if person.get("grade") != record.grade:
+            differ.append("grade")
+        if differ:
+            found.append(f"{key[1]} in {key[0]}: {', '.join(differ)}")
+    found += [f"person {person} in {period} is missing" for period, person in by_key]
+    if found:
+        raise DataError(Diagnostic(
+            "E842", f"{path} was changed after kpirules wrote it: the results it shows differ from its "
+            f"manifest's ({'; '.join(found[:5])}{'; ...' if len(found) > 5 else ''})",
+            help="the results of a run must not be edited by hand: restore the original (from git or your "
+            "archive), or run again",
+        ))
+
+
+def _same_number(a: Any, b: str | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        return Decimal(str(a)) == Decimal(b)
+    except ArithmeticError:
+        return str(a) == b
 
 
 def _structure_problem(path: Path, error: dict) -> Diagnostic:
