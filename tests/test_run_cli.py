@@ -488,3 +488,30 @@ def test_output_through_a_symbolic_link_replaces_the_file_it_names(tmp_path):
     assert result.exit_code == 0, result.output
     assert link.is_symlink()
     assert target.read_text(encoding="utf-8").startswith("period,person_id,")
+
+
+def test_output_to_dev_stdout_keeps_what_the_shell_redirected_before(tmp_path):
+    # `-o /dev/stdout >> log.txt`: /dev/stdout resolves to log.txt, and a file renamed over it
+    # replaced what the log held (and as root, before that fix, /dev/stdout itself)
+    import subprocess
+    import sys
+
+    log = tmp_path / "log.txt"
+    log.write_text("earlier line\n", encoding="utf-8")
+    script = "import sys; from kpirules.cli import cli; sys.exit(cli(['export', '-o', '/dev/stdout', sys.argv[1]]))"
+    with log.open("a", encoding="utf-8") as out:
+        done = subprocess.run([sys.executable, "-c", script, str(ROOT / "rulesets")], stdout=out,
+                              stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith("earlier line\n{")
+    assert json.loads(text.removeprefix("earlier line\n"))["scheme"]["header"]["currency"] == "CNY"
+
+
+def test_output_to_a_symbolic_link_that_loops_is_a_usage_error(tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    result = invoke("export", "-o", str(tmp_path / "a"), str(ROOT / "rulesets"))
+    assert result.exit_code == 2, result.output
+    assert "is a symbolic link that loops" in result.output
+    assert "internal error" not in result.output

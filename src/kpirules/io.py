@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable
@@ -38,12 +39,17 @@ def is_input(path: str | Path) -> bool:
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write data to path through a temporary file in the same folder, then rename it.
 
-    A device or a pipe (`-o /dev/null`, `/dev/stdout`, a FIFO) is written to as it is:
-    renaming a file over it would replace the device itself. A symbolic link keeps
-    pointing where it did: the file it names is the one replaced.
+    A device or a pipe (`-o /dev/null`, a FIFO) is written to as it is: renaming a file
+    over it would replace the device itself; `/dev/stdout`, `/dev/stderr` and `/dev/fd/N`
+    are written into that descriptor. A symbolic link keeps pointing where it did: the
+    file it names is the one replaced. OSError when the path cannot be written.
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    descriptor = _descriptor(target)
+    if descriptor is not None:
+        _write_to_descriptor(descriptor, payload)
+        return
     try:
         found = target.stat()
     except FileNotFoundError:
@@ -54,7 +60,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             fh.write(payload)
         return
     if target.is_symlink():
-        target = target.resolve()
+        target = Path(os.path.realpath(target))
     try:
         mode = target.stat().st_mode & 0o7777  # keep an existing file's permissions
     except FileNotFoundError:
@@ -70,6 +76,35 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+_DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd|proc/\d+/fd)/(\d+)")
+_STANDARD = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _descriptor(path: Path) -> int | None:
+    """The open file descriptor a path names (`/dev/stdout`, `/dev/fd/3`), else None:
+    renaming a file over what it resolves to would replace the file the shell redirected
+    to (`>> log.txt`), so the output is written into the descriptor."""
+    text = os.path.abspath(path)
+    if text in _STANDARD:
+        return _STANDARD[text]
+    found = _DESCRIPTOR.fullmatch(text)
+    return int(found.group(1)) if found else None
+
+
+def _write_to_descriptor(descriptor: int, payload: bytes) -> None:
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):  # what Python holds for the descriptor goes first
+        try:
+            if stream.fileno() == descriptor:
+                stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(descriptor, view):]
 
 
 def write_folder_atomic(path: str | Path, files: dict[str, bytes] | None = None,

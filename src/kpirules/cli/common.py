@@ -130,7 +130,10 @@ def handle_errors(func: Callable) -> Callable:
 def output_folder_exists(ctx, param, value):
     """Refuse, before any work, an --output whose folder is missing or not writable."""
     if value:
-        folder = Path(value).resolve().parent
+        try:
+            folder = Path(value).resolve().parent
+        except (OSError, RuntimeError):  # a link that loops
+            raise click.BadParameter(f"{value} is a symbolic link that loops; choose another path") from None
         if not folder.is_dir():
             raise click.BadParameter(f"the folder {folder} does not exist; create it first, or choose another path")
         if not os.access(folder, os.W_OK):
@@ -153,7 +156,13 @@ def write_output(path: str | Path, data: str | bytes) -> None:
             "E006", f"{path} is one of this command's inputs: kpirules never writes over its inputs",
             help="write the output to another file",
         ))
-    write_atomic(path, data)
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise ConfigError(Diagnostic(
+            "E007", f"cannot write {path}: {exc.strerror or exc}",
+            help="name a file in a folder you can write to (and not a link that loops)",
+        )) from None
 
 
 def emit(text: str, output: str | None) -> None:
