@@ -54,9 +54,12 @@ def test_severity_and_per_file_ignores_take_slugs_and_prefixes(project):
         '[lint.severity]\nweights-sum = "info"\n[lint.per-file-ignores]\n"b*.kpi" = ["KPI10"]\n', encoding="utf-8")
     result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
     assert _codes(result) == [] and result.exit_code == 0, result.output
-    (project / "kpirules.toml").write_text('[lint.severity]\nweights-sum = "info"\n', encoding="utf-8")
-    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
-    assert "bad.kpi:3:6: KPI101 [info]" in result.output
+    # the most specific entry wins, wherever it is written
+    for text in ('KPI101 = "info"\nKPI1 = "error"\n', 'KPI1 = "error"\nweights-sum = "info"\n'):
+        (project / "kpirules.toml").write_text("[lint.severity]\n" + text, encoding="utf-8")
+        result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+        assert "bad.kpi:3:6: KPI101 [info]" in result.output, text
+        assert "bad.kpi:11:5: KPI102 [error]" in result.output, text
 
 
 def test_per_file_ignores(project):

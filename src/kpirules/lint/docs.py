@@ -42,7 +42,9 @@ KPI304 = "warning"
 ```
 
 `select`, `ignore`, the keys of `[lint.severity]` and the lists of `[lint.per-file-ignores]`
-all take codes, prefixes (`KPI1`) or slugs (`weights-sum`). A wrong key, an unknown code or
+all take codes, prefixes (`KPI1`) or slugs (`weights-sum`); where several `[lint.severity]`
+entries name one rule, the most specific wins (a code or slug over a prefix, a longer prefix
+over a shorter, any over `ALL`). A wrong key, an unknown code or
 a value of the wrong type stops the run with exit code 2 and names the key and the file.
 In a .kpi file, suppressions take rule codes only (not prefixes or slugs):
 `# kpirules: ignore[KPI101] reason` silences a finding on its own line (or, standing alone, on the next line that is not a comment), and

@@ -41,9 +41,16 @@ class Selection:
               history: bool = False) -> Selection:
         rules = all_rules()
         table = "tool.kpirules.lint" if config.source and config.source.name == "pyproject.toml" else "lint"
-        expand(config.ignore, rules, config.source, table, "ignore")
-        # severity and per-file-ignores take prefixes and slugs too: applied code by code
-        config.severity = {code: level for name, level in config.severity.items()
+        # severity and per-file-ignores take prefixes and slugs too: applied code by code, the
+        # most specific entry last (ALL, then prefixes from the shortest, then codes and slugs)
+        slugs = {rule.slug for rule in rules.values()}
+
+        def specificity(item: tuple[str, str]) -> tuple[int, int]:
+            name = item[0]
+            exact = name.upper() in rules or name in slugs
+            return (2 if exact else 0 if name.upper() == "ALL" else 1, len(name))
+
+        config.severity = {code: level for name, level in sorted(config.severity.items(), key=specificity)
                            for code in sorted(expand([name], rules, config.source, table, "severity"))}
         config.per_file_ignores = {pattern: sorted(expand(codes, rules, config.source, table, "per-file-ignores"))
                                    for pattern, codes in config.per_file_ignores.items()}
