@@ -274,3 +274,23 @@ def test_rename_works_beside_fields_but_not_for_the_same_column(deals_project):
     with pytest.raises(DataError) as caught:
         deals_project(_csv_options(rename={"Opportunity Owner": "owner_id"})).load()
     assert [d.message for d in caught.value.diagnostics] == ["column owner_id is mapped by both `fields` and `rename`"]
+
+
+@pytest.mark.parametrize(("column_type", "options", "starts"), [
+    # a timestamp column with only date_format set: the loader's own help (it read
+    # "date-times convert written , or year first (2026-03-31)")
+    ("timestamp", {"date_format": "%m/%d/%Y"}, None),
+    ("timestamp", {"datetime_format": "%m/%d/%Y %I:%M %p"},
+     'date-times convert written as datetime_format = "%m/%d/%Y %I:%M %p" says (03/31/2026 09:15 PM), '
+     "or year first (2026-03-31 09:30)"),
+    ("date", {"date_format": "%m/%d/%Y"}, 'dates convert written as date_format = "%m/%d/%Y" says (03/31/2026), '
+                                          "or year first (2026-03-31)"),
+])
+def test_the_help_for_a_bad_date_names_only_the_formats_that_apply(column_type, options, starts):
+    from kpirules.sources.base import SourceContext
+    from kpirules_salesforce.source import SalesforceReportSource
+
+    source = SalesforceReportSource(SalesforceReportSource.Options(path="x.csv", **options),
+                                    SourceContext.__new__(SourceContext))
+    help = source.bad_value_help(column_type)
+    assert help == starts if starts is None else help.startswith(starts)

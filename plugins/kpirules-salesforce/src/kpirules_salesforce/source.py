@@ -154,12 +154,12 @@ class SalesforceReportSource(Source):
         """How a report's values convert: amounts with their currency code or sign, in the scheme's
         currency; dates and date-times as `date_format` and `datetime_format` say."""
         opts = self.options
-        if column_type in ("date", "timestamp") and (opts.date_format or opts.datetime_format):
-            formats = [("date_format", opts.date_format)] if column_type == "date" else []
-            formats = [(k, f) for k, f in [*formats, ("datetime_format", opts.datetime_format)] if f]
+        formats = [("date_format", opts.date_format)] if column_type == "date" else []
+        formats = [(k, f) for k, f in [*formats, ("datetime_format", opts.datetime_format)] if f]
+        if column_type in ("date", "timestamp") and formats:
             said = " or ".join(f"as {k} = \"{f}\" says ({SAMPLE_MOMENT.strftime(f)})" for k, f in formats)
-            what = "dates" if column_type == "date" else "date-times"
-            return (f"{what} convert written {said}, or year first (2026-03-31); check the format against "
+            what, plain = ("dates", "2026-03-31") if column_type == "date" else ("date-times", "2026-03-31 09:30")
+            return (f"{what} convert written {said}, or year first ({plain}); check the format against "
                     f"the export (it follows the exporting user's locale)")
         if column_type == "money":
             currency = self.context.scheme_currency or "the scheme's currency"
