@@ -88,7 +88,7 @@ class ProjectSettings(_Strict):
         return rulesets
 
 
-#: E603 for `rulesets = []` (cli.common._rulesets_in says the same for lint)
+#: E603 for `rulesets = []` (cli.common._rulesets_in words it the same for lint)
 RULESETS_EMPTY = "must name at least one .kpi file or folder"
 
 

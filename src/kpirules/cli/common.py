@@ -214,8 +214,9 @@ def _rulesets_in(config_path: Path) -> list[str]:
     if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):
         return rulesets
     line = next((n for n, written in enumerate(text.split("\n"), 1) if written.lstrip().startswith("rulesets")), 1)
-    message = ("project.rulesets must name at least one .kpi file or folder" if rulesets == []
-               else "project.rulesets must be a list of paths")
+    # as load_config words them (E603: "key: reason")
+    message = ("project.rulesets: must name at least one .kpi file or folder" if rulesets == []
+               else "project.rulesets: must be a list of paths")
     raise ConfigError(Diagnostic("E603", message, Location(_shown(config_path), line, 1),
                                  help='e.g. rulesets = ["rulesets"]'))
 
