@@ -356,7 +356,8 @@ role rep { applies_to person.level == "junior"
 def test_a_payout_of_more_than_28_digits_is_e515_either_way(tmp_path, setwise, rate, paid):
     from kpirules.errors import DataError
 
-    # such numbers overflow the set-based path's 128-bit integers: it hands the run to Python
+    # the set-based path sends numbers this large to the Python path (Num.needs_python), which
+    # refuses a payout of more than 28 digits (E515)
     scheme, con = one_role_of_2000(tmp_path / "s.kpi", HUGE_COMMISSION.replace("RATE", rate), "2026-03-02",
                                    "1000000000000")
     calendar = Calendar(scheme.header)

@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from kpirules.engine import ir
 from kpirules.engine.exact_sql import MICRO, Num, Unsupported, _times, money, money_exponent, round_division
-from kpirules.engine.numbers import INFINITY, MAX_MONEY_DIGITS, quantize6, to_decimal
+from kpirules.engine.numbers import INFINITY, quantize6, to_decimal
 from kpirules.engine.periods import Period
 from kpirules.engine.scoring import HUNDRED, ONE, ZERO
 from kpirules.engine.setwise_expr import ExprSQL
@@ -547,10 +547,6 @@ class RoleQuery:
         parts = ["__kp_inc"] + [f"(CASE WHEN __kp_cm{ci}_in THEN __kp_cm{ci} ELSE 0 END)" for ci, _, _ in commissions]
         self.L.add("__kp_sub", "(" + " + ".join(parts) + ")")
         self.L.next()
-        # an amount of more than 28 digits before the point is E515, which the Python path reports
-        limit = 10 ** (MAX_MONEY_DIGITS - exp)
-        self.flags.extend(f"(abs({line}) >= {limit})" for line in
-                          ["__kp_inc", "__kp_sub", *(f"__kp_cm{ci}" for ci, _, _ in commissions)])
         if payout.cap is not None:
             over = Num("__kp_sub", 10**-exp).compare(">", Num.const(payout.cap))
             self.L.add("__kp_capped", over)
