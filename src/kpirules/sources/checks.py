@@ -40,8 +40,9 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             help="each person has one row in the roster; merge or remove the duplicates",
             notes=notes + ([f"... and {total - len(duplicates)} more"] if total > len(duplicates) else []),
         ))
-        return out  # the manager checks assume one row per person
     out += _left_before_hired(con, t, roster, locator, numbering)
+    if duplicates:
+        return out  # the manager checks assume one row per person
     manager = roster.bindings.get("manager")
     if manager is None:
         return out

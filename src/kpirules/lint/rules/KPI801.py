@@ -27,10 +27,12 @@ def shown(value, rule) -> str:
     """A target or a past value the way the target is written: 90% for a percentage target."""
     from decimal import ROUND_HALF_UP, Decimal
 
+    from kpirules.engine.numbers import CONTEXT
+
     if rule.value.node == "literal" and rule.value.type == "percent":
         return pct(value)
     # to 0.01, half-up: a median of 260.5 shown as 260 would contradict "260 is easier"
-    return number(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return number(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=CONTEXT))
 
 
 def past_values(ctx, role, kpi):
