@@ -390,6 +390,18 @@ def test_a_case_name_with_pytests_separator_is_refused(mini):
     """), code="E809", at="5:8", message="the case name 'calls::on target' contains '::'")
 
 
+def test_case_names_are_checked_beside_the_cases_other_problems(mini):
+    # testing.md: every problem is listed before anything runs; a duplicate name in a case
+    # with another problem was reported only once that problem was fixed
+    write(mini, HEAD + '[[case]]\nname = "x"\nbogus = 1\nexpect.total = 1\n'
+                       '[[case]]\nname = "x"\nbogus = 1\nexpect.total = 2\n')
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1, result.output
+    found = [line.split(": error[")[1][:4] for line in result.stderr.splitlines() if ": error[" in line]
+    assert found == ["E801", "E809", "E801"], result.stderr  # in line order
+    assert "mini.kpitest.toml:8:8: error[E809]: two cases are named 'x'" in result.stderr
+
+
 def test_the_named_configuration_chooses_the_rulesets(mini, tmp_path):
     """--config is read as `kpirules run` reads it: its [project] rulesets, and a broken one is an error."""
     (mini / "schemes").mkdir()

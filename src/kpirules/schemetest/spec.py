@@ -136,17 +136,20 @@ class _Reader(ExpectationReader):
             calendar = Calendar(scheme.header)
             names: dict[str, int] = {}
             for index, raw in enumerate(cases):
+                # the names are checked whatever else is wrong with a case: every problem at once
+                name = raw.get("name")
+                if isinstance(name, str):
+                    at = self.at_value("case", index, "name")
+                    if name in names:
+                        self.error("E809", f"two cases are named '{name}'", at,
+                                   f"the first is at line {names[name]}; give each case its own name")
+                    if "::" in name:  # pytest's separator: the case could not be picked out by id
+                        self.error("E809", f"the case name '{name}' contains '::'", at,
+                                   "pytest separates test ids with '::'; use another separator in the name")
+                    names.setdefault(name, at.line)
                 case = self.case(index, raw, scheme, calendar)
-                if case is None:
-                    continue
-                if case.name in names:
-                    self.error("E809", f"two cases are named '{case.name}'", self.at_value("case", index, "name"),
-                               f"the first is at line {names[case.name]}; give each case its own name")
-                if "::" in case.name:  # pytest's separator: the case could not be picked out by id
-                    self.error("E809", f"the case name '{case.name}' contains '::'", self.at_value("case", index, "name"),
-                               "pytest separates test ids with '::'; use another separator in the name")
-                names.setdefault(case.name, case.location.line)
-                result.cases.append(case)
+                if case is not None:
+                    result.cases.append(case)
         if self.problems:
             raise SchemeError(sorted(self.problems, key=Diagnostic.sort_key))
         return result
