@@ -431,3 +431,22 @@ def test_nobody_to_report(naughty):
     assert result.exit_code == 1
     assert "E863" in result.stderr and "nobody was evaluated for 2026-01" in result.stderr
     assert not (naughty / "r.html").exists()
+
+
+def test_statement_file_names_give_an_id_kept_as_it_is_its_own_name():
+    # report.md: `a/b` becomes a_b, but the person whose id is a_b keeps a_b.html
+    from kpirules.engine.results import PersonResult, RunResult
+    from kpirules.report.html import statement_files
+
+    def person(pid):
+        return PersonResult(person_id=pid, name=None, role="r", role_label=None, team=None, manager=None,
+                            period="2026-03", active_days=31, period_days=31, proration=1, kpis=[],
+                            total_score=0, grade=None, payout=None)
+
+    def names(*ids):
+        result = RunResult(scheme="s", periods=["2026-03"], period_reason="", currency="CNY",
+                           people=[person(pid) for pid in ids], unmatched_people=[], inactive_people=0)
+        return {name: results[0].person_id for name, results in statement_files(result).items()}
+
+    assert names("a/b", "a_b") == {"a_b.html": "a_b", "a_b~2.html": "a/b"}
+    assert names("A_B", "a/b", "a_b") == {"A_B.html": "A_B", "a_b~2.html": "a_b", "a_b~3.html": "a/b"}

@@ -127,22 +127,25 @@ def statement_files(result: RunResult) -> dict[str, list[PersonResult]]:
     """File name -> the person's results (one per period), one file per person.
 
     The name is the person id with characters other than letters, digits, `.`, `-` and
-    `_` replaced by `_`; ids that end up alike (or differ only in case) get `~2`, `~3`.
+    `_` replaced by `_`. Ids kept as they are take their names first (`a_b` is `a_b.html`
+    even beside `a/b`); then, in the run's order, a name already taken (or taken but for
+    case) gets `~2`, `~3`.
     """
     by_person: dict[str, list[PersonResult]] = defaultdict(list)
     for p in result.people:
         by_person[p.person_id].append(p)
-    files: dict[str, list[PersonResult]] = {}
+    stems = {person_id: re.sub(r"[^\w.-]", "_", person_id).lstrip(".") or "_" for person_id in by_person}
+    named: dict[str, str] = {}
     taken: set[str] = set()
-    for person_id, results in by_person.items():
-        stem = re.sub(r"[^\w.-]", "_", person_id).lstrip(".") or "_"
+    for person_id in sorted(by_person, key=lambda pid: stems[pid] != pid):  # stable: the run's order
+        stem = stems[person_id]
         name, n = stem, 1
         while name.lower() in taken:
             n += 1
             name = f"{stem}~{n}"
         taken.add(name.lower())
-        files[f"{name}.html"] = results
-    return files
+        named[person_id] = name
+    return {f"{named[person_id]}.html": results for person_id, results in by_person.items()}
 
 
 def render_statement_file(results: list[PersonResult], result: RunResult, lang: str = "en",
