@@ -466,3 +466,16 @@ def test_a_number_with_too_many_digits_for_its_column_is_e643_not_a_failed_read(
         load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
     (d,) = caught.value.diagnostics
     assert (d.code, d.message) == ("E643", "1 value in column amount is not an amount of money")
+
+
+def test_csv_mixing_line_endings_names_the_line_that_changes(workdir):
+    # a CRLF export with a row appended by `echo`: DuckDB stopped with "The CSV Parser state
+    # machine reached an invalid state", naming no line
+    (workdir / "roster.csv").write_bytes(
+        "person_id,name,manager_id\r\nP1,韦刚,\r\nP2,段佳怡,P1\r\nP3,Ann,P1\n".encode("utf-8"))
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "roster.csv"}})
+    (d,) = caught.value.diagnostics
+    assert d.code == "E644"
+    assert d.message == ("roster.csv: line 4 ends with LF, the lines before it with CRLF: the file mixes line "
+                         "endings, which the CSV reader cannot follow")

@@ -141,6 +141,12 @@ class Source(ABC):
         """
         return None
 
+    def read_failure(self, message: str) -> DataError | None:
+        """A located explanation of DuckDB failing to read this source (`message` is DuckDB's
+        first line), or None for the general E640 "could not read". A file source may find
+        the line that made the reader stop."""
+        return None
+
     def close(self) -> None:
         """Release what `read()` opened (temporary files, connections)."""
         for cleanup in reversed(self._cleanups):

@@ -36,7 +36,7 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 
 from kpirules.config import locate_key
-from kpirules.errors import ConfigError, Diagnostic
+from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.hookspecs import hookimpl
 from kpirules.sources import encoding as enc
 from kpirules.sources import records
@@ -103,6 +103,29 @@ class CsvSource(Source):
     name = "csv"
     Options = CsvOptions
     options: CsvOptions
+    readable: Path | None = None
+
+    def read_failure(self, message: str) -> DataError | None:
+        """E644 at the first line whose ending differs from the first line's: DuckDB's reader
+        stops on a file that mixes CRLF and LF ("state machine reached an invalid state")."""
+        if self.readable is None:
+            return None
+        first = None
+        with open(self.readable, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.endswith(b"\n"):
+                    break
+                ending = "CRLF" if line.endswith(b"\r\n") else "LF"
+                if first is None:
+                    first = ending
+                elif ending != first:
+                    return self.error(
+                        "E644", f"{self.locator}: line {number} ends with {ending}, the lines before it with "
+                        f"{first}: the file mixes line endings, which the CSV reader cannot follow",
+                        "save the file with one kind of line ending (a text editor's line-ending setting, or "
+                        "dos2unix); rows appended by another program are the usual cause",
+                    )
+        return None
 
     def read(self):
         opts = self.options
@@ -123,6 +146,7 @@ class CsvSource(Source):
                 "name every field of the file, in order",
             )
         self.names = names
+        self.readable = readable
         self.position = Position("line", opts.skip_rows + (1 if opts.header else 0))
         con, shared = self.shared_connection()
         self.con = con

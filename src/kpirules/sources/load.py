@@ -398,6 +398,9 @@ def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) 
 
 def _read_error(source: Source, exc: duckdb.Error) -> DataError:
     message = str(exc).strip().split("\n")[0]
+    explained = source.read_failure(message)
+    if explained is not None:
+        return explained
     return source.error("E640", f"could not read {source.locator}: {message}",
                         f"check the file and the options in [{source.context.config_key}]")
 
