@@ -12,7 +12,8 @@ class SparseData(Rule):
     When a KPI's dataset is empty for most people, the KPI is decided by missing data
     (scored `no_data`, or 0) rather than by what they did: the data is not being
     recorded, or the KPI does not fit the role. Needs `kpirules lint --history`. The
-    share is the option `sparse-share` (default 0.5); team-scoped KPIs are left out.
+    share is the option `sparse-share` (default 0.5); only main KPIs are looked at
+    (an auxiliary KPI decides no pay), and team-scoped KPIs are left out.
 
     Bad:
 
