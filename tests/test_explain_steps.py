@@ -101,7 +101,8 @@ def test_a_quarterly_target_is_prorated_by_the_quarters_days(sample, edit):
 def test_a_target_prorated_exactly_says_no_rounding(sample):
     # P019 worked 16 of June's 30 days: 150 × 16/30 is 80 exactly
     assert ("  target: >= 80 (the `when` branch target >= 150 when person.tenure_months < 3, "
-            "rulesets/telesales.kpi:14); prorated from 150 × 16/30 days of 2026-06 = 80") in explain("P019", "--period", "2026-06")
+            "rulesets/telesales.kpi:14); person.tenure_months 0; prorated from 150 × 16/30 days of 2026-06 = 80"
+            ) in explain("P019", "--period", "2026-06")
 
 
 def test_the_cap_step_says_what_it_cut(sample, edit):
@@ -186,3 +187,16 @@ def test_a_gate_step_shows_the_values_its_condition_read(sample):
     assert f"  {passed}  [rulesets/telesales.kpi:61]" in explain("P004")
     gate = next(s for s in steps("P004") if s["step"] == "gate")
     assert (gate["description"], gate["span"]) == (passed, "rulesets/telesales.kpi:61:5")
+
+
+def test_a_target_says_the_person_attributes_its_when_tests(sample):
+    # telesales.kpi: outbound_calls `target >= 150 when person.tenure_months < 3`, else 200.
+    # P060 (customer success, hired 2026-10-08: 2 whole months on 2026-12-31) takes the
+    # `when` branch of health_checks; P019 (hired 2026-06-15: 3 months on 2026-09-30) is
+    # past it and gets the plain 200
+    assert ("  target: >= 12 (the `when` branch target >= 12 when person.tenure_months < 3, "
+            "rulesets/customer_success_manager.kpi:39); person.tenure_months 2") in explain("P060", "--period", "2026-12")
+    assert ("  target: >= 200 (the target without `when`, rulesets/telesales.kpi:13); person.tenure_months 3"
+            in explain("P019", "--period", "2026-09"))
+    assert "  目标：>= 200（不带 `when` 的目标，rulesets/telesales.kpi:13）；person.tenure_months 3" in explain(
+        "P019", "--period", "2026-09", "--lang", "zh")

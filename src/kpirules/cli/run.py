@@ -277,6 +277,16 @@ def _keep(sealed, prepared: Prepared, manifest_path, snapshot_dir, force) -> Non
         write_output(manifest_path, manifests.render(sealed))
 
 
+def _attributes(prepared: Prepared, person_id: str, period_label: str):
+    """`get(name)`: the person's attributes as of the period's last day, as the run read them."""
+    from kpirules.engine.evaluate import Evaluator
+    from kpirules.engine.periods import Calendar
+
+    period = Calendar(prepared.scheme.header).parse(period_label)
+    person = next(p for p in Evaluator(prepared.scheme, prepared.con).people() if p.id == person_id)
+    return person.attributes(period.last_day)
+
+
 @click.command()
 @click.argument("person")
 @period_option
@@ -321,5 +331,6 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
         heading = _period_line(result, lang)
         roles = prepared.scheme.roles
         text = heading + "\n\n" + "\n\n".join(
-            render_explain(p, result.currency, lang, roles[p.role]) for p in result.people)
+            render_explain(p, result.currency, lang, roles[p.role], _attributes(prepared, person, p.period))
+            for p in result.people)
     emit(text, output)

@@ -17,6 +17,7 @@ from kpirules.engine.scoring import attainment_rule, curve_part, grade_band, pct
 from kpirules.lang.ast import Span
 from kpirules.model.bands import describe
 from kpirules.model.scheme import Kpi, Role
+from kpirules.model.types import refs_in
 from kpirules.report.source import where, written
 
 
@@ -82,7 +83,37 @@ def _at(span: Span | None) -> str:
     return f"  [{where(span)}]" if span is not None else ""
 
 
-def _kpi_lines(k: KpiResult, lang: str = "en", kpi: Kpi | None = None) -> list[str]:
+def _when_tested(kpi: Kpi, attributes: Callable[[str], object], lang: str) -> str:
+    """The person attributes the KPI's `when` targets test, with this person's values, so the
+    branch taken (or the plain target, when none holds) can be checked: `; person.tenure_months 2`."""
+    names: list[str] = []
+    for rule in kpi.targets:
+        for ref in refs_in(rule.when) if rule.when is not None else []:
+            parts = [part.name for part in ref.parts]
+            if parts[0] == "person" and len(parts) == 2 and parts[1] not in names:
+                names.append(parts[1])
+    if not names:
+        return ""
+    empty = i18n.ui(lang, "explain.empty", "empty")
+    shown = ", ".join(f"person.{name} {_attribute(attributes(name), empty)}" for name in names)
+    return i18n.ui(lang, "explain.when_values", f"; {shown}", values=shown)
+
+
+def _attribute(value, empty: str) -> str:
+    """A person attribute as the `.kpi` language writes it: 2, "director", 2026-03-01."""
+    if value is None:
+        return empty
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return fmt_decimal(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def _kpi_lines(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
+               attributes: Callable[[str], object] | None = None) -> list[str]:
     lines = [_head(k, lang)]
     lines.extend(_aggregate_line(a, lang) for a in k.aggregates)
     value = _value(k, k.value, lang)
@@ -99,6 +130,8 @@ def _kpi_lines(k: KpiResult, lang: str = "en", kpi: Kpi | None = None) -> list[s
         target = _value(k, k.target, lang)
         line = i18n.ui(lang, "explain.target", f"  target: {k.direction} {target} ({source}, {where(k.target_span)})",
                        direction=k.direction, value=target, source=source, where=where(k.target_span))
+        if attributes is not None and kpi is not None:
+            line += _when_tested(kpi, attributes, lang)
         if k.target_before_proration is not None:
             line += prorated_from(k, lambda x: _value(k, x, lang), lang)
         lines.append(line)
@@ -169,9 +202,11 @@ def _grade_line(p: PersonResult, lang: str, role: Role | None) -> str:
     return i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade)
 
 
-def render_explain(p: PersonResult, currency: str, lang: str = "en", role: Role | None = None) -> str:
+def render_explain(p: PersonResult, currency: str, lang: str = "en", role: Role | None = None,
+                   attributes: Callable[[str], object] | None = None) -> str:
     """The explanation of one person's result; with the person's `role`, the score and grade
-    steps also point at the curve or row and the grade row that applied."""
+    steps also point at the curve or row and the grade row that applied, and with their
+    `attributes` in the period (`get(name)`), a target says the values its `when` tests."""
     name, role_label = p.name or p.person_id, p.role_label or p.role
     active = f"active {p.active_days} of {p.period_days} days"
     active = i18n.ui(lang, "explain.active", active, active=p.active_days, days=p.period_days)
@@ -188,7 +223,7 @@ def render_explain(p: PersonResult, currency: str, lang: str = "en", role: Role 
         "",
     ]
     for k in p.kpis:
-        out.extend(_kpi_lines(k, lang, role.kpi(k.id) if role is not None else None))
+        out.extend(_kpi_lines(k, lang, role.kpi(k.id) if role is not None else None, attributes))
         out.append("")
     out.append(total_line(p, lang))
     for note in p.notes:
