@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 import tomli_w
 
 from kpirules.config import ProjectConfig, load_config
+from kpirules.errors import DataError, Diagnostic
 from kpirules.model import load_scheme
 from kpirules.model.scheme import Scheme
 from kpirules.sources.load import LoadReport, load_datasets
@@ -87,6 +89,14 @@ def load(root: Path, bindings: dict[str, dict], kpi: str = KPI, **options) -> tu
     options.setdefault("datasets", list(config.environment().datasets))
     con = duckdb.connect()
     return con, load_datasets(scheme, config, con, **options)
+
+
+def load_problem(root: Path, bindings: dict[str, dict], kpi: str = KPI, **options) -> Diagnostic:
+    """The one problem `load` stops with (a DataError of exactly one diagnostic)."""
+    with pytest.raises(DataError) as caught:
+        load(root, bindings, kpi, **options)
+    (problem,) = caught.value.diagnostics
+    return problem
 
 
 def rows(con: duckdb.DuckDBPyConnection, table: str, order: str = "1") -> list[tuple]:
