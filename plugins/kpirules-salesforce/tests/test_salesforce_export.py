@@ -27,6 +27,24 @@ def _csv_options(name: str = "closed_won_details.csv", **more) -> dict:
     return {"path": str(FIXTURES / name), "fields": BY_LABEL, "date_format": "%m/%d/%Y", **more}
 
 
+def _edited(workdir, fixture: str, *edits: tuple[str, str]) -> str:
+    """A copy of a fixture export with each (old, new) text replaced: its path."""
+    text = (FIXTURES / fixture).read_text(encoding="utf-8")
+    for before, after in edits:
+        text = text.replace(before, after)
+    path = workdir / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _problem(project):
+    """The one problem loading the project stops with."""
+    with pytest.raises(DataError) as caught:
+        project.load()
+    (problem,) = caught.value.diagnostics
+    return problem
+
+
 def test_details_only_export_loads_without_its_footer(deals_project):
     con, report = deals_project(_csv_options()).load()
     assert con.execute("SELECT * FROM deals ORDER BY rowid").fetchall() == DEALS_ROWS
@@ -46,38 +64,28 @@ def test_currency_prefixed_amounts_and_multi_line_values(deals_project):
 
 @pytest.mark.parametrize("amount", ["$9,999.99", "9,999.99"])
 def test_a_sign_or_no_currency_in_the_schemes_currency_is_taken(deals_project, workdir, amount):
-    path = workdir / "export.csv"
-    text = (FIXTURES / "closed_won_multicurrency.csv").read_text(encoding="utf-8")
-    path.write_text(text.replace("USD 9,999.99", amount), encoding="utf-8")
-    con, _ = deals_project(_csv_options(str(path))).load()
+    path = _edited(workdir, "closed_won_multicurrency.csv", ("USD 9,999.99", amount))
+    con, _ = deals_project(_csv_options(path)).load()
     assert con.execute("SELECT * FROM deals ORDER BY rowid").fetchall() == DEALS_ROWS
 
 
 def test_amounts_in_another_currency_are_bad_values_not_summed_as_the_schemes(deals_project, workdir):
     # a multi-currency org: each opportunity's Amount is in its own currency; the scheme is in USD
-    path = workdir / "export.csv"
-    text = (FIXTURES / "closed_won_multicurrency.csv").read_text(encoding="utf-8")
-    text = text.replace("USD 48,500.50", "EUR 48,500.50").replace("USD 9,999.99", "€9,999.99")
-    path.write_text(text.replace("USD 30,000.00", "JPY 3,000,000"), encoding="utf-8")
-    with pytest.raises(DataError) as caught:
-        deals_project(_csv_options(str(path))).load()
-    (problem,) = caught.value.diagnostics
+    path = _edited(workdir, "closed_won_multicurrency.csv", ("USD 48,500.50", "EUR 48,500.50"),
+                   ("USD 9,999.99", "€9,999.99"), ("USD 30,000.00", "JPY 3,000,000"))
+    problem = _problem(deals_project(_csv_options(path)))
     assert problem.code == "E643"
     assert (problem.location.dataset, problem.location.row, problem.location.column) == ("deals", 2, "amount")
     assert problem.notes == ["row 2: 'EUR 48,500.50'", "row 3: '€9,999.99'", "row 6: 'JPY 3,000,000'"]
     assert "in USD; an amount in another currency does not" in problem.help
     assert 'add "Amount (converted)" to the report' in problem.help
-    _, report = deals_project(_csv_options(str(path))).load(bad_rows="skip")
+    _, report = deals_project(_csv_options(path)).load(bad_rows="skip")
     assert report["deals"].rows == 3 and report["deals"].rejected == 3
 
 
 def test_a_bad_amount_after_a_multi_line_record_is_reported_by_row(deals_project, workdir):
-    path = workdir / "export.csv"
-    text = (FIXTURES / "closed_won_multicurrency.csv").read_text(encoding="utf-8")
-    path.write_text(text.replace("USD 9,999.99", "USD 9.999,99"), encoding="utf-8")
-    with pytest.raises(DataError) as caught:
-        deals_project(_csv_options(str(path))).load()
-    (problem,) = caught.value.diagnostics
+    path = _edited(workdir, "closed_won_multicurrency.csv", ("USD 9,999.99", "USD 9.999,99"))
+    problem = _problem(deals_project(_csv_options(path)))
     assert problem.code == "E643"
     assert (problem.location.dataset, problem.location.row, problem.location.column) == ("deals", 3, "amount")
     # row 2 spans two lines, so the file's line for row 3 cannot be told from its row number
@@ -142,12 +150,8 @@ def test_a_bad_date_is_told_the_formats_of_this_source_not_the_loaders(deals_pro
 
 
 def test_a_bad_amount_is_told_that_currency_signs_are_taken(deals_project, workdir):
-    path = workdir / "export.csv"
-    path.write_text((FIXTURES / "closed_won_details.csv").read_text(encoding="utf-8").replace(
-        '"9999.99"', '"9999.99 dollars"'), encoding="utf-8")
-    with pytest.raises(DataError) as caught:
-        deals_project(_csv_options(str(path))).load()
-    (problem,) = caught.value.diagnostics
+    path = _edited(workdir, "closed_won_details.csv", ('"9999.99"', '"9999.99 dollars"'))
+    problem = _problem(deals_project(_csv_options(path)))
     assert problem.help.startswith("amounts convert written as 1,234.50, USD 1,234.50 or $1,234.50, in USD;")
     assert "no currency sign" not in problem.help
 
