@@ -27,6 +27,18 @@ MODES = {
 }
 
 
+def in_context(func):
+    """Run `func` with CONTEXT (34 digits, half-up) as the current decimal context, so its
+    plain operators (`a + b`) keep every digit too."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with decimal.localcontext(CONTEXT):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def quantize6(x: Decimal | None) -> Decimal | None:
     """Round half-up to 6 decimal places (outputs drop the trailing zeros)."""
     if x is None or not x.is_finite():

@@ -19,13 +19,12 @@ rounded lines. The same code computes the numbers and, when asked, the words of 
 
 from __future__ import annotations
 
-import decimal
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
 from kpirules.engine.compiled import compile_expr, constant
-from kpirules.engine.numbers import CONTEXT, check_money, fmt_decimal, quantize6, round_money, to_decimal, unsigned_zero
+from kpirules.engine.numbers import CONTEXT, check_money, fmt_decimal, in_context, quantize6, round_money, to_decimal, unsigned_zero
 from kpirules.engine.results import Adjustment, KpiResult, PayoutResult, PayoutStep
 from kpirules.engine.scoring import pct
 from kpirules.engine.values import truth
@@ -163,15 +162,12 @@ class PayoutPlan:
             trace.append(PayoutStep("factor", f"total score {fmt_decimal(total)} is in no factor row: factor 0", ZERO, self.payout.factor_span))
         return ZERO
 
-    def compute(self, **arguments) -> PayoutResult:
-        """The payout (arguments as `_compute`), every operation in the 34-digit context:
-        Python's default context of 28 digits would round a sum of large amounts."""
-        with decimal.localcontext(CONTEXT):
-            return self._compute(**arguments)
-
-    def _compute(self, *, person, kpis: dict[str, KpiResult], total_score: Decimal, days: tuple[int, int],
-                 currency: str, adjustments: list[Adjustment], trace: list | None = None) -> PayoutResult:
-        """`days` is (active days, days in the period): the proration, when the payout prorates."""
+    @in_context
+    def compute(self, *, person, kpis: dict[str, KpiResult], total_score: Decimal, days: tuple[int, int],
+                currency: str, adjustments: list[Adjustment], trace: list | None = None) -> PayoutResult:
+        """`days` is (active days, days in the period): the proration, when the payout prorates.
+        Every operation runs in the 34-digit context (`in_context`): Python's default of 28
+        digits would round a sum of large amounts."""
         payout = self.payout
 
         def lookup(parts):
