@@ -277,14 +277,15 @@ def _keep(sealed, prepared: Prepared, manifest_path, snapshot_dir, force) -> Non
         write_output(manifest_path, manifests.render(sealed))
 
 
-def _attributes(prepared: Prepared, person_id: str, period_label: str):
-    """`get(name)`: the person's attributes as of the period's last day, as the run read them."""
+def _attributes(prepared: Prepared, person_id: str):
+    """`attributes(period label)`: the person's `get(name)` as of that period's last day, as
+    the run read them (the roster is read once for all the periods explained)."""
     from kpirules.engine.evaluate import Evaluator
     from kpirules.engine.periods import Calendar
 
-    period = Calendar(prepared.scheme.header).parse(period_label)
+    calendar = Calendar(prepared.scheme.header)
     person = next(p for p in Evaluator(prepared.scheme, prepared.con).people() if p.id == person_id)
-    return person.attributes(period.last_day)
+    return lambda label: person.attributes(calendar.parse(label).last_day)
 
 
 @click.command()
@@ -329,8 +330,7 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
         click.echo(_period_line(result, lang), err=True)
     else:
         heading = _period_line(result, lang)
-        roles = prepared.scheme.roles
+        roles, attributes = prepared.scheme.roles, _attributes(prepared, person)
         text = heading + "\n\n" + "\n\n".join(
-            render_explain(p, result.currency, lang, roles[p.role], _attributes(prepared, person, p.period))
-            for p in result.people)
+            render_explain(p, result.currency, lang, roles[p.role], attributes(p.period)) for p in result.people)
     emit(text, output)
