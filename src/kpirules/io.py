@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -94,8 +95,6 @@ def _descriptor(path: Path) -> int | None:
 
 
 def _write_to_descriptor(descriptor: int, payload: bytes) -> None:
-    import sys
-
     for stream in (sys.stdout, sys.stderr):  # what Python holds for the descriptor goes first
         try:
             if stream.fileno() == descriptor:
