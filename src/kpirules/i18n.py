@@ -301,6 +301,11 @@ def ui(lang: str, key: str, english: str, **values) -> str:
     return english if found is None else found.fill(found.ui[key], values)
 
 
+def people(n: int) -> str:
+    """"1 person", "2 people": a count of people in English (catalogs say it their own way)."""
+    return f"{n} {'person' if n == 1 else 'people'}"
+
+
 def labelled(lang: str, label: str, text: str) -> str:
     """"help: text" (or "note", "warning"), the label in lang."""
     found = catalog(lang)

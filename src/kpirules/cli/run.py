@@ -137,7 +137,7 @@ def _warnings(prepared: Prepared, result) -> list[str]:
     if result.unmatched_people:
         shown = ", ".join(result.unmatched_people[:10]) + (" ..." if len(result.unmatched_people) > 10 else "")
         n = len(result.unmatched_people)
-        out.append(f"{n} {'person' if n == 1 else 'people'} in the roster {'matches' if n == 1 else 'match'} no role: {shown}")
+        out.append(f"{i18n.people(n)} in the roster {'matches' if n == 1 else 'match'} no role: {shown}")
     return out
 
 

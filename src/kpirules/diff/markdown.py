@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from kpirules import i18n
 from kpirules.diff import DiffReport
 from kpirules.diff.impact import Impact, PersonImpact
 from kpirules.diff.render import amount, arrow, movers, score, share, signed
@@ -114,7 +115,7 @@ def _everyone(impact: Impact) -> list[str]:
     """Everyone, folded away; for a large team only those whose result changes (a pull-request
     comment holds about 65,000 characters)."""
     n = len(impact.people)
-    people, title = impact.people, f"Everyone evaluated ({n} {'person' if n == 1 else 'people'})"
+    people, title = impact.people, f"Everyone evaluated ({i18n.people(n)})"
     if n > DETAILS_LIMIT:
         people = impact.changed[:DETAILS_LIMIT]
         title = f"Everyone whose result changes ({len(people)} of {len(impact.changed)} shown; {n} evaluated)"

@@ -81,7 +81,7 @@ def _histogram(people: list[PersonResult], lang: str) -> str:
     bars = []
     for i, n in enumerate(counts):
         a, b = start + i * size, start + (i + 1) * size
-        bars.append(svg.Bar(f"{a}–{b}", n, str(n), t(lang, "bin_title", f"{n} people scored from {a} to under {b}", n=n, low=a, high=b)))
+        bars.append(svg.Bar(f"{a}–{b}", n, str(n), t(lang, "bin_title", f"{i18n.people(n)} scored from {a} to under {b}", n=n, low=a, high=b)))
     return svg.histogram(bars, caption=t(lang, "score_distribution", "Score distribution"))
 
 
@@ -93,7 +93,7 @@ def _payout_bars(people: list[PersonResult], group, currency: str, lang: str) ->
             totals[group(p)] += p.payout.total
             counts[group(p)] += 1
     bars = [svg.Bar(name, float(total), f"{money(total)} {currency}",
-                    t(lang, "group_title", f"{name}: {money(total)} {currency} for {counts[name]} people",
+                    t(lang, "group_title", f"{name}: {money(total)} {currency} for {i18n.people(counts[name])}",
                       name=name, total=money(total), currency=currency, n=counts[name]))
             for name, total in sorted(totals.items(), key=lambda kv: -kv[1])]
     return svg.hbars(bars) if bars else f"<p>{esc(t(lang, 'no_payouts', 'no payouts'))}</p>"
@@ -119,7 +119,7 @@ def _heat_maps(result: RunResult, lang: str) -> str:
             cells = "".join(_heat_cell(by_id.get(kpi_id), lang) for kpi_id in kpis)
             who = f"{name_of(p)} ({p.person_id})" + (f" {p.period}" if several else "")
             rows.append(f'<tr><th scope="row">{esc(who)}</th>{cells}</tr>')
-        caption = i18n.ui(lang, "run.role", f"{role_name(people[0])} ({role}): {len(people)} people",
+        caption = i18n.ui(lang, "run.role", f"{role_name(people[0])} ({role}): {i18n.people(len(people))}",
                           label=role_name(people[0]), role=role, n=len(people))
         parts.append(f'<table class="heat"><caption>{esc(caption)}</caption><thead><tr><th></th>{head}</tr></thead>'
                      f'<tbody>{"".join(rows)}</tbody></table>')

@@ -131,7 +131,7 @@ def render_table(result: PacingResult, width: int | None = None, lang: str = "en
     counts: dict[str, int] = defaultdict(int)
     for role, people in _by_role(result).items():
         label = people[0].role_label or role
-        title = i18n.ui(lang, "run.role", f"{label} ({role}): {len(people)} people", label=label, role=role, n=len(people))
+        title = i18n.ui(lang, "run.role", f"{label} ({role}): {i18n.people(len(people))}", label=label, role=role, n=len(people))
         table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
         columns = [c for c in ("person", "name") if c == "person" or any(getattr(p, c) for p in people)]
         for column in columns:
@@ -170,7 +170,7 @@ def render_table(result: PacingResult, width: int | None = None, lang: str = "en
         f"{status_word(s, lang)} {counts[s]}" for s in STATUS_WORDS if counts[s])
     console.print(i18n.ui(
         lang, "pacing.summary",
-        f"{len(result.people)} people; projected payout {money(total)} {result.currency}. KPIs: {tally}. "
+        f"{i18n.people(len(result.people))}; projected payout {money(total)} {result.currency}. KPIs: {tally}. "
         "Attainment is of the projected value for counts and sums, of the value to date for rates and averages; "
         "off track is at least 10% behind pace; * auxiliary KPI.",
         n=len(result.people), total=money(total), currency=result.currency, tally=tally,

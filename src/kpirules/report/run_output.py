@@ -193,7 +193,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
         first = people[0]
         label = first.role_label or role
         n = len({p.person_id for p in people})  # one row per person and period
-        title = i18n.ui(lang, "run.role", f"{label} ({role}): {n} people", label=label, role=role, n=n)
+        title = i18n.ui(lang, "run.role", f"{label} ({role}): {i18n.people(n)}", label=label, role=role, n=n)
         table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
         # the roster may bind no name or team: leave out columns nobody has; a run of several
         # periods says which one each row is
@@ -230,7 +230,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
         people = len({p.person_id for p in result.people})
         console.print(i18n.ui(
             lang, "run.summary_periods",
-            f"{people} people evaluated in {len(result.periods)} periods ({len(result.people)} results); "
+            f"{i18n.people(people)} evaluated in {len(result.periods)} periods ({len(result.people)} results); "
             f"total payout {_money_shown(total)} {result.currency}. "
             "Cells: score (attainment); * auxiliary KPI: reported, not weighted.",
             n=people, periods=len(result.periods), results=len(result.people), total=_money_shown(total),
@@ -239,7 +239,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
     else:
         console.print(i18n.ui(
             lang, "run.summary",
-            f"{len(result.people)} people evaluated; total payout {_money_shown(total)} {result.currency}. "
+            f"{i18n.people(len(result.people))} evaluated; total payout {_money_shown(total)} {result.currency}. "
             "Cells: score (attainment); * auxiliary KPI: reported, not weighted.",
             n=len(result.people), total=_money_shown(total), currency=result.currency,
         ))
