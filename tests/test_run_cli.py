@@ -515,3 +515,12 @@ def test_output_to_a_symbolic_link_that_loops_is_a_usage_error(tmp_path):
     assert result.exit_code == 2, result.output
     assert "is a symbolic link that loops" in result.output
     assert "internal error" not in result.output
+
+
+def test_one_person_is_counted_as_one_person():
+    # the table's role heading and the summary said "1 people"
+    result = invoke("run", "--person", "P035")
+    assert result.exit_code == 0, result.output
+    assert "(telesales): 1 person " in result.output
+    assert "\n1 person evaluated; total payout " in result.output
+    assert "1 people" not in result.output
