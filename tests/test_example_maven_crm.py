@@ -213,8 +213,8 @@ def test_deals_of_an_agent_missing_from_sales_teams_are_reported(maven_data, tmp
     assert result.exit_code == 0, result.output
     run = json.loads(result.stdout)
     assert run["warnings"] == [
-        "deals: 1 rows credited to people not in the roster (Ghost Agent)",
-        "won_deals: 1 rows credited to people not in the roster (Ghost Agent)",
+        "deals: 1 row credited to a person not in the roster (Ghost Agent)",
+        "won_deals: 1 row credited to a person not in the roster (Ghost Agent)",
     ]
-    assert "warning: deals: 1 rows credited to people not in the roster (Ghost Agent)" in result.stderr
+    assert "warning: deals: 1 row credited to a person not in the roster (Ghost Agent)" in result.stderr
     assert "Ghost Agent" not in {p["person_id"] for p in run["people"]}

@@ -524,3 +524,21 @@ def test_one_person_is_counted_as_one_person():
     assert "(telesales): 1 person " in result.output
     assert "\n1 person evaluated; total payout " in result.output
     assert "1 people" not in result.output
+
+
+def test_rows_without_a_person_are_reported(sample_project, run_cli):
+    # two invoices with an empty owner_id count for nobody: run warns, sources check counts them
+    invoices = sample_project / "data" / "sample" / "invoices.csv"
+    lines = invoices.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    owner = header.index("owner_id")
+    for i in (1, 2):
+        cells = lines[i].rstrip("\r\n").split(",")
+        cells[owner] = ""
+        lines[i] = ",".join(cells) + "\n"
+    invoices.write_text("".join(lines), encoding="utf-8")
+    result = run_cli("run", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "warning: invoices: 2 rows have no owner_id: they count for nobody" in result.output
+    checked = run_cli("sources", "check")
+    assert "; 2 rows have no person" in checked.output

@@ -213,3 +213,12 @@ def test_unknown_people_are_found_by_the_ids_text():
     con.execute("CREATE TABLE people AS SELECT * FROM (VALUES (1), (2)) t(person_id)")
     con.execute("CREATE TABLE deals AS SELECT * FROM (VALUES ('02'), ('2'), ('02'), (NULL)) t(owner_id)")
     assert unknown_persons(con, "deals", "owner_id", "people", "person_id") == (2, ["02"])
+
+
+def test_rows_without_a_person_are_counted(workdir):
+    # D2 has an empty owner_id: it counts for nobody, and the load report says how many
+    write(workdir / "deals.csv", HEADER
+          + "D1,P1,2026-01-05,2026-01-05,1,1,1,t\n"
+          + "D2,,2026-01-05,2026-01-05,1,1,1,t\n")
+    con, report = load(workdir, DEALS)
+    assert (report["deals"].rows, report["deals"].no_person_rows) == (2, 1)

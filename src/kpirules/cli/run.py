@@ -131,7 +131,13 @@ def _warnings(prepared: Prepared, result) -> list[str]:
     for load in prepared.load_report.datasets:
         if load.unknown_person_rows:
             examples = ", ".join(load.unknown_person_examples)
-            out.append(f"{load.dataset}: {load.unknown_person_rows} rows credited to people not in the roster ({examples})")
+            n = load.unknown_person_rows
+            whom = "row credited to a person" if n == 1 else "rows credited to people"
+            out.append(f"{load.dataset}: {n} {whom} not in the roster ({examples})")
+        if load.no_person_rows:
+            n, column = load.no_person_rows, prepared.scheme.datasets[load.dataset].person_column
+            out.append(f"{load.dataset}: {n} {'row has' if n == 1 else 'rows have'} no {column}: "
+                       f"{'it counts' if n == 1 else 'they count'} for nobody")
         if load.rejected:
             out.append(f"{load.dataset}: {load.rejected} bad rows skipped")
     if result.unmatched_people:

@@ -102,6 +102,11 @@ def check(env: str | None, config_path: str | None) -> None:
                 status += i18n.ui(lang, "sources.unknown",
                                   f"; {unknown:,} {'row credits' if unknown == 1 else 'rows credit'} people not in "
                                   f"the roster ({ids})", n=f"{unknown:,}", ids=ids)
+            if load.no_person_rows:
+                nobody = load.no_person_rows
+                status += i18n.ui(lang, "sources.no_person",
+                                  f"; {nobody:,} {'row has' if nobody == 1 else 'rows have'} no person",
+                                  n=f"{nobody:,}")
         description = i18n.phrase(result.description, "source", lang)
         click.echo(f"{result.dataset:<{width}}  {description}  {rows}  {status}")
         found.extend(result.problems)

@@ -119,6 +119,11 @@ def unknown_persons(con: duckdb.DuckDBPyConnection, table: str, column: str, ros
     return count, [v for (v,) in examples]
 
 
+def rows_without_person(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
+    """How many rows have no person (an empty person column): they count for nobody."""
+    return con.execute(f"SELECT count(*) FROM {quote(table)} WHERE {quote(column)} IS NULL").fetchall()[0][0]
+
+
 def _unknown_manager_help(manager: str, person: str, values: set[str]) -> str:
     if len(values) == 1 and values <= NULL_MARKERS:
         marker = next(iter(values))

@@ -242,11 +242,13 @@ class _Run:
             staged.problems.extend(checks.roster_diagnostics(con, stage, dataset, locator, numbering))
             self.roster_stage = stage
         unknown, examples = self._unknown_persons(dataset, stage)
+        person = dataset.person_column if dataset.kind == "dataset" else None
+        nobody = checks.rows_without_person(con, stage, person) if person else None
         staged.digest = _Digest(con, dataset, stage, good)
         staged.load = DatasetLoad(
             dataset=dataset.id, source=staged.source_name, description=staged.description, rows=good,
             fingerprint=staged.digest, rejected=bad + unread,
-            unknown_person_rows=unknown, unknown_person_examples=examples,
+            unknown_person_rows=unknown, unknown_person_examples=examples, no_person_rows=nobody,
         )
 
     def _unknown_persons(self, dataset: Dataset, stage: str) -> tuple[int | None, list[str]]:

@@ -36,6 +36,8 @@ class DatasetLoad(BaseModel):
     #: rows crediting a person the roster lacks (None: not checked, no roster loaded)
     unknown_person_rows: int | None = None
     unknown_person_examples: list[str] = []
+    #: rows whose person column is empty, which count for nobody (None: no person column)
+    no_person_rows: int | None = None
     _digest: Callable[[], str] = PrivateAttr()
 
     def __init__(self, *, fingerprint: str | Callable[[], str], **data):
