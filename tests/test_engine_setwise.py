@@ -47,6 +47,7 @@ def assert_same(fast, reference) -> None:
     for a, b in zip(fast.people, reference.people):
         assert repr(a) == repr(b), a.person_id
         assert person_dict(a) == person_dict(b), a.person_id
+        assert [k.worked() for k in a.kpis] == [k.worked() for k in b.kpis], a.person_id
     assert fast.unmatched_people == reference.unmatched_people
     assert fast.inactive_people == reference.inactive_people
 

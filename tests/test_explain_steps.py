@@ -8,6 +8,7 @@ rulesets, data and kpirules.toml), changed where a test needs a case the sample 
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,40 @@ def test_a_target_says_the_person_attributes_its_when_tests(sample):
             in explain("P019", "--period", "2026-09"))
     assert "  目标：>= 200（不带 `when` 的目标，rulesets/telesales.kpi:13）；person.tenure_months 3" in explain(
         "P019", "--period", "2026-09", "--lang", "zh")
+
+
+def _sample_query(sql: str) -> tuple:
+    import duckdb
+
+    return duckdb.execute(sql).fetchall()[0]
+
+
+def test_a_measure_of_several_aggregates_shows_its_arithmetic(sample):
+    # lead_conversion is count(leads where status == "converted" on converted_at) / count(leads):
+    # the value line puts the two counts in, so 2 / 24 can be checked on a calculator.
+    # The counts, from data/sample/leads.csv by an independent query: P035's leads converted
+    # and created in December 2026.
+    converted, created = _sample_query(
+        "SELECT count(*) FILTER (WHERE status = 'converted' AND converted_at >= DATE '2026-12-01'"
+        "                        AND converted_at < DATE '2027-01-01'),"
+        "       count(*) FILTER (WHERE created_at >= DATE '2026-12-01' AND created_at < DATE '2027-01-01')"
+        " FROM read_csv('data/sample/leads.csv') WHERE owner_id = 'P035'")
+    assert (converted, created) == (2, 24)
+    lines = explain("P035", "--period", "2026-12")
+    # 2 / 24 = 0.083333 (6 places) = 8.3333%
+    assert "  value: 2 / 24 = 8.3333%" in lines
+    # a measure of one aggregate shows its value alone (the aggregate line above says it)
+    assert "  value: 211" in lines
+
+
+def test_an_average_shows_its_sum_over_its_count(sample, edit):
+    # avg(x) is computed as sum(x) / count(x): the trace lists both, and the value line
+    # divides them. The sum and count, by an independent query of data/sample/calls.parquet:
+    # P035's December 2026 calls.
+    edit(Path("rulesets/telesales.kpi"), "measure count(calls)\n", "measure avg(calls.duration_s)\n")
+    total, count = _sample_query(
+        "SELECT sum(duration_s), count(duration_s) FROM 'data/sample/calls.parquet'"
+        " WHERE agent_id = 'P035' AND called_at >= TIMESTAMP '2026-12-01' AND called_at < TIMESTAMP '2027-01-01'")
+    assert count == 211
+    mean = (Decimal(total) / Decimal(count)).quantize(Decimal("0.000001"), ROUND_HALF_UP).normalize()
+    assert f"  value: {total} / {count} = {mean:f}" in explain("P035", "--period", "2026-12")

@@ -15,13 +15,14 @@ import decimal
 from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 
 import duckdb
 
 from kpirules.engine import sql as sqlc
 from kpirules.engine.aggregates import AggregateTables
 from kpirules.engine.compiled import compile_expr, compile_value
-from kpirules.engine.ir import Aggregate, KpiPlan, Plan, build_plan
+from kpirules.engine.ir import Aggregate, KpiPlan, Plan, build_plan, worked
 from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
@@ -637,6 +638,7 @@ class Evaluator:
             _aggregates=lambda: _traces(kr, aggs, person_counts, kpi_period, period),
             _rule=lambda: _rule(kr, status, value, att, target, unit, kpi_period),
             _proration=lambda: prorated,
+            _worked=(lambda missing: None) if stated is not None else partial(worked, kr.plan.value, aggs),
         )
 
 

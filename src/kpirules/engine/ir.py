@@ -12,9 +12,11 @@ A KPI's measure is split into
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from kpirules.engine.numbers import fmt_decimal
 from kpirules.lang import ast
 from kpirules.model.scheme import Dataset, Kpi, Scheme
 from kpirules.model.types import refs_in
@@ -95,6 +97,33 @@ class Compare:
     op: str
     left: object
     right: object
+
+
+def worked(tree, values: Mapping[int, Decimal | None], missing: str = "no value") -> str | None:
+    """A value tree's arithmetic with each aggregate's result put in (`2 / 24`, `297 / 4` for
+    an `avg`), for explain; None when the value is one aggregate or a constant, which the
+    trace already shows. `missing` stands for an aggregate without a value."""
+    if tree is None or isinstance(tree, (AggRef, Const)):
+        return None
+    return _worked(tree, values, missing, nested=False)
+
+
+def _worked(tree, values, missing: str, nested: bool) -> str:
+    if isinstance(tree, AggRef):
+        x = values.get(tree.index)
+        return missing if x is None else fmt_decimal(x)
+    if isinstance(tree, Const):
+        return fmt_decimal(tree.value)
+    if isinstance(tree, Neg):
+        return "-" + _worked(tree.operand, values, missing, nested=True)
+    if isinstance(tree, Func):
+        return f"{tree.name}({', '.join(_worked(a, values, missing, nested=False) for a in tree.args)})"
+    if isinstance(tree, Cond):
+        parts = (_worked(x, values, missing, nested=True) for x in (tree.condition, tree.then, tree.otherwise))
+        text = "if {} then {} else {}".format(*parts)
+    else:  # Op, Compare
+        text = f"{_worked(tree.left, values, missing, True)} {tree.op} {_worked(tree.right, values, missing, True)}"
+    return f"({text})" if nested else text
 
 
 @dataclass

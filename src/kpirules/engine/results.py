@@ -68,6 +68,7 @@ class KpiResult:
     _aggregates: Callable[[], list[AggregateTrace]] = field(repr=False, default=lambda: [])
     _rule: Callable[[], str] = field(repr=False, default=lambda: "")
     _proration: Callable[[], TargetProration | None] = field(repr=False, default=lambda: None)
+    _worked: Callable[[str], str | None] = field(repr=False, default=lambda missing: None)
 
     @property
     def target_proration(self) -> TargetProration | None:
@@ -77,6 +78,12 @@ class KpiResult:
     @property
     def aggregates(self) -> list[AggregateTrace]:
         return self._aggregates()
+
+    def worked(self, missing: str = "no value") -> str | None:
+        """The measure's arithmetic with the aggregates' results put in (`2 / 24`), `missing`
+        standing for an aggregate without a value; None when the value is one aggregate, a
+        constant, or stated rather than measured."""
+        return self._worked(missing)
 
     @property
     def score_rule(self) -> str:

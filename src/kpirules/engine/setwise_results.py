@@ -14,6 +14,7 @@ from functools import partial
 from decimal import Decimal
 
 from kpirules.engine.exact_sql import Unsupported
+from kpirules.engine.ir import worked
 from kpirules.engine.numbers import CONTEXT, quantize6
 from kpirules.engine.results import NOTHING_CLOSES, KpiResult, PayoutResult, PersonResult, RunResult, TargetProration
 from kpirules.engine.scoring import pct
@@ -204,6 +205,7 @@ class RoleRows:
                 partial(_trace_of, traces, kr, aggregates, key, kpi_period, period),
                 partial(rule_of, kr, status, value, att, target, unit, kpi_period),
                 _no_proration if befores[j] is None else partial(_proration_of, ctx["lazy"], person_id, kpi_period),
+                partial(_worked_of, kr, aggregates, key),
             )
         payout = None
         if self.query.payout is not None:
@@ -323,15 +325,24 @@ def _notes(run, rt, pidx) -> list[str]:
     return []
 
 
-def _trace_of(traces, kr, aggregates, key, kpi_period, period):
-    """A KPI's aggregate traces, worked out when read (the Python path's `_traces`)."""
-    values, counts = aggregates.dicts()
-    person_values, person_counts = values.get(key, {}), counts.get(key, {})
+def _aggs_of(kr, aggregates, key) -> dict:
+    """A KPI's aggregate results for one person and period (no rows: 0 for counts and sums)."""
+    person_values = aggregates.dicts()[0].get(key, {})
     aggs = {}
     for index, _, additive in kr.aggregates:
         raw = person_values.get(index)
         aggs[index] = Decimal(0) if raw is None and additive else raw
-    return traces(kr, aggs, person_counts, kpi_period, period)
+    return aggs
+
+
+def _trace_of(traces, kr, aggregates, key, kpi_period, period):
+    """A KPI's aggregate traces, worked out when read (the Python path's `_traces`)."""
+    return traces(kr, _aggs_of(kr, aggregates, key), aggregates.dicts()[1].get(key, {}), kpi_period, period)
+
+
+def _worked_of(kr, aggregates, key, missing: str):
+    """The KPI's measure worked with this person's results, when read (`ir.worked`)."""
+    return worked(kr.plan.value, _aggs_of(kr, aggregates, key), missing)
 
 
 def _no_proration() -> None:

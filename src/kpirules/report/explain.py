@@ -117,6 +117,9 @@ def _kpi_lines(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
     lines = [_head(k, lang)]
     lines.extend(_aggregate_line(a, lang) for a in k.aggregates)
     value = _value(k, k.value, lang)
+    arithmetic = k.worked(i18n.ui(lang, "explain.no_value", "no value"))
+    if arithmetic is not None:  # `2 / 24 = 8.3333%`: the measure with the results above put in
+        value = f"{arithmetic} = {value}"
     lines.append(i18n.ui(lang, "explain.value", f"  value: {value}", value=value))
     if k.target is None:
         lines.append(i18n.ui(lang, "explain.no_target", "  target: none found"))
