@@ -268,13 +268,15 @@ def test_the_cap_limits_incentive_and_commissions_then_adjustments_are_added(tmp
 
 
 @pytest.mark.parametrize("reason", ['""', '"   "'])
-def test_an_adjustment_without_a_reason_stops_the_run(tmp_path, reason):
+def test_an_adjustment_without_a_reason_stops_the_run(tmp_path, monkeypatch, reason):
     config = project(tmp_path, role("target_incentive 1000 CNY"),
                      {"calls": calls(80), "corrections": f"A,2026-03,7,fine\nA,2026-03,10.50,{reason}"})
+    monkeypatch.chdir(tmp_path)  # the file is named as the user would open it, from here
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH])
     assert result.exit_code == 1, result.output
-    assert ("dataset corrections, row 2, column reason: error[E511]: an adjustment of 10.5 for person A "
-            "in 2026-03 has no reason") in result.output
+    # the second data row, on line 3 of corrections.csv (line 1 is the header)
+    assert ("dataset corrections, source corrections.csv, row 2, column reason: error[E511]: an adjustment "
+            "of 10.5 for person A in 2026-03 has no reason\n  = note: row 2 (line 3)\n") in result.output
     assert "Traceback" not in result.output
 
 
@@ -310,14 +312,15 @@ def test_a_dated_adjustment_is_for_the_period_containing_its_day(tmp_path):
     assert a["payout"]["total"] == "1280.00"
 
 
-def test_an_adjustment_without_an_amount_stops_the_run(tmp_path):
+def test_an_adjustment_without_an_amount_stops_the_run(tmp_path, monkeypatch):
     # it was paid as 0.00 without a word
     config = project(tmp_path, role("target_incentive 1000 CNY"),
                      {"calls": calls(80), "corrections": "A,2026-03,7,fine\nA,2026-03,,forgot the amount"})
+    monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH])
     assert result.exit_code == 1, result.output
-    assert ("dataset corrections, row 2, column amount: error[E516]: an adjustment for person A in 2026-03 "
-            "has no amount") in result.output
+    assert ("dataset corrections, source corrections.csv, row 2, column amount: error[E516]: an adjustment "
+            "for person A in 2026-03 has no amount\n  = note: row 2 (line 3)\n") in result.output
 
 
 def test_an_adjustment_for_a_role_without_a_payout_is_reported_not_dropped(tmp_path):

@@ -102,6 +102,19 @@ def test_two_rows_for_one_person_and_kpi_period_are_an_error(tmp_path):
         assert "A" in result.output and "Traceback" not in result.output
 
 
+def test_two_target_rows_are_named_by_file_row_and_line(tmp_path, monkeypatch):
+    # the first record has a field too many: skipped as unreadable, it still counts as row 1
+    # (line 2), so the clashing rows are rows 2 and 3 of quotas.csv, on lines 3 and 4
+    config = project(tmp_path, QUARTERLY_TARGET, {"quotas": "A,2026-02,4,,9\nA,2026-03,4,\nA,2026-03,5,",
+                                                  "calls": calls(1)})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH, "--on-bad-rows", "skip"])
+    assert result.exit_code == 1, result.output
+    assert ("dataset quotas, source quotas.csv, row 3, column calls: error[E510]: two target rows for person A "
+            "in period 2026-03 both give calls (rows 2, 3)\n"
+            "  = note: row 2 (line 3)\n  = note: row 3 (line 4)\n") in result.output
+
+
 # --------------------------------------------------------------------------- §3 proration
 
 PRORATED = """

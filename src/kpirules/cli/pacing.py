@@ -36,7 +36,7 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
     read = manifest(prepared) if fmt_ == "json" else None
     with status("pacing"):
         result = run_pacing(prepared.scheme, prepared.con, prepared.periods[0], as_of,
-                            roles=list(roles) or None, persons=list(persons) or None)
+                            roles=list(roles) or None, persons=list(persons) or None, loads=prepared.load_report)
     result.warnings.extend(_warnings(prepared, result))
     lang = current_lang()
     if fmt_ == "table":

@@ -59,7 +59,7 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
     check_roles(prepared.scheme, roles)
     with status("evaluating"):
         result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,
-                          period_reason=prepared.period_reason, trace_rows=True)
+                          period_reason=prepared.period_reason, trace_rows=True, loads=prepared.load_report)
     result.warnings.extend(_warnings(prepared, result))
     if not result.people:
         raise DataError(Diagnostic(

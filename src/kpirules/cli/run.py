@@ -239,7 +239,7 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
     with status("evaluating"):
         result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,
                           persons=list(persons) or None, period_reason=prepared.period_reason,
-                          trace_rows=chosen.traces)
+                          trace_rows=chosen.traces, loads=prepared.load_report)
     result.warnings.extend(_warnings(prepared, result))
     sealed = None
     if (fmt_ != "table" and chosen.manifest) or manifest_path or snapshot_dir:
@@ -323,7 +323,7 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
     prepared = prepare((), period_label, env, config_path)
     check_persons(prepared, [person])
     result = evaluate(prepared.scheme, prepared.con, prepared.periods, persons=[person],
-                      period_reason=prepared.period_reason, trace_rows=True)
+                      period_reason=prepared.period_reason, trace_rows=True, loads=prepared.load_report)
     if not result.people:
         why = "matches no role" if person in result.unmatched_people else "was not active in the period"
         raise DataError(Diagnostic(

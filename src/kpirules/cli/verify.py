@@ -104,7 +104,8 @@ def _evaluate(prepared, arguments):
     from kpirules.engine.evaluate import evaluate
 
     return evaluate(prepared.scheme, prepared.con, prepared.periods, roles=arguments.roles or None,
-                    persons=arguments.persons or None, period_reason=prepared.period_reason)
+                    persons=arguments.persons or None, period_reason=prepared.period_reason,
+                    loads=prepared.load_report)
 
 
 def _check_config(config_path: str, directory: str) -> None:

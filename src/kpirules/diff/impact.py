@@ -124,7 +124,7 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
         for calendar in calendars:
             calendar.scheme_periods(calendar.parse(label))
     con_new, report = _load(new, config, env, "NEW")
-    con_old = con_new if _same_datasets(old, new) else _load(old, config, env, "OLD")[0]
+    con_old, report_old = (con_new, report) if _same_datasets(old, new) else _load(old, config, env, "OLD")
     reached = None  # the last day a period may start on (check_covered): the latest date in the data
     if period_labels:
         reasons = []
@@ -138,10 +138,11 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
         period, reason = default_period(new, con_new)
         labels = [period.label]
     results = []
-    for scheme, con, calendar in ((old, con_old, calendars[0]), (new, con_new, calendars[1])):
+    sides = ((old, con_old, report_old, calendars[0]), (new, con_new, report, calendars[1]))
+    for scheme, con, loads, calendar in sides:
         periods = _unique(p for lb in labels for p in calendar.scheme_periods(calendar.parse(lb))
                           if reached is None or p.start <= reached)
-        results.append(evaluate(scheme, con, periods, period_reason=reason))
+        results.append(evaluate(scheme, con, periods, period_reason=reason, loads=loads))
     return Impact(
         periods=_unique_labels(results), period_reason=reason, currency=new.header.currency,
         env=report.env, people=_match(*results),

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import partial
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -34,6 +35,9 @@ from kpirules.engine.values import truth
 from kpirules.errors import DataError, DataLocation, Diagnostic, KpiError
 from kpirules.lang.parser import gc_paused
 from kpirules.model.scheme import Dataset, Kpi, Role, Scheme
+
+if TYPE_CHECKING:
+    from kpirules.sources.loaded import LoadReport
 
 ZERO = Decimal(0)
 # person-periods from which scoring in SQL (kpirules.engine.setwise) pays for its planning
@@ -219,9 +223,11 @@ class RoleRuntime:
 
 
 class Evaluator:
-    def __init__(self, scheme: Scheme, con: duckdb.DuckDBPyConnection):
+    def __init__(self, scheme: Scheme, con: duckdb.DuckDBPyConnection, loads: LoadReport | None = None):
         self.scheme = scheme
         self.con = con
+        # where each dataset's rows came from, for messages that point at a row
+        self.loads = {load.dataset: load for load in loads.datasets} if loads else {}
         self.calendar = Calendar(scheme.header)
         self.currency = scheme.header.currency
         roster = scheme.roster
@@ -319,11 +325,13 @@ class Evaluator:
                     clash = sorted(c for c in read if row.get(c) is not None and merged.get(c) is not None)
                     if clash:
                         at = sorted({n for n in (*(given_by[key][c] for c in clash), number) if n is not None})
+                        rows = [self._row_location(ds.id, n).row for n in at]
                         problems.append(Diagnostic(
                             "E510", f"two target rows for person {key[1]} in period {label} both give "
-                                    f"{', '.join(clash)}" + (f" (rows {', '.join(map(str, at))})" if at else ""),
-                            DataLocation(ds.id, row=number, column=clash[0]),
+                                    f"{', '.join(clash)}" + (f" (rows {', '.join(map(str, rows))})" if rows else ""),
+                            self._row_location(ds.id, number, clash[0]),
                             help="keep one value per person and period; kpirules never sums or splits targets",
+                            notes=self._row_notes(ds.id, at),
                         ))
                     for c, v in row.items():
                         if merged.get(c) is None and v is not None:
@@ -362,16 +370,18 @@ class Evaluator:
                 if amount is None:
                     problems.append(Diagnostic(
                         "E516", f"an adjustment for person {person} in {label} has no amount",
-                        DataLocation(ds.id, row=number, column=b["amount"]),
+                        self._row_location(ds.id, number, b["amount"]),
                         help="fill in the amount (a negative one takes money back) or remove the row",
+                        notes=self._row_notes(ds.id, [number]),
                     ))
                     continue
                 if reason is None or not str(reason).strip():
                     shown = fmt_decimal(to_decimal(amount)) if isinstance(amount, (int, Decimal)) else amount
                     problems.append(Diagnostic(
                         "E511", f"an adjustment of {shown} for person {person} in {label} has no reason",
-                        DataLocation(ds.id, row=number, column=b["reason"]),
+                        self._row_location(ds.id, number, b["reason"]),
                         help="every manual adjustment needs a reason (and an approver); fill it in or remove the row",
+                        notes=self._row_notes(ds.id, [number]),
                     ))
                     continue
                 out[(str(person), label)].append(
@@ -381,6 +391,16 @@ class Evaluator:
         if problems:
             raise DataError(problems)
         return out
+
+    def _row_location(self, dataset: str, number: int | None, column: str | None = None) -> DataLocation:
+        """Where row `number` (rowid + 1) of a loaded dataset is: its source, and the row as the source numbers it."""
+        load = self.loads.get(dataset)
+        return load.location(number, column) if load else DataLocation(dataset, row=number, column=column)
+
+    def _row_notes(self, dataset: str, numbers: list[int | None]) -> list[str]:
+        """A note per row to open the source at: `row 3 (line 4)`, where the source numbers lines."""
+        load = self.loads.get(dataset)
+        return [load.where(n) for n in numbers if n is not None] if load else []
 
     def _labels_never_read(self, needed: dict[str, dict[str, str]]) -> list[str]:
         """Warnings for rows of targets and adjustments datasets whose period label can never
@@ -734,15 +754,17 @@ def _steps_of(plan: PayoutPlan, arguments: dict):
 def evaluate(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[Period], *,
              roles: list[str] | None = None, persons: list[str] | None = None,
              period_reason: str = "", trace_rows: bool = False,
-             given: Mapping[tuple[str, str], Decimal | None] | None = None) -> RunResult:
+             given: Mapping[tuple[str, str], Decimal | None] | None = None,
+             loads: LoadReport | None = None) -> RunResult:
     """Evaluate every person whose role matches, for each period; data must be loaded in `con`.
 
     With `trace_rows`, each aggregate also counts the rows it matched (for explain and
     JSON output); without it those counts are left out, which is faster. `given` states
     KPI values by (person id, KPI id) that replace what the data says (scheme tests state
-    values; pacing scores projected values); None in it means the KPI has no value.
+    values; pacing scores projected values); None in it means the KPI has no value. `loads`,
+    what `load_datasets` reported, lets a message about a row name its source and line.
     """
-    evaluator = Evaluator(scheme, con)
+    evaluator = Evaluator(scheme, con, loads)
     # results are many small objects freed by reference counting; cyclic collections
     # walking them all cost about a third of the time
     with gc_paused():

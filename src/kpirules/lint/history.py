@@ -83,7 +83,7 @@ class History:
 
         config = load_config(self.config_path)
         con = duckdb.connect()
-        load_datasets(scheme, config, con, env=self.env)
+        loads = load_datasets(scheme, config, con, env=self.env)
         latest = latest_fact_date(scheme, con)
         if latest is None:
             raise DataError(Diagnostic("E501", "the fact datasets hold no dated rows, so there is no history to compare with",
@@ -100,7 +100,7 @@ class History:
                 help="run `kpirules lint` without --history until the data covers a whole period"))
         while len(periods) < self.count and periods[0].start > earliest:
             periods.insert(0, calendar.period(calendar.unit, periods[0].start - dt.timedelta(days=1)))
-        result = evaluate(scheme, con, periods)
+        result = evaluate(scheme, con, periods, loads=loads)
         return PastResults(scheme, periods, result.people, con)
 
 

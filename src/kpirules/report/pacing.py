@@ -40,6 +40,7 @@ from kpirules.engine.periods import FIRST_YEAR, LAST_YEAR, Calendar, Period
 from kpirules.engine.results import KpiResult
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.model.scheme import Scheme
+from kpirules.sources.loaded import LoadReport
 
 ON_PACE = Decimal(1)
 AT_RISK_FROM = Decimal("0.9")  # at least 10% behind pace is off track
@@ -231,10 +232,11 @@ def _kpi_pace(k: KpiResult, person: Person, kpi_period: Period, additive: bool, 
 
 
 def pace(scheme: Scheme, con: duckdb.DuckDBPyConnection, period: Period, as_of: dt.date, *,
-         roles: list[str] | None = None, persons: list[str] | None = None) -> PacingResult:
+         roles: list[str] | None = None, persons: list[str] | None = None,
+         loads: LoadReport | None = None) -> PacingResult:
     """Values to date, pace and projections for everyone evaluated in `period`; data already cut to `as_of`."""
     calendar = Calendar(scheme.header)
-    to_date = evaluate(scheme, con, [period], roles=roles, persons=persons)
+    to_date = evaluate(scheme, con, [period], roles=roles, persons=persons, loads=loads)
     plan = build_plan(scheme, sorted({p.role for p in to_date.people}))
     people = {p.id: p for p in Evaluator(scheme, con).people()}  # the roster as the run reads it
     paced: list[PersonPace] = []
@@ -254,7 +256,8 @@ def pace(scheme: Scheme, con: duckdb.DuckDBPyConnection, period: Period, as_of: 
             kpis=kpis, projected_total_score=None, projected_grade=None, projected_payout=None,
         ))
     given = {(p.person_id, k.id): k.projected_value for p in paced for k in p.kpis if k.projected_value is not None}
-    ahead = {p.person_id: p for p in evaluate(scheme, con, [period], roles=roles, persons=persons, given=given).people}
+    ahead = {p.person_id: p for p in evaluate(scheme, con, [period], roles=roles, persons=persons, given=given,
+                                              loads=loads).people}
     for p in paced:
         future = ahead[p.person_id] if p.elapsed_days else None  # nobody to project before their first day
         future_kpis = {k.id: k for k in future.kpis} if future else {}
@@ -276,11 +279,12 @@ def pace(scheme: Scheme, con: duckdb.DuckDBPyConnection, period: Period, as_of: 
 
 
 def run_pacing(scheme: Scheme, con: duckdb.DuckDBPyConnection, period: Period, as_of: dt.date, *,
-               roles: list[str] | None = None, persons: list[str] | None = None) -> PacingResult:
+               roles: list[str] | None = None, persons: list[str] | None = None,
+               loads: LoadReport | None = None) -> PacingResult:
     """Cut the loaded data to the as-of day, then pace (the library entry point of `run --as-of`)."""
     latest = cut_to_date(scheme, con, as_of)
     warnings = check_data_to_date(period, as_of, latest)
-    result = pace(scheme, con, period, as_of, roles=roles, persons=persons)
+    result = pace(scheme, con, period, as_of, roles=roles, persons=persons, loads=loads)
     result.data_through = latest
     result.warnings.extend(warnings)
     return result

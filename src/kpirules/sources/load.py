@@ -249,6 +249,7 @@ class _Run:
             dataset=dataset.id, source=staged.source_name, description=staged.description, rows=good,
             fingerprint=staged.digest, rejected=bad + unread,
             unknown_person_rows=unknown, unknown_person_examples=examples, no_person_rows=nobody,
+            locator=locator, numbering=numbering.kept(con),
         )
 
     def _unknown_persons(self, dataset: Dataset, stage: str) -> tuple[int | None, list[str]]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 
-from kpirules.errors import Diagnostic
+from kpirules.errors import DataLocation, Diagnostic
+from kpirules.sources.problems import Numbering
 
 
 class DatasetLoad(BaseModel):
@@ -38,11 +39,25 @@ class DatasetLoad(BaseModel):
     unknown_person_examples: list[str] = []
     #: rows whose person column is empty, which count for nobody (None: no person column)
     no_person_rows: int | None = None
+    #: where the rows came from, short: a file path, or a table in a database
+    locator: str | None = None
     _digest: Callable[[], str] = PrivateAttr()
+    _numbering: Numbering = PrivateAttr(default_factory=Numbering)
 
-    def __init__(self, *, fingerprint: str | Callable[[], str], **data):
+    def __init__(self, *, fingerprint: str | Callable[[], str], numbering: Numbering | None = None, **data):
         super().__init__(**data)
         self._digest = fingerprint if callable(fingerprint) else (lambda: fingerprint)
+        if numbering is not None:
+            self._numbering = numbering
+
+    def location(self, ordinal: int | None, column: str | None = None) -> DataLocation:
+        """Where a row of the loaded table is (`ordinal`: its rowid + 1), as its source numbers it."""
+        row = None if ordinal is None else self._numbering.row(None, ordinal)
+        return DataLocation(self.dataset, self.locator, row, column)
+
+    def where(self, ordinal: int) -> str:
+        """A row of the loaded table as people find it in the source: `row 3 (line 4)`."""
+        return self._numbering.where(self._numbering.row(None, ordinal))
 
     @computed_field
     @cached_property

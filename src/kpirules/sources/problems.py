@@ -58,12 +58,19 @@ class Numbering:
         offset = self._offset()
         return f"({row} + {offset})" if offset is not None else "CAST(NULL AS BIGINT)"
 
-    def row(self, con: duckdb.DuckDBPyConnection, ordinal: int) -> int:
-        if not self.gaps:
-            return ordinal
+    def row(self, con: duckdb.DuckDBPyConnection | None, ordinal: int) -> int:
+        gap_values = self._read_gaps(con)
+        return ordinal + bisect.bisect_left(gap_values, ordinal) if gap_values else ordinal
+
+    def kept(self, con: duckdb.DuckDBPyConnection) -> Numbering:
+        """This numbering for after the load, when the table of gaps is gone (`row(None, ordinal)`)."""
+        return Numbering(self.label, self.offset, None, self._read_gaps(con))
+
+    def _read_gaps(self, con: duckdb.DuckDBPyConnection | None) -> list[int]:
         if self._gap_values is None:
-            self._gap_values = [v for (v,) in con.execute(f"SELECT vb FROM {quote(self.gaps)} ORDER BY vb").fetchall()]
-        return ordinal + bisect.bisect_left(self._gap_values, ordinal)
+            self._gap_values = [v for (v,) in con.execute(
+                f"SELECT vb FROM {quote(self.gaps)} ORDER BY vb").fetchall()] if self.gaps else []
+        return self._gap_values
 
     def where(self, row: int, line: int | None = None) -> str:
         if line is None and self._offset() is not None:
