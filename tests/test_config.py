@@ -100,6 +100,36 @@ def test_a_source_that_is_not_text_is_a_wrong_type_not_a_missing_source(workdir)
     assert (missing.code, missing.message) == ("E604", "env.test.datasets.people has no `source`")
 
 
+@pytest.mark.parametrize(("text", "key", "place"), [
+    # a table written as an array of tables: at its [[...]] header (it said 1:1)
+    ('[project]\nrulesets = ["s.kpi"]\n\n[[env.prod]]\nx = 1\n', "env.prod", (4, 1)),
+    ('[project]\nrulesets = ["s.kpi"]\n\n  [[ env.prod.datasets."calls" ]]  # x\nsource = "csv"\n',
+     "env.prod.datasets.calls", (4, 3)),
+    ('# settings\n[[project]]\nrulesets = ["s.kpi"]\n', "project", (2, 1)),
+    ('[project]\nrulesets = ["s.kpi"]\n[[lint]]\n', "lint", (3, 1)),
+    # the same mistake in other shapes: an array where a table is expected, at the top of the
+    # file or inside a table, and a table where a list is expected
+    ('# settings\nproject = []\n', "project", (2, 1)),
+    ('[project]\nrulesets = ["s.kpi"]\n[env]\nprod = [1, 2]\n', "env.prod", (4, 1)),
+    ('# settings\n[project.rulesets]\na = 1\n', "project.rulesets", (2, 1)),
+    ('[project]\n[[project.rulesets]]\na = 1\n', "project.rulesets.0", (2, 1)),
+    ('[project]\nrulesets = ["s.kpi", 3]\n', "project.rulesets.1", (2, 22)),
+])
+def test_a_value_of_the_wrong_shape_is_located_where_it_is_written(workdir, text, key, place):
+    (d,) = _problems(workdir, text)
+    assert (d.code, d.message.split(":")[0]) == ("E603", key)
+    assert (d.location.path, d.location.line, d.location.column) == ("kpirules.toml", *place)
+
+
+def test_a_wrong_shape_in_pyproject_is_located_under_tool_kpirules(workdir):
+    (workdir / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.kpirules.project]\n'
+                                            'rulesets = ["s.kpi"]\n\n[[tool.kpirules.env.prod]]\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(workdir / "pyproject.toml")
+    (d,) = caught.value.diagnostics
+    assert (d.message.split(":")[0], d.location.line, d.location.column) == ("env.prod", 7, 1)
+
+
 def test_unknown_top_level_and_project_keys(workdir):
     found = _problems(workdir, GOOD.replace("default_env", "default_environment") + "\n[runs]\nx = 1\n")
     assert [(d.code, d.message, d.help) for d in found] == [

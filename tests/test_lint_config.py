@@ -269,6 +269,21 @@ def test_a_lint_setting_that_is_not_a_table_names_the_table_at_its_line(project)
     assert result.output.splitlines()[0] == "kpirules.toml:2:1: error[E701]: lint: must be a table"
 
 
+@pytest.mark.parametrize(("text", "first_line"), [
+    # a table written as an array of tables: at its [[...]] header (it said 1:1)
+    ('[project]\nrulesets = ["."]\n[[lint]]\nselect = ["ALL"]\n', "kpirules.toml:3:1: error[E701]: lint: must be a table"),
+    ('[lint]\nselect = ["ALL"]\n[[lint.severity]]\n',
+     "kpirules.toml:3:1: error[E701]: lint.severity: must map rule codes to a severity"),
+    # the key of [lint], not a key of the same name in another table
+    ('[project]\nselect = 1\n[lint]\nselect = "ALL"\n', "kpirules.toml:4:1: error[E701]: lint.select: must be a list of rule codes"),
+])
+def test_a_lint_setting_of_the_wrong_shape_is_located_where_it_is_written(project, text, first_line):
+    (project / "kpirules.toml").write_text(text, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "bad.kpi")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == first_line
+
+
 @pytest.mark.parametrize("cached", [False, True])
 def test_lint_output_never_replaces_the_configuration_it_read(project, cached):
     # `lint -o kpirules.toml` replaced the configuration with the report

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpirules.cli import cli
-from kpirules.schemetest.locate import locate
+from kpirules.tomlpositions import locate
 
 REPO = Path(__file__).resolve().parent.parent
 

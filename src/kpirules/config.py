@@ -33,6 +33,7 @@ from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.io import note_input
 from kpirules.sources.base import SourceOptions
 from kpirules.tomlfile import read_config_toml
+from kpirules.tomlpositions import Positions, locate, locate_file
 
 if TYPE_CHECKING:
     from kpirules.model.scheme import Scheme
@@ -165,18 +166,18 @@ class ProjectConfig(_Strict):
                  datasets: list[str] | None = None) -> dict[str, Binding]:
         """The binding of each dataset to load; checks the config against the scheme's declarations."""
         environment = self.environment(env)
-        lines = _lines(self.path)
+        positions = locate_file(self.path)
         problems = []
         for ds_id, binding in environment.datasets.items():
             if ds_id not in scheme.datasets:
                 hint = _did_you_mean(ds_id, scheme.datasets)
                 problems.append(Diagnostic(
                     "E607", f"{binding.key_path} binds a dataset no .kpi file declares",
-                    _locate(lines, self.path, self.key_prefix, binding.key_path.split(".")),
+                    _locate(positions, self.path, self.key_prefix, binding.key_path.split(".")),
                     help=hint or f"declared datasets: {', '.join(scheme.datasets)}",
                 ))
             else:
-                problems += _renames_to_nothing(binding, scheme.datasets[ds_id], lines, self.path, self.key_prefix)
+                problems += _renames_to_nothing(binding, scheme.datasets[ds_id], positions, self.path, self.key_prefix)
         wanted = list(scheme.datasets) if datasets is None else list(datasets)
         for ds_id in wanted:
             if ds_id not in scheme.datasets:
@@ -188,7 +189,7 @@ class ProjectConfig(_Strict):
                 problems.append(Diagnostic(
                     "E608", f"dataset '{ds_id}' has no binding in env '{environment.name}' "
                     f"of {_shown(self.path)}",
-                    _locate(lines, self.path, self.key_prefix, ["env", environment.name]),
+                    _locate(positions, self.path, self.key_prefix, ["env", environment.name]),
                     help=f'add [{self.key_prefix}env.{environment.name}.datasets.{ds_id}] with '
                     f'source = "csv" and path = "data/{ds_id}.csv" (or another source)',
                 ))
@@ -197,7 +198,7 @@ class ProjectConfig(_Strict):
         return {ds_id: environment.datasets[ds_id] for ds_id in wanted}
 
 
-def _renames_to_nothing(binding: Binding, dataset, lines: list[str], path: Path, prefix: str) -> list[Diagnostic]:
+def _renames_to_nothing(binding: Binding, dataset, positions: Positions, path: Path, prefix: str) -> list[Diagnostic]:
     """E603 for a `rename` whose target is no declared column: a misspelt target would
     otherwise rename a column to a name nothing reads, and the old name be read on."""
     out = []
@@ -206,7 +207,7 @@ def _renames_to_nothing(binding: Binding, dataset, lines: list[str], path: Path,
             out.append(Diagnostic(
                 "E603", f"{binding.key_path}.rename: '{source_name}' is renamed to {declared}, "
                 f"which dataset {dataset.id} does not declare",
-                _locate(lines, path, prefix, [*binding.key_path.split("."), "rename"]),
+                _locate(positions, path, prefix, [*binding.key_path.split("."), "rename"]),
                 help=_did_you_mean(declared, dataset.columns) or f"declared columns: {', '.join(dataset.columns)}",
             ))
     return out
@@ -259,22 +260,22 @@ def load_config(path: str | Path | None = None, start: Path | None = None) -> Pr
         data = data.get("tool", {}).get("kpirules")
         if data is None:
             raise ConfigError(Diagnostic("E600", f"{path} has no [tool.kpirules] table"))
-    return _validate(data, path.resolve(), prefix, text.splitlines())
+    return _validate(data, path.resolve(), prefix, locate(text))
 
 
-def _validate(data: dict, path: Path, prefix: str, lines: list[str]) -> ProjectConfig:
+def _validate(data: dict, path: Path, prefix: str, positions: Positions) -> ProjectConfig:
     problems: list[Diagnostic] = []
     try:
         raw = _ConfigFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([_from_pydantic(err, [], path, prefix, lines, _structure_keys)
+        raise ConfigError([_from_pydantic(err, [], path, prefix, positions, _structure_keys)
                            for err in exc.errors()]) from None
     envs = {}
     for env_name, table in raw.env.items():
         bindings, unset = {}, []
         for ds_id, entry in table.datasets.items():
             key = ["env", env_name, "datasets", ds_id]
-            binding = _binding(env_name, ds_id, entry, key, path, prefix, lines, problems, unset)
+            binding = _binding(env_name, ds_id, entry, key, path, prefix, positions, problems, unset)
             if binding is not None:
                 bindings[ds_id] = binding
         envs[env_name] = Environment(name=env_name, datasets=bindings, unset=unset)
@@ -282,11 +283,11 @@ def _validate(data: dict, path: Path, prefix: str, lines: list[str]) -> ProjectC
     if default is not None and default not in raw.env:
         problems.append(Diagnostic(
             "E606", f"project.default_env names '{default}', which has no [{prefix}env.{default}] table",
-            _locate(lines, path, prefix, ["project", "default_env"]),
+            _locate(positions, path, prefix, ["project", "default_env"]),
             help=_did_you_mean(default, raw.env) or f"environments: {', '.join(raw.env) or 'none'}",
         ))
     wrong_lang = i18n.lang_problem(raw.project.lang, f"{prefix}project.lang",
-                                   _locate(lines, path, prefix, ["project", "lang"]))
+                                   _locate(positions, path, prefix, ["project", "lang"]))
     if wrong_lang is not None:
         problems.append(wrong_lang)
     if problems:
@@ -296,7 +297,7 @@ def _validate(data: dict, path: Path, prefix: str, lines: list[str]) -> ProjectC
 
 
 def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path, prefix: str,
-             lines: list[str], problems: list[Diagnostic], unset: list[Diagnostic]) -> Binding | None:
+             positions: Positions, problems: list[Diagnostic], unset: list[Diagnostic]) -> Binding | None:
     from kpirules import plugins
 
     where = ".".join(key)
@@ -304,14 +305,14 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
     source = options.pop("source", None)
     if source is None:
         problems.append(Diagnostic(
-            "E604", f"{where} has no `source`", _locate(lines, path, prefix, key),
+            "E604", f"{where} has no `source`", _locate(positions, path, prefix, key),
             help='name a source type, e.g. source = "csv" (see `kpirules plugins`)',
         ))
         return None
     if not isinstance(source, str):
         problems.append(Diagnostic(
             "E603", f"{where}.source must be text, the name of a source type",
-            _locate(lines, path, prefix, [*key, "source"]),
+            _locate(positions, path, prefix, [*key, "source"]),
             help='write it in quotes, e.g. source = "csv" (see `kpirules plugins`)',
         ))
         return None
@@ -319,7 +320,7 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
     if source not in types:
         problems.append(Diagnostic(
             "E605", f"{where}.source: unknown source type '{source}'",
-            _locate(lines, path, prefix, [*key, "source"]),
+            _locate(positions, path, prefix, [*key, "source"]),
             help=_did_you_mean(source, types) or f"source types: {', '.join(sorted(types))}",
         ))
         return None
@@ -328,11 +329,11 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
     for name in secret:
         problems.append(Diagnostic(
             "E609", f"{where}.{name}: credentials must not be written in the config file",
-            _locate(lines, path, prefix, [*key, name]), help=_secret_help(name, cls.Options, source),
+            _locate(positions, path, prefix, [*key, name]), help=_secret_help(name, cls.Options, source),
         ))
     if secret:
         return None
-    missing = _expand_variables(options, cls.Options, key, path, prefix, lines, problems)
+    missing = _expand_variables(options, cls.Options, key, path, prefix, positions, problems)
     if missing:
         unset.extend(missing)
         return None
@@ -345,7 +346,7 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
         misspelt = {hint for err in errors if err["type"] == "extra_forbidden" and len(err["loc"]) == 1
                     for hint in difflib.get_close_matches(str(err["loc"][0]), fields, n=1, cutoff=0.6)}
         problems.extend(
-            _from_pydantic(err, key, path, prefix, lines, lambda loc, f=fields: f if not loc else None,
+            _from_pydantic(err, key, path, prefix, positions, lambda loc, f=fields: f if not loc else None,
                            source=source)
             for err in errors
             if not (err["type"] == "missing" and len(err["loc"]) == 1 and err["loc"][0] in misspelt)
@@ -375,7 +376,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: list[str], path: Path,
-                      prefix: str, lines: list[str], problems: list[Diagnostic]) -> list[Diagnostic]:
+                      prefix: str, positions: Positions, problems: list[Diagnostic]) -> list[Diagnostic]:
     """Replace `${NAME}` in text options by the environment variable, in place.
 
     A path option that starts with a variable whose value is a relative path is taken
@@ -387,7 +388,7 @@ def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: 
         if not isinstance(text, str) or "${" not in text:
             continue
         where = ".".join([*key, name])
-        location = _locate(lines, path, prefix, [*key, name])
+        location = _locate(positions, path, prefix, [*key, name])
         parts, last, reported = [], 0, set()
         for match in _VARIABLE.finditer(text):
             escaped, var = match.groups()
@@ -431,12 +432,12 @@ def _structure_keys(loc: tuple) -> list[str] | None:
     return None
 
 
-def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, lines: list[str],
+def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, positions: Positions,
                    allowed, source: str | None = None) -> Diagnostic:
     loc = tuple(str(p) for p in err["loc"])
     key = [*base, *loc]
     where = ".".join(key)
-    location = _locate(lines, path, prefix, key)
+    location = _locate(positions, path, prefix, [*base, *err["loc"]])  # list indices stay numbers
     of = f" (source {source})" if source else ""
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -467,13 +468,6 @@ def _did_you_mean(word: str, candidates) -> str | None:
     return f"did you mean '{match[0]}'?" if match else None
 
 
-def _lines(path: Path) -> list[str]:
-    try:
-        return path.read_text("utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
-
-
 def _shown(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd().resolve()))
@@ -485,9 +479,6 @@ def _error(code: str, message: str, path: Path, help: str | None = None) -> Conf
     return ConfigError(Diagnostic(code, message, Location(_shown(path), 1, 1), help=help))
 
 
-_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
-
-
 def _split_key(text: str) -> list[str]:
     return [part.strip().strip('"').strip("'") for part in text.split(".")]
 
@@ -495,28 +486,14 @@ def _split_key(text: str) -> list[str]:
 def locate_key(path: Path, key: str) -> Location:
     """Where a dotted key (`env.sample.datasets.calls.columns`) is written in a configuration
     file, for a problem found once the data is read: its line, best effort."""
-    return _locate(_lines(path), path, "", key.split("."))
+    return _locate(locate_file(path), path, "", key.split("."))
 
 
-def _locate(lines: list[str], path: Path, prefix: str, key: list[str]) -> Location:
-    """Best effort: the line of key (a table header, or `name =` inside its table)."""
-    full = _split_key(prefix.rstrip(".")) + key if prefix else list(key)
-    for cut in range(len(full), 0, -1):
-        table, rest = full[:cut], full[cut:]
-        for i, line in enumerate(lines):
-            header = _HEADER.match(line)
-            if not header or _split_key(header.group(1)) != table:
-                continue
-            if not rest:
-                return Location(_shown(path), i + 1, line.index("[") + 1)
-            for j in range(i + 1, len(lines)):
-                if _HEADER.match(lines[j]):
-                    break
-                assignment = re.match(r"^(\s*)([^=#]+?)\s*=", lines[j])
-                if assignment and _split_key(assignment.group(2))[:1] == rest[:1]:
-                    return Location(_shown(path), j + 1, len(assignment.group(1)) + 1)
-            return Location(_shown(path), i + 1, line.index("[") + 1)
-    return Location(_shown(path), 1, 1)
+def _locate(positions: Positions, path: Path, prefix: str, key: list[str | int]) -> Location:
+    """Where key is written: its `[table]` or `[[table]]` header, or `name =` (at the top of
+    the file too), else the nearest table written that holds it."""
+    full = (*_split_key(prefix.rstrip(".")), *key) if prefix else tuple(key)
+    return Location(_shown(path), *positions.key(full))
 
 
 # ---------------------------------------------------------------------- a starter file

@@ -22,7 +22,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.lint.finding import SEVERITIES
 from kpirules.tomlfile import read_config_toml
+from kpirules.tomlpositions import locate_file
 
 KEYS = {"select", "ignore", "fail-level", "severity", "per-file-ignores"}
 
@@ -90,29 +90,29 @@ def find_config_file(start: Path | None = None) -> Path | None:
     return None
 
 
-def _where(path: Path, key: str) -> Location:
-    """The line a key is written on (best effort), so the error points at it; the file as
-    every other configuration error names it (relative to the working folder)."""
+def _where(path: Path, key: tuple[str, ...]) -> Location:
+    """The line a key (`("lint", "select")`) is written on, best effort, so the error points
+    at it: its `name =`, or its `[table]` or `[[table]]` header. The file is named as every
+    other configuration error names it (relative to the working folder)."""
+    number, column = locate_file(path).key(key)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return Location(str(path), 1, 1)
+        line = path.read_text(encoding="utf-8-sig").splitlines()[number - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        line = None
     try:
         path = path.resolve().relative_to(Path.cwd().resolve())
     except (OSError, ValueError):
         pass
-    pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
-    for number, line in enumerate(lines, start=1):
-        if pattern.match(line):
-            return Location(str(path), number, line.index(line.strip()[0]) + 1, number, len(line) + 1)
-    return Location(str(path), 1, 1)
+    if line is None:
+        return Location(str(path), number, column)
+    return Location(str(path), number, column, number, len(line) + 1)
 
 
 def _error(path: Path | None, table: str, key: str, message: str, help: str) -> ConfigError:
     """E701 at the key's line (the location names the file; a key of "" is the table itself)."""
     return ConfigError(Diagnostic(
         "E701", f"{table}.{key}: {message}" if key else f"{table}: {message}",
-        _where(path, key or table.rsplit(".", 1)[-1]) if path else None, help=help,
+        _where(path, (*table.split("."), key) if key else tuple(table.split("."))) if path else None, help=help,
     ))
 
 

@@ -22,7 +22,7 @@ from kpirules.model.problems import did_you_mean, known
 from kpirules.model.scheme import Role, Scheme
 from kpirules.schemetest import SUFFIX, convert
 from kpirules.schemetest.expect import Expectation, ExpectationReader
-from kpirules.schemetest.locate import Positions, locate
+from kpirules.tomlpositions import Positions, locate
 from kpirules.schemetest.rows import RowReader
 from kpirules.tomlfile import toml_error_place
 

@@ -1,15 +1,20 @@
-"""Where each key and value of a TOML file was written, so test-file errors can say file:line:col.
+"""Where each key and value of a TOML file was written, so errors in scheme-test files and in
+the configuration can say file:line:col.
 
 `tomllib` reads values but forgets positions. `locate` scans the same text once more and
 records, for every key path (`("case", 2, "values", "outbound_calls")`, array elements by
-index), the line and column of the key and of its value. The text has already been parsed
-by tomllib, so the scanner may assume it is valid TOML.
+index, each `[[table]]` header too), the line and column of the key and of its value. The
+text has already been parsed by tomllib, so the scanner may assume it is valid TOML.
+
+Only the standard library: `kpirules lint` reads its settings through this.
 """
 
 from __future__ import annotations
 
 import bisect
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 
 Path = tuple  # of str keys and int indices
 
@@ -44,6 +49,17 @@ class Positions:
 
 def locate(text: str) -> Positions:
     return _Scanner(text).run()
+
+
+def locate_file(path: FilePath) -> Positions:
+    """Where each key of a TOML file is written; nothing is found when the file cannot be read
+    again, or is no longer valid TOML (it changed since it was parsed)."""
+    try:
+        text = path.read_text("utf-8-sig")
+        tomllib.loads(text)  # the scanner assumes valid TOML
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return Positions()
+    return locate(text)
 
 
 class _Scanner:
