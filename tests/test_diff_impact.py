@@ -154,6 +154,26 @@ def test_a_removed_role_leaves_its_people_evaluated_before_only(project, run_cli
     assert dec(summary["cost_delta"]) == -sum(payout(old[k]) for k in gone)
 
 
+def test_a_person_paid_nothing_who_is_no_longer_evaluated_does_not_keep_their_payout(project, edit, run_cli):
+    # docs/diff.md, Summary: someone evaluated on one side only never keeps their payout; paid
+    # 0 before (a telesales total under 60 has factor 0), they count as evaluated before only.
+    # It said "59 keep their payout" for 59 people, one of them no longer evaluated.
+    old = by_person(run_json(run_cli, "old.json", "run", "../before/rulesets", "--period", PERIOD))
+    unpaid = sorted(k for k, p in old.items() if p["role"] == "telesales" and payout(p) == 0)
+    assert unpaid
+    dropped = unpaid[0][1]
+    edit(project / "rulesets" / "telesales.kpi", 'applies_to person.role == "telesales"',
+         f'applies_to person.role == "telesales" and person.person_id != "{dropped}"')
+    diff = run_json(run_cli, "diff.json", "diff", "../before/rulesets", ".", "--period", PERIOD)
+    summary = diff["impact"]["summary"]
+    # nobody else's result changes: everyone but the dropped person keeps their payout
+    assert (summary["people"], summary["only_before"], summary["gain"], summary["lose"]) == (len(old), 1, 0, 0)
+    assert summary["unchanged_payout"] == len(old) - 1
+    text = run_cli("diff", "../before/rulesets", ".", "--period", PERIOD)
+    assert f"0 gain (0 in total), 0 lose (0), {len(old) - 1} keep their payout;" in text.output
+    assert "evaluated only before: 1; only after: 0" in text.output
+
+
 def test_a_dataset_only_the_new_side_declares(project, run_cli):
     # the configuration binds the new dataset; the old rulesets, which do not declare it, still load
     with (project / "rulesets" / "common.kpi").open("a", encoding="utf-8") as fh:

@@ -107,7 +107,8 @@ class Impact:
             "only_after": sum(1 for p in self.people if p.status == "only_new"),
             "changed": len(self.changed),
             "gain": len(gains), "lose": len(losses),
-            "unchanged_payout": len(self.people) - len(gains) - len(losses),
+            # evaluated on both sides: someone dropped or added with nothing to pay keeps nothing
+            "unchanged_payout": sum(1 for p in self.people if p.status == "both" and p.payout_delta == 0),
             "grade_changes": sum(1 for p in self.people if p.status == "both" and p.grade_old != p.grade_new),
             "score_changes": sum(1 for p in self.people if p.score_delta not in (None, ZERO)),
             "gain_total": sum(gains, ZERO), "loss_total": sum(losses, ZERO),
