@@ -74,16 +74,17 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
 
             payload: str | bytes = render_workbook(result, prepared.scheme, lang, payouts=not no_payouts)
         else:
-            from kpirules.report.html import render_report
+            from kpirules.report.explain import Context
+            from kpirules.report.html import render_report, render_statement_file, statement_files
 
-            payload = render_report(result, lang, payouts=not no_payouts, scheme_label=label)
-        if folder is not None:
-            from kpirules.report.html import render_statement_file, statement_files
-
-            files = {name: render_statement_file(people, result, lang, label).encode("utf-8")
-                     for name, people in statement_files(result).items()}
-            files[MARKER] = b"Statements written by kpirules report; the next run replaces this folder.\n"
-            _write(lambda: write_folder_atomic(folder, files), folder)
+            # what `kpirules explain` reads besides the results, so the statements say what it says
+            context = Context.read(prepared.scheme, prepared.con)
+            payload = render_report(result, lang, payouts=not no_payouts, scheme_label=label, context=context)
+            if folder is not None:  # statements are HTML only (E864)
+                files = {name: render_statement_file(people, result, lang, label, context).encode("utf-8")
+                         for name, people in statement_files(result).items()}
+                files[MARKER] = b"Statements written by kpirules report; the next run replaces this folder.\n"
+                _write(lambda: write_folder_atomic(folder, files), folder)
         _write(lambda: write_output(target, payload), target)
     for warning in result.warnings:
         click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)

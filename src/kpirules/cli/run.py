@@ -253,8 +253,10 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         from kpirules.report.formats import render
 
         rendered = render(chosen, result, sealed)
+        from kpirules.report.explain import period_line
+
         # which period and why, beside the data (JSON also carries it as period_reason)
-        click.echo(_period_line(result, lang), err=True)
+        click.echo(period_line(result, lang), err=True)
         for warning in result.warnings:
             click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
     _keep(sealed, prepared, manifest_path, snapshot_dir, force)
@@ -263,12 +265,6 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
         return
     emit(rendered.rstrip("\n"), output)
-
-
-def _period_line(result, lang: str) -> str:
-    """'period 2026-03: the latest month that ended ...': which period was evaluated, and why."""
-    return i18n.ui(lang, "explain.period", f"period {', '.join(result.periods)}: {result.period_reason}",
-                   periods=", ".join(result.periods), reason=i18n.phrase(result.period_reason, "explain", lang))
 
 
 def _keep(sealed, prepared: Prepared, manifest_path, snapshot_dir, force) -> None:
@@ -281,17 +277,6 @@ def _keep(sealed, prepared: Prepared, manifest_path, snapshot_dir, force) -> Non
         snapshot.write(snapshot_dir, prepared.con, sealed, force)
     if manifest_path:
         write_output(manifest_path, manifests.render(sealed))
-
-
-def _attributes(prepared: Prepared, person_id: str):
-    """`attributes(period label)`: the person's `get(name)` as of that period's last day, as
-    the run read them (the roster is read once for all the periods explained)."""
-    from kpirules.engine.evaluate import Evaluator
-    from kpirules.engine.periods import Calendar
-
-    calendar = Calendar(prepared.scheme.header)
-    person = next(p for p in Evaluator(prepared.scheme, prepared.con).people() if p.id == person_id)
-    return lambda label: person.attributes(calendar.parse(label).last_day)
 
 
 @click.command()
@@ -318,7 +303,7 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
     """
     from kpirules.engine.evaluate import evaluate
     from kpirules.report import run_output
-    from kpirules.report.explain import render_explain
+    from kpirules.report.explain import Context, period_line, render_explain
 
     prepared = prepare((), period_label, env, config_path)
     check_persons(prepared, [person])
@@ -333,10 +318,9 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
     lang = current_lang()
     if fmt_ == "json":
         text = json.dumps([run_output.person_dict(p) for p in result.people], ensure_ascii=False, indent=2)
-        click.echo(_period_line(result, lang), err=True)
+        click.echo(period_line(result, lang), err=True)
     else:
-        heading = _period_line(result, lang)
-        roles, attributes = prepared.scheme.roles, _attributes(prepared, person)
-        text = heading + "\n\n" + "\n\n".join(
-            render_explain(p, result.currency, lang, roles[p.role], attributes(p.period)) for p in result.people)
+        context = Context.read(prepared.scheme, prepared.con)
+        text = period_line(result, lang) + "\n\n" + "\n\n".join(
+            render_explain(p, result.currency, lang, context) for p in result.people)
     emit(text, output)

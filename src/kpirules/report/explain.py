@@ -7,18 +7,80 @@ names, labels, values and the expressions as written stay as they are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
 from kpirules import i18n
 from kpirules.engine.numbers import CONTEXT, fmt_decimal
-from kpirules.engine.results import KpiResult, PersonResult
+from kpirules.engine.evaluate import Evaluator, Person
+from kpirules.engine.periods import Calendar
+from kpirules.engine.results import KpiResult, PersonResult, RunResult
 from kpirules.engine.scoring import attainment_rule, curve_part, grade_band, pct
 from kpirules.lang.ast import Span
 from kpirules.model.bands import describe
-from kpirules.model.scheme import Kpi, Role
+from kpirules.model.scheme import Kpi, Role, Scheme
 from kpirules.model.types import refs_in
 from kpirules.report.source import where, written
+
+
+#: A person attribute's value by name (`person.<name>`), as of a day: `get("tenure_months")`.
+Attributes = Callable[[str], object]
+
+
+class Context:
+    """What an explanation reads besides a person's result: the role, for the curve row and
+    the grade row that applied, and the roster, for the attributes a `when` target tests.
+
+    `kpirules explain` and the report's statements read the same, so they say the same.
+    """
+
+    def __init__(self, roles: Mapping[str, Role], people: Mapping[str, Person], calendar: Calendar | None):
+        self._roles, self._people, self._calendar = roles, people, calendar
+
+    @classmethod
+    def read(cls, scheme: Scheme, con) -> Context:
+        """The scheme's roles, and the roster as the run read it (read once for everyone)."""
+        people = {person.id: person for person in Evaluator(scheme, con).people()}
+        return cls(scheme.roles, people, Calendar(scheme.header))
+
+    def role(self, p: PersonResult) -> Role | None:
+        return self._roles.get(p.role)
+
+    def kpi(self, p: PersonResult, k: KpiResult) -> Kpi | None:
+        """The KPI as the person's role writes it."""
+        role = self.role(p)
+        return role.kpi(k.id) if role is not None else None
+
+    def attributes(self, p: PersonResult) -> Attributes | None:
+        """The person's attributes as of the last day of the result's period."""
+        person = self._people.get(p.person_id)
+        if person is None or self._calendar is None:
+            return None
+        return person.attributes(self._calendar.parse(p.period).last_day)
+
+
+#: Knows no scheme and no roster: steps without the places of curve rows and grade rows, and
+#: targets without the attributes their `when` tests.
+UNKNOWN = Context({}, {}, None)
+
+
+class Line(NamedTuple):
+    """One step of the explanation in words, and the .kpi place it came from (None: written nowhere)."""
+
+    text: str
+    span: Span | None = None
+
+    def printed(self) -> str:
+        """As `kpirules explain` prints it: the words, then `  [path:line]`."""
+        return self.text + _at(self.span)
+
+
+def period_line(result: RunResult, lang: str = "en") -> str:
+    """'period 2026-03: the latest month that ended ...': which period was evaluated, and why."""
+    periods = ", ".join(result.periods)
+    return i18n.ui(lang, "explain.period", f"period {periods}: {result.period_reason}",
+                   periods=periods, reason=i18n.phrase(result.period_reason, "explain", lang))
 
 
 def _value(k: KpiResult, x, lang: str = "en") -> str:
@@ -83,7 +145,7 @@ def _at(span: Span | None) -> str:
     return f"  [{where(span)}]" if span is not None else ""
 
 
-def _when_tested(kpi: Kpi, attributes: Callable[[str], object], lang: str) -> str:
+def _when_tested(kpi: Kpi, attributes: Attributes, lang: str) -> str:
     """The person attributes the KPI's `when` targets test, with this person's values, so the
     branch taken (or the plain target, when none holds) can be checked: `; person.tenure_months 2`."""
     names: list[str] = []
@@ -112,8 +174,13 @@ def _attribute(value, empty: str) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def _kpi_lines(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
-               attributes: Callable[[str], object] | None = None) -> list[str]:
+def kpi_steps(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
+              attributes: Attributes | None = None) -> list[str]:
+    """One KPI's part of the explanation: its data, value, target, attainment, score and weight.
+
+    With the KPI as the role writes it, the score step points at the `score` line or the tier
+    or lookup row used; with the person's `attributes`, the target says the values its `when`
+    branches test."""
     lines = [_head(k, lang)]
     lines.extend(_aggregate_line(a, lang) for a in k.aggregates)
     value = _value(k, k.value, lang)
@@ -148,9 +215,7 @@ def _kpi_lines(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
             lines.append(i18n.ui(lang, "explain.attainment_by_rule", f"  attainment: {pct(k.attainment)} ({rule})",
                                  rule=rule, value=pct(k.attainment)))
     rule = i18n.phrase(k.score_rule, "explain", lang)
-    # the `score` line, or the tier or lookup row that applied (the default curve is written nowhere)
-    part = curve_part(kpi, k) if kpi is not None else None
-    lines.append(i18n.ui(lang, "explain.score", f"  score: {rule}", rule=rule) + _at(part[1] if part else None))
+    lines.append(i18n.ui(lang, "explain.score", f"  score: {rule}", rule=rule) + _at(score_place(k, kpi)))
     if k.status == "in_progress":
         lines.append(i18n.ui(lang, "explain.in_progress", "  not in this run's total"))
     elif k.rank == "main":
@@ -162,9 +227,11 @@ def _kpi_lines(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
     return lines
 
 
-def kpi_steps(k: KpiResult, lang: str = "en") -> list[str]:
-    """One KPI's part of the statement: its data, value, target, attainment, score and weight."""
-    return _kpi_lines(k, lang)
+def score_place(k: KpiResult, kpi: Kpi | None) -> Span | None:
+    """Where the curve that scored a KPI is written: its `score` line, or the tier or lookup row
+    that applied (None for the default curve, which is written nowhere, or without the KPI)."""
+    part = curve_part(kpi, k) if kpi is not None else None
+    return part[1] if part else None
 
 
 def total_line(p: PersonResult, lang: str = "en") -> str:
@@ -187,56 +254,82 @@ def total_line(p: PersonResult, lang: str = "en") -> str:
     return i18n.ui(lang, "explain.total", f"total score: {arithmetic} = {total}", sum=arithmetic, total=total)
 
 
-def _grade_line(p: PersonResult, lang: str, role: Role | None) -> str:
-    """The grade, with the row of the grade table that holds the total when the role is known."""
+def result_lines(p: PersonResult, lang: str = "en", role: Role | None = None) -> list[Line]:
+    """The total, the run's notes on it, and the grade (with the person's `role`, the row of the
+    grade table that holds the total)."""
+    lines = [Line(total_line(p, lang))]
+    for note in p.notes:
+        note = i18n.phrase(note, "explain", lang)
+        lines.append(Line(i18n.ui(lang, "explain.note", f"note: {note}", note=note)))
+    return lines + [_grade_line(p, lang, role)]
+
+
+def _grade_line(p: PersonResult, lang: str, role: Role | None) -> Line:
     graded = role is None or role.grades is not None
     band = grade_band(role.grades, p.total_score) if role is not None else None
     if band is not None:
         total, rows = fmt_decimal(p.total_score), describe(band, percent=False)
         grade = i18n.ui(lang, "explain.grade_band", f"total score {total} is in {rows}: {band.grade}",
                         total=total, band=rows, grade=band.grade)
-        return i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade) + _at(band.span)
+        return Line(i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade), band.span)
     if p.grade is not None:
         grade = p.grade
     elif graded:
         grade = i18n.ui(lang, "explain.no_grade", "none (no grade band holds this total)")
     else:
         grade = i18n.ui(lang, "explain.not_graded", "none (the role has no grades)")
-    return i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade)
+    return Line(i18n.ui(lang, "explain.grade", f"grade: {grade}", grade=grade))
 
 
-def render_explain(p: PersonResult, currency: str, lang: str = "en", role: Role | None = None,
-                   attributes: Callable[[str], object] | None = None) -> str:
-    """The explanation of one person's result; with the person's `role`, the score and grade
-    steps also point at the curve or row and the grade row that applied, and with their
-    `attributes` in the period (`get(name)`), a target says the values its `when` tests."""
+def payout_lines(p: PersonResult, lang: str = "en") -> list[Line]:
+    """The payout steps in order, each with its .kpi place (none when the role has no payout rules)."""
+    steps = p.payout.steps if p.payout is not None else []
+    return [Line(i18n.phrase(step.description, "explain", lang), step.span) for step in steps]
+
+
+def no_payout_line(lang: str = "en") -> str:
+    return i18n.ui(lang, "explain.no_payout", "payout: the role has no payout rules")
+
+
+def active_line(p: PersonResult, lang: str = "en") -> str:
+    """The days the person was active in the period, with the proration applied when not all."""
+    active = i18n.ui(lang, "explain.active", f"active {p.active_days} of {p.period_days} days",
+                     active=p.active_days, days=p.period_days)
+    if p.active_days == p.period_days:
+        return active
+    if p.proration == 1:  # the role pays and counts targets whole (proration off)
+        return active + i18n.ui(lang, "explain.proration_off", " (proration off)")
+    ratio = fmt_decimal(p.proration)
+    return active + i18n.ui(lang, "explain.proration", f" (proration {ratio})", ratio=ratio)
+
+
+def person_steps(p: PersonResult, lang: str = "en", context: Context = UNKNOWN) -> list[str]:
+    """Every KPI's steps, a blank line after each; with a `context`, the score steps point at
+    the curve or row that applied and the targets say the attributes their `when` tests."""
+    attributes = context.attributes(p)
+    lines: list[str] = []
+    for k in p.kpis:
+        lines.extend(kpi_steps(k, lang, context.kpi(p, k), attributes))
+        lines.append("")
+    return lines
+
+
+def render_explain(p: PersonResult, currency: str, lang: str = "en", context: Context = UNKNOWN) -> str:
+    """The explanation of one person's result; with a `context` (the scheme's roles and the
+    roster), the score and grade steps also point at the curve or row and the grade row that
+    applied, and a target says the person's values its `when` tests."""
     name, role_label = p.name or p.person_id, p.role_label or p.role
-    active = f"active {p.active_days} of {p.period_days} days"
-    active = i18n.ui(lang, "explain.active", active, active=p.active_days, days=p.period_days)
-    if p.active_days != p.period_days:
-        ratio = fmt_decimal(p.proration)
-        if p.proration == 1:  # the role pays and counts targets whole (proration off)
-            active += i18n.ui(lang, "explain.proration_off", " (proration off)")
-        else:
-            active += i18n.ui(lang, "explain.proration", f" (proration {ratio})", ratio=ratio)
     out = [
         i18n.ui(lang, "explain.person", f"{name} ({p.person_id}), role {role_label} ({p.role}), period {p.period}",
                 name=name, id=p.person_id, role_label=role_label, role=p.role, period=p.period),
-        active,
+        active_line(p, lang),
         "",
+        *person_steps(p, lang, context),
     ]
-    for k in p.kpis:
-        out.extend(_kpi_lines(k, lang, role.kpi(k.id) if role is not None else None, attributes))
-        out.append("")
-    out.append(total_line(p, lang))
-    for note in p.notes:
-        note = i18n.phrase(note, "explain", lang)
-        out.append(i18n.ui(lang, "explain.note", f"note: {note}", note=note))
-    out.append(_grade_line(p, lang, role))
+    out.extend(line.printed() for line in result_lines(p, lang, context.role(p)))
     if p.payout is None:
-        out.append(i18n.ui(lang, "explain.no_payout", "payout: the role has no payout rules"))
+        out.append(no_payout_line(lang))
     else:
         out.append(i18n.ui(lang, "explain.payout", "payout:"))
-        for step in p.payout.steps:
-            out.append(f"  {i18n.phrase(step.description, 'explain', lang)}{_at(step.span)}")
+        out.extend(f"  {line.printed()}" for line in payout_lines(p, lang))
     return "\n".join(out)

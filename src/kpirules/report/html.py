@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from kpirules import i18n
 from kpirules.engine.results import PersonResult, RunResult
+from kpirules.report.explain import UNKNOWN, Context, period_line
 from kpirules.report.figures import esc, name_of, t
 from kpirules.report.overview import overview
 from kpirules.report.statement import statement
@@ -104,23 +104,27 @@ def _heading(result: RunResult, lang: str, scheme_label: str | None) -> str:
     return t(lang, "title", f"KPI report: {scheme}, {periods}", scheme=scheme, periods=periods)
 
 
-def render_report(result: RunResult, lang: str = "en", payouts: bool = True, scheme_label: str | None = None) -> str:
+def render_report(result: RunResult, lang: str = "en", payouts: bool = True, scheme_label: str | None = None,
+                  context: Context = UNKNOWN) -> str:
     """The team overview and every person's statement in one page.
 
     With payouts=False neither the overview nor the statements show any amount of money
-    (the statements keep their KPIs, scores and grades).
+    (the statements keep their KPIs, scores and grades). The `context` (the scheme's roles
+    and the roster) lets the statements say all that `kpirules explain` says.
     """
     title = _heading(result, lang, scheme_label)
-    periods = ", ".join(result.periods)
-    why = i18n.phrase(result.period_reason, "explain", lang)
-    reason = i18n.ui(lang, "explain.period", f"period {periods}: {result.period_reason}", periods=periods, reason=why)
-    reason = f'<p class="meta">{esc(reason)}</p>' if result.period_reason else ""
+    reason = _reason(result, lang)
     if not payouts:
         reason += f'<p class="meta">{esc(t(lang, "payouts_left_out", "Payouts are left out of this report."))}</p>'
-    statements = "\n".join(statement(p, result.currency, lang, payouts) for p in result.people)
+    statements = "\n".join(statement(p, result.currency, lang, payouts, context) for p in result.people)
     body = (f"<h1>{esc(title)}</h1>{reason}\n{overview(result, lang, payouts)}\n"
             f'<h2 class="statements">{esc(t(lang, "statements", "Statements"))}</h2>\n{statements}')
     return page(title, body, lang)
+
+
+def _reason(result: RunResult, lang: str) -> str:
+    """Which period was evaluated and why, as `kpirules explain` heads its output."""
+    return f'<p class="meta">{esc(period_line(result, lang))}</p>' if result.period_reason else ""
 
 
 def statement_files(result: RunResult) -> dict[str, list[PersonResult]]:
@@ -149,11 +153,12 @@ def statement_files(result: RunResult) -> dict[str, list[PersonResult]]:
 
 
 def render_statement_file(results: list[PersonResult], result: RunResult, lang: str = "en",
-                          scheme_label: str | None = None) -> str:
+                          scheme_label: str | None = None, context: Context = UNKNOWN) -> str:
     """One person's own page: their statements, with their payout, and nothing about anyone else."""
     scheme = f"{scheme_label} ({result.scheme})" if scheme_label else result.scheme
     periods = ", ".join(p.period for p in results)
     heading = t(lang, "statement_title", f"Statement: {scheme}, {periods}", scheme=scheme, periods=periods)
     title = f"{name_of(results[0])}: {heading}"
-    body = f"<h1>{esc(heading)}</h1>\n" + "\n".join(statement(p, result.currency, lang, True) for p in results)
+    statements = "\n".join(statement(p, result.currency, lang, True, context) for p in results)
+    body = f"<h1>{esc(heading)}</h1>{_reason(result, lang)}\n{statements}"
     return page(title, body, lang)
