@@ -33,11 +33,15 @@ def invoke(*args: str) -> list[str]:
 
 
 def statement(sample: Path, person: str, period: str, role: str, *options: str) -> Node:
-    """The person's statement in the file `report --per-person` writes for them."""
+    """The person's statement in the file `report --per-person` writes for them, the same as
+    in the whole report."""
     invoke("report", "--period", period, "--role", role, "-o", str(sample / "r.html"),
            "--per-person", str(sample / "st"), *options)
-    page = parse((sample / "st" / f"{person}.html").read_text(encoding="utf-8"))
-    return page.one("section", cls="statement", data_person=person, data_period=period)
+    own, whole = (parse(path.read_text(encoding="utf-8")).one(
+        "section", cls="statement", data_person=person, data_period=period)
+        for path in (sample / "st" / f"{person}.html", sample / "r.html"))
+    assert own == whole
+    return own
 
 
 def printed(node: Node) -> str:
