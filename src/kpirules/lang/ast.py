@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf
 
@@ -401,6 +402,25 @@ class File(BaseModel):
     comments: list[Comment] = []
     #: number literals too large to compute with (transformer.TOO_LARGE), for E260
     too_large: list[Literal_] = []
+
+
+def walk(node: Any) -> Iterator[Node]:
+    """Every node under node (itself included; node may be a list of them), depth first."""
+    if node is None:
+        return
+    if isinstance(node, list):
+        for item in node:
+            yield from walk(item)
+        return
+    if not isinstance(node, Node):
+        return
+    yield node
+    for name in type(node).model_fields:
+        if name == "span":
+            continue
+        value = getattr(node, name)
+        if isinstance(value, (Node, list)):
+            yield from walk(value)
 
 
 for _model in list(globals().values()):  # resolve forward references; validators build lazily

@@ -29,6 +29,12 @@ what the file means and on its comments and blank lines. The canonical layout:
   spaces after the code. A comment written inside something printed on one line (a
   multi-line expression, say) moves onto its own line just before that statement.
   A block that holds only comments keeps its braces on lines of their own around them.
+* A line suppression (`# kpirules: ignore[CODE] reason`) reaches the same code after
+  formatting as before (`kpirules.lang.suppression`). A trailing one whose line is split
+  stays after the last code of that line, so after a one-line block it follows the `}`
+  and still covers the whole block. Where no place would reach the same code (a
+  suppression after two statements written on one line, or above a one-line block), the
+  file is refused with E120 rather than silently suppressing less or more.
 * Formatting is idempotent: formatting formatted text changes nothing.
 """
 
@@ -37,9 +43,11 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
+from kpirules.errors import Diagnostic, Location, SchemeError
 from kpirules.lang import ast
 from kpirules.lang.parser import parse_text
 from kpirules.lang.render import Pos, Stmt, statement
+from kpirules.lang.suppression import is_line_suppression, reach
 
 INDENT = "  "
 _BLANK = None  # a blank line among the comments of a gap
@@ -47,10 +55,46 @@ _WHITESPACE = " \t\r\n\ufeff"
 
 
 def format_file_text(text: str, path: str) -> str:
-    """The canonical text of a .kpi source; raises SchemeError if it does not parse."""
+    """The canonical text of a .kpi source.
+
+    Raises SchemeError if it does not parse, or (E120) if the layout would change the code a
+    suppression comment reaches.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
-    return _format(parse_text(text, path), _SourceLines(text))
+    file = parse_text(text, path)
+    formatted = _format(file, _SourceLines(text))
+    _check_suppressions(file, text, formatted, path)
+    return formatted
+
+
+def _check_suppressions(file: ast.File, text: str, formatted: str, path: str) -> None:
+    """Refuse a layout in which a line suppression would reach other code than it did.
+
+    The formatted tree has the same nodes in the same order, and the same comments, so
+    each suppression's reach is compared node by node: a finding may start at any node.
+    """
+    suppressions = [i for i, comment in enumerate(file.comments) if is_line_suppression(comment)]
+    if not suppressions:
+        return
+    after = parse_text(formatted, path)
+    nodes_before, nodes_after = list(ast.walk(file.items)), list(ast.walk(after.items))
+    lines_before, lines_after = text.split("\n"), formatted.split("\n")
+    for i in suppressions:
+        comment = file.comments[i]
+        before = reach(comment, lines_before, nodes_before)
+        moved = reach(after.comments[i], lines_after, nodes_after)
+        if [before.covers(n.span.line, n.span.column) for n in nodes_before] != [
+            moved.covers(n.span.line, n.span.column) for n in nodes_after
+        ]:
+            raise SchemeError(Diagnostic(
+                "E120",
+                f"formatting would change what this suppression comment silences: line {before.line} "
+                f"would be split over several lines or joined with others",
+                Location(path, comment.line, comment.column, comment.line, comment.column + len(comment.text)),
+                help="write each statement on a line of its own, with the comment after (or just above) the "
+                     "one it is for, then run fmt again; after a block's closing `}` it covers the whole block",
+            ))
 
 
 def format_file(file: ast.File) -> str:

@@ -8,31 +8,12 @@ the roles it extends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from kpirules.lang import ast
+from kpirules.lang.ast import walk
 from kpirules.model.scheme import Kpi, Role, Scheme
-
-
-def walk(node: Any) -> Iterator[Any]:
-    """Every expression node under node (itself included), depth first."""
-    if node is None:
-        return
-    if isinstance(node, list):
-        for item in node:
-            yield from walk(item)
-        return
-    if not isinstance(node, ast.Node):
-        return
-    yield node
-    for name in type(node).model_fields:
-        if name == "span":
-            continue
-        value = getattr(node, name)
-        if isinstance(value, (ast.Node, list)):
-            yield from walk(value)
 
 
 def refs(node: Any) -> list[str]:

@@ -47,7 +47,8 @@ entries name one rule, the most specific wins (a code or slug over a prefix, a l
 over a shorter, any over `ALL`). A wrong key, an unknown code or
 a value of the wrong type stops the run with exit code 2 and names the key and the file.
 In a .kpi file, suppressions take rule codes only (not prefixes or slugs):
-`# kpirules: ignore[KPI101] reason` silences a finding on its own line (or, standing alone, on the next line that is not a comment), and
+`# kpirules: ignore[KPI101] reason` silences a finding on its own line (or, standing alone, on the next line that is not a comment;
+written after a block's closing `}`, anywhere in that block; after the last line of a statement written over several lines, anywhere in it), and
 `# kpirules: ignore-file[KPI105] reason` a whole file; a suppression that hides nothing
 (KPI901) or names an unknown code (KPI902) is reported.
 

@@ -211,8 +211,9 @@ class Linter:
             if tree is None or not any("kpirules" in c.text for c in tree.comments):
                 per_file[path] = []
                 continue
-            lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
-            sups, bad = read_suppressions(tree.comments, lines)
+            # lines as the parser counts them: split at line feeds only
+            lines = Path(path).read_text(encoding="utf-8-sig").split("\n")
+            sups, bad = read_suppressions(tree, lines)
             per_file[path] = sups
             for comment in bad:
                 bad_comments.append(self._rule_finding(BAD_SUPPRESSION, path, comment.line, comment.column,
@@ -231,7 +232,7 @@ class Linter:
             if is_rule and f.code in self.config.ignored_in(f.path):
                 continue
             if is_rule and f.code != BAD_SUPPRESSION:
-                sup = suppressing(per_file.get(f.path, []), f.code, f.line)
+                sup = suppressing(per_file.get(f.path, []), f.code, f.line, f.column)
                 if sup is not None:
                     sup.used.add(f.code)
                     suppressed += 1

@@ -1,7 +1,9 @@
 """Suppression comments: `# kpirules: ignore[KPI101] reason` and `# kpirules: ignore-file[KPI105] reason`.
 
-A line suppression written after code applies to findings that start on its line; written
-alone on its line, it applies to the statement under it: the next line that is not a comment
+A line suppression hides the findings that start in the code it reaches
+(`kpirules.lang.suppression`): written after code, what starts on its line and all of a
+statement or block that ends there (after a block's closing `}` the whole block); written
+alone on its line, the statement under it: the next line that is not a comment
 (suppressions for several rules may be stacked above one line). A file
 suppression applies to the whole file. Codes are required: a bare `ignore` would hide
 pitfalls nobody has looked at. A suppression that names an unknown code, or that hides
@@ -10,13 +12,10 @@ nothing, is itself a finding (KPI902, KPI901).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from kpirules.lang import ast
-
-_MARKER = re.compile(r"#\s*kpirules\s*:\s*(?P<body>.*)$")
-_FORM = re.compile(r"^(?P<kind>ignore-file|ignore)\s*\[(?P<codes>[^\]]*)\]\s*(?P<reason>.*)$")
+from kpirules.lang.suppression import MARKER, Reach, reach, suppression_form
 
 
 @dataclass
@@ -27,8 +26,8 @@ class Suppression:
     line: int  # the comment's line
     column: int
     end_column: int
-    #: the line whose findings it hides (line suppressions)
-    applies_to: int
+    #: the code whose findings it hides (line suppressions)
+    reach: Reach
     used: set[str] = field(default_factory=set)
 
 
@@ -43,16 +42,16 @@ class BadComment:
     problem: str
 
 
-def read_suppressions(comments: list[ast.Comment], lines: list[str]) -> tuple[list[Suppression], list[BadComment]]:
+def read_suppressions(tree: ast.File, lines: list[str]) -> tuple[list[Suppression], list[BadComment]]:
     """The suppressions of one file, and the comments that look like one but are not."""
     found: list[Suppression] = []
     bad: list[BadComment] = []
-    for comment in comments:
-        marker = _MARKER.match(comment.text)
-        if marker is None:
+    nodes: list[ast.Node] | None = None
+    for comment in tree.comments:
+        if MARKER.match(comment.text) is None:
             continue
         end = comment.column + len(comment.text)
-        form = _FORM.match(marker.group("body").strip())
+        form = suppression_form(comment)
         if form is None:
             bad.append(BadComment(comment.line, comment.column, end, comment.text,
                                   "write `# kpirules: ignore[CODE] reason` or `# kpirules: ignore-file[CODE] reason`"))
@@ -62,25 +61,20 @@ def read_suppressions(comments: list[ast.Comment], lines: list[str]) -> tuple[li
             bad.append(BadComment(comment.line, comment.column, end, comment.text,
                                   "name the rule codes to suppress, e.g. ignore[KPI101]"))
             continue
-        source = lines[comment.line - 1] if 0 < comment.line <= len(lines) else ""
-        alone = not source[: comment.column - 1].strip()
-        target = comment.line
-        if alone:  # the statement under it, past other comments stacked above that statement
-            target += 1
-            while target <= len(lines) and lines[target - 1].lstrip().startswith("#"):
-                target += 1
+        if nodes is None:
+            nodes = list(ast.walk(tree.items))
         found.append(Suppression(
             kind="file" if form.group("kind") == "ignore-file" else "line",
             codes=codes, reason=form.group("reason").strip(), line=comment.line,
             column=comment.column, end_column=end,
-            applies_to=target,
+            reach=reach(comment, lines, nodes),
         ))
     return found, bad
 
 
-def suppressing(suppressions: list[Suppression], code: str, line: int) -> Suppression | None:
-    """The suppression that hides a finding of `code` starting on `line`, if any."""
+def suppressing(suppressions: list[Suppression], code: str, line: int, column: int) -> Suppression | None:
+    """The suppression that hides a finding of `code` starting at line:column, if any."""
     for s in suppressions:
-        if code in s.codes and (s.kind == "file" or s.applies_to == line):
+        if code in s.codes and (s.kind == "file" or s.reach.covers(line, column)):
             return s
     return None

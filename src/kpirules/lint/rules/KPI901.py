@@ -8,9 +8,10 @@ class UnusedSuppression(Rule):
 
     A suppression that no longer matches a finding (the pitfall was fixed, or the
     comment sits on the wrong line) would silently hide the next real one. A line
-    suppression covers findings that start on its own line, or, when the comment stands
-    alone, on the next line that is not a comment (so suppressions can be stacked above one
-    line); `ignore-file[...]` covers the whole file. Suppressions of
+    suppression covers findings that start on its own line (after a block's closing `}`,
+    anywhere in that block), or, when the comment stands alone, on the next line that is
+    not a comment (so suppressions can be stacked above one line); `ignore-file[...]`
+    covers the whole file. Suppressions of
     rules that did not run (not selected, or history rules without `--history`) are
     not reported.
 
