@@ -70,14 +70,19 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     suppression (# kpirules: ignore[CODE]) keeps silencing the same code; where no
     layout can keep that, the file is left unchanged with error E120.
 
+    The layout is about the text: a byte-order mark is kept if the file has one
+    (never added), and lines end with CRLF if every line of the file did, else
+    with LF. --check passes exactly when fmt would leave the file's bytes as they
+    are; --diff shows the lines whose text changes, not line-ending changes.
+
     \b
     Examples:
       kpirules fmt rulesets              # rewrite in place
       kpirules fmt --check rulesets      # for CI: exit 1 if a file is not formatted
       kpirules fmt --diff rulesets/telesales.kpi
     """
-    from kpirules.lang.fmt import format_file_text
-    from kpirules.lang.parser import read_source
+    from kpirules.lang.fmt import format_source
+    from kpirules.lang.parser import read_source_bytes
     from kpirules.io import write_atomic
 
     lang = current_lang()
@@ -86,26 +91,29 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     for path in find_kpi_files(_default_paths(paths)):
         name = str(path)
         try:
-            original = read_source(path)
-            formatted = format_file_text(original, name)
+            data = read_source_bytes(path)
+            result = format_source(data, name)
         except KpiError as exc:
             report_error(exc)
             failed += 1
             continue
-        if formatted == original:
+        if result.data == data:
             continue
         changed.append(name)
-        if show_diff:
+        if show_diff and result.line_endings_only:
+            echo_err(i18n.ui(lang, "fmt.eol", f"would change only the line endings of {name}: mixed, written as LF",
+                             path=name))
+        elif show_diff:
             sys.stdout.writelines(
                 difflib.unified_diff(
-                    original.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                    result.original.splitlines(keepends=True), result.text.splitlines(keepends=True),
                     fromfile=name, tofile=name,
                 )
             )
         elif check_only:
             echo_err(i18n.ui(lang, "fmt.would", f"would reformat {name}", path=name))
         else:
-            write_atomic(path, formatted)
+            write_atomic(path, result.data)
             echo_err(i18n.ui(lang, "fmt.done", f"reformatted {name}", path=name))
     if check_only or show_diff:
         if changed:

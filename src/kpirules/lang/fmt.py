@@ -36,6 +36,11 @@ what the file means and on its comments and blank lines. The canonical layout:
   suppression after two statements written on one line, or above a one-line block), the
   file is refused with E120 rather than silently suppressing less or more.
 * Formatting is idempotent: formatting formatted text changes nothing.
+
+The layout is about the text; how the file stores it stays as it is (`format_source`).
+A byte-order mark is kept when the file has one and never added, and lines end with CRLF
+when every line of the file did, else with LF (a new, mixed or single-line file). So
+`fmt --check` passes exactly when `fmt` would leave the file's bytes as they are.
 """
 
 from __future__ import annotations
@@ -45,13 +50,44 @@ from dataclasses import dataclass, field
 
 from kpirules.errors import Diagnostic, Location, SchemeError
 from kpirules.lang import ast
-from kpirules.lang.parser import parse_text
+from kpirules.lang.parser import decode_source, parse_text
 from kpirules.lang.render import Pos, Stmt, statement
 from kpirules.lang.suppression import is_line_suppression, reach
 
 INDENT = "  "
 _BLANK = None  # a blank line among the comments of a gap
 _WHITESPACE = " \t\r\n\ufeff"
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Reformatted:
+    """A file before and after formatting: the two texts (lines ending in LF), and the bytes to write."""
+
+    original: str
+    text: str
+    data: bytes
+
+    @property
+    def line_endings_only(self) -> bool:
+        """Whether the bytes change although the text does not (mixed line endings become LF)."""
+        return self.original == self.text
+
+
+def format_source(data: bytes, path: str) -> Reformatted:
+    """Format a .kpi file's bytes, keeping its byte-order mark and its CRLF line endings.
+
+    Raises SchemeError as `format_file_text` does, and for bytes that are not UTF-8.
+    """
+    text = decode_source(data, path)
+    formatted = format_file_text(text, path)
+    newline = b"\r\n" if data.count(b"\n") == data.count(b"\r\n") > 0 else b"\n"
+    written = formatted.encode("utf-8").replace(b"\n", newline)
+    if data.startswith(_BOM):
+        written = _BOM + written
+    return Reformatted(text.replace("\r\n", "\n"), formatted, written)
 
 
 def format_file_text(text: str, path: str) -> str:

@@ -192,6 +192,11 @@ def parse_file(path: str | Path) -> ast.File:
 
 def read_source(path: str | Path) -> str:
     """The text of one .kpi file, or a SchemeError (E101-E106) at the file."""
+    return decode_source(read_source_bytes(path), str(path))
+
+
+def read_source_bytes(path: str | Path) -> bytes:
+    """The bytes of one .kpi file, or a SchemeError (E104-E106) at the file."""
     p = Path(path)
     name = str(path)
     try:
@@ -209,5 +214,5 @@ def read_source(path: str | Path) -> str:
         raise SchemeError(
             Diagnostic("E106", f"cannot read file: {exc.strerror}", Location(name, 1, 1))
         ) from None
-    return decode_source(data, name)
+    return data
 
