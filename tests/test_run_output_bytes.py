@@ -1,6 +1,6 @@
 """The JSON outputs of `kpirules run` keep their exact bytes: the files in
-tests/fixtures/run_output were written by kpirules before its JSON writer was made fast,
-and a faster writer must reproduce them byte for byte.
+tests/fixtures/run_output were written by kpirules and reviewed, and any change to the
+writers (a faster one, a refactoring) must reproduce them byte for byte.
 
 Only what depends on the machine or the moment is masked: the versions, the creation time,
 the folder, the datasets' fingerprints (DuckDB's hash) and the seal that covers them. When a
