@@ -568,3 +568,16 @@ def test_an_empty_rulesets_list_is_a_configuration_error_for_every_command(tmp_p
     assert result.exit_code == 2, result.output
     assert "error[E603]: project.rulesets" in result.output
     assert "must name at least one .kpi file or folder" in result.output
+
+
+@pytest.mark.parametrize("command", [("check",), ("fmt",), ("fmt", "--check"), ("export",), ("lint", "--no-cache"), ("test",)])
+def test_with_no_path_no_configuration_and_no_rulesets_folder_every_command_stops_with_e001(workdir, run_cli, command):
+    # they searched the working folder instead, and `fmt` rewrote every .kpi file below it
+    (workdir / "deep" / "er").mkdir(parents=True)
+    written = 'role   z "a" {   applies_to person.role == "z" }\n'
+    (workdir / "deep" / "er" / "x.kpi").write_text(written, encoding="utf-8")
+    result = run_cli(*command)
+    assert result.exit_code == 2, result.output
+    assert "error[E001]: no such file or directory: rulesets" in result.output
+    assert "put them in rulesets/, or list them as rulesets under [project] in kpirules.toml" in result.output
+    assert (workdir / "deep" / "er" / "x.kpi").read_text(encoding="utf-8") == written

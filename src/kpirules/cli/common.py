@@ -179,9 +179,25 @@ paths_argument = click.argument(
 )
 
 
+#: the folder a command reads when neither PATHs nor a configuration name the rulesets
+DEFAULT_RULESETS = "rulesets"
+
+
+def default_rulesets(help: str | None = None) -> list[str]:
+    """./rulesets, or E001 (exit 2) when it does not exist: a command never falls back to
+    searching the working folder, where `fmt` would rewrite every .kpi file below it."""
+    if not Path(DEFAULT_RULESETS).exists():
+        raise ConfigError(Diagnostic(
+            "E001", f"no such file or directory: {DEFAULT_RULESETS}",
+            help=help or "name the .kpi files or folders to read, put them in rulesets/, "
+                         "or list them as rulesets under [project] in kpirules.toml",
+        ))
+    return [DEFAULT_RULESETS]
+
+
 def ruleset_paths(paths: tuple[str, ...], config_path: Path | None, *, validate: bool = True) -> list[str]:
     """The .kpi paths a command reads: PATHs as given; else the configuration's [project]
-    rulesets (`config_path`); else ./rulesets or the working directory.
+    rulesets (`config_path`); else ./rulesets, which must exist (E001).
 
     A configuration that does not load is an error here as for `run` (exit 2), never
     passed over for the default folders. With validate=False (lint, whose cached runs must
@@ -199,7 +215,7 @@ def ruleset_paths(paths: tuple[str, ...], config_path: Path | None, *, validate:
             rulesets = _rulesets_in(config_path)
         if rulesets:
             return [_shown(config_path.parent / r) for r in rulesets]
-    return ["rulesets"] if Path("rulesets").is_dir() else ["."]
+    return default_rulesets()
 
 
 def _rulesets_in(config_path: Path) -> list[str]:

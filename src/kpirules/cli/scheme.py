@@ -21,7 +21,7 @@ from kpirules.model.loader import find_kpi_files
 
 def _default_paths(paths: tuple[str, ...]) -> list[str]:
     """PATHs as given; else the configuration's [project] rulesets (as `lint` and `run` read
-    them); else ./rulesets or the working directory."""
+    them); else ./rulesets, which must exist (E001)."""
     from kpirules.lint.config import find_config_file
 
     return ruleset_paths(paths, None if paths else find_config_file())
@@ -66,9 +66,11 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     """Rewrite .kpi files in the one canonical layout.
 
     Keeps every comment, never changes meaning, and is idempotent. Full-width
-    punctuation (％ “ ” ： ， （ ）) is rewritten to its ASCII twin. A lint
-    suppression (# kpirules: ignore[CODE]) keeps silencing the same code; where no
-    layout can keep that, the file is left unchanged with error E120.
+    punctuation (％ “ ” ： ， （ ）) is rewritten to its ASCII twin. PATH may be files or
+    directories (searched for *.kpi); the default is the configuration's [project]
+    rulesets, else ./rulesets. A lint suppression (# kpirules: ignore[CODE]) keeps
+    silencing the same code; where no layout can keep that, the file is left
+    unchanged with error E120.
 
     The layout is about the text: a byte-order mark is kept if the file has one
     (never added), and lines end with CRLF if every line of the file did, else
@@ -133,6 +135,9 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
 @handle_errors
 def export(paths: tuple[str, ...], fmt_: str, output: str | None) -> None:
     """Print the resolved scheme (imports followed, roles merged, defaults filled in).
+
+    PATH may be files or directories (searched for *.kpi); the default is the
+    configuration's [project] rulesets, else ./rulesets.
 
     \b
     Examples:

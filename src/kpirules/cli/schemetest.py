@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import EXIT_CLEAN, EXIT_PROBLEMS, emit, handle_errors, output_option, paths_argument
+from kpirules.cli.common import (
+    EXIT_CLEAN, EXIT_PROBLEMS, emit, handle_errors, output_option, paths_argument, ruleset_paths,
+)
 from kpirules.errors import ConfigError, Diagnostic
 
 
@@ -28,7 +30,8 @@ def test(paths, with_coverage, fmt_, quiet, config_path, output) -> None:
     attainment, score, total, grade, factor and payout, evaluated by the real engine.
 
     PATH may be test files (*.kpitest.toml), folders (searched for them) or .kpi files
-    (their twin test file beside them); the default is the configuration's rulesets.
+    (their twin test file beside them); the default is the configuration's [project]
+    rulesets, else ./rulesets.
     The format is in docs/testing.md.
 
     \b
@@ -41,11 +44,13 @@ def test(paths, with_coverage, fmt_, quiet, config_path, output) -> None:
       kpirules test --format json -o test-results.json
     """
     from kpirules.schemetest.render import as_json, render_text
-    from kpirules.schemetest.suite import default_paths, run_suite
+    from kpirules.lint.config import find_config_file
+    from kpirules.schemetest.suite import run_suite
 
     if config_path and not Path(config_path).is_file():
         raise ConfigError(Diagnostic("E815", f"no such file or directory: {config_path}", help="check the path"))
-    chosen = [Path(p) for p in paths] or default_paths(Path(config_path) if config_path else None)
+    configured = Path(config_path) if config_path else None if paths else find_config_file()
+    chosen = [Path(p) for p in ruleset_paths(paths, configured)]
     result = run_suite(chosen, with_coverage=with_coverage)
     if fmt_ == "json":
         emit(json.dumps(as_json(result), ensure_ascii=False, indent=2), output)

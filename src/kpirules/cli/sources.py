@@ -12,7 +12,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    EXIT_PROBLEMS, current_lang, echo_err, handle_errors, lang_option, output_folder_exists, paths_argument, write_output,
+    EXIT_PROBLEMS, current_lang, default_rulesets, echo_err, handle_errors, lang_option, output_folder_exists, paths_argument, write_output,
 )
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.report.diagnostics import render_all
@@ -143,13 +143,10 @@ def init(paths: tuple[str, ...], force: bool, output: str) -> None:
     if target.exists() and not force:
         raise ConfigError(Diagnostic("E611", f"{output} already exists",
                                      help="pass --force to overwrite it"))
-    rulesets = list(paths) or ["rulesets"]
-    if not paths and not Path("rulesets").exists():
-        raise ConfigError(Diagnostic(
-            "E001", "no such file or directory: rulesets",
-            help="init writes the configuration for schemes already written: put your .kpi files in "
-                 "rulesets/ (README.md, docs/language.md), or name them: kpirules init path/to/*.kpi",
-        ))
+    rulesets = list(paths) or default_rulesets(
+        help="init writes the configuration for schemes already written: put your .kpi files in "
+             "rulesets/ (README.md, docs/language.md), or name them: kpirules init path/to/*.kpi",
+    )
     scheme = load_scheme(rulesets)
     folder = target.resolve().parent
     relative = [os.path.relpath(Path(p).resolve(), folder).replace(os.sep, "/") for p in rulesets]

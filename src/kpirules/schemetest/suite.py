@@ -7,20 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpirules.config import find_config, load_config
 from kpirules.errors import ConfigError, Diagnostic, KpiError, SchemeError
 from kpirules.model.loader import display_path, files_under
 from kpirules.schemetest.coverage import Coverage, coverage
 from kpirules.schemetest.runner import CaseOutcome, run_case
 from kpirules.schemetest.spec import SUFFIX, TestFile, read_test_file
-
-
-def default_paths(config_path: Path | None = None) -> list[Path]:
-    """The configuration's rulesets (as `kpirules run` reads them); else ./rulesets; else the working directory."""
-    config_path = config_path or find_config()
-    if config_path is not None:
-        return load_config(config_path).ruleset_paths()
-    return [Path("rulesets")] if Path("rulesets").is_dir() else [Path(".")]
 
 
 def discover(paths: list[Path]) -> list[Path]:
@@ -90,4 +81,4 @@ def run_suite(paths: list[Path], with_coverage: bool = False) -> SuiteResult:
     return result
 
 
-__all__ = ["KpiError", "SuiteResult", "default_paths", "discover", "read_all", "run_suite"]
+__all__ = ["KpiError", "SuiteResult", "discover", "read_all", "run_suite"]
