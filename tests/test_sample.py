@@ -388,6 +388,46 @@ def test_sample_command_writes_then_refuses_to_overwrite(tmp_path: Path):
     assert (out / "people.csv").read_bytes() == (SAMPLE / "people.csv").read_bytes()
 
 
+def test_sample_into_a_folder_below_a_file_is_e007_and_creates_nothing(tmp_path: Path, monkeypatch):
+    # was "internal error ... This is a bug" with a traceback's last line
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["sample", "--out", "afile/sub"])
+    assert result.exit_code == 2, result.output
+    assert "error[E007]: cannot write afile/sub: Not a directory" in result.output
+    assert "choose another folder with --out" in result.output
+    assert "internal error" not in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def test_sample_with_a_folder_where_a_file_goes_changes_no_file_of_the_set(tmp_path: Path, monkeypatch):
+    # was an internal error after people.csv, quarterly_targets.csv and calls.parquet were
+    # already replaced: 3 files of the new sample beside 9 of the old one
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "people.csv").write_text("old\n", encoding="utf-8")
+    (out / "leads.csv").mkdir()
+    result = CliRunner().invoke(cli, ["sample", "--out", "out", "--force"])
+    assert result.exit_code == 2, result.output
+    assert "error[E007]: cannot write out/leads.csv: Is a directory" in result.output
+    assert "a folder named like a sample file must be moved away first" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["leads.csv", "people.csv"]  # no temporary files either
+    assert (out / "people.csv").read_text("utf-8") == "old\n"
+
+
+def test_a_set_of_files_one_of_which_cannot_be_written_leaves_all_as_they_were(tmp_path: Path):
+    from kpirules.io import write_files_atomic
+
+    (tmp_path / "a.csv").write_text("old a\n", encoding="utf-8")
+    files = {tmp_path / "a.csv": b"new a\n", tmp_path / "b.csv": b"new b\n", tmp_path / "gone" / "c.csv": b"c\n"}
+    with pytest.raises(FileNotFoundError) as raised:
+        write_files_atomic(files)
+    assert raised.value.filename == str(tmp_path / "gone" / "c.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]  # b.csv not renamed in, no temporary files
+    assert (tmp_path / "a.csv").read_text("utf-8") == "old a\n"
+
+
 def test_sample_command_has_help_with_an_example():
     result = CliRunner().invoke(cli, ["sample", "--help"])
     assert result.exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -60,6 +61,47 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         with open(target, "wb") as fh:
             fh.write(payload)
         return
+    tmp, target = _staged(target, payload)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_files_atomic(files: dict[Path, bytes]) -> None:
+    """Write a set of files so that a failure leaves every one of them as it was.
+
+    Each target must be missing or a regular file (a folder in its place is refused
+    before anything is written). Every file is first written in full to a temporary
+    file beside it; only when all are written are they renamed into place, each rename
+    replacing one file at once. So no permission, full disk or folder in the way leaves
+    a mix of old and new files; only a rename failing after the others have succeeded
+    (another program racing for the folder) could. OSError naming the target.
+    """
+    for path in files:
+        if Path(path).exists() and not Path(path).is_file():
+            code = errno.EISDIR if Path(path).is_dir() else errno.EEXIST
+            raise OSError(code, os.strerror(code), str(path))
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, payload in files.items():
+            try:
+                staged.append(_staged(Path(path), payload))
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _target in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def _staged(target: Path, payload: bytes) -> tuple[Path, Path]:
+    """Write payload to a temporary file beside target, with the permissions target has
+    (or a new file would get); return it and the file to rename it over (the file a
+    symbolic link names, so that the link keeps pointing where it did)."""
     if target.is_symlink():
         target = Path(os.path.realpath(target))
     try:
@@ -73,10 +115,10 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp), target
 
 
 _DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd|proc/\d+/fd)/(\d+)")

@@ -23,7 +23,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from kpirules.errors import ConfigError, Diagnostic
-from kpirules.io import write_atomic
+from kpirules.io import write_files_atomic
 from kpirules.sample_company import (
     ADJUSTMENTS, EXPORTED_ON, UNKNOWN_PERSON, Person, build_roster, quarterly_targets,
 )
@@ -199,8 +199,9 @@ def existing_sample_files(out_dir: Path) -> list[Path]:
 def generate(out_dir: Path, seed: int = DEFAULT_SEED, *, force: bool = False) -> list[Path]:
     """Write the sample company's datasets into out_dir; return the files written.
 
-    Refuses (ConfigError) to overwrite existing sample files unless force is true.
-    Every file is written atomically.
+    Refuses (ConfigError) to overwrite existing sample files unless force is true. The
+    files are written as a set (`write_files_atomic`): when one cannot be written, none
+    is changed and the folders this call created are removed again; OSError names it.
     """
     out_dir = Path(out_dir)
     existing = existing_sample_files(out_dir)
@@ -211,13 +212,19 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, *, force: bool = False) ->
         raise ConfigError(Diagnostic(
             "E090", message, help="pass --force to overwrite them, or choose another folder with --out",
         ))
-    files = sample_files(build_tables(seed))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in files.items():
-        write_atomic(out_dir / name, content)
-        written.append(out_dir / name)
-    return written
+    files = {out_dir / name: content for name, content in sample_files(build_tables(seed)).items()}
+    created = [folder for folder in (out_dir, *out_dir.parents) if not folder.exists()]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_files_atomic(files)
+    except OSError:
+        for folder in created:  # deepest first; a folder someone else filled meanwhile stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    return list(files)
 
 
 __all__ = [

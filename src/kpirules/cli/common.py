@@ -159,10 +159,12 @@ def write_output(path: str | Path, data: str | bytes) -> None:
     try:
         write_atomic(path, data)
     except OSError as exc:
-        raise ConfigError(Diagnostic(
-            "E007", f"cannot write {path}: {exc.strerror or exc}",
-            help="name a file in a folder you can write to (and not a link that loops)",
-        )) from None
+        raise cannot_write(path, exc, "name a file in a folder you can write to (and not a link that loops)") from None
+
+
+def cannot_write(path: str | Path, exc: OSError, help: str) -> ConfigError:
+    """E007: an output cannot be written, with the operating system's reason."""
+    return ConfigError(Diagnostic("E007", f"cannot write {path}: {exc.strerror or exc}", help=help))
 
 
 def emit(text: str, output: str | None) -> None:

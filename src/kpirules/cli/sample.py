@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import handle_errors
+from kpirules.cli.common import cannot_write, handle_errors
 from kpirules.sample import DEFAULT_OUT, DEFAULT_SEED, generate
 
 
@@ -25,8 +25,13 @@ def sample(out: str, seed: int, force: bool) -> None:
     with calls, leads, contracts, invoices, payments, visits, milestones, surveys and
     renewals for January to December 2026, matching the datasets of
     rulesets/common.kpi. The same seed always gives the same files. Files are
-    CSV; calls is written as Parquet when the CSV files would pass 2 MB. Existing
+    CSV; calls is written as Parquet when the CSV files would pass 2 MiB. Existing
     files are kept unless --force is given.
+
+    The files are written as a set: each goes first to a temporary file beside it, and
+    only when all of them are written are they renamed into place. When one cannot be
+    written (no permission, a full disk, a folder with its name), nothing is changed,
+    a folder --out created is removed again, and the command stops with E007 (exit 2).
 
     \b
     Examples:
@@ -34,7 +39,11 @@ def sample(out: str, seed: int, force: bool) -> None:
       kpirules sample --out /tmp/demo --seed 7
       kpirules sample --force                 # regenerate the shipped sample
     """
-    written = generate(Path(out), seed, force=force)
+    try:
+        written = generate(Path(out), seed, force=force)
+    except OSError as exc:
+        raise cannot_write(exc.filename or out, exc, "choose another folder with --out, or make this one "
+                           "writable (a folder named like a sample file must be moved away first)") from None
     for path in written:
         click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
     total = sum(path.stat().st_size for path in written)
