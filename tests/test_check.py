@@ -225,14 +225,34 @@ TABLES = [
     pytest.param(
         COMMON, '[90, ∞): "优秀"', '[90, 100): "优秀"',
         (COMMON, 166, 3, "E253", "the grade table does not cover values above 100",
-         "end the last row at ∞, e.g. [100, ∞)"),
+         "end the last row at ∞, as in [90, ∞), or add a row [100, ∞)"),
         id="grades-open-top",
     ),
     pytest.param(
+        # the help used to suggest [100, ∞) here, itself E255 in a table by attainment
+        KAM, "[150%, ∞): 120", "[150%, 200%]: 120",
+        (KAM, 20, 7, "E253", "the scoring tier table does not cover values above 200%",
+         "end the last row at ∞, as in [150%, ∞), or add a row (200%, ∞)"),
+        id="scoring-open-top",
+    ),
+    pytest.param(
         COMMON, '[0, 60): "待改进"', '[10, 60): "待改进"',
-        (COMMON, 169, 3, "E252", "the grade table does not cover values from 0 up to [10",
+        (COMMON, 169, 3, "E252", "the grade table does not cover [0, 10), below its first row [10, 60)",
          "start the first row at [0, ..."),
         id="grades-open-bottom",
+    ),
+    pytest.param(
+        COMMON, '[0, 60): "待改进"', '(10, 60): "待改进"',
+        (COMMON, 169, 3, "E252", "the grade table does not cover [0, 10], below its first row (10, 60)",
+         "start the first row at [0, ..."),
+        id="grades-open-bottom-open",
+    ),
+    pytest.param(
+        # was "does not cover values from 0 up to (0"
+        COMMON, '[0, 60): "待改进"', '(0, 60): "待改进"',
+        (COMMON, 169, 3, "E252", "the grade table does not cover 0 itself: its first row (0, 60) leaves it out",
+         "start the first row at [0, ..."),
+        id="grades-zero-left-out",
     ),
     pytest.param(
         CSM, "[0, 60): 0", "[0, 50): 0",
@@ -270,6 +290,25 @@ TABLES = [
 def test_range_tables_cover_their_axis_once(ruleset_copy, edit, path, old, new, expected):
     edit(Path(path), old, new)
     assert problems() == [expected]
+
+
+def test_a_bound_in_the_wrong_unit_names_the_number_to_write(ruleset_copy, edit):
+    # E255 said "write 150% or 15000%" for 150 and "write 60.0 instead of 60%"; a bare
+    # attainment bound up to 2 reads as a fraction of the target (1.5 is 150%), a larger one
+    # as the percentage without its sign; 60% is 0.6 points, 60 written plainly
+    edit(Path(KAM), "[100%, 150%): 100\n      [150%, ∞)", "[1, 1.5): 100\n      [150, ∞)")
+    edit(Path(COMMON), '[60, 75): "合格"', '[60%, 75): "合格"')
+    wrong_unit = [p for p in problems() if p[3] == "E255"]
+    assert wrong_unit == [
+        (COMMON, 168, 4, "E255", "total_score is in points (0 to 100 and above), not a percentage",
+         "write 60 instead of 60%"),
+        (KAM, 19, 8, "E255", "attainment is a percentage: write 100% for the fraction 1", PERCENT_HELP),
+        (KAM, 19, 11, "E255", "attainment is a percentage: write 150% for the fraction 1.5", PERCENT_HELP),
+        (KAM, 20, 8, "E255", "attainment is a percentage: write 150%", PERCENT_HELP),
+    ]
+
+
+PERCENT_HELP = "attainment bounds are written as percentages, e.g. [80%, 100%)"
 
 
 def test_value_tiers_of_a_count_print_plain_numbers(ruleset_copy, edit):

@@ -238,6 +238,21 @@ def test_parentheses_nested_thousands_deep_are_refused(ruleset_copy, run_cli):
     ))
 
 
+@pytest.mark.parametrize(("pairs", "nth"), [(100, None), (101, 1), (102, 2), (150, 50)])
+def test_the_caret_is_at_the_parenthesis_opening_the_101st_level_from_the_inside(pairs, nth):
+    # docs/language.md 13.3: a number is no level, each pair of parentheses one, counted from
+    # the inside; of 150 pairs the 50th `(` from the left opens the 101st (150 - 101 + 1 = 50)
+    text = f"role r {{\n  kpi k {{\n    target >= {'(' * pairs}1{')' * pairs}\n  }}\n}}\n"
+    if nth is None:
+        parse_text(text, "m.kpi")
+        return
+    with pytest.raises(SchemeError) as raised:
+        parse_text(text, "m.kpi")
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "E119"
+    assert (diagnostic.location.line, diagnostic.location.column) == (3, len("    target >= ") + nth)
+
+
 @pytest.mark.parametrize("command", [("fmt", "--check"), ("fmt",), ("lint", "--no-cache")])
 def test_fmt_and_lint_report_an_expression_nested_too_deeply(ruleset_copy, run_cli, command):
     write(TELESALES, replaced(telesales(), "    measure count(calls)\n", f"    measure {'(' * 3000}count(calls){')' * 3000}\n"))

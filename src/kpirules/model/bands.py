@@ -68,13 +68,13 @@ def check_coverage(
     if start is not None and first.low is not None and (
         first.low > start or (first.low == start and not first.low_closed)
     ):
-        problems.error(
-            "E252",
-            first.span,
-            f"the {what} does not cover values from {format_bound(start, percent=percent)} up to "
-            f"{'[' if first.low_closed else '('}{format_bound(first.low, percent=percent)}",
-            f"start the first row at [{format_bound(start, percent=percent)}, ...",
-        )
+        begin, low = format_bound(start, percent=percent), format_bound(first.low, percent=percent)
+        if first.low == start:  # (0, 60): only the start itself is left out
+            message = f"the {what} does not cover {begin} itself: its first row {describe(first, percent)} leaves it out"
+        else:
+            message = (f"the {what} does not cover [{begin}, {low}{')' if first.low_closed else ']'}, "
+                       f"below its first row {describe(first, percent)}")
+        problems.error("E252", first.span, message, f"start the first row at [{begin}, ...")
     for prev, band in zip(ordered, ordered[1:]):
         here = describe(band, percent)
         there = describe(prev, percent)
@@ -104,9 +104,11 @@ def check_coverage(
             )
     last = ordered[-1]
     if last.high is not None:
+        high = format_bound(last.high, percent=percent)
+        ended = describe(last.model_copy(update={"high": None, "high_closed": False}), percent)
         problems.error(
             "E253",
             last.span,
-            f"the {what} does not cover values above {format_bound(last.high, percent=percent)}",
-            "end the last row at ∞, e.g. [100, ∞)",
+            f"the {what} does not cover values above {high}",
+            f"end the last row at ∞, as in {ended}, or add a row {'(' if last.high_closed else '['}{high}, ∞)",
         )

@@ -13,7 +13,7 @@ from decimal import Decimal
 from kpirules.defaults import defaults
 from kpirules.lang import ast
 from kpirules.model import scheme as m
-from kpirules.model.bands import bound_value, check_coverage
+from kpirules.model.bands import bound_value, check_coverage, format_bound
 from kpirules.model.literals import check_numbers
 from kpirules.model.problems import Problems, did_you_mean, known
 from kpirules.model.resolve_kpis import KpiResolver
@@ -391,14 +391,12 @@ class Resolver(KpiResolver):
 
     def _check_bound_unit(self, bound: ast.Literal_, axis: str) -> None:
         if axis == "attainment" and bound.type != "percent" and bound.value != 0:
-            self.problems.error(
-                "E255", bound.span, f"attainment is a percentage: write {bound.text}% or {bound.value * 100}%",
-                "attainment bounds are written as percentages, e.g. [80%, 100%)",
-            )
+            self.problems.error("E255", bound.span, _as_percent(bound),
+                                "attainment bounds are written as percentages, e.g. [80%, 100%)")
         elif axis == "score" and bound.type == "percent":
             self.problems.error(
                 "E255", bound.span, "total_score is in points (0 to 100 and above), not a percentage",
-                f"write {bound.value * 100} instead of {bound.text}",
+                f"write {format_bound(bound.value * 100)} instead of {bound.text}",
             )
         else:
             self.problems.foreign_amount(bound, self.currency)
@@ -543,6 +541,18 @@ class Resolver(KpiResolver):
             payout=payout,
             span=decl.span,
         )
+
+
+#: a bare attainment bound up to this size reads as a fraction of the target (1.2 for
+#: 120%); a larger one as the percentage itself without its sign (80 for 80%)
+_LARGEST_FRACTION = Decimal(2)
+
+
+def _as_percent(bound: ast.Literal_) -> str:
+    """E255's message for a bare number where an attainment percentage belongs."""
+    if abs(bound.value) <= _LARGEST_FRACTION:
+        return f"attainment is a percentage: write {format_bound(bound.value, percent=True)} for the fraction {bound.text}"
+    return f"attainment is a percentage: write {bound.text}%"
 
 
 def resolve(files: list[ast.File], problems: Problems | None = None) -> m.Scheme:
