@@ -72,7 +72,7 @@ def test_sources_check_config_error_exit_2(workdir, run_cli):
 def test_init_writes_a_starter_config_once(workdir, run_cli, ruleset_copy):
     result = run_cli("init")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("wrote kpirules.toml: 12 datasets bound to CSV files under data/")
+    assert result.stdout.startswith("wrote kpirules.toml: 12 datasets bound to files under data/, 0 of them found there")
     written = tomllib.loads((workdir / "kpirules.toml").read_text(encoding="utf-8"))
     assert written["project"] == {"rulesets": ["rulesets"], "default_env": "default"}
     assert written["env"]["default"]["datasets"]["calls"] == {"source": "csv", "path": "data/calls.csv"}
@@ -83,6 +83,31 @@ def test_init_writes_a_starter_config_once(workdir, run_cli, ruleset_copy):
     assert again.exit_code == 2
     assert "error[E611]: kpirules.toml already exists" in again.stderr
     assert run_cli("init", "--force").exit_code == 0
+
+
+def test_init_after_sample_binds_the_files_sample_wrote_and_run_reads_them(workdir, run_cli, ruleset_copy):
+    # init bound calls to data/calls.csv, sample writes data/calls.parquet: run failed (E640)
+    assert run_cli("sample", "--out", "data").exit_code == 0
+    result = run_cli("init")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("wrote kpirules.toml: 12 datasets bound to files under data/, 12 of them found there")
+    datasets = tomllib.loads((workdir / "kpirules.toml").read_text(encoding="utf-8"))["env"]["default"]["datasets"]
+    assert datasets["calls"] == {"source": "parquet", "path": "data/calls.parquet"}
+    assert datasets["leads"] == {"source": "csv", "path": "data/leads.csv"}
+    ran = run_cli("run", "--period", "2026-03", "--format", "csv")
+    assert ran.exit_code == 0, ran.output
+    assert "P001," in ran.stdout
+
+
+def test_a_missing_file_beside_one_of_another_format_is_named_in_the_help(workdir, run_cli, ruleset_copy):
+    # init first, sample after: calls stays bound to data/calls.csv, the help names calls.parquet
+    assert run_cli("init").exit_code == 0
+    assert run_cli("sample", "--out", "data").exit_code == 0
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1, result.output
+    assert "error[E640]: file not found: data/calls.csv" in result.stderr
+    assert ('help: data/calls.parquet is there: to read it, set source = "parquet" and its path in '
+            "[env.default.datasets.calls] of kpirules.toml") in result.stderr
 
 
 def test_init_before_any_scheme_says_to_write_one_first(workdir, run_cli):

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationError, field_validator
 
 from kpirules import i18n
+from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.io import note_input
 from kpirules.sources.base import SourceOptions
@@ -499,15 +500,13 @@ def _locate(positions: Positions, path: Path, prefix: str, key: list[str | int])
 # ---------------------------------------------------------------------- a starter file
 
 
-def starter_config(scheme: Scheme, rulesets: list[str]) -> str:
-    """A kpirules.toml binding every declared dataset to a CSV file under data/."""
+def starter_config(rulesets: list[str], bindings: dict[str, dict[str, str]]) -> str:
+    """A kpirules.toml reading rulesets, with the datasets bound as `starter_bindings` binds them."""
     import tomli_w
 
     doc = {
         "project": {"rulesets": rulesets, "default_env": "default"},
-        "env": {"default": {"datasets": {
-            ds_id: {"source": "csv", "path": f"data/{ds_id}.csv"} for ds_id in scheme.datasets
-        }}},
+        "env": {"default": {"datasets": bindings}},
     }
     intro = (
         "# kpirules project configuration: where the rulesets are, and which file or system\n"
@@ -519,3 +518,16 @@ def starter_config(scheme: Scheme, rulesets: list[str]) -> str:
         "#   timezone = \"Asia/Shanghai\"               # of timestamps written without an offset\n\n"
     )
     return intro + tomli_w.dumps(doc)
+
+
+def starter_bindings(scheme: Scheme, folder: Path) -> dict[str, dict[str, str]]:
+    """Dataset id -> its binding in a starter configuration written in folder: the first
+    file data/<id>.csv, .parquet, .json or .jsonl that exists (what `kpirules sample --out
+    data` wrote, say), read by the source of that name; else data/<id>.csv, to be exported."""
+    settings = defaults()["data_files"]
+    bindings = {}
+    for ds_id in scheme.datasets:
+        candidates = [(source, f"{settings['folder']}/{ds_id}.{source}") for source in settings["sources"]]
+        source, path = next(((s, p) for s, p in candidates if (folder / p).is_file()), candidates[0])
+        bindings[ds_id] = {"source": source, "path": path}
+    return bindings

@@ -128,15 +128,19 @@ def check(env: str | None, config_path: str | None) -> None:
 def init(paths: tuple[str, ...], force: bool, output: str) -> None:
     """Write a starter kpirules.toml for the rulesets found (default ./rulesets).
 
-    Binds every declared dataset to a CSV file data/<dataset>.csv in an environment
-    named "default"; edit the paths and sources to match your exports.
+    Binds every declared dataset, in an environment named "default", to the file
+    data/<dataset>.csv, .parquet, .json or .jsonl beside the config that exists (the
+    first of them, read by the source of that name), else to data/<dataset>.csv; edit
+    the paths and sources to match your exports. To try the reference rulesets on
+    the sample company, write its data first (`kpirules sample --out data`), then
+    run init.
 
     \b
     Examples:
       kpirules init
       kpirules init rulesets/telesales.kpi --output kpirules.toml --force
     """
-    from kpirules.config import starter_config
+    from kpirules.config import starter_bindings, starter_config
     from kpirules.model import load_scheme
 
     target = Path(output)
@@ -150,6 +154,8 @@ def init(paths: tuple[str, ...], force: bool, output: str) -> None:
     scheme = load_scheme(rulesets)
     folder = target.resolve().parent
     relative = [os.path.relpath(Path(p).resolve(), folder).replace(os.sep, "/") for p in rulesets]
-    write_output(target, starter_config(scheme, relative))
-    click.echo(f"wrote {output}: {len(scheme.datasets)} datasets bound to CSV files under data/; "
-               f"check them with `kpirules sources check`")
+    bindings = starter_bindings(scheme, folder)
+    write_output(target, starter_config(relative, bindings))
+    found = sum(1 for binding in bindings.values() if (folder / binding["path"]).is_file())
+    click.echo(f"wrote {output}: {len(scheme.datasets)} datasets bound to files under data/, {found} of them "
+               f"found there; check them with `kpirules sources check`")

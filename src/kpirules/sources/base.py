@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, Union
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
+from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
 from kpirules.io import note_input
 
@@ -180,11 +181,15 @@ class Source(ABC):
     def existing_file(self, path: Path) -> Path:
         """The file at path, or a DataError saying what is wrong with it."""
         if not path.exists():
-            raise self.error(
-                "E640", f"file not found: {self.display(path)}",
-                f"check `path` in [{self.context.config_key}] of {self._config_name()} "
-                "(relative paths start at the config file's folder)",
-            )
+            key, config = self.context.config_key, self._config_name()
+            other = next((path.with_suffix(f".{source}") for source in defaults()["data_files"]["sources"]
+                          if source != self.name and path.with_suffix(f".{source}").is_file()), None)
+            if other is not None:  # `kpirules sample` wrote calls.parquet where `init` bound calls.csv
+                help = (f"{self.display(other)} is there: to read it, set source = \"{other.suffix[1:]}\" and its "
+                        f"path in [{key}] of {config}")
+            else:
+                help = f"check `path` in [{key}] of {config} (relative paths start at the config file's folder)"
+            raise self.error("E640", f"file not found: {self.display(path)}", help)
         if path.is_dir():
             raise self.error(
                 "E640", f"{self.display(path)} is a directory, not a file",
