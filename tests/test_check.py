@@ -620,3 +620,15 @@ def test_with_no_path_no_configuration_and_no_rulesets_folder_every_command_stop
     assert "error[E001]: no such file or directory: rulesets" in result.output
     assert "put them in rulesets/, or list them as rulesets under [project] in kpirules.toml" in result.output
     assert (workdir / "deep" / "er" / "x.kpi").read_text(encoding="utf-8") == written
+
+
+def test_the_summary_of_a_clean_check_counts_in_the_singular_and_the_plural(tmp_path, run_cli):
+    # said "1 role, 1 KPIs"
+    from known_answers_kit import COMMON
+
+    one = COMMON + "role rep {\n  kpi calls {\n    process main\n    measure count(calls)\n    target >= 10\n    weight 100%\n  }\n}\n"
+    (tmp_path / "one.kpi").write_text(one, encoding="utf-8")
+    result = run_cli("check", str(tmp_path / "one.kpi"))
+    assert result.exit_code == 0, result.output
+    assert result.output == "ok: 1 file, 1 role, 1 KPI, no problems\n"
+    assert run_cli("check", "--lang", "zh", str(tmp_path / "one.kpi")).output == "检查通过：1 个文件，1 个岗位，1 个 KPI，未发现问题\n"

@@ -582,6 +582,22 @@ def test_check_fails_and_names_an_unformatted_file(tmp_path):
     assert messy.read_text(encoding="utf-8") == UNFORMATTED
 
 
+@pytest.mark.parametrize("args", [(), ("--check",)])
+def test_files_that_do_not_parse_are_summed_up_once(tmp_path, args):
+    # each broken file printed its own "Found 1 error in 1 file."; check prints one total
+    broken = "role r {\n  kpi\n}\n"
+    for name in ("a.kpi", "b.kpi"):
+        (tmp_path / name).write_text(broken, encoding="utf-8")
+    (tmp_path / "messy.kpi").write_text(UNFORMATTED, encoding="utf-8")
+    result = run(*args, str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.count("Found ") == 1
+    assert "\nFound 2 errors in 2 files.\n" in result.stderr
+    assert result.stderr.count("error[E112]") == 2
+    assert ("would reformat" if args else "reformatted") + f" {tmp_path / 'messy.kpi'}" in result.stderr
+    assert (tmp_path / "a.kpi").read_text(encoding="utf-8") == broken
+
+
 def test_diff_prints_a_unified_diff_and_changes_nothing(tmp_path):
     messy = tmp_path / "messy.kpi"
     messy.write_text(UNFORMATTED, encoding="utf-8")

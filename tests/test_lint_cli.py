@@ -109,6 +109,9 @@ def test_rule_and_rules_commands():
     assert run_cli("rule", "weights-sum").output == doc.output
     missing = run_cli("rule", "KPI999")
     assert missing.exit_code == 2 and "unknown rule 'KPI999'" in missing.output
+    misspelt = run_cli("rule", "weight-sum")  # had no suggestion, where other unknown names have one
+    assert misspelt.exit_code == 2
+    assert "help: did you mean 'weights-sum'?" in misspelt.output
     listing = run_cli("rules").output.splitlines()
     assert listing[0].startswith("KPI101  weights-sum")
     assert any(line.startswith("KPI902  invalid-suppression") for line in listing)

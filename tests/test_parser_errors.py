@@ -355,7 +355,7 @@ def test_five_megabyte_file_is_refused(ruleset_copy, run_cli):
     # 5 MiB of valid comments: refused on its size alone, before it is parsed
     Path(TELESALES).write_bytes(b"# padding\n" * (5 * 1024 * 1024 // 10))
     assert_diagnosed(run_cli, TELESALES, Expected(
-        "E103", "file is too large (5.0 MB; a .kpi file may be at most 2 MB)", 1, 1,
+        "E103", "file is too large: 5,242,880 bytes; a .kpi file may be at most 2,097,152 bytes (2 MiB)", 1, 1,
         "a .kpi file holds a scheme, not data: bind data files in kpirules.toml instead", "^",
     ))
 

@@ -301,9 +301,15 @@ def ui(lang: str, key: str, english: str, **values) -> str:
     return english if found is None else found.fill(found.ui[key], values)
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 role", "2 roles", "0 KPIs": a count of things in English (catalogs say it their
+    own way); plural when the noun does not just take an s."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def people(n: int) -> str:
-    """"1 person", "2 people": a count of people in English (catalogs say it their own way)."""
-    return f"{n} {'person' if n == 1 else 'people'}"
+    """"1 person", "2 people": a count of people in English."""
+    return count(n, "person", "people")
 
 
 def labelled(lang: str, label: str, text: str) -> str:

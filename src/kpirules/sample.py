@@ -1,7 +1,7 @@
 """A deterministic sample company: a year of sales data for the reference rulesets.
 
 `generate(out_dir, seed)` writes one file per dataset declared in `rulesets/common.kpi`
-(`<dataset id>.csv`, or `calls.parquet` when the CSV files together would pass 2 MB). The
+(`<dataset id>.csv`, or `calls.parquet` when the CSV files together would pass 2 MiB). The
 same seed gives byte-identical CSV files on every run and machine: all randomness comes
 from one `random.Random(seed)` drawn in a fixed order, only through integer and
 `triangular` draws (no `gauss`, whose libm-based result may differ across platforms), and

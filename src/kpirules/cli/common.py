@@ -83,13 +83,13 @@ def current_lang() -> str:
 def summary(diagnostics: list[Diagnostic], files: int | None = None, lang: str = "en") -> str:
     errors = sum(1 for d in diagnostics if d.severity == "error")
     others = len(diagnostics) - errors
-    parts = [f"{errors} error{'s' if errors != 1 else ''}"]
+    parts = [i18n.count(errors, "error")]
     if others:
-        parts.append(f"{others} other finding{'s' if others != 1 else ''}")
+        parts.append(i18n.count(others, "other finding"))
     where = ""
     paths = {d.location.path for d in diagnostics if hasattr(d.location, "path")}
     if paths:
-        where = f" in {len(paths)} file{'s' if len(paths) != 1 else ''}"
+        where = f" in {i18n.count(len(paths), 'file')}"
     if lang == "en":
         return f"Found {' and '.join(parts)}{where}."
     text = i18n.ui(lang, "summary.errors", "", errors=errors)
@@ -102,11 +102,17 @@ def summary(diagnostics: list[Diagnostic], files: int | None = None, lang: str =
 
 def report_error(exc: KpiError) -> int:
     """Print a KpiError's diagnostics to stderr, in the run's language; return its exit code."""
+    return report_diagnostics(exc.diagnostics, exc.exit_code)
+
+
+def report_diagnostics(diagnostics: list[Diagnostic], exit_code: int = EXIT_PROBLEMS) -> int:
+    """Print diagnostics to stderr, in the run's language, with one summary of them all
+    when they are problems in the inputs (exit code 1); return the exit code."""
     lang = current_lang()
-    echo_err(render_all(exc.diagnostics, lang=lang))
-    if exc.exit_code == EXIT_PROBLEMS:
-        echo_err("\n" + summary(exc.diagnostics, lang=lang))
-    return exc.exit_code
+    echo_err(render_all(diagnostics, lang=lang))
+    if exit_code == EXIT_PROBLEMS:
+        echo_err("\n" + summary(diagnostics, lang=lang))
+    return exit_code
 
 
 def handle_errors(func: Callable) -> Callable:

@@ -11,9 +11,9 @@ import click
 from kpirules import i18n
 from kpirules.cli.common import (
     EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option, output_option, paths_argument,
-    report_error, ruleset_paths,
+    report_diagnostics, ruleset_paths,
 )
-from kpirules.errors import KpiError
+from kpirules.errors import Diagnostic, KpiError
 from kpirules.model import load_scheme
 from kpirules.model.export import export_json, export_toml, scheme_json_schema
 from kpirules.model.loader import find_kpi_files
@@ -50,8 +50,8 @@ def check(paths: tuple[str, ...]) -> None:
     kpis = sum(len(r.kpis) for r in scheme.roles.values())
     click.echo(i18n.ui(
         current_lang(), "check.ok",
-        f"ok: {len(scheme.files)} file{'s' if len(scheme.files) != 1 else ''}, "
-        f"{roles} role{'s' if roles != 1 else ''}, {kpis} KPIs, no problems",
+        f"ok: {i18n.count(len(scheme.files), 'file')}, {i18n.count(roles, 'role')}, {i18n.count(kpis, 'KPI')}, "
+        "no problems",
         files=len(scheme.files), roles=roles, kpis=kpis,
     ))
 
@@ -89,15 +89,14 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
 
     lang = current_lang()
     changed: list[str] = []
-    failed = 0
+    unformatted: list[Diagnostic] = []  # of the files that do not parse, reported together after the others
     for path in find_kpi_files(_default_paths(paths)):
         name = str(path)
         try:
             data = read_source_bytes(path)
             result = format_source(data, name)
         except KpiError as exc:
-            report_error(exc)
-            failed += 1
+            unformatted.extend(exc.diagnostics)
             continue
         if result.data == data:
             continue
@@ -117,14 +116,16 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
         else:
             write_atomic(path, result.data)
             echo_err(i18n.ui(lang, "fmt.done", f"reformatted {name}", path=name))
+    if unformatted:
+        report_diagnostics(unformatted)
     if check_only or show_diff:
         if changed:
-            echo_err(i18n.ui(lang, "fmt.count", f"{len(changed)} file{'s' if len(changed) != 1 else ''} would be reformatted",
+            echo_err(i18n.ui(lang, "fmt.count", f"{i18n.count(len(changed), 'file')} would be reformatted",
                              n=len(changed)))
-        if changed or failed:
+        if changed or unformatted:
             sys.exit(EXIT_PROBLEMS)
         echo_err(i18n.ui(lang, "fmt.clean", "all files are formatted"))
-    elif failed:
+    elif unformatted:
         sys.exit(EXIT_PROBLEMS)
 
 

@@ -89,7 +89,7 @@ def check(env: str | None, config_path: str | None) -> None:
     for result in results:
         if result.problems:
             n = len(result.problems)
-            status = i18n.ui(lang, "sources.problems", f"{n} problem{'s' if n != 1 else ''}", n=n)
+            status = i18n.ui(lang, "sources.problems", i18n.count(n, "problem"), n=n)
             rows = (i18n.ui(lang, "sources.rows_read", f"{result.rows_read:,} rows read", n=f"{result.rows_read:,}")
                     if result.rows_read is not None else i18n.ui(lang, "sources.not_read", "not read"))
         else:
@@ -113,7 +113,7 @@ def check(env: str | None, config_path: str | None) -> None:
     if found:
         bad = sum(1 for r in results if r.problems)
         echo_err("\n" + render_all(found, lang=lang))
-        echo_err("\n" + i18n.ui(lang, "sources.summary", f"{len(found)} problem{'s' if len(found) != 1 else ''} in "
+        echo_err("\n" + i18n.ui(lang, "sources.summary", f"{i18n.count(len(found), 'problem')} in "
                                  f"{bad} of {len(results)} datasets.", n=len(found), bad=bad, datasets=len(results)))
         sys.exit(EXIT_PROBLEMS)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kpirules import i18n
 from kpirules.lang import render
 from kpirules.model import scheme as m
 from kpirules.model.bands import describe as describe_range
@@ -107,8 +108,7 @@ def kpi(k: m.Kpi) -> str:
 
 def role(r: m.Role) -> str:
     shown = f"{r.id} {render.quote(r.label)}" if r.label else r.id
-    n = len(r.kpis)
-    return f"{shown} ({n} KPI{'s' if n != 1 else ''}{', with payout' if r.payout else ''})"
+    return f"{shown} ({i18n.count(len(r.kpis), 'KPI')}{', with payout' if r.payout else ''})"
 
 
 def payout(p: m.Payout) -> str:

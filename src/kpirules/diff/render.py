@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from kpirules import __version__
+from kpirules import __version__, i18n
 from kpirules.diff import DiffReport
 from kpirules.diff.impact import Impact, PersonImpact
 from kpirules.diff.revisions import Side
@@ -150,7 +150,7 @@ def render_text(report: DiffReport, top: int = 20, width: int = 120) -> str:
     say(f"  new: {report.new.description}")
     say()
     n = len(report.changes)
-    say(f"{n} structural change{'s' if n != 1 else ''}:" if n else "No structural changes.")
+    say(f"{i18n.count(n, 'structural change')}:" if n else "No structural changes.")
     for c in report.changes:
         _print_change(say, c)
     say()

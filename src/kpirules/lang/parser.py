@@ -106,8 +106,8 @@ def decode_source(data: bytes, path: str) -> str:
         raise SchemeError(
             Diagnostic(
                 "E103",
-                f"file is too large ({len(data) / 1_048_576:.1f} MB; a .kpi file may be at most "
-                f"{MAX_FILE_BYTES // 1_048_576} MB)",
+                f"file is too large: {len(data):,} bytes; a .kpi file may be at most {MAX_FILE_BYTES:,} bytes "
+                f"({MAX_FILE_BYTES / 1_048_576:g} MiB)",
                 Location(path, 1, 1),
                 help="a .kpi file holds a scheme, not data: bind data files in kpirules.toml instead",
             )

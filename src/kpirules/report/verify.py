@@ -227,7 +227,7 @@ def render_text(verification: Verification, lang: str = "en") -> str:
                              digest=recorded.results.digest[:16]))
     else:
         n = len(v.differences)
-        lines.append(i18n.ui(lang, "verify.differs", f"Not reproduced: {n} difference{'s' if n != 1 else ''}.", n=n))
+        lines.append(i18n.ui(lang, "verify.differs", f"Not reproduced: {i18n.count(n, 'difference')}.", n=n))
     return "\n".join(lines)
 
 

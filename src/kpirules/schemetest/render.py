@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpirules import i18n
 from kpirules.schemetest.coverage import Coverage
 from kpirules.schemetest.runner import CaseOutcome
 from kpirules.schemetest.suite import SuiteResult
@@ -48,7 +49,7 @@ def render_text(result: SuiteResult, verbose: bool = True) -> str:
             out.append(f"  {MARK[outcome.status]:<5} {case.name}{where}")
             out.extend(explain_failure(outcome, indent="        "))
     n = counts(result)
-    summary = (f"{n['cases']} case{'s' if n['cases'] != 1 else ''} in {n['files']} file{'s' if n['files'] != 1 else ''}: "
+    summary = (f"{i18n.count(n['cases'], 'case')} in {i18n.count(n['files'], 'file')}: "
                f"{n['passed']} passed, {n['failed']} failed")
     if n["errors"]:
         summary += f", {n['errors']} could not run"
