@@ -433,6 +433,30 @@ def test_an_unknown_language_is_a_usage_error(bad_file):
     assert (problem.code, problem.location.line, problem.message) == ("E603", 3, "project.lang: unknown language 'fr'")
 
 
+COMMANDS_WITH_A_PATH = [("check", "bad.kpi"), ("fmt", "--check", "bad.kpi"), ("export", "bad.kpi"),
+                       ("test", "bad.kpi")]
+
+
+@pytest.mark.parametrize("command", [*COMMANDS_WITH_A_PATH, ("lint", "--no-cache", "bad.kpi"), ("schema",),
+                                     ("rules",), ("rule", "KPI101"), ("sample", "--out", "out"), ("init", "bad.kpi")])
+def test_every_command_reads_the_configured_language_even_with_a_path(bad_file, command):
+    # README: lang is the language of the messages, read by every command (schema did not)
+    (bad_file.parent / "kpirules.toml").write_text('[project]\nlang = "fr"\n', encoding="utf-8")
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("kpirules.toml:2:1: error[E603]: project.lang: unknown language 'fr'\n")
+    assert sorted(p.name for p in bad_file.parent.iterdir()) == ["bad.kpi", "kpirules.toml"]
+
+
+@pytest.mark.parametrize("command", [("check", "bad.kpi"), ("export", "bad.kpi")])
+def test_with_a_path_a_configuration_that_is_not_toml_does_not_stop_the_scheme_commands(bad_file, command):
+    # the language stays English and the file is not read: bad.kpi's own problem is reported
+    (bad_file.parent / "kpirules.toml").write_text("[project\n", encoding="utf-8")
+    result = run(*command)
+    assert result.exit_code == 1, result.output
+    assert "error[E202]: unknown dataset 'cals'" in result.stderr
+
+
 def test_the_configuration_model_reads_lang(tmp_path):
     (tmp_path / "kpirules.toml").write_text('[project]\nlang = "zh"\n', encoding="utf-8")
     assert load_config(tmp_path / "kpirules.toml").project.lang == "zh"

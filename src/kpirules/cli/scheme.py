@@ -151,6 +151,7 @@ def export(paths: tuple[str, ...], fmt_: str, output: str | None) -> None:
 
 @click.command()
 @output_option
+@handle_errors
 def schema(output: str | None) -> None:
     """Print the JSON Schema of what `kpirules export --format json` writes.
 
