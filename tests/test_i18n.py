@@ -9,7 +9,6 @@ commands print Chinese with the same codes, places, carets and exit codes as in 
 from __future__ import annotations
 
 import ast
-import itertools
 import json
 import re
 import tomllib
@@ -18,9 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kpirules import i18n
+from kpirules import i18n, i18n_sites
 from kpirules.config import load_config
 from kpirules.errors import ConfigError, DataLocation, Diagnostic, Location
+from kpirules.i18n_sites import CJK, english_left
 from kpirules.lint.localize import localize_finding
 from kpirules.lint.registry import all_rules
 from kpirules.report.diagnostics import render_text
@@ -30,7 +30,6 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "src" / "kpirules"
 LANGUAGE = REPO / "docs" / "language.md"
 TABLE_CODE = re.compile(r"^\|\s*`?(E\d{3})`?\s*\|", re.MULTILINE)
-CJK = re.compile(r"[\u4e00-\u9fff]")
 ZH = i18n.catalog("zh")
 CATALOG = tomllib.loads((SOURCE / "i18n_zh.toml").read_text(encoding="utf-8"))
 
@@ -45,15 +44,6 @@ def run(*args: str, env: dict[str, str] | None = None):
     from kpirules.cli import cli
 
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-
-
-def english_left(text: str) -> list[str]:
-    """Runs of three or more English words outside code (backticks), quotes and brackets.
-
-    Names, values and snippets may stay English; a sentence may not.
-    """
-    stripped = re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"|“[^”]*”|\[[^\]]*\]|\S*[_.(=/<>]\S*", " ", text)
-    return re.findall(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}\b", stripped)
 
 
 def assert_chinese(text: str, where: str) -> None:
@@ -118,118 +108,19 @@ def test_i18n_imports_only_the_base():
 
 # ---------------------------------------------------------------------- every message in the source
 
-#: callables that build a diagnostic, and where their code, message and help are:
-#: a position, a keyword, or a constant code
+#: kpirules' own callables that build a diagnostic, besides `Diagnostic` and `error`
 SITES = {
-    "Diagnostic": {"code": 0, "message": 1, "help": (3, "help")},
+    **i18n_sites.SITES,
     "InvalidLiteral": {"code": "E110", "message": 1, "help": (2, "help")},
     "_secret_error": {"code": "E609", "message": 0, "help": (1, "help")},
     "_plugin_error": {"code": 0, "message": ("plugin Q ", 2), "help": (3, "help")},
+    "config.py:_error": {"code": 0, "message": 1, "help": (3, "help")},
+    "lint/config.py:_error": {"code": "E701", "message": ("Q.Q: ", 3), "help": (4, "help")},
 }
-SAMPLE = "Q"
-
-
-def variants(node, top: bool = True) -> list[str] | None:
-    """The texts an expression can build, with "Q" for each value; None when unknowable."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if isinstance(node, ast.JoinedStr):
-        parts = []
-        for value in node.values:
-            if isinstance(value, ast.Constant):
-                parts.append([value.value])
-            else:
-                parts.append(variants(value.value, top=False) or [SAMPLE])
-        return ["".join(p) for p in itertools.product(*parts)][:64]
-    if isinstance(node, ast.IfExp):
-        found = [variants(node.body, top), variants(node.orelse, top)]
-        return [t for texts in found if texts for t in texts] or None
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = variants(node.left, False), variants(node.right, False)
-        return [a + b for a in left or [SAMPLE] for b in right or [SAMPLE]][:64]
-    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
-        found = [variants(v, top) for v in node.values]
-        return [t for texts in found if texts for t in texts] or None
-    if isinstance(node, ast.Call):
-        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-        if name in ("did_you_mean", "_did_you_mean"):
-            return [f"did you mean '{SAMPLE}'?"]
-        if name == "known":
-            return [f"known names: {SAMPLE}", "no names are declared"]
-        if name == "_plural" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
-            one = node.args[1].value
-            many = node.args[2].value if len(node.args) > 2 and isinstance(node.args[2], ast.Constant) else one + "s"
-            return [f"{SAMPLE} {one}", f"{SAMPLE} {many}"]
-    return None if top else [SAMPLE]
-
-
-def _argument(call: ast.Call, where):
-    if isinstance(where, tuple) and isinstance(where[0], str) and not where[0].isidentifier():
-        prefix, index = where
-        node = call.args[index] if index < len(call.args) else None
-        texts = variants(node) if node is not None else None
-        return [prefix + t for t in texts] if texts else None
-    positions = where if isinstance(where, tuple) else (where,)
-    for spot in positions:
-        if isinstance(spot, int) and spot < len(call.args):
-            return call.args[spot]
-        if isinstance(spot, str):
-            for keyword in call.keywords:
-                if keyword.arg == spot:
-                    return keyword.value
-    return None
-
-
 #: functions that only pass their arguments on to a Diagnostic: their callers are the sites
-WRAPPERS = {"error", "_error", "_plugin_error", "_secret_error"}
+WRAPPERS = frozenset({"error", "_error", "_plugin_error", "_secret_error"})
 
-
-def _calls(tree: ast.AST):
-    """Every call with the name of the function it is written in."""
-    def visit(node, function):
-        for child in ast.iter_child_nodes(node):
-            inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
-            if isinstance(child, ast.Call):
-                yield child, function
-            yield from visit(child, inner)
-
-    yield from visit(tree, None)
-
-
-def creation_sites():
-    """(file:line, codes, message texts, help texts) of every diagnostic written in the source."""
-    found = []
-    for path in sorted(SOURCE.rglob("*.py")):
-        if path.name == "i18n.py":
-            continue
-        for call, function in _calls(ast.parse(path.read_text(encoding="utf-8"))):
-            if function in WRAPPERS:
-                continue
-            name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
-            spec = SITES.get(name)
-            if name == "error" and call.args and variants(call.args[0]) and re.fullmatch(r"E\d{3}", variants(call.args[0])[0]):
-                # problems.error(code, span, message, help) or source.error(code, message, help)
-                takes_span = len(call.args) >= 3 and variants(call.args[1]) is None
-                spec = {"code": 0, "message": 2, "help": (3, "help")} if takes_span else {"code": 0, "message": 1, "help": (2, "help")}
-            if name == "_error" and path.name == "config.py" and path.parent.name == "lint":
-                spec = {"code": "E701", "message": ("Q.Q: ", 3), "help": (4, "help")}
-            elif name == "_error" and path.name == "config.py":
-                spec = {"code": 0, "message": 1, "help": (3, "help")}
-            if spec is None:
-                continue
-            code_spec = spec["code"]
-            codes = [code_spec] if isinstance(code_spec, str) else variants(_argument(call, code_spec) or ast.Constant(None))
-            if not codes or not all(re.fullmatch(r"E\d{3}", c) for c in codes):
-                continue  # a code passed on from elsewhere: checked where it is written
-            message = _argument(call, spec["message"])
-            messages = message if isinstance(message, list) else (variants(message) if message is not None else None)
-            help_node = _argument(call, spec["help"])
-            helps = variants(help_node) if help_node is not None else None
-            found.append((f"{path.relative_to(SOURCE)}:{call.lineno}", codes, messages or [], helps or []))
-    return found
-
-
-SITES_FOUND = creation_sites()
+SITES_FOUND = i18n_sites.message_sites(SOURCE, SITES, WRAPPERS, skip=("i18n.py",))
 
 
 def test_the_source_scan_finds_the_diagnostics():
@@ -237,17 +128,9 @@ def test_the_source_scan_finds_the_diagnostics():
     assert sum(len(messages) for _, _, messages, _ in SITES_FOUND) > 200
 
 
-@pytest.mark.parametrize("where, codes, messages, helps", SITES_FOUND, ids=[s[0] for s in SITES_FOUND])
-def test_every_message_written_in_the_source_has_a_chinese_pattern(where, codes, messages, helps):
-    for message in messages:
-        translated = [t for code in codes if (t := ZH.message(code, message)) is not None]
-        assert translated, f"{where}: no pattern of {codes} in [messages] of i18n_zh.toml matches {message!r}"
-        assert_chinese(translated[0], f"{where} message")
-    for help in helps:
-        text = ZH.phrase(help, "help")
-        if english_left(help):
-            assert text != help, f"{where}: no pattern of the help group matches {help!r}"
-            assert_chinese(text, f"{where} help")
+@pytest.mark.parametrize("site", SITES_FOUND, ids=[s.where for s in SITES_FOUND])
+def test_every_message_written_in_the_source_has_a_chinese_pattern(site):
+    assert i18n_sites.site_problems(site, "zh") == []
 
 
 # ---------------------------------------------------------------------- lint rules
