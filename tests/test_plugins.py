@@ -9,9 +9,10 @@ import pyarrow as pa
 import pytest
 from source_project import load, rows
 
-from kpirules import hookspecs, plugins
-from kpirules.errors import ConfigError, DataError
+from kpirules import hookspecs, i18n, plugins
+from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.hookspecs import hookimpl
+from kpirules.report.diagnostics import render_text
 from kpirules.sources.base import Source, SourceOptions
 
 ROSTER = pa.table({"person_id": ["P1", "P2"], "name": ["韦刚", "Ann"], "manager_id": [None, "P1"]})
@@ -246,9 +247,105 @@ def test_selecting_plugins_by_environment(installed_plugin, monkeypatch):
     assert d.help.startswith("did you mean 'demo'?")
 
 
+class DownSource(Source):
+    """A CRM source whose API is down: a message and help of the plugin's own."""
+
+    name = "memory_down"
+    Options = SourceOptions
+
+    def read(self):
+        raise self.error("E640", "the CRM answered 503 Service Unavailable",
+                         "the CRM is being updated: run again in an hour")
+
+
+CRM_CATALOG = """
+[messages]
+E640 = [
+  ["the CRM answered {status}", "CRM 返回了 {status}"],
+  # the core's own patterns come first: a plugin cannot change what kpirules says
+  ["file not found: {path}", "文件丢了：{path}"],
+]
+[groups]
+help = [
+  ["the CRM is being updated: run again in {when}", "CRM 正在升级：请在{when:crm_when}后重新运行"],
+]
+crm_when = [
+  ["an hour", "一小时"],
+]
+"""
+
+
+def catalog_plugin(folder, text=CRM_CATALOG, lang="zh"):
+    """A plugin registering DownSource and a catalog of lang written to folder."""
+    path = folder / f"crm_{lang}.toml"
+    path.write_text(text, encoding="utf-8")
+
+    class CrmPlugin:
+        @hookimpl
+        def register_sources(self, register):
+            register(DownSource)
+
+        @hookimpl
+        def register_catalogs(self, register):
+            register(lang, path)
+
+    plugins.pm.register(CrmPlugin(), name="crm")
+
+
+def test_a_plugin_catalog_translates_its_messages(workdir):
+    catalog_plugin(workdir)
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "memory_down"}})
+    (d,) = caught.value.diagnostics
+    assert render_text(d, lang="zh").splitlines() == [
+        "数据集 people，来源 memory_down: error[E640]: CRM 返回了 503 Service Unavailable",
+        "  = 帮助：CRM 正在升级：请在一小时后重新运行",
+    ]
+    # after the core's patterns: the core's message stays as the core says it
+    assert i18n.localize(Diagnostic("E640", "file not found: a.csv"), "zh").message == "找不到文件：a.csv"
+    plugins.reset_plugins()  # an unregistered plugin's catalog goes with it
+    assert i18n.localize(d, "zh").message == "无法读取数据源：the CRM answered 503 Service Unavailable"
+
+
+def test_a_catalog_of_a_language_kpirules_does_not_speak_is_left_out(workdir):
+    catalog_plugin(workdir, CRM_CATALOG.replace("CRM 返回了", "CRM a répondu"), lang="fr")
+    plugins.source_types()
+    assert i18n.localize(Diagnostic("E640", "the CRM answered 503"), "zh").message == "无法读取数据源：the CRM answered 503"
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("[ui]\nx = 'y'\n", "unknown section 'ui' (a plugin's catalog has messages, groups, lint)"),
+    ("[messages]\nE640 = [['a {x}', '乙 {x:nowhere}']]\n", "names the group 'nowhere', which no catalog has"),
+    ("[messages]\nE640 = [['a {x}', '乙 {y}']]\n", "names {y}, which 'a {x}' does not capture"),
+    ("[messages]\nE640 = [['a']]\n", "[messages] E640: ['a'] is not a pair [english, translation]"),
+    ("[groups]\nnote = [['a', '乙']]\n", "the group 'note' is read by code and takes no patterns"),
+    ("[messages\n", "cannot read"),
+])
+def test_a_catalog_kpirules_cannot_use_is_the_plugins_error(workdir, text, why):
+    catalog_plugin(workdir, text)
+    with pytest.raises(ConfigError) as caught:
+        plugins.source_types()
+    (d,) = caught.value.diagnostics
+    assert d.code == "E620" and d.message.startswith("plugin crm registered a catalog kpirules cannot use: ")
+    assert why in d.message
+
+
+def test_a_plugin_that_raises_while_registering_catalogs():
+    class Boom:
+        @hookimpl
+        def register_catalogs(self, register):
+            raise RuntimeError("no catalog")
+
+    plugins.pm.register(Boom(), name="boom")
+    with pytest.raises(ConfigError) as caught:
+        plugins.source_types()
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E620", "plugin boom raised while registering catalogs: RuntimeError: no catalog")
+
+
 def test_every_hook_is_documented_with_how_results_combine():
     assert set(hookspecs.HOOKS) == {"register_sources", "describe_source", "register_output_formats",
-                                    "register_lint_rules"}
+                                    "register_lint_rules", "register_catalogs"}
     for name, spec in hookspecs.HOOKS.items():
         doc = spec.__doc__ or ""
         assert "Every implementation is called" in doc or "first implementation" in doc, name

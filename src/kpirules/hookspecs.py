@@ -21,6 +21,7 @@ This module holds only the specifications; each docstring says how results combi
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -79,6 +80,22 @@ def register_lint_rules(register: Callable[..., None]) -> None:
     with one code is a configuration error.
 
     :param register: call it with each lint rule.
+    """
+
+
+@hookspec
+def register_catalogs(register: Callable[[str, Path], None]) -> None:
+    """Register message catalogs: the plugin's messages and helps in another language.
+
+    Every implementation is called; each calls `register(lang, path)` once per catalog,
+    `lang` a language code ("zh") and `path` a TOML file in the notation of kpirules' own
+    catalog (`kpirules/i18n_zh.toml`), with the sections `[messages]`, `[groups]` and
+    `[lint]`. Results combine by order: the core's patterns are tried first, then each
+    plugin's, so a catalog adds translations and never changes the core's. A catalog of
+    a language kpirules does not speak is left out; one that cannot be read or used is a
+    configuration error naming the plugin.
+
+    :param register: call it with each language and catalog file.
     """
 
 

@@ -18,6 +18,11 @@ is. Codes, names, values, paths and code snippets are never translated.
 
 The language comes from `--lang`, then the `KPIRULES_LANG` environment variable, then
 `lang` under `[project]` of the configuration, else English.
+
+A plugin adds its own messages with a catalog in the same notation (`[messages]`,
+`[groups]`, `[lint]`), registered through the `register_catalogs` hook: `extend` adds
+its patterns after the core's, so a plugin's catalog only adds, never changes, what the
+core says.
 """
 
 from __future__ import annotations
@@ -127,15 +132,24 @@ class _Formatter(string.Formatter):
 class Catalog:
     """One language's patterns: messages by code, and named groups of phrases."""
 
-    def __init__(self, data: dict) -> None:
-        self.messages = {code: [Pattern.compile(*pair) for pair in pairs] for code, pairs in data["messages"].items()}
+    def __init__(self, data: dict, extensions: Iterable[dict] = ()) -> None:
+        self.messages: dict[str, list[Pattern]] = {}
         self.groups: dict[str, list[Pattern] | Callable] = dict(_TAKEN_APART)
-        for name, entries in data["groups"].items():
-            self.groups[name] = [Pattern.compile(*pair) for pair in entries]
+        self.lint: dict[str, tuple[str, str]] = {}
+        for patterns in (data, *extensions):
+            self._add(patterns)
         self.meanings: dict[str, str] = data["meanings"]
-        self.lint: dict[str, tuple[str, str]] = {code: tuple(pair) for code, pair in data["lint"].items()}
         self.ui: dict[str, str] = data["ui"]
         self.formatter = _Formatter(self)
+
+    def _add(self, data: dict) -> None:
+        """Patterns tried after those already there; a lint rule's entry only where it has none."""
+        for code, pairs in data.get("messages", {}).items():
+            self.messages.setdefault(code, []).extend(Pattern.compile(*pair) for pair in pairs)
+        for name, pairs in data.get("groups", {}).items():
+            self.groups.setdefault(name, []).extend(Pattern.compile(*pair) for pair in pairs)
+        for code, pair in data.get("lint", {}).items():
+            self.lint.setdefault(code, tuple(pair))
 
     def fill(self, template: str, values: dict) -> str:
         return self.formatter.vformat(template, (), values)
@@ -161,15 +175,83 @@ class Catalog:
         return self._first(self.messages.get(code, ()), text)
 
 
+#: the plugins' catalogs by language, in the order they were added (see `extend`)
+_extensions: dict[str, list[dict]] = {}
+
+
 @functools.cache
 def catalog(lang: str) -> Catalog | None:
-    """The catalog of a language; None for English, the language the messages are written in."""
+    """The catalog of a language, the plugins' patterns after the core's; None for English,
+    the language the messages are written in."""
     if lang == DEFAULT_LANG:
         return None
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
     with open(Path(__file__).with_name(f"i18n_{lang}.toml"), "rb") as fh:
-        return Catalog(tomllib.load(fh))
+        return Catalog(tomllib.load(fh), _extensions.get(lang, ()))
+
+
+def extend(lang: str, path: Path) -> None:
+    """Add a plugin's catalog of lang: its patterns are tried after the core's.
+
+    A language kpirules does not speak (or English, the messages' own) is left out, so a
+    plugin may ship catalogs for languages a later kpirules adds. ValueError says what is
+    wrong with a catalog that cannot be used.
+    """
+    if lang == DEFAULT_LANG or lang not in LANGS:
+        return
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
+    problem = _extension_problem(data, lang)
+    if problem:
+        raise ValueError(f"{path}: {problem}")
+    _extensions.setdefault(lang, []).append(data)
+    catalog.cache_clear()
+
+
+def forget_extensions() -> None:
+    """Leave out every plugin's catalog (when the plugins are unregistered)."""
+    _extensions.clear()
+    catalog.cache_clear()
+
+
+_SECTIONS = ("messages", "groups", "lint")
+
+
+def _extension_problem(data: dict, lang: str) -> str | None:
+    """What makes a plugin's catalog unusable: sections, pairs, holes and groups, checked
+    before any message needs it."""
+    unknown = sorted(set(data) - set(_SECTIONS))
+    if unknown:
+        return f"unknown section {unknown[0]!r} (a plugin's catalog has {', '.join(_SECTIONS)})"
+    taken_apart = sorted(set(data.get("groups", {})) & set(_TAKEN_APART))
+    if taken_apart:
+        return f"the group {taken_apart[0]!r} is read by code and takes no patterns"
+    with open(Path(__file__).with_name(f"i18n_{lang}.toml"), "rb") as fh:
+        core = tomllib.load(fh)
+    groups = set(core["groups"]) | set(_TAKEN_APART) | set(data.get("groups", {}))
+    entries = [(f"[messages] {code}", pair) for code, pairs in data.get("messages", {}).items() for pair in pairs]
+    entries += [(f"[groups] {name}", pair) for name, pairs in data.get("groups", {}).items() for pair in pairs]
+    for where, pair in entries:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
+            return f"{where}: {pair!r} is not a pair [english, translation]"
+        holes = {m.group(1) for m in _FIELD.finditer(pair[0]) if m.group(1)}
+        try:
+            Pattern.compile(*pair)
+            fields = [(field, spec) for _, field, spec, _ in string.Formatter().parse(pair[1])]
+        except (re.error, ValueError) as exc:
+            return f"{where}: {pair!r}: {exc}"
+        for field, spec in fields:
+            if field is not None and field not in holes:
+                return f"{where}: the translation {pair[1]!r} names {{{field}}}, which {pair[0]!r} does not capture"
+            if spec and spec not in groups:
+                return f"{where}: the translation {pair[1]!r} names the group {spec!r}, which no catalog has"
+    for code, pair in data.get("lint", {}).items():
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
+            return f"[lint] {code}: {pair!r} is not a pair [message, help]"
+    return None
 
 
 # ---------------------------------------------------------------------- English lists, taken apart

@@ -17,11 +17,12 @@ import os
 import re
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from kpirules import __version__, hookspecs
+from kpirules import __version__, hookspecs, i18n
 from kpirules.errors import ConfigError, Diagnostic, KpiError
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ pm.add_hookspecs(hookspecs)
 
 _versions: dict[str, str | None] = {}
 _installed_loaded = False
+#: the plugins whose catalogs were registered
+_catalogs_loaded: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,29 @@ def load_plugins() -> None:
             "E623", name, f"unknown hook '{hook.group(1)}'" if hook else first,
             help=f"the hooks kpirules knows are: {', '.join(hookspecs.HOOKS)}",
         ) from None
+    _load_catalogs()
+
+
+def _load_catalogs() -> None:
+    """Each registered plugin's message catalogs, added once to those `kpirules.i18n` reads."""
+    for impl in pm.hook.register_catalogs.get_hookimpls():
+        plugin = impl.plugin_name
+        if plugin in _catalogs_loaded:
+            continue
+        _catalogs_loaded.add(plugin)
+
+        def register(lang: str, path: Path, _plugin: str = plugin) -> None:
+            try:
+                i18n.extend(str(lang), Path(path))
+            except ValueError as exc:
+                raise _plugin_error("E620", _plugin, f"registered a catalog kpirules cannot use: {exc}") from None
+
+        try:
+            impl.function(register=register)
+        except KpiError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
+            raise _plugin_error("E620", plugin, f"raised while registering catalogs: {_why(exc)}") from None
 
 
 def _selected_entry_points() -> list:
@@ -122,6 +148,8 @@ def reset_plugins() -> None:
             pm.unregister(plugin, name=name)
             _versions.pop(name, None)
     _installed_loaded = False
+    _catalogs_loaded.clear()
+    i18n.forget_extensions()
 
 
 def source_types() -> dict[str, RegisteredSource]:
