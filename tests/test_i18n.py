@@ -82,6 +82,17 @@ def test_a_message_the_catalog_does_not_know_keeps_its_text_after_the_codes_mean
     assert found.message == "无法读取数据源：the plugin's own words"
 
 
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("a.csv is not valid latin-1", "a.csv 不是有效的 latin-1 编码"),
+    ('a.csv is not valid gbk; it looks like utf-16: set encoding = "utf-16"',
+     'a.csv 不是有效的 gbk 编码；它看起来是 utf-16：请设置 encoding = "utf-16"'),
+    ("a.csv is not valid gbk: bytes ff fe on line 3", "a.csv 不是有效的 gbk 编码：第 3 行的字节 ff fe"),
+    ("a.csv is not valid UTF-8", "a.csv 不是有效的 UTF-8 编码"),
+])
+def test_an_encoding_problem_keeps_the_encodings_name(english, chinese):
+    assert ZH.message("E641", english) == chinese
+
+
 def test_every_group_a_template_names_exists():
     templates = [zh for pairs in CATALOG["messages"].values() for _, zh in pairs]
     templates += [zh for entries in CATALOG["groups"].values() for _, zh in entries]
