@@ -262,8 +262,12 @@ CRM_CATALOG = """
 [messages]
 E640 = [
   ["the CRM answered {status}", "CRM 返回了 {status}"],
-  # the core's own patterns come first: a plugin cannot change what kpirules says
+  # as specific as the core's pattern: the core's wins
   ["file not found: {path}", "文件丢了：{path}"],
+]
+E641 = [
+  # more specific than the core's "{locator} is not valid {encoding}{hint?}": this one wins
+  ["{locator} is not valid {encoding} text (line {line})", "{locator} 不是有效的 {encoding} 文本（第 {line} 行）"],
 ]
 [groups]
 help = [
@@ -301,8 +305,11 @@ def test_a_plugin_catalog_translates_its_messages(workdir):
         "数据集 people，来源 memory_down: error[E640]: CRM 返回了 503 Service Unavailable",
         "  = 帮助：CRM 正在升级：请在一小时后重新运行",
     ]
-    # after the core's patterns: the core's message stays as the core says it
+    # the more specific pattern wins, the core's on a tie
     assert i18n.localize(Diagnostic("E640", "file not found: a.csv"), "zh").message == "找不到文件：a.csv"
+    assert i18n.localize(Diagnostic("E641", "a.csv is not valid latin-1 text (line 3)"), "zh").message == \
+        "a.csv 不是有效的 latin-1 文本（第 3 行）"
+    assert i18n.localize(Diagnostic("E641", "a.csv is not valid latin-1"), "zh").message == "a.csv 不是有效的 latin-1 编码"
     plugins.reset_plugins()  # an unregistered plugin's catalog goes with it
     assert i18n.localize(d, "zh").message == "无法读取数据源：the CRM answered 503 Service Unavailable"
 

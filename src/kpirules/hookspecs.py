@@ -90,10 +90,12 @@ def register_catalogs(register: Callable[[str, Path], None]) -> None:
     Every implementation is called; each calls `register(lang, path)` once per catalog,
     `lang` a language code ("zh") and `path` a TOML file in the notation of kpirules' own
     catalog (`kpirules/i18n_zh.toml`), with the sections `[messages]`, `[groups]` and
-    `[lint]`. Results combine by order: the core's patterns are tried first, then each
-    plugin's, so a catalog adds translations and never changes the core's. A catalog of
-    a language kpirules does not speak is left out; one that cannot be read or used is a
-    configuration error naming the plugin.
+    `[lint]`. Results combine by specificity: within a catalog the first pattern that
+    matches translates; when the core's and a plugin's both match, the one with more
+    literal text wins (a tie: the core's), so a plugin's general pattern never changes
+    what the core says more precisely. A catalog of a language kpirules does not speak
+    is left out; one that cannot be read or used is a configuration error naming the
+    plugin.
 
     :param register: call it with each language and catalog file.
     """

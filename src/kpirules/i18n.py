@@ -20,9 +20,10 @@ The language comes from `--lang`, then the `KPIRULES_LANG` environment variable,
 `lang` under `[project]` of the configuration, else English.
 
 A plugin adds its own messages with a catalog in the same notation (`[messages]`,
-`[groups]`, `[lint]`), registered through the `register_catalogs` hook: `extend` adds
-its patterns after the core's, so a plugin's catalog only adds, never changes, what the
-core says.
+`[groups]`, `[lint]`), registered through the `register_catalogs` hook (`extend`). Within
+a catalog the first pattern that matches translates; when the core's and a plugin's both
+match, the more specific wins, the pattern with more literal text (a tie: the core's), so
+a plugin's general pattern never takes a message the core says more precisely.
 """
 
 from __future__ import annotations
@@ -101,9 +102,13 @@ class Pattern:
     english: str
     regex: re.Pattern
     template: str
+    #: how specific it is: the characters of the English text outside its holes
+    literal: int = 0
+    #: the catalog it comes from: 0 the core's, then each plugin's in turn
+    origin: int = 0
 
     @classmethod
-    def compile(cls, english: str, template: str) -> Pattern:
+    def compile(cls, english: str, template: str, origin: int = 0) -> Pattern:
         parts, pos = [], 0
         for match in _FIELD.finditer(english):
             parts.append(re.escape(english[pos:match.start()]))
@@ -114,7 +119,8 @@ class Pattern:
                 parts.append(f"(?P<{match.group(1)}>{_HOLE[match.group(2)]})")
             pos = match.end()
         parts.append(re.escape(english[pos:]))
-        return cls(english, re.compile("".join(parts), re.DOTALL), template)
+        literal = len(_FIELD.sub(lambda m: m.group(0)[0] if m.group(0) in ("{{", "}}") else "", english))
+        return cls(english, re.compile("".join(parts), re.DOTALL), template, literal, origin)
 
 
 class _Formatter(string.Formatter):
@@ -136,18 +142,18 @@ class Catalog:
         self.messages: dict[str, list[Pattern]] = {}
         self.groups: dict[str, list[Pattern] | Callable] = dict(_TAKEN_APART)
         self.lint: dict[str, tuple[str, str]] = {}
-        for patterns in (data, *extensions):
-            self._add(patterns)
+        for origin, patterns in enumerate((data, *extensions)):
+            self._add(patterns, origin)
         self.meanings: dict[str, str] = data["meanings"]
         self.ui: dict[str, str] = data["ui"]
         self.formatter = _Formatter(self)
 
-    def _add(self, data: dict) -> None:
-        """Patterns tried after those already there; a lint rule's entry only where it has none."""
+    def _add(self, data: dict, origin: int) -> None:
+        """One catalog's patterns, after those already there; a lint rule's entry only where it has none."""
         for code, pairs in data.get("messages", {}).items():
-            self.messages.setdefault(code, []).extend(Pattern.compile(*pair) for pair in pairs)
+            self.messages.setdefault(code, []).extend(Pattern.compile(*pair, origin) for pair in pairs)
         for name, pairs in data.get("groups", {}).items():
-            self.groups.setdefault(name, []).extend(Pattern.compile(*pair) for pair in pairs)
+            self.groups.setdefault(name, []).extend(Pattern.compile(*pair, origin) for pair in pairs)
         for code, pair in data.get("lint", {}).items():
             self.lint.setdefault(code, tuple(pair))
 
@@ -155,11 +161,19 @@ class Catalog:
         return self.formatter.vformat(template, (), values)
 
     def _first(self, patterns: Iterable[Pattern], text: str) -> str | None:
+        """The translation by the first pattern of a catalog that matches; when the first
+        matches of several catalogs (the core's and plugins') compete, the more specific
+        wins, the one with more literal text (a tie: the earlier catalog's)."""
+        best, tried = None, set()
         for pattern in patterns:
+            if pattern.origin in tried:
+                continue
             match = pattern.regex.fullmatch(text)
             if match:
-                return self.fill(pattern.template, match.groupdict())
-        return None
+                tried.add(pattern.origin)
+                if best is None or pattern.literal > best[0].literal:
+                    best = (pattern, match)
+        return None if best is None else self.fill(best[0].template, best[1].groupdict())
 
     def phrase(self, text: str, group: str) -> str:
         """text translated through a group, or unchanged when no pattern of it matches."""
@@ -181,7 +195,7 @@ _extensions: dict[str, list[dict]] = {}
 
 @functools.cache
 def catalog(lang: str) -> Catalog | None:
-    """The catalog of a language, the plugins' patterns after the core's; None for English,
+    """The catalog of a language, the core's patterns and the plugins'; None for English,
     the language the messages are written in."""
     if lang == DEFAULT_LANG:
         return None
@@ -192,7 +206,7 @@ def catalog(lang: str) -> Catalog | None:
 
 
 def extend(lang: str, path: Path) -> None:
-    """Add a plugin's catalog of lang: its patterns are tried after the core's.
+    """Add a plugin's catalog of lang (see `Catalog._first` for which pattern translates).
 
     A language kpirules does not speak (or English, the messages' own) is left out, so a
     plugin may ship catalogs for languages a later kpirules adds. ValueError says what is
