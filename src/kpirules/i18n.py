@@ -329,11 +329,14 @@ _DETAILS = re.compile(r"(?P<head>.*) \((?P<details>[^()]*)\)")
 
 def _source(found: Catalog, text: str) -> str:
     """A data source's description: `CSV path (utf-8, detected, comma-separated)`, `Excel
-    path, sheet 'S'`; the path, encoding and sheet stay as they are."""
+    path, sheet 'S'`; the path, encoding and sheet stay as they are. A plugin's source
+    says what it reads in its own words (`Jiandaoyun form F`): the source_head group."""
     parts = _DETAILS.fullmatch(text)
     if parts:
         details = [found.phrase(d, "source_detail") for d in parts.group("details").split(", ")]
-        text = f"{parts.group('head')}（{found.ui['list.separator'].join(details)}）"
+        text = f"{found.phrase(parts.group('head'), 'source_head')}（{found.ui['list.separator'].join(details)}）"
+    else:
+        text = found.phrase(text, "source_head")
     return text.replace(", sheet ", found.ui["source.sheet"])
 
 

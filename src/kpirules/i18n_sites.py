@@ -14,7 +14,8 @@ source's `self.error(code, message, help)`, or a callable named in `sites` with 
 code, message and help are (a position, a keyword, a constant code, or a prefix the
 message is said after: `("plugin Q ", 2)`). The texts are read with `ast`: an f-string's
 values become "Q", a conditional gives both texts; a message built elsewhere (passed on in
-a variable) is checked where it is written.
+a variable, made only of values such as f"{self.locator}: {exc}", or a value said after
+one word, f"fields.{column}: {exc}") is checked where it is written.
 """
 
 from __future__ import annotations
@@ -159,6 +160,10 @@ def message_sites(root: Path, sites: Mapping[str, dict] = SITES, wrappers: froze
                 continue  # a code passed on from elsewhere: checked where it is written
             message = _argument(call, spec["message"])
             messages = message if isinstance(message, list) else (variants(message) if message is not None else None)
+            # made only of values (f"{self.locator}: {exc}"), or a value said after one word
+            # (f"fields.{column}: {exc}"): it passes on a text written elsewhere, checked
+            # there with the prefix its callable's entry gives
+            messages = [m for m in messages or [] if not re.fullmatch(rf"[{SAMPLE}\W]*|\S*: {SAMPLE}", m)]
             help_node = _argument(call, spec["help"]) if "help" in spec else None
             helps = variants(help_node) if help_node is not None else None
             found.append(MessageSite(f"{relative}:{call.lineno}", codes, messages or [], helps or []))
