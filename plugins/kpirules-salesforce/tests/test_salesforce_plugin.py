@@ -40,7 +40,8 @@ def test_kpirules_plugins_lists_it():
     assert result.returncode == 0, result.stderr
     listed = {info["name"]: info for info in json.loads(result.stdout)}
     assert listed.get("salesforce") == {
-        "name": "salesforce", "version": "0.1.0", "hooks": ["register_sources"], "sources": ["salesforce_report"],
+        "name": "salesforce", "version": "0.1.0", "hooks": ["register_catalogs", "register_sources"],
+        "sources": ["salesforce_report"],
     }, f"not listed; install it with {INSTALL}"
 
 

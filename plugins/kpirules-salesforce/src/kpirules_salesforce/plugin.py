@@ -1,6 +1,8 @@
-"""The kpirules plugin: registers the `salesforce_report` source, as the built-in sources register theirs."""
+"""The kpirules plugin: registers the `salesforce_report` source and its messages in Chinese."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from kpirules.hookspecs import hookimpl
 
@@ -10,3 +12,9 @@ from kpirules_salesforce.source import SalesforceReportSource
 @hookimpl
 def register_sources(register):
     register(SalesforceReportSource)
+
+
+@hookimpl
+def register_catalogs(register):
+    """Its messages in Chinese, for `kpirules --lang zh`."""
+    register("zh", Path(__file__).with_name("i18n_zh.toml"))
