@@ -41,7 +41,7 @@ def test_kpirules_plugins_lists_it():
     assert result.returncode == 0, result.stderr
     listed = {info["name"]: info for info in json.loads(result.stdout)}
     assert listed.get("jiandaoyun") == {
-        "name": "jiandaoyun", "version": "0.1.0", "hooks": ["register_sources"], "sources": ["jiandaoyun"],
+        "name": "jiandaoyun", "version": "0.1.0", "hooks": ["register_catalogs", "register_sources"], "sources": ["jiandaoyun"],
     }, f"not listed; install it with {INSTALL}"
 
 
