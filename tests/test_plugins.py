@@ -279,6 +279,12 @@ crm_when = [
 """
 
 
+@pytest.fixture
+def no_installed_plugins(monkeypatch):
+    """Only the plugins a test registers: an installed plugin's catalog translates too."""
+    monkeypatch.setenv(plugins.SELECT_ENV, "")
+
+
 def catalog_plugin(folder, text=CRM_CATALOG, lang="zh"):
     """A plugin registering DownSource and a catalog of lang written to folder."""
     path = folder / f"crm_{lang}.toml"
@@ -296,7 +302,7 @@ def catalog_plugin(folder, text=CRM_CATALOG, lang="zh"):
     plugins.pm.register(CrmPlugin(), name="crm")
 
 
-def test_a_plugin_catalog_translates_its_messages(workdir):
+def test_a_plugin_catalog_translates_its_messages(workdir, no_installed_plugins):
     catalog_plugin(workdir)
     with pytest.raises(DataError) as caught:
         load(workdir, {"people": {"source": "memory_down"}})
@@ -314,7 +320,7 @@ def test_a_plugin_catalog_translates_its_messages(workdir):
     assert i18n.localize(d, "zh").message == "无法读取数据源：the CRM answered 503 Service Unavailable"
 
 
-def test_a_catalog_of_a_language_kpirules_does_not_speak_is_left_out(workdir):
+def test_a_catalog_of_a_language_kpirules_does_not_speak_is_left_out(workdir, no_installed_plugins):
     catalog_plugin(workdir, CRM_CATALOG.replace("CRM 返回了", "CRM a répondu"), lang="fr")
     plugins.source_types()
     assert i18n.localize(Diagnostic("E640", "the CRM answered 503"), "zh").message == "无法读取数据源：the CRM answered 503"

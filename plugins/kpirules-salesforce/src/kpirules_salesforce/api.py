@@ -56,7 +56,8 @@ def fetch_report(url: str, token: str, token_env: str, timeout: float) -> bytes:
 
 def _http_error(exc: urllib.error.HTTPError, url: str, token_env: str) -> ApiError:
     said = _salesforce_says(exc.read())
-    what = f"HTTP {exc.code}" + (f" {said}" if said else "")
+    status = f"{exc.code}" + (f" {said}" if said else "")
+    what = f"HTTP {status}"
     if exc.code == 401:
         return ApiError(f"Salesforce refused the access token in ${token_env} ({what})",
                         f"get a new access token (they expire) and export it as {token_env}")
@@ -66,7 +67,7 @@ def _http_error(exc: urllib.error.HTTPError, url: str, token_env: str) -> ApiErr
     if exc.code == 404:
         return ApiError(f"Salesforce has no such report or API version ({what})",
                         "check report_id (the 00O... id in the report's URL) and api_version")
-    return ApiError(f"{_site(url)} answered {what}", "try again later; if it persists, check the report in Salesforce")
+    return ApiError(f"{_site(url)} answered HTTP {status}", "try again later; if it persists, check the report in Salesforce")
 
 
 def _salesforce_says(body: bytes) -> str:
