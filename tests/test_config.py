@@ -100,24 +100,29 @@ def test_a_source_that_is_not_text_is_a_wrong_type_not_a_missing_source(workdir)
     assert (missing.code, missing.message) == ("E604", "env.test.datasets.people has no `source`")
 
 
-@pytest.mark.parametrize(("text", "key", "place"), [
-    # a table written as an array of tables: at its [[...]] header (it said 1:1)
-    ('[project]\nrulesets = ["s.kpi"]\n\n[[env.prod]]\nx = 1\n', "env.prod", (4, 1)),
+@pytest.mark.parametrize(("text", "message", "place"), [
+    # a table written as an array of tables: at its [[...]] header (it said 1:1), saying what
+    # to write (it said "Input should be a valid dictionary or instance of _EnvTable")
+    ('[project]\nrulesets = ["s.kpi"]\n\n[[env.prod]]\nx = 1\n',
+     "env.prod must be a table: write [env.prod], not [[env.prod]]", (4, 1)),
     ('[project]\nrulesets = ["s.kpi"]\n\n  [[ env.prod.datasets."calls" ]]  # x\nsource = "csv"\n',
-     "env.prod.datasets.calls", (4, 3)),
-    ('# settings\n[[project]]\nrulesets = ["s.kpi"]\n', "project", (2, 1)),
-    ('[project]\nrulesets = ["s.kpi"]\n[[lint]]\n', "lint", (3, 1)),
+     "env.prod.datasets.calls must be a table: write [env.prod.datasets.calls], not [[env.prod.datasets.calls]]",
+     (4, 3)),
+    ('# settings\n[[project]]\nrulesets = ["s.kpi"]\n', "project must be a table: write [project], not [[project]]",
+     (2, 1)),
+    ('[project]\nrulesets = ["s.kpi"]\n[[lint]]\n', "lint must be a table: write [lint], not [[lint]]", (3, 1)),
     # the same mistake in other shapes: an array where a table is expected, at the top of the
     # file or inside a table, and a table where a list is expected
-    ('# settings\nproject = []\n', "project", (2, 1)),
-    ('[project]\nrulesets = ["s.kpi"]\n[env]\nprod = [1, 2]\n', "env.prod", (4, 1)),
-    ('# settings\n[project.rulesets]\na = 1\n', "project.rulesets", (2, 1)),
-    ('[project]\n[[project.rulesets]]\na = 1\n', "project.rulesets.0", (2, 1)),
-    ('[project]\nrulesets = ["s.kpi", 3]\n', "project.rulesets.1", (2, 22)),
+    ('# settings\nproject = []\n', "project must be a table, not a list", (2, 1)),
+    ('[project]\nrulesets = ["s.kpi"]\n[env]\nprod = [1, 2]\n', "env.prod must be a table, not a list", (4, 1)),
+    ('# settings\n[project.rulesets]\na = 1\n', "project.rulesets must be a list of paths, not a table", (2, 1)),
+    ('[project]\n[[project.rulesets]]\na = 1\n', "project.rulesets must be a list of paths: entry 1 is a table", (2, 1)),
+    ('[project]\nrulesets = ["s.kpi", 3]\n', "project.rulesets must be a list of paths: entry 2 is a whole number",
+     (2, 22)),
 ])
-def test_a_value_of_the_wrong_shape_is_located_where_it_is_written(workdir, text, key, place):
+def test_a_value_of_the_wrong_shape_is_located_where_it_is_written(workdir, text, message, place):
     (d,) = _problems(workdir, text)
-    assert (d.code, d.message.split(":")[0]) == ("E603", key)
+    assert (d.code, d.message) == ("E603", message)
     assert (d.location.path, d.location.line, d.location.column) == ("kpirules.toml", *place)
 
 
@@ -127,7 +132,9 @@ def test_a_wrong_shape_in_pyproject_is_located_under_tool_kpirules(workdir):
     with pytest.raises(ConfigError) as caught:
         load_config(workdir / "pyproject.toml")
     (d,) = caught.value.diagnostics
-    assert (d.message.split(":")[0], d.location.line, d.location.column) == ("env.prod", 7, 1)
+    # the key as every message names it, the header as the file must write it
+    assert d.message == "env.prod must be a table: write [tool.kpirules.env.prod], not [[tool.kpirules.env.prod]]"
+    assert (d.location.line, d.location.column) == (7, 1)
 
 
 def test_unknown_top_level_and_project_keys(workdir):
@@ -143,7 +150,7 @@ def test_option_values_are_checked_without_echoing_them(workdir):
     assert [(d.code, d.message) for d in found] == [
         ("E603", "env.sample.datasets.people.encoding (source csv): unknown encoding 'klingon' "
                  "(e.g. utf-8, gbk, gb18030, utf-16)"),
-        ("E603", "env.sample.datasets.people.skip_rows (source csv): Input should be greater than or equal to 0"),
+        ("E603", "env.sample.datasets.people.skip_rows must be at least 0"),
     ]
 
 

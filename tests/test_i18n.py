@@ -9,6 +9,7 @@ commands print Chinese with the same codes, places, carets and exit codes as in 
 from __future__ import annotations
 
 import ast
+import datetime
 import json
 import re
 import tomllib
@@ -75,6 +76,35 @@ def test_every_code_of_the_error_table_has_a_chinese_message(code):
         text = ZH.message(code, sample)
         assert text is not None, f"{code}: {english!r} does not match its own sample {sample!r}"
         assert_chinese(text, f"{code} {english!r}")
+
+
+#: one value of each kind tomlshapes.kind names
+TOML_VALUES = ["x", True, 3, 1.5, {}, [{}], [1], datetime.date(2026, 3, 1), None]
+
+
+def test_every_shape_of_a_configuration_value_reads_as_chinese():
+    """What a key must be (tomlshapes, and config.py's words for pydantic's errors): the
+    messages are built from values, which the source scan cannot follow."""
+    from kpirules import tomlshapes
+    from kpirules.config import _ITEM_WORDS
+
+    built = []
+    for value in TOML_VALUES:
+        for code in ("E603", "E701"):
+            built += [tomlshapes.not_a_table(code, "env.prod", "env.prod", value, array, None) for array in (True, False)]
+        built += [tomlshapes.not_a_list("E603", "project.rulesets", noun, example, value, entry, None)
+                  for noun, example in [tomlshapes.RULESETS_ITEMS, *_ITEM_WORDS.values()] for entry in (None, 2)]
+        built += [tomlshapes.not_a_scalar("E603", "env.x.datasets.y.header", expected, value, None)
+                  for expected in tomlshapes.SCALARS]
+    built += [Diagnostic("E603", f"env.x.datasets.y.skip_rows must be {words} 0")
+              for words in ("at least", "more than", "at most", "less than")]
+    built.append(Diagnostic("E603", 'env.x.datasets.y.sslmode must be "disable", "allow" or "require"',
+                            help='write one of them in quotes, e.g. sslmode = "disable"'))
+    for diagnostic in built:
+        found = i18n.localize(diagnostic, "zh")
+        assert_chinese(found.message, diagnostic.message)
+        if diagnostic.help:
+            assert_chinese(found.help, diagnostic.help)
 
 
 def test_a_message_the_catalog_does_not_know_keeps_its_text_after_the_codes_meaning():

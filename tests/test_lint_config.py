@@ -266,14 +266,14 @@ def test_a_lint_setting_that_is_not_a_table_names_the_table_at_its_line(project)
     (project / "kpirules.toml").write_text('title = "x"\nlint = 3\n[project]\nrulesets = ["."]\n', encoding="utf-8")
     result = run_cli("lint", "--no-cache", "bad.kpi")
     assert result.exit_code == 2
-    assert result.output.splitlines()[0] == "kpirules.toml:2:1: error[E701]: lint: must be a table"
+    assert result.output.splitlines()[0] == "kpirules.toml:2:1: error[E701]: lint must be a table, not a whole number"
 
 
 @pytest.mark.parametrize(("text", "first_line"), [
     # a table written as an array of tables: at its [[...]] header (it said 1:1)
-    ('[project]\nrulesets = ["."]\n[[lint]]\nselect = ["ALL"]\n', "kpirules.toml:3:1: error[E701]: lint: must be a table"),
+    ('[project]\nrulesets = ["."]\n[[lint]]\nselect = ["ALL"]\n', "kpirules.toml:3:1: error[E701]: lint must be a table: write [lint], not [[lint]]"),
     ('[lint]\nselect = ["ALL"]\n[[lint.severity]]\n',
-     "kpirules.toml:3:1: error[E701]: lint.severity: must map rule codes to a severity"),
+     "kpirules.toml:3:1: error[E701]: lint.severity must be a table: write [lint.severity], not [[lint.severity]]"),
     # the key of [lint], not a key of the same name in another table
     ('[project]\nselect = 1\n[lint]\nselect = "ALL"\n', "kpirules.toml:4:1: error[E701]: lint.select: must be a list of rule codes"),
 ])

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, InstanceOf, ValidationError, field_validator
 
-from kpirules import i18n
+from kpirules import i18n, tomlshapes
 from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.io import note_input
@@ -269,7 +269,7 @@ def _validate(data: dict, path: Path, prefix: str, positions: Positions) -> Proj
     try:
         raw = _ConfigFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([_from_pydantic(err, [], path, prefix, positions, _structure_keys)
+        raise ConfigError([_from_pydantic(err, [], path, prefix, positions, _structure_keys, _config_items)
                            for err in exc.errors()]) from None
     envs = {}
     for env_name, table in raw.env.items():
@@ -348,7 +348,7 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
                     for hint in difflib.get_close_matches(str(err["loc"][0]), fields, n=1, cutoff=0.6)}
         problems.extend(
             _from_pydantic(err, key, path, prefix, positions, lambda loc, f=fields: f if not loc else None,
-                           source=source)
+                           lambda loc: _option_items(cls.Options, loc), source=source)
             for err in errors
             if not (err["type"] == "missing" and len(err["loc"]) == 1 and err["loc"][0] in misspelt)
         )
@@ -433,8 +433,45 @@ def _structure_keys(loc: tuple) -> list[str] | None:
     return None
 
 
+#: pydantic's error types, by what the value must be instead
+_TABLE_TYPES = {"dict_type", "model_type", "model_attributes_type"}
+_LIST_TYPES = {"list_type", "tuple_type", "set_type"}
+_SCALAR_TYPES = {
+    "string_type": "text", "path_type": "path",
+    "int_type": "integer", "int_parsing": "integer", "int_from_float": "integer",
+    "float_type": "number", "float_parsing": "number", "decimal_type": "number", "decimal_parsing": "number",
+    "bool_type": "boolean", "bool_parsing": "boolean",
+}
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
+           "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
+#: what a list of the configuration file holds, and an example of one (options: _option_items)
+_CONFIG_ITEMS = {("project", "rulesets"): tomlshapes.RULESETS_ITEMS}
+#: a list's items by their Python type: what they are called, and an example list
+_ITEM_WORDS = {str: ("text values", '["...", "..."]'), Path: ("paths", '["data/file.csv"]'),
+               int: ("whole numbers", "[1, 2]"), float: ("numbers", "[0.5, 1.5]"), bool: ("true or false values", "[true, false]")}
+
+
+def _config_items(loc: tuple) -> tuple[str, str]:
+    return _CONFIG_ITEMS.get(tuple(loc), _ITEM_WORDS[str])
+
+
+def _option_items(model: type[SourceOptions], loc: tuple) -> tuple[str, str]:
+    """What the list option at loc holds, from its annotation (`list[str] | None`: text values)."""
+    field = model.model_fields.get(str(loc[0])) if len(loc) == 1 else None
+    for candidate in (field.annotation, *typing.get_args(field.annotation)) if field else ():
+        if typing.get_origin(candidate) in (list, tuple, set):
+            item = (typing.get_args(candidate) or (str,))[0]
+            return _ITEM_WORDS.get(item, _ITEM_WORDS[str])
+    return _ITEM_WORDS[str]
+
+
 def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, positions: Positions,
-                   allowed, source: str | None = None) -> Diagnostic:
+                   allowed, items, source: str | None = None) -> Diagnostic:
+    """A pydantic error as the user reads it: what the key must be and what to write.
+
+    `allowed(loc)` gives the keys a table at loc may have (for did-you-mean), `items(loc)`
+    what the list at loc holds and an example of one.
+    """
     loc = tuple(str(p) for p in err["loc"])
     key = [*base, *loc]
     where = ".".join(key)
@@ -450,6 +487,28 @@ def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, position
     if kind == "missing":
         return Diagnostic("E604", f"missing required option {where}{of}", location,
                           help=f"add `{loc[-1]} = ...` to [{prefix}{'.'.join(key[:-1])}]")
+    value = err.get("input")
+    if err["loc"] and isinstance(err["loc"][-1], int) and kind in _SCALAR_TYPES:
+        # an entry of a list: say what the list must hold
+        noun, example = items(loc[:-1])
+        return tomlshapes.not_a_list("E603", ".".join(key[:-1]), noun, example, value, err["loc"][-1] + 1, location)
+    if kind in _TABLE_TYPES:
+        full = (*_split_key(prefix.rstrip(".")), *key) if prefix else tuple(key)
+        return tomlshapes.not_a_table("E603", where, ".".join(full), value, full in positions.array_tables, location)
+    if kind in _LIST_TYPES:
+        noun, example = items(loc)
+        return tomlshapes.not_a_list("E603", where, noun, example, value, None, location)
+    if kind in _SCALAR_TYPES:
+        return tomlshapes.not_a_scalar("E603", where, _SCALAR_TYPES[kind], value, location)
+    if kind == "literal_error":
+        # pydantic writes the choices as Python does ('stop' or 'skip'); TOML quotes text with "
+        choices = [f'"{choice}"' for choice in re.findall(r"'([^']*)'", err["ctx"]["expected"])]
+        listed = ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else "".join(choices)
+        return Diagnostic("E603", f"{where} must be {listed}", location,
+                          help=f"write one of them in quotes, e.g. {loc[-1]} = {choices[0] if choices else '...'}")
+    if kind in _BOUNDS:
+        bound, words = _BOUNDS[kind]
+        return Diagnostic("E603", f"{where} must be {words} {err['ctx'][bound]}", location)
     # never echo the input: it may be a credential
     return Diagnostic("E603", f"{where}{of}: {_reason(err)}", location)
 
@@ -459,8 +518,6 @@ def _reason(err: dict) -> str:
     own message (a source's option checks speak to the user already)."""
     if err["type"] == "value_error" and "error" in err.get("ctx", {}):
         return str(err["ctx"]["error"])
-    if err["type"] == "path_type":  # pydantic names the Python class: "for <class 'pathlib.Path'>"
-        return "Input should be a path, written as text"
     return err["msg"]
 
 

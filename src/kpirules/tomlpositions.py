@@ -27,6 +27,8 @@ class Positions:
 
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    #: the key paths written as `[[table]]` headers (a list of tables)
+    array_tables: set[Path] = field(default_factory=set)
 
     def key(self, path: Path) -> tuple[int, int]:
         """Where the key of `path` (or of its nearest written parent) is."""
@@ -92,6 +94,7 @@ class _Scanner:
                 path = base + (keys[-1],)
                 index = self.arrays.get(path, 0)
                 self.arrays[path] = index + 1
+                self.found.array_tables.add(path)
                 self.found.keys.setdefault(path, self.where(start))
                 current = path + (index,)
                 self.found.keys[current] = self.where(start)

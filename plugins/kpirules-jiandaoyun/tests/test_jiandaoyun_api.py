@@ -126,7 +126,7 @@ def test_an_unset_key_variable_is_a_config_error(contracts_project, jiandaoyun, 
     ({"app_id": APP_ID, "entry_id": ENTRY_ID, "api_key_env": "K", "base_url": "http://api.jiandaoyun.com"},
      "`base_url` must start with https:// (plain http only for this machine)"),
     ({"app_id": APP_ID, "api_key_env": "K"}, "reading over the API needs `entry_id`"),
-    ({"app_id": APP_ID, "entry_id": ENTRY_ID, "api_key_env": "K", "page_size": 500}, "less than or equal to 100"),
+    ({"app_id": APP_ID, "entry_id": ENTRY_ID, "api_key_env": "K", "page_size": 500}, "page_size must be at most 100"),
     ({"pages": "contracts", "filter": {"rel": "and", "cond": []}}, "`filter` and `base_url` belong with `app_id`"),
 ])
 def test_live_options_are_checked(contracts_project, options, message):

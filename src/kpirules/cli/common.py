@@ -227,22 +227,40 @@ def ruleset_paths(paths: tuple[str, ...], config_path: Path | None, *, validate:
 
 
 def _rulesets_in(config_path: Path) -> list[str]:
-    """`project.rulesets` of a configuration file, read with the standard library only."""
+    """`project.rulesets` of a configuration file, read with the standard library only.
+
+    Its problems are worded as load_config words them (E603 at the key), so that `lint`
+    says what every other command says.
+    """
+    from kpirules import tomlshapes
     from kpirules.tomlfile import read_config_toml
+    from kpirules.tomlpositions import locate
 
     text, data = read_config_toml(config_path)
+    prefix = ()
     if config_path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("kpirules", {})
+        data, prefix = data.get("tool", {}).get("kpirules", {}), ("tool", "kpirules")
     project = data.get("project", {})
     rulesets = project.get("rulesets", ["rulesets"]) if isinstance(project, dict) else None
     if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):
         return rulesets
-    line = next((n for n, written in enumerate(text.split("\n"), 1) if written.lstrip().startswith("rulesets")), 1)
-    # as load_config words them (E603: "key: reason")
-    message = ("project.rulesets: must name at least one .kpi file or folder" if rulesets == []
-               else "project.rulesets: must be a list of paths")
-    raise ConfigError(Diagnostic("E603", message, Location(_shown(config_path), line, 1),
-                                 help='e.g. rulesets = ["rulesets"]'))
+    positions = locate(text)
+
+    def at(*key) -> Location:
+        return Location(_shown(config_path), *positions.key((*prefix, *key)))
+
+    if not isinstance(project, dict):
+        header = ".".join((*prefix, "project"))
+        raise ConfigError(tomlshapes.not_a_table("E603", "project", header, project,
+                                                 (*prefix, "project") in positions.array_tables, at("project")))
+    if rulesets == []:
+        raise ConfigError(Diagnostic("E603", "project.rulesets: must name at least one .kpi file or folder",
+                                     at("project", "rulesets"), help='e.g. rulesets = ["rulesets"]'))
+    wrong = None if not isinstance(rulesets, list) else next(n for n, r in enumerate(rulesets) if not isinstance(r, str))
+    value = rulesets if wrong is None else rulesets[wrong]
+    where = at("project", "rulesets") if wrong is None else at("project", "rulesets", wrong)
+    raise ConfigError(tomlshapes.not_a_list("E603", "project.rulesets", *tomlshapes.RULESETS_ITEMS, value,
+                                            None if wrong is None else wrong + 1, where))
 
 
 def _shown(path: Path) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpirules import tomlshapes
 from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.lint.finding import SEVERITIES
@@ -130,8 +131,15 @@ def read_config(path: Path | None) -> tuple[dict[str, Any], str]:
     else:
         table, name = data.get("lint", {}), "lint"
     if not isinstance(table, dict):
-        raise _error(path, name, "", "must be a table", f"write [{name}] with keys such as select and ignore")
+        raise _not_a_table(path, name, table)
     return table, name
+
+
+def _not_a_table(path: Path, name: str, value: Any) -> ConfigError:
+    """E701 for a lint table written as something else: `[[lint]]`, `lint = 3`."""
+    key = tuple(name.split("."))
+    written_as_array = key in locate_file(path).array_tables
+    return ConfigError(tomlshapes.not_a_table("E701", name, name, value, written_as_array, _where(path, key)))
 
 
 def _strings(path, table, key, value) -> list[str]:
@@ -177,6 +185,8 @@ def load_config(path: Path | None, option_defaults: dict[str, Any]) -> LintConfi
             if value not in SEVERITIES:
                 raise _error(path, table, key, f"{value!r} is not a severity", f"one of: {', '.join(SEVERITIES)}")
             config.fail_level = value
+        elif key in ("severity", "per-file-ignores") and not isinstance(value, dict) and path is not None:
+            raise _not_a_table(path, f"{table}.{key}", value)
         elif key == "severity":
             if not isinstance(value, dict) or not all(v in SEVERITIES for v in value.values()):
                 raise _error(path, table, key, "must map rule codes to a severity",
