@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Union
@@ -91,6 +91,10 @@ class Position:
     label: str = "line"
     #: an int, or a function giving it when a message first needs a line (it may cost a read)
     offset: int | Callable[[], int] | None = None
+    #: where rows and lines do not keep step (blank lines, line breaks inside quoted values):
+    #: a function giving the line each row starts on (row N at index N - 1), called when a
+    #: message first needs a line
+    lines: Callable[[], Sequence[int]] | None = None
 
 
 class Source(ABC):

@@ -17,8 +17,9 @@ null and line-number rules) for every encoding. Records with the wrong number of
 unclosed quotes or invalid bytes are not lost: DuckDB's rejects table keeps them, and the
 loader reports them with their line numbers (or writes them to the rejects folder).
 
-Line numbers count records: they match the file's lines unless a quoted value spans
-lines or blank lines come before the row.
+A row is a record (blank lines are none); its line is the line of the file it starts on,
+blank lines and line breaks inside quotes counted (`lines.py`), except in a bulk export,
+whose line numbers count records.
 
 A delimiter of several characters, or a `row_terminator`, marks a bulk export (SQL Server
 `bcp`): such files have no quoting, and are rewritten as a plain CSV file first (see
@@ -27,19 +28,21 @@ A delimiter of several characters, or a `row_terminator`, marks a bulk export (S
 
 from __future__ import annotations
 
+import array
 import csv as pycsv
 import os
 import tempfile
 import uuid
 from pathlib import Path
 
+import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
 from kpirules.config import locate_key
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.hookspecs import hookimpl
 from kpirules.sources import encoding as enc
-from kpirules.sources import records
+from kpirules.sources import lines, records
 from kpirules.sources.base import FileOptions, Position, Source
 from kpirules.sources.convert import literal, quote
 
@@ -147,7 +150,10 @@ class CsvSource(Source):
             )
         self.names = names
         self.readable = readable
-        self.position = Position("line", opts.skip_rows + (1 if opts.header else 0))
+        # a bulk export's line numbers count records: its rewritten copy is what DuckDB reads
+        self.position = Position("line", opts.skip_rows + (1 if opts.header else 0),
+                                 None if opts.bulk else lambda: self._record_lines().starts)
+        self.original = path
         con, shared = self.shared_connection()
         self.con = con
         self.rejects = f"__kpirules_csv_rejects_{uuid.uuid4().hex[:8]}"
@@ -200,10 +206,33 @@ class CsvSource(Source):
             f"WHEN 'LINE SIZE OVER MAXIMUM' THEN 'a record longer than the 2 MB limit' "
             f"ELSE message END"
         )
+        row, line, places = f"e.line - {offset}", "e.line", ""
+        rejected = self.con.execute(f"SELECT count(*) FROM {quote(self.rejects)}").fetchall()[0][0]
+        if rejected and not self.options.bulk:
+            # DuckDB's line counts blank lines but not line breaks inside quotes: look each
+            # record up among the file's records for its row and the line it starts on
+            records = self._record_lines()
+            name = self.rejects + "_places"
+            self.con.register(name, pa.table({"duckdb_line": records.duckdb_lines,
+                                              "row": range(1, len(records.starts) + 1), "line": records.starts}))
+            self.on_close(lambda: self.con.unregister(name))
+            row, line = f"coalesce(any_value(p.row), {row})", f"coalesce(any_value(p.line), {line})"
+            places = f"LEFT JOIN {quote(name)} p ON p.duckdb_line = e.line"
         return self.con.sql(
-            f"SELECT line - {offset} AS row, line, string_agg(DISTINCT {reason}, '; ') AS reason, "
-            f"any_value(text) AS text FROM ({errors}) GROUP BY line"
+            f"SELECT {row} AS row, {line} AS line, string_agg(DISTINCT {reason}, '; ') AS reason, "
+            f"any_value(e.text) AS text FROM ({errors}) e {places} GROUP BY e.line"
         )
+
+    def _record_lines(self) -> lines.RecordLines:
+        """Where each record starts, read from the file (once) when a message first needs it."""
+        if getattr(self, "_lines", None) is None:
+            opts = self.options
+            try:
+                self._lines = lines.record_lines(self.original, self.encoding, opts.skip_rows, opts.header,
+                                                 opts.quote, opts.escape)
+            except OSError:  # gone since it was loaded: rows and lines are taken to keep step
+                self._lines = lines.RecordLines(array.array("q"), array.array("q"))
+        return self._lines
 
     def describe(self) -> str:
         how = getattr(self, "encoding", self.options.encoding or "encoding detected on read")

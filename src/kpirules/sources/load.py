@@ -202,7 +202,8 @@ class _Run:
     def _check(self, staged: _Staged, source: Source, plan: StagePlan, unreadable: str | None,
                careful: bool) -> None:
         dataset, con, stage = staged.dataset, self.con, plan.stage
-        numbering = Numbering(source.position.label, source.position.offset, self._gaps(unreadable))
+        numbering = Numbering(source.position.label, source.position.offset, self._gaps(unreadable),
+                              source.position.lines)
         unread = con.execute(f"SELECT count(*) FROM {quote(unreadable)}").fetchall()[0][0] if unreadable else 0
         roster_id = dataset.bindings.get("id") if dataset.kind == "roster" else None
         distinct = {name: "unique" for name, column in dataset.columns.items()

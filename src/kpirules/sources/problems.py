@@ -7,9 +7,10 @@ million bad rows costs one grouped query, not a million Python objects.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,9 @@ class Numbering:
     #: line = row + offset; a function giving it is called once, when a message first needs it
     offset: int | Callable[[], int] | None = None
     gaps: str | None = None
+    #: the line each row starts on (row N at index N - 1), where rows and lines do not keep
+    #: step; a function giving them is called once, when a message first needs a line
+    lines: Sequence[int] | Callable[[], Sequence[int]] | None = None
     _gap_values: list[int] | None = field(default=None, repr=False)
 
     def _offset(self) -> int | None:
@@ -49,14 +53,31 @@ class Numbering:
             self.offset = self.offset()
         return self.offset
 
+    def line(self, row: int) -> int | None:
+        """The line row starts on: from `lines` when it has the row, else row + offset."""
+        if callable(self.lines):
+            self.lines = self.lines()
+        if self.lines and 1 <= row <= len(self.lines):
+            return self.lines[row - 1]
+        offset = self._offset()
+        return None if offset is None else row + offset
+
     def row_sql(self, ordinal: str) -> str:
         if not self.gaps:
             return ordinal
         return f"({ordinal} + (SELECT count(*) FROM {quote(self.gaps)} g WHERE g.vb < {ordinal}))"
 
-    def line_sql(self, row: str) -> str:
-        offset = self._offset()
-        return f"({row} + {offset})" if offset is not None else "CAST(NULL AS BIGINT)"
+    def line_sql(self, con: duckdb.DuckDBPyConnection, row: str) -> str:
+        """SQL for the line `row` starts on, in con: row + offset, or, where rows and lines do
+        not keep step, a function of con that looks the row up in `lines`."""
+        if self.lines is None:
+            offset = self._offset()
+            return f"({row} + {offset})" if offset is not None else "CAST(NULL AS BIGINT)"
+        name = "__kpirules_line_of_row"
+        with contextlib.suppress(duckdb.Error):  # left by an earlier dataset
+            con.remove_function(name)
+        con.create_function(name, self.line, ["BIGINT"], "BIGINT")
+        return f"{name}({row})"
 
     def row(self, con: duckdb.DuckDBPyConnection | None, ordinal: int) -> int:
         gap_values = self._read_gaps(con)
@@ -64,7 +85,7 @@ class Numbering:
 
     def kept(self, con: duckdb.DuckDBPyConnection) -> Numbering:
         """This numbering for after the load, when the table of gaps is gone (`row(None, ordinal)`)."""
-        return Numbering(self.label, self.offset, None, self._read_gaps(con))
+        return Numbering(self.label, self.offset, None, self.lines, self._read_gaps(con))
 
     def _read_gaps(self, con: duckdb.DuckDBPyConnection | None) -> list[int]:
         if self._gap_values is None:
@@ -73,8 +94,8 @@ class Numbering:
         return self._gap_values
 
     def where(self, row: int, line: int | None = None) -> str:
-        if line is None and self._offset() is not None:
-            line = row + self._offset()
+        if line is None:
+            line = self.line(row)
         return f"row {row} ({self.label} {line})" if line is not None else f"row {row}"
 
 
@@ -228,7 +249,7 @@ def write_rejects(con: duckdb.DuckDBPyConnection, path: Path, stage: str, proble
     parts = []
     if problems:
         parts.append(
-            f"SELECT {row} AS _row, {numbering.line_sql(row)} AS _line, r.reason AS _reason, "
+            f"SELECT {row} AS _row, {numbering.line_sql(con, row)} AS _line, r.reason AS _reason, "
             f"CAST(NULL AS VARCHAR) AS _text, {originals} "
             f"FROM (SELECT ord, string_agg(message, '; ' ORDER BY seq) AS reason, {given} "
             f"FROM ({problems}) GROUP BY ord) r "
