@@ -71,7 +71,6 @@ role rep { applies_to person.role == "rep"
 def test_fiscal_year_from_march_named_by_its_end(tmp_path):
     # semantics §1: fiscal_year_start march, named by end: 2026Q1 is March to May 2025,
     # 2026Q4 is December 2025 to February 2026, fiscal 2026 is 2025-03-01 .. 2026-02-28.
-    role = CALLS_ROLE.replace("weight 100%", "weight 100%  period year")
     calls = """
     A,2025-02-28 12:00:00
     A,2025-03-01 12:00:00

@@ -1,6 +1,5 @@
 """`evaluate(given=...)`: stated KPI values replace what the data says, and are scored as usual."""
 
-import os
 from decimal import Decimal
 from pathlib import Path
 
