@@ -7,7 +7,6 @@ million bad rows costs one grouped query, not a million Python objects.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from kpirules.errors import DataLocation, Diagnostic
 from kpirules.model.scheme import Dataset
@@ -69,15 +69,17 @@ class Numbering:
 
     def line_sql(self, con: duckdb.DuckDBPyConnection, row: str) -> str:
         """SQL for the line `row` starts on, in con: row + offset, or, where rows and lines do
-        not keep step, a function of con that looks the row up in `lines`."""
-        if self.lines is None:
-            offset = self._offset()
-            return f"({row} + {offset})" if offset is not None else "CAST(NULL AS BIGINT)"
-        name = "__kpirules_line_of_row"
-        with contextlib.suppress(duckdb.Error):  # left by an earlier dataset
-            con.remove_function(name)
-        con.create_function(name, self.line, ["BIGINT"], "BIGINT")
-        return f"{name}({row})"
+        not keep step, a lookup in `lines` (an Arrow table registered on con)."""
+        offset = self._offset()
+        by_offset = f"({row} + {offset})" if offset is not None else "CAST(NULL AS BIGINT)"
+        if callable(self.lines):
+            self.lines = self.lines()
+        if not self.lines:
+            return by_offset
+        name = "__kpirules_row_lines"
+        con.register(name, pa.table({"row": pa.array(range(1, len(self.lines) + 1), pa.int64()),
+                                     "line": pa.array(self.lines, pa.int64())}))
+        return f"COALESCE((SELECT l.line FROM {name} l WHERE l.row = {row}), {by_offset})"
 
     def row(self, con: duckdb.DuckDBPyConnection | None, ordinal: int) -> int:
         gap_values = self._read_gaps(con)
