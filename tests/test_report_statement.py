@@ -186,3 +186,15 @@ def test_a_statement_file_says_which_period_and_why(sample):
     page = parse((sample / "st" / "P004.html").read_text(encoding="utf-8"))
     assert page.one("p", cls="meta").text == (
         "period 2026-12: the latest month that ended on or before the latest date in the data (2026-12-31)")
+
+
+def test_the_kpi_table_says_how_a_target_was_prorated(sample):
+    # P019, active 16 of June's 30 days: outbound_calls' target 150 is prorated to
+    # 150 × 16/30 = 80 (the steps say so above); the table's target cell says it beside the 80
+    section = statement(sample, "P019", "2026-06", "telesales")
+    rows = {row.attrs["data-kpi"]: row for row in section.one("table", cls="kpis").find_all("tr", cls="kpi")}
+    cell = rows["outbound_calls"].find_all("td")[2]
+    assert cell.one("small", cls="prorated").text == "150 × 16/30 days"
+    assert cell.text.startswith("≥ 80")
+    # a rate is never prorated: no note
+    assert rows["lead_conversion"].find_all("td")[2].find_all("small") == []

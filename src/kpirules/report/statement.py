@@ -95,6 +95,14 @@ def _kpi_row(k: KpiResult, p: PersonResult, lang: str, kpi: Kpi | None) -> str:
         tags.append(t(lang, "below_floor_tag", "below floor"))
     tag_html = "".join(f'<span class="tag">{esc(tag)}</span>' for tag in tags)
     target_text = f"{ARROWS[k.direction]} {target}" if k.target is not None else "-"
+    days = k.target_proration
+    if days is not None and k.target_before_proration is not None:  # the target before proration, and by how much
+        before = value_text(k, k.target_before_proration, lang)
+        prorated = t(lang, "prorated_target", f"{before} × {days.active_days}/{days.period_days} days",
+                     before=before, active=days.active_days, days=days.period_days)
+        target_cell = f'{esc(target_text)}<br><small class="prorated">{esc(prorated)}</small>'
+    else:
+        target_cell = esc(target_text)
     points = short(k.contribution) if k.contribution is not None else "-"
     if k.contribution is not None and k.weight is not None:
         points = f"{percent(k.weight, 2)} × {short(k.score)} = {short(k.contribution)}"
@@ -104,7 +112,7 @@ def _kpi_row(k: KpiResult, p: PersonResult, lang: str, kpi: Kpi | None) -> str:
     return (
         f'<tr class="kpi" data-kpi="{esc(k.id)}">'
         f'<th scope="row"><span class="kpi-label" title="{esc(k.id)} ({esc(where(k.span))})">{esc(kpi_name(k))}</span>{tag_html}</th>'
-        f'<td>{chart}</td><td class="num">{esc(value)}</td><td class="num">{esc(target_text)}</td>'
+        f'<td>{chart}</td><td class="num">{esc(value)}</td><td class="num">{target_cell}</td>'
         f'<td class="num">{esc(percent(k.attainment))}</td><td class="num">{esc(short(k.score))}</td>'
         f'<td class="num">{esc(points)}</td><td class="rule">{rule}</td></tr>'
     )
