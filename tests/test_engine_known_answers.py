@@ -474,7 +474,7 @@ def test_explain_names_the_attainment_rule_a_calculator_can_check(tmp_path, amou
 
     rows = {"people": [rep()], "deals": [deal("p1", "2026-03-10", amount)]}
     result = person(run(tmp_path, revenue_role("", target), rows, "2026-03"), "p1")
-    assert line in render_explain(result, "CNY")
+    assert line in render_explain(result)
 
 
 def test_explain_names_the_lower_is_better_rules(tmp_path):
@@ -483,14 +483,14 @@ def test_explain_names_the_lower_is_better_rules(tmp_path):
     # value 0 days against 30: unbounded; value 3 days against 0: 0%
     zero = render_explain(person(run(tmp_path, CYCLE_DAYS % ("30d", "score linear cap 150%"), {
         "people": [rep()], "deals": [{"owner_id": "p1", "opened_on": dt.date(2026, 3, 31), "closed_on": dt.date(2026, 3, 31)}],
-    }, "2026-03"), "p1"), "CNY")
+    }, "2026-03"), "p1"))
     assert "attainment: ∞ (lower is better and the value is 0 or below)" in zero
     late = render_explain(person(run(tmp_path, CYCLE_DAYS % ("0d", "score linear cap 150%"), {
         "people": [rep()], "deals": [{"owner_id": "p1", "opened_on": dt.date(2026, 3, 28), "closed_on": dt.date(2026, 3, 31)}],
-    }, "2026-03"), "p1"), "CNY")
+    }, "2026-03"), "p1"))
     assert "attainment: 0% (lower is better, the target is 0 or below and the value above 0)" in late
     # 30 / 24 = 125%, the division
     ok = render_explain(person(run(tmp_path, CYCLE_DAYS % ("30d", "score linear cap 150%"), {
         "people": [rep()], "deals": [{"owner_id": "p1", "opened_on": dt.date(2026, 3, 7), "closed_on": dt.date(2026, 3, 31)}],
-    }, "2026-03"), "p1"), "CNY")
+    }, "2026-03"), "p1"))
     assert "attainment: target / value = 125%" in ok

@@ -322,5 +322,5 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
     else:
         context = Context.read(prepared.scheme, prepared.con)
         text = period_line(result, lang) + "\n\n" + "\n\n".join(
-            render_explain(p, result.currency, lang, context) for p in result.people)
+            render_explain(p, lang, context) for p in result.people)
     emit(text, output)

@@ -314,7 +314,7 @@ def person_steps(p: PersonResult, lang: str = "en", context: Context = UNKNOWN) 
     return lines
 
 
-def render_explain(p: PersonResult, currency: str, lang: str = "en", context: Context = UNKNOWN) -> str:
+def render_explain(p: PersonResult, lang: str = "en", context: Context = UNKNOWN) -> str:
     """The explanation of one person's result; with a `context` (the scheme's roles and the
     roster), the score and grade steps also point at the curve or row and the grade row that
     applied, and a target says the person's values its `when` tests."""

@@ -107,6 +107,8 @@ class CsvSource(Source):
     Options = CsvOptions
     options: CsvOptions
     readable: Path | None = None
+    #: where each record starts, read from the file when a message first needs it
+    _lines: lines.RecordLines | None = None
 
     def read_failure(self, message: str) -> DataError | None:
         """E644 at the first line whose ending differs from the first line's: DuckDB's reader
@@ -225,7 +227,7 @@ class CsvSource(Source):
 
     def _record_lines(self) -> lines.RecordLines:
         """Where each record starts, read from the file (once) when a message first needs it."""
-        if getattr(self, "_lines", None) is None:
+        if self._lines is None:
             opts = self.options
             try:
                 self._lines = lines.record_lines(self.original, self.encoding, opts.skip_rows, opts.header,

@@ -53,12 +53,16 @@ class Numbering:
             self.offset = self.offset()
         return self.offset
 
-    def line(self, row: int) -> int | None:
-        """The line row starts on: from `lines` when it has the row, else row + offset."""
+    def _lines(self) -> Sequence[int]:
         if callable(self.lines):
             self.lines = self.lines()
-        if self.lines and 1 <= row <= len(self.lines):
-            return self.lines[row - 1]
+        return self.lines or ()
+
+    def line(self, row: int) -> int | None:
+        """The line row starts on: from `lines` when it has the row, else row + offset."""
+        lines = self._lines()
+        if 1 <= row <= len(lines):
+            return lines[row - 1]
         offset = self._offset()
         return None if offset is None else row + offset
 
@@ -72,13 +76,12 @@ class Numbering:
         not keep step, a lookup in `lines` (an Arrow table registered on con)."""
         offset = self._offset()
         by_offset = f"({row} + {offset})" if offset is not None else "CAST(NULL AS BIGINT)"
-        if callable(self.lines):
-            self.lines = self.lines()
-        if not self.lines:
+        lines = self._lines()
+        if not lines:
             return by_offset
         name = "__kpirules_row_lines"
-        con.register(name, pa.table({"row": pa.array(range(1, len(self.lines) + 1), pa.int64()),
-                                     "line": pa.array(self.lines, pa.int64())}))
+        con.register(name, pa.table({"row": pa.array(range(1, len(lines) + 1), pa.int64()),
+                                     "line": pa.array(lines, pa.int64())}))
         return f"COALESCE((SELECT l.line FROM {name} l WHERE l.row = {row}), {by_offset})"
 
     def row(self, con: duckdb.DuckDBPyConnection | None, ordinal: int) -> int:
