@@ -435,6 +435,9 @@ def test_bad_files_are_reported_at_their_place(mini):
            message="the case names no period")
     _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.payout = "1,000.0.0"\n', code="E803", at="5:17",
            message="expect.payout: expected a payout, not '1,000.0.0'")
+    # a list where a number belongs is named by its kind, not in Python's spelling ([Decimal('1')])
+    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.total = [1]\n', code="E803", at="5:16",
+           message="expect.total: expected a total, not a list")
     _error(mini, 'role = "caler"\nperiod = "2026-03"\n[[case]]\nname = "x"\nexpect.total = 1\n', code="E805",
            at="1:8", message="the scheme has no role 'caler'")
     _error(mini, HEAD.replace("2026-03", "2026Q1") + '[[case]]\nname = "x"\nexpect.total = 1\n', code="E808",

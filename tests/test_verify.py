@@ -306,8 +306,22 @@ def test_missing_keys_are_named(project):
     result = invoke("verify", "short.json")
     assert result.exit_code == 1
     assert "error[E841]: short.json: key arguments.env is missing" in result.stderr
-    assert "error[E841]: short.json: key datasets.calls.rows: Input should be a valid integer" in result.stderr
+    assert "error[E841]: short.json: key datasets.calls.rows should be a whole number, not text" in result.stderr
     assert "error[E841]: short.json: key results.records[3].kpis is missing" in result.stderr
+
+
+def test_wrong_shapes_are_said_in_json_words(project):
+    # pydantic's own wording ("Input should be a valid dictionary or instance of
+    # DatasetRecord") names our classes; the message says what the key should hold instead
+    manifest = load_json(project / "run.manifest.json")
+    manifest["periods"] = 5
+    manifest["datasets"]["calls"] = [1]
+    (project / "odd.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = invoke("verify", "odd.json")
+    assert result.exit_code == 1
+    assert "error[E841]: odd.json: key periods should be a list, not a whole number" in result.stderr
+    assert "error[E841]: odd.json: key datasets.calls should be an object, not a list" in result.stderr
+    assert "DatasetRecord" not in result.stderr and "Input should" not in result.stderr
 
 
 def test_a_newer_manifest_format_needs_a_newer_kpirules(project):

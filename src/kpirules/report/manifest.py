@@ -340,10 +340,35 @@ def _same_number(a: Any, b: str | None) -> bool:
         return str(a) == b
 
 
+#: pydantic's error types, as the JSON value a manifest key should hold
+_SHOULD_BE = {
+    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "string_type": "text", "bool_type": "true or false", "float_type": "a number", "list_type": "a list",
+    "dict_type": "an object", "model_type": "an object", "model_attributes_type": "an object",
+}
+
+
+def _json_kind(value: Any) -> str:
+    """What kind of JSON value this is, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else "another value"
+
+
 def _structure_problem(path: Path, error: dict) -> Diagnostic:
     key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
     if error["type"] == "missing":
         message = f"{path}: key {key} is missing"
+    elif error["type"] in _SHOULD_BE:
+        message = f"{path}: key {key} should be {_SHOULD_BE[error['type']]}, not {_json_kind(error.get('input'))}"
     else:
         message = f"{path}: key {key}: {error['msg']}"
     return Diagnostic("E841", message,

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from kpirules import tomlshapes
 from kpirules.model.scheme import ColumnSpec
 
 NONE_WORDS = ("none",)
@@ -30,14 +31,22 @@ class Unreadable(ValueError):
         self.help = help
 
 
-def _shown(raw) -> str:
-    return repr(raw) if isinstance(raw, str) else str(raw).lower() if isinstance(raw, bool) else str(raw)
+def shown(raw) -> str:
+    """A value as messages show it: text in quotes, true/false, a number, and a list or a
+    table by its kind (never Python's spelling of what it holds)."""
+    if isinstance(raw, str):
+        return repr(raw)
+    if isinstance(raw, bool):
+        return str(raw).lower()
+    if isinstance(raw, (list, dict)):
+        return tomlshapes.kind(raw)
+    return str(raw)
 
 
 def number(raw, *, share: bool = False, what: str = "a number") -> Decimal:
     """A number written as a number or a numeric string; with share, "15%" is 0.15 too."""
     if isinstance(raw, bool):
-        raise Unreadable(f"expected {what}, not {_shown(raw)}")
+        raise Unreadable(f"expected {what}, not {shown(raw)}")
     if isinstance(raw, (int, Decimal)):
         return _share(Decimal(raw), raw, what) if share else Decimal(raw)
     if isinstance(raw, str):
@@ -45,18 +54,18 @@ def number(raw, *, share: bool = False, what: str = "a number") -> Decimal:
         percent = text.endswith("%")
         if percent:
             if not share:
-                raise Unreadable(f"expected {what}, not the percentage {raw!r}",
+                raise Unreadable(f"expected {what}, not the percentage {shown(raw)}",
                                  "percentages are for values of percent KPIs, targets and attainment")
             text = text[:-1].strip()
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise Unreadable(f"expected {what}, not {raw!r}",
+            raise Unreadable(f"expected {what}, not {shown(raw)}",
                              'write a number such as 210 or "2685.00"' + (', or a percentage such as "15%"' if share else "")) from None
         if not value.is_finite():
-            raise Unreadable(f"expected {what}, not {raw!r}")
+            raise Unreadable(f"expected {what}, not {shown(raw)}")
         return value / 100 if percent else _share(value, raw, what) if share else value
-    raise Unreadable(f"expected {what}, not {_shown(raw)}")
+    raise Unreadable(f"expected {what}, not {shown(raw)}")
 
 
 #: A bare number for a share above this (1000%) is taken for a percentage written without
@@ -66,8 +75,8 @@ SHARE_LIMIT = Decimal(10)
 
 def _share(value: Decimal, raw, what: str) -> Decimal:
     if abs(value) > SHARE_LIMIT:
-        raise Unreadable(f"expected {what}, not {_shown(raw)}: as a fraction that is {value * 100:f}%",
-                         f'write a percentage with its sign, "{_shown(raw).strip(chr(39))}%", or as a fraction')
+        raise Unreadable(f"expected {what}, not {shown(raw)}: as a fraction that is {value * 100:f}%",
+                         f'write a percentage with its sign, "{shown(raw).strip(chr(39))}%", or as a fraction')
     return value
 
 
@@ -86,7 +95,7 @@ def attainment(raw) -> Decimal | None:
 
 def text(raw, what: str = "text") -> str:
     if not isinstance(raw, str):
-        raise Unreadable(f"expected {what} (a quoted string), not {_shown(raw)}")
+        raise Unreadable(f"expected {what} (a quoted string), not {shown(raw)}")
     return raw
 
 
@@ -97,11 +106,11 @@ def column_value(raw, column: ColumnSpec, timezone: str):
     kind = column.type
     if kind == "string":
         if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-            raise Unreadable(f"column {column.name} holds text, not {_shown(raw)}")
+            raise Unreadable(f"column {column.name} holds text, not {shown(raw)}")
         return str(raw)
     if kind == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int) or not -BIGINT <= raw < BIGINT:
-            raise Unreadable(f"column {column.name} holds whole numbers (up to 19 digits), not {_shown(raw)}")
+            raise Unreadable(f"column {column.name} holds whole numbers (up to 19 digits), not {shown(raw)}")
         return raw
     if kind in PLACES:
         value = number(raw, what=f"a number for column {column.name}")
@@ -112,7 +121,7 @@ def column_value(raw, column: ColumnSpec, timezone: str):
         return value
     if kind == "boolean":
         if not isinstance(raw, bool):
-            raise Unreadable(f"column {column.name} holds true or false, not {_shown(raw)}")
+            raise Unreadable(f"column {column.name} holds true or false, not {shown(raw)}")
         return raw
     if kind == "date":
         return _date(raw, column)
@@ -130,7 +139,7 @@ def _date(raw, column: ColumnSpec) -> dt.date:
             return dt.date.fromisoformat(raw.strip())
         except ValueError:
             pass
-    raise Unreadable(f"column {column.name} holds dates, not {_shown(raw)}", "write a date such as 2026-03-05")
+    raise Unreadable(f"column {column.name} holds dates, not {shown(raw)}", "write a date such as 2026-03-05")
 
 
 def _timestamp(raw, column: ColumnSpec, timezone: str) -> dt.datetime:
@@ -138,7 +147,7 @@ def _timestamp(raw, column: ColumnSpec, timezone: str) -> dt.datetime:
         try:
             raw = dt.datetime.fromisoformat(raw.strip())
         except ValueError:
-            raise Unreadable(f"column {column.name} holds timestamps, not {raw!r}",
+            raise Unreadable(f"column {column.name} holds timestamps, not {shown(raw)}",
                              "write a date and time such as 2026-03-05T10:30:00") from None
     if isinstance(raw, dt.datetime):
         if raw.tzinfo is not None:
@@ -147,5 +156,5 @@ def _timestamp(raw, column: ColumnSpec, timezone: str) -> dt.datetime:
         return raw
     if isinstance(raw, dt.date):
         return dt.datetime(raw.year, raw.month, raw.day)
-    raise Unreadable(f"column {column.name} holds timestamps, not {_shown(raw)}",
+    raise Unreadable(f"column {column.name} holds timestamps, not {shown(raw)}",
                      "write a date and time such as 2026-03-05T10:30:00")

@@ -83,7 +83,7 @@ class ExpectationReader:
         elif name in ("status", "grade"):
             ok, value = self.convert(convert.text, raw, path)
             if ok and name == "status" and value not in STATUSES:
-                self.error("E803", f"unknown status {value!r}", where, f"a KPI's status is one of {', '.join(STATUSES)}")
+                self.error("E803", f"unknown status {convert.shown(value)}", where, f"a KPI's status is one of {', '.join(STATUSES)}")
                 ok = False
             if ok and name == "grade" and value.strip().lower() in convert.NONE_WORDS:
                 value = None

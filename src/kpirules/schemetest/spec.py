@@ -223,7 +223,7 @@ class _Reader(ExpectationReader):
                        f'add role = "..." to the file or the case; {known("roles", scheme.roles)}')
             return None
         if not isinstance(role_id, str) or role_id not in scheme.roles:
-            self.error("E805", f"the scheme has no role {convert._shown(role_id)}", self.at_value(*path),
+            self.error("E805", f"the scheme has no role {convert.shown(role_id)}", self.at_value(*path),
                        did_you_mean(str(role_id), scheme.roles) or known("roles", scheme.roles))
             return None
         return scheme.roles[role_id]
@@ -236,7 +236,7 @@ class _Reader(ExpectationReader):
                        'add period = "2026-03" to the file (or the case), so results never depend on today')
             return None
         if not isinstance(label, str):
-            self.error("E808", f"the period must be a quoted label, not {convert._shown(label)}", self.at_value(*path),
+            self.error("E808", f"the period must be a quoted label, not {convert.shown(label)}", self.at_value(*path),
                        'e.g. period = "2026-03"')
             return None
         try:
