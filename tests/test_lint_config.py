@@ -209,6 +209,28 @@ def test_configuration_change_invalidates_the_cache(project):
     assert run_cli("lint", "bad.kpi").exit_code == 0
 
 
+def test_a_change_to_kpirules_own_files_invalidates_the_cache(tmp_path):
+    # an editable install changes its code without changing its version: the cache key
+    # follows the sizes and times of the package's files (here a stand-in package folder)
+    import os
+
+    from kpirules.lint.cache import _code
+
+    package = tmp_path / "kpirules"
+    (package / "lint").mkdir(parents=True)
+    rule = package / "lint" / "rules.py"
+    rule.write_text("THRESHOLD = 8\n", encoding="utf-8")
+    (package / "i18n_zh.toml").write_text("[messages]\n", encoding="utf-8")
+    before = _code(package)
+    assert _code(package) == before
+    rule.write_text("THRESHOLD = 9\n", encoding="utf-8")  # same size: the time tells
+    os.utime(rule, ns=(rule.stat().st_atime_ns, rule.stat().st_mtime_ns + 1_000_000))
+    assert _code(package) != before
+    changed = _code(package)
+    (package / "i18n_zh.toml").write_text("[messages]\nE001 = []\n", encoding="utf-8")
+    assert _code(package) != changed
+
+
 # ------------------------------------------------------------------ a crashing rule
 
 

@@ -1,4 +1,4 @@
-"""Remember lint results, keyed by file contents, configuration and kpirules version.
+"""Remember lint results, keyed by file contents, configuration and kpirules version and code.
 
 A warm run (nothing changed since the last one) reads the files, hashes them and prints
 the stored result without parsing or importing the model: this module imports only the
@@ -43,6 +43,22 @@ def _digest(path: Path) -> str | None:
         return None
 
 
+def _code(root: Path = Path(__file__).resolve().parents[1]) -> str:
+    """The sizes and modification times of kpirules' own files (code, grammar, catalogs).
+
+    The version alone would keep stale results after a change to the code of an editable
+    install; reading the file times costs about a millisecond.
+    """
+    h = hashlib.sha256()
+    for path in sorted(p for pattern in ("*.py", "*.lark", "*.toml") for p in root.rglob(pattern)):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 class LintCache:
     def __init__(self, folder: Path):
         self.folder = folder / CACHE_DIR / "lint"
@@ -55,6 +71,7 @@ class LintCache:
         h = hashlib.sha256()
         parts = {
             "version": __version__,
+            "code": _code(),
             "cwd": str(Path.cwd()),
             "config": str(config_file) if config_file else None,
             "config_digest": _digest(config_file) if config_file else None,
