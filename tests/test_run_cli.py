@@ -417,6 +417,26 @@ def test_pacing_shows_a_value_of_27_digits(tmp_path, monkeypatch):
     assert re.search(r" \d{3}(,\d{3}){8}\.00 ", result.stdout)
 
 
+@pytest.mark.parametrize("command", [("run", "--format", "json", "-o", "out.json"), ("explain", "P003"),
+                                     ("report", "-o", "out.html")])
+def test_an_attainment_of_27_digits_is_shown(tmp_path, monkeypatch, command):
+    # a value within the 28 digits a run holds: count(calls) x 10^25 against a target of 1,
+    # about 10^27; its attainment in percent, rounded to 6 places, needs 36 digits, more
+    # than the run's 34-digit context: the score rule's words were an internal error
+    # (InvalidOperation) in JSON, explain and the statement
+    project = _project(tmp_path, monkeypatch)
+    scheme = project / "rulesets" / "telesales.kpi"
+    text = scheme.read_text(encoding="utf-8")
+    text = text.replace("    measure count(calls)\n", "    measure count(calls) * 100000000000000000 * 100000000\n", 1)
+    scheme.write_text(text.replace("    target >= 200\n", "    target >= 1\n", 1), encoding="utf-8")
+    result = invoke(*command)
+    assert result.exit_code == 0, result.output
+    assert "internal error" not in result.output
+    if command[0] == "explain":
+        # the calls' count, 25 zeros, and 2 more for percent
+        assert re.search(r"attainment: value / target = [1-9]\d*0{27}%", result.stdout), result.stdout
+
+
 NESTED_100 = "abs(" * 99 + "count(calls)" + ")" * 99  # 100 levels: the most an expression may nest
 SUM_100 = " + ".join(["count(calls)"] * 100)  # 100 levels too
 

@@ -14,9 +14,10 @@ key at or below), `pass_fail` (100 at 100% attainment or more, else 0). Attainme
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
-from kpirules.engine.numbers import CONTEXT, INFINITY, divide, fmt_decimal, quantize6
+from kpirules.engine.numbers import CONTEXT, INFINITY, SIX, divide, fmt_decimal, quantize6
 from kpirules.engine.compiled import constant
 from kpirules.engine.results import KpiResult
 from kpirules.lang.ast import Span
@@ -73,11 +74,21 @@ def attainment_rule(value: Decimal, target: Decimal, direction: str) -> tuple[st
 
 
 def pct(x: Decimal | None) -> str:
+    """A share in percent for the eye, to 6 places (0.123456789 is 12.345679%).
+
+    Shifting the point is exact, and the rounding has room for every number a run can hold
+    (28 digits before the point): the run's 34-digit context could not round a 28-digit
+    attainment to 6 places once it is in percent.
+    """
     if x is None:
         return "-"
     if not x.is_finite():
         return "∞"
-    return f"{fmt_decimal(quantize6(x * HUNDRED).normalize())}%"
+    return f"{fmt_decimal(x.scaleb(2).quantize(SIX, rounding=decimal.ROUND_HALF_UP, context=_WIDE).normalize())}%"
+
+
+#: room to round any number a run holds to 6 places
+_WIDE = decimal.Context(prec=80)
 
 
 def _constant_score(expr) -> Decimal:
