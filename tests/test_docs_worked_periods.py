@@ -215,6 +215,20 @@ def test_when_no_main_kpi_closes_the_total_is_0_and_the_notes_say_why(tmp_path):
     assert p["notes"] == []
 
 
+def test_when_only_weightless_main_kpis_close_the_note_says_so(tmp_path):
+    # semantics §6: calls (monthly, main) has weight 0% and closes in January; amount
+    # (quarterly, 100%) is in progress. Nothing with weight is scored: the total is 0, and
+    # the note must not claim that no main KPI closed (calls did, and is scored 80)
+    weightless = QUARTER_ROLE.replace("measure count(calls)  target >= 10  weight 60%",
+                                      "measure count(calls)  target >= 10  weight 0%")
+    weightless = weightless.replace("weight 40%", "weight 100%")
+    p = person(run(tmp_path, weightless, QUARTER_DATA, "2026-01"))
+    assert D(kpi(p, "calls")["score"]) == 80  # 8 / 10
+    assert D(p["total_score"]) == 0
+    assert p["notes"] == ["the main KPIs whose period closes in this run have weight 0, and the others are not "
+                          "scored in this run: the total score is 0"]
+
+
 def test_the_run_that_closes_the_quarter_scores_the_whole_quarter(tmp_path):
     p = person(run(tmp_path, QUARTER_ROLE, QUARTER_DATA, "2026-03"))
     amount = kpi(p, "amount")

@@ -392,6 +392,24 @@ role rep { applies_to person.level == "junior"
     assert fast.people[0].notes == ["no main KPI's period closes in this run, so none is scored: the total score is 0"]
 
 
+def test_a_role_whose_weighted_kpis_have_not_closed_gets_the_same_note_either_way():
+    # semantics §6: in January the monthly KPI closes but weighs 0%, the quarterly one (100%)
+    # is in progress; the total is 0 and the note names the weightless KPIs that closed
+    role = """
+role rep { applies_to person.level == "junior"
+  kpi monthly { outcome main  weight 0%  measure sum(deals.amount)  target >= 100 }
+  kpi own { outcome main  weight 100%  period quarter  measure sum(deals.amount)  target >= 100 }
+  payout { target_incentive 1000 CNY }
+}
+"""
+    scheme, con = one_role_of_2000(SCHEME_DIR / "weightless.kpi", role, "2026-01-02", "70")
+    fast, reference, in_sql = both_ways(scheme, con, "2026-01")
+    assert_same(fast, reference)
+    assert in_sql == 2000
+    assert fast.people[0].notes == ["the main KPIs whose period closes in this run have weight 0, and the others "
+                                    "are not scored in this run: the total score is 0"]
+
+
 ROUNDING = {"half_up": "ROUND_HALF_UP", "half_even": "ROUND_HALF_EVEN", "half_down": "ROUND_HALF_DOWN",
             "up": "ROUND_UP", "down": "ROUND_DOWN", "ceiling": "ROUND_CEILING", "floor": "ROUND_FLOOR"}
 

@@ -27,7 +27,7 @@ from kpirules.engine.ir import Aggregate, KpiPlan, Plan, build_plan, worked
 from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
-from kpirules.engine.results import NOTHING_CLOSES, Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult, TargetProration
+from kpirules.engine.results import NO_WEIGHT_CLOSES, NOTHING_CLOSES, Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult, TargetProration
 from kpirules.engine.scoring import CurvePlan, attainment, grade, pct
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.setwise_results import run_setwise
@@ -582,7 +582,8 @@ class Evaluator:
                 f"others are scaled by {pct(weights_all)} / {pct(weights_scored)}"
             )
         elif weights_all and not weights_scored:
-            notes.append(NOTHING_CLOSES)
+            closed = any(r.rank == "main" and r.status != "in_progress" for r in kpi_results.values())
+            notes.append(NO_WEIGHT_CLOSES if closed else NOTHING_CLOSES)
         total = quantize6(total)
         days = person.active_days(period)
         # the share applied to targets and the incentive (1 with proration off), for reading

@@ -17,6 +17,9 @@ from kpirules.lang.ast import Span
 
 #: the note of a person whose main KPIs all have periods that have not closed (semantics.md §5)
 NOTHING_CLOSES = "no main KPI's period closes in this run, so none is scored: the total score is 0"
+#: the main KPIs that close have no weight, and those with weight are in progress: nothing to scale
+NO_WEIGHT_CLOSES = ("the main KPIs whose period closes in this run have weight 0, and the others are not "
+                    "scored in this run: the total score is 0")
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.ir import worked
 from kpirules.engine.numbers import CONTEXT, quantize6
-from kpirules.engine.results import NOTHING_CLOSES, KpiResult, PayoutResult, PersonResult, RunResult, TargetProration
+from kpirules.engine.results import NO_WEIGHT_CLOSES, NOTHING_CLOSES, KpiResult, PayoutResult, PersonResult, RunResult, TargetProration
 from kpirules.engine.scoring import pct
 from kpirules.engine.setwise import COMPUTED, CONST, NONE, STATUS, RoleQuery
 from kpirules.engine.setwise_run import Decimals, SetwiseRun
@@ -319,9 +319,11 @@ def _notes(run, rt, pidx) -> list[str]:
             wa, ws = scale
             return ["KPIs whose period has not closed are not scored in this run; the weights of the "
                     f"others are scaled by {pct(wa)} / {pct(ws)}"]
+    period = run.periods[pidx]
     if any(kr.kpi.rank == "main" and kr.kpi.weight for kr in rt.kpis) and not any(
-            kr.kpi.rank == "main" and kr.kpi.weight and run.closes(kr.unit, run.periods[pidx]) for kr in rt.kpis):
-        return [NOTHING_CLOSES]
+            kr.kpi.rank == "main" and kr.kpi.weight and run.closes(kr.unit, period) for kr in rt.kpis):
+        closed = any(kr.kpi.rank == "main" and run.closes(kr.unit, period) for kr in rt.kpis)
+        return [NO_WEIGHT_CLOSES if closed else NOTHING_CLOSES]
     return []
 
 
