@@ -392,6 +392,25 @@ role rep { applies_to person.level == "junior"
     assert fast.people[0].notes == ["no main KPI's period closes in this run, so none is scored: the total score is 0"]
 
 
+def test_a_kpi_in_progress_hits_no_floor_either_way():
+    # output.md: floor_hit and cap_hit say the floor or the cap decided the score; a KPI in
+    # progress has no score. P1's 70 to date against 100 is 70%, below the floor of 80%
+    role = """
+role rep { applies_to person.level == "junior"
+  kpi own { outcome main  weight 100%  period quarter  measure sum(deals.amount)  target >= 100
+            score linear floor 80% cap 120% }
+  payout { target_incentive 1000 CNY }
+}
+"""
+    scheme, con = one_role_of_2000(SCHEME_DIR / "floor_in_progress.kpi", role, "2026-01-02", "70")
+    fast, reference, in_sql = both_ways(scheme, con, "2026-01")
+    assert_same(fast, reference)
+    assert in_sql == 2000
+    (own,) = fast.people[0].kpis
+    assert (own.status, own.attainment, own.score) == ("in_progress", Decimal("0.7"), None)
+    assert (own.floor_hit, own.cap_hit) == (False, False)
+
+
 def test_a_role_whose_weighted_kpis_have_not_closed_gets_the_same_note_either_way():
     # semantics §6: in January the monthly KPI closes but weighs 0%, the quarterly one (100%)
     # is in progress; the total is 0 and the note names the weightless KPIs that closed

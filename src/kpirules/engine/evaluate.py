@@ -646,6 +646,8 @@ class Evaluator:
             s, floor_hit, cap_hit = kpi.no_data_score, False, False
         else:
             s, floor_hit, cap_hit = kr.curve.score(value, att)
+            if status == "in_progress":  # no score yet, so nothing decided it
+                floor_hit = cap_hit = False
         main = kpi.rank == "main"
         contribution = quantize6(CONTEXT.multiply(kpi.weight or ZERO, s)) if main and status != "in_progress" else None
         return KpiResult(

@@ -371,8 +371,9 @@ class RoleQuery:
                     curve_cases.append((f"{present} AND {x.compare('>=', Num.const(key))}", s))
             curve_other = ZERO
         self.out(f, [(unscored, None), (f"{k}_s = 1", kpi.no_data_score)] + curve_cases, curve_other)
-        self.L.add(f"{k}_fl", f"(NOT {unscored} AND {k}_s <> 1 AND {floor_hit})")
-        self.L.add(f"{k}_cp", f"(NOT {unscored} AND {k}_s <> 1 AND {cap_hit})")
+        # only a score that was given (status ok) was decided by the floor or the cap
+        self.L.add(f"{k}_fl", f"(NOT {unscored} AND {k}_s = 0 AND {floor_hit})")
+        self.L.add(f"{k}_cp", f"(NOT {unscored} AND {k}_s = 0 AND {cap_hit})")
 
     def _score_value(self, ki: int, kr) -> None:
         k = f"__kp_k{ki}"
