@@ -115,6 +115,13 @@ def test_a_negative_total_without_a_factor_table_gives_a_negative_incentive(tmp_
     p = person(run(tmp_path / "b", floored, data, MARCH))
     assert num(p["payout"]["total"]) == 0
 
+    # §7.2: a total that no row contains gets the factor 0 (the table starts at 0, the total
+    # is -10): 0, not the -0.1 of "no factor table" nor the 0.1 of the nearest row
+    from_zero = text.replace("target_incentive 1000 CNY",
+                             "target_incentive 1000 CNY  factor by total_score { [0, 60): 0.1  [60, ∞): 1 }")
+    p = person(run(tmp_path / "c", from_zero, data, MARCH))
+    assert (num(p["payout"]["factor"]), num(p["payout"]["total"])) == (0, 0)
+
 
 # ------------------------------------------------------------------------------ 4. gates
 
@@ -265,6 +272,14 @@ def test_the_cap_limits_incentive_and_commissions_then_adjustments_are_added(tmp
     got = pay(tmp_path, payout, 80, data)
     assert got["capped"] is True
     assert num(got["total"]) == D("1030.01")
+
+
+def test_a_cap_between_rounding_steps_pays_the_cap_rounded(tmp_path):
+    # semantics §7.7: 120 calls, no factor table: 1000 x 1.2 = 1200 > cap 1000.005; the capped
+    # amount is a money line, rounded half-up to 0.01: 1000.01 (above the cap by half a cent)
+    got = pay(tmp_path, "target_incentive 1000 CNY\n    cap 1000.005 CNY", 120)
+    assert got["capped"] is True
+    assert num(got["total"]) == D("1000.01")
 
 
 @pytest.mark.parametrize("reason", ['""', '"   "'])

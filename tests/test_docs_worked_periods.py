@@ -51,6 +51,34 @@ def test_timestamps_are_placed_in_the_scheme_time_zone(tmp_path):
     assert windows(p) == ("2026-03-01", "2026-04-01")
 
 
+def test_daylight_saving_time_moves_the_utc_bounds_of_a_period(tmp_path):
+    # semantics §1: periods start and end at local midnight, daylight-saving changes as the
+    # time zone database has them. Europe/Berlin is UTC+1 until 2026-03-29, then UTC+2:
+    # March runs from 2026-02-28 23:00Z to 2026-03-31 22:00Z.
+    calls = """
+    A,2026-02-28 22:59:59Z
+    A,2026-02-28 23:00:00Z
+    A,2026-03-29 01:30:00Z
+    A,2026-03-31 21:59:59Z
+    A,2026-03-31 22:00:00Z
+    A,2026-03-31 22:30:00Z
+    """
+    # 22:59:59Z on 28 Feb = 23:59:59 CET (out); 23:00Z = 00:00 on 1 March (in); 29 March
+    # 01:30Z = 03:30 CEST (in); 21:59:59Z on 31 March = 23:59:59 CEST (in); 22:00Z = 00:00
+    # on 1 April (out); 22:30Z = 00:30 on 1 April (out, though 23:30 at March's UTC+1): 3 calls
+    berlin = HEADER.replace("Asia/Shanghai", "Europe/Berlin")
+    p = person(run(tmp_path, CALLS_ROLE, {"calls": calls}, "2026-03", berlin))
+    assert D(kpi(p, "calls")["value"]) == 3
+
+
+def test_a_person_without_hire_or_leave_date_is_active_every_day(tmp_path):
+    # semantics §1 "Who is evaluated": no hire date and no leave date: active all 31 days of
+    # March, nothing prorated (the target of 10 stays 10)
+    people = "A,rep,,,,,"
+    p = person(run(tmp_path, CALLS_ROLE, {"people": people, "calls": "A,2026-03-10 10:00:00"}, "2026-03"))
+    assert (p["active_days"], p["period_days"], D(kpi(p, "calls")["target"])) == (31, 31, 10)
+
+
 def test_dates_are_in_the_period_from_first_to_last_day(tmp_path):
     role = """
 role rep { applies_to person.role == "rep"
