@@ -437,6 +437,36 @@ def test_an_attainment_of_27_digits_is_shown(tmp_path, monkeypatch, command):
         assert re.search(r"attainment: value / target = [1-9]\d*0{27}%", result.stdout), result.stdout
 
 
+def test_values_of_more_than_28_digits_are_written_exactly(tmp_path, monkeypatch):
+    # a value of 24 digits before the point and 6 after (30 in all) was written rounded to
+    # Python's default 28 digits (Decimal.normalize without a context) in JSON and CSV.
+    # Expected: the calls counted (rows_matched, an integer) x 10^22 / 7, half-up to 6 places,
+    # worked here with a 60-digit context
+    import csv
+    import decimal
+    from decimal import Decimal
+
+    project = _project(tmp_path, monkeypatch)
+    scheme = project / "rulesets" / "telesales.kpi"
+    text = scheme.read_text(encoding="utf-8")
+    scheme.write_text(text.replace("    measure count(calls)\n", "    measure count(calls) * 100000000000000000 * 100000 / 7\n", 1),
+                      encoding="utf-8")
+    result = invoke("run", "--period", "2026-03", "--person", "P003", "--format", "json", "-o", "out.json")
+    assert result.exit_code == 0, result.output
+    (p,) = json.loads((project / "out.json").read_text(encoding="utf-8"))["people"]
+    (calls,) = [k for k in p["kpis"] if k["id"] == "outbound_calls"]
+    wide = decimal.Context(prec=60)
+    expected = wide.divide(Decimal(calls["aggregates"][0]["rows_matched"]) * 10**22, 7).quantize(
+        Decimal("0.000001"), rounding=decimal.ROUND_HALF_UP, context=wide)
+    assert len(str(expected).replace(".", "")) == 30
+    assert calls["value"] == str(expected)
+    result = invoke("run", "--period", "2026-03", "--person", "P003", "--format", "csv", "-o", "out.csv")
+    assert result.exit_code == 0, result.output
+    with open(project / "out.csv", encoding="utf-8") as fh:
+        (row,) = [r for r in csv.DictReader(fh) if r["kpi"] == "outbound_calls"]
+    assert row["value"] == str(expected)
+
+
 NESTED_100 = "abs(" * 99 + "count(calls)" + ")" * 99  # 100 levels: the most an expression may nest
 SUM_100 = " + ".join(["count(calls)"] * 100)  # 100 levels too
 

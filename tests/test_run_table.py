@@ -84,3 +84,18 @@ def test_numbers_for_the_eye_round_half_up_as_everywhere_else(sample_result):
     assert " 58.13 " in row
     row = next(line for line in table.splitlines() if " P040 " in line)
     assert "(111.3%)" in row
+
+
+def test_the_total_payout_line_sums_without_rounding(sample_result):
+    # two payouts of 28 digits before the point: their sum has 29 + 2 places, 31 digits; a
+    # plain sum() rounds to Python's 28 digits (2.000000000000000000000000000E+28)
+    import dataclasses
+    from decimal import Decimal
+
+    big = Decimal("9999999999999999999999999999.99")
+    people = [p for p in sample_result.people if p.payout is not None][:2]
+    rich = [dataclasses.replace(p, payout=dataclasses.replace(p.payout, total=big)) for p in people]
+    result = dataclasses.replace(sample_result, people=rich)
+    text = run_output.render_table(result, 200)
+    # 9,999,999,999,999,999,999,999,999,999.99 x 2
+    assert "total payout 19,999,999,999,999,999,999,999,999,999.98 CNY" in text

@@ -14,6 +14,9 @@ import functools
 from decimal import Decimal
 
 CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_UP)
+#: room to write any number a run holds (and its percent) without rounding: `normalize()`
+#: without a context rounds to Python's default 28 digits
+WIDE = decimal.Context(prec=80)
 SIX = Decimal("0.000001")
 INFINITY = Decimal("Infinity")
 MODES = {
@@ -105,7 +108,16 @@ def _fmt(x: Decimal) -> str:
         return "Infinity" if x > 0 else "-Infinity"
     if x.is_zero():
         return "0"
-    return format(x.normalize(), "f")
+    return format(x.normalize(WIDE), "f")
+
+
+def exact_sum(values) -> Decimal:
+    """The sum of decimals, never rounded (a plain `sum` rounds to 28 digits: the payouts
+    of many people of 28-digit amounts have more)."""
+    total = Decimal(0)
+    for x in values:
+        total = WIDE.add(total, x)
+    return total
 
 
 def fmt_decimal(x: Decimal | None) -> str | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 
-from kpirules.engine.numbers import CONTEXT, INFINITY, SIX, divide, fmt_decimal, quantize6
+from kpirules.engine.numbers import CONTEXT, INFINITY, SIX, WIDE, divide, fmt_decimal, quantize6
 from kpirules.engine.compiled import constant
 from kpirules.engine.results import KpiResult
 from kpirules.lang.ast import Span
@@ -84,11 +84,7 @@ def pct(x: Decimal | None) -> str:
         return "-"
     if not x.is_finite():
         return "∞"
-    return f"{fmt_decimal(x.scaleb(2).quantize(SIX, rounding=decimal.ROUND_HALF_UP, context=_WIDE).normalize())}%"
-
-
-#: room to round any number a run holds to 6 places
-_WIDE = decimal.Context(prec=80)
+    return f"{fmt_decimal(x.scaleb(2, WIDE).quantize(SIX, rounding=decimal.ROUND_HALF_UP, context=WIDE))}%"
 
 
 def _constant_score(expr) -> Decimal:

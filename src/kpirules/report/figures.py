@@ -10,7 +10,7 @@ import html
 from decimal import Decimal
 
 from kpirules import i18n
-from kpirules.engine.numbers import fmt_decimal, half_up
+from kpirules.engine.numbers import WIDE, fmt_decimal, half_up
 from kpirules.engine.results import KpiResult, PersonResult
 
 HUNDRED = Decimal(100)
@@ -60,7 +60,7 @@ def value_text(k: KpiResult, x: Decimal | None, lang: str) -> str:
     if k.value_type == "percent":
         return percent(x)
     if k.value_type.startswith("money:"):
-        return f"{format(half_up(x, 2).normalize(), ',f')} {k.value_type.split(':')[1]}"
+        return f"{format(half_up(x, 2).normalize(WIDE), ',f')} {k.value_type.split(':')[1]}"
     if k.value_type == "duration":
         return t(lang, "days", f"{short(x)} days", n=short(x))
     return short(x)

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kpirules import __version__
-from kpirules.engine.numbers import fmt_decimal
+from kpirules.engine.numbers import WIDE, fmt_decimal
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.lang.ast import Span
@@ -129,7 +129,7 @@ def canonical(x: Any) -> Any:
     if x is None or kind is str or kind is bool or kind is int:
         return x
     if kind is Decimal:
-        return str(x.normalize())
+        return str(x.normalize(WIDE))
     if kind is dict:
         return {str(k): canonical(v) for k, v in x.items()}
     if kind is list or kind is tuple:

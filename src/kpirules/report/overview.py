@@ -11,6 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from kpirules import i18n
+from kpirules.engine.numbers import exact_sum
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.report import svg
 from kpirules.report.figures import (
@@ -60,7 +61,7 @@ def _cards(result: RunResult, lang: str, payouts: bool) -> str:
         (t(lang, "people_below_floor", "People below a floor"), str(floors)),
     ]
     if payouts:
-        total = sum((p.payout.total for p in people if p.payout), Decimal(0))
+        total = exact_sum(p.payout.total for p in people if p.payout)
         cards.append((t(lang, "total_payout", "Total payout"), f"{money(total)} {result.currency}"))
     body = "".join(f'<div class="card"><div class="figure">{esc(v)}</div><div>{esc(k)}</div></div>' for k, v in cards)
     return f'<div class="cards">{body}</div>'

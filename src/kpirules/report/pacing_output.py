@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpirules import i18n
-from kpirules.engine.numbers import half_up
+from kpirules.engine.numbers import exact_sum, half_up
 from kpirules.report.figures import money, percent
 from kpirules.report.pacing import KpiPace, PacingResult, PersonPace
 from kpirules.report.run_output import _money, _num, _plain, csv_text, write_as_money
@@ -160,7 +160,7 @@ def render_table(result: PacingResult, width: int | None = None, lang: str = "en
                     end_section=index == len(p.kpis) - 1,
                 )
         console.print(table)
-    total = sum((p.projected_payout for p in result.people if p.projected_payout is not None), Decimal(0))
+    total = exact_sum(p.projected_payout for p in result.people if p.projected_payout is not None)
     if not result.people:  # as `kpirules run` says it, without a legend for a table that is not there
         console.print(i18n.ui(lang, "pacing.summary_none", f"0 people evaluated; projected payout {money(total)} "
                               f"{result.currency}.", total=money(total), currency=result.currency), soft_wrap=True)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpirules import i18n
-from kpirules.engine.numbers import fmt_decimal, unsigned_zero
+from kpirules.engine.numbers import exact_sum, fmt_decimal, unsigned_zero
 from kpirules.engine.results import Adjustment, PayoutResult, PayoutStep, PersonResult, RunResult
 from kpirules.lang.ast import Span
 from kpirules.report.figures import short
@@ -225,7 +225,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
         for cells in rows:
             table.add_row(*cells)
         console.print(table)
-    total = sum((p.payout.total for p in result.people if p.payout), Decimal(0))
+    total = exact_sum(p.payout.total for p in result.people if p.payout)
     if len(result.periods) > 1:
         people = len({p.person_id for p in result.people})
         console.print(i18n.ui(

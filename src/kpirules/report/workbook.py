@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from kpirules import i18n
-from kpirules.engine.numbers import quantize6
+from kpirules.engine.numbers import exact_sum, quantize6
 from kpirules.engine.results import KpiResult, PersonResult, RunResult
 from kpirules.model.scheme import Scheme
 from kpirules.report.figures import kpi_name, role_name, t
@@ -86,7 +86,7 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
         counts = [sum(1 for p in people if p.grade == g) for g in grades]
         row = [role, role_name(people[0]), *_counts(people, several), quantize6(average)] + counts
         if payouts:
-            total = sum((p.payout.total for p in people if p.payout), Decimal(0))
+            total = exact_sum(p.payout.total for p in people if p.payout)
             grand += total
             row.append(total)
         sheet.append(row)
