@@ -388,6 +388,21 @@ def test_sample_command_writes_then_refuses_to_overwrite(tmp_path: Path):
     assert (out / "people.csv").read_bytes() == (SAMPLE / "people.csv").read_bytes()
 
 
+def test_force_removes_a_dataset_written_in_the_other_format(tmp_path: Path):
+    # an older calls.csv beside the new calls.parquet would be read by a binding naming it
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "calls.csv").write_text("call_id,agent_id,called_at,duration_s\nold,P001,2026-01-05 09:00:00,60\n",
+                                   encoding="utf-8")
+    (out / "notes.csv").write_text("not a sample file\n", encoding="utf-8")
+    forced = CliRunner().invoke(cli, ["sample", "--out", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (out / "calls.parquet").is_file() and not (out / "calls.csv").exists()
+    assert (out / "notes.csv").read_text("utf-8") == "not a sample file\n"  # only sample files go
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [p.name for p in SAMPLE.iterdir() if p.name != "README.md"] + ["notes.csv"])
+
+
 def test_sample_into_a_folder_below_a_file_is_e007_and_creates_nothing(tmp_path: Path, monkeypatch):
     # was "internal error ... This is a bug" with a traceback's last line
     monkeypatch.chdir(tmp_path)

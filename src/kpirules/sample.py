@@ -199,9 +199,11 @@ def existing_sample_files(out_dir: Path) -> list[Path]:
 def generate(out_dir: Path, seed: int = DEFAULT_SEED, *, force: bool = False) -> list[Path]:
     """Write the sample company's datasets into out_dir; return the files written.
 
-    Refuses (ConfigError) to overwrite existing sample files unless force is true. The
-    files are written as a set (`write_files_atomic`): when one cannot be written, none
-    is changed and the folders this call created are removed again; OSError names it.
+    Refuses (ConfigError) to overwrite existing sample files unless force is true; with
+    force, a dataset's file in the other format (calls.csv when calls.parquet is written)
+    is removed once the new files are in place. The files are written as a set
+    (`write_files_atomic`): when one cannot be written, none is changed and the folders
+    this call created are removed again; OSError names it.
     """
     out_dir = Path(out_dir)
     existing = existing_sample_files(out_dir)
@@ -224,6 +226,11 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, *, force: bool = False) ->
             except OSError:
                 break
         raise
+    # a dataset written in the other format by an earlier run (calls.csv beside the new
+    # calls.parquet) would be read instead of the new file by a binding that names it
+    for stale in existing:
+        if stale not in files:
+            stale.unlink(missing_ok=True)
     return list(files)
 
 

@@ -26,7 +26,8 @@ def sample(out: str, seed: int, force: bool) -> None:
     renewals for January to December 2026, matching the datasets of
     rulesets/common.kpi. The same seed always gives the same files. Files are
     CSV; calls is written as Parquet when the CSV files would pass 2 MiB. Existing
-    files are kept unless --force is given.
+    files are kept unless --force is given; --force also removes a dataset's file in
+    the other format (an older calls.csv when calls.parquet is written).
 
     The files are written as a set: each goes first to a temporary file beside it, and
     only when all of them are written are they renamed into place. When one cannot be
