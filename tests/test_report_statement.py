@@ -188,6 +188,16 @@ def test_a_statement_file_says_which_period_and_why(sample):
         "period 2026-12: the latest month that ended on or before the latest date in the data (2026-12-31)")
 
 
+def test_the_points_cell_multiplies_as_written(sample):
+    # P022 in June: weight 30% × score 101.4461 = 30.43383 (explain's line). Each factor
+    # rounded to 2 places, "30% × 101.45 = 30.43", did not redo: 0.3 × 101.45 = 30.435
+    section = statement(sample, "P022", "2026-06", "sales_manager")
+    cells = {row.attrs["data-kpi"]: row.find_all("td")[5].text
+             for row in section.one("table", cls="kpis").find_all("tr", cls="kpi")}
+    assert "30% × 101.4461 = 30.43383" in cells.values()
+    assert "40% × 115 = 46" in cells.values()
+
+
 def test_the_kpi_table_says_how_a_target_was_prorated(sample):
     # P019, active 16 of June's 30 days: outbound_calls' target 150 is prorated to
     # 150 × 16/30 = 80 (the steps say so above); the table's target cell says it beside the 80

@@ -12,6 +12,7 @@ import re
 
 from kpirules import i18n
 from kpirules.engine.results import KpiResult, PersonResult
+from kpirules.engine.scoring import pct
 from kpirules.model.scheme import Kpi
 from kpirules.report import svg
 from kpirules.report.figures import (
@@ -105,7 +106,9 @@ def _kpi_row(k: KpiResult, p: PersonResult, lang: str, kpi: Kpi | None) -> str:
         target_cell = esc(target_text)
     points = short(k.contribution) if k.contribution is not None else "-"
     if k.contribution is not None and k.weight is not None:
-        points = f"{percent(k.weight, 2)} × {short(k.score)} = {short(k.contribution)}"
+        # exact, as explain writes it: each factor rounded for the eye would not multiply to
+        # the rounded product (30% × 101.45 is 30.435, the contribution 30.43384 shows 30.43)
+        points = f"{pct(k.weight)} × {exact(k.score)} = {exact(k.contribution)}"
     rule = ""
     if k.status != "in_progress":  # the `score` line or the row that scored it, as explain points at it
         rule = _place(Line(i18n.phrase(k.score_rule, "explain", lang), score_place(k, kpi)))
