@@ -53,6 +53,27 @@ def _first_problem(result, config_text: str, written: str) -> tuple[str, str, st
     (PEOPLE, PEOPLE + "skip_rows = 1.5\n", "skip_rows",
      "env.sample.datasets.people.skip_rows must be a whole number, not a decimal number",
      "write digits without quotes: skip_rows = 1"),
+    # never converted: text, a decimal number or a number where a whole number or a boolean belongs
+    (PEOPLE, PEOPLE + 'skip_rows = "2"\n', "skip_rows",
+     "env.sample.datasets.people.skip_rows must be a whole number, not text",
+     "write digits without quotes: skip_rows = 1"),
+    (PEOPLE, PEOPLE + "skip_rows = 2.0\n", "skip_rows",
+     "env.sample.datasets.people.skip_rows must be a whole number, not a decimal number",
+     "write digits without quotes: skip_rows = 1"),
+    (PEOPLE, PEOPLE + 'header = "yes"\n', "header",
+     "env.sample.datasets.people.header must be true or false, not text",
+     "write header = true or header = false, without quotes"),
+    (PEOPLE, PEOPLE + "header = 1\n", "header",
+     "env.sample.datasets.people.header must be true or false, not a whole number",
+     "write header = true or header = false, without quotes"),
+    (SAMPLE_HEADER, '[env.pg.datasets.people]\nsource = "postgres"\ntable = "people"\nport = "5432"\n\n'
+     + SAMPLE_HEADER, "port",
+     "env.pg.datasets.people.port must be a whole number, not text", "write digits without quotes: port = 1"),
+    # an option of two kinds: one message naming both
+    (SAMPLE_HEADER, '[env.x.datasets.people]\nsource = "xlsx"\npath = "people.xlsx"\nsheet = true\n\n'
+     + SAMPLE_HEADER, "sheet",
+     "env.x.datasets.people.sheet must be text in quotes or a whole number, not a boolean",
+     'put it in quotes: sheet = "..."'),
     (PEOPLE, PEOPLE + 'columns = "id"\n', "columns",
      "env.sample.datasets.people.columns must be a list of text values, not text",
      'write the list in brackets: columns = ["...", "..."]'),

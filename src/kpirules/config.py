@@ -22,6 +22,7 @@ import difflib
 import os
 import re
 import tomllib
+import types
 import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,7 @@ from kpirules import i18n, tomlshapes
 from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.io import note_input
-from kpirules.sources.base import SourceOptions
+from kpirules.sources.base import SourceOptions, is_path_option
 from kpirules.tomlfile import read_config_toml
 from kpirules.tomlpositions import Positions, locate, locate_file
 
@@ -342,7 +343,7 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
         validated = cls.Options.model_validate(options)
     except ValidationError as exc:
         fields = ["source", *cls.Options.model_fields]
-        errors = exc.errors()
+        errors = _one_per_union(exc.errors(), cls.Options)
         # a misspelt option is also a missing one: say it once, as the misspelling
         misspelt = {hint for err in errors if err["type"] == "extra_forbidden" and len(err["loc"]) == 1
                     for hint in difflib.get_close_matches(str(err["loc"][0]), fields, n=1, cutoff=0.6)}
@@ -408,15 +409,10 @@ def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: 
                     help=f"set it (e.g. `export {var}=...`) or write the value in {_shown(path)}"))
         expanded = "".join([*parts, text[last:]])
         leading = _VARIABLE.match(text)
-        if leading and not leading.group(1) and _is_path(model, name):
+        if leading and not leading.group(1) and is_path_option(model, name):
             expanded = os.path.abspath(os.path.expanduser(expanded))
         options[name] = expanded
     return unset
-
-
-def _is_path(model: type[SourceOptions], name: str) -> bool:
-    field = model.model_fields.get(name)
-    return field is not None and Path in (field.annotation, *typing.get_args(field.annotation))
 
 
 # ---------------------------------------------------------------------- messages
@@ -465,6 +461,26 @@ def _option_items(model: type[SourceOptions], loc: tuple) -> tuple[str, str]:
     return _ITEM_WORDS[str]
 
 
+def _one_per_union(errors: list[dict], model: type[SourceOptions]) -> list[dict]:
+    """The errors with those of an option of several kinds (`sheet: str | int`) made one:
+    pydantic gives one per kind, at `sheet.str` and `sheet.int`, and the user wrote one value."""
+    out: list[dict] = []
+    merged: dict[str, dict] = {}
+    for err in errors:
+        loc = err["loc"]
+        field = model.model_fields.get(str(loc[0])) if len(loc) == 2 else None
+        kinds = [arg for arg in typing.get_args(field.annotation) if arg is not type(None)] if field else []
+        if typing.get_origin(field.annotation if field else None) not in (typing.Union, types.UnionType) \
+                or len(kinds) < 2 or err["type"] not in _SCALAR_TYPES:
+            out.append(err)
+            continue
+        if loc[0] not in merged:
+            merged[loc[0]] = {"type": "union_type", "loc": loc[:1], "input": err.get("input"), "kinds": []}
+            out.append(merged[loc[0]])
+        merged[loc[0]]["kinds"].append(_SCALAR_TYPES[err["type"]])
+    return out
+
+
 def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, positions: Positions,
                    allowed, items, source: str | None = None) -> Diagnostic:
     """A pydantic error as the user reads it: what the key must be and what to write.
@@ -500,6 +516,8 @@ def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, position
         return tomlshapes.not_a_list("E603", where, noun, example, value, None, location)
     if kind in _SCALAR_TYPES:
         return tomlshapes.not_a_scalar("E603", where, _SCALAR_TYPES[kind], value, location)
+    if kind == "union_type":  # made by _one_per_union
+        return tomlshapes.not_a_scalar("E603", where, err["kinds"], value, location)
     if kind == "literal_error":
         # pydantic writes the choices as Python does ('stop' or 'skip'); TOML quotes text with "
         choices = [f'"{choice}"' for choice in re.findall(r"'([^']*)'", err["ctx"]["expected"])]

@@ -66,8 +66,11 @@ def not_a_list(code: str, key: str, items: str, example: str, value: object, ent
     return Diagnostic(code, f"{key} must be a list of {items}, not {kind(value)}", location, help=help)
 
 
-def not_a_scalar(code: str, key: str, expected: str, value: object, location: Location | None) -> Diagnostic:
-    """`key` must be a scalar of the kind `expected` names (a key of SCALARS)."""
-    noun, help = SCALARS[expected]
+def not_a_scalar(code: str, key: str, expected: str | list[str], value: object,
+                 location: Location | None) -> Diagnostic:
+    """`key` must be a scalar of the kind `expected` names (a key of SCALARS), or of one of
+    the kinds it lists (`sheet`: text or a whole number)."""
+    kinds = [expected] if isinstance(expected, str) else expected
+    noun = " or ".join(SCALARS[each][0] for each in kinds)
     return Diagnostic(code, f"{key} must be {noun}, not {kind(value)}", location,
-                      help=help.format(name=key.rsplit(".", 1)[-1]))
+                      help=SCALARS[kinds[0]][1].format(name=key.rsplit(".", 1)[-1]))

@@ -16,13 +16,15 @@ name an environment variable or a file outside the repository (`read_secret`).
 from __future__ import annotations
 
 import os
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Union
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
@@ -39,9 +41,15 @@ SourceData = Union["pa.Table", "pa.RecordBatchReader", "duckdb.DuckDBPyRelation"
 
 
 class SourceOptions(BaseModel):
-    """Options every source takes; a source type's `Options` subclass adds its own."""
+    """Options every source takes; a source type's `Options` subclass adds its own.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Values are taken only in the kind their option has (strict): `skip_rows = "2"`, `2.0`
+    or `header = "yes"` is E603, never converted, so a slip in kpirules.toml does not read
+    the data some other way than written. TOML has no path type, so an option typed `Path`
+    takes text.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     #: source column name -> declared column name, applied before anything else
     rename: dict[str, str] = {}
@@ -59,6 +67,23 @@ class SourceOptions(BaseModel):
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"unknown time zone '{zone}' (use an IANA name such as 'Asia/Shanghai')") from None
         return zone
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_as_path(cls, value: object, info: ValidationInfo) -> object:
+        if not is_path_option(cls, info.field_name):
+            return value
+        if isinstance(value, str):
+            return Path(value)
+        if value is not None and not isinstance(value, Path):
+            raise PydanticCustomError("path_type", "Input is not a valid path")
+        return value
+
+
+def is_path_option(model: type[SourceOptions], name: str | None) -> bool:
+    """Whether the option `name` of `model` is a path (`Path`, or `Path | None`)."""
+    field = model.model_fields.get(name or "")
+    return field is not None and Path in (field.annotation, *typing.get_args(field.annotation))
 
 
 class FileOptions(SourceOptions):
