@@ -322,3 +322,19 @@ def test_init_never_writes_over_a_scheme_it_read(workdir, run_cli, ruleset_copy)
     assert result.exit_code == 2
     assert "error[E006]: rulesets/common.kpi is one of this command's inputs" in result.stderr
     assert (workdir / "rulesets" / "common.kpi").read_bytes() == before
+
+
+
+def test_a_missing_column_is_not_matched_with_a_column_another_declared_column_reads(workdir, run_cli):
+    # deals.csv without signed_at: its closest column, signed_on, is declared and read as signed_on, so
+    # renaming it to signed_at would only move the problem: no guess, the columns are listed
+    header, *rows = DEALS_CSV.splitlines()
+    without = [",".join(f for i, f in enumerate(line.split(",", 8)) if i != 2) for line in [header, *rows]]
+    write(workdir / "deals.csv", "\n".join(without) + "\n")
+    make_project(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1, result.output
+    assert "error[E642]: source has no column signed_at for declared column signed_at" in result.stderr
+    assert "= help: the source's columns: deal_id, owner_id, signed_on, units, amount, rate, won, note" \
+        in result.stderr
+    assert "did you mean" not in result.stderr

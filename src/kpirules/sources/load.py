@@ -379,7 +379,9 @@ def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) 
     if not missing:
         return matched
     available = source.columns() or list(raw_types)
-    lowered = {name.lower(): name for name in available}
+    # a column another declared column already reads is no answer: renaming it would take it away
+    read = {name.lower() for name in matched.values()}
+    lowered = {name.lower(): name for name in available if name.lower() not in read}
     diagnostics = []
     for declared, wanted in missing:
         hint = [lowered[m] for m in difflib.get_close_matches(wanted.lower(), list(lowered), n=1, cutoff=0.5)]
