@@ -189,8 +189,10 @@ class CsvSource(Source):
         # DuckDB rejects a record once per field too many (or missing), each time saying how
         # many it had found by then: the record's own count is the largest (the smallest)
         found = "TRY_CAST(regexp_extract(error_message, 'Found: ([0-9]+)', 1) AS BIGINT)"
+        # DuckDB's text of a record after blank lines begins with their line breaks; a record
+        # itself never does (a blank line is no record), so they are not part of it as written
         errors = (
-            f"SELECT line, error_type, any_value(csv_line) AS text, "
+            f"SELECT line, error_type, ltrim(any_value(csv_line), chr(13) || chr(10)) AS text, "
             f"CASE error_type WHEN 'TOO MANY COLUMNS' THEN max({found}) "
             f"WHEN 'MISSING COLUMNS' THEN min({found}) END AS fields, "
             f"string_agg(DISTINCT error_message, '; ') AS message "

@@ -1,0 +1,80 @@
+"""Records a source cannot read, through the real CLI: where they are, as the user wrote
+them, and that `--on-bad-rows skip` sets them aside like any other bad row
+(docs/sources.md, "Bad rows").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SCHEME = """\
+scheme t "T" {
+  period month
+  currency CNY
+  timezone "Asia/Shanghai"
+}
+
+roster people "人员" {
+  id person_id
+  role role
+  column person_id string required unique
+  column role string
+}
+
+dataset deals "成交" {
+  person owner_id
+  key deal_id
+  date signed_on
+  column deal_id string
+  column owner_id string
+  column signed_on date
+  column amount money non_negative
+}
+
+role rep "Rep" {
+  applies_to person.role == "rep"
+  kpi amt "金额" {
+    outcome main
+    measure sum(deals.amount)
+    target >= 1000
+    weight 100%
+  }
+}
+"""
+
+
+def project(root: Path, deals: str, content: bytes) -> Path:
+    """The scheme, a roster of one rep (A), and deals read from data/<deals> by its source type."""
+    (root / "rulesets").mkdir()
+    (root / "rulesets" / "common.kpi").write_text(SCHEME, encoding="utf-8")
+    (root / "data").mkdir()
+    (root / "data" / "people.csv").write_text("person_id,role\nA,rep\n", encoding="utf-8")
+    (root / "data" / deals).write_bytes(content)
+    source = deals.rsplit(".", 1)[1]
+    (root / "kpirules.toml").write_text(
+        '[project]\nrulesets = ["rulesets"]\n\n'
+        '[env.e.datasets.people]\nsource = "csv"\npath = "data/people.csv"\n\n'
+        f'[env.e.datasets.deals]\nsource = "{source}"\npath = "data/{deals}"\n', encoding="utf-8")
+    return root / "data" / deals
+
+
+def rejects(folder: Path) -> list[str]:
+    return (folder / "deals.csv").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_record_after_blank_lines_is_its_own_text(workdir, run_cli, newline):
+    # the header (line 1), two blank lines (2 and 3), then a record of 5 fields (line 4): DuckDB's
+    # text of it began with the blank lines' line breaks
+    text = newline.join(["deal_id,owner_id,signed_on,amount", "", "", "D1,A,2026-03-05,10,5", ""])
+    project(workdir, "deals.csv", text.encode())
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1, result.output
+    assert "error[E644]: 1 record could not be read: 5 fields where the header has 4" in result.stderr
+    assert "  = note: row 1 (line 4): D1,A,2026-03-05,10,5\n" in result.stderr
+    result = run_cli("run", "--period", "2026-03", "--on-bad-rows", "skip", "--rejects", "rej")
+    assert result.exit_code == 0, result.output
+    assert rejects(workdir / "rej") == ["_row,_line,_reason,_text,deal_id,owner_id,signed_on,amount",
+                                        '1,4,5 fields where the header has 4,"D1,A,2026-03-05,10,5",,,,']
