@@ -78,3 +78,17 @@ def test_a_record_after_blank_lines_is_its_own_text(workdir, run_cli, newline):
     assert result.exit_code == 0, result.output
     assert rejects(workdir / "rej") == ["_row,_line,_reason,_text,deal_id,owner_id,signed_on,amount",
                                         '1,4,5 fields where the header has 4,"D1,A,2026-03-05,10,5",,,,']
+
+
+def test_a_csv_file_whose_lines_end_with_cr_alone_says_so(workdir, run_cli):
+    # classic Mac OS line endings: the header line was read to the end of the file, and Python's
+    # csv module's "new-line character seen in unquoted field" blamed the plugin
+    project(workdir, "deals.csv", b"deal_id,owner_id,signed_on,amount\rD1,A,2026-03-05,10\rD2,A,2026-03-05,20\r")
+    for command in (("sources", "check"), ("run", "--period", "2026-03")):
+        result = run_cli(*command)
+        assert result.exit_code == 1, result.output
+        assert ("dataset deals, source data/deals.csv: error[E640]: data/deals.csv: its lines end with CR alone "
+                "(as on classic Mac OS), which the CSV reader does not take for line breaks") in result.stderr
+        assert ("  = help: save the file with LF or CRLF line endings (a text editor's line-ending setting, "
+                "or mac2unix)") in result.stderr
+        assert "plugin" not in result.stderr and "Traceback" not in result.output

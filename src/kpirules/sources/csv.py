@@ -143,6 +143,8 @@ class CsvSource(Source):
             readable = self._rewritten(readable)
             self.dialect = (",", '"', None)
         delimiter, quote_char, escape = self.dialect
+        if opts.row_terminator is None:
+            self._refuse_cr_alone(readable)
         self.header_names = self._header(readable) if opts.header else []
         names = opts.columns or self.header_names
         if opts.columns and opts.header and len(opts.columns) != len(self.header_names):
@@ -303,6 +305,19 @@ class CsvSource(Source):
             raise self.error("E640", f"{self.locator}: row_terminator {opts.row_terminator!r} does not occur in the file",
                              "set `row_terminator` to what ends each record, or leave it out for line breaks")
         return target
+
+    def _refuse_cr_alone(self, path: Path) -> None:
+        """E640 for a file whose lines end with CR alone (classic Mac OS): read as one line, its
+        header would hold every record."""
+        with open(path, "rb") as fh:
+            head = fh.read(HEADER_BYTES)
+        cr, lf = head.find(b"\r"), head.find(b"\n")
+        if cr != -1 and (lf == -1 or lf > cr + 1):
+            raise self.error(
+                "E640", f"{self.locator}: its lines end with CR alone (as on classic Mac OS), which the CSV "
+                "reader does not take for line breaks",
+                "save the file with LF or CRLF line endings (a text editor's line-ending setting, or mac2unix)",
+            )
 
     def _header(self, path: Path) -> list[str]:
         with open(path, "rb") as fh:
