@@ -92,3 +92,55 @@ def test_a_csv_file_whose_lines_end_with_cr_alone_says_so(workdir, run_cli):
         assert ("  = help: save the file with LF or CRLF line endings (a text editor's line-ending setting, "
                 "or mac2unix)") in result.stderr
         assert "plugin" not in result.stderr and "Traceback" not in result.output
+
+
+JSONL = (
+    b'{"deal_id":"D1","owner_id":"A","signed_on":"2026-03-05","amount":100}\n'  # line 1, row 1
+    b'{"deal_id":"D2","owner_id":"A", oops\n'  # line 2, row 2: not JSON
+    b'\n'  # line 3: blank, no record
+    b'{"deal_id":"D3","owner_id":"A","signed_on":"2026-03-06","amount":250}\n'  # line 4, row 3
+    b'{"deal_id":"D4","owner_id":"A","signed_on":NaN,"amount":1}\n'  # line 5, row 4: NaN is not JSON
+    b'{"deal_id":"D5","owner_id":"A","signed_on":"2026-03-07","amount":"x"}\n'  # line 6, row 5: E643
+)
+
+
+def test_a_json_lines_record_that_is_not_json_is_a_bad_row(workdir, run_cli):
+    # DuckDB stopped the whole file: "E640: could not read ...: Malformed JSON in file
+    # "/abs/path/deals.jsonl", at byte 33 in line 3" (one line too far), and skip could not help
+    project(workdir, "deals.jsonl", JSONL)
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1, result.output
+    assert "deals   JSON lines data/deals.jsonl  5 rows read  2 problems" in result.stdout
+    assert "dataset deals, source data/deals.jsonl, row 2: error[E644]: 2 records could not be read" in result.stderr
+    assert ('  = note: row 2 (line 2): not valid JSON: expecting property name enclosed in double quotes at '
+            'column 33: {"deal_id":"D2","owner_id":"A", oops') in result.stderr
+    assert ('  = note: row 4 (line 5): not valid JSON: NaN is not a JSON value: '
+            '{"deal_id":"D4","owner_id":"A","signed_on":NaN,"amount":1}') in result.stderr
+    # rows after them keep their numbers and lines: D5 is row 5, on line 6
+    assert "  = note: row 5 (line 6): 'x'" in result.stderr
+    assert str(workdir) not in result.output
+
+
+def test_json_lines_records_that_are_not_json_are_skipped_and_kept_aside(workdir, run_cli):
+    project(workdir, "deals.jsonl", JSONL)
+    result = run_cli("run", "--period", "2026-03", "--on-bad-rows", "skip", "--rejects", "rej", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert "deals: 3 bad rows skipped" in result.stderr
+    # D1 and D3 are loaded: 100 + 250 = 350 against a target of 1000, 35%
+    assert "2026-03,A,,rep,,amt,金额,main,ok,350,1000,constant,0.35," in result.stdout
+    assert rejects(workdir / "rej") == [
+        "_row,_line,_reason,_text,deal_id,owner_id,signed_on,amount",
+        '2,2,not valid JSON: expecting property name enclosed in double quotes at column 33,'
+        '"{""deal_id"":""D2"",""owner_id"":""A"", oops",,,,',
+        '4,5,not valid JSON: NaN is not a JSON value,'
+        '"{""deal_id"":""D4"",""owner_id"":""A"",""signed_on"":NaN,""amount"":1}",,,,',
+        "5,6,amount: 'x' is not an amount of money,,D5,A,2026-03-07,x",
+    ]
+
+
+def test_a_json_file_duckdb_cannot_read_is_named_as_the_binding_names_it(workdir, run_cli):
+    project(workdir, "deals.json", b'[{"deal_id":"D1","owner_id":"A", oops}]\n')
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1, result.output
+    assert "error[E640]: could not read data/deals.json: " in result.stderr
+    assert 'in file "data/deals.json"' in result.stderr and str(workdir) not in result.output

@@ -11,12 +11,26 @@
 DuckDB's JSON reader (built into DuckDB) parses the file. The declared columns are read
 as text (nested values as JSON text) and converted by the loader, so one odd value never
 makes the reader guess a type that a later row breaks.
+
+A JSON Lines record that is not valid JSON is a bad row (E644), as a CSV record that cannot
+be read is: DuckDB first counts such lines (one pass), and only when there are some is the
+file read line by line to set them aside with their line and text, the others copied to a
+temporary file that DuckDB reads in place of the file.
 """
 
 from __future__ import annotations
 
+import array
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+
+from kpirules.errors import DataError
 from kpirules.hookspecs import hookimpl
-from kpirules.sources.base import FileOptions, Source
+from kpirules.sources.base import FileOptions, Position, Source
 from kpirules.sources.convert import literal, quote
 
 
@@ -31,7 +45,17 @@ class JsonSource(Source):
     _label = "JSON array"
 
     def read(self):
-        path = self.existing_file(self.resolve(self.options.path))
+        return self._read_json(self.existing_file(self.resolve(self.options.path)))
+
+    def read_failure(self, message: str) -> DataError | None:
+        """E640 naming the file as the binding does, not by the absolute path DuckDB read."""
+        path = str(self.resolve(self.options.path))
+        if path not in message:
+            return None
+        return self.error("E640", f"could not read {self.locator}: {message.replace(path, self.locator)}",
+                          f"check the file and the options in [{self.context.config_key}]")
+
+    def _read_json(self, path: Path):
         con, shared = self.shared_connection()
         self._keys = self._sniff_keys(con, path)
         if self._keys == ["json"] and not con.execute(
@@ -81,6 +105,64 @@ class JsonLinesSource(JsonSource):
     name = "jsonl"
     _format = "newline_delimited"
     _label = "JSON lines"
+    #: the records that are not valid JSON: (row, line, reason, text)
+    _unreadable: tuple[tuple[int, int, str, str], ...] = ()
+
+    def read(self):
+        path = self.existing_file(self.resolve(self.options.path))
+        con, _ = self.shared_connection()
+        (broken,) = con.execute(
+            f"SELECT count(*) FROM read_json_objects({literal(str(path))}, format = 'newline_delimited', "
+            f"ignore_errors = true) WHERE json IS NULL").fetchall()[0]
+        if not broken:
+            return self._read_json(path)
+        return self._read_json(self._set_aside(path))
+
+    def unreadable(self):
+        if not self._unreadable:
+            return None
+        row, line, reason, text = zip(*self._unreadable, strict=True)
+        return pa.table({"row": pa.array(row, pa.int64()), "line": pa.array(line, pa.int64()),
+                         "reason": list(reason), "text": list(text)})
+
+    def _set_aside(self, path: Path) -> Path:
+        """A temporary copy of the file without its records that are not valid JSON, which are
+        kept (with their row and line) for `unreadable()`; the line each record is on goes to
+        `position.lines`, as blank lines are no records."""
+        fd, name = tempfile.mkstemp(prefix="kpirules-", suffix=".jsonl")
+        target = Path(name)
+        self.on_close(lambda: target.unlink(missing_ok=True))
+        starts, unreadable = array.array("q"), []
+        with open(path, "rb") as fin, os.fdopen(fd, "wb") as fout:
+            for number, line in enumerate(fin, start=1):
+                if not line.strip():
+                    continue
+                starts.append(number)
+                problem = _not_json(line)
+                if problem is None:
+                    fout.write(line if line.endswith(b"\n") else line + b"\n")
+                else:
+                    text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+                    unreadable.append((len(starts), number, problem, text))
+        self._unreadable = tuple(unreadable)
+        self.position = Position("line", 0, lambda: starts)
+        return target
+
+
+def _not_json(line: bytes) -> str | None:
+    """Why a JSON Lines record cannot be read, or None when it is valid JSON."""
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not a JSON value")
+
+    try:
+        json.loads(line, parse_constant=refuse)
+    except UnicodeDecodeError:
+        return "bytes that are not valid UTF-8"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON: {exc.msg[0].lower()}{exc.msg[1:]} at column {exc.colno}"
+    except ValueError as exc:
+        return f"not valid JSON: {exc}"
+    return None
 
 
 @hookimpl
