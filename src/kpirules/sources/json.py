@@ -26,12 +26,11 @@ import os
 import tempfile
 from pathlib import Path
 
-import pyarrow as pa
-
 from kpirules.errors import DataError
 from kpirules.hookspecs import hookimpl
 from kpirules.sources.base import FileOptions, Position, Source
 from kpirules.sources.convert import literal, quote
+from kpirules.sources.problems import unreadable_table
 
 
 class JsonOptions(FileOptions):
@@ -119,11 +118,7 @@ class JsonLinesSource(JsonSource):
         return self._read_json(self._set_aside(path))
 
     def unreadable(self):
-        if not self._unreadable:
-            return None
-        row, line, reason, text = zip(*self._unreadable, strict=True)
-        return pa.table({"row": pa.array(row, pa.int64()), "line": pa.array(line, pa.int64()),
-                         "reason": list(reason), "text": list(text)})
+        return unreadable_table(self._unreadable) if self._unreadable else None
 
     def _set_aside(self, path: Path) -> Path:
         """A temporary copy of the file without its records that are not valid JSON, which are

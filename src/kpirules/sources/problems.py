@@ -112,6 +112,13 @@ def _more(total: int, shown: int) -> list[str]:
     return [f"... and {total - shown} more"] if total > shown else []
 
 
+def unreadable_table(records: Sequence[tuple[int, int | None, str, str]]) -> pa.Table:
+    """What `Source.unreadable()` returns, from (row, line, reason, text) per record."""
+    row, line, reason, text = zip(*records, strict=True) if records else ((), (), (), ())
+    return pa.table({"row": pa.array(row, pa.int64()), "line": pa.array(line, pa.int64()),
+                     "reason": pa.array(reason, pa.string()), "text": pa.array(text, pa.string())})
+
+
 def unreadable_diagnostic(con, table: str, dataset: Dataset, locator: str,
                           numbering: Numbering) -> Diagnostic | None:
     (count,) = con.execute(f"SELECT count(*) FROM {quote(table)}").fetchall()[0]

@@ -34,6 +34,7 @@ from kpirules.config import locate_key
 from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
 from kpirules.sources import encoding as enc
 from kpirules.sources.base import Position, Source, SourceOptions, read_secret
+from kpirules.sources.problems import unreadable_table
 from kpirules_salesforce import api, export_csv, factmap
 from kpirules_salesforce.report import Report, ReportColumn
 
@@ -135,9 +136,7 @@ class SalesforceReportSource(Source):
         report = getattr(self, "report", None)
         if not report or not report.unreadable:
             return None
-        row, line, reason, text = zip(*report.unreadable, strict=True)
-        return pa.table({"row": pa.array(row, pa.int64()), "line": pa.array(line, pa.int64()),
-                         "reason": list(reason), "text": list(text)})
+        return unreadable_table(report.unreadable)
 
     @property
     def locator(self) -> str:
