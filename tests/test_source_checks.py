@@ -137,6 +137,21 @@ def test_roster_unknown_manager_and_cycle(workdir):
         "E651", "1 manager id in column manager_id is not a person in the roster", ["row 6 (line 7): 'P7'"])
     # P1's manager is P2, P2's is P3, P3's is P1; P4 reports into the loop but is not in it
     assert (cycle.code, cycle.message) == ("E652", "manager cycle: P1 -> P2 -> P3 -> P1")
+    # the cycle's first person's row, and each person of the loop with the manager their row names
+    assert str(cycle.location) == "dataset people, source people.csv, row 2, column manager_id"
+    assert cycle.notes == ["row 2 (line 3): 'P1', manager_id 'P2'", "row 3 (line 4): 'P2', manager_id 'P3'",
+                           "row 4 (line 5): 'P3', manager_id 'P1'"]
+
+
+def test_roster_cycle_rows_as_the_file_numbers_them(workdir):
+    # a title line above the header (skip_rows = 1) and a self-managed person: lines are rows + 2
+    write(workdir / "people.csv", "staff export\nperson_id,name,manager_id\nP0,boss,\nP1,a,P0\nP2,b,P2\n")
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "people.csv", "skip_rows": 1}})
+    (cycle,) = caught.value.diagnostics
+    assert (cycle.code, cycle.message) == ("E652", "manager cycle: P2 -> P2")
+    assert str(cycle.location) == "dataset people, source people.csv, row 3, column manager_id"
+    assert cycle.notes == ["row 3 (line 5): 'P2', manager_id 'P2'"]
 
 
 def test_fingerprint_ignores_order_but_not_duplicates_or_edits(workdir):
@@ -222,3 +237,17 @@ def test_rows_without_a_person_are_counted(workdir):
           + "D2,,2026-01-05,2026-01-05,1,1,1,t\n")
     con, report = load(workdir, DEALS)
     assert (report["deals"].rows, report["deals"].no_person_rows) == (2, 1)
+
+
+def test_a_long_roster_cycle_lists_twenty_rows_and_the_rest_counted(workdir):
+    # P1 is managed by P2, ..., P25 by P1: 25 people in the loop, 20 notes and "5 more"
+    people = "".join(f"P{i},n,P{i % 25 + 1}\n" for i in range(1, 26))
+    write(workdir / "people.csv", "person_id,name,manager_id\n" + people)
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "people.csv"}})
+    (cycle,) = caught.value.diagnostics
+    # the loop starts at its smallest id, "P1", whose row is 1
+    assert cycle.message.startswith("manager cycle: P1 -> P2 -> P3 -> ")
+    assert cycle.location.row == 1
+    assert len(cycle.notes) == 21 and cycle.notes[-1] == "... and 5 more"
+    assert cycle.notes[1] == "row 2 (line 3): 'P2', manager_id 'P3'"

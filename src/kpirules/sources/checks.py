@@ -60,21 +60,27 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             help=_unknown_manager_help(manager, person, {str(v).strip() for _, v, _ in unknown}),
             notes=[f"{numbering.where(numbering.row(con, o))}: {v!r}" for o, v, _ in unknown],
         ))
+    # each walk keeps the people it passed and their rows (`ords`, rowid + 1), in step
     cycles = con.execute(
-        f"WITH RECURSIVE edges AS (SELECT {p} AS id, {m} AS manager FROM {t} "
+        f"WITH RECURSIVE edges AS (SELECT {p} AS id, {m} AS manager, rowid + 1 AS ord FROM {t} "
         f"WHERE {p} IS NOT NULL AND {m} IS NOT NULL), "
-        f"walk(start, cur, path) AS (SELECT id, manager, [id] FROM edges UNION ALL "
-        f"SELECT w.start, e.manager, list_append(w.path, w.cur) FROM walk w JOIN edges e ON e.id = w.cur "
+        f"walk(start, cur, path, ords) AS (SELECT id, manager, [id], [ord] FROM edges UNION ALL "
+        f"SELECT w.start, e.manager, list_append(w.path, w.cur), list_append(w.ords, e.ord) "
+        f"FROM walk w JOIN edges e ON e.id = w.cur "
         f"WHERE w.cur <> w.start AND NOT list_contains(w.path, w.cur)) "
-        f"SELECT DISTINCT ON (list_sort(path)) path FROM walk WHERE cur = start ORDER BY list_sort(path)"
+        f"SELECT DISTINCT ON (list_sort(path)) path, ords FROM walk WHERE cur = start ORDER BY list_sort(path)"
     ).fetchall()
-    for (path,) in cycles:
+    for path, ords in cycles:
         first = path.index(min(path))
-        loop = path[first:] + path[:first]
+        loop, rows = path[first:] + path[:first], [numbering.row(con, o) for o in ords[first:] + ords[:first]]
+        # each person in the loop with the manager their row names: the next one
+        notes = [f"{numbering.where(row)}: {pid!r}, {manager} {boss!r}"
+                 for row, pid, boss in zip(rows, loop, [*loop[1:], loop[0]])]
         out.append(Diagnostic(
             "E652", "manager cycle: " + " -> ".join(map(str, [*loop, loop[0]])),
-            DataLocation(roster.id, locator, column=manager),
+            DataLocation(roster.id, locator, rows[0], manager),
             help="a person cannot (indirectly) manage themselves; fix one manager in the cycle",
+            notes=notes[:EXAMPLES] + ([f"... and {len(notes) - EXAMPLES} more"] if len(notes) > EXAMPLES else []),
         ))
     return out
 
