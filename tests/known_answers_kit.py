@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from kpirules.engine.evaluate import default_period, evaluate
+from kpirules.engine.data_dates import default_period
+from kpirules.engine.evaluate import evaluate
 from kpirules.engine.periods import Calendar
 from kpirules.engine.results import KpiResult, PersonResult, RunResult
 from kpirules.model import load_scheme

@@ -43,7 +43,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     import duckdb
 
     from kpirules.config import load_config
-    from kpirules.engine.evaluate import check_covered, default_period
+    from kpirules.engine.data_dates import check_covered, default_period
     from kpirules.engine.periods import Calendar
     from kpirules.model import load_scheme
     from kpirules.sources.load import load_datasets
@@ -77,7 +77,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     if period_label is not None:
         periods, reason = check_covered(scheme, con, requested, periods)
     else:
-        period, reason = default_period(scheme, con)
+        period, reason = default_period(scheme, con, report)
         periods = [period]
     return Prepared(scheme, con, config, report, periods, reason, list(scheme.files))
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kpirules.config import ProjectConfig
-from kpirules.engine.evaluate import check_covered, default_period, evaluate, latest_fact_date
+from kpirules.engine.data_dates import check_covered, default_period, latest_fact_date
+from kpirules.engine.evaluate import evaluate
 from kpirules.engine.periods import Calendar
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.errors import KpiError
@@ -136,7 +137,7 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
         reason = "; ".join(dict.fromkeys(reasons))
         reached = latest_fact_date(new, con_new)
     else:
-        period, reason = default_period(new, con_new)
+        period, reason = default_period(new, con_new, report)
         labels = [period.label]
     results = []
     sides = ((old, con_old, report_old, calendars[0]), (new, con_new, report, calendars[1]))

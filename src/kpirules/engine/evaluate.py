@@ -28,6 +28,7 @@ from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
 from kpirules.engine.results import NO_WEIGHT_CLOSES, NOTHING_CLOSES, Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult, TargetProration
+from kpirules.engine.rows import as_date, by_dataset, is_table, row_location, row_notes
 from kpirules.engine.scoring import CurvePlan, attainment, grade, pct
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.setwise_results import run_setwise
@@ -56,24 +57,11 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str, params=None) -> list[dict]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether `name` is a table (whose rows have a rowid), not a view or a registered relation.
-    Asked of the catalog rather than tried: a failed query would end the caller's open
-    transaction."""
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0])
-
-
 def _whole_months(start: dt.date, end: dt.date) -> int:
     """Whole months from start to end, by the calendar: 31 Jan + 1 month is 28 (or 29) Feb."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
     last_day_of_month = (end + dt.timedelta(days=1)).day == 1
     return months - (1 if end.day < start.day and not last_day_of_month else 0)
-
-
-def _as_date(x) -> dt.date | None:
-    if isinstance(x, dt.datetime):
-        return x.date()
-    return x
 
 
 class Person:
@@ -87,8 +75,8 @@ class Person:
         self.team = row.get(b["team"]) if "team" in b else None
         self.manager = row.get(b["manager"]) if "manager" in b else None
         self.role_column = row.get(b["role"]) if "role" in b else None
-        self.hired = _as_date(row.get(b["hire_date"])) if "hire_date" in b else None
-        self.left = _as_date(row.get(b["leave_date"])) if "leave_date" in b else None
+        self.hired = as_date(row.get(b["hire_date"])) if "hire_date" in b else None
+        self.left = as_date(row.get(b["leave_date"])) if "leave_date" in b else None
 
     def active_days(self, period: Period) -> int:
         start = max(period.start, self.hired) if self.hired else period.start
@@ -114,65 +102,6 @@ class Person:
 
 def _person_lookup(get):
     return lambda parts: get(parts[1]) if parts[0] == "person" and len(parts) == 2 else None
-
-
-def latest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The latest date of any dated row of the fact datasets (None: no dated rows)."""
-    return _fact_date(scheme, con, "max")
-
-
-def earliest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The earliest date of any dated row of the fact datasets (None: no dated rows)."""
-    return _fact_date(scheme, con, "min")
-
-
-def _fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, which: str) -> dt.date | None:
-    found = []
-    for ds in scheme.datasets.values():
-        if ds.kind != "dataset" or ds.date_column is None:
-            continue
-        value = con.execute(f"SELECT {which}({sqlc.quote(ds.date_column)}) FROM {sqlc.quote(ds.id)}").fetchone()[0]
-        value = _as_date(value)
-        if value is not None:
-            found.append(value)
-    return (max if which == "max" else min)(found, default=None)
-
-
-def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Period,
-                  periods: list[Period] | None = None) -> tuple[list[Period], str]:
-    """Refuse (E503) a requested period that starts after the latest date in the fact data;
-    of its scheme periods (`periods`), keep those that have started by that date.
-
-    Returns the periods kept and the reason to print: a period the data has not reached is
-    never paid as if nothing had happened in it, so a longer --period (2026Q2 with data up
-    to 2026-04-02) evaluates only its months that have started (April), and says so.
-    """
-    periods = [requested] if periods is None else periods
-    latest = latest_fact_date(scheme, con)
-    if latest is not None and requested.start > latest:
-        raise DataError(Diagnostic(
-            "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
-            help="choose an earlier --period, or check that the sources are up to date",
-        ))
-    kept = [p for p in periods if latest is None or p.start <= latest]
-    left = [p.label for p in periods if p not in kept]
-    reason = "as requested"
-    if left:
-        reason += (f"; {', '.join(left)} not evaluated: {'it starts' if len(left) == 1 else 'they start'} "
-                   f"after the latest date in the data ({latest.isoformat()})")
-    return kept, reason
-
-
-def default_period(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> tuple[Period, str]:
-    """The latest scheme period that ended on or before the latest date in the fact data."""
-    latest = latest_fact_date(scheme, con)
-    if latest is None:
-        raise DataError(
-            Diagnostic("E501", "the fact datasets hold no dated rows, so no period can be chosen",
-                       help="pass --period, or check that the data sources are not empty")
-        )
-    period = Calendar(scheme.header).latest_ended(latest)
-    return period, f"the latest {period.unit} that ended on or before the latest date in the data ({latest.isoformat()})"
 
 
 class KpiRuntime:
@@ -227,7 +156,7 @@ class Evaluator:
         self.scheme = scheme
         self.con = con
         # where each dataset's rows came from, for messages that point at a row
-        self.loads = {load.dataset: load for load in loads.datasets} if loads else {}
+        self.loads = by_dataset(loads)
         self.calendar = Calendar(scheme.header)
         self.currency = scheme.header.currency
         roster = scheme.roster
@@ -304,13 +233,13 @@ class Evaluator:
                 where, params = f"{sqlc.quote(period)} IS NOT NULL", None
             else:
                 where, params = f"CAST({sqlc.quote(period)} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)]
-            number = "rowid + 1 AS __kp_row, " if _is_table(self.con, ds.id) else ""  # row numbers for messages
+            number = "rowid + 1 AS __kp_row, " if is_table(self.con, ds.id) else ""  # row numbers for messages
             rows = _rows(self.con, f"SELECT {number}* FROM {sqlc.quote(ds.id)} WHERE {where}", params)
             units = set(labels.values())
             for row in rows:
                 number = row.pop("__kp_row", None)
                 if dated:
-                    day = _as_date(row[period])
+                    day = as_date(row[period])
                     keys = {self.calendar.period(unit, day).label for unit in units} & set(labels)
                 else:
                     keys = {str(row[period])}
@@ -325,13 +254,13 @@ class Evaluator:
                     clash = sorted(c for c in read if row.get(c) is not None and merged.get(c) is not None)
                     if clash:
                         at = sorted({n for n in (*(given_by[key][c] for c in clash), number) if n is not None})
-                        rows = [self._row_location(ds.id, n).row for n in at]
+                        rows = [row_location(self.loads, ds.id, n).row for n in at]
                         problems.append(Diagnostic(
                             "E510", f"two target rows for person {key[1]} in period {label} both give "
                                     f"{', '.join(clash)}" + (f" (rows {', '.join(map(str, rows))})" if rows else ""),
-                            self._row_location(ds.id, number, clash[0]),
+                            row_location(self.loads, ds.id, number, clash[0]),
                             help="keep one value per person and period; kpirules never sums or splits targets",
-                            notes=self._row_notes(ds.id, at),
+                            notes=row_notes(self.loads, ds.id, at),
                         ))
                     for c, v in row.items():
                         if merged.get(c) is None and v is not None:
@@ -358,11 +287,11 @@ class Evaluator:
                 where, params = f"CAST({column} AS DATE) BETWEEN ? AND ?", [first, last]
             else:
                 where, params = f"CAST({column} AS VARCHAR) IN (SELECT unnest(?))", [sorted(labels)]
-            number = "rowid + 1 AS __kp_row, " if _is_table(self.con, ds.id) else ""  # row numbers for messages
+            number = "rowid + 1 AS __kp_row, " if is_table(self.con, ds.id) else ""  # row numbers for messages
             rows = _rows(self.con, f"SELECT {number}* FROM {sqlc.quote(ds.id)} WHERE {where}", params)
             for row in rows:
                 number = row.pop("__kp_row", None)
-                label = (self.calendar.period(self.calendar.unit, _as_date(row[b["period"]])).label if dated
+                label = (self.calendar.period(self.calendar.unit, as_date(row[b["period"]])).label if dated
                          else str(row[b["period"]]))
                 if label not in labels:
                     continue
@@ -370,18 +299,18 @@ class Evaluator:
                 if amount is None:
                     problems.append(Diagnostic(
                         "E516", f"an adjustment for person {person} in {label} has no amount",
-                        self._row_location(ds.id, number, b["amount"]),
+                        row_location(self.loads, ds.id, number, b["amount"]),
                         help="fill in the amount (a negative one takes money back) or remove the row",
-                        notes=self._row_notes(ds.id, [number]),
+                        notes=row_notes(self.loads, ds.id, [number]),
                     ))
                     continue
                 if reason is None or not str(reason).strip():
                     shown = fmt_decimal(to_decimal(amount)) if isinstance(amount, (int, Decimal)) else amount
                     problems.append(Diagnostic(
                         "E511", f"an adjustment of {shown} for person {person} in {label} has no reason",
-                        self._row_location(ds.id, number, b["reason"]),
+                        row_location(self.loads, ds.id, number, b["reason"]),
                         help="every manual adjustment needs a reason (and an approver); fill it in or remove the row",
-                        notes=self._row_notes(ds.id, [number]),
+                        notes=row_notes(self.loads, ds.id, [number]),
                     ))
                     continue
                 out[(str(person), label)].append(
@@ -391,16 +320,6 @@ class Evaluator:
         if problems:
             raise DataError(problems)
         return out
-
-    def _row_location(self, dataset: str, number: int | None, column: str | None = None) -> DataLocation:
-        """Where row `number` (rowid + 1) of a loaded dataset is: its source, and the row as the source numbers it."""
-        load = self.loads.get(dataset)
-        return load.location(number, column) if load else DataLocation(dataset, row=number, column=column)
-
-    def _row_notes(self, dataset: str, numbers: list[int | None]) -> list[str]:
-        """A note per row to open the source at: `row 3 (line 4)`, where the source numbers lines."""
-        load = self.loads.get(dataset)
-        return [load.where(n) for n in numbers if n is not None] if load else []
 
     def _labels_never_read(self, needed: dict[str, dict[str, str]]) -> list[str]:
         """Warnings for rows of targets and adjustments datasets whose period label can never

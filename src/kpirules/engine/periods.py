@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kpirules.defaults import defaults
-from kpirules.errors import ConfigError, DataError, Diagnostic
+from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
 from kpirules.model.scheme import Header
 
 UNIT_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
@@ -132,17 +133,21 @@ class Calendar:
             day = p.end
         return periods
 
-    def latest_ended(self, latest: dt.date) -> Period:
+    def latest_ended(self, latest: dt.date,
+                     written_at: Callable[[], tuple[DataLocation | None, list[str]]] | None = None) -> Period:
         """The latest scheme period whose last day is on or before `latest` (the latest date
-        in the data), or a DataError when that date is outside the years periods are in."""
+        in the data), or a DataError when that date is outside the years periods are in;
+        `written_at` says where the data holds it (a place and notes), asked only then."""
         if not FIRST_YEAR <= latest.year <= LAST_YEAR:
+            location, notes = written_at() if written_at else (None, [])
             raise DataError(
                 Diagnostic(
                     "E505",
                     f"the latest date in the data, {latest.isoformat()}, is out of range: periods are in the "
-                    f"years {FIRST_YEAR} to {LAST_YEAR}",
+                    f"years {FIRST_YEAR} to {LAST_YEAR}", location,
                     help="correct the date in the data (leave the cell empty for no date, not a placeholder such as "
                     "9999-12-31), or, where the command takes one, name the period with --period",
+                    notes=notes,
                 )
             )
         p = self.period(self.unit, latest)

@@ -77,7 +77,8 @@ class History:
         import duckdb
 
         from kpirules.config import load_config
-        from kpirules.engine.evaluate import earliest_fact_date, evaluate, latest_fact_date
+        from kpirules.engine.data_dates import earliest_fact_date, latest_ended, latest_fact_date
+        from kpirules.engine.evaluate import evaluate
         from kpirules.errors import DataError, Diagnostic
         from kpirules.sources.load import load_datasets
 
@@ -92,7 +93,7 @@ class History:
         # the last closed periods the data reaches: one wholly before its first dated row
         # would count everyone as reaching nothing
         earliest = earliest_fact_date(scheme, con)
-        periods = [calendar.latest_ended(latest)]
+        periods = [latest_ended(scheme, con, latest, loads)]
         if periods[0].end <= earliest:
             raise DataError(Diagnostic(
                 "E501", f"the data ({earliest} to {latest}) covers no {calendar.unit} that has ended, "

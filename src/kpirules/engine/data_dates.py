@@ -1,0 +1,108 @@
+"""The dates the fact data reaches, and the periods they allow: the default period of a run
+and the check that a requested period has data (docs/semantics.md §1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from kpirules.engine import sql as sqlc
+from kpirules.engine.periods import Calendar, Period
+from kpirules.engine.rows import as_date, by_dataset, is_table, row_location, row_notes
+from kpirules.errors import DataError, DataLocation, Diagnostic
+from kpirules.model.scheme import Scheme
+from kpirules.sources.problems import EXAMPLES
+
+if TYPE_CHECKING:
+    from kpirules.sources.loaded import LoadReport
+
+
+def latest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The latest date of any dated row of the fact datasets (None: no dated rows)."""
+    return _fact_date(scheme, con, "max")
+
+
+def earliest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The earliest date of any dated row of the fact datasets (None: no dated rows)."""
+    return _fact_date(scheme, con, "min")
+
+
+def _fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, which: str) -> dt.date | None:
+    found = []
+    for ds in scheme.datasets.values():
+        if ds.kind != "dataset" or ds.date_column is None:
+            continue
+        value = con.execute(f"SELECT {which}({sqlc.quote(ds.date_column)}) FROM {sqlc.quote(ds.id)}").fetchone()[0]
+        value = as_date(value)
+        if value is not None:
+            found.append(value)
+    return (max if which == "max" else min)(found, default=None)
+
+
+def _where_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, day: dt.date,
+                     loads: LoadReport | None) -> tuple[DataLocation | None, list[str]]:
+    """Where a date of the fact data is written: the first fact dataset holding it, at its
+    first row holding it, with a note per such row (a few, and how many more)."""
+    for ds in scheme.datasets.values():
+        if ds.kind != "dataset" or ds.date_column is None:
+            continue
+        number = "rowid + 1" if is_table(con, ds.id) else "NULL"
+        found = con.execute(
+            f"SELECT {number} AS n, count(*) OVER () FROM {sqlc.quote(ds.id)} "
+            f"WHERE CAST({sqlc.quote(ds.date_column)} AS DATE) = ? ORDER BY n LIMIT {EXAMPLES}", [day]
+        ).fetchall()
+        if found:
+            loaded, total = by_dataset(loads), found[0][1]
+            notes = row_notes(loaded, ds.id, [n for n, _ in found])
+            if notes and total > len(found):
+                notes.append(f"... and {total - len(found)} more")
+            return row_location(loaded, ds.id, found[0][0], ds.date_column), notes
+    return None, []
+
+
+def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Period,
+                  periods: list[Period] | None = None) -> tuple[list[Period], str]:
+    """Refuse (E503) a requested period that starts after the latest date in the fact data;
+    of its scheme periods (`periods`), keep those that have started by that date.
+
+    Returns the periods kept and the reason to print: a period the data has not reached is
+    never paid as if nothing had happened in it, so a longer --period (2026Q2 with data up
+    to 2026-04-02) evaluates only its months that have started (April), and says so.
+    """
+    periods = [requested] if periods is None else periods
+    latest = latest_fact_date(scheme, con)
+    if latest is not None and requested.start > latest:
+        raise DataError(Diagnostic(
+            "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
+            help="choose an earlier --period, or check that the sources are up to date",
+        ))
+    kept = [p for p in periods if latest is None or p.start <= latest]
+    left = [p.label for p in periods if p not in kept]
+    reason = "as requested"
+    if left:
+        reason += (f"; {', '.join(left)} not evaluated: {'it starts' if len(left) == 1 else 'they start'} "
+                   f"after the latest date in the data ({latest.isoformat()})")
+    return kept, reason
+
+
+def latest_ended(scheme: Scheme, con: duckdb.DuckDBPyConnection, latest: dt.date,
+                 loads: LoadReport | None = None) -> Period:
+    """The latest scheme period that ended on or before `latest`, the latest date in the fact
+    data; when that date is out of range (E505) the message names the rows that hold it."""
+    return Calendar(scheme.header).latest_ended(latest, lambda: _where_fact_date(scheme, con, latest, loads))
+
+
+def default_period(scheme: Scheme, con: duckdb.DuckDBPyConnection,
+                   loads: LoadReport | None = None) -> tuple[Period, str]:
+    """The latest scheme period that ended on or before the latest date in the fact data
+    (`loads`, what `load_datasets` reported, lets E505 name the source and line)."""
+    latest = latest_fact_date(scheme, con)
+    if latest is None:
+        raise DataError(
+            Diagnostic("E501", "the fact datasets hold no dated rows, so no period can be chosen",
+                       help="pass --period, or check that the data sources are not empty")
+        )
+    period = latest_ended(scheme, con, latest, loads)
+    return period, f"the latest {period.unit} that ended on or before the latest date in the data ({latest.isoformat()})"
