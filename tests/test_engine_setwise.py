@@ -323,6 +323,32 @@ def test_a_person_matching_two_roles_is_an_error_either_way(tmp_path, setwise):
     assert (d.code, d.message) == ("E512", "person P2 (b) matches two roles: senior and east")
 
 
+@pytest.mark.parametrize("setwise", [True, False])
+def test_a_person_matching_two_roles_is_named_at_their_roster_row_once(tmp_path, setwise):
+    # P2 is senior and in the east in each month of 2026Q1: one E512, at P2's row of the
+    # roster file as read (a title line above the header: row 2 is line 4), not at the role
+    # column (neither role matches on it), whichever path scores
+    from source_project import load, write
+
+    from kpirules.errors import DataError
+    from kpirules.model import load_scheme
+
+    write(tmp_path / "people.csv", "staff export\nperson_id,name,level,region\n"
+                                   "P1,a,senior,west\nP2,b,senior,east\nP3,c,junior,east\n")
+    write(tmp_path / "deals.csv", "deal_id,owner_id,signed_on,amount\nd1,P1,2026-03-02,70\n")
+    con, loads = load(tmp_path, {"people": {"source": "csv", "path": "people.csv", "skip_rows": 1},
+                                 "deals": {"source": "csv", "path": "deals.csv"}}, TWO_ROLES)
+    scheme = load_scheme([tmp_path / "scheme.kpi"])
+    calendar = Calendar(scheme.header)
+    with pytest.raises(DataError) as caught:
+        Evaluator(scheme, con, loads).run(calendar.scheme_periods(calendar.parse("2026Q1")), setwise=setwise)
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E512", "person P2 (b) matches two roles: senior and east")
+    assert (d.location.dataset, Path(d.location.source).name, d.location.row, d.location.column) == (
+        "people", "people.csv", 2, None)
+    assert d.notes == ["row 2 (line 4)"]
+
+
 def one_role_of_2000(path: Path, role: str, day: str, amount: str):
     """(scheme, connection): TWO_ROLES' roster and deals with `role` (for the juniors), 2,000
     junior people (so that the set-based path runs when asked) and one deal of P1's."""

@@ -33,7 +33,7 @@ from kpirules.engine.scoring import CurvePlan, attainment, grade, pct
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.setwise_results import run_setwise
 from kpirules.engine.values import truth
-from kpirules.errors import DataError, DataLocation, Diagnostic, KpiError
+from kpirules.errors import DataError, Diagnostic, KpiError
 from kpirules.lang.parser import gc_paused
 from kpirules.model.scheme import Dataset, Kpi, Role, Scheme
 
@@ -67,8 +67,10 @@ def _whole_months(start: dt.date, end: dt.date) -> int:
 class Person:
     """A roster row and what is derived from it as of a period's end."""
 
-    def __init__(self, row: dict, roster: Dataset):
+    def __init__(self, row: dict, roster: Dataset, number: int | None = None):
         self.row = row
+        #: the roster row it came from (rowid + 1; None when the roster is not a table), for messages
+        self.number = number
         b = roster.bindings
         self.id = str(row[b["id"]])
         self.name = row.get(b["name"]) if "name" in b else None
@@ -361,8 +363,10 @@ class Evaluator:
 
     def people(self) -> list[Person]:
         """The roster, ordered by id (also what pacing paces)."""
-        rows = _rows(self.con, f"SELECT * FROM {sqlc.quote(self.roster.id)} ORDER BY {sqlc.quote(self.roster.bindings['id'])}")
-        return [Person(row, self.roster) for row in rows]
+        number = "rowid + 1 AS __kp_row, " if is_table(self.con, self.roster.id) else ""  # row numbers for messages
+        rows = _rows(self.con, f"SELECT {number}* FROM {sqlc.quote(self.roster.id)} "
+                               f"ORDER BY {sqlc.quote(self.roster.bindings['id'])}")
+        return [Person(row, self.roster, row.pop("__kp_row", None)) for row in rows]
 
     # ------------------------------------------------------------- run
 
@@ -425,7 +429,7 @@ class Evaluator:
         results: list[PersonResult] = []
         unmatched: list[str] = []
         inactive = 0
-        conflicts = []
+        conflicts: dict[tuple[str, tuple[str, ...]], Diagnostic] = {}  # one per person and roles, not per period
         for period in periods:
             for person in people:
                 if persons is not None and person.id not in persons:
@@ -443,12 +447,14 @@ class Evaluator:
                     elif person.role_column is not None and str(person.role_column) == role_id:
                         matched.append(role_id)
                 if len(matched) > 1:
-                    conflicts.append(Diagnostic(
+                    # the role column need not be what matched: name the person's row
+                    conflicts.setdefault((person.id, tuple(matched)), Diagnostic(
                         "E512",
                         f"person {person.id}{f' ({person.name})' if person.name else ''} matches two roles: "
                         + " and ".join(matched),
-                        DataLocation(self.roster.id, column=self.roster.bindings.get("role")),
+                        row_location(self.loads, self.roster.id, person.number),
                         help="make the roles' applies_to conditions exclusive, or fix the person's attributes",
+                        notes=row_notes(self.loads, self.roster.id, [person.number]),
                     ))
                     continue
                 if not matched:
@@ -463,7 +469,7 @@ class Evaluator:
                     targets, adjustments.get(key, []), given,
                 ))
         if conflicts:
-            raise DataError(conflicts)
+            raise DataError(list(conflicts.values()))
         return RunResult(
             scheme=self.scheme.header.id,
             periods=[p.label for p in periods],
