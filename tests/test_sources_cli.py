@@ -44,6 +44,29 @@ def test_sources_check_problems_exit_1(workdir, run_cli):
     assert "Traceback" not in result.output
 
 
+def test_sources_check_refuses_an_empty_roster_as_run_does(workdir, run_cli):
+    # a roster file with only its header loads clean, but run refuses it (E504): sources check
+    # passed it with exit 0
+    write(workdir / "deals.csv", DEALS_CSV)
+    make_project(workdir, {"people": {"source": "csv", "path": "people.csv"},
+                           "deals": {"source": "csv", "path": "deals.csv"}})
+    write(workdir / "people.csv", "person_id,name,manager_id\n")
+    message = ("dataset people, source people.csv: error[E504]: the roster (people) has no rows: there is "
+               "nobody to evaluate\n  = help: check the source it is read from (CSV people.csv (utf-8, detected, "
+               "comma-separated))\n")
+    checked = run_cli("sources", "check")
+    assert checked.exit_code == 1, checked.output
+    assert "people  CSV people.csv (utf-8, detected, comma-separated)  0 rows read  1 problem" in checked.stdout
+    assert message in checked.stderr
+    ran = run_cli("run", "--period", "2026-01")
+    assert ran.exit_code == 1, ran.output
+    assert message in ran.stderr
+    # in Chinese the help's source description reads as Chinese too, as on the check's own line
+    chinese = run_cli("sources", "check", "--lang", "zh")
+    assert chinese.exit_code == 1
+    assert "请检查读取它的数据源（CSV people.csv（utf-8、自动识别、逗号分隔））" in chinese.stderr
+
+
 def test_sources_check_missing_file_exit_1(workdir, run_cli):
     make_project(workdir, {"deals": {"source": "csv", "path": "exports/deals.csv"}})
     result = run_cli("sources", "check")

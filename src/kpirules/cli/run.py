@@ -12,7 +12,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import current_lang, emit, handle_errors, lang_option, output_option, paths_argument, write_output
-from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
+from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.lang.parser import gc_paused
 
 
@@ -46,6 +46,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     from kpirules.engine.data_dates import check_covered, default_period
     from kpirules.engine.periods import Calendar
     from kpirules.model import load_scheme
+    from kpirules.sources import checks
     from kpirules.sources.load import load_datasets
 
     config = load_config(Path(config_path) if config_path else None)
@@ -69,11 +70,9 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
         report = load_datasets(scheme, config, con, env=env, bad_rows=bad_rows,
                                rejects_dir=Path(rejects) if rejects else None)
     roster = next((d for d in report.datasets if scheme.roster and d.dataset == scheme.roster.id), None)
-    if roster is not None and roster.rows == 0:
-        raise DataError(Diagnostic(
-            "E504", f"the roster ({roster.dataset}) has no rows: there is nobody to evaluate",
-            DataLocation(roster.dataset), help=f"check the source it is read from ({roster.description})",
-        ))
+    empty = checks.empty_roster(roster) if roster is not None else None
+    if empty is not None:
+        raise DataError(empty)
     if period_label is not None:
         periods, reason = check_covered(scheme, con, requested, periods)
     else:

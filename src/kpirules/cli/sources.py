@@ -68,7 +68,7 @@ def check(env: str | None, config_path: str | None) -> None:
 
     Reads each dataset's source, converts it to the declared columns and runs every
     check `kpirules run` runs (types, required, non_negative, unique, keys, the roster's
-    managers). Prints one line per dataset, then the problems.
+    managers, a roster with no rows). Prints one line per dataset, then the problems.
 
     \b
     Exit codes: 0 clean, 1 problems in the data, 2 configuration errors.

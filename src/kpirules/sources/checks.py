@@ -1,6 +1,6 @@
 """Checks across rows: the roster's structure and the people a fact dataset credits.
 
-The roster must name each person once, every manager must be a person in it, and the
+The roster must have rows and name each person once, every manager must be a person in it, and the
 manager chain must not loop (found with a recursive CTE, not Python over rows). People a
 fact, targets or adjustments dataset credits but the roster lacks are counted, not errors:
 the report says how many rows and which ids, so nothing disappears silently.
@@ -13,6 +13,7 @@ import duckdb
 from kpirules.errors import DataLocation, Diagnostic
 from kpirules.model.scheme import Dataset
 from kpirules.sources.convert import quote
+from kpirules.sources.loaded import DatasetLoad
 from kpirules.sources.problems import EXAMPLES, NULL_MARKERS, Numbering
 
 UNKNOWN_EXAMPLES = 5
@@ -108,6 +109,17 @@ def _left_before_hired(con: duckdb.DuckDBPyConnection, t: str, roster: Dataset, 
         notes=[f"{numbering.where(numbering.row(con, o))}: {pid!r}, {hired} {h_.isoformat()}, {left} {l_.isoformat()}"
                for o, pid, h_, l_, _ in found],
     )]
+
+
+def empty_roster(roster: DatasetLoad) -> Diagnostic | None:
+    """E504: a roster loaded without rows (a file with only its header), so that nobody is
+    evaluated; `run` and `sources check` both refuse it."""
+    if roster.rows:
+        return None
+    return Diagnostic(
+        "E504", f"the roster ({roster.dataset}) has no rows: there is nobody to evaluate",
+        DataLocation(roster.dataset, roster.locator), help=f"check the source it is read from ({roster.description})",
+    )
 
 
 def unknown_persons(con: duckdb.DuckDBPyConnection, table: str, column: str, roster_table: str,

@@ -105,10 +105,15 @@ def check_sources(scheme: Scheme, config: ProjectConfig, *, env: str | None = No
     con.execute("SET enable_progress_bar = false")
     run = _Run(scheme, config, con, env, None, "stop", None, True)
     try:
+        staged = run.stage_all()
+        for r in staged:
+            # run refuses an empty roster once everything has loaded (E504): so does the check
+            if r.dataset.kind == "roster" and r.load is not None and not r.problems:
+                r.problems.extend(filter(None, [checks.empty_roster(r.load)]))
         checked = [
             DatasetCheck(dataset=r.dataset.id, source=r.source_name, description=r.description,
                          rows_read=r.rows_read, load=r.load if not r.problems else None, problems=r.problems)
-            for r in run.stage_all()
+            for r in staged
         ]
         for check in checked:
             if check.load is not None:
