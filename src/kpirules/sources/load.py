@@ -108,8 +108,9 @@ def check_sources(scheme: Scheme, config: ProjectConfig, *, env: str | None = No
         staged = run.stage_all()
         for r in staged:
             # run refuses an empty roster once everything has loaded (E504): so does the check
-            if r.dataset.kind == "roster" and r.load is not None and not r.problems:
-                r.problems.extend(filter(None, [checks.empty_roster(r.load)]))
+            empty = checks.empty_roster(r.load) if r.dataset.kind == "roster" and r.load and not r.problems else None
+            if empty is not None:
+                r.problems.append(empty)
         checked = [
             DatasetCheck(dataset=r.dataset.id, source=r.source_name, description=r.description,
                          rows_read=r.rows_read, load=r.load if not r.problems else None, problems=r.problems)
