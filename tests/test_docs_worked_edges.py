@@ -381,4 +381,5 @@ def test_an_adjustment_rounded_to_zero_is_written_0_00(tmp_path):
     data = {"calls": calls(1), "corrections": "A,2026-03,-0.004,typo"}
     got = person(run(tmp_path, role, data, MARCH))["payout"]
     assert [a["amount"] for a in got["adjustments"]] == ["0.00"]
-    assert "manual adjustment 0.00 CNY: typo" in explain(tmp_path, "A", MARCH)
+    # explain shows the amount as written and the rounding that made it 0.00
+    assert "manual adjustment -0.004 CNY, rounded half_up to 0.01: 0.00 CNY: typo" in explain(tmp_path, "A", MARCH)

@@ -238,3 +238,37 @@ def test_an_average_shows_its_sum_over_its_count(sample, edit):
     assert count == 211
     mean = (Decimal(total) / Decimal(count)).quantize(Decimal("0.000001"), ROUND_HALF_UP).normalize()
     assert f"  value: {total} / {count} = {mean:f}" in explain("P035", "--period", "2026-12")
+
+
+def test_a_rounded_adjustment_shows_the_amount_written_the_rounding_and_its_row(sample, edit, tmp_path):
+    # semantics §7.8: each adjustment is rounded (half_up to 0.01): 1500.005 is paid as 1500.01,
+    # so the payout is 3630.00 + 1500.01 = 5130.01; the step says so and points at the row
+    # (row 1 of payout_adjustments.csv, on line 2 after the header)
+    edit(sample / "data" / "sample" / "payout_adjustments.csv", "P004,2026-03,1500.00,", "P004,2026-03,1500.005,")
+    line = ("  manual adjustment 1500.005 CNY, rounded half_up to 0.01: 1500.01 CNY: 2月外呼系统故障漏记通话记录，"
+            "补发奖金 (approved by P001)  [data/sample/payout_adjustments.csv row 1 (line 2)]")
+    lines = explain("P004", "--period", "2026-03")
+    assert lines[-2:] == [line, "  payout 5130.01 CNY"]
+    adjustment = next(s for s in steps("P004", "--period", "2026-03") if s["step"] == "adjustment")
+    assert adjustment == {
+        "step": "adjustment", "value": "1500.01", "span": "data/sample/payout_adjustments.csv row 1 (line 2)",
+        "description": "manual adjustment 1500.005 CNY, rounded half_up to 0.01: 1500.01 CNY: "
+                       "2月外呼系统故障漏记通话记录，补发奖金 (approved by P001)"}
+    assert ("  人工调整 1500.005 CNY，按 half_up 舍入到 0.01：1500.01 CNY：2月外呼系统故障漏记通话记录，补发奖金（审批人 P001）"
+            "  [data/sample/payout_adjustments.csv 第 1 行（文件第 2 行）]") in explain(
+        "P004", "--period", "2026-03", "--lang", "zh")
+    # the statement renders explain's line, the row in small print after it
+    statements = tmp_path / "statements"
+    result = CliRunner().invoke(cli, ["report", "--period", "2026-03", "-o", str(tmp_path / "r.html"),
+                                      "--per-person", str(statements)])
+    assert result.exit_code == 0, result.output
+    page = (statements / "P004.html").read_text(encoding="utf-8")
+    assert ('<li class="step-adjustment">manual adjustment 1500.005 CNY, rounded half_up to 0.01: 1500.01 CNY: '
+            '2月外呼系统故障漏记通话记录，补发奖金 (approved by P001) <small class="where">'
+            'data/sample/payout_adjustments.csv row 1 (line 2)</small></li>') in page
+
+
+def test_an_adjustment_paid_as_written_says_no_rounding(sample):
+    # 1500.00 is a multiple of the step 0.01: the line shows the amount once
+    assert ("  manual adjustment 1500.00 CNY: 2月外呼系统故障漏记通话记录，补发奖金 (approved by P001)"
+            "  [data/sample/payout_adjustments.csv row 1 (line 2)]") in explain("P004", "--period", "2026-03")

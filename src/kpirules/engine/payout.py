@@ -281,13 +281,19 @@ class PayoutPlan:
                                         subtotal, payout.cap_span))
         total = subtotal
         # each adjustment is a payout line, rounded as the others: the lines add up to the total
-        adjustments = [replace(adj, amount=unsigned_zero(self.round(adj.amount))) for adj in adjustments]
-        for adj in adjustments:
+        written = adjustments
+        adjustments = [replace(adj, amount=unsigned_zero(self.round(adj.amount))) for adj in written]
+        for before, adj in zip(written, adjustments, strict=True):
             amount = adj.amount
             total += amount
             if trace is not None:
                 approved = f" (approved by {adj.approver})" if adj.approver else ""
-                trace.append(PayoutStep("adjustment", f"manual adjustment {_rounded(amount, currency)}: {adj.reason}{approved}", amount))
+                shown = _rounded(amount, currency)
+                if amount != before.amount:  # the amount as written, and the rounding that changed it
+                    shown = (f"{_money(before.amount, currency)}, rounded {self.mode} to {fmt_decimal(self.step)}: "
+                             f"{shown}")
+                trace.append(PayoutStep("adjustment", f"manual adjustment {shown}: {adj.reason}{approved}", amount,
+                                        adj._place))
         check_money(total)
         if trace is not None:
             trace.append(PayoutStep("total", f"payout {_rounded(total, currency)}", total))

@@ -93,12 +93,26 @@ class KpiResult:
         return self._rule()
 
 
+@dataclass(slots=True, frozen=True)
+class RowPlace:
+    """A row of a dataset as people find it in its source (`data/adjustments.csv row 3 (line 4)`),
+    or the dataset alone when its rows cannot be numbered (a view, a query)."""
+
+    dataset: str
+    source: str | None = None
+    row: str | None = None  # `row 3 (line 4)`, as kpirules.sources.loaded.DatasetLoad.where writes it
+
+    def __str__(self) -> str:
+        return f"{self.source or self.dataset} {self.row}" if self.row else self.dataset
+
+
 @dataclass(slots=True)
 class PayoutStep:
     step: str  # target_incentive, factor, cap_factor, gate, incentive, commission, cap, adjustment, total
     description: str
     value: Decimal | None = None
-    span: Span | None = None
+    #: the .kpi place of the rule; for an adjustment, the row of the adjustments dataset
+    span: Span | RowPlace | None = None
 
 
 @dataclass(slots=True)
@@ -106,6 +120,8 @@ class Adjustment:
     amount: Decimal
     reason: str
     approver: str | None = None
+    #: where the adjustment is written (its row), for the payout step that adds it
+    _place: RowPlace | None = field(default=None, repr=False)
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ names, labels, values and the expressions as written stay as they are.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -15,7 +16,7 @@ from kpirules import i18n
 from kpirules.engine.numbers import CONTEXT, fmt_decimal
 from kpirules.engine.evaluate import Evaluator, Person
 from kpirules.engine.periods import Calendar
-from kpirules.engine.results import KpiResult, PersonResult, RunResult
+from kpirules.engine.results import KpiResult, PersonResult, RowPlace, RunResult
 from kpirules.engine.scoring import attainment_rule, curve_part, grade_band, pct
 from kpirules.lang.ast import Span
 from kpirules.model.bands import describe
@@ -284,7 +285,14 @@ def _grade_line(p: PersonResult, lang: str, role: Role | None) -> Line:
 def payout_lines(p: PersonResult, lang: str = "en") -> list[Line]:
     """The payout steps in order, each with its .kpi place (none when the role has no payout rules)."""
     steps = p.payout.steps if p.payout is not None else []
-    return [Line(i18n.phrase(step.description, "explain", lang), step.span) for step in steps]
+    return [Line(i18n.phrase(step.description, "explain", lang), _place(step.span, lang)) for step in steps]
+
+
+def _place(span: Span | RowPlace | None, lang: str) -> Span | RowPlace | None:
+    """A step's place with a data row's words (`row 3 (line 4)`) in lang."""
+    if isinstance(span, RowPlace) and span.row is not None:
+        return replace(span, row=i18n.phrase(span.row, "note", lang))
+    return span
 
 
 def no_payout_line(lang: str = "en") -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from kpirules import i18n
 from kpirules.engine.numbers import exact_sum, fmt_decimal, unsigned_zero
-from kpirules.engine.results import Adjustment, PayoutResult, PayoutStep, PersonResult, RunResult
+from kpirules.engine.results import Adjustment, PayoutResult, PayoutStep, PersonResult, RowPlace, RunResult
 from kpirules.lang.ast import Span
 from kpirules.report.figures import short
 
@@ -43,6 +43,8 @@ def _plain(x):
         return x.isoformat()
     if isinstance(x, Span):
         return f"{x.path}:{x.line}:{x.column}"
+    if isinstance(x, RowPlace):  # an adjustment step's row of the adjustments dataset
+        return str(x)
     if isinstance(x, dict):
         return {k: _plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):

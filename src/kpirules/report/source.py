@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from kpirules.engine.results import RowPlace
 from kpirules.lang.ast import Span
 
 
@@ -27,8 +28,12 @@ def _read(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
         return ()
 
 
-def where(span: Span | None) -> str:
-    return f"{span.path}:{span.line}" if span is not None else ""
+def where(span: Span | RowPlace | None) -> str:
+    """A place as a step points at it: `rulesets/telesales.kpi:12`, or a data row
+    (`data/adjustments.csv row 3 (line 4)`)."""
+    if span is None:
+        return ""
+    return f"{span.path}:{span.line}" if isinstance(span, Span) else str(span)
 
 
 def written(span: Span | None) -> str:
