@@ -301,8 +301,8 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
       kpirules explain P007 --lang zh        # the statement in Chinese
     """
     from kpirules.engine.evaluate import evaluate
-    from kpirules.report import run_output
-    from kpirules.report.explain import Context, period_line, render_explain
+    from kpirules.report.explain import Context, explain_periods, period_line
+    from kpirules.report.explain_json import explain_items
 
     prepared = prepare((), period_label, env, config_path)
     check_persons(prepared, [person])
@@ -315,11 +315,10 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
             help="choose another --period, or check the person's roster attributes",
         ))
     lang = current_lang()
+    context = Context.read(prepared.scheme, prepared.con)
     if fmt_ == "json":
-        text = json.dumps([run_output.person_dict(p) for p in result.people], ensure_ascii=False, indent=2)
+        text = json.dumps(explain_items(result, person, context), ensure_ascii=False, indent=2)
         click.echo(period_line(result, lang), err=True)
     else:
-        context = Context.read(prepared.scheme, prepared.con)
-        text = period_line(result, lang) + "\n\n" + "\n\n".join(
-            render_explain(p, lang, context) for p in result.people)
+        text = period_line(result, lang) + "\n\n" + "\n\n".join(explain_periods(result, person, lang, context))
     emit(text, output)

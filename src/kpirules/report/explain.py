@@ -60,6 +60,23 @@ class Context:
             return None
         return person.attributes(self._calendar.parse(p.period).last_day)
 
+    def name(self, person_id: str) -> str | None:
+        person = self._people.get(person_id)
+        return person.name if person is not None else None
+
+    def not_evaluated(self, person_id: str, period: str) -> str:
+        """Why a person has no result for a period of the run: `not active: hired on 2026-06-15,
+        after the period`, or `matches no role as of 2026-04-30` (semantics.md §1, who is evaluated)."""
+        person = self._people.get(person_id)
+        if person is None or self._calendar is None:
+            return "not in the roster"
+        span = self._calendar.parse(period)
+        if person.active_days(span) == 0:
+            if person.hired is not None and person.hired > span.last_day:
+                return f"not active: hired on {person.hired.isoformat()}, after the period"
+            return f"not active: left on {person.left.isoformat()}, before the period"
+        return f"matches no role as of {span.last_day.isoformat()}"
+
 
 #: Knows no scheme and no roster: steps without the places of curve rows and grade rows, and
 #: targets without the attributes their `when` tests.
@@ -146,19 +163,27 @@ def _at(span: Span | None) -> str:
     return f"  [{where(span)}]" if span is not None else ""
 
 
-def _when_tested(kpi: Kpi, attributes: Attributes, lang: str) -> str:
-    """The person attributes the KPI's `when` targets test, with this person's values, so the
-    branch taken (or the plain target, when none holds) can be checked: `; person.tenure_months 2`."""
+def when_tested(kpi: Kpi, attributes: Attributes) -> list[tuple[str, object]]:
+    """The person attributes the KPI's `when` targets test, each with this person's value (None:
+    no value), in the order written: `[("tenure_months", Decimal(2))]`."""
     names: list[str] = []
     for rule in kpi.targets:
         for ref in refs_in(rule.when) if rule.when is not None else []:
             parts = [part.name for part in ref.parts]
             if parts[0] == "person" and len(parts) == 2 and parts[1] not in names:
                 names.append(parts[1])
-    if not names:
+    return [(name, attributes(name)) for name in names]
+
+
+def _when_tested(kpi: Kpi, attributes: Attributes, lang: str) -> str:
+    """The attributes `when_tested` finds, so the branch taken (or the plain target, when none
+    holds) can be checked: `; person.tenure_months 2`. An attribute without a value says `no
+    value`, as a gate's condition does."""
+    tested = when_tested(kpi, attributes)
+    if not tested:
         return ""
-    empty = i18n.ui(lang, "explain.empty", "empty")
-    shown = ", ".join(f"person.{name} {_attribute(attributes(name), empty)}" for name in names)
+    no_value = i18n.ui(lang, "explain.no_value", "no value")
+    shown = ", ".join(f"person.{name} {_attribute(value, no_value)}" for name, value in tested)
     return i18n.ui(lang, "explain.when_values", f"; {shown}", values=shown)
 
 
@@ -265,6 +290,13 @@ def result_lines(p: PersonResult, lang: str = "en", role: Role | None = None) ->
     return lines + [_grade_line(p, lang, role)]
 
 
+def grade_place(p: PersonResult, role: Role | None) -> Span | None:
+    """Where the grade row that holds the person's total is written (None: no row holds it, or
+    the role has no grades or is not known)."""
+    band = grade_band(role.grades, p.total_score) if role is not None else None
+    return band.span if band is not None else None
+
+
 def _grade_line(p: PersonResult, lang: str, role: Role | None) -> Line:
     graded = role is None or role.grades is not None
     band = grade_band(role.grades, p.total_score) if role is not None else None
@@ -320,6 +352,24 @@ def person_steps(p: PersonResult, lang: str = "en", context: Context = UNKNOWN) 
         lines.extend(kpi_steps(k, lang, context.kpi(p, k), attributes))
         lines.append("")
     return lines
+
+
+def explain_periods(result: RunResult, person_id: str, lang: str = "en", context: Context = UNKNOWN) -> list[str]:
+    """A block per period of the run, in order: the person's explanation, or, for a period in
+    which they were not evaluated, a line saying why (`崔怡雨 (P019), period 2026-04: not
+    evaluated (not active: hired on 2026-06-15, after the period)`)."""
+    evaluated = {p.period: p for p in result.people if p.person_id == person_id}
+    blocks = []
+    for period in result.periods:
+        p = evaluated.get(period)
+        if p is not None:
+            blocks.append(render_explain(p, lang, context))
+            continue
+        name = context.name(person_id) or person_id
+        why = i18n.phrase(context.not_evaluated(person_id, period), "explain", lang)
+        blocks.append(i18n.ui(lang, "explain.not_evaluated", f"{name} ({person_id}), period {period}: not evaluated ({why})",
+                              name=name, id=person_id, period=period, why=why))
+    return blocks
 
 
 def render_explain(p: PersonResult, lang: str = "en", context: Context = UNKNOWN) -> str:

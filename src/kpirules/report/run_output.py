@@ -80,6 +80,11 @@ def _plain_money(x):
     return None if x is None else _money(x)
 
 
+def json_value(x):
+    """A value as the JSON outputs write it: decimals as strings, dates ISO, places as text."""
+    return _plain(x)
+
+
 def person_dict(person: PersonResult) -> dict[str, Any]:
     return _plain(person)
 
