@@ -102,3 +102,23 @@ def test_an_empty_attribute_reads_no_value_in_targets_as_in_gates(sample_project
             "person.tenure_months no value") in text
     assert "person.tenure_months 无数值" in explain("P019", "--period", "2026-06", "--lang", "zh").stdout
     assert items("P019", "--period", "2026-06")[0]["kpis"][0]["when_tested"] == {"person.tenure_months": None}
+
+
+def test_the_weight_step_points_at_the_weight_line_it_came_from(sample_project, edit):
+    # senior_telesales extends telesales and overrides outbound_calls' targets only: P010's
+    # weight 30% is telesales' (line 15); 30% × 120 = 36 points
+    lines = explain("P010", "--period", "2026-06").stdout.splitlines()
+    assert "  weight 30% × score 120 = 36 points  [rulesets/telesales.kpi:15]" in lines
+    assert "  weight 40% × score 0 = 0 points  [rulesets/telesales.kpi:25]" in lines
+    [item] = items("P010", "--period", "2026-06")
+    assert [kpi["weight_span"] for kpi in item["kpis"]] == [
+        "rulesets/telesales.kpi:15:5", "rulesets/telesales.kpi:25:5", "rulesets/telesales.kpi:35:5", None]
+    # an override that writes the weight itself (line 74, after the two targets) is pointed at
+    edit(sample_project / "rulesets" / "telesales.kpi", "    target >= 180 when person.tenure_months <= 2\n",
+         "    target >= 180 when person.tenure_months <= 2\n    weight 30%\n")
+    assert "  weight 30% × score 120 = 36 points  [rulesets/telesales.kpi:74]" in explain(
+        "P010", "--period", "2026-06").stdout.splitlines()
+    assert items("P010", "--period", "2026-06")[0]["kpis"][0]["weight_span"] == "rulesets/telesales.kpi:74:5"
+    # telesales itself still reads its own line
+    assert "  weight 30% × score 70 = 21 points  [rulesets/telesales.kpi:15]" in explain(
+        "P019", "--period", "2026-06").stdout.splitlines()

@@ -59,6 +59,7 @@ class KpiResolver:
 
         if "weight" in s:
             fields["weight"] = self._constant(s["weight"].value, "a weight", ("percent",))
+            fields["weight_span"] = s["weight"].span
         if "period" in s:
             period = self._word(s["period"], PERIODS, "period")
             if period and header.period and PERIOD_MONTHS[period] < PERIOD_MONTHS[header.period]:

@@ -166,6 +166,9 @@ class Kpi(Model):
     direction: Literal[">=", "<="] = ">="
     targets: list[TargetRule] = []
     weight: Decimal | None = None
+    #: where the weight is written: the KPI's own `weight` line, or its parent role's when an
+    #: `override` (or `extends`) keeps the inherited weight
+    weight_span: InstanceOf[Span] | None = None
     serves: list[str] = []
     period: PeriodUnit | None = None
     curve: Curve

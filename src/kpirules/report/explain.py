@@ -205,8 +205,9 @@ def kpi_steps(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
     """One KPI's part of the explanation: its data, value, target, attainment, score and weight.
 
     With the KPI as the role writes it, the score step points at the `score` line or the tier
-    or lookup row used; with the person's `attributes`, the target says the values its `when`
-    branches test."""
+    or lookup row used, and the weight step at the `weight` line the weight came from (the
+    parent role's, when inherited); with the person's `attributes`, the target says the values
+    its `when` branches test."""
     lines = [_head(k, lang)]
     lines.extend(_aggregate_line(a, lang) for a in k.aggregates)
     value = _value(k, k.value, lang)
@@ -247,7 +248,7 @@ def kpi_steps(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
     elif k.rank == "main":
         weight, score, points = pct(k.weight), fmt_decimal(k.score), fmt_decimal(k.contribution)
         lines.append(i18n.ui(lang, "explain.weighted", f"  weight {weight} × score {score} = {points} points",
-                             weight=weight, score=score, points=points))
+                             weight=weight, score=score, points=points) + _at(kpi.weight_span if kpi else None))
     else:
         lines.append(i18n.ui(lang, "explain.aux", "  auxiliary: reported, not weighted"))
     return lines

@@ -3,7 +3,7 @@ text of `kpirules explain` points at (docs/output.md, "explain --format json").
 
 An item per period of the run, in order: the item `kpirules run --format json` writes for the
 person and period, with what explain's text adds (the place of the curve or row that scored
-each KPI, the attributes its `when` targets test, the grade row's place); or, for a period in
+each KPI and of its weight, the attributes its `when` targets test, the grade row's place); or, for a period in
 which the person was not evaluated, why not.
 """
 
@@ -36,6 +36,7 @@ def _evaluated(p: PersonResult, context: Context) -> dict[str, Any]:
     for k, kpi_item in zip(p.kpis, item["kpis"], strict=True):
         kpi = context.kpi(p, k)
         kpi_item["score_span"] = json_value(score_place(k, kpi))
+        kpi_item["weight_span"] = json_value(kpi.weight_span if kpi is not None and k.rank == "main" else None)
         tested = when_tested(kpi, attributes) if kpi is not None and attributes is not None else []
         kpi_item["when_tested"] = {f"person.{name}": json_value(value) for name, value in tested}
     item["grade_span"] = json_value(grade_place(p, context.role(p)))
