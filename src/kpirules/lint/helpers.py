@@ -20,10 +20,38 @@ def number(value: Decimal | float) -> str:
     return f"{Decimal(str(value)).normalize():f}"
 
 
+class _ReadsNames(Exception):
+    """Raised by constant_value's lookup: the expression reads a name, so it is no constant."""
+
+
+def constant_value(expr: Any) -> Decimal | None:
+    """The number an expression that reads no names stands for (15% and 0.15 are both 0.15,
+    50万 CNY is 500000); None for anything else."""
+    from kpirules.engine.compiled import compile_expr
+    from kpirules.engine.numbers import to_decimal
+
+    def lookup(parts):
+        raise _ReadsNames
+
+    try:
+        value = compile_expr(expr)(lookup)
+    except (_ReadsNames, TypeError, ValueError, ArithmeticError):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        return None
+    return to_decimal(value)
+
+
 def shape(node: Any) -> Any:
-    """An expression as plain data without its spans, so equal expressions compare equal."""
+    """An expression as plain data without its spans, so equal expressions compare equal.
+
+    A constant is its value, however it is written: `15%` and `0.15`, `50万 CNY` and
+    `500000 CNY`, `100%` and `100.0%` have one shape."""
     if isinstance(node, list):
         return tuple(shape(n) for n in node)
+    if getattr(node, "node", None) == "literal":
+        value = node.value.normalize() if isinstance(node.value, Decimal) else node.value
+        return ("Literal_", "number" if node.type == "percent" else node.type, value, node.currency)
     if hasattr(type(node), "model_fields") and hasattr(node, "span"):
         # a pydantic model keeps its fields in __dict__; reading it directly is several times faster
         return (type(node).__name__,) + tuple(

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
-from kpirules.lint.helpers import shape
+from kpirules.lint.helpers import constant_value, shape
 from kpirules.lint.rule import Rule
 
 
+def target_value(expr):
+    """A target by what it is worth: a constant as its number (`15%` and `0.15` are one
+    target), anything else as its expression."""
+    value = constant_value(expr)
+    return shape(expr) if value is None else value
+
+
 def signature(role) -> tuple:
-    """What makes a role's assessment: each KPI's id, measure, direction, targets and weight."""
+    """What makes a role's assessment: each KPI's id, measure, direction, targets and weight,
+    numbers compared by value, not by how they are written."""
     return tuple(sorted(
-        (k.id, k.rank, shape(k.measure), k.direction, str(k.weight),
-         tuple((shape(t.value), shape(t.when), t.per_person) for t in k.targets))
+        (k.id, k.rank, shape(k.measure), k.direction, k.weight,
+         tuple((target_value(t.value), shape(t.when), t.per_person) for t in k.targets))
         for k in role.kpis
     ))
 
@@ -20,6 +28,8 @@ class IdenticalRoles(Rule):
     and conversion, key-account managers about contract amount and project progress.
     Two roles assessed identically are either one role, or one of them is assessed on the
     wrong things. A role that `extends` another and changes a target is not identical.
+    Weights and targets are compared by value: `15%` and `0.15`, `50万 CNY` and
+    `500000 CNY`, `100%` and `100.0%` are the same number.
 
     Bad:
 
@@ -81,7 +91,7 @@ class IdenticalRoles(Rule):
         groups: dict[tuple, list] = {}
         for role in ctx.scheme.roles.values():
             if role.kpis:
-                cheap = tuple(sorted((k.id, k.rank, k.direction, str(k.weight), len(k.targets)) for k in role.kpis))
+                cheap = tuple(sorted((k.id, k.rank, k.direction, k.weight, len(k.targets)) for k in role.kpis))
                 groups.setdefault(cheap, []).append(role)
         for roles in groups.values():
             first: dict[tuple, str] = {}
