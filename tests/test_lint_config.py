@@ -79,6 +79,9 @@ def test_per_file_ignores(project):
     ("[lint\n", "kpirules.toml:1:6: error[E601]: invalid TOML"),
     # rules.md: a value of the wrong type, or out of its range, stops the run
     ('[lint]\nmain-kpis = [5, 3]\n', "error[E701]: lint.main-kpis: [5, 3] is out of range"),
+    # two whole numbers, as equal-weights-from = 2.5 is refused (it was accepted, exit 0)
+    ('[lint]\nmain-kpis = [3.5, 5]\n', "error[E701]: lint.main-kpis: [3.5, 5] is out of range"),
+    ('[lint]\nequal-weights-from = 2.5\n', "error[E701]: lint.equal-weights-from: 2.5 is out of range"),
     ('[lint]\nmax-weight-share = 1.5\n', "error[E701]: lint.max-weight-share: 1.5 is out of range"),
     ('[lint]\nmin-weight = -1\n', "error[E701]: lint.min-weight: -1 is out of range"),
     ('[lint]\nhistory-periods = 0\n', "error[E701]: lint.history-periods: 0 is out of range"),

@@ -150,7 +150,7 @@ def _strings(path, table, key, value) -> list[str]:
 
 #: the values each built-in option takes (the type is checked against its default)
 _RANGES: dict[str, tuple[Any, str]] = {
-    "main-kpis": (lambda v: 1 <= v[0] <= v[1], "two whole numbers, the fewest then the most, e.g. [3, 5]"),
+    "main-kpis": (lambda v: all(isinstance(n, int) for n in v) and 1 <= v[0] <= v[1], "two whole numbers, the fewest then the most, e.g. [3, 5]"),
     "max-weight-share": (lambda v: 0 < v <= 1, "a share above 0 and at most 1, e.g. 0.5"),
     "min-weight": (lambda v: 0 <= v < 1, "a share from 0 up to (not including) 1, e.g. 0.05"),
     "equal-weights-from": (lambda v: isinstance(v, int) and v >= 2, "a whole number of KPIs, at least 2"),
