@@ -74,8 +74,8 @@ def test_per_file_ignores(project):
     ('[lint]\nselect = "KPI101"\n', "error[E701]: lint.select: must be a list of rule codes"),
     ('[lint]\nmain-kpis = [3]\n', "error[E701]: lint.main-kpis: [3] does not fit this option"),
     ('[lint]\nfail-level = "fatal"\n', "error[E701]: lint.fail-level: 'fatal' is not a severity"),
-    ('[lint.severity]\nKPI101 = "loud"\n', "error[E701]: lint.severity: must map rule codes to a severity"),
-    ('[lint.per-file-ignores]\n"*.kpi" = ["KPI998"]\n', "error[E701]: lint.per-file-ignores: unknown rule code 'KPI998'"),
+    ('[lint.severity]\nKPI101 = "loud"\n', "error[E701]: lint.severity.KPI101: 'loud' is not a severity"),
+    ('[lint.per-file-ignores]\n"*.kpi" = ["KPI998"]\n', "error[E701]: lint.per-file-ignores.\"*.kpi\": unknown rule code 'KPI998'"),
     ("[lint\n", "kpirules.toml:1:6: error[E601]: invalid TOML"),
     # rules.md: a value of the wrong type, or out of its range, stops the run
     ('[lint]\nmain-kpis = [5, 3]\n', "error[E701]: lint.main-kpis: [5, 3] is out of range"),
@@ -110,6 +110,40 @@ def test_a_configuration_that_does_not_read_is_reported_as_run_reports_it(projec
     assert linted.output.splitlines()[0] == first_line
     assert linted.output == ran.output
     assert linted.output.splitlines()[-1].startswith("  = help: ")
+
+
+@pytest.mark.parametrize(("text", "first_line", "help"), [
+    # each at the entry's own line, naming it (they were at the [table] header, and a bad
+    # severity named neither the code nor the value)
+    ('[lint]\nselect = ["KPI1"]\n\n[lint.severity]\nKPI101 = "warning"\nKPI105 = "critical"\n',
+     "kpirules.toml:6:1: error[E701]: lint.severity.KPI105: 'critical' is not a severity",
+     '  = help: write KPI105 = "error", "warning" or "info"'),
+    ('[lint.severity]\nKPI101 = "info"\nKPI999 = "info"\n',
+     "kpirules.toml:3:1: error[E701]: lint.severity.KPI999: unknown rule code 'KPI999'", "  = help: known codes: KPI101"),
+    ('[lint.per-file-ignores]\n"a.kpi" = ["KPI101"]\n"legacy/*.kpi" = ["KPI998"]\n',
+     "kpirules.toml:3:1: error[E701]: lint.per-file-ignores.\"legacy/*.kpi\": unknown rule code 'KPI998'",
+     "  = help: known codes: KPI101"),
+    ('[lint.per-file-ignores]\n"a.kpi" = ["KPI101"]\n"legacy/*.kpi" = "KPI105"\n',
+     "kpirules.toml:3:1: error[E701]: lint.per-file-ignores.\"legacy/*.kpi\": must be a list of rule codes",
+     '  = help: e.g. "legacy/*.kpi" = ["KPI101", "KPI1"]'),
+])
+def test_an_entry_of_severity_or_per_file_ignores_is_reported_at_its_own_line(project, text, first_line, help):
+    (project / "kpirules.toml").write_text(text, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "bad.kpi")
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == first_line
+    assert lines[-1].startswith(help), result.output
+
+
+def test_the_files_select_is_checked_when_the_command_line_selects_too(project):
+    # --select replaces the file's select, but a wrong code there is still E701 (it was
+    # not read at all: exit 0 with --select, exit 2 without)
+    (project / "kpirules.toml").write_text('[lint]\nselect = ["KPI999"]\n', encoding="utf-8")
+    for options in ((), ("--select", "KPI105")):
+        result = run_cli("lint", "--no-cache", *options, "bad.kpi")
+        assert result.exit_code == 2, (options, result.output)
+        assert result.output.splitlines()[0] == "kpirules.toml:2:1: error[E701]: lint.select: unknown rule code 'KPI999'"
 
 
 def test_a_configuration_error_points_at_the_line(project):

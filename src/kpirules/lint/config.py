@@ -109,11 +109,20 @@ def _where(path: Path, key: tuple[str, ...]) -> Location:
     return Location(str(path), number, column, number, len(line) + 1)
 
 
-def _error(path: Path | None, table: str, key: str, message: str, help: str) -> ConfigError:
-    """E701 at the key's line (the location names the file; a key of "" is the table itself)."""
+def _toml_key(name: str) -> str:
+    """A key as a dotted name writes it: `KPI105`, or `"legacy/*.kpi"` in quotes."""
+    return name if name and all(c.isascii() and (c.isalnum() or c in "_-") for c in name) else json.dumps(name, ensure_ascii=False)
+
+
+def _error(path: Path | None, table: str, key: str, message: str, help: str, entry: str | None = None) -> ConfigError:
+    """E701 at the key's line (the location names the file; a key of "" is the table itself).
+    An `entry` of a table-valued key (`KPI105` of [lint.severity]) is named and pointed at."""
+    keys = (*table.split("."), key) if key else tuple(table.split("."))
+    if entry is not None:
+        keys, key = (*keys, entry), f"{key}.{_toml_key(entry)}"
     return ConfigError(Diagnostic(
         "E701", f"{table}.{key}: {message}" if key else f"{table}: {message}",
-        _where(path, (*table.split("."), key) if key else tuple(table.split("."))) if path else None, help=help,
+        _where(path, keys) if path else None, help=help,
     ))
 
 
@@ -142,9 +151,10 @@ def _not_a_table(path: Path, name: str, value: Any) -> ConfigError:
     return ConfigError(tomlshapes.not_a_table("E701", name, name, value, written_as_array, _where(path, key)))
 
 
-def _strings(path, table, key, value) -> list[str]:
+def _strings(path, table, key, value, entry: str | None = None) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _error(path, table, key, "must be a list of rule codes", f'e.g. {key} = ["KPI101", "KPI1"]')
+        example = key if entry is None else _toml_key(entry)
+        raise _error(path, table, key, "must be a list of rule codes", f'e.g. {example} = ["KPI101", "KPI1"]', entry)
     return value
 
 
@@ -188,15 +198,19 @@ def load_config(path: Path | None, option_defaults: dict[str, Any]) -> LintConfi
         elif key in ("severity", "per-file-ignores") and not isinstance(value, dict) and path is not None:
             raise _not_a_table(path, f"{table}.{key}", value)
         elif key == "severity":
-            if not isinstance(value, dict) or not all(v in SEVERITIES for v in value.values()):
+            if not isinstance(value, dict):
                 raise _error(path, table, key, "must map rule codes to a severity",
                              'e.g. [lint.severity] KPI104 = "info" (error, warning or info)')
+            for code, level in value.items():
+                if level not in SEVERITIES:
+                    raise _error(path, table, key, f"{level!r} is not a severity",
+                                 f'write {_toml_key(code)} = "error", "warning" or "info"', code)
             config.severity = dict(value)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise _error(path, table, key, "must map file patterns to lists of codes",
                              '[lint.per-file-ignores] "legacy/*.kpi" = ["KPI105"]')
-            config.per_file_ignores = {p: _strings(path, table, key, c) for p, c in value.items()}
+            config.per_file_ignores = {p: _strings(path, table, key, c, p) for p, c in value.items()}
         elif key in option_defaults:
             if not _same_shape(value, option_defaults[key]):
                 raise _error(path, table, key, f"{value!r} does not fit this option",
@@ -210,8 +224,11 @@ def load_config(path: Path | None, option_defaults: dict[str, Any]) -> LintConfi
     return config
 
 
-def expand(selectors: list[str], rules: dict[str, Any], path: Path | None, table: str, key: str) -> set[str]:
-    """Rule codes named by selectors: a code, a prefix (`KPI1`), a slug (`weights-sum`) or ALL."""
+def expand(selectors: list[str], rules: dict[str, Any], path: Path | None, table: str, key: str,
+           entry: str | None = None) -> set[str]:
+    """Rule codes named by selectors: a code, a prefix (`KPI1`), a slug (`weights-sum`) or ALL.
+    An unknown one is E701 at `key` (at its `entry`, for a code of [lint.severity] or a
+    pattern of [lint.per-file-ignores]), or E703 for a command-line option (no path)."""
     slugs = {rule.slug: code for code, rule in rules.items()}
     codes: set[str] = set()
     for selector in selectors:
@@ -225,5 +242,5 @@ def expand(selectors: list[str], rules: dict[str, Any], path: Path | None, table
             help = "known codes: " + ", ".join(sorted(rules)) + " (run `kpirules rules` to list them)"
             if path is None:
                 raise ConfigError(Diagnostic("E703", f"--{key}: unknown rule code {selector!r}", help=help))
-            raise _error(path, table, key, f"unknown rule code {selector!r}", help)
+            raise _error(path, table, key, f"unknown rule code {selector!r}", help, entry)
     return codes

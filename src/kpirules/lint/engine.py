@@ -51,10 +51,16 @@ class Selection:
             return (2 if exact else 0 if name.upper() == "ALL" else 1, len(name))
 
         config.severity = {code: level for name, level in sorted(config.severity.items(), key=specificity)
-                           for code in sorted(expand([name], rules, config.source, table, "severity"))}
-        config.per_file_ignores = {pattern: sorted(expand(codes, rules, config.source, table, "per-file-ignores"))
-                                   for pattern, codes in config.per_file_ignores.items()}
-        chosen = expand(select, rules, None, "", "select") if select else expand(config.select, rules, config.source, table, "select")
+                           for code in sorted(expand([name], rules, config.source, table, "severity", name))}
+        config.per_file_ignores = {
+            pattern: sorted(expand(codes, rules, config.source, table, "per-file-ignores", pattern))
+            for pattern, codes in config.per_file_ignores.items()
+        }
+        # the file's select is checked even when --select replaces it: a typo there must not
+        # wait for the day the option is dropped
+        chosen = expand(config.select, rules, config.source, table, "select")
+        if select:
+            chosen = expand(select, rules, None, "", "select")
         dropped = expand(config.ignore, rules, config.source, table, "ignore")
         if ignore:
             dropped |= expand(ignore, rules, None, "", "ignore")
