@@ -203,6 +203,23 @@ def test_file_suppression_and_unknown_codes(project):
     assert result.exit_code == 1
 
 
+@pytest.mark.parametrize(("name", "message", "help"), [
+    # suppressions take codes only; a slug or a prefix was "unknown rule code" with the
+    # help "run `kpirules rules`"
+    ("weights-sum", "weights-sum is a rule name, not a code", "help: suppressions take rule codes: write KPI101"),
+    ("KPI10", "KPI10 is a prefix of rule codes",
+     "help: suppressions do not take prefixes: name each code to hide (KPI101, KPI102, KPI103, KPI104, KPI105)"),
+    ("KPI777", "unknown rule code KPI777", "help: run `kpirules rules` to list the codes"),
+])
+def test_a_suppression_naming_a_slug_or_prefix_says_what_to_write(project, name, message, help):
+    (project / "bad.kpi").write_text(f"# kpirules: ignore-file[{name}] pilot\n" + BAD_ROLE, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--select", "KPI902", "bad.kpi")
+    lines = result.output.splitlines()
+    assert lines[0] == f"bad.kpi:1:1: KPI902 [error] This suppression comment cannot be used: {message}."
+    assert help in [line.strip() for line in lines], result.output
+    assert result.exit_code == 1
+
+
 def test_suppressions_in_a_file_no_rule_ran_on_are_not_reported(project):
     # rules.md: suppressions of rules that did not run are not reported (KPI901); a file
     # that does not pass `kpirules check` is not linted at all

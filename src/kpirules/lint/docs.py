@@ -50,7 +50,7 @@ In a .kpi file, suppressions take rule codes only (not prefixes or slugs):
 `# kpirules: ignore[KPI101] reason` silences a finding on its own line (or, standing alone, on the next line that is not a comment;
 written after a block's closing `}`, anywhere in that block; after the last line of a statement written over several lines, anywhere in it), and
 `# kpirules: ignore-file[KPI105] reason` a whole file; a suppression that hides nothing
-(KPI901) or names an unknown code (KPI902) is reported.
+(KPI901) or names an unknown code, a rule name or a prefix (KPI902) is reported.
 
 Besides the rules, lint reports problems that stop a file from being linted: syntax and
 import errors (`E1xx`, `E21x`) and scheme errors that `kpirules check` finds (`E2xx`,

@@ -20,7 +20,7 @@ from kpirules.lint.finding import INTERNAL_ERROR, Finding
 from kpirules.lint.registry import all_rules
 from kpirules.lint.result import FileReport, LintResult
 from kpirules.lint.rule import Rule
-from kpirules.lint.suppress import read_suppressions, suppressing
+from kpirules.lint.suppress import not_a_code, read_suppressions, suppressing
 from kpirules.lint.workset import Parsed, importers, parse_files, units
 from kpirules.model.loader import find_kpi_files
 from kpirules.model.problems import Problems
@@ -212,6 +212,7 @@ class Linter:
         suppressed = 0
         per_file: dict[str, list] = {}
         bad_comments: list[Finding] = []
+        slugs = {rule.slug: code for code, rule in rules.items()}
         for path in sorted(shown):
             tree = trees.get(path)
             if tree is None or not any("kpirules" in c.text for c in tree.comments):
@@ -227,10 +228,9 @@ class Linter:
             for s in sups:
                 for code in s.codes:
                     if code not in rules:
+                        text, problem = not_a_code(code, slugs, rules)
                         bad_comments.append(self._rule_finding(
-                            BAD_SUPPRESSION, path, s.line, s.column, s.end_column, text=f"unknown rule code {code}",
-                            problem="run `kpirules rules` to list the codes",
-                        ))
+                            BAD_SUPPRESSION, path, s.line, s.column, s.end_column, text=text, problem=problem))
         for f in raw + bad_comments:
             is_rule = f.code in rules and f.code != INTERNAL_ERROR
             if is_rule and (f.path not in shown or f.code not in enabled):

@@ -6,12 +6,14 @@ statement or block that ends there (after a block's closing `}` the whole block)
 alone on its line, the statement under it: the next line that is not a comment
 (suppressions for several rules may be stacked above one line). A file
 suppression applies to the whole file. Codes are required: a bare `ignore` would hide
-pitfalls nobody has looked at. A suppression that names an unknown code, or that hides
-nothing, is itself a finding (KPI902, KPI901).
+pitfalls nobody has looked at; slugs and prefixes are not accepted (KPI902 says which code
+to write for a slug). A suppression that names an unknown code, or that hides nothing, is
+itself a finding (KPI902, KPI901).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kpirules.lang import ast
@@ -70,6 +72,18 @@ def read_suppressions(tree: ast.File, lines: list[str]) -> tuple[list[Suppressio
             reach=reach(comment, lines, nodes),
         ))
     return found, bad
+
+
+def not_a_code(name: str, slugs: dict[str, str], codes: Iterable[str]) -> tuple[str, str]:
+    """Why a name in a suppression is no rule code, and what to write instead (KPI902):
+    suppressions take codes only, so a slug gets its code and a prefix is refused."""
+    if name in slugs:
+        return f"{name} is a rule name, not a code", f"suppressions take rule codes: write {slugs[name]}"
+    covered = sorted(code for code in codes if code.startswith(name.upper()))
+    if covered:
+        return (f"{name} is a prefix of rule codes",
+                f"suppressions do not take prefixes: name each code to hide ({', '.join(covered)})")
+    return f"unknown rule code {name}", "run `kpirules rules` to list the codes"
 
 
 def suppressing(suppressions: list[Suppression], code: str, line: int, column: int) -> Suppression | None:

@@ -9,7 +9,9 @@ class InvalidSuppression(Rule):
     A suppression names the rule codes it hides, in brackets, then says why:
     `# kpirules: ignore[KPI101] reason` for the line (or, when the comment stands alone,
     the next line that is not a comment), `# kpirules: ignore-file[KPI105] reason` for the whole file. A
-    misspelt code or form would hide nothing, silently.
+    misspelt code or form would hide nothing, silently. Suppressions take rule codes only: a
+    rule name (`dominant-weight`) is refused with the code to write (KPI102), and a prefix
+    (`KPI1`) is refused with the codes it would cover.
 
     Bad:
 
