@@ -111,7 +111,26 @@ def test_junit_report(project):
     warning_level = _lint("--output-format", "junit", "--fail-level", "warning")
     xml_text = warning_level.output[warning_level.output.index("<?xml"):warning_level.output.index("</testsuites>") + 13]
     failures = ET.fromstring(xml_text)
-    assert failures.find("testsuite").get("failures") == "4"
+    # failures counts failing test cases (files), not <failure> elements: bad.kpi has three
+    # (KPI101, KPI105, KPI102) and broken.kpi one, so 2 of 2 cases fail (it said 4)
+    assert len(failures.findall(".//failure")) == 4
+    assert failures.find("testsuite").get("failures") == failures.get("failures") == "2"
+
+
+def test_junit_counts_failing_skipped_and_passing_test_cases(project):
+    # docs/ci.md: one test case per file. 5 cases: bad.kpi fails (1 error), broken.kpi fails
+    # (syntax error), dep.kpi is skipped (imports broken.kpi), clean.kpi and prelude.kpi pass;
+    # so tests=5, failures=2, skipped=1, whatever the number of <failure> elements
+    (project / "dep.kpi").write_text('import "broken.kpi"\n', encoding="utf-8")
+    (project / "clean.kpi").write_text('import "prelude.kpi"\n', encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "junit", "--output", "junit.xml", "--fail-level", "warning",
+                     "bad.kpi", "broken.kpi", "dep.kpi", "clean.kpi", "prelude.kpi")
+    assert result.exit_code == 1, result.output
+    root = ET.parse(project / "junit.xml").getroot()
+    suite = root.find("testsuite")
+    assert len(suite.findall("testcase")) == 5 and len(suite.findall(".//failure")) == 4
+    for element in (root, suite):
+        assert (element.get("tests"), element.get("failures"), element.get("skipped")) == ("5", "2", "1")
 
 
 def test_output_is_identical_on_repeated_runs(project):

@@ -201,8 +201,9 @@ def render_junit(result: LintResult, fail_level: str, lang: str = "en") -> str:
             skipped += 1
             skipped_text = i18n.ui(lang, "lint.skipped", f"not linted: {report.reason}", reason=report.reason)
             body.append(f"      <skipped message={quoteattr(skipped_text)}/>")
+        # JUnit counts test cases: a file with three failing findings is one failure
+        failures += bool(failing)
         for f in failing:
-            failures += 1
             detail = _headline(f) + _help(f, lang)
             at = i18n.ui(lang, "lint.at", f"line {f.line}, column {f.column}: {f.message}",
                          line=f.line, column=f.column, message=f.message)
