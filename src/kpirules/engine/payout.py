@@ -129,20 +129,27 @@ class PayoutPlan:
     def round(self, x: Decimal) -> Decimal:
         return round_money(x, self.mode, self.step)
 
+    @staticmethod
+    def row_factor(row, total: Decimal) -> Decimal:
+        """One factor row's value at a total score, whether or not the row holds it: at an
+        open bound, the value the row runs up to (`linear 0.6 to 1.0` on [60, 100) is 1 at 100)."""
+        tier, expr, linear = row
+        if expr is not None:
+            return quantize6(to_decimal(expr(lambda parts: total if parts == ("total_score",) else None)) or ZERO)
+        start, end = linear
+        return quantize6(start + (end - start) * CONTEXT.divide(total - tier.low, tier.high - tier.low))
+
     def factor(self, total: Decimal, trace: list | None) -> Decimal:
         if not self.factor_rows:
             f = quantize6(total / 100)
             if trace is not None:
                 trace.append(PayoutStep("factor", f"no factor table: factor = total score / 100 = {fmt_decimal(f)}", f))
             return f
-        for tier, expr, linear in self.factor_rows:
+        for row in self.factor_rows:
+            tier, expr, linear = row
             if not tier.contains(total):
                 continue
-            if expr is not None:
-                f = quantize6(to_decimal(expr(lambda parts: total if parts == ("total_score",) else None)) or ZERO)
-            else:
-                start, end = linear
-                f = quantize6(start + (end - start) * CONTEXT.divide(total - tier.low, tier.high - tier.low))
+            f = self.row_factor(row, total)
             if trace is not None:  # the words cost more than the numbers: only when asked
                 if isinstance(tier.value, ast.Literal_):
                     text = f"total score {fmt_decimal(total)} is in {describe(tier, False)}: factor {fmt_decimal(f)}"
@@ -150,6 +157,7 @@ class PayoutPlan:
                     text = (f"total score {fmt_decimal(total)} is in {describe(tier, False)}: "
                             f"factor = {_worked(tier.value, total)} = {fmt_decimal(f)}")
                 else:
+                    start, end = linear
                     text = (
                         f"total score {fmt_decimal(total)} is in {describe(tier, False)}: linear {fmt_decimal(start)} to "
                         f"{fmt_decimal(end)} = {fmt_decimal(start)} + ({fmt_decimal(end)} − {fmt_decimal(start)}) × "

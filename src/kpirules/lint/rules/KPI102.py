@@ -7,7 +7,7 @@ from kpirules.lint.rule import Rule
 
 
 class DominantWeight(Rule):
-    """KPI {kpi} carries {weight} of role {role}'s total score, more than {limit}.
+    """KPI {kpi} carries {weight} of the total score of role {role}, more than {limit}.
 
     When one KPI decides most of the score, people chase that one number and neglect the
     rest of the job. The limit is the option `max-weight-share` (default 0.5).

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from kpirules import i18n
 from kpirules.lint.rule import Rule
 
 
 class MainKpiCount(Rule):
-    """Role {role} has {count} main KPIs; {low} to {high} keep people focused.
+    """Role {role} has {kpis}; {low} to {high} keep people focused.
 
     Too many main KPIs and focus is lost; too few and incentives are one-sided. The range
     is the option `main-kpis` (default [3, 5]). Indicators worth watching but not worth
@@ -67,4 +68,5 @@ class MainKpiCount(Rule):
             return
         if ctx.same_as_parent(role, lambda p: len(p.main_kpis) == count):
             return
-        yield self.finding(ctx.role_span(role), role=role.id, count=count, low=low, high=high)
+        yield self.finding(ctx.role_span(role), role=role.id, kpis=i18n.count(count, "main KPI"), count=count,
+                           low=low, high=high)

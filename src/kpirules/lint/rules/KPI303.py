@@ -84,7 +84,7 @@ class IdenticalRoles(Rule):
     slug = "identical-roles"
     severity = "warning"
     pitfall = "one size fits all (一刀切)"
-    help = "tailor {role}'s KPIs or targets to what the role does, or merge it into {other} (layer differences with `target ... when`)"
+    help = "tailor the KPIs or targets of {role} to what the role does, or merge it into {other} (layer differences with `target ... when`)"
 
     def check(self, ctx):
         # roles are grouped by a cheap key first; expressions are compared only within a group
