@@ -47,8 +47,10 @@ class UnreachableTarget(Rule):
 
     A target far above anything people have reached demotivates: they give up on it
     (目标脱离实际). The scheme is evaluated on past periods with the configured data
-    (`kpirules lint --history`: the last `history-periods` closed periods, leaving out any
-    that end before the data's first dated row); people active the whole period and on the plain target
+    (`kpirules lint --history`: the last `history-periods` closed periods, counted back from
+    the latest period that ended on or before the latest date in the fact data, as `kpirules
+    run` picks its default period, and leaving out any that end before the data's first
+    dated row); people active the whole period and on the plain target
     (not a `when` layer or a per-person target) are compared. The share is the option
     `stretch-quantile` (default 0.9: the top tenth). The value the best share reached is
     the quantile q of those people's values, interpolated linearly between the two nearest
