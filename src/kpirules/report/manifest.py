@@ -348,19 +348,13 @@ _SHOULD_BE = {
 }
 
 
+#: the kinds of value `json.loads` makes, in words
+_JSON_KINDS = {type(None): "null", bool: "true or false", int: "a whole number", float: "a number", str: "text",
+               list: "a list", dict: "an object"}
+
+
 def _json_kind(value: Any) -> str:
-    """What kind of JSON value this is, in words."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else "another value"
+    return _JSON_KINDS.get(type(value), "another value")
 
 
 def _structure_problem(path: Path, error: dict) -> Diagnostic:
