@@ -1,8 +1,9 @@
 """The payout factor as a function of the total score, sampled for the payout rules.
 
 The factor is computed by the code `kpirules run` pays with (`engine.payout.PayoutPlan`,
-which evaluates each row's expression of total_score), at every row's bounds and a few
-points inside each row, so a rule sees the curve people are actually paid on.
+which evaluates each row's expression of total_score; without a factor table, total / 100),
+at every row's bounds and a few points inside each row, so a rule sees the curve people are
+actually paid on. `highest_total` bounds the totals a role can reach, so a rule probes only those.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kpirules.engine.payout import PayoutPlan
-from kpirules.model.scheme import Payout
+from kpirules.engine.scoring import CurvePlan
+from kpirules.model.scheme import Kpi, Payout, Role
 
 EPS = Decimal("0.001")
 HUNDRED = Decimal(100)
@@ -39,6 +41,39 @@ def sample_points(payout: Payout) -> list[Decimal]:
     return sorted(p for p in points if p >= 0)
 
 
-def curve(payout: Payout) -> list[tuple[Decimal, Decimal]]:
+def curve(payout: Payout, highest: Decimal | None = None) -> list[tuple[Decimal, Decimal]]:
+    """The factor at the sampled totals; with `highest`, only at totals up to it, and at it."""
+    points = sample_points(payout)
+    if highest is not None:
+        points = sorted({p for p in points if p <= highest} | {max(highest, Decimal(0))})
     plan = PayoutPlan(payout)
-    return [(x, plan.factor(x, None)) for x in sample_points(payout)]
+    return [(x, plan.factor(x, None)) for x in points]
+
+
+def highest_score(kpi: Kpi) -> Decimal | None:
+    """The highest score a KPI can give (its `no_data` score included); None when its curve
+    has no bound (`linear` without a cap)."""
+    plan = CurvePlan(kpi.curve)
+    if plan.kind == "linear":
+        best = plan.max_cap
+    elif plan.kind == "pass_fail":
+        best = HUNDRED
+    else:
+        # a value in no row, or below the first key, scores 0
+        best = max([s for _, s in plan.tiers or plan.points] + [Decimal(0)])
+    return None if best is None else max(best, kpi.no_data_score)
+
+
+def highest_total(role: Role, scheme_period: str | None) -> Decimal | None:
+    """The highest total score the role can reach (semantics.md §6): the sum over its main
+    KPIs of weight x highest score; None when a main KPI's score has no bound. When the main
+    KPIs have different periods, a run where only some close scales their contributions up
+    to all the weight, so the bound is then the sum of the weights x the highest single score."""
+    main = [k for k in role.kpis if k.rank == "main"]
+    scores = [highest_score(k) for k in main]
+    if any(s is None for s in scores):
+        return None
+    weights = [k.weight or Decimal(0) for k in main]
+    if len({k.period or scheme_period for k in main}) > 1:
+        return sum(weights, Decimal(0)) * max(scores, default=Decimal(0))
+    return sum((w * s for w, s in zip(weights, scores)), Decimal(0))
