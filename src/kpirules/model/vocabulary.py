@@ -5,6 +5,8 @@ from __future__ import annotations
 PERIODS = ("month", "quarter", "half", "year")
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 REVIEWS = ("daily", "weekly", "biweekly", "semimonthly", "monthly", "quarterly")
+#: the review cadences of a month or longer, in months (the others review within a month)
+REVIEW_MONTHS = {"monthly": 1, "quarterly": 3}
 ROUNDING_MODES = ("half_up", "half_even", "half_down", "up", "down", "ceiling", "floor")
 COLUMN_TYPES = ("string", "integer", "decimal", "money", "date", "timestamp", "boolean")
 MONTHS = (
