@@ -207,6 +207,22 @@ def test_a_suppression_problem_is_translated():
     assert localized.args["text"] == "未知的规则代码 KPI999"  # JSON carries the values it was built from
 
 
+@pytest.mark.parametrize("code,args,expected", [
+    ("KPI601", {"role": "t", "effect": "cannot change its pay: its target incentive is 0 and it has no commissions"},
+     "岗位 t 的得分无法影响奖金：目标奖金为 0，且没有提成。"),
+    ("KPI601", {"role": "t", "effect": "cannot change its pay: the payout factor is 1 at every total score it can "
+                                       "reach, 0 to 100, and it has no commissions"},
+     "岗位 t 的得分无法影响奖金：在可达到的总分（0 到 100）上奖金系数都是 1，且没有提成。"),
+    ("KPI601", {"role": "t", "effect": "are linked to no payout rule"}, "岗位 t 的得分没有与任何奖金规则挂钩。"),
+    ("KPI503", {"scheme": "s", "cadence": "reviews quarterly, no more often than it is assessed (per month)"},
+     "方案 s 的复盘频率 `review quarterly` 并不比考核周期（月）更频繁，考核期间内员工得不到反馈。"),
+    ("KPI503", {"scheme": "s", "cadence": "declares no review cadence"}, "方案 s 没有声明复盘频率，考核期间内员工得不到反馈。"),
+])
+def test_each_way_a_rule_words_its_finding_is_translated(code, args, expected):
+    finding = all_rules()[code]().finding(Location("x.kpi", 3, 1, 3, 9), **args)
+    assert localize_finding(finding, "zh").message == expected
+
+
 def test_every_rule_example_lints_in_chinese(tmp_path, monkeypatch):
     """The Bad example of each rule (not the history rules) gives a Chinese finding at the same place."""
     monkeypatch.chdir(tmp_path)
