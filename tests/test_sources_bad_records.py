@@ -138,6 +138,23 @@ def test_json_lines_records_that_are_not_json_are_skipped_and_kept_aside(workdir
     ]
 
 
+def test_json_lines_records_that_are_not_objects_are_bad_rows(workdir, run_cli):
+    # `[1,2]` and `7` are valid JSON but no record: they were not told apart from the
+    # records' shape (E642 "source has no column deal_id ... the source's columns: json")
+    lines = ('{"deal_id":"D1","owner_id":"A","signed_on":"2026-03-05","amount":100}\n[1,2]\n7\n'
+             '{"deal_id":"D3","owner_id":"A","signed_on":"2026-03-06","amount":250}\n')
+    project(workdir, "deals.jsonl", lines.encode())
+    result = run_cli("run", "--period", "2026-03", "--on-bad-rows", "skip", "--rejects", "rej", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    # D1 and D3: 100 + 250 = 350 against a target of 1000, 35%
+    assert "2026-03,A,,rep,,amt,金额,main,ok,350,1000,constant,0.35," in result.stdout
+    assert rejects(workdir / "rej") == [
+        "_row,_line,_reason,_text,deal_id,owner_id,signed_on,amount",
+        '2,2,"an array, not an object: a record is {""column"": value, ...}","[1,2]",,,,',
+        '3,3,"a number, not an object: a record is {""column"": value, ...}",7,,,,',
+    ]
+
+
 def test_a_json_file_duckdb_cannot_read_is_named_as_the_binding_names_it(workdir, run_cli):
     project(workdir, "deals.json", b'[{"deal_id":"D1","owner_id":"A", oops}]\n')
     result = run_cli("sources", "check")

@@ -12,8 +12,8 @@ DuckDB's JSON reader (built into DuckDB) parses the file. The declared columns a
 as text (nested values as JSON text) and converted by the loader, so one odd value never
 makes the reader guess a type that a later row breaks.
 
-A JSON Lines record that is not valid JSON is a bad row (E644), as a CSV record that cannot
-be read is: DuckDB first counts such lines (one pass), and only when there are some is the
+A JSON Lines record that is not valid JSON, or not an object, is a bad row (E644), as a CSV
+record that cannot be read is: DuckDB first counts such lines (one pass), and only when there are some is the
 file read line by line to set them aside with their line and text, the others copied to a
 temporary file that DuckDB reads in place of the file.
 """
@@ -112,7 +112,7 @@ class JsonLinesSource(JsonSource):
         con, _ = self.shared_connection()
         (broken,) = con.execute(
             f"SELECT count(*) FROM read_json_objects({literal(str(path))}, format = 'newline_delimited', "
-            f"ignore_errors = true) WHERE json IS NULL").fetchall()[0]
+            f"ignore_errors = true) WHERE json IS NULL OR json_type(json) <> 'OBJECT'").fetchall()[0]
         if not broken:
             return self._read_json(path)
         return self._read_json(self._set_aside(path))
@@ -145,19 +145,26 @@ class JsonLinesSource(JsonSource):
 
 
 def _not_json(line: bytes) -> str | None:
-    """Why a JSON Lines record cannot be read, or None when it is valid JSON."""
+    """Why a JSON Lines record cannot be read, or None when it is a JSON object (a record)."""
     def refuse(constant: str):
         raise ValueError(f"{constant} is not a JSON value")
 
     try:
-        json.loads(line, parse_constant=refuse)
+        value = json.loads(line, parse_constant=refuse)
     except UnicodeDecodeError:
         return "bytes that are not valid UTF-8"
     except json.JSONDecodeError as exc:
         return f"not valid JSON: {exc.msg[0].lower()}{exc.msg[1:]} at column {exc.colno}"
     except ValueError as exc:
         return f"not valid JSON: {exc}"
+    if not isinstance(value, dict):
+        return f"{_KINDS.get(type(value), 'a value')}, not an object: a record is {{\"column\": value, ...}}"
     return None
+
+
+#: JSON values that are not records, in words
+_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true or false",
+          type(None): "null"}
 
 
 @hookimpl
