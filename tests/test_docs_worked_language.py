@@ -159,4 +159,4 @@ def test_a_person_attribute_in_a_where_is_e311(tmp_path):
     project(tmp_path, role, {})
     result = CliRunner().invoke(cli, ["check", str(tmp_path)])
     assert result.exit_code == 1, result.output
-    assert "error[E311]: person attributes cannot be used in an aggregate over deals's rows" in result.output
+    assert "error[E311]: person attributes cannot be used in an aggregate over the rows of deals" in result.output

@@ -159,7 +159,7 @@ class ExprChecker:
         elif parts[0].name == "person" and "person" not in self.scope.datasets:
             # a row condition cannot read the person it will be credited to (language.md §6)
             return self.error(
-                "E311", e, f"person attributes cannot be used in an aggregate over {row.id}'s rows",
+                "E311", e, f"person attributes cannot be used in an aggregate over the rows of {row.id}",
                 "an aggregate reads its dataset's rows; condition the target or applies_to on the person instead",
             )
         else:

@@ -110,5 +110,5 @@ def _not_evaluated(case: Case, run, person: PersonResult | None) -> Diagnostic |
                           help="state the person attributes the role's applies_to reads")
     if person.role != role.id:
         return Diagnostic("E812", f"the person is evaluated as {person.role}, not {role.id}", case.location,
-                          help=f"state attributes for which {role.id}'s applies_to holds and {person.role}'s does not")
+                          help=f"state attributes for which the applies_to of {role.id} holds and that of {person.role} does not")
     return None
