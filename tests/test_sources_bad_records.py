@@ -155,6 +155,17 @@ def test_json_lines_records_that_are_not_objects_are_bad_rows(workdir, run_cli):
     ]
 
 
+def test_a_json_lines_value_after_blank_lines_is_named_at_its_line(workdir, run_cli):
+    # every record readable, two blank lines before the second: its negative amount is row 2,
+    # on line 4 of the file (it was said to be on line 2)
+    lines = ('{"deal_id":"D1","owner_id":"A","signed_on":"2026-03-05","amount":100}\n\n\n'
+             '{"deal_id":"D3","owner_id":"A","signed_on":"2026-03-06","amount":-5}\n')
+    project(workdir, "deals.jsonl", lines.encode())
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1
+    assert "= note: row 2 (line 4): -5.0000" in result.stderr
+
+
 def test_a_json_file_duckdb_cannot_read_is_named_as_the_binding_names_it(workdir, run_cli):
     project(workdir, "deals.json", b'[{"deal_id":"D1","owner_id":"A", oops}]\n')
     result = run_cli("sources", "check")

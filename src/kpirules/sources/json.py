@@ -114,6 +114,9 @@ class JsonLinesSource(JsonSource):
             f"SELECT count(*) FROM read_json_objects({literal(str(path))}, format = 'newline_delimited', "
             f"ignore_errors = true) WHERE json IS NULL OR json_type(json) <> 'OBJECT'").fetchall()[0]
         if not broken:
+            # blank lines are no records: which line each record is on, read only when a
+            # message names a line
+            self.position = Position("line", 0, lambda: _record_lines(path))
             return self._read_json(path)
         return self._read_json(self._set_aside(path))
 
@@ -142,6 +145,16 @@ class JsonLinesSource(JsonSource):
         self._unreadable = tuple(unreadable)
         self.position = Position("line", 0, lambda: starts)
         return target
+
+
+def _record_lines(path: Path) -> array.array:
+    """The line each record of a JSON Lines file is on (blank lines hold none)."""
+    starts = array.array("q")
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.strip():
+                starts.append(number)
+    return starts
 
 
 def _not_json(line: bytes) -> str | None:
