@@ -43,7 +43,7 @@ class NoReview(Rule):
     slug = "no-review"
     severity = "warning"
     pitfall = "no feedback (无反馈)"
-    help = "add `review weekly` to the scheme header (or biweekly; monthly when the period is a quarter or longer)"
+    help = "write `review weekly` in the scheme header (or biweekly; monthly when the period is a quarter or longer)"
 
     def check(self, ctx):
         header = ctx.scheme.header
