@@ -74,7 +74,7 @@ def prepare(paths, period_label, env, config_path, bad_rows="stop", rejects=None
     if empty is not None:
         raise DataError(empty)
     if period_label is not None:
-        periods, reason = check_covered(scheme, con, requested, periods)
+        periods, reason = check_covered(scheme, con, requested, periods, report)
     else:
         period, reason = default_period(scheme, con, report)
         periods = [period]

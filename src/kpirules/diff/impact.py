@@ -133,7 +133,7 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
         labels = period_labels
         for label in labels:
             requested = calendars[1].parse(label)
-            reasons.append(check_covered(new, con_new, requested, calendars[1].scheme_periods(requested))[1])
+            reasons.append(check_covered(new, con_new, requested, calendars[1].scheme_periods(requested), report)[1])
         reason = "; ".join(dict.fromkeys(reasons))
         reached = latest_fact_date(new, con_new)
     else:

@@ -63,9 +63,10 @@ def _where_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, day: dt.dat
 
 
 def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Period,
-                  periods: list[Period] | None = None) -> tuple[list[Period], str]:
-    """Refuse (E503) a requested period that starts after the latest date in the fact data;
-    of its scheme periods (`periods`), keep those that have started by that date.
+                  periods: list[Period] | None = None, loads: LoadReport | None = None) -> tuple[list[Period], str]:
+    """Refuse (E503) a requested period that starts after the latest date in the fact data,
+    at the first row that holds that date (`loads` gives its source and line); of its scheme
+    periods (`periods`), keep those that have started by that date.
 
     Returns the periods kept and the reason to print: a period the data has not reached is
     never paid as if nothing had happened in it, so a longer --period (2026Q2 with data up
@@ -74,9 +75,10 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
     periods = [requested] if periods is None else periods
     latest = latest_fact_date(scheme, con)
     if latest is not None and requested.start > latest:
+        location, notes = _where_fact_date(scheme, con, latest, loads)  # the first row holding it is enough
         raise DataError(Diagnostic(
             "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
-            help="choose an earlier --period, or check that the sources are up to date",
+            location, help="choose an earlier --period, or check that the sources are up to date", notes=notes[:1],
         ))
     kept = [p for p in periods if latest is None or p.start <= latest]
     left = [p.label for p in periods if p not in kept]
