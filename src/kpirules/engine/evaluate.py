@@ -27,8 +27,8 @@ from kpirules.engine.ir import Aggregate, KpiPlan, Plan, build_plan, worked
 from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
-from kpirules.engine.results import NO_WEIGHT_CLOSES, NOTHING_CLOSES, Adjustment, AggregateTrace, KpiResult, PersonResult, RowPlace, RunResult, TargetProration
-from kpirules.engine.rows import as_date, by_dataset, is_table, row_location, row_notes
+from kpirules.engine.results import NO_WEIGHT_CLOSES, NOTHING_CLOSES, Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult, TargetProration
+from kpirules.engine.rows import as_date, by_dataset, is_table, row_location, row_notes, row_place
 from kpirules.engine.scoring import CurvePlan, attainment, grade, pct
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.setwise_results import run_setwise
@@ -318,19 +318,11 @@ class Evaluator:
                 out[(str(person), label)].append(
                     Adjustment(amount=to_decimal(amount), reason=str(reason),
                                approver=row.get(b["approver"]) if "approver" in b else None,
-                               _place=self._row_place(ds.id, number))
+                               _place=row_place(self.loads, ds.id, number))
                 )
         if problems:
             raise DataError(problems)
         return out
-
-    def _row_place(self, dataset: str, number: int | None) -> RowPlace:
-        """Row `number` (rowid + 1) of a loaded dataset, as explain points at it: `adjustments.csv
-        row 3 (line 4)`; the dataset alone when its rows have no numbers (a view)."""
-        if number is None:
-            return RowPlace(dataset)
-        load = self.loads.get(dataset)
-        return RowPlace(dataset, load.locator, load.where(number)) if load else RowPlace(dataset, row=f"row {number}")
 
     def _labels_never_read(self, needed: dict[str, dict[str, str]]) -> list[str]:
         """Warnings for rows of targets and adjustments datasets whose period label can never

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from kpirules.engine.results import RowPlace
 from kpirules.errors import DataLocation
 
 if TYPE_CHECKING:
@@ -48,3 +49,12 @@ def row_notes(loads: Mapping[str, DatasetLoad], dataset: str, numbers: list[int 
     """A note per row to open the source at: `row 3 (line 4)`, where the source numbers lines."""
     load = loads.get(dataset)
     return [load.where(n) for n in numbers if n is not None] if load else []
+
+
+def row_place(loads: Mapping[str, DatasetLoad], dataset: str, number: int | None) -> RowPlace:
+    """Row `number` (rowid + 1) of a loaded dataset, as explain points at it: `adjustments.csv
+    row 3 (line 4)`; the dataset alone when its rows have no numbers (a view)."""
+    if number is None:
+        return RowPlace(dataset)
+    load = loads.get(dataset)
+    return RowPlace(dataset, load.locator, load.where(number)) if load else RowPlace(dataset, row=f"row {number}")

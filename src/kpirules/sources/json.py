@@ -74,8 +74,6 @@ class JsonSource(Source):
             f"SELECT * FROM read_json({literal(str(path))}, format = {literal(self._format)}, "
             f"columns = {struct})"
         )
-        if self._format == "newline_delimited":
-            self.position.offset = 0  # row N is on line N
         return relation if shared else relation.to_arrow_reader()
 
     def columns(self) -> list[str] | None:
