@@ -120,3 +120,21 @@ def test_duckdb_in_memory_needs_a_query(exports, workdir):
     (d,) = caught.value.diagnostics
     assert d.code == "E603"
     assert 'path = ":memory:" has no tables: give a `query` that reads files' in d.message
+
+
+def test_a_variable_in_a_number_option_is_refused_as_text_not_expanded(exports, workdir, monkeypatch, run_cli):
+    # docs/sources.md: only text options are expanded; skip_rows is a whole number, so
+    # "${SKIP}" is text where a number belongs, whatever the variable holds
+    monkeypatch.setenv(EXPORTS, str(exports))
+    monkeypatch.setenv("KPIRULES_TEST_SKIP", "1")
+    config = _write_project(workdir / "project", {
+        "people": {"source": "csv", "path": "${%s}/people.csv" % EXPORTS},
+        "deals": {"source": "csv", "path": "${%s}/deals.csv" % EXPORTS, "skip_rows": "${KPIRULES_TEST_SKIP}"}})
+    result = run_cli("sources", "check", "--config", str(config))
+    assert result.exit_code == 2
+    line = config.read_text(encoding="utf-8").splitlines().index('skip_rows = "${KPIRULES_TEST_SKIP}"') + 1
+    assert (f"project/kpirules.toml:{line}:1: error[E603]: env.test.datasets.deals.skip_rows must be a whole "
+            "number, not text") in result.stderr
+    assert ("= help: ${NAME} is expanded only in text options; write digits without quotes: skip_rows = 1"
+            in result.stderr)
+    assert "Traceback" not in result.output

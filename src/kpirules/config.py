@@ -33,7 +33,7 @@ from kpirules import i18n, tomlshapes
 from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.io import note_input
-from kpirules.sources.base import SourceOptions, is_path_option
+from kpirules.sources.base import SourceOptions, is_path_option, takes_text
 from kpirules.tomlfile import read_config_toml
 from kpirules.tomlpositions import Positions, locate, locate_file
 
@@ -387,8 +387,8 @@ def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: 
     """
     unset = []
     for name, text in options.items():
-        if not isinstance(text, str) or "${" not in text:
-            continue
+        if not isinstance(text, str) or "${" not in text or not takes_text(model, name):
+            continue  # a number or a flag keeps its text, and is refused as text by its option's type
         where = ".".join([*key, name])
         location = _locate(positions, path, prefix, [*key, name])
         parts, last, reported = [], 0, set()

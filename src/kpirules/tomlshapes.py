@@ -72,5 +72,7 @@ def not_a_scalar(code: str, key: str, expected: str | list[str], value: object,
     the kinds it lists (`sheet`: text or a whole number)."""
     kinds = [expected] if isinstance(expected, str) else expected
     noun = " or ".join(SCALARS[each][0] for each in kinds)
-    return Diagnostic(code, f"{key} must be {noun}, not {kind(value)}", location,
-                      help=SCALARS[kinds[0]][1].format(name=key.rsplit(".", 1)[-1]))
+    help = SCALARS[kinds[0]][1].format(name=key.rsplit(".", 1)[-1])
+    if isinstance(value, str) and "${" in value:
+        help = f"${{NAME}} is expanded only in text options; {help}"
+    return Diagnostic(code, f"{key} must be {noun}, not {kind(value)}", location, help=help)

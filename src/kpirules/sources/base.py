@@ -86,6 +86,17 @@ def is_path_option(model: type[SourceOptions], name: str | None) -> bool:
     return field is not None and Path in (field.annotation, *typing.get_args(field.annotation))
 
 
+def takes_text(model: type[SourceOptions], name: str) -> bool:
+    """Whether the option `name` of `model` may be text (a path included): `${NAME}` is
+    expanded only there. An option the model does not know counts as text (it is refused
+    as unknown later, by its name)."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return True
+    kinds = (field.annotation, *typing.get_args(field.annotation))
+    return any(k is str or k is Path or typing.get_origin(k) is typing.Literal for k in kinds)
+
+
 class FileOptions(SourceOptions):
     """Options of a source that reads one file; relative paths resolve against the config's folder."""
 
@@ -160,6 +171,10 @@ class Source(ABC):
         Columns: row BIGINT (1-based data row), line BIGINT, reason VARCHAR, text VARCHAR.
         """
         return None
+
+    def unreadable_help(self) -> str:
+        """How to fix the records `unreadable()` returned, said at the start of E644's help."""
+        return "fix those records in the file"
 
     def bad_value_help(self, column_type: str) -> str | None:
         """How this source's values of a column type are written to convert, said beside values that do not (E643).
