@@ -74,6 +74,7 @@ def test_a_record_after_blank_lines_is_its_own_text(workdir, run_cli, newline):
     assert result.exit_code == 1, result.output
     assert "error[E644]: 1 record could not be read: 5 fields where the header has 4" in result.stderr
     assert "  = note: row 1 (line 4): D1,A,2026-03-05,10,5\n" in result.stderr
+    assert "  = help: fix those records in the file (quote values that contain the delimiter), or load" in result.stderr
     result = run_cli("run", "--period", "2026-03", "--on-bad-rows", "skip", "--rejects", "rej")
     assert result.exit_code == 0, result.output
     assert rejects(workdir / "rej") == ["_row,_line,_reason,_text,deal_id,owner_id,signed_on,amount",
@@ -118,6 +119,8 @@ def test_a_json_lines_record_that_is_not_json_is_a_bad_row(workdir, run_cli):
             '{"deal_id":"D4","owner_id":"A","signed_on":NaN,"amount":1}') in result.stderr
     # rows after them keep their numbers and lines: D5 is row 5, on line 6
     assert "  = note: row 5 (line 6): 'x'" in result.stderr
+    # the help speaks of JSON, not of CSV's quoting
+    assert "  = help: fix those records in the file (each line one JSON object, in braces), or load" in result.stderr
     assert str(workdir) not in result.output
 
 

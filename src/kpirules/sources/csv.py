@@ -180,6 +180,9 @@ class CsvSource(Source):
     def columns(self) -> list[str] | None:
         return getattr(self, "names", None)
 
+    def unreadable_help(self) -> str:
+        return "fix those records in the file (quote values that contain the delimiter)"
+
     def unreadable(self):
         exists = self.con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [self.rejects]

@@ -118,6 +118,9 @@ class JsonLinesSource(JsonSource):
             return self._read_json(path)
         return self._read_json(self._set_aside(path))
 
+    def unreadable_help(self) -> str:
+        return "fix those records in the file (each line one JSON object, in braces)"
+
     def unreadable(self):
         return unreadable_table(self._unreadable) if self._unreadable else None
 

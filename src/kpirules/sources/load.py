@@ -232,7 +232,8 @@ class _Run:
         locator = source.locator
         if self.bad_rows == "stop":
             if unread:
-                staged.problems.append(problems.unreadable_diagnostic(con, unreadable, dataset, locator, numbering))
+                staged.problems.append(problems.unreadable_diagnostic(con, unreadable, dataset, locator, numbering,
+                                                                           source.unreadable_help()))
             if bad:
                 staged.problems.extend(problems.row_diagnostics(con, problems_sql(found), dataset,
                                                                 locator, numbering, source.bad_value_help))

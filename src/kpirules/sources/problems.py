@@ -120,7 +120,7 @@ def unreadable_table(records: Sequence[tuple[int, int | None, str, str]]) -> pa.
 
 
 def unreadable_diagnostic(con, table: str, dataset: Dataset, locator: str,
-                          numbering: Numbering) -> Diagnostic | None:
+                          numbering: Numbering, fix: str) -> Diagnostic | None:
     (count,) = con.execute(f"SELECT count(*) FROM {quote(table)}").fetchall()[0]
     if not count:
         return None
@@ -137,7 +137,7 @@ def unreadable_diagnostic(con, table: str, dataset: Dataset, locator: str,
     return Diagnostic(
         "E644", f"{_plural(count, 'record')} could not be read{why}",
         DataLocation(dataset.id, locator, first[0]),
-        help="fix the file (for CSV: quote values that contain the delimiter), or load with bad rows "
+        help=f"{fix}, or load with bad rows "
         "skipped (--on-bad-rows skip --rejects FOLDER): they are written to the folder with the reason, so nothing is lost",
         notes=notes + _more(count, len(rows)),
     )
