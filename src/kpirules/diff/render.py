@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +12,7 @@ from kpirules.diff.impact import Impact, PersonImpact
 from kpirules.diff.revisions import Side
 from kpirules.diff.structure import Change
 from kpirules.engine.numbers import fmt_decimal, half_up
+from kpirules.report import jsontext
 
 FORMATS = ("text", "markdown", "json")
 
@@ -111,7 +111,7 @@ def report_dict(report: DiffReport) -> dict[str, Any]:
 
 
 def render_json(report: DiffReport) -> str:
-    return json.dumps(report_dict(report), ensure_ascii=False, indent=2)
+    return jsontext.indented(report_dict(report))
 
 
 # ---------------------------------------------------------------------- text

@@ -16,7 +16,6 @@ third-party package adds one the same way:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -52,9 +51,9 @@ def _csv(result, manifest):
 
 
 def _json(result, manifest):
-    from kpirules.report.run_output import result_dict
+    from kpirules.report.run_output import render_json
 
-    return json.dumps(result_dict(result, manifest), ensure_ascii=False, indent=2)
+    return render_json(result, manifest)
 
 
 def _jsonl(result, manifest):

@@ -16,6 +16,7 @@ from typing import Any
 
 from kpirules import i18n
 from kpirules.engine.numbers import exact_sum, half_up
+from kpirules.report import jsontext
 from kpirules.report.figures import money, percent
 from kpirules.report.pacing import KpiPace, PacingResult, PersonPace
 from kpirules.report.run_output import _money, _num, _plain, csv_text, write_as_money
@@ -43,7 +44,7 @@ def pacing_dict(result: PacingResult, manifest: dict[str, Any] | None = None) ->
 
 
 def render_json(result: PacingResult, manifest: dict[str, Any] | None = None) -> str:
-    return json.dumps(pacing_dict(result, manifest), ensure_ascii=False, indent=2)
+    return jsontext.indented(pacing_dict(result, manifest))
 
 
 def render_jsonl(result: PacingResult) -> str:

@@ -20,6 +20,7 @@ from kpirules import i18n
 from kpirules.engine.numbers import exact_sum, fmt_decimal, unsigned_zero
 from kpirules.engine.results import Adjustment, PayoutResult, PayoutStep, PersonResult, RowPlace, RunResult
 from kpirules.lang.ast import Span
+from kpirules.report import jsontext
 from kpirules.report.figures import short
 
 CSV_COLUMNS = [
@@ -97,7 +98,7 @@ def result_dict(result: RunResult, manifest: dict[str, Any] | None = None) -> di
 
 
 def render_json(result: RunResult, manifest: dict[str, Any] | None = None) -> str:
-    return json.dumps(result_dict(result, manifest), ensure_ascii=False, indent=2)
+    return jsontext.indented(result_dict(result, manifest))
 
 
 def render_jsonl(result: RunResult) -> str:
