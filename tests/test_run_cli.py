@@ -592,3 +592,27 @@ def test_rows_without_a_person_are_reported(sample_project, run_cli):
     assert "warning: invoices: 2 rows have no owner_id: they count for nobody" in result.output
     checked = run_cli("sources", "check")
     assert "; 2 rows have no person" in checked.output
+
+
+@pytest.mark.parametrize("written", ["data/sample/people.csv", "data/sample/people*.csv"])
+def test_no_output_replaces_a_file_a_duckdb_query_reads(tmp_path, monkeypatch, written):
+    # the roster is read by a duckdb query (docs/sources.md), by name or by a pattern: `-o`
+    # onto that file replaced it, and the next run failed on a roster without its columns
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    config = (ROOT / "kpirules.toml").read_text(encoding="utf-8")
+    binding = '[env.sample.datasets.people]\nsource = "csv"\npath = "data/sample/people.csv"\n'
+    assert binding in config
+    config = config.replace(binding, '[env.sample.datasets.people]\nsource = "duckdb"\npath = ":memory:"\n'
+                            f"query = \"SELECT * FROM read_csv('{written}')\"\n")
+    (project / "kpirules.toml").write_text(config, encoding="utf-8")
+    monkeypatch.chdir(project)
+    target = project / "data" / "sample" / "people.csv"
+    before = target.read_bytes()
+    result = invoke("run", "--format", "csv", "-o", "data/sample/people.csv")
+    assert result.exit_code == 2, result.output
+    assert "error[E006]: data/sample/people.csv is one of this command's inputs" in result.output
+    assert target.read_bytes() == before
+    # another file is written as usual
+    assert invoke("run", "--format", "csv", "-o", "out.csv").exit_code == 0

@@ -15,12 +15,15 @@ that database's tables), and the rows stream to the loading database as Arrow. W
 from __future__ import annotations
 
 import difflib
+import glob
+import re
 from pathlib import Path
 
 import duckdb
 from pydantic import model_validator
 
 from kpirules.hookspecs import hookimpl
+from kpirules.io import note_input
 from kpirules.sources.base import FileOptions, Source
 from kpirules.sources.convert import quote
 
@@ -66,6 +69,8 @@ class DuckdbSource(Source):
                                  f"did you mean '{hint[0]}'?" if hint else f"tables: {', '.join(tables) or 'none'}")
             relation = con.sql(f"SELECT * FROM {quote(self.options.table)}")
         else:
+            for path in files_named(self.options.query):
+                note_input(path)  # an output must not replace a file the query reads (E006)
             try:
                 relation = con.sql(self.options.query)
             except duckdb.Error as exc:
@@ -88,6 +93,26 @@ class DuckdbSource(Source):
 
     def describe(self) -> str:
         return f"DuckDB {self.locator}"
+
+
+#: a text in single quotes, or a name in double quotes ('' and "" inside them are one quote)
+_QUOTED = re.compile(r"'((?:[^']|'')*)'|\"((?:[^\"]|\"\")*)\"")
+
+
+def files_named(query: str) -> list[Path]:
+    """The files a query may read: each quoted text in it that names an existing file, or
+    a pattern (`data/*.csv`) that matches some, from the current directory as DuckDB reads
+    them. It may name more than the query reads (a value that happens to be a file's
+    name), never fewer of the files it names."""
+    found = []
+    for single, double in _QUOTED.findall(query):
+        text = single.replace("''", "'") if single else double.replace('""', '"')
+        if not text or len(text) > 4096:
+            continue
+        text = str(Path(text).expanduser())
+        matches = glob.glob(text, recursive=True) if glob.has_magic(text) else [text]
+        found += [Path(m) for m in matches if Path(m).is_file()]
+    return found
 
 
 def _first_line(exc: Exception) -> str:
