@@ -226,6 +226,15 @@ def test_latin_1_exports_read_with_the_encoding_option(deals_project, workdir):
         [("Anne Lefèvre",)]
 
 
+def test_a_latin_1_export_without_the_encoding_option_is_refused_not_read_as_gb18030(deals_project, workdir):
+    # "Lefèvre" decodes as GB18030 too, as "Lef鑦re": a rare character, and the only non-ASCII one
+    path = workdir / "export.csv"
+    text = (FIXTURES / "closed_won_details.csv").read_text(encoding="utf-8").replace("Ann Lee", "Anne Lefèvre")
+    path.write_bytes(text.encode("latin-1"))
+    problem = _problem(deals_project(_csv_options(str(path))))
+    assert (problem.code, problem.message) == ("E641", "cannot tell the text encoding of export.csv")
+
+
 def test_a_missing_export_is_named(deals_project):
     with pytest.raises(DataError) as caught:
         deals_project(_csv_options("no_such_export.csv")).load()

@@ -268,11 +268,26 @@ class CsvSource(Source):
             return self.options.encoding, False
         found = enc.detect(sample, whole)
         if found is None:
-            raise self.error(
+            raise self._undetected(sample, whole)
+        return found, True
+
+    def _undetected(self, sample: bytes, whole: bool):
+        text = enc.decoded(sample, "gb18030", whole)
+        unlike = enc.unlike_chinese(text) if text is not None else None
+        if unlike is None:
+            return self.error(
                 "E641", f"cannot tell the text encoding of {self.locator} (not UTF-8, GB18030 or UTF-16)",
                 f"set `encoding` in [{self.context.config_key}], e.g. encoding = \"latin-1\"",
             )
-        return found, True
+        # most likely Western text: Windows-1252, unless bytes it leaves undefined say Latin-1
+        western = "cp1252" if enc.decodes(sample, "cp1252", True) else "latin-1"
+        return self.error(
+            "E641", f"cannot tell the text encoding of {self.locator}: read as GB18030, {unlike.rare} of its "
+            f"{unlike.non_ascii} non-ASCII characters are rare Chinese characters (outside GB2312), e.g. "
+            f"\"{unlike.word}\" on line {unlike.line}",
+            f"set `encoding` in [{self.context.config_key}]: encoding = \"{western}\" if the file is Western "
+            f"European text (Windows-1252 or Latin-1), encoding = \"gb18030\" if it is Chinese",
+        )
 
     def _not_valid(self, sample: bytes, whole: bool, encoding: str):
         guess = enc.detect(sample, whole)

@@ -2,13 +2,22 @@
 
 Chinese spreadsheet exports come as UTF-8, UTF-8 with a BOM, GBK/GB18030 or UTF-16.
 Detection looks at the first 64 KiB: a BOM decides; NUL bytes in every other position
-mean UTF-16 without a BOM; then the first of UTF-8 and GB18030 (a superset of GBK) that
-decodes the sample strictly wins.
+mean UTF-16 without a BOM; then UTF-8, if it decodes the sample strictly; then GB18030 (a
+superset of GBK), if it decodes the sample strictly and the text reads as Chinese.
+
+GB18030 decodes almost any bytes: Latin-1 or Windows-1252 text whose accented letters are
+each followed by a letter decodes too ("Münster" as "M黱ster"). Its accented letters then
+become rare characters outside GB2312, the 6,763 characters (and the punctuation) of
+everyday simplified Chinese, while Chinese text is mostly GB2312 even with a few rare names
+(喆, 堃) among it. So GB18030 is taken only when at least half of the non-ASCII characters
+it reads are GB2312; otherwise the encoding is not known (`unlike_chinese` says why).
 """
 
 from __future__ import annotations
 
 import codecs
+import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,18 +41,64 @@ def detect(sample: bytes, whole_file: bool) -> str | None:
     if len(sample) >= 4 and sample.count(0) >= len(sample) // 4:
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
         return "utf-16-le" if odd > even else "utf-16-be"
-    for candidate in ("utf-8", "gb18030"):
-        if decodes(sample, candidate, whole_file):
-            return candidate
+    if decodes(sample, "utf-8", whole_file):
+        return "utf-8"
+    text = decoded(sample, "gb18030", whole_file)
+    if text is not None and unlike_chinese(text) is None:
+        return "gb18030"
     return None
 
 
 def decodes(sample: bytes, encoding: str, whole_file: bool) -> bool:
+    return decoded(sample, encoding, whole_file) is not None
+
+
+def decoded(sample: bytes, encoding: str, whole_file: bool) -> str | None:
+    """The sample as text in encoding, or None when it does not decode strictly."""
     try:
         # final=False: a sample cut in the middle of a character still counts as decodable
-        codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=whole_file)
-        return True
+        return codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=whole_file)
     except UnicodeError:  # a decoding error, or (UTF-16) a stream without its byte order mark
+        return None
+
+
+@dataclass
+class UnlikeChinese:
+    """Text read as GB18030 whose non-ASCII characters are mostly rare ones (outside GB2312)."""
+
+    rare: int
+    non_ascii: int
+    #: the first word holding a rare character, and its line, counted from 1
+    word: str
+    line: int
+
+
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def unlike_chinese(text: str) -> UnlikeChinese | None:
+    """Why text read as GB18030 is not taken as Chinese: fewer than half of its non-ASCII
+    characters are GB2312 (None when at least half are)."""
+    counts = Counter(NON_ASCII.findall(text))
+    rare = {ch for ch in counts if not in_gb2312(ch)}
+    rare_count = sum(counts[ch] for ch in rare)
+    non_ascii = sum(counts.values())
+    if 2 * rare_count <= non_ascii:
+        return None
+    first = next(i for i, ch in enumerate(text) if ch in rare)
+    start, end = first, first + 1
+    while start > 0 and text[start - 1].isalnum() and first - start < 20:
+        start -= 1
+    while end < len(text) and text[end].isalnum() and end - first < 20:
+        end += 1
+    return UnlikeChinese(rare_count, non_ascii, text[start:end], text.count("\n", 0, first) + 1)
+
+
+def in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
         return False
 
 
