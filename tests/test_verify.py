@@ -446,8 +446,28 @@ def test_a_snapshot_never_replaces_or_joins_the_scheme(project, folder):
 def test_a_snapshot_that_cannot_be_written_is_a_clear_error(project):
     result = invoke("run", "--period", PERIOD, "--snapshot", "run.json/snap", "--manifest", "m.json")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error[E845]: cannot write the snapshot run.json/snap: ")
+    # the parent is a file: said so, not "File exists"
+    assert result.stderr.startswith("error[E845]: --snapshot run.json/snap: run.json is a file, not a folder\n")
     assert "Traceback" not in result.output and not (project / "m.json").exists()
+    deeper = invoke("run", "--period", PERIOD, "--snapshot", "run.json/a/snap")
+    assert deeper.exit_code == 2
+    assert "error[E845]: --snapshot run.json/a/snap: run.json is a file, not a folder" in deeper.stderr
+
+
+@pytest.mark.parametrize("where", ["missing/snap", "missing/deeper/snap"])
+def test_a_snapshot_folder_is_created_but_not_its_parent(project, where):
+    """Like --per-person: the folder may be new, the folder above it must exist, so a typo
+    in the path does not put pay data in folders nobody chose."""
+    result = invoke("run", "--period", PERIOD, "--snapshot", where, "--manifest", "m.json")
+    assert result.exit_code == 2
+    parent = where.rsplit("/", 1)[0]
+    assert result.stderr.startswith(f"error[E845]: --snapshot {where}: the folder {parent} does not exist\n")
+    assert "its parent must exist" in result.stderr and result.stdout == ""
+    assert not (project / "missing").exists() and not (project / "m.json").exists()
+    (project / parent).mkdir(parents=True)
+    made = invoke("run", "--period", PERIOD, "--snapshot", where)
+    assert made.exit_code == 0, made.output
+    assert (project / where / "manifest.json").is_file()
 
 
 def test_a_failed_run_leaves_no_snapshot(project):

@@ -53,6 +53,7 @@ def check_target(folder: str | Path, force: bool) -> None:
     if folder.exists() and not folder.is_dir():
         raise ConfigError(Diagnostic("E845", f"--snapshot {folder} is a file, not a folder",
                                      help="name a new or empty folder for the snapshot"))
+    _check_parent(folder)
     if folder.is_dir() and any(folder.iterdir()):
         if not force:
             raise ConfigError(Diagnostic(
@@ -65,6 +66,22 @@ def check_target(folder: str | Path, force: bool) -> None:
                 "E845", f"--snapshot {folder} holds files that are not a kpirules snapshot",
                 help="name a new or empty folder; --force replaces only an earlier snapshot",
             ))
+
+
+def _check_parent(folder: Path) -> None:
+    """The snapshot folder may be created, but not the folders above it: a typo in the path
+    must not put pay data somewhere nobody chose (as --per-person and -o refuse it too)."""
+    parent = folder.parent
+    if parent.is_dir():
+        return
+    blocking = next((above for above in (parent, *parent.parents) if above.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise ConfigError(Diagnostic("E845", f"--snapshot {folder}: {blocking} is a file, not a folder",
+                                     help="name a folder whose parent folder exists"))
+    raise ConfigError(Diagnostic(
+        "E845", f"--snapshot {folder}: the folder {parent} does not exist",
+        help="create it first, or choose another path (the snapshot folder itself is created; its parent must exist)",
+    ))
 
 
 def scheme_layout(manifest: dict[str, Any]) -> dict[str, str]:
@@ -108,7 +125,6 @@ def write(folder: str | Path, con, manifest: dict[str, Any], force: bool = False
     check_target(folder, force)
     check_apart(folder, manifest)
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
         write_folder_atomic(folder, fill=lambda building: _fill(building, con, manifest, folder))
     except OSError as exc:
         raise ConfigError(Diagnostic("E845", f"cannot write the snapshot {folder}: {exc.strerror or exc}",
