@@ -70,6 +70,17 @@ def test_every_command_refuses_a_period_out_of_range(tmp_path, monkeypatch, comm
     assert "error[E020]: '9999-12' is out of range: periods are in the years 1900 to 2999" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["run"], ["explain", "P003"], ["report", "-o", "out.html"], ["diff", "rulesets"],
+                                     ["sources", "check"]])
+def test_an_unknown_env_is_named_without_a_line_of_the_configuration(command):
+    """The name came from the command line: no line of kpirules.toml is to blame (diff quoted
+    the file's first comment at kpirules.toml:1:1)."""
+    result = invoke(*command, "--env", "nosuch")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error[E606]: no environment 'nosuch' in kpirules.toml\n"), result.stderr
+    assert "kpirules.toml:1:1" not in result.stderr and "  = help: environments: sample" in result.stderr
+
+
 def test_a_period_the_data_does_not_cover(tmp_path):
     out = tmp_path / "out.json"
     result = invoke("run", "--period", "2027-05", "--format", "json", "-o", str(out))

@@ -158,8 +158,12 @@ class ProjectConfig(_Strict):
             raise _error("E610", f"{_shown(self.path)} has several environments and no default",
                          self.path, help=f"pass --env ({', '.join(self.envs)}) or set project.default_env")
         if name not in self.envs:
-            raise _error("E606", f"no environment '{name}' in {_shown(self.path)}", self.path,
-                         help=_did_you_mean(name, self.envs) or f"environments: {', '.join(self.envs) or 'none'}")
+            # default_env is checked where it is written (load); this name came from --env
+            # (or a manifest's arguments), so no line of the file is to blame
+            raise ConfigError(Diagnostic(
+                "E606", f"no environment '{name}' in {_shown(self.path)}",
+                help=_did_you_mean(name, self.envs) or f"environments: {', '.join(self.envs) or 'none'}",
+            ))
         if self.envs[name].unset:
             raise ConfigError(self.envs[name].unset)
         return self.envs[name]
