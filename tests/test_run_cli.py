@@ -86,6 +86,9 @@ def test_a_period_the_data_does_not_cover(tmp_path):
     result = invoke("run", "--period", "2027-05", "--format", "json", "-o", str(out))
     assert result.exit_code == 1
     assert "error[E503]: no data covers 2027-05: the latest date in the data is 2026-12-31" in result.output
+    # the place says `row 93108` (of a Parquet file, which numbers no lines): no note repeats it
+    # (a CSV's note adds the line: tests/test_docs_worked_edges.py)
+    assert "row 93108, column called_at: error[E503]" in result.output and "= note:" not in result.output
     assert not out.exists()  # nothing written
 
 

@@ -46,9 +46,10 @@ def row_location(loads: Mapping[str, DatasetLoad], dataset: str, number: int | N
 
 
 def row_notes(loads: Mapping[str, DatasetLoad], dataset: str, numbers: list[int | None]) -> list[str]:
-    """A note per row to open the source at: `row 3 (line 4)`, where the source numbers lines."""
+    """A note per row to open the source at, `row 3 (line 4)`, where the source numbers lines;
+    none where it does not (Parquet, a database): the diagnostic's place already says `row 3`."""
     load = loads.get(dataset)
-    return [load.where(n) for n in numbers if n is not None] if load else []
+    return [load.where(n) for n in numbers if n is not None and load.line(n) is not None] if load else []
 
 
 def row_place(loads: Mapping[str, DatasetLoad], dataset: str, number: int | None) -> RowPlace:

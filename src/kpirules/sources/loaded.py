@@ -55,6 +55,11 @@ class DatasetLoad(BaseModel):
         row = None if ordinal is None else self._numbering.row(None, ordinal)
         return DataLocation(self.dataset, self.locator, row, column)
 
+    def line(self, ordinal: int) -> int | None:
+        """The line (or sheet row) of the source a row of the loaded table starts on; None where
+        the source numbers rows only."""
+        return self._numbering.line(self._numbering.row(None, ordinal))
+
     def where(self, ordinal: int) -> str:
         """A row of the loaded table as people find it in the source: `row 3 (line 4)`."""
         return self._numbering.where(self._numbering.row(None, ordinal))
