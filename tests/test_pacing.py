@@ -488,11 +488,27 @@ def test_an_as_of_day_outside_the_period(project, args, expected, help_text):
     assert "Traceback" not in result.output and not (project / "out.json").exists()
 
 
-@pytest.mark.parametrize("day", ["2026-11-31", "10/11/2026", "2026-11"])
-def test_a_malformed_date_is_a_usage_error(project, day):
+@pytest.mark.parametrize(("day", "why"), [
+    # a day the calendar lacks is said to be one, not a text that "does not match the format '%Y-%m-%d'"
+    ("2026-11-31", "November 2026 has 30 days"),
+    ("2025-02-29", "February 2025 has 28 days"),
+    ("2026-13-01", "there is no month 13"),
+    ("2026-11-00", "there is no day 0"),
+    ("10/11/2026", "write it as YYYY-MM-DD"),
+    ("2026-11", "write it as YYYY-MM-DD"),
+])
+def test_a_malformed_date_is_a_usage_error(project, day, why):
     result = invoke("run", "--as-of", day)
     assert result.exit_code == 2
-    assert f"Invalid value for '--as-of': '{day}' does not match the format '%Y-%m-%d'" in result.stderr
+    assert f"Invalid value for '--as-of': '{day}' is not a date: {why}" in result.stderr
+    assert "%Y" not in result.stderr
+
+
+def test_a_leap_day_is_a_date(project):
+    result = invoke("run", "--as-of", "2024-02-29")
+    # read as a date: refused only because the sample data starts later
+    assert result.exit_code == 1
+    assert "error[E883]: no data is dated from 2024-02-01 to 2024-02-29" in result.stderr
 
 
 def test_a_period_with_no_data_to_date(project):

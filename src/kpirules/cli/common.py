@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -145,6 +148,31 @@ def output_folder_exists(ctx, param, value):
         if not os.access(folder, os.W_OK):
             raise click.BadParameter(f"the folder {folder} is not writable; choose a folder you may write to")
     return value
+
+
+class Day(click.ParamType):
+    """A calendar day written YYYY-MM-DD; a day the calendar lacks (2025-02-29) is refused as one,
+    not as a format the text does not match."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        written = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value.strip())
+        if not written:
+            self.fail(f"'{value}' is not a date: write it as YYYY-MM-DD", param, ctx)
+        year, month, day = (int(part) for part in written.groups())
+        why = None
+        if year == 0 or month == 0 or day == 0:
+            why = f"there is no {'year' if year == 0 else 'month' if month == 0 else 'day'} 0"
+        elif month > 12:
+            why = f"there is no month {month}"
+        elif day > (days := calendar.monthrange(year, month)[1]):
+            why = f"{calendar.month_name[month]} {year} has {days} days"
+        if why:
+            self.fail(f"'{value}' is not a date: {why}", param, ctx)
+        return dt.date(year, month, day)
 
 
 def output_option(func: Callable) -> Callable:

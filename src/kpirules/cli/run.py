@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 
 from kpirules import i18n
-from kpirules.cli.common import current_lang, emit, handle_errors, lang_option, output_option, paths_argument, write_output
+from kpirules.cli.common import (
+    Day, current_lang, emit, handle_errors, lang_option, output_option, paths_argument, write_output,
+)
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.lang.parser import gc_paused
 
@@ -166,7 +168,7 @@ period_option = click.option("--period", "period_label", metavar="PERIOD",
 @click.option("--on-bad-rows", "bad_rows", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
               help="stop: list bad rows and stop; skip: leave them out, count them, write them to --rejects.")
 @click.option("--rejects", type=click.Path(file_okay=False), help="Folder for rows skipped with --on-bad-rows skip.")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", type=Day(), metavar="YYYY-MM-DD",
               help="Pace the period that contains this day: values to date, pace, projection and "
                    "on track / at risk / off track (docs/pacing.md).")
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False),
@@ -203,7 +205,7 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
             ))
 
         return run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects,
-                         as_of.date())
+                         as_of)
     from kpirules.model.problems import did_you_mean
     from kpirules.report.formats import output_formats
 
