@@ -40,6 +40,24 @@ def test_a_source_time_zone_places_its_naive_timestamps(tmp_path):
     assert num(kpi(p, "k")["value"]) == 1
 
 
+def test_a_date_without_a_time_in_a_timestamp_column_is_midnight_where_it_is_read(tmp_path):
+    # sources.md, Time zones: a date alone in a `timestamp` column is the midnight that starts
+    # the day in the binding's zone, then converted to the scheme's. Midnight in Tokyo (UTC+9)
+    # is 23:00 the day before in Shanghai (UTC+8): 2026-04-01 is 2026-03-31 23:00, so with
+    # 2026-03-15 that is 2 calls in March (1 if the date were midnight in Shanghai). A `date`
+    # column keeps the day as written: of the deals on 2026-03-15 and 2026-04-01, 1 is in March.
+    role = """
+role rep { applies_to person.role == "rep"
+  kpi k { outcome main  weight 50%  measure count(calls)  target >= 1 }
+  kpi d { outcome main  weight 50%  measure count(deals)  target >= 1 }
+}
+"""
+    data = {"calls": "A,2026-04-01\nA,2026-03-15", "deals": "A,2026-03-15,1,true,1\nA,2026-04-01,1,true,1"}
+    tokyo = 'timezone = "Asia/Tokyo"'
+    p = person(run(tmp_path, role, data, MARCH, options={"calls": tokyo, "deals": tokyo}))
+    assert (num(kpi(p, "k")["value"]), num(kpi(p, "d")["value"])) == (2, 1)
+
+
 def test_no_dated_rows_and_no_period_is_an_error(tmp_path):
     # semantics §1: nothing to choose a default period from (E501)
     config = project(tmp_path, one_kpi("measure count(calls)  target >= 1"), {})
