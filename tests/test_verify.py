@@ -233,6 +233,33 @@ def test_fingerprints_ignore_row_order_and_the_source_format(project):
            {("payments", "fingerprint"), ("payments", "rows")}
 
 
+def _fingerprint_by_the_recipe(con, relation: str, columns: list[tuple[str, str]]) -> str:
+    """docs/reproducible.md, Fingerprints, in plain DuckDB SQL and hashlib: `columns` are (name, SQL type)."""
+    row_hash = ", ".join(f'CAST("{name}" AS {sql_type})' for name, sql_type in columns)
+    rows, total = con.execute(f"SELECT count(*), sum(hash({row_hash})::HUGEINT) FROM {relation}").fetchone()
+    shape = ",".join(f"{name}:{sql_type}" for name, sql_type in columns)
+    return hashlib.blake2b(f"{shape}|{rows}|{int(total or 0)}".encode(), digest_size=16).hexdigest()
+
+
+def test_a_fingerprint_can_be_recomputed_from_the_documented_recipe(project):
+    """An auditor can recompute a fingerprint without kpirules: the SQL types, the row hash,
+    the sum and the digest as docs/reproducible.md gives them."""
+    recorded = load_json(project / "run.manifest.json")["datasets"]
+    con = duckdb.connect()
+    # quarterly_targets: column person_id string, period string, contract_amount money
+    targets = _fingerprint_by_the_recipe(
+        con, "read_csv('data/sample/quarterly_targets.csv', all_varchar = true)",
+        [("person_id", "VARCHAR"), ("period", "VARCHAR"), ("contract_amount", "DECIMAL(18,4)")])
+    assert targets == recorded["quarterly_targets"]["fingerprint"]
+    # every dataset, over a snapshot's Parquet files (the loaded tables, with the declared types)
+    assert invoke("run", "--period", PERIOD, "--snapshot", "snap").exit_code == 0
+    for dataset, record in recorded.items():
+        relation = f"read_parquet('snap/data/{dataset}.parquet')"
+        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        columns = [(name, sql_type) for name, sql_type, *_ in described]
+        assert _fingerprint_by_the_recipe(con, relation, columns) == record["fingerprint"], dataset
+
+
 def test_a_kpirules_version_that_differs_is_reported(project):
     manifest = load_json(project / "run.manifest.json")
     manifest["kpirules_version"] = "0.0.1"
