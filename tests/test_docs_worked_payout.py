@@ -8,6 +8,8 @@ points and the total score is n: each test picks the total it needs with the num
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -306,6 +308,36 @@ def test_adjustments_that_cannot_be_paid_are_reported_not_dropped(tmp_path):
     assert "corrections: 1 row with a period that is not a month label ('2026-3'): never applied" in result["warnings"]
 
 
+LEAD = """
+role lead { applies_to person.role == "lead"
+  kpi calls { process main  weight 100%  measure count(calls)  target >= 100 }
+}
+"""
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    # B left in February: nobody is evaluated to pay B's March adjustment, also when B is asked for
+    (["--person", "B"], ["1 adjustment not applied: nobody evaluated to pay (B in 2026-03)"]),
+    (["--person", "A"], []),
+    # --role rep: the people whose attributes match rep, evaluated or not (B); not X, who is in
+    # no role (not in the roster), nor L, who is in another
+    (["--role", "rep"], ["1 adjustment not applied: nobody evaluated to pay (B in 2026-03)"]),
+    (["--role", "lead"], ["1 adjustment not applied: the person's role has no payout (L in 2026-03)"]),
+    (["--role", "lead", "--person", "A"], []),
+    ([], ["2 adjustments not applied: nobody evaluated to pay (B in 2026-03, X in 2026-03)",
+          "1 adjustment not applied: the person's role has no payout (L in 2026-03)"]),
+])
+def test_the_adjustments_that_cannot_be_paid_are_those_of_the_people_asked_about(tmp_path, options, expected):
+    # semantics §7.8: with --person or --role the warning covers the people selected
+    people = "A,rep,,2020-01-01,,,\nB,rep,,2020-01-01,2026-02-10,,\nL,lead,,2020-01-01,,,"
+    rows = "A,2026-03,5,ok\nB,2026-03,7,late fix\nL,2026-03,3,no payout\nX,2026-03,2,not in the roster"
+    config = project(tmp_path, role("target_incentive 1000 CNY") + LEAD,
+                     {"people": people, "calls": calls(80), "corrections": rows})
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH, "--format", "json", *options])
+    assert result.exit_code == 0, result.output
+    assert [w for w in json.loads(result.stdout)["warnings"] if "adjustment" in w] == expected
+
+
 def test_a_dated_adjustment_is_for_the_period_containing_its_day(tmp_path):
     # semantics §7.8: in a `date` column, a row is for the scheme period containing its day;
     # rows dated in February or April are not for March. It used to be compared with the label
@@ -319,7 +351,6 @@ def test_a_dated_adjustment_is_for_the_period_containing_its_day(tmp_path):
                       encoding="utf-8")
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH, "--format", "json"])
     assert result.exit_code == 0, result.output
-    import json
     (a,) = json.loads(result.stdout)["people"]
     # 1000 x 0.8 = 800.00, + 500 - 20 = 1280.00
     assert [(adj["amount"], adj["reason"]) for adj in a["payout"]["adjustments"]] == [("500.00", "late deal"),

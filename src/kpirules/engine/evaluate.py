@@ -414,13 +414,33 @@ class Evaluator:
             if result is None:
                 result = self._score_in_python(runtimes, matchers, periods, aggregates, targets, adjustments,
                                                persons=persons, period_reason=period_reason, given=given)
-            if roles is None and persons is None:
-                warnings += _adjustments_not_applied(adjustments, result)
+            warnings += _adjustments_not_applied(self._selected(adjustments, periods, matchers, roles, persons), result)
             result.warnings.extend(warnings)
             return result
         finally:
             # traces read later find the aggregates in memory
             aggregates.release()
+
+    def _selected(self, adjustments, periods: list[Period], matchers, roles: list[str] | None,
+                  persons: list[str] | None) -> dict[tuple[str, str], list[Adjustment]]:
+        """The adjustments of the people a run is asked about: with `persons`, those named; with
+        `roles`, those whose attributes match one of the roles on the period's last day, active
+        in it or not (someone matching no role, or not in the roster, is in no role)."""
+        if (roles is None and persons is None) or not adjustments:
+            return adjustments
+        ends = {p.label: p.last_day for p in periods}
+        people = {p.id: p for p in self.people()} if roles is not None else {}
+        kept = {}
+        for (person_id, label), rows in adjustments.items():
+            if persons is not None and person_id not in persons:
+                continue
+            if roles is not None:
+                person = people.get(person_id)
+                lookup = _person_lookup(person.attributes(ends[label])) if person else None
+                if person is None or not set(_roles_of(person, lookup, matchers)) & set(roles):
+                    continue
+            kept[(person_id, label)] = rows
+        return kept
 
     def _score_in_python(self, runtimes, matchers, periods, aggregates, targets, adjustments, *,
                          persons, period_reason, given) -> RunResult:
@@ -440,13 +460,7 @@ class Evaluator:
                     continue
                 get = person.attributes(period.last_day)
                 lookup = _person_lookup(get)
-                matched = []
-                for role_id, condition in matchers:
-                    if condition is not None:
-                        if truth(condition(lookup)):
-                            matched.append(role_id)
-                    elif person.role_column is not None and str(person.role_column) == role_id:
-                        matched.append(role_id)
+                matched = _roles_of(person, lookup, matchers)
                 if len(matched) > 1:
                     # the role column need not be what matched: name the person's row
                     conflicts.setdefault((person.id, tuple(matched)), Diagnostic(
@@ -625,6 +639,19 @@ def _traces(kr: KpiRuntime, aggs, counts, kpi_period: Period, period: Period) ->
         )
         for index, agg, _ in kr.aggregates
     ]
+
+
+def _roles_of(person: Person, lookup, matchers) -> list[str]:
+    """The roles a person matches: those whose applies_to holds, and those without one that
+    the person's role column names."""
+    matched = []
+    for role_id, condition in matchers:
+        if condition is not None:
+            if truth(condition(lookup)):
+                matched.append(role_id)
+        elif person.role_column is not None and str(person.role_column) == role_id:
+            matched.append(role_id)
+    return matched
 
 
 def _adjustments_not_applied(adjustments, result: RunResult) -> list[str]:
