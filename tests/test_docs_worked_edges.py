@@ -69,14 +69,20 @@ def test_a_latest_date_outside_the_supported_years_chooses_no_period(tmp_path):
     # semantics §1: a placeholder date such as 9999-12-31 in the fact data (E505; choosing the
     # period after it was an internal error, year 10000 is out of range); --period still works
     # it names the dataset, column and first row holding that date, and lists its rows:
-    # rows 2 and 3 of calls.csv are on lines 3 and 4 (the header is line 1)
+    # rows 2 and 3 of calls.csv are on lines 3 and 4 (the header is line 1); and so for every
+    # dataset holding it, in one run: row 2 of deals.csv, on line 3
     config = project(tmp_path, one_kpi("measure count(calls)  target >= 1"),
-                     {"calls": calls(1, "2026-03-01") + calls(2, "9999-12-31")})
+                     {"calls": calls(1, "2026-03-01") + calls(2, "9999-12-31"),
+                      "deals": "A,2026-03-02,1,true,1\nA,9999-12-31,1,true,1"})
     result = CliRunner().invoke(cli, ["run", "--config", str(config)])
     assert result.exit_code == 1, result.output
     assert (f"dataset calls, source {tmp_path / 'calls.csv'}, row 2, column called_at: error[E505]: the latest date in the "
             "data, 9999-12-31, is out of range: periods are in the years 1900 to 2999\n"
             "  = note: row 2 (line 3)\n  = note: row 3 (line 4)\n") in result.stderr
+    assert (f"dataset deals, source {tmp_path / 'deals.csv'}, row 2, column closed_on: error[E505]: the latest date in "
+            "the data, 9999-12-31, is out of range: periods are in the years 1900 to 2999\n"
+            "  = note: row 2 (line 3)\n") in result.stderr
+    assert "Found 2 errors." in result.stderr
     assert "internal error" not in result.output
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", MARCH])
     assert result.exit_code == 0, result.output

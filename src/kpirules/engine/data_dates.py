@@ -4,6 +4,7 @@ and the check that a requested period has data (docs/semantics.md §1)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -13,7 +14,7 @@ from kpirules.engine.periods import Calendar, Period
 from kpirules.engine.rows import as_date, by_dataset, is_table, row_location, row_notes
 from kpirules.errors import DataError, DataLocation, Diagnostic
 from kpirules.model.scheme import Scheme
-from kpirules.sources.problems import EXAMPLES
+from kpirules.sources.problems import EXAMPLES, more_notes
 
 if TYPE_CHECKING:
     from kpirules.sources.loaded import LoadReport
@@ -42,9 +43,10 @@ def _fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, which: str) -> dt
 
 
 def _where_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, day: dt.date,
-                     loads: LoadReport | None) -> tuple[DataLocation | None, list[str]]:
-    """Where a date of the fact data is written: the first fact dataset holding it, at its
-    first row holding it, with a note per such row (a few, and how many more)."""
+                     loads: LoadReport | None) -> Iterator[tuple[DataLocation, list[str]]]:
+    """Where a date of the fact data is written: per fact dataset holding it, in the scheme's
+    order, its first row holding it and a note per such row (a few, and how many more)."""
+    loaded = by_dataset(loads)
     for ds in scheme.datasets.values():
         if ds.kind != "dataset" or ds.date_column is None:
             continue
@@ -54,12 +56,10 @@ def _where_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, day: dt.dat
             f"WHERE CAST({sqlc.quote(ds.date_column)} AS DATE) = ? ORDER BY n LIMIT {EXAMPLES}", [day]
         ).fetchall()
         if found:
-            loaded, total = by_dataset(loads), found[0][1]
             notes = row_notes(loaded, ds.id, [n for n, _ in found])
-            if notes and total > len(found):
-                notes.append(f"... and {total - len(found)} more")
-            return row_location(loaded, ds.id, found[0][0], ds.date_column), notes
-    return None, []
+            if notes:
+                notes += more_notes(found[0][1], len(found))
+            yield row_location(loaded, ds.id, found[0][0], ds.date_column), notes
 
 
 def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Period,
@@ -75,7 +75,8 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
     periods = [requested] if periods is None else periods
     latest = latest_fact_date(scheme, con)
     if latest is not None and requested.start > latest:
-        location, notes = _where_fact_date(scheme, con, latest, loads)  # the first row holding it is enough
+        # the first row holding it is enough
+        location, notes = next(_where_fact_date(scheme, con, latest, loads), (None, []))
         raise DataError(Diagnostic(
             "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
             location, help="choose an earlier --period, or check that the sources are up to date", notes=notes[:1],
@@ -92,8 +93,9 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
 def latest_ended(scheme: Scheme, con: duckdb.DuckDBPyConnection, latest: dt.date,
                  loads: LoadReport | None = None) -> Period:
     """The latest scheme period that ended on or before `latest`, the latest date in the fact
-    data; when that date is out of range (E505) the message names the rows that hold it."""
-    return Calendar(scheme.header).latest_ended(latest, lambda: _where_fact_date(scheme, con, latest, loads))
+    data; when that date is out of range (E505) the message names the rows that hold it, in
+    every fact dataset."""
+    return Calendar(scheme.header).latest_ended(latest, lambda: list(_where_fact_date(scheme, con, latest, loads)))
 
 
 def default_period(scheme: Scheme, con: duckdb.DuckDBPyConnection,

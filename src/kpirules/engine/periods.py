@@ -134,13 +134,14 @@ class Calendar:
         return periods
 
     def latest_ended(self, latest: dt.date,
-                     written_at: Callable[[], tuple[DataLocation | None, list[str]]] | None = None) -> Period:
+                     written_at: Callable[[], list[tuple[DataLocation | None, list[str]]]] | None = None) -> Period:
         """The latest scheme period whose last day is on or before `latest` (the latest date
         in the data), or a DataError when that date is outside the years periods are in;
-        `written_at` says where the data holds it (a place and notes), asked only then."""
+        `written_at` says where the data holds it (a place and notes per dataset holding it),
+        asked only then: one diagnostic per place, so every dataset's rows are named at once."""
         if not FIRST_YEAR <= latest.year <= LAST_YEAR:
-            location, notes = written_at() if written_at else (None, [])
-            raise DataError(
+            places = (written_at() if written_at else None) or [(None, [])]
+            raise DataError([
                 Diagnostic(
                     "E505",
                     f"the latest date in the data, {latest.isoformat()}, is out of range: periods are in the "
@@ -149,7 +150,8 @@ class Calendar:
                     "9999-12-31), or, where the command takes one, name the period with --period",
                     notes=notes,
                 )
-            )
+                for location, notes in places
+            ])
         p = self.period(self.unit, latest)
         if p.last_day <= latest:
             return p

@@ -108,7 +108,8 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def _more(total: int, shown: int) -> list[str]:
+def more_notes(total: int, shown: int) -> list[str]:
+    """The note after the examples shown of a longer list: `... and 15 more` (none when all are shown)."""
     return [f"... and {total - shown} more"] if total > shown else []
 
 
@@ -139,7 +140,7 @@ def unreadable_diagnostic(con, table: str, dataset: Dataset, locator: str,
         DataLocation(dataset.id, locator, first[0]),
         help=f"{fix}, or load with bad rows "
         "skipped (--on-bad-rows skip --rejects FOLDER): they are written to the folder with the reason, so nothing is lost",
-        notes=notes + _more(count, len(rows)),
+        notes=notes + more_notes(count, len(rows)),
     )
 
 
@@ -184,7 +185,7 @@ def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Data
             f"{_plural(total, 'value')} of {what} {'appears' if total == 1 else 'appear'} in more than one row",
             DataLocation(dataset.id, locator, examples[0][1][0], column),
             help="each value may appear once; remove or merge the duplicate rows at the source",
-            notes=notes + _more(total, len(examples)),
+            notes=notes + more_notes(total, len(examples)),
         ))
     return out
 
@@ -217,18 +218,18 @@ def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbe
         return Diagnostic(
             "E643", f"{_plural(total, 'value')} in column {column} {'is' if total == 1 else 'are'} not {word}",
             where, help=help,
-            notes=[f"{numbering.where(r)}: {v!r}" for r, v in examples] + _more(total, len(examples)),
+            notes=[f"{numbering.where(r)}: {v!r}" for r, v in examples] + more_notes(total, len(examples)),
         )
     if kind == "required":
         return Diagnostic(
             "E646", f"{_plural(total, 'row')} {'has' if total == 1 else 'have'} no {column} (declared required)",
             where, help=SKIP_HELP,
-            notes=[numbering.where(r) for r, _ in examples] + _more(total, len(examples)),
+            notes=[numbering.where(r) for r, _ in examples] + more_notes(total, len(examples)),
         )
     return Diagnostic(
         "E645", f"{_plural(total, 'negative value')} in column {column} (declared non_negative)",
         where, help=SKIP_HELP,
-        notes=[f"{numbering.where(r)}: {v}" for r, v in examples] + _more(total, len(examples)),
+        notes=[f"{numbering.where(r)}: {v}" for r, v in examples] + more_notes(total, len(examples)),
     )
 
 
