@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -134,13 +135,36 @@ def test_roster_unknown_manager_and_cycle(workdir):
         load(workdir, {"people": {"source": "csv", "path": "people.csv"}})
     unknown, cycle = caught.value.diagnostics
     assert (unknown.code, unknown.message, unknown.notes) == (
-        "E651", "1 manager id in column manager_id is not a person in the roster", ["row 6 (line 7): 'P7'"])
+        "E651", "1 manager id in column manager_id is not a person in the roster", ["'P7' in row 6 (line 7)"])
     # P1's manager is P2, P2's is P3, P3's is P1; P4 reports into the loop but is not in it
     assert (cycle.code, cycle.message) == ("E652", "manager cycle: P1 -> P2 -> P3 -> P1")
     # the cycle's first person's row, and each person of the loop with the manager their row names
     assert str(cycle.location) == "dataset people, source people.csv, row 2, column manager_id"
     assert cycle.notes == ["row 2 (line 3): 'P1', manager_id 'P2'", "row 3 (line 4): 'P2', manager_id 'P3'",
                            "row 4 (line 5): 'P3', manager_id 'P1'"]
+
+
+def test_managers_missing_from_the_roster_are_counted_as_ids_and_rows(workdir):
+    # an export that names each manager only in the manager column (Maven CRM's sales_teams.csv):
+    # P1 to P7 report to M1, P8 to P31 each to one of M2 to M25: 31 rows, 25 ids; a note per
+    # id (its first 5 rows), 20 of them, and the 5 ids left
+    people = "".join(f"P{i},p,M{1 if i <= 7 else i - 6}\n" for i in range(1, 32))
+    write(workdir / "people.csv", "person_id,name,manager_id\n" + people)
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "people.csv"}})
+    (unknown,) = caught.value.diagnostics
+    assert (unknown.code, unknown.message) == (
+        "E651", "31 rows name 25 manager ids in column manager_id that are not a person in the roster")
+    assert str(unknown.location) == "dataset people, source people.csv, row 1, column manager_id"
+    assert len(unknown.notes) == 21
+    assert unknown.notes[:2] == ["'M1' in row 1 (line 2), row 2 (line 3), row 3 (line 4), row 4 (line 5), "
+                                 "row 5 (line 6) and 2 more", "'M2' in row 8 (line 9)"]
+    assert unknown.notes[19:] == ["'M20' in row 26 (line 27)", "... and 5 more"]
+    # the way out when the managers are not rows: docs/sources.md has the query
+    assert unknown.help.endswith('build the roster with a duckdb query that adds a row for each '
+                                 '(docs/sources.md, "A roster whose managers are not rows")')
+    sources_md = Path(__file__).resolve().parent.parent / "docs" / "sources.md"
+    assert "\n### A roster whose managers are not rows\n" in sources_md.read_text(encoding="utf-8")
 
 
 def test_roster_cycle_rows_as_the_file_numbers_them(workdir):

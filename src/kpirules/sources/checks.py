@@ -14,9 +14,11 @@ from kpirules.errors import DataLocation, Diagnostic
 from kpirules.model.scheme import Dataset
 from kpirules.sources.convert import quote
 from kpirules.sources.loaded import DatasetLoad
-from kpirules.sources.problems import EXAMPLES, NULL_MARKERS, Numbering
+from kpirules.sources.problems import EXAMPLES, NULL_MARKERS, Numbering, more_notes, value_in_rows
 
 UNKNOWN_EXAMPLES = 5
+#: the rows shown for each manager id missing from the roster
+ROWS_PER_VALUE = 5
 
 
 def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Dataset, locator: str,
@@ -39,7 +41,7 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             "E650", f"{total} person id{'s' if total != 1 else ''} appear{'' if total != 1 else 's'} "
             f"more than once in the roster", DataLocation(roster.id, locator, column=person),
             help="each person has one row in the roster; merge or remove the duplicates",
-            notes=notes + ([f"... and {total - len(duplicates)} more"] if total > len(duplicates) else []),
+            notes=notes + more_notes(total, len(duplicates)),
         ))
     out += _left_before_hired(con, t, roster, locator, numbering)
     if duplicates:
@@ -48,18 +50,23 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
     if manager is None:
         return out
     m = quote(manager)
+    # per manager id missing from the roster: its first rows, how many rows name it, and the totals
     unknown = con.execute(
-        f"SELECT rowid + 1, {m}, count(*) OVER () FROM {t} WHERE {m} IS NOT NULL "
-        f"AND {m} NOT IN (SELECT {p} FROM {t} WHERE {p} IS NOT NULL) ORDER BY rowid LIMIT {EXAMPLES}"
+        f"SELECT {m}, list(rowid + 1 ORDER BY rowid)[1:{ROWS_PER_VALUE}], count(*), "
+        f"count(*) OVER (), sum(count(*)) OVER () FROM {t} WHERE {m} IS NOT NULL "
+        f"AND {m} NOT IN (SELECT {p} FROM {t} WHERE {p} IS NOT NULL) GROUP BY {m} ORDER BY min(rowid) LIMIT {EXAMPLES}"
     ).fetchall()
     if unknown:
-        total = unknown[0][2]
+        ids, rows = unknown[0][3], int(unknown[0][4])
+        s, be = ("s", "are") if ids != 1 else ("", "is")
         out.append(Diagnostic(
-            "E651", f"{total} manager id{'s' if total != 1 else ''} in column {manager} "
-            f"{'are' if total != 1 else 'is'} not a person in the roster",
-            DataLocation(roster.id, locator, numbering.row(con, unknown[0][0]), manager),
-            help=_unknown_manager_help(manager, person, {str(v).strip() for _, v, _ in unknown}),
-            notes=[f"{numbering.where(numbering.row(con, o))}: {v!r}" for o, v, _ in unknown],
+            # the same manager on several rows (a team): both counts
+            "E651", f"{ids} manager id{s} in column {manager} {be} not a person in the roster" if rows == ids
+            else f"{rows} rows name {ids} manager id{s} in column {manager} that {be} not a person in the roster",
+            DataLocation(roster.id, locator, numbering.row(con, unknown[0][1][0]), manager),
+            help=_unknown_manager_help(manager, person, {str(v).strip() for v, *_ in unknown}),
+            notes=[value_in_rows(v, [numbering.row(con, o) for o in ords], n, numbering) for v, ords, n, _, _ in unknown]
+            + more_notes(ids, len(unknown)),
         ))
     # each walk keeps the people it passed and their rows (`ords`, rowid + 1), in step
     cycles = con.execute(
@@ -81,7 +88,7 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             "E652", "manager cycle: " + " -> ".join(map(str, [*loop, loop[0]])),
             DataLocation(roster.id, locator, rows[0], manager),
             help="a person cannot (indirectly) manage themselves; fix one manager in the cycle",
-            notes=notes[:EXAMPLES] + ([f"... and {len(notes) - EXAMPLES} more"] if len(notes) > EXAMPLES else []),
+            notes=notes[:EXAMPLES] + more_notes(len(notes), EXAMPLES),
         ))
     return out
 
@@ -146,4 +153,6 @@ def _unknown_manager_help(manager: str, person: str, values: set[str]) -> str:
     if len(values) == 1 and values <= NULL_MARKERS:
         marker = next(iter(values))
         return f"'{marker}' looks like a marker for no value: for a CSV source add null_values = [\"\", \"{marker}\"] to its binding"
-    return f"every {manager} must be the {person} of another row (or empty for the top of the tree)"
+    return (f"every {manager} must be the {person} of another row (or empty for the top of the tree); when the "
+            f"source lists the managers only in {manager}, build the roster with a duckdb query that adds a row "
+            f"for each (docs/sources.md, \"A roster whose managers are not rows\")")

@@ -113,6 +113,13 @@ def more_notes(total: int, shown: int) -> list[str]:
     return [f"... and {total - shown} more"] if total > shown else []
 
 
+def value_in_rows(value, rows: Sequence[int], count: int, numbering: Numbering) -> str:
+    """A note for a value written on several rows, the first few of them shown:
+    `'x' in row 1 (line 2), row 4 (line 5) and 3 more`."""
+    more = f" and {count - len(rows)} more" if count > len(rows) else ""
+    return f"{value!r} in " + ", ".join(numbering.where(r) for r in rows) + more
+
+
 def unreadable_table(records: Sequence[tuple[int, int | None, str, str]]) -> pa.Table:
     """What `Source.unreadable()` returns, from (row, line, reason, text) per record."""
     row, line, reason, text = zip(*records, strict=True) if records else ((), (), (), ())
@@ -175,10 +182,7 @@ def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Data
         rows = [numbering.row(con, o) for o in ords]
         dups.setdefault((kind, column), (total, []))[1].append((value, rows, n))
     for (kind, column), (total, examples) in dups.items():
-        notes = [
-            f"{value!r} in " + ", ".join(numbering.where(r) for r in rows) + (f" and {n - len(rows)} more" if n > len(rows) else "")
-            for value, rows, n in examples
-        ]
+        notes = [value_in_rows(value, rows, n, numbering) for value, rows, n in examples]
         what = f"the key {column} of dataset {dataset.id}" if kind == "key" else f"column {column} (declared unique)"
         out.append(Diagnostic(
             "E648" if kind == "key" else "E647",
