@@ -213,9 +213,16 @@ def test_deals_of_an_agent_missing_from_sales_teams_are_reported(maven_data, tmp
     result = kpirules("run", "--config", CONFIG, "--period", "2017Q4", "--format", "json", data=str(copy))
     assert result.exit_code == 0, result.output
     run = json.loads(result.stdout)
+    # the id quoted as written, at the first row crediting it: the appended row 8801, on line
+    # 8802 of the file; in won_deals (a query, whose rows have no lines) the last won row
+    won = duckdb.execute("SELECT count(*) FROM read_csv($f) WHERE deal_stage = 'Won'",
+                         {"f": str(copy / "sales_pipeline.csv")}).fetchone()[0]
+    fix = "ids are matched exactly as written, spaces and case included; fix the id in the source or add the person to the roster"
     assert run["warnings"] == [
-        "deals: 1 row credited to a person not in the roster (Ghost Agent)",
-        "won_deals: 1 row credited to a person not in the roster (Ghost Agent)",
+        "deals: 1 row credited to a person not in the roster ('Ghost Agent'), the first at row 8801 (line 8802) "
+        f"of {copy / 'sales_pipeline.csv'}: {fix}",
+        f"won_deals: 1 row credited to a person not in the roster ('Ghost Agent'), the first at row {won} of "
+        f":memory: (query): {fix}",
     ]
-    assert "warning: deals: 1 row credited to a person not in the roster (Ghost Agent)" in result.stderr
+    assert "warning: deals: 1 row credited to a person not in the roster ('Ghost Agent'), the first" in result.stderr
     assert "Ghost Agent" not in {p["person_id"] for p in run["people"]}

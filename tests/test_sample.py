@@ -166,7 +166,7 @@ def test_sources_check_passes_on_the_sample_and_reports_p999(monkeypatch: pytest
     monkeypatch.chdir(REPO)
     result = CliRunner().invoke(cli, ["sources", "check"])
     assert result.exit_code == 0, result.output
-    assert "3 rows credit people not in the roster (P999)" in result.output
+    assert "3 rows credit people not in the roster ('P999'), the first at row " in result.output
 
 
 # -- the roster ----------------------------------------------------------------------

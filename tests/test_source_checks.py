@@ -106,6 +106,8 @@ def test_skip_leaves_bad_rows_out_and_writes_them_with_reasons(workdir):
     assert (deals.rows, deals.rejected) == (3, 4)
     # P9 credits D3 (rejected) and D7 (loaded): only loaded rows count
     assert (deals.unknown_person_rows, deals.unknown_person_examples) == (1, ["P9"])
+    # D7, row 7 of the file on line 8, as the source numbers it with the rejected rows gone
+    assert deals.unknown_people() == ("'P9'", "row 7 (line 8)")
     with open(workdir / "rejects" / "deals.csv", encoding="utf-8", newline="") as fh:
         rejected = list(csv.DictReader(fh))
     assert [(r["_row"], r["_line"], r["deal_id"]) for r in rejected] == [
@@ -251,7 +253,8 @@ def test_unknown_people_are_found_by_the_ids_text():
     con = duckdb.connect()
     con.execute("CREATE TABLE people AS SELECT * FROM (VALUES (1), (2)) t(person_id)")
     con.execute("CREATE TABLE deals AS SELECT * FROM (VALUES ('02'), ('2'), ('02'), (NULL)) t(owner_id)")
-    assert unknown_persons(con, "deals", "owner_id", "people", "person_id") == (2, ["02"])
+    # 2 rows, one id; the first of them is row 1
+    assert unknown_persons(con, "deals", "owner_id", "people", "person_id") == (2, ["02"], 1)
 
 
 def test_rows_without_a_person_are_counted(workdir):

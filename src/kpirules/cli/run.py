@@ -128,13 +128,16 @@ def run_arguments(prepared: Prepared, paths, period_label, roles, persons, bad_r
 
 
 def _warnings(prepared: Prepared, result) -> list[str]:
+    from kpirules.sources.checks import UNKNOWN_PERSON_HELP
+
     out = []
     for load in prepared.load_report.datasets:
         if load.unknown_person_rows:
-            examples = ", ".join(load.unknown_person_examples)
+            ids, first = load.unknown_people()
             n = load.unknown_person_rows
             whom = "row credited to a person" if n == 1 else "rows credited to people"
-            out.append(f"{load.dataset}: {n} {whom} not in the roster ({examples})")
+            out.append(f"{load.dataset}: {n} {whom} not in the roster ({ids}), the first at {first} of "
+                       f"{load.locator}: {UNKNOWN_PERSON_HELP}")
         if load.no_person_rows:
             n, column = load.no_person_rows, prepared.scheme.datasets[load.dataset].person_column
             out.append(f"{load.dataset}: {n} {'row has' if n == 1 else 'rows have'} no {column}: "

@@ -78,6 +78,7 @@ def check(env: str | None, config_path: str | None) -> None:
     """
     from kpirules.config import load_config
     from kpirules.model import load_scheme
+    from kpirules.sources.checks import UNKNOWN_PERSON_HELP
     from kpirules.sources.load import check_sources
 
     config = load_config(config_path)
@@ -86,6 +87,7 @@ def check(env: str | None, config_path: str | None) -> None:
     width = max((len(r.dataset) for r in results), default=0)
     lang = current_lang()
     found: list[Diagnostic] = []
+    unknown_people = False
     for result in results:
         if result.problems:
             n = len(result.problems)
@@ -98,10 +100,12 @@ def check(env: str | None, config_path: str | None) -> None:
             rows = i18n.ui(lang, "sources.rows", f"{load.rows:,} rows", n=f"{load.rows:,}")
             unknown = load.unknown_person_rows
             if unknown:
-                ids = ", ".join(load.unknown_person_examples)
+                ids, first = load.unknown_people()
                 status += i18n.ui(lang, "sources.unknown",
                                   f"; {unknown:,} {'row credits' if unknown == 1 else 'rows credit'} people not in "
-                                  f"the roster ({ids})", n=f"{unknown:,}", ids=ids)
+                                  f"the roster ({ids}), the first at {first}", n=f"{unknown:,}", ids=ids,
+                                  row=first)
+                unknown_people = True
             if load.no_person_rows:
                 nobody = load.no_person_rows
                 status += i18n.ui(lang, "sources.no_person",
@@ -110,6 +114,8 @@ def check(env: str | None, config_path: str | None) -> None:
         description = i18n.phrase(result.description, "source", lang)
         click.echo(f"{result.dataset:<{width}}  {description}  {rows}  {status}")
         found.extend(result.problems)
+    if unknown_people:  # beside the table, which keeps one line per dataset
+        echo_err(i18n.labelled(lang, "help", i18n.phrase(UNKNOWN_PERSON_HELP, "help", lang)))
     if found:
         bad = sum(1 for r in results if r.problems)
         echo_err("\n" + render_all(found, lang=lang))

@@ -130,18 +130,24 @@ def empty_roster(roster: DatasetLoad) -> Diagnostic | None:
 
 
 def unknown_persons(con: duckdb.DuckDBPyConnection, table: str, column: str, roster_table: str,
-                    roster_id: str) -> tuple[int, list[str]]:
-    """How many rows credit a person the roster lacks, and a few of those ids."""
+                    roster_id: str) -> tuple[int, list[str], int | None]:
+    """How many rows credit a person the roster lacks, a few of those ids, and the first such
+    row (rowid + 1, for messages)."""
     t, c, r, rid = quote(table), quote(column), quote(roster_table), quote(roster_id)
     # as text, as the engine matches rows to people: "02" credits nobody when the ids are 1, 2, 3
     missing = f"FROM {t} s ANTI JOIN {r} p ON CAST(s.{c} AS VARCHAR) = CAST(p.{rid} AS VARCHAR) WHERE s.{c} IS NOT NULL"
-    (count,) = con.execute(f"SELECT count(*) {missing}").fetchall()[0]
+    count, first = con.execute(f"SELECT count(*), min(s.rowid) + 1 {missing}").fetchall()[0]
     if not count:
-        return 0, []
+        return 0, [], None
     examples = con.execute(
         f"SELECT DISTINCT CAST(s.{c} AS VARCHAR) AS v {missing} ORDER BY v LIMIT {UNKNOWN_EXAMPLES}"
     ).fetchall()
-    return count, [v for (v,) in examples]
+    return count, [v for (v,) in examples], first
+
+
+#: what to do about rows credited to people the roster lacks (kpirules run, sources check)
+UNKNOWN_PERSON_HELP = ("ids are matched exactly as written, spaces and case included; fix the id in the source "
+                       "or add the person to the roster")
 
 
 def rows_without_person(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:

@@ -249,29 +249,30 @@ class _Run:
         if dataset.kind == "roster":
             staged.problems.extend(checks.roster_diagnostics(con, stage, dataset, locator, numbering))
             self.roster_stage = stage
-        unknown, examples = self._unknown_persons(dataset, stage)
+        unknown, examples, first_unknown = self._unknown_persons(dataset, stage)
         person = dataset.person_column if dataset.kind == "dataset" else None
         nobody = checks.rows_without_person(con, stage, person) if person else None
         staged.digest = _Digest(con, dataset, stage, good)
         staged.load = DatasetLoad(
             dataset=dataset.id, source=staged.source_name, description=staged.description, rows=good,
             fingerprint=staged.digest, rejected=bad + unread,
-            unknown_person_rows=unknown, unknown_person_examples=examples, no_person_rows=nobody,
+            unknown_person_rows=unknown, unknown_person_examples=examples, unknown_person_first=first_unknown,
+            no_person_rows=nobody,
             locator=locator, numbering=numbering.kept(con),
         )
 
-    def _unknown_persons(self, dataset: Dataset, stage: str) -> tuple[int | None, list[str]]:
+    def _unknown_persons(self, dataset: Dataset, stage: str) -> tuple[int | None, list[str], int | None]:
         roster = self.scheme.roster
         person = dataset.person_column
         if dataset.kind == "roster" or roster is None or person is None or "id" not in roster.bindings:
-            return None, []
+            return None, [], None
         table = self.roster_stage
         if table is None:
             exists = self.con.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [roster.id]
             ).fetchall()[0][0]
             if not exists:
-                return None, []
+                return None, [], None
             table = roster.id
         return checks.unknown_persons(self.con, stage, person, table, roster.bindings["id"])
 

@@ -37,6 +37,8 @@ class DatasetLoad(BaseModel):
     #: rows crediting a person the roster lacks (None: not checked, no roster loaded)
     unknown_person_rows: int | None = None
     unknown_person_examples: list[str] = []
+    #: the first of those rows (rowid + 1 of the loaded table)
+    unknown_person_first: int | None = None
     #: rows whose person column is empty, which count for nobody (None: no person column)
     no_person_rows: int | None = None
     #: where the rows came from, short: a file path, or a table in a database
@@ -63,6 +65,12 @@ class DatasetLoad(BaseModel):
     def where(self, ordinal: int) -> str:
         """A row of the loaded table as people find it in the source: `row 3 (line 4)`."""
         return self._numbering.where(self._numbering.row(None, ordinal))
+
+    def unknown_people(self) -> tuple[str, str | None]:
+        """The ids of the people the roster lacks, quoted as written so that spaces show
+        (`'Vicki Laflamme '`), and the first row crediting one as the source numbers it."""
+        ids = ", ".join(repr(v) for v in self.unknown_person_examples)
+        return ids, None if self.unknown_person_first is None else self.where(self.unknown_person_first)
 
     @computed_field
     @cached_property
