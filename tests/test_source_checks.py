@@ -24,6 +24,14 @@ def _errors(workdir, text, **options):
     return caught.value.diagnostics
 
 
+def _roster_errors(workdir, people: str):
+    """The problems loading a roster people.csv (person_id,name,manager_id) with these rows."""
+    write(workdir / "people.csv", "person_id,name,manager_id\n" + people)
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"people": {"source": "csv", "path": "people.csv"}})
+    return caught.value.diagnostics
+
+
 def test_every_problem_is_listed_with_row_line_column_and_value(workdir):
     found = _errors(workdir, HEADER
                     + "D1,P1,2026-01-05 09:30:00,2026-01-05,3,10,0.1,yes\n"
@@ -131,11 +139,7 @@ def test_roster_duplicate_ids(workdir):
 
 
 def test_roster_unknown_manager_and_cycle(workdir):
-    write(workdir / "people.csv",
-          "person_id,name,manager_id\nP0,boss,\nP1,a,P2\nP2,b,P3\nP3,c,P1\nP4,d,P1\nP5,e,P7\n")
-    with pytest.raises(DataError) as caught:
-        load(workdir, {"people": {"source": "csv", "path": "people.csv"}})
-    unknown, cycle = caught.value.diagnostics
+    unknown, cycle = _roster_errors(workdir, "P0,boss,\nP1,a,P2\nP2,b,P3\nP3,c,P1\nP4,d,P1\nP5,e,P7\n")
     assert (unknown.code, unknown.message, unknown.notes) == (
         "E651", "1 manager id in column manager_id is not a person in the roster", ["'P7' in row 6 (line 7)"])
     # P1's manager is P2, P2's is P3, P3's is P1; P4 reports into the loop but is not in it
@@ -150,11 +154,7 @@ def test_managers_missing_from_the_roster_are_counted_as_ids_and_rows(workdir):
     # an export that names each manager only in the manager column (Maven CRM's sales_teams.csv):
     # P1 to P7 report to M1, P8 to P31 each to one of M2 to M25: 31 rows, 25 ids; a note per
     # id (its first 5 rows), 20 of them, and the 5 ids left
-    people = "".join(f"P{i},p,M{1 if i <= 7 else i - 6}\n" for i in range(1, 32))
-    write(workdir / "people.csv", "person_id,name,manager_id\n" + people)
-    with pytest.raises(DataError) as caught:
-        load(workdir, {"people": {"source": "csv", "path": "people.csv"}})
-    (unknown,) = caught.value.diagnostics
+    (unknown,) = _roster_errors(workdir, "".join(f"P{i},p,M{1 if i <= 7 else i - 6}\n" for i in range(1, 32)))
     assert (unknown.code, unknown.message) == (
         "E651", "31 rows name 25 manager ids in column manager_id that are not a person in the roster")
     assert str(unknown.location) == "dataset people, source people.csv, row 1, column manager_id"
@@ -268,11 +268,7 @@ def test_rows_without_a_person_are_counted(workdir):
 
 def test_a_long_roster_cycle_lists_twenty_rows_and_the_rest_counted(workdir):
     # P1 is managed by P2, ..., P25 by P1: 25 people in the loop, 20 notes and "5 more"
-    people = "".join(f"P{i},n,P{i % 25 + 1}\n" for i in range(1, 26))
-    write(workdir / "people.csv", "person_id,name,manager_id\n" + people)
-    with pytest.raises(DataError) as caught:
-        load(workdir, {"people": {"source": "csv", "path": "people.csv"}})
-    (cycle,) = caught.value.diagnostics
+    (cycle,) = _roster_errors(workdir, "".join(f"P{i},n,P{i % 25 + 1}\n" for i in range(1, 26)))
     # the loop starts at its smallest id, "P1", whose row is 1
     assert cycle.message.startswith("manager cycle: P1 -> P2 -> P3 -> ")
     assert cycle.location.row == 1
