@@ -68,11 +68,14 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             notes=[value_in_rows(v, [numbering.row(con, o) for o in ords], n, numbering) for v, ords, n, _, _ in unknown]
             + more_notes(ids, len(unknown)),
         ))
-    # each walk keeps the people it passed and their rows (`ords`, rowid + 1), in step
+    # one walk per loop, from its smallest id (`_loop_starts`); each walk keeps the people it
+    # passed and their rows (`ords`, rowid + 1), in step
+    edges = con.execute(f"SELECT count(*) FROM {t} WHERE {p} IS NOT NULL AND {m} IS NOT NULL").fetchone()[0]
     cycles = con.execute(
         f"WITH RECURSIVE edges AS (SELECT {p} AS id, {m} AS manager, rowid + 1 AS ord FROM {t} "
-        f"WHERE {p} IS NOT NULL AND {m} IS NOT NULL), "
-        f"walk(start, cur, path, ords) AS (SELECT id, manager, [id], [ord] FROM edges UNION ALL "
+        f"WHERE {p} IS NOT NULL AND {m} IS NOT NULL), {_loop_starts(edges)}, "
+        f"walk(start, cur, path, ords) AS (SELECT id, manager, [id], [ord] FROM edges "
+        f"WHERE id IN (SELECT id FROM starts) UNION ALL "
         f"SELECT w.start, e.manager, list_append(w.path, w.cur), list_append(w.ords, e.ord) "
         f"FROM walk w JOIN edges e ON e.id = w.cur "
         f"WHERE w.cur <> w.start AND NOT list_contains(w.path, w.cur)) "
@@ -91,6 +94,27 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             notes=notes[:EXAMPLES] + more_notes(len(notes), EXAMPLES),
         ))
     return out
+
+
+def _loop_starts(edges: int) -> str:
+    """CTEs ending in `starts`: the smallest id of each manager loop, found by pointer jumping
+    over `edges` (id, manager), so that the loops are walked once each, never from everyone.
+
+    Round k holds, for each person with at least 2^k managers above them, the one 2^k steps
+    up (`up`) and the smallest id of the 2^k people from the person up to just below that
+    one (`low`); a round joins the previous one with itself, so a person whose chain ends at
+    a top drops out. Once 2^rounds exceeds the number of edges (longer than any loop or any
+    path into one) only people in or under a loop are left, every `up` is in a loop and
+    every person of a loop is someone's `up`, and a person of a loop whose `low` is their
+    own id is its smallest. A chain of 2,500 takes 12 joins of at most 2,500 rows, where
+    walking up from everyone made 3 million rows, each with a list of the people passed."""
+    rounds = max(1, edges.bit_length())
+    ctes = ["jump0 AS MATERIALIZED (SELECT id, manager AS up, id AS low FROM edges)"]
+    for k in range(1, rounds + 1):
+        ctes.append(f"jump{k} AS MATERIALIZED (SELECT a.id, b.up, least(a.low, b.low) AS low "
+                    f"FROM jump{k - 1} a JOIN jump{k - 1} b ON b.id = a.up)")
+    ctes.append(f"starts AS (SELECT id FROM jump{rounds} WHERE id = low AND id IN (SELECT up FROM jump{rounds}))")
+    return ", ".join(ctes)
 
 
 def _left_before_hired(con: duckdb.DuckDBPyConnection, t: str, roster: Dataset, locator: str,
