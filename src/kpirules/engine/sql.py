@@ -285,17 +285,25 @@ def rollup(source: DatasetQuery, rolled: list[tuple[int, Aggregate]]) -> Dataset
 def team_cte(roster: Dataset) -> str:
     """The team table, as a CTE of the statement that reads it: every (manager, member)
     pair, direct and indirect, plus (p, p) for everyone; ids as text, as rows are matched
-    to people everywhere (a text "02" is not the integer 2)."""
+    to people everywhere (a text "02" is not the integer 2).
+
+    Built from the top down: each person's managers, as a list, are their manager's list
+    and their manager, so a step of the recursion reads only the people one level further
+    down (a chain of 2,500 takes 2,500 small steps, not steps over the 3 million pairs
+    found so far). The tops are the people with no manager or one the roster lacks (E651);
+    the load refuses a roster whose managers loop (E652), so everyone else is below a top."""
     pid = quote(roster.bindings["id"])
     manager = quote(roster.bindings["manager"])
     table = quote(roster.id)
     return (
         f"{TEAM_TABLE} AS MATERIALIZED (\n"
-        f"WITH RECURSIVE reports(owner, member) AS (\n"
-        f"  SELECT {manager}, {pid} FROM {table} WHERE {manager} IS NOT NULL\n"
-        f"  UNION\n"
-        f"  SELECT r.owner, p.{pid} FROM reports r JOIN {table} p ON p.{manager} = r.member\n"
+        f"WITH RECURSIVE above(member, managers) AS (\n"
+        f"  SELECT {pid}, CAST([] AS VARCHAR[]) FROM {table}\n"
+        f"  WHERE {manager} IS NULL OR {manager} NOT IN (SELECT {pid} FROM {table} WHERE {pid} IS NOT NULL)\n"
+        f"  UNION ALL\n"
+        f"  SELECT p.{pid}, list_append(a.managers, CAST(a.member AS VARCHAR))\n"
+        f"  FROM above a JOIN {table} p ON p.{manager} = a.member\n"
         f")\n"
-        f"SELECT CAST(owner AS VARCHAR) AS owner, CAST(member AS VARCHAR) AS member FROM reports\n"
-        f"UNION SELECT CAST({pid} AS VARCHAR), CAST({pid} AS VARCHAR) FROM {table})"
+        f"SELECT unnest(managers) AS owner, CAST(member AS VARCHAR) AS member FROM above\n"
+        f"UNION ALL SELECT CAST({pid} AS VARCHAR), CAST({pid} AS VARCHAR) FROM {table})"
     )
