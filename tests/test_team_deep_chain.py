@@ -9,49 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
+from pathlib import Path
 
 import pytest
 
-N = 300  # P0 at the top, P1 reports to P0, ..., P299 at the bottom
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from teams import chains, write_project  # noqa: E402 - the benchmark's project: 3 team KPIs, a deal each
 
-SCHEME = """
-scheme chain { currency CNY  period month }
-roster people { id person_id  role role  manager manager_id
-  column person_id string  column role string  column manager_id string }
-dataset deals { person owner_id  date closed_on
-  column owner_id string  column closed_on date  column amount integer  column kind string }
-role mgr {
-  kpi team_amount { outcome main  weight 50%  scope team  measure sum(deals.amount)  target >= 1 }
-  kpi all_deals { outcome main  weight 50%  scope team_and_self  measure count(deals)  target >= 1 }
-  kpi kinds { outcome auxiliary  scope team  measure count_distinct(deals.kind) }
-}
-"""
-
-CONFIG = """
-[project]
-rulesets = ["rulesets"]
-[env.default.datasets.people]
-source = "csv"
-path = "people.csv"
-[env.default.datasets.deals]
-source = "csv"
-path = "deals.csv"
-"""
-
-
-def write_project(folder, managers: dict[int, int | None]) -> None:
-    """People P0..P(N-1) with the given managers; Pi closed one deal of amount i + 1, kind K(i % 7)."""
-    (folder / "rulesets").mkdir()
-    (folder / "rulesets" / "chain.kpi").write_text(SCHEME, encoding="utf-8")
-    (folder / "kpirules.toml").write_text(CONFIG, encoding="utf-8")
-    (folder / "people.csv").write_text("person_id,role,manager_id\n" + "".join(
-        f"P{i},mgr,{'' if managers[i] is None else f'P{managers[i]}'}\n" for i in range(N)), encoding="utf-8")
-    (folder / "deals.csv").write_text("owner_id,closed_on,amount,kind\n" + "".join(
-        f"P{i},2026-03-10,{i + 1},K{i % 7}\n" for i in range(N)), encoding="utf-8")
+N = 300  # P0 at the top, P1 reports to P0, ..., P299 at the bottom; Pi's deal is of amount i + 1
 
 
 def test_every_manager_of_a_deep_chain_sums_everyone_below(workdir, run_cli):
-    write_project(workdir, {i: i - 1 if i else None for i in range(N)})
+    write_project(workdir, chains(N, N))
     result = run_cli("run", "--period", "2026-03", "--format", "csv")
     assert result.exit_code == 0, result.output
     values = {(row["person_id"], row["kpi"]): row["value"]
@@ -76,7 +46,10 @@ def test_every_manager_of_a_deep_chain_sums_everyone_below(workdir, run_cli):
     ({0: N - 1}, "manager cycle: P0 -> P299 -> P298 -> P297 -> P296 -> "),
 ])
 def test_a_loop_above_a_deep_chain_is_reported_once(workdir, run_cli, loop, message):
-    write_project(workdir, {i: i - 1 for i in range(1, N)} | loop)
+    managers = chains(N, N)
+    for person, boss in loop.items():
+        managers[person] = boss
+    write_project(workdir, managers)
     result = run_cli("run", "--period", "2026-03", "--format", "csv")
     assert result.exit_code == 1, result.output
     # one E652 for the loop, none for the people below it
