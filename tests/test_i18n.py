@@ -298,7 +298,7 @@ def test_syntax_errors_read_as_chinese(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------------- the commands
 
-BAD_DATASET = 'scheme s "x" {\n  period month\n  currency CNY\n}\nroster people {\n  id person_id\n  column person_id string\n}\n' \
+BAD_DATASET = 'scheme s "x" {\n  period month\n  currency CNY\n}\nroster people {\n  id person_id\n  role role\n  column person_id string\n  column role string\n}\n' \
               'dataset calls {\n  person agent_id\n  date called_at\n  column agent_id string\n  column called_at date\n}\n' \
               'role telesales "电话销售" {\n  kpi outbound_calls "外呼量" {\n    process main\n    measure count(cals)\n' \
               '    target >= 200\n    weight 100%\n  }\n}\n'
@@ -316,11 +316,11 @@ def test_check_in_chinese_keeps_code_place_caret_and_exit_code(bad_file):
     english = run("check", "bad.kpi")
     chinese = run("--lang", "zh", "check", "bad.kpi")
     assert english.exit_code == chinese.exit_code == 1
-    assert english.stderr.splitlines()[0] == "bad.kpi:18:19: error[E202]: unknown dataset 'cals'"
+    assert english.stderr.splitlines()[0] == "bad.kpi:20:19: error[E202]: unknown dataset 'cals'"
     assert chinese.stderr == (
-        "bad.kpi:18:19: error[E202]: 未知的数据集 'cals'\n"
+        "bad.kpi:20:19: error[E202]: 未知的数据集 'cals'\n"
         "   |\n"
-        "18 |     measure count(cals)\n"
+        "20 |     measure count(cals)\n"
         "   |                   ^^^^\n"
         "  = 帮助：是不是想写 'calls'？\n"
         "\n"
@@ -443,7 +443,7 @@ def test_a_file_that_does_not_parse_is_linted_in_chinese(tmp_path, monkeypatch):
     write_scheme(tmp_path, {"bad.kpi": BAD_DATASET})
     chinese = run("lint", "--no-cache", "--lang", "zh", "--output-format", "concise", "bad.kpi")
     assert chinese.exit_code == 1
-    assert chinese.stdout.splitlines()[0] == "bad.kpi:18:19: E202 [error] 未知的数据集 'cals'"
+    assert chinese.stdout.splitlines()[0] == "bad.kpi:20:19: E202 [error] 未知的数据集 'cals'"
 
 
 def test_the_lint_cache_serves_both_languages(tmp_path, monkeypatch):

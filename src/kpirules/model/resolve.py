@@ -62,6 +62,8 @@ class Resolver(KpiResolver):
                 "declare `roster people { id person_id  role role  column person_id string ... }`",
             )
         roles = self._roles(decls["role"], header, datasets, grades)
+        if rosters:
+            self._roles_matching_nobody(decls["role"], rosters[0])
         if self.problems:
             return None
         return m.Scheme(
@@ -467,6 +469,29 @@ class Resolver(KpiResolver):
         for decl in decls:
             visit(decl)
         return {d.id.name: resolved[d.id.name] for d in decls}
+
+    def _roles_matching_nobody(self, decls: list[ast.RoleDecl], roster: m.Dataset) -> None:
+        """E213: a role without `applies_to` matches the people whose roster `role` binding
+        holds its id, so without that binding it can match nobody. A role that others extend
+        is left alone: written only to be extended, it is meant to match nobody."""
+        if "role" in roster.bindings:
+            return
+        extended = {s.value.name for d in decls for s in d.body
+                    if isinstance(s, ast.Setting) and s.key == "extends" and isinstance(s.value, ast.Ident)}
+        for decl in decls:
+            if decl.id.name in extended or any(isinstance(s, ast.Setting) and s.key == "applies_to" for s in decl.body):
+                continue
+            name, where = decl.id.name, roster.id
+            if "role" in roster.columns:  # a column merely named `role` is not read as the role
+                help = (f"add `role role` to roster {where} (a column named role is not read until it is bound), "
+                        f"or give role {name} an `applies_to <condition>`")
+            else:
+                help = (f"add `role <column>` to roster {where}, naming the column that holds each person's role, "
+                        f"or give role {name} an `applies_to <condition>`")
+            self.problems.error(
+                "E213", decl.id.span,
+                f"role {name} has no applies_to and roster {where} binds no role column, so it matches nobody", help,
+            )
 
     def _person_scope(self, what: str, datasets, header) -> Scope:
         roster = next((d for d in datasets.values() if d.kind == "roster"), None)

@@ -24,7 +24,7 @@ class ObjectiveUnserved(Rule):
       objective new_customers "新客户拓展"
     }
 
-    roster people { id person_id  column person_id string }
+    roster people { id person_id  role role  column person_id string  column role string }
     dataset contracts {
       person owner_id
       date signed_on
@@ -55,7 +55,7 @@ class ObjectiveUnserved(Rule):
       objective new_customers "新客户拓展"
     }
 
-    roster people { id person_id  column person_id string }
+    roster people { id person_id  role role  column person_id string  column role string }
     dataset contracts {
       person owner_id
       date signed_on
