@@ -49,8 +49,9 @@ def people_by_period(variable: str, data: str, config: str, years: list[str], *,
 
 
 def shared_data(relative: str, marker: str, what: str, variable: str) -> Path:
-    """The shared data folder (`relative` to the repository root) holding `marker`."""
-    folder = (REPO / relative).resolve()
+    """The shared data folder holding `marker`: the one `variable` names if it is set (as the
+    example's README sets it), else `relative` to the repository root."""
+    folder = Path(os.environ.get(variable) or REPO / relative).resolve()
     if not (folder / marker).is_file():
         if os.environ.get("CI") == "true":
             pytest.fail(f"the shared {what} data is missing under CI=true: {folder}", pytrace=False)
