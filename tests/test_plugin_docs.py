@@ -141,6 +141,28 @@ def test_the_example_plugins_own_tests_pass(example_plugin):
     assert "2 passed" in result.stdout
 
 
+def test_an_output_never_goes_into_the_folder_the_example_plugin_reads(example_plugin, sample_project, run_cli):
+    # plugins.md: a folder passed through resolve() guards every file in it, so `-o` onto an
+    # export (or a new file beside them, which the next run would read as data) is E006
+    exports = sample_project / "exports"
+    exports.mkdir()
+    (sample_project / "data" / "sample" / "surveys.csv").rename(exports / "surveys-2026.csv")
+    config = sample_project / "kpirules.toml"
+    binding = 'source = "csv"\npath = "data/sample/surveys.csv"\n'
+    assert binding in config.read_text(encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace(binding, 'source = "csv_folder"\nfolder = "exports"\n'),
+                      encoding="utf-8")
+    before = (exports / "surveys-2026.csv").read_bytes()
+    for target in ("exports/surveys-2026.csv", "exports/new.csv"):
+        result = run_cli("run", "--format", "csv", "-o", target)
+        assert result.exit_code == 2, result.output
+        assert (f"error[E006]: {target} is in exports, a folder this command reads as input: "
+                "kpirules never writes where it reads its data") in result.output
+    assert (exports / "surveys-2026.csv").read_bytes() == before
+    assert sorted(p.name for p in exports.iterdir()) == ["surveys-2026.csv"]
+    assert run_cli("run", "--format", "csv", "-o", "out.csv").exit_code == 0
+
+
 # ---------------------------------------------------------------------- docs/sources.md
 
 

@@ -12,13 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-#: every file this process read as an input (scheme files, the config, data files): an
-#: output (`-o`, `--manifest`) must never replace one of them
+#: every file this process read as an input (scheme files, the config, data files) and every
+#: folder a source reads: an output (`-o`, `--manifest`) must never replace one of those
+#: files nor be written into one of those folders
 _INPUTS: set[Path] = set()
 
 
 def note_input(path: str | Path) -> None:
-    """Remember a file read as an input, so that no output replaces it (`is_input`)."""
+    """Remember a file read as an input, so that no output replaces it, or a folder read as
+    an input, so that no output is written into it (`is_input`)."""
     try:
         _INPUTS.add(Path(path).resolve())
     except (OSError, RuntimeError):
@@ -31,11 +33,19 @@ def forget_inputs() -> None:
 
 
 def is_input(path: str | Path) -> bool:
-    """Whether path is a file this process read as an input."""
+    """Whether path is a file this process read as an input, or lies in a folder it read."""
+    return input_holding(path) is not None
+
+
+def input_holding(path: str | Path) -> Path | None:
+    """The input path is, or the input folder path lies in (a source that reads a folder
+    reads what is in it, so an output written there would be read as data next time);
+    None when path is no input."""
     try:
-        return Path(path).resolve() in _INPUTS
+        resolved = Path(path).resolve()
     except (OSError, RuntimeError):
-        return False
+        return None
+    return next((p for p in (resolved, *resolved.parents) if p in _INPUTS), None)
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:

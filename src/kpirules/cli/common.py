@@ -15,7 +15,7 @@ import click
 
 from kpirules import i18n
 from kpirules.errors import ConfigError, Diagnostic, KpiError, Location
-from kpirules.io import is_input, write_atomic
+from kpirules.io import input_holding, write_atomic
 from kpirules.report.diagnostics import render_all
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -185,7 +185,14 @@ def output_option(func: Callable) -> Callable:
 def write_output(path: str | Path, data: str | bytes) -> None:
     """Write an output file atomically, never over a file this command read as an input
     (a scheme file, the config, a data file): E006."""
-    if is_input(path):
+    holder = input_holding(path)
+    if holder is not None and holder.is_dir():
+        raise ConfigError(Diagnostic(
+            "E006", f"{path} is in {_shown(holder)}, a folder this command reads as input: "
+            "kpirules never writes where it reads its data",
+            help="write the output to a file outside that folder",
+        ))
+    if holder is not None:
         raise ConfigError(Diagnostic(
             "E006", f"{path} is one of this command's inputs: kpirules never writes over its inputs",
             help="write the output to another file",
