@@ -98,3 +98,23 @@ def test_a_plugin_format_that_fails_is_the_plugins_error_not_kpirules(tmp_path, 
     assert result.exit_code == 2
     assert message in result.output and "internal error" not in result.output
     assert not out.exists()
+
+
+def test_a_plugin_that_raises_while_registering_formats_is_the_plugins_error(tmp_path):
+    # plugins.md: a plugin that raised in a hook is E620 naming the plugin, not an internal error
+    module = types.ModuleType("kpirules_raising_test")
+
+    @hookimpl
+    def register_output_formats(register):
+        raise RuntimeError("no licence")
+
+    module.register_output_formats = register_output_formats
+    plugins.pm.register(module, name=module.__name__)
+    try:
+        result = CliRunner().invoke(cli, ["run", "--period", "2026-03"])
+    finally:
+        plugins.pm.unregister(name=module.__name__)
+    assert result.exit_code == 2
+    assert ("error[E620]: plugin kpirules_raising_test raised while registering output formats: "
+            "RuntimeError: no licence") in result.output
+    assert "internal error" not in result.output
