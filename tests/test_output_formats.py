@@ -79,6 +79,9 @@ def test_unknown_format_suggests_the_close_one():
                          "ZeroDivisionError: division by zero"),
     (lambda r, m: 42, "error[E627]: output format 'broken' of plugin kpirules_broken_test returned int, "
                       "not text or bytes"),
+    # bytes belong to a format declared binary (plugins.md), with -o or without it
+    (lambda r, m: b"x", "error[E627]: output format 'broken' of plugin kpirules_broken_test returned bytes "
+                        "but is not declared binary"),
 ])
 def test_a_plugin_format_that_fails_is_the_plugins_error_not_kpirules(tmp_path, render, message):
     # plugins.md: plugin problems are configuration errors (exit 2) naming the plugin
@@ -118,3 +121,22 @@ def test_a_plugin_that_raises_while_registering_formats_is_the_plugins_error(tmp
     assert ("error[E620]: plugin kpirules_raising_test raised while registering output formats: "
             "RuntimeError: no licence") in result.output
     assert "internal error" not in result.output
+
+
+def test_a_text_format_returning_bytes_without_output_is_the_plugins_error():
+    module = types.ModuleType("kpirules_bytes_test")
+
+    @hookimpl
+    def register_output_formats(register):
+        register(OutputFormat("txtbytes", "text that comes as bytes", lambda r, m: b"x"))
+
+    module.register_output_formats = register_output_formats
+    plugins.pm.register(module, name=module.__name__)
+    try:
+        result = CliRunner().invoke(cli, ["run", "--period", "2026-03", "--format", "txtbytes"])
+    finally:
+        plugins.pm.unregister(name=module.__name__)
+    assert result.exit_code == 2
+    assert ("error[E627]: output format 'txtbytes' of plugin kpirules_bytes_test returned bytes but is not "
+            "declared binary") in result.output
+    assert "declares binary=True" in result.output and "internal error" not in result.output

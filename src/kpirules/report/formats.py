@@ -11,7 +11,8 @@ third-party package adds one the same way:
     def register_output_formats(register):
         register(OutputFormat("payroll", "payroll system import", render_payroll))
 
-`render(result, manifest)` returns text or bytes; `binary` formats need `--output`.
+`render(result, manifest)` returns text, or bytes when the format is declared `binary`
+(which needs `--output`).
 """
 
 from __future__ import annotations
@@ -146,5 +147,11 @@ def render(fmt: OutputFormat, result: RunResult, manifest: dict | None) -> str |
         raise ConfigError(Diagnostic(
             "E627", f"output format '{fmt.name}' of plugin {owner} returned {type(rendered).__name__}, not text or bytes",
             help="this is a bug in the plugin; report it to its authors, or choose another --format",
+        ))
+    if isinstance(rendered, bytes) and not fmt.binary:
+        raise ConfigError(Diagnostic(
+            "E627", f"output format '{fmt.name}' of plugin {owner} returned bytes but is not declared binary",
+            help="this is a bug in the plugin: a format that returns bytes declares binary=True (and then needs "
+                 "--output); report it to its authors, or choose another --format",
         ))
     return rendered
