@@ -163,6 +163,23 @@ def test_an_output_never_goes_into_the_folder_the_example_plugin_reads(example_p
     assert run_cli("run", "--format", "csv", "-o", "out.csv").exit_code == 0
 
 
+def test_the_example_plugins_folder_follows_the_path_rules(example_plugin, tmp_path, monkeypatch):
+    # sources.md: a path option starting with ${VAR} whose value is relative is taken from the
+    # current directory; plugins.md: the example types its folder Path, so it is one
+    from kpirules.testing import make_project
+
+    (tmp_path / "here" / "exports").mkdir(parents=True)
+    (tmp_path / "here" / "exports" / "2026-01.csv").write_text("deal_id,owner_id\nD1,Ann\n", encoding="utf-8")
+    (tmp_path / "here" / "crm").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    monkeypatch.setenv("EXPORTS", "exports")
+    declaration = 'dataset deals "成交" {\n  person owner_id\n  column deal_id string\n  column owner_id string\n}\n'
+    project = make_project(tmp_path / "here" / "crm", declaration,
+                           {"deals": {"source": "csv_folder", "folder": "${EXPORTS}"}})
+    con, _ = project.load()
+    assert con.sql("SELECT deal_id, owner_id FROM deals").fetchall() == [("D1", "Ann")]
+
+
 # ---------------------------------------------------------------------- docs/sources.md
 
 
