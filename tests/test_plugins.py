@@ -81,6 +81,28 @@ def test_describe_source_hook_wins_over_the_source(workdir):
     assert report["people"].description == "the memory CRM"
 
 
+def test_a_describe_source_hook_that_raises_is_its_plugins_error(workdir):
+    class Quiet:
+        @hookimpl
+        def describe_source(self, source_name, options):
+            return None
+
+    class Raising:
+        @hookimpl
+        def describe_source(self, source_name, options):
+            raise RuntimeError("describe bug")
+
+    plugins.pm.register(MemoryPlugin(), name="memory-plugin")
+    plugins.pm.register(Raising(), name="raising")
+    plugins.pm.register(Quiet(), name="quiet")  # called first, says nothing: the next one raises
+    with pytest.raises(ConfigError) as caught:
+        load(workdir, MEMORY)
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E620", "plugin raising raised in describe_source for dataset people "
+                                           "(source memory in [env.test.datasets.people]): RuntimeError: describe bug")
+    assert d.help == "fix or uninstall the plugin, or leave it out with KPIRULES_PLUGINS"
+
+
 def test_a_plugin_returning_wrong_columns(workdir):
     plugins.pm.register(MemoryPlugin(), name="memory-plugin")
     with pytest.raises(DataError) as caught:

@@ -197,13 +197,21 @@ def get_source_type(name: str) -> RegisteredSource | None:
 def describe(source: Source) -> str:
     """A one-line description of a configured source: a plugin's `describe_source`, else its own."""
     load_plugins()
-    try:
-        text = pm.hook.describe_source(source_name=source.name, options=source.options)
-    except Exception as exc:  # noqa: BLE001 - any failure is a plugin's
-        raise ConfigError(Diagnostic(
-            "E620", f"a plugin's describe_source failed for source '{source.name}': {_why(exc)}",
-        )) from None
-    return text if isinstance(text, str) else source.describe()
+    # each implementation in pluggy's order (the last registered first), so that a failure
+    # names its plugin; the first string wins (firstresult)
+    for impl in reversed(pm.hook.describe_source.get_hookimpls()):
+        kwargs = {"source_name": source.name, "options": source.options}
+        try:
+            text = impl.function(*[kwargs[arg] for arg in impl.argnames])
+        except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
+            raise _plugin_error(
+                "E620", impl.plugin_name,
+                f"raised in describe_source for dataset {source.context.dataset.id} "
+                f"(source {source.name} in [{source.context.config_key}]): {_why(exc)}",
+            ) from None
+        if isinstance(text, str):
+            return text
+    return source.describe()
 
 
 def plugin_infos() -> list[PluginInfo]:
