@@ -64,7 +64,27 @@ def test_a_plugin_registering_a_taken_name_is_a_configuration_error():
     finally:
         plugins.pm.unregister(name=module.__name__)
     assert result.exit_code == 2
-    assert "E626" in result.output and "'csv' is registered twice" in result.output
+    assert ("error[E626]: plugin kpirules_clash_test registers output format 'csv', which is a built-in format"
+            in result.output)
+
+
+def test_two_plugins_registering_one_format_are_both_named():
+    modules = [types.ModuleType(f"kpirules_clash{n}_test") for n in (1, 2)]
+    for module in modules:
+        @hookimpl
+        def register_output_formats(register):
+            register(OutputFormat("payroll", "payroll import", lambda r, m: ""))
+
+        module.register_output_formats = register_output_formats
+        plugins.pm.register(module, name=module.__name__)
+    try:
+        result = CliRunner().invoke(cli, ["run", "--format", "csv"])
+    finally:
+        for module in modules:
+            plugins.pm.unregister(name=module.__name__)
+    assert result.exit_code == 2
+    assert ("error[E626]: output format 'payroll' is registered by two plugins: kpirules_clash1_test and "
+            "kpirules_clash2_test") in result.output
 
 
 def test_unknown_format_suggests_the_close_one():

@@ -109,10 +109,7 @@ def output_formats() -> dict[str, OutputFormat]:
                     help="register kpirules.report.formats.OutputFormat objects",
                 ))
             if fmt.name in found:
-                raise ConfigError(Diagnostic(
-                    "E626", f"output format '{fmt.name}' is registered twice (plugin {_plugin})",
-                    help="uninstall one of the plugins, or limit plugins with KPIRULES_PLUGINS",
-                ))
+                raise _clash(fmt.name, _OWNERS[fmt.name], _plugin)
             found[fmt.name] = fmt
             _OWNERS[fmt.name] = _plugin
 
@@ -128,6 +125,20 @@ def output_formats() -> dict[str, OutputFormat]:
 
 #: the plugin that registered each output format (output_formats fills it)
 _OWNERS: dict[str, str] = {}
+
+
+def _clash(name: str, first: str, second: str) -> ConfigError:
+    """E626 naming both plugins that register the format `name` (as E621 does for sources)."""
+    help = "uninstall one of the plugins, or limit plugins with KPIRULES_PLUGINS"
+    if first == second:
+        message = f"output format '{name}' is registered twice by plugin {first}"
+    elif PLUGIN_NAME in (first, second):
+        plugin = second if first == PLUGIN_NAME else first
+        message = f"plugin {plugin} registers output format '{name}', which is a built-in format"
+        help = "rename the plugin's format, or leave the plugin out with KPIRULES_PLUGINS"
+    else:
+        message = f"output format '{name}' is registered by two plugins: {first} and {second}"
+    return ConfigError(Diagnostic("E626", message, help=help))
 
 
 def render(fmt: OutputFormat, result: RunResult, manifest: dict | None) -> str | bytes:
