@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pyarrow as pa
 import pytest
-from source_project import load, rows
+from source_project import load, load_problem, rows
 
 from kpirules import hookspecs, i18n, plugins
 from kpirules.errors import ConfigError, DataError, Diagnostic
@@ -101,6 +102,41 @@ def test_a_describe_source_hook_that_raises_is_its_plugins_error(workdir):
     assert (d.code, d.message) == ("E620", "plugin raising raised in describe_source for dataset people "
                                            "(source memory in [env.test.datasets.people]): RuntimeError: describe bug")
     assert d.help == "fix or uninstall the plugin, or leave it out with KPIRULES_PLUGINS"
+
+
+class ExportOptions(SourceOptions):
+    export_file: Path
+    named: bool = False
+
+
+class ExportSource(Source):
+    """A source whose file option is not called `path`."""
+
+    name = "memory_export"
+    Options = ExportOptions
+
+    def read(self):
+        option = "export_file" if self.options.named else None
+        self.existing_file(self.resolve(self.options.export_file), option)
+        return ROSTER
+
+
+class ExportPlugin:
+    @hookimpl
+    def register_sources(self, register):
+        register(ExportSource)
+
+
+@pytest.mark.parametrize(("named", "what"), [(False, "the path"), (True, "`export_file`")])
+def test_existing_file_names_the_option_that_held_the_path_or_none(workdir, named, what):
+    # the help never names an option the source does not have (`path`)
+    plugins.pm.register(ExportPlugin(), name="export-plugin")
+    (workdir / "exports").mkdir()
+    for value, help in [("missing.csv", f"check {what} in [env.test.datasets.people] of kpirules.toml "
+                                        "(relative paths start at the config file's folder)"),
+                        ("exports", f"point {what} in [env.test.datasets.people] at one file")]:
+        problem = load_problem(workdir, {"people": {"source": "memory_export", "export_file": value, "named": named}})
+        assert (problem.code, problem.help) == ("E640", help)
 
 
 def test_a_plugin_returning_wrong_columns(workdir):

@@ -222,22 +222,28 @@ class Source(ABC):
         source_name = {declared: src for src, declared in self.options.rename.items()}
         return {name: source_name.get(name, name) for name in self.context.dataset.columns}
 
-    def existing_file(self, path: Path) -> Path:
-        """The file at path, or a DataError saying what is wrong with it."""
+    def existing_file(self, path: Path, option: str | None = None) -> Path:
+        """The file at path, or a DataError (E640) saying it is missing or a folder.
+
+        `option` names the option that held the path (`"path"`), for the help to name it;
+        without it the help says "the path".
+        """
+        key, config = self.context.config_key, self._config_name()
         if not path.exists():
-            key, config = self.context.config_key, self._config_name()
             other = next((path.with_suffix(f".{source}") for source in defaults()["data_files"]["sources"]
                           if source != self.name and path.with_suffix(f".{source}").is_file()), None)
             if other is not None:  # `kpirules sample` wrote calls.parquet where `init` bound calls.csv
                 help = (f"{self.display(other)} is there: to read it, set source = \"{other.suffix[1:]}\" and its "
                         f"path in [{key}] of {config}")
+            elif option:
+                help = f"check `{option}` in [{key}] of {config} (relative paths start at the config file's folder)"
             else:
-                help = f"check `path` in [{key}] of {config} (relative paths start at the config file's folder)"
+                help = f"check the path in [{key}] of {config} (relative paths start at the config file's folder)"
             raise self.error("E640", f"file not found: {self.display(path)}", help)
         if path.is_dir():
             raise self.error(
                 "E640", f"{self.display(path)} is a directory, not a file",
-                f"point `path` in [{self.context.config_key}] at one file",
+                f"point `{option}` in [{key}] at one file" if option else f"point the path in [{key}] at one file",
             )
         return path
 

@@ -134,7 +134,7 @@ class CsvSource(Source):
 
     def read(self):
         opts = self.options
-        path = self.existing_file(self.resolve(opts.path))
+        path = self.existing_file(self.resolve(opts.path), "path")
         self.encoding, self.detected = self._encoding(path)
         readable = path if self.encoding in enc.UTF8_NAMES else self._transcoded(path)
         # the dialect DuckDB reads: the file's own, or plain CSV after a bulk export is rewritten

@@ -53,7 +53,7 @@ class DuckdbSource(Source):
         if self.options.path == IN_MEMORY:
             con = duckdb.connect()
         else:
-            path = self.existing_file(self.resolve(self.options.path))
+            path = self.existing_file(self.resolve(self.options.path), "path")
             try:
                 con = duckdb.connect(str(path), read_only=True)
             except duckdb.Error as exc:

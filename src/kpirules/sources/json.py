@@ -44,7 +44,7 @@ class JsonSource(Source):
     _label = "JSON array"
 
     def read(self):
-        return self._read_json(self.existing_file(self.resolve(self.options.path)))
+        return self._read_json(self.existing_file(self.resolve(self.options.path), "path"))
 
     def read_failure(self, message: str) -> DataError | None:
         """E640 naming the file as the binding does, not by the absolute path DuckDB read."""
@@ -106,7 +106,7 @@ class JsonLinesSource(JsonSource):
     _unreadable: tuple[tuple[int, int, str, str], ...] = ()
 
     def read(self):
-        path = self.existing_file(self.resolve(self.options.path))
+        path = self.existing_file(self.resolve(self.options.path), "path")
         con, _ = self.shared_connection()
         (broken,) = con.execute(
             f"SELECT count(*) FROM read_json_objects({literal(str(path))}, format = 'newline_delimited', "

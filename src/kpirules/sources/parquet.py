@@ -23,7 +23,7 @@ class ParquetSource(Source):
     Options = ParquetOptions
 
     def read(self):
-        path = self.existing_file(self.resolve(self.options.path))
+        path = self.existing_file(self.resolve(self.options.path), "path")
         con, shared = self.shared_connection()
         relation = con.sql(f"SELECT * FROM read_parquet({literal(str(path))})")
         return relation if shared else relation.to_arrow_reader()

@@ -42,7 +42,7 @@ class SqliteSource(Source):
     def read(self):
         import adbc_driver_sqlite.dbapi as adbc
 
-        path = self.existing_file(self.resolve(self.options.path))
+        path = self.existing_file(self.resolve(self.options.path), "path")
         connection = adbc.connect(f"file:{path}?mode=ro", autocommit=True)
         self.on_close(connection.close)
         cursor = connection.cursor()

@@ -42,7 +42,7 @@ class XlsxSource(Source):
         import fastexcel
 
         opts = self.options
-        path = self.existing_file(self.resolve(opts.path))
+        path = self.existing_file(self.resolve(opts.path), "path")
         try:
             workbook = fastexcel.read_excel(str(path))
         except fastexcel.FastExcelError as exc:

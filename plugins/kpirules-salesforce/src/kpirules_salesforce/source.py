@@ -185,7 +185,7 @@ class SalesforceReportSource(Source):
         return self._factmap(body, f"API v{opts.api_version}")
 
     def _file(self) -> Report:
-        path = self.existing_file(self.resolve(self.options.path))
+        path = self.existing_file(self.resolve(self.options.path), "path")
         kind = self.options.format
         if kind == "auto":
             kind = "json" if path.suffix.lower() == ".json" else "csv"
