@@ -419,3 +419,17 @@ def test_plugins_command_lists_a_registered_plugin(run_cli):
                                        "sources": ["memory"]}
     text = run_cli("plugins").stdout
     assert "kpirules.sources.csv" in text and "sources: csv" in text
+
+
+@pytest.mark.parametrize("thing", [dict, "KPI999", object()])
+def test_registering_something_that_is_not_a_lint_rule(thing, run_cli):
+    class Wrong:
+        @hookimpl
+        def register_lint_rules(self, register):
+            register(thing)
+
+    plugins.pm.register(Wrong(), name="wrong-rules")
+    result = run_cli("rules")
+    assert result.exit_code == 2, result.output
+    assert f"error[E620]: plugin wrong-rules registered {thing!r}, which is not a lint Rule subclass" in result.output
+    assert "AttributeError" not in result.output

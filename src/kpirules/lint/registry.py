@@ -75,8 +75,19 @@ def _register_through_plugins(register) -> None:
     if any(True for _ in entry_points(group=plugins.ENTRY_POINT_GROUP)):
         plugins.load_plugins()
     for impl in plugins.pm.hook.register_lint_rules.get_hookimpls():
+
+        def register_rule(rule, _plugin=impl.plugin_name):
+            if not (isinstance(rule, type) and issubclass(rule, Rule)):
+                raise ConfigError(Diagnostic(
+                    "E620", f"plugin {_plugin} registered {rule!r}, which is not a lint Rule subclass",
+                    help="register subclasses of kpirules.lint.rule.Rule (docs/plugins.md, register_lint_rules)",
+                ))
+            register(rule)
+
         try:
-            impl.function(register=register)
+            impl.function(register=register_rule)
+        except ConfigError:
+            raise
         except Exception as exc:  # noqa: BLE001 - a plugin's failure is reported as its own
             raise ConfigError(Diagnostic(
                 "E620", f"plugin {impl.plugin_name} failed to register its lint rules: {type(exc).__name__}: {exc}",
