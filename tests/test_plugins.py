@@ -305,6 +305,23 @@ def test_selecting_plugins_by_environment(installed_plugin, monkeypatch):
     assert d.help.startswith("did you mean 'demo'?")
 
 
+def test_a_source_type_of_a_plugin_kpirules_plugins_leaves_out(installed_plugin, monkeypatch, workdir):
+    # the binding names demo, which the installed plugin demo provides: E605 says why it is unknown
+    monkeypatch.setenv(plugins.SELECT_ENV, "")
+    with pytest.raises(ConfigError) as caught:
+        load(workdir, {"people": {"source": "demo"}})
+    (d,) = caught.value.diagnostics
+    assert d.code == "E605" and d.message.endswith("unknown source type 'demo'")
+    assert d.help == ("the installed plugin demo provides it, but KPIRULES_PLUGINS leaves that plugin out: "
+                      "add demo to KPIRULES_PLUGINS, or unset KPIRULES_PLUGINS")
+    assert "demo" not in plugins.source_types()  # asking registered nothing
+    plugins.reset_plugins()
+    # a type no installed plugin provides keeps the did-you-mean
+    with pytest.raises(ConfigError) as caught:
+        load(workdir, {"people": {"source": "cvs"}})
+    assert caught.value.diagnostics[0].help == "did you mean 'csv'?"
+
+
 class DownSource(Source):
     """A CRM source whose API is down: a message and help of the plugin's own."""
 

@@ -327,7 +327,7 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
         problems.append(Diagnostic(
             "E605", f"{where}.source: unknown source type '{source}'",
             _locate(positions, path, prefix, [*key, "source"]),
-            help=_did_you_mean(source, types) or f"source types: {', '.join(sorted(types))}",
+            help=plugins.unknown_source_help(source),
         ))
         return None
     cls = types[source].cls

@@ -194,6 +194,44 @@ def get_source_type(name: str) -> RegisteredSource | None:
     return source_types().get(name)
 
 
+def unknown_source_help(name: str) -> str:
+    """The help of E605 for the source type `name` that no loaded plugin registers: the
+    installed plugin that provides it when `KPIRULES_PLUGINS` leaves that plugin out, else a
+    close name or the types there are."""
+    types = source_types()
+    provider = _left_out_provider(name)
+    if provider is not None:
+        return (f"the installed plugin {provider} provides it, but {SELECT_ENV} leaves that plugin out: "
+                f"add {provider} to {SELECT_ENV}, or unset {SELECT_ENV}")
+    hint = difflib.get_close_matches(name, list(types), n=1, cutoff=0.6)
+    return f"did you mean '{hint[0]}'?" if hint else f"source types: {', '.join(sorted(types))}"
+
+
+def _left_out_provider(name: str) -> str | None:
+    """The installed plugin `KPIRULES_PLUGINS` leaves out that registers the source type
+    `name`, asked in a manager of its own (nothing is registered here); None when there is
+    none, or when a left-out plugin cannot say (it fails to load: it was left out)."""
+    if os.environ.get(SELECT_ENV) is None:
+        return None
+    chosen = {ep.name for ep in _selected_entry_points()}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in chosen:
+            continue
+        found: list[str] = []
+        try:
+            probe = pluggy.PluginManager("kpirules")
+            probe.add_hookspecs(hookspecs)
+            probe.register(ep.load(), name=ep.name)
+            for impl in probe.hook.register_sources.get_hookimpls():
+                kwargs = {"register": lambda cls: found.append(getattr(cls, "name", None))}
+                impl.function(*[kwargs[arg] for arg in impl.argnames])
+        except Exception:  # noqa: BLE001 - a plugin left out may be broken: it only cannot tell
+            continue
+        if name in found:
+            return ep.name
+    return None
+
+
 def describe(source: Source) -> str:
     """A one-line description of a configured source: a plugin's `describe_source`, else its own."""
     load_plugins()

@@ -51,7 +51,7 @@ def open_source(binding: Binding, dataset: Dataset, config: ProjectConfig, *, sc
     if registered is None:
         raise ConfigError(Diagnostic(
             "E605", f"{binding.key_path}.source: unknown source type '{binding.source}'",
-            help=f"source types: {', '.join(sorted(plugins.source_types()))}",
+            help=plugins.unknown_source_help(binding.source),
         ))
     context = SourceContext(
         config_dir=config.root, dataset=dataset, scheme_timezone=scheme_timezone, connection=connection,
