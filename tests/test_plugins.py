@@ -322,6 +322,21 @@ def test_a_source_type_of_a_plugin_kpirules_plugins_leaves_out(installed_plugin,
     assert caught.value.diagnostics[0].help == "did you mean 'csv'?"
 
 
+def test_kpirules_plugins_may_name_a_built_in_plugin_as_the_plugins_command_lists_it(installed_plugin, monkeypatch,
+                                                                                     run_cli):
+    from kpirules.lint.registry import BUILTIN_PLUGIN
+    from kpirules.report.formats import PLUGIN_NAME
+
+    assert {PLUGIN_NAME, BUILTIN_PLUGIN} <= set(plugins.BUILT_IN_PLUGINS)
+    monkeypatch.setenv(plugins.SELECT_ENV, "kpirules.sources.csv,demo")
+    listed = run_cli("plugins")
+    assert listed.exit_code == 0, listed.output
+    assert "kpirules.sources.csv" in listed.stdout and "demo" in listed.stdout
+    plugins.reset_plugins()
+    monkeypatch.setenv(plugins.SELECT_ENV, "kpirules.sources.csv")
+    assert "demo" not in plugins.source_types() and "csv" in plugins.source_types()
+
+
 class DownSource(Source):
     """A CRM source whose API is down: a message and help of the plugin's own."""
 

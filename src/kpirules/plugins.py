@@ -37,6 +37,10 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "kpirules.sources.duckdb",
     "kpirules.sources.postgres",
 )
+#: every built-in plugin as `kpirules plugins` lists it: the sources above, the output formats
+#: (`kpirules.report.formats`) and the lint rules (`kpirules.lint.builtin`); they always load,
+#: so `KPIRULES_PLUGINS` may name them, to no effect
+BUILT_IN_PLUGINS: tuple[str, ...] = (*DEFAULT_PLUGINS, "kpirules.report.formats", "kpirules.lint.builtin")
 ENTRY_POINT_GROUP = "kpirules"
 SELECT_ENV = "KPIRULES_PLUGINS"
 
@@ -128,6 +132,8 @@ def _selected_entry_points() -> list:
     chosen = []
     for name in names:
         match = [ep for ep in available if name in (ep.name, ep.dist.name if ep.dist else None)]
+        if not match and name in BUILT_IN_PLUGINS:
+            continue  # a built-in plugin, as `kpirules plugins` lists it: it loads anyway
         if not match:
             known = sorted({ep.name for ep in available})
             hint = difflib.get_close_matches(name, known, n=1)
