@@ -180,6 +180,22 @@ def test_the_example_plugins_folder_follows_the_path_rules(example_plugin, tmp_p
     assert con.sql("SELECT deal_id, owner_id FROM deals").fetchall() == [("D1", "Ann")]
 
 
+@pytest.mark.parametrize("name", ["RunResult", "PersonResult", "KpiResult", "PayoutResult"])
+def test_what_render_receives_is_documented_with_the_fields_it_has(name):
+    from kpirules.engine import results
+
+    bullet = re.search(rf"^- `{name}`: (.*?)(?=^- |^\n)", PLUGINS_DOC.read_text(encoding="utf-8"), re.M | re.S)
+    assert bullet, f"plugins.md does not list the fields of {name}"
+    # the first backticked word of each field: `kpis`, `value`; values (`"ok"`) and calls aside
+    named = {w for w in re.findall(r"`([a-z_]+)(?:\(\))?`", bullet.group(1)) if w not in ("main", "auxiliary")}
+    cls = getattr(results, name)
+    documented = {w for w in named if hasattr(cls, w)}
+    nested = {"path", "line", "column", "dataset", "function", "window_start", "window_end", "scope", "rows_matched",
+              "amount", "reason", "approver", "step", "description", "value"}  # the fields of what a field holds
+    assert named - documented <= nested, f"{name} has no {sorted(named - documented - nested)}"
+    assert len(documented) >= 5
+
+
 # ---------------------------------------------------------------------- docs/sources.md
 
 
