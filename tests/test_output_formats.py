@@ -7,7 +7,7 @@ import sys
 import types
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from kpirules import plugins
 from kpirules.cli import cli
@@ -50,38 +50,37 @@ def test_a_plugin_format_is_usable_from_run(payroll_plugin):
     assert lines == [f"{p['person_id']};{p['payout']['total']}" for p in data["people"]]
 
 
-def test_a_plugin_registering_a_taken_name_is_a_configuration_error():
-    module = types.ModuleType("kpirules_clash_test")
-
-    @hookimpl
-    def register_output_formats(register):
-        register(OutputFormat("csv", "another csv", lambda r, m: ""))
-
-    module.register_output_formats = register_output_formats
-    plugins.pm.register(module, name=module.__name__)
+def run_with(args: list[str], **hooks) -> Result:
+    """`kpirules ARGS` with a plugin per keyword: its name, and its register_output_formats."""
+    for name, hook in hooks.items():
+        plugins.pm.register(types.SimpleNamespace(register_output_formats=hookimpl(hook)), name=name)
     try:
-        result = CliRunner().invoke(cli, ["run", "--format", "csv"])
+        return CliRunner().invoke(cli, args)
     finally:
-        plugins.pm.unregister(name=module.__name__)
+        for name in hooks:
+            plugins.pm.unregister(name=name)
+
+
+def registering(*formats: OutputFormat):
+    """A register_output_formats hook registering formats."""
+    def register_output_formats(register):
+        for fmt in formats:
+            register(fmt)
+    return register_output_formats
+
+
+def test_a_plugin_registering_a_taken_name_is_a_configuration_error():
+    result = run_with(["run", "--format", "csv"],
+                      kpirules_clash_test=registering(OutputFormat("csv", "another csv", lambda r, m: "")))
     assert result.exit_code == 2
     assert ("error[E626]: plugin kpirules_clash_test registers output format 'csv', which is a built-in format"
             in result.output)
 
 
 def test_two_plugins_registering_one_format_are_both_named():
-    modules = [types.ModuleType(f"kpirules_clash{n}_test") for n in (1, 2)]
-    for module in modules:
-        @hookimpl
-        def register_output_formats(register):
-            register(OutputFormat("payroll", "payroll import", lambda r, m: ""))
-
-        module.register_output_formats = register_output_formats
-        plugins.pm.register(module, name=module.__name__)
-    try:
-        result = CliRunner().invoke(cli, ["run", "--format", "csv"])
-    finally:
-        for module in modules:
-            plugins.pm.unregister(name=module.__name__)
+    payroll = OutputFormat("payroll", "payroll import", lambda r, m: "")
+    result = run_with(["run", "--format", "csv"], kpirules_clash1_test=registering(payroll),
+                      kpirules_clash2_test=registering(payroll))
     assert result.exit_code == 2
     assert ("error[E626]: output format 'payroll' is registered by two plugins: kpirules_clash1_test and "
             "kpirules_clash2_test") in result.output
@@ -105,38 +104,20 @@ def test_unknown_format_suggests_the_close_one():
 ])
 def test_a_plugin_format_that_fails_is_the_plugins_error_not_kpirules(tmp_path, render, message):
     # plugins.md: plugin problems are configuration errors (exit 2) naming the plugin
-    module = types.ModuleType("kpirules_broken_test")
-
-    @hookimpl
-    def register_output_formats(register):
-        register(OutputFormat("broken", "a format that fails", render))
-
-    module.register_output_formats = register_output_formats
-    plugins.pm.register(module, name=module.__name__)
-    try:
-        out = tmp_path / "out.txt"
-        result = CliRunner().invoke(cli, ["run", "--period", "2026-03", "--format", "broken", "-o", str(out)])
-    finally:
-        plugins.pm.unregister(name=module.__name__)
+    out = tmp_path / "out.txt"
+    result = run_with(["run", "--period", "2026-03", "--format", "broken", "-o", str(out)],
+                      kpirules_broken_test=registering(OutputFormat("broken", "a format that fails", render)))
     assert result.exit_code == 2
     assert message in result.output and "internal error" not in result.output
     assert not out.exists()
 
 
-def test_a_plugin_that_raises_while_registering_formats_is_the_plugins_error(tmp_path):
+def test_a_plugin_that_raises_while_registering_formats_is_the_plugins_error():
     # plugins.md: a plugin that raised in a hook is E620 naming the plugin, not an internal error
-    module = types.ModuleType("kpirules_raising_test")
-
-    @hookimpl
     def register_output_formats(register):
         raise RuntimeError("no licence")
 
-    module.register_output_formats = register_output_formats
-    plugins.pm.register(module, name=module.__name__)
-    try:
-        result = CliRunner().invoke(cli, ["run", "--period", "2026-03"])
-    finally:
-        plugins.pm.unregister(name=module.__name__)
+    result = run_with(["run", "--period", "2026-03"], kpirules_raising_test=register_output_formats)
     assert result.exit_code == 2
     assert ("error[E620]: plugin kpirules_raising_test raised while registering output formats: "
             "RuntimeError: no licence") in result.output
@@ -144,18 +125,8 @@ def test_a_plugin_that_raises_while_registering_formats_is_the_plugins_error(tmp
 
 
 def test_a_text_format_returning_bytes_without_output_is_the_plugins_error():
-    module = types.ModuleType("kpirules_bytes_test")
-
-    @hookimpl
-    def register_output_formats(register):
-        register(OutputFormat("txtbytes", "text that comes as bytes", lambda r, m: b"x"))
-
-    module.register_output_formats = register_output_formats
-    plugins.pm.register(module, name=module.__name__)
-    try:
-        result = CliRunner().invoke(cli, ["run", "--period", "2026-03", "--format", "txtbytes"])
-    finally:
-        plugins.pm.unregister(name=module.__name__)
+    txtbytes = OutputFormat("txtbytes", "text that comes as bytes", lambda r, m: b"x")
+    result = run_with(["run", "--period", "2026-03", "--format", "txtbytes"], kpirules_bytes_test=registering(txtbytes))
     assert result.exit_code == 2
     assert ("error[E627]: output format 'txtbytes' of plugin kpirules_bytes_test returned bytes but is not "
             "declared binary") in result.output
