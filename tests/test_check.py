@@ -632,3 +632,36 @@ def test_the_summary_of_a_clean_check_counts_in_the_singular_and_the_plural(tmp_
     assert result.exit_code == 0, result.output
     assert result.output == "ok: 1 file, 1 role, 1 KPI, no problems\n"
     assert run_cli("check", "--lang", "zh", str(tmp_path / "one.kpi")).output == "检查通过：1 个文件，1 个岗位，1 个 KPI，未发现问题\n"
+
+
+# ---------------------------------------------------------------- bindings
+
+
+def test_a_binding_to_an_unknown_column_is_not_also_reported_missing(tmp_path):
+    # E203 says the column is wrong; an E244 "does not say which column is its person" beside it
+    # contradicted the line the user wrote
+    (tmp_path / "s.kpi").write_text(
+        "scheme s { period month currency CNY }\n"
+        "dataset d { person pp date t column p string column t date }\n", encoding="utf-8")
+    assert [p[1:] for p in problems([str(tmp_path / "s.kpi")])] == [
+        (2, 20, "E203", "unknown column 'pp' of d", "did you mean 'p'?"),
+    ]
+
+
+def test_a_missing_binding_is_told_to_name_a_column_the_dataset_declares(tmp_path):
+    (tmp_path / "s.kpi").write_text(
+        "scheme s { period month currency CNY }\n"
+        "dataset tickets { key ticket_id column ticket_id string column owner_id string }\n"
+        "adjustments adj { person p period month column p string column month date column why string"
+        " column amt decimal }\n"
+        "targets t { person p column p string column calls integer }\n", encoding="utf-8")
+    assert [p[1:] for p in problems([str(tmp_path / "s.kpi")])] == [
+        (2, 9, "E244", "dataset tickets does not say which column is its person",
+         "add `person owner_id` (naming one of its columns)"),
+        (3, 13, "E244", "adjustments adj does not say which column is its amount",
+         "add `amount amt` (naming one of its columns)"),
+        (3, 13, "E244", "adjustments adj does not say which column is its reason",
+         "add `reason why` (naming one of its columns)"),
+        (4, 9, "E244", "targets t does not say which column is its period",
+         "declare the column that holds it and bind it, e.g. `column period string` and `period period`"),
+    ]

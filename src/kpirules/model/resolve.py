@@ -19,7 +19,8 @@ from kpirules.model.problems import Problems, did_you_mean, known
 from kpirules.model.resolve_kpis import KpiResolver
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family
 from kpirules.model.vocabulary import (
-    BINDINGS, COLUMN_TYPES, DATE_BINDINGS, MONTHS, PERIODS, REVIEWS, ROUNDING_MODES,
+    BINDINGS, COLUMN_TYPES, DATE_BINDINGS, MONTHS, PERIODS, REQUIRED_BINDING_COLUMNS, REVIEWS,
+    ROUNDING_MODES,
 )
 
 class Resolver(KpiResolver):
@@ -335,6 +336,7 @@ class Resolver(KpiResolver):
             )
         allowed = BINDINGS[decl.kind]
         bindings: dict[str, str] = {}
+        written: set[str] = set()  # a binding naming an unknown column is E203, not also missing
         for stmt in decl.body:
             if not isinstance(stmt, ast.Binding):
                 continue
@@ -347,6 +349,7 @@ class Resolver(KpiResolver):
             if stmt.key in bindings:
                 self.problems.error("E222", stmt.span, f"'{stmt.key}' is given twice in {where}")
                 continue
+            written.add(stmt.key)
             column = stmt.column.name
             if column not in columns:
                 self.problems.unknown("E203", f"column of {decl.id.name}", column, stmt.column.span, columns)
@@ -358,12 +361,10 @@ class Resolver(KpiResolver):
                 )
             bindings[stmt.key] = column
         for key, required in allowed.items():
-            if required and key not in bindings:
-                example = {"person": "person agent_id", "id": "id person_id", "period": "period period",
-                           "amount": "amount amount", "reason": "reason reason"}[key]
+            if required and key not in written:
                 self.problems.error(
                     "E244", decl.id.span, f"{where} does not say which column is its {key}",
-                    f"add `{example}` (naming one of its columns)",
+                    _binding_help(key, columns, bindings),
                 )
         return m.Dataset(
             id=decl.id.name,
@@ -571,6 +572,18 @@ class Resolver(KpiResolver):
 #: a bare attainment bound up to this size reads as a fraction of the target (1.2 for
 #: 120%); a larger one as the percentage itself without its sign (80 for 80%)
 _LARGEST_FRACTION = Decimal(2)
+
+
+def _binding_help(key: str, columns: dict[str, m.ColumnSpec], bindings: dict[str, str]) -> str:
+    """E244's help: bind a declared column that fits, preferring one named like the binding."""
+    types, declare = REQUIRED_BINDING_COLUMNS[key]
+    fitting = [name for name, spec in columns.items() if spec.type in types and name not in bindings.values()]
+    if not fitting:
+        column = declare.split()[0]
+        return f"declare the column that holds it and bind it, e.g. `column {declare}` and `{key} {column}`"
+    ids = key in ("person", "id")  # an id column's name usually ends in _id; other columns' seldom do
+    best = min(fitting, key=lambda name: (key not in name, name.endswith("_id") != ids))
+    return f"add `{key} {best}` (naming one of its columns)"
 
 
 def _as_percent(bound: ast.Literal_) -> str:

@@ -23,3 +23,11 @@ BINDINGS = {
     "adjustments": {"person": True, "period": True, "amount": True, "reason": True, "approver": False},
 }
 DATE_BINDINGS = {"date", "hire_date", "leave_date"}
+#: the column types a required binding can name, and a column to declare for it when none fits
+REQUIRED_BINDING_COLUMNS = {
+    "person": (("string", "integer"), "person_id string"),
+    "id": (("string", "integer"), "person_id string"),
+    "period": (("string", "date", "timestamp"), "period string"),
+    "amount": (("money", "decimal", "integer"), "amount money"),
+    "reason": (("string",), "reason string"),
+}
