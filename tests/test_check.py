@@ -168,10 +168,11 @@ def test_duplicate_ids(ruleset_copy, edit):
     edit(Path(TELESALES), '  kpi satisfaction "客户满意度" {', '  kpi lead_conversion "客户满意度" {')
     edit(Path(TELESALES), "  override outbound_calls {", "  kpi outbound_calls {")
     assert problems() == [
-        (COMMON, 18, 13, "E220", "duplicate objective 'revenue'", None),
+        (COMMON, 18, 13, "E220", "duplicate objective 'revenue'", "first declared at rulesets/common.kpi:15:3"),
         # a dataset declared in two files: the second is reported, pointing at the first
         ("rulesets/extra.kpi", 1, 9, "E220", "duplicate dataset 'calls'", "first declared at rulesets/common.kpi:51:1"),
-        ("rulesets/extra.kpi", 11, 10, "E220", "duplicate column 'agent_id' in dataset call_notes", None),
+        ("rulesets/extra.kpi", 11, 10, "E220", "duplicate column 'agent_id' in dataset call_notes",
+         "first declared at rulesets/extra.kpi:9:3"),
         (TELESALES, 45, 7, "E220", "duplicate KPI 'lead_conversion' in role telesales",
          "first declared at rulesets/telesales.kpi:20:3"),
         (TELESALES, 71, 7, "E220", "duplicate KPI 'outbound_calls' in role senior_telesales",
@@ -399,7 +400,8 @@ def test_a_file_imported_by_every_role_is_read_once(ruleset_copy):
 def test_extends_cycle(ruleset_copy, edit):
     edit(Path(TELESALES), "  grades standard\n", "  grades standard\n  extends senior_telesales\n")
     assert problems() == [
-        (TELESALES, 69, 11, "E212", "roles extend each other in a cycle: telesales -> senior_telesales -> telesales", None),
+        (TELESALES, 69, 11, "E212", "roles extend each other in a cycle: telesales -> senior_telesales -> telesales",
+         "remove `extends telesales` here or another `extends` of the cycle: a role cannot inherit from itself"),
         # follow-on: senior_telesales resolves without its parent, so its gate finds no KPI
         (TELESALES, 85, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
     ]
@@ -408,7 +410,8 @@ def test_extends_cycle(ruleset_copy, edit):
 def test_role_extending_itself(ruleset_copy, edit):
     edit(Path(TELESALES), "extends telesales", "extends senior_telesales")
     assert problems() == [
-        (TELESALES, 68, 11, "E212", "roles extend each other in a cycle: senior_telesales -> senior_telesales", None),
+        (TELESALES, 68, 11, "E212", "roles extend each other in a cycle: senior_telesales -> senior_telesales",
+         "remove `extends senior_telesales`: a role cannot extend itself"),
         (TELESALES, 84, 10, "E201", "unknown name 'collection_rate.attainment' in a gate", GATE_HELP),
     ]
 

@@ -123,6 +123,9 @@ def test_kpi_error_example_fails_with_the_codes_it_names(block: Block, workdir: 
     assert found == expected, (
         f"{block.id}: expected {sorted(expected)}, got:\n{render_all(raised.value.diagnostics)}"
     )
+    # the contract of every error: where, what, and what to do instead
+    silent = [d for d in raised.value.diagnostics if not d.help]
+    assert not silent, f"{block.id}: no help line:\n{render_all(silent)}"
 
 
 def test_every_code_fence_that_looks_like_an_example_is_checked() -> None:

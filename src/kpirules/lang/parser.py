@@ -180,7 +180,8 @@ def parse_text(text: str, path: str = "<string>") -> ast.File:
         raise SchemeError(describe_syntax_error(exc, text, path)) from None
     except UnexpectedInput as exc:  # pragma: no cover - Lark's remaining error kinds
         raise SchemeError(
-            Diagnostic("E100", "syntax error", Location(path, exc.line, exc.column))
+            Diagnostic("E100", "syntax error", Location(path, exc.line, exc.column),
+                       help="check the line for a typo or a missing word")
         ) from None
     return ast.File(path=path, items=items, comments=extract_comments(text), too_large=transformer.too_large)
 
@@ -204,7 +205,8 @@ def read_source_bytes(path: str | Path) -> bytes:
         note_input(p)
     except IsADirectoryError:
         raise SchemeError(
-            Diagnostic("E104", "is a directory, not a .kpi file", Location(name, 1, 1))
+            Diagnostic("E104", "is a directory, not a .kpi file", Location(name, 1, 1),
+                       help="name a .kpi file inside it")
         ) from None
     except FileNotFoundError:
         raise SchemeError(
@@ -212,7 +214,8 @@ def read_source_bytes(path: str | Path) -> bytes:
         ) from None
     except OSError as exc:
         raise SchemeError(
-            Diagnostic("E106", f"cannot read file: {exc.strerror}", Location(name, 1, 1))
+            Diagnostic("E106", f"cannot read file: {exc.strerror}", Location(name, 1, 1),
+                       help="check that you may read the file (its permissions)")
         ) from None
     return data
 

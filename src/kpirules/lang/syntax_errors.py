@@ -63,6 +63,8 @@ _BLOCK_STARTS = {
 
 _MAX_LISTED = 14
 
+_COMPARISONS = {"EQ", "NE", "GE", "LE", "GT", "LT"}
+
 
 def terminal_name(name: str) -> str:
     """What a terminal is called in messages: "a number", "'weight'", "the end of the file"."""
@@ -151,6 +153,8 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
         open_brace = _unclosed_brace(text[: token.start_pos], innermost=True)
         if open_brace:
             help_text = f"is a '}}' missing before this line? the '{{' at line {open_brace[0]} is still open"
+    if help_text is None and token.type in _COMPARISONS:
+        help_text = _chained_comparison(exc, text)
     if help_text is None and (token.type == "NAME" or _is_keyword(token.type)):
         keywords = [keyword_text(e) for e in expected if _is_keyword(e)]
         close = difflib.get_close_matches(str(token), keywords, n=1, cutoff=0.6)
@@ -159,6 +163,25 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
     if help_text is None and (token.type == STRAY_NAME or (token.type == "NAME" and "NAME" not in expected)):
         help_text = "a statement starts with a keyword; check the spelling or the line before"
     return Diagnostic("E100", message, loc, help=help_text)
+
+
+def _chained_comparison(exc: UnexpectedToken, text: str) -> str | None:
+    """The help for a comparison right after another (`1 < x < 3`): write two joined by `and`."""
+    parser = getattr(exc, "interactive_parser", None)
+    stack = parser.parser_state.value_stack if parser is not None else []
+    if len(stack) < 3 or getattr(stack[-2], "type", None) not in _COMPARISONS:
+        return None
+    if not (hasattr(stack[-3], "span") and hasattr(stack[-1], "span")):
+        return None
+    left, middle = (_written(text, node.span) for node in (stack[-3], stack[-1]))
+    return f"comparisons do not chain: write `{left} {stack[-2]} {middle} and {middle} {exc.token} ...`"
+
+
+def _written(text: str, span) -> str:
+    """The source text of a node on one line, or "..." for one written over several."""
+    if span.line != span.end_line:
+        return "..."
+    return text.split("\n")[span.line - 1][span.column - 1 : span.end_column - 1]
 
 
 def _acceptable(exc: UnexpectedToken) -> set[str]:

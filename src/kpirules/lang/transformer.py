@@ -368,8 +368,9 @@ class KpiTransformer(Transformer):
         return ast.PayoutDecl(body=self._nodes(children), span=self._span(children))
 
     def factor_stmt(self, children):
+        axis = children[2 : children.index(next(c for c in children if getattr(c, "type", None) == "LBRACE"))]
         return ast.Factor(
-            axis=self._ident(children[2]),
+            axis=ast.Ident(name="".join(map(str, axis)), span=self._span(axis)),
             rows=[c for c in children if isinstance(c, ast.TierRow)],
             span=self._span(children),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from kpirules.errors import Diagnostic, SchemeError
 from kpirules.lang.ast import Span
@@ -21,6 +21,14 @@ def known(kind: str, candidates: Iterable[str], limit: int = 8) -> str:
         return f"no {kind} are declared"
     shown = ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
     return f"known {kind}: {shown}"
+
+
+def date_column_help(owner: str, column: str, columns: Mapping) -> str:
+    """E308's help: the date and timestamp columns of the dataset to name instead, or how to declare one."""
+    dates = [name for name, spec in columns.items() if spec.type in ("date", "timestamp")]
+    if dates:
+        return f"name a date or timestamp column of {owner}: {', '.join(dates)}"
+    return f"{owner} has no date or timestamp column; if {column} holds dates, declare it `column {column} date`"
 
 
 class Problems:

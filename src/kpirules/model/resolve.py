@@ -15,7 +15,7 @@ from kpirules.lang import ast
 from kpirules.model import scheme as m
 from kpirules.model.bands import bound_value, check_coverage, format_bound
 from kpirules.model.literals import check_numbers
-from kpirules.model.problems import Problems, did_you_mean, known
+from kpirules.model.problems import Problems, date_column_help, did_you_mean, known
 from kpirules.model.resolve_kpis import KpiResolver
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family
 from kpirules.model.vocabulary import (
@@ -105,7 +105,8 @@ class Resolver(KpiResolver):
             if not isinstance(stmt, ast.Setting):
                 continue
             if stmt.key not in allowed:  # pragma: no cover - the grammar admits only these
-                self.problems.error("E221", stmt.key_span, f"'{stmt.key}' is not allowed in {where}")
+                self.problems.error("E221", stmt.key_span, f"'{stmt.key}' is not allowed in {where}",
+                                    f"{where} takes: {', '.join(sorted(allowed))}")
                 continue
             if stmt.key in found:
                 self.problems.error(
@@ -237,8 +238,10 @@ class Resolver(KpiResolver):
         objectives: list[m.Objective] = []
         for stmt in decl.body:
             if isinstance(stmt, ast.Objective):
-                if any(o.id == stmt.id.name for o in objectives):
-                    self.problems.error("E220", stmt.id.span, f"duplicate objective '{stmt.id.name}'")
+                first = next((o for o in objectives if o.id == stmt.id.name), None)
+                if first is not None:
+                    self.problems.error("E220", stmt.id.span, f"duplicate objective '{stmt.id.name}'",
+                                        f"first declared at {first.span}")
                     continue
                 objectives.append(m.Objective(id=stmt.id.name, label=stmt.label, span=stmt.span))
         no_data = self._once(decl.body, ast.NoData, where, "no_data")
@@ -279,7 +282,8 @@ class Resolver(KpiResolver):
                     return i
         self.problems.error(
             "E230", value.span, "fiscal_year_start takes a month: january ... december, or 1 ... 12",
-            did_you_mean(getattr(value, "name", ""), MONTHS),
+            did_you_mean(getattr(value, "name", ""), MONTHS)
+            or "write a month's name or its number, e.g. fiscal_year_start april or fiscal_year_start 4",
         )
         return 1
 
@@ -312,7 +316,10 @@ class Resolver(KpiResolver):
                 continue
             name = stmt.name.name
             if name in columns:
-                self.problems.error("E220", stmt.name.span, f"duplicate column '{name}' in {where}")
+                self.problems.error(
+                    "E220", stmt.name.span, f"duplicate column '{name}' in {where}",
+                    f"first declared at {columns[name].span}",
+                )
                 continue
             type_ = stmt.type.name
             if type_ not in COLUMN_TYPES:
@@ -324,6 +331,7 @@ class Resolver(KpiResolver):
             if "non_negative" in stmt.constraints and type_ not in ("integer", "decimal", "money"):
                 self.problems.error(
                     "E236", stmt.span, f"non_negative applies to numbers and money, not to {type_}",
+                    f"remove non_negative, or declare {name} as integer, decimal or money",
                 )
             columns[name] = m.ColumnSpec(
                 name=name,
@@ -346,8 +354,10 @@ class Resolver(KpiResolver):
                     f"a {decl.kind} dataset takes: {', '.join(allowed)}",
                 )
                 continue
-            if stmt.key in bindings:
-                self.problems.error("E222", stmt.span, f"'{stmt.key}' is given twice in {where}")
+            if stmt.key in written:
+                first = next(s for s in decl.body if isinstance(s, ast.Binding) and s.key == stmt.key)
+                self.problems.error("E222", stmt.span, f"'{stmt.key}' is given twice in {where}",
+                                    f"the first is at line {first.span.line}; keep one")
                 continue
             written.add(stmt.key)
             column = stmt.column.name
@@ -358,6 +368,7 @@ class Resolver(KpiResolver):
                 self.problems.error(
                     "E308", stmt.column.span,
                     f"'{stmt.key} {column}' needs a date or timestamp column; {column} is {columns[column].type}",
+                    date_column_help(decl.id.name, column, columns),
                 )
             bindings[stmt.key] = column
         for key, required in allowed.items():
@@ -436,7 +447,8 @@ class Resolver(KpiResolver):
     def _expect_number(self, expr, scope: Scope, what: str) -> str:
         t = self._check(expr, scope)
         if t != UNKNOWN and family(t) != "number":
-            self.problems.error("E232", expr.span, f"{what} must be a number, found {t}")
+            self.problems.error("E232", expr.span, f"{what} must be a number, found {t}",
+                                "write a number, e.g. 1.0 or 0.5")
         return t
 
     # ================================================================ roles
@@ -456,7 +468,12 @@ class Resolver(KpiResolver):
                 parent_id = extends.value.name if isinstance(extends.value, ast.Ident) else ""
                 if parent_id in visiting or parent_id == name:
                     chain = " -> ".join(visiting[visiting.index(parent_id):] + [name, parent_id]) if parent_id in visiting else f"{name} -> {name}"
-                    self.problems.error("E212", extends.value.span, f"roles extend each other in a cycle: {chain}")
+                    self.problems.error(
+                        "E212", extends.value.span, f"roles extend each other in a cycle: {chain}",
+                        f"remove `extends {parent_id}`: a role cannot extend itself" if parent_id == name
+                        else f"remove `extends {parent_id}` here or another `extends` of the cycle: "
+                        "a role cannot inherit from itself",
+                    )
                 elif parent_id not in by_id:
                     self.problems.unknown("E205", "role", parent_id, extends.value.span, by_id)
                 else:

@@ -54,6 +54,7 @@ class KpiResolver:
                 self.problems.error(
                     "E306", s["measure"].value.span,
                     f"a measure must be a number, a rate, an amount or a duration; this one is {value_type}",
+                    'count or sum what it tests instead, e.g. count(deals where status == "won")',
                 )
             fields["value_type"] = "number" if value_type in (UNKNOWN, "integer") else value_type
 
@@ -72,6 +73,9 @@ class KpiResolver:
                 self.problems.error(
                     "E237", s["period"].value.span,
                     f"a {period} KPI does not divide into {header.period} periods",
+                    "use a period that is a whole number of scheme periods: " + ", ".join(
+                        p for p in PERIODS if PERIOD_MONTHS[p] % PERIOD_MONTHS[header.period] == 0
+                    ),
                 )
             fields["period"] = period
         if "scope" in s:
@@ -151,7 +155,8 @@ class KpiResolver:
                 cond_scope = self._person_scope("condition", datasets, header)
                 ct = self._check(stmt.when, cond_scope)
                 if ct not in ("boolean", UNKNOWN):
-                    self.problems.error("E306", stmt.when.span, "`when` needs a condition on person attributes")
+                    self.problems.error("E306", stmt.when.span, "`when` needs a condition on person attributes",
+                                        "e.g. when person.tenure_months < 3")
             elif per_person is None:
                 if unconditional is not None:
                     self.problems.error(
@@ -294,6 +299,7 @@ class KpiResolver:
         elif not is_money(kpi_types[kpi]) and kpi_types[kpi] != "number":
             self.problems.error(
                 "E259", stmt.kpi.span, f"commission is paid on an amount; {kpi} is a {kpi_types[kpi]}",
+                _commission_help(kpi_types),
             )
         mode = stmt.mode.name
         if mode not in ("marginal", "retroactive"):
@@ -310,3 +316,11 @@ class KpiResolver:
                 self._constant(tier.value, "a commission rate", ("percent", "number"))
         check_coverage(tiers, self.problems, "commission table", stmt.span)
         return m.Commission(kpi=kpi, mode=mode, tiers=tiers, span=stmt.span)
+
+
+def _commission_help(kpi_types: dict[str, str]) -> str:
+    """E259's help: the role's KPIs that measure an amount, or how to measure one."""
+    amounts = sorted(kpi for kpi, type_ in kpi_types.items() if is_money(type_))
+    if amounts:
+        return f"pay it on a KPI that measures an amount: {', '.join(amounts)}"
+    return "measure an amount in a KPI, e.g. sum(contracts.amount), and pay the commission on that KPI"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kpirules.lang import ast
-from kpirules.model.problems import Problems, did_you_mean, known
+from kpirules.model.problems import Problems, date_column_help, did_you_mean, known
 from kpirules.model.scheme import Dataset
 
 AGGREGATES = {"count", "count_distinct", "sum", "avg", "min", "max", "median"}
@@ -190,7 +190,10 @@ class ExprChecker:
         if e.op == "not":
             return self._expect_boolean(e.operand, t)
         if family(t) not in ("number", "duration") and not is_money(t):
-            return self.error("E301", e, f"cannot negate a {_type_name(t)}")
+            return self.error(
+                "E301", e, f"cannot negate a {_type_name(t)}",
+                "a minus sign goes before a number, an amount or a duration; remove the '-'",
+            )
         return t
 
     def _binary(self, e: ast.Binary, row) -> str:
@@ -328,7 +331,8 @@ class ExprChecker:
             if is_money(money) and family(other) == "number":
                 return money
         return self.error(
-            "E307", e, f"both branches must have one type: {_type_name(then)} and {_type_name(otherwise)}"
+            "E307", e, f"both branches must have one type: {_type_name(then)} and {_type_name(otherwise)}",
+            f"write the else branch as a {_type_name(then)} too, or the then branch as a {_type_name(otherwise)}",
         )
 
     # ------------------------------------------------------------------ calls
@@ -341,12 +345,15 @@ class ExprChecker:
             if row is None:
                 return self.error(
                     "E312", e, f"{fn}(...) reads a dataset's rows and must be inside an aggregate",
-                    f"e.g. avg({fn}(deals.created_on, deals.won_on))" if fn == "days_between"
-                    else "e.g. count_distinct(contracts.customer_id where first_time(customer_id))",
+                    _DAYS_BETWEEN_EXAMPLE if fn == "days_between" else _FIRST_TIME_EXAMPLE,
                 )
             return self._row_function(e, row)
         if e.where is not None or e.on is not None:
-            return self.error("E313", e, f"'where' and 'on' belong to aggregates, not to {fn}(...)")
+            return self.error(
+                "E313", e, f"'where' and 'on' belong to aggregates, not to {fn}(...)",
+                "move them inside the aggregate they filter: round(count(calls where ...)), "
+                "not round(count(calls) where ...)",
+            )
         return self._scalar(e, row)
 
     def _is_aggregate_call(self, e: ast.Call) -> bool:
@@ -359,9 +366,13 @@ class ExprChecker:
                 "E314",
                 e,
                 f"aggregates such as {e.function}(...) belong in a KPI's measure, not in a {scope.what}",
+                _scope_help(scope),
             )
         if len(e.args) != 1:
-            return self.error("E315", e, f"{e.function}(...) takes one argument, then optional 'where' and 'on'")
+            return self.error(
+                "E315", e, f"{e.function}(...) takes one argument, then optional 'where' and 'on'",
+                'e.g. count(calls where status == "won") or sum(deals.amount on closed_on)',
+            )
         dataset = self._aggregate_dataset(e)
         if dataset is None:
             return UNKNOWN
@@ -383,7 +394,10 @@ class ExprChecker:
             if spec is None:
                 self.problems.unknown("E203", f"column of {dataset.id}", e.on.name, e.on.span, dataset.columns)
             elif spec.type not in ("date", "timestamp"):
-                self.error("E308", e.on, f"'on {e.on.name}' needs a date column; {e.on.name} is {spec.type}")
+                self.error(
+                    "E308", e.on, f"'on {e.on.name}' needs a date column; {e.on.name} is {spec.type}",
+                    date_column_help(dataset.id, e.on.name, dataset.columns),
+                )
         elif dataset.date_column is None:
             self.error(
                 "E208",
@@ -442,15 +456,17 @@ class ExprChecker:
     def _row_function(self, e: ast.Call, row: Dataset) -> str:
         if e.function == "days_between":
             if len(e.args) != 2:
-                return self.error("E315", e, "days_between(start, end) takes two dates")
+                return self.error("E315", e, "days_between(start, end) takes two dates", _DAYS_BETWEEN_EXAMPLE)
             for arg in e.args:
                 t = self.check(arg, row)
                 if t not in ("date", "timestamp", UNKNOWN):
-                    self.error("E308", arg, f"days_between needs dates; this is {_type_name(t)}")
+                    self.error("E308", arg, f"days_between needs dates; this is {_type_name(t)}",
+                               _DAYS_BETWEEN_EXAMPLE)
             return "duration"
         # first_time(column): the row is the earliest of its column value across all history
         if len(e.args) != 1 or not isinstance(e.args[0], ast.Ref):
-            return self.error("E315", e, "first_time(column) takes one column, e.g. first_time(customer_id)")
+            return self.error("E315", e, "first_time(column) takes one column, e.g. first_time(customer_id)",
+                              _FIRST_TIME_EXAMPLE)
         self.check(e.args[0], row)
         return "boolean"
 
@@ -459,13 +475,15 @@ class ExprChecker:
         types = [self.check(a, row) for a in e.args]
         if UNKNOWN in types:
             return UNKNOWN
-        arity = {"clamp": (3, 3), "round": (1, 2), "abs": (1, 1), "min": (2, 99), "max": (2, 99)}
-        lo, hi = arity.get(fn, (1, 99))
+        lo, hi, usage = _SCALARS.get(fn, (1, 99, f"{fn}(x)"))
         if not lo <= len(types) <= hi:
-            return self.error("E315", e, f"{fn}(...) takes {lo if lo == hi else f'{lo} to {hi}'} arguments")
+            return self.error(
+                "E315", e, f"{fn}(...) takes {lo if lo == hi else f'{lo} to {hi}'} arguments", f"call it as {usage}",
+            )
         if fn == "round":
             if len(types) == 2 and family(types[1]) != "number":
-                return self.error("E302", e.args[1], "round(x, digits): digits must be a number")
+                return self.error("E302", e.args[1], "round(x, digits): digits must be a number",
+                                  "write the number of decimal places, e.g. round(x, 2)")
             return types[0]
         result = types[0]
         for arg, t in zip(e.args[1:], types[1:]):
@@ -473,7 +491,8 @@ class ExprChecker:
             if is_money(t):
                 result = t
         if family(result) not in ("number", "duration", "date") and not is_money(result):
-            return self.error("E302", e, f"{fn}(...) needs numbers or amounts, found {_type_name(result)}")
+            return self.error("E302", e, f"{fn}(...) needs numbers or amounts, found {_type_name(result)}",
+                              f"give {fn}(...) numbers, amounts, durations or dates")
         return result
 
 
@@ -504,6 +523,18 @@ def _column_type(t: str, currency: str) -> str:
     if t in ("integer", "decimal"):
         return "number"
     return t
+
+
+#: the scalar functions: fewest and most arguments, and how a call is written
+_SCALARS = {
+    "clamp": (3, 3, "clamp(x, lo, hi)"),
+    "round": (1, 2, "round(x) or round(x, digits)"),
+    "abs": (1, 1, "abs(x)"),
+    "min": (2, 99, "min(a, b, ...)"),
+    "max": (2, 99, "max(a, b, ...)"),
+}
+_DAYS_BETWEEN_EXAMPLE = "e.g. avg(days_between(deals.created_on, deals.won_on))"
+_FIRST_TIME_EXAMPLE = "e.g. count_distinct(contracts.customer_id where first_time(customer_id))"
 
 
 def _type_name(t: str) -> str:

@@ -1,0 +1,92 @@
+"""Every error of the language says what to write instead: one case per error that once had no help.
+
+Each case is a small scheme checked with the real `kpirules check`: exit code 1, the error
+at its place, and a help line that names what to write.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+COMMON = """\
+scheme s { period month currency CNY }
+roster people { id person_id role role column person_id string column role string column level string }
+dataset calls { person agent_id date called_at column agent_id string column called_at timestamp }
+dataset leads { person owner_id date created_at column owner_id string column status string column created_at date }
+dataset payments { person owner_id date paid_on column owner_id string column amount money column paid_on date }
+"""
+
+
+def role(body: str) -> str:
+    return 'role r { applies_to person.role == "r"\n' + body + "\n}\n"
+
+
+def kpi(measure: str = "count(calls)", target: str = "1") -> str:
+    return role(f"  kpi k {{ process main measure {measure} target >= {target} weight 100% }}")
+
+
+CASES = [
+    ("E212", 'role a { extends b applies_to true }\nrole b { extends a applies_to true }\n',
+     "7:18: error[E212]: roles extend each other in a cycle: a -> b -> a",
+     "remove `extends a` here or another `extends` of the cycle: a role cannot inherit from itself"),
+    ("E301", 'role r { applies_to -person.level == "r" }\n',
+     "6:21: error[E301]: cannot negate a string",
+     "a minus sign goes before a number, an amount or a duration; remove the '-'"),
+    ("E307", kpi(target='if person.level == "s" then 10 else "x"'),
+     "7:55: error[E307]: both branches must have one type: number and string",
+     "write the else branch as a number too, or the then branch as a string"),
+    ("E308 on", kpi(measure="count(leads on status)"),
+     "7:47: error[E308]: 'on status' needs a date column; status is string",
+     "name a date or timestamp column of leads: created_at"),
+    ("E308 binding", "dataset d { person p date t column p string column t string }\n",
+     "6:27: error[E308]: 'date t' needs a date or timestamp column; t is string",
+     "d has no date or timestamp column; if t holds dates, declare it `column t date`"),
+    ("E313", kpi(measure="round(count(calls) where true)"),
+     "7:32: error[E313]: 'where' and 'on' belong to aggregates, not to round(...)",
+     "move them inside the aggregate they filter: round(count(calls where ...)), not round(count(calls) where ...)"),
+    ("E314", kpi(target="count(calls)"),
+     "7:55: error[E314]: aggregates such as count(...) belong in a KPI's measure, not in a target",
+     "a target is a constant, a person attribute (person.x) or a targets dataset column"),
+    ("E315", kpi(measure="clamp(count(calls), 1)"),
+     "7:32: error[E315]: clamp(...) takes 3 arguments", "call it as clamp(x, lo, hi)"),
+    ("E236", "dataset d { person p column p string non_negative }\n",
+     "6:22: error[E236]: non_negative applies to numbers and money, not to string",
+     "remove non_negative, or declare p as integer, decimal or money"),
+    ("E259", role("  kpi k { outcome main measure sum(payments.amount) / sum(payments.amount) target >= 95% }\n"
+                  "  kpi paid { outcome auxiliary measure sum(payments.amount) }\n"
+                  "  payout { commission k marginal { [0, ∞): 1% } }"),
+     "9:23: error[E259]: commission is paid on an amount; k is a percent",
+     "pay it on a KPI that measures an amount: paid"),
+    ("E230 factor by a dotted name", role(
+        "  kpi k { process main measure count(calls) target >= 1 weight 100% }\n"
+        "  payout { factor by k.score { [0, ∞): 1 } }"),
+     "8:22: error[E230]: the payout factor is a function of total_score, not 'k.score'",
+     "write `factor by total_score { ... }`"),
+    ("E100 chained comparison", "role r { applies_to 1 < person.level < 3 }\n",
+     "6:38: error[E100]: unexpected '<'; expected 'and', 'applies_to', 'description', 'extends', 'grades', "
+     "'kpi', 'no_data', 'or', 'override', 'payout', '-', '+', '}'",
+     "comparisons do not chain: write `1 < person.level and person.level < ...`"),
+]
+
+
+@pytest.mark.parametrize(("name", "source", "error", "help"), CASES, ids=[c[0] for c in CASES])
+def test_the_error_says_what_to_write(workdir, run_cli, name, source, error, help):
+    Path("s.kpi").write_text(COMMON + source, encoding="utf-8")
+    result = run_cli("check", "s.kpi")
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert f"s.kpi:{error}" in lines, result.stderr
+    heads = [line for line in lines if ": error[" in line]
+    assert len(heads) == 1, result.stderr
+    assert f"  = help: {help}" in lines, result.stderr
+
+
+def test_a_fiscal_year_start_out_of_range_says_what_to_write(workdir, run_cli):
+    Path("s.kpi").write_text("scheme s { currency CNY fiscal_year_start 13 }\n", encoding="utf-8")
+    result = run_cli("check", "s.kpi")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[4] == (
+        "  = help: write a month's name or its number, e.g. fiscal_year_start april or fiscal_year_start 4"
+    )
