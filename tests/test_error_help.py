@@ -71,6 +71,21 @@ CASES = [
 ]
 
 
+UNQUOTED = [
+    ("owner", "scheme t { currency CNY owner sales }\n",
+     "6:31: error[E231]: 'owner' takes a quoted text", 'put it in quotes: owner "sales"'),
+    ("description", 'role r { applies_to true description 42 }\n',
+     "6:38: error[E231]: 'description' takes a quoted text", 'put it in quotes: description "42"'),
+    ("unit", role("  kpi k { process main measure count(calls) target >= 1 unit 5 weight 100% }"),
+     "7:62: error[E231]: 'unit' takes a quoted text", 'put it in quotes: unit "5"'),
+    ("timezone", "scheme t { currency CNY timezone Asia }\n",
+     "6:34: error[E231]: 'timezone' takes a quoted text", 'put it in quotes: timezone "Asia"'),
+    ("label", "role r 42 { applies_to true }\n",
+     "6:8: error[E231]: a label is a quoted text", 'put it in quotes: role r "42"'),
+]
+CASES += [(f"E231 {name}", *rest) for name, *rest in UNQUOTED]
+
+
 @pytest.mark.parametrize(("name", "source", "error", "help"), CASES, ids=[c[0] for c in CASES])
 def test_the_error_says_what_to_write(workdir, run_cli, name, source, error, help):
     Path("s.kpi").write_text(COMMON + source, encoding="utf-8")

@@ -11,6 +11,7 @@ import difflib
 import re
 import unicodedata
 
+from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from kpirules.errors import Diagnostic, Location
@@ -64,6 +65,8 @@ _BLOCK_STARTS = {
 _MAX_LISTED = 14
 
 _COMPARISONS = {"EQ", "NE", "GE", "LE", "GT", "LT"}
+#: Tokens that are a value someone may have meant as a text (`role r 42 {`).
+_VALUES = {"NAME", STRAY_NAME, "NUMBER", "PERCENT", "DATE", "DURATION"}
 
 
 def terminal_name(name: str) -> str:
@@ -146,6 +149,10 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
     if token.type == "RBRACE" and "RBRACE" not in expected:
         message = f"unexpected '}}'; expected {_expected_phrase(expected)}"
         return Diagnostic("E112", message, loc, help="the statement before it is incomplete")
+    unquoted = _unquoted_text(exc, expected)
+    if unquoted is not None:
+        message, example = unquoted
+        return Diagnostic("E231", message, loc, help=f'put it in quotes: {example} "{token}"')
     found = f"'{token}'" if token.type != "STRING" else f"text {token}"
     message = f"unexpected {found}; expected {_expected_phrase(expected)}"
     help_text = None
@@ -165,10 +172,29 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
     return Diagnostic("E100", message, loc, help=help_text)
 
 
+def _value_stack(exc: UnexpectedToken) -> list:
+    """What the parser had read of the statement the error is in, last item last."""
+    parser = getattr(exc, "interactive_parser", None)
+    return parser.parser_state.value_stack if parser is not None else []
+
+
+def _unquoted_text(exc: UnexpectedToken, expected: set[str]) -> tuple[str, str] | None:
+    """E231's message, and what to write before the quoted text, for a word or number where
+    only a quoted text can come (`owner sales`, `role r 42 {`); None for any other error."""
+    if exc.token.type not in _VALUES:
+        return None
+    before = [item for item in _value_stack(exc)[-2:] if isinstance(item, Token)]
+    if expected == {"STRING"} and before and _is_keyword(before[-1].type):
+        key = keyword_text(before[-1].type)
+        return f"'{key}' takes a quoted text", key
+    if expected == {"STRING", "LBRACE"} and len(before) == 2:
+        return "a label is a quoted text", f"{before[0]} {before[1]}"
+    return None
+
+
 def _chained_comparison(exc: UnexpectedToken, text: str) -> str | None:
     """The help for a comparison right after another (`1 < x < 3`): write two joined by `and`."""
-    parser = getattr(exc, "interactive_parser", None)
-    stack = parser.parser_state.value_stack if parser is not None else []
+    stack = _value_stack(exc)
     if len(stack) < 3 or getattr(stack[-2], "type", None) not in _COMPARISONS:
         return None
     if not (hasattr(stack[-3], "span") and hasattr(stack[-1], "span")):

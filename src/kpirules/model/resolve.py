@@ -147,7 +147,8 @@ class Resolver(KpiResolver):
         value = setting.value
         if isinstance(value, ast.Literal_) and value.type == "string":
             return value.value
-        self.problems.error("E231", value.span, f"'{setting.key}' takes a quoted text")
+        self.problems.error("E231", value.span, f"'{setting.key}' takes a quoted text",
+                            f'put it in quotes: {setting.key} "..."')
         return None
 
     def _constant(self, expr, what: str, kinds=("number", "percent")) -> Decimal | None:
