@@ -130,6 +130,26 @@ def test_misspelt_keyword_after_a_line_ending_in_a_number(ruleset_copy, run_cli)
     ))
 
 
+def test_misspelt_keyword_after_a_number_on_the_same_line(ruleset_copy, run_cli):
+    # `target >= 200 wieght 30%`: `wieght` cannot be a currency code and is close to a keyword,
+    # so it is reported where it is written, as on a line of its own, not as the currency of 200
+    write(TELESALES, replaced(telesales(), "target >= 200\n    target >= 150", "target >= 200 wieght 30%\n    target >= 150"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E100",
+        "unexpected 'wieght'; expected 'and', 'between', 'description', 'in', 'measure', 'no_data', "
+        "'not', 'or', 'outcome', 'period', 'process', 'scope', 'score', 'serves' or 15 more",
+        13, 19, "did you mean 'weight'?", " " * 18 + "^^^^^^",
+    ))
+
+
+def test_a_word_after_a_number_that_is_no_keyword_is_read_as_its_currency(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), "target >= 200\n", "target >= 200 usd\n"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E305", "'usd' is not a currency code", 13, 15,
+        "write an ISO 4217 code after the amount, e.g. 500000 CNY or 50万 CNY", " " * 14 + "^^^^^^^",
+    ))
+
+
 def test_misspelt_keyword_after_a_percentage(ruleset_copy, run_cli):
     write(TELESALES, replaced(telesales(), "weight 40%", "wieght 40%"))
     assert_diagnosed(run_cli, TELESALES, Expected(

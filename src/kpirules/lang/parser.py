@@ -7,6 +7,7 @@ the transformer running inline so no intermediate parse tree is built.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import gc
 import threading
@@ -36,7 +37,9 @@ class _CurrencyOnSameLine:
     Without this, a misspelt keyword after a line that ends in a number (`target >= 200`
     then `wieght 30%`) reads as the amount's currency, and the error lands on the next
     token with no useful hint. A word on a later line is retyped to its keyword, or to
-    STRAY_NAME, so the parser rejects it where it was written.
+    STRAY_NAME, so the parser rejects it where it was written. So is a word on the same
+    line that cannot be a currency code (three capitals) and is, or is close to, a keyword
+    (`target >= 200 wieght 30%`): the parser then suggests the keyword that fits there.
     """
 
     always_accept = ()
@@ -51,11 +54,16 @@ class _CurrencyOnSameLine:
                 token.type == "NAME"
                 and previous is not None
                 and previous.type == "NUMBER"
-                and token.line > previous.end_line
+                and (token.line > previous.end_line or self._keyword_not_currency(str(token)))
             ):
                 token = Token.new_borrow_pos(self.keywords.get(str(token), STRAY_NAME), token, token)
             previous = token
             yield token
+
+    def _keyword_not_currency(self, word: str) -> bool:
+        if len(word) == 3 and word.isalpha() and word.isupper():
+            return False
+        return word in self.keywords or bool(difflib.get_close_matches(word, self.keywords, n=1, cutoff=0.75))
 
 
 @contextlib.contextmanager
