@@ -208,7 +208,7 @@ TABLES = [
     pytest.param(
         KAM, "[100%, 150%): 100", "[100%, 150%]: 100",
         (KAM, 20, 7, "E251", "the scoring tier table rows [100%, 150%] and [150%, ∞) both include 150%",
-         "make one side exclusive, e.g. [60, 100) then [100, ∞)"),
+         "make one side exclusive: [100%, 150%) then [150%, ∞)"),
         id="scoring-boundary-twice",
     ),
     pytest.param(
@@ -220,7 +220,7 @@ TABLES = [
     pytest.param(
         COMMON, '[75, 90): "良好"', '(75, 90): "良好"',
         (COMMON, 167, 3, "E250", "the grade table leaves out exactly 75 between [60, 75) and (75, 90)",
-         "include the boundary in one row, e.g. [60, 100) then [100, ∞)"),
+         "include the boundary in one row: [60, 75) then [75, 90)"),
         id="grades-boundary-left-out",
     ),
     pytest.param(
@@ -263,19 +263,19 @@ TABLES = [
     pytest.param(
         MANAGER, "[60, 100): linear", "[60, 100]: linear",
         (MANAGER, 59, 7, "E251", "the payout factor table rows [60, 100] and [100, ∞) both include 100",
-         "make one side exclusive, e.g. [60, 100) then [100, ∞)"),
+         "make one side exclusive: [60, 100) then [100, ∞)"),
         id="factor-100-twice",
     ),
     pytest.param(
         MANAGER, "[100, ∞): 1.0 + (total_score", "(100, ∞): 1.0 + (total_score",
         (MANAGER, 59, 7, "E250", "the payout factor table leaves out exactly 100 between [60, 100) and (100, ∞)",
-         "include the boundary in one row, e.g. [60, 100) then [100, ∞)"),
+         "include the boundary in one row: [60, 100) then [100, ∞)"),
         id="factor-100-left-out",
     ),
     pytest.param(
         KAM, "[100万, 300万): 1%", "[100万, 300万]: 1%",
         (KAM, 76, 7, "E251", "the commission table rows [1000000, 3000000] and [3000000, ∞) both include 3000000",
-         "make one side exclusive, e.g. [60, 100) then [100, ∞)"),
+         "make one side exclusive: [1000000, 3000000) then [3000000, ∞)"),
         id="commission-boundary-twice",
     ),
     pytest.param(

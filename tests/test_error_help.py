@@ -85,6 +85,20 @@ UNQUOTED = [
 ]
 CASES += [(f"E231 {name}", *rest) for name, *rest in UNQUOTED]
 
+#: help lines that once read badly: a doubled word, a leading space, an example unrelated to the text
+WORDING = [
+    ("E221 of a plain dataset", "dataset d { person p amount a column p string column a money }\n",
+     "6:22: error[E221]: 'amount' does not apply to a dataset", "a dataset takes: person, key, date"),
+    ("E230 without a suggestion", kpi().replace("weight 100%", "weight 100% period fortnight"),
+     "7:76: error[E230]: 'fortnight' is not a valid period", "period is one of: month, quarter, half, year"),
+    ("E111", kpi(target="2 000"),
+     "7:57: error[E111]: a number cannot contain spaces or tabs", "write the number without the gap: 2000 or 2_000"),
+    ("E251", 'grades g { [0, 60): "C" [60, 90]: "B" [90, ∞): "A" }\n',
+     "6:39: error[E251]: the grade table rows [60, 90] and [90, ∞) both include 90",
+     "make one side exclusive: [60, 90) then [90, ∞)"),
+]
+CASES += WORDING
+
 
 @pytest.mark.parametrize(("name", "source", "error", "help"), CASES, ids=[c[0] for c in CASES])
 def test_the_error_says_what_to_write(workdir, run_cli, name, source, error, help):

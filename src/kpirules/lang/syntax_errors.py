@@ -122,6 +122,15 @@ def _split_number(text: str, pos: int) -> bool:
     return stripped != before and "\n" not in before[len(stripped) :] and stripped[-1:].isdigit()
 
 
+def _joined_number(text: str, token) -> str:
+    """E111's help: the number as written, without the gap (`2 000`: 2000 or 2_000)."""
+    head = re.search(r"[0-9_.]+$", text[: token.start_pos].rstrip(" \t\u00a0\u3000"))
+    joined = f"{head.group() if head else ''}{token}"
+    if head and "." not in head.group() and re.fullmatch(r"[0-9_]+", str(token)):
+        return f"write the number without the gap: {joined} or {head.group()}_{token}"
+    return f"write the number without the gap: {joined}"
+
+
 def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     """The diagnostic for one Lark error."""
     if isinstance(exc, UnexpectedEOF) or (
@@ -140,12 +149,7 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
     if token.type == STRAY_NAME:
         expected.discard("NAME")
     if _split_number(text, token.start_pos):
-        return Diagnostic(
-            "E111",
-            "a number cannot contain spaces or tabs",
-            loc,
-            help="write the number without the gap, e.g. 200 or 1_000 (or 1万)",
-        )
+        return Diagnostic("E111", "a number cannot contain spaces or tabs", loc, help=_joined_number(text, token))
     if token.type == "RBRACE" and "RBRACE" not in expected:
         message = f"unexpected '}}'; expected {_expected_phrase(expected)}"
         return Diagnostic("E112", message, loc, help="the statement before it is incomplete")

@@ -93,14 +93,16 @@ def check_coverage(
             problems.error(
                 "E251", band.span,
                 f"the {what} rows {there} and {here} both include {format_bound(band.low, percent=percent)}",
-                "make one side exclusive, e.g. [60, 100) then [100, ∞)",
+                f"make one side exclusive: {describe(prev.model_copy(update={'high_closed': False}), percent)} "
+                f"then {here}",
             )
         elif not prev.high_closed and not band.low_closed:
             problems.error(
                 "E250", band.span,
                 f"the {what} leaves out exactly {format_bound(band.low, percent=percent)} "
                 f"between {there} and {here}",
-                "include the boundary in one row, e.g. [60, 100) then [100, ∞)",
+                f"include the boundary in one row: {there} "
+                f"then {describe(band.model_copy(update={'low_closed': True}), percent)}",
             )
     last = ordered[-1]
     if last.high is not None:

@@ -15,6 +15,12 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def suggest(name: str, candidates: Iterable[str], then: str) -> str:
+    """A help line: "did you mean 'x'?" when a candidate is close, then what the choices are."""
+    suggestion = did_you_mean(name, candidates)
+    return f"{suggestion} {then}" if suggestion else then
+
+
 def known(kind: str, candidates: Iterable[str], limit: int = 8) -> str:
     names = sorted(candidates)
     if not names:

@@ -15,7 +15,7 @@ from kpirules.lang import ast
 from kpirules.model import scheme as m
 from kpirules.model.bands import bound_value, check_coverage, format_bound
 from kpirules.model.literals import check_numbers
-from kpirules.model.problems import Problems, date_column_help, did_you_mean, known
+from kpirules.model.problems import Problems, date_column_help, did_you_mean, known, suggest
 from kpirules.model.resolve_kpis import KpiResolver
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family
 from kpirules.model.vocabulary import (
@@ -137,7 +137,7 @@ class Resolver(KpiResolver):
         shown = word if word is not None else getattr(value, "text", "?")
         self.problems.error(
             "E230", value.span, f"'{shown}' is not a valid {what}",
-            (did_you_mean(shown, choices) or "") + f" {what} is one of: {', '.join(choices)}",
+            suggest(shown, choices, f"{what} is one of: {', '.join(choices)}"),
         )
         return default
 
@@ -297,7 +297,7 @@ class Resolver(KpiResolver):
         if mode not in ROUNDING_MODES:
             self.problems.error(
                 "E230", stmt.mode.span, f"'{mode}' is not a rounding mode",
-                (did_you_mean(mode, ROUNDING_MODES) or "") + f" modes: {', '.join(ROUNDING_MODES)}",
+                suggest(mode, ROUNDING_MODES, f"modes: {', '.join(ROUNDING_MODES)}"),
             )
             mode = "half_up"
         step = self._constant(stmt.step, "the rounding step", ("number", "money"))
@@ -326,7 +326,7 @@ class Resolver(KpiResolver):
             if type_ not in COLUMN_TYPES:
                 self.problems.error(
                     "E230", stmt.type.span, f"'{type_}' is not a column type",
-                    (did_you_mean(type_, COLUMN_TYPES) or "") + f" types: {', '.join(COLUMN_TYPES)}",
+                    suggest(type_, COLUMN_TYPES, f"types: {', '.join(COLUMN_TYPES)}"),
                 )
                 type_ = "string"
             if "non_negative" in stmt.constraints and type_ not in ("integer", "decimal", "money"):
@@ -351,8 +351,11 @@ class Resolver(KpiResolver):
                 continue
             if stmt.key not in allowed:
                 self.problems.error(
-                    "E221", stmt.span, f"'{stmt.key}' does not apply to a {decl.kind} dataset",
-                    f"a {decl.kind} dataset takes: {', '.join(allowed)}",
+                    "E221", stmt.span,
+                    f"'{stmt.key}' does not apply to a dataset" if decl.kind == "dataset"
+                    else f"'{stmt.key}' does not apply to a {decl.kind} dataset",
+                    f"a dataset takes: {', '.join(allowed)}" if decl.kind == "dataset"
+                    else f"a {decl.kind} dataset takes: {', '.join(allowed)}",
                 )
                 continue
             if stmt.key in written:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from kpirules.lang import ast
 from kpirules.model import scheme as m
 from kpirules.model.bands import check_coverage
-from kpirules.model.problems import did_you_mean
+from kpirules.model.problems import suggest
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, is_money, refs_in
 from kpirules.model.vocabulary import PERIOD_MONTHS, PERIODS
 
@@ -180,7 +180,7 @@ class KpiResolver:
         if axis not in ("attainment", "value"):
             self.problems.error(
                 "E230", curve.axis.span, f"'{axis}' is not a scoring axis",
-                (did_you_mean(axis, ("attainment", "value")) or "") + " score by attainment (default) or by value",
+                suggest(axis, ("attainment", "value"), "score by attainment (default) or by value"),
             )
             axis = "attainment"
         unit = "attainment" if axis == "attainment" else value_type
@@ -305,8 +305,8 @@ class KpiResolver:
         if mode not in ("marginal", "retroactive"):
             self.problems.error(
                 "E230", stmt.mode.span, f"'{mode}' is not a commission mode",
-                (did_you_mean(mode, ("marginal", "retroactive")) or "")
-                + " marginal: each tier's rate applies to the part in that tier; retroactive: the reached tier's rate applies to everything",
+                suggest(mode, ("marginal", "retroactive"), "marginal: each tier's rate applies to the part in that "
+                        "tier; retroactive: the reached tier's rate applies to everything"),
             )
             mode = "marginal"
         tiers = self._tiers(stmt.rows, "money", Scope(what="constant", currency=self.currency))
