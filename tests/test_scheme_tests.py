@@ -1,9 +1,10 @@
 """`kpirules test` and the pytest plugin: scheme tests (*.kpitest.toml) on real files, the real
 engine, real DuckDB and the real CLI.
 
-Expected numbers come from the small scheme MINI below (one KPI, tiers by attainment, a
-`when` target, a zeroing gate, no factor table: factor = total / 100) or from the worked
-example of docs/semantics.md section 7 on rulesets/telesales.kpi, or the reference rulesets.
+Expected numbers come from the small scheme MINI of scheme_tests_kit.py (one KPI, tiers by
+attainment, a `when` target, a zeroing gate, no factor table: factor = total / 100) or from
+the worked example of docs/semantics.md section 7 on rulesets/telesales.kpi, or the
+reference rulesets.
 """
 
 from __future__ import annotations
@@ -18,83 +19,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from kpirules.cli import cli
 from kpirules.tomlpositions import locate
-
-REPO = Path(__file__).resolve().parent.parent
-
-MINI = """\
-scheme mini "mini" {
-  period month
-  currency CNY
-  timezone "Asia/Shanghai"
-}
-
-roster people {
-  id person_id
-  role role
-  hire_date hired_on
-  column person_id string
-  column role string
-  column level string
-  column hired_on date
-}
-
-dataset calls {
-  person agent_id
-  date called_at
-  column agent_id string
-  column called_at timestamp
-}
-
-role caller {
-  kpi calls {
-    process main
-    measure count(calls)
-    target >= 10
-    target >= 5 when person.level == "junior"
-    weight 100%
-    score tiers {
-      [0%, 50%): 0
-      [50%, 100%): 50
-      [100%, ∞): 100
-    }
-  }
-
-  payout {
-    target_incentive 1000 CNY
-    gate calls.attainment >= 50% else zero
-  }
-}
-"""
-
-HEAD = 'role = "caller"\nperiod = "2026-03"\n'
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, ["test", *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder holding mini.kpi; the working directory, so messages name files relative to it."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "mini.kpi").write_text(MINI, encoding="utf-8")
-    return tmp_path
-
-
-def cases(block: str) -> str:
-    """A test file of MINI: the role and period, then the cases written (indented) in block."""
-    return HEAD + textwrap.dedent(block)
-
-
-def write(folder: Path, text: str, name: str = "mini.kpitest.toml") -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
+from scheme_tests_kit import HEAD, MINI, REPO, cases, mini, refused, run, write  # noqa: F401 (mini: a fixture)
 
 # ---------------------------------------------------------------- the reference rulesets
 
@@ -347,18 +274,8 @@ def test_coverage_names_the_value_tiers_of_a_rate_in_percent(tmp_path, monkeypat
 # ---------------------------------------------------------------- bad test files
 
 
-def _error(mini, text: str, *, code: str, at: str, message: str, exit_code: int = 1):
-    write(mini, text)
-    result = run("mini.kpitest.toml")
-    assert result.exit_code == exit_code, result.output
-    assert "Traceback" not in result.output
-    first = result.stderr.splitlines()[0]
-    assert first == f"mini.kpitest.toml:{at}: error[{code}]: {message}", result.stderr
-    return result
-
-
 def test_a_case_for_a_kpi_the_role_does_not_have(mini):
-    result = _error(mini, cases("""
+    result = refused(mini, cases("""
         [[case]]
         name = "typo"
         values = { cals = 10 }
@@ -371,7 +288,7 @@ def test_a_case_for_a_kpi_the_role_does_not_have(mini):
 def test_a_bare_number_that_would_be_a_huge_share_is_refused(mini):
     """15 meant as 15% would read as 1500%, and a cap would hide the mistake (the score is
     capped either way): a bare share above 10 (1000%) is refused, "15%" or 0.15 accepted."""
-    result = _error(mini, cases("""
+    result = refused(mini, cases("""
         [[case]]
         name = "attainment without its sign"
         values = { calls = 10 }
@@ -382,7 +299,7 @@ def test_a_bare_number_that_would_be_a_huge_share_is_refused(mini):
 
 
 def test_a_case_name_with_pytests_separator_is_refused(mini):
-    _error(mini, cases("""
+    refused(mini, cases("""
         [[case]]
         name = "calls::on target"
         values = { calls = 10 }
@@ -426,35 +343,35 @@ def test_the_named_configuration_chooses_the_rulesets(mini, tmp_path):
 
 
 def test_bad_files_are_reported_at_their_place(mini):
-    _error(mini, 'role = "caller\n', code="E800", at="1:15", message="not valid TOML: Illegal character '\\n'")
+    refused(mini, 'role = "caller\n', code="E800", at="1:15", message="not valid TOML: Illegal character '\\n'")
     # at the end of the file: after the last thing written, not at 1:1
-    _error(mini, HEAD + "x = [\n", code="E800", at="3:6", message="not valid TOML: Invalid value at the end of the file")
-    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.kpis.calls.scor = 1\n', code="E801", at="5:19",
+    refused(mini, HEAD + "x = [\n", code="E800", at="3:6", message="not valid TOML: Invalid value at the end of the file")
+    refused(mini, HEAD + '[[case]]\nname = "x"\nexpect.kpis.calls.scor = 1\n', code="E801", at="5:19",
            message="unknown key 'scor' in expect.kpis.calls")
-    _error(mini, 'role = "caller"\n[[case]]\nname = "x"\nexpect.total = 1\n', code="E802", at="2:1",
+    refused(mini, 'role = "caller"\n[[case]]\nname = "x"\nexpect.total = 1\n', code="E802", at="2:1",
            message="the case names no period")
-    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.payout = "1,000.0.0"\n', code="E803", at="5:17",
+    refused(mini, HEAD + '[[case]]\nname = "x"\nexpect.payout = "1,000.0.0"\n', code="E803", at="5:17",
            message="expect.payout: expected a payout, not '1,000.0.0'")
     # a list where a number belongs is named by its kind, not in Python's spelling ([Decimal('1')])
-    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.total = [1]\n', code="E803", at="5:16",
+    refused(mini, HEAD + '[[case]]\nname = "x"\nexpect.total = [1]\n', code="E803", at="5:16",
            message="expect.total: expected a total, not a list")
-    _error(mini, 'role = "caler"\nperiod = "2026-03"\n[[case]]\nname = "x"\nexpect.total = 1\n', code="E805",
+    refused(mini, 'role = "caler"\nperiod = "2026-03"\n[[case]]\nname = "x"\nexpect.total = 1\n', code="E805",
            at="1:8", message="the scheme has no role 'caler'")
-    _error(mini, HEAD.replace("2026-03", "2026Q1") + '[[case]]\nname = "x"\nexpect.total = 1\n', code="E808",
+    refused(mini, HEAD.replace("2026-03", "2026Q1") + '[[case]]\nname = "x"\nexpect.total = 1\n', code="E808",
            at="2:10", message="2026Q1 covers 3 periods of the scheme; a case evaluates one")
-    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.total = 1\n[[case]]\nname = "x"\nexpect.total = 2\n',
+    refused(mini, HEAD + '[[case]]\nname = "x"\nexpect.total = 1\n[[case]]\nname = "x"\nexpect.total = 2\n',
            code="E809", at="7:8", message="two cases are named 'x'")
-    _error(mini, HEAD + '[[case]]\nname = "x"\ntargets.calls = 3\nexpect.total = 1\n', code="E810", at="5:9",
+    refused(mini, HEAD + '[[case]]\nname = "x"\ntargets.calls = 3\nexpect.total = 1\n', code="E810", at="5:9",
            message="targets: the KPI calls has no per-person target")
-    _error(mini, HEAD + '[[case]]\nname = "x"\nexpect.commissions.calls = "1"\n', code="E811", at="5:20",
+    refused(mini, HEAD + '[[case]]\nname = "x"\nexpect.commissions.calls = "1"\n', code="E811", at="5:20",
            message="expect.commissions: the role caller pays no commission on 'calls'")
-    _error(mini, HEAD + '[[case]]\nname = "x"\nrows.call = [{ called_at = 2026-03-01T00:00:00 }]\nexpect.total = 1\n',
+    refused(mini, HEAD + '[[case]]\nname = "x"\nrows.call = [{ called_at = 2026-03-01T00:00:00 }]\nexpect.total = 1\n',
            code="E807", at="5:6", message="rows: the scheme has no dataset 'call'")
-    _error(mini, HEAD + '[[case]]\nname = "x"\nrows.calls = [{ agent_id = "P1" }]\nexpect.total = 1\n',
+    refused(mini, HEAD + '[[case]]\nname = "x"\nrows.calls = [{ agent_id = "P1" }]\nexpect.total = 1\n',
            code="E816", at="5:15", message="a row of calls has no called_at: it would belong to no period")
-    _error(mini, HEAD + '[[case]]\nname = "x"\nperson.hired_on = "March"\nexpect.total = 1\n', code="E803",
+    refused(mini, HEAD + '[[case]]\nname = "x"\nperson.hired_on = "March"\nexpect.total = 1\n', code="E803",
            at="5:19", message="person.hired_on: column hired_on holds dates, not 'March'")
-    _error(mini, HEAD + '[[case]]\nname = "x"\nothers = [{ person_id = "P1" }]\nexpect.total = 1\n', code="E817",
+    refused(mini, HEAD + '[[case]]\nname = "x"\nothers = [{ person_id = "P1" }]\nexpect.total = 1\n', code="E817",
            at="5:25", message="two people in the case have the id P1")
 
 
