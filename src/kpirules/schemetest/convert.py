@@ -9,6 +9,7 @@ The word "none" states that something has no value.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -32,25 +33,33 @@ class Unreadable(ValueError):
 
 
 def shown(raw) -> str:
-    """A value as messages show it: text in quotes, true/false, a number, and a list or a
-    table by its kind (never Python's spelling of what it holds)."""
+    """A value as messages show it: text in quotes, true/false, a number (TOML's `inf` and
+    `nan` as written), and a list or a table by its kind (never Python's spelling of what it
+    holds)."""
     if isinstance(raw, str):
         return repr(raw)
     if isinstance(raw, bool):
         return str(raw).lower()
+    if isinstance(raw, Decimal) and not raw.is_finite():
+        return "nan" if raw.is_nan() else "-inf" if raw < 0 else "inf"
     if isinstance(raw, (list, dict)):
         return tomlshapes.kind(raw)
     return str(raw)
 
 
+#: commas in a number are thousands separators, so they come in groups of three digits
+THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 def number(raw, *, share: bool = False, what: str = "a number") -> Decimal:
-    """A number written as a number or a numeric string; with share, "15%" is 0.15 too."""
+    """A finite number written as a number or a numeric string; with share, "15%" is 0.15 too."""
     if isinstance(raw, bool):
         raise Unreadable(f"expected {what}, not {shown(raw)}")
     if isinstance(raw, (int, Decimal)):
-        return _share(Decimal(raw), raw, what) if share else Decimal(raw)
+        value = _finite(Decimal(raw), raw, what)
+        return _share(value, raw, what) if share else value
     if isinstance(raw, str):
-        text = raw.strip().replace(",", "")
+        text = raw.strip()
         percent = text.endswith("%")
         if percent:
             if not share:
@@ -58,14 +67,28 @@ def number(raw, *, share: bool = False, what: str = "a number") -> Decimal:
                                  "percentages are for values of percent KPIs, targets and attainment")
             text = text[:-1].strip()
         try:
-            value = Decimal(text)
+            if "_" in text:  # Python's digit grouping, which would read "1_5" as 15
+                raise InvalidOperation
+            value = Decimal(text.replace(",", ""))
         except InvalidOperation:
             raise Unreadable(f"expected {what}, not {shown(raw)}",
                              'write a number such as 210 or "2685.00"' + (', or a percentage such as "15%"' if share else "")) from None
-        if not value.is_finite():
-            raise Unreadable(f"expected {what}, not {shown(raw)}")
+        if "," in text and not THOUSANDS.fullmatch(text):
+            # "2,1,0" or a decimal comma "1,5" would otherwise read as 210 or 15
+            raise Unreadable(f"expected {what}, not {shown(raw)}: commas separate thousands, in groups of three digits",
+                             'write "1,500,000" or 1500000; decimals follow a point: 1.5')
+        value = _finite(value, raw, what)
         return value / 100 if percent else _share(value, raw, what) if share else value
     raise Unreadable(f"expected {what}, not {shown(raw)}")
+
+
+def _finite(value: Decimal, raw, what: str) -> Decimal:
+    """Infinity and NaN (TOML's bare `inf` and `nan`, or the words in a string) are no amount
+    of anything: evaluated, an infinite value would score and pay like a huge one."""
+    if not value.is_finite():
+        raise Unreadable(f"expected {what}, not {shown(raw)}: not a finite number",
+                         'write a number such as 210 or "2685.00"; only an attainment may be "∞"')
+    return value
 
 
 #: A bare number for a share above this (1000%) is taken for a percentage written without
@@ -87,8 +110,10 @@ def optional_number(raw, *, share: bool = False, what: str = "a number") -> Deci
 
 
 def attainment(raw) -> Decimal | None:
-    """An attainment: "105%", 1.05, "∞" (a lower-is-better KPI with nothing to improve) or "none"."""
-    if isinstance(raw, str) and raw.strip().lower() in INFINITY_WORDS:
+    """An attainment: "105%", 1.05, "∞" (a lower-is-better KPI with nothing to improve; TOML's
+    bare `inf` too) or "none"."""
+    if isinstance(raw, str) and raw.strip().lower() in INFINITY_WORDS or (
+            isinstance(raw, Decimal) and raw == Decimal("Infinity")):
         return Decimal("Infinity")
     return optional_number(raw, share=True, what="an attainment")
 
