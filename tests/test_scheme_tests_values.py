@@ -5,6 +5,8 @@ rules (non_negative, required, unique, the key) at the case's rows. Real files, 
 
 from __future__ import annotations
 
+import pytest
+
 from scheme_tests_kit import HEAD, MINI, cases, mini, refused, run, write  # noqa: F401 (mini: a fixture)
 
 #: MINI with a bonus on the roster and a dataset of deals whose columns carry every rule
@@ -124,3 +126,59 @@ def test_thousands_separators_only_in_groups_of_three(mini):
         f"mini.kpitest.toml:8:17: error[E803]: expect.payout: expected a payout, not '10,00.00'{groups}",
     ]
     assert '= help: write "1,500,000" or 1500000; decimals follow a point: 1.5' in result.stderr
+
+
+# ---------------------------------------------------------------- the column rules
+
+
+def test_rows_obey_the_column_rules_a_run_enforces(mini):
+    """`kpirules run` refuses a negative value in a non_negative column (E645), an empty
+    required one (E646), a repeated unique value (E647) or key (E648); a case passed with
+    them. Each is E818 at the value (or the row that leaves it out)."""
+    (mini / "mini.kpi").write_text(DEALS, encoding="utf-8")
+    write(mini, cases("""
+        person = { bonus = "-1" }
+        [[case]]
+        name = "broken rows"
+        values = { calls = 10 }
+        rows.deals = [
+          { deal_no = 7, closed_on = 2026-03-02, amount = "-5", contract = "C1" },
+          { deal_no = 7, closed_on = 2026-03-03, amount = "5", contract = "C1" },
+          { closed_on = 2026-03-04 },
+        ]
+        expect.total = 100
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert errors(result) == [
+        "mini.kpitest.toml:4:20: error[E818]: a row of people has bonus = -1, below zero (declared non_negative)",
+        "mini.kpitest.toml:9:51: error[E818]: a row of deals has amount = -5, below zero (declared non_negative)",
+        "mini.kpitest.toml:10:15: error[E818]: two rows of deals have the key deal_no = 7",
+        "mini.kpitest.toml:10:67: error[E818]: two rows of deals have contract = 'C1' (declared unique)",
+        "mini.kpitest.toml:11:3: error[E818]: a row of deals has no amount (declared required)",
+    ]
+    assert "= help: the first is at line 9; `kpirules run` refuses both (E648): give each row its own" in result.stderr
+    assert "= help: state it: amount = ...; `kpirules run` refuses such a row (E646)" in result.stderr
+
+
+@pytest.mark.parametrize(("kind", "stated"), [("integer", "1"), ("string", '"deals-1"')])
+def test_a_row_without_a_key_is_numbered_past_the_keys_rows_state(mini, kind, stated):
+    """Row 1 states no key and would be numbered 1 (deals-1 for a text key), which row 2
+    states: it takes 2, row 3 (which would be 3) takes 3, and nothing is repeated. Three
+    deals count 3."""
+    scheme = DEALS.replace("measure count(calls)", "measure count(deals)")
+    (mini / "mini.kpi").write_text(scheme.replace("column deal_no integer", f"column deal_no {kind}"), encoding="utf-8")
+    write(mini, cases(f"""
+        [[case]]
+        name = "numbered"
+        rows.deals = [
+          {{ closed_on = 2026-03-02, amount = "5" }},
+          {{ deal_no = {stated}, closed_on = 2026-03-03, amount = "5" }},
+          {{ closed_on = 2026-03-04, amount = "5" }},
+        ]
+        expect.kpis.calls = {{ value = 3 }}
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 0, result.output
+    assert "PASS  numbered" in result.stdout

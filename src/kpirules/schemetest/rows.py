@@ -4,10 +4,14 @@ and per-person targets, each value converted to its declared column type.
 Cells a case leaves out are filled where the meaning is plain: the person's id (`P1` unless
 stated), the role column (the case's role), a row's person column (the person tested), its
 key (numbered), an adjustment's period (the case's). Everything else left out is empty.
+The rows then obey the column rules `kpirules run` enforces (non_negative, required,
+unique, the key), so a case never passes on data a run would refuse.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kpirules.engine.periods import Calendar, Period
@@ -22,11 +26,31 @@ DEFAULT_PERSON_ID = "P1"
 DERIVED = ("tenure_months", "tenure_days")
 
 
+@dataclass
+class Placed:
+    """A row of the case's data and where it was written: each stated value's key path, and
+    the row's own (where a value it leaves out is reported)."""
+
+    cells: dict[str, Any]
+    row: tuple
+    values: dict[str, tuple] = field(default_factory=dict)
+    #: columns whose absence is already reported (E816)
+    excused: tuple[str, ...] = ()
+
+    def path(self, column: str) -> tuple:
+        return self.values.get(column, self.row)
+
+
 class RowReader:
     def __init__(self, reader: _Reader, scheme: Scheme, role: Role, period: Period):
         self.reader, self.scheme, self.role, self.period = reader, scheme, role, period
         self.roster = scheme.roster
         self.timezone = scheme.header.timezone
+        #: every row of the case by dataset id, for the column rules
+        self.placed: dict[str, list[Placed]] = {}
+
+    def _place(self, dataset: Dataset, placed: Placed) -> None:
+        self.placed.setdefault(dataset.id, []).append(placed)
 
     def _cells(self, dataset: Dataset, table: dict, path: tuple, what: str, start: dict | None = None) -> dict:
         """Check a table's keys against the dataset's columns and convert each value."""
@@ -65,6 +89,8 @@ class RowReader:
         if role_column:
             # a role without applies_to matches on this column; with one, it usually reads it too
             cells.setdefault(role_column, self.role.id)
+        written = {name: ("person", name) for name in file_table} | {name: (*path, name) for name in case_table}
+        self._place(self.roster, Placed(cells, path, written))
         cells["__id__"] = str(cells[ident])
         return cells
 
@@ -91,6 +117,7 @@ class RowReader:
                 continue
             seen.add(str(cells[ident]))
             out.append(cells)
+            self._place(self.roster, Placed(cells, (*path, index), {name: (*path, index, name) for name in table}))
         return out
 
     # ------------------------------------------------------------- rows
@@ -111,25 +138,46 @@ class RowReader:
                 reader.error("E803", f"rows.{ds_id} lists rows as tables", reader.at_value(*path, ds_id),
                              f"e.g. rows.{ds_id} = [{{ ... }}, {{ ... }}], or [[case.rows.{ds_id}]] tables")
                 continue
-            out[ds_id] = [self._row(dataset, row, (*path, ds_id, n), n, person) for n, row in enumerate(raw)]
+            out[ds_id] = [self._row(dataset, row, (*path, ds_id, n), person) for n, row in enumerate(raw)]
+            if "key" in dataset.bindings:
+                self._number(dataset, out[ds_id])
         return out
 
-    def _row(self, dataset: Dataset, table: dict, path: tuple, n: int, person: dict) -> dict[str, Any]:
+    def _row(self, dataset: Dataset, table: dict, path: tuple, person: dict) -> dict[str, Any]:
         reader = self.reader
         cells = self._cells(dataset, table, path, f"rows.{dataset.id}")
         b = dataset.bindings
         if "person" in b:
             cells.setdefault(b["person"], person["__id__"])
-        if "key" in b:
-            cells.setdefault(b["key"], f"{dataset.id}-{n + 1}")
         if dataset.kind == "adjustments" and "period" in b:
             cells.setdefault(b["period"], self.period.label)
         needed = b.get("date") if dataset.kind == "dataset" else b.get("period") if dataset.kind == "targets" else None
+        excused = ()
         if needed and needed not in table:
             what = "date" if dataset.kind == "dataset" else "period"
             reader.error("E816", f"a row of {dataset.id} has no {needed}: it would belong to no period",
                          reader.at_value(*path), f"state the row's {what}: {needed} = ...")
+            excused = (needed,)
+        self._place(dataset, Placed(cells, path, {name: (*path, name) for name in table}, excused))
         return cells
+
+    def _number(self, dataset: Dataset, rows: list[dict[str, Any]]) -> None:
+        """Give each row that states no key the number of its place (`calls-3` for the third
+        row; 3 for a whole-number key), or the next number no other row states: a key
+        repeated is refused, and the case did not write this one."""
+        key = dataset.bindings["key"]
+        kind = dataset.columns[key].type
+        if kind not in ("string", "integer", *convert.PLACES):
+            return  # a date or a flag cannot be numbered: the key stays empty
+        taken = {row[key] for row in rows if key in row}
+        for place, row in enumerate(rows, start=1):
+            if key in row:
+                continue
+            number = place
+            while _numbered(dataset.id, kind, number) in taken:
+                number += 1
+            row[key] = _numbered(dataset.id, kind, number)
+            taken.add(row[key])
 
     def targets(self, table: dict, path: tuple, person: dict, rows: dict) -> None:
         """Per-person targets by KPI id become rows of the targets dataset the KPI reads."""
@@ -154,6 +202,53 @@ class RowReader:
             b = dataset.bindings
             kpi_period = calendar.period(kpi.period or calendar.unit, self.period.start)
             dated = dataset.columns[b["period"]].type in ("date", "timestamp")
+            column = rule.value.parts[-1].name
             row = {b["person"]: person["__id__"], b["period"]: kpi_period.start if dated else kpi_period.label,
-                   rule.value.parts[-1].name: value}
+                   column: value}
             rows.setdefault(dataset.id, []).append(row)
+            self._place(dataset, Placed(row, (*path, kpi_id), {column: (*path, kpi_id)}))
+
+    # ------------------------------------------------------------- column rules
+
+    def column_rules(self) -> None:
+        """The rules `kpirules run` checks every row against (E645 to E648), at the case's rows:
+        a negative value in a non_negative column, an empty required one, a value repeated in
+        a unique column or the key. The roster's ids are E817's (checked as people are read)."""
+        reader = self.reader
+        for ds_id, placed in self.placed.items():
+            dataset = self.scheme.datasets[ds_id]
+            key = dataset.bindings.get("key")
+            for name, column in dataset.columns.items():
+                distinct = (column.unique or name == key) and not (
+                    dataset.kind == "roster" and name == dataset.bindings.get("id"))
+                first: dict[Any, int] = {}
+                for row in placed:
+                    value = row.cells.get(name)
+                    at = reader.at_value(*row.path(name))
+                    if value is None:
+                        # a value written that did not convert is E803's already
+                        reported = name in row.excused or (name in row.values and name not in row.cells)
+                        if column.required and not reported:
+                            reader.error("E818", f"a row of {ds_id} has no {name} (declared required)", at,
+                                         f"state it: {name} = ...; `kpirules run` refuses such a row (E646)")
+                        continue
+                    if column.non_negative and value < 0:
+                        reader.error("E818", f"a row of {ds_id} has {name} = {value}, below zero (declared non_negative)",
+                                     at, "`kpirules run` refuses such a row (E645); state 0 or more")
+                    if distinct and value in first:
+                        shown = convert.shown(value)
+                        if name == key:
+                            message, rule = f"two rows of {ds_id} have the key {name} = {shown}", "E648"
+                        else:
+                            message, rule = f"two rows of {ds_id} have {name} = {shown} (declared unique)", "E647"
+                        reader.error("E818", message, at, f"the first is at line {first[value]}; "
+                                                          f"`kpirules run` refuses both ({rule}): give each row its own")
+                    elif distinct:
+                        first[value] = at.line
+
+
+def _numbered(dataset_id: str, kind: str, number: int):
+    """The key a row that states none gets: text names the dataset, numbers are the number."""
+    if kind == "string":
+        return f"{dataset_id}-{number}"
+    return number if kind == "integer" else Decimal(number)

@@ -210,6 +210,7 @@ class _Reader(ExpectationReader):
         rows = roster.rows(self.table(raw.get("rows", {}), (*here, "rows"), "rows"), (*here, "rows"), person)
         roster.targets(self.table(raw.get("targets", {}), (*here, "targets"), "targets"), (*here, "targets"),
                        person, rows)
+        roster.column_rules()
         expectations = self.expectations(raw, here, role)
         if len(self.problems) > before:
             return None
