@@ -394,6 +394,19 @@ def test_a_missing_scheme_and_a_missing_path(tmp_path, monkeypatch):
     assert none.stderr.splitlines()[0] == "error[E814]: no scheme test files (*.kpitest.toml) found in empty"
 
 
+def test_rulesets_that_do_not_exist_are_e001_as_for_check(tmp_path, monkeypatch):
+    """Without a PATH, the configured rulesets (else ./rulesets) that do not exist stop the
+    command with E001, as check, lint, fmt and export do; E815 is for a PATH given."""
+    monkeypatch.chdir(tmp_path)
+    for config in (None, "[lint]\n", '[project]\nrulesets = ["schemes"]\n'):
+        if config is not None:
+            (tmp_path / "kpirules.toml").write_text(config, encoding="utf-8")
+        result = run()
+        assert result.exit_code == 2, result.output
+        folder = "schemes" if config and "schemes" in config else "rulesets"
+        assert result.stderr.splitlines()[0] == f"error[E001]: no such file or directory: {folder}", config
+
+
 def test_a_file_that_is_not_utf8_is_located_at_the_first_bad_byte(mini):
     (mini / "mini.kpitest.toml").write_bytes(HEAD.encode() + "# 备注\n".encode("gbk"))
     result = run("mini.kpitest.toml")

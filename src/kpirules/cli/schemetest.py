@@ -51,6 +51,10 @@ def test(paths, with_coverage, fmt_, quiet, config_path, output) -> None:
         raise ConfigError(Diagnostic("E815", f"no such file or directory: {config_path}", help="check the path"))
     configured = Path(config_path) if config_path else None if paths else find_config_file()
     chosen = [Path(p) for p in ruleset_paths(paths, configured)]
+    missing = next((p for p in chosen if not p.exists()), None)
+    if not paths and missing is not None:
+        # the configured rulesets, as check, lint, fmt and export report them; E815 is for a PATH given
+        raise ConfigError(Diagnostic("E001", f"no such file or directory: {missing}", help="check the path"))
     result = run_suite(chosen, with_coverage=with_coverage)
     if fmt_ == "json":
         emit(json.dumps(as_json(result), ensure_ascii=False, indent=2), output)
