@@ -375,6 +375,35 @@ def test_bad_files_are_reported_at_their_place(mini):
            at="5:25", message="two people in the case have the id P1")
 
 
+def test_a_name_or_cases_of_the_wrong_kind_are_e803_not_missing(mini):
+    refused(mini, cases("""
+        [[case]]
+        name = 5
+        expect.total = 1
+    """), code="E803", at="5:8", message="a case's name is text in quotes, not 5")
+    refused(mini, HEAD + 'case = "x"\n', code="E803", at="3:1",
+            message="case lists the cases as [[case]] tables, not text")
+    refused(mini, HEAD + "case = []\n", code="E802", at="3:1", message="the test file has no cases")
+
+
+def test_failures_are_listed_in_the_order_they_are_written(mini):
+    write(mini, cases("""
+        [[case]]
+        name = "half the calls"
+        values.calls = 5
+        expect.payout = "1000.00"
+        expect.kpis.calls.score = 100
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1, result.output
+    # 5 calls of 10 = 50%: tier [50%, 100%): 50; factor 50 / 100; the gate (50% >= 50%) passes
+    failures = [line.strip() for line in result.stdout.splitlines() if ": expected " in line]
+    assert failures == [
+        "payout: expected 1000.00, got 500.00  (mini.kpitest.toml:7:17)",
+        "kpi calls score: expected 100, got 50  (mini.kpitest.toml:8:27)",
+    ]
+
+
 def test_a_missing_scheme_and_a_missing_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path, HEAD + '[[case]]\nname = "x"\nexpect.total = 1\n', "lonely.kpitest.toml")

@@ -70,7 +70,8 @@ class ExpectationReader:
                 self.commissions(out, table[name], (*path, name), role)
             else:
                 self.expect(out, name, table[name], (*path, name), None, False, role)
-        return out
+        # failures are listed in this order: as the expectations are written in the file
+        return sorted(out, key=lambda e: (e.location.line, e.location.column))
 
     def expect(self, out: list, name: str, raw, path: tuple, kpi_id: str | None, share: bool, role: Role | None = None):
         where = self.at_value(*path)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from kpirules import tomlshapes
 from kpirules.engine.periods import Calendar, Period
 from kpirules.errors import ConfigError, Diagnostic, KpiError, Location, SchemeError, byte_location
 from kpirules.model import load_scheme
@@ -128,7 +129,12 @@ class _Reader(ExpectationReader):
         self.file_person = self.table(data.get("person", {}), ("person",), "person")
         result = TestFile(self.path, self.shown, scheme) if scheme is not None else None
         cases = data.get("case")
-        if not isinstance(cases, list) or not cases or not all(isinstance(c, dict) for c in cases):
+        if cases is not None and cases != [] and (
+                not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases)):
+            self.error("E803", f"case lists the cases as [[case]] tables, not {tomlshapes.kind(cases)}",
+                       self.at_key("case"), "write each case as a [[case]] table, with a name and an expect table")
+            cases = []
+        elif not cases:
             self.error("E802", "the test file has no cases", self.at_key("case") if cases is not None else Location(self.shown, 1, 1),
                        "add cases as [[case]] tables, each with a name and an expect table")
             cases = []
@@ -195,7 +201,11 @@ class _Reader(ExpectationReader):
         self.unknown_keys(raw, CASE_KEYS, here, "a case")
         where = self.at_key(*here)
         name = raw.get("name")
-        if not isinstance(name, str) or not name.strip():
+        if name is not None and not isinstance(name, str):
+            self.error("E803", f"a case's name is text in quotes, not {convert.shown(name)}",
+                       self.at_value(*here, "name"), 'write name = "what this case shows"')
+            name = f"case {index + 1}"
+        elif name is None or not name.strip():
             self.error("E802", "a case needs a name", where, 'add name = "what this case shows"')
             name = f"case {index + 1}"
         role = self.role(raw, here, scheme)
