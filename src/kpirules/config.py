@@ -528,6 +528,9 @@ def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, position
         listed = ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else "".join(choices)
         return Diagnostic("E603", f"{where} must be {listed}", location,
                           help=f"write one of them in quotes, e.g. {loc[-1]} = {choices[0] if choices else '...'}")
+    if kind == "finite_number":  # SourceOptions refuses TOML's inf and nan: no timeout or size is endless
+        return Diagnostic("E603", f"{where} must be a finite number", location,
+                          help=f"TOML's inf and nan are not numbers an option can take: write digits, e.g. {loc[-1]} = 60")
     if kind in _BOUNDS:
         bound, words = _BOUNDS[kind]
         return Diagnostic("E603", f"{where} must be {words} {err['ctx'][bound]}", location)

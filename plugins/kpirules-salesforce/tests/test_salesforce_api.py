@@ -204,6 +204,9 @@ def test_nothing_listens_there(deals_project, monkeypatch):
     ({"instance_url": "https://acme.my.salesforce.com", "token_env": "SF_TOKEN"}, "`instance_url` needs `report_id`"),
     ({"path": "r.json", "token_env": "SF_TOKEN"}, "`report_id` and `token_env` belong with `instance_url`"),
     ({"path": "r.json", "api_version": "sixty"}, "must look like \"60.0\""),
+    # TOML's inf was taken, and the live request stopped with an internal OverflowError
+    ({"path": "r.json", "timeout_seconds": float("inf")}, "timeout_seconds must be a finite number"),
+    ({"path": "r.json", "timeout_seconds": float("nan")}, "timeout_seconds must be a finite number"),
 ])
 def test_live_options_are_checked(deals_project, options, message):
     with pytest.raises(ConfigError) as caught:

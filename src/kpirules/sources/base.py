@@ -46,10 +46,11 @@ class SourceOptions(BaseModel):
     Values are taken only in the kind their option has (strict): `skip_rows = "2"`, `2.0`
     or `header = "yes"` is E603, never converted, so a slip in kpirules.toml does not read
     the data some other way than written. TOML has no path type, so an option typed `Path`
-    takes text.
+    takes text. A number is finite: TOML's `inf` and `nan` are E603 (an endless timeout
+    stopped the live readers with an internal error).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     #: source column name -> declared column name, applied before anything else
     rename: dict[str, str] = {}
