@@ -27,6 +27,15 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def mini(workdir: Path) -> Path:
+    """A working directory holding mini.kpi (scheme_tests_kit.MINI), so messages name files relative to it."""
+    from scheme_tests_kit import MINI
+
+    (workdir / "mini.kpi").write_text(MINI, encoding="utf-8")
+    return workdir
+
+
+@pytest.fixture
 def ruleset_copy(workdir: Path) -> Path:
     """A scratch copy of the reference rulesets at ./rulesets, safe to edit."""
     target = workdir / "rulesets"

@@ -1,6 +1,7 @@
 """What the scheme-test tests share: a small scheme (MINI: one KPI, tiers by attainment, a
-`when` target, a zeroing gate, no factor table: factor = total / 100), a folder holding it,
-and running `kpirules test` through the real CLI.
+`when` target, a zeroing gate, no factor table: factor = total / 100) and running
+`kpirules test` through the real CLI. The fixture `mini`, a folder holding MINI, is in
+conftest.py.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from kpirules.cli import cli
@@ -65,14 +65,6 @@ HEAD = 'role = "caller"\nperiod = "2026-03"\n'
 
 def run(*args: str):
     return CliRunner().invoke(cli, ["test", *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder holding mini.kpi; the working directory, so messages name files relative to it."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "mini.kpi").write_text(MINI, encoding="utf-8")
-    return tmp_path
 
 
 def cases(block: str) -> str:

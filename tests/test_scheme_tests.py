@@ -16,12 +16,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
-
-import pytest
 
 from kpirules.tomlpositions import locate
-from scheme_tests_kit import HEAD, MINI, REPO, cases, mini, refused, run, write  # noqa: F401 (mini: a fixture)
+from scheme_tests_kit import HEAD, MINI, REPO, cases, refused, run, write
+
 
 # ---------------------------------------------------------------- the reference rulesets
 

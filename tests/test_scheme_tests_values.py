@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheme_tests_kit import HEAD, MINI, cases, mini, refused, run, write  # noqa: F401 (mini: a fixture)
+from scheme_tests_kit import MINI, cases, run, write
 
 #: MINI with a bonus on the roster and a dataset of deals whose columns carry every rule
 DEALS = MINI.replace("  column hired_on date\n", "  column hired_on date\n  column bonus money non_negative\n").replace(
