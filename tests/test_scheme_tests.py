@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import xml.etree.ElementTree as ET
 
 from kpirules.tomlpositions import locate
 from scheme_tests_kit import HEAD, MINI, REPO, cases, refused, run, write
@@ -490,7 +491,8 @@ def test_pytest_collects_one_item_per_case(mini):
           "broken.kpitest.toml")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN", "--continue-on-collection-errors", str(mini)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN", "--continue-on-collection-errors",
+         "--junitxml=junit.xml", str(mini)],
         cwd=mini, capture_output=True, text=True, env=env, timeout=300,
     )
     out = done.stdout
@@ -503,6 +505,14 @@ def test_pytest_collects_one_item_per_case(mini):
     # the broken file is a collection error at its place, without a traceback
     assert "broken.kpitest.toml:6:8: error[E806]: values: the role caller has no KPI 'cals'" in out
     assert "Traceback" not in out
+    # docs/ci.md: --junitxml gives one <testcase> per case, named by the case, a <failure> for
+    # a failing one, and an <error> for the file with problems
+    suite = ET.parse(mini / "junit.xml").getroot().find("testsuite")
+    by_name = {case.get("name"): case for case in suite.findall("testcase")}
+    assert set(by_name) == {"on target", "half", "broken.kpitest.toml"}
+    assert by_name["on target"].get("classname") == "mini.kpitest.toml" and len(by_name["on target"]) == 0
+    assert "payout: expected 1000.00, got 500.00" in by_name["half"].find("failure").get("message")
+    assert "error[E806]" in by_name["broken.kpitest.toml"].find("error").text
 
 
 def test_pytest_runs_the_reference_cases():
