@@ -75,10 +75,12 @@ def replaced(text: str, old: str, new: str) -> str:
 def test_truncated_in_the_middle_of_a_role(ruleset_copy, run_cli):
     text = telesales()
     write(TELESALES, text[: text.index("    score linear floor 60%")])  # cut after `weight 30%`
+    # the KPI's statements are whole, so only braces are missing: the innermost open block
+    # is named (line 9, `kpi outbound_calls "每月外呼量" {`: five wide characters, two columns each)
     assert_diagnosed(run_cli, TELESALES, Expected(
-        "E113", "the file ends before this '{' is closed", 4, 23,
+        "E113", "the file ends before this '{' is closed", 9, 30,
         "add the missing '}' (a truncated file or a missing brace)",
-        "                          ^",
+        " " * 34 + "^",
     ))
 
 
@@ -86,11 +88,26 @@ def test_truncated_in_the_middle_of_a_word(ruleset_copy, run_cli):
     # the cut leaves `descri` at the end: the cause is the cut, not a misspelt keyword
     text = telesales()
     write(TELESALES, text[: text.index('description "Leads converted') + len("descri")])
+    # line 20 is `kpi lead_conversion "线索转化率" {`, the innermost block left open
     assert_diagnosed(run_cli, TELESALES, Expected(
-        "E113", "the file ends before this '{' is closed", 4, 23,
+        "E113", "the file ends before this '{' is closed", 20, 31,
         "add the missing '}' (a truncated file or a missing brace)",
-        "                          ^",
+        " " * 35 + "^",
     ))
+
+
+def test_truncated_in_the_middle_of_a_statement(ruleset_copy, run_cli):
+    # cut after `target >=`: the statement is unfinished, so adding a '}' (E113's help) would
+    # only lead to E112; E114 says to finish it, then close the block opened on line 9
+    text = telesales()
+    write(TELESALES, text[: text.index("target >=") + len("target >=")])
+    with pytest.raises(SchemeError) as info:
+        load_scheme([TELESALES])
+    [diagnostic] = info.value.diagnostics
+    assert diagnostic.code == "E114"
+    assert diagnostic.message.startswith("the file ends in the middle of a statement; expected ")
+    assert diagnostic.help == "the file may be truncated: finish the statement, then close the '{' opened on line 9"
+    assert (diagnostic.location.line, diagnostic.location.column) == (13, 14)  # `    target >=` ends at 13
 
 
 def test_missing_closing_brace_of_a_kpi(ruleset_copy, run_cli):

@@ -230,8 +230,15 @@ def _acceptable(exc: UnexpectedToken) -> set[str]:
 
 
 def _end_of_file(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
-    unclosed = _unclosed_brace(text)
-    if unclosed:
+    """E113 when only closing braces are missing (at the innermost '{' left open), else E114
+    at the end: a statement cut short is finished first, then its blocks are closed."""
+    if isinstance(exc, UnexpectedToken):
+        expected = _acceptable(exc)
+    else:
+        expected = set(getattr(exc, "expected", ()))
+    expected = {e for e in expected if e not in ("WHITESPACE", "COMMENT")}
+    unclosed = _unclosed_brace(text, innermost=True)
+    if unclosed and (not expected or "RBRACE" in expected):
         line, column = unclosed
         return Diagnostic(
             "E113",
@@ -242,11 +249,13 @@ def _end_of_file(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     lines = text.rstrip("\r\n").split("\n")  # lines as the parser counts them
     line = len(lines)
     column = len(lines[-1].removesuffix("\r")) + 1
-    expected = {e for e in getattr(exc, "expected", ()) if e not in ("WHITESPACE", "COMMENT")}
     message = "the file ends in the middle of a statement"
     if expected:
         message += f"; expected {_expected_phrase(expected)}"
-    return Diagnostic("E114", message, Location(path, line, column), help="the file may be truncated")
+    help = "the file may be truncated"
+    if unclosed:
+        help = f"the file may be truncated: finish the statement, then close the '{{' opened on line {unclosed[0]}"
+    return Diagnostic("E114", message, Location(path, line, column), help=help)
 
 
 def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnostic:
