@@ -231,14 +231,16 @@ def _acceptable(exc: UnexpectedToken) -> set[str]:
 
 def _end_of_file(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     """E113 when only closing braces are missing (at the innermost '{' left open), else E114
-    at the end: a statement cut short is finished first, then its blocks are closed."""
+    at the end: a statement cut short is finished first, then its blocks are closed. Called
+    for a last word cut short too (`descri`, or `scheme {`): the cut is the cause, so E113."""
+    at_end = not isinstance(exc, UnexpectedToken) or exc.token.type == "$END"
     if isinstance(exc, UnexpectedToken):
         expected = _acceptable(exc)
     else:
         expected = set(getattr(exc, "expected", ()))
     expected = {e for e in expected if e not in ("WHITESPACE", "COMMENT")}
     unclosed = _unclosed_brace(text, innermost=True)
-    if unclosed and (not expected or "RBRACE" in expected):
+    if unclosed and (not at_end or not expected or "RBRACE" in expected):
         line, column = unclosed
         return Diagnostic(
             "E113",
