@@ -182,4 +182,4 @@ def render_table(result: PacingResult, width: int | None = None, lang: str = "en
 
 def _print_warnings(console, result: PacingResult, lang: str) -> None:
     for warning in result.warnings:
-        console.print(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
+        console.print(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), soft_wrap=True)

@@ -252,8 +252,8 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
             n=len(result.people), total=_money_shown(total), currency=result.currency,
         ))
     # people who match no role are among the warnings below
-    for warning in result.warnings:
-        console.print(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
+    for warning in result.warnings:  # a line each, however long (a terminal wraps it; a file keeps it whole)
+        console.print(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), soft_wrap=True)
     return console.export_text()
 
 
