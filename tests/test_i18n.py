@@ -155,11 +155,12 @@ SITES = {
     "InvalidLiteral": {"code": "E110", "message": 1, "help": (2, "help")},
     "_secret_error": {"code": "E609", "message": 0, "help": (1, "help")},
     "_plugin_error": {"code": 0, "message": ("plugin Q ", 2), "help": (3, "help")},
+    "call_hook": {"code": "E620", "message": ("plugin Q ", 1, ": Q")},
     "config.py:_error": {"code": 0, "message": 1, "help": (3, "help")},
     "lint/config.py:_error": {"code": "E701", "message": ("Q.Q: ", 3), "help": (4, "help")},
 }
 #: functions that only pass their arguments on to a Diagnostic: their callers are the sites
-WRAPPERS = frozenset({"error", "_error", "_plugin_error", "_secret_error"})
+WRAPPERS = frozenset({"error", "_error", "_plugin_error", "_secret_error", "call_hook"})
 
 SITES_FOUND = i18n_sites.message_sites(SOURCE, SITES, WRAPPERS, skip=("i18n.py",))
 

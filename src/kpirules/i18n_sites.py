@@ -12,7 +12,7 @@ without a translation fails there rather than reaching a reader in English.
 A site is a call that builds a message: `Diagnostic(code, message, location, help)`, a
 source's `self.error(code, message, help)`, or a callable named in `sites` with where its
 code, message and help are (a position, a keyword, a constant code, or a prefix the
-message is said after: `("plugin Q ", 2)`). The texts are read with `ast`: an f-string's
+message is said after, and a suffix after it if any: `("plugin Q ", 2)`, `("plugin Q ", 1, ": Q")`). The texts are read with `ast`: an f-string's
 values become "Q", a conditional gives both texts; a message built elsewhere (passed on in
 a variable, made only of values such as f"{self.locator}: {exc}", or a value said after
 one word, f"fields.{column}: {exc}") is checked where it is written.
@@ -102,10 +102,10 @@ def _name(call: ast.Call) -> str:
 
 def _argument(call: ast.Call, where):
     if isinstance(where, tuple) and isinstance(where[0], str) and not where[0].isidentifier():
-        prefix, index = where
+        prefix, index, *suffix = where
         node = call.args[index] if index < len(call.args) else None
         texts = variants(node) if node is not None else None
-        return [prefix + t for t in texts] if texts else None
+        return [prefix + t + "".join(suffix) for t in texts] if texts else None
     positions = where if isinstance(where, tuple) else (where,)
     for spot in positions:
         if isinstance(spot, int) and spot < len(call.args):

@@ -115,12 +115,7 @@ def _load_catalogs() -> None:
             except ValueError as exc:
                 raise _plugin_error("E620", _plugin, f"registered a catalog kpirules cannot use: {exc}") from None
 
-        try:
-            impl.function(register=register)
-        except KpiError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
-            raise _plugin_error("E620", plugin, f"raised while registering catalogs: {_why(exc)}") from None
+        call_hook(impl, "raised while registering catalogs", register=register)
 
 
 def _selected_entry_points() -> list:
@@ -186,13 +181,7 @@ def source_types() -> dict[str, RegisteredSource]:
                 ))
             found[name] = RegisteredSource(cls, _plugin)
 
-        kwargs = {"register": register}
-        try:
-            impl.function(*[kwargs[arg] for arg in impl.argnames])
-        except KpiError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
-            raise _plugin_error("E620", plugin, f"raised while registering sources: {_why(exc)}") from None
+        call_hook(impl, "raised while registering sources", register=register)
     return found
 
 
@@ -229,8 +218,8 @@ def _left_out_provider(name: str) -> str | None:
             probe.add_hookspecs(hookspecs)
             probe.register(ep.load(), name=ep.name)
             for impl in probe.hook.register_sources.get_hookimpls():
-                kwargs = {"register": lambda cls: found.append(getattr(cls, "name", None))}
-                impl.function(*[kwargs[arg] for arg in impl.argnames])
+                call_hook(impl, "raised while registering sources",
+                          register=lambda cls: found.append(getattr(cls, "name", None)))
         except Exception:  # noqa: BLE001 - a plugin left out may be broken: it only cannot tell
             continue
         if name in found:
@@ -244,15 +233,9 @@ def describe(source: Source) -> str:
     # each implementation in pluggy's order (the last registered first), so that a failure
     # names its plugin; the first string wins (firstresult)
     for impl in reversed(pm.hook.describe_source.get_hookimpls()):
-        kwargs = {"source_name": source.name, "options": source.options}
-        try:
-            text = impl.function(*[kwargs[arg] for arg in impl.argnames])
-        except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
-            raise _plugin_error(
-                "E620", impl.plugin_name,
-                f"raised in describe_source for dataset {source.context.dataset.id} "
-                f"(source {source.name} in [{source.context.config_key}]): {_why(exc)}",
-            ) from None
+        text = call_hook(impl, f"raised in describe_source for dataset {source.context.dataset.id} "
+                               f"(source {source.name} in [{source.context.config_key}])",
+                         source_name=source.name, options=source.options)
         if isinstance(text, str):
             return text
     return source.describe()
@@ -273,6 +256,19 @@ def plugin_infos() -> list[PluginInfo]:
             sources=sorted(s for s, reg in sources.items() if reg.plugin == name),
         ))
     return infos
+
+
+def call_hook(impl, failing: str, **kwargs: Any) -> Any:
+    """A plugin's hook implementation, called with the arguments it names (a plugin may take
+    fewer than the hook offers). A kpirules error it raises (E62x from a `register`
+    callback) passes as it is; any other failure is the plugin's, E620: `plugin P {failing}:
+    Type: message`."""
+    try:
+        return impl.function(*[kwargs[arg] for arg in impl.argnames])
+    except KpiError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
+        raise _plugin_error("E620", impl.plugin_name, f"{failing}: {_why(exc)}") from None
 
 
 def _plugin_error(code: str, plugin: str, what: str, help: str | None = None) -> ConfigError:

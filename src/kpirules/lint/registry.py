@@ -84,15 +84,7 @@ def _register_through_plugins(register) -> None:
                 ))
             register(rule)
 
-        try:
-            impl.function(register=register_rule)
-        except ConfigError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a plugin's failure is reported as its own
-            raise ConfigError(Diagnostic(
-                "E620", f"plugin {impl.plugin_name} failed to register its lint rules: {type(exc).__name__}: {exc}",
-                help="fix or uninstall the plugin, or leave it out with KPIRULES_PLUGINS",
-            )) from None
+        plugins.call_hook(impl, "failed to register its lint rules", register=register_rule)
 
 
 def option_defaults(rules: dict[str, type[Rule]]) -> dict[str, object]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 from kpirules.engine.results import RunResult
-from kpirules.errors import ConfigError, Diagnostic, KpiError
+from kpirules.errors import ConfigError, Diagnostic
 from kpirules.hookspecs import hookimpl
 
 
@@ -113,13 +113,7 @@ def output_formats() -> dict[str, OutputFormat]:
             found[fmt.name] = fmt
             _OWNERS[fmt.name] = _plugin
 
-        try:
-            impl.function(register=register)
-        except KpiError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
-            raise plugins._plugin_error(
-                "E620", impl.plugin_name, f"raised while registering output formats: {plugins._why(exc)}") from None
+        plugins.call_hook(impl, "raised while registering output formats", register=register)
     return found
 
 
