@@ -128,6 +128,8 @@ def test_the_json_output_of_a_run_can_be_verified(project):
     (lambda p: p["payout"].update(total="99999.00"), "payout"),
     (lambda p: p.update(total_score="150", grade="no such grade"), "total_score, grade"),
     (lambda p: p["kpis"][0].update(score="120"), "score"),
+    (lambda p: p.update(role="an edited role"), "role"),
+    (lambda p: p["kpis"][0].update(status="no_data"), "status"),
 ])
 def test_edited_results_in_a_runs_json_output_are_refused(project, edit, named):
     # the seal covers the manifest inside the file; the results people read beside it were

@@ -317,8 +317,10 @@ def _check_shown(path: Path, people: Any, records: list[PersonRecord]) -> None:
             pairs += [(f"{kpi_id}.{name}", k.get(name), getattr(kr, name))
                       for name in ("value", "target", "attainment", "score", "weight")]
         differ = [name for name, a, b in pairs if not _same_number(a, b)]
-        if person.get("grade") != record.grade:
-            differ.append("grade")
+        texts = [("role", person.get("role"), record.role), ("grade", person.get("grade"), record.grade)]
+        texts += [(f"{kpi_id}.status", kpis.get(kpi_id, {}).get("status"), kr.status)
+                  for kpi_id, kr in record.kpis.items()]
+        differ += [name for name, a, b in texts if a != b]
         if differ:
             found.append(f"{key[1]} in {key[0]}: {', '.join(differ)}")
     found += [f"person {person} in {period} is missing" for period, person in by_key]
