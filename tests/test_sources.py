@@ -364,7 +364,10 @@ def test_spaces_around_values_do_not_count_and_an_empty_text_is_no_value_everywh
     # spaces around a number, date, timestamp or boolean do not count
     csv_text = ("deal_id,owner_id,signed_at,signed_on,units,amount,rate,won\n"
                 "D1, P1 , 2026-01-05 09:30:00 , 2026-01-05, 3 , 1200.5 , 0.125 , yes \n"
-                "D2,,2026-01-05 09:30:00,2026-01-05 ,3,1,1, 否\n")
+                "D2,,2026-01-05 09:30:00,2026-01-05 ,3,1,1, 否\n"
+                # a date alone in a timestamp column is its midnight, spaces around it or not
+                # (DuckDB refuses '2026-01-06 ' as a timestamp)
+                "D3,P1, 2026-01-06 , 2026/1/6 ,1,1,1,yes\n")
     write(workdir / "deals.csv", csv_text)
     records = [{"deal_id": "D2", "owner_id": "", "signed_at": "2026-01-05 09:30:00", "signed_on": "2026-01-05",
                 "units": 3, "amount": 1, "rate": 1, "won": False}]
@@ -374,6 +377,7 @@ def test_spaces_around_values_do_not_count_and_an_empty_text_is_no_value_everywh
     assert got[0] == ("D1", " P1 ", dt.datetime(2026, 1, 5, 9, 30), dt.date(2026, 1, 5), 3, Decimal("1200.5000"),
                       Decimal("0.125000"), True)
     assert got[1][1] is None and got[1][3] == dt.date(2026, 1, 5) and got[1][7] is False
+    assert got[2][2:4] == (dt.datetime(2026, 1, 6), dt.date(2026, 1, 6))
     con, _ = load(workdir, {"deals": {"source": "json", "path": "deals.json"}})
     assert rows(con, "deals")[0][1] is None  # "" from JSON, as an empty CSV field
 

@@ -244,13 +244,18 @@ def _timestamp(g: str, kind: str, times: _Times) -> str:
         # DuckDB's TIMESTAMP cast would drop an offset silently: send texts with one (a '+',
         # a '-' after the time, or a zone at the end) through TIMESTAMPTZ. LIKE is cheaper
         # per row than a regular expression.
-        has_offset = " OR ".join(f"{g} LIKE {literal(p)}" for p in _OFFSET_LIKE)
-        general = (
-            f"(CASE WHEN {has_offset} THEN {times.aware(f'TRY_CAST({g} AS TIMESTAMPTZ)')} "
-            f"ELSE {times.naive(f'TRY_CAST({g} AS TIMESTAMP)')} END)"
-        )
-        # the common export format has no room for an offset and parses fastest with strptime
-        return f"coalesce({times.naive(f'try_strptime({g}, {literal(_PLAIN_FORMAT)})')}, {general})"
+        def general(text: str) -> str:
+            has_offset = " OR ".join(f"{text} LIKE {literal(p)}" for p in _OFFSET_LIKE)
+            return (
+                f"(CASE WHEN {has_offset} THEN {times.aware(f'TRY_CAST({text} AS TIMESTAMPTZ)')} "
+                f"ELSE {times.naive(f'TRY_CAST({text} AS TIMESTAMP)')} END)"
+            )
+
+        # the common export format has no room for an offset and parses fastest with strptime;
+        # spaces around a timestamp do not count (DuckDB refuses a date followed by a space),
+        # trimmed only where the text fails as it is
+        plain = times.naive(f"try_strptime({g}, {literal(_PLAIN_FORMAT)})")
+        return f"coalesce({plain}, {general(g)}, {general(f'trim({g})')})"
     return _null("TIMESTAMP")
 
 
