@@ -246,8 +246,28 @@ def test_bindings_against_the_scheme(workdir):
         ("E608", "dataset 'deals' has no binding in env 'test' of kpirules.toml",
          'add [env.test.datasets.deals] with source = "csv" and path = "data/deals.csv" (or another source)'),
     ]
+    lines = (workdir / "kpirules.toml").read_text().splitlines()
     located = caught.value.diagnostics[0].location
-    assert located.line == (workdir / "kpirules.toml").read_text().splitlines().index("[env.test.datasets.deal]") + 1
+    assert located.line == lines.index("[env.test.datasets.deal]") + 1
+    # env.test has no header of its own: E608 is at its first table, not at the file's first line
+    located = caught.value.diagnostics[1].location
+    first = next(n for n, line in enumerate(lines, 1) if line.startswith("[env.test."))
+    assert (located.line, located.column) == (first, 1) and first > 1
+
+
+def test_a_key_of_other_characters_must_be_quoted_and_the_helps_quote_it(workdir):
+    # TOML: a bare key is A-Z a-z 0-9 _ -; a Chinese environment or dataset name needs
+    # quotes, so a help line naming a table writes them, and can be pasted as it is
+    (d,) = _problems(workdir, GOOD.replace("[env.test.datasets.people]", "[env.本地.datasets.人员]"))
+    assert (d.code, d.location.line, d.location.column) == ("E601", 10, 6)
+    assert d.message == "invalid TOML: Invalid initial character for a key part"
+    assert d.help == ('write the key in quotes: "本地" (a key of other characters than A-Z, a-z, 0-9, _ and - '
+                      'needs them, as in [env."本地".datasets."人员"])')
+    quoted = GOOD.replace("[env.test.datasets.people]", '[env."本地".datasets."人员"]')
+    config = _config(workdir, quoted)
+    assert config.environment("本地").datasets["人员"].key_path == 'env."本地".datasets."人员"'
+    (d,) = _problems(workdir, quoted.replace('default_env = "sample"', 'default_env = "测试"'))
+    assert (d.code, d.message) == ("E606", "project.default_env names '测试', which has no [env.\"测试\"] table")
 
 
 def test_reference_rulesets_with_the_repository_config(rulesets_dir):

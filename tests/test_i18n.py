@@ -123,6 +123,18 @@ def test_an_encoding_problem_keeps_the_encodings_name(english, chinese):
     assert ZH.message("E641", english) == chinese
 
 
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("invalid TOML: Invalid initial character for a key part", "TOML 格式错误：键以无效的字符开头"),
+    ("invalid TOML: Unclosed array at the end of the file", "TOML 格式错误：文件末尾：数组没有闭合"),
+    ("invalid TOML: Cannot declare ('env', 'x') twice", "TOML 格式错误：不能两次声明 ('env', 'x')"),
+    ("invalid TOML: something a newer Python says", "TOML 格式错误：something a newer Python says"),
+])
+def test_the_toml_readers_reasons_are_chinese(english, chinese):
+    # a Chinese user's first kpirules.toml with [env.本地.datasets.人员] read "TOML 格式错误：
+    # Invalid initial character for a key part"
+    assert ZH.message("E601", english) == chinese
+
+
 def test_every_group_a_template_names_exists():
     templates = [zh for pairs in CATALOG["messages"].values() for _, zh in pairs]
     templates += [zh for entries in CATALOG["groups"].values() for _, zh in entries]

@@ -34,7 +34,7 @@ from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.io import note_input
 from kpirules.sources.base import SourceOptions, is_path_option, takes_text
-from kpirules.tomlfile import read_config_toml
+from kpirules.tomlfile import read_config_toml, toml_key
 from kpirules.tomlpositions import Positions, locate, locate_file
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class Binding(_Strict):
 
     @property
     def key_path(self) -> str:
-        return f"env.{self.env}.datasets.{self.dataset}"
+        return toml_key("env", self.env, "datasets", self.dataset)
 
 
 class Environment(_Strict):
@@ -196,7 +196,7 @@ class ProjectConfig(_Strict):
                     "E608", f"dataset '{ds_id}' has no binding in env '{environment.name}' "
                     f"of {_shown(self.path)}",
                     _locate(positions, self.path, self.key_prefix, ["env", environment.name]),
-                    help=f'add [{self.key_prefix}env.{environment.name}.datasets.{ds_id}] with '
+                    help=f'add [{self.key_prefix}{toml_key("env", environment.name, "datasets", ds_id)}] with '
                     f'source = "csv" and path = "data/{ds_id}.csv" (or another source)',
                 ))
         if problems:
@@ -288,7 +288,7 @@ def _validate(data: dict, path: Path, prefix: str, positions: Positions) -> Proj
     default = raw.project.default_env
     if default is not None and default not in raw.env:
         problems.append(Diagnostic(
-            "E606", f"project.default_env names '{default}', which has no [{prefix}env.{default}] table",
+            "E606", f"project.default_env names '{default}', which has no [{prefix}{toml_key('env', default)}] table",
             _locate(positions, path, prefix, ["project", "default_env"]),
             help=_did_you_mean(default, raw.env) or f"environments: {', '.join(raw.env) or 'none'}",
         ))

@@ -6,6 +6,7 @@ before deciding whether it needs anything heavier.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -17,6 +18,39 @@ from kpirules.io import note_input
 # Python 3.11's TOMLDecodeError has no lineno/colno: the message ends "(at line L,
 # column C)", or "(at end of document)"
 _PLACE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+# where a key written without quotes ends: a dot, a bracket, an equals sign, a space
+_KEY_END = re.compile(r"[.\]=\s]")
+
+
+def toml_key(*parts: str) -> str:
+    """A dotted TOML key as a user writes it: parts other than A-Z, a-z, 0-9, _ and - are
+    quoted (`env."本地".datasets."人员"`), so that a help line can be pasted as it is."""
+    return ".".join(part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False) for part in parts)
+
+
+def unquoted_key(reason: str, text: str, line: int, column: int) -> str | None:
+    """The key a TOML error stopped at when it is a key of other characters than a bare key
+    may hold (Chinese, accented, spaces inside brackets), written without quotes; else None."""
+    if not reason.startswith(("Invalid initial character for a key part", "Invalid statement")):
+        return None
+    lines = text.splitlines()
+    rest = lines[line - 1][column - 1:] if 0 < line <= len(lines) else ""
+    word = _KEY_END.split(rest, 1)[0]
+    if not word or word[0] in "\"'#" or _BARE_KEY.fullmatch(word):
+        return None
+    return word
+
+
+def key_help(reason: str, text: str, line: int, column: int, otherwise: str) -> str:
+    """The help of a TOML syntax error: how to quote a key that needs quotes, else `otherwise`."""
+    word = unquoted_key(reason, text, line, column)
+    if word is None:
+        return otherwise
+    return (f"write the key in quotes: {toml_key(word)} (a key of other characters than A-Z, a-z, 0-9, _ "
+            'and - needs them, as in [env."本地".datasets."人员"])')
 
 
 def toml_error_place(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, str]:
@@ -63,5 +97,5 @@ def read_config_toml(path: Path) -> tuple[str, dict[str, Any]]:
         line, column, reason = toml_error_place(exc, text)
         raise ConfigError(Diagnostic(
             "E601", f"invalid TOML: {reason}", Location(shown, line, column),
-            help="see https://toml.io for the syntax",
+            help=key_help(reason, text, line, column, "see https://toml.io for the syntax"),
         )) from None

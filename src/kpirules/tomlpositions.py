@@ -41,7 +41,15 @@ class Positions:
         return self.key(path)
 
     def _nearest(self, path: Path, table: dict) -> tuple[int, int]:
-        for end in range(len(path), 0, -1):
+        """The path's own place; else, for a table never written as a header of its own
+        (`[env.sample.datasets.calls]` makes `env.sample`), the first key inside it; else its
+        nearest written parent's."""
+        if path in table or path in self.values:
+            return table.get(path) or self.values[path]
+        inside = [where for key, where in table.items() if key[:len(path)] == path]
+        if inside:
+            return min(inside)
+        for end in range(len(path) - 1, 0, -1):
             if path[:end] in table:
                 return table[path[:end]]
             if path[:end] in self.values:

@@ -25,7 +25,7 @@ from kpirules.schemetest import SUFFIX, convert
 from kpirules.schemetest.expect import Expectation, ExpectationReader
 from kpirules.tomlpositions import Positions, locate
 from kpirules.schemetest.rows import RowReader
-from kpirules.tomlfile import toml_error_place
+from kpirules.tomlfile import key_help, toml_error_place
 
 FILE_KEYS = ("scheme", "role", "period", "person", "case")
 CASE_KEYS = ("name", "role", "period", "person", "others", "values", "targets", "rows", "expect")
@@ -77,7 +77,8 @@ def read_test_file(path: Path, schemes: dict | None = None) -> TestFile:
     except tomllib.TOMLDecodeError as exc:
         line, column, message = toml_error_place(exc, text)
         raise SchemeError(_problem("E800", f"not valid TOML: {message}", Location(shown, line, column),
-                                   "see https://toml.io for the syntax; strings need quotes")) from None
+                                   key_help(message, text, line, column,
+                                            "see https://toml.io for the syntax; strings need quotes"))) from None
     return _Reader(path, shown, data, locate(text), schemes if schemes is not None else {}).read()
 
 
