@@ -470,3 +470,57 @@ def test_unknown_escape_in_a_quoted_text(ruleset_copy, run_cli):
         "E110", "unknown escape \\q in a quoted text", 4, 16,
         'the escapes are \\" \\\\ \\n \\t; write \\\\ for a backslash', " " * 15 + "^" * 12,  # CJK: two columns each
     ))
+
+
+# ------------------------------------------------- characters a Chinese input method types
+
+
+def _only_diagnostic(path: str):
+    with pytest.raises(SchemeError) as info:
+        load_scheme([path])
+    [diagnostic] = info.value.diagnostics
+    return diagnostic
+
+
+def test_full_width_digits_are_named_with_the_ascii_to_write(ruleset_copy, run_cli):
+    # the help said "remove it or check the line for a typo": removing ２００ leaves the target
+    # without a number; the caret covers the whole run (two columns a character)
+    write(TELESALES, replaced(telesales(), "target >= 200\n", "target >= ２００\n"))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.location.line, d.location.column) == ("E118", 13, 15)
+    assert d.message.startswith("unexpected character '２' (FULLWIDTH DIGIT TWO); expected a date (YYYY-MM-DD), "
+                                "a duration such as 30d, a name, a number, a percentage")
+    assert d.help == "write '200' for '２００': digits and operators are written in ASCII"
+    result = run_cli("check", TELESALES)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "13 |     target >= ２００\n   |               ^^^^^^\n" in result.stderr
+
+
+def test_an_ideographic_comma_in_a_list_expects_what_can_really_come_there(ruleset_copy, run_cli):
+    # Lark's lexer listed every keyword the shared LALR state allows ('applies_to', 'currency',
+    # 'fiscal_year_start', ... or 49 more) and not the ',' that belongs there
+    write(TELESALES, replaced(telesales(), 'applies_to person.role == "telesales"',
+                              'applies_to person.role in ["telesales"、"tele"]'))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.location.line, d.location.column) == ("E118", 6, 41)
+    assert "','" in d.message and "currency" not in d.message and "fiscal_year_start" not in d.message
+    assert d.help == "write ',' for '、': digits and operators are written in ASCII"
+
+
+@pytest.mark.parametrize(("written", "ascii_text"), [("＝＝", "=="), ("＞", ">"), ("＋", "+")])
+def test_full_width_operators_are_named_with_the_ascii_to_write(ruleset_copy, run_cli, written, ascii_text):
+    text = replaced(telesales(), "target >= 150 when person.tenure_months < 3",
+                    f"target >= 150 when person.tenure_months {written} 3")
+    if ascii_text == "+":
+        text = replaced(text, "target >= 200\n", "target >= 100 ＋ 100\n")
+    write(TELESALES, text)
+    d = _only_diagnostic(TELESALES)
+    assert d.code == "E118"
+    assert d.help == f"write '{ascii_text}' for '{written}': digits and operators are written in ASCII"
+
+
+def test_a_full_width_semicolon_is_to_be_removed(ruleset_copy, run_cli):
+    # its ASCII twin is no better: statements end at the end of the line
+    write(TELESALES, replaced(telesales(), "    weight 40%", "    weight 40%；"))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.help) == ("E118", "remove it or check the line for a typo")

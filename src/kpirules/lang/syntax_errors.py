@@ -84,8 +84,13 @@ def _is_keyword(name: str) -> bool:
     return name not in TERMINAL_NAMES
 
 
+_KINDS = {"NUMBER", "PERCENT", "NAME", "STRING", "DATE", "DURATION"}
+
+
 def _expected_phrase(expected: set[str]) -> str:
-    names = sorted(expected, key=lambda n: (not _is_keyword(n), keyword_text(n)))
+    # kinds of value first (a number, a name: what an expression needs), then keywords
+    # (what a statement starts with), then punctuation
+    names = sorted(expected, key=lambda n: (n not in _KINDS, not _is_keyword(n), keyword_text(n)))
     shown = [terminal_name(n) for n in names[:_MAX_LISTED]]
     more = len(names) - len(shown)
     text = ", ".join(shown)
@@ -287,8 +292,31 @@ def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnosti
         )
     name = unicodedata.name(char, "") if char else ""
     shown = f"'{char}'" + (f" ({name})" if name and not char.isascii() else "")
-    allowed = getattr(exc, "allowed", None) or set()
+    allowed = _acceptable(exc) if getattr(exc, "interactive_parser", None) else set(getattr(exc, "allowed", None) or ())
     message = f"unexpected character {shown}"
     if allowed:
-        message += f"; expected {_expected_phrase(set(allowed))}"
+        message += f"; expected {_expected_phrase(allowed)}"
+    written, ascii_text = _ascii_twins(text, exc.pos_in_stream)
+    if ascii_text and ascii_text not in ";.":
+        # a full-width digit or operator typed with a Chinese input method (２００, ＝＝, 、)
+        loc = Location(path, exc.line, exc.column, exc.line, exc.column + len(written))
+        return Diagnostic("E118", message, loc,
+                          help=f"write '{ascii_text}' for '{written}': digits and operators are written in ASCII")
     return Diagnostic("E118", message, loc, help="remove it or check the line for a typo")
+
+
+# characters a Chinese input method types for an ASCII one that NFKC does not map
+_TWINS = {"、": ",", "。": ".", "【": "[", "】": "]", "〔": "(", "〕": ")", "×": "*", "÷": "/", "－": "-", "—": "-"}
+
+
+def _ascii_twins(text: str, start: int) -> tuple[str, str]:
+    """The run of characters from `start` that stand for ASCII ones (full-width digits and
+    operators, the ideographic comma), and that ASCII text; ("", "") when there is none."""
+    end, twins = start, []
+    while end < len(text) and not text[end].isascii():
+        twin = _TWINS.get(text[end]) or unicodedata.normalize("NFKC", text[end])
+        if not (twin.isascii() and twin.isprintable() and not twin.isspace()):
+            break
+        twins.append(twin)
+        end += 1
+    return text[start:end], "".join(twins)
