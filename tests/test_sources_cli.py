@@ -368,3 +368,17 @@ def test_a_missing_column_is_not_matched_with_a_column_another_declared_column_r
     assert "= help: the source's columns: deal_id, owner_id, signed_on, units, amount, rate, won, note" \
         in result.stderr
     assert "did you mean" not in result.stderr
+
+
+def test_sources_check_lines_up_chinese_dataset_names_by_display_width(workdir, run_cli):
+    # 回款记录 is four characters and eight columns wide: padding by characters put the
+    # descriptions of 人员 and 回款记录 two columns apart
+    write(workdir / "deals.csv", DEALS_CSV)
+    kpi = KPI.replace("dataset deals {", "dataset 回款记录 {").replace("(deals", "(回款记录").replace("deals.", "回款记录.")
+    make_project(workdir, {"回款记录": {"source": "csv", "path": "deals.csv"}}, kpi=kpi)
+    result = run_cli("sources", "check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "people    CSV people.csv (utf-8, detected, comma-separated)  3 rows  ok",
+        "回款记录  CSV deals.csv (utf-8, detected, comma-separated)  3 rows  ok",
+    ]

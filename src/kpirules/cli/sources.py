@@ -15,7 +15,7 @@ from kpirules.cli.common import (
     EXIT_PROBLEMS, current_lang, default_rulesets, echo_err, handle_errors, lang_option, output_folder_exists, paths_argument, write_output,
 )
 from kpirules.errors import ConfigError, Diagnostic
-from kpirules.report.diagnostics import render_all
+from kpirules.report.diagnostics import display_width, render_all
 
 
 @click.command("plugins")
@@ -84,7 +84,7 @@ def check(env: str | None, config_path: str | None) -> None:
     config = load_config(config_path)
     scheme = load_scheme(config.ruleset_paths())
     results = check_sources(scheme, config, env=env)
-    width = max((len(r.dataset) for r in results), default=0)
+    width = max((display_width(r.dataset) for r in results), default=0)  # a Chinese name is two columns a character
     lang = current_lang()
     found: list[Diagnostic] = []
     unknown_people = False
@@ -112,7 +112,8 @@ def check(env: str | None, config_path: str | None) -> None:
                                   f"; {nobody:,} {'row has' if nobody == 1 else 'rows have'} no person",
                                   n=f"{nobody:,}")
         description = i18n.phrase(result.description, "source", lang)
-        click.echo(f"{result.dataset:<{width}}  {description}  {rows}  {status}")
+        pad = " " * (width - display_width(result.dataset))
+        click.echo(f"{result.dataset}{pad}  {description}  {rows}  {status}")
         found.extend(result.problems)
     if unknown_people:  # beside the table, which keeps one line per dataset
         echo_err(i18n.labelled(lang, "help", i18n.phrase(UNKNOWN_PERSON_HELP, "help", lang)))
