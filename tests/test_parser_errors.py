@@ -524,3 +524,50 @@ def test_a_full_width_semicolon_is_to_be_removed(ruleset_copy, run_cli):
     write(TELESALES, replaced(telesales(), "    weight 40%", "    weight 40%；"))
     d = _only_diagnostic(TELESALES)
     assert (d.code, d.help) == ("E118", "remove it or check the line for a typo")
+
+
+# ------------------------------------------------------ line breaks other than LF and CRLF
+
+
+def test_a_carriage_return_alone_is_refused_not_read_as_part_of_a_comment(ruleset_copy, run_cli):
+    # an editor shows two lines; the comment ran on to the real end of the line and swallowed
+    # the new hires' target, and check said ok
+    write(TELESALES, replaced(telesales(), "    target >= 200\n",
+                              "    target >= 200  # ramp-up below\r"))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.location.line, d.location.column) == ("E116", 13, 35)
+    assert d.message == "invisible character CARRIAGE RETURN (U+000D) is not allowed here"
+    assert d.help == ("lines end with LF or CRLF only: save the file with LF (or CRLF) line endings; "
+                      "an editor shows a line break here that kpirules would not see")
+    result = run_cli("check", TELESALES)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    # the line as kpirules reads it, the carriage return shown as a space (a terminal would
+    # return to the start of the line), the caret under it
+    assert result.stderr.splitlines()[2:4] == [
+        "13 |     target >= 200  # ramp-up below     target >= 150 when person.tenure_months < 3",
+        "   |                                   ^",
+    ]
+
+
+@pytest.mark.parametrize(("char", "name"), [("\u2028", "LINE SEPARATOR"), ("\u2029", "PARAGRAPH SEPARATOR"),
+                                             ("\x85", "NEXT LINE")])
+def test_other_line_breaks_are_refused_even_in_a_comment(ruleset_copy, char, name):
+    write(TELESALES, replaced(telesales(), "# Telesales: activity", f"# Telesales:{char} activity"))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.location.line, d.location.column) == ("E116", 3, 13)
+    assert d.message == f"invisible character {name} (U+{ord(char):04X}) is not allowed here"
+
+
+def test_a_file_of_carriage_returns_alone_shows_only_its_first_line(ruleset_copy, run_cli):
+    write(TELESALES, telesales().replace("\n", "\r"))
+    result = run_cli("check", TELESALES)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:4] == [
+        f"{TELESALES}:1:20: error[E116]: invisible character CARRIAGE RETURN (U+000D) is not allowed here",
+        "  |", '1 | import "common.kpi" ', "  |                    ^",
+    ]
+
+
+def test_crlf_line_endings_still_parse(ruleset_copy):
+    write(TELESALES, telesales().replace("\n", "\r\n"))
+    assert "telesales" in load_scheme(["rulesets"]).roles

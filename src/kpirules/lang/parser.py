@@ -10,6 +10,7 @@ import contextlib
 import difflib
 import functools
 import gc
+import re
 import threading
 from pathlib import Path
 
@@ -154,10 +155,34 @@ def decode_source(data: bytes, path: str) -> str:
     return text
 
 
+# line breaks other than LF and CRLF: editors end a line at them, the grammar does not (a
+# comment would run on over what shows as the next lines)
+_OTHER_LINE_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_BREAK_NAMES = {"\r": "CARRIAGE RETURN", "\x85": "NEXT LINE", "\u2028": "LINE SEPARATOR",
+                "\u2029": "PARAGRAPH SEPARATOR"}
+
+
+def _other_line_break(text: str, path: str) -> Diagnostic | None:
+    found = _OTHER_LINE_BREAK.search(text) if "\r" in text or not text.isascii() else None
+    if found is None:
+        return None
+    pos, char = found.start(), found.group()
+    line, column = text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+    return Diagnostic(
+        "E116", f"invisible character {_BREAK_NAMES[char]} (U+{ord(char):04X}) is not allowed here",
+        Location(path, line, column, line, column + 1),
+        help="lines end with LF or CRLF only: save the file with LF (or CRLF) line endings; "
+        "an editor shows a line break here that kpirules would not see",
+    )
+
+
 def parse_text(text: str, path: str = "<string>") -> ast.File:
     """Parse .kpi source text into a syntax tree; raise SchemeError on the first syntax error."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    line_break = _other_line_break(text, path)
+    if line_break is not None:
+        raise SchemeError(line_break)
     lark, transformer = _parser()
     try:
         with _lock, gc_paused():

@@ -13,6 +13,7 @@ Carets line up under wide (CJK) characters, which take two terminal columns. Wit
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,12 +39,20 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
+_SHOWN_AS_SPACE = str.maketrans({c: " " for c in "\t\r\x85\u2028\u2029"})
+_OTHER_BREAK = re.compile("[\r\x85\u2028\u2029]")
+
+
 def source_excerpt(loc: Location, lines: list[str] | None = None) -> list[str]:
     """The gutter, source line and caret lines under a location (empty when unavailable)."""
     lines = _source_lines(loc.path) if lines is None else lines
     if not 1 <= loc.line <= len(lines):
         return []
-    line = lines[loc.line - 1].replace("\t", " ")
+    # a tab, and a carriage return or line separator inside the line (which a terminal would
+    # act on), each show as one space, so the caret stays under its character
+    line = lines[loc.line - 1]
+    cut = _OTHER_BREAK.search(line, loc.column)  # a file of CR-only line endings is one long line
+    line = (line[:cut.start()] if cut else line).translate(_SHOWN_AS_SPACE)
     if loc.path.endswith(".toml"):
         from kpirules.config import masked
 
