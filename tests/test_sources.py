@@ -279,6 +279,16 @@ def test_missing_file_and_directory(workdir):
     assert caught.value.diagnostics[0].message == "folder.parquet is a directory, not a file"
 
 
+@pytest.mark.parametrize("target", ["deals.csv", "gone.csv"])
+def test_a_link_that_loops_or_leads_nowhere_is_e640_not_an_internal_error(workdir, run_cli, target):
+    # Python 3.11's Path.resolve raises RuntimeError on a loop: "internal error", exit 2
+    (workdir / "deals.csv").symlink_to(target)
+    d = load_problem(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    assert (d.code, d.message) == ("E640", f"deals.csv is a symbolic link to no file (it points to {target})")
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1 and "internal error" not in result.output, result.output
+
+
 def test_relative_paths_start_at_the_config_folder(workdir, monkeypatch):
     write(workdir / "deals.csv", DEALS_CSV)
     elsewhere = workdir / "elsewhere"

@@ -213,10 +213,15 @@ class Source(ABC):
 
     def display(self, path: Path) -> str:
         """A path as people see it: relative to the working directory when inside it."""
-        try:
-            return str(path.resolve().relative_to(Path.cwd().resolve()))
-        except ValueError:
-            return str(path)
+        cwd = Path.cwd().resolve()
+        # as written (a link is not followed: its own name is shown), else with links followed
+        written = Path(os.path.normpath(os.path.abspath(path)))
+        for shown in (written, path):
+            try:
+                return str((shown if shown is written else shown.resolve()).relative_to(cwd))
+            except (ValueError, OSError, RuntimeError):  # outside it, or a link that loops (Python 3.11)
+                pass
+        return str(path)
 
     def wanted_columns(self) -> dict[str, str]:
         """Declared column -> the source column it is read from (renames undone)."""
@@ -240,6 +245,9 @@ class Source(ABC):
                 help = f"check `{option}` in [{key}] of {config} (relative paths start at the config file's folder)"
             else:
                 help = f"check the path in [{key}] of {config} (relative paths start at the config file's folder)"
+            if path.is_symlink():  # a link to nothing, or one that loops
+                raise self.error("E640", f"{self.display(path)} is a symbolic link to no file "
+                                 f"(it points to {os.readlink(path)})", help)
             raise self.error("E640", f"file not found: {self.display(path)}", help)
         if path.is_dir():
             raise self.error(
