@@ -643,3 +643,19 @@ def test_no_output_replaces_a_file_a_duckdb_query_reads(tmp_path, monkeypatch, w
     assert target.read_bytes() == before
     # another file is written as usual
     assert invoke("run", "--format", "csv", "-o", "out.csv").exit_code == 0
+
+
+@pytest.mark.parametrize("arguments", [
+    ["run", "-o", ""], ["run", "--manifest", ""], ["run", "--snapshot", ""], ["report", "-o", ""],
+    ["report", "-o", "r.html", "--per-person", ""], ["explain", "P035", "-o", ""], ["export", "-o", ""],
+    ["lint", "-o", ""], ["sample", "--force", "--out", ""], ["init", "-o", ""], ["check", ""], ["run", "--config", ""],
+])
+def test_an_empty_path_is_a_usage_error(tmp_path, monkeypatch, arguments):
+    # Path("") is the working folder: `report -o ""` said "cannot write .: Device or resource
+    # busy", `run --snapshot ""` wrote no snapshot and exit 0, `sample --out ""` wrote its files
+    # into the working folder
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*arguments)
+    assert result.exit_code == 2, result.output
+    assert "the path is empty: name a file or folder" in result.output
+    assert list(tmp_path.iterdir()) == []

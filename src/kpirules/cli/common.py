@@ -136,6 +136,16 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
+class FilePath(click.Path):
+    """click.Path that refuses an empty value: `-o ""` was the working folder to some
+    commands ("cannot write .") and no output at all to others."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("the path is empty: name a file or folder", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def output_folder_exists(ctx, param, value):
     """Refuse, before any work, an --output whose folder is missing or not writable."""
     if value:
@@ -177,7 +187,7 @@ class Day(click.ParamType):
 
 def output_option(func: Callable) -> Callable:
     return click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, writable=True), callback=output_folder_exists,
+        "-o", "--output", type=FilePath(dir_okay=False, writable=True), callback=output_folder_exists,
         help="Write to this file (atomically) instead of standard output.",
     )(func)
 
@@ -218,7 +228,7 @@ def emit(text: str, output: str | None) -> None:
 
 # readable=False: a file that cannot be read is the scheme's E106 at that file, not a usage error
 paths_argument = click.argument(
-    "paths", nargs=-1, type=click.Path(readable=False), metavar="[PATH]...",
+    "paths", nargs=-1, type=FilePath(readable=False), metavar="[PATH]...",
 )
 
 

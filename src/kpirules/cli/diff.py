@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from kpirules.cli.common import EXIT_PROBLEMS, emit, handle_errors, lang_option, output_option
+from kpirules.cli.common import EXIT_PROBLEMS, FilePath, emit, handle_errors, lang_option, output_option
 from kpirules.errors import ConfigError, Diagnostic
 
 
@@ -17,7 +17,7 @@ from kpirules.errors import ConfigError, Diagnostic
 @click.option("--period", "periods", multiple=True, metavar="PERIOD",
               help="Evaluate this period (repeatable): 2026-03, 2026Q1, ... (default: the latest the data covers).")
 @click.option("--env", help="The configured environment whose data sources to read.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+@click.option("--config", "config_path", type=FilePath(dir_okay=False),
               help="The project configuration (default: kpirules.toml found from the current folder up).")
 @click.option("--no-impact", is_flag=True, help="Compare the rulesets only; read no data.")
 @click.option("--format", "fmt_", type=click.Choice(["text", "markdown", "json"]), default="text",

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import (EXIT_CLEAN, EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option,
-                                 output_folder_exists, paths_argument, ruleset_paths)
+from kpirules.cli.common import (
+    EXIT_CLEAN, EXIT_PROBLEMS, FilePath, current_lang, echo_err, emit, handle_errors, lang_option, output_folder_exists,
+    paths_argument, ruleset_paths,
+)
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.lint.finding import SEVERITIES
 from kpirules.lint.formats import FORMATS
@@ -25,7 +27,7 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--output-format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: findings with the source line and a caret; concise: one line each; json; sarif (2.1.0, "
                    "for code scanning); github (workflow annotations); junit (XML report, one test case per file).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), callback=output_folder_exists,
+@click.option("-o", "--output", type=FilePath(dir_okay=False, writable=True), callback=output_folder_exists,
               help="Write the report to this file (atomically) instead of standard output.")
 @click.option("--fail-level", type=click.Choice(SEVERITIES), default=None,
               help="Exit 1 when a finding is at or above this severity (default: error, or fail-level in [lint]).")
@@ -33,7 +35,7 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--statistics", is_flag=True, help="Print how many findings each rule has, instead of the findings.")
 @click.option("--select", help="Comma-separated rule codes, prefixes (KPI1) or slugs to run instead of [lint] select.")
 @click.option("--ignore", help="Comma-separated rule codes, prefixes or slugs to skip, on top of [lint] ignore.")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+@click.option("--config", "config_file", type=FilePath(exists=True, dir_okay=False),
               help="Read [tool.kpirules.lint] / [lint] from this file instead of the nearest kpirules.toml or pyproject.toml.")
 @click.option("--history", is_flag=True,
               help="Also run the history rules (KPI8xx): evaluate past periods on the configured data sources.")
@@ -168,7 +170,7 @@ def rule(code: str) -> None:
 
 @click.command()
 @click.option("--markdown", is_flag=True, help="Print docs/rules.md: every rule's documentation in Markdown.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), callback=output_folder_exists, help="Write to this file (atomically).")
+@click.option("-o", "--output", type=FilePath(dir_okay=False, writable=True), callback=output_folder_exists, help="Write to this file (atomically).")
 @handle_errors
 def rules(markdown: bool, output: str | None) -> None:
     """List the lint rules: code, slug, default severity and message.

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kpirules import i18n
-from kpirules.cli.common import current_lang, handle_errors, lang_option, paths_argument, write_output
+from kpirules.cli.common import FilePath, current_lang, handle_errors, lang_option, paths_argument, write_output
 from kpirules.cli.run import _warnings, check_roles, config_option, env_option, period_option, prepare, status
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.io import write_folder_atomic
@@ -25,9 +25,9 @@ MARKER = ".kpirules-statements"
 @click.option("--role", "roles", multiple=True, help="Only this role (repeatable).")
 @click.option("--format", "fmt_", type=click.Choice(["html", "xlsx"]), default=None,
               help="html (default) or xlsx; an --output ending in .xlsx means xlsx.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=FilePath(dir_okay=False),
               help="The report file to write (atomically).")
-@click.option("--per-person", "per_person", type=click.Path(), metavar="DIR",
+@click.option("--per-person", "per_person", type=FilePath(), metavar="DIR",
               help="Also write one statement file per person into this folder (replaced as a whole).")
 @click.option("--no-payouts", "no_payouts", is_flag=True,
               help="Leave every amount of pay out of the report (statements in --per-person keep their own).")

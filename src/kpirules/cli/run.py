@@ -12,7 +12,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    Day, current_lang, emit, handle_errors, lang_option, output_option, paths_argument, write_output,
+    Day, FilePath, current_lang, emit, handle_errors, lang_option, output_option, paths_argument, write_output,
 )
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.lang.parser import gc_paused
@@ -151,7 +151,7 @@ def _warnings(prepared: Prepared, result) -> list[str]:
     return out
 
 
-config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+config_option = click.option("--config", "config_path", type=FilePath(dir_okay=False),
                              help="The project configuration (default: kpirules.toml found from the current folder up).")
 env_option = click.option("--env", help="The configured environment whose data sources to read.")
 period_option = click.option("--period", "period_label", metavar="PERIOD",
@@ -170,13 +170,13 @@ period_option = click.option("--period", "period_label", metavar="PERIOD",
 @output_option
 @click.option("--on-bad-rows", "bad_rows", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
               help="stop: list bad rows and stop; skip: leave them out, count them, write them to --rejects.")
-@click.option("--rejects", type=click.Path(file_okay=False), help="Folder for rows skipped with --on-bad-rows skip.")
+@click.option("--rejects", type=FilePath(file_okay=False), help="Folder for rows skipped with --on-bad-rows skip.")
 @click.option("--as-of", "as_of", type=Day(), metavar="YYYY-MM-DD",
               help="Pace the period that contains this day: values to date, pace, projection and "
                    "on track / at risk / off track (docs/pacing.md).")
-@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False),
+@click.option("--manifest", "manifest_path", type=FilePath(dir_okay=False),
               help="Also write the run manifest (sealed) to this file, for `kpirules verify`.")
-@click.option("--snapshot", "snapshot_dir", type=click.Path(file_okay=False),
+@click.option("--snapshot", "snapshot_dir", type=FilePath(file_okay=False),
               help="Also keep the exact inputs read (Parquet), the scheme files and the manifest in this folder.")
 @click.option("--force", is_flag=True, help="With --snapshot: replace a folder that is not empty.")
 @lang_option

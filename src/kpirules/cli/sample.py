@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import cannot_write, handle_errors
+from kpirules.cli.common import FilePath, cannot_write, handle_errors
 from kpirules.sample import DEFAULT_OUT, DEFAULT_SEED, generate
 
 
 @click.command()
 @click.option(
-    "--out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
+    "--out", default=DEFAULT_OUT, show_default=True, type=FilePath(file_okay=False),
     help="Folder to write the files into (created if missing).",
 )
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int, help="Seed of the generator.")

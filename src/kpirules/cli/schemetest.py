@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kpirules.cli.common import (
-    EXIT_CLEAN, EXIT_PROBLEMS, emit, handle_errors, output_option, paths_argument, ruleset_paths,
+    EXIT_CLEAN, EXIT_PROBLEMS, FilePath, emit, handle_errors, output_option, paths_argument, ruleset_paths,
 )
 from kpirules.errors import ConfigError, Diagnostic
 
@@ -21,7 +21,7 @@ from kpirules.errors import ConfigError, Diagnostic
 @click.option("--format", "fmt_", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: PASS/FAIL per case; json: the same as data.")
 @click.option("-q", "--quiet", is_flag=True, help="Leave out the cases that pass.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+@click.option("--config", "config_path", type=FilePath(dir_okay=False),
               help="The project configuration whose [project] rulesets are searched (default: found from the current folder up).")
 @output_option
 @handle_errors

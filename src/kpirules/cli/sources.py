@@ -12,7 +12,8 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    EXIT_PROBLEMS, current_lang, default_rulesets, echo_err, handle_errors, lang_option, output_folder_exists, paths_argument, write_output,
+    EXIT_PROBLEMS, FilePath, current_lang, default_rulesets, echo_err, handle_errors, lang_option, output_folder_exists,
+    paths_argument, write_output,
 )
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.report.diagnostics import display_width, render_all
@@ -59,7 +60,7 @@ def sources() -> None:
 
 @sources.command("check")
 @click.option("--env", help="The environment whose bindings to check (default: project.default_env).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+@click.option("--config", "config_path", type=FilePath(dir_okay=False),
               help="The config file (default: kpirules.toml here or in a parent folder).")
 @lang_option
 @handle_errors
@@ -128,7 +129,7 @@ def check(env: str | None, config_path: str | None) -> None:
 @click.command()
 @paths_argument
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
-@click.option("-o", "--output", default="kpirules.toml", show_default=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", default="kpirules.toml", show_default=True, type=FilePath(dir_okay=False),
               callback=output_folder_exists,
               help="Where to write the config.")
 @handle_errors

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import EXIT_PROBLEMS, current_lang, emit, handle_errors, lang_option, output_option
+from kpirules.cli.common import EXIT_PROBLEMS, FilePath, current_lang, emit, handle_errors, lang_option, output_option
 from kpirules.cli.run import config_option, env_option, manifest, prepare, run_arguments, status
 from kpirules.errors import ConfigError, Diagnostic, KpiError
 
 
 @click.command()
-@click.argument("manifest_path", metavar="MANIFEST", type=click.Path(exists=True))
-@click.option("--snapshot", "snapshot_dir", type=click.Path(exists=True, file_okay=False),
+@click.argument("manifest_path", metavar="MANIFEST", type=FilePath(exists=True))
+@click.option("--snapshot", "snapshot_dir", type=FilePath(exists=True, file_okay=False),
               help="Re-run on the inputs kept by `kpirules run --snapshot DIR` instead of the live sources.")
 @env_option
 @config_option
