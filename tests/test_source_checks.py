@@ -52,7 +52,7 @@ def test_every_problem_is_listed_with_row_line_column_and_value(workdir):
     first = found[0]
     assert str(first.location) == "dataset deals, source deals.csv, row 2, column rate"
     # the help says how each type is written, booleans too (sources.md lists the words)
-    assert found[3].help.startswith("true or false convert written as true/false, t/f, yes/no, y/n, 1/0 or 是/否; ")
+    assert found[3].help.startswith("booleans convert written as true/false, t/f, yes/no, y/n, 1/0 or 是/否; ")
     chinese = i18n.localize(found[3], "zh")
     assert chinese.message == "列 won 中有 1 个值不是 true 或 false"
     assert chinese.help.startswith("布尔值可写成 true/false、t/f、yes/no、y/n、1/0 或 是/否")

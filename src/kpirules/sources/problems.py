@@ -201,7 +201,7 @@ WRITTEN_AS = {
     "integer": "integers convert written as 1200 or 1,200 (or 12万)",
     "money": "amounts convert written as 1234.5, 1,234.50 or 56万 (no currency sign)",
     "decimal": "numbers convert written as 0.125, 1,234.5 or 56万",
-    "boolean": "true or false convert written as true/false, t/f, yes/no, y/n, 1/0 or 是/否",
+    "boolean": "booleans convert written as true/false, t/f, yes/no, y/n, 1/0 or 是/否",
 }
 
 
