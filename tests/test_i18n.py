@@ -135,6 +135,19 @@ def test_the_toml_readers_reasons_are_chinese(english, chinese):
     assert ZH.message("E601", english) == chinese
 
 
+@pytest.mark.parametrize(("code", "english", "chinese"), [
+    ("E841", "run.json is not valid JSON: Expecting value at line 1, column 17",
+     "run.json 不是有效的 JSON：第 1 行第 17 列，此处应为一个值"),
+    ("E841", "run.json is not valid JSON: Invalid \\escape: 'q' at line 2, column 3",
+     "run.json 不是有效的 JSON：第 2 行第 3 列，无效的转义 'q'"),
+])
+def test_the_json_readers_reasons_are_chinese(code, english, chinese):
+    # "不是有效的 JSON：Expecting value" (a Jiandaoyun export cut short)
+    assert ZH.message(code, english) == chinese
+    assert ZH.phrase("not valid JSON: expecting ',' delimiter at column 9", "reason") == \
+        "不是有效的 JSON：第 9 列，此处应为分隔符 ','"
+
+
 def test_every_group_a_template_names_exists():
     templates = [zh for pairs in CATALOG["messages"].values() for _, zh in pairs]
     templates += [zh for entries in CATALOG["groups"].values() for _, zh in entries]

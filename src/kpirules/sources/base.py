@@ -221,7 +221,7 @@ class Source(ABC):
                 return str((shown if shown is written else shown.resolve()).relative_to(cwd))
             except (ValueError, OSError, RuntimeError):  # outside it, or a link that loops (Python 3.11)
                 pass
-        return str(path)
+        return str(written)
 
     def wanted_columns(self) -> dict[str, str]:
         """Declared column -> the source column it is read from (renames undone)."""
