@@ -50,12 +50,32 @@ def _pre_commit(repo: Path, *hook: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env, timeout=300)
 
 
-def test_both_hooks_are_published():
+def test_the_three_hooks_are_published():
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert {h["id"]: h["entry"].split()[:2] for h in hooks} == {
         "kpirules-lint": ["kpirules", "lint"], "kpirules-fmt": ["kpirules", "fmt"],
+        "kpirules-test": ["kpirules", "test"],
     }
-    assert all(h["files"] == r"\.kpi$" for h in hooks)
+    assert {h["id"]: h["files"] for h in hooks} == {
+        "kpirules-lint": r"\.kpi$", "kpirules-fmt": r"\.kpi$", "kpirules-test": r"(\.kpi|\.kpitest\.toml)$",
+    }
+
+
+def test_test_hook_runs_the_scheme_tests_and_fails_on_a_wrong_expectation(repo: Path):
+    # the reference rulesets and their scheme tests, in ./rulesets of a project without a config
+    shutil.copytree(REPO / "rulesets", repo / "rulesets")
+    _git(repo, "add", ".")
+    passed = _pre_commit(repo, "kpirules-test")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "kpirules test" in passed.stdout and "Passed" in passed.stdout
+    tests = repo / "rulesets" / "telesales.kpitest.toml"
+    text = tests.read_text(encoding="utf-8")
+    assert text.count('expect.payout = "2685.00"') == 1
+    tests.write_text(text.replace('expect.payout = "2685.00"', 'expect.payout = "2700.00"'), encoding="utf-8")
+    _git(repo, "add", ".")
+    failed = _pre_commit(repo, "kpirules-test")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "FAIL" in failed.stdout and "2700.00" in failed.stdout
 
 
 def test_lint_hook_fails_on_a_pitfall_and_passes_once_fixed(repo: Path):
