@@ -410,6 +410,45 @@ def test_quarterly_kpi_in_progress_then_scored_on_the_whole_quarter(tmp_path):
     assert mar.total_score == D(96)
 
 
+def test_a_scaled_total_exactly_on_a_rounding_midpoint_rounds_up(tmp_path):
+    # semantics.md §6: the scaled total is rounded half-up to 6 places. January, the quarterly
+    # KPI in progress: calls 1 -> the tier's 206.89655 x 14% = 28.965517 (28.9655170 exactly);
+    # scaled by 29% / 14%: 28.965517 x 0.29 / 0.14 = 8.39999993 / 0.14 = 59.9999995 exactly ->
+    # 60.000000, grade "B", factor 1. Dividing by 0.29 / 0.14 cut to 34 digits first gave
+    # 59.999999: grade "C", factor 0, a payout of 0
+    text = COMMON + """
+grades g {
+  [60, inf): "B"
+  [0, 60): "C"
+}
+
+role rep {
+  grades g
+  kpi calls_made {
+    process main
+    measure count(calls)
+    score tiers by value { [0, inf): 206.89655 }
+    weight 14%
+  }
+  kpi revenue {
+    outcome main
+    period quarter
+    measure sum(deals.amount)
+    target >= 3000 CNY
+    weight 15%
+  }
+  payout {
+    target_incentive 1000 CNY
+    factor by total_score { [0, 60): 0  [60, inf): 1 }
+  }
+}
+"""
+    rows = {"people": [rep()], "calls": calls("p1", "2026-01-15", 1), "deals": [deal("p1", "2026-01-20", 600)]}
+    jan = person(run(tmp_path, text, rows, "2026-01"), "p1")
+    assert kpi(jan, "calls_made").contribution == D("28.965517")
+    assert (jan.total_score, jan.grade, jan.payout.total) == (D("60.000000"), "B", D("1000.00"))
+
+
 def test_quarterly_kpi_window_in_a_fiscal_year_starting_in_february(tmp_path):
     # fiscal year starts in February (named by the year it ends in): Feb-Apr 2026 is quarter 1 of
     # fiscal 2027. In March 2026 the quarterly KPI runs from 2026-02-01 to 2026-03-31.

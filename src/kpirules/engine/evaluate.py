@@ -511,12 +511,14 @@ class Evaluator:
             kpi_results[kr.kpi.id] = result
             if result.rank == "main":
                 weight = result.weight or ZERO
-                weights_all += weight
+                weights_all = CONTEXT.add(weights_all, weight)
                 if result.status != "in_progress":
-                    weights_scored += weight
-                    total += result.contribution
+                    weights_scored = CONTEXT.add(weights_scored, weight)
+                    total = CONTEXT.add(total, result.contribution)
         if weights_scored and weights_scored != weights_all:
-            total = CONTEXT.multiply(total, CONTEXT.divide(weights_all, weights_scored))
+            # one division of the exact product: dividing by a quotient already cut to 34 digits
+            # could move a total that is exactly on a 6-place midpoint (59.9999995) below it
+            total = CONTEXT.divide(CONTEXT.multiply(total, weights_all), weights_scored)
             notes.append(
                 "KPIs whose period has not closed are not scored in this run; the weights of the "
                 f"others are scaled by {pct(weights_all)} / {pct(weights_scored)}"
