@@ -214,6 +214,41 @@ def test_gate_on_a_kpi_without_a_value_with_no_data_pass(tmp_path):
     assert p1.payout.incentive == D("1200.00")
 
 
+def _no_target_for_juniors(tmp_path, gate: str):
+    """answer_rate's only target is for seniors: p1, a junior, has an answer rate (1 of 4: 25%)
+    and no target, so no attainment (semantics.md §2: no_data, scored 0). Deal 1200: factor 1.2."""
+    # a main KPI (weighted 0%: the total stays revenue's), so that no target makes it no_data
+    text = COMMON + ADJUSTMENTS + ROLE.replace(
+        "    process auxiliary\n", "    process main\n    weight 0%\n").replace(
+        "    target >= 50%\n  }", '    target >= 50% when person.level == "senior"\n  }').replace(
+        "PAYOUT", f"    target_incentive 1000 CNY\n    {gate}\n")
+    rows = {"people": [rep(level="junior")], "deals": [deal("p1", "2026-03-10", "1200")],
+            "calls": calls("p1", "2026-03-02", 1, answered=True) + calls("p1", "2026-03-03", 3, answered=False),
+            "payout_adjustments": []}
+    return person(run(tmp_path, text, rows, "2026-03"), "p1")
+
+
+def test_a_gate_reading_the_value_of_a_kpi_without_a_target_reads_it(tmp_path):
+    # semantics.md §7 step 4: the KPI has a value (25%), so the condition is read: 25% >= 20%
+    # holds, factor 1.2. It failed as "its KPI has no value" (the KPI's status is no_data)
+    p1 = _no_target_for_juniors(tmp_path, "gate answer_rate.value >= 20% else multiply 0.5")
+    assert (kpi(p1, "answer_rate").status, kpi(p1, "answer_rate").value) == ("no_data", D("0.25"))
+    assert p1.payout.factor == D("1.2")
+    assert [s.description for s in p1.payout.steps if s.step == "gate"] == [
+        "gate passed: the condition holds with answer_rate.value 25%"]
+
+
+def test_a_gate_reading_a_result_the_kpi_lacks_fails_whatever_the_rest_says(tmp_path):
+    # semantics.md §7 step 4: a condition on a result the KPI does not have although it has a
+    # value does not hold, the gate fails, and no_data pass does not change that: `or
+    # total_score >= 0` passed it (unknown or true). Factor 1.2 x 0.5 = 0.6
+    p1 = _no_target_for_juniors(
+        tmp_path, "gate answer_rate.attainment >= 10% or total_score >= 0 else multiply 0.5 no_data pass")
+    assert p1.payout.factor == D("0.6")
+    assert [s.description for s in p1.payout.steps if s.step == "gate"] == [
+        "gate failed (answer_rate.attainment has no value, although answer_rate has one): factor × 0.5 = 0.6"]
+
+
 # ----------------------------------------------------------------- commissions
 
 TIERS = """

@@ -501,3 +501,54 @@ def test_layers_write_constants_and_renamings_where_they_are_read():
     sql = layers.sql("(SELECT 5 AS __kp_x)", "TRUE", ["__kp_out", "__kp_c", "__kp_r"])
     assert "__kp_r" not in sql.replace("AS __kp_r", "")  # no column of its own
     assert duckdb.connect().execute(sql).fetchall() == [(51, -1, 5)]
+
+
+GATES_ON_MISSING_RESULTS = COMMON + """
+role rep {
+  kpi revenue {
+    outcome main
+    measure sum(deals.amount)
+    target >= 1000 CNY
+    weight 100%
+    score linear cap 150%
+  }
+  kpi answer_rate {
+    process main
+    measure count(calls where answered) / count(calls)
+    target >= 50% when person.level == "senior"
+    weight 0%
+  }
+  payout {
+    target_incentive 1000 CNY
+    gate answer_rate.value >= 20% else multiply 0.5
+    gate answer_rate.attainment >= 10% or total_score >= 0 else multiply 0.8 no_data pass
+    gate answer_rate.attainment >= 60% or revenue.value > 100 else cap factor 0.9
+  }
+}
+"""
+
+
+def test_gates_on_kpis_without_a_value_or_without_a_target_either_way():
+    # semantics.md §7 step 4: juniors have an answer rate but no target (no attainment): a gate
+    # reading the value reads it, one reading the attainment fails whatever else it says, no_data
+    # pass or not; with no calls the KPI has no value: the first gate fails, the second passes
+    s = scheme_from(SCHEME_DIR / "gates_on_missing", GATES_ON_MISSING_RESULTS)
+    people, deals, calls = [], [], []
+    for i in range(24):
+        pid = f"p{i}"
+        people.append(rep(pid, level="senior" if i % 3 == 0 else "junior"))
+        deals.append({"deal_id": f"d{i}", "owner_id": pid, "closed_on": "2026-03-10", "amount": Decimal(150 * i), "won": True})
+        calls += [{"call_id": f"{pid}c{j}", "agent_id": pid, "called_on": "2026-03-02", "answered": j < i % 4,
+                   "duration_s": 30} for j in range(i % 5)]
+    con = duckdb.connect(":memory:")
+    create_tables(con, s, {"people": people, "deals": deals, "calls": calls})
+    fast, reference, in_sql = both_ways(s, con, "2026-03")
+    assert_same(fast, reference)
+    assert in_sql == len(fast.people) == 24
+    factors = {p.person_id: p.payout.factor for p in reference.people}
+    # p1: junior, 1 of 1 answered (100% >= 20%: passes), attainment lacking: x 0.8 and, its
+    # revenue 150 > 100 not mattering, capped at 0.9: total 15 -> factor 0.15 x 0.8 = 0.12
+    assert factors["p1"] == Decimal("0.12")
+    # p0: senior, no calls: no value: the first gate fails (x 0.5), the second passes (no_data
+    # pass), the third fails (no_data fail by default) and caps at 0.9: factor 0 stays 0
+    assert factors["p0"] == Decimal("0")

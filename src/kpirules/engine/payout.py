@@ -86,6 +86,16 @@ def _read(gate, lookup, kpis: dict[str, KpiResult]) -> str:
     return ", ".join(shown)
 
 
+def _results_read(gate) -> list[tuple[str, str]]:
+    """The (kpi, result) pairs a gate's condition reads other than a value: target, attainment, score."""
+    found = []
+    for ref in refs_in(gate.condition):
+        parts = tuple(p.name for p in ref.parts)
+        if len(parts) == 2 and parts[0] in gate.kpis and parts[1] != "value" and parts not in found:
+            found.append(parts)
+    return found
+
+
 def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, str]:
     """The unrounded commission on a value, and how it was worked out."""
     base = max(value, ZERO)
@@ -124,6 +134,8 @@ class PayoutPlan:
                 linear = (to_decimal(constant(tier.linear_from)), to_decimal(constant(tier.linear_to)))
                 self.factor_rows.append((tier, None, linear))
         self.gates = [(gate, compile_expr(gate.condition)) for gate in payout.gates]
+        #: per gate, the KPI results its condition reads other than the value: (kpi, field)
+        self.results_read = [_results_read(gate) for gate in payout.gates]
         self.mode, self.step = payout.rounding.mode, payout.rounding.step
 
     def round(self, x: Decimal) -> Decimal:
@@ -204,13 +216,19 @@ class PayoutPlan:
                 trace.append(PayoutStep("cap_factor", f"factor capped at {fmt_decimal(factor)}", factor, payout.cap_factor_span))
 
         zeroed = False
-        for gate, condition in self.gates:
+        for (gate, condition), results_read in zip(self.gates, self.results_read):
             related = [kpis.get(k) for k in gate.kpis]
             if any(r is not None and r.status == "in_progress" for r in related):
                 if trace is not None:
                     trace.append(PayoutStep("gate", "gate not applied: its KPI's period has not closed in this run", None, gate.span))
                 continue
-            if any(r is None or r.status == "no_data" for r in related):
+            # a result the KPI lacks although it has a value (the attainment of a KPI without a
+            # target): the gate fails whatever the rest of the condition says, no_data pass or not
+            lacking = next((f"{k}.{name}" for k, name in results_read if (r := kpis.get(k)) is not None
+                            and r.value is not None and getattr(r, name) is None), None)
+            if lacking is not None:
+                passed, why = False, f"{lacking} has no value, although {lacking.split('.')[0]} has one"
+            elif any(r is None or r.value is None for r in related):
                 passed = gate.no_data == "pass"
                 why = "its KPI has no value, and the gate says no_data pass" if passed else "its KPI has no value"
             else:

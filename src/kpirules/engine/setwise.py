@@ -472,15 +472,22 @@ class RoleQuery:
         if payout.cap_factor is not None:
             factor = self._factor_step(fac, fscale, factor.compare(">", Num.const(payout.cap_factor)), payout.cap_factor)
         zeroed = "FALSE"
-        for gi, (gate, _) in enumerate(plan.gates):
+        for gi, ((gate, _), results_read) in enumerate(zip(plan.gates, plan.results_read)):
             related = [self.ctx.kpi_index(self.rt, name) for name in gate.kpis]
             skip = " OR ".join(f"__kp_k{i}_s = 2" for i in related if i is not None) or "FALSE"
             if any(i is None for i in related):
                 no_data = "TRUE"
             else:
-                no_data = " OR ".join(f"__kp_k{i}_s = 1" for i in related) or "FALSE"
+                no_data = " OR ".join(f"__kp_k{i}_v IS NULL" for i in related) or "FALSE"
             condition = ExprSQL(resolve).condition(gate.condition)
-            passed = f"(CASE WHEN {no_data} THEN {'TRUE' if gate.no_data == 'pass' else 'FALSE'} ELSE {condition} END)"
+            # a result read that the KPI lacks although it has a value fails the gate (as payout.py)
+            lacking = []
+            for name, result in results_read:
+                i = self.ctx.kpi_index(self.rt, name)
+                if i is not None and result in _RESULT_COLUMNS:
+                    lacking.append(f"(__kp_k{i}_v IS NOT NULL AND __kp_k{i}_{_RESULT_COLUMNS[result]} IS NULL)")
+            passed = (f"(CASE WHEN {' OR '.join(lacking) or 'FALSE'} THEN FALSE "
+                      f"WHEN {no_data} THEN {'TRUE' if gate.no_data == 'pass' else 'FALSE'} ELSE {condition} END)")
             failed = self.L.add(f"__kp_g{gi}", f"(NOT ({skip}) AND NOT {passed})")
             self.L.next()
             if gate.effect == "zero":
@@ -580,6 +587,10 @@ class RoleQuery:
             terms.append(f"(CASE WHEN {base.compare('>', low)} AND {portion.n} > 0 THEN "
                          f"{scaled(portion.mul(Num.const(rate)), scale)} ELSE 0 END)")
         return Num("(" + " + ".join(["CAST(0 AS HUGEINT)"] + terms) + ")", 10**scale)
+
+
+#: the column of a KPI result a gate may read (a score is left to the Python path)
+_RESULT_COLUMNS = {"target": "t", "attainment": "ax", "contribution": "c"}
 
 
 def _pick(index: str, values: list[tuple[int, str]], otherwise: str) -> str:
