@@ -249,6 +249,28 @@ def test_a_gate_reading_a_result_the_kpi_lacks_fails_whatever_the_rest_says(tmp_
         "gate failed (answer_rate.attainment has no value, although answer_rate has one): factor × 0.5 = 0.6"]
 
 
+def test_a_score_or_factor_written_with_more_than_six_places_is_applied_rounded(tmp_path):
+    # semantics.md §5 and §8: scores and factors are kept to 6 places, half-up
+    # `cap factor 0.0123455` is 0.012346: 100,000 x 0.012346 = 1234.60 (1234.55 unrounded)
+    p1 = paid(tmp_path / "cap", "    target_incentive 100000 CNY\n    cap factor 0.0123455\n")
+    assert (p1.payout.factor, p1.payout.incentive) == (D("0.012346"), D("1234.60"))
+    # the same cap from a failed gate (attainment 50% < 100%)
+    p1 = paid(tmp_path / "gate", "    target_incentive 100000 CNY\n"
+              "    gate answer_rate.attainment >= 100% else cap factor 0.0123455\n")
+    assert (p1.payout.factor, p1.payout.incentive) == (D("0.012346"), D("1234.60"))
+    # no calls: answer_rate (main, 50%) has no value and scores its `no_data score 1.2345675`
+    # as 1.234568: contribution 0.617284 (0.61728375 unrounded); revenue 1200 / 1000 -> 120
+    # x 50% = 60; total 60.617284
+    text = COMMON + ADJUSTMENTS + ROLE.replace("    weight 100%\n", "    weight 50%\n").replace(
+        "    process auxiliary\n", "    process main\n    weight 50%\n    no_data score 1.2345675\n").replace(
+        "PAYOUT", "    target_incentive 1000 CNY\n")
+    rows = {"people": [rep()], "deals": [deal("p1", "2026-03-10", "1200")], "calls": [], "payout_adjustments": []}
+    p1 = person(run(tmp_path / "nodata", text, rows, "2026-03"), "p1")
+    rate = kpi(p1, "answer_rate")
+    assert (rate.status, rate.score, rate.contribution) == ("no_data", D("1.234568"), D("0.617284"))
+    assert p1.total_score == D("60.617284")
+
+
 # ----------------------------------------------------------------- commissions
 
 TIERS = """

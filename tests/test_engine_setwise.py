@@ -552,3 +552,32 @@ def test_gates_on_kpis_without_a_value_or_without_a_target_either_way():
     # p0: senior, no calls: no value: the first gate fails (x 0.5), the second passes (no_data
     # pass), the third fails (no_data fail by default) and caps at 0.9: factor 0 stays 0
     assert factors["p0"] == Decimal("0")
+
+
+def test_scores_and_factors_written_with_more_than_six_places_either_way():
+    # semantics.md §5, §8: a no_data score, a `cap factor` and a gate's cap are applied rounded
+    # half-up to 6 places (1.2345675 -> 1.234568, 0.0123455 -> 0.012346)
+    text = GATES_ON_MISSING_RESULTS.replace("    weight 100%\n", "    weight 60%\n").replace(
+        "    weight 0%\n", "    weight 40%\n    no_data score 1.2345675\n").replace(
+        "    target_incentive 1000 CNY\n", "    target_incentive 100000 CNY\n    cap factor 0.0123455\n").replace(
+        "else cap factor 0.9", "else cap factor 0.0113455")
+    s = scheme_from(SCHEME_DIR / "six_places", text)
+    people = [rep(f"p{i}", level="senior") for i in range(12)]
+    deals = [{"deal_id": f"d{i}", "owner_id": f"p{i}", "closed_on": "2026-03-10", "amount": Decimal(300 * i), "won": True}
+             for i in range(12)]
+    calls = [{"call_id": f"c{i}", "agent_id": f"p{i}", "called_on": "2026-03-02", "answered": True, "duration_s": 9}
+             for i in range(0, 12, 2)]
+    con = duckdb.connect(":memory:")
+    create_tables(con, s, {"people": people, "deals": deals, "calls": calls})
+    fast, reference, in_sql = both_ways(s, con, "2026-03")
+    assert_same(fast, reference)
+    assert in_sql == 12
+    # p1: no calls: no_data score 1.234568 x 40% = 0.493827 (0.4938270); revenue 300 / 1000 = 30 x 60% = 18
+    p1 = next(p for p in reference.people if p.person_id == "p1")
+    assert (p1.kpis[1].score, p1.total_score) == (Decimal("1.234568"), Decimal("18.493827"))
+    # p10: revenue 3000 / 1000 -> 150 (cap 150%) x 60% = 90; 1 call answered of 1: 100% / 50%
+    # -> 200%, capped at 100 (no score line: linear cap 100%) x 40% = 40; total 130, factor 1.3,
+    # capped at 0.012346: 100,000 x 0.012346 = 1234.60
+    p10 = next(p for p in reference.people if p.person_id == "p10")
+    assert (p10.total_score, p10.payout.factor, p10.payout.total) == (Decimal(130), Decimal("0.012346"),
+                                                                        Decimal("1234.60"))

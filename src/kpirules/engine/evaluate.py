@@ -24,7 +24,7 @@ from kpirules.engine import sql as sqlc
 from kpirules.engine.aggregates import AggregateTables
 from kpirules.engine.compiled import compile_expr, compile_value
 from kpirules.engine.ir import Aggregate, KpiPlan, Plan, build_plan, worked
-from kpirules.engine.numbers import CONTEXT, fmt_decimal, quantize6, to_decimal
+from kpirules.engine.numbers import CONTEXT, as_applied, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
 from kpirules.engine.periods import Calendar, Period
 from kpirules.engine.results import NO_WEIGHT_CLOSES, NOTHING_CLOSES, Adjustment, AggregateTrace, KpiResult, PersonResult, RunResult, TargetProration
@@ -585,7 +585,7 @@ class Evaluator:
         if status == "ok" and att is None and kpi.curve.axis == "attainment":
             s, floor_hit, cap_hit = None, False, False
         elif status == "no_data":
-            s, floor_hit, cap_hit = kpi.no_data_score, False, False
+            s, floor_hit, cap_hit = as_applied(kpi.no_data_score), False, False
         else:
             s, floor_hit, cap_hit = kr.curve.score(value, att)
             if status == "in_progress":  # no score yet, so nothing decided it
@@ -696,7 +696,7 @@ def _rule(kr: KpiRuntime, status: str, value, att, target, unit: str, kpi_period
         why = "no value" if value is None else "no target"
         said = {"kpi": "as the KPI says", "role": "as the role says", "scheme": "as the scheme says",
                 "default": "by default"}[kr.kpi.no_data_from]
-        return f"{why}: scored {kr.kpi.no_data_score:f} {said} (no_data)"
+        return f"{why}: scored {as_applied(kr.kpi.no_data_score):f} {said} (no_data)"
     return kr.curve.rule(value, att)
 
 

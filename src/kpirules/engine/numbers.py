@@ -49,6 +49,15 @@ def quantize6(x: Decimal | None) -> Decimal | None:
     return x.quantize(SIX, rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
 
 
+def as_applied(x: Decimal | None) -> Decimal | None:
+    """A scheme's score or factor constant as the engine applies it: rounded half-up to 6
+    places when written with more (a `no_data score 1.2345675` is 1.234568), else the very
+    Decimal written (so outputs keep its form)."""
+    if x is None or not x.is_finite() or x.as_tuple().exponent >= -6:
+        return x
+    return quantize6(x)
+
+
 def half_up(x: Decimal, places: int) -> Decimal:
     """x rounded half-up to `places` decimal places: how every number shown for the eye is
     rounded (Python's round() would round halves to even: 58.125 to 58.12)."""

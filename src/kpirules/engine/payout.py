@@ -24,7 +24,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from kpirules.engine.compiled import compile_expr, constant
-from kpirules.engine.numbers import CONTEXT, check_money, fmt_decimal, in_context, quantize6, round_money, to_decimal, unsigned_zero
+from kpirules.engine.numbers import (
+    CONTEXT, as_applied, check_money, fmt_decimal, in_context, quantize6, round_money, to_decimal, unsigned_zero,
+)
 from kpirules.engine.results import Adjustment, KpiResult, PayoutResult, PayoutStep
 from kpirules.engine.scoring import pct
 from kpirules.engine.values import truth
@@ -210,8 +212,8 @@ class PayoutPlan:
                     target_incentive, payout.target_incentive.span,
                 ))
         factor = self.factor(total_score, trace)
-        if payout.cap_factor is not None and factor > payout.cap_factor:
-            factor = payout.cap_factor
+        if payout.cap_factor is not None and factor > as_applied(payout.cap_factor):
+            factor = as_applied(payout.cap_factor)
             if trace is not None:
                 trace.append(PayoutStep("cap_factor", f"factor capped at {fmt_decimal(factor)}", factor, payout.cap_factor_span))
 
@@ -244,8 +246,8 @@ class PayoutPlan:
                 zeroed = True
                 text = f"gate failed ({why}): the payout is zero"
             elif gate.effect == "cap_factor":
-                factor = min(factor, gate.amount)
-                text = f"gate failed ({why}): factor capped at {fmt_decimal(gate.amount)} → {fmt_decimal(factor)}"
+                factor = min(factor, as_applied(gate.amount))
+                text = f"gate failed ({why}): factor capped at {fmt_decimal(as_applied(gate.amount))} → {fmt_decimal(factor)}"
             else:
                 factor = quantize6(factor * gate.amount)
                 text = f"gate failed ({why}): factor × {fmt_decimal(gate.amount)} = {fmt_decimal(factor)}"

@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from kpirules.engine import ir
 from kpirules.engine.exact_sql import MICRO, Num, Unsupported, _times, money, money_exponent, round_division
-from kpirules.engine.numbers import INFINITY, quantize6, to_decimal
+from kpirules.engine.numbers import INFINITY, as_applied, quantize6, to_decimal
 from kpirules.engine.periods import Period
 from kpirules.engine.scoring import HUNDRED, ONE, ZERO
 from kpirules.engine.setwise_expr import ExprSQL
@@ -370,7 +370,7 @@ class RoleQuery:
                 for key, s in reversed(curve.points):
                     curve_cases.append((f"{present} AND {x.compare('>=', Num.const(key))}", s))
             curve_other = ZERO
-        self.out(f, [(unscored, None), (f"{k}_s = 1", kpi.no_data_score)] + curve_cases, curve_other)
+        self.out(f, [(unscored, None), (f"{k}_s = 1", as_applied(kpi.no_data_score))] + curve_cases, curve_other)
         # only a score that was given (status ok) was decided by the floor or the cap
         self.L.add(f"{k}_fl", f"(NOT {unscored} AND {k}_s = 0 AND {floor_hit})")
         self.L.add(f"{k}_cp", f"(NOT {unscored} AND {k}_s = 0 AND {cap_hit})")
@@ -464,13 +464,14 @@ class RoleQuery:
                 else:
                     cases.append((inside, (x.q6(), x.negative)))
             self.out(fac, cases, ZERO)
-        consts = [payout.cap_factor] if payout.cap_factor is not None else []
-        consts += [g.amount for g in payout.gates if g.amount is not None]
+        cap_factor = as_applied(payout.cap_factor)
+        consts = [cap_factor] if cap_factor is not None else []
+        consts += [as_applied(g.amount) if g.effect == "cap_factor" else g.amount for g in payout.gates if g.amount is not None]
         fscale = max([6] + [places(c) for c in consts])
         self.L.next()
         factor = self._factor_value(fac, fscale)
-        if payout.cap_factor is not None:
-            factor = self._factor_step(fac, fscale, factor.compare(">", Num.const(payout.cap_factor)), payout.cap_factor)
+        if cap_factor is not None:
+            factor = self._factor_step(fac, fscale, factor.compare(">", Num.const(cap_factor)), cap_factor)
         zeroed = "FALSE"
         for gi, ((gate, _), results_read) in enumerate(zip(plan.gates, plan.results_read)):
             related = [self.ctx.kpi_index(self.rt, name) for name in gate.kpis]
@@ -496,7 +497,9 @@ class RoleQuery:
                 continue
             amount = Num.const(gate.amount)
             if gate.effect == "cap_factor":
-                factor = self._factor_step(fac, fscale, f"({failed} AND {amount.compare('<', factor)})", gate.amount)
+                capped = as_applied(gate.amount)
+                amount = Num.const(capped)
+                factor = self._factor_step(fac, fscale, f"({failed} AND {amount.compare('<', factor)})", capped)
             else:
                 product = factor.mul(amount)
                 factor = self._factor_step(fac, fscale, failed, (product.q6(), product.negative))
