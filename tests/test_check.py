@@ -668,3 +668,16 @@ def test_a_missing_binding_is_told_to_name_a_column_the_dataset_declares(tmp_pat
         (4, 9, "E244", "targets t does not say which column is its period",
          "declare the column that holds it and bind it, e.g. `column period string` and `period period`"),
     ]
+
+
+@pytest.mark.parametrize(("old", "new", "bound"), [
+    ("[60, 100): linear 0.6 to 1.0\n      [100, ∞): 1.0 + (total_score",
+     "[60, ∞): linear 0.6 to 1.0\n      [1000, 2000): 1.0 + (total_score", "an upper"),
+    ("[0, 60): 0\n", "[-∞, 60): linear 0 to 0.6\n", "a lower"),
+])
+def test_a_linear_factor_row_without_a_bound_names_the_missing_one(ruleset_copy, edit, old, new, bound):
+    # E256 said "give the row an upper bound" to [-∞, 60), which has one
+    edit(Path(MANAGER), old, new)
+    found = [p for p in problems() if p[3] == "E256"]
+    assert [(p[4], p[5]) for p in found] == [("a linear segment needs a finite range to interpolate over",
+                                             f"give the row {bound} bound, or write an expression of total_score")]

@@ -435,7 +435,9 @@ class Resolver(KpiResolver):
                 if row.interval.high.node == "infinity" or row.interval.low.node == "infinity":
                     self.problems.error(
                         "E256", value.span, "a linear segment needs a finite range to interpolate over",
-                        "give the row an upper bound, or write an expression of total_score",
+                        "give the row an upper bound, or write an expression of total_score"
+                        if row.interval.high.node == "infinity"
+                        else "give the row a lower bound, or write an expression of total_score",
                     )
                 for end in (value.start, value.end):
                     if scope is not None:
