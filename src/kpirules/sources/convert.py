@@ -10,10 +10,12 @@ none". The rules, whatever the source type:
   (DuckDB's own cast would round them).
 * decimal, money: numbers; more decimals than DECIMAL(18,6) / DECIMAL(18,4) keep are rounded.
 * boolean: true/false, t/f, yes/no, y/n, 1/0, 是/否.
-* date: dates, ISO strings, or timestamps (taken in the scheme's time zone, then truncated).
+* date: dates, ISO strings, or timestamps (converted as for a timestamp column, then truncated).
 * timestamp: stored naive, in the scheme's time zone. Values with a UTC offset (TIMESTAMPTZ,
-  or strings ending in Z or +08:00) are converted to it; naive values are taken as already
-  in it, unless the source's `timezone` option names another zone to convert from.
+  or strings ending in Z, +08:00, UTC or an IANA zone name such as America/New_York) are
+  converted to it; naive values are taken as already in it, unless the source's `timezone`
+  option names another zone to convert from. Any other text after the time (an
+  abbreviation such as CST, a word) does not convert.
 """
 
 from __future__ import annotations
@@ -44,9 +46,21 @@ TYPE_WORDS = {
     "boolean": "true or false",
 }
 
-# a UTC offset or zone after the time of day: +08, +08:00, -0500, Z, UTC, GMT
-_OFFSET_LIKE = ("%+%", "%:%-%", "%Z", "%z", "%UTC", "%GMT")
 _PLAIN_FORMAT = "%Y-%m-%d %H:%M:%S"
+# The shapes of a date or timestamp text (DuckDB's casts check the numbers). DuckDB's
+# TIMESTAMP cast takes any word after the time and ignores it ("20:00 America/New_York" is
+# 20:00, "20:00 garbage" too), so a text is cast as naive only when nothing follows the
+# time, and as an instant only when what follows is a zone docs/sources.md names: an offset
+# right after the time (Z, +08, +0800, +08:00), UTC or GMT after a space (with an offset or
+# not), or an IANA name with its region (America/New_York, Etc/GMT+5). Abbreviations (EST,
+# CET, CST) are refused: DuckDB reads CST as US Central Time, a Chinese export means China
+# Standard Time, and it gives CET and PST their summer time.
+_DATE_SHAPE = r"\d+[-/]\d{1,2}[-/]\d{1,2}"
+_TIME_SHAPE = r"[ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d*)?)?"
+_OFFSET_SHAPE = r"[+-]\d{1,2}(:?\d{2})?"
+NAIVE_SHAPE = f"{_DATE_SHAPE}({_TIME_SHAPE})?"
+ZONED_SHAPE = (f"{_DATE_SHAPE}{_TIME_SHAPE}"
+               f"(Z|{_OFFSET_SHAPE}| (UTC|GMT)({_OFFSET_SHAPE})?| [A-Za-z_]+(/[A-Za-z0-9_+-]+)+)")
 
 _INTEGERS = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -224,11 +238,15 @@ def _date(g: str, kind: str, times: _Times) -> str:
     if kind in ("timestamp", "timestamptz"):
         return f"CAST({_timestamp(g, kind, times)} AS DATE)"
     if kind == "string":
-        # spaces around a date do not count (as around a number); trimmed only where needed
-        plain = f"TRY_CAST({g} AS DATE)"
+        # a text of 10 characters or fewer has no room for a time: a date, cast as it is (a
+        # date is the day written, whatever the zones). A longer one is a timestamp, or a
+        # date with spaces around it (trimmed only where needed). DuckDB's DATE cast would
+        # take a longer text too, ignoring whatever follows the date ("2026-03-31T20:00:00
+        # garbage"): a timestamp converts as in a timestamp column, or not at all.
         return (
-            f"(CASE WHEN strlen({g}) <= 10 THEN {plain} "
-            f"ELSE coalesce(CAST({_timestamp(g, kind, times)} AS DATE), TRY_CAST(trim({g}) AS DATE)) END)"
+            f"(CASE WHEN strlen({g}) <= 10 THEN TRY_CAST({g} AS DATE) "
+            f"WHEN strlen(trim({g})) <= 10 THEN TRY_CAST(trim({g}) AS DATE) "
+            f"ELSE CAST({_timestamp(g, kind, times)} AS DATE) END)"
         )
     return _null("DATE")
 
@@ -241,14 +259,14 @@ def _timestamp(g: str, kind: str, times: _Times) -> str:
     if kind == "timestamptz":
         return times.aware(g)
     if kind == "string":
-        # DuckDB's TIMESTAMP cast would drop an offset silently: send texts with one (a '+',
-        # a '-' after the time, or a zone at the end) through TIMESTAMPTZ. LIKE is cheaper
-        # per row than a regular expression.
+        # DuckDB's TIMESTAMP cast would drop an offset or zone silently: a text is cast only
+        # when its shape says what it is (NAIVE_SHAPE, ZONED_SHAPE); anything else is no timestamp
         def general(text: str) -> str:
-            has_offset = " OR ".join(f"{text} LIKE {literal(p)}" for p in _OFFSET_LIKE)
             return (
-                f"(CASE WHEN {has_offset} THEN {times.aware(f'TRY_CAST({text} AS TIMESTAMPTZ)')} "
-                f"ELSE {times.naive(f'TRY_CAST({text} AS TIMESTAMP)')} END)"
+                f"(CASE WHEN regexp_full_match({text}, {literal(NAIVE_SHAPE)}) "
+                f"THEN {times.naive(f'TRY_CAST({text} AS TIMESTAMP)')} "
+                f"WHEN regexp_full_match({text}, {literal(ZONED_SHAPE)}) "
+                f"THEN {times.aware(f'TRY_CAST({text} AS TIMESTAMPTZ)')} END)"
             )
 
         # the common export format has no room for an offset and parses fastest with strptime;

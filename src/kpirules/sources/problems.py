@@ -197,7 +197,8 @@ def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Data
 #: how values of a type convert (docs/sources.md), said beside values that do not
 WRITTEN_AS = {
     "date": "dates convert written year first: 2026-03-05 or 2026/3/5",
-    "timestamp": "timestamps convert written year first: 2026-03-05 09:30 or 2026-03-05T09:30:00+08:00",
+    "timestamp": ("timestamps convert written year first: 2026-03-05 09:30, 2026-03-05T09:30:00+08:00 or "
+                  "2026-03-05 09:30 America/New_York (a zone by its IANA name, not an abbreviation such as EST)"),
     "integer": "integers convert written as 1200 or 1,200 (or 12万)",
     "money": "amounts convert written as 1234.5, 1,234.50 or 56万 (no currency sign)",
     "decimal": "numbers convert written as 0.125, 1,234.5 or 56万",

@@ -1,0 +1,78 @@
+"""How text values convert (docs/sources.md, "Values are converted by the loader"): the
+cases where DuckDB's own casts would take a value the documented rules refuse."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from source_project import load, rows, write
+
+from kpirules.errors import DataError
+
+HEADER = "deal_id,owner_id,signed_at,signed_on,units,amount,rate,won\n"
+DEALS = {"deals": {"source": "csv", "path": "deals.csv"}}
+
+
+def _deals(**column) -> str:
+    """deals.csv with one row per value of the one column given (the others plain)."""
+    (name, values), = column.items()
+    plain = {"signed_at": "2026-01-05 09:30:00", "signed_on": "2026-01-05", "units": "1"}
+    lines = []
+    for i, value in enumerate(values, start=1):
+        fields = {**plain, name: value}
+        lines.append(f"D{i},P1,{fields['signed_at']},{fields['signed_on']},{fields['units']},1,1,t\n")
+    return HEADER + "".join(lines)
+
+
+def _problem(workdir, text):
+    write(workdir / "deals.csv", text)
+    with pytest.raises(DataError) as caught:
+        load(workdir, DEALS)
+    (problem,) = caught.value.diagnostics
+    return problem
+
+
+def test_a_zone_name_after_the_time_is_converted(workdir):
+    # the scheme is in Asia/Shanghai (UTC+8): 20:00 in New York (UTC-4 in summer time) is
+    # 08:00 the next day; DuckDB's TIMESTAMP cast read it as 20:00 Shanghai time
+    write(workdir / "deals.csv", _deals(signed_at=[
+        "2026-03-31 20:00 America/New_York", "2026-03-31 20:00:00 Europe/Berlin", "2026-03-31T20:00:00Z",
+        "2026-03-31 20:00 UTC", "2026-03-31 20:00+08:00", "2026-03-31 20:00 UTC+8"]))
+    con, _ = load(workdir, DEALS)
+    assert [r[2] for r in rows(con, "deals")] == [
+        dt.datetime(2026, 4, 1, 8, 0), dt.datetime(2026, 4, 1, 2, 0), dt.datetime(2026, 4, 1, 4, 0),
+        dt.datetime(2026, 4, 1, 4, 0), dt.datetime(2026, 3, 31, 20, 0), dt.datetime(2026, 3, 31, 20, 0)]
+
+
+def test_other_text_after_the_time_is_not_a_timestamp(workdir):
+    # an abbreviation is ambiguous (CST is China Standard Time to a Chinese export, US Central
+    # Time to DuckDB), and DuckDB ignored a word after the time whatever it was
+    d = _problem(workdir, _deals(signed_at=[
+        "2026-03-31 20:00 EST", "2026-03-31 20:00 CET", "2026-03-31 20:00 CST", "2026-03-31 20:00 garbage",
+        "2026-03-31 20:00 Mars/Olympus", "2026-03-31 20:00 12345", "2026-03-31 20:00:00"]))
+    assert (d.code, d.message) == ("E643", "6 values in column signed_at are not timestamps")
+    assert d.location.dataset == "deals" and d.location.column == "signed_at"
+    assert d.notes == ["row 1 (line 2): '2026-03-31 20:00 EST'", "row 2 (line 3): '2026-03-31 20:00 CET'",
+                       "row 3 (line 4): '2026-03-31 20:00 CST'", "row 4 (line 5): '2026-03-31 20:00 garbage'",
+                       "row 5 (line 6): '2026-03-31 20:00 Mars/Olympus'", "row 6 (line 7): '2026-03-31 20:00 12345'"]
+    assert "America/New_York" in d.help
+
+
+def test_a_date_column_reads_a_timestamp_as_a_timestamp_column_does(workdir):
+    # sources.md: a time with an offset is converted to the scheme's zone first
+    write(workdir / "deals.csv", _deals(signed_on=[
+        "2026-03-31T20:00:00-05:00", "2026-03-31 20:00 America/New_York", "2026-03-31T20:00:00Z",
+        "2026-03-31 20:00", " 2026-03-31 "]))
+    con, _ = load(workdir, DEALS)
+    assert [r[3] for r in rows(con, "deals")] == [dt.date(2026, 4, 1)] * 3 + [dt.date(2026, 3, 31)] * 2
+
+
+def test_a_date_column_refuses_text_after_a_time_that_a_timestamp_column_refuses(workdir):
+    # DuckDB's DATE cast kept the day and dropped the rest, the offset of "-05:00" included
+    d = _problem(workdir, _deals(signed_on=[
+        "2026-03-31T20:00:00 garbage", "2026-03-31T20:00:00 Z", "2026-03-31T20:00:00 -05:00",
+        "2026-03-31 20:00 EST", "2026-03-31"]))
+    assert (d.code, d.message) == ("E643", "4 values in column signed_on are not dates")
+    assert d.notes == ["row 1 (line 2): '2026-03-31T20:00:00 garbage'", "row 2 (line 3): '2026-03-31T20:00:00 Z'",
+                       "row 3 (line 4): '2026-03-31T20:00:00 -05:00'", "row 4 (line 5): '2026-03-31 20:00 EST'"]
