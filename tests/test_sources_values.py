@@ -76,3 +76,17 @@ def test_a_date_column_refuses_text_after_a_time_that_a_timestamp_column_refuses
     assert (d.code, d.message) == ("E643", "4 values in column signed_on are not dates")
     assert d.notes == ["row 1 (line 2): '2026-03-31T20:00:00 garbage'", "row 2 (line 3): '2026-03-31T20:00:00 Z'",
                        "row 3 (line 4): '2026-03-31T20:00:00 -05:00'", "row 4 (line 5): '2026-03-31 20:00 EST'"]
+
+
+def test_a_fraction_close_to_a_whole_number_is_not_an_integer(workdir):
+    # sources.md: integers must be whole; a DOUBLE makes 12.0000000000000001 exactly 12
+    d = _problem(workdir, _deals(units=["12.0000000000000001", "4.99999999999999999999", "1.2345e2", "12"]))
+    assert (d.code, d.message) == ("E643", "3 values in column units are not whole numbers")
+    assert d.notes == ["row 1 (line 2): '12.0000000000000001'", "row 2 (line 3): '4.99999999999999999999'",
+                       "row 3 (line 4): '1.2345e2'"]
+
+
+def test_whole_numbers_written_with_a_point_or_an_exponent_are_integers(workdir):
+    write(workdir / "deals.csv", _deals(units=["12.000000000000000000", "1.5e3", "1000e-3", " 7. ", "-0.0"]))
+    con, _ = load(workdir, DEALS)
+    assert [r[4] for r in rows(con, "deals")] == [12, 1500, 1, 7, 0]

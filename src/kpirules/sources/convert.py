@@ -6,8 +6,8 @@ none". The rules, whatever the source type:
 
 * string: any value, as text; an empty text is no value. Blank strings (empty or only
   spaces) count as no value for every other type, and spaces around a value do not count.
-* integer: whole numbers only; "12", "12.0", "1e3" and 12.0 convert, "12.5" and 12.5 do not
-  (DuckDB's own cast would round them).
+* integer: whole numbers only; "12", "12.0", "1e3" and 12.0 convert, "12.5",
+  "12.0000000000000001" and 12.5 do not (DuckDB's own cast would round them).
 * decimal, money: numbers; more decimals than DECIMAL(18,6) / DECIMAL(18,4) keep are rounded.
 * boolean: true/false, t/f, yes/no, y/n, 1/0, 是/否.
 * date: dates, ISO strings, or timestamps (converted as for a timestamp column, then truncated).
@@ -184,12 +184,34 @@ def _integer(g: str, kind: str, times: _Times) -> str:
     if kind in ("float", "decimal"):
         return f"(CASE WHEN {g} = trunc({g}) THEN TRY_CAST({g} AS BIGINT) END)"
     if kind == "string":
-        # TRY_CAST('12.5' AS BIGINT) rounds to 13: accept only what is whole as written
+        # TRY_CAST('12.5' AS BIGINT) rounds to 13: accept only what is whole as written. The
+        # common text is the integer as DuckDB writes it back; any other is whole when DuckDB
+        # reads it as a number (the DOUBLE cast refuses what only the BIGINT cast takes, such
+        # as 0x10) and, with a point or an exponent, when it is whole digit by digit: a DOUBLE
+        # (or a DECIMAL) would make 12.0000000000000001 12
         as_int = f"TRY_CAST({g} AS BIGINT)"
         written = _written_number(g)
-        whole = f"(CASE WHEN {as_int} = TRY_CAST({g} AS DOUBLE) THEN {as_int} END)"
+        fraction = f"(contains({g}, '.') OR contains({g}, 'e') OR contains({g}, 'E'))"
+        whole = (f"(CASE WHEN CAST({as_int} AS VARCHAR) = {g} THEN {as_int} "
+                 f"WHEN {as_int} = TRY_CAST({g} AS DOUBLE) AND (NOT {fraction} OR {_whole_as_written(g)}) "
+                 f"THEN {as_int} END)")
         return _or_else(whole, f"(CASE WHEN {written} = trunc({written}) THEN TRY_CAST({written} AS BIGINT) END)")
     return _null("BIGINT")
+
+
+def _whole_as_written(g: str) -> str:
+    """Whether the number text g (`12.000`, `1.5e3`, `1000e-3`) is a whole number, read digit
+    by digit: the digits after the point, once the exponent has moved it, are all zeros. That
+    is, the mantissa's digits end in at least as many zeros as the point stands places from
+    where the exponent puts it (or they are all zeros)."""
+    t = f"trim({g})"
+    integer = f"regexp_extract({t}, '^[+-]?(\\d*)', 1)"
+    fraction = f"regexp_extract({t}, '\\.(\\d*)', 1)"
+    exponent = f"coalesce(TRY_CAST(regexp_extract({t}, '[eE]([+-]?\\d+)$', 1) AS BIGINT), 0)"
+    digits = f"({integer} || {fraction})"
+    zeros = f"(strlen({digits}) - strlen(rtrim({digits}, '0')))"
+    return (f"(regexp_full_match({t}, '[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?') "
+            f"AND (rtrim({digits}, '0') = '' OR {zeros} + {exponent} >= strlen({fraction})))")
 
 
 def _number(g: str, kind: str, sql_type: str) -> str:
