@@ -12,8 +12,9 @@ DuckDB's JSON reader (built into DuckDB) parses the file. The declared columns a
 as text (nested values as JSON text) and converted by the loader, so one odd value never
 makes the reader guess a type that a later row breaks.
 
-A JSON Lines record that is not valid JSON, or not an object, is a bad row (E644), as a CSV
-record that cannot be read is: DuckDB first counts such lines (one pass), and only when there are some is the
+A JSON Lines record that is not valid JSON (NaN and Infinity included, which DuckDB's reader
+takes), or not an object, is a bad row (E644), as a CSV record that cannot be read is: DuckDB
+first counts such lines (one pass), and only when there are some is the
 file read line by line to set them aside with their line and text, the others copied to a
 temporary file that DuckDB reads in place of the file.
 """
@@ -98,6 +99,12 @@ class JsonSource(Source):
         return found
 
 
+#: a value NaN or Infinity (in any case, as DuckDB's reader takes them, though JSON has
+#: neither): such a record is no JSON, so the file is read line by line, where `_not_json`
+#: decides (a string that only looks so, "a:NaN,", is kept)
+_NOT_A_NUMBER = r":\s*-?(?i:nan|inf|infinity)\s*[,}\]]"
+
+
 class JsonLinesSource(JsonSource):
     name = "jsonl"
     _format = "newline_delimited"
@@ -110,7 +117,8 @@ class JsonLinesSource(JsonSource):
         con, _ = self.shared_connection()
         (broken,) = con.execute(
             f"SELECT count(*) FROM read_json_objects({literal(str(path))}, format = 'newline_delimited', "
-            f"ignore_errors = true) WHERE json IS NULL OR json_type(json) <> 'OBJECT'").fetchall()[0]
+            f"ignore_errors = true) WHERE json IS NULL OR json_type(json) <> 'OBJECT' "
+            f"OR regexp_matches(json, {literal(_NOT_A_NUMBER)})").fetchall()[0]
         if not broken:
             # blank lines are no records: which line each record is on, read only when a
             # message names a line
