@@ -340,7 +340,7 @@ def test_a_null_marker_gets_a_hint_to_declare_it(workdir, run_cli):
     result = run_cli("sources", "check")
     assert result.exit_code == 1
     assert "error[E643]: 21 values in column shippedDate are not timestamps" in result.stderr
-    assert """help: 'NULL' looks like a marker for no value: for a CSV source add null_values = ["", "NULL"] to its binding""" in result.stderr
+    assert """help: 'NULL' looks like a marker for no value: set null_values = ["", "NULL"] in [env.raw.datasets.orders]""" in result.stderr
     # following the hint makes the source clean
     (workdir / "kpirules.toml").write_text(config + 'null_values = ["", "NULL"]\n', encoding="utf-8")
     assert run_cli("sources", "check").exit_code == 0

@@ -187,6 +187,19 @@ class Source(ABC):
         """
         return None
 
+    def no_value_help(self, marker: str, column: str) -> str:
+        """What to do about a word that stands for "no value" (`NULL`, `NaN`, `-`), said instead
+        of how a type is written when the values of a column that do not convert are all that
+        word (E643), and when the managers a roster lacks are (E651).
+
+        `column` is the declared column. The default asks for no value at the source; a source
+        with an option that reads such a word as no value names it (the csv source's
+        `null_values`), and one that runs a query may say how to read the word there.
+        """
+        from kpirules.sources.problems import no_value_help
+
+        return no_value_help(marker, column)
+
     def read_failure(self, message: str) -> DataError | None:
         """A located explanation of DuckDB failing to read this source (`message` is DuckDB's
         first line), or None for the general E640 "could not read". A file source may find
@@ -273,6 +286,12 @@ class Source(ABC):
     def _config_name(self) -> str:
         path = self.context.config_path
         return path.name if path else "kpirules.toml"
+
+
+def no_value_in_query(marker: str, column: str) -> str:
+    """`Source.no_value_help` for a source that reads a database, whose binding may hold a `query`."""
+    return (f"'{marker}' looks like a marker for no value: store NULL in the database, or read it as no value "
+            f"with a query: NULLIF({column}, '{marker}')")
 
 
 def read_secret(

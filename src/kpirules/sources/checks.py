@@ -8,13 +8,15 @@ the report says how many rows and which ids, so nothing disappears silently.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 from kpirules.errors import DataLocation, Diagnostic
 from kpirules.model.scheme import Dataset
 from kpirules.sources.convert import quote
 from kpirules.sources.loaded import DatasetLoad
-from kpirules.sources.problems import EXAMPLES, NULL_MARKERS, Numbering, more_notes, value_in_rows
+from kpirules.sources.problems import EXAMPLES, NULL_MARKERS, Numbering, more_notes, no_value_help, value_in_rows
 
 UNKNOWN_EXAMPLES = 5
 #: the rows shown for each manager id missing from the roster
@@ -22,8 +24,11 @@ ROWS_PER_VALUE = 5
 
 
 def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Dataset, locator: str,
-                       numbering: Numbering) -> list[Diagnostic]:
-    """Duplicate person ids, managers missing from the roster, and manager cycles."""
+                       numbering: Numbering, no_value: Callable[[str, str], str] | None = None) -> list[Diagnostic]:
+    """Duplicate person ids, managers missing from the roster, and manager cycles.
+
+    `no_value` (the source's `no_value_help`) says what to do when the managers missing are
+    all one word for "no value" (`NULL`)."""
     person = roster.bindings.get("id")
     if person is None:
         return []
@@ -64,7 +69,7 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
             "E651", f"{ids} manager id{s} in column {manager} {be} not a person in the roster" if rows == ids
             else f"{rows} rows name {ids} manager id{s} in column {manager} that {be} not a person in the roster",
             DataLocation(roster.id, locator, numbering.row(con, unknown[0][1][0]), manager),
-            help=_unknown_manager_help(manager, person, {str(v).strip() for v, *_ in unknown}),
+            help=_unknown_manager_help(manager, person, {str(v).strip() for v, *_ in unknown}, no_value),
             notes=[value_in_rows(v, [numbering.row(con, o) for o in ords], n, numbering) for v, ords, n, _, _ in unknown]
             + more_notes(ids, len(unknown)),
         ))
@@ -179,10 +184,10 @@ def rows_without_person(con: duckdb.DuckDBPyConnection, table: str, column: str)
     return con.execute(f"SELECT count(*) FROM {quote(table)} WHERE {quote(column)} IS NULL").fetchall()[0][0]
 
 
-def _unknown_manager_help(manager: str, person: str, values: set[str]) -> str:
+def _unknown_manager_help(manager: str, person: str, values: set[str],
+                          no_value: Callable[[str, str], str] | None) -> str:
     if len(values) == 1 and values <= NULL_MARKERS:
-        marker = next(iter(values))
-        return f"'{marker}' looks like a marker for no value: for a CSV source add null_values = [\"\", \"{marker}\"] to its binding"
+        return (no_value or no_value_help)(next(iter(values)), manager)
     return (f"every {manager} must be the {person} of another row (or empty for the top of the tree); when the "
             f"source lists the managers only in {manager}, build the roster with a duckdb query that adds a row "
             f"for each (docs/sources.md, \"A roster whose managers are not rows\")")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import array
 import csv as pycsv
+import json
 import os
 import tempfile
 import uuid
@@ -182,6 +183,11 @@ class CsvSource(Source):
 
     def unreadable_help(self) -> str:
         return "fix those records in the file (quote values that contain the delimiter)"
+
+    def no_value_help(self, marker: str, column: str) -> str:
+        values = ", ".join(json.dumps(text, ensure_ascii=False) for text in [*self.options.null_values, marker])
+        return (f"'{marker}' looks like a marker for no value: set null_values = [{values}] in "
+                f"[{self.context.config_key}]")
 
     def unreadable(self):
         exists = self.con.execute(

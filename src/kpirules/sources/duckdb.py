@@ -24,7 +24,7 @@ from pydantic import model_validator
 
 from kpirules.hookspecs import hookimpl
 from kpirules.io import note_input
-from kpirules.sources.base import FileOptions, Source
+from kpirules.sources.base import FileOptions, Source, no_value_in_query
 from kpirules.sources.convert import quote
 
 #: a database without a file, for a query that reads files itself
@@ -81,6 +81,9 @@ class DuckdbSource(Source):
                                  f"check `query` in [{self.context.config_key}]")
         self._names = relation.columns
         return relation.to_arrow_reader()
+
+    def no_value_help(self, marker: str, column: str) -> str:
+        return no_value_in_query(marker, quote(self.wanted_columns().get(column, column)))
 
     def columns(self) -> list[str] | None:
         return getattr(self, "_names", None)

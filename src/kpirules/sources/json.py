@@ -80,6 +80,9 @@ class JsonSource(Source):
     def columns(self) -> list[str] | None:
         return getattr(self, "_keys", None)
 
+    def no_value_help(self, marker: str, column: str) -> str:
+        return f"'{marker}' looks like a marker for no value: write null in the file where there is no value"
+
     def describe(self) -> str:
         return f"{self._label} {self.locator}"
 

@@ -235,8 +235,8 @@ class _Run:
                 staged.problems.append(problems.unreadable_diagnostic(con, unreadable, dataset, locator, numbering,
                                                                            source.unreadable_help()))
             if bad:
-                staged.problems.extend(problems.row_diagnostics(con, problems_sql(found), dataset,
-                                                                locator, numbering, source.bad_value_help))
+                staged.problems.extend(problems.row_diagnostics(con, problems_sql(found), dataset, locator, numbering,
+                                                                source.bad_value_help, source.no_value_help))
         elif bad or unread:
             if self.rejects_dir is not None:
                 problems.write_rejects(con, self.rejects_dir / f"{dataset.id}.csv", stage,
@@ -247,7 +247,8 @@ class _Run:
             # a rejects file from an earlier run would describe rows this run loaded
             (self.rejects_dir / f"{dataset.id}.csv").unlink(missing_ok=True)
         if dataset.kind == "roster":
-            staged.problems.extend(checks.roster_diagnostics(con, stage, dataset, locator, numbering))
+            staged.problems.extend(checks.roster_diagnostics(con, stage, dataset, locator, numbering,
+                                                             source.no_value_help))
             self.roster_stage = stage
         unknown, examples, first_unknown = self._unknown_persons(dataset, stage)
         person = dataset.person_column if dataset.kind == "dataset" else None

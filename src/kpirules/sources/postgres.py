@@ -29,7 +29,7 @@ from pydantic import Field, field_validator, model_validator
 
 from kpirules.errors import ConfigError, DataError
 from kpirules.hookspecs import hookimpl
-from kpirules.sources.base import Source, SourceOptions, read_secret
+from kpirules.sources.base import Source, SourceOptions, no_value_in_query, read_secret
 from kpirules.sources.convert import quote
 from kpirules.sources.postgres_server import (
     Secrets,
@@ -122,6 +122,9 @@ class PostgresSource(Source):
         self._names = rows.schema.names
         self._refuse_money(rows.schema)
         return rows
+
+    def no_value_help(self, marker: str, column: str) -> str:
+        return no_value_in_query(marker, quote(self.wanted_columns().get(column, column)))
 
     def columns(self) -> list[str] | None:
         return getattr(self, "_names", None)

@@ -152,11 +152,13 @@ def unreadable_diagnostic(con, table: str, dataset: Dataset, locator: str,
 
 
 def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Dataset, locator: str,
-                    numbering: Numbering, written_as: Callable[[str], str | None] | None = None) -> list[Diagnostic]:
+                    numbering: Numbering, written_as: Callable[[str], str | None] | None = None,
+                    no_value: Callable[[str, str], str] | None = None) -> list[Diagnostic]:
     """One diagnostic per (problem, column); `problems` is a query of them (stage.problems_sql).
 
     `written_as` (the source's `bad_value_help`) says how a type's values are written to
-    convert from this source; when it says nothing, WRITTEN_AS does.
+    convert from this source; when it says nothing, WRITTEN_AS does. `no_value` (the source's
+    `no_value_help`) says what to do when the values are all one word for "no value".
     """
     single = con.execute(
         f"WITH p AS ({problems}), n AS (SELECT *, "
@@ -168,7 +170,7 @@ def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Data
     grouped: dict[tuple[str, str], tuple[int, list]] = {}
     for kind, column, total, ordinal, value in single:
         grouped.setdefault((kind, column), (total, []))[1].append((numbering.row(con, ordinal), value))
-    out = [_row_problem(kind, column, total, examples, dataset, locator, numbering, written_as)
+    out = [_row_problem(kind, column, total, examples, dataset, locator, numbering, written_as, no_value)
            for (kind, column), (total, examples) in grouped.items()]
     duplicated = con.execute(
         f"WITH p AS ({problems}), d AS (SELECT kind, \"column\", value, list(ord ORDER BY ord) AS ords "
@@ -206,8 +208,14 @@ WRITTEN_AS = {
 }
 
 
+def no_value_help(marker: str, column: str) -> str:
+    """What to do about a word for "no value" when the source does not say (`Source.no_value_help`)."""
+    return f"'{marker}' looks like a marker for no value: where there is none, leave the value empty (or null) at the source"
+
+
 def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbering,
-                 written_as: Callable[[str], str | None] | None = None) -> Diagnostic:
+                 written_as: Callable[[str], str | None] | None = None,
+                 no_value: Callable[[str, str], str] | None = None) -> Diagnostic:
     where = DataLocation(dataset.id, locator, examples[0][0], column)
     if kind == "convert":
         kind_of = dataset.columns[column].type
@@ -219,8 +227,7 @@ def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbe
         help = f"{written}; {SKIP_HELP}" if written else SKIP_HELP
         if len(markers) == 1 and markers <= NULL_MARKERS:
             # exports often spell "no value" as a word: say how to read it as missing
-            marker = markers.pop()
-            help = f"'{marker}' looks like a marker for no value: for a CSV source add null_values = [\"\", \"{marker}\"] to its binding"
+            help = (no_value or no_value_help)(markers.pop(), column)
         return Diagnostic(
             "E643", f"{_plural(total, 'value')} in column {column} {'is' if total == 1 else 'are'} not {word}",
             where, help=help,

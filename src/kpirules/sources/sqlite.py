@@ -19,7 +19,7 @@ import re
 from pydantic import model_validator
 
 from kpirules.hookspecs import hookimpl
-from kpirules.sources.base import FileOptions, Source
+from kpirules.sources.base import FileOptions, Source, no_value_in_query
 from kpirules.sources.convert import quote
 
 
@@ -59,6 +59,9 @@ class SqliteSource(Source):
         self._names = names
         as_text = ", ".join(f"CAST({quote(n)} AS TEXT) AS {quote(n)}" for n in names)
         return self._run(cursor, f"SELECT {as_text} FROM ({query})")
+
+    def no_value_help(self, marker: str, column: str) -> str:
+        return no_value_in_query(marker, quote(self.wanted_columns().get(column, column)))
 
     def columns(self) -> list[str] | None:
         return getattr(self, "_names", None)

@@ -74,6 +74,9 @@ class XlsxSource(Source):
         self.position = Position("sheet row", lambda: _first_used_row(path, self.sheet_name) - 1 + above)
         return table
 
+    def no_value_help(self, marker: str, column: str) -> str:
+        return f"'{marker}' looks like a marker for no value: leave those cells empty in the workbook"
+
     def describe(self) -> str:
         sheet = getattr(self, "sheet_name", self.options.sheet)
         return f"Excel {self.locator}, sheet {sheet!r}"
