@@ -611,3 +611,29 @@ def test_a_timestamp_column_is_read_as_its_calendar_day(tmp_path):
     p1 = person(run(tmp_path, TIMESTAMPED, rows, "2026-03"), "p1")
     assert [kpi(p1, k).value for k in ("opened", "by_march_31", "in_march", "on_march_31", "solved_within_a_day")] \
         == [D(2), D(2), D(2), D(1), D(1)]
+
+
+# ----------------------------------------------------------------- conditions in a measure
+
+@pytest.mark.parametrize(("condition", "results"), [
+    # calls in March: p2 2, p1 1, p0 none; each measure is `if <condition> then 1 else 0`
+    ("not (count(calls) > 1)", (0, 1, 1)),  # `not` was read as a minus sign: always 0
+    ("count(calls) > 1 and count(calls) < 5", (1, 0, 0)),  # and, or, between, in: internal error
+    ("count(calls) == 0 or count(calls) == 2", (1, 0, 1)),
+    ("count(calls) between 1 and 5", (1, 1, 0)),
+    ("count(calls) in [0, 2]", (1, 0, 1)),
+    ("count(calls) not in [0, 2]", (0, 1, 0)),
+    # p0's average over no calls has no value: `not` of unknown is unknown, so `else` (§1)
+    ("not (avg(calls.duration_s) > 100)", (1, 1, 0)),
+])
+def test_conditions_in_a_measure(tmp_path, condition, results):
+    text = COMMON + f"""
+role rep {{
+  kpi calls_made {{ process main  measure count(calls)  target >= 1  weight 100% }}
+  kpi flag {{ outcome auxiliary  measure if {condition} then 1 else 0 }}
+}}
+"""
+    rows = {"people": [rep("p2"), rep("p1"), rep("p0")],
+            "calls": calls("p2", "2026-03-02", 2, duration_s=60) + calls("p1", "2026-03-03", 1, duration_s=90)}
+    result = run(tmp_path, text, rows, "2026-03")
+    assert tuple(kpi(person(result, p), "flag").value for p in ("p2", "p1", "p0")) == tuple(D(r) for r in results)

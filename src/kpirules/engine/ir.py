@@ -99,6 +99,36 @@ class Compare:
     right: object
 
 
+@dataclass(frozen=True)
+class Not:
+    """`not` of a condition (unknown stays unknown)."""
+
+    operand: object
+
+
+@dataclass(frozen=True)
+class Logic:
+    """`and` / `or` of two conditions, three-valued as SQL's."""
+
+    op: str
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class Between:
+    value: object
+    low: object
+    high: object
+
+
+@dataclass(frozen=True)
+class In:
+    value: object
+    options: tuple
+    negated: bool
+
+
 def worked(tree, values: Mapping[int, Decimal | None], missing: str = "no value") -> str | None:
     """A value tree's arithmetic with each aggregate's result put in (`2 / 24`, `297 / 4` for
     an `avg`), for explain; None when the value is one aggregate or a constant, which the
@@ -116,6 +146,16 @@ def _worked(tree, values, missing: str, nested: bool) -> str:
         return fmt_decimal(tree.value)
     if isinstance(tree, Neg):
         return "-" + _worked(tree.operand, values, missing, nested=True)
+    if isinstance(tree, Not):
+        return "not " + _worked(tree.operand, values, missing, nested=True)
+    if isinstance(tree, Between):
+        parts = (_worked(x, values, missing, nested=True) for x in (tree.value, tree.low, tree.high))
+        text = "{} between {} and {}".format(*parts)
+        return f"({text})" if nested else text
+    if isinstance(tree, In):
+        options = ", ".join(_worked(o, values, missing, nested=False) for o in tree.options)
+        text = f"{_worked(tree.value, values, missing, True)} {'not in' if tree.negated else 'in'} [{options}]"
+        return f"({text})" if nested else text
     if isinstance(tree, Func):
         return f"{tree.name}({', '.join(_worked(a, values, missing, nested=False) for a in tree.args)})"
     if isinstance(tree, Cond):
@@ -201,11 +241,17 @@ class Planner:
         if isinstance(e, ast.Literal_):
             return Const(e.value if isinstance(e.value, Decimal) else Decimal(int(e.value)))
         if isinstance(e, ast.Unary):
-            return Neg(self._value(e.operand))
+            return Not(self._value(e.operand)) if e.op == "not" else Neg(self._value(e.operand))
         if isinstance(e, ast.Binary):
             if e.op in ("+", "-", "*", "/"):
                 return Op(e.op, self._value(e.left), self._value(e.right))
+            if e.op in ("and", "or"):
+                return Logic(e.op, self._value(e.left), self._value(e.right))
             return Compare(e.op, self._value(e.left), self._value(e.right))
+        if isinstance(e, ast.Between):
+            return Between(self._value(e.value), self._value(e.low), self._value(e.high))
+        if isinstance(e, ast.InList):
+            return In(self._value(e.value), tuple(self._value(o) for o in e.options), e.negated)
         if isinstance(e, ast.Conditional):
             return Cond(self._value(e.condition), self._value(e.then), self._value(e.otherwise))
         if isinstance(e, ast.Call):
