@@ -88,6 +88,18 @@ def test_a_latest_date_outside_the_supported_years_chooses_no_period(tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_a_latest_date_whose_fiscal_period_is_out_of_range_chooses_no_period(tmp_path):
+    # semantics §1: with fiscal years starting in March and named by the year they end in,
+    # 2999-12-31 is in fiscal 3000: the default 3000Q3 was evaluated, a label --period refuses
+    header = HEADER.replace("period month", "period quarter\n  fiscal_year_start march\n  fiscal_year_named_by end")
+    config = project(tmp_path, one_kpi("measure count(calls)  target >= 1"), {"calls": calls(1, "2999-12-31")},
+                     header)
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    assert ("error[E505]: the latest date in the data, 2999-12-31, is in 3000Q3, out of range: periods are in the "
+            "years 1900 to 2999") in result.output
+
+
 def test_a_period_after_the_data_is_refused(tmp_path):
     # semantics §1: a requested period that starts after the latest date in the data (E503);
     # one that has started is evaluated on the data so far
@@ -125,6 +137,16 @@ def test_a_year_in_a_quarterly_scheme_is_four_runs(tmp_path):
     result = run(tmp_path, one_kpi("measure count(calls)  target >= 1"), {"calls": calls(1, "2026-12-31")},
                  "2026", header)
     assert result["periods"] == ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    # semantics §1: evaluated, and the reason says which periods the data has not begun
+    assert result["period_reason"] == ("as requested; 2026Q1, 2026Q2, 2026Q3 end before the earliest date in the "
+                                       "data (2026-12-31): computed on no rows")
+
+
+def test_a_period_without_any_data_is_evaluated_and_says_so(tmp_path):
+    # semantics §1: with no dated rows at all, --period is needed, and every value is on no rows
+    result = run(tmp_path, one_kpi("measure count(calls)  target >= 1"), {"calls": ""}, MARCH)
+    assert result["period_reason"] == ("as requested; the fact datasets hold no dated rows: every value is "
+                                       "computed on no rows")
 
 
 # ------------------------------------------------------------------- §2 row functions, `on`

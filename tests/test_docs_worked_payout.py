@@ -301,11 +301,14 @@ def test_adjustments_that_cannot_be_paid_are_reported_not_dropped(tmp_path):
     # semantics §7.8: adjustments are paid to the person evaluated in their period. B left in
     # February, so nobody is evaluated to pay B's March adjustment; "2026-3" is no period label.
     people = "A,rep,,2020-01-01,,,\nB,rep,,2020-01-01,2026-02-10,,"
-    rows = "A,2026-03,5,ok\nB,2026-03,7,late fix\nA,2026-3,9,typo"
+    # "２０２６-03" (full-width digits, typed with a Chinese input method) is no label either: it
+    # was taken for one, so no warning, and never matched the run's "2026-03": 500 lost silently
+    rows = "A,2026-03,5,ok\nB,2026-03,7,late fix\nA,2026-3,9,typo\nA,２０２６-03,500,bonus"
     result = run(tmp_path, role("target_incentive 1000 CNY"), {"people": people, "calls": calls(80), "corrections": rows}, MARCH)
     assert num(person(result)["payout"]["total"]) == D("805.00")
     assert "1 adjustment not applied: nobody evaluated to pay (B in 2026-03)" in result["warnings"]
-    assert "corrections: 1 row with a period that is not a month label ('2026-3'): never applied" in result["warnings"]
+    assert ("corrections: 2 rows with a period that is not a month label ('2026-3', '２０２６-03'): never applied"
+            in result["warnings"])
 
 
 LEAD = """

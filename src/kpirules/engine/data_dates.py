@@ -66,7 +66,9 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
                   periods: list[Period] | None = None, loads: LoadReport | None = None) -> tuple[list[Period], str]:
     """Refuse (E503) a requested period that starts after the latest date in the fact data,
     at the first row that holds that date (`loads` gives its source and line); of its scheme
-    periods (`periods`), keep those that have started by that date.
+    periods (`periods`), keep those that have started by that date. Periods that end before
+    the earliest date (or any, when the data has no dated rows) are evaluated, and the
+    reason says they are computed on no rows.
 
     Returns the periods kept and the reason to print: a period the data has not reached is
     never paid as if nothing had happened in it, so a longer --period (2026Q2 with data up
@@ -87,6 +89,15 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
     if left:
         reason += (f"; {', '.join(left)} not evaluated: {'it starts' if len(left) == 1 else 'they start'} "
                    f"after the latest date in the data ({latest.isoformat()})")
+    # evaluated, but said: a period the data has not begun is computed on no rows
+    if latest is None:
+        reason += "; the fact datasets hold no dated rows: every value is computed on no rows"
+    else:
+        earliest = earliest_fact_date(scheme, con)
+        early = [p.label for p in kept if p.end <= earliest]
+        if early:
+            reason += (f"; {', '.join(early)} {'ends' if len(early) == 1 else 'end'} before the earliest date in "
+                       f"the data ({earliest.isoformat()}): computed on no rows")
     return kept, reason
 
 

@@ -22,7 +22,9 @@ UNIT_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 #: year that starts in the calendar year before its name (dates stop at 9999-12-31)
 FIRST_YEAR = defaults()["periods"]["first_year"]
 LAST_YEAR = defaults()["periods"]["last_year"]
-_LABEL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})|Q(?P<quarter>[1-4])|H(?P<half>[12]))?$")
+# ASCII digits only: a label in full-width digits (２０２７Q1) in a targets or adjustments row
+# would parse here but never match the rows' text, so it must be refused as a label
+_LABEL = re.compile(r"^(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})|Q(?P<quarter>[1-4])|H(?P<half>[12]))?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -139,20 +141,25 @@ class Calendar:
         in the data), or a DataError when that date is outside the years periods are in;
         `written_at` says where the data holds it (a place and notes per dataset holding it),
         asked only then: one diagnostic per place, so every dataset's rows are named at once."""
-        if not FIRST_YEAR <= latest.year <= LAST_YEAR:
+        found = None
+        if FIRST_YEAR <= latest.year <= LAST_YEAR:
+            p = self.period(self.unit, latest)
+            found = p if p.last_day <= latest else self.period(self.unit, p.start - dt.timedelta(days=1))
+        # the period's own label too: a fiscal year named by its end makes 2999-12-31 fall in
+        # 3000Q3, a label --period refuses
+        if found is None or not FIRST_YEAR <= int(found.label[:4]) <= LAST_YEAR:
             places = (written_at() if written_at else None) or [(None, [])]
             raise DataError([
                 Diagnostic(
                     "E505",
                     f"the latest date in the data, {latest.isoformat()}, is out of range: periods are in the "
-                    f"years {FIRST_YEAR} to {LAST_YEAR}", location,
+                    f"years {FIRST_YEAR} to {LAST_YEAR}" if found is None else
+                    f"the latest date in the data, {latest.isoformat()}, is in {found.label}, out of range: periods "
+                    f"are in the years {FIRST_YEAR} to {LAST_YEAR}", location,
                     help="correct the date in the data (leave the cell empty for no date, not a placeholder such as "
                     "9999-12-31), or, where the command takes one, name the period with --period",
                     notes=notes,
                 )
                 for location, notes in places
             ])
-        p = self.period(self.unit, latest)
-        if p.last_day <= latest:
-            return p
-        return self.period(self.unit, p.start - dt.timedelta(days=1))
+        return found
