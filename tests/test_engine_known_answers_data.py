@@ -637,3 +637,52 @@ role rep {{
             "calls": calls("p2", "2026-03-02", 2, duration_s=60) + calls("p1", "2026-03-03", 1, duration_s=90)}
     result = run(tmp_path, text, rows, "2026-03")
     assert tuple(kpi(person(result, p), "flag").value for p in ("p2", "p1", "p0")) == tuple(D(r) for r in results)
+
+
+# ----------------------------------------------------------------- arithmetic inside a row
+
+@pytest.mark.parametrize(("measure", "amounts", "value"), [
+    # semantics §8: no binary floating point. 2.675 / 1 = 2.675 exactly, round to 2 places
+    # half-up: 2.68 (DuckDB divided decimals as doubles: 2.67499999... -> 2.67)
+    ("sum(round(deals.amount / 1, 2))", ["2.675"], "2.68"),
+    # 0.0001 / 3 = 0.000033333333 (12 places) x 3 rows = 0.000099999999 -> 6 places: 0.0001
+    ("sum(deals.amount / 3)", ["0.0001", "0.0001", "0.0001"], "0.0001"),
+    ("sum(deals.amount / 0)", ["5"], "0"),  # a row's quotient by zero has no value: sum of none is 0
+    # a missing argument makes no value (DuckDB's least/greatest skipped it): clamp(1, 3, 10)
+    # = 3, clamp(empty) has no value, so the sum is 3 (it was 6) and one row is counted (not 2)
+    ("sum(clamp(deals.amount, 3, 10))", ["1", None], "3"),
+    ("count(deals where min(amount, 10) >= 0)", ["1", None], "1"),
+    ("count(deals where max(amount, 0) >= 0)", ["1", None], "1"),
+])
+def test_arithmetic_inside_a_row_is_exact_and_missing_values_propagate(tmp_path, measure, amounts, value):
+    text = COMMON + f"""
+role rep {{
+  kpi k {{ outcome main  measure count(deals)  target >= 1  weight 100% }}
+  kpi m {{ outcome auxiliary  measure {measure} }}
+}}
+"""
+    rows = {"people": [rep()], "deals": [deal("p1", "2026-03-10", D(a) if a else None) for a in amounts]}
+    assert kpi(person(run(tmp_path, text, rows, "2026-03"), "p1"), "m").value == D(value)
+
+
+def test_a_product_of_two_decimal_columns_is_computed_in_128_bits(tmp_path):
+    # 100,000,000 CNY x 1000.25 = 100,025,000,000: DuckDB multiplied DECIMAL(18,4) by
+    # DECIMAL(18,6) in 64 bits and overflowed (10^12 x 10^9 unscaled): a false E515 "more
+    # than 38 digits" for an 12-digit value
+    text = COMMON + """
+dataset lines {
+  person owner_id
+  date sold_on
+  column owner_id string
+  column sold_on date
+  column price money
+  column quantity decimal
+}
+
+role rep {
+  kpi k { outcome main  measure sum(lines.price * lines.quantity)  target >= 1 CNY  weight 100% }
+}
+"""
+    rows = {"people": [rep()], "lines": [{"owner_id": "p1", "sold_on": "2026-03-10", "price": D("100000000"),
+                                          "quantity": D("1000.25")}]}
+    assert kpi(person(run(tmp_path, text, rows, "2026-03"), "p1"), "k").value == D("100025000000")

@@ -87,7 +87,11 @@ class RowCompiler:
         if node == "binary":
             op = {"==": "=", "!=": "<>", "and": "AND", "or": "OR"}.get(e.op, e.op)
             left, right = self.sql(e.left), self.sql(e.right)
-            if e.op == "/":
+            if e.op in ("*", "/"):
+                scales = self.scale(e.left), self.scale(e.right)
+                if None not in scales:
+                    return (_times if e.op == "*" else _quotient)(left, right, *scales)
+            if e.op == "/":  # pragma: no cover - the checker admits numbers only
                 return f"({left} / NULLIF({right}, 0))"
             return f"({left} {op} {right})"
         if node == "between":
@@ -112,17 +116,91 @@ class RowCompiler:
             name = f"__first__{column}__{date}"
             self.first_time_columns[name] = (column, date)
             return self.column(name)
+        # a missing argument makes no value, as everywhere (DuckDB's least and greatest skip NULLs)
+        missing = " OR ".join(f"{a} IS NULL" for a in args)
         if fn == "min":
-            return f"least({', '.join(args)})"
+            return f"(CASE WHEN {missing} THEN NULL ELSE least({', '.join(args)}) END)"
         if fn == "max":
-            return f"greatest({', '.join(args)})"
+            return f"(CASE WHEN {missing} THEN NULL ELSE greatest({', '.join(args)}) END)"
         if fn == "clamp":
-            return f"least(greatest({args[0]}, {args[1]}), {args[2]})"
+            return f"(CASE WHEN {missing} THEN NULL ELSE least(greatest({args[0]}, {args[1]}), {args[2]}) END)"
         if fn == "abs":
             return f"abs({args[0]})"
         if fn == "round":
             return f"round({args[0]}, {args[1] if len(args) > 1 else 0})"
         raise AssertionError(f"{fn} is not a row function")  # pragma: no cover
+
+
+    def scale(self, e) -> int | None:
+        """The decimal places of a numeric row expression as SQL computes it (None: not a
+        number, or not known), so that products and quotients can be computed exactly."""
+        node = e.node
+        if node == "literal":
+            if isinstance(e.value, Decimal) and e.type != "duration":
+                return max(0, -e.value.as_tuple().exponent) if e.value.is_finite() else None
+            return 0 if isinstance(e.value, int) and not isinstance(e.value, bool) else None
+        if node == "ref":
+            column = self.dataset.columns.get(e.parts[-1].name)
+            return None if column is None else _COLUMN_SCALES.get(column.type)
+        if node == "paren":
+            return self.scale(e.inner)
+        if node == "unary":
+            return None if e.op == "not" else self.scale(e.operand)
+        if node == "binary" and e.op in ("+", "-", "*", "/"):
+            left, right = self.scale(e.left), self.scale(e.right)
+            if left is None or right is None:
+                return None
+            return QUOTIENT_PLACES if e.op == "/" else min(left + right, _MAX_PLACES) if e.op == "*" else max(left, right)
+        if node == "if":
+            then, otherwise = self.scale(e.then), self.scale(e.otherwise)
+            return None if then is None or otherwise is None else max(then, otherwise)
+        if node == "call":
+            if e.function == "days_between":
+                return 0
+            if e.function == "round":
+                digits = e.args[1].value if len(e.args) > 1 and e.args[1].node == "literal" else 0
+                return max(0, int(digits)) if self.scale(e.args[0]) is not None else None
+            if e.function in ("abs", "min", "max", "clamp"):
+                found = [self.scale(a) for a in e.args]
+                return None if None in found else max(found)
+        return None
+
+
+#: decimal places of a declared column type in the loaded tables (sources' SQL_TYPES)
+_COLUMN_SCALES = {"integer": 0, "decimal": 6, "money": 4}
+#: a quotient of two row values is exact to this many places (rounded half-up there)
+QUOTIENT_PLACES = 12
+#: the most places a product keeps: DECIMAL(38, 24) leaves 14 digits before the point
+_MAX_PLACES = 24
+
+
+def _decimal(sql: str, places: int) -> str:
+    return f"CAST({sql} AS DECIMAL(38,{places}))"
+
+
+def _times(left: str, right: str, left_places: int, right_places: int) -> str:
+    """left * right in 128 bits: DuckDB multiplies two DECIMAL(18, x) in 64 bits and overflows
+    at products of about 10^6 (x = 6); past 24 places in all, the factors keep 12 each."""
+    if left_places + right_places > _MAX_PLACES:
+        left_places, right_places = min(left_places, _MAX_PLACES // 2), min(right_places, _MAX_PLACES // 2)
+    return f"({_decimal(left, left_places)} * {_decimal(right, right_places)})"
+
+
+def _quotient(left: str, right: str, left_places: int, right_places: int) -> str:
+    """left / right exact to QUOTIENT_PLACES places, rounded half-up (no value for a zero
+    divisor): DuckDB divides decimals in binary floating point. Both are made integers (their
+    unscaled values) and divided in 128 bits."""
+    from kpirules.engine.exact_sql import round_division
+
+    def unscaled(sql: str, places: int) -> str:
+        return f"CAST({_decimal(sql, places)} * {10 ** places} AS HUGEINT)"
+
+    n, d = unscaled(left, left_places), unscaled(right, right_places)
+    numerator = f"({n} * {10 ** (right_places + QUOTIENT_PLACES)})"
+    denominator = f"({d} * {10 ** left_places})"
+    q = round_division(f"({numerator} * sign({denominator}))", f"abs({denominator})", "half_up")
+    step = f"CAST(0.{'0' * (QUOTIENT_PLACES - 1)}1 AS DECIMAL({QUOTIENT_PLACES + 1},{QUOTIENT_PLACES}))"
+    return f"(CASE WHEN {d} = 0 THEN NULL ELSE CAST({q} AS DECIMAL(38,0)) * {step} END)"
 
 
 def aggregate_sql(agg: Aggregate, row: RowCompiler, condition: str) -> str:
