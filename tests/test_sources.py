@@ -427,7 +427,9 @@ def test_a_value_that_does_not_convert_is_told_how_its_type_is_written(workdir):
     write(workdir / "deals.csv", DEALS_CSV.replace("2026-01-05 23:59:59", "05.01.2026"))
     d = load_problem(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
     assert (d.code, d.message) == ("E643", "1 value in column signed_on is not a date")
-    assert d.help.startswith("dates convert written year first: 2026-03-05 or 2026/3/5; fix the values at the source")
+    assert d.help.startswith("dates convert written year first: 2026-03-05 or 2026/3/5, or as a timestamp with a "
+                             "zone by its IANA name (2026-03-05 09:30 America/New_York), not an abbreviation such "
+                             "as EST; fix the values at the source")
 
 
 @pytest.mark.parametrize("signed_on", ["'infinity'::DATE", "'-infinity'::DATE"])

@@ -198,10 +198,11 @@ def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Data
 
 #: how values of a type convert (docs/sources.md), said beside values that do not
 WRITTEN_AS = {
-    "date": "dates convert written year first: 2026-03-05 or 2026/3/5",
+    "date": ("dates convert written year first: 2026-03-05 or 2026/3/5, or as a timestamp with a zone by its "
+             "IANA name (2026-03-05 09:30 America/New_York), not an abbreviation such as EST"),
     "timestamp": ("timestamps convert written year first: 2026-03-05 09:30, 2026-03-05T09:30:00+08:00 or "
                   "2026-03-05 09:30 America/New_York (a zone by its IANA name, not an abbreviation such as EST)"),
-    "integer": "integers convert written as 1200 or 1,200 (or 12万)",
+    "integer": "integers convert written as 1200 or 1,200 (or 12万), at most 9,223,372,036,854,775,807 either side of 0",
     "money": "amounts convert written as 1234.5, 1,234.50 or 56万 (no currency sign)",
     "decimal": "numbers convert written as 0.125, 1,234.5 or 56万",
     "boolean": "booleans convert written as true/false, t/f, yes/no, y/n, 1/0 or 是/否",
