@@ -22,24 +22,26 @@ if TYPE_CHECKING:
 
 def latest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The latest date of any dated row of the fact datasets (None: no dated rows)."""
-    return _fact_date(scheme, con, "max")
+    return fact_dates(scheme, con)[1]
 
 
 def earliest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The earliest date of any dated row of the fact datasets (None: no dated rows)."""
-    return _fact_date(scheme, con, "min")
+    return fact_dates(scheme, con)[0]
 
 
-def _fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, which: str) -> dt.date | None:
-    found = []
+def fact_dates(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
+    """The earliest and the latest date of the fact datasets' dated rows, one pass over each."""
+    firsts, lasts = [], []
     for ds in scheme.datasets.values():
         if ds.kind != "dataset" or ds.date_column is None:
             continue
-        value = con.execute(f"SELECT {which}({sqlc.quote(ds.date_column)}) FROM {sqlc.quote(ds.id)}").fetchone()[0]
-        value = as_date(value)
-        if value is not None:
-            found.append(value)
-    return (max if which == "max" else min)(found, default=None)
+        column = sqlc.quote(ds.date_column)
+        first, last = con.execute(f"SELECT min({column}), max({column}) FROM {sqlc.quote(ds.id)}").fetchone()
+        if last is not None:
+            firsts.append(as_date(first))
+            lasts.append(as_date(last))
+    return min(firsts, default=None), max(lasts, default=None)
 
 
 def _where_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, day: dt.date,
@@ -75,7 +77,7 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
     to 2026-04-02) evaluates only its months that have started (April), and says so.
     """
     periods = [requested] if periods is None else periods
-    latest = latest_fact_date(scheme, con)
+    earliest, latest = fact_dates(scheme, con)
     if latest is not None and requested.start > latest:
         # the first row holding it is enough
         location, notes = next(_where_fact_date(scheme, con, latest, loads), (None, []))
@@ -93,7 +95,6 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
     if latest is None:
         reason += "; the fact datasets hold no dated rows: every value is computed on no rows"
     else:
-        earliest = earliest_fact_date(scheme, con)
         early = [p.label for p in kept if p.end <= earliest]
         if early:
             reason += (f"; {', '.join(early)} {'ends' if len(early) == 1 else 'end'} before the earliest date in "

@@ -138,6 +138,9 @@ class PayoutPlan:
         self.gates = [(gate, compile_expr(gate.condition)) for gate in payout.gates]
         #: per gate, the KPI results its condition reads other than the value: (kpi, field)
         self.results_read = [_results_read(gate) for gate in payout.gates]
+        #: the caps as applied (rounded to 6 places when written with more), and per gate its amount so
+        self.cap_factor = as_applied(payout.cap_factor)
+        self.gate_amounts = [as_applied(g.amount) if g.effect == "cap_factor" else g.amount for g in payout.gates]
         self.mode, self.step = payout.rounding.mode, payout.rounding.step
 
     def round(self, x: Decimal) -> Decimal:
@@ -212,13 +215,13 @@ class PayoutPlan:
                     target_incentive, payout.target_incentive.span,
                 ))
         factor = self.factor(total_score, trace)
-        if payout.cap_factor is not None and factor > as_applied(payout.cap_factor):
-            factor = as_applied(payout.cap_factor)
+        if self.cap_factor is not None and factor > self.cap_factor:
+            factor = self.cap_factor
             if trace is not None:
                 trace.append(PayoutStep("cap_factor", f"factor capped at {fmt_decimal(factor)}", factor, payout.cap_factor_span))
 
         zeroed = False
-        for (gate, condition), results_read in zip(self.gates, self.results_read):
+        for (gate, condition), results_read, amount in zip(self.gates, self.results_read, self.gate_amounts):
             related = [kpis.get(k) for k in gate.kpis]
             if any(r is not None and r.status == "in_progress" for r in related):
                 if trace is not None:
@@ -246,11 +249,11 @@ class PayoutPlan:
                 zeroed = True
                 text = f"gate failed ({why}): the payout is zero"
             elif gate.effect == "cap_factor":
-                factor = min(factor, as_applied(gate.amount))
-                text = f"gate failed ({why}): factor capped at {fmt_decimal(as_applied(gate.amount))} → {fmt_decimal(factor)}"
+                factor = min(factor, amount)
+                text = f"gate failed ({why}): factor capped at {fmt_decimal(amount)} → {fmt_decimal(factor)}"
             else:
-                factor = quantize6(factor * gate.amount)
-                text = f"gate failed ({why}): factor × {fmt_decimal(gate.amount)} = {fmt_decimal(factor)}"
+                factor = quantize6(factor * amount)
+                text = f"gate failed ({why}): factor × {fmt_decimal(amount)} = {fmt_decimal(factor)}"
             if trace is not None:
                 trace.append(PayoutStep("gate", text, ZERO if zeroed else factor, gate.span))
 

@@ -464,16 +464,16 @@ class RoleQuery:
                 else:
                     cases.append((inside, (x.q6(), x.negative)))
             self.out(fac, cases, ZERO)
-        cap_factor = as_applied(payout.cap_factor)
+        cap_factor = plan.cap_factor
         consts = [cap_factor] if cap_factor is not None else []
-        consts += [as_applied(g.amount) if g.effect == "cap_factor" else g.amount for g in payout.gates if g.amount is not None]
+        consts += [a for a in plan.gate_amounts if a is not None]
         fscale = max([6] + [places(c) for c in consts])
         self.L.next()
         factor = self._factor_value(fac, fscale)
         if cap_factor is not None:
             factor = self._factor_step(fac, fscale, factor.compare(">", Num.const(cap_factor)), cap_factor)
         zeroed = "FALSE"
-        for gi, ((gate, _), results_read) in enumerate(zip(plan.gates, plan.results_read)):
+        for gi, ((gate, _), results_read, applied) in enumerate(zip(plan.gates, plan.results_read, plan.gate_amounts)):
             related = [self.ctx.kpi_index(self.rt, name) for name in gate.kpis]
             skip = " OR ".join(f"__kp_k{i}_s = 2" for i in related if i is not None) or "FALSE"
             if any(i is None for i in related):
@@ -495,11 +495,9 @@ class RoleQuery:
                 zeroed = self.L.add(f"__kp_z{gi}", f"({zeroed} OR {failed})")
                 self.L.next()
                 continue
-            amount = Num.const(gate.amount)
+            amount = Num.const(applied)
             if gate.effect == "cap_factor":
-                capped = as_applied(gate.amount)
-                amount = Num.const(capped)
-                factor = self._factor_step(fac, fscale, f"({failed} AND {amount.compare('<', factor)})", capped)
+                factor = self._factor_step(fac, fscale, f"({failed} AND {amount.compare('<', factor)})", applied)
             else:
                 product = factor.mul(amount)
                 factor = self._factor_step(fac, fscale, failed, (product.q6(), product.negative))

@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from kpirules.engine.exact_sql import round_division
 from kpirules.engine.ir import Aggregate
 from kpirules.engine.periods import Calendar, Period
 from kpirules.lang import ast
@@ -190,7 +191,6 @@ def _quotient(left: str, right: str, left_places: int, right_places: int) -> str
     """left / right exact to QUOTIENT_PLACES places, rounded half-up (no value for a zero
     divisor): DuckDB divides decimals in binary floating point. Both are made integers (their
     unscaled values) and divided in 128 bits."""
-    from kpirules.engine.exact_sql import round_division
 
     def unscaled(sql: str, places: int) -> str:
         return f"CAST({_decimal(sql, places)} * {10 ** places} AS HUGEINT)"

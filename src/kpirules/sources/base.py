@@ -229,12 +229,12 @@ class Source(ABC):
         cwd = Path.cwd().resolve()
         # as written (a link is not followed: its own name is shown), else with links followed
         written = Path(os.path.normpath(os.path.abspath(path)))
-        for shown in (written, path):
-            try:
-                return str((shown if shown is written else shown.resolve()).relative_to(cwd))
-            except (ValueError, OSError, RuntimeError):  # outside it, or a link that loops (Python 3.11)
-                pass
-        return str(written)
+        if written.is_relative_to(cwd):
+            return str(written.relative_to(cwd))
+        try:
+            return str(path.resolve().relative_to(cwd))
+        except (ValueError, OSError, RuntimeError):  # outside it, or a link that loops (Python 3.11)
+            return str(written)
 
     def wanted_columns(self) -> dict[str, str]:
         """Declared column -> the source column it is read from (renames undone)."""
