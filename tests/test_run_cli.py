@@ -659,3 +659,29 @@ def test_an_empty_path_is_a_usage_error(tmp_path, monkeypatch, arguments):
     assert result.exit_code == 2, result.output
     assert "the path is empty: name a file or folder" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("period", "warned"), [
+    # language.md: `effective` records the dates the scheme is in force; a run of a period not
+    # wholly inside them says so, and evaluates it all the same (exit 0)
+    ("2026-03", "period 2026-03 is not wholly inside the scheme's effective dates (2026-04-01 to 2027-03-31)"),
+    ("2026Q1", "periods 2026-01, 2026-02, 2026-03 are not wholly inside the scheme's effective dates"),
+    ("2026-04", None),
+    ("2026-12", None),
+])
+def test_a_period_outside_the_effective_dates_is_a_warning(tmp_path, monkeypatch, period, warned):
+    project = _project(tmp_path, monkeypatch)
+    common = project / "rulesets" / "common.kpi"
+    text = common.read_text(encoding="utf-8")
+    assert "effective 2026-01-01 to 2026-12-31" in text
+    common.write_text(text.replace("effective 2026-01-01 to 2026-12-31", "effective 2026-04-01 to 2027-03-31"),
+                      encoding="utf-8")
+    result = invoke("run", "--period", period, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "effective dates" in line]
+    if warned is None:
+        assert lines == []
+    else:
+        assert len(lines) == 1 and lines[0].startswith("warning: " + warned)
+        assert lines[0].endswith("evaluated with this scheme all the same; check --period, or the scheme's `effective` line")
+    assert result.stdout.count("\n") > 58  # everyone evaluated

@@ -144,11 +144,28 @@ def _warnings(prepared: Prepared, result) -> list[str]:
                        f"{'it counts' if n == 1 else 'they count'} for nobody")
         if load.rejected:
             out.append(f"{load.dataset}: {load.rejected} bad rows skipped")
+    out += _outside_effective(prepared.scheme.header, prepared.periods)
     if result.unmatched_people:
         shown = ", ".join(result.unmatched_people[:10]) + (" ..." if len(result.unmatched_people) > 10 else "")
         n = len(result.unmatched_people)
         out.append(f"{i18n.people(n)} in the roster {'matches' if n == 1 else 'match'} no role: {shown}")
     return out
+
+
+def _outside_effective(header, periods) -> list[str]:
+    """A warning for periods not wholly inside the scheme's `effective` dates (evaluated all the same)."""
+    start, end = header.effective_from, header.effective_to  # both or neither (`effective A to B`)
+    if start is None:
+        return []
+    outside = [p.label for p in periods if p.start < start or p.last_day > end]
+    if not outside:
+        return []
+    labels = ", ".join(outside)
+    if len(outside) == 1:
+        return [f"period {labels} is not wholly inside the scheme's effective dates ({start} to {end}): evaluated "
+                "with this scheme all the same; check --period, or the scheme's `effective` line"]
+    return [f"periods {labels} are not wholly inside the scheme's effective dates ({start} to {end}): evaluated "
+            "with this scheme all the same; check --period, or the scheme's `effective` line"]
 
 
 config_option = click.option("--config", "config_path", type=FilePath(dir_okay=False),
