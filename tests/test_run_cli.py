@@ -685,3 +685,53 @@ def test_a_period_outside_the_effective_dates_is_a_warning(tmp_path, monkeypatch
         assert len(lines) == 1 and lines[0].startswith("warning: " + warned)
         assert lines[0].endswith("evaluated with this scheme all the same; check --period, or the scheme's `effective` line")
     assert result.stdout.count("\n") > 58  # everyone evaluated
+
+
+@pytest.mark.parametrize(("args", "warned"), [
+    # semantics §1: payments cut after 2026-10-30 (the latest kept row's date, worked from the
+    # file below); the default period is still 2026-12, chosen from every fact dataset
+    (("run", "--format", "csv"), True),
+    (("run", "--format", "csv", "--role", "telesales"), True),  # telesales reads payments
+    (("run", "--format", "csv", "--role", "customer_success_manager"), False),  # reads no payments
+    (("run", "--format", "csv", "--period", "2026-10"), False),  # October has payments
+    (("run", "--format", "csv", "--period", "2026-11"), True),
+])
+def test_a_source_that_stopped_before_the_period_is_a_warning(tmp_path, monkeypatch, args, warned):
+    project = _project(tmp_path, monkeypatch)
+    payments = project / "data" / "sample" / "payments.csv"
+    lines = payments.read_text(encoding="utf-8").splitlines()
+    kept = [lines[0]] + [line for line in lines[1:] if line.split(",")[2] < "2026-11-01"]
+    assert max(line.split(",")[2] for line in kept[1:]) == "2026-10-30"
+    payments.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    period = args[-1] if "--period" in args else "2026-12"
+    warning = (f"warning: payments: the latest paid_on is 2026-10-30, before {period} starts, so the KPIs reading "
+               "it find none of its rows; check that the source is up to date")
+    assert (warning in result.stderr.splitlines()) is warned, result.stderr
+    assert "find none of its rows" not in result.stdout
+
+
+@pytest.mark.parametrize(("cut", "role", "warned"), [
+    # key accounts read contracts by quarter: a run of 2026-12 reads October to December
+    ("2026-12-01", "key_account_manager", None),
+    ("2026-10-01", "key_account_manager", "2026Q4"),
+    # sales managers read them by month
+    ("2026-12-01", "sales_manager", "2026-12"),
+])
+def test_a_stopped_source_is_judged_by_the_kpi_period_that_reads_it(tmp_path, monkeypatch, cut, role, warned):
+    project = _project(tmp_path, monkeypatch)
+    contracts = project / "data" / "sample" / "contracts.csv"
+    lines = contracts.read_text(encoding="utf-8").splitlines()
+    column = lines[0].split(",").index("signed_on")
+    kept = [lines[0]] + [line for line in lines[1:] if line.split(",")[column] < cut]
+    latest = max(line.split(",")[column] for line in kept[1:])
+    contracts.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = invoke("run", "--period", "2026-12", "--role", role, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    found = [line for line in result.stderr.splitlines() if line.startswith("warning: contracts:")]
+    if warned is None:
+        assert found == []
+    else:
+        assert found == [f"warning: contracts: the latest signed_on is {latest}, before {warned} starts, so the KPIs "
+                         "reading it find none of its rows; check that the source is up to date"]

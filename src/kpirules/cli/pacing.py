@@ -37,7 +37,7 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
     with status("pacing"):
         result = run_pacing(prepared.scheme, prepared.con, prepared.periods[0], as_of,
                             roles=list(roles) or None, persons=list(persons) or None, loads=prepared.load_report)
-    result.warnings.extend(_warnings(prepared, result))
+    result.warnings.extend(_warnings(prepared, result, list(roles) or None, stale=False))
     lang = current_lang()
     if fmt_ == "table":
         text = pacing_output.render_table(result, lang=lang)

@@ -60,7 +60,7 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
     with status("evaluating"):
         result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,
                           period_reason=prepared.period_reason, trace_rows=True, loads=prepared.load_report)
-    result.warnings.extend(_warnings(prepared, result))
+    result.warnings.extend(_warnings(prepared, result, list(roles) or None))
     if not result.people:
         raise DataError(Diagnostic(
             "E863", f"nobody was evaluated for {', '.join(result.periods)}: there is nothing to report",

@@ -127,7 +127,10 @@ def run_arguments(prepared: Prepared, paths, period_label, roles, persons, bad_r
             "bad_rows": bad_rows}
 
 
-def _warnings(prepared: Prepared, result) -> list[str]:
+def _warnings(prepared: Prepared, result, roles=None, stale: bool = True) -> list[str]:
+    """The run's warnings about its inputs; `stale` (not for pacing, whose period has just
+    begun) adds the sources that stop before the period."""
+    from kpirules.engine.data_dates import stale_sources
     from kpirules.sources.checks import UNKNOWN_PERSON_HELP
 
     out = []
@@ -145,6 +148,8 @@ def _warnings(prepared: Prepared, result) -> list[str]:
         if load.rejected:
             out.append(f"{load.dataset}: {load.rejected} bad rows skipped")
     out += _outside_effective(prepared.scheme.header, prepared.periods)
+    if stale:
+        out += stale_sources(prepared.scheme, prepared.con, prepared.periods, roles)
     if result.unmatched_people:
         shown = ", ".join(result.unmatched_people[:10]) + (" ..." if len(result.unmatched_people) > 10 else "")
         n = len(result.unmatched_people)
@@ -261,7 +266,7 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,
                           persons=list(persons) or None, period_reason=prepared.period_reason,
                           trace_rows=chosen.traces, loads=prepared.load_report)
-    result.warnings.extend(_warnings(prepared, result))
+    result.warnings.extend(_warnings(prepared, result, list(roles) or None))
     sealed = None
     if (fmt_ != "table" and chosen.manifest) or manifest_path or snapshot_dir:
         sealed = manifest(prepared, result, run_arguments(prepared, paths, period_label, roles, persons, bad_rows))

@@ -44,6 +44,36 @@ def fact_dates(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> tuple[dt.date 
     return min(firsts, default=None), max(lasts, default=None)
 
 
+def stale_sources(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[Period],
+                  roles: list[str] | None = None) -> list[str]:
+    """A warning per date column the run's KPIs read whose latest date is before the window
+    they read of the last period evaluated (their KPI period: 2026Q4 for a quarterly KPI in
+    the run of 2026-12), or that holds no date: the source may have stopped updating."""
+    from kpirules.engine.ir import build_plan
+
+    if not periods:
+        return []
+    calendar = Calendar(scheme.header)
+    last = max(periods, key=lambda p: p.start)
+    selected = [r for r in scheme.roles if roles is None or r in roles]
+    windows: dict[tuple[str, str], Period] = {}  # (dataset, date column) -> the widest window read
+    for agg in build_plan(scheme, selected).aggregates:
+        window = last if agg.unit == last.unit else calendar.period(agg.unit, last.start)
+        key = (agg.dataset, agg.date_column)
+        if key not in windows or window.start < windows[key].start:
+            windows[key] = window
+    out = []
+    for (dataset, column), window in sorted(windows.items()):
+        latest = as_date(con.execute(f"SELECT max({sqlc.quote(column)}) FROM {sqlc.quote(dataset)}").fetchone()[0])
+        if latest is None:
+            out.append(f"{dataset}: no row has a {column}, so the KPIs reading it find none of its rows in "
+                       f"{window.label}; check that the source is up to date")
+        elif latest < window.start:
+            out.append(f"{dataset}: the latest {column} is {latest.isoformat()}, before {window.label} starts, so the "
+                       "KPIs reading it find none of its rows; check that the source is up to date")
+    return out
+
+
 def _where_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, day: dt.date,
                      loads: LoadReport | None) -> Iterator[tuple[DataLocation, list[str]]]:
     """Where a date of the fact data is written: per fact dataset holding it, in the scheme's
