@@ -581,3 +581,66 @@ def test_scores_and_factors_written_with_more_than_six_places_either_way():
     p10 = next(p for p in reference.people if p.person_id == "p10")
     assert (p10.total_score, p10.payout.factor, p10.payout.total) == (Decimal(130), Decimal("0.012346"),
                                                                         Decimal("1234.60"))
+
+
+TWO_TARGET_ROWS = COMMON + """
+targets tg {
+  person person_id
+  period period
+  column person_id string
+  column period string
+  column calls decimal
+  column duration decimal
+}
+
+role rep {
+  kpi calls_made {
+    process main
+    measure count(calls)
+    target >= tg.calls
+    target >= 25
+    weight 50%
+    score linear cap 200%
+  }
+  kpi talk_time {
+    process main
+    measure sum(calls.duration_s)
+    target >= tg.duration
+    target >= 100
+    weight 50%
+    score linear cap 200%
+  }
+  payout {
+    target_incentive 1000 CNY
+    factor by total_score {
+      [0, 100): linear 0 to 1
+      [100, ∞): 1
+    }
+  }
+}
+"""
+
+
+def test_two_target_rows_of_one_person_and_period_make_one_person_either_way():
+    # semantics.md §3: a row whose column is empty does not count for that column, so p0's two
+    # March rows give calls 2 (first row) and duration 40 (second row); the SQL path joined
+    # both rows and listed (and paid) p0 twice
+    s = scheme_from(SCHEME_DIR / "two_target_rows", TWO_TARGET_ROWS)
+    people = [rep(f"p{i}") for i in range(6)]
+    calls = [{"call_id": f"c{i}{j}", "agent_id": f"p{i}", "called_on": "2026-03-02", "answered": True,
+              "duration_s": 10} for i in range(6) for j in range(i + 1)]
+    targets = [{"person_id": "p0", "period": "2026-03", "calls": Decimal(2), "duration": None},
+               {"person_id": "p0", "period": "2026-03", "calls": None, "duration": Decimal(40)},
+               {"person_id": "p1", "period": "2026-03", "calls": None, "duration": None}]
+    con = duckdb.connect(":memory:")
+    create_tables(con, s, {"people": people, "calls": calls, "tg": targets})
+    fast, reference, in_sql = both_ways(s, con, "2026-03")
+    assert_same(fast, reference)
+    assert in_sql == len(fast.people) == 6
+    p0 = next(p for p in fast.people if p.person_id == "p0")
+    # 1 call of target 2: 50%; 10 s of target 40: 25%; total 0.5 x 50 + 0.5 x 25 = 37.5
+    assert [(k.target, k.target_source) for k in p0.kpis] == [(Decimal(2), "per_person"), (Decimal(40), "per_person")]
+    assert p0.total_score == Decimal("37.5")
+    # p1's row gives no value: the constant targets, 2 of 25 calls (8%), 20 of 100 s (20%)
+    p1 = next(p for p in fast.people if p.person_id == "p1")
+    assert [(k.target, k.target_source) for k in p1.kpis] == [(Decimal(25), "constant"), (Decimal(100), "constant")]

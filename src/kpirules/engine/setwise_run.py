@@ -67,6 +67,7 @@ class SetwiseRun:
                 # the aggregates are keyed by the person as text, which must read as the roster id does
                 raise Unsupported("a person column that is neither text nor an integer")
         self.target_joins: dict[tuple[str, str], str] = {}
+        self.target_reads: dict[tuple[str, str], set[str]] = {}  # (dataset, unit) -> the columns read
         self.target_types: dict[str, dict[str, str]] = {}
 
     def _types(self, table: str) -> dict[str, str]:
@@ -99,6 +100,7 @@ class SetwiseRun:
             raise Unsupported("dated per-person targets")
         unit = unit or self.calendar.unit
         alias = self.target_joins.setdefault((dataset, unit), f"__kp_tj{len(self.target_joins)}")
+        self.target_reads.setdefault((dataset, unit), set()).add(column)
         return f"__kp_{alias}_{column}"
 
     def column_scale(self, dataset: str, column: str) -> int:
@@ -237,13 +239,17 @@ class SetwiseRun:
             for index in range(len(self.plan.aggregates)):
                 selects.append(f"{self._scaled_aggregate(index, f'__kp_a.v{index}')} AS __kp_v{index}")
         for (dataset, unit), alias in self.target_joins.items():
+            # one row per person and label: rows that leave a column empty do not count there, and
+            # two rows giving one column a value were refused (E510) before the run
             ds = self.scheme.datasets[dataset]
             person, period = ds.bindings["person"], ds.bindings["period"]
-            joins.append(f"LEFT JOIN {quote(dataset)} {alias} ON CAST({alias}.{quote(person)} AS VARCHAR) = {pid} "
-                         f"AND CAST({alias}.{quote(period)} AS VARCHAR) = pr.__kp_{unit}_label")
-            for column in ds.columns:
-                if column in self.target_types.get(dataset, {}):
-                    selects.append(f"{alias}.{quote(column)} AS __kp_{alias}_{column}")
+            columns = [c for c in ds.columns if c in self.target_reads[(dataset, unit)]]
+            merged = ", ".join(f"max({quote(c)}) AS {quote(c)}" for c in columns)
+            joins.append(f"LEFT JOIN (SELECT CAST({quote(person)} AS VARCHAR) AS __kp_person, CAST({quote(period)} AS "
+                         f"VARCHAR) AS __kp_label, {merged} FROM {quote(dataset)} GROUP BY ALL) {alias} "
+                         f"ON {alias}.__kp_person = {pid} AND {alias}.__kp_label = pr.__kp_{unit}_label")
+            for column in columns:
+                selects.append(f"{alias}.{quote(column)} AS __kp_{alias}_{column}")
         return (f"WITH pr({', '.join(cols)}) AS (VALUES {', '.join(rows)})\n"
                 f"SELECT {', '.join(selects)}\nFROM {quote(self.roster.id)} r CROSS JOIN pr\n" + "\n".join(joins))
 
