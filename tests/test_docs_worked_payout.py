@@ -307,8 +307,12 @@ def test_adjustments_that_cannot_be_paid_are_reported_not_dropped(tmp_path):
     result = run(tmp_path, role("target_incentive 1000 CNY"), {"people": people, "calls": calls(80), "corrections": rows}, MARCH)
     assert num(person(result)["payout"]["total"]) == D("805.00")
     assert "1 adjustment not applied: nobody evaluated to pay (B in 2026-03)" in result["warnings"]
-    assert ("corrections: 2 rows with a period that is not a month label ('2026-3', '２０２６-03'): never applied"
-            in result["warnings"])
+    # the first such row is the third data row, on line 4 (line 1 is the header)
+    odd = [w for w in result["warnings"] if w.startswith("corrections: 2 rows with a period")]
+    assert len(odd) == 1 and odd[0].startswith(
+        "corrections: 2 rows with a period that is not a month label ('2026-3', '２０２６-03'), the first at row 3 "
+        "(line 4) of ")
+    assert odd[0].endswith("corrections.csv, column period: never applied")
 
 
 LEAD = """

@@ -100,6 +100,20 @@ def test_per_person_row_without_a_value_falls_through(tmp_path):
     assert kpi(person(result, "p1"), "calls_made").target == D(10)
 
 
+def test_a_targets_column_named_l_is_read_like_any_other(tmp_path):
+    # the check for period labels never applied grouped by an alias `l`, which a column `l`
+    # of the dataset took over: every run stopped with an internal error
+    text = LAYERED.replace("  column revenue money\n", "  column revenue money\n  column l integer\n").replace(
+        "target >= monthly_targets.calls", "target >= monthly_targets.l")
+    rows = {"people": [rep("p1")], "calls": calls("p1", "2026-03-02", 3),
+            "monthly_targets": [{"person_id": "p1", "period": "2026-03", "calls": 5, "l": 12},
+                                {"person_id": "p1", "period": "2026-3", "calls": 5, "l": 9}]}
+    result = run(tmp_path, text, rows, "2026-03")
+    # the per-person target 12 of the 2026-03 row; the 2026-3 row is never applied, and said
+    assert kpi(person(result, "p1"), "calls_made").target == D(12)
+    assert [w.split(" (")[0] for w in result.warnings] == ["monthly_targets: 1 row with a period that is not a month label"]
+
+
 def test_two_per_person_rows_for_one_period_are_an_error(tmp_path):
     with pytest.raises(DataError) as error:
         layered(

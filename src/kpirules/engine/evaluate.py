@@ -339,21 +339,34 @@ class Evaluator:
             column = ds.bindings["period"]
             if ds.columns[column].type in ("date", "timestamp"):
                 continue
+            number = "rowid + 1" if is_table(self.con, ds.id) else "NULL"
             odd = []
-            for label, n in self.con.execute(
-                    f"SELECT CAST({sqlc.quote(column)} AS VARCHAR) AS l, count(*) FROM {sqlc.quote(ds.id)} "
-                    f"WHERE {sqlc.quote(column)} IS NOT NULL GROUP BY l ORDER BY l").fetchall():
+            for label, n, first in self.con.execute(
+                    f"SELECT CAST({sqlc.quote(column)} AS VARCHAR) AS __kp_label, count(*), min({number}) "
+                    f"FROM {sqlc.quote(ds.id)} WHERE {sqlc.quote(column)} IS NOT NULL GROUP BY ALL ORDER BY 1").fetchall():
                 try:
                     unit = self.calendar.parse(label).unit
                 except KpiError:
                     unit = None
                 if unit not in units or label != label.strip():
-                    odd.append((label, n))
+                    odd.append((label, n, first))
             if odd:
-                rows = sum(n for _, n in odd)
+                rows = sum(n for _, n, _ in odd)
                 wanted = " or ".join(sorted(units))
-                out.append(f"{ds.id}: {rows} row{'s' if rows != 1 else ''} with a period that is not a {wanted} label "
-                           f"({', '.join(repr(label) for label, _ in odd[:5])}{', ...' if len(odd) > 5 else ''}): never applied")
+                labels = ", ".join(repr(label) for label, _, _ in odd[:5]) + (", ..." if len(odd) > 5 else "")
+                firsts = [first for _, _, first in odd if first is not None]
+                load = self.loads.get(ds.id)
+                if not firsts or load is None:
+                    out.append(f"{ds.id}: {rows} row{'s' if rows != 1 else ''} with a period that is not a {wanted} "
+                               f"label ({labels}): never applied")
+                    continue
+                row, source = load.where(min(firsts)), load.locator
+                if rows == 1:
+                    out.append(f"{ds.id}: 1 row with a period that is not a {wanted} label ({labels}), at {row} of "
+                               f"{source}, column {column}: never applied")
+                else:
+                    out.append(f"{ds.id}: {rows} rows with a period that is not a {wanted} label ({labels}), the "
+                               f"first at {row} of {source}, column {column}: never applied")
         return out
 
     def _worth_sql(self, periods: list[Period], persons: list[str] | None) -> bool:
