@@ -358,9 +358,9 @@ def test_a_quarterly_kpi_paces_against_its_quarter(project):
 def test_the_quarter_is_scored_in_the_month_that_closes_it(project):
     data = paced("--as-of", "2026-12-10")
     assert (data["period"], data["elapsed_days"], data["period_days"]) == ("2026-12", 10, 31)
-    # the latest date on or before the 10th is the call of December 5th
-    assert data["warnings"] == ["the data runs to 2026-12-05, before the as-of day 2026-12-10: "
-                                "values to date may miss the days after it"]
+    # nothing is dated from the 6th to the 10th, but a contract is dated December 20th: the
+    # data runs past the as-of day, so the days before it are not missing
+    assert data["warnings"] == []
     amount = kpi(data["by_person"]["K1"], "contract_amount")
     # October 1 to December 10 is 71 days of 92; 205,000 + 205,000 + 100,000 = 510,000 to date;
     # expected 920,000 x 71/92 = 710,000; projected 510,000 x 92/71, rounded to 6 places
@@ -574,3 +574,14 @@ def test_the_pacing_manifest_fingerprints_the_data_as_loaded(project):
     plain = json.loads(invoke("run", "--period", "2026-11", "--format", "json").stdout)["manifest"]
     assert paced["datasets"] == plain["datasets"]
     assert paced["datasets"]["calls"]["fingerprint"] == plain["datasets"]["calls"]["fingerprint"]
+
+
+@pytest.mark.parametrize(("as_of", "warnings"), [
+    # the latest date in the data is the contract of December 20th (above)
+    ("2026-12-25", ["the data runs to 2026-12-20, before the as-of day 2026-12-25: values to date may miss the days "
+                    "after it"]),
+    ("2026-12-20", []),
+    ("2026-12-19", []),  # the contract is after the day: the data runs past it
+])
+def test_a_warning_only_when_the_data_stops_before_the_as_of_day(project, as_of, warnings):
+    assert paced("--as-of", as_of)["warnings"] == warnings

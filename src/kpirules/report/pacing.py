@@ -154,33 +154,36 @@ def placing_columns(scheme: Scheme) -> dict[str, list[str]]:
     return {ds: sorted(columns) for ds, columns in sorted(found.items())}
 
 
-def cut_to_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.date | None:
-    """Forget every placing date after `as_of` in the loaded copies; the latest date left.
+def cut_to_date(scheme: Scheme, con: duckdb.DuckDBPyConnection, as_of: dt.date) -> tuple[dt.date | None, bool]:
+    """Forget every placing date after `as_of` in the loaded copies; the latest date left, and
+    whether any date was after the as-of day (the data then runs past it).
 
     Dates are compared as the engine compares them: a timestamp (already in the scheme's
     time zone once loaded) is on the as-of day until midnight of the next day.
     """
     after = sqlc.literal(as_of + DAY)
-    latest = None
+    latest, beyond = None, False
     for dataset, columns in placing_columns(scheme).items():
         table = sqlc.quote(dataset)
         for column in columns:
             name = sqlc.quote(column)
-            con.execute(f"UPDATE {table} SET {name} = NULL WHERE {name} >= {after}")
+            cut = con.execute(f"UPDATE {table} SET {name} = NULL WHERE {name} >= {after}").fetchone()[0]
+            beyond = beyond or cut > 0
             value = con.execute(f"SELECT max(CAST({name} AS DATE)) FROM {table}").fetchone()[0]
             if value is not None and (latest is None or value > latest):
                 latest = value
-    return latest
+    return latest, beyond
 
 
-def check_data_to_date(period: Period, as_of: dt.date, latest: dt.date | None) -> list[str]:
-    """A DataError when nothing is dated in the period up to the day; a warning when the data stops short of it."""
+def check_data_to_date(period: Period, as_of: dt.date, latest: dt.date | None, beyond: bool = False) -> list[str]:
+    """A DataError when nothing is dated in the period up to the day; a warning when the data
+    stops short of it (not when it runs past the day with no rows on the last days before)."""
     if latest is None or latest < period.start:
         raise DataError(Diagnostic(
             "E883", f"no data is dated from {period.start.isoformat()} to {as_of.isoformat()}, so there is nothing to pace",
             help="choose a later --as-of day, or check that the sources are up to date",
         ))
-    if latest < as_of:
+    if latest < as_of and not beyond:
         return [f"the data runs to {latest.isoformat()}, before the as-of day {as_of.isoformat()}: "
                 "values to date may miss the days after it"]
     return []
@@ -282,8 +285,8 @@ def run_pacing(scheme: Scheme, con: duckdb.DuckDBPyConnection, period: Period, a
                roles: list[str] | None = None, persons: list[str] | None = None,
                loads: LoadReport | None = None) -> PacingResult:
     """Cut the loaded data to the as-of day, then pace (the library entry point of `run --as-of`)."""
-    latest = cut_to_date(scheme, con, as_of)
-    warnings = check_data_to_date(period, as_of, latest)
+    latest, beyond = cut_to_date(scheme, con, as_of)
+    warnings = check_data_to_date(period, as_of, latest, beyond)
     result = pace(scheme, con, period, as_of, roles=roles, persons=persons, loads=loads)
     result.data_through = latest
     result.warnings.extend(warnings)
