@@ -151,7 +151,8 @@ def test_additions_and_removals_point_at_the_side_that_has_them(workdir):
         ("added", "role seller, KPI revenue", "target", None, '>= 50000 CNY when person.role == "junior"',
          None, "new/seller.kpi:11"),
         ("added", "role seller", "payout cap", None, "20000 CNY", None, "new/seller.kpi:36"),
-        ("removed", "role seller", "commission", "marginal on revenue", None, "old/seller.kpi:36", None),
+        ("removed", "role seller", "commission", "marginal on revenue { [0, 100000): 1%; [100000, ∞): 2% }", None,
+         "old/seller.kpi:36", None),
     ]
 
 
@@ -187,9 +188,55 @@ def test_the_header_a_dataset_column_and_a_commission_tier(workdir):
     assert changes(workdir, {"common.kpi": common, "seller.kpi": seller}) == [
         ("changed", "scheme", "period", "month", "quarter", "old/common.kpi:2", "new/common.kpi:2"),
         ("added", "dataset deals", "column", None, 'region string "区域"', None, "new/common.kpi:20"),
-        ("changed", "role seller", "commission tier on revenue", "[0, 100000): 1%", "[0, 100000): 1.5%",
+        ("changed", "role seller", "marginal commission tier on revenue", "[0, 100000): 1%", "[0, 100000): 1.5%",
          "old/seller.kpi:37", "new/seller.kpi:37"),
     ]
+
+
+# language.md §12: a role may have several commissions on one KPI, each its own line; the
+# second one below is lines 40-42 of the new seller.kpi
+RETROACTIVE = "    commission revenue retroactive {\n      [0, ∞): 0.5%\n    }\n"
+TWO_COMMISSIONS = edited(SELLER, ("      [100000, ∞): 2%\n    }\n", "      [100000, ∞): 2%\n    }\n" + RETROACTIVE))
+
+
+def test_a_second_commission_on_a_kpi_is_added_and_the_first_is_unchanged(workdir):
+    # it was read as the marginal one changed into a retroactive one, with its tiers changed
+    assert changes(workdir, {"seller.kpi": TWO_COMMISSIONS}) == [
+        ("added", "role seller", "commission", None, "retroactive on revenue { [0, ∞): 0.5% }",
+         None, "new/seller.kpi:40"),
+    ]
+    assert changes(workdir, {"seller.kpi": SELLER}, {"common.kpi": COMMON, "seller.kpi": TWO_COMMISSIONS}) == [
+        ("removed", "role seller", "commission", "retroactive on revenue { [0, ∞): 0.5% }", None,
+         "old/seller.kpi:40", None),
+    ]
+
+
+def test_each_of_several_commissions_on_a_kpi_is_compared(workdir):
+    # the first of the two commissions changes a tier: only the last one on a KPI was compared
+    moved = edited(TWO_COMMISSIONS, ("[100000, ∞): 2%", "[100000, ∞): 3%"))
+    rate = edited(TWO_COMMISSIONS, ("[0, ∞): 0.5%", "[0, ∞): 0.6%"))
+    assert changes(workdir, {"seller.kpi": moved}, {"common.kpi": COMMON, "seller.kpi": TWO_COMMISSIONS}) == [
+        ("changed", "role seller", "marginal commission tier on revenue", "[100000, ∞): 2%", "[100000, ∞): 3%",
+         "old/seller.kpi:38", "new/seller.kpi:38"),
+    ]
+    # both in one: matched by mode, whatever their order
+    swapped = edited(rate, ("    commission revenue marginal {\n      [0, 100000): 1%\n      [100000, ∞): 2%\n    }\n"
+                            + RETROACTIVE.replace("0.5%", "0.6%"),
+                            RETROACTIVE.replace("0.5%", "0.6%")
+                            + "    commission revenue marginal {\n      [0, 100000): 1%\n      [100000, ∞): 2%\n    }\n"))
+    assert changes(workdir, {"seller.kpi": swapped}, {"common.kpi": COMMON, "seller.kpi": TWO_COMMISSIONS}) == [
+        ("changed", "role seller", "retroactive commission tier on revenue", "[0, ∞): 0.5%", "[0, ∞): 0.6%",
+         "old/seller.kpi:41", "new/seller.kpi:37"),
+    ]
+
+
+def test_a_tier_change_of_one_of_two_commissions_fails_exit_code(workdir, run_cli):
+    write(workdir / "old", {"common.kpi": COMMON, "seller.kpi": TWO_COMMISSIONS})
+    write(workdir / "new", {"common.kpi": COMMON,
+                            "seller.kpi": edited(TWO_COMMISSIONS, ("[100000, ∞): 2%", "[100000, ∞): 3%"))})
+    result = run_cli("diff", "old", "new", "--no-impact", "--exit-code")
+    assert result.exit_code == 1, result.output
+    assert "changed  role seller: marginal commission tier on revenue: [100000, ∞): 2% → [100000, ∞): 3%" in result.stdout
 
 
 def test_a_new_scoring_kind_is_one_change(workdir):

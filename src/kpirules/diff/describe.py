@@ -96,6 +96,11 @@ def commission(c: m.Commission) -> str:
     return f"{c.mode} on {c.kpi}"
 
 
+def commission_in_full(c: m.Commission) -> str:
+    """A commission with its tiers, for when it is added or removed."""
+    return f"{commission(c)} {{ {'; '.join(tier(t, False) for t in c.tiers)} }}"
+
+
 def rounding(r: m.Rounding) -> str:
     return f"{r.mode} {number(r.step)}"
 

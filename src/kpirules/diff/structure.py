@@ -3,8 +3,9 @@
 Roles, KPIs, datasets and grade tables are matched by id; targets by their `when`
 condition; rows of a table (scoring, factor, commission tiers, grade bands) by their
 range, then by position (so a moved boundary reads as one changed row); gates by their
-condition, then by position; commissions by the KPI they pay on. A change is `added`,
-`removed` or `changed`, with the old and new text and their positions (`path:line`).
+condition, then by position; commissions by the KPI they pay on, several on one KPI by
+mode, then by position. A change is `added`, `removed` or `changed`, with the old and new
+text and their positions (`path:line`).
 """
 
 from __future__ import annotations
@@ -252,15 +253,29 @@ class _Differ:
         self.record("cap factor", d.number(op.cap_factor), d.number(np_.cap_factor), *at("cap factor"))
         self.record("payout cap", d.money(op.cap, old_cur), d.money(np_.cap, new_cur), *at("cap"))
         self.rows("gate", op.gates, np_.gates, lambda g: d.expression(g.condition), d.gate)
-        for kpi_id, oc, nc in self.matched({c.kpi: c for c in op.commissions}, {c.kpi: c for c in np_.commissions}):
-            if oc is None or nc is None:
-                self.record("commission", oc and d.commission(oc), nc and d.commission(nc),
-                            oc and oc.span, nc and nc.span)
-                continue
-            self.record("commission", d.commission(oc), d.commission(nc), oc.span, nc.span)
-            self.rows(f"commission tier on {kpi_id}", oc.tiers, nc.tiers, d.band_key, lambda t: d.tier(t, False))
+        self.commissions(op.commissions, np_.commissions)
         self.record("proration", _on(op.proration), _on(np_.proration), *at("proration"))
         self.record("payout rounding", d.rounding(op.rounding), d.rounding(np_.rounding), *at("rounding"))
+
+
+    def commissions(self, old: list[m.Commission], new: list[m.Commission]) -> None:
+        """Commissions by the KPI they pay on; several on one KPI by mode, then by position."""
+        for _kpi, old_group, new_group in self.matched(_by_kpi(old), _by_kpi(new)):
+            for oc, nc in pair(old_group or [], new_group or [], lambda c: c.mode):
+                if oc is None or nc is None:
+                    self.record("commission", oc and d.commission_in_full(oc), nc and d.commission_in_full(nc),
+                                oc and oc.span, nc and nc.span)
+                    continue
+                self.record("commission", d.commission(oc), d.commission(nc), oc.span, nc.span)
+                self.rows(f"{nc.mode} commission tier on {nc.kpi}", oc.tiers, nc.tiers, d.band_key,
+                          lambda t: d.tier(t, False))
+
+
+def _by_kpi(commissions: list[m.Commission]) -> dict[str, list[m.Commission]]:
+    grouped: dict[str, list[m.Commission]] = {}
+    for commission in commissions:
+        grouped.setdefault(commission.kpi, []).append(commission)
+    return grouped
 
 
 def _effective(h: m.Header) -> str | None:
