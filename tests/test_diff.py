@@ -239,6 +239,41 @@ def test_a_tier_change_of_one_of_two_commissions_fails_exit_code(workdir, run_cl
     assert "changed  role seller: marginal commission tier on revenue: [100000, ∞): 2% → [100000, ∞): 3%" in result.stdout
 
 
+def test_a_scheme_rounding_change_is_the_schemes_not_each_roles(workdir):
+    # seller's payout inherits the scheme's rounding: it was listed again as seller's
+    # "payout rounding" at its payout line (27), which did not change
+    common = edited(COMMON, ("  currency CNY\n", "  currency CNY\n  rounding half_up 0.1\n"))
+    assert changes(workdir, {"common.kpi": common}) == [
+        ("changed", "scheme", "rounding", "half_up 0.01", "half_up 0.1", "old/common.kpi:1", "new/common.kpi:4"),
+    ]
+
+
+def test_a_roles_own_rounding_line_is_the_roles_change(workdir):
+    # seller writes its own rounding at line 35, after `cap factor 1.5`; the side without one
+    # is at the scheme's (its header when it writes no rounding either)
+    seller = edited(SELLER, ("    cap factor 1.5\n", "    cap factor 1.5\n    rounding half_up 1\n"))
+    assert changes(workdir, {"seller.kpi": seller}) == [
+        ("changed", "role seller", "payout rounding", "half_up 0.01", "half_up 1", "old/common.kpi:1",
+         "new/seller.kpi:35"),
+    ]
+    manager = 'import "seller.kpi"\n\nrole manager {\n  extends seller\n  applies_to person.role == "manager"\n}\n'
+    rounder = edited(seller, ("rounding half_up 1", "rounding down 1"))
+    found = changes(workdir, {"seller.kpi": rounder, "manager.kpi": manager},
+                    {"common.kpi": COMMON, "seller.kpi": seller, "manager.kpi": manager})
+    # the manager's payout is the seller's: its line changes for both roles
+    assert found == [
+        ("changed", f"role {rid}", "payout rounding", "half_up 1", "down 1", "old/seller.kpi:35", "new/seller.kpi:35")
+        for rid in ("manager", "seller")
+    ]
+    # a payout block of its own replaces the seller's, rounding and all: the junior's is the scheme's
+    for side in ("old", "new"):
+        (workdir / side / "manager.kpi").unlink()
+    junior = manager.replace("manager", "junior").replace("}\n", "  payout {\n    target_incentive 1000 CNY\n  }\n}\n")
+    found = changes(workdir, {"seller.kpi": rounder, "junior.kpi": junior},
+                    {"common.kpi": COMMON, "seller.kpi": seller, "junior.kpi": junior})
+    assert [c[1] for c in found] == ["role seller"]
+
+
 def test_a_new_scoring_kind_is_one_change(workdir):
     seller = edited(SELLER, ("score linear floor 50% cap 120%", "score pass_fail"))
     assert changes(workdir, {"seller.kpi": seller}) == [

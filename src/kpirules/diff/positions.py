@@ -24,6 +24,8 @@ class Positions:
         self._header: dict[str, Span] = {}
         self._role: dict[tuple[str, str], Span] = {}
         self._payout: dict[tuple[str, str], Span] = {}
+        #: the roles that write a payout block (it replaces the one of a role they extend)
+        self._payout_blocks: set[str] = set()
         self._kpi: dict[tuple[str, str, str], Span] = {}
         for file in files:
             for item in file.items:
@@ -47,6 +49,7 @@ class Positions:
             elif isinstance(stmt, ast.NoData):
                 self._role.setdefault((role, "no_data"), stmt.span)
             elif isinstance(stmt, ast.PayoutDecl):
+                self._payout_blocks.add(role)
                 for inner in stmt.body:
                     key = inner.key if isinstance(inner, ast.Setting) else inner.node
                     self._payout.setdefault((role, key), inner.span)
@@ -76,11 +79,17 @@ class Positions:
         return found or self._role_span(role)
 
     def payout(self, role: str, key: str) -> Span | None:
-        found = next((self._payout[(r, key)] for r in self._lineage(role) if (r, key) in self._payout), None)
+        found = self.payout_written(role, key)
         if found:
             return found
         payout = self.scheme.roles[role].payout if role in self.scheme.roles else None
         return payout.span if payout else self._role_span(role)
+
+    def payout_written(self, role: str, key: str) -> Span | None:
+        """Where the payout block the role uses writes `key`; None when it does not (a
+        payout `rounding` left out is the scheme's)."""
+        owner = next((r for r in self._lineage(role) if r in self._payout_blocks), None)
+        return self._payout.get((owner, key))
 
     def kpi(self, role: str, kpi: str, key: str) -> Span | None:
         found = next((self._kpi[(r, kpi, key)] for r in self._lineage(role) if (r, kpi, key) in self._kpi), None)

@@ -255,7 +255,17 @@ class _Differ:
         self.rows("gate", op.gates, np_.gates, lambda g: d.expression(g.condition), d.gate)
         self.commissions(op.commissions, np_.commissions)
         self.record("proration", _on(op.proration), _on(np_.proration), *at("proration"))
-        self.record("payout rounding", d.rounding(op.rounding), d.rounding(np_.rounding), *at("rounding"))
+        self.payout_rounding(rid, op, np_)
+
+    def payout_rounding(self, rid: str, op: m.Payout, np_: m.Payout) -> None:
+        """The role's own `rounding` line; one inherited from the scheme on both sides is not
+        the role's change (the scheme's `rounding` is listed once, under the scheme)."""
+        old_at = self.old.positions.payout_written(rid, "rounding")
+        new_at = self.new.positions.payout_written(rid, "rounding")
+        if old_at is None and new_at is None:
+            return
+        self.record("payout rounding", d.rounding(op.rounding), d.rounding(np_.rounding),
+                    old_at or self.old.positions.header("rounding"), new_at or self.new.positions.header("rounding"))
 
 
     def commissions(self, old: list[m.Commission], new: list[m.Commission]) -> None:
