@@ -207,3 +207,95 @@ def test_a_period_beyond_the_data(project, run_cli):
     assert result.exit_code == 1
     assert "error[E503]: no data covers 2027-05" in result.stderr
     assert not (project / "out.json").exists()
+
+
+def test_a_monthly_scheme_against_a_quarterly_one_is_matched_by_the_quarter(project, edit, run_cli):
+    # diff took the default period from NEW only and read it with OLD's calendar: quarterly
+    # OLD against monthly NEW was E021 (exit 2, no side named), monthly OLD against quarterly
+    # NEW matched 2026-10..12 against 2026Q4, so everyone was evaluated before only and after only.
+    # Expected numbers: the quarterly `run` (its default period) and the monthly `run` of that quarter.
+    edit(project / "rulesets" / "common.kpi", "  period month\n", "  period quarter\n")
+    quarterly = run_json(run_cli, "new.json", "run")
+    [quarter] = quarterly["periods"]
+    monthly = run_json(run_cli, "old.json", "run", "../before/rulesets", "--period", quarter)
+    assert len(monthly["periods"]) == 3
+    months: dict[str, list[dict]] = {}
+    for p in monthly["people"]:
+        months.setdefault(p["person_id"], []).append(p)
+    quarters = {p["person_id"]: p for p in quarterly["people"]}
+    assert set(months) == set(quarters)
+
+    for old_spec, new_spec in (("../before/rulesets", "."), (".", "../before/rulesets")):
+        diff = run_json(run_cli, "diff.json", "diff", old_spec, new_spec)
+        impact = diff["impact"]
+        assert impact["periods"] == [quarter]
+        assert impact["period_reason"].startswith(quarterly["period_reason"] + "; OLD is assessed per ")
+        monthly_side, quarterly_side = ("old", "new") if old_spec == "../before/rulesets" else ("new", "old")
+        people = {p["person_id"]: p for p in impact["people"]}
+        assert set(people) == set(quarters)
+        for pid, p in people.items():
+            assert (p["period"], p["status"]) == (quarter, "both"), pid
+            assert p[f"periods_{monthly_side}"] == len(months[pid]) and p[f"periods_{quarterly_side}"] == 1
+            assert dec(p[f"payout_{monthly_side}"]) == sum(payout(m) for m in months[pid]), pid
+            assert dec(p[f"payout_{quarterly_side}"]) == payout(quarters[pid]), pid
+            # a total score belongs to one assessment: the monthly side has three, so none
+            assert p[f"score_{monthly_side}"] is None and p[f"grade_{monthly_side}"] is None, pid
+            assert dec(p[f"score_{quarterly_side}"]) == dec(quarters[pid]["total_score"]), pid
+        summary = impact["summary"]
+        cost_monthly = sum(payout(m) for ms in months.values() for m in ms)
+        cost_quarterly = sum(payout(q) for q in quarters.values())
+        assert dec(summary[f"cost_{monthly_side}"]) == cost_monthly
+        assert dec(summary[f"cost_{quarterly_side}"]) == cost_quarterly
+        assert (summary["only_before"], summary["only_after"], summary["grade_changes"]) == (0, 0, 0)
+
+
+def test_a_period_shorter_than_one_sides_unit_names_that_side(project, edit, run_cli):
+    edit(project / "rulesets" / "common.kpi", "  period month\n", "  period quarter\n")
+    result = run_cli("diff", "../before/rulesets", ".", "--period", PERIOD)
+    assert result.exit_code == 2
+    assert "error[E021]: the scheme is assessed per quarter; 2026-06 is a month" in result.stderr
+    assert "in NEW (.)" in result.stderr and "in OLD" not in result.stderr
+    assert "--period 2026Q2" in result.stderr
+
+
+def test_money_keeps_each_sides_rounding_step_and_an_inherited_rounding_is_the_schemes(project, edit, run_cli):
+    # the scheme's money rounded to 0.1: JSON wrote 3600.0 as "3600" and 0.0 as "0", and every
+    # role listed "payout rounding" again at its unchanged payout line.
+    # Expected strings: each side's `run` JSON, which writes money with its step's places.
+    edit(project / "rulesets" / "common.kpi", "rounding half_up 0.01", "rounding half_up 0.1")
+    old = by_person(run_json(run_cli, "old.json", "run", "../before/rulesets", "--period", PERIOD))
+    new = by_person(run_json(run_cli, "new.json", "run", "--period", PERIOD))
+    diff = run_json(run_cli, "diff.json", "diff", "../before/rulesets", ".", "--period", PERIOD)
+    assert [(c["section"], c["what"], c["old"], c["new"]) for c in diff["changes"]] == [
+        ("scheme", "rounding", "half_up 0.01", "half_up 0.1")]
+    people = {(p["period"], p["person_id"]): p for p in diff["impact"]["people"]}
+    for key, p in people.items():
+        assert p["payout_old"] == old[key]["payout"]["total"], key
+        assert p["payout_new"] == new[key]["payout"]["total"], key
+    assert any(p["payout_new"] == "0.0" for p in people.values()), "somebody is paid nothing"
+    summary = diff["impact"]["summary"]
+    cost_old = sum(payout(p) for p in old.values())
+    cost_new = sum(payout(p) for p in new.values())
+    assert (summary["cost_old"], summary["cost_new"]) == (f"{cost_old:f}", f"{cost_new:f}")
+    assert summary["cost_new"].count(".") == 1 and len(summary["cost_new"].split(".")[1]) == 1
+    text = run_cli("diff", "../before/rulesets", ".", "--period", PERIOD).stdout
+    assert f"payout cost: {cost_old:,f} → {cost_new:,f} CNY" in text
+
+
+def test_a_data_error_names_the_side_that_loads_it(project, edit, run_cli):
+    # it read "while loading the data for the NEW scheme"; docs/diff.md promises `in NEW (.)`
+    common = project / "rulesets" / "common.kpi"
+    surveys_columns = "  column customer_id string\n  column answered_on date"
+    edit(common, surveys_columns, surveys_columns.replace("customer_id string", "customer_id date"))
+    result = run_cli("diff", "../before/rulesets", ".", "--period", PERIOD)
+    assert result.exit_code == 1, result.output
+    assert "error[E643]" in result.stderr and "column customer_id" in result.stderr
+    assert "in NEW (.)" in result.stderr and "in OLD" not in result.stderr
+    # data both sides load once is both sides' problem
+    edit(common, surveys_columns.replace("customer_id string", "customer_id date"), surveys_columns)
+    edit(project / "data" / "sample" / "surveys.csv", "SV000001,P011,CU00873,2026-01-01,5",
+         "SV000001,P011,CU00873,2026-13-01,5")
+    result = run_cli("diff", "../before/rulesets", ".", "--period", PERIOD)
+    assert result.exit_code == 1, result.output
+    assert "error[E643]" in result.stderr and "'2026-13-01'" in result.stderr
+    assert "in OLD (../before/rulesets)" in result.stderr and "in NEW (.)" in result.stderr

@@ -52,7 +52,7 @@ def diff_schemes(old_spec: str, new_spec: str, config: ProjectConfig | None, *, 
         changes = structural_changes(old, new)
         result = None
         if impact and config is not None:
-            result = compute_impact(old.scheme, new.scheme, config, env, list(periods or []))
+            result = compute_impact(old.scheme, new.scheme, config, env, list(periods or []), (old_side, new_side))
         elif impact_note is None:
             impact_note = "not computed (--no-impact)" if not impact else "not computed: no project configuration"
     return DiffReport(old_side, new_side, changes, result, impact_note if result is None else None)

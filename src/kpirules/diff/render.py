@@ -11,7 +11,7 @@ from kpirules.diff import DiffReport
 from kpirules.diff.impact import Impact, PersonImpact
 from kpirules.diff.revisions import Side
 from kpirules.diff.structure import Change
-from kpirules.engine.numbers import fmt_decimal, half_up
+from kpirules.engine.numbers import fmt_decimal, half_up, unsigned_zero
 from kpirules.report import jsontext
 
 FORMATS = ("text", "markdown", "json")
@@ -31,10 +31,13 @@ def render(report: DiffReport, fmt: str, top: int = 20) -> str:
 
 
 def exact(x: Decimal | None) -> str | None:
-    """A decimal as data: amounts keep their cents (3648.60), other numbers lose trailing zeros."""
-    if x is None:
-        return None
-    return format(x, "f") if x.as_tuple().exponent == -2 else fmt_decimal(x)
+    """A score as data: exact, without trailing zeros (107.416)."""
+    return None if x is None else fmt_decimal(x)
+
+
+def money(x: Decimal | None) -> str | None:
+    """An amount as data, with its rounding step's places (3648.60, 527677.5, 0.00)."""
+    return None if x is None else format(unsigned_zero(x), "f")
 
 
 def score(x: Decimal | None) -> str:
@@ -42,7 +45,8 @@ def score(x: Decimal | None) -> str:
 
 
 def amount(x: Decimal | None) -> str:
-    return "-" if x is None else format(x, ",f")
+    """An amount for the eye: thousands separated, with its rounding step's places."""
+    return "-" if x is None else format(unsigned_zero(x), ",f")
 
 
 def signed(x: Decimal | None) -> str:
@@ -83,12 +87,14 @@ def person_dict(p: PersonImpact) -> dict[str, Any]:
         "role_old": p.role_old, "role_new": p.role_new,
         "score_old": exact(p.score_old), "score_new": exact(p.score_new), "score_delta": exact(p.score_delta),
         "grade_old": p.grade_old, "grade_new": p.grade_new,
-        "payout_old": exact(p.payout_old), "payout_new": exact(p.payout_new), "payout_delta": exact(p.payout_delta),
+        "payout_old": money(p.payout_old), "payout_new": money(p.payout_new), "payout_delta": money(p.payout_delta),
+        "periods_old": p.periods_old, "periods_new": p.periods_new,
     }
 
 
 def impact_dict(impact: Impact) -> dict[str, Any]:
-    summary = {k: exact(v) if isinstance(v, Decimal) else v for k, v in impact.summary().items()}
+    # the summary's decimals are all amounts: costs, gains and losses
+    summary = {k: money(v) if isinstance(v, Decimal) else v for k, v in impact.summary().items()}
     return {
         "periods": impact.periods, "period_reason": impact.period_reason, "env": impact.env,
         "currency": impact.currency, "summary": summary,
