@@ -168,22 +168,46 @@ def when_tested(kpi: Kpi, attributes: Attributes) -> list[tuple[str, object]]:
     no value), in the order written: `[("tenure_months", Decimal(2))]`."""
     names: list[str] = []
     for rule in kpi.targets:
-        for ref in refs_in(rule.when) if rule.when is not None else []:
-            parts = [part.name for part in ref.parts]
-            if parts[0] == "person" and len(parts) == 2 and parts[1] not in names:
-                names.append(parts[1])
+        for name in _person_refs(rule.when):
+            if name not in names:
+                names.append(name)
     return [(name, attributes(name)) for name in names]
 
 
-def _when_tested(kpi: Kpi, attributes: Attributes, lang: str) -> str:
+def _person_refs(expr) -> list[str]:
+    """The attributes an expression reads as `person.<name>`, in the order written."""
+    names = []
+    for ref in refs_in(expr) if expr is not None else []:
+        parts = [part.name for part in ref.parts]
+        if parts[0] == "person" and len(parts) == 2:
+            names.append(parts[1])
+    return names
+
+
+def pay_attributes(role: Role | None) -> frozenset[str]:
+    """The person attributes a role's payout reads: the target incentive's (`target_incentive
+    person.bonus`), and any a factor row, a gate or a commission row is written with. A report
+    without payouts hides their values, since they can be a person's pay."""
+    payout = role.payout if role is not None else None
+    if payout is None:
+        return frozenset()
+    exprs = [payout.target_incentive, *(gate.condition for gate in payout.gates)]
+    for tier in [*payout.factor_tiers, *(row for c in payout.commissions for row in c.tiers)]:
+        exprs += [tier.value, tier.linear_from, tier.linear_to]
+    return frozenset(name for expr in exprs for name in _person_refs(expr))
+
+
+def _when_tested(kpi: Kpi, attributes: Attributes, lang: str, hidden: frozenset[str]) -> str:
     """The attributes `when_tested` finds, so the branch taken (or the plain target, when none
     holds) can be checked: `; person.tenure_months 2`. An attribute without a value says `no
-    value`, as a gate's condition does."""
+    value`, as a gate's condition does; one in `hidden` says `(hidden)`."""
     tested = when_tested(kpi, attributes)
     if not tested:
         return ""
     no_value = i18n.ui(lang, "explain.no_value", "no value")
-    shown = ", ".join(f"person.{name} {_attribute(value, no_value)}" for name, value in tested)
+    concealed = i18n.ui(lang, "explain.hidden", "(hidden)")
+    shown = ", ".join(f"person.{name} {concealed if name in hidden else _attribute(value, no_value)}"
+                      for name, value in tested)
     return i18n.ui(lang, "explain.when_values", f"; {shown}", values=shown)
 
 
@@ -201,13 +225,13 @@ def _attribute(value, empty: str) -> str:
 
 
 def kpi_steps(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
-              attributes: Attributes | None = None) -> list[str]:
+              attributes: Attributes | None = None, hidden: frozenset[str] = frozenset()) -> list[str]:
     """One KPI's part of the explanation: its data, value, target, attainment, score and weight.
 
     With the KPI as the role writes it, the score step points at the `score` line or the tier
     or lookup row used, and the weight step at the `weight` line the weight came from (the
     parent role's, when inherited); with the person's `attributes`, the target says the values
-    its `when` branches test."""
+    its `when` branches test (but not those of the attributes in `hidden`)."""
     lines = [_head(k, lang)]
     lines.extend(_aggregate_line(a, lang) for a in k.aggregates)
     value = _value(k, k.value, lang)
@@ -228,7 +252,7 @@ def kpi_steps(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
         line = i18n.ui(lang, "explain.target", f"  target: {k.direction} {target} ({source}, {where(k.target_span)})",
                        direction=k.direction, value=target, source=source, where=where(k.target_span))
         if attributes is not None and kpi is not None:
-            line += _when_tested(kpi, attributes, lang)
+            line += _when_tested(kpi, attributes, lang, hidden)
         if k.target_before_proration is not None:
             line += prorated_from(k, lambda x: _value(k, x, lang), lang)
         lines.append(line)
@@ -344,13 +368,15 @@ def active_line(p: PersonResult, lang: str = "en") -> str:
     return active + i18n.ui(lang, "explain.proration", f" (proration {ratio})", ratio=ratio)
 
 
-def person_steps(p: PersonResult, lang: str = "en", context: Context = UNKNOWN) -> list[str]:
+def person_steps(p: PersonResult, lang: str = "en", context: Context = UNKNOWN, payouts: bool = True) -> list[str]:
     """Every KPI's steps, a blank line after each; with a `context`, the score steps point at
-    the curve or row that applied and the targets say the attributes their `when` tests."""
+    the curve or row that applied and the targets say the attributes their `when` tests (with
+    payouts False, not the values of those the role's payout reads: `pay_attributes`)."""
     attributes = context.attributes(p)
+    hidden = frozenset() if payouts else pay_attributes(context.role(p))
     lines: list[str] = []
     for k in p.kpis:
-        lines.extend(kpi_steps(k, lang, context.kpi(p, k), attributes))
+        lines.extend(kpi_steps(k, lang, context.kpi(p, k), attributes, hidden))
         lines.append("")
     return lines
 

@@ -9,14 +9,13 @@ script only adds a filter box; every figure is in the HTML without it.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.report.explain import UNKNOWN, Context, period_line
 from kpirules.report.figures import esc, name_of, t
 from kpirules.report.overview import overview
-from kpirules.report.statement import statement
+from kpirules.report.statement import person_names, statement
 
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
@@ -116,8 +115,9 @@ def render_report(result: RunResult, lang: str = "en", payouts: bool = True, sch
     reason = _reason(result, lang)
     if not payouts:
         reason += f'<p class="meta">{esc(t(lang, "payouts_left_out", "Payouts are left out of this report."))}</p>'
-    statements = "\n".join(statement(p, result.currency, lang, payouts, context) for p in result.people)
-    body = (f"<h1>{esc(title)}</h1>{reason}\n{overview(result, lang, payouts)}\n"
+    names = person_names(p.person_id for p in result.people)
+    statements = "\n".join(statement(p, result.currency, lang, payouts, context, names) for p in result.people)
+    body = (f"<h1>{esc(title)}</h1>{reason}\n{overview(result, lang, payouts, names=names)}\n"
             f'<h2 class="statements">{esc(t(lang, "statements", "Statements"))}</h2>\n{statements}')
     return page(title, body, lang)
 
@@ -128,27 +128,12 @@ def _reason(result: RunResult, lang: str) -> str:
 
 
 def statement_files(result: RunResult) -> dict[str, list[PersonResult]]:
-    """File name -> the person's results (one per period), one file per person.
-
-    The name is the person id with characters other than letters, digits, `.`, `-` and
-    `_` replaced by `_`. Ids kept as they are take their names first (`a_b` is `a_b.html`
-    even beside `a/b`); then, in the run's order, a name already taken (or taken but for
-    case) gets `~2`, `~3`.
-    """
+    """File name -> the person's results (one per period), one file per person, named
+    `person_names` gives the person in the run's order: `a_b.html`, `a_b~2.html`."""
     by_person: dict[str, list[PersonResult]] = defaultdict(list)
     for p in result.people:
         by_person[p.person_id].append(p)
-    stems = {person_id: re.sub(r"[^\w.-]", "_", person_id).lstrip(".") or "_" for person_id in by_person}
-    named: dict[str, str] = {}
-    taken: set[str] = set()
-    for person_id in sorted(by_person, key=lambda pid: stems[pid] != pid):  # stable: the run's order
-        stem = stems[person_id]
-        name, n = stem, 1
-        while name.lower() in taken:
-            n += 1
-            name = f"{stem}~{n}"
-        taken.add(name.lower())
-        named[person_id] = name
+    named = person_names(by_person)
     return {f"{named[person_id]}.html": results for person_id, results in by_person.items()}
 
 
@@ -159,6 +144,7 @@ def render_statement_file(results: list[PersonResult], result: RunResult, lang: 
     periods = ", ".join(p.period for p in results)
     heading = t(lang, "statement_title", f"Statement: {scheme}, {periods}", scheme=scheme, periods=periods)
     title = f"{name_of(results[0])}: {heading}"
-    statements = "\n".join(statement(p, result.currency, lang, True, context) for p in results)
+    names = person_names(p.person_id for p in result.people)  # the ids of the whole report's page
+    statements = "\n".join(statement(p, result.currency, lang, True, context, names) for p in results)
     body = f"<h1>{esc(heading)}</h1>{_reason(result, lang)}\n{statements}"
     return page(title, body, lang)

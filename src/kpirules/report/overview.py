@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 
 from kpirules import i18n
@@ -17,24 +18,28 @@ from kpirules.report import svg
 from kpirules.report.figures import (
     below_floor, esc, exact, kpi_name, money, name_of, percent, role_name, short, t, value_text,
 )
-from kpirules.report.statement import anchor
+from kpirules.report.statement import anchor, person_names
 
 
-def overview(result: RunResult, lang: str, payouts: bool = True, linked: bool = True) -> str:
-    """The overview `<section>`; `linked` makes names link to the statements in the same page."""
+def overview(result: RunResult, lang: str, payouts: bool = True, linked: bool = True,
+             names: Mapping[str, str] | None = None) -> str:
+    """The overview `<section>`; `linked` makes names link to the statements in the same page,
+    whose ids are made from `names` (`person_names` of the run's people)."""
+    names = names if names is not None else person_names(p.person_id for p in result.people)
     people = result.people
     parts = ['<section class="overview" id="overview">', f"<h2>{esc(t(lang, 'overview', 'Team overview'))}</h2>",
              _cards(result, lang, payouts), '<div class="charts">',
              _figure(t(lang, "score_distribution", "Score distribution"), _histogram(people, lang))]
     if payouts:
         parts.append(_figure(t(lang, "payout_by_role", "Payout by role"),
-                             _payout_bars(people, role_name, result.currency, lang)))
+                             _payout_bars(people, lambda p: (p.role, role_name(p)), result.currency, lang)))
+        no_team = t(lang, "no_team", "(no team)")
         parts.append(_figure(t(lang, "payout_by_team", "Payout by team"),
-                             _payout_bars(people, lambda p: p.team or t(lang, "no_team", "(no team)"), result.currency, lang)))
+                             _payout_bars(people, lambda p: (p.team, p.team or no_team), result.currency, lang)))
     parts.append("</div>")
     parts.append(_heat_maps(result, lang))
     parts.append(_below_floor(result, lang))
-    parts.append(_people(result, lang, payouts, linked))
+    parts.append(_people(result, lang, payouts, linked, names))
     if result.warnings:
         items = "".join(f"<li>{esc(i18n.phrase(w, 'warning', lang))}</li>" for w in result.warnings)
         parts.append(f'<h3>{esc(t(lang, "warnings", "Warnings"))}</h3><ul class="warnings">{items}</ul>')
@@ -87,16 +92,24 @@ def _histogram(people: list[PersonResult], lang: str) -> str:
 
 
 def _payout_bars(people: list[PersonResult], group, currency: str, lang: str) -> str:
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    counts: dict[str, int] = defaultdict(int)
+    """A bar per group, largest first; `group` gives a person's group and its label, `(role id,
+    role label)`. Groups are told apart by the id: two roles labelled alike are two bars, each
+    labelled `label (id)`."""
+    totals: dict[object, Decimal] = defaultdict(Decimal)
+    counts: dict[object, int] = defaultdict(int)
+    labels: dict[object, str] = {}
     for p in people:
         if p.payout is not None:
-            totals[group(p)] += p.payout.total
-            counts[group(p)] += 1
-    bars = [svg.Bar(name, float(total), f"{money(total)} {currency}",
-                    t(lang, "group_title", f"{name}: {money(total)} {currency} for {i18n.people(counts[name])}",
-                      name=name, total=money(total), currency=currency, n=counts[name]))
-            for name, total in sorted(totals.items(), key=lambda kv: -kv[1])]
+            key, label = group(p)
+            labels[key] = label
+            totals[key] += p.payout.total
+            counts[key] += 1
+    repeated = {label for label in labels.values() if list(labels.values()).count(label) > 1}
+    names = {key: f"{label} ({key})" if label in repeated else label for key, label in labels.items()}
+    bars = [svg.Bar(names[key], float(total), f"{money(total)} {currency}",
+                    t(lang, "group_title", f"{names[key]}: {money(total)} {currency} for {i18n.people(counts[key])}",
+                      name=names[key], total=money(total), currency=currency, n=counts[key]))
+            for key, total in sorted(totals.items(), key=lambda kv: -kv[1])]
     return svg.hbars(bars) if bars else f"<p>{esc(t(lang, 'no_payouts', 'no payouts'))}</p>"
 
 
@@ -139,7 +152,7 @@ def _heat_cell(k, lang: str) -> str:
         shown = t(lang, "no_data", "no data") if k.status == "no_data" else "-"
     else:
         fill, ink = svg.band(k.attainment)
-        shown = percent(k.attainment)
+        shown = svg.banded_percent(k.attainment)
     target = value_text(k, k.target, lang) if k.target is not None else "-"
     title = t(lang, "cell_title", f"{kpi_name(k)}: {value_text(k, k.value, lang)} against {target}, score {short(k.score)}",
               kpi=kpi_name(k), value=value_text(k, k.value, lang), target=target, score=short(k.score))
@@ -166,7 +179,7 @@ def _below_floor(result: RunResult, lang: str) -> str:
     return heading + explained + f'<table class="floors"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _people(result: RunResult, lang: str, payouts: bool, linked: bool) -> str:
+def _people(result: RunResult, lang: str, payouts: bool, linked: bool, names: Mapping[str, str]) -> str:
     heads = [t(lang, "person_id", "ID"), t(lang, "name", "Name"), t(lang, "role", "Role"), t(lang, "team", "Team"),
              t(lang, "period", "Period"), t(lang, "total_score", "Total score"), t(lang, "grade", "Grade")]
     if payouts:
@@ -175,7 +188,7 @@ def _people(result: RunResult, lang: str, payouts: bool, linked: bool) -> str:
     for p in result.people:
         name = esc(name_of(p))
         if linked:
-            name = f'<a href="#{esc(anchor(p))}">{name}</a>'
+            name = f'<a href="#{esc(anchor(p, names))}">{name}</a>'
         cells = [esc(p.person_id), name, esc(role_name(p)), esc(p.team or ""), esc(p.period),
                  f'<span title="{esc(exact(p.total_score))}">{esc(short(p.total_score))}</span>', esc(p.grade or "")]
         if payouts:

@@ -9,6 +9,7 @@ glance where they stand.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 from kpirules import i18n
 from kpirules.engine.results import KpiResult, PersonResult
@@ -16,7 +17,7 @@ from kpirules.engine.scoring import pct
 from kpirules.model.scheme import Kpi
 from kpirules.report import svg
 from kpirules.report.figures import (
-    below_floor, esc, exact, kpi_name, money, name_of, percent, role_name, short, t, value_text,
+    below_floor, esc, exact, kpi_name, money, name_of, role_name, short, t, value_text,
 )
 from kpirules.report.explain import (
     UNKNOWN, Context, Line, active_line, no_payout_line, payout_lines, person_steps, result_lines, score_place,
@@ -28,23 +29,51 @@ from kpirules.report.source import where
 ARROWS = {">=": "≥", "<=": "≤"}
 
 
-def anchor(p: PersonResult) -> str:
-    """The statement's id in the page: `s-` and the person and period, safe in a URL fragment."""
-    return "s-" + re.sub(r"[^\w.-]", "_", f"{p.person_id}-{p.period}")
+def person_names(person_ids: Iterable[str]) -> dict[str, str]:
+    """Each person id as a name safe in a file name and a URL fragment, no two alike even
+    regardless of case: `a/b` is `a_b`, or `a_b~2` when the person `a_b` is there too.
+
+    Characters other than word characters (letters and digits of any script, `_`), `.` and
+    `-` become `_`, and leading dots go. Ids kept as they are take their names first; then, in
+    the given order, a name already taken (or taken but for case) gets `~2`, `~3`.
+    """
+    ids = list(dict.fromkeys(person_ids))
+    stems = {person_id: re.sub(r"[^\w.-]", "_", person_id).lstrip(".") or "_" for person_id in ids}
+    named: dict[str, str] = {}
+    taken: set[str] = set()
+    for person_id in sorted(ids, key=lambda pid: stems[pid] != pid):  # stable: the given order
+        stem = stems[person_id]
+        name, n = stem, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{stem}~{n}"
+        taken.add(name.lower())
+        named[person_id] = name
+    return named
 
 
-def statement(p: PersonResult, currency: str, lang: str, payouts: bool = True, context: Context = UNKNOWN) -> str:
+def anchor(p: PersonResult, names: Mapping[str, str]) -> str:
+    """The statement's id in the page: `s-`, the person's name of `person_names` and the period
+    (`s-a_b~2-2026-03`). The names differ and a run's periods are labels of one length, so no
+    two statements share an id."""
+    return f"s-{names[p.person_id]}-{p.period}"
+
+
+def statement(p: PersonResult, currency: str, lang: str, payouts: bool = True, context: Context = UNKNOWN,
+              names: Mapping[str, str] | None = None) -> str:
     """A `<section>` with the person's whole statement (without the payout when payouts is False).
 
     With a `context` (the scheme's roles and the roster, as `kpirules explain` reads them),
     the score and grade steps point at the curve row and grade row that applied, and the
-    targets say the attributes their `when` tests."""
+    targets say the attributes their `when` tests. `names` (`person_names` of everyone in the
+    page) gives the section its id."""
+    names = names if names is not None else person_names([p.person_id])
     parts = [
-        f'<section class="statement" id="{esc(anchor(p))}" data-person="{esc(p.person_id)}" data-period="{esc(p.period)}">',
+        f'<section class="statement" id="{esc(anchor(p, names))}" data-person="{esc(p.person_id)}" data-period="{esc(p.period)}">',
         _header(p, currency, lang, payouts),
         _kpi_table(p, lang, context),
         _total(p, lang, context),
-        _steps(p, lang, context),
+        _steps(p, lang, context, payouts),
     ]
     if payouts:
         parts.append(_payout(p, lang))
@@ -82,7 +111,7 @@ def _kpi_row(k: KpiResult, p: PersonResult, lang: str, kpi: Kpi | None) -> str:
     value, target = value_text(k, k.value, lang), (value_text(k, k.target, lang) if k.target is not None else "-")
     title = t(lang, "bar_title", f"{kpi_name(k)}: {value} against target {target}",
               kpi=kpi_name(k), value=value, target=target)
-    chart = svg.value_against_target(k.value, k.target, k.attainment if k.status != "in_progress" else None, title)
+    chart = svg.value_against_target(k.value, k.target, k.attainment, title, in_progress=k.status == "in_progress")
     tags = []
     if k.rank == "auxiliary":
         tags.append(t(lang, "auxiliary", "auxiliary: not weighted"))
@@ -116,7 +145,7 @@ def _kpi_row(k: KpiResult, p: PersonResult, lang: str, kpi: Kpi | None) -> str:
         f'<tr class="kpi" data-kpi="{esc(k.id)}">'
         f'<th scope="row"><span class="kpi-label" title="{esc(k.id)} ({esc(where(k.span))})">{esc(kpi_name(k))}</span>{tag_html}</th>'
         f'<td>{chart}</td><td class="num">{esc(value)}</td><td class="num">{target_cell}</td>'
-        f'<td class="num">{esc(percent(k.attainment))}</td><td class="num">{esc(short(k.score))}</td>'
+        f'<td class="num">{esc(svg.banded_percent(k.attainment))}</td><td class="num">{esc(short(k.score))}</td>'
         f'<td class="num">{esc(points)}</td><td class="rule">{rule}</td></tr>'
     )
 
@@ -132,9 +161,10 @@ def _total(p: PersonResult, lang: str, context: Context) -> str:
     return f'<div class="total">{lines}</div>'
 
 
-def _steps(p: PersonResult, lang: str, context: Context) -> str:
-    """Every KPI's calculation as `kpirules explain` prints it (the rows read, each step), folded away."""
-    lines = person_steps(p, lang, context)
+def _steps(p: PersonResult, lang: str, context: Context, payouts: bool) -> str:
+    """Every KPI's calculation as `kpirules explain` prints it (the rows read, each step), folded
+    away; without payouts, the attributes the payout reads keep their values to themselves."""
+    lines = person_steps(p, lang, context, payouts)
     summary = esc(t(lang, "kpi_steps", "How each KPI was worked out, step by step"))
     return f'<details class="steps"><summary>{summary}</summary><pre>{esc(chr(10).join(lines).rstrip())}</pre></details>'
 

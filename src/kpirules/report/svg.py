@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kpirules.report.figures import esc
+from kpirules.engine.numbers import fmt_decimal
+from kpirules.report.figures import HUNDRED, esc, percent
 
 #: Attainment bands of the heat map and the KPI bars: (lower bound, colour, text colour).
 #: Discrete bands read more reliably than a gradient, in print as on screen.
@@ -35,6 +36,17 @@ def band(attainment: Decimal | None) -> tuple[str, str]:
         if entry[0] is None or not attainment.is_finite() or attainment >= entry[0]:
             chosen = entry
     return chosen[1], chosen[2]
+
+
+def banded_percent(attainment: Decimal | None) -> str:
+    """An attainment as a percentage whose rounding never carries it into another colour band:
+    `99.2%`, but `99.9999%` rather than a `100%` coloured as 80–100%."""
+    text = percent(attainment)
+    if attainment is None or not attainment.is_finite():
+        return text
+    if band(Decimal(text[:-1]) / HUNDRED) != band(attainment):
+        return f"{fmt_decimal(attainment * HUNDRED)}%"
+    return text
 
 
 @dataclass(frozen=True)
@@ -91,13 +103,14 @@ def hbars(bars: list[Bar], width: int = 560, caption: str = "", colour: str = "#
 
 
 def value_against_target(value: Decimal | None, target: Decimal | None, attainment: Decimal | None,
-                         title: str, width: int = 220, height: int = 30) -> str:
-    """One KPI: its value as a bar coloured by attainment, the target as a line across it.
+                         title: str, width: int = 220, height: int = 30, in_progress: bool = False) -> str:
+    """One KPI: its value as a bar coloured by attainment (light blue while its period has not
+    closed, as in the heat map), the target as a line across it.
 
     Both are drawn on the row's own scale (the larger of the two), so a lower-is-better
     KPI shows a value bar reaching past the target line when it misses.
     """
-    fill, _ = band(attainment)
+    fill, _ = IN_PROGRESS if in_progress else band(attainment)
     v = max(float(value), 0.0) if value is not None and value.is_finite() else 0.0
     goal = max(float(target), 0.0) if target is not None and target.is_finite() else None
     scale = max(v, goal or 0.0) * 1.08 or 1.0

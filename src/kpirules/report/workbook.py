@@ -173,6 +173,12 @@ def _finish(sheet, freeze: str, widths: list[int]) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                # openpyxl takes text starting with "=" for a formula: a name "=HYPERLINK(...)"
+                # from the roster would be a live formula in the workbook, not the name
+                cell.data_type = "s"
     sheet.freeze_panes = freeze
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
