@@ -18,6 +18,9 @@ import sys
 import textwrap
 import xml.etree.ElementTree as ET
 
+from click.testing import CliRunner
+
+from kpirules.cli import cli
 from kpirules.tomlpositions import locate
 from scheme_tests_kit import HEAD, MINI, REPO, cases, refused, run, write
 
@@ -91,7 +94,7 @@ def test_a_failing_case_shows_expected_actual_and_the_failing_step(mini):
         "mini.kpitest.toml\n"
         "  FAIL  half the calls  (mini.kpitest.toml:4:1)\n"
         "        kpi calls score: expected 100, got 50  (mini.kpitest.toml:7:27)\n"
-        "          step: attainment 50% is in [50%, 100%): score 50  [mini.kpi:33]\n"
+        "          step: score: attainment 50% is in [50%, 100%): score 50  [mini.kpi:33]\n"
         "        payout: expected 1000.00, got 500.00  (mini.kpitest.toml:8:17)\n"
         "          step: target incentive 1000 CNY  [mini.kpi:39]\n"
         "          step: no factor table: factor = total score / 100 = 0.5\n"
@@ -114,9 +117,14 @@ def test_a_failing_value_from_rows_shows_the_aggregates(mini):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert "        kpi calls value: expected 2, got 1  (mini.kpitest.toml:7:27)" in lines
-    assert "          step: measure count(calls)  [mini.kpi:27]" in lines
-    assert ("          step: count(calls) over calls, called_at from 2026-03-01 to before 2026-04-01: "
-            "1 row(s) matched, result 1") in lines
+    # explain's lines for the value: each aggregate with the rows it matched, then the value
+    assert lines[lines.index("        kpi calls value: expected 2, got 1  (mini.kpitest.toml:7:27)") + 1:] == [
+        "          step: count(calls) over calls, by called_at from 2026-03-01 to before 2026-04-01: "
+        "1 row matched, result 1",
+        "          step: value: 1",
+        "",
+        "1 case in 1 file: 0 passed, 1 failed.",
+    ]
 
 
 def test_the_worked_example_of_the_semantics_page(tmp_path, monkeypatch):
@@ -150,6 +158,91 @@ def test_the_worked_example_of_the_semantics_page(tmp_path, monkeypatch):
                                    "(89.5 − 60) / (100 − 60) = 0.895  [telesales.kpi:57]")
     assert failure["steps"][1] == ("gate passed: the condition holds with collection_rate.attainment 89.4737%  "
                                    "[telesales.kpi:61]")
+
+
+def test_the_steps_of_a_failure_are_the_lines_explain_prints(mini):
+    """testing.md: a failure's steps are explain's lines for the same person. The case's person
+    and rows are also written as the data of a project, and every step of every failing
+    expectation must be a line `kpirules explain P1` prints for it."""
+    (mini / "kpirules.toml").write_text(textwrap.dedent("""\
+        [project]
+        rulesets = ["mini.kpi"]
+        [env.test.datasets.people]
+        source = "csv"
+        path = "people.csv"
+        [env.test.datasets.calls]
+        source = "csv"
+        path = "calls.csv"
+    """), encoding="utf-8")
+    (mini / "people.csv").write_text("person_id,role,level,hired_on\nP1,caller,junior,\n", encoding="utf-8")
+    (mini / "calls.csv").write_text("agent_id,called_at\n" + "P1,2026-03-02T09:00:00\n" * 3, encoding="utf-8")
+    write(mini, cases("""
+        [[case]]
+        name = "everything wrong"
+        person = { level = "junior" }
+        rows.calls = [{ called_at = 2026-03-02T09:00:00 }, { called_at = 2026-03-02T09:00:00 },
+                      { called_at = 2026-03-02T09:00:00 }]
+        expect.kpis.calls = { value = 9, target = 9, attainment = "9%", score = 9, contribution = 9, status = "no_data" }
+        expect.total = 9
+        expect.grade = "A"
+        expect.factor = 9
+        expect.gates = ["failed"]
+        expect.target_incentive = 9
+        expect.incentive = 9
+        expect.payout = 9
+    """))
+    result = run("--format", "json", "mini.kpitest.toml")
+    assert result.exit_code == 1, result.output
+    failures = json.loads(result.stdout)["files"][0]["cases"][0]["failures"]
+    assert len(failures) == 13
+    explained = CliRunner().invoke(cli, ["explain", "P1", "--period", "2026-03"], catch_exceptions=False)
+    assert explained.exit_code == 0, explained.output
+    lines = {line.strip() for line in explained.stdout.splitlines()}
+    for failure in failures:
+        assert failure["steps"], failure
+        for step in failure["steps"]:
+            assert step in lines, (failure["expectation"], step)
+    steps = {failure["expectation"]: failure["steps"] for failure in failures}
+    # 3 calls against the junior's `when` target 5: 60%, tier [50%, 100%): 50
+    assert steps["kpi calls value"] == [
+        "count(calls) over calls, by called_at from 2026-03-01 to before 2026-04-01: 3 rows matched, result 3",
+        "value: 3"]
+    assert steps["kpi calls target"] == [
+        'target: >= 5 (the `when` branch target >= 5 when person.level == "junior", mini.kpi:29); person.level "junior"']
+    assert steps["kpi calls attainment"] == ["value: 3", *steps["kpi calls target"], "attainment: value / target = 60%"]
+    assert steps["kpi calls contribution"] == ["weight 100% × score 50 = 50 points  [mini.kpi:30]"]
+    assert steps["total"] == ["total score: 50 = 50"]
+    assert steps["grade"] == ["grade: none (the role has no grades)"]
+
+
+def test_a_target_incentive_without_a_value_is_expected_as_0_or_none(mini):
+    """semantics.md section 7: a person attribute without a value gives the target incentive 0,
+    and its step says so; `expect.target_incentive = 0` failed with "got no value"."""
+    (mini / "mini.kpi").write_text(MINI.replace(
+        "  column hired_on date\n", "  column hired_on date\n  column bonus money\n").replace(
+        "target_incentive 1000 CNY", "target_incentive person.bonus"), encoding="utf-8")
+    write(mini, cases("""
+        [[case]]
+        name = "zero"
+        values.calls = 10
+        expect.target_incentive = 0
+        expect.incentive = 0
+        [[case]]
+        name = "none"
+        values.calls = 10
+        expect.target_incentive = "none"
+        [[case]]
+        name = "some"
+        values.calls = 10
+        expect.target_incentive = 5
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[1:4] == ["  PASS  zero", "  PASS  none", "  FAIL  some  (mini.kpitest.toml:13:1)"]
+    assert lines[4:6] == [
+        "        target_incentive: expected 5, got no value  (mini.kpitest.toml:16:27)",
+        "          step: target incentive: the person attribute has no value, so it is 0  [mini.kpi:40]"]
 
 
 # ---------------------------------------------------------------- coverage

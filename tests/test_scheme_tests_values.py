@@ -128,6 +128,47 @@ def test_thousands_separators_only_in_groups_of_three(mini):
     assert '= help: write "1,500,000" or 1500000; decimals follow a point: 1.5' in result.stderr
 
 
+def test_an_integer_column_reads_whole_numbers_written_as_strings(mini):
+    """testing.md: wherever a number is expected, a string holding one works too, with
+    thousands separators; an integer column refused "120" and "1,200" (E803). The deals'
+    numbers summed: 120 + 1,200 + 7 = 1327."""
+    scheme = DEALS.replace("measure count(calls)", "measure sum(deals.deal_no)")
+    (mini / "mini.kpi").write_text(scheme, encoding="utf-8")
+    write(mini, cases("""
+        [[case]]
+        name = "whole numbers"
+        rows.deals = [
+          { deal_no = "120", closed_on = 2026-03-02, amount = "5" },
+          { deal_no = "1,200", closed_on = 2026-03-03, amount = "5" },
+          { deal_no = 7.0, closed_on = 2026-03-04, amount = "5" },
+        ]
+        expect.kpis.calls = { value = 1327 }
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 0, result.output
+    write(mini, cases("""
+        [[case]]
+        name = "not whole numbers"
+        rows.deals = [
+          { deal_no = "12.5", closed_on = 2026-03-02, amount = "5" },
+          { deal_no = "1,2", closed_on = 2026-03-03, amount = "5" },
+          { deal_no = 7.5, closed_on = 2026-03-04, amount = "5" },
+          { deal_no = "seven", closed_on = 2026-03-05, amount = "5" },
+        ]
+        expect.kpis.calls = { value = 0 }
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1, result.output
+    whole = "column deal_no holds whole numbers (up to 19 digits), not"
+    assert errors(result) == [
+        f"mini.kpitest.toml:7:15: error[E803]: rows.deals.0.deal_no: {whole} '12.5'",
+        f"mini.kpitest.toml:8:15: error[E803]: rows.deals.1.deal_no: {whole} '1,2'",
+        f"mini.kpitest.toml:9:15: error[E803]: rows.deals.2.deal_no: {whole} 7.5",
+        f"mini.kpitest.toml:10:15: error[E803]: rows.deals.3.deal_no: {whole} 'seven'",
+    ]
+    assert '= help: write a whole number such as 120 or "1,200"' in result.stderr
+
+
 # ---------------------------------------------------------------- the column rules
 
 

@@ -224,6 +224,21 @@ def _attribute(value, empty: str) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
+class KpiSteps(NamedTuple):
+    """One KPI's explanation in its parts, each a list of lines as `kpirules explain` prints
+    them; `kpirules test` shows the part behind a failed expectation."""
+
+    head: list[str]
+    #: the aggregates with the rows they matched, then the value
+    value: list[str]
+    target: list[str]
+    #: none when there is no attainment
+    attainment: list[str]
+    score: list[str]
+    #: the weight and points, or why there are none (in progress, auxiliary)
+    weight: list[str]
+
+
 def kpi_steps(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
               attributes: Attributes | None = None, hidden: frozenset[str] = frozenset()) -> list[str]:
     """One KPI's part of the explanation: its data, value, target, attainment, score and weight.
@@ -232,15 +247,20 @@ def kpi_steps(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
     or lookup row used, and the weight step at the `weight` line the weight came from (the
     parent role's, when inherited); with the person's `attributes`, the target says the values
     its `when` branches test (but not those of the attributes in `hidden`)."""
-    lines = [_head(k, lang)]
-    lines.extend(_aggregate_line(a, lang) for a in k.aggregates)
+    return [line for part in kpi_step_parts(k, lang, kpi, attributes, hidden) for line in part]
+
+
+def kpi_step_parts(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
+                   attributes: Attributes | None = None, hidden: frozenset[str] = frozenset()) -> KpiSteps:
+    """The lines of `kpi_steps`, in their parts."""
+    value_lines = [_aggregate_line(a, lang) for a in k.aggregates]
     value = _value(k, k.value, lang)
     arithmetic = k.worked(i18n.ui(lang, "explain.no_value", "no value"))
     if arithmetic is not None:  # `2 / 24 = 8.3333%`: the measure with the results above put in
         value = f"{arithmetic} = {value}"
-    lines.append(i18n.ui(lang, "explain.value", f"  value: {value}", value=value))
+    value_lines.append(i18n.ui(lang, "explain.value", f"  value: {value}", value=value))
     if k.target is None:
-        lines.append(i18n.ui(lang, "explain.no_target", "  target: none found"))
+        target_line = i18n.ui(lang, "explain.no_target", "  target: none found")
     else:
         branch = written(k.target_span)
         source = {
@@ -249,33 +269,33 @@ def kpi_steps(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
             "per_person": i18n.ui(lang, "explain.target.per_person", "the person's row in the targets dataset"),
         }.get(k.target_source, k.target_source)
         target = _value(k, k.target, lang)
-        line = i18n.ui(lang, "explain.target", f"  target: {k.direction} {target} ({source}, {where(k.target_span)})",
-                       direction=k.direction, value=target, source=source, where=where(k.target_span))
+        target_line = i18n.ui(lang, "explain.target", f"  target: {k.direction} {target} ({source}, {where(k.target_span)})",
+                              direction=k.direction, value=target, source=source, where=where(k.target_span))
         if attributes is not None and kpi is not None:
-            line += _when_tested(kpi, attributes, lang, hidden)
+            target_line += _when_tested(kpi, attributes, lang, hidden)
         if k.target_before_proration is not None:
-            line += prorated_from(k, lambda x: _value(k, x, lang), lang)
-        lines.append(line)
+            target_line += prorated_from(k, lambda x: _value(k, x, lang), lang)
+    attainment_lines = []
     if k.attainment is not None:
         key, rule = attainment_rule(k.value, k.target, k.direction)
         rule = i18n.ui(lang, key, rule)
         if key in ("explain.rule.higher", "explain.rule.lower"):
-            lines.append(i18n.ui(lang, "explain.attainment", f"  attainment: {rule} = {pct(k.attainment)}",
-                                 rule=rule, value=pct(k.attainment)))
+            attainment_lines.append(i18n.ui(lang, "explain.attainment", f"  attainment: {rule} = {pct(k.attainment)}",
+                                            rule=rule, value=pct(k.attainment)))
         else:  # no division: the rule that decided
-            lines.append(i18n.ui(lang, "explain.attainment_by_rule", f"  attainment: {pct(k.attainment)} ({rule})",
-                                 rule=rule, value=pct(k.attainment)))
+            attainment_lines.append(i18n.ui(lang, "explain.attainment_by_rule", f"  attainment: {pct(k.attainment)} ({rule})",
+                                            rule=rule, value=pct(k.attainment)))
     rule = i18n.phrase(k.score_rule, "explain", lang)
-    lines.append(i18n.ui(lang, "explain.score", f"  score: {rule}", rule=rule) + _at(score_place(k, kpi)))
+    score_line = i18n.ui(lang, "explain.score", f"  score: {rule}", rule=rule) + _at(score_place(k, kpi))
     if k.status == "in_progress":
-        lines.append(i18n.ui(lang, "explain.in_progress", "  not in this run's total"))
+        weight_line = i18n.ui(lang, "explain.in_progress", "  not in this run's total")
     elif k.rank == "main":
         weight, score, points = pct(k.weight), fmt_decimal(k.score), fmt_decimal(k.contribution)
-        lines.append(i18n.ui(lang, "explain.weighted", f"  weight {weight} × score {score} = {points} points",
-                             weight=weight, score=score, points=points) + _at(kpi.weight_span if kpi else None))
+        weight_line = i18n.ui(lang, "explain.weighted", f"  weight {weight} × score {score} = {points} points",
+                              weight=weight, score=score, points=points) + _at(kpi.weight_span if kpi else None)
     else:
-        lines.append(i18n.ui(lang, "explain.aux", "  auxiliary: reported, not weighted"))
-    return lines
+        weight_line = i18n.ui(lang, "explain.aux", "  auxiliary: reported, not weighted")
+    return KpiSteps([_head(k, lang)], value_lines, [target_line], attainment_lines, [score_line], [weight_line])
 
 
 def score_place(k: KpiResult, kpi: Kpi | None) -> Span | None:

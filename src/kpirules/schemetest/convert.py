@@ -134,9 +134,7 @@ def column_value(raw, column: ColumnSpec, timezone: str):
             raise Unreadable(f"column {column.name} holds text, not {shown(raw)}")
         return str(raw)
     if kind == "integer":
-        if isinstance(raw, bool) or not isinstance(raw, int) or not -BIGINT <= raw < BIGINT:
-            raise Unreadable(f"column {column.name} holds whole numbers (up to 19 digits), not {shown(raw)}")
-        return raw
+        return _whole(raw, column)
     if kind in PLACES:
         value = number(raw, what=f"a number for column {column.name}")
         if -value.as_tuple().exponent > PLACES[kind]:
@@ -151,6 +149,25 @@ def column_value(raw, column: ColumnSpec, timezone: str):
     if kind == "date":
         return _date(raw, column)
     return _timestamp(raw, column, timezone)
+
+
+def _whole(raw, column: ColumnSpec) -> int:
+    """A whole number for an integer column: 120, "120", "1,200", or 12.0 (whole, as a run reads
+    "12.0" in the data)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    else:
+        try:
+            found = number(raw)
+        except Unreadable:  # said below, naming the column
+            found = None
+        if found is None or found != found.to_integral_value():
+            raise Unreadable(f"column {column.name} holds whole numbers (up to 19 digits), not {shown(raw)}",
+                             'write a whole number such as 120 or "1,200"')
+        value = int(found)
+    if not -BIGINT <= value < BIGINT:
+        raise Unreadable(f"column {column.name} holds whole numbers (up to 19 digits), not {shown(raw)}")
+    return value
 
 
 def _date(raw, column: ColumnSpec) -> dt.date:

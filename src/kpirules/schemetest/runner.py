@@ -7,6 +7,7 @@ Nothing here scores anything: `kpirules.engine.evaluate.evaluate` does, exactly 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from kpirules.engine.evaluate import evaluate
 from kpirules.engine.results import PersonResult
 from kpirules.errors import DataError, Diagnostic
 from kpirules.model.scheme import Scheme
+from kpirules.report.explain import Context
 from kpirules.report.source import where
 from kpirules.schemetest.spec import Case, Expectation
 from kpirules.schemetest.steps import actual_of, shown, steps_of
@@ -73,6 +75,11 @@ def run_case(case: Case, scheme: Scheme) -> CaseOutcome:
     given = {(case.person_id, kpi): value for kpi, value in case.values.items()}
     try:
         run = evaluate(scheme, con, [case.period], persons=[case.person_id], trace_rows=True, given=given)
+        person = next((p for p in run.people if p.person_id == case.person_id), None)
+        problem = _not_evaluated(case, run, person)
+        if problem is not None:
+            return CaseOutcome(case, "error", error=problem)
+        failures = _failures(case, person, lambda: Context.read(scheme, con))
     except DataError as exc:
         words = "; ".join(d.message for d in exc.diagnostics)
         return CaseOutcome(case, "error", error=Diagnostic(
@@ -80,23 +87,37 @@ def run_case(case: Case, scheme: Scheme) -> CaseOutcome:
             help=exc.diagnostics[0].help))
     finally:
         con.close()
-    person = next((p for p in run.people if p.person_id == case.person_id), None)
-    problem = _not_evaluated(case, run, person)
-    if problem is not None:
-        return CaseOutcome(case, "error", error=problem)
+    return CaseOutcome(case, "failed" if failures else "passed", failures, result=person)
+
+
+def _failures(case: Case, person: PersonResult, context: Callable[[], Context]) -> list[Failure]:
+    """The expectations the result does not meet, each with explain's steps behind it (read with
+    the case's scheme and roster, `context`, only when one fails)."""
     failures = []
     for expectation in case.expectations:
         actual = actual_of(expectation, person)
-        if not _same(expectation.expected, actual):
+        if not _same(expectation.expected, actual) and not _counted_as_zero(case, expectation, actual):
             failures.append(Failure(expectation, shown(expectation, expectation.expected, person),
-                                    shown(expectation, actual, person), steps_of(expectation, person, case)))
-    return CaseOutcome(case, "failed" if failures else "passed", failures, result=person)
+                                    shown(expectation, actual, person), []))
+    if failures:
+        read = context()
+        for failure in failures:
+            failure.steps = steps_of(failure.expectation, person, case, read)
+    return failures
 
 
 def _same(expected, actual) -> bool:
     if isinstance(expected, Decimal) or isinstance(actual, Decimal):
         return expected is not None and actual is not None and expected == actual
     return expected == actual
+
+
+def _counted_as_zero(case: Case, e: Expectation, actual) -> bool:
+    """`target_incentive = 0` holds when the target incentive has no value (its person attribute
+    is empty): the payout counts it as 0 (semantics.md section 7), as its step says."""
+    payout = case.role.payout
+    return (e.field == "target_incentive" and actual is None and e.expected == 0
+            and payout is not None and payout.target_incentive is not None)
 
 
 def _not_evaluated(case: Case, run, person: PersonResult | None) -> Diagnostic | None:

@@ -1,5 +1,6 @@
 """What an expectation reads from a person's result, how to show it, and the steps of the trace
-that produced it: the lines a failing case prints under "expected ..., got ...".
+that produced it: the lines a failing case prints under "expected ..., got ...", those
+`kpirules explain` prints for the same person (report/explain.py writes both).
 """
 
 from __future__ import annotations
@@ -8,10 +9,8 @@ from decimal import Decimal
 
 from kpirules.engine.numbers import fmt_decimal
 from kpirules.engine.results import KpiResult, PersonResult
-from kpirules.engine.scoring import attainment_rule, curve_part, pct
-from kpirules.model.bands import describe
-from kpirules.report.explain import prorated_from
-from kpirules.report.source import where, written
+from kpirules.engine.scoring import pct
+from kpirules.report.explain import Context, kpi_step_parts, payout_lines, result_lines
 from kpirules.schemetest.spec import Case, Expectation
 
 ZERO = Decimal(0)
@@ -73,70 +72,35 @@ def shown(e: Expectation, x, person: PersonResult) -> str:
     return fmt_decimal(x)
 
 
-def _at(span) -> str:
-    return f"  [{where(span)}]" if span is not None else ""
-
-
-def steps_of(e: Expectation, person: PersonResult, case: Case) -> list[str]:
+def steps_of(e: Expectation, person: PersonResult, case: Case, context: Context) -> list[str]:
+    """The lines of `kpirules explain` behind an expectation (explain's own words, without the
+    indent): the part of the KPI's steps, the total and its notes, the grade, or payout steps."""
     if e.kpi is not None and e.field != "commissions":
-        return _kpi_steps(e, _kpi(person, e.kpi), case)
-    if e.field == "total":
-        parts = [f"{k.id} {fmt_decimal(k.contribution)}" for k in person.kpis if k.contribution is not None]
-        lines = [f"total score = {' + '.join(parts) or '0'} = {fmt_decimal(person.total_score)}"]
-        return lines + [f"note: {note}" for note in person.notes]
-    if e.field == "grade":
-        band = next((b for b in case.role.grades.bands if b.contains(person.total_score)), None) if case.role.grades else None
-        if band is None:
-            return [f"total score {fmt_decimal(person.total_score)} is in no grade band"]
-        return [f"total score {fmt_decimal(person.total_score)} is in {describe(band, False)}: {band.grade}{_at(band.span)}"]
+        return _kpi_steps(e, _kpi(person, e.kpi), case, person, context)
+    if e.field in ("total", "grade"):
+        lines = [line.printed() for line in result_lines(person, "en", context.role(person))]
+        return lines[:-1] if e.field == "total" else lines[-1:]
     kinds = PAYOUT_STEPS.get(e.field)
-    steps = person.payout.steps
-    if e.field == "commissions":
-        chosen = [s for s in steps if s.step == "commission" and s.description.startswith(f"commission on {e.kpi}")]
-    else:
-        chosen = [s for s in steps if kinds is None or s.step in kinds]
-    return [f"{s.description}{_at(s.span)}" for s in chosen]
+    chosen = []
+    for step, line in zip(person.payout.steps, payout_lines(person), strict=True):
+        if e.field == "commissions":
+            if step.step == "commission" and step.description.startswith(f"commission on {e.kpi}"):
+                chosen.append(line.printed())
+        elif kinds is None or step.step in kinds:
+            chosen.append(line.printed())
+    return chosen
 
 
-def _kpi_steps(e: Expectation, k: KpiResult, case: Case) -> list[str]:
-    value = pct if k.value_type == "percent" else fmt_decimal
-    if e.field == "value":
-        if k.id in case.values:
-            return [f"value {value(k.value) if k.value is not None else 'none'}: stated by the case (values.{k.id})"]
-        measure = case.role.kpi(k.id).measure
-        lines = [f"measure {written(measure.span)}{_at(measure.span)}"]
-        for a in k.aggregates:
-            found = "no value" if a.value is None else fmt_decimal(a.value)
-            lines.append(
-                f"{a.function}({written(a.argument) or a.dataset}) over {a.dataset}"
-                + (f" where {written(a.where)}" if a.where is not None else "")
-                + f", {a.date_column} from {a.window_start} to before {a.window_end}"
-                + ("" if a.scope == "self" else f", {a.scope.replace('_', ' ')} scope")
-                + ("" if a.rows_matched is None else f": {a.rows_matched} row(s) matched")
-                + f", result {found}"
-            )
-        return lines
-    if e.field == "target":
-        if k.target is None:
-            return ["no target line applies"]
-        line = f"target {k.direction} {value(k.target)} from `{written(k.target_span)}` ({k.target_source}){_at(k.target_span)}"
-        if k.target_before_proration is not None:
-            line += prorated_from(k, value)
-        return [line]
-    if e.field == "attainment":
-        if k.attainment is None:
-            return [f"no attainment: value {value(k.value) if k.value is not None else 'none'}, "
-                    f"target {value(k.target) if k.target is not None else 'none'}"]
-        key, rule = attainment_rule(k.value, k.target, k.direction)
-        if key == "explain.rule.higher":
-            return [f"attainment = {rule} = {value(k.value)} / {value(k.target)} = {pct(k.attainment)}"]
-        if key == "explain.rule.lower":
-            return [f"attainment = {rule} = {value(k.target)} / {value(k.value)} = {pct(k.attainment)}"]
-        return [f"attainment = {pct(k.attainment)}: {rule} (value {value(k.value)}, target {value(k.target)})"]
-    if e.field == "contribution":
-        if k.contribution is None:
-            return [f"no contribution: the KPI is {k.rank}, status {k.status}"]
-        return [f"weight {pct(k.weight)} × score {fmt_decimal(k.score)} = {fmt_decimal(k.contribution)}"]
-    kpi = case.role.kpi(k.id)
-    part = curve_part(kpi, k)
-    return [f"{k.score_rule}{_at(part[1] if part else kpi.curve.span or k.span)}"]
+def _kpi_steps(e: Expectation, k: KpiResult, case: Case, person: PersonResult, context: Context) -> list[str]:
+    parts = kpi_step_parts(k, "en", context.kpi(person, k), context.attributes(person))
+    chosen = {
+        "value": parts.value,
+        "target": parts.target,
+        # what it divides (or, with no attainment, why there is none: no value, no target, a target of 0)
+        "attainment": [parts.value[-1], *parts.target, *parts.attainment],
+        "contribution": parts.weight,
+    }.get(e.field, parts.score)  # score, and status
+    lines = [line.strip() for line in chosen]
+    if e.field == "value" and k.id in case.values:  # no aggregates: the case says the value
+        lines = [f"{lines[-1]}, stated by the case (values.{k.id})"]
+    return lines
