@@ -309,25 +309,29 @@ def _cell_number(x: Decimal | None):
 def render_xlsx(result: RunResult) -> bytes:
     """A workbook: a summary sheet (one row per person) and one sheet per role (one row per
     KPI, the CSV's columns). Numbers are numbers, each shown with a number format; the cell
-    holds the value itself (attainment as a fraction shown as a percentage, 1.07 as 107.0%)."""
+    holds the value itself (attainment as a fraction shown as a percentage, 1.07 as 107.0%).
+    Text is text, never a formula; no value is no cell."""
     from openpyxl import Workbook
+
+    from kpirules.report.sheets import row_cells, sheet_title
 
     book = Workbook()
     summary = book.active
     summary.title = "summary"
     summary.append(["period", "person_id", "name", "role", "team", "total_score", "grade", "payout", "currency"])
     for p in result.people:
-        summary.append([p.period, p.person_id, p.name, p.role, p.team, _cell_number(p.total_score), p.grade,
-                        _cell_number(p.payout.total) if p.payout else None, result.currency])
+        summary.append(row_cells(summary, [
+            p.period, p.person_id, p.name, p.role, p.team, _cell_number(p.total_score), p.grade,
+            _cell_number(p.payout.total) if p.payout else None, result.currency]))
     for row in summary.iter_rows(min_row=2):
         row[5].number_format, row[7].number_format = XLSX_NUMBERS["total_score"], XLSX_NUMBERS["payout"]
     columns = [c for c in CSV_COLUMNS if c != "currency"]
     numbers = {i: XLSX_NUMBERS[c] for i, c in enumerate(columns) if c in XLSX_NUMBERS}
     for role, people in by_role(result).items():
-        sheet = book.create_sheet(title=role[:31])
+        sheet = book.create_sheet(title=sheet_title(role, book.sheetnames))
         sheet.append(columns)
         for row in kpi_rows(dataclasses.replace(result, people=people)):
-            sheet.append([_cell_number(row[c]) if c in XLSX_NUMBERS else row[c] for c in columns])
+            sheet.append(row_cells(sheet, [_cell_number(row[c]) if c in XLSX_NUMBERS else row[c] for c in columns]))
         for row in sheet.iter_rows(min_row=2):
             for i, number_format in numbers.items():
                 row[i].number_format = number_format

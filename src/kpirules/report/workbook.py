@@ -16,6 +16,7 @@ from kpirules.engine.numbers import exact_sum, quantize6
 from kpirules.engine.results import KpiResult, PersonResult, RunResult
 from kpirules.model.scheme import Scheme
 from kpirules.report.figures import kpi_name, role_name, t
+from kpirules.report.sheets import row_cells, sheet_title
 
 SCORE = "0.00"
 PERCENT = "0.0%"
@@ -34,23 +35,11 @@ def render_workbook(result: RunResult, scheme: Scheme, lang: str = "en", payouts
     for p in result.people:
         by_role[p.role].append(p)
     _summary(book.active, by_role, scheme, result, lang, payouts)
-    names = {book.active.title}
     for role, people in sorted(by_role.items()):
-        title = _sheet_title(role, names)
-        names.add(title)
-        _role_sheet(book.create_sheet(title), people, result.currency, lang, payouts)
+        _role_sheet(book.create_sheet(sheet_title(role, book.sheetnames)), people, result.currency, lang, payouts)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _sheet_title(role: str, taken: set[str]) -> str:
-    """A role id as a sheet name: at most 31 characters, unique regardless of case."""
-    stem, title, n = role[:31], role[:31], 1
-    while title.lower() in {name.lower() for name in taken}:
-        n += 1
-        title = f"{stem[:31 - len(str(n)) - 1]}~{n}"
-    return title
 
 
 def _grades(scheme: Scheme, roles: list[str]) -> list[str]:
@@ -79,7 +68,7 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
               t(lang, "average_score", "Average score")] + grades
     if payouts:
         header.append(t(lang, "payout_total", f"Payout total ({result.currency})", currency=result.currency))
-    sheet.append(header)
+    sheet.append(row_cells(sheet, header))
     grand = Decimal(0)
     for role, people in sorted(by_role.items()):
         average = sum((p.total_score for p in people), Decimal(0)) / len(people)
@@ -89,14 +78,14 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
             total = exact_sum(p.payout.total for p in people if p.payout)
             grand += total
             row.append(total)
-        sheet.append(row)
+        sheet.append(row_cells(sheet, row))
     everyone = result.people
     overall = sum((p.total_score for p in everyone), Decimal(0)) / len(everyone)
     last = [t(lang, "all_roles", "All roles"), "", *_counts(everyone, several), quantize6(overall)]
     last += [sum(1 for p in everyone if p.grade == g) for g in grades]
     if payouts:
         last.append(grand)
-    sheet.append(last)
+    sheet.append(row_cells(sheet, last))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=2):
@@ -104,10 +93,11 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
         if payouts:
             row[-1].number_format = money_format(result.currency)
     sheet.append([])
-    sheet.append([t(lang, "scheme", "Scheme"), result.scheme])
-    sheet.append([t(lang, "period", "Period"), ", ".join(result.periods)])
+    sheet.append(row_cells(sheet, [t(lang, "scheme", "Scheme"), result.scheme]))
+    sheet.append(row_cells(sheet, [t(lang, "period", "Period"), ", ".join(result.periods)]))
     if result.period_reason:
-        sheet.append([t(lang, "why_period", "Why this period"), i18n.phrase(result.period_reason, "explain", lang)])
+        sheet.append(row_cells(sheet, [t(lang, "why_period", "Why this period"),
+                                       i18n.phrase(result.period_reason, "explain", lang)]))
     _finish(sheet, "A2", [18, 18] + [10] * len(counted) + [14] + [10] * len(grades) + [20])
 
 
@@ -131,7 +121,7 @@ def _role_sheet(sheet, people: list[PersonResult], currency: str, lang: str, pay
         name = kpi_name(k)
         header += [t(lang, "col_value", f"{name}: value", kpi=name), t(lang, "col_target", f"{name}: target", kpi=name),
                    t(lang, "col_attainment", f"{name}: attainment", kpi=name), t(lang, "col_score", f"{name}: score", kpi=name)]
-    sheet.append(header)
+    sheet.append(row_cells(sheet, header))
     for p in people:
         row = [p.person_id, p.name, p.team, p.period, p.active_days, p.total_score, p.grade]
         if payouts:
@@ -140,7 +130,7 @@ def _role_sheet(sheet, people: list[PersonResult], currency: str, lang: str, pay
         for kpi_id in kpis:
             k = by_id.get(kpi_id)
             row += [None] * 4 if k is None else [k.value, k.target, _attainment(k.attainment), k.score]
-        sheet.append(row)
+        sheet.append(row_cells(sheet, row))
     for row in sheet.iter_rows(min_row=2):
         row[5].number_format = SCORE
         if payouts:
@@ -173,12 +163,6 @@ def _finish(sheet, freeze: str, widths: list[int]) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                # openpyxl takes text starting with "=" for a formula: a name "=HYPERLINK(...)"
-                # from the roster would be a live formula in the workbook, not the name
-                cell.data_type = "s"
     sheet.freeze_panes = freeze
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
