@@ -406,6 +406,26 @@ def test_write_folder_atomic_keeps_the_old_folder_when_writing_fails(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["st"]
 
 
+def test_write_folder_atomic_puts_the_old_folder_back_when_what_follows_fails(tmp_path):
+    """`then` runs with the new folder in place (run puts its -o and --manifest files in place
+    there, after its snapshot): when it fails, the new folder goes and the old one comes back."""
+    write_folder_atomic(tmp_path / "st", {"a.html": b"old"})
+    seen = []
+
+    def rename_fails():
+        seen.append(sorted(p.name for p in (tmp_path / "st").iterdir()))
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_folder_atomic(tmp_path / "st", {"b.html": b"new"}, then=rename_fails)
+    assert seen == [["b.html"]]
+    assert [(p.name, p.read_bytes()) for p in (tmp_path / "st").iterdir()] == [("a.html", b"old")]
+    assert [p.name for p in tmp_path.iterdir()] == ["st"]
+    with pytest.raises(OSError):
+        write_folder_atomic(tmp_path / "new", {"b.html": b"new"}, then=rename_fails)
+    assert [p.name for p in tmp_path.iterdir()] == ["st"]
+
+
 @pytest.mark.parametrize(("args", "code"), [
     (["--per-person", "st", "--format", "xlsx"], "E864"),
     (["--role", "nobody_has_this_role"], "E004"),

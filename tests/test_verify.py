@@ -583,3 +583,83 @@ def test_a_new_snapshot_folder_among_the_scheme_files_is_refused(project):
     assert refused.exit_code == 2
     assert "error[E845]: --snapshot rulesets/snap would hold or sit beside the run's own inputs" in refused.stderr
     assert not (project / "rulesets/snap").exists()
+
+
+# ---------------------------------------------------------------------- the run's files, together
+
+
+def hidden(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_output_that_is_an_input_is_refused_before_the_manifest_and_snapshot_are_written(project):
+    # the manifest and the snapshot were written first, then -o failed with E006 (exit 2)
+    result = invoke("run", "--period", PERIOD, "--format", "csv", "-o", "data/sample/people.csv",
+                    "--manifest", "m.json", "--snapshot", "snap")
+    assert result.exit_code == 2
+    # said once the inputs are read, before the evaluation (which says its period first)
+    assert result.stderr.startswith("error[E006]: data/sample/people.csv is one of this command's inputs")
+    assert not (project / "m.json").exists() and not (project / "snap").exists() and hidden(project) == []
+
+
+def test_an_output_that_cannot_be_written_leaves_the_manifest_and_snapshot_as_they_were(project):
+    """-o names a file its folder cannot hold (a name of 250 characters: its temporary file
+    beside it is longer than a file name may be), after the evaluation: the earlier manifest
+    and the snapshot that --force would replace stay as they were."""
+    assert invoke("run", "--period", PERIOD, "--snapshot", "snap", "--manifest", "m.json").exit_code == 0
+    before = {path: path.read_bytes() for path in [project / "m.json", *(project / "snap").rglob("*")]
+              if path.is_file()}
+    name = "r" * 246 + ".csv"
+    result = invoke("run", "--period", PERIOD, "--format", "csv", "-o", name,
+                    "--manifest", "m.json", "--snapshot", "snap", "--force")
+    assert result.exit_code == 2
+    assert f"error[E007]: cannot write {name}: File name too long" in result.stderr
+    after = {path: path.read_bytes() for path in [project / "m.json", *(project / "snap").rglob("*")]
+             if path.is_file()}
+    assert after == before
+    assert not (project / name).exists() and hidden(project) == []
+
+
+def test_a_snapshot_refused_at_the_end_leaves_no_output_and_no_manifest(project):
+    # a new folder among the scheme files is refused once the manifest says what the scheme read
+    result = invoke("run", "--period", PERIOD, "--format", "csv", "-o", "out.csv", "--manifest", "m.json",
+                    "--snapshot", "rulesets/snap")
+    assert result.exit_code == 2
+    assert "error[E845]: --snapshot rulesets/snap would hold or sit beside the run's own inputs" in result.stderr
+    assert not (project / "out.csv").exists() and not (project / "m.json").exists()
+    assert hidden(project) == [] and not (project / "rulesets/snap").exists()
+
+
+def test_the_manifest_place_is_checked_before_the_work(project):
+    # a missing folder was found after the evaluation, with the snapshot already made
+    result = invoke("run", "--period", PERIOD, "--snapshot", "sn", "--manifest", "nodir/m.json",
+                    "-o", "o.csv", "--format", "csv")
+    assert result.exit_code == 2
+    assert f"Invalid value for '--manifest': the folder {project / 'nodir'} does not exist" in result.stderr
+    assert "period" not in result.stderr and not (project / "sn").exists() and not (project / "o.csv").exists()
+    # and a manifest over an input is refused before the evaluation too
+    result = invoke("run", "--period", PERIOD, "--manifest", "data/sample/people.csv", "--snapshot", "sn")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error[E006]: data/sample/people.csv is one of this command's inputs")
+    assert not (project / "sn").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_output_and_manifest_may_not_be_one_file(project, fmt):
+    # exit 0, and the output silently replaced the manifest
+    (project / "same.json").write_text("kept\n", encoding="utf-8")
+    result = invoke("run", "--period", PERIOD, "--format", fmt, "-o", "same.json", "--manifest", "./same.json")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error[E008]: -o same.json and --manifest ./same.json name the same file: "
+                                    "one would replace the other\n")
+    assert (project / "same.json").read_text(encoding="utf-8") == "kept\n"
+
+
+@pytest.mark.parametrize(("option", "path"), [("-o", "snap/out.csv"), ("--manifest", "snap/manifest.json")])
+def test_no_output_goes_inside_the_snapshot_folder(project, option, path):
+    (project / "snap").mkdir()
+    result = invoke("run", "--period", PERIOD, "--format", "csv", option, path, "--snapshot", "snap")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error[E008]: {option} {path} is inside the --snapshot folder snap, "
+                                    "which the snapshot replaces as a whole\n")
+    assert list((project / "snap").iterdir()) == []

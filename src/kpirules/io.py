@@ -62,12 +62,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     if descriptor is not None:
         _write_to_descriptor(descriptor, payload)
         return
-    try:
-        found = target.stat()
-    except FileNotFoundError:
-        found = None
-    if found is not None and (stat.S_ISCHR(found.st_mode) or stat.S_ISBLK(found.st_mode)
-                              or stat.S_ISFIFO(found.st_mode) or stat.S_ISSOCK(found.st_mode)):
+    if written_in_place(target):
         with open(target, "wb") as fh:
             fh.write(payload)
         return
@@ -77,6 +72,19 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def written_in_place(path: str | Path) -> bool:
+    """Whether path is an open descriptor (`/dev/stdout`), a device or a pipe (`/dev/null`,
+    a FIFO): written into as it is, never replaced by a file renamed over it."""
+    target = Path(path)
+    if _descriptor(target) is not None:
+        return True
+    try:
+        mode = target.stat().st_mode
+    except OSError:  # missing, or unreachable: a file to write, whose writing says why
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def write_files_atomic(files: dict[Path, bytes]) -> None:
@@ -89,23 +97,51 @@ def write_files_atomic(files: dict[Path, bytes]) -> None:
     a mix of old and new files; only a rename failing after the others have succeeded
     (another program racing for the folder) could. OSError naming the target.
     """
-    for path in files:
-        if Path(path).exists() and not Path(path).is_file():
-            code = errno.EISDIR if Path(path).is_dir() else errno.EEXIST
-            raise OSError(code, os.strerror(code), str(path))
-    staged: list[tuple[Path, Path]] = []
+    staged = StagedFiles(files)
     try:
-        for path, payload in files.items():
+        staged.put_in_place()
+    finally:
+        staged.discard()
+
+
+class StagedFiles:
+    """Files written in full beside their places, then put in place together or discarded.
+
+    Staging refuses a folder in a target's place before anything is written; OSError
+    names the target (the files staged until then are removed). Putting in place renames
+    each file over its target; `discard` removes what was not put in place, so that
+    other work failing between the two (a snapshot folder) leaves every target as it was.
+    """
+
+    def __init__(self, files: dict[Path, bytes]) -> None:
+        for path in files:
+            if Path(path).exists() and not Path(path).is_file():
+                code = errno.EISDIR if Path(path).is_dir() else errno.EEXIST
+                raise OSError(code, os.strerror(code), str(path))
+        self._staged: list[tuple[Path, Path]] = []
+        try:
+            for path, payload in files.items():
+                try:
+                    self._staged.append(_staged(Path(path), payload))
+                except OSError as exc:
+                    raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        except BaseException:
+            self.discard()
+            raise
+
+    def put_in_place(self) -> None:
+        while self._staged:
+            tmp, target = self._staged[0]
             try:
-                staged.append(_staged(Path(path), payload))
+                os.replace(tmp, target)
             except OSError as exc:
-                raise OSError(exc.errno, exc.strerror, str(path)) from exc
-        for tmp, target in staged:
-            os.replace(tmp, target)
-    except BaseException:
-        for tmp, _target in staged:
+                raise OSError(exc.errno, exc.strerror, str(target)) from exc
+            self._staged.pop(0)
+
+    def discard(self) -> None:
+        for tmp, _target in self._staged:
             tmp.unlink(missing_ok=True)
-        raise
+        self._staged.clear()
 
 
 def _staged(target: Path, payload: bytes) -> tuple[Path, Path]:
@@ -159,13 +195,16 @@ def _write_to_descriptor(descriptor: int, payload: bytes) -> None:
 
 
 def write_folder_atomic(path: str | Path, files: dict[str, bytes] | None = None,
-                        fill: Callable[[Path], None] | None = None) -> None:
+                        fill: Callable[[Path], None] | None = None,
+                        then: Callable[[], None] | None = None) -> None:
     """Make `path` a folder holding exactly `files` (name -> content), all or nothing.
 
     The files are written into a temporary sibling folder (then `fill(folder)` may write
     more into it, e.g. DuckDB's COPY), which then takes the place of `path` (an existing
     folder there is moved aside first and deleted last); if anything fails, `path` is
-    left as it was.
+    left as it was. `then()` runs once the new folder is in place and the old one not yet
+    deleted (other outputs of the same command renamed into place); if it fails, the new
+    folder is removed and the old one put back.
     """
     import shutil
 
@@ -173,6 +212,7 @@ def write_folder_atomic(path: str | Path, files: dict[str, bytes] | None = None,
     parent = target.parent
     fresh = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
     old: Path | None = None
+    placed = False
     try:
         for name, payload in (files or {}).items():
             (fresh / name).write_bytes(payload)
@@ -185,8 +225,13 @@ def write_folder_atomic(path: str | Path, files: dict[str, bytes] | None = None,
             old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
             os.replace(target, old / target.name)
         os.replace(fresh, target)
+        placed = True
+        if then is not None:
+            then()
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
+        if placed:
+            shutil.rmtree(target, ignore_errors=True)
         if old is not None and (old / target.name).exists() and not target.exists():
             os.replace(old / target.name, target)
         if old is not None:

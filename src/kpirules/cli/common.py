@@ -8,14 +8,15 @@ import functools
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from kpirules import i18n
 from kpirules.errors import ConfigError, Diagnostic, KpiError, Location
-from kpirules.io import input_holding, write_atomic
+from kpirules.io import StagedFiles, input_holding, write_atomic, written_in_place
 from kpirules.report.diagnostics import render_all
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -192,9 +193,9 @@ def output_option(func: Callable) -> Callable:
     )(func)
 
 
-def write_output(path: str | Path, data: str | bytes) -> None:
-    """Write an output file atomically, never over a file this command read as an input
-    (a scheme file, the config, a data file): E006."""
+def check_not_input(path: str | Path) -> None:
+    """E006 when path is a file this command read as an input (a scheme file, the config, a
+    data file) or lies in a folder it reads: known once the command has loaded its inputs."""
     holder = input_holding(path)
     if holder is not None and holder.is_dir():
         raise ConfigError(Diagnostic(
@@ -207,10 +208,56 @@ def write_output(path: str | Path, data: str | bytes) -> None:
             "E006", f"{path} is one of this command's inputs: kpirules never writes over its inputs",
             help="write the output to another file",
         ))
+
+
+WRITE_HELP = "name a file in a folder you can write to (and not a link that loops)"
+
+
+def write_output(path: str | Path, data: str | bytes) -> None:
+    """Write an output file atomically, never over a file this command read as an input (E006)."""
+    check_not_input(path)
     try:
         write_atomic(path, data)
     except OSError as exc:
-        raise cannot_write(path, exc, "name a file in a folder you can write to (and not a link that loops)") from None
+        raise cannot_write(path, exc, WRITE_HELP) from None
+
+
+@contextmanager
+def outputs_staged(outputs: dict[str, str | bytes]) -> Iterator[Callable[[], None]]:
+    """A command's output files, written together: all of them, or none.
+
+    Each is checked as `write_output` checks it (E006), then written in full beside its
+    place (`kpirules.io.StagedFiles`); the block puts them all in place by calling the
+    function it is given, after other work that must succeed first (a snapshot folder).
+    An error before that leaves every place as it was. Descriptors, devices and pipes
+    (`-o /dev/stdout`) are written into last, as `write_output` writes them. E007 names a
+    file that cannot be written.
+    """
+    for path in outputs:
+        check_not_input(path)
+    payloads = {path: data.encode("utf-8") if isinstance(data, str) else data for path, data in outputs.items()}
+    streams = {path: data for path, data in payloads.items() if written_in_place(path)}
+    places = {Path(path): path for path in payloads if path not in streams}  # each as the user wrote it
+    try:
+        staged = StagedFiles({place: payloads[path] for place, path in places.items()})
+    except OSError as exc:
+        raise cannot_write(places.get(Path(exc.filename), exc.filename), exc, WRITE_HELP) from None
+
+    def put_in_place() -> None:
+        try:
+            staged.put_in_place()
+        except OSError as exc:
+            raise cannot_write(places.get(Path(exc.filename), exc.filename), exc, WRITE_HELP) from None
+        for path, data in streams.items():
+            try:
+                write_atomic(path, data)
+            except OSError as exc:
+                raise cannot_write(path, exc, WRITE_HELP) from None
+
+    try:
+        yield put_in_place
+    finally:
+        staged.discard()
 
 
 def cannot_write(path: str | Path, exc: OSError, help: str) -> ConfigError:

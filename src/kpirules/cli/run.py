@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    Day, FilePath, current_lang, emit, handle_errors, lang_option, output_option, paths_argument, write_output,
+    Day, FilePath, check_not_input, current_lang, emit, handle_errors, lang_option, output_folder_exists,
+    output_option, outputs_staged, paths_argument,
 )
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.lang.parser import gc_paused
@@ -196,8 +198,8 @@ period_option = click.option("--period", "period_label", metavar="PERIOD",
 @click.option("--as-of", "as_of", type=Day(), metavar="YYYY-MM-DD",
               help="Pace the period that contains this day: values to date, pace, projection and "
                    "on track / at risk / off track (docs/pacing.md).")
-@click.option("--manifest", "manifest_path", type=FilePath(dir_okay=False),
-              help="Also write the run manifest (sealed) to this file, for `kpirules verify`.")
+@click.option("--manifest", "manifest_path", type=FilePath(dir_okay=False, writable=True),
+              callback=output_folder_exists, help="Also write the run manifest (sealed) to this file, for `kpirules verify`.")
 @click.option("--snapshot", "snapshot_dir", type=FilePath(file_okay=False),
               help="Also keep the exact inputs read (Parquet), the scheme files and the manifest in this folder.")
 @click.option("--force", is_flag=True, help="With --snapshot: replace a folder that is not empty.")
@@ -243,11 +245,15 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
     chosen = formats[fmt_]
     if chosen.binary and not output:
         raise ConfigError(Diagnostic("E003", f"--format {fmt_} needs --output FILE", help=f"e.g. -o results.{fmt_}"))
+    _check_places(output, manifest_path, snapshot_dir)  # before the work, not after it
     if snapshot_dir:
         from kpirules.report import snapshot
 
-        snapshot.check_target(snapshot_dir, force)  # before the work, not after it
+        snapshot.check_target(snapshot_dir, force)
     prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects)
+    for path in (output, manifest_path):  # the inputs are known once they are read, still before the work
+        if path:
+            check_not_input(path)
     check_roles(prepared.scheme, roles)
     check_persons(prepared, persons)
     # the results and their output are many small objects that live until the command ends
@@ -285,24 +291,52 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         click.echo(period_line(result, lang), err=True)
         for warning in result.warnings:
             click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
-    _keep(sealed, prepared, manifest_path, snapshot_dir, force)
-    if isinstance(rendered, bytes):
-        write_output(output, rendered)
-        click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
-        return
-    emit(rendered.rstrip("\n"), output)
-
-
-def _keep(sealed, prepared: Prepared, manifest_path, snapshot_dir, force) -> None:
-    """Write the snapshot and the manifest file, when asked for."""
-    from kpirules.report import manifest as manifests
-
-    if snapshot_dir:
-        from kpirules.report import snapshot
-
-        snapshot.write(snapshot_dir, prepared.con, sealed, force)
+    outputs: dict[str, str | bytes] = {}
+    if output:
+        outputs[output] = rendered if isinstance(rendered, bytes) else rendered.rstrip("\n") + "\n"
     if manifest_path:
-        write_output(manifest_path, manifests.render(sealed))
+        from kpirules.report import manifest as manifests
+
+        outputs[manifest_path] = manifests.render(sealed)
+    # every file is written in full first: one that cannot be leaves none of them, and no snapshot
+    with outputs_staged(outputs) as put_in_place:
+        if snapshot_dir:
+            from kpirules.report import snapshot
+
+            snapshot.write(snapshot_dir, prepared.con, sealed, force, then=put_in_place)
+        else:
+            put_in_place()
+    if not output:
+        click.echo(rendered.rstrip("\n"))
+    elif isinstance(rendered, bytes):
+        click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
+
+
+def _check_places(output, manifest_path, snapshot_dir) -> None:
+    """Refuse (E008), before the work, outputs that would take each other's place."""
+    if output and manifest_path and _place(output) == _place(manifest_path):
+        raise ConfigError(Diagnostic(
+            "E008", f"-o {output} and --manifest {manifest_path} name the same file: one would replace the other",
+            help="write the results and the manifest to two files (--format json also holds the manifest)",
+        ))
+    if not snapshot_dir:
+        return
+    folder = _place(snapshot_dir)
+    for option, path in (("-o", output), ("--manifest", manifest_path)):
+        if path and (_place(path) == folder or folder in _place(path).parents):
+            raise ConfigError(Diagnostic(
+                "E008", f"{option} {path} is inside the --snapshot folder {snapshot_dir}, which the snapshot "
+                "replaces as a whole",
+                help="write it outside the snapshot folder (the snapshot keeps its own manifest.json)",
+            ))
+
+
+def _place(path) -> Path:
+    """Where a path leads, links followed (as far as they lead somewhere)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # a link that loops
+        return Path(os.path.abspath(path))
 
 
 @click.command()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -119,13 +120,18 @@ def check_apart(folder: str | Path, manifest: dict[str, Any]) -> None:
             ))
 
 
-def write(folder: str | Path, con, manifest: dict[str, Any], force: bool = False) -> None:
-    """Write the snapshot of a run whose datasets are loaded in `con` and whose manifest is given."""
+def write(folder: str | Path, con, manifest: dict[str, Any], force: bool = False,
+          then: Callable[[], None] | None = None) -> None:
+    """Write the snapshot of a run whose datasets are loaded in `con` and whose manifest is given.
+
+    `then()` runs once the snapshot is in place (the run's other outputs put in place); if
+    it fails, the snapshot is removed again and a snapshot it replaced is put back.
+    """
     folder = Path(folder)
     check_target(folder, force)
     check_apart(folder, manifest)
     try:
-        write_folder_atomic(folder, fill=lambda building: _fill(building, con, manifest, folder))
+        write_folder_atomic(folder, fill=lambda building: _fill(building, con, manifest, folder), then=then)
     except OSError as exc:
         raise ConfigError(Diagnostic("E845", f"cannot write the snapshot {folder}: {exc.strerror or exc}",
                                      help="name a folder you can write to")) from None
