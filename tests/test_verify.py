@@ -663,3 +663,14 @@ def test_no_output_goes_inside_the_snapshot_folder(project, option, path):
     assert result.stderr.startswith(f"error[E008]: {option} {path} is inside the --snapshot folder snap, "
                                     "which the snapshot replaces as a whole\n")
     assert list((project / "snap").iterdir()) == []
+
+
+def test_verify_with_config_finds_the_ruleset_paths_the_run_was_given(project, monkeypatch):
+    # arguments.rulesets ("rulesets") was read from the current folder: E001 from anywhere else
+    made = invoke("run", "rulesets", "--period", PERIOD, "--manifest", "paths.json")
+    assert made.exit_code == 0, made.output
+    assert load_json(project / "paths.json")["arguments"]["rulesets"] == ["rulesets"]
+    monkeypatch.chdir(project.parent)
+    result = invoke("verify", str(project / "paths.json"), "--config", str(project / "kpirules.toml"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("Identical: the run is reproduced")

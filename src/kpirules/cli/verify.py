@@ -75,6 +75,9 @@ def verify(manifest_path, snapshot_dir, env, config_path, fmt_, output) -> None:
 
         def where(key: str) -> Path:
             return Path(os.path.relpath(base / key)) if not Path(key).is_absolute() else Path(key)
+
+        # the ruleset PATHs the run was given are found as its scheme files are
+        rulesets = [str(where(path)) for path in rulesets] if rulesets else None
     verification = comparing.Verification(str(path), recorded, snapshot=None if folder is None else str(folder),
                                           env=env, config=config_path)
     period = arguments.period or (recorded.periods[0] if len(recorded.periods) == 1 else None)
