@@ -11,8 +11,10 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -672,5 +674,32 @@ def test_verify_with_config_finds_the_ruleset_paths_the_run_was_given(project, m
     assert load_json(project / "paths.json")["arguments"]["rulesets"] == ["rulesets"]
     monkeypatch.chdir(project.parent)
     result = invoke("verify", str(project / "paths.json"), "--config", str(project / "kpirules.toml"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("Identical: the run is reproduced")
+
+
+def test_the_manifest_writes_payouts_as_the_json_output_does(project):
+    """With a rounding step of 0.001 the JSON output's payout.total is 1234.560, and the
+    manifest wrote 1234.56 (it kept trailing zeros for two places only)."""
+    replace_once(project / "rulesets/common.kpi", "rounding half_up 0.01", "rounding half_up 0.001")
+    made = invoke("run", "--period", PERIOD, "--format", "json", "-o", "r.json", "--manifest", "m.json")
+    assert made.exit_code == 0, made.output
+    output, manifest = load_json(project / "r.json"), load_json(project / "m.json")
+    shown = {p["person_id"]: p["payout"]["total"] for p in output["people"] if p["payout"]}
+    records = {r["person"]: r["payout"] for r in manifest["results"]["records"] if r["payout"] is not None}
+    assert records == shown
+    assert all(re.fullmatch(r"-?\d+\.\d{3}", payout) for payout in records.values())
+    assert any(payout.endswith("0") for payout in records.values())
+
+    # a manifest written before this change (payouts without trailing zeros, sealed as
+    # reproducible.md says) still verifies: numbers are compared by value
+    for record in manifest["results"]["records"]:
+        if record["payout"] is not None:
+            record["payout"] = format(Decimal(record["payout"]).normalize(), "f")  # as fmt_decimal wrote it
+    body = {k: v for k, v in manifest.items() if k != "seal"}
+    manifest["seal"] = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    (project / "old.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    assert any(r["payout"] != records[r["person"]] for r in manifest["results"]["records"] if r["payout"])
+    result = invoke("verify", "old.json")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1].startswith("Identical: the run is reproduced")

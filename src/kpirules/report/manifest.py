@@ -31,6 +31,7 @@ from kpirules.engine.numbers import WIDE, fmt_decimal
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.lang.ast import Span
+from kpirules.report.run_output import money_text
 
 #: the layout of the manifest; a reader refuses a format it does not know
 MANIFEST_FORMAT = 1
@@ -96,7 +97,7 @@ def person_record(person: PersonResult, full_digest: str) -> dict[str, Any]:
         "role": person.role,
         "total_score": number(person.total_score),
         "grade": person.grade,
-        "payout": number(person.payout.total) if person.payout else None,
+        "payout": money_text(person.payout.total) if person.payout else None,
         "kpis": {
             k.id: {"status": k.status, "value": number(k.value), "target": number(k.target),
                    "attainment": number(k.attainment), "score": number(k.score), "weight": number(k.weight)}
@@ -107,10 +108,8 @@ def person_record(person: PersonResult, full_digest: str) -> dict[str, Any]:
 
 
 def number(x: Decimal | None) -> str | None:
-    """A decimal as the JSON output writes it: amounts keep two places (3648.60), others are plain."""
-    if x is None:
-        return None
-    return fmt_decimal(x) if x.as_tuple().exponent != -2 else format(x, "f")
+    """A decimal as the JSON output writes it: plain, no trailing zeros (1.07, 3000)."""
+    return fmt_decimal(x)
 
 
 #: the fields of each result dataclass that a manifest holds (public ones), by type
@@ -316,7 +315,7 @@ def _check_shown(path: Path, people: Any, records: list[PersonRecord]) -> None:
             k = kpis.get(kpi_id, {})
             pairs += [(f"{kpi_id}.{name}", k.get(name), getattr(kr, name))
                       for name in ("value", "target", "attainment", "score", "weight")]
-        differ = [name for name, a, b in pairs if not _same_number(a, b)]
+        differ = [name for name, a, b in pairs if not same_number(a, b)]
         texts = [("role", person.get("role"), record.role), ("grade", person.get("grade"), record.grade)]
         texts += [(f"{kpi_id}.status", kpis.get(kpi_id, {}).get("status"), kr.status)
                   for kpi_id, kr in record.kpis.items()]
@@ -333,7 +332,8 @@ def _check_shown(path: Path, people: Any, records: list[PersonRecord]) -> None:
         ))
 
 
-def _same_number(a: Any, b: str | None) -> bool:
+def same_number(a: Any, b: str | None) -> bool:
+    """Whether two numbers as written are the same value ("600" and "600.000"), or both none."""
     if a is None or b is None:
         return a is None and b is None
     try:

@@ -19,7 +19,7 @@ from kpirules.engine.numbers import exact_sum, half_up
 from kpirules.report import jsontext
 from kpirules.report.figures import money, percent
 from kpirules.report.pacing import KpiPace, PacingResult, PersonPace
-from kpirules.report.run_output import _money, _num, _plain, csv_text, write_as_money
+from kpirules.report.run_output import _num, _plain, csv_text, money_text, write_as_money
 
 FORMATS = ("table", "csv", "json", "jsonl")
 CSV_COLUMNS = [
@@ -68,7 +68,7 @@ def csv_rows(result: PacingResult) -> list[dict[str, str]]:
                 "expected_to_date": _num(k.expected_to_date), "projected_value": _num(k.projected_value),
                 "projected_attainment": _num(k.projected_attainment), "projected_score": _num(k.projected_score),
                 "status": k.status, "projected_total_score": _num(p.projected_total_score),
-                "projected_grade": p.projected_grade or "", "projected_payout": _money(p.projected_payout),
+                "projected_grade": p.projected_grade or "", "projected_payout": money_text(p.projected_payout),
                 "currency": result.currency,
             })
     return rows

@@ -77,8 +77,8 @@ def write_as_money(cls: type, *names: str) -> None:
 
 def _plain_money(x):
     if isinstance(x, dict):
-        return {k: _money(v) for k, v in x.items()}
-    return None if x is None else _money(x)
+        return {k: money_text(v) for k, v in x.items()}
+    return None if x is None else money_text(x)
 
 
 def json_value(x):
@@ -127,7 +127,7 @@ def csv_rows(result: RunResult) -> list[dict[str, str]]:
     for row in rows:
         for column in ("value", "target", "attainment", "score", "weight", "contribution", "total_score"):
             row[column] = _num(row[column])
-        row["payout"] = _money(row["payout"])
+        row["payout"] = money_text(row["payout"])
     return rows
 
 
@@ -152,8 +152,9 @@ def by_role(result: RunResult) -> dict[str, list[PersonResult]]:
     return dict(sorted(groups.items()))
 
 
-def _money(x: Decimal | None) -> str:
-    """Amounts keep their rounding scale: 0.00, 3648.60 (a zero is never written -0.00)."""
+def money_text(x: Decimal | None) -> str:
+    """An amount as the CSV and JSON outputs write it: with its rounding step's places
+    (0.00, 3648.60, 600.000 with step 0.001; a zero is never written -0.00); "" for none."""
     return "" if x is None else format(unsigned_zero(x), "f")
 
 

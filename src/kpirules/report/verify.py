@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kpirules import i18n
-from kpirules.report.manifest import Manifest, PersonRecord
+from kpirules.report.manifest import Manifest, PersonRecord, same_number
 
 #: people whose differences the text report shows; JSON lists them all
 SHOWN = 20
@@ -135,16 +135,22 @@ def _result_differences(recorded: Manifest, current: Manifest) -> list[Differenc
 
 
 def _person_differences(subject: str, before: PersonRecord, after: PersonRecord) -> list[Difference]:
+    """The fields of a person's record that differ: text as written, numbers by value (a
+    manifest written before money kept its rounding step's places says 600 for 600.000)."""
     found = [Difference("person", subject, name, getattr(before, name), getattr(after, name))
-             for name in ("role", "total_score", "grade", "payout") if getattr(before, name) != getattr(after, name)]
+             for name in ("role", "grade") if getattr(before, name) != getattr(after, name)]
+    found += [Difference("person", subject, name, getattr(before, name), getattr(after, name))
+              for name in ("total_score", "payout") if not same_number(getattr(before, name), getattr(after, name))]
     for kpi, old in before.kpis.items():
         new = after.kpis.get(kpi)
         if new is None:
             found.append(Difference("person", subject, kpi, "evaluated", None))
             continue
+        if old.status != new.status:
+            found.append(Difference("person", subject, f"{kpi}.status", old.status, new.status))
         found += [Difference("person", subject, f"{kpi}.{name}", getattr(old, name), getattr(new, name))
-                  for name in ("status", "value", "target", "attainment", "score", "weight")
-                  if getattr(old, name) != getattr(new, name)]
+                  for name in ("value", "target", "attainment", "score", "weight")
+                  if not same_number(getattr(old, name), getattr(new, name))]
     found += [Difference("person", subject, kpi, None, "evaluated") for kpi in after.kpis if kpi not in before.kpis]
     if not found and before.digest != after.digest:
         found.append(Difference("person", subject, "details", before.digest, after.digest))
