@@ -199,7 +199,8 @@ period_option = click.option("--period", "period_label", metavar="PERIOD",
               help="Pace the period that contains this day: values to date, pace, projection and "
                    "on track / at risk / off track (docs/pacing.md).")
 @click.option("--manifest", "manifest_path", type=FilePath(dir_okay=False, writable=True),
-              callback=output_folder_exists, help="Also write the run manifest (sealed) to this file, for `kpirules verify`.")
+              callback=output_folder_exists,
+              help="Also write the run manifest (sealed) to this file, for `kpirules verify`.")
 @click.option("--snapshot", "snapshot_dir", type=FilePath(file_okay=False),
               help="Also keep the exact inputs read (Parquet), the scheme files and the manifest in this folder.")
 @click.option("--force", is_flag=True, help="With --snapshot: replace a folder that is not empty.")
