@@ -64,7 +64,7 @@ def test_money_never_shows_minus_zero():
     from kpirules.engine.results import Adjustment
 
     assert run_output._plain(Adjustment(Decimal("-0.00"), "r")) == {"amount": "0.00", "reason": "r", "approver": None}
-    assert run_output._money(Decimal("-0.00")) == "0.00"
+    assert run_output.money_text(Decimal("-0.00")) == "0.00"
     assert run_output._money_shown(Decimal("-0.00")) == "0.00"
     assert run_output._plain(Adjustment(Decimal("-12.50"), "r"))["amount"] == "-12.50"
 
