@@ -178,3 +178,14 @@ def test_no_value_is_an_empty_cell_on_every_sheet(project):
     assert text(role["B2"]) == "P3"
     for column in ("team", "grade"):
         assert f"{columns[column]}2" not in role
+
+
+@pytest.mark.parametrize("command", [("run", "--format", "xlsx"), ("report", "--format", "xlsx")])
+def test_a_control_character_of_the_data_is_written_as_the_replacement_character(project, command):
+    # output.md: a workbook cannot hold control characters other than tab and line breaks;
+    # a name holding one stopped both commands with an internal error (IllegalCharacterError)
+    people = project / "data" / "people.csv"
+    people.write_text(PEOPLE.replace("P4,d,Dee,", "P4,d,D\x01e\x1fe,"), encoding="utf-8")
+    path, _ = write_workbook(*command)
+    texts = [text(c) for sheet in sheets(path).values() for c in cells(sheet).values()]
+    assert "D\ufffde\ufffde" in texts

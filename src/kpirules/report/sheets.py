@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 #: the longest sheet name Excel accepts
 SHEET_NAME_LIMIT = 31
+#: what a control character of the data (other than tab and line breaks) is written as
+REPLACEMENT = "\ufffd"
 
 
 def sheet_title(name: str, taken: Iterable[str]) -> str:
@@ -25,13 +27,14 @@ def sheet_title(name: str, taken: Iterable[str]) -> str:
 
 
 def row_cells(sheet, values: Iterable) -> list:
-    """A row for `sheet.append`: text always a text cell, "" no cell at all, other values as they are.
+    """A row for `sheet.append`: text always a text cell (control characters, which a workbook
+    cannot hold, as U+FFFD), "" no cell at all, other values as they are.
 
     openpyxl stores text that starts with "=" as a formula and "#N/A" or "#REF!" as an
     error value; a name or team from the data must reach the reader as written, never be
     computed by the spreadsheet.
     """
-    from openpyxl.cell.cell import TYPE_STRING, Cell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING, Cell
 
     cells = []
     for value in values:
@@ -39,7 +42,8 @@ def row_cells(sheet, values: Iterable) -> list:
             if not value:
                 value = None
             else:
-                value = Cell(sheet, value=value)
+                # a workbook cannot hold control characters other than tab and line breaks
+                value = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value))
                 value.data_type = TYPE_STRING
         cells.append(value)
     return cells
