@@ -55,6 +55,7 @@ class Layers:
 
     def __init__(self):
         self.layers: list[list[tuple[str, str, bool]]] = [[]]
+        self.reads: set[str] = set()  # the table's columns the last `sql` read
 
     def add(self, name: str, sql: str) -> str:
         self.layers[-1].append((name, sql, False))
@@ -109,6 +110,7 @@ class Layers:
                 live |= set(_NAME.findall(sql))
         keep.reverse()
         query = None
+        self.reads = set(live)
         available = sorted(live)  # what the layers read from the table
         for i, (layer, wanted) in enumerate(zip(layers, keep)):
             defined = {name: sql for name, sql in layer if name in wanted}

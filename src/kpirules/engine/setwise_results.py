@@ -19,7 +19,7 @@ from kpirules.engine.numbers import CONTEXT, quantize6
 from kpirules.engine.results import NO_WEIGHT_CLOSES, NOTHING_CLOSES, KpiResult, PayoutResult, PersonResult, RunResult, TargetProration
 from kpirules.engine.scoring import pct
 from kpirules.engine.setwise import COMPUTED, CONST, NONE, STATUS, RoleQuery
-from kpirules.engine.setwise_run import Decimals, SetwiseRun
+from kpirules.engine.setwise_run import Columns, Decimals, SetwiseRun
 
 
 class Lazy:
@@ -126,7 +126,7 @@ def _kinds(decimals: Decimals, field, kinds: list, coefs: list, negs: list) -> l
 class RoleRows:
     """A role query's rows; each decimal column is converted once, when first read."""
 
-    def __init__(self, decimals: Decimals, query: RoleQuery, cols: dict[str, list], ctx: dict):
+    def __init__(self, decimals: Decimals, query: RoleQuery, cols: Columns, ctx: dict):
         self.decimals, self.query, self.cols, self.ctx = decimals, query, cols, ctx
         self.rt = query.rt
         self._kpis = self._payout = None

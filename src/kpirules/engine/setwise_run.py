@@ -14,6 +14,7 @@ people with manual adjustments and roles it cannot compile go through the Python
 from __future__ import annotations
 
 import itertools
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from decimal import Decimal
 
@@ -45,6 +46,25 @@ class Decimals:
         return d
 
 
+class Columns:
+    """A role query's rows: each column becomes a Python list when first read.
+
+    A run reads a few columns of everyone (ids, totals, grades) and the rest only for the
+    people whose KPIs or payout someone reads; lists made up front also cost the garbage
+    collector a walk over every value once the run is over.
+    """
+
+    def __init__(self, table):
+        self._table = table
+        self._lists: dict[str, list] = {}
+
+    def __getitem__(self, name: str) -> list:
+        found = self._lists.get(name)
+        if found is None:
+            found = self._lists[name] = self._table.column(name).to_pylist()
+        return found
+
+
 class SetwiseRun:
     """The context a role query compiles against, and the run that reads its rows back."""
 
@@ -53,8 +73,10 @@ class SetwiseRun:
         self.con, self.calendar, self.scheme = ev.con, ev.calendar, ev.scheme
         self.roster = ev.roster
         self.aggregates = aggregates
-        self._base: str | None = None
-        self._scratch: str | None = None
+        self._scratch = f"__kpirules_run_{next(_tables)}"  # the database attached for the run
+        self._base = f"{self._scratch}.base"
+        self._select = ""  # the SELECT that fills the per-person table
+        self._empty: bool | None = None  # None: the table is not made (or dropped)
         self.units = sorted({kr.unit or self.calendar.unit for rt in runtimes.values() if rt for kr in rt.kpis}
                             | {self.calendar.unit})
         self.roster_types = self._types(self.roster.id)
@@ -255,8 +277,9 @@ class SetwiseRun:
 
     # ------------------------------------------------------------- run
 
-    def match_sql(self) -> str:
-        """Per person and period, in the Python path's order: active days and each role's match."""
+    def role_index_sql(self) -> str:
+        """Per person and period, the index of the one role (in the scheme's order) whose
+        condition they match: -1 for none, -2 for several."""
         b = self.roster.bindings
         conditions = []
         for role_id, role in self.scheme.roles.items():
@@ -266,66 +289,100 @@ class SetwiseRun:
                 conditions.append(f"COALESCE(CAST({quote(b['role'])} AS VARCHAR) = {literal(role_id)}, FALSE)")
             else:
                 conditions.append("FALSE")
-        self.conditions = conditions
-        # the index of the one role a person matches; -1 for none, -2 for several
         matches = " + ".join(f"(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conditions) or "0"
         first = " ".join(f"WHEN {c} THEN {i}" for i, c in enumerate(conditions))
-        role = f"(CASE WHEN {matches} > 1 THEN -2 {first} ELSE -1 END)"
-        return (f"SELECT __kp_pidx, __kp_id, __kp_days, {role} AS __kp_role\nFROM {self.base_table()}\n"
-                f"ORDER BY __kp_pidx, {quote(b['id'])}")
+        return f"(CASE WHEN {matches} > 1 THEN -2 {first} ELSE -1 END)"
 
-    def base_table(self) -> str:
-        """The per-person table, made once per run (after the role queries named their joins).
+    def match_sql(self) -> str:
+        """Per person and period, in the Python path's order: active days and the role matched."""
+        return (f"SELECT __kp_pidx, __kp_id, __kp_days, __kp_role\nFROM {self.base_table()}\n"
+                f"ORDER BY __kp_pidx, {quote(self.roster.bindings['id'])}")
+
+    def base_table(self, filled: bool = True, columns: set[str] | None = None) -> str:
+        """The per-person table, made once per run (after the role queries named their joins),
+        with the role each person matches (`__kp_role`) and, given `columns` (names as the
+        role queries write them), only those of its columns besides the ones the match query
+        reads; empty, with its columns, when the caller fills it (`fill`) while the role
+        queries are planned.
 
         It lives in an in-memory database attached for the run, which every cursor of the
         connection sees (a temporary table is seen by its own connection only), so the role
         queries can run side by side; attaching works on a read-only database too.
         """
-        if self._base is None:
-            scratch = f"__kpirules_run_{next(_tables)}"
-            self.con.execute(f"ATTACH ':memory:' AS {scratch} (READ_WRITE)").fetchall()
-            self._scratch = scratch
-            self._base = f"{scratch}.base"
-            self.con.execute(f"CREATE TABLE {self._base} AS {self.base_sql()}").fetchall()
+        if self._empty is None:
+            self.con.execute(f"ATTACH ':memory:' AS {self._scratch} (READ_WRITE)").fetchall()
+            kept = "*"
+            if columns is not None:
+                matched = ["__kp_pidx", "__kp_id", "__kp_days", quote(self.roster.bindings["id"])]
+                kept = ", ".join(dict.fromkeys(matched + sorted(columns - {"__kp_role"})))
+            self._select = f"SELECT {kept}, {self.role_index_sql()} AS __kp_role FROM (\n{self.base_sql()}\n)"
+            self.con.execute(f"CREATE TABLE {self._base} AS {self._select}{'' if filled else ' LIMIT 0'}").fetchall()
+            self._empty = not filled
         return self._base
 
+    def fill(self) -> None:
+        """Fill the table `base_table(filled=False)` made."""
+        if self._empty:
+            self.con.execute(f"INSERT INTO {self._base} {self._select}").fetchall()
+            self._empty = False
+
     def drop(self) -> None:
-        if self._scratch is not None:
+        if self._empty is not None:
             self.con.execute(f"DETACH {self._scratch}").fetchall()
-            self._scratch = self._base = None
+            self._empty = None
 
     def results(self, queries: dict[int, RoleQuery]):
-        """(None, the match query's columns) and (role index, its role query's columns), in the
-        order they finish; as many queries at a time as DuckDB has threads.
+        """(None, the match query's columns), then (role index, its role query's `Columns`) in
+        the order they finish; as many role queries at a time as DuckDB has threads.
 
         Planning a role query is most of its cost and runs on one core; DuckDB plans queries of
         separate cursors side by side, and the caller reads each role's rows while the others
-        run. The queries are long chains of projections that the optimizer cannot improve:
-        they are planned as written.
+        run. They are planned while the per-person table fills (one core's work) and run once
+        it is full. The queries are long chains of projections that the optimizer cannot
+        improve: they are planned as written.
         """
-        base = self.base_table()
+        sqls = {i: self.role_sql(self._base, i, q) for i, q in queries.items()}
+        base = self.base_table(filled=False, columns=set().union(*(q.L.reads for q in queries.values())))
         match = self.match_sql()
         # the longest queries first (their SQL's length stands for their cost), so that
         # the last to finish is a short one
-        order = sorted(queries, key=lambda i: -sum(len(sql) for layer in queries[i].L.layers for _, sql, _ in layer))
+        order = sorted(queries, key=lambda i: -len(sqls[i]))
         threads = int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
         if threads < 2 or not self._seen_by_cursors(base):
-            yield from self._one_by_one(base, match, queries, order)
+            self.fill()
+            self.aggregates.release()
+            yield from self._one_by_one(match, sqls, order)
             return
+        filled = threading.Event()
+        failed: list[bool] = []
 
         def rows(index):
             cursor = self.con.cursor()
             try:
                 cursor.execute("SET enable_progress_bar = false")
-                if index is None:
-                    return None, arrow(cursor, match).to_pydict()
+                # planned while the table fills (which keeps one core busy), run once it is full
                 cursor.execute("PRAGMA disable_optimizer")
-                return index, self.role_rows(cursor, base, index, queries[index])
+                cursor.execute(f"PREPARE __kp_role AS {sqls[index]}")
+                filled.wait()
+                if failed:
+                    return index, None
+                return index, Columns(arrow(cursor, "EXECUTE __kp_role"))
             finally:
                 cursor.close()
 
-        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(queries) + 1))) as pool:
-            for done in as_completed([pool.submit(rows, i) for i in [*order, None]]):
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(queries)))) as pool:
+            futures = [pool.submit(rows, i) for i in order]
+            try:
+                self.fill()
+            except BaseException:
+                failed.append(True)
+                raise
+            finally:
+                filled.set()
+            # while the role queries run: the aggregates, for traces, and who matches which role
+            self.aggregates.release()
+            yield None, arrow(self.con, match).to_pydict()
+            for done in as_completed(futures):
                 yield done.result()
 
     def _seen_by_cursors(self, table: str) -> bool:
@@ -340,20 +397,20 @@ class SetwiseRun:
         finally:
             cursor.close()
 
-    def _one_by_one(self, base: str, match: str, queries: dict[int, RoleQuery], order: list[int]):
+    def _one_by_one(self, match: str, sqls: dict[int, str], order: list[int]):
         """`results` on the caller's connection, one query after another."""
         yield None, arrow(self.con, match).to_pydict()
         optimizing = self.con.execute("SELECT current_setting('enable_optimizer')").fetchall()[0][0]
         self.con.execute("PRAGMA disable_optimizer").fetchall()
         try:
             for index in order:
-                yield index, self.role_rows(self.con, base, index, queries[index])
+                yield index, Columns(arrow(self.con, sqls[index]))
         finally:
             if optimizing:
                 self.con.execute("PRAGMA enable_optimizer").fetchall()
 
-    def role_rows(self, con, base_table: str, role_index: int, query: RoleQuery) -> dict[str, list]:
-        """The role query's columns, in no particular order (the caller finds people by key)."""
+    def role_sql(self, base_table: str, role_index: int, query: RoleQuery) -> str:
+        """The role query: its columns, in no particular order (the caller finds people by key)."""
         b = self.roster.bindings
         about = [quote(b[k]) for k in ("name", "team", "manager") if k in b]
         wanted = ["__kp_pidx", "__kp_id", "__kp_days", "__kp_pdays", "__kp_py", "__kp_total", "__kp_grade"]
@@ -373,6 +430,5 @@ class SetwiseRun:
         # the roster's name, team and manager, as the Python path reads them
         picks += ", " + ", ".join(f"{quote(b[k])} AS __kp_{k}" if k in b else f"NULL AS __kp_{k}"
                                   for k in ("name", "team", "manager"))
-        where = f"{self.conditions[role_index]} AND __kp_days > 0"
-        sql = f"SELECT {picks}\nFROM ({query.L.sql(base_table, where, wanted + about)})"
-        return arrow(con, sql).to_pydict()
+        where = f"__kp_role = {role_index} AND __kp_days > 0"
+        return f"SELECT {picks}\nFROM ({query.L.sql(base_table, where, wanted + about)})"
