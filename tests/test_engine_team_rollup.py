@@ -127,3 +127,58 @@ def test_people_are_matched_as_text_in_every_scope(tmp_path, monkeypatch):
     assert {k.id: k.value for k in a.kpis}["customers"] == 1
     b = next(p for p in rolled.people if p.person_id == "2")
     assert {k.id: k.value for k in b.kpis}["own"] == 5
+
+
+MIXED = """
+scheme mixed { period month  currency CNY }
+roster people {
+  id person_id
+  role role
+  manager manager_id
+  column person_id {id}
+  column role string
+  column manager_id {manager}
+}
+dataset calls {
+  person agent_id
+  date called_on
+  column agent_id string
+  column called_on date
+}
+role lead { applies_to person.role == "lead"
+  kpi team_calls { process main  scope team  measure count(calls)  target >= 1  weight 100% } }
+"""
+
+
+@pytest.mark.parametrize(("id_type", "manager_type"), [("string", "integer"), ("integer", "string")])
+@pytest.mark.parametrize(("people", "expected"), [
+    # 1 leads 2, 2 leads 3: 1's team is 2 and 3 (their 2 + 1 calls), 2's is 3 (1 call)
+    ("1,lead,\n2,lead,1\n3,rep,2\n", {"1": "3", "2": "1"}),
+    # 4's manager 9 is nobody: E651, as it is with columns of one type
+    ("1,lead,\n4,rep,9\n", "error[E651]: 1 manager id in column manager_id is not a person in the roster"),
+    ("1,lead,2\n2,lead,1\n", "error[E652]: manager cycle: 1 -> 2 -> 1"),
+])
+def test_an_id_and_a_manager_column_of_different_types_are_matched_as_text(tmp_path, monkeypatch, id_type,
+                                                                           manager_type, people, expected):
+    # semantics §2: people are matched as text, exactly as written; the roster checks and the
+    # team table compared the two columns as they were typed: an internal error (exit 2)
+    from click.testing import CliRunner
+
+    from kpirules.cli import cli
+
+    (tmp_path / "s.kpi").write_text(MIXED.replace("{id}", id_type).replace("{manager}", manager_type), encoding="utf-8")
+    (tmp_path / "people.csv").write_text("person_id,role,manager_id\n" + people, encoding="utf-8")
+    (tmp_path / "calls.csv").write_text("agent_id,called_on\n2,2026-03-02\n2,2026-03-03\n3,2026-03-04\n",
+                                        encoding="utf-8")
+    (tmp_path / "kpirules.toml").write_text(
+        '[project]\nrulesets = ["s.kpi"]\ndefault_env = "e"\n[env.e.datasets.people]\nsource = "csv"\n'
+        'path = "people.csv"\n[env.e.datasets.calls]\nsource = "csv"\npath = "calls.csv"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "--period", "2026-03", "--format", "csv"])
+    if isinstance(expected, str):
+        assert result.exit_code == 1, result.output
+        assert expected in result.output
+        return
+    assert result.exit_code == 0, result.output
+    values = {line.split(",")[1]: line.split(",")[9] for line in result.stdout.splitlines()[1:]}
+    assert values == expected

@@ -370,18 +370,20 @@ def team_cte(roster: Dataset) -> str:
     down (a chain of 2,500 takes 2,500 small steps, not steps over the 3 million pairs
     found so far). The tops are the people with no manager or one the roster lacks (E651);
     the load refuses a roster whose managers loop (E652), so everyone else is below a top."""
-    pid = quote(roster.bindings["id"])
-    manager = quote(roster.bindings["manager"])
+    # the id and manager as text, so that columns typed apart (text ids, integer managers) match
+    pid = f"CAST({quote(roster.bindings['id'])} AS VARCHAR)"
+    manager = f"CAST({quote(roster.bindings['manager'])} AS VARCHAR)"
     table = quote(roster.id)
     return (
         f"{TEAM_TABLE} AS MATERIALIZED (\n"
-        f"WITH RECURSIVE above(member, managers) AS (\n"
-        f"  SELECT {pid}, CAST([] AS VARCHAR[]) FROM {table}\n"
-        f"  WHERE {manager} IS NULL OR {manager} NOT IN (SELECT {pid} FROM {table} WHERE {pid} IS NOT NULL)\n"
+        f"WITH RECURSIVE people(id, manager) AS (SELECT {pid}, {manager} FROM {table}),\n"
+        f"above(member, managers) AS (\n"
+        f"  SELECT id, CAST([] AS VARCHAR[]) FROM people\n"
+        f"  WHERE manager IS NULL OR manager NOT IN (SELECT id FROM people WHERE id IS NOT NULL)\n"
         f"  UNION ALL\n"
-        f"  SELECT p.{pid}, list_append(a.managers, CAST(a.member AS VARCHAR))\n"
-        f"  FROM above a JOIN {table} p ON p.{manager} = a.member\n"
+        f"  SELECT p.id, list_append(a.managers, a.member)\n"
+        f"  FROM above a JOIN people p ON p.manager = a.member\n"
         f")\n"
-        f"SELECT unnest(managers) AS owner, CAST(member AS VARCHAR) AS member FROM above\n"
-        f"UNION ALL SELECT CAST({pid} AS VARCHAR), CAST({pid} AS VARCHAR) FROM {table})"
+        f"SELECT unnest(managers) AS owner, member FROM above\n"
+        f"UNION ALL SELECT id, id FROM people)"
     )

@@ -55,11 +55,14 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
     if manager is None:
         return out
     m = quote(manager)
+    # ids are matched as text, exactly as written (a manager column may be typed apart from the id's)
+    m_text, p_text = f"CAST({m} AS VARCHAR)", f"CAST({p} AS VARCHAR)"
     # per manager id missing from the roster: its first rows, how many rows name it, and the totals
     unknown = con.execute(
         f"SELECT {m}, list(rowid + 1 ORDER BY rowid)[1:{ROWS_PER_VALUE}], count(*), "
         f"count(*) OVER (), sum(count(*)) OVER () FROM {t} WHERE {m} IS NOT NULL "
-        f"AND {m} NOT IN (SELECT {p} FROM {t} WHERE {p} IS NOT NULL) GROUP BY {m} ORDER BY min(rowid) LIMIT {EXAMPLES}"
+        f"AND {m_text} NOT IN (SELECT {p_text} FROM {t} WHERE {p} IS NOT NULL) GROUP BY {m} "
+        f"ORDER BY min(rowid) LIMIT {EXAMPLES}"
     ).fetchall()
     if unknown:
         ids, rows = unknown[0][3], int(unknown[0][4])
@@ -77,7 +80,7 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
     # passed and their rows (`ords`, rowid + 1), in step
     edges = con.execute(f"SELECT count(*) FROM {t} WHERE {p} IS NOT NULL AND {m} IS NOT NULL").fetchone()[0]
     cycles = con.execute(
-        f"WITH RECURSIVE edges AS (SELECT {p} AS id, {m} AS manager, rowid + 1 AS ord FROM {t} "
+        f"WITH RECURSIVE edges AS (SELECT {p_text} AS id, {m_text} AS manager, rowid + 1 AS ord FROM {t} "
         f"WHERE {p} IS NOT NULL AND {m} IS NOT NULL), {_loop_starts(edges)}, "
         f"walk(start, cur, path, ords) AS (SELECT id, manager, [id], [ord] FROM edges "
         f"WHERE id IN (SELECT id FROM starts) UNION ALL "
