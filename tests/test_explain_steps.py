@@ -272,3 +272,18 @@ def test_an_adjustment_paid_as_written_says_no_rounding(sample):
     # 1500.00 is a multiple of the step 0.01: the line shows the amount once
     assert ("  manual adjustment 1500.00 CNY: 2月外呼系统故障漏记通话记录，补发奖金 (approved by P001)"
             "  [data/sample/payout_adjustments.csv row 1 (line 2)]") in explain("P004", "--period", "2026-03")
+
+
+def test_a_kpis_unit_follows_its_plain_numbers(sample):
+    # language.md §8.9: `unit "通"` is written after the value and the target of a KPI whose
+    # value is a plain number; a percentage keeps its sign (P003 in March: 223 calls of 200,
+    # 6 of 21 leads converted, as the sample's explain shows without units)
+    telesales = sample / "rulesets" / "telesales.kpi"
+    text = telesales.read_text(encoding="utf-8")
+    text = text.replace("    measure count(calls)\n", "    measure count(calls)\n    unit \"通\"\n", 1)
+    text = text.replace("    target >= 15%\n", "    target >= 15%\n    unit \"条\"\n", 1)
+    telesales.write_text(text, encoding="utf-8")
+    lines = explain("P003", "--period", "2026-03")
+    assert "  value: 223 通" in lines
+    assert any(line.startswith("  target: >= 200 通 (the target without `when`") for line in lines)
+    assert "  value: 6 / 21 = 28.5714%" in lines and not any("条" in line for line in lines)

@@ -101,7 +101,8 @@ def period_line(result: RunResult, lang: str = "en") -> str:
                    periods=periods, reason=i18n.phrase(result.period_reason, "explain", lang))
 
 
-def _value(k: KpiResult, x, lang: str = "en") -> str:
+def _value(k: KpiResult, x, lang: str = "en", unit: str | None = None) -> str:
+    """A value or target as explain writes it; a plain number with the KPI's `unit` after it."""
     if x is None:
         return i18n.ui(lang, "explain.no_value", "no value")
     if k.value_type == "percent":
@@ -110,7 +111,7 @@ def _value(k: KpiResult, x, lang: str = "en") -> str:
         return f"{fmt_decimal(x)} {k.value_type.split(':')[1]}"
     if k.value_type == "duration":
         return i18n.ui(lang, "explain.days", f"{fmt_decimal(x)} days", n=fmt_decimal(x))
-    return fmt_decimal(x)
+    return f"{fmt_decimal(x)} {unit}" if unit else fmt_decimal(x)
 
 
 def _head(k: KpiResult, lang: str) -> str:
@@ -254,7 +255,8 @@ def kpi_step_parts(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
                    attributes: Attributes | None = None, hidden: frozenset[str] = frozenset()) -> KpiSteps:
     """The lines of `kpi_steps`, in their parts."""
     value_lines = [_aggregate_line(a, lang) for a in k.aggregates]
-    value = _value(k, k.value, lang)
+    unit = kpi.unit if kpi is not None else None
+    value = _value(k, k.value, lang, unit)
     arithmetic = k.worked(i18n.ui(lang, "explain.no_value", "no value"))
     if arithmetic is not None:  # `2 / 24 = 8.3333%`: the measure with the results above put in
         value = f"{arithmetic} = {value}"
@@ -268,13 +270,13 @@ def kpi_step_parts(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
             "when": i18n.ui(lang, "explain.target.when", f"the `when` branch {branch}", branch=branch),
             "per_person": i18n.ui(lang, "explain.target.per_person", "the person's row in the targets dataset"),
         }.get(k.target_source, k.target_source)
-        target = _value(k, k.target, lang)
+        target = _value(k, k.target, lang, unit)
         target_line = i18n.ui(lang, "explain.target", f"  target: {k.direction} {target} ({source}, {where(k.target_span)})",
                               direction=k.direction, value=target, source=source, where=where(k.target_span))
         if attributes is not None and kpi is not None:
             target_line += _when_tested(kpi, attributes, lang, hidden)
         if k.target_before_proration is not None:
-            target_line += prorated_from(k, lambda x: _value(k, x, lang), lang)
+            target_line += prorated_from(k, lambda x: _value(k, x, lang, unit), lang)
     attainment_lines = []
     if k.attainment is not None:
         key, rule = attainment_rule(k.value, k.target, k.direction)
