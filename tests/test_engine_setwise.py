@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from known_answers_kit import COMMON, create_tables, rep, scheme_from
+from known_answers_kit import COMMON, calls, create_tables, rep, scheme_from
 from kpirules.engine.evaluate import Evaluator
 from kpirules.engine.periods import Calendar
 from kpirules.lang.parser import gc_paused
@@ -644,3 +644,40 @@ def test_two_target_rows_of_one_person_and_period_make_one_person_either_way():
     # p1's row gives no value: the constant targets, 2 of 25 calls (8%), 20 of 100 s (20%)
     p1 = next(p for p in fast.people if p.person_id == "p1")
     assert [(k.target, k.target_source) for k in p1.kpis] == [(Decimal(25), "constant"), (Decimal(100), "constant")]
+
+
+DIVIDED_FACTOR = COMMON + """
+role rep {
+  kpi calls_made {
+    process main
+    measure count(calls)
+    target >= 10
+    weight 100%
+    score linear cap 200%
+  }
+  payout {
+    target_incentive 1000 CNY
+    factor by total_score {
+      [0, 100): 100 / (total_score - 50)
+      [100, ∞): 1
+    }
+  }
+}
+"""
+
+
+def test_a_constant_divided_by_an_expression_of_the_total_is_scored_in_sql():
+    # language.md §12.2: a factor row may be any expression of total_score. The SQL path wrote
+    # 100 (at 6 places: 100000000) x sign(total - 50) as a 32-bit product, which overflowed when
+    # scaled again: every person went back to the Python path. 8 calls of 10: total 80, factor
+    # 100 / 30 = 3.333333 (6 places, half-up), incentive 3333.33
+    s = scheme_from(SCHEME_DIR / "divided_factor", DIVIDED_FACTOR)
+    people = [rep(f"p{i}") for i in range(6)]
+    rows = [c for i in range(6) for c in calls(f"p{i}", "2026-03-02", 3 + i)]
+    con = duckdb.connect(":memory:")
+    create_tables(con, s, {"people": people, "calls": rows, "deals": []})
+    fast, reference, in_sql = both_ways(s, con, "2026-03")
+    assert_same(fast, reference)
+    assert in_sql == len(fast.people) == 6
+    p5 = next(p for p in fast.people if p.person_id == "p5")
+    assert (p5.total_score, p5.payout.factor, p5.payout.total) == (Decimal(80), Decimal("3.333333"), Decimal("3333.33"))

@@ -176,7 +176,10 @@ class Num:
             # x / (a/b) = x * b / a
             return Num(_times(self.n, sign * q.denominator), self.d * abs(q.numerator), _xor(self, other),
                        inexact=inexact, risky=self._taint(other))
-        n = f"(CASE WHEN {other.n} = 0 THEN NULL ELSE {_times(self.n, other.d)} * sign({other.n}) END)"
+        scaled = _times(self.n, other.d)
+        if scaled.lstrip("-").isdigit():  # a constant times sign() (a TINYINT) would be 32-bit
+            scaled = f"CAST({scaled} AS HUGEINT)"
+        n = f"(CASE WHEN {other.n} = 0 THEN NULL ELSE {scaled} * sign({other.n}) END)"
         d = f"(abs({other.n}) * {lit(self.d)})" if self.d != 1 else f"abs({other.n})"
         return Num(n, d, _xor(self, other), inexact=True, risky=self._taint(other))
 
