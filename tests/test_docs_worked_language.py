@@ -146,7 +146,7 @@ def test_extends_override_no_data_targets_and_payout(tmp_path):
     assert (num(b["total_score"]), num(b["payout"]["total"])) == (60, D("100.00"))
     # semantics §3: the output says where each no-data score came from
     assert {k["id"]: k["score_rule"] for k in v["kpis"] if k["status"] == "no_data"} == {
-        "kept": "no value: scored 20 as the role says (no_data)",
+        "kept": "no value: scored 20 as role base says (no_data)",  # inherited: base names it
         "overridden": "no value: scored 70 as the KPI says (no_data)",
         "added": "no value: scored 50 as the role says (no_data)",
     }

@@ -709,6 +709,9 @@ def _rule(kr: KpiRuntime, status: str, value, att, target, unit: str, kpi_period
         why = "no value" if value is None else "no target"
         said = {"kpi": "as the KPI says", "role": "as the role says", "scheme": "as the scheme says",
                 "default": "by default"}[kr.kpi.no_data_from]
+        if kr.kpi.no_data_from == "role" and kr.kpi.inherited_from:
+            # an inherited KPI keeps the no-data score of the role that declared it (language.md §7.2)
+            said = f"as role {kr.kpi.inherited_from} says"
         return f"{why}: scored {as_applied(kr.kpi.no_data_score):f} {said} (no_data)"
     return kr.curve.rule(value, att)
 
