@@ -206,6 +206,16 @@ def test_percentage_without_a_number(ruleset_copy, run_cli):
     ))
 
 
+def test_a_percentage_as_the_fiscal_year_start_says_what_the_month_takes(ruleset_copy, run_cli):
+    # the number is there: "needs a number before '%'" (E115) said otherwise (language.md §3)
+    common = Path(COMMON).read_text(encoding="utf-8")
+    write(COMMON, replaced(common, "  period month\n", "  period month\n  fiscal_year_start 4%\n"))
+    assert_diagnosed(run_cli, COMMON, Expected(
+        "E118", "fiscal_year_start takes a month name or its number, 1 to 12, not a percentage", 9, 21,
+        "write fiscal_year_start april or fiscal_year_start 4", " " * 20 + "^^",
+    ))
+
+
 def test_tab_inside_a_number(ruleset_copy, run_cli):
     write(TELESALES, replaced(telesales(), "target >= 200", "target >= 2\t00"))
     assert_diagnosed(run_cli, TELESALES, Expected(

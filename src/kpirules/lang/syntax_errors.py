@@ -268,7 +268,16 @@ def _end_of_file(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
 def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnostic:
     char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
     loc = Location(path, exc.line, exc.column, exc.line, exc.column + 1)
-    if char in "%％":
+    month = _FISCAL_MONTH.search(text, 0, exc.pos_in_stream) if char in "%％" else None
+    if month is not None and month.end() == exc.pos_in_stream:
+        # `fiscal_year_start 4%`: the number is there, the percentage is what does not belong
+        start = exc.column - len(month.group(1))
+        return Diagnostic(
+            "E118", "fiscal_year_start takes a month name or its number, 1 to 12, not a percentage",
+            Location(path, exc.line, start, exc.line, exc.column + 1),
+            help="write fiscal_year_start april or fiscal_year_start 4",
+        )
+    if char in "%％" and not _after_number(text, exc.pos_in_stream):
         return Diagnostic(
             "E115",
             "a percentage needs a number before '%'",
@@ -303,6 +312,15 @@ def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnosti
         return Diagnostic("E118", message, loc,
                           help=f"write '{ascii_text}' for '{written}': digits and operators are written in ASCII")
     return Diagnostic("E118", message, loc, help="remove it or check the line for a typo")
+
+
+_FISCAL_MONTH = re.compile(r"\bfiscal_year_start[ \t]+(\d+(?:\.\d+)?)\Z")
+
+
+def _after_number(text: str, pos: int) -> bool:
+    """Whether a number is written right before pos (`4%`): the percentage is whole, but
+    not allowed where it is."""
+    return pos > 0 and text[pos - 1].isdigit()
 
 
 # characters a Chinese input method types for an ASCII one that NFKC does not map
