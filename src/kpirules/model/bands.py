@@ -13,6 +13,7 @@ from decimal import Decimal
 from kpirules.lang import ast
 from kpirules.model.problems import Problems
 from kpirules.model.scheme import Band
+from kpirules.model.types import is_money
 
 
 def bound_value(bound) -> Decimal | None:
@@ -104,8 +105,10 @@ def check_coverage(
                 f"include the boundary in one row: {there} "
                 f"then {describe(band.model_copy(update={'low_closed': True}), percent)}",
             )
-    last = ordered[-1]
-    if last.high is not None:
+    # the row reaching highest decides, not the one starting highest: with overlapping rows
+    # ([50, ∞) then [70, 80)) the table still reaches ∞
+    if all(band.high is not None for band in bands):
+        last = max(bands, key=lambda band: (band.high, band.high_closed))
         high = format_bound(last.high, percent=percent)
         ended = describe(last.model_copy(update={"high": None, "high_closed": False}), percent)
         problems.error(
@@ -114,3 +117,32 @@ def check_coverage(
             f"the {what} does not cover values above {high}",
             f"end the last row at ∞, as in {ended}, or add a row {'(' if last.high_closed else '['}{high}, ∞)",
         )
+
+
+#: a `by value` table's bounds of a kind its KPI's value is not (language.md §11.2): E255's
+#: message and help (None: write the bound's number alone), by the value's kind and the bound's
+_VALUE_BOUNDS = {
+    ("number", "money"): ("the value scored is a number, not an amount", None),
+    ("percent", "money"): ("the value scored is a percentage, not an amount", None),
+    ("duration", "money"): ("the value scored is a duration in days, not an amount", None),
+    ("duration", "percent"): ("the value scored is a duration in days, not a percentage",
+                              "write a number of days, e.g. [0, 30)"),
+    ("amount", "percent"): ("the value scored is an amount, not a percentage",
+                           "write an amount, e.g. [0, 100万) or [0, 100万 CNY)"),
+}
+
+
+def value_bound_problem(bound: ast.Literal_, axis: str) -> tuple[str, str] | None:
+    """E255's message and help for a `by value` table's bound of another kind than the
+    value it scores (language.md §11.2); None when the bound fits."""
+    found = _VALUE_BOUNDS.get((_value_kind(axis), bound.type))
+    if found is None:
+        return None
+    message, help = found
+    return message, help or f"write {format_bound(bound.value)} instead of {bound.text}"
+
+
+def _value_kind(axis: str) -> str:
+    """The kind of value a table is keyed by: its KPI's value type (an amount in any
+    currency is one kind), or the axis itself (attainment, score, a commission's money)."""
+    return "amount" if is_money(axis) else axis

@@ -13,9 +13,9 @@ from decimal import Decimal
 from kpirules.defaults import defaults
 from kpirules.lang import ast
 from kpirules.model import scheme as m
-from kpirules.model.bands import bound_value, check_coverage, format_bound
+from kpirules.model.bands import bound_value, check_coverage, format_bound, value_bound_problem
 from kpirules.model.literals import check_numbers
-from kpirules.model.problems import Problems, date_column_help, did_you_mean, known, suggest
+from kpirules.model.problems import Problems, date_column_help, did_you_mean, suggest
 from kpirules.model.resolve_kpis import KpiResolver
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family
 from kpirules.model.vocabulary import (
@@ -28,6 +28,9 @@ class Resolver(KpiResolver):
         self.files = files
         self.problems = problems if problems is not None else Problems()
         self.d = defaults()
+        #: the bounds of each `by value` scoring table as written, by the table's place: an
+        #: override that changes the KPI's measure checks them again (resolve_kpis)
+        self.value_bounds: dict[ast.Span, list[ast.Literal_]] = {}
 
     # ================================================================ entry
 
@@ -416,17 +419,47 @@ class Resolver(KpiResolver):
                 "E255", bound.span, "total_score is in points (0 to 100 and above), not a percentage",
                 f"write {format_bound(bound.value * 100)} instead of {bound.text}",
             )
+        elif axis == "score" and bound.type == "money":
+            self.problems.error(
+                "E255", bound.span, "total_score is in points (0 to 100 and above), not an amount",
+                f"write {format_bound(bound.value)} instead of {bound.text}",
+            )
+        elif value_bound_problem(bound, axis) is not None:
+            self.problems.error("E255", bound.span, *value_bound_problem(bound, axis))
         else:
             self.problems.foreign_amount(bound, self.currency)
+
+    def _infinities_in_place(self, intervals: list[ast.Interval]) -> bool:
+        """Report (E254) each range that ∞ starts or -∞ ends: nothing lies in it. False when
+        there is one, so that the table's coverage is not judged on ranges it cannot have."""
+        in_place = True
+        for interval in intervals:
+            low, high = interval.low, interval.high
+            if isinstance(low, ast.Infinity) and not low.negative:
+                self.problems.error(
+                    "E254", interval.span, f"the range {_written(interval)} is empty: ∞ ends a range, it cannot start one",
+                    "start the row at a number, or at -∞ for a row with no lower end",
+                )
+                in_place = False
+            elif isinstance(high, ast.Infinity) and high.negative:
+                self.problems.error(
+                    "E254", interval.span, f"the range {_written(interval)} is empty: -∞ starts a range, it cannot end one",
+                    "end the row at a number, or at ∞ for a row with no upper end",
+                )
+                in_place = False
+        return in_place
 
     def _grades(self, table: ast.GradeTable, id_: str | None, label: str | None) -> m.Grades:
         bands = [
             m.GradeBand(grade=row.grade, **self._band_bounds(row.interval, "score")) for row in table.rows
         ]
-        check_coverage(bands, self.problems, "grade table", table.span)
+        if self._infinities_in_place([row.interval for row in table.rows]):
+            check_coverage(bands, self.problems, "grade table", table.span)
         return m.Grades(id=id_, label=label, bands=bands, span=table.span)
 
-    def _tiers(self, rows: list[ast.TierRow], axis: str, scope: Scope | None) -> list[m.Tier]:
+    def _tiers(self, rows: list[ast.TierRow], axis: str, scope: Scope | None, what: str, span: ast.Span,
+               percent: bool = False) -> list[m.Tier]:
+        """A range-keyed table's rows, each value checked in scope, and the table's coverage (§6.2)."""
         tiers = []
         for row in rows:
             value = row.value
@@ -448,6 +481,8 @@ class Resolver(KpiResolver):
                     self._expect_number(value, scope, "a tier's value")
                 extra = dict(value=value)
             tiers.append(m.Tier(**self._band_bounds(row.interval, axis), **extra))
+        if self._infinities_in_place([row.interval for row in rows]):
+            check_coverage(tiers, self.problems, what, span, percent=percent)
         return tiers
 
     def _expect_number(self, expr, scope: Scope, what: str) -> str:
@@ -538,32 +573,7 @@ class Resolver(KpiResolver):
         role_no_data = ((self._score(no_data.score), "role") if no_data
                         else (header.no_data_score, header.no_data_from))
 
-        kpis: list[m.Kpi] = [
-            k.model_copy(update={"inherited_from": k.inherited_from or parent.id}) for k in parent.kpis
-        ] if parent else []
-        for stmt in decl.body:
-            if not isinstance(stmt, ast.KpiDecl):
-                continue
-            existing = next((i for i, k in enumerate(kpis) if k.id == stmt.id.name), None)
-            if stmt.override:
-                if existing is None:
-                    if parent is None and "extends" in s:
-                        continue  # the role it extends is unknown or in a cycle: reported there
-                    self.problems.error(
-                        "E206", stmt.id.span, f"cannot override '{stmt.id.name}': role {decl.id.name} has no such KPI",
-                        did_you_mean(stmt.id.name, [k.id for k in kpis]) or known("KPIs", [k.id for k in kpis]),
-                    )
-                    continue
-                kpis[existing] = self._kpi(stmt, kpis[existing], decl.id.name, header, datasets, role_no_data)
-            elif existing is not None:
-                base = kpis[existing]
-                self.problems.error(
-                    "E220", stmt.id.span, f"duplicate KPI '{stmt.id.name}' in {where}",
-                    f"it is inherited from role {base.inherited_from}; write `override {stmt.id.name} {{ ... }}` to change it"
-                    if base.inherited_from else f"first declared at {base.span}",
-                )
-            else:
-                kpis.append(self._kpi(stmt, None, decl.id.name, header, datasets, role_no_data))
+        kpis = self._role_kpis(decl, parent, "extends" in s, header, datasets, role_no_data)
 
         grades_use = self._once(decl.body, ast.GradesUse, where, "grades")
         role_grades = parent.grades if parent else None
@@ -579,6 +589,8 @@ class Resolver(KpiResolver):
         payout = parent.payout if parent else None
         if payout_decl is not None:
             payout = self._payout(payout_decl, kpis, header, datasets)
+        elif payout is not None:
+            self._refit_inherited_payout(decl, payout, parent, kpis, header, datasets)
         return m.Role(
             id=decl.id.name,
             label=decl.label,
@@ -607,6 +619,13 @@ def _binding_help(key: str, columns: dict[str, m.ColumnSpec], bindings: dict[str
     ids = key in ("person", "id")  # an id column's name usually ends in _id; other columns' seldom do
     best = min(fitting, key=lambda name: (key not in name, name.endswith("_id") != ids))
     return f"add `{key} {best}` (naming one of its columns)"
+
+
+def _written(interval: ast.Interval) -> str:
+    """A range as written: `[inf, ∞)` reads `[∞, ∞)`, `[60, -inf)` reads `[60, -∞)`."""
+    low, high = (("-∞" if b.negative else "∞") if isinstance(b, ast.Infinity) else b.text
+                 for b in (interval.low, interval.high))
+    return f"{'[' if interval.low_closed else '('}{low}, {high}{']' if interval.high_closed else ')'}"
 
 
 def _as_percent(bound: ast.Literal_) -> str:

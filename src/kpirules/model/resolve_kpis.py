@@ -11,13 +11,102 @@ from decimal import Decimal
 
 from kpirules.lang import ast
 from kpirules.model import scheme as m
-from kpirules.model.bands import check_coverage
-from kpirules.model.problems import suggest
+from kpirules.model.bands import value_bound_problem
+from kpirules.model.problems import Problems, did_you_mean, known, suggest
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, is_money, refs_in
 from kpirules.model.vocabulary import PERIOD_MONTHS, PERIODS
 
 
 class KpiResolver:
+    # ================================================================ a role's KPIs
+
+    def _role_kpis(self, decl: ast.RoleDecl, parent: m.Role | None, extends: bool, header, datasets,
+                   role_no_data) -> list[m.Kpi]:
+        """The role's KPIs: those it inherits, as its `override`s change them, then its own."""
+        where = f"role {decl.id.name}"
+        kpis: list[m.Kpi] = [
+            k.model_copy(update={"inherited_from": k.inherited_from or parent.id}) for k in parent.kpis
+        ] if parent else []
+        own = {}  # the role's own `kpi` declarations, first of each name
+        for stmt in decl.body:
+            if isinstance(stmt, ast.KpiDecl) and not stmt.override:
+                own.setdefault(stmt.id.name, stmt)
+        overridden: dict[str, ast.KpiDecl] = {}
+        for stmt in decl.body:
+            if not isinstance(stmt, ast.KpiDecl):
+                continue
+            name = stmt.id.name
+            existing = next((i for i, k in enumerate(kpis) if k.id == name), None)
+            if stmt.override:
+                if name in own:
+                    self.problems.error(
+                        "E206", stmt.id.span, f"cannot override '{name}': role {decl.id.name} declares it itself",
+                        f"change `kpi {name}` at line {own[name].span.line} instead: "
+                        "override changes a KPI inherited through extends",
+                    )
+                    continue
+                if name in overridden:
+                    self.problems.error(
+                        "E222", stmt.id.span, f"'override {name}' is given twice in {where}",
+                        f"the first is at line {overridden[name].span.line}; write both changes in one override",
+                    )
+                    continue
+                overridden[name] = stmt
+                if existing is None:
+                    if parent is None and extends:
+                        continue  # the role it extends is unknown or in a cycle: reported there
+                    self.problems.error(
+                        "E206", stmt.id.span, f"cannot override '{name}': role {decl.id.name} has no such KPI",
+                        did_you_mean(name, [k.id for k in kpis]) or known("KPIs", [k.id for k in kpis]),
+                    )
+                    continue
+                kpis[existing] = self._kpi(stmt, kpis[existing], decl.id.name, header, datasets, role_no_data)
+            elif existing is not None:
+                base = kpis[existing]
+                self.problems.error(
+                    "E220", stmt.id.span, f"duplicate KPI '{name}' in {where}",
+                    f"it is inherited from role {base.inherited_from}; write `override {name} {{ ... }}` to change it"
+                    if base.inherited_from else f"first declared at {base.span}",
+                )
+            else:
+                kpis.append(self._kpi(stmt, None, decl.id.name, header, datasets, role_no_data))
+        return kpis
+
+    def _refit_inherited_payout(self, decl: ast.RoleDecl, payout: m.Payout, parent: m.Role, kpis: list[m.Kpi],
+                                header, datasets) -> None:
+        """A role that keeps its parent's payout, but whose `override`s change the measure of a
+        KPI the payout reads: check the payout's commissions and gates against the new
+        measures as if written in this role, and report at the measure what no longer fits."""
+        inherited = {k.id: k.value_type for k in parent.kpis}
+        kpi_types = {k.id: k.value_type for k in kpis}
+        measures = {
+            stmt.id.name: setting.value.span
+            for stmt in decl.body if isinstance(stmt, ast.KpiDecl) and stmt.override
+            for setting in stmt.body if isinstance(setting, ast.Setting) and setting.key == "measure"
+        }
+        changed = {kpi: at for kpi, at in measures.items() if kpi in inherited and inherited[kpi] != kpi_types.get(kpi)}
+        if not changed:
+            return
+        for commission in payout.commissions:
+            if commission.kpi in changed and _commission_misfit(commission.kpi, kpi_types) is not None:
+                self.problems.error(
+                    "E259", changed[commission.kpi], _commission_misfit(commission.kpi, kpi_types),
+                    f"the commission paid on it is inherited with the payout, from {commission.span}: "
+                    "write this role's own payout",
+                )
+        for gate in payout.gates:
+            read = next((kpi for kpi in gate.kpis if kpi in changed), None)
+            if read is None:
+                continue
+            found = Problems()
+            ExprChecker(found, self._gate_scope(kpi_types, datasets, header)).check(gate.condition)
+            for problem in found.diagnostics:
+                self.problems.error(
+                    problem.code, changed[read], problem.message,
+                    f"the gate that reads it is inherited with the payout, from {gate.span}: "
+                    "write this role's own payout",
+                )
+
     # ================================================================ KPIs
 
     def _kpi(self, decl: ast.KpiDecl, base: m.Kpi | None, role: str, header, datasets, role_no_data) -> m.Kpi:
@@ -56,11 +145,20 @@ class KpiResolver:
                     f"a measure must be a number, a rate, an amount or a duration; this one is {value_type}",
                     'count or sum what it tests instead, e.g. count(deals where status == "won")',
                 )
-            fields["value_type"] = "number" if value_type in (UNKNOWN, "integer") else value_type
+            value_type = "number" if value_type == "integer" else value_type  # a count is a number
+            fields["value_type"] = "number" if value_type == UNKNOWN else value_type
 
         if "weight" in s:
             fields["weight"] = self._constant(s["weight"].value, "a weight", ("percent",))
             fields["weight_span"] = s["weight"].span
+            if fields["weight"] is not None and fields["weight"] < 0:
+                self.problems.error(
+                    "E232", s["weight"].value.span, "a weight cannot be negative",
+                    "write 0% or more; a KPI that should not count is `auxiliary`, without a weight",
+                )
+        elif kind is not None and kind.rank == "auxiliary":
+            # an override making an inherited KPI auxiliary: its weight goes with it (§7.2)
+            fields.update(weight=None, weight_span=None)
         if "period" in s:
             period = self._word(s["period"], PERIODS, "period")
             if period and header.period and PERIOD_MONTHS[period] < PERIOD_MONTHS[header.period]:
@@ -113,6 +211,9 @@ class KpiResolver:
         elif base is None:
             kd = self.d["kpi"]
             fields["curve"] = m.Curve(kind=kd["curve"], floor=Decimal(kd["floor"]), cap=Decimal(kd["cap"]))
+        if base is not None and "measure" in s:
+            self._refit_inherited(s["measure"].value.span, base, value_type, header, datasets,
+                                  targets=not targets, curve=score is None)
 
         kpi = m.Kpi(**fields)
         if kpi.rank == "auxiliary" and kpi.weight is not None:
@@ -133,18 +234,15 @@ class KpiResolver:
         direction = stmts[0].op
         rules: list[m.TargetRule] = []
         unconditional = None
-        targets_datasets = {d.id: d for d in datasets.values() if d.kind == "targets"}
         for stmt in stmts:
             if stmt.op != direction:
                 self.problems.error(
                     "E249", stmt.span, "every target of a KPI points the same way",
                     f"the first target says {direction}; a KPI is either higher-is-better (>=) or lower-is-better (<=)",
                 )
-            scope = self._person_scope("target", datasets, header)
-            scope.targets = targets_datasets
+            scope = self._target_scope(header, datasets)
             t = self._check(stmt.value, scope)
-            if t != UNKNOWN and value_type != UNKNOWN:
-                ExprChecker(self.problems, scope)._comparable(stmt.value, value_type, t)
+            ExprChecker(self.problems, scope).check_target(stmt.value, value_type, t)
             per_person = next(iter(scope.targets_used), None)
             if stmt.when is not None:
                 if per_person:
@@ -167,6 +265,38 @@ class KpiResolver:
             rules.append(m.TargetRule(value=stmt.value, when=stmt.when, per_person=per_person, span=stmt.span))
         return rules, direction
 
+    def _target_scope(self, header, datasets) -> Scope:
+        scope = self._person_scope("target", datasets, header)
+        scope.targets = {d.id: d for d in datasets.values() if d.kind == "targets"}
+        return scope
+
+    def _refit_inherited(self, at: ast.Span, base: m.Kpi, value_type: str, header, datasets, *,
+                         targets: bool, curve: bool) -> None:
+        """An `override` that writes a new measure keeps the inherited targets and score it
+        does not write again: check them against the new measure as if written with it, and
+        report what no longer fits at the measure, naming where the inherited line is."""
+        if targets:
+            for rule in base.targets:
+                scope = self._target_scope(header, datasets)
+                written = ExprChecker(Problems(), scope).check(rule.value)  # reported where written
+                found = Problems()
+                ExprChecker(found, scope).check_target(rule.value, value_type, written)
+                for problem in found.diagnostics:
+                    self.problems.error(
+                        problem.code, at, problem.message,
+                        f"the target it is compared with is inherited from {rule.span}: "
+                        "write the KPI's targets again in this override, in the new measure's kind",
+                    )
+        if curve and base.curve.axis == "value":
+            misfits = (value_bound_problem(bound, value_type) for bound in self.value_bounds.get(base.curve.span, []))
+            problem = next((p for p in misfits if p is not None), None)
+            if problem is not None:
+                self.problems.error(
+                    "E255", at, problem[0],
+                    f"its score by value is inherited from {base.curve.span}, with bounds of another kind: "
+                    "write a score line for the new measure in this override",
+                )
+
     def _curve(self, curve, value_type: str) -> m.Curve:
         if isinstance(curve, ast.LinearCurve):
             floor = self._constant(curve.floor, "a floor", ("percent",)) if curve.floor is not None else Decimal(self.d["kpi"]["floor"])
@@ -185,13 +315,18 @@ class KpiResolver:
             axis = "attainment"
         unit = "attainment" if axis == "attainment" else value_type
         scope = Scope(what="constant", currency=self.currency)
+        if axis == "value":
+            self.value_bounds[curve.span] = [
+                bound for row in curve.rows
+                for bound in ((row.interval.low, row.interval.high) if isinstance(curve, ast.TiersCurve) else (row.key,))
+                if isinstance(bound, ast.Literal_)
+            ]
         if isinstance(curve, ast.TiersCurve):
-            tiers = self._tiers(curve.rows, unit, scope)
-            for row in curve.rows:
-                self._percent_as_points(row.value, "a tier's score")
             # bounds print as the rows are written: percentages for attainment or a rate's value
             percent = axis == "attainment" or value_type == "percent"
-            check_coverage(tiers, self.problems, "scoring tier table", curve.span, percent=percent)
+            tiers = self._tiers(curve.rows, unit, scope, "scoring tier table", curve.span, percent=percent)
+            for row in curve.rows:
+                self._percent_as_points(row.value, "a tier's score")
             return m.Curve(kind="tiers", axis=axis, tiers=tiers, span=curve.span)
         points = []
         for row in curve.rows:
@@ -238,8 +373,7 @@ class KpiResolver:
                     "write `factor by total_score { ... }`",
                 )
             scope = Scope(what="factor", names={"total_score": "number"}, currency=self.currency)
-            factor_tiers = self._tiers(factor.rows, "score", scope)
-            check_coverage(factor_tiers, self.problems, "payout factor table", factor.span)
+            factor_tiers = self._tiers(factor.rows, "score", scope, "payout factor table", factor.span)
         kpi_types = {k.id: k.value_type for k in kpis}
         gates = []
         for stmt in decl.body:
@@ -265,10 +399,14 @@ class KpiResolver:
             span=decl.span,
         )
 
-    def _gate(self, stmt: ast.Gate, kpi_types: dict[str, str], datasets, header) -> m.Gate:
+    def _gate_scope(self, kpi_types: dict[str, str], datasets, header) -> Scope:
         scope = self._person_scope("gate", datasets, header)
         scope.kpis = dict(kpi_types)  # the role's own KPIs: another role's have no value here
         scope.names = {"total_score": "number"}
+        return scope
+
+    def _gate(self, stmt: ast.Gate, kpi_types: dict[str, str], datasets, header) -> m.Gate:
+        scope = self._gate_scope(kpi_types, datasets, header)
         t = self._check(stmt.condition, scope)
         if t not in ("boolean", UNKNOWN):
             self.problems.error(
@@ -296,11 +434,8 @@ class KpiResolver:
         kpi = stmt.kpi.name
         if kpi not in kpi_types:
             self.problems.unknown("E206", "KPI of this role", kpi, stmt.kpi.span, kpi_types)
-        elif not is_money(kpi_types[kpi]) and kpi_types[kpi] != "number":
-            self.problems.error(
-                "E259", stmt.kpi.span, f"commission is paid on an amount; {kpi} is a {kpi_types[kpi]}",
-                _commission_help(kpi_types),
-            )
+        elif _commission_misfit(kpi, kpi_types) is not None:
+            self.problems.error("E259", stmt.kpi.span, _commission_misfit(kpi, kpi_types), _commission_help(kpi_types))
         mode = stmt.mode.name
         if mode not in ("marginal", "retroactive"):
             self.problems.error(
@@ -309,13 +444,21 @@ class KpiResolver:
                         "tier; retroactive: the reached tier's rate applies to everything"),
             )
             mode = "marginal"
-        tiers = self._tiers(stmt.rows, "money", Scope(what="constant", currency=self.currency))
+        tiers = self._tiers(stmt.rows, "money", Scope(what="constant", currency=self.currency),
+                            "commission table", stmt.span)
         for tier in tiers:
             # a name in a rate (person.rate) is already E311, a constant scope's error
             if tier.value is not None and not refs_in(tier.value):
                 self._constant(tier.value, "a commission rate", ("percent", "number"))
-        check_coverage(tiers, self.problems, "commission table", stmt.span)
         return m.Commission(kpi=kpi, mode=mode, tiers=tiers, span=stmt.span)
+
+
+def _commission_misfit(kpi: str, kpi_types: dict[str, str]) -> str | None:
+    """E259's message when the KPI's value cannot be paid a commission on: an amount or a
+    number can (language.md §12.5), a percentage or a duration cannot."""
+    if is_money(kpi_types[kpi]) or kpi_types[kpi] == "number":
+        return None
+    return f"commission is paid on an amount; {kpi} is a {kpi_types[kpi]}"
 
 
 def _commission_help(kpi_types: dict[str, str]) -> str:

@@ -22,6 +22,8 @@ ROW_FUNCTIONS = {"days_between", "first_time"}
 NUMERIC = {"number", "percent", "integer", "decimal"}
 KPI_FIELDS = {"value": None, "attainment": "percent", "score": "number", "target": None}
 UNKNOWN = "unknown"
+#: the person attributes worked out from the roster's hire_date binding (language.md §5)
+TENURE = ("tenure_months", "tenure_days")
 
 
 def family(t: str) -> str:
@@ -134,7 +136,19 @@ class ExprChecker:
                 "E311", e, f"person attributes cannot be used in a {self.scope.what}", _scope_help(self.scope)
             )
         if attribute.name not in self.scope.person:
-            self.problems.unknown("E204", "person attribute", attribute.name, attribute.span, self.scope.person)
+            roster = next((d for d in self.scope.datasets.values() if d.kind == "roster"), None)
+            if attribute.name in TENURE and roster is not None:
+                # derived from the hire date (language.md §5): bound, the attribute exists
+                dates = [name for name, spec in roster.columns.items() if spec.type in ("date", "timestamp")]
+                self.problems.error(
+                    "E204", attribute.span, f"unknown person attribute '{attribute.name}'",
+                    f"{attribute.name} is worked out from the hire date: bind it in roster {roster.id}, "
+                    f"e.g. `hire_date {dates[0]}`" if dates else
+                    f"{attribute.name} is worked out from the hire date: declare a date column in roster "
+                    f"{roster.id} and bind it, e.g. `column hired_on date` and `hire_date hired_on`",
+                )
+            else:
+                self.problems.unknown("E204", "person attribute", attribute.name, attribute.span, self.scope.person)
             return UNKNOWN
         return _column_type(self.scope.person[attribute.name], self.scope.currency)
 
@@ -287,6 +301,21 @@ class ExprChecker:
         if lf != rf:
             hint = "a duration is written in days, e.g. 30d" if {lf, rf} == {"duration", "number"} else None
             self.error("E304", node, f"cannot compare {_type_name(left)} with {_type_name(right)}", hint)
+
+    def check_target(self, node, measure: str, target: str) -> None:
+        """Report a target of another kind than its measure (language.md §8.3). As a
+        comparison (`_comparable`), and stricter on one point: an amount is no target for a
+        count or a plain number, though a plain number is one for an amount."""
+        if UNKNOWN in (measure, target):
+            return
+        if is_money(target) and family(measure) == "number" and measure != "percent":
+            self.error(
+                "E304", node, f"cannot compare {_type_name(measure)} with {_type_name(target)}",
+                "the measure is a count or a plain number, so its target is a number too, e.g. 200; "
+                "an amount is the target of a measure of amounts, e.g. sum(deals.amount)",
+            )
+            return
+        self._comparable(node, measure, target)
 
     def _expect_boolean(self, node, t: str) -> str:
         if t not in ("boolean", UNKNOWN):
