@@ -9,6 +9,7 @@ result with numbers worked by hand from docs/semantics.md and docs/language.md.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -112,3 +113,27 @@ def explain(folder: Path, person_id: str, period: str) -> str:
         cli, ["explain", person_id, "--config", str(folder / "kpirules.toml"), "--period", period])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def check(folder: Path, role: str) -> tuple[int, list[tuple]]:
+    """`kpirules check` of a fresh project's s.kpi: its exit code, and (line, column, code,
+    message, help) of each problem in the order printed."""
+    project(folder, role, {})
+    result = CliRunner().invoke(cli, ["check", str(folder / "s.kpi")])
+    problems: list[list] = []
+    for line in result.output.splitlines():
+        head = re.fullmatch(r"\S*s\.kpi:(\d+):(\d+): error\[(E\d+)\]: (.*)", line)
+        if head:
+            problems.append([int(head[1]), int(head[2]), head[3], head[4], None])
+        elif line.startswith("  = help: "):
+            problems[-1][4] = line.removeprefix("  = help: ")
+    return result.exit_code, [tuple(p) for p in problems]
+
+
+def at(role: str, text: str, nth: int = 1) -> tuple[int, int]:
+    """Where the nth `text` of a role is in the s.kpi `project` writes: line and column."""
+    start = -1
+    for _ in range(nth):
+        start = role.index(text, start + 1)
+    before = role[:start]
+    return (HEADER + DATASETS).count("\n") + before.count("\n") + 1, start - before.rfind("\n")

@@ -69,6 +69,12 @@ class Problems:
             did_you_mean(name, candidates) or known(f"{noun}s{owner}", candidates),
         )
 
+    def reported_at(self, span: Span) -> bool:
+        """Whether a problem is already reported at exactly this span: a second one there,
+        of the same thing, would say it again."""
+        location = span.location()
+        return any(d.location == location for d in self.diagnostics)
+
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics.extend(diagnostics)
 

@@ -472,13 +472,18 @@ class Resolver(KpiResolver):
                         if row.interval.high.node == "infinity"
                         else "give the row a lower bound, or write an expression of total_score",
                     )
+                elif _one_point(row.interval):
+                    self.problems.error(
+                        "E256", value.span, "a linear segment needs a range wider than one point to interpolate over",
+                        "give the row two different bounds, or write its factor as a number instead of linear",
+                    )
                 for end in (value.start, value.end):
-                    if scope is not None:
-                        self._expect_number(end, scope, "a linear segment")
+                    if scope is not None and family(self._expect_number(end, scope, "a linear segment")) == "number":
+                        ExprChecker(self.problems, scope).expect_constant(end, "an end of a linear segment")
                 extra = dict(linear_from=value.start, linear_to=value.end)
             else:
-                if scope is not None:
-                    self._expect_number(value, scope, "a tier's value")
+                if scope is not None and family(self._expect_number(value, scope, "a tier's value")) == "number":
+                    ExprChecker(self.problems, scope).expect_value(value, "a tier's value")
                 extra = dict(value=value)
             tiers.append(m.Tier(**self._band_bounds(row.interval, axis), **extra))
         if self._infinities_in_place([row.interval for row in rows]):
@@ -633,6 +638,13 @@ def _as_percent(bound: ast.Literal_) -> str:
     if abs(bound.value) <= _LARGEST_FRACTION:
         return f"attainment is a percentage: write {format_bound(bound.value, percent=True)} for the fraction {bound.text}"
     return f"attainment is a percentage: write {bound.text}%"
+
+
+def _one_point(interval: ast.Interval) -> bool:
+    """Whether a range holds a single point: `[60, 60]`."""
+    low, high = interval.low, interval.high
+    return (isinstance(low, ast.Literal_) and isinstance(high, ast.Literal_) and low.value == high.value
+            and interval.low_closed and interval.high_closed)
 
 
 def resolve(files: list[ast.File], problems: Problems | None = None) -> m.Scheme:

@@ -331,8 +331,10 @@ class KpiResolver:
         points = []
         for row in curve.rows:
             self._check_bound_unit(row.key, unit)
-            if not self._percent_as_points(row.value, "a lookup score"):
-                self._expect_number(row.value, scope, "a lookup score")
+            if not self._percent_as_points(row.value, "a lookup score") and (
+                family(self._expect_number(row.value, scope, "a lookup score")) == "number"
+            ):
+                ExprChecker(self.problems, scope).expect_value(row.value, "a lookup score")
             if points and row.key.value <= points[-1].key:
                 self.problems.error(
                     "E258", row.span, "lookup rows must be in increasing order of their keys",
@@ -384,12 +386,18 @@ class KpiResolver:
             if isinstance(stmt, ast.Commission):
                 commissions.append(self._commission(stmt, kpi_types))
         proration = self._word(s.get("proration"), ("on", "off"), "proration setting", None)
+        cap = self._constant(s["cap"].value, "the payout cap", ("money", "number")) if "cap" in s else None
+        if cap is not None and cap < 0:
+            self.problems.error(
+                "E232", s["cap"].value.span, "the payout cap cannot be negative",
+                "write 0 or more: the cap is the most the period pays; money is taken back by a manual adjustment",
+            )
         return m.Payout(
             target_incentive=target_incentive,
             factor_tiers=factor_tiers,
             factor_span=factor.span if factor else None,
             cap_factor=self._constant(s["cap factor"].value, "cap factor", ("number", "percent")) if "cap factor" in s else None,
-            cap=self._constant(s["cap"].value, "the payout cap", ("money", "number")) if "cap" in s else None,
+            cap=cap,
             cap_factor_span=s["cap factor"].span if "cap factor" in s else None,
             cap_span=s["cap"].span if "cap" in s else None,
             gates=gates,
@@ -448,7 +456,7 @@ class KpiResolver:
                             "commission table", stmt.span)
         for tier in tiers:
             # a name in a rate (person.rate) is already E311, a constant scope's error
-            if tier.value is not None and not refs_in(tier.value):
+            if tier.value is not None and not refs_in(tier.value) and not self.problems.reported_at(tier.value.span):
                 self._constant(tier.value, "a commission rate", ("percent", "number"))
         return m.Commission(kpi=kpi, mode=mode, tiers=tiers, span=stmt.span)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kpirules.lang import ast
+from kpirules.model.constants import NotWorkedOut, constant_value
 from kpirules.model.problems import Problems, date_column_help, did_you_mean, known
 from kpirules.model.scheme import Dataset
 
@@ -63,6 +64,7 @@ class ExprChecker:
         self.problems = problems
         self.scope = scope
         self._text_expected = False  # checking what a value is compared with (`_compared`)
+        self._aggregating = ""  # the aggregate whose argument and `where` are being checked
 
     def error(self, code: str, node, message: str, help: str | None = None) -> str:
         self.problems.error(code, node.span, message, help)
@@ -370,6 +372,14 @@ class ExprChecker:
         fn = e.function
         if fn in AGGREGATES and (row is None and self._is_aggregate_call(e)):
             return self._aggregate(e)
+        if fn in AGGREGATES and self._is_aggregate_call(e):
+            # inside an aggregate (row is its dataset): its argument and `where` read one row
+            return self.error(
+                "E318", e,
+                f"{fn}(...) is inside {self._aggregating}(...), whose argument and where read one row at a time",
+                "combine aggregates outside one another: sum(deals.amount) / count(deals), "
+                "not sum(deals.amount / count(deals))",
+            )
         if fn in ROW_FUNCTIONS:
             if row is None:
                 return self.error(
@@ -406,6 +416,7 @@ class ExprChecker:
         if dataset is None:
             return UNKNOWN
         scope.datasets_used.add(dataset.id)
+        self._aggregating = e.function
         arg = e.args[0]
         whole_dataset = isinstance(arg, ast.Ref) and len(arg.parts) == 1 and arg.parts[0].name == dataset.id
         if whole_dataset and e.function != "count":
@@ -523,6 +534,33 @@ class ExprChecker:
             return self.error("E302", e, f"{fn}(...) needs numbers or amounts, found {_type_name(result)}",
                               f"give {fn}(...) numbers, amounts, durations or dates")
         return result
+
+    # ------------------------------------------------------------------ constants
+
+    def expect_value(self, expr, what: str) -> None:
+        """Report (E232) a constant without a value (`1 / 0`), which a run would otherwise
+        take for 0 without a word; an expression that reads names is worked out when it runs."""
+        if refs_in(expr):
+            return
+        try:
+            value = constant_value(expr)
+        except NotWorkedOut:
+            return
+        if value is None:
+            self.error("E232", expr, f"{what} divides by zero, so it has no value", "write a number, e.g. 1.0 or 0.5")
+
+    def expect_constant(self, expr, what: str) -> None:
+        """Report (E232) an expression that reads a name, or has no value, where a constant
+        number belongs (a linear segment's ends, language.md §12.2)."""
+        names = refs_in(expr)
+        if names:
+            self.error(
+                "E232", expr, f"{what} must be a constant number; this one reads {names[0].dotted}",
+                "write the factors at the row's two bounds, e.g. linear 0.6 to 1.0, or write the row "
+                "as an expression of total_score instead of linear, e.g. total_score / 100",
+            )
+        else:
+            self.expect_value(expr, what)
 
 
 def _refs(expr):

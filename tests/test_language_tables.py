@@ -1,0 +1,140 @@
+"""language.md §11 and §12 checked on real files with the real CLI: constants without a
+value, the ends and the range of `linear A to B`, the payout cap and negative commission rates.
+
+Each expected problem names the section of docs/language.md it comes from; positions are
+found in the role text (docs_worked_kit.at). The numbers of the run tests are worked by hand.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from docs_worked_kit import D, at, check, kpi, num, person, run
+
+MARCH = "2026-03"
+NUMBER_HELP = "write a number, e.g. 1.0 or 0.5"
+#: one deal in March worth 1000 CNY that took 120 days: k scores 100 (120 of 100, capped)
+DEAL = {"deals": "A,2026-03-05,1000,true,120"}
+
+
+def paid(payout: str, score: str = "") -> str:
+    return f"""
+role rep {{
+  kpi k {{ outcome main  weight 100%  measure sum(deals.days)  target >= 100 {score} }}
+  kpi c {{ outcome auxiliary  measure sum(deals.amount) }}
+  payout {{ target_incentive 1000
+    {payout}
+  }}
+}}
+"""
+
+
+# ---------------------------------------------------------------- §12.2: linear A to B
+
+LINEAR_ENDS_HELP = ("write the factors at the row's two bounds, e.g. linear 0.6 to 1.0, or write the row "
+                    "as an expression of total_score instead of linear, e.g. total_score / 100")
+
+
+@pytest.mark.parametrize("segment, end, message, help", [
+    ("linear 0.6 to total_score", "total_score  [100",
+     "an end of a linear segment must be a constant number; this one reads total_score", LINEAR_ENDS_HELP),
+    ("linear -total_score to 1", "-total_score",
+     "an end of a linear segment must be a constant number; this one reads total_score", LINEAR_ENDS_HELP),
+    ("linear 1 / 0 to 1", "1 / 0", "an end of a linear segment divides by zero, so it has no value", NUMBER_HELP),
+])
+def test_the_ends_of_a_linear_segment_are_constants_with_a_value(tmp_path, segment, end, message, help):
+    # `run` stopped with a TypeError on the first two, and divided by nothing on the third
+    role = paid(f"factor by total_score {{ [0, 60): 0  [60, 100): {segment}  [100, ∞): 1 }}")
+    line, column = at(role, end)
+    assert check(tmp_path, role) == (1, [(line, column, "E232", message, help)])
+
+
+def test_constant_arithmetic_at_the_ends_of_a_linear_segment_is_fine(tmp_path):
+    # linear 0.6 to 1.0 on [60, 100): at a total of 80, half way, the factor is 0.8
+    role = paid("factor by total_score { [0, 60): 0  [60, 100): linear 0.5 + 0.1 to 2 * 0.5  [100, ∞): 1 }")
+    p = person(run(tmp_path, role, {"deals": "A,2026-03-05,1000,true,80"}, MARCH))
+    assert num(p["payout"]["factor"]) == D("0.8")
+    assert num(p["payout"]["total"]) == D(800)
+
+
+def test_a_linear_segment_over_one_point_is_e256(tmp_path):
+    # `run` stopped with E515, dividing by the range's zero width
+    role = paid("factor by total_score { [0, 60): 0  [60, 60]: linear 0 to 1  (60, ∞): 1 }")
+    line, column = at(role, "linear 0 to 1")
+    assert check(tmp_path, role) == (1, [
+        (line, column, "E256", "a linear segment needs a range wider than one point to interpolate over",
+         "give the row two different bounds, or write its factor as a number instead of linear"),
+    ])
+
+
+# ---------------------------------------------------------------- §11.2, §11.3, §12.2: constants with a value
+
+
+@pytest.mark.parametrize("where, written, what", [
+    ("score tiers { [0%, 100%): 1 / 0  [100%, ∞): 100 }", "1 / 0", "a tier's value"),
+    ("score lookup { 0%: 0  80%: (1 - 1) / 0 }", "(1 - 1) / 0", "a lookup score"),
+])
+def test_a_score_without_a_value_is_e232(tmp_path, where, written, what):
+    # the tier scored 0 without a word
+    role = paid("", score=where)
+    line, column = at(role, written)
+    assert check(tmp_path, role) == (1, [(line, column, "E232", f"{what} divides by zero, so it has no value",
+                                          NUMBER_HELP)])
+
+
+def test_a_constant_factor_row_without_a_value_is_e232(tmp_path):
+    # the row gave the factor 0 without a word; a row that reads total_score is worked out
+    # per person (semantics.md §7: no value there gives 0), so it is not refused
+    role = paid("factor by total_score { [0, 50): 1 / 0  [50, 60): 100 / (total_score - 50)  [60, ∞): 1 }")
+    line, column = at(role, "1 / 0")
+    assert check(tmp_path, role) == (1, [(line, column, "E232", "a tier's value divides by zero, so it has no value",
+                                          NUMBER_HELP)])
+
+
+def test_scores_written_as_arithmetic_on_numbers_are_fine(tmp_path):
+    # §11.2: 50 + 10 is 60 points; 120 days of 100 is 120% attainment, in [100%, ∞)
+    role = paid("", score="score tiers { [0%, 100%): 50 + 10  [100%, ∞): 2 * 50 }")
+    p = person(run(tmp_path, role, DEAL, MARCH))
+    assert num(kpi(p, "k")["score"]) == D(100)
+
+
+# ---------------------------------------------------------------- §12.3 and §12.5: cap and rates
+
+
+def test_a_negative_cap_is_e232(tmp_path):
+    # it paid -5.00 whatever was earned
+    role = paid("cap -5")
+    line, column = at(role, "-5")
+    assert check(tmp_path, role) == (1, [
+        (line, column, "E232", "the payout cap cannot be negative",
+         "write 0 or more: the cap is the most the period pays; money is taken back by a manual adjustment"),
+    ])
+
+
+def test_a_cap_of_zero_pays_nothing(tmp_path):
+    p = person(run(tmp_path, paid("cap 0"), DEAL, MARCH))
+    assert num(p["payout"]["total"]) == D(0)
+
+
+def test_a_negative_commission_rate_takes_money_back(tmp_path):
+    # §12.5: 1000 CNY incentive (score 100, no factor table: factor 1), then c's 1000 CNY at
+    # -1% is a line of -10.00: 990.00 paid
+    p = person(run(tmp_path, paid("commission c marginal { [0, ∞): -1% }"), DEAL, MARCH))
+    assert p["payout"]["commissions"] == {"c": "-10.00"}
+    assert num(p["payout"]["total"]) == D(990)
+
+
+def test_a_commission_rate_in_money_is_reported_once(tmp_path):
+    role = paid("commission c marginal { [0, ∞): 1 CNY }")
+    line, column = at(role, "1 CNY")
+    assert check(tmp_path, role) == (1, [(line, column, "E232", "a tier's value must be a number, found money:CNY",
+                                          NUMBER_HELP)])
+
+
+def test_a_commission_rate_without_a_value_is_reported_once(tmp_path):
+    role = paid("commission c marginal { [0, ∞): 1 / 0 }")
+    line, column = at(role, "1 / 0")
+    assert check(tmp_path, role) == (1, [(line, column, "E232", "a tier's value divides by zero, so it has no value",
+                                          NUMBER_HELP)])
+
+
