@@ -1,5 +1,6 @@
 """language.md §11 and §12 checked on real files with the real CLI: constants without a
-value, the ends and the range of `linear A to B`, the payout cap and negative commission rates.
+value, the ends and the range of `linear A to B`, the payout cap, negative commission
+rates, and the units of range bounds and lookup keys (E255).
 
 Each expected problem names the section of docs/language.md it comes from; positions are
 found in the role text (docs_worked_kit.at). The numbers of the run tests are worked by hand.
@@ -7,9 +8,13 @@ found in the role text (docs_worked_kit.at). The numbers of the run tests are wo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 
 from docs_worked_kit import D, at, check, kpi, num, person, run
+from kpirules.cli import cli
 
 MARCH = "2026-03"
 NUMBER_HELP = "write a number, e.g. 1.0 or 0.5"
@@ -138,3 +143,78 @@ def test_a_commission_rate_without_a_value_is_reported_once(tmp_path):
                                           NUMBER_HELP)])
 
 
+# ---------------------------------------------------------------- §11.2, §12.2, §12.5: units of bounds (E255)
+
+AMOUNTS_HELP = "write an amount, e.g. [0, 100万) or [0, 100万 CNY)"
+
+
+def valued(measure: str, table: str) -> str:
+    return f"""
+role rep {{
+  kpi k {{ outcome main  weight 100%  measure {measure}
+    score {table}
+  }}
+}}
+"""
+
+
+RATE = "count(deals where won) / count(deals)"
+
+BOUNDS = [
+    # (role, each bound or key in the wrong unit as written, message, help)
+    (valued(RATE, "tiers by value { [0, 50): 0  [50, ∞): 100 }"), ["50)", "50, ∞"],
+     "the value scored is a percentage: write 50%", "the bounds of a rate are percentages, e.g. [85%, 100%)"),
+    (valued(RATE, "lookup by value { 0: 0  50: 100 }"), ["50:"],
+     "the value scored is a percentage: write 50%", "the keys of a rate are percentages, e.g. 85%: 100"),
+    (valued("count(deals)", "tiers by value { [0, 50%): 0  [50%, ∞): 100 }"), ["50%)", "50%, ∞"],
+     "the value scored is a number, not a percentage", "write a number, e.g. [0, 50)"),
+    (valued("count(deals)", "lookup by value { 0: 0  50%: 100 }"), ["50%:"],
+     "the value scored is a number, not a percentage", "write a number, e.g. 50: 100"),
+    (valued("sum(deals.amount)", "tiers by value { [0, 50%): 0  [50%, ∞): 100 }"), ["50%)", "50%, ∞"],
+     "the value scored is an amount, not a percentage", AMOUNTS_HELP),
+    (valued("sum(deals.amount)", "lookup by value { 0: 0  50%: 100 }"), ["50%:"],
+     "the value scored is an amount, not a percentage", "write an amount, e.g. 50万: 100"),
+    (valued("avg(days_between(deals.closed_on, deals.closed_on))", "tiers by value { [0, 20d): 100  [20d, ∞): 0 }"),
+     ["20d)", "20d, ∞"], "the bounds of a duration are plain numbers of days", "write 20 instead of 20d"),
+    (paid("commission c marginal { [0, 50%): 1%  [50%, ∞): 2% }"), ["50%)", "50%, ∞"],
+     "a commission's ranges are amounts, not percentages", AMOUNTS_HELP),
+    (paid("factor by total_score { [0, 60 CNY): 0  [60 CNY, ∞): 1 }"), ["60 CNY)", "60 CNY, ∞"],
+     "total_score is in points (0 to 100 and above), not an amount", "write 60 instead of 60 CNY"),
+]
+
+
+@pytest.mark.parametrize("role, written, message, help", BOUNDS, ids=[b[2] + " " + b[1][0] for b in BOUNDS])
+def test_a_bound_in_the_wrong_unit_is_e255_at_each_bound(tmp_path, role, written, message, help):
+    # each was read as it is: 50 as 5000%, 50% as 0.5 CNY or 0.5 deals, 60 CNY as 60 points;
+    # the duration's 20d was E303, "20 d is not in the scheme's currency (CNY)"
+    assert check(tmp_path, role) == (1, [(*at(role, text), "E255", message, help) for text in written])
+
+
+@pytest.mark.parametrize("role", [
+    valued(RATE, "tiers by value { [0, 0.5): 0  [0.5, 1): 50  [1, ∞): 100 }"),   # fractions: 50%, 100%
+    valued(RATE, "tiers by value { [0%, 50%): 0  [50%, ∞): 100 }"),
+    valued("count(deals)", "tiers by value { [0, 50): 0  [50, ∞): 100 }"),
+    valued("avg(days_between(deals.closed_on, deals.closed_on))", "tiers by value { [0, 20): 100  [20, ∞): 0 }"),
+    paid("commission c marginal { [0, 50万): 1%  [50万 CNY, ∞): 2% }"),
+])
+def test_bounds_in_the_tables_unit_are_fine(tmp_path, role):
+    assert check(tmp_path, role) == (0, [])
+
+
+def test_an_attainment_key_in_the_wrong_unit_is_told_how_a_key_is_written(tmp_path):
+    role = valued("count(deals)", "lookup { 0: 0  80: 60 }").replace("measure count(deals)",
+                                                                     "measure count(deals)  target >= 10")
+    line, column = at(role, "80:")
+    assert check(tmp_path, role) == (1, [
+        (line, column, "E255", "attainment is a percentage: write 80%", "attainment keys are written as percentages, e.g. 80%: 60"),
+    ])
+
+
+# ---------------------------------------------------------------- the shipped schemes still check
+
+
+@pytest.mark.parametrize("folder", ["rulesets", "examples/adventureworks", "examples/maven-crm", "examples/northwind"])
+def test_the_shipped_schemes_pass_check(folder):
+    root = Path(__file__).resolve().parent.parent / folder
+    result = CliRunner().invoke(cli, ["check", str(root)])
+    assert result.exit_code == 0, result.output

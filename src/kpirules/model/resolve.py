@@ -410,10 +410,16 @@ class Resolver(KpiResolver):
             span=interval.span,
         )
 
-    def _check_bound_unit(self, bound: ast.Literal_, axis: str) -> None:
+    def _check_bound_unit(self, bound: ast.Literal_, axis: str, key: bool = False) -> None:
+        """Report (E255) a range bound, or a lookup key, in another unit than the table's axis."""
+        misfit = _misfit(bound, axis, key)
+        if misfit is not None:
+            self.problems.error("E255", bound.span, *misfit)
+            return
         if axis == "attainment" and bound.type != "percent" and bound.value != 0:
             self.problems.error("E255", bound.span, _as_percent(bound),
-                                "attainment bounds are written as percentages, e.g. [80%, 100%)")
+                                "attainment keys are written as percentages, e.g. 80%: 60" if key
+                                else "attainment bounds are written as percentages, e.g. [80%, 100%)")
         elif axis == "score" and bound.type == "percent":
             self.problems.error(
                 "E255", bound.span, "total_score is in points (0 to 100 and above), not a percentage",
@@ -638,6 +644,31 @@ def _as_percent(bound: ast.Literal_) -> str:
     if abs(bound.value) <= _LARGEST_FRACTION:
         return f"attainment is a percentage: write {format_bound(bound.value, percent=True)} for the fraction {bound.text}"
     return f"attainment is a percentage: write {bound.text}%"
+
+
+def _misfit(bound: ast.Literal_, axis: str, key: bool) -> tuple[str, str] | None:
+    """E255's message and help for a bound (or key) of another unit than a table of amounts,
+    numbers, rates, durations or total scores holds (language.md §6.1, §11.2, §12.2, §12.5);
+    None when it fits, or when the checks of attainment tables and currencies judge it."""
+    amounts = "write an amount, e.g. [0, 100万) or [0, 100万 CNY)"
+    if bound.type == "percent" and axis == "money":
+        return "a commission's ranges are amounts, not percentages", amounts
+    if bound.type == "percent" and axis.startswith("money:"):
+        return "the value scored is an amount, not a percentage", "write an amount, e.g. 50万: 100" if key else amounts
+    if bound.type == "percent" and axis in ("number", "integer"):  # integer: a count's value
+        return "the value scored is a number, not a percentage", "write a number, e.g. 50: 100" if key else (
+            "write a number, e.g. [0, 50)")
+    if bound.type == "number" and axis == "percent" and abs(bound.value) > _LARGEST_FRACTION:
+        return (f"the value scored is a percentage: write {bound.text}%",
+                "the keys of a rate are percentages, e.g. 85%: 100" if key
+                else "the bounds of a rate are percentages, e.g. [85%, 100%)")
+    if bound.type == "money" and axis == "score":
+        return "total_score is in points (0 to 100 and above), not an amount", (
+            f"write {format_bound(bound.value)} instead of {bound.text}")
+    if bound.type == "money" and axis == "duration" and bound.currency == "d":
+        days, written = format_bound(bound.value), f"{format_bound(bound.value)}d"
+        return "the bounds of a duration are plain numbers of days", f"write {days} instead of {written}"
+    return None
 
 
 def _one_point(interval: ast.Interval) -> bool:

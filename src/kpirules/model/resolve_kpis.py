@@ -330,7 +330,7 @@ class KpiResolver:
             return m.Curve(kind="tiers", axis=axis, tiers=tiers, span=curve.span)
         points = []
         for row in curve.rows:
-            self._check_bound_unit(row.key, unit)
+            self._check_bound_unit(row.key, unit, key=True)
             if not self._percent_as_points(row.value, "a lookup score") and (
                 family(self._expect_number(row.value, scope, "a lookup score")) == "number"
             ):
