@@ -1,5 +1,5 @@
-"""language.md §9 checked on real files with the real CLI: aggregates inside aggregates
-(E318).
+"""language.md §9 and §13 checked on real files with the real CLI: aggregates inside
+aggregates (E318), the helps of E309 and E315, and round()'s digits.
 
 Each expected problem names the section of docs/language.md it comes from; positions are
 found in the role text (docs_worked_kit.at). The numbers of the run tests are worked by hand.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from docs_worked_kit import at, check, project
+from docs_worked_kit import D, at, check, kpi, num, person, project, run
 from kpirules.cli import cli
 
 MARCH = "2026-03"
@@ -72,4 +72,75 @@ def test_min_and_max_of_two_values_stay_row_functions_inside_an_aggregate(tmp_pa
     # §9.1: with two or more arguments, min and max are the functions of §13.4
     assert check(tmp_path, measured(measure)) == (0, [])
 
+
+# ---------------------------------------------------------------- helps of E309 and E315
+
+
+def test_min_of_text_is_told_what_min_and_max_take(tmp_path):
+    role = measured("min(deals.owner_id)")
+    line, column = at(role, "deals.owner_id")
+    assert check(tmp_path, role)[1] == [
+        (line, column, "E309", "cannot min a string column",
+         "min and max need numbers, amounts, durations or dates; count or count_distinct counts text"),
+    ]
+
+
+def test_a_function_of_one_argument_says_one_argument(tmp_path):
+    role = measured("abs(count(deals), 1)")
+    line, column = at(role, "abs(")
+    assert check(tmp_path, role)[1] == [(line, column, "E315", "abs(...) takes one argument", "call it as abs(x)")]
+
+
+# ---------------------------------------------------------------- §13.4: round(x, digits)
+
+DIGITS_HELP = ("write the number of decimal places, e.g. round(x, 2), or a negative number to round "
+               "to tens, hundreds, ...: round(x, -2)")
+
+
+@pytest.mark.parametrize("measure, digits", [
+    ("sum(round(deals.amount, 1.5))", "1.5"),           # DuckDB rounded to 2 places, Python to 1
+    ("round(sum(deals.amount), count(deals))", "count(deals)"),
+    ("sum(round(deals.amount, days))", "days"),
+    ("round(sum(deals.amount), 1 + 1)", "1 + 1"),
+    ("round(sum(deals.amount), 200%)", "200%"),
+])
+def test_rounding_digits_that_are_not_a_whole_number_constant_are_e232(tmp_path, measure, digits):
+    role = measured(measure)
+    line, column = at(role, digits)
+    assert check(tmp_path, role)[1] == [
+        (line, column, "E232", "round(x, digits): digits must be a whole number written as a constant", DIGITS_HELP),
+    ]
+
+
+def test_a_target_rounded_to_a_fraction_of_places_is_e232(tmp_path):
+    role = """
+role rep {
+  kpi k { outcome main  weight 100%  measure count(deals)
+    target >= round(person.target_incentive, 0.5)
+  }
+}
+"""
+    line, column = at(role, "0.5")
+    assert check(tmp_path, role)[1] == [
+        (line, column, "E232", "round(x, digits): digits must be a whole number written as a constant", DIGITS_HELP),
+    ]
+
+
+def test_negative_digits_round_to_hundreds_in_a_row_a_measure_and_a_target(tmp_path):
+    # §13.4: round(1250, -2) -> 1300, halves away from zero. sum(round(row, -2)) is SQL's
+    # round over the rows, round(sum(...), -2) and the target Python's; 2.0 places is 2.
+    role = """
+role rep {
+  kpi rows { outcome main  weight 50%  measure sum(round(deals.days, -2))  target >= round(1250, -2) }
+  kpi total { outcome main  weight 50%  measure round(sum(deals.days), -2)  target >= 1300 }
+  kpi negative { outcome auxiliary  measure sum(round(-deals.days, -2)) }
+  kpi places { outcome auxiliary  measure sum(round(deals.amount, 2.0)) }
+}
+"""
+    p = person(run(tmp_path, role, {"deals": "A,2026-03-05,1.235,true,1250"}, MARCH))
+    assert num(kpi(p, "rows")["value"]) == D(1300)
+    assert num(kpi(p, "rows")["target"]) == D(1300)
+    assert num(kpi(p, "total")["value"]) == D(1300)
+    assert num(kpi(p, "negative")["value"]) == D(-1300)
+    assert num(kpi(p, "places")["value"]) == D("1.24")   # 1.235 half-up to 2 places
 

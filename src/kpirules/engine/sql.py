@@ -128,7 +128,8 @@ class RowCompiler:
         if fn == "abs":
             return f"abs({args[0]})"
         if fn == "round":
-            return f"round({args[0]}, {args[1] if len(args) > 1 else 0})"
+            # digits is a whole number (`2.0` too), which DuckDB's round() takes only as an integer
+            return f"round({args[0]}, {f'CAST({args[1]} AS INTEGER)' if len(args) > 1 else 0})"
         raise AssertionError(f"{fn} is not a row function")  # pragma: no cover
 
 

@@ -454,7 +454,9 @@ class ExprChecker:
                 "E309",
                 arg,
                 f"cannot {e.function} a {_type_name(arg_type)} column",
-                "sum, avg and median need numbers or money; count or count_distinct counts text",
+                "min and max need numbers, amounts, durations or dates; count or count_distinct counts text"
+                if e.function in ("min", "max")
+                else "sum, avg and median need numbers or money; count or count_distinct counts text",
             )
         return arg_type
 
@@ -518,12 +520,22 @@ class ExprChecker:
         lo, hi, usage = _SCALARS.get(fn, (1, 99, f"{fn}(x)"))
         if not lo <= len(types) <= hi:
             return self.error(
-                "E315", e, f"{fn}(...) takes {lo if lo == hi else f'{lo} to {hi}'} arguments", f"call it as {usage}",
+                "E315", e,
+                f"{fn}(...) takes one argument" if hi == 1
+                else f"{fn}(...) takes {lo if lo == hi else f'{lo} to {hi}'} arguments",
+                f"call it as {usage}",
             )
         if fn == "round":
             if len(types) == 2 and family(types[1]) != "number":
                 return self.error("E302", e.args[1], "round(x, digits): digits must be a number",
                                   "write the number of decimal places, e.g. round(x, 2)")
+            if len(types) == 2 and not _whole_constant(e.args[1]):
+                # a row's round() is SQL's, which rounds 1.5 places to 2; a person's is Python's, to 1
+                return self.error(
+                    "E232", e.args[1], "round(x, digits): digits must be a whole number written as a constant",
+                    "write the number of decimal places, e.g. round(x, 2), or a negative number to round "
+                    "to tens, hundreds, ...: round(x, -2)",
+                )
             return types[0]
         result = types[0]
         for arg, t in zip(e.args[1:], types[1:]):
@@ -582,6 +594,13 @@ def _refs(expr):
 
 def refs_in(expr) -> list[ast.Ref]:
     return list(_refs(expr))
+
+
+def _whole_constant(expr) -> bool:
+    """Whether an expression is a whole number written as a constant: `2`, `-1`."""
+    node = expr.operand if isinstance(expr, ast.Unary) and expr.op == "-" else expr
+    return (isinstance(node, ast.Literal_) and node.type == "number"
+            and node.value == node.value.to_integral_value())
 
 
 def _column_type(t: str, currency: str) -> str:
