@@ -1,5 +1,6 @@
 """language.md §9 and §13 checked on real files with the real CLI: aggregates inside
-aggregates (E318), the helps of E309 and E315, and round()'s digits.
+aggregates (E318), the helps of E309 and E315, round()'s digits, and E260 for a
+percentage.
 
 Each expected problem names the section of docs/language.md it comes from; positions are
 found in the role text (docs_worked_kit.at). The numbers of the run tests are worked by hand.
@@ -144,3 +145,22 @@ role rep {
     assert num(kpi(p, "negative")["value"]) == D(-1300)
     assert num(kpi(p, "places")["value"]) == D("1.24")   # 1.235 half-up to 2 places
 
+
+# ---------------------------------------------------------------- §13.1: 18 digits as written
+
+
+@pytest.mark.parametrize("target", ["9999999999999999999%", "-99999999999999999999%"])
+def test_a_percentage_of_more_than_18_digits_as_written_is_e260(tmp_path, target):
+    role = measured("count(deals)").replace("target >= 1", f"target >= {target}")
+    line, column = at(role, target.lstrip("-"))
+    assert check(tmp_path, role)[1] == [
+        (line, column, "E260",
+         f"the number {target.lstrip('-')} is too large: a number has at most 18 digits before the decimal point",
+         "values are exact decimals of 34 digits with 6 decimal places; write a smaller number "
+         "(a value this large is probably a typo)"),
+    ]
+
+
+def test_a_percentage_of_18_digits_is_accepted(tmp_path):
+    role = measured("count(deals)").replace("target >= 1", "target >= 999999999999999999%")
+    assert check(tmp_path, role) == (0, [])

@@ -444,7 +444,8 @@ class KpiTransformer(Transformer):
             text=text or (str(token) if currency is None else f"{token} {currency}"),
             span=self._span(span_items or [token]),
         )
-        if type_ in _NUMERIC and abs(value) >= TOO_LARGE:
+        written = value * 100 if type_ == "percent" else value  # a percentage's digits as written: 15 of 15%
+        if type_ in _NUMERIC and abs(written) >= TOO_LARGE:
             self.too_large.append(literal)  # reported with the scheme's other problems (E260)
         return literal
 
