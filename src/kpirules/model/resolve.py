@@ -425,11 +425,6 @@ class Resolver(KpiResolver):
                 "E255", bound.span, "total_score is in points (0 to 100 and above), not a percentage",
                 f"write {format_bound(bound.value * 100)} instead of {bound.text}",
             )
-        elif axis == "score" and bound.type == "money":
-            self.problems.error(
-                "E255", bound.span, "total_score is in points (0 to 100 and above), not an amount",
-                f"write {format_bound(bound.value)} instead of {bound.text}",
-            )
         elif value_bound_problem(bound, axis) is not None:
             self.problems.error("E255", bound.span, *value_bound_problem(bound, axis))
         else:
