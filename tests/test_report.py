@@ -470,3 +470,21 @@ def test_statement_file_names_give_an_id_kept_as_it_is_its_own_name():
 
     assert names("a/b", "a_b") == {"a_b.html": "a_b", "a_b~2.html": "a/b"}
     assert names("A_B", "a/b", "a_b") == {"A_B.html": "A_B", "a_b~2.html": "a_b", "a_b~3.html": "a/b"}
+
+
+def test_a_report_that_cannot_be_written_leaves_the_statements_as_they_were(tmp_path):
+    """-o names a file its folder cannot hold (246 + 5 characters: its temporary file beside
+    it is longer than a file name may be), found once the work is done: the statements
+    folder written by an earlier report stays as it was (it was replaced before the report
+    file failed), and no temporary file is left."""
+    first = report("-o", str(tmp_path / "r.html"), "--per-person", str(tmp_path / "st"))
+    assert first.exit_code == 0, first.output
+    before = {path.name: path.read_bytes() for path in (tmp_path / "st").iterdir()}
+    (tmp_path / "st" / next(iter(before))).write_bytes(b"kept")  # so a new folder would show
+    before = {path.name: path.read_bytes() for path in (tmp_path / "st").iterdir()}
+    name = tmp_path / ("r" * 246 + ".html")
+    result = report("-o", str(name), "--per-person", str(tmp_path / "st"))
+    assert result.exit_code == 2
+    assert f"error[E860]: cannot write {name}: File name too long" in result.stderr
+    assert {path.name: path.read_bytes() for path in (tmp_path / "st").iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "st"]

@@ -8,10 +8,12 @@ from pathlib import Path
 import click
 
 from kpirules import i18n
-from kpirules.cli.common import FilePath, current_lang, handle_errors, lang_option, paths_argument, write_output
+from kpirules.cli.common import (
+    FilePath, check_not_input, current_lang, handle_errors, lang_option, paths_argument, write_output,
+)
 from kpirules.cli.run import _warnings, check_roles, config_option, env_option, period_option, prepare, status
 from kpirules.errors import ConfigError, DataError, Diagnostic
-from kpirules.io import write_folder_atomic
+from kpirules.io import StagedFiles, write_folder_atomic, written_in_place
 
 #: Written into a --per-person folder so that a later run knows it may replace the folder.
 MARKER = ".kpirules-statements"
@@ -84,8 +86,12 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
                 files = {name: render_statement_file(people, result, lang, label, context).encode("utf-8")
                          for name, people in statement_files(result).items()}
                 files[MARKER] = b"Statements written by kpirules report; the next run replaces this folder.\n"
+        if folder is None or written_in_place(target):
+            if folder is not None:
                 _write(lambda: write_folder_atomic(folder, files), folder)
-        _write(lambda: write_output(target, payload), target)
+            _write(lambda: write_output(target, payload), target)
+        else:
+            _write_together(target, payload, folder, files)
     for warning in result.warnings:
         click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
     click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
@@ -125,6 +131,20 @@ def _check_writable(path: Path) -> None:
     if not os.access(parent, os.W_OK):
         raise ConfigError(Diagnostic("E860", f"cannot write {path}: Permission denied",
                                      help="choose a folder you may write to"))
+
+
+def _write_together(target: Path, payload: str | bytes, folder: Path, files: dict[str, bytes]) -> None:
+    """The report file and the statements folder, both or neither: the report is written in
+    full beside its place, the folder takes its place, then the report is renamed over its
+    own (a failure then puts the old folder back)."""
+    check_not_input(target)
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    staged: list[StagedFiles] = []
+    _write(lambda: staged.append(StagedFiles({target: data})), target)
+    try:
+        _write(lambda: write_folder_atomic(folder, files, then=lambda: _write(staged[0].put_in_place, target)), folder)
+    finally:
+        staged[0].discard()
 
 
 def _write(write, path: Path) -> None:
