@@ -22,7 +22,8 @@ import duckdb
 
 from kpirules.engine import sql as sqlc
 from kpirules.engine.aggregates import AggregateTables
-from kpirules.engine.compiled import compile_expr, compile_value
+from kpirules.engine.compiled import compile_value
+from kpirules.model.expressions import compile_expr
 from kpirules.engine.ir import Aggregate, KpiPlan, Plan, build_plan, worked
 from kpirules.engine.numbers import CONTEXT, as_applied, fmt_decimal, quantize6, to_decimal
 from kpirules.engine.payout import PayoutPlan
@@ -32,7 +33,7 @@ from kpirules.engine.rows import as_date, by_dataset, is_table, row_location, ro
 from kpirules.engine.scoring import CurvePlan, attainment, grade, pct
 from kpirules.engine.exact_sql import Unsupported
 from kpirules.engine.setwise_results import run_setwise
-from kpirules.engine.values import truth
+from kpirules.model.arithmetic import truth
 from kpirules.errors import DataError, Diagnostic, KpiError
 from kpirules.lang.parser import gc_paused
 from kpirules.model.scheme import Dataset, Kpi, Role, Scheme

@@ -13,7 +13,8 @@ import decimal
 import functools
 from decimal import Decimal
 
-CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_UP)
+from kpirules.model.arithmetic import CONTEXT, divide, to_decimal  # noqa: F401 (also the engine's names for them)
+
 #: room to write any number a run holds (and its percent) without rounding: `normalize()`
 #: without a context rounds to Python's default 28 digits
 WIDE = decimal.Context(prec=80)
@@ -64,11 +65,6 @@ def half_up(x: Decimal, places: int) -> Decimal:
     return x.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
 
 
-def divide(a: Decimal | None, b: Decimal | None) -> Decimal | None:
-    if a is None or b is None or b == 0:
-        return None
-    return CONTEXT.divide(a, b)
-
 
 #: an amount of money has at most this many digits before the point (docs/semantics.md §8)
 MAX_MONEY_DIGITS = 28
@@ -91,19 +87,6 @@ def check_money(x: Decimal) -> Decimal:
         raise decimal.InvalidOperation(f"an amount of more than {MAX_MONEY_DIGITS} digits before the point")
     return x
 
-
-def to_decimal(x) -> Decimal | None:
-    if x is None:
-        return None
-    if isinstance(x, Decimal):
-        return x
-    if isinstance(x, bool):
-        return Decimal(int(x))
-    if isinstance(x, int):
-        return Decimal(x)
-    if isinstance(x, float):
-        return Decimal(repr(x))
-    return Decimal(str(x))
 
 
 def unsigned_zero(x: Decimal) -> Decimal:

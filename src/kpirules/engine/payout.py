@@ -23,13 +23,13 @@ from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
-from kpirules.engine.compiled import compile_expr, constant
+from kpirules.model.expressions import compile_expr, constant
 from kpirules.engine.numbers import (
     CONTEXT, as_applied, check_money, fmt_decimal, in_context, quantize6, round_money, to_decimal, unsigned_zero,
 )
 from kpirules.engine.results import Adjustment, KpiResult, PayoutResult, PayoutStep
 from kpirules.engine.scoring import pct
-from kpirules.engine.values import truth
+from kpirules.model.arithmetic import truth
 from kpirules.lang import ast
 from kpirules.lang.render import expression
 from kpirules.model.bands import describe

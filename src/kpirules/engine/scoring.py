@@ -18,7 +18,7 @@ import decimal
 from decimal import Decimal
 
 from kpirules.engine.numbers import CONTEXT, INFINITY, SIX, WIDE, divide, fmt_decimal, quantize6
-from kpirules.engine.compiled import constant
+from kpirules.model.expressions import constant
 from kpirules.engine.results import KpiResult
 from kpirules.lang.ast import Span
 from kpirules.model.bands import describe

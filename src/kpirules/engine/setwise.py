@@ -569,7 +569,7 @@ class RoleQuery:
 
     def _commission(self, commission, value: Num) -> Num:
         """`payout.commission_amount` (unrounded) as a Num."""
-        from kpirules.engine.compiled import constant
+        from kpirules.model.expressions import constant
 
         # max(value, ZERO) keeps value when it is not below 0 (so -0 stays -0)
         base = Num(f"greatest({value.n}, 0)", value.d, f"(CASE WHEN {value.n} < 0 THEN FALSE ELSE {value.neg} END)")

@@ -1,6 +1,6 @@
 """Person-level expressions (applies_to, target conditions, gates, factor rows) as SQL.
 
-The set-based scorer's counterpart of `kpirules.engine.compiled`: the same expressions,
+The set-based scorer's counterpart of `kpirules.model.expressions`: the same expressions,
 the same meaning (a missing value propagates, an unknown condition is false where it
 decides something), compiled to SQL over the per-person table instead of closures. Only
 what is compiled here exactly as Python evaluates it is accepted; anything else raises

@@ -20,22 +20,15 @@ def number(value: Decimal | float) -> str:
     return f"{Decimal(str(value)).normalize():f}"
 
 
-class _ReadsNames(Exception):
-    """Raised by constant_value's lookup: the expression reads a name, so it is no constant."""
-
-
 def constant_value(expr: Any) -> Decimal | None:
     """The number an expression that reads no names stands for (15% and 0.15 are both 0.15,
     50万 CNY is 500000); None for anything else."""
-    from kpirules.engine.compiled import compile_expr
-    from kpirules.engine.numbers import to_decimal
-
-    def lookup(parts):
-        raise _ReadsNames
+    from kpirules.model.arithmetic import to_decimal
+    from kpirules.model.constants import NotWorkedOut, constant_value as worked_out
 
     try:
-        value = compile_expr(expr)(lookup)
-    except (_ReadsNames, TypeError, ValueError, ArithmeticError):
+        value = worked_out(expr)
+    except (NotWorkedOut, ArithmeticError):
         return None
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
         return None

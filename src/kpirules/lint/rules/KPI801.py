@@ -10,7 +10,7 @@ MIN_VALUES = 5
 
 def plain_target(kpi):
     """The target without `when` or per-person source, as a number (None when it is not a constant)."""
-    from kpirules.engine.compiled import constant
+    from kpirules.model.expressions import constant
     from kpirules.engine.numbers import to_decimal
 
     rule = next((t for t in kpi.targets if t.when is None and t.per_person is None), None)

@@ -1,21 +1,44 @@
 """The operations of person-level expressions in exact decimals: arithmetic, comparison, functions.
 
-Fact rows never pass through here (they are aggregated in SQL); `kpirules.engine.compiled`
-builds closures from these operations for targets, conditions, gates and factors. Missing
-values follow SQL's rules: arithmetic with a missing operand has no value, a comparison
-with a missing value is unknown, and an unknown condition is false (`truth`).
+Fact rows never pass through here (they are aggregated in SQL); `kpirules.model.expressions`
+builds closures from these operations for targets, conditions, gates and factors, and the
+resolver works out constant expressions with them at `check` (`kpirules.model.constants`).
+Missing values follow SQL's rules: arithmetic with a missing operand has no value, a
+comparison with a missing value is unknown, and an unknown condition is false (`truth`).
+Numbers keep 34 significant digits, halves up (`CONTEXT`); a division by zero has no value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import operator
 from decimal import Decimal
 
-from kpirules.engine.numbers import CONTEXT, divide, to_decimal
+CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_UP)
 
 
-def _arith(op: str, a, b):
+def to_decimal(x) -> Decimal | None:
+    if x is None:
+        return None
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, bool):
+        return Decimal(int(x))
+    if isinstance(x, int):
+        return Decimal(x)
+    if isinstance(x, float):
+        return Decimal(repr(x))
+    return Decimal(str(x))
+
+
+def divide(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    if a is None or b is None or b == 0:
+        return None
+    return CONTEXT.divide(a, b)
+
+
+def arith(op: str, a, b):
     if a is None or b is None:
         return None
     if isinstance(a, dt.date) or isinstance(b, dt.date):
@@ -48,7 +71,7 @@ def _coerce(x):
     return x
 
 
-def _compare(op: str, a, b):
+def compare(op: str, a, b):
     if a is None or b is None:
         return None
     if type(a) is not type(b):
@@ -59,7 +82,7 @@ def _compare(op: str, a, b):
     return _COMPARE[op](a, b)
 
 
-def _function(name: str, args: list):
+def function(name: str, args: list):
     if any(a is None for a in args):
         return None
     if name == "min":
