@@ -62,9 +62,16 @@ def stale_sources(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[
         key = (agg.dataset, agg.date_column)
         if key not in windows or window.start < windows[key].start:
             windows[key] = window
+    columns: dict[str, list[str]] = {}  # one pass over each dataset, for all its date columns read
+    for dataset, column in sorted(windows):
+        columns.setdefault(dataset, []).append(column)
+    latest_of = {}
+    for dataset, names in columns.items():
+        row = con.execute(f"SELECT {', '.join(f'max({sqlc.quote(c)})' for c in names)} FROM {sqlc.quote(dataset)}").fetchone()
+        latest_of.update({(dataset, c): as_date(v) for c, v in zip(names, row)})
     out = []
     for (dataset, column), window in sorted(windows.items()):
-        latest = as_date(con.execute(f"SELECT max({sqlc.quote(column)}) FROM {sqlc.quote(dataset)}").fetchone()[0])
+        latest = latest_of[(dataset, column)]
         if latest is None:
             out.append(f"{dataset}: no row has a {column}, so the KPIs reading it find none of its rows in "
                        f"{window.label}; check that the source is up to date")
