@@ -139,17 +139,17 @@ def _write_together(target: Path, payload: str | bytes, folder: Path, files: dic
     own (a failure then puts the old folder back)."""
     check_not_input(target)
     data = payload.encode("utf-8") if isinstance(payload, str) else payload
-    staged: list[StagedFiles] = []
-    _write(lambda: staged.append(StagedFiles({target: data})), target)
+    staged = _write(lambda: StagedFiles({target: data}), target)
     try:
-        _write(lambda: write_folder_atomic(folder, files, then=lambda: _write(staged[0].put_in_place, target)), folder)
+        _write(lambda: write_folder_atomic(folder, files, then=lambda: _write(staged.put_in_place, target)), folder)
     finally:
-        staged[0].discard()
+        staged.discard()
 
 
-def _write(write, path: Path) -> None:
+def _write(write, path: Path):
+    """What `write()` returns; E860 naming `path` when it cannot write."""
     try:
-        write()
+        return write()
     except OSError as exc:
         raise ConfigError(Diagnostic("E860", f"cannot write {path}: {exc.strerror or exc}",
                                      help="choose a folder you may write to")) from exc
