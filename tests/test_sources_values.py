@@ -90,3 +90,46 @@ def test_whole_numbers_written_with_a_point_or_an_exponent_are_integers(workdir)
     write(workdir / "deals.csv", _deals(units=["12.000000000000000000", "1.5e3", "1000e-3", " 7. ", "-0.0"]))
     con, _ = load(workdir, DEALS)
     assert [r[4] for r in rows(con, "deals")] == [12, 1500, 1, 7, 0]
+
+
+def _rows_of(**columns) -> str:
+    """deals.csv with one row per position of the columns given (the others plain)."""
+    plain = {"signed_at": "2026-01-05 09:30:00", "signed_on": "2026-01-05", "units": "1", "won": "t"}
+    count = max(len(v) for v in columns.values())
+    lines = []
+    for i in range(count):
+        f = {**plain, **{name: values[i] for name, values in columns.items() if i < len(values)}}
+        lines.append(f"D{i + 1},P1,{f['signed_at']},{f['signed_on']},{f['units']},1,1,{f['won']}\n")
+    return HEADER + "".join(lines)
+
+
+def test_the_calendar_s_first_and_last_instants_convert(workdir):
+    # sources.md: a date or timestamp is a day of years 1 to 9999; the common export format
+    # (2026-03-05 20:00:00) and a short date take a faster path, whose ends are the same
+    write(workdir / "deals.csv", _rows_of(
+        signed_at=["0001-01-01 00:00:00", "9999-12-31 23:59:59", " 2026-03-05 20:00:00 ", "2026-03-05T20:00:00",
+                   "2026-03-05 24:00:00"],
+        signed_on=["0001-01-01", "9999-12-31", " 2026-03-05 ", "2026-03-05 23:59:59", "2026-03-05 24:00"]))
+    con, _ = load(workdir, DEALS)
+    got = [(r[2], r[3]) for r in rows(con, "deals")]
+    assert got == [(dt.datetime(1, 1, 1), dt.date(1, 1, 1)), (dt.datetime(9999, 12, 31, 23, 59, 59), dt.date(9999, 12, 31)),
+                   (dt.datetime(2026, 3, 5, 20), dt.date(2026, 3, 5)), (dt.datetime(2026, 3, 5, 20), dt.date(2026, 3, 5)),
+                   # 24:00 ends the day (ISO 8601): the next day's midnight
+                   (dt.datetime(2026, 3, 6), dt.date(2026, 3, 6))]
+
+
+@pytest.mark.parametrize(("column", "texts", "word"), [
+    ("signed_at", ["0000-12-31 23:59:59", "10000-01-01 00:00:00", "infinity", "2026-02-29 10:00:00",
+                   "2026-03-05 24:00:01"], "timestamps"),
+    ("signed_on", ["0000-12-31", "10000-01-01", "-infinity", "2026-02-29", "2026-13-01"], "dates"),
+])
+def test_days_beyond_the_calendar_do_not_convert(workdir, column, texts, word):
+    d = _problem(workdir, _rows_of(**{column: [*texts, "2026-03-05" if column == "signed_on" else "2026-03-05 20:00:00"]}))
+    assert (d.code, d.message) == ("E643", f"{len(texts)} values in column {column} are not {word}")
+    assert d.notes == [f"row {i} (line {i + 1}): '{t}'" for i, t in enumerate(texts, start=1)]
+
+
+def test_booleans_convert_as_written_with_spaces_and_in_chinese(workdir):
+    write(workdir / "deals.csv", _rows_of(won=["yes", " Y ", "是", " 否 ", "0", "FALSE", "T"]))
+    con, _ = load(workdir, DEALS)
+    assert [r[7] for r in rows(con, "deals")] == [True, True, True, False, False, False, True]
