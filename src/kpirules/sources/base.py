@@ -200,6 +200,20 @@ class Source(ABC):
 
         return no_value_help(marker, column)
 
+    def typed_scan(self, types: dict[str, str]) -> str | None:
+        """A second read of the source as SQL (a table function call), with the text columns
+        named in `types` (source column -> DuckDB type) parsed by the source's own reader, or
+        None (the default) when it has none.
+
+        Called after `read()`, only for text columns whose declared type the reader parses as
+        the loader would (`kpirules.sources.convert.reader_type`, with its READER_FORMATS):
+        when every value parses, the loader stages from it, which skips converting text; a
+        value that does not parse, or a record the reader cannot read, must make the read fail
+        (raise), never yield NULL or skip the record; an empty text is no value (NULL). The
+        columns, rows and their order are `read()`'s.
+        """
+        return None
+
     def read_failure(self, message: str) -> DataError | None:
         """A located explanation of DuckDB failing to read this source (`message` is DuckDB's
         first line), or None for the general E640 "could not read". A file source may find

@@ -163,6 +163,37 @@ def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: st
     return Conversion(source, value, blank, can_fail=True, strict=strict)
 
 
+#: the options under which a text source's own reader parses dates and timestamps (DuckDB's
+#: read_csv `dateformat` and `timestampformat`), for `reader_type`
+READER_FORMATS = {"dateformat": "%Y-%m-%d", "timestampformat": _PLAIN_FORMAT}
+
+
+def reader_type(column: ColumnSpec) -> str | None:
+    """The DuckDB type a text source's reader may parse `column`'s text as (with
+    READER_FORMATS), or None to read it as text and convert it here.
+
+    Offered only where the reader's parse, whenever it succeeds, gives what `conversion` gives
+    for the same text: DuckDB's reader parses as its casts do (TRY_CAST, which `conversion`
+    tries first for numbers and booleans), and dates and timestamps in the one format given
+    (what `conversion` tries first for them); a year the calendar lacks is left to the
+    loader's range check. Whatever else the text holds (`1,234`, `是`, blanks, another
+    date format, a zone) makes the reader fail, and the loader then converts the text here.
+    A string is its text, the empty text read as no value. Not for integers: the reader
+    rounds `12.5` to 13, which `conversion` refuses.
+    """
+    return {"string": "VARCHAR", "money": SQL_TYPES["money"], "decimal": SQL_TYPES["decimal"],
+            "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}.get(column.type)
+
+
+def read_value(column: ColumnSpec, g: str, *, scheme_tz: str, source_tz: str | None) -> str:
+    """`conversion`'s value of a column the reader parsed as `reader_type(column)` (named g)."""
+    if column.type == "timestamp":
+        # a naive time, in the source's zone (infinity, which the reader takes, stays infinite
+        # for the loader's range check to refuse)
+        return _Times(scheme_tz, source_tz).naive(g)
+    return g  # a date is the day written, whatever the zones
+
+
 def in_calendar(value: str) -> str:
     """Whether a finite date or timestamp falls in the years a date can have (1 to 9999)."""
     return f"year({value}) BETWEEN 1 AND 9999"

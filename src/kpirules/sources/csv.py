@@ -45,7 +45,7 @@ from kpirules.hookspecs import hookimpl
 from kpirules.sources import encoding as enc
 from kpirules.sources import lines, records
 from kpirules.sources.base import FileOptions, Position, Source
-from kpirules.sources.convert import literal, quote
+from kpirules.sources.convert import READER_FORMATS, literal, quote
 
 HEADER_BYTES = 1024 * 1024
 
@@ -163,20 +163,31 @@ class CsvSource(Source):
         self.con = con
         self.rejects = f"__kpirules_csv_rejects_{uuid.uuid4().hex[:8]}"
         self.on_close(self._drop_rejects)
-        struct = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
-        nulls = "[" + ", ".join(literal(v) for v in opts.null_values) + "]"
         escape = escape if escape is not None else quote_char
-        self.scan = (
-            f"{literal(str(readable))}, columns = {struct}, "
+        self._dialect = (
             f"header = {'true' if opts.header else 'false'}, skip = {opts.skip_rows}, auto_detect = false, "
             f"delim = {literal(delimiter)}, quote = {literal(quote_char)}, escape = {literal(escape)}, "
-            f"nullstr = {nulls}, strict_mode = true, null_padding = false"
+            f"strict_mode = true, null_padding = false"
         )
+        self.scan = self._scan({}, opts.null_values)
         relation = con.sql(
             f"SELECT * FROM read_csv({self.scan}, store_rejects = true, rejects_table = {literal(self.rejects)}, "
             f"rejects_scan = {literal(self.rejects + '_scan')}, rejects_limit = 0)"
         )
         return relation if shared else relation.to_arrow_reader()
+
+    def _scan(self, types: dict[str, str], null_values: list[str]) -> str:
+        """read_csv's arguments: every field as text, but those `types` names."""
+        struct = "{" + ", ".join(f"{literal(n)}: {literal(types.get(n, 'VARCHAR'))}" for n in self.names) + "}"
+        nulls = "[" + ", ".join(literal(v) for v in null_values) + "]"
+        return f"{literal(str(self.readable))}, columns = {struct}, {self._dialect}, nullstr = {nulls}"
+
+    def typed_scan(self, types: dict[str, str]) -> str | None:
+        # without rejects: a record that does not parse makes the read fail, as it must; an
+        # empty field (quoted or not) is no value, as the loader reads an empty text
+        formats = ", ".join(f"{option} = {literal(form)}" for option, form in READER_FORMATS.items())
+        nulls = list(dict.fromkeys([*self.options.null_values, ""]))
+        return f"read_csv({self._scan(types, nulls)}, {formats})"
 
     def columns(self) -> list[str] | None:
         return getattr(self, "names", None)

@@ -37,7 +37,7 @@ from kpirules.sources.loaded import DatasetCheck, DatasetLoad, LoadReport, Sourc
 from kpirules.sources.problems import Numbering
 from kpirules.sources.stage import (
     GIVEN, StagePlan, bad_row_sql, fast_stage, find_row_problems, good_rows, hash_sum, mark_duplicates,
-    plan_stage, problems_sql, problems_table, summarise,
+    plan_stage, problems_sql, problems_table, summarise, typed_stage,
 )
 
 __all__ = ["DatasetCheck", "DatasetLoad", "LoadReport", "SourceSchema", "check_sources", "inspect_source",
@@ -191,7 +191,9 @@ class _Run:
             sources = _match_columns(dataset, source, raw_types)
             plan = plan_stage(dataset, raw, raw_types, sources, self._name("stage", dataset.id),
                               scheme_tz=self.scheme.header.timezone, source_tz=source.options.timezone)
-            careful = not fast_stage(self.con, plan)
+            scan = source.typed_scan(plan.reader_types) if plan.reader_types else None
+            staged_fast = typed_stage(self.con, plan, scan) if scan else None
+            careful = not (fast_stage(self.con, plan) if staged_fast is None else staged_fast)
             if careful:
                 self.con.execute(plan.create)
             staged.stage = plan.stage
