@@ -299,3 +299,28 @@ def test_a_data_error_names_the_side_that_loads_it(project, edit, run_cli):
     assert result.exit_code == 1, result.output
     assert "error[E643]" in result.stderr and "'2026-13-01'" in result.stderr
     assert "in OLD (../before/rulesets)" in result.stderr and "in NEW (.)" in result.stderr
+
+
+def test_a_quarter_that_is_other_days_on_the_other_side_is_refused(project, edit, run_cli):
+    # OLD's fiscal year starts in January, NEW's in April (named by the year it ends in):
+    # NEW's 2026Q1 is April to June 2025, OLD's January to March 2026; the impact compared
+    # them by label, people's January-March pay against their April-June pay
+    edit(project / "rulesets" / "common.kpi", "  period month\n",
+         "  period quarter\n  fiscal_year_start april\n  fiscal_year_named_by end\n")
+    edit(project.parent / "before" / "rulesets" / "common.kpi", "  period month\n", "  period quarter\n")
+    for args in (("--period", "2026Q1"), ()):
+        result = run_cli("diff", "../before/rulesets", ".", *args, "-o", "out.json")
+        assert result.exit_code == 2, result.stderr
+        assert "error[E022]" in result.stderr
+        assert not (project / "out.json").exists()
+    result = run_cli("diff", "../before/rulesets", ".", "--period", "2026Q1")
+    assert ("error[E022]: 2026Q1 is 2026-01-01 to 2026-03-31 in OLD but 2025-04-01 to 2025-06-30 in NEW "
+            "(OLD's fiscal year from January; NEW's fiscal year from April, named by the year it ends in): "
+            "the impact compares people on the same days") in result.stderr
+
+
+def test_months_are_the_same_days_whatever_the_fiscal_year(project, edit, run_cli):
+    edit(project / "rulesets" / "common.kpi", "  period month\n", "  period month\n  fiscal_year_start april\n")
+    diff = run_json(run_cli, "diff.json", "diff", "../before/rulesets", ".", "--period", PERIOD)
+    assert diff["impact"]["periods"] == [PERIOD]
+    assert diff["impact"]["summary"]["only_before"] == 0 and diff["impact"]["summary"]["only_after"] == 0

@@ -24,7 +24,7 @@ from kpirules.engine.evaluate import evaluate
 from kpirules.engine.numbers import CONTEXT
 from kpirules.engine.periods import UNIT_MONTHS, Calendar, Period
 from kpirules.engine.results import PersonResult, RunResult
-from kpirules.errors import KpiError
+from kpirules.errors import ConfigError, Diagnostic, KpiError
 from kpirules.model.scheme import Scheme
 from kpirules.sources.load import load_datasets
 from kpirules.sources.loaded import LoadReport
@@ -164,6 +164,7 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
             requested = side.calendar.parse(label)
             with _naming(side):
                 side.calendar.scheme_periods(requested)
+        _same_days(label, before, after)
     shared = _same_datasets(old, new)
     with _naming(*([before] if shared else []), after):
         after.con, after.loads = _load(new, config, env)
@@ -173,6 +174,8 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
         with _naming(before):
             before.con, before.loads = _load(old, config, env)
     labels, reason, reached = _choose_periods(before, after, period_labels)
+    if not period_labels:
+        _same_days(labels[0], before, after)
     results, owners = [], []
     for side in (before, after):
         # schemes assessing different periods are matched in the periods asked
@@ -211,6 +214,29 @@ def _choose_periods(before: _Evaluated, after: _Evaluated,
         reason = (f"{reason}; OLD is assessed per {old_unit}, NEW per {new_unit}: "
                   "each person's payouts in the period are summed")
     return labels, reason, reached
+
+
+def _same_days(label: str, before: _Evaluated, after: _Evaluated) -> None:
+    """E022 when a period label names different days on the two sides (their fiscal years
+    start in different months, or are named by different years): people would be compared
+    across different days."""
+    old, new = before.calendar.parse(label), after.calendar.parse(label)
+    if (old.start, old.end) == (new.start, new.end):
+        return
+    headers = before.scheme.header, after.scheme.header
+
+    def fiscal(h) -> str:
+        named = "" if h.fiscal_year_start == 1 else f", named by the year it {h.fiscal_year_named_by}s in"
+        return f"fiscal year from {dt.date(2000, h.fiscal_year_start, 1):%B}{named}"
+
+    raise ConfigError(Diagnostic(
+        "E022",
+        f"{label} is {old.start.isoformat()} to {old.last_day.isoformat()} in OLD but {new.start.isoformat()} to "
+        f"{new.last_day.isoformat()} in NEW (OLD's {fiscal(headers[0])}; NEW's {fiscal(headers[1])}): "
+        "the impact compares people on the same days",
+        help="ask for a period that is the same days on both sides with --period (months are, where both schemes "
+             "are assessed per month), or run each scheme on its own periods with kpirules run",
+    ))
 
 
 @dataclass
