@@ -576,3 +576,14 @@ def test_a_data_problem_in_chinese(sample_project):
 def test_source_descriptions_in_chinese(english, chinese):
     # kpirules sources check --lang zh: the words of a description, not its path or encoding
     assert i18n.phrase(english, "source", "zh") == chinese
+
+
+@pytest.mark.parametrize(("units", "said"), [("month", "月"), ("month or quarter", "月或季度"),
+                                             ("half or month or year", "半年或月或年")])
+def test_the_units_of_labels_never_applied_are_translated(units, said):
+    # the warning said "不是month or quarter的标签": the units were put back in English
+    text = (f"quarterly_targets: 2 rows with a period that is not a {units} label ('2026-3', 'Q1'), the first at "
+            f"row 4 of data/targets.csv, column period: never applied")
+    found = i18n.phrase(text, "warning", "zh")
+    assert f"不是{said}的标签" in found
+    assert_chinese(found, "warning")

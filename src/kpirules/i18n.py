@@ -285,8 +285,13 @@ def _and_list(found: Catalog, text: str) -> str:
     return text.replace(" and ", found.ui["list.separator"])
 
 
-def _alternatives(found: Catalog, text: str) -> str:
-    return found.ui["list.or"].join(found.phrase(item, "kind") for item in text.split(" or "))
+def _alternatives(found: Catalog, text: str, group: str = "kind") -> str:
+    return found.ui["list.or"].join(found.phrase(item, group) for item in text.split(" or "))
+
+
+def _period_units(found: Catalog, text: str) -> str:
+    """Period units as alternatives: 'month or quarter'."""
+    return _alternatives(found, text, "period")
 
 
 _ROW = re.compile(r"\brow (\d+)(?: \((line|sheet row) (\d+)\))?")
@@ -341,7 +346,8 @@ def _source(found: Catalog, text: str) -> str:
 
 
 _TAKEN_APART: dict[str, Callable[[Catalog, str], str]] = {
-    "expected": _expected, "and_list": _and_list, "alternatives": _alternatives, "note": _note,
+    "expected": _expected, "and_list": _and_list, "alternatives": _alternatives, "period_units": _period_units,
+    "note": _note,
     "source": _source,
 }
 
