@@ -132,14 +132,15 @@ def test_a_negative_commission_rate_takes_money_back(tmp_path):
 def test_a_commission_rate_in_money_is_reported_once(tmp_path):
     role = paid("commission c marginal { [0, ∞): 1 CNY }")
     line, column = at(role, "1 CNY")
-    assert check(tmp_path, role) == (1, [(line, column, "E232", "a tier's value must be a number, found money:CNY",
-                                          NUMBER_HELP)])
+    # it said "a tier's value" and asked for a number such as 1.0
+    assert check(tmp_path, role) == (1, [(line, column, "E232", "a commission rate must be a number, found money:CNY",
+                                          "write the rate as a share of the amount, e.g. 1.5% or 0.015")])
 
 
 def test_a_commission_rate_without_a_value_is_reported_once(tmp_path):
     role = paid("commission c marginal { [0, ∞): 1 / 0 }")
     line, column = at(role, "1 / 0")
-    assert check(tmp_path, role) == (1, [(line, column, "E232", "a tier's value divides by zero, so it has no value",
+    assert check(tmp_path, role) == (1, [(line, column, "E232", "a commission rate divides by zero, so it has no value",
                                           NUMBER_HELP)])
 
 

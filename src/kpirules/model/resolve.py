@@ -459,9 +459,11 @@ class Resolver(KpiResolver):
         return m.Grades(id=id_, label=label, bands=bands, span=table.span)
 
     def _tiers(self, rows: list[ast.TierRow], axis: str, scope: Scope | None, what: str, span: ast.Span,
-               percent: bool = False) -> list[m.Tier]:
-        """A range-keyed table's rows, each value checked in scope, and the table's coverage (§6.2)."""
-        tiers = []
+               percent: bool = False, value: tuple[str, str] = ("a tier's value", "write a number, e.g. 1.0 or 0.5"),
+               ) -> list[m.Tier]:
+        """A range-keyed table's rows, each value checked in scope, and the table's coverage (§6.2).
+        `value`: what a row's value is called in messages, and the help for one that is no number."""
+        tiers, what_value = [], value
         for row in rows:
             value = row.value
             extra = {}
@@ -483,19 +485,18 @@ class Resolver(KpiResolver):
                         ExprChecker(self.problems, scope).expect_constant(end, "an end of a linear segment")
                 extra = dict(linear_from=value.start, linear_to=value.end)
             else:
-                if scope is not None and family(self._expect_number(value, scope, "a tier's value")) == "number":
-                    ExprChecker(self.problems, scope).expect_value(value, "a tier's value")
+                if scope is not None and family(self._expect_number(value, scope, *what_value)) == "number":
+                    ExprChecker(self.problems, scope).expect_value(value, what_value[0])
                 extra = dict(value=value)
             tiers.append(m.Tier(**self._band_bounds(row.interval, axis), **extra))
         if self._infinities_in_place([row.interval for row in rows]):
             check_coverage(tiers, self.problems, what, span, percent=percent)
         return tiers
 
-    def _expect_number(self, expr, scope: Scope, what: str) -> str:
+    def _expect_number(self, expr, scope: Scope, what: str, help: str = "write a number, e.g. 1.0 or 0.5") -> str:
         t = self._check(expr, scope)
         if t != UNKNOWN and family(t) != "number":
-            self.problems.error("E232", expr.span, f"{what} must be a number, found {t}",
-                                "write a number, e.g. 1.0 or 0.5")
+            self.problems.error("E232", expr.span, f"{what} must be a number, found {t}", help)
         return t
 
     # ================================================================ roles

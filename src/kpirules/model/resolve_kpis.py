@@ -453,7 +453,8 @@ class KpiResolver:
             )
             mode = "marginal"
         tiers = self._tiers(stmt.rows, "money", Scope(what="constant", currency=self.currency),
-                            "commission table", stmt.span)
+                            "commission table", stmt.span,
+                            value=("a commission rate", "write the rate as a share of the amount, e.g. 1.5% or 0.015"))
         for tier in tiers:
             # a name in a rate (person.rate) is already E311, a constant scope's error
             if tier.value is not None and not refs_in(tier.value) and not self.problems.reported_at(tier.value.span):
