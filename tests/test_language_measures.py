@@ -164,3 +164,19 @@ def test_a_percentage_of_more_than_18_digits_as_written_is_e260(tmp_path, target
 def test_a_percentage_of_18_digits_is_accepted(tmp_path):
     role = measured("count(deals)").replace("target >= 1", "target >= 999999999999999999%")
     assert check(tmp_path, role) == (0, [])
+
+
+@pytest.mark.parametrize("digits", ["7", "40", "-29"])
+def test_rounding_digits_beyond_the_places_values_have_are_e232(tmp_path, digits):
+    # round(sum(...), 40) was a run's E515 ("more than 28 digits before the decimal point")
+    # for a value of 3 digits: 40 places left no room in 34 significant digits
+    role = measured(f"round(sum(deals.amount), {digits})")
+    line, column = at(role, digits)
+    assert check(tmp_path, role)[1] == [
+        (line, column, "E232", "round(x, digits): digits must be from -28 to 6: values are kept to 6 decimal places, "
+                               "with at most 28 digits before the point", DIGITS_HELP),
+    ]
+
+
+def test_rounding_to_6_places_or_to_28_digits_before_the_point_is_accepted(tmp_path):
+    assert check(tmp_path, measured("round(sum(deals.amount), 6) + round(sum(deals.amount), -28)"))[1] == []

@@ -536,6 +536,16 @@ class ExprChecker:
                     "write the number of decimal places, e.g. round(x, 2), or a negative number to round "
                     "to tens, hundreds, ...: round(x, -2)",
                 )
+            if len(types) == 2 and not -ROUND_DIGITS[0] <= _constant_int(e.args[1]) <= ROUND_DIGITS[1]:
+                # values are kept to 6 places with at most 28 digits before the point: more places
+                # than 6 change nothing, and enough of them left no room for the value (E515 when run)
+                return self.error(
+                    "E232", e.args[1],
+                    f"round(x, digits): digits must be from -{ROUND_DIGITS[0]} to {ROUND_DIGITS[1]}: values are kept "
+                    f"to {ROUND_DIGITS[1]} decimal places, with at most {ROUND_DIGITS[0]} digits before the point",
+                    "write the number of decimal places, e.g. round(x, 2), or a negative number to round "
+                    "to tens, hundreds, ...: round(x, -2)",
+                )
             return types[0]
         result = types[0]
         for arg, t in zip(e.args[1:], types[1:]):
@@ -594,6 +604,17 @@ def _refs(expr):
 
 def refs_in(expr) -> list[ast.Ref]:
     return list(_refs(expr))
+
+
+#: round(x, digits): the most places before the point (-digits) and after it (digits)
+ROUND_DIGITS = (28, 6)
+
+
+def _constant_int(expr) -> int:
+    """The whole number a `_whole_constant` expression is."""
+    if isinstance(expr, ast.Unary):
+        return -int(expr.operand.value)
+    return int(expr.value)
 
 
 def _whole_constant(expr) -> bool:
