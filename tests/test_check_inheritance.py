@@ -113,6 +113,27 @@ role child { extends base  applies_to person.role == "child"
     )]
 
 
+def test_an_inherited_score_by_value_in_percentages_is_checked_against_a_count(tmp_path):
+    # a rate's bounds are percentages; the new measure counts: E255, as the same bounds
+    # written in the child are (two checks judged them, and the override's missed this one)
+    role = """
+role base { applies_to person.role == "base"
+  kpi conv { outcome main  measure count(deals where deals.days > 3) / count(deals)  weight 100%
+    score tiers by value { [0%, 50%): 0  [50%, ∞): 100 } }
+}
+role child { extends base  applies_to person.role == "child"
+  override conv { measure count(deals) }
+}
+"""
+    code, errors = check(tmp_path, role)
+    assert code == 1
+    assert errors == [(
+        at(role, "count(deals) }"), "E255", "the value scored is a number, not a percentage",
+        f"its score by value is inherited from {tmp_path / 's.kpi'}:{at(role, 'tiers by value')}, with bounds "
+        "of another kind: write a score line for the new measure in this override",
+    )]
+
+
 def test_an_inherited_gate_is_checked_against_the_new_measure(tmp_path):
     role = """
 role base { applies_to person.role == "base"

@@ -132,14 +132,62 @@ _VALUE_BOUNDS = {
 }
 
 
-def value_bound_problem(bound: ast.Literal_, axis: str) -> tuple[str, str] | None:
-    """E255's message and help for a `by value` table's bound of another kind than the
-    value it scores (language.md §11.2); None when the bound fits."""
+def bound_problem(bound: ast.Literal_, axis: str, key: bool = False) -> tuple[str, str] | None:
+    """E255's message and help for a range bound (or a lookup key, `key`) in another unit
+    than its table's axis holds: amounts, numbers, rates, durations, attainment or total
+    scores (language.md §6.1, §11.2, §12.2, §12.5), or a `by value` table's KPI value; None
+    when it fits, or when the check of currencies judges it."""
+    misfit = _misfit(bound, axis, key)
+    if misfit is not None:
+        return misfit
+    if axis == "attainment" and bound.type != "percent" and bound.value != 0:
+        return _as_percent(bound), ("attainment keys are written as percentages, e.g. 80%: 60" if key
+                                    else "attainment bounds are written as percentages, e.g. [80%, 100%)")
+    if axis == "score" and bound.type == "percent":
+        return ("total_score is in points (0 to 100 and above), not a percentage",
+                f"write {format_bound(bound.value * 100)} instead of {bound.text}")
     found = _VALUE_BOUNDS.get((_value_kind(axis), bound.type))
     if found is None:
         return None
     message, help = found
     return message, help or f"write {format_bound(bound.value)} instead of {bound.text}"
+
+
+#: a bare attainment bound up to this size reads as a fraction of the target (1.2 for
+#: 120%); a larger one as the percentage itself without its sign (80 for 80%)
+_LARGEST_FRACTION = Decimal(2)
+
+
+def _as_percent(bound: ast.Literal_) -> str:
+    """E255's message for a bare number where an attainment percentage belongs."""
+    if abs(bound.value) <= _LARGEST_FRACTION:
+        return f"attainment is a percentage: write {format_bound(bound.value, percent=True)} for the fraction {bound.text}"
+    return f"attainment is a percentage: write {bound.text}%"
+
+
+def _misfit(bound: ast.Literal_, axis: str, key: bool) -> tuple[str, str] | None:
+    """E255's message and help for a bound (or key) of another unit than a table of amounts,
+    numbers, rates, durations or total scores holds (language.md §6.1, §11.2, §12.2, §12.5);
+    None when it fits, or when the checks of attainment tables and currencies judge it."""
+    amounts = "write an amount, e.g. [0, 100万) or [0, 100万 CNY)"
+    if bound.type == "percent" and axis == "money":
+        return "a commission's ranges are amounts, not percentages", amounts
+    if bound.type == "percent" and axis.startswith("money:"):
+        return "the value scored is an amount, not a percentage", "write an amount, e.g. 50万: 100" if key else amounts
+    if bound.type == "percent" and axis in ("number", "integer"):  # integer: a count's value
+        return "the value scored is a number, not a percentage", "write a number, e.g. 50: 100" if key else (
+            "write a number, e.g. [0, 50)")
+    if bound.type == "number" and axis == "percent" and abs(bound.value) > _LARGEST_FRACTION:
+        return (f"the value scored is a percentage: write {bound.text}%",
+                "the keys of a rate are percentages, e.g. 85%: 100" if key
+                else "the bounds of a rate are percentages, e.g. [85%, 100%)")
+    if bound.type == "money" and axis == "score":
+        return "total_score is in points (0 to 100 and above), not an amount", (
+            f"write {format_bound(bound.value)} instead of {bound.text}")
+    if bound.type == "money" and axis == "duration" and bound.currency == "d":
+        days, written = format_bound(bound.value), f"{format_bound(bound.value)}d"
+        return "the bounds of a duration are plain numbers of days", f"write {days} instead of {written}"
+    return None
 
 
 def _value_kind(axis: str) -> str:

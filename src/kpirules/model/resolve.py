@@ -13,7 +13,7 @@ from decimal import Decimal
 from kpirules.defaults import defaults
 from kpirules.lang import ast
 from kpirules.model import scheme as m
-from kpirules.model.bands import bound_value, check_coverage, format_bound, value_bound_problem
+from kpirules.model.bands import bound_problem, bound_value, check_coverage
 from kpirules.model.literals import check_numbers
 from kpirules.model.problems import Problems, date_column_help, did_you_mean, suggest
 from kpirules.model.resolve_kpis import KpiResolver
@@ -412,21 +412,9 @@ class Resolver(KpiResolver):
 
     def _check_bound_unit(self, bound: ast.Literal_, axis: str, key: bool = False) -> None:
         """Report (E255) a range bound, or a lookup key, in another unit than the table's axis."""
-        misfit = _misfit(bound, axis, key)
-        if misfit is not None:
-            self.problems.error("E255", bound.span, *misfit)
-            return
-        if axis == "attainment" and bound.type != "percent" and bound.value != 0:
-            self.problems.error("E255", bound.span, _as_percent(bound),
-                                "attainment keys are written as percentages, e.g. 80%: 60" if key
-                                else "attainment bounds are written as percentages, e.g. [80%, 100%)")
-        elif axis == "score" and bound.type == "percent":
-            self.problems.error(
-                "E255", bound.span, "total_score is in points (0 to 100 and above), not a percentage",
-                f"write {format_bound(bound.value * 100)} instead of {bound.text}",
-            )
-        elif value_bound_problem(bound, axis) is not None:
-            self.problems.error("E255", bound.span, *value_bound_problem(bound, axis))
+        problem = bound_problem(bound, axis, key)
+        if problem is not None:
+            self.problems.error("E255", bound.span, *problem)
         else:
             self.problems.foreign_amount(bound, self.currency)
 
@@ -611,11 +599,6 @@ class Resolver(KpiResolver):
         )
 
 
-#: a bare attainment bound up to this size reads as a fraction of the target (1.2 for
-#: 120%); a larger one as the percentage itself without its sign (80 for 80%)
-_LARGEST_FRACTION = Decimal(2)
-
-
 def _binding_help(key: str, columns: dict[str, m.ColumnSpec], bindings: dict[str, str]) -> str:
     """E244's help: bind a declared column that fits, preferring one named like the binding."""
     types, declare = REQUIRED_BINDING_COLUMNS[key]
@@ -633,38 +616,6 @@ def _written(interval: ast.Interval) -> str:
     low, high = (("-∞" if b.negative else "∞") if isinstance(b, ast.Infinity) else b.text
                  for b in (interval.low, interval.high))
     return f"{'[' if interval.low_closed else '('}{low}, {high}{']' if interval.high_closed else ')'}"
-
-
-def _as_percent(bound: ast.Literal_) -> str:
-    """E255's message for a bare number where an attainment percentage belongs."""
-    if abs(bound.value) <= _LARGEST_FRACTION:
-        return f"attainment is a percentage: write {format_bound(bound.value, percent=True)} for the fraction {bound.text}"
-    return f"attainment is a percentage: write {bound.text}%"
-
-
-def _misfit(bound: ast.Literal_, axis: str, key: bool) -> tuple[str, str] | None:
-    """E255's message and help for a bound (or key) of another unit than a table of amounts,
-    numbers, rates, durations or total scores holds (language.md §6.1, §11.2, §12.2, §12.5);
-    None when it fits, or when the checks of attainment tables and currencies judge it."""
-    amounts = "write an amount, e.g. [0, 100万) or [0, 100万 CNY)"
-    if bound.type == "percent" and axis == "money":
-        return "a commission's ranges are amounts, not percentages", amounts
-    if bound.type == "percent" and axis.startswith("money:"):
-        return "the value scored is an amount, not a percentage", "write an amount, e.g. 50万: 100" if key else amounts
-    if bound.type == "percent" and axis in ("number", "integer"):  # integer: a count's value
-        return "the value scored is a number, not a percentage", "write a number, e.g. 50: 100" if key else (
-            "write a number, e.g. [0, 50)")
-    if bound.type == "number" and axis == "percent" and abs(bound.value) > _LARGEST_FRACTION:
-        return (f"the value scored is a percentage: write {bound.text}%",
-                "the keys of a rate are percentages, e.g. 85%: 100" if key
-                else "the bounds of a rate are percentages, e.g. [85%, 100%)")
-    if bound.type == "money" and axis == "score":
-        return "total_score is in points (0 to 100 and above), not an amount", (
-            f"write {format_bound(bound.value)} instead of {bound.text}")
-    if bound.type == "money" and axis == "duration" and bound.currency == "d":
-        days, written = format_bound(bound.value), f"{format_bound(bound.value)}d"
-        return "the bounds of a duration are plain numbers of days", f"write {days} instead of {written}"
-    return None
 
 
 def _one_point(interval: ast.Interval) -> bool:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from kpirules.lang import ast
 from kpirules.model import scheme as m
-from kpirules.model.bands import value_bound_problem
+from kpirules.model.bands import bound_problem
 from kpirules.model.problems import Problems, did_you_mean, known, suggest
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, is_money, refs_in
 from kpirules.model.vocabulary import PERIOD_MONTHS, PERIODS
@@ -288,7 +288,7 @@ class KpiResolver:
                         "write the KPI's targets again in this override, in the new measure's kind",
                     )
         if curve and base.curve.axis == "value":
-            misfits = (value_bound_problem(bound, value_type) for bound in self.value_bounds.get(base.curve.span, []))
+            misfits = (bound_problem(bound, value_type) for bound in self.value_bounds.get(base.curve.span, []))
             problem = next((p for p in misfits if p is not None), None)
             if problem is not None:
                 self.problems.error(
