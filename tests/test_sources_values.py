@@ -104,24 +104,27 @@ def _rows_of(**columns) -> str:
 
 
 def test_the_calendar_s_first_and_last_instants_convert(workdir):
-    # sources.md: a date or timestamp is a day of years 1 to 9999; the common export format
+    # sources.md: a date or timestamp is a day of years 1000 to 9999; the common export format
     # (2026-03-05 20:00:00) and a short date take a faster path, whose ends are the same
     write(workdir / "deals.csv", _rows_of(
-        signed_at=["0001-01-01 00:00:00", "9999-12-31 23:59:59", " 2026-03-05 20:00:00 ", "2026-03-05T20:00:00",
+        signed_at=["1000-01-01 00:00:00", "9999-12-31 23:59:59", " 2026-03-05 20:00:00 ", "2026-03-05T20:00:00",
                    "2026-03-05 24:00:00"],
-        signed_on=["0001-01-01", "9999-12-31", " 2026-03-05 ", "2026-03-05 23:59:59", "2026-03-05 24:00"]))
+        signed_on=["1000-01-01", "9999-12-31", " 2026-03-05 ", "2026-03-05 23:59:59", "2026-03-05 24:00"]))
     con, _ = load(workdir, DEALS)
     got = [(r[2], r[3]) for r in rows(con, "deals")]
-    assert got == [(dt.datetime(1, 1, 1), dt.date(1, 1, 1)), (dt.datetime(9999, 12, 31, 23, 59, 59), dt.date(9999, 12, 31)),
+    assert got == [(dt.datetime(1000, 1, 1), dt.date(1000, 1, 1)),
+                   (dt.datetime(9999, 12, 31, 23, 59, 59), dt.date(9999, 12, 31)),
                    (dt.datetime(2026, 3, 5, 20), dt.date(2026, 3, 5)), (dt.datetime(2026, 3, 5, 20), dt.date(2026, 3, 5)),
                    # 24:00 ends the day (ISO 8601): the next day's midnight
                    (dt.datetime(2026, 3, 6), dt.date(2026, 3, 6))]
 
 
 @pytest.mark.parametrize(("column", "texts", "word"), [
+    # a two-digit year is the year 26 to DuckDB: before 1000, so not a date (sources.md)
     ("signed_at", ["0000-12-31 23:59:59", "10000-01-01 00:00:00", "infinity", "2026-02-29 10:00:00",
-                   "2026-03-05 24:00:01"], "timestamps"),
-    ("signed_on", ["0000-12-31", "10000-01-01", "-infinity", "2026-02-29", "2026-13-01"], "dates"),
+                   "2026-03-05 24:00:01", "26-03-05 10:00:00", "0999-12-31 23:59:59", "26/3/5 10:00"], "timestamps"),
+    ("signed_on", ["0000-12-31", "10000-01-01", "-infinity", "2026-02-29", "2026-13-01", "26-03-05", "0999-12-31",
+                   "26/3/5", " 26-03-05 "], "dates"),
 ])
 def test_days_beyond_the_calendar_do_not_convert(workdir, column, texts, word):
     d = _problem(workdir, _rows_of(**{column: [*texts, "2026-03-05" if column == "signed_on" else "2026-03-05 20:00:00"]}))

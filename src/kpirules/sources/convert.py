@@ -195,14 +195,16 @@ def read_value(column: ColumnSpec, g: str, *, scheme_tz: str, source_tz: str | N
 
 
 def in_calendar(value: str) -> str:
-    """Whether a finite date or timestamp falls in the years a date can have (1 to 9999)."""
-    return f"year({value}) BETWEEN 1 AND 9999"
+    """Whether a finite date or timestamp falls in the years a loaded date can have (1000 to
+    9999): a year before 1000 is a year written with two or three digits (`26-03-05` is the
+    year 26 to DuckDB), not a sales date."""
+    return f"year({value}) BETWEEN 1000 AND 9999"
 
 
 #: the first and last values of the calendar `in_calendar` accepts (infinity falls outside)
 _CALENDAR = {
-    "date": ("DATE '0001-01-01'", "DATE '9999-12-31'"),
-    "timestamp": ("TIMESTAMP '0001-01-01 00:00:00'", "TIMESTAMP '9999-12-31 23:59:59.999999'"),
+    "date": ("DATE '1000-01-01'", "DATE '9999-12-31'"),
+    "timestamp": ("TIMESTAMP '1000-01-01 00:00:00'", "TIMESTAMP '9999-12-31 23:59:59.999999'"),
 }
 
 
