@@ -136,3 +136,19 @@ def test_booleans_convert_as_written_with_spaces_and_in_chinese(workdir):
     write(workdir / "deals.csv", _rows_of(won=["yes", " Y ", "是", " 否 ", "0", "FALSE", "T"]))
     con, _ = load(workdir, DEALS)
     assert [r[7] for r in rows(con, "deals")] == [True, True, True, False, False, False, True]
+
+
+def test_a_timestamp_with_a_fraction_of_a_second_converts_to_the_microsecond(workdir):
+    # a database export writes 2011-05-31 00:00:00.000; up to 6 digits are microseconds,
+    # further ones are cut off (DuckDB's TIMESTAMP cast)
+    # (the scheme's zone is UTC+8, as the last one's offset)
+    texts = ["2011-05-31 00:00:00.000", "2011-05-31 00:00:00.5", "2011-5-3 1:2:3.45", "2011-05-31 00:00:00.123456",
+             "2011-05-31 00:00:00.1234567", " 2011-05-31 00:00:00.25 ", "2011-05-31T00:00:00.5",
+             "2011-05-31 00:00:00.5+08:00"]
+    write(workdir / "deals.csv", _rows_of(signed_at=texts, signed_on=[t.split()[0][:10] for t in texts]))
+    con, _ = load(workdir, DEALS)
+    assert [r[2] for r in rows(con, "deals")] == [
+        dt.datetime(2011, 5, 31), dt.datetime(2011, 5, 31, 0, 0, 0, 500000), dt.datetime(2011, 5, 3, 1, 2, 3, 450000),
+        dt.datetime(2011, 5, 31, 0, 0, 0, 123456), dt.datetime(2011, 5, 31, 0, 0, 0, 123456),
+        dt.datetime(2011, 5, 31, 0, 0, 0, 250000), dt.datetime(2011, 5, 31, 0, 0, 0, 500000),
+        dt.datetime(2011, 5, 31, 0, 0, 0, 500000)]

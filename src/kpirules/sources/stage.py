@@ -79,7 +79,7 @@ def plan_stage(dataset: Dataset, raw: str, raw_types: dict[str, str], sources: d
         outputs.append(f"CAST({flat.value} AS {SQL_TYPES[column.type]}) AS {quote(name)}")
         # coalesce evaluates its second argument only where the first is NULL: the blank
         # test costs nothing on rows that converted
-        checked = flat.value
+        checked = flat.unranged or flat.value  # the range is checked on the staged values
         if flat.strict is not None:
             checked = flat.strict  # for typed sources, often DuckDB's own CAST
         elif flat.can_fail:
