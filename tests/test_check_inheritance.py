@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from docs_worked_kit import DATASETS, HEADER, D, explain, kpi, num, person, project, run
@@ -94,41 +95,27 @@ def test_an_override_that_writes_its_targets_again_is_accepted(tmp_path):
     assert check(tmp_path, role) == (0, [])
 
 
-def test_an_inherited_score_by_value_is_checked_against_the_new_measure(tmp_path):
-    role = """
-role base { applies_to person.role == "base"
-  kpi amt { outcome main  measure sum(deals.amount)  weight 100%
-    score tiers by value { [0, 100 CNY): 0  [100 CNY, ∞): 100 } }
-}
-role child { extends base  applies_to person.role == "child"
-  override amt { measure count(deals) }
-}
+@pytest.mark.parametrize(("base", "message"), [
+    ("measure sum(deals.amount)  weight 100%\n    score tiers by value { [0, 100 CNY): 0  [100 CNY, ∞): 100 }",
+     "the value scored is a number, not an amount"),
+    # a rate's bounds are percentages (two checks judged them, and the override's missed this)
+    ("measure count(deals where deals.days > 3) / count(deals)  weight 100%\n"
+     "    score tiers by value { [0%, 50%): 0  [50%, ∞): 100 }",
+     "the value scored is a number, not a percentage"),
+])
+def test_an_inherited_score_by_value_is_checked_against_the_new_measure(tmp_path, base, message):
+    role = f"""
+role base {{ applies_to person.role == "base"
+  kpi k {{ outcome main  {base} }}
+}}
+role child {{ extends base  applies_to person.role == "child"
+  override k {{ measure count(deals) }}
+}}
 """
     code, errors = check(tmp_path, role)
     assert code == 1
     assert errors == [(
-        at(role, "count(deals)"), "E255", "the value scored is a number, not an amount",
-        f"its score by value is inherited from {tmp_path / 's.kpi'}:{at(role, 'tiers by value')}, with bounds "
-        "of another kind: write a score line for the new measure in this override",
-    )]
-
-
-def test_an_inherited_score_by_value_in_percentages_is_checked_against_a_count(tmp_path):
-    # a rate's bounds are percentages; the new measure counts: E255, as the same bounds
-    # written in the child are (two checks judged them, and the override's missed this one)
-    role = """
-role base { applies_to person.role == "base"
-  kpi conv { outcome main  measure count(deals where deals.days > 3) / count(deals)  weight 100%
-    score tiers by value { [0%, 50%): 0  [50%, ∞): 100 } }
-}
-role child { extends base  applies_to person.role == "child"
-  override conv { measure count(deals) }
-}
-"""
-    code, errors = check(tmp_path, role)
-    assert code == 1
-    assert errors == [(
-        at(role, "count(deals) }"), "E255", "the value scored is a number, not a percentage",
+        at(role, "count(deals) }"), "E255", message,
         f"its score by value is inherited from {tmp_path / 's.kpi'}:{at(role, 'tiers by value')}, with bounds "
         "of another kind: write a score line for the new measure in this override",
     )]
