@@ -152,3 +152,13 @@ def test_a_timestamp_with_a_fraction_of_a_second_converts_to_the_microsecond(wor
         dt.datetime(2011, 5, 31, 0, 0, 0, 123456), dt.datetime(2011, 5, 31, 0, 0, 0, 123456),
         dt.datetime(2011, 5, 31, 0, 0, 0, 250000), dt.datetime(2011, 5, 31, 0, 0, 0, 500000),
         dt.datetime(2011, 5, 31, 0, 0, 0, 500000)]
+
+
+def test_spaces_or_a_tab_between_the_date_and_the_time_are_one_space(workdir):
+    # as DuckDB's strptime reads the common format: a first guard on the text's shape (a
+    # space at the 11th character) refused these two, which loaded before it, when the file
+    # was converted as text (the third row's T: the reader's own parse fails on it)
+    write(workdir / "deals.csv", _rows_of(signed_at=["2026-9-5  8:17:26", "2026-09-05\t08:17:26",
+                                                     "2026-09-05T08:17:26"]))
+    con, _ = load(workdir, DEALS)
+    assert [r[2] for r in rows(con, "deals")] == [dt.datetime(2026, 9, 5, 8, 17, 26)] * 3

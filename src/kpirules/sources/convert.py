@@ -360,12 +360,14 @@ def _timestamp(g: str, kind: str, times: _Times) -> str:
 def _plain_timestamp(g: str, times: _Times) -> str:
     """A text in a common export format (2026-03-31 20:00:00, 2026-03-31 20:00:00.000), as the
     scheme's naive time."""
-    # strptime costs ten times more where it fails than where it parses: it is tried only on
-    # texts of the format's shape (a space after the date; 19 characters, or a point after them)
+    # strptime costs ten times more where it fails than where it parses: it is not tried on an
+    # ISO text with a T, which neither format parses, and the format with a fraction only on a
+    # text with a point, which the one without it does not parse (so this is strptime of the
+    # two formats, in order)
     plain, fraction = (literal(f) for f in _PLAIN_FORMATS)
     return times.naive(
-        f"(CASE WHEN substr({g}, 11, 1) <> ' ' THEN NULL WHEN strlen({g}) = 19 THEN try_strptime({g}, {plain}) "
-        f"WHEN substr({g}, 20, 1) = '.' THEN try_strptime({g}, {fraction}) END)")
+        f"(CASE WHEN contains({g}, 'T') THEN NULL WHEN contains({g}, '.') THEN try_strptime({g}, {fraction}) "
+        f"ELSE try_strptime({g}, {plain}) END)")
 
 
 #: the common text of a date or timestamp column, converted as `conversion`'s general
