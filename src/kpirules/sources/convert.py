@@ -155,16 +155,16 @@ def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: st
     strict = _strict(value, g, kind, SQL_TYPES[column.type])
     unranged = value if column.type in ("date", "timestamp") else None
     if column.type in ("date", "timestamp"):
-        # infinity (PostgreSQL's "still employed" date) or a year past 9999 is no calendar
-        # day: it does not convert. The strict form leaves it to the loader's range check
-        # (`stage.fast_stage`), which sends such a table down the careful path.
+        # infinity (PostgreSQL's "still employed" date) or a year outside 1000 to 9999 is no
+        # calendar day: it does not convert. The fast path's forms (strict, unranged) leave it
+        # to the loader's range check (`stage.fast_stage`), which sends such a table down the
+        # careful path, whose `value` this is.
         value = f"(CASE WHEN isfinite({value}) THEN (CASE WHEN {in_calendar(value)} THEN {value} END) END)"
         common = _COMMON_TEXT[column.type](g, times) if kind == "string" else None
         if common is not None:
-            # the common export format first, the general conversion only where it fails.
-            # Written as one CASE: the general one's functions (regular expressions, trim)
-            # then run only on the rows that need them, where DuckDB would otherwise
-            # compute them on every row (about 2.5 times the cost of the whole column)
+            # the common export format first, and the general conversion (read three times
+            # above) only where it fails: a careful pass over a large file with one bad row
+            # in it would otherwise convert every value three times
             low, high = _CALENDAR[column.type]
             value = f"(CASE WHEN {common} BETWEEN {low} AND {high} THEN {common} ELSE {value} END)"
     return Conversion(source, value, blank, can_fail=True, strict=strict, unranged=unranged)
