@@ -221,6 +221,8 @@ def test_a_negative_attainment_is_read_as_zero_by_lookup(tmp_path):
     body = "measure sum(deals.amount)  target >= 10  score lookup { 0%: 5  50%: 9 }"
     p = person(run(tmp_path, one_kpi(body), {"deals": "A,2026-03-05,-5,true,1"}, MARCH))
     assert num(kpi(p, "k")["score"]) == 5
+    # the explanation says which attainment the curve read, not only the one shown
+    assert kpi(p, "k")["score_rule"] == "lookup: attainment -50% (read as 0%) reaches the row 0%: score 5"
 
 
 @pytest.mark.parametrize(("amount", "score"), [(-150, 0), (-100, 1), (-60, 1), (-50, 3), (-1, 3), (0, 30), (49, 30), (50, 50)])

@@ -298,6 +298,7 @@ def test_a_negative_attainment_is_read_as_zero_by_tiers(tmp_path):
     body = "measure sum(deals.amount)  target >= 10  score tiers { [-∞, 0%): 3  [0%, 50%): 7  [50%, ∞): 9 }"
     k = result_of(tmp_path, body, sum_of("-5"))
     assert (num(k["attainment"]), num(k["score"])) == (D("-0.5"), 7)
+    assert k["score_rule"] == "attainment -50% (read as 0%) is in [0%, 50%): score 7"
     # linear: -50% is below the default floor 0%: score 0
     k = result_of(tmp_path / "lin", "measure sum(deals.amount)  target >= 10", sum_of("-5"))
     assert num(k["score"]) == 0

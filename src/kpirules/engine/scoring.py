@@ -170,6 +170,8 @@ class CurvePlan:
             return f"no {self.axis}"
         raw = att if self.axis == "attainment" else value
         shown = pct(raw) if self.percent else fmt_decimal(raw)
+        if x != raw:  # a negative attainment is read as 0%
+            shown += f" (read as {pct(x)})"
         if self.kind == "tiers":
             tier, _ = self._tier(x)
             if tier is None:
