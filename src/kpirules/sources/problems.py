@@ -203,8 +203,8 @@ WRITTEN_AS = {
     "timestamp": ("timestamps convert written year first: 2026-03-05 09:30, 2026-03-05T09:30:00+08:00 or "
                   "2026-03-05 09:30 America/New_York (a zone by its IANA name, not an abbreviation such as EST)"),
     "integer": "integers convert written as 1200 or 1,200 (or 12万), at most 9,223,372,036,854,775,807 either side of 0",
-    "money": "amounts convert written as 1234.5, 1,234.50 or 56万 (no currency sign)",
-    "decimal": "numbers convert written as 0.125, 1,234.5 or 56万",
+    "money": "amounts convert written as 1234.5, 1,234.50 or 56万 (no currency sign), at most 14 digits before the point",
+    "decimal": "numbers convert written as 0.125, 1,234.5 or 56万, at most 12 digits before the point",
     "boolean": "booleans convert written as true/false, t/f, yes/no, y/n, 1/0 or 是/否",
 }
 
