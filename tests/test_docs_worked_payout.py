@@ -206,6 +206,16 @@ def test_proration_off_pays_the_whole_incentive(tmp_path):
     assert (p["active_days"], p["period_days"], num(p["proration"])) == (22, 31, 1)
 
 
+def test_a_factor_row_without_a_value_there_gives_factor_0_and_says_so(tmp_path):
+    # semantics §7.2: 100 calls, total 100; the row's 10 / (total_score - 100) divides by 0:
+    # no value, factor 0, incentive 0.00
+    got = pay(tmp_path, "target_incentive 1000 CNY\n    factor by total_score { [0, ∞): 10 / (total_score - 100) }", 100)
+    assert (num(got["factor"]), num(got["total"])) == (0, 0)
+    factor = next(s["description"] for s in got["steps"] if s["step"] == "factor")
+    assert factor == ("total score 100 is in [0, ∞): factor = 10 / (100 − 100), which has no value "
+                      "(a division by zero): factor 0")
+
+
 # ---------------------------------------------------------------------------- 6. commissions
 
 TABLE = "{ [0, 100万): 0.5%  [100万, 300万): 1%  [300万, ∞): 1.5% }"
@@ -226,6 +236,17 @@ def test_marginal_and_retroactive_commissions(tmp_path, amount, marginal, retroa
     assert num(got["total"]) == marginal
     got = pay(tmp_path / "r", f"commission amount retroactive {TABLE}", 0, deals(amount))
     assert [num(v) for v in got["commissions"].values()] == [retroactive]
+
+
+def test_a_negative_commission_value_is_said_to_count_as_zero(tmp_path):
+    # semantics §7.6: a negative value pays nothing; the step says why (not "nothing above
+    # the first tier", nor "0 is in [0, 100万)" as if 0 were the value)
+    def line(mode):
+        got = pay(tmp_path / mode, f"commission amount {mode} {TABLE}", 0, deals("-5000"))
+        return next(s["description"] for s in got["steps"] if s["step"] == "commission")
+    assert line("marginal") == "commission on amount (-5000): marginal: a value below 0 counts as 0: nothing to pay = 0.00 CNY"
+    assert line("retroactive") == ("commission on amount (-5000): retroactive: a value below 0 counts as 0: 0 is in "
+                                   "[0, 1000000), so 0.5% applies to all of it = 0.00 CNY")
 
 
 @pytest.mark.parametrize(("amount", "paid"), [
@@ -282,6 +303,9 @@ def test_a_cap_between_rounding_steps_pays_the_cap_rounded(tmp_path):
     got = pay(tmp_path, "target_incentive 1000 CNY\n    cap 1000.005 CNY", 120)
     assert got["capped"] is True
     assert num(got["total"]) == D("1000.01")
+    # the step shows the cap as written, since the amount paid is not it
+    cap = next(s["description"] for s in got["steps"] if s["step"] == "cap")
+    assert cap == "incentive 1200.00 CNY is above the cap 1000.005: payout capped at 1000.01 CNY"
 
 
 @pytest.mark.parametrize("reason", ['""', '"   "'])

@@ -176,6 +176,7 @@ def test_explain_of_a_leaver_after_leaving():
     result = invoke("explain", "P015", "--period", "2026-07")
     assert result.exit_code == 1
     assert "error[E514]: person P015 was not active in the period" in result.output
+    assert "note: left on 2026-06-12, before the period" in result.output
 
 
 def test_explain_points_every_step_at_its_line():

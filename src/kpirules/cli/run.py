@@ -370,14 +370,16 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
     check_persons(prepared, [person])
     result = evaluate(prepared.scheme, prepared.con, prepared.periods, persons=[person],
                       period_reason=prepared.period_reason, trace_rows=True, loads=prepared.load_report)
+    context = Context.read(prepared.scheme, prepared.con)
     if not result.people:
         why = "matches no role" if person in result.unmatched_people else "was not active in the period"
+        outside = context.outside(person, result.periods[0]) if len(result.periods) == 1 else None
         raise DataError(Diagnostic(
             "E514", f"person {person} {why}, so there is nothing to explain for {', '.join(result.periods)}",
             help="choose another --period, or check the person's roster attributes",
+            notes=[outside] if outside else [],
         ))
     lang = current_lang()
-    context = Context.read(prepared.scheme, prepared.con)
     if fmt_ == "json":
         text = json.dumps(explain_items(result, person, context), ensure_ascii=False, indent=2)
         click.echo(period_line(result, lang), err=True)

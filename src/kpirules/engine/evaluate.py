@@ -312,7 +312,7 @@ class Evaluator:
                     problems.append(Diagnostic(
                         "E511", f"an adjustment of {shown} for person {person} in {label} has no reason",
                         row_location(self.loads, ds.id, number, b["reason"]),
-                        help="every manual adjustment needs a reason (and an approver); fill it in or remove the row",
+                        help="every manual adjustment needs a reason; fill it in or remove the row",
                         notes=row_notes(self.loads, ds.id, [number]),
                     ))
                     continue

@@ -102,11 +102,14 @@ def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, 
     """The unrounded commission on a value, and how it was worked out."""
     base = max(value, ZERO)
     rates = [(t, to_decimal(constant(t.value)) or ZERO) for t in commission.tiers]
+    # a negative value (returns exceeding sales) pays nothing: it counts as 0
+    negative = "a value below 0 counts as 0: " if value < 0 else ""
     if commission.mode == "retroactive":
         for tier, rate in rates:
             if tier.contains(base):
                 return CONTEXT.multiply(base, rate), (
-                    f"retroactive: {fmt_decimal(base)} is in {describe(tier, False)}, so {pct(rate)} applies to all of it"
+                    f"retroactive: {negative}{fmt_decimal(base)} is in {describe(tier, False)}, so {pct(rate)} applies "
+                    "to all of it"
                 )
         return ZERO, "no tier contains the value"
     parts, amount = [], ZERO
@@ -119,6 +122,8 @@ def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, 
         if portion > 0:
             amount += CONTEXT.multiply(portion, rate)
             parts.append(f"{fmt_decimal(portion)} × {pct(rate)}")
+    if value < 0:
+        return amount, "marginal: a value below 0 counts as 0: nothing to pay"
     return amount, "marginal: " + (" + ".join(parts) if parts else "nothing above the first tier")
 
 
@@ -170,6 +175,9 @@ class PayoutPlan:
             if trace is not None:  # the words cost more than the numbers: only when asked
                 if isinstance(tier.value, ast.Literal_):
                     text = f"total score {fmt_decimal(total)} is in {describe(tier, False)}: factor {fmt_decimal(f)}"
+                elif expr is not None and expr(lambda parts: total if parts == ("total_score",) else None) is None:
+                    text = (f"total score {fmt_decimal(total)} is in {describe(tier, False)}: "
+                            f"factor = {_worked(tier.value, total)}, which has no value (a division by zero): factor 0")
                 elif expr is not None:
                     text = (f"total score {fmt_decimal(total)} is in {describe(tier, False)}: "
                             f"factor = {_worked(tier.value, total)} = {fmt_decimal(f)}")
@@ -280,7 +288,8 @@ class PayoutPlan:
             result = kpis.get(commission.kpi)
             if result is None or result.status == "in_progress":
                 if trace is not None:
-                    trace.append(PayoutStep("commission", f"commission on {commission.kpi}: paid when its period closes", None, commission.span))
+                    trace.append(PayoutStep("commission", f"commission on {commission.kpi}: paid in the run that closes its period, "
+                                            "to a person active in it", None, commission.span))
                 continue
             if result.value is None or zeroed:
                 nothing = self.round(ZERO)
@@ -308,7 +317,9 @@ class PayoutPlan:
                     cut = f"incentive + commissions {added} = {_rounded(above, currency)}"
                 else:
                     cut = f"incentive {_rounded(above, currency)}"
-                trace.append(PayoutStep("cap", f"{cut} is above the cap: payout capped at {_rounded(subtotal, currency)}",
+                # a cap written with more places than the rounding keeps is applied rounded
+                cap = "the cap" if subtotal == payout.cap else f"the cap {fmt_decimal(payout.cap)}"
+                trace.append(PayoutStep("cap", f"{cut} is above {cap}: payout capped at {_rounded(subtotal, currency)}",
                                         subtotal, payout.cap_span))
         total = subtotal
         # each adjustment is a payout line, rounded as the others: the lines add up to the total

@@ -72,10 +72,21 @@ class Context:
             return "not in the roster"
         span = self._calendar.parse(period)
         if person.active_days(span) == 0:
-            if person.hired is not None and person.hired > span.last_day:
-                return f"not active: hired on {person.hired.isoformat()}, after the period"
-            return f"not active: left on {person.left.isoformat()}, before the period"
+            return f"not active: {self.outside(person_id, period)}"
         return f"matches no role as of {span.last_day.isoformat()}"
+
+    def outside(self, person_id: str, period: str) -> str | None:
+        """Why a person of the roster is not active in a period: `hired on 2026-06-15, after
+        the period` or `left on 2026-02-28, before the period` (None: active, or unknown)."""
+        person = self._people.get(person_id)
+        if person is None or self._calendar is None:
+            return None
+        span = self._calendar.parse(period)
+        if person.hired is not None and person.hired > span.last_day:
+            return f"hired on {person.hired.isoformat()}, after the period"
+        if person.left is not None and person.left < span.start:
+            return f"left on {person.left.isoformat()}, before the period"
+        return None
 
 
 #: Knows no scheme and no roster: steps without the places of curve rows and grade rows, and
