@@ -306,6 +306,8 @@ def test_the_rejects_folder_never_replaces_files_kpirules_did_not_write(tmp_path
     ("run", "--manifest", "rulesets/telesales.kpi"),  # a scheme file
     ("export", "-o", "kpirules.toml"),  # the configuration
     ("report", "-o", "rulesets/common.kpi"),
+    # a test file, given as the path to test: its cases would be lost
+    ("test", "rulesets/telesales.kpitest.toml", "-o", "rulesets/telesales.kpitest.toml"),
 ])
 def test_no_output_replaces_an_input(tmp_path, monkeypatch, args):
     project = tmp_path / "project"

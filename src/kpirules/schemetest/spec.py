@@ -25,6 +25,7 @@ from kpirules.schemetest import SUFFIX, convert
 from kpirules.schemetest.expect import Expectation, ExpectationReader
 from kpirules.tomlpositions import Positions, locate
 from kpirules.schemetest.rows import RowReader
+from kpirules.io import note_input
 from kpirules.tomlfile import key_help, toml_error_place
 
 FILE_KEYS = ("scheme", "role", "period", "person", "case")
@@ -67,6 +68,7 @@ def read_test_file(path: Path, schemes: dict | None = None) -> TestFile:
         raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
     except OSError as exc:
         raise ConfigError(Diagnostic("E815", f"cannot read {shown}: {exc.strerror}", help="check the path")) from None
+    note_input(path)  # an output (test -o) must never replace it: E006
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
