@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -673,3 +674,28 @@ def test_an_unreadable_folder_is_e106_not_no_files_found(tmp_path, unreadable):
     assert result.exit_code == 1, result.output
     assert f"{folder}:1:1: error[E106]: cannot read folder: Permission denied" in result.stderr
     assert "E002" not in result.stderr
+
+
+def test_a_file_fmt_cannot_write_is_e007_and_the_others_are_still_formatted(tmp_path, monkeypatch, unreadable):
+    # `unreadable` runs this test without root's capabilities (conftest), where a folder's
+    # permissions count; the folder is made read-only by hand: its file can be read, not replaced
+    locked, free = tmp_path / "locked", tmp_path / "free"
+    locked.mkdir()
+    free.mkdir()
+    messy = 'scheme s "S" {\n    currency CNY\n}\n'
+    for folder in (locked, free):
+        (folder / "a.kpi").write_text(messy)
+    locked.chmod(0o555)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("this user writes into read-only folders (root)")
+        monkeypatch.chdir(tmp_path)
+        result = CliRunner().invoke(cli, ["fmt", "locked/a.kpi", "free/a.kpi"])
+        assert result.exit_code == 2, result.output
+        assert "error[E007]: cannot write locked/a.kpi: Permission denied" in result.stderr
+        assert "internal error" not in result.output
+        assert (locked / "a.kpi").read_text() == messy
+        assert (free / "a.kpi").read_text() == 'scheme s "S" {\n  currency CNY\n}\n'
+        assert list(locked.iterdir()) == [locked / "a.kpi"]  # no temporary file left behind
+    finally:
+        locked.chmod(0o755)

@@ -10,7 +10,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    EXIT_PROBLEMS, current_lang, echo_err, emit, handle_errors, lang_option, output_option, paths_argument,
+    EXIT_ERROR, EXIT_PROBLEMS, cannot_write, current_lang, echo_err, emit, handle_errors, lang_option, output_option, paths_argument,
     report_diagnostics, ruleset_paths,
 )
 from kpirules.errors import Diagnostic, KpiError
@@ -90,6 +90,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     lang = current_lang()
     changed: list[str] = []
     unformatted: list[Diagnostic] = []  # of the files that do not parse, reported together after the others
+    unwritten: list[Diagnostic] = []  # of the files that could not be written (E007)
     for path in find_kpi_files(_default_paths(paths)):
         name = str(path)
         try:
@@ -114,10 +115,18 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
         elif check_only:
             echo_err(i18n.ui(lang, "fmt.would", f"would reformat {name}", path=name))
         else:
-            write_atomic(path, result.data)
+            try:
+                write_atomic(path, result.data)
+            except OSError as exc:
+                # the file is left as it was; the other files are still formatted
+                unwritten.extend(cannot_write(name, exc, "make the file and its folder writable, then run fmt again")
+                                 .diagnostics)
+                continue
             echo_err(i18n.ui(lang, "fmt.done", f"reformatted {name}", path=name))
     if unformatted:
         report_diagnostics(unformatted)
+    if unwritten:
+        sys.exit(report_diagnostics(unwritten, EXIT_ERROR))
     if check_only or show_diff:
         if changed:
             echo_err(i18n.ui(lang, "fmt.count", f"{i18n.count(len(changed), 'file')} would be reformatted",
