@@ -257,6 +257,32 @@ def test_invalid_date(ruleset_copy, run_cli):
     ))
 
 
+EXPONENT = ("numbers in a .kpi file are written without an exponent (e or E)",
+            "write the number in full: 1000 for 1e3, 0.001 for 1e-3 (or with 万 and 亿: 5万 for 5e4)")
+
+
+@pytest.mark.parametrize(("written", "caret"), [
+    ("2e2", "^^^"),            # read as the amount 2 in the currency e2: was "'e2' is not a currency code"
+    ("2.5E+2", "^^^^"),        # 2.5 in the currency E, then + 2: the number and its E
+    ("2e2 CNY", "^^^"),        # a syntax error at CNY, caused by the exponent
+    ("200 + 1e1", "^^^"),
+])
+def test_a_number_with_an_exponent_is_named_as_such(ruleset_copy, run_cli, written, caret):
+    write(TELESALES, replaced(telesales(), "    target >= 200\n", f"    target >= {written}\n"))
+    # the caret starts at the number with the exponent: the first, or 1e1 after `200 + `
+    column = len("    target >= ") + 1 + (written.index("1e1") if "1e1" in written else 0)
+    assert_diagnosed(run_cli, TELESALES, Expected("E110", EXPONENT[0], 13, column, EXPONENT[1], " " * (column - 1) + caret))
+
+
+def test_fmt_leaves_a_number_with_an_exponent_as_written(ruleset_copy, run_cli):
+    # it was rewritten `2 e2` (a number and a currency), and so changed
+    write(TELESALES, replaced(telesales(), "    target >= 200\n", "    target >= 2e2\n"))
+    before = Path(TELESALES).read_bytes()
+    result = run_cli("fmt", TELESALES)
+    assert result.exit_code == 1 and "error[E110]" in result.stderr
+    assert Path(TELESALES).read_bytes() == before
+
+
 # ---------------------------------------------------------------- nesting
 
 DEEP_HELP = (

@@ -136,6 +136,26 @@ def _joined_number(text: str, token) -> str:
     return f"write the number without the gap: {joined}"
 
 
+# a number written with an exponent (`3e8`, `1.5E-3`), which the lexer reads as a number and a name
+_EXPONENT_NUMBER = re.compile(r"(?<![\w.])[0-9][0-9_]*(?:\.[0-9_]+)?[eE][+-]?[0-9_]*(?![\w.])")
+EXPONENT_MESSAGE = "numbers in a .kpi file are written without an exponent (e or E)"
+EXPONENT_HELP = "write the number in full: 1000 for 1e3, 0.001 for 1e-3 (or with 万 and 亿: 5万 for 5e4)"
+
+
+def _exponent_before(text: str, pos: int, path: str) -> Diagnostic | None:
+    """E110 at a number written with an exponent on the line of a syntax error, up to it:
+    the likely cause (`target >= 3e8 CNY` fails at CNY)."""
+    start = text.rfind("\n", 0, pos) + 1
+    found = _EXPONENT_NUMBER.search(text, start, pos)
+    before = text[start:found.start()] if found is not None else ""
+    if found is None or "#" in before or before.count('"') % 2 or "“" in before:  # in a comment or a text
+        return None
+    line = text.count("\n", 0, start) + 1
+    column = found.start() - start + 1
+    return Diagnostic("E110", EXPONENT_MESSAGE, Location(path, line, column, line, column + len(found.group())),
+                      help=EXPONENT_HELP)
+
+
 def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     """The diagnostic for one Lark error."""
     if isinstance(exc, UnexpectedEOF) or (
@@ -153,6 +173,9 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
         return _end_of_file(exc, text, path)
     if token.type == STRAY_NAME:
         expected.discard("NAME")
+    exponent = _exponent_before(text, token.start_pos, path)
+    if exponent is not None:
+        return exponent
     if _split_number(text, token.start_pos):
         return Diagnostic("E111", "a number cannot contain spaces or tabs", loc, help=_joined_number(text, token))
     if token.type == "RBRACE" and "RBRACE" not in expected:

@@ -8,12 +8,14 @@ position, so every node covers exactly the text it was parsed from.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from lark import Token, Transformer
 
 from kpirules.defaults import defaults
 from kpirules.lang import ast
+from kpirules.lang.syntax_errors import EXPONENT_HELP, EXPONENT_MESSAGE
 
 _MAGNITUDES = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 #: how deep an expression may nest: checking, formatting, evaluating and exporting a scheme
@@ -27,6 +29,10 @@ _NUMERIC = {"number", "percent", "money", "duration"}
 
 #: what a backslash and the character after it stand for inside "..." (docs/language.md §2.7)
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
+#: the `e3` of `1e3`, or the `e` of `1e-3`, right after a number (`syntax_errors` finds the others)
+_EXPONENT = re.compile(r"[eE][0-9_]*")
 
 
 class InvalidLiteral(ValueError):
@@ -468,6 +474,11 @@ class KpiTransformer(Transformer):
 
     def money_literal(self, children):
         amount, currency = children
+        if currency.start_pos == amount.end_pos and _EXPONENT.fullmatch(str(currency)):
+            # `1e3` lexes as the amount 1 in the currency `e3`: say what it is
+            written = Token("NUMBER", f"{amount}{currency}", amount.start_pos, amount.line, amount.column,
+                            currency.end_line, currency.end_column, currency.end_pos)
+            raise InvalidLiteral(written, EXPONENT_MESSAGE, EXPONENT_HELP)
         return self._literal(
             "money", amount, number_value(str(amount)), str(currency), span_items=children
         )
