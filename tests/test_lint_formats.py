@@ -44,6 +44,21 @@ def test_json(project):
     ]
 
 
+def test_json_in_chinese_keeps_the_english_template_and_values(project):
+    # docs/ci.md: `template` and `args` are the English message with its values (to group
+    # findings by rule whatever the language); `message` and `help` are in the run's language
+    result = run_cli("--lang", "zh", "lint", "--no-cache", "--output-format", "json", "--output", "out.json",
+                     "bad.kpi", "broken.kpi")
+    assert result.exit_code == 1
+    data = json.loads((project / "out.json").read_text(encoding="utf-8"))
+    first, broken = data["findings"][0], data["findings"][3]
+    assert first["template"] == "The main KPI weights of role {role} add up to {total}, not 100%."
+    assert first["args"] == {"role": "telesales", "total": "70%", "weights": "outbound_calls 70%"}
+    assert not first["message"].isascii()
+    assert broken["template"] == "{message}" and broken["args"]["message"].isascii()
+    assert not broken["message"].isascii()
+
+
 def test_sarif_validates_against_the_official_schema(project):
     if not SARIF_SCHEMA.exists():
         if os.environ.get("CI") == "true":

@@ -123,7 +123,7 @@ def _report(result, output_format: str, output: str | None, statistics: bool, le
     from kpirules.lint import formats
     from kpirules.lint.localize import localize_result
 
-    result = localize_result(result, lang)
+    english, result = result, localize_result(result, lang)
     if statistics:
         text = formats.render_statistics(result)
         emit("\n".join(t for t in (text, formats.summary(result, lang)) if t), output)
@@ -133,7 +133,7 @@ def _report(result, output_format: str, output: str | None, statistics: bool, le
         from kpirules.lint.registry import all_rules
 
         rules = all_rules()
-    text = formats.render(result, output_format, fail_level=level, rules=rules, lang=lang)
+    text = formats.render(result, output_format, fail_level=level, rules=rules, lang=lang, english=english)
     if output or output_format not in ("text", "concise"):
         if text or output:
             emit(text, output)

@@ -74,13 +74,16 @@ def _notes(result: LintResult, lang: str = "en") -> list[str]:
             for r in result.files if r.status == "skipped"]
 
 
-def render_json(result: LintResult, lang: str = "en") -> str:
+def render_json(result: LintResult, lang: str = "en", english: LintResult | None = None) -> str:
+    """`english`: the result before it was put in `lang` (`localize_result`), whose templates
+    and values the findings carry whatever the language of their messages."""
     findings = []
-    for f in result.findings:
+    originals = english.findings if english is not None else result.findings
+    for f, e in zip(result.findings, originals, strict=True):
         findings.append({
             "code": f.code, "slug": f.slug, "severity": f.severity, "message": f.message, "help": f.help,
             "path": f.path, "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
-            "template": f.template, "args": f.args,
+            "template": e.template, "args": e.args,
         })
     data = {
         "version": __version__,
@@ -239,13 +242,13 @@ def render_statistics(result: LintResult) -> str:
 
 
 def render(result: LintResult, output_format: str, *, fail_level: str = "error", rules: dict | None = None,
-           lang: str = "en") -> str:
+           lang: str = "en", english: LintResult | None = None) -> str:
     if output_format == "text":
         return render_text(result, lang)
     if output_format == "concise":
         return render_concise(result, lang)
     if output_format == "json":
-        return render_json(result, lang)
+        return render_json(result, lang, english)
     if output_format == "sarif":
         return render_sarif(result, rules or {}, lang)
     if output_format == "github":
