@@ -210,6 +210,8 @@ def test_file_suppression_and_unknown_codes(project):
     ("KPI10", "KPI10 is a prefix of rule codes",
      "help: suppressions do not take prefixes: name each code to hide (KPI101, KPI102, KPI103, KPI104, KPI105)"),
     ("KPI777", "unknown rule code KPI777", "help: run `kpirules rules` to list the codes"),
+    # a code in lower case was "a prefix of rule codes" (it is not one)
+    ("kpi102", "kpi102 is not written as the rule code", "help: rule codes are written in capitals: write KPI102"),
 ])
 def test_a_suppression_naming_a_slug_or_prefix_says_what_to_write(project, name, message, help):
     (project / "bad.kpi").write_text(f"# kpirules: ignore-file[{name}] pilot\n" + BAD_ROLE, encoding="utf-8")

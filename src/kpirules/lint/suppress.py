@@ -79,6 +79,8 @@ def not_a_code(name: str, slugs: dict[str, str], codes: Iterable[str]) -> tuple[
     suppressions take codes only, so a slug gets its code and a prefix is refused."""
     if name in slugs:
         return f"{name} is a rule name, not a code", f"suppressions take rule codes: write {slugs[name]}"
+    if name != name.upper() and name.upper() in codes:
+        return f"{name} is not written as the rule code", f"rule codes are written in capitals: write {name.upper()}"
     covered = sorted(code for code in codes if code.startswith(name.upper()))
     if covered:
         return (f"{name} is a prefix of rule codes",
