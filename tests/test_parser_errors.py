@@ -283,6 +283,27 @@ def test_fmt_leaves_a_number_with_an_exponent_as_written(ruleset_copy, run_cli):
     assert Path(TELESALES).read_bytes() == before
 
 
+def test_a_stray_brace_has_a_help_line(ruleset_copy, run_cli):
+    # every error has a help line (README); this one had none
+    write(TELESALES, replaced(telesales(), "    process main\n", "    process main\n    {\n"))
+    result = run_cli("check", TELESALES)
+    assert result.exit_code == 1
+    assert "error[E100]: unexpected '{'" in result.stderr
+    assert "  = help: remove it, or complete the statement before it" in result.stderr
+
+
+def test_a_control_character_is_named_and_shown_visibly(ruleset_copy, run_cli):
+    # a NUL printed raw is invisible (or, as an escape, acts on the terminal)
+    write(TELESALES, replaced(telesales(), "    process main\n", "    process main\x00\n"))
+    result = run_cli("check", TELESALES)
+    assert result.exit_code == 1
+    assert "error[E118]: unexpected character U+0000 (a control character)" in result.stderr
+    assert "\x00" not in result.stderr
+    assert "    process main\u2400" in result.stderr
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", TELESALES)
+    assert "unexpected character U+0000 (a control character)" in result.output and "\x00" not in result.output
+
+
 # ---------------------------------------------------------------- nesting
 
 DEEP_HELP = (

@@ -201,6 +201,8 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
             help_text = f"did you mean '{close[0]}'?"
     if help_text is None and (token.type == STRAY_NAME or (token.type == "NAME" and "NAME" not in expected)):
         help_text = "a statement starts with a keyword; check the spelling or the line before"
+    if help_text is None:
+        help_text = "remove it, or complete the statement before it"
     return Diagnostic("E100", message, loc, help=help_text)
 
 
@@ -324,6 +326,8 @@ def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnosti
         )
     name = unicodedata.name(char, "") if char else ""
     shown = f"'{char}'" + (f" ({name})" if name and not char.isascii() else "")
+    if char and unicodedata.category(char) == "Cc":  # a NUL or an escape would print as nothing, or act
+        shown = f"U+{ord(char):04X} (a control character)"
     allowed = _acceptable(exc) if getattr(exc, "interactive_parser", None) else set(getattr(exc, "allowed", None) or ())
     message = f"unexpected character {shown}"
     if allowed:

@@ -39,7 +39,10 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-_SHOWN_AS_SPACE = str.maketrans({c: " " for c in "\t\r\x85\u2028\u2029"})
+_SHOWN_AS_SPACE = str.maketrans({c: " " for c in "\t\r\x85\u2028\u2029"}
+                                # other control characters (NUL, ESC, ...) as their pictures (␀, ␛)
+                                | {chr(c): chr(0x2400 + c) for c in range(32) if chr(c) not in "\t\r\n"}
+                                | {"\x7f": "\u2421"})
 _OTHER_BREAK = re.compile("[\r\x85\u2028\u2029]")
 
 
