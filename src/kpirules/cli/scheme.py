@@ -59,7 +59,8 @@ def check(paths: tuple[str, ...]) -> None:
 @click.command()
 @paths_argument
 @click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if any file would be reformatted.")
-@click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print a unified diff of what would change.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Change nothing; print a unified diff of what would change; exit 1 if any file would change.")
 @lang_option
 @handle_errors
 def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:

@@ -28,7 +28,7 @@ class IdenticalRoles(Rule):
     and conversion, key-account managers about contract amount and project progress.
     Two roles assessed identically are either one role, or one of them is assessed on the
     wrong things. A role that `extends` another and changes a target is not identical.
-    Weights and targets are compared by value: `15%` and `0.15`, `50万 CNY` and
+    Weights and targets are compared by value: `15%` and `15.0%`, `50万 CNY` and
     `500000 CNY`, `100%` and `100.0%` are the same number.
 
     Bad:

@@ -6,12 +6,14 @@ from kpirules.lint.rule import Rule
 class InvalidSuppression(Rule):
     """This suppression comment cannot be used: {text}.
 
-    A suppression names the rule codes it hides, in brackets, then says why:
+    A suppression names the rule codes it hides, in brackets, then says why (the reason is
+    not checked, but a reviewer will ask for it):
     `# kpirules: ignore[KPI101] reason` for the line (or, when the comment stands alone,
     the next line that is not a comment), `# kpirules: ignore-file[KPI105] reason` for the whole file. A
     misspelt code or form would hide nothing, silently. Suppressions take rule codes only: a
     rule name (`dominant-weight`) is refused with the code to write (KPI102), and a prefix
-    (`KPI1`) is refused with the codes it would cover.
+    (`KPI1`) is refused with the codes it would cover, and a code in lower case (`kpi102`)
+    with the code in capitals.
 
     Bad:
 
