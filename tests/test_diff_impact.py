@@ -206,6 +206,8 @@ def test_a_period_beyond_the_data(project, run_cli):
     result = run_cli("diff", "../before/rulesets", ".", "--period", "2027-05", "-o", "out.json")
     assert result.exit_code == 1
     assert "error[E503]: no data covers 2027-05" in result.stderr
+    # both sides read the same data: the problem is both sides' (it named NEW only)
+    assert "in OLD (../before/rulesets)" in result.stderr and "in NEW (.)" in result.stderr
     assert not (project / "out.json").exists()
 
 

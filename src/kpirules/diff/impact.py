@@ -173,7 +173,7 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
     else:
         with _naming(before):
             before.con, before.loads = _load(old, config, env)
-    labels, reason, reached = _choose_periods(before, after, period_labels)
+    labels, reason, reached = _choose_periods(before, after, period_labels, shared)
     if not period_labels:
         _same_days(labels[0], before, after)
     results, owners = [], []
@@ -190,13 +190,15 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
     )
 
 
-def _choose_periods(before: _Evaluated, after: _Evaluated,
-                    period_labels: list[str]) -> tuple[list[str], str, dt.date | None]:
+def _choose_periods(before: _Evaluated, after: _Evaluated, period_labels: list[str],
+                    shared: bool = False) -> tuple[list[str], str, dt.date | None]:
     """The period labels to evaluate, the reason to print, and the last day a period may
-    start on (check_covered: the latest date in the data; None for the default period)."""
+    start on (check_covered: the latest date in the data; None for the default period).
+    The periods asked are checked against NEW's data: with `shared` (both sides read the
+    same data) a problem found there names both sides."""
     old_unit, new_unit = before.calendar.unit, after.calendar.unit
     if period_labels:
-        with _naming(after):
+        with _naming(*([before] if shared else []), after):
             reasons = []
             for label in period_labels:
                 requested = after.calendar.parse(label)
@@ -207,7 +209,7 @@ def _choose_periods(before: _Evaluated, after: _Evaluated,
     else:
         # the longer unit's period holds whole periods of the shorter: both schemes accept it
         longer = after if UNIT_MONTHS[new_unit] >= UNIT_MONTHS[old_unit] else before
-        with _naming(longer):
+        with _naming(*([before, after] if shared else [longer])):
             period, reason = default_period(longer.scheme, longer.con, longer.loads)
         labels, reached = [period.label], None
     if old_unit != new_unit:
