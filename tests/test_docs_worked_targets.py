@@ -124,6 +124,7 @@ role rep { applies_to person.role == "rep"
   kpi rate { outcome main  weight 20%  measure count(deals where won) / count(deals)  target >= 15% }
   kpi average { outcome main  weight 20%  measure avg(deals.amount)  target >= 100 }
   kpi cycle { outcome main  weight 20%  measure max(deals.days)  target <= 30 }
+  kpi fewer { outcome auxiliary  measure -count(calls)  target >= -310 }
   PAYOUT
 }
 """
@@ -139,10 +140,11 @@ def prorated_targets(tmp_path, people: str, payout: str = "") -> dict[str, D]:
 def test_additive_higher_is_better_targets_are_prorated_by_active_days(tmp_path):
     # semantics §3, its example: hired 2026-03-10, active 22 of 31 days (10 March counts):
     # 150 x 22 / 31 = 106.4516129 -> 106.451613; a difference of sums is additive:
-    # 310 x 22 / 31 = 220. A ratio, an average and a `<=` KPI keep their targets.
+    # 310 x 22 / 31 = 220, and so is a negated count: -310 x 22 / 31 = -220. A ratio, an
+    # average and a `<=` KPI keep their targets.
     targets = prorated_targets(tmp_path, HIRED_10_MARCH)
     assert targets == {"calls": D("106.451613"), "net": D(220), "rate": D("0.15"),
-                       "average": D(100), "cycle": D(30)}
+                       "average": D(100), "cycle": D(30), "fewer": D(-220)}
 
 
 def test_the_leave_date_counts_as_an_active_day(tmp_path):

@@ -267,11 +267,14 @@ class Planner:
 
 
 def _additive(measure) -> bool:
-    """Counts and sums (and their sums and differences) scale with time worked; rates do not."""
+    """Counts and sums (and their sums, differences and negations) scale with time worked;
+    rates do not."""
     if measure is None:
         return False
     if isinstance(measure, ast.Paren):
         return _additive(measure.inner)
+    if isinstance(measure, ast.Unary) and measure.op == "-":
+        return _additive(measure.operand)
     if isinstance(measure, ast.Call):
         return measure.function in ("count", "count_distinct", "sum")
     if isinstance(measure, ast.Binary) and measure.op in ("+", "-"):
