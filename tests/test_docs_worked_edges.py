@@ -6,6 +6,8 @@ writes the scheme, the CSV files and kpirules.toml and runs `kpirules run --form
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -147,6 +149,32 @@ def test_a_period_without_any_data_is_evaluated_and_says_so(tmp_path):
     result = run(tmp_path, one_kpi("measure count(calls)  target >= 1"), {"calls": ""}, MARCH)
     assert result["period_reason"] == ("as requested; the fact datasets hold no dated rows: every value is "
                                        "computed on no rows")
+
+
+def test_data_without_a_date_binding_needs_a_period_and_is_counted_by_its_on_column(tmp_path, monkeypatch):
+    # semantics §1: no fact dataset binds a date, the KPI places rows `on` a column: no default
+    # period (E501, saying why), and with --period the rows of March count (2, not "no rows")
+    (tmp_path / "s.kpi").write_text(
+        HEADER + 'roster people { id person_id  role role  column person_id string  column role string }\n'
+        'dataset visits { person owner_id  column owner_id string  column seen_on date }\n'
+        'role rep { applies_to person.role == "rep"\n'
+        '  kpi k { process main  weight 100%  measure count(visits on seen_on)  target >= 4 } }\n', encoding="utf-8")
+    (tmp_path / "people.csv").write_text("person_id,role\nA,rep\n", encoding="utf-8")
+    (tmp_path / "visits.csv").write_text("owner_id,seen_on\nA,2026-03-02\nA,2026-03-30\nA,2026-04-01\n", encoding="utf-8")
+    (tmp_path / "kpirules.toml").write_text(
+        '[project]\nrulesets = ["s.kpi"]\ndefault_env = "t"\n'
+        '[env.t.datasets.people]\nsource = "csv"\npath = "people.csv"\n'
+        '[env.t.datasets.visits]\nsource = "csv"\npath = "visits.csv"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["run"])
+    assert result.exit_code == 1
+    assert "error[E501]: no fact dataset binds a date column, so no period can be chosen from the data" in result.output
+    result = CliRunner().invoke(cli, ["run", "--period", MARCH, "--format", "json", "-o", "out.json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert data["period_reason"] == ("as requested; no fact dataset binds a date column, so the data does not show "
+                                     "which periods it covers")
+    assert num(kpi(person(data), "k")["value"]) == 2
 
 
 # ------------------------------------------------------------------- §2 row functions, `on`

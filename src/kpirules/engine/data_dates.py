@@ -30,6 +30,11 @@ def earliest_fact_date(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.dat
     return fact_dates(scheme, con)[0]
 
 
+def _dated(scheme: Scheme) -> bool:
+    """Whether any fact dataset binds a date column (the dates that say what the data covers)."""
+    return any(ds.kind == "dataset" and ds.date_column is not None for ds in scheme.datasets.values())
+
+
 def fact_dates(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
     """The earliest and the latest date of the fact datasets' dated rows, one pass over each."""
     firsts, lasts = [], []
@@ -129,7 +134,10 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
         reason += (f"; {', '.join(left)} not evaluated: {'it starts' if len(left) == 1 else 'they start'} "
                    f"after the latest date in the data ({latest.isoformat()})")
     # evaluated, but said: a period the data has not begun is computed on no rows
-    if latest is None:
+    if latest is None and not _dated(scheme):
+        # rows are placed in periods by the columns the KPIs name (`on`), if any
+        reason += "; no fact dataset binds a date column, so the data does not show which periods it covers"
+    elif latest is None:
         reason += "; the fact datasets hold no dated rows: every value is computed on no rows"
     else:
         early = [p.label for p in kept if p.end <= earliest]
@@ -152,6 +160,11 @@ def default_period(scheme: Scheme, con: duckdb.DuckDBPyConnection,
     """The latest scheme period that ended on or before the latest date in the fact data
     (`loads`, what `load_datasets` reported, lets E505 name the source and line)."""
     latest = latest_fact_date(scheme, con)
+    if latest is None and not _dated(scheme):
+        raise DataError(
+            Diagnostic("E501", "no fact dataset binds a date column, so no period can be chosen from the data",
+                       help="pass --period, or bind each dataset's date column (`date <column>`)")
+        )
     if latest is None:
         raise DataError(
             Diagnostic("E501", "the fact datasets hold no dated rows, so no period can be chosen",
