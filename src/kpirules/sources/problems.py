@@ -190,7 +190,8 @@ def row_diagnostics(con: duckdb.DuckDBPyConnection, problems: str, dataset: Data
             "E648" if kind == "key" else "E647",
             f"{_plural(total, 'value')} of {what} {'appears' if total == 1 else 'appear'} in more than one row",
             DataLocation(dataset.id, locator, examples[0][1][0], column),
-            help="each value may appear once; remove or merge the duplicate rows at the source",
+            help="each value may appear once; remove or merge the duplicate rows at the source, or load with "
+                 "bad rows skipped (every row sharing the value): --on-bad-rows skip",
             notes=notes + more_notes(total, len(examples)),
         ))
     return out
