@@ -203,6 +203,31 @@ def test_rows_obey_the_column_rules_a_run_enforces(mini):
     assert "= help: state it: amount = ...; `kpirules run` refuses such a row (E646)" in result.stderr
 
 
+@pytest.mark.parametrize("required", [True, False])
+def test_an_empty_text_is_no_value_as_a_run_reads_it(mini, required):
+    """docs/sources.md: an empty text is no value, in a string column too. A person stated
+    with the id "" passed a case that a run refuses (E646 when the id is required); now it
+    is E818 (required) or E802 (no id), as for `others` without an id; an empty required
+    text in a row is E818 like a missing one."""
+    scheme = DEALS.replace("column contract string unique", "column contract string unique required")
+    if required:
+        scheme = scheme.replace("  column person_id string\n", "  column person_id string required\n")
+    (mini / "mini.kpi").write_text(scheme, encoding="utf-8")
+    write(mini, cases("""
+        [[case]]
+        name = "empty texts"
+        person = { person_id = "" }
+        values = { calls = 10 }
+        rows.deals = [{ deal_no = 1, closed_on = 2026-03-02, amount = "5", contract = "" }]
+        expect.total = 100
+    """))
+    result = run("mini.kpitest.toml")
+    assert result.exit_code == 1, result.output
+    first = ("mini.kpitest.toml:6:24: error[E818]: a row of people has no person_id (declared required)" if required
+             else "mini.kpitest.toml:6:24: error[E802]: the person needs an id (person_id)")
+    assert errors(result) == [first, "mini.kpitest.toml:8:79: error[E818]: a row of deals has no contract (declared required)"]
+
+
 @pytest.mark.parametrize(("kind", "stated"), [("integer", "1"), ("string", '"deals-1"')])
 def test_a_row_without_a_key_is_numbered_past_the_keys_rows_state(mini, kind, stated):
     """Row 1 states no key and would be numbered 1 (deals-1 for a text key), which row 2

@@ -132,7 +132,8 @@ def column_value(raw, column: ColumnSpec, timezone: str):
     if kind == "string":
         if isinstance(raw, bool) or not isinstance(raw, (str, int)):
             raise Unreadable(f"column {column.name} holds text, not {shown(raw)}")
-        return str(raw)
+        # an empty text is no value, as a run reads it from every source (docs/sources.md)
+        return str(raw) if raw != "" else None
     if kind == "integer":
         return _whole(raw, column)
     if kind in PLACES:

@@ -91,6 +91,13 @@ class RowReader:
             cells.setdefault(role_column, self.role.id)
         written = {name: ("person", name) for name in file_table} | {name: (*path, name) for name in case_table}
         self._place(self.roster, Placed(cells, path, written))
+        if cells[ident] is None:
+            # stated empty: E818 when the id is required (column_rules), else no id at all
+            if not self.roster.columns[ident].required:
+                self.reader.error("E802", f"the person needs an id ({ident})", self.reader.at_value(*written[ident]),
+                                  f'state it, e.g. {ident} = "{DEFAULT_PERSON_ID}", or leave it out')
+            cells["__id__"] = DEFAULT_PERSON_ID
+            return cells
         cells["__id__"] = str(cells[ident])
         return cells
 
