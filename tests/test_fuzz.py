@@ -103,10 +103,12 @@ def assert_excerpts_show_the_line(exc: KpiError, texts: dict[str, str]) -> None:
             continue
         written = texts[loc.path].split("\n")[loc.line - 1].removesuffix("\r")
         # up to the next other line break after the location (a file of carriage returns alone
-        # is one line), a tab and those breaks each shown as a space
+        # is one line), a tab and those breaks each shown as a space, other control characters
+        # as their pictures (NUL as ␀)
         cut = re.compile("[\r\x85\u2028\u2029]").search(written, loc.column)
         written = (written[:cut.start()] if cut else written).translate(
-            {ord(c): " " for c in "\t\r\x85\u2028\u2029"})
+            {ord(c): " " for c in "\t\r\x85\u2028\u2029"}
+            | {c: 0x2400 + c for c in range(32) if chr(c) not in "\t\r\n"} | {0x7F: 0x2421})
         assert excerpt[1] == f"{loc.line} | {written}", d
 
 
