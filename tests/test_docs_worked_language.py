@@ -43,6 +43,11 @@ A,2026-03-05,,true,4
     ("count(deals where days not in [1, 3])", D(2)),
     ("count(deals where amount > 15 or days == 4)", D(3)),    # the empty amount: 4 matches by days
     ("sum(deals.amount) * 15%", D("8.25")),                   # §10: money x percentage = 55 x 0.15
+    # §10: a number is taken as an amount in the scheme currency, a count too (it was E302,
+    # while count(deals) * 1 passed): 55 + 4 deals x 100 = 455, 55 - 4 = 51
+    ("sum(deals.amount) + count(deals) * 100", D(455)),
+    ("sum(deals.amount) - count(deals)", D(51)),
+    ("count(deals) + sum(deals.amount)", D(59)),
     ("sum(deals.amount / 5)", D(11)),                         # an expression of the row's columns
     ("max(count(deals), 10)", D(10)),                         # §13.4 functions
     ("clamp(count(deals), 5, 10)", D(5)),

@@ -241,7 +241,10 @@ class ExprChecker:
                 return "percent" if "percent" in (left, right) and left == right else "number"
             if is_money(left) and is_money(right):
                 return left
-            if (is_money(left) and right == "number") or (is_money(right) and left == "number"):
+            # a number (a constant, a count, an integer or decimal column; not a percentage) is
+            # taken as an amount in the scheme currency (language.md §10)
+            if (is_money(left) and rf == "number" and right != "percent") or (
+                    is_money(right) and lf == "number" and left != "percent"):
                 return left if is_money(left) else right
             if lf == rf == "duration":
                 return "duration"
