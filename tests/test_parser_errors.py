@@ -240,6 +240,15 @@ def test_ideographic_space_between_words(ruleset_copy, run_cli):
     ))
 
 
+def test_ideographic_space_after_a_number(ruleset_copy, run_cli):
+    # after the number, not inside it: it said "a number cannot contain spaces"
+    write(TELESALES, replaced(telesales(), "    target >= 200\n", "    target >= 200\u3000\n"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E116", "invisible character IDEOGRAPHIC SPACE (U+3000) is not allowed here", 13, 18,
+        "replace it with an ordinary space", "                 ^^",
+    ))
+
+
 def test_unclosed_string(ruleset_copy, run_cli):
     write(TELESALES, replaced(telesales(), 'months."\n', "months.\n"))
     assert_diagnosed(run_cli, TELESALES, Expected(

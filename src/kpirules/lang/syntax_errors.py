@@ -312,9 +312,7 @@ def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnosti
     if char in "\u00a0\u3000\u2002\u2003\u2009\u200b":
         name = unicodedata.name(char, f"U+{ord(char):04X}")
         help_text = "replace it with an ordinary space"
-        if _split_number(text, exc.pos_in_stream + 1) or (
-            exc.pos_in_stream > 0 and text[exc.pos_in_stream - 1].isdigit()
-        ):
+        if _split_number(text, exc.pos_in_stream + 1):  # between two digits: inside a number
             help_text = "a number cannot contain spaces; remove it"
         return Diagnostic(
             "E116", f"invisible character {name} (U+{ord(char):04X}) is not allowed here", loc,
