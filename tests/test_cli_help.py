@@ -6,6 +6,10 @@ this file.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -57,3 +61,17 @@ def test_short_and_long_help_flags(flag):
     result = CliRunner().invoke(cli, [flag])
     assert result.exit_code == 0
     assert "Commands:" in result.output
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("args", [("export",), ("--lang", "zh", "plugins", "--json")])
+def test_standard_output_on_a_full_disk_is_e007_not_a_bug(args):
+    # `kpirules export > /dev/full` was "internal error: OSError ... This is a bug in kpirules"
+    kpirules = Path(sys.executable).with_name("kpirules")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([str(kpirules), *args], stdout=full, stderr=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 2
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    expected = "无法写入输出" if "zh" in args else "error[E007]: cannot write the output: No space left on device"
+    assert expected in done.stderr

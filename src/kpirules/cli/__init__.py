@@ -8,6 +8,7 @@ prints a traceback unless KPIRULES_DEBUG=1.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -95,6 +96,10 @@ def cli() -> None:
 
 
 
+#: the errors of a write to a full disk or quota
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map unexpected exceptions to exit code 2 without a traceback."""
     global _freeze_after_import
@@ -103,6 +108,18 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="kpirules", standalone_mode=True)
     except SystemExit:
         raise
+    except OSError as exc:
+        if exc.errno not in _FULL or os.environ.get("KPIRULES_DEBUG"):
+            raise
+        # standard output on a full disk (`> /dev/full`): the output could not be written,
+        # as E007 says of an -o file; not a bug
+        from kpirules.cli import common
+        from kpirules.errors import Diagnostic
+
+        diagnostic = Diagnostic("E007", f"cannot write the output: {exc.strerror or exc}",
+                                help="free some space, or write the output elsewhere (-o FILE)")
+        echo_err(common.render_all([diagnostic], lang=common.LAST_LANG))
+        sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if os.environ.get("KPIRULES_DEBUG"):
             raise
