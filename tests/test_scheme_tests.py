@@ -505,7 +505,8 @@ def test_a_missing_scheme_and_a_missing_path(tmp_path, monkeypatch):
         "lonely.kpitest.toml:1:1: error[E804]: no scheme to test: lonely.kpi does not exist")
     no_config = run("--config", "nowhere.toml")
     assert no_config.exit_code == 2
-    assert no_config.stderr.splitlines()[0] == "error[E815]: no such file or directory: nowhere.toml"
+    # a configuration not there is E600, as for every command (it was E815, a PATH's code)
+    assert no_config.stderr.splitlines()[0] == "error[E600]: config file not found: nowhere.toml"
     missing = run("nowhere")
     assert missing.exit_code == 2
     assert missing.stderr.splitlines()[0] == "error[E815]: no such file or directory: nowhere"

@@ -48,7 +48,10 @@ def test(paths, with_coverage, fmt_, quiet, config_path, output) -> None:
     from kpirules.schemetest.suite import run_suite
 
     if config_path and not Path(config_path).is_file():
-        raise ConfigError(Diagnostic("E815", f"no such file or directory: {config_path}", help="check the path"))
+        # a configuration that is not there is E600, as every command reports it
+        what = "is a directory, not a config file" if Path(config_path).is_dir() else None
+        raise ConfigError(Diagnostic("E600", f"{config_path} {what}" if what else f"config file not found: {config_path}",
+                                     help="check the path"))
     configured = Path(config_path) if config_path else None if paths else find_config_file()
     chosen = [Path(p) for p in ruleset_paths(paths, configured)]
     missing = next((p for p in chosen if not p.exists()), None)
