@@ -123,6 +123,9 @@ def test_docs_rules_md_is_current():
 
     current = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     assert current == rules_markdown(all_rules()), "regenerate: kpirules rules --markdown -o docs/rules.md"
+    # printed, it is the same text: `kpirules rules --markdown > docs/rules.md` works too (it
+    # ended in a blank line)
+    assert run_cli("rules", "--markdown").stdout == current
 
 
 def test_every_lint_command_has_help_with_an_example():

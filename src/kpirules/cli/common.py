@@ -270,7 +270,8 @@ def emit(text: str, output: str | None) -> None:
     if output:
         write_output(output, text if text.endswith("\n") else text + "\n")
     else:
-        click.echo(text)
+        # the same bytes as the file: one line break at the end, not two
+        click.echo(text, nl=not text.endswith("\n"))
 
 
 # readable=False: a file that cannot be read is the scheme's E106 at that file, not a usage error
