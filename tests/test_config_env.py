@@ -69,6 +69,11 @@ def test_an_unset_variable_names_the_key_the_file_and_the_line(exports, workdir,
     lines = config.read_text(encoding="utf-8").splitlines()
     people_line = lines.index('path = "${%s}/people.csv"' % EXPORTS) + 1
     deals_line = lines.index('path = "${%s}/deals.csv"' % EXPORTS) + 1
+    # set but empty, it is said so (it was "which is not set")
+    assert (f"project/kpirules.toml:{people_line}:1: error[E603]: env.test.datasets.people.path names the "
+            f"environment variable {EXPORTS}, which is set but empty") in result.stderr
+    monkeypatch.delenv(EXPORTS)
+    result = run_cli("sources", "check", "--config", str(config))
     assert (f"project/kpirules.toml:{people_line}:1: error[E603]: env.test.datasets.people.path names the "
             f"environment variable {EXPORTS}, which is not set") in result.stderr
     assert f"project/kpirules.toml:{deals_line}:1: error[E603]: env.test.datasets.deals.path" in result.stderr
@@ -98,6 +103,16 @@ def test_a_bad_name_is_an_error_and_a_doubled_dollar_is_literal(exports, workdir
     assert (d.code, d.message) == ("E603", "env.test.datasets.deals.path: '${1st}' is not an environment variable name")
     config = _project(workdir / "project", "$${%s}/deals.csv" % EXPORTS)
     assert load_config(config).environment().datasets["deals"].options.path == Path("${%s}/deals.csv" % EXPORTS)
+
+
+def test_a_variable_never_closed_is_an_error_not_a_file_name(exports, workdir, monkeypatch):
+    # `${X/deals.csv` was taken as a file named so (E640, file not found)
+    config = _project(workdir / "project", "${%s/deals.csv" % EXPORTS)
+    monkeypatch.setenv(EXPORTS, str(exports))
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E603", "env.test.datasets.deals.path: '${' at character 1 is never closed with '}'")
 
 
 def test_duckdb_in_memory_query_reads_files(exports, workdir, monkeypatch, run_cli):

@@ -408,9 +408,17 @@ def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: 
                     help="write ${NAME} with letters, digits and _ (or $${ for a literal ${)"))
             elif not os.environ.get(var) and var not in reported:
                 reported.add(var)  # once per option, however often it names the variable
+                message = (f"{where} names the environment variable {var}, which is not set" if var not in os.environ
+                           else f"{where} names the environment variable {var}, which is set but empty")
                 unset.append(Diagnostic(
-                    "E603", f"{where} names the environment variable {var}, which is not set", location,
+                    "E603", message, location,
                     help=f"set it (e.g. `export {var}=...`) or write the value in {_shown(path)}"))
+        opened = text.find("${", last)
+        if opened >= 0 and (opened == 0 or text[opened - 1] != "$"):
+            # `${X/people.csv`: a variable never closed was read as a file name
+            problems.append(Diagnostic(
+                "E603", f"{where}: '${{' at character {opened + 1} is never closed with '}}'", location,
+                help="write ${NAME} (or $${ for a literal ${)"))
         expanded = "".join([*parts, text[last:]])
         leading = _VARIABLE.match(text)
         if leading and not leading.group(1) and is_path_option(model, name):
