@@ -94,6 +94,20 @@ def test_an_unset_variable_only_stops_the_environment_that_uses_it(exports, work
     assert [d.code for d in caught.value.diagnostics] == ["E603", "E603"]
 
 
+def test_an_environment_waiting_for_a_variable_still_has_its_other_options_checked(exports, workdir):
+    # README: every command checks the whole file. A binding naming an unset variable skipped
+    # the check of its other options, so `skip_rows = "2"` in that environment went unreported
+    config = _project(workdir / "project", "${%s}/deals.csv" % EXPORTS)
+    text = config.read_text(encoding="utf-8").replace('path = "${%s}/deals.csv"' % EXPORTS,
+                                                      'path = "${%s}/deals.csv"\nskip_rows = "2"' % EXPORTS)
+    config.write_text(text + '\n[env.local.datasets.people]\nsource = "csv"\npath = "../exports/people.csv"\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message) == ("E603", "env.test.datasets.deals.skip_rows must be a whole number, not text")
+
+
 def test_a_bad_name_is_an_error_and_a_doubled_dollar_is_literal(exports, workdir, monkeypatch):
     config = _project(workdir / "project", "${1st}/deals.csv")
     monkeypatch.setenv(EXPORTS, str(exports))

@@ -339,15 +339,16 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
         ))
     if secret:
         return None
-    missing = _expand_variables(options, cls.Options, key, path, prefix, positions, problems)
-    if missing:
-        unset.extend(missing)
-        return None
+    named = _expand_variables(options, cls.Options, key, path, prefix, positions, problems)
+    # the options naming an unset variable are that environment's problem (`unset`); the
+    # others are checked all the same, as every binding of the file is
+    missing, waiting = [d for _, d in named], {name for name, _ in named}
     try:
         validated = cls.Options.model_validate(options)
     except ValidationError as exc:
         fields = ["source", *cls.Options.model_fields]
-        errors = _one_per_union(exc.errors(), cls.Options)
+        errors = [err for err in _one_per_union(exc.errors(), cls.Options)
+                  if not (err["loc"] and str(err["loc"][0]) in waiting)]
         # a misspelt option is also a missing one: say it once, as the misspelling
         misspelt = {hint for err in errors if err["type"] == "extra_forbidden" and len(err["loc"]) == 1
                     for hint in difflib.get_close_matches(str(err["loc"][0]), fields, n=1, cutoff=0.6)}
@@ -357,6 +358,10 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
             for err in errors
             if not (err["type"] == "missing" and len(err["loc"]) == 1 and err["loc"][0] in misspelt)
         )
+        unset.extend(missing)
+        return None
+    if missing:
+        unset.extend(missing)
         return None
     return Binding(env=env_name, dataset=ds_id, source=source, options=validated)
 
@@ -382,12 +387,13 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: list[str], path: Path,
-                      prefix: str, positions: Positions, problems: list[Diagnostic]) -> list[Diagnostic]:
+                      prefix: str, positions: Positions, problems: list[Diagnostic]) -> list[tuple[str, Diagnostic]]:
     """Replace `${NAME}` in text options by the environment variable, in place.
 
     A path option that starts with a variable whose value is a relative path is taken
     relative to the current directory (where the variable was set), not to the config
-    file. `$${` writes a literal `${`. Returns the references to unset (or empty) variables.
+    file. `$${` writes a literal `${`. Returns the references to unset (or empty) variables,
+    each with the option that makes it.
     """
     unset = []
     for name, text in options.items():
@@ -410,9 +416,9 @@ def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: 
                 reported.add(var)  # once per option, however often it names the variable
                 message = (f"{where} names the environment variable {var}, which is not set" if var not in os.environ
                            else f"{where} names the environment variable {var}, which is set but empty")
-                unset.append(Diagnostic(
+                unset.append((name, Diagnostic(
                     "E603", message, location,
-                    help=f"set it (e.g. `export {var}=...`) or write the value in {_shown(path)}"))
+                    help=f"set it (e.g. `export {var}=...`) or write the value in {_shown(path)}")))
         opened = text.find("${", last)
         if opened >= 0 and (opened == 0 or text[opened - 1] != "$"):
             # `${X/people.csv`: a variable never closed was read as a file name
