@@ -56,6 +56,14 @@ def test_help_has_an_example_and_exits_0(path, command):
     assert example_lines(result.output) == examples
 
 
+@pytest.mark.parametrize(("path", "command"), [(p, c) for p, c in COMMANDS if not isinstance(c, click.Group)],
+                         ids=[" ".join(p) for p, c in COMMANDS if not isinstance(c, click.Group)])
+def test_every_command_takes_lang_after_it(path, command):
+    # README: `kpirules --lang zh COMMAND`, "also --lang zh after the command"; sample, export,
+    # init, plugins, rule, rules, schema and test refused it (No such option)
+    assert any("--lang" in param.opts for param in command.params), f"kpirules {' '.join(path)} has no --lang"
+
+
 @pytest.mark.parametrize("flag", ["-h", "--help"])
 def test_short_and_long_help_flags(flag):
     result = CliRunner().invoke(cli, [flag])

@@ -145,6 +145,7 @@ def _report(result, output_format: str, output: str | None, statistics: bool, le
 
 @click.command()
 @click.argument("code")
+@lang_option
 @handle_errors
 def rule(code: str) -> None:
     """Print a lint rule's documentation: message, why it matters, a bad and a good example.
@@ -171,6 +172,7 @@ def rule(code: str) -> None:
 @click.command()
 @click.option("--markdown", is_flag=True, help="Print docs/rules.md: every rule's documentation in Markdown.")
 @click.option("-o", "--output", type=FilePath(dir_okay=False, writable=True), callback=output_folder_exists, help="Write to this file (atomically).")
+@lang_option
 @handle_errors
 def rules(markdown: bool, output: str | None) -> None:
     """List the lint rules: code, slug, default severity and message.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import FilePath, cannot_write, handle_errors
+from kpirules.cli.common import FilePath, cannot_write, handle_errors, lang_option
 from kpirules.sample import DEFAULT_OUT, DEFAULT_SEED, generate
 
 
@@ -17,6 +17,7 @@ from kpirules.sample import DEFAULT_OUT, DEFAULT_SEED, generate
 )
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int, help="Seed of the generator.")
 @click.option("--force", is_flag=True, help="Overwrite sample files that already exist.")
+@lang_option
 @handle_errors
 def sample(out: str, seed: int, force: bool) -> None:
     """Write a year of sample data for a small sales company, one file per dataset.

@@ -143,6 +143,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
 @paths_argument
 @click.option("--format", "fmt_", type=click.Choice(["json", "toml"]), default="json", show_default=True)
 @output_option
+@lang_option
 @handle_errors
 def export(paths: tuple[str, ...], fmt_: str, output: str | None) -> None:
     """Print the resolved scheme (imports followed, roles merged, defaults filled in).
@@ -161,6 +162,7 @@ def export(paths: tuple[str, ...], fmt_: str, output: str | None) -> None:
 
 @click.command()
 @output_option
+@lang_option
 @handle_errors
 def schema(output: str | None) -> None:
     """Print the JSON Schema of what `kpirules export --format json` writes.

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from kpirules.cli.common import (
-    EXIT_CLEAN, EXIT_PROBLEMS, FilePath, emit, handle_errors, output_option, paths_argument, ruleset_paths,
+    EXIT_CLEAN, EXIT_PROBLEMS, FilePath, emit, handle_errors, lang_option, output_option, paths_argument,
+    ruleset_paths,
 )
 from kpirules.errors import ConfigError, Diagnostic
 
@@ -24,6 +25,7 @@ from kpirules.errors import ConfigError, Diagnostic
 @click.option("--config", "config_path", type=FilePath(dir_okay=False),
               help="The project configuration whose [project] rulesets are searched (default: found from the current folder up).")
 @output_option
+@lang_option
 @handle_errors
 def test(paths, with_coverage, fmt_, quiet, config_path, output) -> None:
     """Run the scheme tests: cases with a person, KPI values or raw rows, and the expected

@@ -21,6 +21,7 @@ from kpirules.report.diagnostics import display_width, render_all
 
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@lang_option
 @handle_errors
 def plugins_command(as_json: bool) -> None:
     """List the plugins: each one's version, the hooks it implements and its source types.
@@ -132,6 +133,7 @@ def check(env: str | None, config_path: str | None) -> None:
 @click.option("-o", "--output", default="kpirules.toml", show_default=True, type=FilePath(dir_okay=False),
               callback=output_folder_exists,
               help="Where to write the config.")
+@lang_option
 @handle_errors
 def init(paths: tuple[str, ...], force: bool, output: str) -> None:
     """Write a starter kpirules.toml for the rulesets found (default ./rulesets).
