@@ -112,6 +112,9 @@ def test_rule_and_rules_commands():
     misspelt = run_cli("rule", "weight-sum")  # had no suggestion, where other unknown names have one
     assert misspelt.exit_code == 2
     assert "help: did you mean 'weights-sum'?" in misspelt.output
+    prefix = run_cli("rule", "KPI1")  # suggested KPI901, the closest spelling
+    assert prefix.exit_code == 2
+    assert "help: KPI1 begins several rule codes; name one: KPI101, KPI102, KPI103, KPI104, KPI105" in prefix.output
     listing = run_cli("rules").output.splitlines()
     assert listing[0].startswith("KPI101  weights-sum")
     assert any(line.startswith("KPI902  invalid-suppression") for line in listing)

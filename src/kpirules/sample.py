@@ -212,7 +212,8 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, *, force: bool = False) ->
         message = (f"1 sample file already exists: {shown}" if len(existing) == 1
                    else f"{len(existing)} sample files already exist: {shown}")
         raise ConfigError(Diagnostic(
-            "E090", message, help="pass --force to overwrite them, or choose another folder with --out",
+            "E090", message, help="pass --force to overwrite it, or choose another folder with --out" if len(existing) == 1
+            else "pass --force to overwrite them, or choose another folder with --out",
         ))
     files = {out_dir / name: content for name, content in sample_files(build_tables(seed)).items()}
     created = [folder for folder in (out_dir, *out_dir.parents) if not folder.exists()]
