@@ -167,3 +167,15 @@ def test_a_variable_in_a_number_option_is_refused_as_text_not_expanded(exports, 
     assert ("= help: ${NAME} is expanded only in text options; write digits without quotes: skip_rows = 1"
             in result.stderr)
     assert "Traceback" not in result.output
+
+
+def test_several_environments_and_no_default_points_at_the_project_table(tmp_path):
+    # E610 pointed at line 1, a comment; default_env is written in [project]
+    config = tmp_path / "kpirules.toml"
+    config.write_text('# the exports of two offices\n\n[project]\nrulesets = ["r"]\n\n'
+                      '[env.a.datasets.x]\nsource = "csv"\npath = "x.csv"\n\n'
+                      '[env.b.datasets.x]\nsource = "csv"\npath = "x.csv"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config).environment()
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.location.line, d.help) == ("E610", 3, "pass --env (a, b) or set project.default_env")

@@ -155,8 +155,11 @@ class ProjectConfig(_Strict):
             if not self.envs:
                 raise _error("E610", f"{_shown(self.path)} binds no datasets: it has no [env.*] table",
                              self.path, help="add [env.NAME.datasets.ID] tables, or run `kpirules init`")
-            raise _error("E610", f"{_shown(self.path)} has several environments and no default",
-                         self.path, help=f"pass --env ({', '.join(self.envs)}) or set project.default_env")
+            # at the [project] table, where default_env is written (pyproject.toml: [tool.kpirules])
+            raise ConfigError(Diagnostic(
+                "E610", f"{_shown(self.path)} has several environments and no default",
+                locate_key(self.path, "tool.kpirules.project" if self.path.name == PYPROJECT_NAME else "project"),
+                help=f"pass --env ({', '.join(self.envs)}) or set project.default_env"))
         if name not in self.envs:
             # default_env is checked where it is written (load); this name came from --env
             # (or a manifest's arguments), so no line of the file is to blame
