@@ -32,11 +32,13 @@ def test_sources_check_clean(workdir, run_cli):
         "deals   CSV deals.csv (utf-8, detected, comma-separated)  3 rows  ok; "
         "1 row credits people not in the roster ('P3 '), the first at row 3 (line 4)",
     ]
-    assert result.stderr == ("help: ids are matched exactly as written, spaces and case included; fix the id in "
+    # the help says which lines of the table it is about
+    assert result.stderr == ("help: the people not in the roster (deals): ids are matched exactly as written, "
+                             "spaces and case included; fix the id in "
                              "the source or add the person to the roster\n")
     chinese = run_cli("sources", "check", "--lang", "zh")
     assert chinese.stdout.splitlines()[1].endswith("；有 1 行记在了花名册之外的人员名下（'P3 '），第一行在第 3 行（文件第 4 行）")
-    assert chinese.stderr == "帮助：编号按原样精确匹配，空格和大小写都算在内；请在数据源中改正编号，或把此人加入花名册\n"
+    assert chinese.stderr == "帮助：花名册之外的人员（deals）：编号按原样精确匹配，空格和大小写都算在内；请在数据源中改正编号，或把此人加入花名册\n"
 
 
 def test_sources_check_problems_exit_1(workdir, run_cli):

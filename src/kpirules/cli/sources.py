@@ -89,7 +89,7 @@ def check(env: str | None, config_path: str | None) -> None:
     width = max((display_width(r.dataset) for r in results), default=0)  # a Chinese name is two columns a character
     lang = current_lang()
     found: list[Diagnostic] = []
-    unknown_people = False
+    unknown_people: list[str] = []  # the datasets with rows credited to people not in the roster
     for result in results:
         if result.problems:
             n = len(result.problems)
@@ -107,7 +107,7 @@ def check(env: str | None, config_path: str | None) -> None:
                                   f"; {unknown:,} {'row credits' if unknown == 1 else 'rows credit'} people not in "
                                   f"the roster ({ids}), the first at {first}", n=f"{unknown:,}", ids=ids,
                                   row=first)
-                unknown_people = True
+                unknown_people.append(result.dataset)
             if load.no_person_rows:
                 nobody = load.no_person_rows
                 status += i18n.ui(lang, "sources.no_person",
@@ -117,8 +117,11 @@ def check(env: str | None, config_path: str | None) -> None:
         pad = " " * (width - display_width(result.dataset))
         click.echo(f"{result.dataset}{pad}  {description}  {rows}  {status}")
         found.extend(result.problems)
-    if unknown_people:  # beside the table, which keeps one line per dataset
-        echo_err(i18n.labelled(lang, "help", i18n.phrase(UNKNOWN_PERSON_HELP, "help", lang)))
+    if unknown_people:  # beside the table, which keeps one line per dataset: say which lines it is about
+        names, why = ", ".join(unknown_people), i18n.phrase(UNKNOWN_PERSON_HELP, "help", lang)
+        echo_err(i18n.labelled(lang, "help", i18n.ui(lang, "sources.unknown_help",
+                                                      f"the people not in the roster ({names}): {why}",
+                                                      datasets=names, help=why)))
     if found:
         bad = sum(1 for r in results if r.problems)
         echo_err("\n" + render_all(found, lang=lang))
