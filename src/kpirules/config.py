@@ -361,10 +361,9 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
             for err in errors
             if not (err["type"] == "missing" and len(err["loc"]) == 1 and err["loc"][0] in misspelt)
         )
-        unset.extend(missing)
-        return None
-    if missing:
-        unset.extend(missing)
+        validated = None
+    unset.extend(missing)
+    if validated is None or missing:
         return None
     return Binding(env=env_name, dataset=ds_id, source=source, options=validated)
 

@@ -163,8 +163,8 @@ def rule(code: str) -> None:
     rules = all_rules()
     found = rules.get(code.upper()) or next((r for r in rules.values() if r.slug == code), None)
     if found is None:
-        covered = sorted(c for c in rules if c.startswith(code.upper())) if code[:1].upper() == "K" else []
         # a prefix (KPI1) names the rules it covers, not the closest spelling (KPI901)
+        covered = sorted(c for c in rules if c.startswith(code.upper()))
         hint = (f"{code} begins several rule codes; name one: {', '.join(covered)}" if covered else
                 did_you_mean(code, [r.slug for r in rules.values()]) or did_you_mean(code.upper(), rules))
         raise ConfigError(Diagnostic("E703", f"unknown rule {code!r}", help=hint or "run `kpirules rules` to list them"))
