@@ -305,7 +305,8 @@ def test_a_cap_between_rounding_steps_pays_the_cap_rounded(tmp_path):
     assert num(got["total"]) == D("1000.01")
     # the step shows the cap as written, since the amount paid is not it
     cap = next(s["description"] for s in got["steps"] if s["step"] == "cap")
-    assert cap == "incentive 1200.00 CNY is above the cap 1000.005: payout capped at 1000.01 CNY"
+    assert cap == ("incentive 1200.00 CNY is above the cap 1000.005: payout capped at 1000.01 CNY "
+                   "(the cap rounded half_up to 0.01)")
 
 
 @pytest.mark.parametrize("reason", ['""', '"   "'])

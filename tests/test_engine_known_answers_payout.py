@@ -235,7 +235,7 @@ def test_a_gate_reading_the_value_of_a_kpi_without_a_target_reads_it(tmp_path):
     assert (kpi(p1, "answer_rate").status, kpi(p1, "answer_rate").value) == ("no_data", D("0.25"))
     assert p1.payout.factor == D("1.2")
     assert [s.description for s in p1.payout.steps if s.step == "gate"] == [
-        "gate passed: the condition holds with answer_rate.value 25%"]
+        "gate answer_rate.value >= 20% passed: the condition holds with answer_rate.value 25%"]
 
 
 def test_a_gate_reading_a_result_the_kpi_lacks_fails_whatever_the_rest_says(tmp_path):
@@ -246,7 +246,8 @@ def test_a_gate_reading_a_result_the_kpi_lacks_fails_whatever_the_rest_says(tmp_
         tmp_path, "gate answer_rate.attainment >= 10% or total_score >= 0 else multiply 0.5 no_data pass")
     assert p1.payout.factor == D("0.6")
     assert [s.description for s in p1.payout.steps if s.step == "gate"] == [
-        "gate failed (answer_rate.attainment has no value, although answer_rate has one): factor × 0.5 = 0.6"]
+        "gate answer_rate.attainment >= 10% or total_score >= 0 failed (answer_rate.attainment has no value, although "
+        "answer_rate has one): factor × 0.5 = 0.6"]
 
 
 def test_a_score_or_factor_written_with_more_than_six_places_is_applied_rounded(tmp_path):

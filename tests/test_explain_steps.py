@@ -178,13 +178,14 @@ def test_a_factor_row_written_as_an_expression_shows_it_with_the_total_put_in(sa
 
 def test_a_gate_step_shows_the_values_its_condition_read(sample):
     # telesales: `gate collection_rate.attainment >= 80% else cap factor 0.5`
-    failed = ("gate failed (the condition does not hold with collection_rate.attainment 71.3412%): "
+    # the gate's condition as written, then what it read (the threshold was nowhere)
+    failed = ("gate collection_rate.attainment >= 80% failed (the condition does not hold with collection_rate.attainment 71.3412%): "
               "factor capped at 0.5 → 0.5  [rulesets/telesales.kpi:61]")
     assert f"  {failed}" in explain("P027")
     assert written_at("[rulesets/telesales.kpi:61]") == "gate collection_rate.attainment >= 80% else cap factor 0.5"
-    assert ("  门槛条件未通过（条件不成立，取值 collection_rate.attainment 71.3412%）：系数封顶为 0.5 → 0.5  "
+    assert ("  门槛条件 collection_rate.attainment >= 80% 未通过（条件不成立，取值 collection_rate.attainment 71.3412%）：系数封顶为 0.5 → 0.5  "
             "[rulesets/telesales.kpi:61]") in explain("P027", "--lang", "zh")
-    passed = "gate passed: the condition holds with collection_rate.attainment 102.0239%"
+    passed = "gate collection_rate.attainment >= 80% passed: the condition holds with collection_rate.attainment 102.0239%"
     assert f"  {passed}  [rulesets/telesales.kpi:61]" in explain("P004")
     gate = next(s for s in steps("P004") if s["step"] == "gate")
     assert (gate["description"], gate["span"]) == (passed, "rulesets/telesales.kpi:61:5")

@@ -544,10 +544,10 @@ def test_a_failed_gate_names_what_it_read_in_chinese(sample_project, edit):
     edit(sample_project / "data" / "sample" / "people.csv", "intermediate,华南,2023-01-15", "intermediate,,2023-01-15")
     # P027 collected 44053.15 of 65000 invoiced: 67.7741%, / 95% = 71.3412%, below 80%; no region
     english = run("explain", "P027", "--period", "2026-12")
-    assert "gate failed (the condition does not hold with collection_rate.attainment 71.3412%, " \
+    assert "gate collection_rate.attainment >= 80% or person.region == \"华南\" failed (the condition does not hold with collection_rate.attainment 71.3412%, " \
            "person.region no value): factor capped at 0.5" in english.stdout
     chinese = run("explain", "P027", "--period", "2026-12", "--lang", "zh")
-    assert "门槛条件未通过（条件不成立，取值 collection_rate.attainment 71.3412%、person.region 无数值）：" \
+    assert "门槛条件 collection_rate.attainment >= 80% or person.region == \"华南\" 未通过（条件不成立，取值 collection_rate.attainment 71.3412%、person.region 无数值）：" \
            "系数封顶为 0.5 → 0.5" in chinese.stdout
     for line in chinese.stdout.splitlines():
         assert "no value" not in line and not english_left(line), line

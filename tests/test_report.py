@@ -321,8 +321,8 @@ def test_chinese_words(tmp_path):
 
 
 @pytest.mark.parametrize("lang, line", [
-    ("en", "total score: (22 + 14.5455) × 100% / 35% = 104.415714"),
-    ("zh", "总分：(22 + 14.5455) × 100% / 35% = 104.415714"),
+    ("en", "total score: (22 + 14.5455) × 100% / 35% = 104.415714 (rounded to 6 places)"),
+    ("zh", "总分：(22 + 14.5455) × 100% / 35% = 104.415714（四舍五入到 6 位小数）"),
 ])
 def test_a_rescaled_total_is_written_as_the_arithmetic_the_engine_did(tmp_path, lang, line):
     # in November 2026 the key-account quarterly KPIs (35% + 30%) have not closed; P043's monthly

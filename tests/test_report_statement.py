@@ -119,7 +119,7 @@ def test_a_score_step_points_at_its_score_line_or_tier_row(sample):
     assert payout(section) == [
         "target incentive 3000 CNY  [rulesets/telesales.kpi:54]",
         "total score 114 is in [100, ∞): factor = 1.0 + 1.5 × (114 − 100) / 100 = 1.21  [rulesets/telesales.kpi:58]",
-        "gate passed: the condition holds with collection_rate.attainment 102.0239%  [rulesets/telesales.kpi:61]",
+        "gate collection_rate.attainment >= 80% passed: the condition holds with collection_rate.attainment 102.0239%  [rulesets/telesales.kpi:61]",
         "incentive = 3000 CNY × 1.21 = 3630.00 CNY (rounded half_up to 0.01)",
         "payout 3630.00 CNY",
     ]
@@ -164,7 +164,7 @@ def test_a_when_target_shows_the_attribute_it_tested(sample):
 def test_a_failed_gate_shows_the_value_it_read(sample):
     # telesales: `gate collection_rate.attainment >= 80% else cap factor 0.5`; P027's 71.3412%
     section = statement(sample, "P027", "2026-12", "telesales")
-    assert ("gate failed (the condition does not hold with collection_rate.attainment 71.3412%): "
+    assert ("gate collection_rate.attainment >= 80% failed (the condition does not hold with collection_rate.attainment 71.3412%): "
             "factor capped at 0.5 → 0.5  [rulesets/telesales.kpi:61]") in payout(section)
 
 

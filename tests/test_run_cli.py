@@ -184,7 +184,7 @@ def test_explain_points_every_step_at_its_line():
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "KPI collection_rate “回款率” (outcome main, rulesets/telesales.kpi:" in text
-    assert ("gate failed (the condition does not hold with collection_rate.attainment 72.0589%): factor capped at 0.5"
+    assert ("gate collection_rate.attainment >= 80% failed (the condition does not hold with collection_rate.attainment 72.0589%): factor capped at 0.5"
             in text)
     assert "incentive = 3000 CNY × 0.5 = 1500.00 CNY (rounded half_up to 0.01)" in text
 
@@ -194,8 +194,9 @@ def test_explain_points_every_step_at_its_line():
 # (rulesets/key_account_manager.kpi). P043 scores 22 and 14.5455 points on those, which the
 # engine scales by 100% / 35%: 36.5455 / 0.35 = 104.415714 (to six places).
 @pytest.mark.parametrize("lang, line", [
-    ("en", "\ntotal score: (22 + 14.5455) × 100% / 35% = 104.415714\n"),
-    ("zh", "\n总分：(22 + 14.5455) × 100% / 35% = 104.415714\n"),
+    # 36.5455 / 0.35 = 104.41571428...: the line says the total was rounded
+    ("en", "\ntotal score: (22 + 14.5455) × 100% / 35% = 104.415714 (rounded to 6 places)\n"),
+    ("zh", "\n总分：(22 + 14.5455) × 100% / 35% = 104.415714（四舍五入到 6 位小数）\n"),
 ])
 def test_explain_writes_the_rescaled_total_as_true_arithmetic(lang, line):
     result = invoke("explain", "P043", "--period", "2026-11", "--lang", lang)

@@ -98,7 +98,7 @@ def test_a_failing_case_shows_expected_actual_and_the_failing_step(mini):
         "        payout: expected 1000.00, got 500.00  (mini.kpitest.toml:8:17)\n"
         "          step: target incentive 1000 CNY  [mini.kpi:39]\n"
         "          step: no factor table: factor = total score / 100 = 0.5\n"
-        "          step: gate passed: the condition holds with calls.attainment 50%  [mini.kpi:40]\n"
+        "          step: gate calls.attainment >= 50% passed: the condition holds with calls.attainment 50%  [mini.kpi:40]\n"
         "          step: incentive = 1000 CNY × 0.5 = 500.00 CNY (rounded half_up to 0.01)\n"
         "          step: payout 500.00 CNY\n"
         "\n"
@@ -156,7 +156,7 @@ def test_the_worked_example_of_the_semantics_page(tmp_path, monkeypatch):
     assert failure["location"] == "telesales.kpitest.toml:10:17"
     assert failure["steps"][0] == ("total score 89.5 is in [60, 100): linear 0.6 to 1 = 0.6 + (1 − 0.6) × "
                                    "(89.5 − 60) / (100 − 60) = 0.895  [telesales.kpi:57]")
-    assert failure["steps"][1] == ("gate passed: the condition holds with collection_rate.attainment 89.4737%  "
+    assert failure["steps"][1] == ("gate collection_rate.attainment >= 80% passed: the condition holds with collection_rate.attainment 89.4737%  "
                                    "[telesales.kpi:61]")
 
 
@@ -242,7 +242,7 @@ def test_a_target_incentive_without_a_value_is_expected_as_0_or_none(mini):
     assert lines[1:4] == ["  PASS  zero", "  PASS  none", "  FAIL  some  (mini.kpitest.toml:13:1)"]
     assert lines[4:6] == [
         "        target_incentive: expected 5, got no value  (mini.kpitest.toml:16:27)",
-        "          step: target incentive: the person attribute has no value, so it is 0  [mini.kpi:40]"]
+        "          step: target incentive person.bonus: the person attribute has no value, so it is 0  [mini.kpi:40]"]
 
 
 # ---------------------------------------------------------------- coverage

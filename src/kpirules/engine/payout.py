@@ -48,6 +48,19 @@ def _rounded(x: Decimal, currency: str) -> str:
     return f"{format(unsigned_zero(x), 'f')} {currency}"
 
 
+#: said after a number the payout keeps to 6 places where that changed it
+SIX_PLACES = " (rounded to 6 places)"
+
+
+def _target_incentive_text(written: ast.Expr, amount: Decimal | None, currency: str) -> str:
+    """The target incentive step: the amount, and where it comes from when not written as one
+    (`target incentive person.target_incentive = 10000 CNY`)."""
+    source = "" if isinstance(written, ast.Literal_) else f"{expression(written)} = "
+    if amount is None:
+        return f"target incentive {expression(written)}: the person attribute has no value, so it is 0"
+    return f"target incentive {source}{_money(amount, currency)}"
+
+
 def _worked(node: ast.Expr, total: Decimal) -> str:
     """A factor row's expression as written, with the total put in and × and − for * and -,
     as a calculator is given it: `1.0 + 1.5 × (114 − 100) / 100`."""
@@ -151,15 +164,20 @@ class PayoutPlan:
     def round(self, x: Decimal) -> Decimal:
         return round_money(x, self.mode, self.step)
 
-    @staticmethod
-    def row_factor(row, total: Decimal) -> Decimal:
+    @classmethod
+    def row_factor(cls, row, total: Decimal) -> Decimal:
         """One factor row's value at a total score, whether or not the row holds it: at an
         open bound, the value the row runs up to (`linear 0.6 to 1.0` on [60, 100) is 1 at 100)."""
+        return quantize6(cls.exact_factor(row, total) or ZERO)
+
+    @staticmethod
+    def exact_factor(row, total: Decimal) -> Decimal | None:
+        """`row_factor` before it is rounded to 6 places (None: the row's expression has no value there)."""
         tier, expr, linear = row
         if expr is not None:
-            return quantize6(to_decimal(expr(lambda parts: total if parts == ("total_score",) else None)) or ZERO)
+            return to_decimal(expr(lambda parts: total if parts == ("total_score",) else None))
         start, end = linear
-        return quantize6(start + (end - start) * CONTEXT.divide(total - tier.low, tier.high - tier.low))
+        return start + (end - start) * CONTEXT.divide(total - tier.low, tier.high - tier.low)
 
     def factor(self, total: Decimal, trace: list | None) -> Decimal:
         if not self.factor_rows:
@@ -173,20 +191,23 @@ class PayoutPlan:
                 continue
             f = self.row_factor(row, total)
             if trace is not None:  # the words cost more than the numbers: only when asked
+                # the factor is kept to 6 places: say so where that changed it
+                exact = self.exact_factor(row, total)
+                rounded = SIX_PLACES if exact is not None and exact != f else ""
                 if isinstance(tier.value, ast.Literal_):
                     text = f"total score {fmt_decimal(total)} is in {describe(tier, False)}: factor {fmt_decimal(f)}"
-                elif expr is not None and expr(lambda parts: total if parts == ("total_score",) else None) is None:
+                elif expr is not None and exact is None:
                     text = (f"total score {fmt_decimal(total)} is in {describe(tier, False)}: "
                             f"factor = {_worked(tier.value, total)}, which has no value (a division by zero): factor 0")
                 elif expr is not None:
                     text = (f"total score {fmt_decimal(total)} is in {describe(tier, False)}: "
-                            f"factor = {_worked(tier.value, total)} = {fmt_decimal(f)}")
+                            f"factor = {_worked(tier.value, total)} = {fmt_decimal(f)}{rounded}")
                 else:
                     start, end = linear
                     text = (
                         f"total score {fmt_decimal(total)} is in {describe(tier, False)}: linear {fmt_decimal(start)} to "
                         f"{fmt_decimal(end)} = {fmt_decimal(start)} + ({fmt_decimal(end)} − {fmt_decimal(start)}) × "
-                        f"({fmt_decimal(total)} − {fmt_decimal(tier.low)}) / ({fmt_decimal(tier.high)} − {fmt_decimal(tier.low)}) = {fmt_decimal(f)}"
+                        f"({fmt_decimal(total)} − {fmt_decimal(tier.low)}) / ({fmt_decimal(tier.high)} − {fmt_decimal(tier.low)}) = {fmt_decimal(f)}{rounded}"
                     )
                 # the row that applied
                 trace.append(PayoutStep("factor", text, f, tier.span))
@@ -218,8 +239,7 @@ class PayoutPlan:
             if trace is not None:
                 trace.append(PayoutStep(
                     "target_incentive",
-                    f"target incentive {_money(target_incentive, currency)}" if target_incentive is not None
-                    else "target incentive: the person attribute has no value, so it is 0",
+                    _target_incentive_text(payout.target_incentive, target_incentive, currency),
                     target_incentive, payout.target_incentive.span,
                 ))
         factor = self.factor(total_score, trace)
@@ -231,9 +251,11 @@ class PayoutPlan:
         zeroed = False
         for (gate, condition), results_read, amount in zip(self.gates, self.results_read, self.gate_amounts):
             related = [kpis.get(k) for k in gate.kpis]
+            written = expression(gate.condition) if trace is not None else ""  # as the .kpi line has it
             if any(r is not None and r.status == "in_progress" for r in related):
                 if trace is not None:
-                    trace.append(PayoutStep("gate", "gate not applied: its KPI's period has not closed in this run", None, gate.span))
+                    trace.append(PayoutStep("gate", f"gate {written} not applied: its KPI's period has not closed in this "
+                                                    "run", None, gate.span))
                 continue
             # a result the KPI lacks although it has a value (the attainment of a KPI without a
             # target): the gate fails whatever the rest of the condition says, no_data pass or not
@@ -251,17 +273,19 @@ class PayoutPlan:
                     why += f" with {read}"
             if passed:
                 if trace is not None:
-                    trace.append(PayoutStep("gate", f"gate passed: {why}", None, gate.span))
+                    trace.append(PayoutStep("gate", f"gate {written} passed: {why}", None, gate.span))
                 continue
             if gate.effect == "zero":
                 zeroed = True
-                text = f"gate failed ({why}): the payout is zero"
+                text = f"gate {written} failed ({why}): the payout is zero"
             elif gate.effect == "cap_factor":
                 factor = min(factor, amount)
-                text = f"gate failed ({why}): factor capped at {fmt_decimal(amount)} → {fmt_decimal(factor)}"
+                text = f"gate {written} failed ({why}): factor capped at {fmt_decimal(amount)} → {fmt_decimal(factor)}"
             else:
-                factor = quantize6(factor * amount)
-                text = f"gate failed ({why}): factor × {fmt_decimal(amount)} = {fmt_decimal(factor)}"
+                product = CONTEXT.multiply(factor, amount)
+                factor = quantize6(product)
+                text = (f"gate {written} failed ({why}): factor × {fmt_decimal(amount)} = {fmt_decimal(factor)}"
+                        f"{SIX_PLACES if product != factor else ''}")
             if trace is not None:
                 trace.append(PayoutStep("gate", text, ZERO if zeroed else factor, gate.span))
 
@@ -304,7 +328,9 @@ class PayoutPlan:
             commissions[commission.kpi] = commissions[commission.kpi] + amount if commission.kpi in commissions else amount
             lines.append(amount)
             if trace is not None:
-                trace.append(PayoutStep("commission", f"commission on {commission.kpi} ({fmt_decimal(result.value)}): {how} = {_rounded(amount, currency)}", amount, commission.span))
+                rounding = f" (rounded {self.mode} to {fmt_decimal(self.step)})" if amount != raw else ""
+                trace.append(PayoutStep("commission", f"commission on {commission.kpi} ({fmt_decimal(result.value)}): "
+                                        f"{how} = {_rounded(amount, currency)}{rounding}", amount, commission.span))
 
         subtotal = check_money(incentive + sum(commissions.values(), ZERO))
         capped = False
@@ -318,9 +344,12 @@ class PayoutPlan:
                 else:
                     cut = f"incentive {_rounded(above, currency)}"
                 # a cap written with more places than the rounding keeps is applied rounded
-                cap = "the cap" if subtotal == payout.cap else f"the cap {fmt_decimal(payout.cap)}"
-                trace.append(PayoutStep("cap", f"{cut} is above {cap}: payout capped at {_rounded(subtotal, currency)}",
-                                        subtotal, payout.cap_span))
+                if subtotal == payout.cap:
+                    text = f"{cut} is above the cap: payout capped at {_rounded(subtotal, currency)}"
+                else:
+                    text = (f"{cut} is above the cap {fmt_decimal(payout.cap)}: payout capped at "
+                            f"{_rounded(subtotal, currency)} (the cap rounded {self.mode} to {fmt_decimal(self.step)})")
+                trace.append(PayoutStep("cap", text, subtotal, payout.cap_span))
         total = subtotal
         # each adjustment is a payout line, rounded as the others: the lines add up to the total
         written = adjustments

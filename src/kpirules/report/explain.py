@@ -276,10 +276,14 @@ def kpi_step_parts(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
         target_line = i18n.ui(lang, "explain.no_target", "  target: none found")
     else:
         branch = written(k.target_span)
+        # the targets dataset the row comes from (the KPI's rule that reads one)
+        dataset = next((r.per_person for r in (kpi.targets if kpi is not None else []) if r.per_person),
+                       "the targets dataset")
         source = {
             "constant": i18n.ui(lang, "explain.target.constant", "the target without `when`"),
             "when": i18n.ui(lang, "explain.target.when", f"the `when` branch {branch}", branch=branch),
-            "per_person": i18n.ui(lang, "explain.target.per_person", "the person's row in the targets dataset"),
+            "per_person": i18n.ui(lang, "explain.target.per_person", f"the person's row for {k.period} in {dataset}",
+                                  period=k.period, dataset=dataset),
         }.get(k.target_source, k.target_source)
         target = _value(k, k.target, lang, unit)
         target_line = i18n.ui(lang, "explain.target", f"  target: {k.direction} {target} ({source}, {where(k.target_span)})",
@@ -334,6 +338,12 @@ def total_line(p: PersonResult, lang: str = "en") -> str:
         if len(points) > 1:
             arithmetic = f"({arithmetic})"
         arithmetic += f" × {pct(weights_all)} / {pct(weights_scored)}"
+        exact = CONTEXT.divide(CONTEXT.multiply(sum((k.contribution for k in p.kpis if k.contribution is not None),
+                                                    Decimal(0)), weights_all), weights_scored)
+        if exact != p.total_score:  # the scaled total is kept to 6 places (semantics §6)
+            total = fmt_decimal(p.total_score)
+            return i18n.ui(lang, "explain.total_rounded", f"total score: {arithmetic} = {total} (rounded to 6 places)",
+                           sum=arithmetic, total=total)
     total = fmt_decimal(p.total_score)
     return i18n.ui(lang, "explain.total", f"total score: {arithmetic} = {total}", sum=arithmetic, total=total)
 

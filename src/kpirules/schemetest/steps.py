@@ -5,6 +5,7 @@ that produced it: the lines a failing case prints under "expected ..., got ...",
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from kpirules.engine.numbers import fmt_decimal
@@ -36,10 +37,13 @@ def gate_outcomes(person: PersonResult) -> list[str]:
     outcomes = []
     for step in person.payout.steps:
         if step.step == "gate":
-            text = step.description
-            outcomes.append("passed" if text.startswith("gate passed") else
-                            "not applied" if text.startswith("gate not applied") else "failed")
+            # `gate <condition as written> passed: ...`, `... not applied: ...` or `... failed (...)`
+            found = _OUTCOME.search(step.description)
+            outcomes.append((found.group(1) or found.group(2)) if found else "failed")
     return outcomes
+
+
+_OUTCOME = re.compile(r" (passed|not applied): | (failed) \(")
 
 
 def actual_of(e: Expectation, person: PersonResult):
