@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -280,6 +281,30 @@ def test_the_factor_step_points_at_the_factor_row_that_applied():
     assert written.strip().startswith("[60, 100):"), written
     assert f"is in [60, 100): linear 0.6 to 1 = 0.6 + (1 − 0.6) × (98.85 − 60) / (100 − 60) = 0.9885  [{path}:{line}]" \
         in invoke("explain", "P003").stdout
+
+
+def test_a_rejects_folder_that_cannot_be_written_is_e007(tmp_path, monkeypatch, unreadable):
+    # a read-only folder (`unreadable` runs this test without root's capabilities, conftest):
+    # a PermissionError traceback, exit 1
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
+    with open(project / "data" / "sample" / "payments.csv", "a", encoding="utf-8") as fh:
+        fh.write("PAYX,P003,2026-03-05,abc\n")
+    locked = project / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    monkeypatch.chdir(project)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("this user writes into read-only folders (root)")
+        result = invoke("run", "--period", "2026-03", "--on-bad-rows", "skip", "--rejects", "locked")
+        assert result.exit_code == 2, result.output
+        assert "error[E007]: cannot write the rejects file locked/payments.csv: Permission denied" in result.output
+        assert "Traceback" not in result.output and list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)
 
 
 def test_the_rejects_folder_never_replaces_files_kpirules_did_not_write(tmp_path, monkeypatch):

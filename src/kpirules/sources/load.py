@@ -241,13 +241,21 @@ class _Run:
                                                                 source.bad_value_help, source.no_value_help))
         elif bad or unread:
             if self.rejects_dir is not None:
-                problems.write_rejects(con, self.rejects_dir / f"{dataset.id}.csv", stage,
-                                       problems_sql(found) if bad else None, unreadable, dataset, numbering)
+                path = self.rejects_dir / f"{dataset.id}.csv"
+                try:
+                    problems.write_rejects(con, path, stage, problems_sql(found) if bad else None, unreadable,
+                                           dataset, numbering)
+                except OSError as exc:
+                    raise _unwritable(path, exc) from None
             if bad:
                 con.execute(f"DELETE FROM {quote(stage)} WHERE {bad_row_sql(found)}")
         elif self.rejects_dir is not None:
             # a rejects file from an earlier run would describe rows this run loaded
-            (self.rejects_dir / f"{dataset.id}.csv").unlink(missing_ok=True)
+            path = self.rejects_dir / f"{dataset.id}.csv"
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                raise _unwritable(path, exc) from None
         if dataset.kind == "roster":
             staged.problems.extend(checks.roster_diagnostics(con, stage, dataset, locator, numbering,
                                                              source.no_value_help))
@@ -455,3 +463,11 @@ def _table_oid(con: duckdb.DuckDBPyConnection, name: str) -> int | None:
 def _fingerprint(dataset: Dataset, rows: int, hash_sum: int) -> str:
     shape = ",".join(f"{n}:{SQL_TYPES[c.type]}" for n, c in dataset.columns.items())
     return hashlib.blake2b(f"{shape}|{rows}|{hash_sum}".encode(), digest_size=16).hexdigest()
+
+
+def _unwritable(path: Path, exc: OSError) -> ConfigError:
+    """E007: the rejects folder cannot be written (a read-only or system folder)."""
+    return ConfigError(Diagnostic(
+        "E007", f"cannot write the rejects file {path}: {exc.strerror or exc}",
+        help="name a folder you can write to with --rejects (it is created if missing)",
+    ))
