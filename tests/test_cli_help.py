@@ -83,3 +83,30 @@ def test_standard_output_on_a_full_disk_is_e007_not_a_bug(args):
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
     expected = "无法写入输出" if "zh" in args else "error[E007]: cannot write the output: No space left on device"
     assert expected in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGINT") or sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_is_said_as_an_interrupt_with_exit_2_and_no_output(tmp_path):
+    # Ctrl-C during a run was "internal error: RuntimeError: Query interrupted ... a bug in
+    # kpirules" (exit 2), or click's "Aborted!" (exit 1, the code of problems in the inputs)
+    import signal
+    import time
+
+    kpirules = Path(sys.executable).with_name("kpirules")
+    root = Path(__file__).resolve().parents[1]
+    interrupted = 0
+    for delay in (0.3, 0.5, 0.7, 0.9):
+        out = tmp_path / f"out{delay}.json"
+        proc = subprocess.Popen([str(kpirules), "run", "--format", "json", "-o", str(out)], cwd=root,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err and "internal error" not in err and "Aborted!" not in err, err
+        if proc.returncode == 0:  # it had finished
+            continue
+        assert proc.returncode == 2, err
+        assert "interrupted: kpirules stopped before it finished; no output was written or changed" in err
+        assert not out.exists() and list(tmp_path.glob(".out*")) == []
+        interrupted += 1
+    assert interrupted, "no run was interrupted: each finished before the signal"

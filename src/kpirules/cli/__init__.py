@@ -11,7 +11,9 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import signal
 import sys
+import threading
 
 import click
 
@@ -96,6 +98,14 @@ def cli() -> None:
 
 
 
+def _on_interrupt(signum, frame) -> None:
+    """Ctrl-C: remember it (DuckDB may turn it into an error of its own), then stop as Python does."""
+    from kpirules.cli import common
+
+    common.INTERRUPTED = True
+    raise KeyboardInterrupt
+
+
 #: the errors of a write to a full disk or quota
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 
@@ -104,6 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map unexpected exceptions to exit code 2 without a traceback."""
     global _freeze_after_import
     _freeze_after_import = True
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_interrupt)
     try:
         cli.main(args=argv, prog_name="kpirules", standalone_mode=True)
     except SystemExit:
@@ -125,6 +137,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         from kpirules.cli import common
 
+        if common.INTERRUPTED:  # Ctrl-C, surfacing where no command's handler saw it
+            sys.exit(common.report_interrupt())
         error = f"{type(exc).__name__}: {exc}"
         english = (f"internal error: {error}\n"
                    "This is a bug in kpirules; please report it (set KPIRULES_DEBUG=1 for a traceback).")

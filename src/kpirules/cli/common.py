@@ -133,8 +133,29 @@ def handle_errors(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except KpiError as exc:
             sys.exit(report_error(exc))
+        except KeyboardInterrupt:
+            sys.exit(report_interrupt())
+        except Exception as exc:
+            # Ctrl-C inside a DuckDB query surfaces as DuckDB's own error (or as one from its
+            # clean-up), not as KeyboardInterrupt
+            if INTERRUPTED or type(exc).__name__ == "InterruptException":
+                sys.exit(report_interrupt())
+            raise
 
     return wrapper
+
+
+#: set by kpirules' Ctrl-C handler (`kpirules.cli.main`)
+INTERRUPTED = False
+
+
+def report_interrupt() -> int:
+    """Ctrl-C: said as such (not as a bug, nor as problems in the inputs); outputs are written
+    atomically, so none is left half-written."""
+    lang = current_lang()
+    echo_err(i18n.ui(lang, "interrupted", "interrupted: kpirules stopped before it finished; no output was "
+                                          "written or changed"))
+    return EXIT_ERROR
 
 
 class FilePath(click.Path):
