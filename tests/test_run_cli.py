@@ -325,6 +325,12 @@ def test_the_rejects_folder_never_replaces_files_kpirules_did_not_write(tmp_path
     result = invoke("run", "--on-bad-rows", "skip", "--rejects", "rej")
     assert result.exit_code == 0, result.output
     assert not (project / "rej" / "calls.csv").exists()
+    # the results written into the rejects folder would replace the rejects, or be removed (E008)
+    result = invoke("run", "--on-bad-rows", "skip", "--rejects", "rej", "--format", "csv", "-o", "rej/payments.csv")
+    assert result.exit_code == 2
+    assert "error[E008]: -o rej/payments.csv is inside the --rejects folder rej, whose files the run replaces" \
+        in result.output
+    assert not (project / "rej" / "payments.csv").exists()
 
 
 @pytest.mark.parametrize("args", [

@@ -246,7 +246,7 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
     chosen = formats[fmt_]
     if chosen.binary and not output:
         raise ConfigError(Diagnostic("E003", f"--format {fmt_} needs --output FILE", help=f"e.g. -o results.{fmt_}"))
-    _check_places(output, manifest_path, snapshot_dir)  # before the work, not after it
+    _check_places(output, manifest_path, snapshot_dir, rejects)  # before the work, not after it
     if snapshot_dir:
         from kpirules.report import snapshot
 
@@ -313,13 +313,20 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
 
 
-def _check_places(output, manifest_path, snapshot_dir) -> None:
+def _check_places(output, manifest_path, snapshot_dir, rejects=None) -> None:
     """Refuse (E008), before the work, outputs that would take each other's place."""
     if output and manifest_path and _place(output) == _place(manifest_path):
         raise ConfigError(Diagnostic(
             "E008", f"-o {output} and --manifest {manifest_path} name the same file: one would replace the other",
             help="write the results and the manifest to two files (--format json also holds the manifest)",
         ))
+    for option, path in (("-o", output), ("--manifest", manifest_path)):
+        # the run writes and removes <dataset>.csv there: the rejects could replace the output, or it them
+        if path and rejects and _place(rejects) in _place(path).parents:
+            raise ConfigError(Diagnostic(
+                "E008", f"{option} {path} is inside the --rejects folder {rejects}, whose files the run replaces",
+                help="write it outside the rejects folder",
+            ))
     if not snapshot_dir:
         return
     folder = _place(snapshot_dir)
