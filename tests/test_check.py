@@ -681,3 +681,22 @@ def test_a_linear_factor_row_without_a_bound_names_the_missing_one(ruleset_copy,
     found = [p for p in problems() if p[3] == "E256"]
     assert [(p[4], p[5]) for p in found] == [("a linear segment needs a finite range to interpolate over",
                                              f"give the row {bound} bound, or write an expression of total_score")]
+
+
+def test_a_kpi_file_that_is_a_broken_link_is_reported_not_skipped(ruleset_copy, run_cli):
+    # a link to a file moved away, and two links to each other, were passed over: `check` said
+    # "no problems" and `run` went on without the roles they held (a loop named on the command
+    # line was an internal error)
+    rulesets = Path("rulesets")
+    (rulesets / "telesales.kpi").rename("telesales.kpi")
+    (rulesets / "telesales.kpi").symlink_to("../moved/telesales.kpi")
+    (rulesets / "a.kpi").symlink_to("b.kpi")
+    (rulesets / "b.kpi").symlink_to("a.kpi")
+    result = run_cli("check")
+    assert result.exit_code == 1, result.output
+    assert error_heads(result.stderr) == [
+        "rulesets/a.kpi:1:1: error[E105]: a symbolic link that loops (it leads back to itself)",
+        "rulesets/b.kpi:1:1: error[E105]: a symbolic link that loops (it leads back to itself)",
+        "rulesets/telesales.kpi:1:1: error[E105]: a symbolic link to ../moved/telesales.kpi, which does not exist",
+    ]
+    assert "internal error" not in run_cli("check", "rulesets/a.kpi").output

@@ -10,6 +10,7 @@ import contextlib
 import difflib
 import functools
 import gc
+import os
 import re
 import threading
 from pathlib import Path
@@ -242,6 +243,10 @@ def read_source_bytes(path: str | Path) -> bytes:
                        help="name a .kpi file inside it")
         ) from None
     except FileNotFoundError:
+        if p.is_symlink():
+            raise SchemeError(Diagnostic(
+                "E105", f"a symbolic link to {os.readlink(p)}, which does not exist", Location(name, 1, 1),
+                help="point the link at the file, or remove it")) from None
         raise SchemeError(
             Diagnostic("E105", "file not found", Location(name, 1, 1), help="check the path")
         ) from None

@@ -7,6 +7,7 @@ is an error at the import's position.
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ def find_kpi_files(paths: list[str | Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             found.extend(files_under(path))
-        elif path.exists():
+        elif path.exists() or path.is_symlink():  # a broken link is read, and said to be broken
             found.append(path)
         else:
             raise ConfigError(
@@ -55,7 +56,9 @@ def files_under(folder: Path, suffix: str = ".kpi") -> list[Path]:
                        help="give yourself permission to list it (chmod u+rx), or name the files to read")
             for exc in unreadable
         ])
-    return sorted(p for p in found if p.is_file())
+    # a link that leads nowhere is kept: reading it says so (a .kpi file silently missing would
+    # drop its roles from the scheme)
+    return sorted(p for p in found if p.is_file() or (p.is_symlink() and not p.is_dir()))
 
 
 def display_path(path: Path) -> str:
@@ -77,8 +80,39 @@ def load(paths: list[str | Path]) -> Loaded:
     loaded = Loaded()
     seen: dict[Path, ast.File | None] = {}
     for path in find_kpi_files(paths):
+        broken = broken_link(path)
+        if broken is not None:  # a .kpi file silently missing would drop its roles from the scheme
+            loaded.problems.diagnostics.append(Diagnostic(
+                "E105", broken, Location(_unresolved(path), 1, 1), help="point the link at the file, or remove it"))
+            continue
         _load_one(path.resolve(), [], seen, loaded)
     return loaded
+
+
+def _unresolved(path: Path) -> str:
+    """A link as users see it, not followed: relative to the working directory when inside it."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def broken_link(path: Path) -> str | None:
+    """Why a path is a symbolic link that leads to no file (it loops, or its target does not
+    exist), or None."""
+    if not path.is_symlink() or path.exists():
+        return None
+    if _loops(path):
+        return "a symbolic link that loops (it leads back to itself)"
+    return f"a symbolic link to {os.readlink(path)}, which does not exist"
+
+
+def _loops(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def _load_one(path: Path, stack: list[Path], seen: dict, loaded: Loaded) -> None:
@@ -96,7 +130,14 @@ def _load_one(path: Path, stack: list[Path], seen: dict, loaded: Loaded) -> None
     for item in parsed.items:
         if not isinstance(item, ast.Import):
             continue
-        target = (path.parent / item.path).resolve()
+        written = path.parent / item.path
+        if broken_link(written) is not None:
+            message = (f"imported file {item.path} is a symbolic link that loops (it leads back to itself)"
+                       if not written.exists() and _loops(written) else
+                       f"imported file {item.path} is a symbolic link to {os.readlink(written)}, which does not exist")
+            loaded.problems.error("E210", item.span, message, "point the link at the file, or import the file itself")
+            continue
+        target = written.resolve()
         if target in stack:
             chain = " -> ".join(display_path(p) for p in stack[stack.index(target) :] + [target])
             loaded.problems.error(
