@@ -165,6 +165,9 @@ def test_xlsx_needs_an_output_file():
 @pytest.mark.parametrize(("person", "expected"), [
     ("P404", "error[E513]: person P404 is not in the roster (people)"),
     ("P999", "error[E513]: person P999 is not in the roster (people)"),
+    # quoted when its blanks would not show (it read "person  is not")
+    ("P003 ", "error[E513]: person 'P003 ' is not in the roster (people)"),
+    ("", "error[E513]: person '' is not in the roster (people)"),
 ])
 def test_explain_names_an_unknown_person(person, expected):
     result = invoke("explain", person, "--period", "2026-03")

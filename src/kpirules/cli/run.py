@@ -97,8 +97,10 @@ def check_persons(prepared: Prepared, persons) -> None:
         f"SELECT {quote(roster.bindings['id'])} FROM {quote(roster.id)}").fetchall()]
     for person in persons:
         if person not in ids:
+            # quoted when blanks would not show (an empty id, a space at either end)
+            shown = person if person and person == person.strip() else repr(person)
             raise DataError(Diagnostic(
-                "E513", f"person {person} is not in the roster ({roster.id})",
+                "E513", f"person {shown} is not in the roster ({roster.id})",
                 help=did_you_mean(person, ids) or "check the id: kpirules run lists everyone evaluated",
             ))
 
