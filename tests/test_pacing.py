@@ -519,6 +519,8 @@ def test_a_period_with_no_data_to_date(project):
     later = invoke("run", "--as-of", "2027-01-10")
     assert later.exit_code == 1
     assert "error[E503]: no data covers 2027-01: the latest date in the data is 2026-12-20" in later.stderr
+    # the help names --as-of, the option given (it said "choose an earlier --period")
+    assert "help: choose an earlier period (--period, or the day of --as-of)" in later.stderr
 
 
 def test_formats_pacing_does_not_write(project):

@@ -78,7 +78,7 @@ def stale_sources(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[
     for (dataset, column), window in sorted(windows.items()):
         latest = latest_of[(dataset, column)]
         if latest is None:
-            out.append(f"{dataset}: no row has a {column}, so the KPIs reading it find none of its rows in "
+            out.append(f"{dataset}: no row has a value in {column}, so the KPIs reading it find none of its rows in "
                        f"{window.label}; check that the source is up to date")
         elif latest < window.start:
             out.append(f"{dataset}: the latest {column} is {latest.isoformat()}, before {window.label} starts, so the "
@@ -125,7 +125,8 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
         location, notes = next(_where_fact_date(scheme, con, latest, loads), (None, []))
         raise DataError(Diagnostic(
             "E503", f"no data covers {requested.label}: the latest date in the data is {latest.isoformat()}",
-            location, help="choose an earlier --period, or check that the sources are up to date", notes=notes[:1],
+            location, help="choose an earlier period (--period, or the day of --as-of), or check that the sources are "
+                           "up to date", notes=notes[:1],
         ))
     kept = [p for p in periods if latest is None or p.start <= latest]
     left = [p.label for p in periods if p not in kept]
