@@ -637,3 +637,16 @@ def test_a_file_of_carriage_returns_alone_shows_only_its_first_line(ruleset_copy
 def test_crlf_line_endings_still_parse(ruleset_copy):
     write(TELESALES, telesales().replace("\n", "\r\n"))
     assert "telesales" in load_scheme(["rulesets"]).roles
+
+
+def test_a_very_long_line_is_shown_around_the_place(ruleset_copy, run_cli):
+    # an unclosed quote after a 1.5 MB description printed the whole line (3 MB of stderr)
+    write(TELESALES, replaced(telesales(), '  description "Inside sales reps', '  description "' + "x" * 5000 + ' reps'))
+    text = telesales().replace('qualify and convert inbound and outbound leads by phone."', "qualify")
+    write(TELESALES, text)
+    result = run_cli("check", TELESALES)
+    assert result.exit_code == 1
+    assert "error[E117]: this quoted text is never closed" in result.stderr
+    assert len(result.stderr) < 1000
+    shown = next(line for line in result.stderr.splitlines() if line.startswith("5 | "))
+    assert shown.endswith("…") and shown.startswith('5 |   description "xxx')

@@ -156,6 +156,15 @@ def test_roster_unknown_manager_and_cycle(workdir):
                            "row 4 (line 5): 'P3', manager_id 'P1'"]
 
 
+def test_a_long_cycle_is_shown_by_its_first_people(workdir):
+    # 500 people managing each other in a ring printed all 500 ids on one line
+    ring = "".join(f"P{i:03},p,P{(i + 1) % 500:03}\n" for i in range(500))
+    (cycle,) = _roster_errors(workdir, "X,boss,\n" + ring)
+    people = " -> ".join(f"P{i:03}" for i in range(10))
+    assert (cycle.code, cycle.message) == ("E652", f"manager cycle: {people} -> ... (500 people) ... -> P000")
+    assert len(cycle.notes) == 21 and cycle.notes[-1] == "... and 480 more"
+
+
 def test_managers_missing_from_the_roster_are_counted_as_ids_and_rows(workdir):
     # an export that names each manager only in the manager column (Maven CRM's sales_teams.csv):
     # P1 to P7 report to M1, P8 to P31 each to one of M2 to M25: 31 rows, 25 ids; a note per

@@ -66,10 +66,22 @@ def source_excerpt(loc: Location, lines: list[str] | None = None) -> list[str]:
     else:
         end = len(line.rstrip()) if loc.end_line and loc.end_line > loc.line else start + 1
     end = max(end, start + 1)
+    if len(line) > _LONG:
+        # a line of thousands of characters (a minified or generated file) is shown around
+        # the place, `…` marking what is left out
+        end = min(end, start + _AROUND)
+        left, right = max(0, start - _AROUND), min(len(line), end + _AROUND)
+        line = ("…" if left else "") + line[left:right] + ("…" if right < len(line) else "")
+        shift = (1 if left else 0) - left
+        start, end = start + shift, end + shift
     number = str(loc.line)
     pad = " " * len(number)
     caret = " " * display_width(line[:start]) + "^" * max(1, display_width(line[start:end]))
     return [f"{pad} |", f"{number} | {line}", f"{pad} | {caret}"]
+
+
+#: lines longer than this are shown `_AROUND` characters either side of the place
+_LONG, _AROUND = 300, 100
 
 
 def render_text(d: Diagnostic, show_source: bool = True, lang: str = "en") -> str:

@@ -95,8 +95,10 @@ def roster_diagnostics(con: duckdb.DuckDBPyConnection, table: str, roster: Datas
         # each person in the loop with the manager their row names: the next one
         notes = [f"{numbering.where(row)}: {pid!r}, {manager} {boss!r}"
                  for row, pid, boss in zip(rows, loop, [*loop[1:], loop[0]])]
+        # a long loop is shown by its first people (the notes name their rows)
+        shown = [*loop, loop[0]] if len(loop) <= 10 else [*loop[:10], f"... ({len(loop)} people) ...", loop[0]]
         out.append(Diagnostic(
-            "E652", "manager cycle: " + " -> ".join(map(str, [*loop, loop[0]])),
+            "E652", "manager cycle: " + " -> ".join(map(str, shown)),
             DataLocation(roster.id, locator, rows[0], manager),
             help="a person cannot (indirectly) manage themselves; fix one manager in the cycle",
             notes=notes[:EXAMPLES] + more_notes(len(notes), EXAMPLES),
