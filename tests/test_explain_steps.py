@@ -38,7 +38,8 @@ def steps(*args: str) -> list[dict]:
 def test_the_incentive_is_prorated_by_the_days_the_header_counts(sample):
     # P019 was active 16 of June's 30 days: the line says 16/30, not the reduced 8/15
     lines = explain("P019", "--period", "2026-06")
-    assert "active 16 of 30 days (proration 0.533333)" in lines
+    # with the hire date that counts the days (P019 was hired on 2026-06-15)
+    assert "active 16 of 30 days (hired on 2026-06-15; proration 0.533333)" in lines
     assert "  incentive = 3000 CNY × 0 × 16/30 days = 0.00 CNY (rounded half_up to 0.01)" in lines
     incentive = next(s for s in steps("P019", "--period", "2026-06") if s["step"] == "incentive")
     assert incentive["description"] == "incentive = 3000 CNY × 0 × 16/30 days = 0.00 CNY (rounded half_up to 0.01)"
@@ -76,7 +77,7 @@ def test_a_quarterly_target_is_prorated_by_the_quarters_days(sample, edit):
     # which is what the quarterly KPI's target of 2 is prorated by
     edit(sample / "data" / "sample" / "people.csv", "senior,华东,2022-11-14,", "senior,华东,2026-01-15,")
     lines = explain("P045", "--period", "2026-01")
-    assert "active 17 of 31 days (proration 0.548387)" in lines
+    assert "active 17 of 31 days (hired on 2026-01-15; proration 0.548387)" in lines
     assert ("  target: >= 1.688889 (the target without `when`, rulesets/key_account_manager.kpi:14); "
             "prorated from 2 × 76/90 days of 2026Q1 = 1.688889 (rounded to 6 places)") in lines
     zh = explain("P045", "--period", "2026-01", "--lang", "zh")

@@ -136,7 +136,7 @@ def test_a_prorated_target_and_incentive_show_the_days(sample):
     # outbound_calls takes `target >= 150 when person.tenure_months < 3`, prorated to
     # 150 × 16/30 = 80 exactly; the incentive 3000 CNY × factor 0 × 16/30 = 0.00 CNY
     section = statement(sample, "P019", "2026-06", "telesales")
-    assert section.one("p", cls="active").text == "active 16 of 30 days (proration 0.533333)"
+    assert section.one("p", cls="active").text == "active 16 of 30 days (hired on 2026-06-15; proration 0.533333)"
     assert ("  target: >= 80 (the `when` branch target >= 150 when person.tenure_months < 3, "
             "rulesets/telesales.kpi:14); person.tenure_months 0; prorated from 150 × 16/30 days of 2026-06 = 80"
             ) in steps(section)
@@ -148,7 +148,7 @@ def test_a_prorated_quarterly_target_shows_the_quarters_days(sample, edit):
     # (17 + 28 + 31), which the quarterly target of 2 is prorated by: 2 × 76/90 = 1.6888...
     edit(sample / "data" / "sample" / "people.csv", "senior,华东,2022-11-14,", "senior,华东,2026-01-15,")
     section = statement(sample, "P045", "2026-01", "key_account_manager")
-    assert section.one("p", cls="active").text == "active 17 of 31 days (proration 0.548387)"
+    assert section.one("p", cls="active").text == "active 17 of 31 days (hired on 2026-01-15; proration 0.548387)"
     assert ("  target: >= 1.688889 (the target without `when`, rulesets/key_account_manager.kpi:14); "
             "prorated from 2 × 76/90 days of 2026Q1 = 1.688889 (rounded to 6 places)") in steps(section)
 

@@ -75,6 +75,21 @@ class Context:
             return f"not active: {self.outside(person_id, period)}"
         return f"matches no role as of {span.last_day.isoformat()}"
 
+    def joined_or_left(self, p: PersonResult, lang: str = "en") -> list[str]:
+        """The hire and leave dates inside the period that count a person's active days."""
+        person = self._people.get(p.person_id)
+        if person is None or self._calendar is None:
+            return []
+        span = self._calendar.parse(p.period)
+        out = []
+        if person.hired is not None and span.start < person.hired <= span.last_day:
+            day = person.hired.isoformat()
+            out.append(i18n.ui(lang, "explain.hired_on", f"hired on {day}", date=day))
+        if person.left is not None and span.start <= person.left < span.last_day:
+            day = person.left.isoformat()
+            out.append(i18n.ui(lang, "explain.left_on", f"left on {day}", date=day))
+        return out
+
     def outside(self, person_id: str, period: str) -> str | None:
         """Why a person of the roster is not active in a period: `hired on 2026-06-15, after
         the period` or `left on 2026-02-28, before the period` (None: active, or unknown)."""
@@ -399,15 +414,22 @@ def no_payout_line(lang: str = "en") -> str:
     return i18n.ui(lang, "explain.no_payout", "payout: the role has no payout rules")
 
 
-def active_line(p: PersonResult, lang: str = "en") -> str:
-    """The days the person was active in the period, with the proration applied when not all."""
+def active_line(p: PersonResult, lang: str = "en", context: Context | None = None) -> str:
+    """The days the person was active in the period, with the proration applied when not all;
+    with a `context`, the hire and leave dates that count the days."""
     active = i18n.ui(lang, "explain.active", f"active {p.active_days} of {p.period_days} days",
                      active=p.active_days, days=p.period_days)
     if p.active_days == p.period_days:
         return active
+    dates = "; ".join(context.joined_or_left(p, lang)) if context is not None else ""
     if p.proration == 1:  # the role pays and counts targets whole (proration off)
+        if dates:
+            return active + i18n.ui(lang, "explain.dates_proration_off", f" ({dates}; proration off)", dates=dates)
         return active + i18n.ui(lang, "explain.proration_off", " (proration off)")
     ratio = fmt_decimal(p.proration)
+    if dates:
+        return active + i18n.ui(lang, "explain.dates_proration", f" ({dates}; proration {ratio})", dates=dates,
+                                ratio=ratio)
     return active + i18n.ui(lang, "explain.proration", f" (proration {ratio})", ratio=ratio)
 
 
@@ -450,7 +472,7 @@ def render_explain(p: PersonResult, lang: str = "en", context: Context = UNKNOWN
     out = [
         i18n.ui(lang, "explain.person", f"{name} ({p.person_id}), role {role_label} ({p.role}), period {p.period}",
                 name=name, id=p.person_id, role_label=role_label, role=p.role, period=p.period),
-        active_line(p, lang),
+        active_line(p, lang, context),
         "",
         *person_steps(p, lang, context),
     ]

@@ -70,7 +70,7 @@ def statement(p: PersonResult, currency: str, lang: str, payouts: bool = True, c
     names = names if names is not None else person_names([p.person_id])
     parts = [
         f'<section class="statement" id="{esc(anchor(p, names))}" data-person="{esc(p.person_id)}" data-period="{esc(p.period)}">',
-        _header(p, currency, lang, payouts),
+        _header(p, currency, lang, payouts, context),
         _kpi_table(p, lang, context),
         _total(p, lang, context),
         _steps(p, lang, context, payouts),
@@ -81,7 +81,7 @@ def statement(p: PersonResult, currency: str, lang: str, payouts: bool = True, c
     return "\n".join(parts)
 
 
-def _header(p: PersonResult, currency: str, lang: str, payouts: bool) -> str:
+def _header(p: PersonResult, currency: str, lang: str, payouts: bool, context: Context = UNKNOWN) -> str:
     facts = [
         (t(lang, "person_id", "ID"), f'<span class="person-id">{esc(p.person_id)}</span>'),
         (t(lang, "role", "Role"), f"{esc(role_name(p))} <small>({esc(p.role)})</small>"),
@@ -95,7 +95,7 @@ def _header(p: PersonResult, currency: str, lang: str, payouts: bool) -> str:
         facts.append((t(lang, "payout", "Payout"), f'<span class="payout">{esc(pay)}</span>'))
     cells = "".join(f"<div><dt>{name}</dt><dd>{value}</dd></div>" for name, value in facts)
     return (f'<header><h2><span class="name">{esc(name_of(p))}</span></h2>'
-            f'<dl class="facts">{cells}</dl><p class="active">{esc(active_line(p, lang))}</p></header>')
+            f'<dl class="facts">{cells}</dl><p class="active">{esc(active_line(p, lang, context))}</p></header>')
 
 
 def _kpi_table(p: PersonResult, lang: str, context: Context) -> str:
