@@ -9,7 +9,7 @@ with a caret under the span, the help line, the summary, and no traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -47,13 +47,24 @@ def assert_diagnosed(run_cli, path: str, want: Expected) -> None:
     assert "Traceback" not in result.output
     assert result.stdout == ""
     expected = [f"{path}:{want.line}:{want.column}: error[{want.code}]: {want.message}"]
+    got = result.stderr.split("\n")
     if want.caret is not None:
         source = Path(path).read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
         source_line = source.splitlines()[want.line - 1].replace("\t", " ")
         pad = " " * len(str(want.line))
+        if len(source_line) > 300:
+            # a long line is shown around the place (diagnostics.source_excerpt): its window
+            shown = got[2].removeprefix(f"{want.line} | ")
+            assert "…" in shown and shown.strip("…") in source_line, got[2]
+            # the caret under the same character of the window as of the line
+            start = len(want.caret) - len(want.caret.lstrip(" "))
+            # the window starts 100 characters before the place, after the `…` that marks the cut
+            left = max(0, want.column - 1 - 100) - (1 if shown.startswith("…") else 0)
+            assert source_line[max(0, want.column - 1 - 100):].startswith(shown.strip("…"))
+            source_line, want = shown, replace(want, caret=" " * (start - left) + want.caret.lstrip(" "))
         expected += [f"{pad} |", f"{want.line} | {source_line}", f"{pad} | {want.caret}"]
     expected += [f"  = help: {want.help}", "", "Found 1 error in 1 file.", ""]
-    assert result.stderr.split("\n") == expected
+    assert got == expected
 
 
 def write(path: str, text: str) -> None:
