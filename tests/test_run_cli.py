@@ -328,6 +328,11 @@ def test_the_rejects_folder_never_replaces_files_kpirules_did_not_write(tmp_path
     result = invoke("run", "--on-bad-rows", "skip", "--rejects", "rej")
     assert result.exit_code == 0, result.output
     assert not (project / "rej" / "calls.csv").exists()
+    # --rejects without --on-bad-rows skip was silently ignored
+    result = invoke("run", "--rejects", "rej", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert ("warning: --rejects rej is written only with --on-bad-rows skip; without it a bad row stops the run"
+            in result.stderr)
     # the results written into the rejects folder would replace the rejects, or be removed (E008)
     result = invoke("run", "--on-bad-rows", "skip", "--rejects", "rej", "--format", "csv", "-o", "rej/payments.csv")
     assert result.exit_code == 2

@@ -13,7 +13,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    Day, FilePath, check_not_input, current_lang, emit, handle_errors, lang_option, output_folder_exists,
+    Day, FilePath, check_not_input, current_lang, echo_err, emit, handle_errors, lang_option, output_folder_exists,
     output_option, outputs_staged, paths_argument,
 )
 from kpirules.errors import ConfigError, DataError, Diagnostic
@@ -249,6 +249,11 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
     if chosen.binary and not output:
         raise ConfigError(Diagnostic("E003", f"--format {fmt_} needs --output FILE", help=f"e.g. -o results.{fmt_}"))
     _check_places(output, manifest_path, snapshot_dir, rejects)  # before the work, not after it
+    if rejects and bad_rows != "skip":  # with stop, a bad row stops the run and nothing is set aside
+        lang = current_lang()
+        echo_err(i18n.labelled(lang, "warning", i18n.ui(
+            lang, "run.rejects_without_skip", f"--rejects {rejects} is written only with --on-bad-rows skip; "
+            "without it a bad row stops the run", folder=rejects)))
     if snapshot_dir:
         from kpirules.report import snapshot
 
