@@ -587,3 +587,15 @@ def test_the_units_of_labels_never_applied_are_translated(units, said):
     found = i18n.phrase(text, "warning", "zh")
     assert f"不是{said}的标签" in found
     assert_chinese(found, "warning")
+
+
+@pytest.mark.parametrize(("code", "english", "chinese"), [
+    # the pattern `{n} value{s?} of {what} {appear} ...` took `{what}` as "the" (printed
+    # "the中有 2 个值…")
+    ("E648", "2 values of the key lead_id of dataset leads appear in more than one row",
+     "数据集 leads 的键 lead_id 中有 2 个值出现在不止一行中"),
+    ("E647", "1 value of column contract (declared unique) appears in more than one row",
+     "声明了 unique 的列 contract 中有 1 个值出现在不止一行中"),
+])
+def test_repeated_values_in_chinese(code, english, chinese):
+    assert i18n.localize(Diagnostic(code, english), "zh").message == chinese
