@@ -155,5 +155,5 @@ def test_the_refusal_reads_in_chinese(tmp_path):
     (path,) = write_scheme(tmp_path, {"roles.kpi": ROLE.format(kpi=TWO_STATEMENTS_ON_ONE_LINE)})
     result = run("--lang", "zh", str(path))
     assert result.exit_code == 1
-    assert "error[E120]: 格式化会改变这条抑制注释所屏蔽的内容：第 8 行会被拆成多行或与其他行合并" in result.stderr
+    assert "error[E120]: 格式化会改变这条忽略注释所屏蔽的内容：第 8 行会被拆成多行或与其他行合并" in result.stderr
     assert "帮助：请把每条语句各写一行" in result.stderr

@@ -230,7 +230,9 @@ def test_a_suppression_problem_is_translated():
     localized = localize_finding(finding, "zh")
     assert localized.message == "这条忽略注释无法使用：未知的规则代码 KPI999。"
     assert localized.help == "运行 `kpirules rules` 查看所有规则代码"
-    assert localized.args["text"] == "未知的规则代码 KPI999"  # JSON carries the values it was built from
+    # the value as written stays (JSON carries the English template and values, docs/ci.md); a
+    # plain `{text}` in a translated template (a keyword in a snippet) reads it as written
+    assert localized.args["text"] == "unknown rule code KPI999"
 
 
 @pytest.mark.parametrize("code,args,expected", [
@@ -599,3 +601,25 @@ def test_the_units_of_labels_never_applied_are_translated(units, said):
 ])
 def test_repeated_values_in_chinese(code, english, chinese):
     assert i18n.localize(Diagnostic(code, english), "zh").message == chinese
+
+
+def test_a_keyword_in_a_translated_help_stays_as_written():
+    # KPI701's Chinese help shows the snippet to write: `role telesales "..."` (it printed
+    # `岗位 telesales "..."`, a keyword translated inside code)
+    rule = all_rules()["KPI701"]
+    finding = rule().finding(Location("x.kpi", 2, 6, 2, 15), kind="role", name="telesales")
+    localized = localize_finding(finding, "zh")
+    assert localized.message.startswith("岗位 telesales ")
+    assert localized.help == '在标识符后面写一个带引号的名称：role telesales "..."'
+
+
+def test_sarif_descriptions_in_chinese_have_plain_placeholders(tmp_path):
+    # KPI902's shortDescription was "这条忽略注释无法使用：{text:suppress}。" (a catalog's group leaked)
+    from kpirules.lint.formats import render_sarif
+    from kpirules.lint.result import LintResult
+
+    sarif = json.loads(render_sarif(LintResult(findings=[], files=[], suppressed=0), all_rules(), "zh"))
+    texts = [d[key]["text"] for d in sarif["runs"][0]["tool"]["driver"]["rules"]
+             for key in ("shortDescription", "help") if key in d]
+    assert "这条忽略注释无法使用：{text}。" in texts
+    assert not [t for t in texts if re.search(r"\{\w+:\w+\}", t)]

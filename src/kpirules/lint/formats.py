@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 from kpirules import __version__, i18n
 from kpirules.errors import Location
 from kpirules.lint.finding import SEVERITIES, Finding, severity_rank
+from kpirules.lint.localize import template_text
 from kpirules.lint.result import LintResult
 from kpirules.report.diagnostics import source_excerpt
 
@@ -139,7 +140,8 @@ def render_sarif(result: LintResult, rules: dict, lang: str = "en") -> str:
     descriptors, index = [], {}
     for code, rule in rules.items():
         index[code] = len(descriptors)
-        short, help = i18n.lint_templates(code, lang) or (rule.message_template(), rule.help)
+        short, help = (template_text(t) if t else t
+                       for t in (i18n.lint_templates(code, lang) or (rule.message_template(), rule.help)))
         descriptors.append({
             "id": code,
             "name": rule.slug,

@@ -36,11 +36,12 @@ def localize_finding(finding: Finding, lang: str) -> Finding:
     if templates is not None:
         message, help = templates
         args = dict(finding.args)
-        # a `{name:group}` field translates its value; the finding keeps a plain template
+        # a `{name:group}` field translates its value, under a name of its own (`{name__group}`),
+        # so that a plain `{name}` elsewhere keeps the value as written (a keyword in a snippet)
         for template in (message, help):
             for name, group in _GROUPED.findall(template):
-                if name in args and isinstance(args[name], str):
-                    args[name] = i18n.phrase(args[name], group, lang)
+                value = finding.args.get(name)
+                args[f"{name}__{group}"] = i18n.phrase(value, group, lang) if isinstance(value, str) else value
         return finding.replace(
             template=_plain(message), help_template=_plain(help) if finding.help_template else None, args=args,
         )
@@ -53,8 +54,14 @@ def localize_finding(finding: Finding, lang: str) -> Finding:
     return finding  # a third-party rule without a translation keeps its own words
 
 
-def _plain(template: str) -> str:
+def template_text(template: str) -> str:
+    """A translated template as people read it: `{text:suppress}` is `{text}` (a rule's
+    description in SARIF)."""
     return _GROUPED.sub(r"{\1}", template)
+
+
+def _plain(template: str) -> str:
+    return _GROUPED.sub(r"{\1__\2}", template)
 
 
 def _file(report: FileReport, lang: str) -> FileReport:

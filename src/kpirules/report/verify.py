@@ -278,5 +278,7 @@ def _line(lang: str, d: Difference) -> str:
                        f"  {d.subject}: the numbers compared are equal, other details differ (names, proration, "
                        "commissions, adjustments)", person=d.subject)
     subject = f"{d.subject} " if d.subject else ""
-    return i18n.ui(lang, "verify.change", f"  {subject}{d.field}: {before} -> {after}",
-                   subject=subject, field=d.field, before=before, after=after)
+    # a dataset's own fields are words (fingerprint, rows); a result's are ids (total_score)
+    field = i18n.ui(lang, f"verify.dataset.{d.field}", d.field) if d.kind == "dataset" else d.field
+    return i18n.ui(lang, "verify.change", f"  {subject}{field}: {before} -> {after}",
+                   subject=subject, field=field, before=before, after=after)
