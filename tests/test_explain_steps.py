@@ -289,3 +289,21 @@ def test_a_kpis_unit_follows_its_plain_numbers(sample):
     assert "  value: 223 通" in lines
     assert any(line.startswith("  target: >= 200 通 (the target without `when`") for line in lines)
     assert "  value: 6 / 21 = 28.5714%" in lines and not any("条" in line for line in lines)
+
+
+def test_a_team_scope_says_how_many_people_report(sample):
+    # P001, the director: everyone else reports to them, directly or not (59 of the 60 people;
+    # the roster's manager column, counted here independently of the engine's team table)
+    import csv
+
+    rows = list(csv.DictReader((sample / "data" / "sample" / "people.csv").open(encoding="utf-8")))
+    reports = {r["person_id"]: r["manager_id"] for r in rows}
+
+    def under(boss):
+        return {p for p, m in reports.items() if m == boss} | {q for p, m in reports.items() if m == boss for q in under(p)}
+
+    n = len(under("P001"))
+    lines = explain("P001", "--period", "2026-12")
+    assert n == 59
+    assert any(f", team scope ({n} people reporting): 214 rows matched, result 214" in line for line in lines)
+    assert any("团队范围（59 名下属）：匹配 214 行" in line for line in explain("P001", "--period", "2026-12", "--lang", "zh"))

@@ -38,6 +38,7 @@ class Context:
 
     def __init__(self, roles: Mapping[str, Role], people: Mapping[str, Person], calendar: Calendar | None):
         self._roles, self._people, self._calendar = roles, people, calendar
+        self._reports: dict[str, list[str]] | None = None  # manager id -> direct reports, made when asked
 
     @classmethod
     def read(cls, scheme: Scheme, con) -> Context:
@@ -74,6 +75,24 @@ class Context:
         if person.active_days(span) == 0:
             return f"not active: {self.outside(person_id, period)}"
         return f"matches no role as of {span.last_day.isoformat()}"
+
+    def team_size(self, person_id: str) -> int | None:
+        """How many people report to the person, directly or not, following the roster's
+        manager column (the team a `team` scope reads); None without a roster."""
+        if not self._people:
+            return None
+        if self._reports is None:
+            self._reports = {}
+            for person in self._people.values():
+                if person.manager is not None:
+                    self._reports.setdefault(str(person.manager), []).append(person.id)
+        seen, todo = {person_id}, list(self._reports.get(person_id, []))
+        while todo:
+            member = todo.pop()
+            if member not in seen:
+                seen.add(member)
+                todo.extend(self._reports.get(member, []))
+        return len(seen) - 1
 
     def joined_or_left(self, p: PersonResult, lang: str = "en") -> list[str]:
         """The hire and leave dates inside the period that count a person's active days."""
@@ -147,7 +166,7 @@ def _head(k: KpiResult, lang: str) -> str:
                    rank=i18n.ui(lang, f"explain.{k.rank}", k.rank), where=where(k.span))
 
 
-def _aggregate_line(a, lang: str) -> str:
+def _aggregate_line(a, lang: str, team: int | None = None) -> str:
     what = f"{a.function}({written(a.argument) or a.dataset})"
     no_value = i18n.ui(lang, "explain.no_value", "no value")
     result = fmt_decimal(a.value) if a.value is not None else no_value
@@ -157,6 +176,8 @@ def _aggregate_line(a, lang: str) -> str:
         if a.where is not None:
             line += f" where {written(a.where)}"
         scope = "" if a.scope == "self" else f", {a.scope.replace('_', ' ')} scope"
+        if scope and team is not None:  # the team's size, which the rows matched come from
+            scope += f" ({team} {'person' if team == 1 else 'people'} reporting)"
         matched = "" if a.rows_matched is None else f" {a.rows_matched} row{'' if a.rows_matched == 1 else 's'} matched,"
         return line + f", by {a.date_column} from {start} to before {end}{scope}:{matched} result {result}"
     line = i18n.ui(lang, "explain.aggregate", "", what=what, dataset=a.dataset)
@@ -165,6 +186,8 @@ def _aggregate_line(a, lang: str) -> str:
     line += i18n.ui(lang, "explain.window", "", column=a.date_column, start=start, end=end)
     if a.scope != "self":
         line += i18n.ui(lang, f"explain.scope.{a.scope}", "")
+        if team is not None:
+            line += i18n.ui(lang, "explain.team_size", "", n=team)
     matched = "" if a.rows_matched is None else i18n.ui(lang, "explain.matched", "", n=a.rows_matched)
     return line + i18n.ui(lang, "explain.result", "", matched=matched, value=result)
 
@@ -267,20 +290,22 @@ class KpiSteps(NamedTuple):
 
 
 def kpi_steps(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
-              attributes: Attributes | None = None, hidden: frozenset[str] = frozenset()) -> list[str]:
+              attributes: Attributes | None = None, hidden: frozenset[str] = frozenset(),
+              team: int | None = None) -> list[str]:
     """One KPI's part of the explanation: its data, value, target, attainment, score and weight.
 
     With the KPI as the role writes it, the score step points at the `score` line or the tier
     or lookup row used, and the weight step at the `weight` line the weight came from (the
     parent role's, when inherited); with the person's `attributes`, the target says the values
     its `when` branches test (but not those of the attributes in `hidden`)."""
-    return [line for part in kpi_step_parts(k, lang, kpi, attributes, hidden) for line in part]
+    return [line for part in kpi_step_parts(k, lang, kpi, attributes, hidden, team) for line in part]
 
 
 def kpi_step_parts(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
-                   attributes: Attributes | None = None, hidden: frozenset[str] = frozenset()) -> KpiSteps:
-    """The lines of `kpi_steps`, in their parts."""
-    value_lines = [_aggregate_line(a, lang) for a in k.aggregates]
+                   attributes: Attributes | None = None, hidden: frozenset[str] = frozenset(),
+                   team: int | None = None) -> KpiSteps:
+    """The lines of `kpi_steps`, in their parts; `team`, the size of the person's team."""
+    value_lines = [_aggregate_line(a, lang, team) for a in k.aggregates]
     unit = kpi.unit if kpi is not None else None
     value = _value(k, k.value, lang, unit)
     arithmetic = k.worked(i18n.ui(lang, "explain.no_value", "no value"))
@@ -441,7 +466,7 @@ def person_steps(p: PersonResult, lang: str = "en", context: Context = UNKNOWN, 
     hidden = frozenset() if payouts else pay_attributes(context.role(p))
     lines: list[str] = []
     for k in p.kpis:
-        lines.extend(kpi_steps(k, lang, context.kpi(p, k), attributes, hidden))
+        lines.extend(kpi_steps(k, lang, context.kpi(p, k), attributes, hidden, context.team_size(p.person_id)))
         lines.append("")
     return lines
 
