@@ -700,3 +700,15 @@ def test_a_kpi_file_that_is_a_broken_link_is_reported_not_skipped(ruleset_copy, 
         "rulesets/telesales.kpi:1:1: error[E105]: a symbolic link to ../moved/telesales.kpi, which does not exist",
     ]
     assert "internal error" not in run_cli("check", "rulesets/a.kpi").output
+    # imported, a broken link is E210 at the import
+    (rulesets / "a.kpi").unlink()
+    (rulesets / "b.kpi").unlink()
+    Path("extra").mkdir()
+    (Path("extra") / "gone.kpi").symlink_to("nowhere.kpi")
+    (rulesets / "telesales.kpi").unlink()  # the link; the file goes back
+    Path("telesales.kpi").rename(rulesets / "telesales.kpi")
+    with open(rulesets / "telesales.kpi", "a", encoding="utf-8") as fh:
+        fh.write('\nimport "../extra/gone.kpi"\n')
+    heads = error_heads(run_cli("check").stderr)
+    assert any('error[E210]: imported file ../extra/gone.kpi is a symbolic link to nowhere.kpi, which does not exist'
+               in h for h in heads), heads

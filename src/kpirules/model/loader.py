@@ -133,7 +133,7 @@ def _load_one(path: Path, stack: list[Path], seen: dict, loaded: Loaded) -> None
         written = path.parent / item.path
         if broken_link(written) is not None:
             message = (f"imported file {item.path} is a symbolic link that loops (it leads back to itself)"
-                       if not written.exists() and _loops(written) else
+                       if _loops(written) else
                        f"imported file {item.path} is a symbolic link to {os.readlink(written)}, which does not exist")
             loaded.problems.error("E210", item.span, message, "point the link at the file, or import the file itself")
             continue
