@@ -189,10 +189,10 @@ class PayoutPlan:
             tier, expr, linear = row
             if not tier.contains(total):
                 continue
-            f = self.row_factor(row, total)
+            exact = self.exact_factor(row, total)
+            f = quantize6(exact or ZERO)  # row_factor, from the exact value the words need too
             if trace is not None:  # the words cost more than the numbers: only when asked
                 # the factor is kept to 6 places: say so where that changed it
-                exact = self.exact_factor(row, total)
                 rounded = SIX_PLACES if exact is not None and exact != f else ""
                 if isinstance(tier.value, ast.Literal_):
                     text = f"total score {fmt_decimal(total)} is in {describe(tier, False)}: factor {fmt_decimal(f)}"
