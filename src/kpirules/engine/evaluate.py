@@ -718,10 +718,16 @@ def _rule(kr: KpiRuntime, status: str, value, att, target, unit: str, kpi_period
 
 
 def _steps_of(plan: PayoutPlan, arguments: dict):
+    """The payout's steps, worked out again with tracing on when first read, then kept (a
+    report reads them for the statement and the overview)."""
+    kept: list = []
+
     def steps():
-        trace: list = []
-        plan.compute(**arguments, trace=trace)
-        return trace
+        if not kept:
+            trace: list = []
+            plan.compute(**arguments, trace=trace)
+            kept.append(trace)
+        return kept[0]
 
     return steps
 

@@ -359,14 +359,17 @@ def _proration_of(lazy, person_id, kpi_period) -> TargetProration:
 class _StepsOf:
     """A payout's steps in words, from the Python path's payout rules with tracing on."""
 
-    __slots__ = ("f", "plan", "lazy", "person_id", "period", "kpis", "total", "days", "currency")
+    __slots__ = ("f", "plan", "lazy", "person_id", "period", "kpis", "total", "days", "currency", "steps")
 
     def __init__(self, f, plan, lazy, person_id, period, kpis, total, days, currency):
         self.f, self.plan, self.lazy, self.person_id, self.period = f, plan, lazy, person_id, period
         self.kpis, self.total, self.days, self.currency = kpis, total, days, currency
+        self.steps = None
 
     def __call__(self):
-        get = self.lazy.person(self.person_id).attributes(self.period.last_day)
-        arguments = dict(person=get, kpis=self.kpis, total_score=self.total, days=self.days,
-                         currency=self.currency, adjustments=[])
-        return self.f(self.plan, arguments)()
+        if self.steps is None:  # worked out when first read, then kept
+            get = self.lazy.person(self.person_id).attributes(self.period.last_day)
+            arguments = dict(person=get, kpis=self.kpis, total_score=self.total, days=self.days,
+                             currency=self.currency, adjustments=[])
+            self.steps = self.f(self.plan, arguments)()
+        return self.steps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 from kpirules.engine.results import RowPlace
@@ -12,12 +13,14 @@ from kpirules.lang.ast import Span
 def _lines(path: str) -> tuple[str, ...]:
     # spans name files relative to the working directory: a cache keyed by that name alone
     # would serve another file after a chdir, or a file since rewritten (a long pytest session)
+    # (the absolute name, not the resolved one: resolving reads every folder on the way, and
+    # a report quotes the source some ten times per person)
     try:
-        found = Path(path).resolve()
-        stat = found.stat()
+        found = os.path.abspath(path)
+        stat = os.stat(found)
     except OSError:
         return ()
-    return _read(str(found), stat.st_mtime_ns, stat.st_size)
+    return _read(found, stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=64)
