@@ -175,3 +175,33 @@ def test_a_json_file_duckdb_cannot_read_is_named_as_the_binding_names_it(workdir
     assert result.exit_code == 1, result.output
     assert "error[E640]: could not read data/deals.json: " in result.stderr
     assert 'in file "data/deals.json"' in result.stderr and str(workdir) not in result.output
+
+
+def test_every_command_that_reads_the_data_takes_on_bad_rows_skip(workdir, run_cli):
+    # the help of a bad row says "--on-bad-rows skip"; explain, report, diff and sources check
+    # refused that option ("No such option"), so a run paid with it could not be explained
+    project(workdir, "deals.jsonl", JSONL)
+    stopped = run_cli("explain", "A", "--period", "2026-03")
+    assert stopped.exit_code == 1 and "--on-bad-rows skip" in stopped.stderr
+    skip = ("--on-bad-rows", "skip")
+    # D1 and D3 are loaded, as in the run above: 100 + 250 = 350 of a target of 1000
+    explained = run_cli("explain", "A", "--period", "2026-03", *skip)
+    assert explained.exit_code == 0, explained.output
+    assert "warning: deals: 3 bad rows skipped" in explained.stderr
+    assert "2 rows matched, result 350" in explained.stdout, explained.stdout
+    checked = run_cli("sources", "check", *skip, "--rejects", "rej")
+    assert checked.exit_code == 0, checked.output
+    assert "deals   JSON lines data/deals.jsonl  2 rows  ok; 3 bad rows skipped" in checked.stdout
+    assert len(rejects(workdir / "rej")) == 1 + 3  # the header and the three bad rows
+    reported = run_cli("report", "--period", "2026-03", "-o", "r.html", *skip)
+    assert reported.exit_code == 0, reported.output
+    assert "warning: deals: 3 bad rows skipped" in reported.stderr and (workdir / "r.html").is_file()
+    diffed = run_cli("diff", "rulesets", "rulesets", "--period", "2026-03", *skip)
+    assert diffed.exit_code == 0, diffed.output
+    assert "warning: deals: 3 bad rows skipped" in diffed.stderr
+    # an output inside the rejects folder would be replaced by a rejects file, or replace one
+    inside = run_cli("explain", "A", "--period", "2026-03", *skip, "--rejects", "rej", "-o", "rej/a.txt")
+    assert inside.exit_code == 2 and "error[E008]: -o rej/a.txt is inside the --rejects folder rej" in inside.stderr
+    assert not (workdir / "rej" / "a.txt").exists()
+    unused = run_cli("diff", "rulesets", "rulesets", "--no-impact", *skip)
+    assert unused.exit_code == 2 and "error[E825]" in unused.stderr

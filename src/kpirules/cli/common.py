@@ -214,6 +214,41 @@ def output_option(func: Callable) -> Callable:
     )(func)
 
 
+bad_rows_option = click.option(
+    "--on-bad-rows", "bad_rows", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
+    help="stop: list bad rows and stop; skip: leave them out, count them, write them to --rejects.")
+rejects_option = click.option("--rejects", type=FilePath(file_okay=False),
+                              help="Folder for rows skipped with --on-bad-rows skip.")
+
+
+def warn_rejects_unused(rejects: str | None, bad_rows: str) -> None:
+    """With stop, a bad row stops the command and nothing is set aside: say so."""
+    if rejects and bad_rows != "skip":
+        lang = current_lang()
+        echo_err(i18n.labelled(lang, "warning", i18n.ui(
+            lang, "run.rejects_without_skip", f"--rejects {rejects} is written only with --on-bad-rows skip; "
+            "without it a bad row stops the run", folder=rejects)))
+
+
+def place(path: str | Path) -> Path:
+    """Where a path leads, links followed (as far as they lead somewhere)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # a link that loops
+        return Path(os.path.abspath(path))
+
+
+def check_outside_rejects(rejects: str | None, *outputs: tuple[str, str | None]) -> None:
+    """Refuse (E008), before the work, an output (option, path) inside the --rejects folder:
+    the command writes and removes <dataset>.csv there, so either could replace the other."""
+    for option, path in outputs:
+        if path and rejects and place(rejects) in place(path).parents:
+            raise ConfigError(Diagnostic(
+                "E008", f"{option} {path} is inside the --rejects folder {rejects}, whose files the run replaces",
+                help="write it outside the rejects folder",
+            ))
+
+
 def check_not_input(path: str | Path) -> None:
     """E006 when path is a file this command read as an input (a scheme file, the config, a
     data file) or lies in a folder it reads: known once the command has loaded its inputs."""

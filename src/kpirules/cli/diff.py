@@ -4,10 +4,15 @@ on the configured data, what it does to each person's score, grade and payout.""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from kpirules.cli.common import EXIT_PROBLEMS, FilePath, emit, handle_errors, lang_option, output_option
+from kpirules import i18n
+from kpirules.cli.common import (
+    EXIT_PROBLEMS, FilePath, bad_rows_option, check_outside_rejects, current_lang, echo_err, emit, handle_errors,
+    lang_option, output_option, rejects_option, warn_rejects_unused,
+)
 from kpirules.errors import ConfigError, Diagnostic
 
 
@@ -26,9 +31,11 @@ from kpirules.errors import ConfigError, Diagnostic
               help="How many of the people whose result changes to list, largest payout change first (0: all).")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when anything differs (like git diff --exit-code).")
 @output_option
+@bad_rows_option
+@rejects_option
 @lang_option
 @handle_errors
-def diff(old, new, periods, env, config_path, no_impact, fmt_, top, exit_code, output) -> None:
+def diff(old, new, periods, env, config_path, no_impact, fmt_, top, exit_code, output, bad_rows, rejects) -> None:
     """Show what a scheme change does before it ships: the structural change and its impact.
 
     OLD and NEW are folders or files of .kpi files, or git revisions: REV means the
@@ -56,11 +63,14 @@ def diff(old, new, periods, env, config_path, no_impact, fmt_, top, exit_code, o
     from kpirules.diff import diff_schemes
     from kpirules.diff.render import render
 
-    if no_impact and (periods or env):
+    if no_impact and (periods or env or rejects or bad_rows != "stop"):
         raise ConfigError(Diagnostic(
-            "E825", "--period and --env choose the data for the impact, but --no-impact reads no data",
-            help="drop --no-impact, or drop --period and --env",
+            "E825", "--period, --env, --on-bad-rows and --rejects choose the data for the impact, but --no-impact "
+            "reads no data",
+            help="drop --no-impact, or drop the options that choose the data",
         ))
+    check_outside_rejects(rejects, ("-o", output))
+    warn_rejects_unused(rejects, bad_rows)
     # the configuration says what `.` means even when no data is read; asked for data
     # without one, load_config reports the missing configuration
     found = config_path or find_config()
@@ -70,7 +80,11 @@ def diff(old, new, periods, env, config_path, no_impact, fmt_, top, exit_code, o
         note = "not computed: no kpirules.toml here or above (pass --config to name one)"
     elif impact and not config.envs and not (periods or env):
         impact, note = False, f"not computed: {config.path.name} binds no data (no [env.NAME] tables)"
-    report = diff_schemes(old, new, config, impact=impact, env=env, periods=list(periods), impact_note=note)
+    report = diff_schemes(old, new, config, impact=impact, env=env, periods=list(periods), impact_note=note,
+                          bad_rows=bad_rows, rejects=Path(rejects) if rejects else None)
+    lang = current_lang()
+    for warning in report.impact.warnings if report.impact is not None else []:  # bad rows skipped
+        echo_err(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
     emit(render(report, fmt_, top).rstrip("\n"), output)
     if exit_code and report.differs:
         sys.exit(EXIT_PROBLEMS)

@@ -9,7 +9,8 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    FilePath, check_not_input, current_lang, handle_errors, lang_option, paths_argument, write_output,
+    FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, handle_errors, lang_option,
+    paths_argument, rejects_option, warn_rejects_unused, write_output,
 )
 from kpirules.cli.run import _warnings, check_roles, config_option, env_option, period_option, prepare, status
 from kpirules.errors import ConfigError, DataError, Diagnostic
@@ -33,9 +34,12 @@ MARKER = ".kpirules-statements"
               help="Also write one statement file per person into this folder (replaced as a whole).")
 @click.option("--no-payouts", "no_payouts", is_flag=True,
               help="Leave every amount of pay out of the report (statements in --per-person keep their own).")
+@bad_rows_option
+@rejects_option
 @lang_option
 @handle_errors
-def report(paths, period_label, env, config_path, roles, fmt_, output, per_person, no_payouts) -> None:
+def report(paths, period_label, env, config_path, roles, fmt_, output, per_person, no_payouts, bad_rows,
+           rejects) -> None:
     """Write the team overview and everyone's statement: an HTML page to open in any
     browser without a network, or an Excel workbook.
 
@@ -57,7 +61,16 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
     target = Path(output)
     folder = Path(per_person) if per_person else None
     _check_places(target, folder, fmt_)  # before the work: a typo costs nothing
-    prepared = prepare(paths, period_label, env, config_path)
+    check_outside_rejects(rejects, ("-o", output))
+    if folder is not None and rejects:
+        a, b = folder.resolve(), Path(rejects).resolve()
+        if a == b or a in b.parents or b in a.parents:
+            raise ConfigError(Diagnostic(
+                "E008", f"--per-person {folder} and --rejects {rejects} share a folder, whose files each replaces",
+                help="give the statements and the rejects a folder each",
+            ))
+    warn_rejects_unused(rejects, bad_rows)
+    prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects)
     check_roles(prepared.scheme, roles)
     with status("evaluating"):
         result = evaluate(prepared.scheme, prepared.con, prepared.periods, roles=list(roles) or None,

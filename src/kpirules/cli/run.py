@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,8 +12,9 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    Day, FilePath, check_not_input, current_lang, echo_err, emit, handle_errors, lang_option, output_folder_exists,
-    output_option, outputs_staged, paths_argument,
+    Day, FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, echo_err, emit,
+    handle_errors, lang_option, output_folder_exists, output_option, outputs_staged, paths_argument, place,
+    rejects_option, warn_rejects_unused,
 )
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.lang.parser import gc_paused
@@ -149,8 +149,7 @@ def _warnings(prepared: Prepared, result, roles=None, stale: bool = True) -> lis
             n, column = load.no_person_rows, prepared.scheme.datasets[load.dataset].person_column
             out.append(f"{load.dataset}: {n} {'row has' if n == 1 else 'rows have'} no {column}: "
                        f"{'it counts' if n == 1 else 'they count'} for nobody")
-        if load.rejected:
-            out.append(f"{load.dataset}: {load.rejected} bad rows skipped")
+    out += prepared.load_report.skipped()
     out += _outside_effective(prepared.scheme.header, prepared.periods)
     if stale:
         out += stale_sources(prepared.scheme, prepared.con, prepared.periods, roles)
@@ -194,9 +193,8 @@ period_option = click.option("--period", "period_label", metavar="PERIOD",
 @click.option("--format", "fmt_", default="table", show_default=True, metavar="FORMAT",
               help="table, csv, json (with the run manifest), jsonl, xlsx, or a format a plugin adds.")
 @output_option
-@click.option("--on-bad-rows", "bad_rows", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
-              help="stop: list bad rows and stop; skip: leave them out, count them, write them to --rejects.")
-@click.option("--rejects", type=FilePath(file_okay=False), help="Folder for rows skipped with --on-bad-rows skip.")
+@bad_rows_option
+@rejects_option
 @click.option("--as-of", "as_of", type=Day(), metavar="YYYY-MM-DD",
               help="Pace the period that contains this day: values to date, pace, projection and "
                    "on track / at risk / off track (docs/pacing.md).")
@@ -249,11 +247,7 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
     if chosen.binary and not output:
         raise ConfigError(Diagnostic("E003", f"--format {fmt_} needs --output FILE", help=f"e.g. -o results.{fmt_}"))
     _check_places(output, manifest_path, snapshot_dir, rejects)  # before the work, not after it
-    if rejects and bad_rows != "skip":  # with stop, a bad row stops the run and nothing is set aside
-        lang = current_lang()
-        echo_err(i18n.labelled(lang, "warning", i18n.ui(
-            lang, "run.rejects_without_skip", f"--rejects {rejects} is written only with --on-bad-rows skip; "
-            "without it a bad row stops the run", folder=rejects)))
+    warn_rejects_unused(rejects, bad_rows)
     if snapshot_dir:
         from kpirules.report import snapshot
 
@@ -322,23 +316,17 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
 
 def _check_places(output, manifest_path, snapshot_dir, rejects=None) -> None:
     """Refuse (E008), before the work, outputs that would take each other's place."""
-    if output and manifest_path and _place(output) == _place(manifest_path):
+    if output and manifest_path and place(output) == place(manifest_path):
         raise ConfigError(Diagnostic(
             "E008", f"-o {output} and --manifest {manifest_path} name the same file: one would replace the other",
             help="write the results and the manifest to two files (--format json also holds the manifest)",
         ))
-    for option, path in (("-o", output), ("--manifest", manifest_path)):
-        # the run writes and removes <dataset>.csv there: the rejects could replace the output, or it them
-        if path and rejects and _place(rejects) in _place(path).parents:
-            raise ConfigError(Diagnostic(
-                "E008", f"{option} {path} is inside the --rejects folder {rejects}, whose files the run replaces",
-                help="write it outside the rejects folder",
-            ))
+    check_outside_rejects(rejects, ("-o", output), ("--manifest", manifest_path))
     if not snapshot_dir:
         return
-    folder = _place(snapshot_dir)
+    folder = place(snapshot_dir)
     for option, path in (("-o", output), ("--manifest", manifest_path)):
-        if path and (_place(path) == folder or folder in _place(path).parents):
+        if path and (place(path) == folder or folder in place(path).parents):
             raise ConfigError(Diagnostic(
                 "E008", f"{option} {path} is inside the --snapshot folder {snapshot_dir}, which the snapshot "
                 "replaces as a whole",
@@ -346,12 +334,6 @@ def _check_places(output, manifest_path, snapshot_dir, rejects=None) -> None:
             ))
 
 
-def _place(path) -> Path:
-    """Where a path leads, links followed (as far as they lead somewhere)."""
-    try:
-        return Path(path).resolve()
-    except (OSError, RuntimeError):  # a link that loops
-        return Path(os.path.abspath(path))
 
 
 @click.command()
@@ -361,9 +343,11 @@ def _place(path) -> Path:
 @config_option
 @click.option("--format", "fmt_", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @output_option
+@bad_rows_option
+@rejects_option
 @lang_option
 @handle_errors
-def explain(person, period_label, env, config_path, fmt_, output) -> None:
+def explain(person, period_label, env, config_path, fmt_, output, bad_rows, rejects) -> None:
     """Explain one person's calculation step by step, each step pointing at its .kpi line.
 
     For each KPI: the dataset, the filter as written, the rows matched, the value, the
@@ -375,12 +359,17 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
       kpirules explain P007
       kpirules explain P007 --period 2026-03 --format json
       kpirules explain P007 --lang zh        # the statement in Chinese
+      kpirules explain P007 --on-bad-rows skip   # as a run that skipped the bad rows
     """
     from kpirules.engine.evaluate import evaluate
     from kpirules.report.explain import Context, explain_periods, period_line
     from kpirules.report.explain_json import explain_items
 
-    prepared = prepare((), period_label, env, config_path)
+    check_outside_rejects(rejects, ("-o", output))
+    warn_rejects_unused(rejects, bad_rows)
+    prepared = prepare((), period_label, env, config_path, bad_rows, rejects)
+    if output:
+        check_not_input(output)
     check_persons(prepared, [person])
     result = evaluate(prepared.scheme, prepared.con, prepared.periods, persons=[person],
                       period_reason=prepared.period_reason, trace_rows=True, loads=prepared.load_report)
@@ -394,6 +383,8 @@ def explain(person, period_label, env, config_path, fmt_, output) -> None:
             notes=[outside] if outside else [],
         ))
     lang = current_lang()
+    for warning in prepared.load_report.skipped():  # what the steps do not see
+        echo_err(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
     if fmt_ == "json":
         text = json.dumps(explain_items(result, person, context), ensure_ascii=False, indent=2)
         click.echo(period_line(result, lang), err=True)

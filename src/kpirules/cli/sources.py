@@ -12,8 +12,8 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    EXIT_PROBLEMS, FilePath, current_lang, default_rulesets, echo_err, handle_errors, lang_option, output_folder_exists,
-    paths_argument, write_output,
+    EXIT_PROBLEMS, FilePath, bad_rows_option, current_lang, default_rulesets, echo_err, handle_errors, lang_option,
+    output_folder_exists, paths_argument, rejects_option, warn_rejects_unused, write_output,
 )
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.report.diagnostics import display_width, render_all
@@ -63,9 +63,11 @@ def sources() -> None:
 @click.option("--env", help="The environment whose bindings to check (default: project.default_env).")
 @click.option("--config", "config_path", type=FilePath(dir_okay=False),
               help="The config file (default: kpirules.toml here or in a parent folder).")
+@bad_rows_option
+@rejects_option
 @lang_option
 @handle_errors
-def check(env: str | None, config_path: str | None) -> None:
+def check(env: str | None, config_path: str | None, bad_rows: str, rejects: str | None) -> None:
     """Open every configured source and check its data, without evaluating anything.
 
     Reads each dataset's source, converts it to the declared columns and runs every
@@ -73,10 +75,15 @@ def check(env: str | None, config_path: str | None) -> None:
     managers, a roster with no rows). Prints one line per dataset, then the problems.
 
     \b
+    With --on-bad-rows skip the bad rows are counted beside each dataset (and written to
+    --rejects FOLDER), as `kpirules run --on-bad-rows skip` would load the data.
+
+    \b
     Exit codes: 0 clean, 1 problems in the data, 2 configuration errors.
     Examples:
       kpirules sources check --env sample
       kpirules sources check --lang zh
+      kpirules sources check --on-bad-rows skip --rejects rejects/   # every bad row, with its reason
     """
     from kpirules.config import load_config
     from kpirules.model import load_scheme
@@ -85,7 +92,8 @@ def check(env: str | None, config_path: str | None) -> None:
 
     config = load_config(config_path)
     scheme = load_scheme(config.ruleset_paths())
-    results = check_sources(scheme, config, env=env)
+    warn_rejects_unused(rejects, bad_rows)
+    results = check_sources(scheme, config, env=env, bad_rows=bad_rows, rejects_dir=Path(rejects) if rejects else None)
     width = max((display_width(r.dataset) for r in results), default=0)  # a Chinese name is two columns a character
     lang = current_lang()
     found: list[Diagnostic] = []
@@ -113,6 +121,9 @@ def check(env: str | None, config_path: str | None) -> None:
                 status += i18n.ui(lang, "sources.no_person",
                                   f"; {nobody:,} {'row has' if nobody == 1 else 'rows have'} no person",
                                   n=f"{nobody:,}")
+            if load.rejected:
+                status += i18n.ui(lang, "sources.skipped", f"; {load.rejected:,} bad rows skipped",
+                                  n=f"{load.rejected:,}")
         description = i18n.phrase(result.description, "source", lang)
         pad = " " * (width - display_width(result.dataset))
         click.echo(f"{result.dataset}{pad}  {description}  {rows}  {status}")

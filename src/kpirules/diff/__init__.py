@@ -42,7 +42,7 @@ class DiffReport:
 
 def diff_schemes(old_spec: str, new_spec: str, config: ProjectConfig | None, *, impact: bool = True,
                  env: str | None = None, periods: list[str] | None = None,
-                 impact_note: str | None = None) -> DiffReport:
+                 impact_note: str | None = None, bad_rows: str = "stop", rejects: Path | None = None) -> DiffReport:
     """Compare the rulesets OLD and NEW name; with a configuration and `impact`, evaluate both."""
     with tempfile.TemporaryDirectory(prefix="kpirules-diff-") as workspace:
         old_side = resolve_side(old_spec, config, Path(workspace))
@@ -52,7 +52,8 @@ def diff_schemes(old_spec: str, new_spec: str, config: ProjectConfig | None, *, 
         changes = structural_changes(old, new)
         result = None
         if impact and config is not None:
-            result = compute_impact(old.scheme, new.scheme, config, env, list(periods or []), (old_side, new_side))
+            result = compute_impact(old.scheme, new.scheme, config, env, list(periods or []), (old_side, new_side),
+                                    bad_rows, rejects)
         elif impact_note is None:
             impact_note = "not computed (--no-impact)" if not impact else "not computed: no project configuration"
     return DiffReport(old_side, new_side, changes, result, impact_note if result is None else None)

@@ -15,6 +15,7 @@ import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from kpirules.config import ProjectConfig
@@ -153,10 +154,13 @@ def _to_places(amount: Decimal, places: int) -> Decimal:
 
 
 def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | None,
-                   period_labels: list[str], sides: tuple[Side, Side]) -> Impact:
+                   period_labels: list[str], sides: tuple[Side, Side], bad_rows: str = "stop",
+                   rejects: Path | None = None) -> Impact:
     """Evaluate both schemes on the configured data for the periods asked (default: as `run`).
 
     Errors name the side they belong to, as the rulesets' errors do: `in OLD (HEAD~1)`.
+    `bad_rows` and `rejects` load the data as `run --on-bad-rows --rejects` does; the
+    rejects written are those of NEW's load.
     """
     before, after = _Evaluated(old, sides[0], "OLD"), _Evaluated(new, sides[1], "NEW")
     for label in period_labels:  # a mistyped period is reported before any data is read
@@ -167,12 +171,12 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
         _same_days(label, before, after)
     shared = _same_datasets(old, new)
     with _naming(*([before] if shared else []), after):
-        after.con, after.loads = _load(new, config, env)
+        after.con, after.loads = _load(new, config, env, bad_rows, rejects)
     if shared:
         before.con, before.loads = after.con, after.loads
     else:
         with _naming(before):
-            before.con, before.loads = _load(old, config, env)
+            before.con, before.loads = _load(old, config, env, bad_rows)
     labels, reason, reached = _choose_periods(before, after, period_labels, shared)
     if not period_labels:
         _same_days(labels[0], before, after)
@@ -187,6 +191,7 @@ def compute_impact(old: Scheme, new: Scheme, config: ProjectConfig, env: str | N
         periods=list(dict.fromkeys([*owners[0].values(), *owners[1].values()])), period_reason=reason,
         currency=new.header.currency, env=after.loads.env, people=_match(results, owners),
         places_old=money_places(old), places_new=money_places(new),
+        warnings=list(dict.fromkeys(after.loads.skipped() + before.loads.skipped())),
     )
 
 
@@ -285,12 +290,14 @@ def money_places(scheme: Scheme) -> int:
     return max(-min(step.as_tuple().exponent, 0) for step in steps)
 
 
-def _load(scheme: Scheme, config: ProjectConfig, env: str | None):
+def _load(scheme: Scheme, config: ProjectConfig, env: str | None, bad_rows: str = "stop",
+          rejects: Path | None = None):
     import duckdb
 
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    return con, load_datasets(scheme, _bound_to(scheme, config, env), con, env=env)
+    return con, load_datasets(scheme, _bound_to(scheme, config, env), con, env=env, bad_rows=bad_rows,
+                              rejects_dir=rejects)
 
 
 def _bound_to(scheme: Scheme, config: ProjectConfig, env: str | None) -> ProjectConfig:

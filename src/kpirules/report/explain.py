@@ -493,10 +493,13 @@ def render_explain(p: PersonResult, lang: str = "en", context: Context = UNKNOWN
     """The explanation of one person's result; with a `context` (the scheme's roles and the
     roster), the score and grade steps also point at the curve or row and the grade row that
     applied, and a target says the person's values its `when` tests."""
-    name, role_label = p.name or p.person_id, p.role_label or p.role
+    # "Anna (P007)"; an id alone where the roster gives no other name ("P007", not "P007 (P007)")
+    who, role = (i18n.ui(lang, "explain.named", f"{label} ({ident})", label=label, id=ident)
+                 if label and label != ident else ident
+                 for label, ident in ((p.name, p.person_id), (p.role_label, p.role)))
     out = [
-        i18n.ui(lang, "explain.person", f"{name} ({p.person_id}), role {role_label} ({p.role}), period {p.period}",
-                name=name, id=p.person_id, role_label=role_label, role=p.role, period=p.period),
+        i18n.ui(lang, "explain.person", f"{who}, role {role}, period {p.period}", who=who, role=role,
+                period=p.period),
         active_line(p, lang, context),
         "",
         *person_steps(p, lang, context),

@@ -85,8 +85,6 @@ def load_datasets(scheme: Scheme, config: ProjectConfig, con: duckdb.DuckDBPyCon
     Raises ConfigError for configuration problems and DataError listing every data
     problem found (with bad_rows="stop"); on error no table in `con` is changed.
     """
-    if bad_rows not in ("stop", "skip"):
-        raise ConfigError(Diagnostic("E603", f"bad_rows must be 'stop' or 'skip', not {bad_rows!r}"))
     run = _Run(scheme, config, con, env, datasets, bad_rows, rejects_dir, check_keys)
     try:
         results = run.stage_all()
@@ -99,11 +97,13 @@ def load_datasets(scheme: Scheme, config: ProjectConfig, con: duckdb.DuckDBPyCon
     return LoadReport(env=run.env, datasets=[r.load for r in results], rejects_dir=rejects_dir)
 
 
-def check_sources(scheme: Scheme, config: ProjectConfig, *, env: str | None = None) -> list[DatasetCheck]:
-    """Open every configured source and run load_datasets' checks, in a scratch database."""
+def check_sources(scheme: Scheme, config: ProjectConfig, *, env: str | None = None,
+                  bad_rows: Literal["stop", "skip"] = "stop", rejects_dir: Path | None = None) -> list[DatasetCheck]:
+    """Open every configured source and run load_datasets' checks, in a scratch database;
+    `bad_rows` and `rejects_dir` as load_datasets takes them."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    run = _Run(scheme, config, con, env, None, "stop", None, True)
+    run = _Run(scheme, config, con, env, None, bad_rows, rejects_dir, True)
     try:
         staged = run.stage_all()
         for r in staged:
@@ -142,6 +142,8 @@ class _Staged:
 
 class _Run:
     def __init__(self, scheme, config, con, env, datasets, bad_rows, rejects_dir, check_keys):
+        if bad_rows not in ("stop", "skip"):
+            raise ConfigError(Diagnostic("E603", f"bad_rows must be 'stop' or 'skip', not {bad_rows!r}"))
         self.scheme, self.config, self.con = scheme, config, con
         self.env = config.environment(env).name
         self.bindings = config.bindings(scheme, self.env, None if datasets is None else list(datasets))

@@ -95,6 +95,10 @@ class LoadReport(BaseModel):
                 return load
         raise KeyError(dataset)
 
+    def skipped(self) -> list[str]:
+        """A warning per dataset with bad rows left out (bad_rows="skip"), with their count."""
+        return [f"{load.dataset}: {load.rejected} bad rows skipped" for load in self.datasets if load.rejected]
+
 
 class SourceSchema(BaseModel):
     """A source's columns (name -> DuckDB type) and row count, as read."""
