@@ -122,8 +122,10 @@ def test_a_longer_period_evaluates_only_the_months_the_data_has_reached(tmp_path
     data = {"calls": calls(2, "2026-04-02")}
     data = run(tmp_path, body, data, "2026Q2")
     assert data["periods"] == ["2026-04"]
+    # ... and April, which the data stops inside, holds the values so far
     assert data["period_reason"] == ("as requested; 2026-05, 2026-06 not evaluated: they start after the "
-                                     "latest date in the data (2026-04-02)")
+                                     "latest date in the data (2026-04-02); the latest date in the data "
+                                     "(2026-04-02) is before 2026-04 ends (2026-04-30): its values are those so far")
     assert num(kpi(person(data, period="2026-04"), "k")["value"]) == 2
 
 
@@ -142,6 +144,20 @@ def test_a_year_in_a_quarterly_scheme_is_four_runs(tmp_path):
     # semantics §1: evaluated, and the reason says which periods the data has not begun
     assert result["period_reason"] == ("as requested; 2026Q1, 2026Q2, 2026Q3 end before the earliest date in the "
                                        "data (2026-12-31): computed on no rows")
+
+
+def test_rows_placed_by_an_on_column_count_for_the_earliest_date(tmp_path):
+    # semantics §1: the earliest date is the date bindings' and the `on` columns'. The visits
+    # were created in April but one was won on 2026-03-20: March holds that row (1 visit won),
+    # so the reason must not say March is "computed on no rows"; February still is, as it ends
+    # before 2026-03-20.
+    body = one_kpi("measure count(visits on won_on)  target >= 1")
+    data = run(tmp_path / "a", body, {"visits": "A,c1,2026-04-02,2026-03-20 10:00:00"}, MARCH)
+    assert data["period_reason"] == "as requested"
+    assert num(kpi(person(data), "k")["value"]) == 1
+    data = run(tmp_path / "b", body, {"visits": "A,c1,2026-04-02,2026-03-20 10:00:00"}, "2026-02")
+    assert data["period_reason"] == ("as requested; 2026-02 ends before the earliest date in the data "
+                                     "(2026-03-20): computed on no rows")
 
 
 def test_a_period_without_any_data_is_evaluated_and_says_so(tmp_path):

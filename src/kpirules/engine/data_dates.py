@@ -116,7 +116,8 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
 
     Returns the periods kept and the reason to print: a period the data has not reached is
     never paid as if nothing had happened in it, so a longer --period (2026Q2 with data up
-    to 2026-04-02) evaluates only its months that have started (April), and says so.
+    to 2026-04-02) evaluates only its months that have started (April), and says so; and a
+    period the data stops inside is said to hold the values so far.
     """
     periods = [requested] if periods is None else periods
     earliest, latest = fact_dates(scheme, con)
@@ -141,11 +142,35 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
     elif latest is None:
         reason += "; the fact datasets hold no dated rows: every value is computed on no rows"
     else:
+        if any(p.end <= earliest for p in kept):
+            # rows a KPI places by another column (`on`) may be earlier than every dataset's date
+            earliest = min(earliest, _earliest_placed_on(scheme, con) or earliest)
         early = [p.label for p in kept if p.end <= earliest]
         if early:
             reason += (f"; {', '.join(early)} {'ends' if len(early) == 1 else 'end'} before the earliest date in "
                        f"the data ({earliest.isoformat()}): computed on no rows")
+        unfinished = [p for p in kept if p.last_day > latest]
+        if unfinished:  # the last period evaluated: paid on part of it, which the reader must know
+            p = unfinished[-1]
+            reason += (f"; the latest date in the data ({latest.isoformat()}) is before {p.label} ends "
+                       f"({p.last_day.isoformat()}): its values are those so far")
     return kept, reason
+
+
+def _earliest_placed_on(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The earliest date of the columns the KPIs place rows by with `on` (None: none, or no dates)."""
+    from kpirules.engine.ir import build_plan
+
+    columns: dict[str, set[str]] = {}
+    for agg in build_plan(scheme, list(scheme.roles)).aggregates:
+        if agg.date_column != scheme.datasets[agg.dataset].date_column:
+            columns.setdefault(agg.dataset, set()).add(agg.date_column)
+    firsts = []
+    for dataset, names in sorted(columns.items()):
+        row = con.execute(f"SELECT {', '.join(f'min({sqlc.quote(c)})' for c in sorted(names))} "
+                          f"FROM {sqlc.quote(dataset)}").fetchone()
+        firsts += [as_date(v) for v in row if v is not None]
+    return min(firsts, default=None)
 
 
 def latest_ended(scheme: Scheme, con: duckdb.DuckDBPyConnection, latest: dt.date,
