@@ -165,9 +165,16 @@ def test_new_accounts_are_first_won_deals(year, maven_data):
     assert sum(n for (period, _), n in expected.items() if period == "2017Q1") >= 84
 
 
-def test_everyone_is_evaluated_and_the_five_agents_without_deals_score_nothing(year):
-    # the scheme is in force from 2017-04-01 (README): the year's run says Q1 is outside it
-    assert year["warnings"] == ["period 2017Q1 is not wholly inside the scheme's effective dates (2017-04-01 to "
+def test_everyone_is_evaluated_and_the_five_agents_without_deals_score_nothing(year, maven_data):
+    # the open deals have no close_date, the date the deals are placed by: in no period, and said
+    # (semantics §1); the scheme is in force from 2017-04-01 (README): the year's run says Q1 is
+    # outside it
+    open_deals = duckdb.execute("SELECT count(*) FROM read_csv($p, header = true) WHERE close_date IS NULL",
+                                {"p": str(maven_data / "sales_pipeline.csv")}).fetchall()[0][0]
+    assert open_deals == 2089
+    assert year["warnings"] == [f"deals: {open_deals} rows have no close_date: they are in no period (a KPI placing "
+                                "rows `on` another column still reads them)",
+                                "period 2017Q1 is not wholly inside the scheme's effective dates (2017-04-01 to "
                                 "2017-12-31): evaluated with this scheme all the same; check --period, or the "
                                 "scheme's `effective` line"]
     assert year["unmatched_people"] == []
@@ -225,6 +232,9 @@ def test_deals_of_an_agent_missing_from_sales_teams_are_reported(maven_data, tmp
     assert run["warnings"] == [
         "deals: 1 row credited to a person not in the roster ('Ghost Agent'), the first at row 8801 (line 8802) "
         f"of {copy / 'sales_pipeline.csv'}: {fix}",
+        # the open deals, which have no close_date (see the test above)
+        "deals: 2089 rows have no close_date: they are in no period (a KPI placing rows `on` another column "
+        "still reads them)",
         f"won_deals: 1 row credited to a person not in the roster ('Ghost Agent'), the first at row {won} of "
         f":memory: (query): {fix}",
     ]

@@ -205,3 +205,18 @@ def test_every_command_that_reads_the_data_takes_on_bad_rows_skip(workdir, run_c
     assert not (workdir / "rej" / "a.txt").exists()
     unused = run_cli("diff", "rulesets", "rulesets", "--no-impact", *skip)
     assert unused.exit_code == 2 and "error[E825]" in unused.stderr
+
+
+def test_rows_without_a_date_are_counted_not_lost_silently(workdir, run_cli):
+    # semantics §1: a row whose `date` binding is empty is in no period; run warns with the
+    # count, sources check shows it. D1 (10) is in March, D2 (5) and D3 (7) have no date:
+    # the value is 10 and 2 rows are named.
+    project(workdir, "deals.csv", b"deal_id,owner_id,signed_on,amount\nD1,A,2026-03-05,10\nD2,A,,5\nD3,A,,7\n")
+    result = run_cli("run", "--period", "2026-03", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert "2026-03,A,,rep,,amt,金额,main,ok,10,1000," in result.stdout
+    assert ("warning: deals: 2 rows have no signed_on: they are in no period (a KPI placing rows `on` another "
+            "column still reads them)") in result.stderr
+    checked = run_cli("sources", "check")
+    assert checked.exit_code == 0, checked.output
+    assert "deals   CSV data/deals.csv (utf-8, detected, comma-separated)  3 rows  ok; 2 rows have no date" in checked.stdout

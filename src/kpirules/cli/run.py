@@ -149,6 +149,11 @@ def _warnings(prepared: Prepared, result, roles=None, stale: bool = True) -> lis
             n, column = load.no_person_rows, prepared.scheme.datasets[load.dataset].person_column
             out.append(f"{load.dataset}: {n} {'row has' if n == 1 else 'rows have'} no {column}: "
                        f"{'it counts' if n == 1 else 'they count'} for nobody")
+        if load.no_date_rows:
+            n, column = load.no_date_rows, prepared.scheme.datasets[load.dataset].date_column
+            out.append(f"{load.dataset}: {n} {'row has' if n == 1 else 'rows have'} no {column}: "
+                       f"{'it is' if n == 1 else 'they are'} in no period (a KPI placing rows `on` another "
+                       "column still reads them)")
     out += prepared.load_report.skipped()
     out += _outside_effective(prepared.scheme.header, prepared.periods)
     if stale:

@@ -121,6 +121,11 @@ def check(env: str | None, config_path: str | None, bad_rows: str, rejects: str 
                 status += i18n.ui(lang, "sources.no_person",
                                   f"; {nobody:,} {'row has' if nobody == 1 else 'rows have'} no person",
                                   n=f"{nobody:,}")
+            if load.no_date_rows:
+                undated = load.no_date_rows
+                status += i18n.ui(lang, "sources.no_date",
+                                  f"; {undated:,} {'row has' if undated == 1 else 'rows have'} no date",
+                                  n=f"{undated:,}")
             if load.rejected:
                 status += i18n.ui(lang, "sources.skipped", f"; {load.rejected:,} bad rows skipped",
                                   n=f"{load.rejected:,}")

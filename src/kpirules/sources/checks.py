@@ -184,9 +184,16 @@ UNKNOWN_PERSON_HELP = ("ids are matched exactly as written, spaces and case incl
                        "or add the person to the roster")
 
 
-def rows_without_person(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
-    """How many rows have no person (an empty person column): they count for nobody."""
-    return con.execute(f"SELECT count(*) FROM {quote(table)} WHERE {quote(column)} IS NULL").fetchall()[0][0]
+def rows_without(con: duckdb.DuckDBPyConnection, table: str, columns: list[str | None]) -> list[int | None]:
+    """Per column, how many rows leave it empty, in one pass (None for a column not given): rows
+    without a person count for nobody, rows without a date are in no period."""
+    named = [c for c in columns if c is not None]
+    if not named:
+        return [None] * len(columns)
+    counts = iter(con.execute(
+        f"SELECT {', '.join(f'count(*) FILTER (WHERE {quote(c)} IS NULL)' for c in named)} FROM {quote(table)}"
+    ).fetchall()[0])
+    return [None if c is None else next(counts) for c in columns]
 
 
 def _unknown_manager_help(manager: str, person: str, values: set[str],

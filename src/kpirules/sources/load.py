@@ -264,13 +264,14 @@ class _Run:
             self.roster_stage = stage
         unknown, examples, first_unknown = self._unknown_persons(dataset, stage)
         person = dataset.person_column if dataset.kind == "dataset" else None
-        nobody = checks.rows_without_person(con, stage, person) if person else None
+        dated = dataset.date_column if dataset.kind == "dataset" else None
+        nobody, undated = checks.rows_without(con, stage, [person, dated])
         staged.digest = _Digest(con, dataset, stage, good)
         staged.load = DatasetLoad(
             dataset=dataset.id, source=staged.source_name, description=staged.description, rows=good,
             fingerprint=staged.digest, rejected=bad + unread,
             unknown_person_rows=unknown, unknown_person_examples=examples, unknown_person_first=first_unknown,
-            no_person_rows=nobody,
+            no_person_rows=nobody, no_date_rows=undated,
             locator=locator, numbering=numbering.kept(con),
         )
 

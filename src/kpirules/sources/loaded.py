@@ -41,6 +41,8 @@ class DatasetLoad(BaseModel):
     unknown_person_first: int | None = None
     #: rows whose person column is empty, which count for nobody (None: no person column)
     no_person_rows: int | None = None
+    #: rows whose date column (the `date` binding) is empty, which are in no period (None: no date binding)
+    no_date_rows: int | None = None
     #: where the rows came from, short: a file path, or a table in a database
     locator: str | None = None
     _digest: Callable[[], str] = PrivateAttr()
