@@ -348,6 +348,11 @@ def test_the_rejects_folder_never_replaces_files_kpirules_did_not_write(tmp_path
     ("report", "-o", "rulesets/common.kpi"),
     # a test file, given as the path to test: its cases would be lost
     ("test", "rulesets/telesales.kpitest.toml", "-o", "rulesets/telesales.kpitest.toml"),
+    # commands given their rulesets read kpirules.toml for its `lang` only: it was replaced
+    ("schema", "-o", "kpirules.toml"),
+    ("rules", "-o", "kpirules.toml"),
+    ("export", "rulesets", "-o", "kpirules.toml"),
+    ("test", "rulesets", "-o", "kpirules.toml"),
 ])
 def test_no_output_replaces_an_input(tmp_path, monkeypatch, args):
     project = tmp_path / "project"
@@ -361,6 +366,39 @@ def test_no_output_replaces_an_input(tmp_path, monkeypatch, args):
     assert result.exit_code == 2, result.output
     assert f"error[E006]: {args[-1]} is one of this command's inputs" in result.output
     assert target.read_bytes() == before
+
+
+def test_no_output_replaces_an_input_a_warm_cache_or_a_manifest_stands_for(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
+    monkeypatch.chdir(project)
+    common = (project / "rulesets" / "common.kpi").read_bytes()
+    # a lint answered from its cache read the files only to check their digests: it wrote
+    # "No findings in 5 files." over common.kpi (a cold lint refused it)
+    assert invoke("lint", "rulesets").exit_code == 0
+    result = invoke("lint", "rulesets", "-o", "rulesets/common.kpi")
+    assert result.exit_code == 2 and "error[E006]: rulesets/common.kpi is one of this command's inputs" in result.output
+    assert (project / "rulesets" / "common.kpi").read_bytes() == common
+    # verify reads the manifest it checks: its report replaced the record of the run
+    (project / "runs").mkdir()
+    assert invoke("run", "--period", "2026-12", "--manifest", "runs/m.json").exit_code == 0
+    sealed = (project / "runs" / "m.json").read_bytes()
+    result = invoke("verify", "runs/m.json", "-o", "runs/m.json")
+    assert result.exit_code == 2 and "error[E006]: runs/m.json is one of this command's inputs" in result.output
+    assert (project / "runs" / "m.json").read_bytes() == sealed
+    # a .kpi output in the rulesets folder would be read as part of the scheme by the next command
+    result = invoke("run", "--format", "csv", "-o", "rulesets/results.kpi")
+    assert result.exit_code == 2
+    assert ("error[E006]: rulesets/results.kpi is in rulesets, where this command reads the .kpi files: the next "
+            "command would read it with them") in result.output
+    assert not (project / "rulesets" / "results.kpi").exists()
+    # ... while another name there is written, and init --force replaces the configuration it read
+    assert invoke("run", "--format", "csv", "-o", "rulesets/results.csv").exit_code == 0
+    result = invoke("init", "--force")
+    assert result.exit_code == 0, result.output
+    assert "wrote kpirules.toml" in result.output
 
 
 @pytest.mark.parametrize("command", [("check",), ("fmt", "--check"), ("export",), ("lint",)])

@@ -16,6 +16,7 @@ from pathlib import Path
 #: folder a source reads: an output (`-o`, `--manifest`) must never replace one of those
 #: files nor be written into one of those folders
 _INPUTS: set[Path] = set()
+_SUFFIXES_READ: dict[Path, set[str]] = {}  # folder -> the suffixes of the files read from it
 
 
 def note_input(path: str | Path) -> None:
@@ -27,9 +28,40 @@ def note_input(path: str | Path) -> None:
         pass
 
 
+def note_folder_read(folder: str | Path, suffix: str) -> None:
+    """Remember a folder whose *suffix files were read as inputs (the .kpi files of a
+    rulesets folder): an output named so inside it would be read with them next time."""
+    try:
+        _SUFFIXES_READ.setdefault(Path(folder).resolve(), set()).add(suffix)
+    except (OSError, RuntimeError):
+        pass
+
+
+def folder_read_for(path: str | Path) -> tuple[Path, str] | None:
+    """The folder (and the suffix) whose files of that suffix path would join; None: none."""
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return None
+    for folder in resolved.parents:
+        for suffix in _SUFFIXES_READ.get(folder, ()):
+            if resolved.name.endswith(suffix):
+                return folder, suffix
+    return None
+
+
+def forget_input(path: str | Path) -> None:
+    """A file read only for what an output replaces (init --force reads the configuration it rewrites)."""
+    try:
+        _INPUTS.discard(Path(path).resolve())
+    except (OSError, RuntimeError):
+        pass
+
+
 def forget_inputs() -> None:
     """Start a command afresh: what an earlier command in this process read is not its input."""
     _INPUTS.clear()
+    _SUFFIXES_READ.clear()
 
 
 def is_input(path: str | Path) -> bool:

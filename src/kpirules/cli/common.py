@@ -16,7 +16,7 @@ import click
 
 from kpirules import i18n
 from kpirules.errors import ConfigError, Diagnostic, KpiError, Location
-from kpirules.io import StagedFiles, input_holding, write_atomic, written_in_place
+from kpirules.io import StagedFiles, folder_read_for, input_holding, note_input, write_atomic, written_in_place
 from kpirules.report.diagnostics import render_all
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -68,7 +68,10 @@ def resolve_lang(config_path: str | Path | None = None) -> str:
     else:
         from kpirules.lint.config import find_config_file  # the cheap search, free of heavy imports
 
-        lang = i18n.configured_lang(Path(config_path) if config_path else find_config_file())
+        found = Path(config_path) if config_path else find_config_file()
+        lang = i18n.configured_lang(found)
+        if found is not None and found.is_file():
+            note_input(found)  # read for its `lang`: no output may replace it (E006)
     meta[_LANG] = lang
     global LAST_LANG
     LAST_LANG = lang  # for the last line of defence, which runs after the command's context is gone
@@ -252,6 +255,14 @@ def check_outside_rejects(rejects: str | None, *outputs: tuple[str, str | None])
 def check_not_input(path: str | Path) -> None:
     """E006 when path is a file this command read as an input (a scheme file, the config, a
     data file) or lies in a folder it reads: known once the command has loaded its inputs."""
+    joined = folder_read_for(path)
+    if joined is not None and input_holding(path) is None:
+        folder, suffix = joined
+        raise ConfigError(Diagnostic(
+            "E006", f"{path} is in {_shown(folder)}, where this command reads the {suffix} files: the next "
+            f"command would read it with them",
+            help=f"write the output outside that folder, or give it a name that does not end in {suffix}",
+        ))
     holder = input_holding(path)
     if holder is not None and holder.is_dir():
         raise ConfigError(Diagnostic(

@@ -16,6 +16,7 @@ from kpirules.cli.common import (
     output_folder_exists, paths_argument, rejects_option, warn_rejects_unused, write_output,
 )
 from kpirules.errors import ConfigError, Diagnostic
+from kpirules.io import forget_input
 from kpirules.report.diagnostics import display_width, render_all
 
 
@@ -127,7 +128,8 @@ def check(env: str | None, config_path: str | None, bad_rows: str, rejects: str 
                                   f"; {undated:,} {'row has' if undated == 1 else 'rows have'} no date",
                                   n=f"{undated:,}")
             if load.rejected:
-                status += i18n.ui(lang, "sources.skipped", f"; {load.rejected:,} bad rows skipped",
+                status += i18n.ui(lang, "sources.skipped",
+                                  f"; {load.rejected:,} bad {'row' if load.rejected == 1 else 'rows'} skipped",
                                   n=f"{load.rejected:,}")
         description = i18n.phrase(result.description, "source", lang)
         pad = " " * (width - display_width(result.dataset))
@@ -184,6 +186,11 @@ def init(paths: tuple[str, ...], force: bool, output: str) -> None:
     folder = target.resolve().parent
     relative = [os.path.relpath(Path(p).resolve(), folder).replace(os.sep, "/") for p in rulesets]
     bindings = starter_bindings(scheme, folder)
+    from kpirules.lint.config import find_config_file
+
+    config = find_config_file()
+    if config is not None and config.resolve() == target.resolve():
+        forget_input(target)  # read for its `lang` only: the configuration --force replaces
     write_output(target, starter_config(relative, bindings))
     found = sum(1 for binding in bindings.values() if (folder / binding["path"]).is_file())
     click.echo(f"wrote {output}: {len(scheme.datasets)} datasets bound to files under data/, {found} of them "

@@ -11,6 +11,7 @@ import click
 from kpirules.cli.common import EXIT_PROBLEMS, FilePath, current_lang, emit, handle_errors, lang_option, output_option
 from kpirules.cli.run import config_option, env_option, manifest, prepare, run_arguments, status
 from kpirules.errors import ConfigError, Diagnostic, KpiError
+from kpirules.io import note_input
 
 
 @click.command()
@@ -59,6 +60,7 @@ def verify(manifest_path, snapshot_dir, env, config_path, fmt_, output) -> None:
     folder = Path(snapshot_dir) if snapshot_dir else (None if env or config_path else snapshot.find(path))
     arguments = recorded.arguments
     if folder is not None:
+        note_input(folder)  # the snapshot, kept as it was written: no output goes into it (E006)
         layout = snapshot.scheme_layout(recorded.model_dump())
         config_path, env, rulesets = str(folder / snapshot.CONFIG_NAME), snapshot.ENV, None
 

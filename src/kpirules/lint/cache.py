@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from kpirules import __version__
-from kpirules.io import write_atomic
+from kpirules.io import note_input, write_atomic
 
 CACHE_DIR = ".kpirules_cache"
 KEEP = 32  # entries; older ones are removed
@@ -90,9 +90,12 @@ class LintCache:
             entry = json.loads(entry_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        for path, digest in entry.get("deps", {}).items():
+        deps = entry.get("deps", {})
+        for path, digest in deps.items():
             if _digest(Path(path)) != digest:
                 return None
+        for path in deps:  # read to check them, as a lint reads them: no output may replace one (E006)
+            note_input(path)
         return entry.get("result")
 
     def put(self, key: str, result: dict, deps: list[Path]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpirules.errors import ConfigError, Diagnostic, Location, SchemeError
+from kpirules.io import note_folder_read
 from kpirules.lang import ast
 from kpirules.lang.parser import parse_file
 from kpirules.model.problems import Problems
@@ -56,6 +57,7 @@ def files_under(folder: Path, suffix: str = ".kpi") -> list[Path]:
                        help="give yourself permission to list it (chmod u+rx), or name the files to read")
             for exc in unreadable
         ])
+    note_folder_read(folder, suffix)  # an output named *suffix there would be read next time (E006)
     # a link that leads nowhere is kept: reading it says so (a .kpi file silently missing would
     # drop its roles from the scheme)
     return sorted(p for p in found if p.is_file() or (p.is_symlink() and not p.is_dir()))

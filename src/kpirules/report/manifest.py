@@ -30,6 +30,7 @@ from kpirules import __version__
 from kpirules.engine.numbers import WIDE, fmt_decimal
 from kpirules.engine.results import PersonResult, RunResult
 from kpirules.errors import ConfigError, DataError, Diagnostic
+from kpirules.io import note_input
 from kpirules.lang.ast import Span
 from kpirules.report.run_output import money_text
 
@@ -250,6 +251,7 @@ def read(path: str | Path) -> Manifest:
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
+        note_input(path)  # the record of a run: no output may replace it (verify -o, E006)
     except OSError as exc:
         raise ConfigError(Diagnostic("E840", f"cannot read the manifest {path}: {exc.strerror or exc}",
                                      help="name the file `kpirules run --manifest FILE` wrote")) from None
