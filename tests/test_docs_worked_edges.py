@@ -478,3 +478,24 @@ def test_an_adjustment_rounded_to_zero_is_written_0_00(tmp_path):
     assert [a["amount"] for a in got["adjustments"]] == ["0.00"]
     # explain shows the amount as written and the rounding that made it 0.00
     assert "manual adjustment -0.004 CNY, rounded half_up to 0.01: 0.00 CNY: typo" in explain(tmp_path, "A", MARCH)
+
+
+def test_explain_says_why_a_kpi_has_no_target(tmp_path):
+    # semantics §3: a rule whose value is empty is no target, and the rules after it are not
+    # tried; explain said only "target: none found". A's target_incentive cell is empty.
+    role = """
+role rep { applies_to person.role == "rep"
+  kpi k { outcome main  weight 50%  measure sum(deals.amount)
+          target >= person.target_incentive when person.role == "rep"
+          target >= 500 }
+  kpi v { outcome main  weight 25%  measure count(calls)  score tiers by value { [0, ∞): 100 } }
+  kpi w { outcome main  weight 25%  measure count(calls)  target >= 5 when person.level == "x" }
+}
+"""
+    project(tmp_path, role, {"calls": calls(2), "deals": "A,2026-03-05,100,true,1"})
+    text = explain(tmp_path, "A", MARCH)
+    assert ('  target: none: the `when` branch target >= person.target_incentive when person.role == "rep" '
+            f'({tmp_path / "s.kpi"}:26) gives no value; person.role "rep"') in text
+    assert "  target: none (the KPI sets no target)" in text  # v: a by-value curve
+    assert "  target: none found" in text  # w: its only rule's `when` does not hold
+

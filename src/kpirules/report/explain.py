@@ -312,19 +312,28 @@ def kpi_step_parts(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
     if arithmetic is not None:  # `2 / 24 = 8.3333%`: the measure with the results above put in
         value = f"{arithmetic} = {value}"
     value_lines.append(i18n.ui(lang, "explain.value", f"  value: {value}", value=value))
-    if k.target is None:
+    branch = written(k.target_span)
+    # the targets dataset the row comes from (the KPI's rule that reads one)
+    dataset = next((r.per_person for r in (kpi.targets if kpi is not None else []) if r.per_person),
+                   "the targets dataset")
+    source = {
+        "constant": i18n.ui(lang, "explain.target.constant", "the target without `when`"),
+        "when": i18n.ui(lang, "explain.target.when", f"the `when` branch {branch}", branch=branch),
+        "per_person": i18n.ui(lang, "explain.target.per_person", f"the person's row for {k.period} in {dataset}",
+                              period=k.period, dataset=dataset),
+    }.get(k.target_source, k.target_source)
+    if k.target is None and k.target_span is not None:
+        # the rule that applied gave no value (an empty attribute or cell): no target, and the
+        # rules after it are not tried (semantics §3)
+        target_line = i18n.ui(lang, "explain.target_empty", f"  target: none: {source} ({where(k.target_span)}) "
+                              "gives no value", source=source, where=where(k.target_span))
+        if attributes is not None and kpi is not None:
+            target_line += _when_tested(kpi, attributes, lang, hidden)
+    elif k.target is None and kpi is not None and not kpi.targets:
+        target_line = i18n.ui(lang, "explain.no_target_rule", "  target: none (the KPI sets no target)")
+    elif k.target is None:  # no rule applied: each has a `when` that does not hold
         target_line = i18n.ui(lang, "explain.no_target", "  target: none found")
     else:
-        branch = written(k.target_span)
-        # the targets dataset the row comes from (the KPI's rule that reads one)
-        dataset = next((r.per_person for r in (kpi.targets if kpi is not None else []) if r.per_person),
-                       "the targets dataset")
-        source = {
-            "constant": i18n.ui(lang, "explain.target.constant", "the target without `when`"),
-            "when": i18n.ui(lang, "explain.target.when", f"the `when` branch {branch}", branch=branch),
-            "per_person": i18n.ui(lang, "explain.target.per_person", f"the person's row for {k.period} in {dataset}",
-                                  period=k.period, dataset=dataset),
-        }.get(k.target_source, k.target_source)
         target = _value(k, k.target, lang, unit)
         target_line = i18n.ui(lang, "explain.target", f"  target: {k.direction} {target} ({source}, {where(k.target_span)})",
                               direction=k.direction, value=target, source=source, where=where(k.target_span))

@@ -99,7 +99,8 @@ class LoadReport(BaseModel):
 
     def skipped(self) -> list[str]:
         """A warning per dataset with bad rows left out (bad_rows="skip"), with their count."""
-        return [f"{load.dataset}: {load.rejected} bad rows skipped" for load in self.datasets if load.rejected]
+        return [f"{load.dataset}: {load.rejected} bad {'row' if load.rejected == 1 else 'rows'} skipped"
+                for load in self.datasets if load.rejected]
 
 
 class SourceSchema(BaseModel):
