@@ -499,3 +499,19 @@ role rep { applies_to person.role == "rep"
     assert "  target: none (the KPI sets no target)" in text  # v: a by-value curve
     assert "  target: none found" in text  # w: its only rule's `when` does not hold
 
+
+
+def test_the_table_shows_a_kpi_without_a_target_in_progress_by_its_value(tmp_path):
+    # output.md, the table's cells: a quarterly KPI in January is in progress; without a target
+    # its cell is its value to date (3 calls: "3 so far"), where it showed "- so far"
+    role = """
+role rep { applies_to person.role == "rep"
+  kpi q { outcome auxiliary  measure count(calls)  period quarter }
+  kpi k { outcome main  weight 100%  measure count(calls)  target >= 3 }
+}
+"""
+    config = project(tmp_path, role, {"calls": calls(3, "2026-01-20")})
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", "2026-01"])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if line.lstrip("│ ").startswith("A "))
+    assert "3 so far" in row and "- so far" not in row, row

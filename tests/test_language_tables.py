@@ -175,6 +175,9 @@ BOUNDS = [
      "the value scored is an amount, not a percentage", AMOUNTS_HELP),
     (valued("sum(deals.amount)", "lookup by value { 0: 0  50%: 100 }"), ["50%:"],
      "the value scored is an amount, not a percentage", "write an amount, e.g. 50万: 100"),
+    # a lookup key written as an amount (§11.2) was a syntax error, "unexpected 'CNY'"
+    (valued("count(deals)", "lookup by value { 0: 0  50 CNY: 100 }"), ["50 CNY:"],
+     "the value scored is a number, not an amount", "write 50 instead of 50 CNY"),
     (valued("avg(days_between(deals.closed_on, deals.closed_on))", "tiers by value { [0, 20d): 100  [20d, ∞): 0 }"),
      ["20d)", "20d, ∞"], "the bounds of a duration are plain numbers of days", "write 20 instead of 20d"),
     (paid("commission c marginal { [0, 50%): 1%  [50%, ∞): 2% }"), ["50%)", "50%, ∞"],
@@ -197,6 +200,7 @@ def test_a_bound_in_the_wrong_unit_is_e255_at_each_bound(tmp_path, role, written
     valued("count(deals)", "tiers by value { [0, 50): 0  [50, ∞): 100 }"),
     valued("avg(days_between(deals.closed_on, deals.closed_on))", "tiers by value { [0, 20): 100  [20, ∞): 0 }"),
     paid("commission c marginal { [0, 50万): 1%  [50万 CNY, ∞): 2% }"),
+    valued("sum(deals.amount)", "lookup by value { 0 CNY: 0  50万 CNY: 50  100万: 100 }"),
 ])
 def test_bounds_in_the_tables_unit_are_fine(tmp_path, role):
     assert check(tmp_path, role) == (0, [])

@@ -169,7 +169,9 @@ def _cell(k, lang: str = "en") -> str:
     att = "∞" if k.attainment is not None and not k.attainment.is_finite() else (
         "-" if k.attainment is None else f"{short(k.attainment * 100, 1)}%")
     if k.status == "in_progress":
-        return i18n.ui(lang, "run.so_far", f"{att} so far", attainment=att)
+        # a KPI without a target shows its value to date, as it shows its value once closed
+        shown = short(k.value, 2) if k.attainment is None and k.value is not None else att
+        return i18n.ui(lang, "run.so_far", f"{shown} so far", attainment=shown)
     if k.score is None:  # reported without a target
         return short(k.value, 2)
     return f"{short(k.score, 2)} ({att})"
