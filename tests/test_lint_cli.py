@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import os
 from pathlib import Path
 
@@ -91,6 +93,16 @@ def test_statistics(project):
         "1  KPI105  [warning]  main-kpi-count",
         "Found 1 error, 2 warnings in 1 file.",
     ]
+    # with --output-format json, the same counts as data (the table was written whatever the format)
+    result = run_cli("lint", "--no-cache", "--statistics", "--output-format", "json", "bad.kpi")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {"code": "KPI101", "severity": "error", "rule": "weights-sum", "count": 1},
+        {"code": "KPI102", "severity": "warning", "rule": "dominant-weight", "count": 1},
+        {"code": "KPI105", "severity": "warning", "rule": "main-kpi-count", "count": 1},
+    ]
+    result = run_cli("lint", "--no-cache", "--statistics", "--output-format", "sarif", "bad.kpi")
+    assert result.exit_code == 2 and "it has no sarif form" in result.output
 
 
 def test_output_file_is_written_whole(project):

@@ -816,3 +816,22 @@ def test_a_stopped_source_is_judged_by_the_kpi_period_that_reads_it(tmp_path, mo
     else:
         assert found == [f"warning: contracts: the latest signed_on is {latest}, before {warned} starts, so the KPIs "
                          "reading it find none of its rows; check that the source is up to date"]
+
+
+def test_dash_is_standard_output(tmp_path, monkeypatch):
+    # `-o -` wrote a file named "-" (and a second run silently replaced it)
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
+    monkeypatch.chdir(project)
+    result = invoke("run", "--format", "csv", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("period,person_id,name,role,")
+    result = invoke("explain", "P003", "-o", "-")
+    assert result.exit_code == 0 and "P003" in result.stdout.splitlines()[2]
+    assert not (project / "-").exists()
+    # a file where the output's folder should be is said to be one
+    result = invoke("run", "-o", "kpirules.toml/x.csv")
+    assert result.exit_code == 2 and "kpirules.toml is a file, not a folder" in result.output
+

@@ -178,6 +178,8 @@ def output_folder_exists(ctx, param, value):
             folder = Path(value).resolve().parent
         except (OSError, RuntimeError):  # a link that loops
             raise click.BadParameter(f"{value} is a symbolic link that loops; choose another path") from None
+        if folder.exists() and not folder.is_dir():
+            raise click.BadParameter(f"{folder} is a file, not a folder; choose another path")
         if not folder.is_dir():
             raise click.BadParameter(f"the folder {folder} does not exist; create it first, or choose another path")
         if not os.access(folder, os.W_OK):
@@ -210,10 +212,15 @@ class Day(click.ParamType):
         return dt.date(year, month, day)
 
 
+def _output_file(ctx, param, value):
+    """-o FILE, checked as output_folder_exists checks it; `-o -` is standard output."""
+    return None if value == "-" else output_folder_exists(ctx, param, value)
+
+
 def output_option(func: Callable) -> Callable:
     return click.option(
-        "-o", "--output", type=FilePath(dir_okay=False, writable=True), callback=output_folder_exists,
-        help="Write to this file (atomically) instead of standard output.",
+        "-o", "--output", type=FilePath(dir_okay=False, writable=True, allow_dash=True), callback=_output_file,
+        help="Write to this file (atomically) instead of standard output (also `-o -`).",
     )(func)
 
 

@@ -32,7 +32,8 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--fail-level", type=click.Choice(SEVERITIES), default=None,
               help="Exit 1 when a finding is at or above this severity (default: error, or fail-level in [lint]).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (usage and configuration errors still exit 2).")
-@click.option("--statistics", is_flag=True, help="Print how many findings each rule has, instead of the findings.")
+@click.option("--statistics", is_flag=True,
+              help="Print how many findings each rule has, instead of the findings (JSON with --output-format json).")
 @click.option("--select", help="Comma-separated rule codes, prefixes (KPI1) or slugs to run instead of [lint] select.")
 @click.option("--ignore", help="Comma-separated rule codes, prefixes or slugs to skip, on top of [lint] ignore.")
 @click.option("--config", "config_file", type=FilePath(exists=True, dir_okay=False),
@@ -69,6 +70,9 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
     from kpirules.lint.cache import LintCache
     from kpirules.lint.config import find_config_file
 
+    if statistics and output_format not in ("text", "concise", "json"):
+        raise click.BadOptionUsage("statistics", f"--statistics counts the findings as a table or JSON; "
+                                   f"it has no {output_format} form: use --output-format text or json")
     config_path = Path(config_file) if config_file else find_config_file()
     targets = ruleset_paths(paths, config_path, validate=False)
     settings = {"paths": targets, "select": select, "ignore": ignore}
@@ -124,6 +128,10 @@ def _report(result, output_format: str, output: str | None, statistics: bool, le
     from kpirules.lint.localize import localize_result
 
     english, result = result, localize_result(result, lang)
+    if statistics and output_format == "json":
+        emit(formats.render_statistics(result, as_json=True), output)
+        echo_err(formats.summary(result, lang))
+        return
     if statistics:
         text = formats.render_statistics(result)
         emit("\n".join(t for t in (text, formats.summary(result, lang)) if t), output)

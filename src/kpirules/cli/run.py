@@ -226,7 +226,7 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
       kpirules run --period 2026Q1 --format json -o results.json
       kpirules run --lang zh                 # the table and warnings in Chinese
       kpirules run --as-of 2026-12-10        # pacing: on track, at risk or off track so far
-      kpirules run --manifest run.manifest.json --snapshot snapshots/2026-12
+      kpirules run --manifest run.manifest.json --snapshot snapshot-2026-12
     """
     if as_of is not None:  # pacing during the period: kpirules.cli.pacing, docs/pacing.md
         from kpirules.cli.pacing import run_as_of

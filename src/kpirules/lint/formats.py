@@ -236,9 +236,14 @@ def render_junit(result: LintResult, fail_level: str, lang: str = "en") -> str:
 # ---------------------------------------------------------------- statistics
 
 
-def render_statistics(result: LintResult) -> str:
+def render_statistics(result: LintResult, as_json: bool = False) -> str:
+    """How many findings each rule has, most first: a text table, or a JSON list of
+    {"code", "severity", "rule", "count"}."""
     counts = Counter((f.code, f.severity, f.slug) for f in result.findings)
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    if as_json:
+        return json.dumps([{"code": code, "severity": severity, "rule": slug, "count": n}
+                           for (code, severity, slug), n in rows], ensure_ascii=False, indent=2)
     width = max((len(str(n)) for _, n in rows), default=1)
     return "\n".join(f"{n:>{width}}  {code}  [{severity}]  {slug}" for (code, severity, slug), n in rows)
 
