@@ -835,3 +835,26 @@ def test_dash_is_standard_output(tmp_path, monkeypatch):
     result = invoke("run", "-o", "kpirules.toml/x.csv")
     assert result.exit_code == 2 and "kpirules.toml is a file, not a folder" in result.output
 
+
+
+def test_options_that_would_be_ignored_are_said_to_be(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "rulesets", project / "rulesets")
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
+    monkeypatch.chdir(project)
+    # a second --period was the only one evaluated, without a word
+    result = invoke("run", "--period", "2026-03", "--period", "2026-04")
+    assert result.exit_code == 2 and "given 2 times (2026-03, 2026-04): give one period" in result.output
+    # an empty --env (an unset shell variable) was the default environment
+    result = invoke("run", "--env", "")
+    assert result.exit_code == 2 and "error[E606]: --env is empty: name an environment" in result.output
+    # an empty --select ran every rule
+    result = invoke("lint", "--select", "", "rulesets")
+    assert result.exit_code == 2 and "'--select': it is empty" in result.output
+    result = invoke("lint", "--env", "sample", "rulesets")
+    assert result.exit_code == 0
+    assert "warning: --env sample chooses the data of the history rules; without --history" in result.stderr
+    result = invoke("run", "--force", "--format", "csv")
+    assert result.exit_code == 0
+    assert "warning: --force replaces an earlier --snapshot folder; without --snapshot it does nothing" in result.stderr

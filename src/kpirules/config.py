@@ -148,6 +148,9 @@ class ProjectConfig(_Strict):
 
     def environment(self, name: str | None = None) -> Environment:
         """The named environment, else the default one, else the only one."""
+        if name is not None and not name.strip():  # `--env ""` (an unset shell variable) is no choice
+            raise ConfigError(Diagnostic("E606", "--env is empty: name an environment",
+                                         help=f"environments: {', '.join(self.envs) or 'none'}"))
         name = name or self.project.default_env
         if name is None:
             if len(self.envs) == 1:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from kpirules import i18n
 from kpirules.cli.common import (
     EXIT_CLEAN, EXIT_PROBLEMS, FilePath, current_lang, echo_err, emit, handle_errors, lang_option, output_folder_exists,
     paths_argument, ruleset_paths,
@@ -73,6 +74,15 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
     if statistics and output_format not in ("text", "concise", "json"):
         raise click.BadOptionUsage("statistics", f"--statistics counts the findings as a table or JSON; "
                                    f"it has no {output_format} form: use --output-format text or json")
+    for option, value in (("--select", select), ("--ignore", ignore)):
+        if value is not None and not _codes(value):  # `--select ""` ran every rule
+            raise click.BadParameter("it is empty: name rule codes, prefixes (KPI1) or slugs, separated by commas",
+                                     param_hint=f"'{option}'")
+    if env_name and not history:
+        lang = current_lang()
+        echo_err(i18n.labelled(lang, "warning", i18n.ui(
+            lang, "lint.env_without_history", f"--env {env_name} chooses the data of the history rules; without "
+            "--history no data is read", env=env_name)))
     config_path = Path(config_file) if config_file else find_config_file()
     targets = ruleset_paths(paths, config_path, validate=False)
     settings = {"paths": targets, "select": select, "ignore": ignore}

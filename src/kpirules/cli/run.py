@@ -184,7 +184,17 @@ def _outside_effective(header, periods) -> list[str]:
 config_option = click.option("--config", "config_path", type=FilePath(dir_okay=False),
                              help="The project configuration (default: kpirules.toml found from the current folder up).")
 env_option = click.option("--env", help="The configured environment whose data sources to read.")
-period_option = click.option("--period", "period_label", metavar="PERIOD",
+
+
+def _one_period(ctx, param, values):
+    """The --period given, at most once: a second one was silently the only one evaluated."""
+    if len(values) > 1:
+        raise click.BadParameter(f"given {len(values)} times ({', '.join(values)}): give one period; a longer one "
+                                 "covers its shorter periods (--period 2026Q1 evaluates each of its months)")
+    return values[0] if values else None
+
+
+period_option = click.option("--period", "period_label", metavar="PERIOD", multiple=True, callback=_one_period,
                              help="2026-03, 2026Q1, 2026H1 or 2026 (default: the latest period the data covers).")
 
 
@@ -253,6 +263,11 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
         raise ConfigError(Diagnostic("E003", f"--format {fmt_} needs --output FILE", help=f"e.g. -o results.{fmt_}"))
     _check_places(output, manifest_path, snapshot_dir, rejects)  # before the work, not after it
     warn_rejects_unused(rejects, bad_rows)
+    if force and not snapshot_dir:
+        lang = current_lang()
+        echo_err(i18n.labelled(lang, "warning", i18n.ui(
+            lang, "run.force_without_snapshot", "--force replaces an earlier --snapshot folder; without --snapshot "
+            "it does nothing")))
     if snapshot_dir:
         from kpirules.report import snapshot
 
