@@ -46,6 +46,9 @@ select = ["KPI1"]
 def test_a_valid_config(workdir):
     config = _config(workdir, GOOD)
     assert config.root == workdir.resolve()
+    with pytest.raises(ConfigError, match=r"E001.*no such file or directory: scheme.kpi \(listed in project.rulesets\)"):
+        config.ruleset_paths()
+    (workdir / "scheme.kpi").write_text("", encoding="utf-8")
     assert config.ruleset_paths() == [workdir.resolve() / "scheme.kpi"]
     people = config.environment().datasets["people"]
     assert (people.source, people.options.path, people.options.encoding) == ("csv", Path("data/people.csv"), "gbk")

@@ -858,3 +858,19 @@ def test_options_that_would_be_ignored_are_said_to_be(tmp_path, monkeypatch):
     result = invoke("run", "--force", "--format", "csv")
     assert result.exit_code == 0
     assert "warning: --force replaces an earlier --snapshot folder; without --snapshot it does nothing" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("check",), ("lint",), ("run",), ("sources", "check")])
+def test_a_missing_ruleset_listed_in_the_configuration_is_said_at_its_line(tmp_path, monkeypatch, command):
+    # E001 said "no such file or directory: /abs/nope" without pointing at kpirules.toml
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "data", project / "data")
+    text = (ROOT / "kpirules.toml").read_text(encoding="utf-8")
+    (project / "kpirules.toml").write_text(text.replace('rulesets = ["rulesets"]', 'rulesets = ["nope"]'),
+                                           encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("rulesets = "))
+    monkeypatch.chdir(project)
+    result = invoke(*command)
+    assert result.exit_code == 2, result.output
+    assert (f"kpirules.toml:{line}:1: error[E001]: no such file or directory: nope (listed in project.rulesets)"
+            in result.output)

@@ -517,7 +517,11 @@ def test_snapshot_options_are_checked(project):
         in result.stderr
     assert invoke("run", "--period", PERIOD, "--snapshot", "snap").exit_code == 0
     both = invoke("verify", "run.manifest.json", "--snapshot", "snap", "--env", "sample")
-    assert both.exit_code == 2 and "error[E847]" in both.stderr
+    assert both.exit_code == 2 and "error[E847]: --snapshot reads the snapshot's own configuration" in both.stderr
+    # the snapshot named as the thing to verify: no --snapshot was given to blame
+    folder = invoke("verify", "snap", "--env", "sample")
+    assert folder.exit_code == 2
+    assert "error[E847]: snap is a snapshot, verified with its own configuration" in folder.stderr
 
 
 # ---------------------------------------------------------------------- a live database

@@ -144,7 +144,12 @@ class ProjectConfig(_Strict):
         return self.path.parent
 
     def ruleset_paths(self) -> list[Path]:
-        return [self.root / p for p in self.project.rulesets]
+        """The rulesets listed under [project]; one that does not exist is E001 at that list."""
+        paths = [self.root / p for p in self.project.rulesets]
+        missing = next((written for written, p in zip(self.project.rulesets, paths) if not p.exists()), None)
+        if missing is not None:
+            raise missing_ruleset(self.path, missing)
+        return paths
 
     def environment(self, name: str | None = None) -> Environment:
         """The named environment, else the default one, else the only one."""
@@ -583,6 +588,15 @@ def _error(code: str, message: str, path: Path, help: str | None = None) -> Conf
 
 def _split_key(text: str) -> list[str]:
     return [part.strip().strip('"').strip("'") for part in text.split(".")]
+
+
+def missing_ruleset(path: Path, written: str) -> ConfigError:
+    """E001 at `rulesets` under [project] of the configuration `path`: `written` does not exist."""
+    key = "tool.kpirules.project.rulesets" if path.name == PYPROJECT_NAME else "project.rulesets"
+    return ConfigError(Diagnostic(
+        "E001", f"no such file or directory: {written} (listed in project.rulesets)", locate_key(path, key),
+        help=f"check the path: it is relative to the folder of {path.name}",
+    ))
 
 
 def locate_key(path: Path, key: str) -> Location:

@@ -388,6 +388,11 @@ def ruleset_paths(paths: tuple[str, ...], config_path: Path | None, *, validate:
             rulesets = load_config(config_path).project.rulesets
         else:
             rulesets = _rulesets_in(config_path)
+        missing = next((r for r in rulesets if not (config_path.parent / r).exists()), None)
+        if missing is not None:
+            from kpirules.config import missing_ruleset
+
+            raise missing_ruleset(config_path, missing)
         if rulesets:
             return [_shown(config_path.parent / r) for r in rulesets]
     return default_rulesets()

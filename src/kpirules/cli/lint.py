@@ -182,7 +182,7 @@ def rule(code: str) -> None:
     found = rules.get(code.upper()) or next((r for r in rules.values() if r.slug == code), None)
     if found is None:
         # a prefix (KPI1) names the rules it covers, not the closest spelling (KPI901)
-        covered = sorted(c for c in rules if c.startswith(code.upper()))
+        covered = sorted(c for c in rules if c.startswith(code.upper())) if code.strip() else []
         hint = (f"{code} begins several rule codes; name one: {', '.join(covered)}" if covered else
                 did_you_mean(code, [r.slug for r in rules.values()]) or did_you_mean(code.upper(), rules))
         raise ConfigError(Diagnostic("E703", f"unknown rule {code!r}", help=hint or "run `kpirules rules` to list them"))

@@ -109,7 +109,8 @@ def check_roles(scheme, roles) -> None:
     """Refuse (E004) a --role the scheme does not have."""
     unknown = [r for r in roles if r not in scheme.roles]
     if unknown:
-        raise ConfigError(Diagnostic("E004", f"unknown role {unknown[0]}", help=f"roles: {', '.join(scheme.roles)}"))
+        role = unknown[0] if unknown[0].strip() and unknown[0] == unknown[0].strip() else repr(unknown[0])
+        raise ConfigError(Diagnostic("E004", f"unknown role {role}", help=f"roles: {', '.join(scheme.roles)}"))
 
 
 def manifest(prepared: Prepared, result=None, arguments: dict | None = None) -> dict:

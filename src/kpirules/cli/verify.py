@@ -45,6 +45,7 @@ def verify(manifest_path, snapshot_dir, env, config_path, fmt_, output) -> None:
     from kpirules.report import verify as comparing
 
     path = Path(manifest_path)
+    given_snapshot = snapshot_dir is not None
     if path.is_dir():
         snapshot_dir = snapshot_dir or path
         path = path / snapshot.MANIFEST_NAME
@@ -52,9 +53,16 @@ def verify(manifest_path, snapshot_dir, env, config_path, fmt_, output) -> None:
         snapshot.check_folder(snapshot_dir)
     recorded = manifests.read(path)
     if snapshot_dir and (env or config_path):
+        if given_snapshot:
+            raise ConfigError(Diagnostic(
+                "E847", "--snapshot reads the snapshot's own configuration: --env and --config do not apply",
+                help="leave out --env and --config, or leave out --snapshot to verify against live sources",
+            ))
         raise ConfigError(Diagnostic(
-            "E847", "--snapshot reads the snapshot's own configuration: --env and --config do not apply",
-            help="leave out --env and --config, or leave out --snapshot to verify against live sources",
+            "E847", f"{manifest_path} is a snapshot, verified with its own configuration: --env and --config do "
+            "not apply",
+            help="leave out --env and --config, or name the snapshot's manifest.json to verify it against live "
+                 "sources",
         ))
     # a manifest inside a snapshot folder is verified from it, unless live sources are named
     folder = Path(snapshot_dir) if snapshot_dir else (None if env or config_path else snapshot.find(path))
