@@ -515,3 +515,6 @@ role rep { applies_to person.role == "rep"
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if line.lstrip("│ ").startswith("A "))
     assert "3 so far" in row and "- so far" not in row, row
+    # the role has no payout rules: no payout column and no "total payout 0 CNY"
+    assert "payout CNY" not in result.stdout
+    assert "1 person evaluated; no payout rules." in result.stdout

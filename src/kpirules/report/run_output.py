@@ -200,6 +200,8 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
         heading = i18n.ui(lang, "run.heading_bare", heading, scheme=result.scheme, periods=periods)
     console.print(heading)
     wide = width or 160
+    # no role of the run has payout rules (or nobody was evaluated): no payout column, no total
+    paid = any(p.payout is not None for p in result.people)
     for role, people in by_role(result).items():
         first = people[0]
         label = first.role_label or role
@@ -218,7 +220,9 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
             table.add_column(label + (" *" if rank == "auxiliary" else ""), justify="right")
         table.add_column(i18n.ui(lang, "run.total", "total"), justify="right")
         table.add_column(i18n.ui(lang, "run.grade", "grade"))
-        table.add_column(i18n.ui(lang, "run.payout", f"payout {result.currency}", currency=result.currency), justify="right")
+        if paid:
+            table.add_column(i18n.ui(lang, "run.payout", f"payout {result.currency}", currency=result.currency),
+                             justify="right")
         rows = []
         for p in people:
             cells = [p.person_id] + [getattr(p, c) or "" for c in columns[1:]]
@@ -226,7 +230,9 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
             for kpi_id, _, _ in kpis:
                 k = by_id.get(kpi_id)
                 cells.append("" if k is None else _cell(k, lang))
-            cells += [short(p.total_score, 2), p.grade or "", _money_shown(p.payout.total) if p.payout else ""]
+            cells += [short(p.total_score, 2), p.grade or ""]
+            if paid:
+                cells.append(_money_shown(p.payout.total) if p.payout else "")
             rows.append([str(c) for c in cells])
         plain = plain_table(title, [(str(c.header), c.justify) for c in table.columns], rows, wide) \
             if len(rows) > PLAIN_TABLE_ROWS else None
@@ -237,7 +243,16 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
             table.add_row(*cells)
         console.print(table)
     total = exact_sum(p.payout.total for p in result.people if p.payout)
-    if len(result.periods) > 1:
+    if not result.people:
+        console.print(i18n.ui(lang, "run.summary_nobody", "0 people evaluated."))
+    elif not paid:
+        console.print(i18n.ui(
+            lang, "run.summary_unpaid",
+            f"{i18n.people(len({p.person_id for p in result.people}))} evaluated; no payout rules. "
+            "Cells: score (attainment); * auxiliary KPI: reported, not weighted.",
+            n=len({p.person_id for p in result.people}),
+        ))
+    elif len(result.periods) > 1:
         people = len({p.person_id for p in result.people})
         console.print(i18n.ui(
             lang, "run.summary_periods",
