@@ -146,7 +146,8 @@ class ProjectConfig(_Strict):
     def ruleset_paths(self) -> list[Path]:
         """The rulesets listed under [project]; one that does not exist is E001 at that list."""
         paths = [self.root / p for p in self.project.rulesets]
-        missing = next((written for written, p in zip(self.project.rulesets, paths) if not p.exists()), None)
+        listed = "rulesets" in self.project.model_fields_set  # else the default, said where it is read
+        missing = next((w for w, p in zip(self.project.rulesets, paths) if listed and not p.exists()), None)
         if missing is not None:
             raise missing_ruleset(self.path, missing)
         return paths

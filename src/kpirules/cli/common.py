@@ -385,10 +385,11 @@ def ruleset_paths(paths: tuple[str, ...], config_path: Path | None, *, validate:
         if validate:
             from kpirules.config import load_config
 
-            rulesets = load_config(config_path).project.rulesets
+            project = load_config(config_path).project
+            rulesets, listed = project.rulesets, "rulesets" in project.model_fields_set
         else:
-            rulesets = _rulesets_in(config_path)
-        missing = next((r for r in rulesets if not (config_path.parent / r).exists()), None)
+            rulesets, listed = _rulesets_in(config_path)
+        missing = next((r for r in rulesets if not (config_path.parent / r).exists()), None) if listed else None
         if missing is not None:
             from kpirules.config import missing_ruleset
 
@@ -398,8 +399,9 @@ def ruleset_paths(paths: tuple[str, ...], config_path: Path | None, *, validate:
     return default_rulesets()
 
 
-def _rulesets_in(config_path: Path) -> list[str]:
-    """`project.rulesets` of a configuration file, read with the standard library only.
+def _rulesets_in(config_path: Path) -> tuple[list[str], bool]:
+    """`project.rulesets` of a configuration file, read with the standard library only, and
+    whether the file lists them (else they are the default, ["rulesets"]).
 
     Its problems are worded as load_config words them (E603 at the key), so that `lint`
     says what every other command says.
@@ -415,7 +417,7 @@ def _rulesets_in(config_path: Path) -> list[str]:
     project = data.get("project", {})
     rulesets = project.get("rulesets", ["rulesets"]) if isinstance(project, dict) else None
     if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):
-        return rulesets
+        return rulesets, "rulesets" in project
     positions = locate(text)
 
     def at(*key) -> Location:

@@ -47,6 +47,7 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
             "json": lambda: pacing_output.render_json(result, read),
             "jsonl": lambda: pacing_output.render_jsonl(result),
         }[fmt_]()
+        click.echo(pacing_output.heading(result, lang), err=True)  # which period and day, beside the data
         for warning in result.warnings:
             click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
     emit(text.rstrip("\n"), output)

@@ -116,6 +116,17 @@ def _by_role(result: PacingResult) -> dict[str, list[PersonPace]]:
     return dict(sorted(groups.items()))
 
 
+def heading(result: PacingResult, lang: str = "en") -> str:
+    """Which period, as of which day, and how the projection is made (the table's first line;
+    the other formats print it on standard error)."""
+    values = dict(scheme=result.scheme, period=result.period, as_of=result.as_of.isoformat(),
+                  elapsed=result.elapsed_days, days=result.period_days, end=result.period_end.isoformat())
+    return i18n.ui(
+        lang, "pacing.heading",
+        "Scheme {scheme}, period {period} as of {as_of}: day {elapsed} of {days}; "
+        "projected as if the pace to date holds to {end}".format(**values), **values)
+
+
 def render_table(result: PacingResult, width: int | None = None, lang: str = "en") -> str:
     """Per role, one row per person and KPI: to date, expected to date, projected, attainment, status."""
     from rich import box
@@ -123,12 +134,7 @@ def render_table(result: PacingResult, width: int | None = None, lang: str = "en
     from rich.table import Table
 
     console = Console(record=True, width=width or 160, file=io.StringIO(), force_terminal=False)
-    values = dict(scheme=result.scheme, period=result.period, as_of=result.as_of.isoformat(),
-                  elapsed=result.elapsed_days, days=result.period_days, end=result.period_end.isoformat())
-    console.print(i18n.ui(
-        lang, "pacing.heading",
-        "Scheme {scheme}, period {period} as of {as_of}: day {elapsed} of {days}; "
-        "projected as if the pace to date holds to {end}".format(**values), **values), soft_wrap=True)
+    console.print(heading(result, lang), soft_wrap=True)
     counts: dict[str, int] = defaultdict(int)
     for role, people in _by_role(result).items():
         label = people[0].role_label or role

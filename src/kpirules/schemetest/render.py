@@ -53,7 +53,8 @@ def render_text(result: SuiteResult, verbose: bool = True) -> str:
                f"{n['passed']} passed, {n['failed']} failed")
     if n["errors"]:
         summary += f", {n['errors']} could not run"
-    out.append("")
+    if out:  # a blank line between the cases and the summary (none before it when no case is listed)
+        out.append("")
     out.append(summary + ".")
     if result.coverage is not None:
         out.extend(render_coverage(result.coverage))
