@@ -110,3 +110,26 @@ def test_ctrl_c_is_said_as_an_interrupt_with_exit_2_and_no_output(tmp_path):
         assert not out.exists() and list(tmp_path.glob(".out*")) == []
         interrupted += 1
     assert interrupted, "no run was interrupted: each finished before the signal"
+
+
+def test_ctrl_c_before_a_command_runs_is_an_interrupt_too(monkeypatch, capsys):
+    # an interrupt while click read the options or imported the command's module (a loaded
+    # machine, Ctrl-C at once) was click's "Aborted!" with exit 1, the code of problems in inputs
+    from kpirules import cli as cli_module
+
+    def interrupted(self, ctx, name):
+        raise KeyboardInterrupt
+
+    import signal
+
+    monkeypatch.setattr(cli_module.LazyGroup, "get_command", interrupted)
+    previous = signal.getsignal(signal.SIGINT)  # main installs its own handler: pytest's comes back
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            cli_module.main(["run"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "interrupted: kpirules stopped before it finished; no output was written or changed" in err
+    assert "Aborted!" not in err

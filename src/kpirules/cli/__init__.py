@@ -117,9 +117,19 @@ def main(argv: list[str] | None = None) -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _on_interrupt)
     try:
-        cli.main(args=argv, prog_name="kpirules", standalone_mode=True)
+        # click's own handling, but for Ctrl-C: its "Aborted!" exits 1, the code of problems in
+        # the inputs, when the interrupt lands before a command handles it (while click reads
+        # the options or imports the command's module)
+        code = cli.main(args=argv, prog_name="kpirules", standalone_mode=False)
     except SystemExit:
         raise
+    except click.exceptions.Abort:
+        from kpirules.cli import common
+
+        sys.exit(common.report_interrupt())
+    except click.ClickException as exc:  # a usage error: said as click says it, exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
     except OSError as exc:
         if exc.errno not in _FULL or os.environ.get("KPIRULES_DEBUG"):
             raise
@@ -148,3 +158,6 @@ def main(argv: list[str] | None = None) -> None:
             message = english
         echo_err(message)
         sys.exit(2)
+    # a command that returns has succeeded; click's own exits (--help, --version) give their code
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        sys.exit(code)
