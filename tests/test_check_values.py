@@ -166,3 +166,15 @@ def test_tenure_days_is_the_last_day_minus_the_hire_date(tmp_path, hired, days):
     p = person(run(tmp_path, role, {"people": f"A,rep,,{hired},,,"}, MARCH))
     assert num(kpi(p, "k")["target"]) == (D(days + 1) * (days + 1) / 31).quantize(D("0.000001"))
 
+
+@pytest.mark.parametrize("zone", ["Asia", "America", ""])
+def test_a_region_or_an_empty_time_zone_is_e233(tmp_path, zone):
+    # "Asia" is a folder of the time zone database: check, lint and export ended in a traceback
+    # (IsADirectoryError); `timezone ""` was UTC without a word
+    path = tmp_path / "s.kpi"
+    path.write_text(f'scheme t {{ currency CNY  timezone "{zone}" }}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"error[E233]: unknown time zone '{zone}'" in result.output
+    assert "Traceback" not in result.output
+

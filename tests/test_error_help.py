@@ -82,6 +82,12 @@ UNQUOTED = [
      "6:34: error[E231]: 'timezone' takes a quoted text", 'put it in quotes: timezone "Asia"'),
     ("label", "role r 42 { applies_to true }\n",
      "6:8: error[E231]: a label is a quoted text", 'put it in quotes: role r "42"'),
+    # the words up to the end of the line: "Asia" alone, pasted back, was a traceback (a folder of
+    # the time zone database), and `description "2026"` dropped the rest
+    ("timezone with a slash", "scheme t { currency CNY timezone Asia/Shanghai }\n",
+     "6:34: error[E231]: 'timezone' takes a quoted text", 'put it in quotes: timezone "Asia/Shanghai"'),
+    ("several words", "role r { applies_to true\n  description 2026 plan for sales\n}\n",
+     "7:15: error[E231]: 'description' takes a quoted text", 'put it in quotes: description "2026 plan for sales"'),
 ]
 CASES += [(f"E231 {name}", *rest) for name, *rest in UNQUOTED]
 

@@ -223,3 +223,45 @@ def test_the_shipped_schemes_pass_check(folder):
     root = Path(__file__).resolve().parent.parent / folder
     result = CliRunner().invoke(cli, ["check", str(root)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("payout, written, message", [
+    # each passed check and lint, and turned payouts into deductions (-2,965.50) at run time,
+    # while `cap -1` was refused
+    ("target_incentive -3000 CNY", "-3000 CNY", "the target incentive cannot be negative"),
+    ("cap factor -1", "-1", "the cap factor cannot be negative"),
+    ("gate k.attainment >= 80% else multiply -1", "-1", "the gate's factor cannot be negative"),
+    ("gate k.attainment >= 80% else cap factor -0.5", "-0.5", "the gate's factor cannot be negative"),
+])
+def test_a_negative_incentive_or_factor_is_e232(tmp_path, payout, written, message):
+    role = f"""
+role rep {{
+  kpi k {{ outcome main  weight 100%  measure count(deals)  target >= 10 }}
+  payout {{
+    {"target_incentive 3000 CNY" if "target_incentive" not in payout else ""}
+    factor by total_score {{ [0, ∞): 1 }}
+    {payout}
+  }}
+}}
+"""
+    line, column = at(role, written)
+    assert check(tmp_path, role) == (1, [(line, column, "E232", message,
+                                          "write 0 or more: a negative one turns every payout into a deduction; "
+                                          "money is taken back by a manual adjustment")])
+
+
+@pytest.mark.parametrize("body, written", [
+    # each passed check: the target, the gate and the condition had no value at every run
+    ("measure count(deals)  target >= 200 / 0", "200 / 0"),
+    ("measure count(deals) / 0  target >= 1", "count(deals) / 0"),
+    ("measure count(deals)  target >= 5  target >= 10 when person.tenure_months < 3 / 0", "3 / 0"),
+])
+def test_a_division_by_a_constant_zero_is_e232(tmp_path, body, written):
+    role = f"""
+role rep {{
+  kpi k {{ outcome main  weight 100%  {body} }}
+}}
+"""
+    line, column = at(role, written)
+    assert check(tmp_path, role) == (1, [(line, column, "E232", f"{written} divides by zero, so it has no value",
+                                          "divide by a number other than 0")])

@@ -76,6 +76,18 @@ def terminal_name(name: str) -> str:
     return f"'{keyword_text(name)}'"
 
 
+def _before_keyword(text: str) -> str:
+    """The text up to the first word that is a keyword of the language, after the first word
+    (`5 weight 100%` -> `5`): on a one-line block the next statement follows on the line."""
+    from kpirules.lang.parser import _parser
+
+    keywords = _parser()[0].options.postlex.keywords if _parser()[0].options.postlex else {}
+    for match in re.finditer(r"[^\W\d]\w*", text):
+        if match.start() > 0 and match.group() in keywords and text[match.start() - 1].isspace():
+            return text[: match.start()]
+    return text
+
+
 def keyword_text(name: str) -> str:
     return _KEYWORD_TEXT.get(name, name.lower())
 
@@ -184,7 +196,17 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
     unquoted = _unquoted_text(exc, expected)
     if unquoted is not None:
         message, example = unquoted
-        return Diagnostic("E231", message, loc, help=f'put it in quotes: {example} "{token}"')
+        # the words written up to the end of the line (`timezone Asia/Shanghai`, `description
+        # 2026 plan`), not the first alone, which pasted back is another error ("Asia")
+        line_end = text.find("\n", token.start_pos)
+        rest = text[token.start_pos: len(text) if line_end < 0 else line_end]
+        cut = min((i for i in (rest.find(c) for c in "{}#") if i >= 0), default=len(rest))
+        words = _before_keyword(rest[:cut]).rstrip()
+        if words and words != str(token) and not any(q in words for q in '"“”'):  # a label after it: the token
+            loc = Location(path, token.line, token.column, token.line, token.column + len(words))
+        else:
+            words = str(token)
+        return Diagnostic("E231", message, loc, help=f'put it in quotes: {example} "{words}"')
     found = f"'{token}'" if token.type != "STRING" else f"text {token}"
     message = f"unexpected {found}; expected {_expected_phrase(expected)}"
     help_text = None

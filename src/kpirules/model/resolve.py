@@ -164,8 +164,11 @@ class Resolver(KpiResolver):
             self.problems.foreign_amount(node, self.currency)
             return sign * node.value
         expected = {"number": "a number", "percent": "a percentage", "money": "an amount"}
+        # an expression (`1 + 1`, `2.0 / 0`) is not taken here even when it is a number: the
+        # value is written as it is
+        written = "" if isinstance(node, ast.Literal_) else " written as it is, not worked out"
         self.problems.error(
-            "E232", expr.span, f"{what} must be {' or '.join(expected[k] for k in kinds)}",
+            "E232", expr.span, f"{what} must be {' or '.join(expected[k] for k in kinds)}{written}",
             "write a constant, e.g. " + {"percent": "30%", "number": "1.5", "money": "3000 CNY"}[kinds[0]],
         )
         return None
@@ -225,11 +228,14 @@ class Resolver(KpiResolver):
         self.currency = currency
         timezone = self._text(s.get("timezone")) or sd["timezone"]
         if "timezone" in s:
+            zone = self._text(s["timezone"]) or ""
             try:
-                zoneinfo.ZoneInfo(timezone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                if not zone.strip():
+                    raise ValueError("empty")  # `timezone ""` was the default, UTC, without a word
+                zoneinfo.ZoneInfo(zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a region ("Asia") is a folder
                 self.problems.error(
-                    "E233", s["timezone"].value.span, f"unknown time zone '{timezone}'",
+                    "E233", s["timezone"].value.span, f"unknown time zone '{zone}'",
                     "use an IANA name such as \"Asia/Shanghai\" or \"UTC\"",
                 )
                 timezone = "UTC"

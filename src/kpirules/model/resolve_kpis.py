@@ -14,6 +14,7 @@ from kpirules.model import scheme as m
 from kpirules.model.bands import bound_problem
 from kpirules.model.problems import Problems, did_you_mean, known, suggest
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, is_money, refs_in
+from kpirules.model.constants import NotWorkedOut, constant_value
 from kpirules.model.vocabulary import PERIOD_MONTHS, PERIODS
 
 
@@ -366,6 +367,11 @@ class KpiResolver:
                     f"the target incentive is not in the scheme's currency ({header.currency})",
                     f"write the amount in {header.currency}",
                 )
+            elif not refs_in(target_incentive) and _negative(target_incentive):
+                self.problems.error(
+                    "E232", target_incentive.span, "the target incentive cannot be negative",
+                    NEGATIVE_PAY_HELP,
+                )
         factor = self._once(decl.body, ast.Factor, where, "factor")
         factor_tiers: list[m.Tier] = []
         if factor is not None:
@@ -392,11 +398,14 @@ class KpiResolver:
                 "E232", s["cap"].value.span, "the payout cap cannot be negative",
                 "write 0 or more: the cap is the most the period pays; money is taken back by a manual adjustment",
             )
+        cap_factor = self._constant(s["cap factor"].value, "cap factor", ("number", "percent")) if "cap factor" in s else None
+        if cap_factor is not None and cap_factor < 0:
+            self.problems.error("E232", s["cap factor"].value.span, "the cap factor cannot be negative", NEGATIVE_PAY_HELP)
         return m.Payout(
             target_incentive=target_incentive,
             factor_tiers=factor_tiers,
             factor_span=factor.span if factor else None,
-            cap_factor=self._constant(s["cap factor"].value, "cap factor", ("number", "percent")) if "cap factor" in s else None,
+            cap_factor=cap_factor,
             cap=cap,
             cap_factor_span=s["cap factor"].span if "cap factor" in s else None,
             cap_span=s["cap"].span if "cap" in s else None,
@@ -424,6 +433,8 @@ class KpiResolver:
         amount = None
         if stmt.amount is not None:
             amount = self._constant(stmt.amount, "the gate's factor", ("number", "percent"))
+            if amount is not None and amount < 0:
+                self.problems.error("E232", stmt.amount.span, "the gate's factor cannot be negative", NEGATIVE_PAY_HELP)
         no_data = "fail"
         if stmt.no_data is not None:
             no_data = stmt.no_data.name
@@ -460,6 +471,20 @@ class KpiResolver:
             if tier.value is not None and not refs_in(tier.value) and not self.problems.reported_at(tier.value.span):
                 self._constant(tier.value, "a commission rate", ("percent", "number"))
         return m.Commission(kpi=kpi, mode=mode, tiers=tiers, span=stmt.span)
+
+
+#: why a negative incentive or factor is refused (as a negative payout cap is)
+NEGATIVE_PAY_HELP = ("write 0 or more: a negative one turns every payout into a deduction; money is taken back "
+                     "by a manual adjustment")
+
+
+def _negative(expr) -> bool:
+    """Whether an expression that reads no name works out below 0."""
+    try:
+        value = constant_value(expr)
+    except NotWorkedOut:
+        return False
+    return value is not None and value < 0
 
 
 def _commission_misfit(kpi: str, kpi_types: dict[str, str]) -> str | None:

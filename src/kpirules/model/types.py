@@ -229,6 +229,11 @@ class ExprChecker:
     def _arithmetic(self, e: ast.Binary, left: str, right: str) -> str:
         lf, rf = family(left), family(right)
         op = e.op
+        if op == "/" and self.scope.what != "constant" and _is_zero(e.right):  # constants: expect_value says it
+            # `target >= 200 / 0`, `count(calls) / 0`: never a value, so the KPI, the gate or the
+            # condition would quietly have none at every run
+            # (typed on, so that a place that says what it is, a factor row's value, says it instead)
+            self.error("E232", e, f"{_written(e)} divides by zero, so it has no value", "divide by a number other than 0")
         if is_money(left) and is_money(right) and left != right:
             return self.error(
                 "E303",
@@ -572,6 +577,9 @@ class ExprChecker:
         except NotWorkedOut:
             return
         if value is None:
+            # said once, naming what it is: the division inside was said already, as an expression
+            self.problems.diagnostics[:] = [d for d in self.problems.diagnostics
+                                            if not (d.code == "E232" and _within(d.location, expr.span))]
             self.error("E232", expr, f"{what} divides by zero, so it has no value", "write a number, e.g. 1.0 or 0.5")
 
     def expect_constant(self, expr, what: str) -> None:
@@ -603,6 +611,32 @@ def _refs(expr):
             for item in value:
                 if isinstance(item, ast.Node):
                     yield from _refs(item)
+
+
+def _within(location, span) -> bool:
+    """Whether a problem's location lies inside a span (a division by zero said inside it)."""
+    outer = span.location()
+    if location is None or getattr(location, "path", None) != outer.path or getattr(location, "line", None) is None:
+        return False
+    start, end = (location.line, location.column), (location.end_line or location.line,
+                                                      location.end_column or location.column)
+    return (outer.line, outer.column) <= start and end <= (outer.end_line or outer.line, outer.end_column or outer.column)
+
+
+def _is_zero(expr) -> bool:
+    """Whether an expression that reads no name works out to 0 (a divisor that is never one)."""
+    if refs_in(expr):
+        return False
+    try:
+        return constant_value(expr) == 0
+    except NotWorkedOut:
+        return False
+
+
+def _written(expr) -> str:
+    from kpirules.lang.render import expression
+
+    return expression(expr)
 
 
 def refs_in(expr) -> list[ast.Ref]:

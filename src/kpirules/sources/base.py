@@ -64,8 +64,10 @@ class SourceOptions(BaseModel):
             import zoneinfo
 
             try:
+                if not zone.strip():
+                    raise ValueError("empty")
                 zoneinfo.ZoneInfo(zone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a region ("Asia") is a folder
                 raise ValueError(f"unknown time zone '{zone}' (use an IANA name such as 'Asia/Shanghai')") from None
         return zone
 
