@@ -208,3 +208,21 @@ def test_history_leaves_out_periods_before_the_data_starts(project):
         "of role telesales reached in the last 6 periods (181)."
     )
     assert "KPI803" not in result.output
+
+
+def test_a_folder_is_one_scheme_without_imports_as_for_check(tmp_path, monkeypatch):
+    # role files beside common.kpi that do not import it: check reads the folder as one scheme,
+    # lint read each file as its own (E241 "no scheme header found", and KPI401 for objectives
+    # the roles serve)
+    root = Path(__file__).resolve().parents[1]
+    folder = tmp_path / "schemes"
+    folder.mkdir()
+    for name in ("common.kpi", "telesales.kpi", "key_account_manager.kpi", "customer_success_manager.kpi",
+                 "sales_manager.kpi"):
+        text = (root / "rulesets" / name).read_text(encoding="utf-8")
+        (folder / name).write_text(text.replace('import "common.kpi"\n', ""), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("check", "schemes").exit_code == 0
+    result = run_cli("lint", "--no-cache", "schemes")
+    assert result.exit_code == 0, result.output
+    assert "E241" not in result.output and "KPI401" not in result.output

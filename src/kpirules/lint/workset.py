@@ -160,8 +160,22 @@ def units(parsed: Parsed) -> list[Unit]:
             part.add(path)
             todo.extend(neighbours.get(path, ()))
         seen |= part
-        found.append(Unit([p for p in parsed.order if p in part]))
-    return found
+        found.append(part)
+    # a part without a scheme header joins the one part of its folder that has one, as `check`
+    # reads a folder as one scheme: role files beside common.kpi need not import it
+    headed = [part for part in found if any(_has_header(parsed, p) for p in part)]
+    for part in [part for part in found if part not in headed]:
+        folders = {p.parent for p in part}
+        homes = [h for h in headed if any(p.parent in folders for p in h)]
+        if len(homes) == 1:
+            homes[0] |= part
+            found.remove(part)
+    return [Unit([p for p in parsed.order if p in part]) for part in found]
+
+
+def _has_header(parsed: Parsed, path: Path) -> bool:
+    tree = parsed.trees.get(path)
+    return tree is not None and any(isinstance(item, ast.SchemeDecl) for item in tree.items)
 
 
 def importers(path: Path, parsed: Parsed, within: list[Path]) -> set[Path]:
