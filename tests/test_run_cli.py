@@ -368,12 +368,8 @@ def test_no_output_replaces_an_input(tmp_path, monkeypatch, args):
     assert target.read_bytes() == before
 
 
-def test_no_output_replaces_an_input_a_warm_cache_or_a_manifest_stands_for(tmp_path, monkeypatch):
-    project = tmp_path / "project"
-    shutil.copytree(ROOT / "rulesets", project / "rulesets")
-    shutil.copytree(ROOT / "data", project / "data")
-    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
-    monkeypatch.chdir(project)
+def test_no_output_replaces_an_input_a_warm_cache_or_a_manifest_stands_for(sample_project):
+    project = sample_project
     common = (project / "rulesets" / "common.kpi").read_bytes()
     # a lint answered from its cache read the files only to check their digests: it wrote
     # "No findings in 5 files." over common.kpi (a cold lint refused it)
@@ -818,13 +814,9 @@ def test_a_stopped_source_is_judged_by_the_kpi_period_that_reads_it(tmp_path, mo
                          "reading it find none of its rows; check that the source is up to date"]
 
 
-def test_dash_is_standard_output(tmp_path, monkeypatch):
+def test_dash_is_standard_output(sample_project):
     # `-o -` wrote a file named "-" (and a second run silently replaced it)
-    project = tmp_path / "project"
-    shutil.copytree(ROOT / "rulesets", project / "rulesets")
-    shutil.copytree(ROOT / "data", project / "data")
-    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
-    monkeypatch.chdir(project)
+    project = sample_project
     result = invoke("run", "--format", "csv", "-o", "-")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("period,person_id,name,role,")
@@ -836,13 +828,8 @@ def test_dash_is_standard_output(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "kpirules.toml is a file, not a folder" in result.output
 
 
-
-def test_options_that_would_be_ignored_are_said_to_be(tmp_path, monkeypatch):
-    project = tmp_path / "project"
-    shutil.copytree(ROOT / "rulesets", project / "rulesets")
-    shutil.copytree(ROOT / "data", project / "data")
-    shutil.copy(ROOT / "kpirules.toml", project / "kpirules.toml")
-    monkeypatch.chdir(project)
+def test_options_that_would_be_ignored_are_said_to_be(sample_project):
+    project = sample_project
     # a second --period was the only one evaluated, without a word
     result = invoke("run", "--period", "2026-03", "--period", "2026-04")
     assert result.exit_code == 2 and "given 2 times (2026-03, 2026-04): give one period" in result.output
