@@ -488,3 +488,22 @@ def test_a_report_that_cannot_be_written_leaves_the_statements_as_they_were(tmp_
     assert f"error[E860]: cannot write {name}: File name too long" in result.stderr
     assert {path.name: path.read_bytes() for path in (tmp_path / "st").iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "st"]
+
+
+def test_a_quarters_report_counts_people_not_their_months(tmp_path):
+    # a monthly scheme's 2026Q4 is three results a person: the bars said "for 81 people" where
+    # 27 telesales were paid, and the heat map's captions counted rows
+    result = invoke("run", "--config", CONFIG, "--period", "2026Q4", "--format", "json")
+    assert result.exit_code == 0, result.output
+    paid: dict[str, set[str]] = {}
+    for p in json.loads(result.stdout)["people"]:
+        if p["payout"] is not None:
+            paid.setdefault(p["role"], set()).add(p["person_id"])
+    out = tmp_path / "q4.html"
+    assert invoke("report", "--config", CONFIG, "--period", "2026Q4", "-o", str(out)).exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    counts = sorted(int(n) for n in re.findall(r"for (\d+) (?:people|person)", html))
+    assert max(counts) <= len({pid for ids in paid.values() for pid in ids})
+    assert f"(telesales): {len(paid['telesales'])} people" in html
+    assert f"for {len(paid['telesales'])} people" in html
+    assert f"for {3 * len(paid['telesales'])} people" not in html

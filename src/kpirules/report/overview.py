@@ -96,14 +96,15 @@ def _payout_bars(people: list[PersonResult], group, currency: str, lang: str) ->
     role label)`. Groups are told apart by the id: two roles labelled alike are two bars, each
     labelled `label (id)`."""
     totals: dict[object, Decimal] = defaultdict(Decimal)
-    counts: dict[object, int] = defaultdict(int)
+    paid: dict[object, set[str]] = defaultdict(set)  # people, not results: a quarter's run has three a person
     labels: dict[object, str] = {}
     for p in people:
         if p.payout is not None:
             key, label = group(p)
             labels[key] = label
             totals[key] += p.payout.total
-            counts[key] += 1
+            paid[key].add(p.person_id)
+    counts = {key: len(ids) for key, ids in paid.items()}
     repeated = {label for label in labels.values() if list(labels.values()).count(label) > 1}
     names = {key: f"{label} ({key})" if label in repeated else label for key, label in labels.items()}
     bars = [svg.Bar(names[key], float(total), f"{money(total)} {currency}",
@@ -133,8 +134,9 @@ def _heat_maps(result: RunResult, lang: str) -> str:
             cells = "".join(_heat_cell(by_id.get(kpi_id), lang) for kpi_id in kpis)
             who = f"{name_of(p)} ({p.person_id})" + (f" {p.period}" if several else "")
             rows.append(f'<tr><th scope="row">{esc(who)}</th>{cells}</tr>')
-        caption = i18n.ui(lang, "run.role", f"{role_name(people[0])} ({role}): {i18n.people(len(people))}",
-                          label=role_name(people[0]), role=role, n=len(people))
+        n = len({p.person_id for p in people})  # a row per person and period
+        caption = i18n.ui(lang, "run.role", f"{role_name(people[0])} ({role}): {i18n.people(n)}",
+                          label=role_name(people[0]), role=role, n=n)
         parts.append(f'<table class="heat"><caption>{esc(caption)}</caption><thead><tr><th></th>{head}</tr></thead>'
                      f'<tbody>{"".join(rows)}</tbody></table>')
     parts.append(f'<p class="note">{esc(t(lang, "auxiliary_note", "* auxiliary KPI: reported, not weighted"))}</p>')
