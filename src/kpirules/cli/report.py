@@ -10,7 +10,7 @@ import click
 from kpirules import i18n
 from kpirules.cli.common import (
     FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, handle_errors, lang_option,
-    paths_argument, rejects_option, warn_rejects_unused, write_output,
+    paths_argument, place, rejects_option, warn_rejects_unused, write_output,
 )
 from kpirules.cli.run import _warnings, check_roles, config_option, env_option, period_option, prepare, status
 from kpirules.errors import ConfigError, DataError, Diagnostic
@@ -63,7 +63,7 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
     _check_places(target, folder, fmt_)  # before the work: a typo costs nothing
     check_outside_rejects(rejects, ("-o", output))
     if folder is not None and rejects:
-        a, b = folder.resolve(), Path(rejects).resolve()
+        a, b = place(folder), place(rejects)
         if a == b or a in b.parents or b in a.parents:
             raise ConfigError(Diagnostic(
                 "E008", f"--per-person {folder} and --rejects {rejects} share a folder, whose files each replaces",

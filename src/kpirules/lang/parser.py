@@ -105,6 +105,11 @@ def _parser() -> tuple[Lark, KpiTransformer]:
     return lark, transformer
 
 
+def keywords() -> dict[str, str]:
+    """The language's keywords, each with its terminal's name."""
+    return _parser()[0].options.postlex.keywords
+
+
 def grammar_parser(**options) -> Lark:
     """A fresh Lark parser over the grammar, producing a plain tree (for tests and tools)."""
     return Lark.open(str(GRAMMAR), parser="lalr", lexer="contextual", **options)

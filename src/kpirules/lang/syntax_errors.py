@@ -79,11 +79,11 @@ def terminal_name(name: str) -> str:
 def _before_keyword(text: str) -> str:
     """The text up to the first word that is a keyword of the language, after the first word
     (`5 weight 100%` -> `5`): on a one-line block the next statement follows on the line."""
-    from kpirules.lang.parser import _parser
+    from kpirules.lang.parser import keywords
 
-    keywords = _parser()[0].options.postlex.keywords if _parser()[0].options.postlex else {}
+    known = keywords()
     for match in re.finditer(r"[^\W\d]\w*", text):
-        if match.start() > 0 and match.group() in keywords and text[match.start() - 1].isspace():
+        if match.start() > 0 and match.group() in known and text[match.start() - 1].isspace():
             return text[: match.start()]
     return text
 

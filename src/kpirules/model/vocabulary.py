@@ -31,3 +31,17 @@ REQUIRED_BINDING_COLUMNS = {
     "amount": (("money", "decimal", "integer"), "amount money"),
     "reason": (("string",), "reason string"),
 }
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether name is an IANA time zone ("Asia/Shanghai", "UTC"): not empty, and not a
+    region of the database ("Asia" is a folder, which zoneinfo reports as an OSError)."""
+    import zoneinfo
+
+    if not name.strip():
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True

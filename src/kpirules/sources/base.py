@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic
 from kpirules.io import note_input
+from kpirules.model.vocabulary import is_time_zone
 
 if TYPE_CHECKING:
     import duckdb
@@ -60,15 +61,8 @@ class SourceOptions(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, zone: str | None) -> str | None:
-        if zone is not None:
-            import zoneinfo
-
-            try:
-                if not zone.strip():
-                    raise ValueError("empty")
-                zoneinfo.ZoneInfo(zone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a region ("Asia") is a folder
-                raise ValueError(f"unknown time zone '{zone}' (use an IANA name such as 'Asia/Shanghai')") from None
+        if zone is not None and not is_time_zone(zone):
+            raise ValueError(f"unknown time zone '{zone}' (use an IANA name such as 'Asia/Shanghai')")
         return zone
 
     @field_validator("*", mode="before")
