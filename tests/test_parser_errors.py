@@ -20,6 +20,7 @@ from kpirules.model import load_scheme
 
 TELESALES = "rulesets/telesales.kpi"
 COMMON = "rulesets/common.kpi"
+SLIP_TARGET = "a target says which way is better: target >= 200 (higher is better) or target <= 200 (lower is better)"
 
 
 @dataclass
@@ -173,8 +174,7 @@ def test_misspelt_keyword_after_a_number_on_the_same_line(ruleset_copy, run_cli)
 def test_a_word_after_a_number_that_is_no_keyword_is_read_as_its_currency(ruleset_copy, run_cli):
     write(TELESALES, replaced(telesales(), "target >= 200\n", "target >= 200 usd\n"))
     assert_diagnosed(run_cli, TELESALES, Expected(
-        "E305", "'usd' is not a currency code", 13, 15,
-        "write an ISO 4217 code after the amount, e.g. 500000 CNY or 50万 CNY", " " * 14 + "^^^^^^^",
+        "E305", "'usd' is not a currency code", 13, 15, "write the code in capitals: 200 USD", " " * 14 + "^^^^^^^",
     ))
 
 
@@ -597,10 +597,10 @@ def test_full_width_operators_are_named_with_the_ascii_to_write(ruleset_copy, ru
 
 
 def test_a_full_width_semicolon_is_to_be_removed(ruleset_copy, run_cli):
-    # its ASCII twin is no better: statements end at the end of the line
+    # its ASCII twin is no better: statements need nothing between them
     write(TELESALES, replaced(telesales(), "    weight 40%", "    weight 40%；"))
     d = _only_diagnostic(TELESALES)
-    assert (d.code, d.help) == ("E118", "remove it or check the line for a typo")
+    assert (d.code, d.help) == ("E118", "remove it: statements are separated by spaces or new lines, not ';'")
 
 
 # ------------------------------------------------------ line breaks other than LF and CRLF
@@ -661,3 +661,82 @@ def test_a_very_long_line_is_shown_around_the_place(ruleset_copy, run_cli):
     assert len(result.stderr) < 1000
     shown = next(line for line in result.stderr.splitlines() if line.startswith("5 | "))
     assert shown.endswith("…") and shown.startswith('5 |   description "xxx')
+
+
+# ------------------------------------------- habits from spreadsheets, SQL and programming
+
+
+@pytest.mark.parametrize("old, new, column, help_text", [
+    # telesales.kpi line 23: `    measure count(leads where status == "converted" on converted_at) / ...`
+    ('status == "converted"', 'status = "converted"', 38, "write '==' to compare: a single '=' is not an operator here"),
+    ('status == "converted"', "status == 'converted'", 41, 'write a text in double quotes: "converted"'),
+    ('status == "converted"', '!(status == "converted")', 31, "write 'not' for '!'"),
+    ('status == "converted"', 'status == "converted" || status == "won"', 53, "write 'or' for '||'"),
+    ('status == "converted"', 'status == "converted" && status == "won"', 53, "write 'and' for '&&'"),
+])
+def test_an_operator_of_another_language_says_what_to_write(ruleset_copy, old, new, column, help_text):
+    write(TELESALES, replaced(telesales(), old, new))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.location.line, d.location.column, d.help) == ("E118", 23, column, help_text)
+
+
+@pytest.mark.parametrize("old, new, line, column, help_text", [
+    ("target >= 200\n", "target = 200\n", 13, 12, SLIP_TARGET),
+    ("target >= 200\n", "target == 200\n", 13, 12, SLIP_TARGET),
+    ("target >= 200\n", "target => 200\n", 13, 12, SLIP_TARGET),
+    ("    weight 30%\n    score linear", "    weight = 30%\n    score linear", 15, 12,
+     "remove it: a statement's value follows its keyword without '=' (weight 30%, not weight = 30%)"),
+    ("where score >= 4)", "where score => 4)", 48, 39, "write '>=' for '=>'"),
+    ("    weight 30%\n    score linear", "    weight 30%;\n    score linear", 15, 15,
+     "remove it: statements are separated by spaces or new lines, not ';'"),
+    ("target_incentive 3000 CNY", "target_incentive $3000", 54, 22, "write the currency code after the amount: 3000 USD"),
+    ("target_incentive 3000 CNY", "target_incentive ￥3000", 54, 22, "write the currency code after the amount: 3000 CNY"),
+])
+def test_a_slip_says_what_to_write_instead(ruleset_copy, old, new, line, column, help_text):
+    write(TELESALES, replaced(telesales(), old, new))
+    d = _only_diagnostic(TELESALES)
+    assert (d.location.line, d.location.column, d.help) == (line, column, help_text)
+
+
+def test_a_slip_is_shown_in_full_by_check(ruleset_copy, run_cli):
+    write(TELESALES, replaced(telesales(), 'status == "converted"', "status == 'converted'"))
+    assert_diagnosed(run_cli, TELESALES, Expected(
+        "E118",
+        "unexpected character '''; expected a date (YYYY-MM-DD), a duration such as 30d, a name, a number, "
+        "a percentage, a quoted text (\"...\"), 'abs', 'avg', 'clamp', 'count', 'count_distinct', "
+        "'days_between', 'false', 'first_time' or 8 more",
+        23, 41, 'write a text in double quotes: "converted"', " " * 40 + "^",
+    ))
+
+
+@pytest.mark.parametrize("old, new, line, word, closed, opened", [
+    # a '}' before `serves new_customers` closes the KPI of line 9 early: `serves` is then
+    # read at the role's level
+    ("    weight 30%\n    score linear floor 60% cap 120%\n    serves new_customers\n",
+     "    weight 30%\n    score linear floor 60% cap 120%\n  }\n    serves new_customers\n", 18, "serves", 17, 9),
+    # a '}' too many after the KPI of line 9 closes the role of line 4: `kpi` is then read at
+    # the file's level
+    ("    serves new_customers\n  }\n", "    serves new_customers\n  }\n  }\n", 21, "kpi", 19, 4),
+])
+def test_a_brace_too_many_is_named_with_the_block_it_closes(ruleset_copy, old, new, line, word, closed, opened):
+    write(TELESALES, replaced(telesales(), old, new))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.location.line, d.message.split(";")[0]) == ("E100", line, f"unexpected '{word}'")
+    assert d.help == (f"is the '}}' on line {closed} one too many? It closes the '{{' on line {opened}, "
+                      f"and '{word}' may belong before it")
+
+
+@pytest.mark.parametrize("old, new, line, word, help_text", [
+    ("target >= 200\n", "target >= 2千\n", 13, "千", "write the whole number, 2000: of the multipliers only 万 and 亿 are read"),
+    ("target >= 200\n", "target >= 30天\n", 13, "天", "write a number of days as a duration: 30d"),
+    ("target >= 200\n", "target >= 200次\n", 13, "次", "write the number alone: 200"),
+    ("target_incentive 3000 CNY", "target_incentive 3000元", 54, "元", "write the currency code: 3000 CNY"),
+    ("target_incentive 3000 CNY", "target_incentive 0.3万 元", 54, "元", "write the currency code: 0.3万 CNY"),
+    ("target_incentive 3000 CNY", "target_incentive 3000 Cny", 54, "Cny", "write the code in capitals: 3000 CNY"),
+    ("target_incentive 3000 CNY", "target_incentive 3000 dollars", 54, "dollars",
+     "write an ISO 4217 code after the amount, e.g. 500000 CNY or 50万 CNY"),
+])
+def test_a_word_read_as_a_currency_says_what_it_was_likely_meant_as(ruleset_copy, old, new, line, word, help_text):
+    write(TELESALES, replaced(telesales(), old, new))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.location.line, d.message, d.help) == ("E305", line, f"'{word}' is not a currency code", help_text)

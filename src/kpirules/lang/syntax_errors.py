@@ -64,6 +64,9 @@ _BLOCK_STARTS = {
 
 _MAX_LISTED = 14
 
+#: the help where a target's direction is wrong or missing (`target = 200`, `target == 200`)
+TARGET_DIRECTION_HELP = "a target says which way is better: target >= 200 (higher is better) or target <= 200 (lower is better)"
+
 _COMPARISONS = {"EQ", "NE", "GE", "LE", "GT", "LT"}
 #: Tokens that are a value someone may have meant as a text (`role r 42 {`).
 _VALUES = {"NAME", STRAY_NAME, "NUMBER", "PERCENT", "DATE", "DURATION"}
@@ -128,6 +131,25 @@ def _unclosed_brace(text: str, innermost: bool = False) -> tuple[int, int] | Non
     if not stack:
         return None
     return stack[-1] if innermost else stack[0]
+
+
+def _closed_just_before(text: str, pos: int) -> tuple[int, int] | None:
+    """(line of the '}', line of its '{') when the last thing before pos, comments and
+    spaces aside, is a '}' that closes a block; None otherwise."""
+    stack: list[int] = []
+    line, last = 1, None
+    for match in re.finditer(r'"(?:\\.|[^"\\\n])*"|“[^”\n]*”|#[^\n]*|[{}｛｝\n]|[^\s#"“{}｛｝]', text[:pos]):
+        token = match.group()
+        if token == "\n":
+            line += 1
+        elif token in "{｛":
+            stack.append(line)
+            last = None
+        elif token in "}｝" and stack:
+            last = (line, stack.pop())
+        elif not token.startswith("#"):
+            last = None
+    return last
 
 
 def _split_number(text: str, pos: int) -> bool:
@@ -214,8 +236,16 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
         open_brace = _unclosed_brace(text[: token.start_pos], innermost=True)
         if open_brace:
             help_text = f"is a '}}' missing before this line? the '{{' at line {open_brace[0]} is still open"
+    if help_text is None and token.type in _COMPARISONS and expected and expected <= {"GE", "LE"}:
+        help_text = TARGET_DIRECTION_HELP
     if help_text is None and token.type in _COMPARISONS:
         help_text = _chained_comparison(exc, text)
+    if help_text is None and _is_keyword(token.type):
+        closed = _closed_just_before(text, token.start_pos)
+        if closed is not None:
+            close_line, open_line = closed
+            help_text = (f"is the '}}' on line {close_line} one too many? It closes the '{{' on line {open_line}, "
+                         f"and '{token}' may belong before it")
     if help_text is None and (token.type == "NAME" or _is_keyword(token.type)):
         keywords = [keyword_text(e) for e in expected if _is_keyword(e)]
         close = difflib.get_close_matches(str(token), keywords, n=1, cutoff=0.6)
@@ -358,7 +388,42 @@ def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnosti
         loc = Location(path, exc.line, exc.column, exc.line, exc.column + len(written))
         return Diagnostic("E118", message, loc,
                           help=f"write '{ascii_text}' for '{written}': digits and operators are written in ASCII")
-    return Diagnostic("E118", message, loc, help="remove it or check the line for a typo")
+    return Diagnostic("E118", message, loc, help=_slip_help(text, exc.pos_in_stream, allowed) or "remove it or check the line for a typo")
+
+
+#: operators of other languages, and what this one writes for them
+_FOREIGN_OPERATORS = {"&&": "and", "&": "and", "||": "or", "|": "or", "!": "not", "=>": ">=", "=<": "<="}
+_MONEY_SIGNS = {"$": "USD", "¥": "CNY", "￥": "CNY", "€": "EUR", "£": "GBP"}
+
+
+def _slip_help(text: str, pos: int, allowed: set[str]) -> str | None:
+    """The help for a character that is a habit from spreadsheets, SQL or programming
+    languages (`=`, `&&`, `'text'`, `;`, `$3000`): what to write instead; None for others."""
+    char, pair = text[pos].replace("；", ";"), text[pos:pos + 2]
+    if char == "=" and allowed and allowed <= {"GE", "LE"}:
+        return TARGET_DIRECTION_HELP
+    if pair in _FOREIGN_OPERATORS or (char in _FOREIGN_OPERATORS and pair != "!="):
+        written = pair if pair in _FOREIGN_OPERATORS else char
+        instead = _FOREIGN_OPERATORS[written]
+        return f"write '{instead}' for '{written}'"
+    if char == "=" and "EQ" in allowed:
+        return "write '==' to compare: a single '=' is not an operator here"
+    if char == "=":
+        return "remove it: a statement's value follows its keyword without '=' (weight 30%, not weight = 30%)"
+    if char == "'":
+        quoted = re.match(r"'([^'\n]*)'", text[pos:])
+        if quoted is not None:
+            inner = quoted.group(1)
+            return f'write a text in double quotes: "{inner}"'
+        return 'write a text in double quotes: "..."'
+    if char == ";":
+        return "remove it: statements are separated by spaces or new lines, not ';'"
+    if char in _MONEY_SIGNS:
+        amount = re.match(r"[0-9][0-9_]*(?:\.[0-9]+)?[万亿]?", text[pos + 1:])
+        code = _MONEY_SIGNS[char]
+        number = amount.group() if amount is not None else "500000"
+        return f"write the currency code after the amount: {number} {code}"
+    return None
 
 
 _FISCAL_MONTH = re.compile(r"\bfiscal_year_start[ \t]+(\d+(?:\.\d+)?)\Z")
