@@ -712,3 +712,19 @@ def test_a_kpi_file_that_is_a_broken_link_is_reported_not_skipped(ruleset_copy, 
     heads = error_heads(run_cli("check").stderr)
     assert any('error[E210]: imported file ../extra/gone.kpi is a symbolic link to nowhere.kpi, which does not exist'
                in h for h in heads), heads
+
+
+@pytest.mark.parametrize("old, new, column, message, help_text", [
+    # common.kpi: amount is a column of contracts, invoices and payments
+    ("measure sum(payments.amount) / sum(invoices.amount)", "measure sum(amount) / sum(invoices.amount)", 17,
+     "'amount' is a column, not a dataset: sum(...) reads dataset.column",
+     "write the dataset before it, e.g. sum(contracts.amount); the datasets with that column: contracts, invoices, payments"),
+    ("measure sum(payments.amount) / sum(invoices.amount)", "measure sum(payments.amount) / avg(paid_on)", 40,
+     "'paid_on' is a column, not a dataset: avg(...) reads dataset.column",
+     "write the dataset before it, e.g. avg(payments.paid_on); the datasets with that column: payments"),
+])
+def test_a_column_written_without_its_dataset_says_so(ruleset_copy, edit, old, new, column, message, help_text):
+    edit(Path(TELESALES), old, new)
+    [(path, line, col, code, got_message, got_help)] = problems()
+    assert (path, line, col, code) == (TELESALES, 33, column, "E202")
+    assert (got_message, got_help) == (message, help_text)

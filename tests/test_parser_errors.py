@@ -740,3 +740,67 @@ def test_a_word_read_as_a_currency_says_what_it_was_likely_meant_as(ruleset_copy
     write(TELESALES, replaced(telesales(), old, new))
     d = _only_diagnostic(TELESALES)
     assert (d.code, d.location.line, d.message, d.help) == ("E305", line, f"'{word}' is not a currency code", help_text)
+
+
+# ------------------------------------------------ names an expression reads as the language's own
+
+
+@pytest.mark.parametrize("name", ["count", "sum", "if", "not", "true", "days_between", "person"])
+def test_a_kpi_cannot_be_named_with_a_word_an_expression_reads_as_its_own(ruleset_copy, name):
+    # telesales.kpi line 30: `  kpi collection_rate "回款率" {`; the gates still read collection_rate
+    write(TELESALES, replaced(telesales(), 'kpi collection_rate "回款率"', f'kpi {name} "回款率"')
+          .replace("gate collection_rate.attainment >= 80%", "gate true"))
+    d = _only_diagnostic(TELESALES)
+    why = ("in an expression, person.<attribute> reads the roster" if name == "person"
+           else "it is a word of the language where an expression is read")
+    assert (d.code, d.location.line, d.location.column) == ("E238", 30, 7)
+    assert (d.message, d.help) == (f"'{name}' cannot name a KPI: {why}", f"choose another name, e.g. {name}_kpi")
+
+
+def test_a_dataset_cannot_be_named_with_a_word_an_expression_reads_as_its_own(ruleset_copy):
+    text = Path(COMMON).read_text(encoding="utf-8")
+    write(COMMON, replaced(text, 'dataset calls "外呼记录" {', 'dataset max "外呼记录" {'))
+    with pytest.raises(SchemeError) as info:
+        load_scheme([COMMON])
+    [d] = [d for d in info.value.diagnostics if d.code == "E238"]
+    assert d.message == "'max' cannot name a dataset: it is a word of the language where an expression is read"
+    assert d.help == "choose another name, e.g. max_rows"
+
+
+def test_names_like_the_words_elsewhere_are_still_names(ruleset_copy):
+    # `sum_total`, `counted`, `person_rate`: only the words themselves are the language's
+    text = telesales().replace("collection_rate", "counted")
+    write(TELESALES, text)
+    assert load_scheme(["rulesets"]).roles["telesales"].kpis[2].id == "counted"
+
+
+@pytest.mark.parametrize("old, new, line", [
+    # a KPI named count, read in a gate: `count` there is the function
+    ("gate collection_rate.attainment >= 80% else cap factor 0.5\n  }\n}\n\n# Senior",
+     "gate count.attainment >= 80% else cap factor 0.5\n  }\n}\n\n# Senior", 61),
+    # a column named max, read in a filter without its dataset
+    ("count(surveys where score >= 4)", "count(surveys where max >= 4)", 48),
+])
+def test_a_function_read_where_a_name_was_meant_says_how_to_write_the_name(ruleset_copy, old, new, line):
+    write(TELESALES, replaced(telesales(), old, new))
+    d = _only_diagnostic(TELESALES)
+    word = "count" if "count." in new else "max"
+    assert (d.code, d.location.line) == ("E100", line)
+    assert d.help == (f"{word}(...) is a function: a column of that name is written with its dataset "
+                      f"(dataset.{word}), and a KPI needs another name")
+
+
+@pytest.mark.parametrize("written, fixed", [
+    ("2__00", "2_00"), ("200_", "200"), ("1_000_万", "1_000万"), ("1_.5", "1.5"), ("15_%", "15%"),
+])
+def test_an_underscore_not_between_two_digits_is_refused(ruleset_copy, written, fixed):
+    # `_` groups digits (1_000_000); doubled, trailing or beside the point it is a slip
+    write(TELESALES, replaced(telesales(), "target >= 200\n", f"target >= {written}\n"))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.location.line, d.location.column) == ("E110", 13, 15)
+    assert (d.message, d.help) == ("a '_' in a number goes between two digits, as in 1_000_000", f"write {fixed}")
+
+
+def test_underscores_between_digits_still_group_them(ruleset_copy):
+    write(TELESALES, replaced(telesales(), "target >= 200\n", "target >= 2_0_0\n"))
+    assert load_scheme(["rulesets"]).roles["telesales"].kpis[0].targets[0].value.value == 200

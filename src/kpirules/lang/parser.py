@@ -110,6 +110,19 @@ def keywords() -> dict[str, str]:
     return _parser()[0].options.postlex.keywords
 
 
+@functools.lru_cache(maxsize=1)
+def expression_words() -> frozenset[str]:
+    """The keywords an expression can start with (`count`, `sum`, `if`, `not`, `true`, ...):
+    where an expression is read, such a word is the keyword, never a name of that spelling."""
+    lark, transformer = _parser()
+    with _lock:
+        transformer.begin("<expression words>")
+        state = lark.parse_interactive("role r {\n payout {\n gate ")
+        state.exhaust_lexer()
+        accepted = state.accepts()
+    return frozenset(word for word, terminal in keywords().items() if terminal in accepted)
+
+
 def grammar_parser(**options) -> Lark:
     """A fresh Lark parser over the grammar, producing a plain tree (for tests and tools)."""
     return Lark.open(str(GRAMMAR), parser="lalr", lexer="contextual", **options)

@@ -236,6 +236,8 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
         open_brace = _unclosed_brace(text[: token.start_pos], innermost=True)
         if open_brace:
             help_text = f"is a '}}' missing before this line? the '{{' at line {open_brace[0]} is still open"
+    if help_text is None and expected == {"LPAR"}:
+        help_text = _word_read_as_function(exc)
     if help_text is None and token.type in _COMPARISONS and expected and expected <= {"GE", "LE"}:
         help_text = TARGET_DIRECTION_HELP
     if help_text is None and token.type in _COMPARISONS:
@@ -256,6 +258,18 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
     if help_text is None:
         help_text = "remove it, or complete the statement before it"
     return Diagnostic("E100", message, loc, help=help_text)
+
+
+def _word_read_as_function(exc: UnexpectedToken) -> str | None:
+    """The help where a function's name is used as a name (`where max > 30`, `gate
+    count.attainment ...`): the word is the function there, whatever is named so."""
+    stack = _value_stack(exc)
+    last = stack[-1] if stack else None
+    if not isinstance(last, Token) or not _is_keyword(last.type):
+        return None
+    call, qualified = f"{last}(...)", f"dataset.{last}"
+    return (f"{call} is a function: a column of that name is written with its dataset "
+            f"({qualified}), and a KPI needs another name")
 
 
 def _value_stack(exc: UnexpectedToken) -> list:

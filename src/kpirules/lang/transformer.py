@@ -61,6 +61,19 @@ def number_value(text: str) -> Decimal:
     return Decimal(text.replace("_", "")) * magnitude
 
 
+def _underscores_between_digits(token: Token) -> None:
+    """E110 for a number whose `_` is not between two digits (`1__000`, `1000_`, `1_.5`):
+    `_` groups digits, as in `1_000_000`; anywhere else it is most likely a slip."""
+    written = str(token)
+    digits = re.search(r"[0-9][0-9_.]*", written)
+    if digits is None or not re.search(r"__|_$|_\.|\._", digits.group()):
+        return
+    grouped = re.sub(r"_*\._*", ".", re.sub(r"_+", "_", digits.group())).rstrip("_")
+    fixed = written[:digits.start()] + grouped + written[digits.end():]
+    raise InvalidLiteral(token, "a '_' in a number goes between two digits, as in 1_000_000",
+                         f"write {fixed}")
+
+
 def _bounds(item) -> tuple[int, int, int, int] | None:
     if isinstance(item, Token):
         return item.line, item.column, item.end_line, item.end_column
@@ -443,6 +456,8 @@ class KpiTransformer(Transformer):
     # ---------------------------------------------------------------- literals
 
     def _literal(self, type_, token, value, currency=None, span_items=None, text=None):
+        if type_ in _NUMERIC and isinstance(token, Token):
+            _underscores_between_digits(token)
         literal = ast.Literal_(
             type=type_,
             value=value,

@@ -15,7 +15,7 @@ from kpirules.model import scheme as m
 from kpirules.model.bands import bound_problem, bound_value, check_coverage
 from kpirules.model.literals import check_numbers
 from kpirules.model.problems import Problems, date_column_help, did_you_mean, suggest
-from kpirules.model.resolve_kpis import KpiResolver
+from kpirules.model.resolve_kpis import KpiResolver, unreadable_name
 from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family
 from kpirules.model.vocabulary import (
     BINDINGS, COLUMN_TYPES, DATE_BINDINGS, MONTHS, PERIODS, REQUIRED_BINDING_COLUMNS, REVIEWS,
@@ -314,6 +314,9 @@ class Resolver(KpiResolver):
 
     def _dataset(self, decl: ast.DatasetDecl, header: m.Header) -> m.Dataset:
         where = f"{decl.kind} {decl.id.name}"
+        name = decl.id.name
+        if decl.kind == "dataset" and (message := unreadable_name(name, "dataset")) is not None:
+            self.problems.error("E238", decl.id.span, message, f"choose another name, e.g. {name}_rows")
         s = self._settings(decl.body, {"origin", "description"}, where)
         columns: dict[str, m.ColumnSpec] = {}
         for stmt in decl.body:

@@ -18,6 +18,22 @@ from kpirules.model.constants import NotWorkedOut, constant_value
 from kpirules.model.vocabulary import PERIOD_MONTHS, PERIODS
 
 
+def unreadable_name(name: str, what: str) -> str | None:
+    """E238's message for a KPI or dataset (`what`) that cannot have this name, or None: an
+    expression would read the word as the language's own (`count(...)`, `if`, `person.level`)."""
+    from kpirules.lang.parser import expression_words
+
+    if name == "person":
+        reason = "in an expression, person.<attribute> reads the roster"
+    elif name in expression_words():
+        reason = "it is a word of the language where an expression is read"
+    else:
+        return None
+    if what == "KPI":
+        return f"'{name}' cannot name a KPI: {reason}"
+    return f"'{name}' cannot name a dataset: {reason}"
+
+
 class KpiResolver:
     # ================================================================ a role's KPIs
 
@@ -62,6 +78,8 @@ class KpiResolver:
                     )
                     continue
                 kpis[existing] = self._kpi(stmt, kpis[existing], decl.id.name, header, datasets, role_no_data)
+            elif (message := unreadable_name(name, "KPI")) is not None:
+                self.problems.error("E238", stmt.id.span, message, f"choose another name, e.g. {name}_kpi")
             elif existing is not None:
                 base = kpis[existing]
                 self.problems.error(

@@ -518,6 +518,15 @@ class ExprChecker:
                 self.error("E317", e, f"{e.function}(...) must name a dataset", "e.g. count(calls)")
                 return None
             name = first.parts[0]
+            owners = sorted(d.id for d in self.scope.datasets.values()
+                            if d.kind == "dataset" and name.name in d.columns)
+            if len(first.parts) == 1 and owners:
+                # `sum(amount)`: a column written without its dataset
+                column, function, owner, datasets = name.name, e.function, owners[0], ", ".join(owners)
+                self.error("E202", first, f"'{column}' is a column, not a dataset: {function}(...) reads dataset.column",
+                           f"write the dataset before it, e.g. {function}({owner}.{column}); "
+                           f"the datasets with that column: {datasets}")
+                return None
             self.problems.unknown("E202", "dataset", name.name, name.span, self.scope.datasets)
             return None
         dataset = self.scope.datasets[next(iter(found))]

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kpirules.lang import ast
+from kpirules.lang.ast import walk
+from kpirules.lint.helpers import pct
+from kpirules.lint.rule import Rule
+
+ONE = Decimal(1)
+_COMPARISONS = {">=", "<=", ">", "<", "==", "!="}
+
+
+def share_of_one_dataset(measure) -> bool:
+    """Whether a measure is a share: some of a dataset's rows over all of them, counted or
+    summed alike (`count(leads where status == "won") / count(leads)`,
+    `sum(deals.amount where won) / sum(deals.amount)`), so its value is at most 100%."""
+    if not (isinstance(measure, ast.Binary) and measure.op == "/"):
+        return False
+    top, bottom = measure.left, measure.right
+    if not (isinstance(top, ast.Call) and isinstance(bottom, ast.Call)):
+        return False
+    if top.function != bottom.function or top.function not in ("count", "sum") or top.where is None:
+        return False
+    read = [[a.dotted if isinstance(a, ast.Ref) else None for a in call.args] for call in (top, bottom)]
+    return None not in read[0] and read[0] == read[1]
+
+
+def _whole_number_above_one(node) -> Decimal | None:
+    """A number written without `%` and without a decimal point, above 1 (`80`, `15`): the
+    value, or None."""
+    if isinstance(node, ast.Literal_) and node.type == "number" and node.value > ONE and "." not in node.text:
+        return node.value
+    return None
+
+
+class NumberForPercent(Rule):
+    """{place} reads {written} as {meaning}.
+
+    A percentage is written with `%`: `15%` is 0.15, and a plain `15` is fifteen whole
+    units, 1500%. A share is never above 100%, and attainment is 100% on target, so a whole
+    number there nearly always lost its `%`; the total score and a KPI's score count points
+    (100 on target), where `80%` is 0.8 points; and a commission rate of 5 on an amount pays
+    five times the amount. Reported where it is written:
+    - a target written as a whole number above 1 on a KPI whose measure is a share of one
+      dataset's rows (`count(leads where ...) / count(leads)`);
+    - a gate comparing `<kpi>.attainment`, or the value of such a share, with a whole
+      number above 1;
+    - a gate comparing `total_score` or `<kpi>.score` with a percentage;
+    - a commission rate written as a plain number of 1 or more on a KPI that is an amount.
+
+    A number with a decimal point (`attainment >= 1.2`) is taken as meant.
+
+    Bad:
+
+    ```kpi
+    import "prelude.kpi"
+
+    role telesales "电话销售" {
+      kpi lead_conversion "线索转化率" {
+        outcome main
+        measure count(leads where status == "converted") / count(leads)
+        target >= 15
+        weight 100%
+      }
+    }
+    ```
+
+    Good:
+
+    ```kpi
+    import "prelude.kpi"
+
+    role telesales "电话销售" {
+      kpi lead_conversion "线索转化率" {
+        outcome main
+        measure count(leads where status == "converted") / count(leads)
+        target >= 15%
+        weight 100%
+      }
+    }
+    ```
+    """
+
+    code = "KPI606"
+    slug = "number-for-percent"
+    severity = "warning"
+    pitfall = "unrealistic targets (目标脱离实际)"
+    help = "write {intended} if that is what you meant"
+
+    def check_role(self, ctx, role):
+        kpis = {k.id: k for k in role.kpis}
+        shares = {k.id for k in role.kpis if k.measure is not None and share_of_one_dataset(k.measure)}
+        for kpi in role.kpis:
+            if kpi.id not in shares:
+                continue
+            for decl, owner in ctx.kpi_decls(role, kpi.id):
+                if owner != role.id:
+                    continue
+                for stmt in decl.body:
+                    value = _whole_number_above_one(stmt.value) if stmt.node == "target" else None
+                    if value is not None:
+                        yield self.finding(stmt.value.span, place=f"The target of KPI {kpi.id}",
+                                           written=stmt.value.text, meaning=pct(value, None),
+                                           intended=f"{stmt.value.text}%")
+        decl, owner = ctx.payout_decl(role)
+        if decl is None or owner != role.id:
+            return
+        for stmt in decl.body:
+            if stmt.node == "gate":
+                yield from self._gate(stmt.condition, kpis, shares)
+            elif stmt.node == "commission" and stmt.kpi.name in kpis and kpis[stmt.kpi.name].value_type.startswith("money:"):
+                for row in stmt.rows:
+                    rate = row.value
+                    if isinstance(rate, ast.Literal_) and rate.type == "number" and rate.value >= ONE:
+                        yield self.finding(rate.span, place=f"A commission rate of KPI {stmt.kpi.name}",
+                                           written=rate.text, meaning=f"{pct(rate.value, None)} of the amount",
+                                           intended=f"{rate.text}%")
+
+    def _gate(self, condition, kpis, shares):
+        for node in walk(condition):
+            if not (isinstance(node, ast.Binary) and node.op in _COMPARISONS):
+                continue
+            for ref, other in ((node.left, node.right), (node.right, node.left)):
+                if not isinstance(ref, ast.Ref):
+                    continue
+                parts = [p.name for p in ref.parts]
+                points = parts == ["total_score"] or (len(parts) == 2 and parts[0] in kpis and parts[1] == "score")
+                rate = len(parts) == 2 and parts[0] in kpis and (
+                    parts[1] == "attainment" or (parts[1] == "value" and parts[0] in shares))
+                if points and isinstance(other, ast.Literal_) and other.type == "percent":
+                    points_text = f"{other.value * 100:f}".rstrip("0").rstrip(".")
+                    yield self.finding(other.span, place=f"The gate on {ref.dotted}", written=other.text,
+                                       meaning=f"{other.value.normalize():f} points (100 is on target)",
+                                       intended=points_text)
+                elif rate and (value := _whole_number_above_one(other)) is not None:
+                    yield self.finding(other.span, place=f"The gate on {ref.dotted}", written=other.text,
+                                       meaning=pct(value, None), intended=f"{other.text}%")
