@@ -551,11 +551,20 @@ role rep {
     assert problem[3:6] == ("E304", "cannot compare duration (days) with number", "a duration is written in days, e.g. 30d")
 
 
-def test_a_person_attribute_as_a_commission_rate_is_one_error(ruleset_copy, edit):
-    # E311 says why (rates are constants); an E232 "must be a percentage or a number" beside it
-    # contradicted it, the attribute being a number
-    edit(Path(KAM), "[0, 100万): 0.5%", "[0, 100万): person.target_incentive")
-    assert [p[3:5] for p in problems()] == [("E311", "person attributes cannot be used in a constant")]
+@pytest.mark.parametrize("rate, code, message, help_text", [
+    # a rate may read person attributes (person.commission_pct), but an amount is no rate
+    ("person.target_incentive", "E232", "a commission rate must be a number, found money (CNY)",
+     "write the rate as a share of the amount, e.g. 1.5% or 0.015"),
+    ("person.level", "E232", "a commission rate must be a number, found string",
+     "write the rate as a share of the amount, e.g. 1.5% or 0.015"),
+    ("contract_amount.value", "E201", "unknown name 'contract_amount.value' in a commission rate",
+     "write a rate (1.5%) or a person attribute (person.commission_pct)"),
+    ("total_score", "E201", "unknown name 'total_score' in a commission rate",
+     "write a rate (1.5%) or a person attribute (person.commission_pct)"),
+])
+def test_a_commission_rate_reads_person_attributes_that_are_numbers(ruleset_copy, edit, rate, code, message, help_text):
+    edit(Path(KAM), "[0, 100万): 0.5%", f"[0, 100万): {rate}")
+    assert [p[1:6] for p in problems()] == [(74, 18, code, message, help_text)]
 
 
 def test_a_negative_score_written_as_a_percentage_keeps_its_sign(tmp_path):

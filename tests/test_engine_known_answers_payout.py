@@ -494,3 +494,80 @@ def test_an_adjustment_without_a_reason_is_an_error(tmp_path):
         paid(tmp_path, "    target_incentive 1000 CNY\n", adjustments=adjustments)
     assert "reason" in str(error.value)
     assert error.value.diagnostics[0].location.dataset == "payout_adjustments"
+
+
+# ----------------------------------------------------------------- rates read from the roster
+
+RATE_ROSTER = ("  column target_incentive money\n}", "  column target_incentive money\n  column commission_pct decimal\n}")
+
+
+def paid_at_rate(tmp_path, payout: str, rate, amount="2000", setwise=None):
+    """`paid`, with a roster column commission_pct holding `rate` (None: an empty cell) for
+    p1; `setwise` True or False scores in SQL where it can, or per person in Python."""
+    from known_answers_kit import COMMON as common, setup
+    from kpirules.engine.evaluate import Evaluator
+    from kpirules.engine.periods import Calendar
+
+    text = (common.replace(*RATE_ROSTER).replace("  period month\n", "  period month\n\n") + ADJUSTMENTS
+            + ROLE.replace("PAYOUT", payout))
+    rows = {
+        "people": [rep(commission_pct=None if rate is None else D(rate))],
+        "deals": [deal("p1", "2026-03-10", amount)],
+        "calls": calls("p1", "2026-03-02", 1, answered=True),
+        "payout_adjustments": [],
+    }
+    if setwise is None:
+        return person(run(tmp_path, text, rows, "2026-03"), "p1")
+    scheme, con = setup(tmp_path, text, rows)
+    calendar = Calendar(scheme.header)
+    evaluator = Evaluator(scheme, con)
+    result = evaluator.run(calendar.scheme_periods(calendar.parse("2026-03")), setwise=setwise)
+    return person(result, "p1"), evaluator.scored_in_sql
+
+
+@pytest.mark.parametrize(("mode", "rate", "amount", "commission"), [
+    ("retroactive", "0.012", "2000", "24.00"),  # 2000 x 1.2% = 24
+    ("retroactive", "0.015", "848679.753", "12730.20"),  # 848679.753 x 1.5% = 12730.196295 -> 12730.20
+    ("marginal", "0.012", "2000", "24.00"),  # one row from 0: marginal is retroactive
+    ("retroactive", None, "2000", "0.00"),  # an empty cell: a rate of 0
+    ("retroactive", "-0.01", "2000", "-20.00"),  # a negative rate takes money back, as a constant one does
+])
+def test_a_commission_rate_read_from_the_roster(tmp_path, mode, rate, amount, commission):
+    p1 = paid_at_rate(tmp_path, f"    commission revenue {mode} {{\n      [0, ∞): person.commission_pct\n    }}\n",
+                      rate, amount)
+    assert p1.payout.commissions["revenue"] == D(commission)
+    assert p1.payout.total == D(commission)
+
+
+def test_rows_may_mix_constant_and_personal_rates(tmp_path):
+    # marginal on 3000 with 1% up to 1000 and the person's 2.5% above:
+    # 1000 x 1% + 2000 x 2.5% = 10 + 50 = 60
+    payout = ("    commission revenue marginal {\n      [0, 1000 CNY): 1%\n"
+              "      [1000 CNY, ∞): person.commission_pct\n    }\n")
+    p1 = paid_at_rate(tmp_path, payout, "0.025", "3000")
+    assert p1.payout.commissions["revenue"] == D("60.00")
+    step = next(s for s in p1.payout.steps if s.step == "commission")
+    assert "1000 × 1% + 2000 × 2.5% (person.commission_pct) = 60.00 CNY" in step.description
+
+
+def test_an_expression_of_attributes_is_a_rate_and_explain_names_an_empty_one(tmp_path):
+    # the `if` reads the level: p1 is no senior, so 1% of 2000 = 20
+    payout = ('    commission revenue retroactive {\n'
+              '      [0, ∞): if person.level == "senior" then 2% else 1%\n    }\n')
+    p1 = paid_at_rate(tmp_path / "a", payout, "0.5")
+    assert p1.payout.commissions["revenue"] == D("20.00")
+    empty = paid_at_rate(tmp_path / "b", "    commission revenue retroactive {\n      [0, ∞): person.commission_pct\n    }\n",
+                         None)
+    step = next(s for s in empty.payout.steps if s.step == "commission")
+    assert "so 0% (person.commission_pct has no value) applies to all of it = 0.00 CNY" in step.description
+
+
+def test_a_role_with_personal_rates_scores_the_same_in_sql_and_in_python(tmp_path):
+    # the set-based scorer leaves such a role to the Python path: both give the same numbers
+    payout = "    target_incentive 1000 CNY\n    commission revenue retroactive {\n      [0, ∞): person.commission_pct\n    }\n"
+    by_sql, in_sql = paid_at_rate(tmp_path / "sql", payout, "0.012", "1500", setwise=True)
+    by_python, _ = paid_at_rate(tmp_path / "py", payout, "0.012", "1500", setwise=False)
+    # total score 150 (capped), factor 1.5: incentive 1500; commission 1500 x 1.2% = 18
+    assert (by_sql.payout.incentive, by_sql.payout.commissions["revenue"]) == (D("1500.00"), D("18.00"))
+    assert (by_sql.payout.total, by_python.payout.total) == (D("1518.00"), D("1518.00"))
+    assert in_sql == 0

@@ -137,17 +137,44 @@ def test_known_figures_of_one_representative(everyone):
     # Michael Blythe (275), 2013Q4: 848,679.753 USD against his quota 849,000 → 99.9623% × 50% =
     # 49.98115; 45 orders of 30 → 150%, capped at 120 × 25% = 30; average order 18,859.550067 of
     # 20,000 → 94.2978 × 25% = 23.57445. Total 103.5556, grade A; factor 1.0 + 2 × 3.5556 / 100 =
-    # 1.071112; incentive = his SalesPerson.Bonus 4,100 × 1.071112 = 4,391.56 USD.
+    # 1.071112; incentive = his SalesPerson.Bonus 4,100 × 1.071112 = 4,391.56 USD; commission =
+    # his SalesPerson.CommissionPct 0.012 × 848,679.753 = 10,184.157036 → 10,184.16 USD;
+    # payout 4,391.56 + 10,184.16 = 14,575.72 USD.
     blythe = everyone[("275", "2013Q4")]
     assert kpi(blythe, "quota_attainment")["target"] in ("849000", "849000.0000")
     assert (blythe["total_score"], blythe["grade"]) == ("103.5556", "A")
-    assert (blythe["payout"]["factor"], blythe["payout"]["total"]) == ("1.071112", "4391.56")
+    assert (blythe["payout"]["factor"], blythe["payout"]["incentive"]) == ("1.071112", "4391.56")
+    assert (blythe["payout"]["commissions"], blythe["payout"]["total"]) == ({"quota_attainment": "10184.16"}, "14575.72")
+
+
+# SalesPerson.CommissionPct per person (tab-separated, no header: BusinessEntityID first, then
+# TerritoryID, SalesQuota, Bonus, CommissionPct, ...)
+COMMISSION_SQL = """
+SELECT column0, CAST(column4 AS DECIMAL(10, 4))
+FROM read_csv($people, delim = '\t', header = false, all_varchar = true)
+"""
+
+
+def test_every_commission_is_the_persons_rate_of_their_sales(everyone, by_hand, aw_data):
+    # the commission of each representative and quarter, worked out from the raw files: the
+    # SubTotal of their orders (ORDERS_SQL) × their CommissionPct, rounded half-up to cents
+    orders, _ = by_hand
+    rates = dict(duckdb.execute(COMMISSION_SQL, {"people": str(aw_data / "SalesPerson.csv")}).fetchall())
+    checked = 0
+    for (person, quarter), found in everyone.items():
+        if found["role"] != "sales_representative":
+            continue
+        subtotal = orders.get((person, quarter), (Decimal(0),))[0]
+        expected = (subtotal * rates[person]).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        assert Decimal(found["payout"]["commissions"]["quota_attainment"]) == expected, (person, quarter)
+        checked += 1
+    assert checked > 150
 
 
 def test_default_period_table_and_explain(aw_data):
     table = kpirules("run", "--config", CONFIG, "--period", "2013Q4")
     assert table.exit_code == 0, table.output
-    assert "17 people evaluated; total payout 63,477.11 USD." in table.stdout
+    assert "17 people evaluated; total payout 173,095.50 USD." in table.stdout
     explained = kpirules("explain", "275", "--config", CONFIG, "--period", "2013Q4")
     assert explained.exit_code == 0, explained.output
-    assert "  payout 4391.56 USD" in explained.stdout.splitlines()
+    assert "  payout 14575.72 USD" in explained.stdout.splitlines()

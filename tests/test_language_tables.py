@@ -133,7 +133,7 @@ def test_a_commission_rate_in_money_is_reported_once(tmp_path):
     role = paid("commission c marginal { [0, ∞): 1 CNY }")
     line, column = at(role, "1 CNY")
     # it said "a tier's value" and asked for a number such as 1.0
-    assert check(tmp_path, role) == (1, [(line, column, "E232", "a commission rate must be a number, found money:CNY",
+    assert check(tmp_path, role) == (1, [(line, column, "E232", "a commission rate must be a number, found money (CNY)",
                                           "write the rate as a share of the amount, e.g. 1.5% or 0.015")])
 
 

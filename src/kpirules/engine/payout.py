@@ -111,22 +111,27 @@ def _results_read(gate) -> list[tuple[str, str]]:
     return found
 
 
-def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, str]:
-    """The unrounded commission on a value, and how it was worked out."""
+def commission_amount(commission: Commission, value: Decimal,
+                      rates: list[Decimal | None] | None = None) -> tuple[Decimal, str]:
+    """The unrounded commission on a value, and how it was worked out. `rates`: each row's
+    rate for the person paid, where a row reads person attributes (`person.commission_pct`;
+    None where the attribute has no value, which counts as 0); without it, the rows' constants."""
     base = max(value, ZERO)
-    rates = [(t, to_decimal(constant(t.value)) or ZERO) for t in commission.tiers]
+    if rates is None:
+        rates = [to_decimal(constant(t.value)) for t in commission.tiers]
+    rated = [(t, rate or ZERO, _rate_text(t, rate)) for t, rate in zip(commission.tiers, rates)]
     # a negative value (returns exceeding sales) pays nothing: it counts as 0
     negative = "a value below 0 counts as 0: " if value < 0 else ""
     if commission.mode == "retroactive":
-        for tier, rate in rates:
+        for tier, rate, text in rated:
             if tier.contains(base):
                 return CONTEXT.multiply(base, rate), (
-                    f"retroactive: {negative}{fmt_decimal(base)} is in {describe(tier, False)}, so {pct(rate)} applies "
+                    f"retroactive: {negative}{fmt_decimal(base)} is in {describe(tier, False)}, so {text} applies "
                     "to all of it"
                 )
         return ZERO, "no tier contains the value"
     parts, amount = [], ZERO
-    for tier, rate in sorted(rates, key=lambda tr: tr[0].low or ZERO):
+    for tier, rate, text in sorted(rated, key=lambda row: row[0].low or ZERO):
         # the part of the value (never below 0) inside the row: a row reaching below 0 starts at 0
         low = max(tier.low, ZERO) if tier.low is not None else ZERO
         if base <= low:
@@ -134,10 +139,21 @@ def commission_amount(commission: Commission, value: Decimal) -> tuple[Decimal, 
         portion = (base if tier.high is None else min(base, tier.high)) - low
         if portion > 0:
             amount += CONTEXT.multiply(portion, rate)
-            parts.append(f"{fmt_decimal(portion)} × {pct(rate)}")
+            parts.append(f"{fmt_decimal(portion)} × {text}")
     if value < 0:
         return amount, "marginal: a value below 0 counts as 0: nothing to pay"
     return amount, "marginal: " + (" + ".join(parts) if parts else "nothing above the first tier")
+
+
+def _rate_text(tier, rate: Decimal | None) -> str:
+    """A row's rate as a person checks it: `1.5%`, or where it comes from when the row reads
+    person attributes (`1.5% (person.commission_pct)`)."""
+    if not refs_in(tier.value):
+        return pct(rate or ZERO)
+    written = expression(tier.value)
+    if rate is None:
+        return f"0% ({written} has no value)"
+    return f"{pct(rate)} ({written})"
 
 
 class PayoutPlan:
@@ -153,6 +169,11 @@ class PayoutPlan:
             else:
                 linear = (to_decimal(constant(tier.linear_from)), to_decimal(constant(tier.linear_to)))
                 self.factor_rows.append((tier, None, linear))
+        #: per commission, its rows' rates compiled where they read person attributes (else None)
+        self.commission_rates = [
+            [compile_expr(t.value) for t in c.tiers] if any(refs_in(t.value) for t in c.tiers) else None
+            for c in payout.commissions
+        ]
         self.gates = [(gate, compile_expr(gate.condition)) for gate in payout.gates]
         #: per gate, the KPI results its condition reads other than the value: (kpi, field)
         self.results_read = [_results_read(gate) for gate in payout.gates]
@@ -308,7 +329,7 @@ class PayoutPlan:
 
         commissions: dict[str, Decimal] = {}
         lines = [incentive]  # the money lines the cap reads, as the steps list them
-        for commission in payout.commissions:
+        for commission, compiled in zip(payout.commissions, self.commission_rates):
             result = kpis.get(commission.kpi)
             if result is None or result.status == "in_progress":
                 if trace is not None:
@@ -322,7 +343,8 @@ class PayoutPlan:
                 if trace is not None:
                     trace.append(PayoutStep("commission", f"commission on {commission.kpi}: 0 ({'a gate zeroed the payout' if zeroed else 'no value'})", nothing, commission.span))
                 continue
-            raw, how = commission_amount(commission, result.value)
+            rates = [to_decimal(rate(lookup)) for rate in compiled] if compiled is not None else None
+            raw, how = commission_amount(commission, result.value, rates)
             amount = self.round(raw)
             # several commissions on one KPI: its entry is the sum of their rounded lines
             commissions[commission.kpi] = commissions[commission.kpi] + amount if commission.kpi in commissions else amount

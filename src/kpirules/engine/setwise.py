@@ -28,6 +28,7 @@ from kpirules.engine.numbers import INFINITY, as_applied, quantize6, to_decimal
 from kpirules.engine.periods import Period
 from kpirules.engine.scoring import HUNDRED, ONE, ZERO
 from kpirules.engine.setwise_expr import ExprSQL
+from kpirules.model.types import refs_in
 
 # kind codes of a decimal output: none, computed, or the i-th constant of its field
 NONE, COMPUTED, CONST = 0, 1, 10
@@ -573,6 +574,8 @@ class RoleQuery:
 
         # max(value, ZERO) keeps value when it is not below 0 (so -0 stays -0)
         base = Num(f"greatest({value.n}, 0)", value.d, f"(CASE WHEN {value.n} < 0 THEN FALSE ELSE {value.neg} END)")
+        if any(refs_in(t.value) for t in commission.tiers):
+            raise Unsupported("a commission rate read from person attributes")
         rates = [(t, to_decimal(constant(t.value)) or ZERO) for t in commission.tiers]
         scale = max([0] + [places(r) for _, r in rates]) + 6
         if commission.mode == "retroactive":

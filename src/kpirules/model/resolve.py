@@ -16,7 +16,7 @@ from kpirules.model.bands import bound_problem, bound_value, check_coverage
 from kpirules.model.literals import check_numbers
 from kpirules.model.problems import Problems, date_column_help, did_you_mean, suggest
 from kpirules.model.resolve_kpis import KpiResolver, unreadable_name
-from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family
+from kpirules.model.types import UNKNOWN, ExprChecker, Scope, family, type_name
 from kpirules.model.vocabulary import (
     BINDINGS, COLUMN_TYPES, DATE_BINDINGS, MONTHS, PERIODS, REQUIRED_BINDING_COLUMNS, REVIEWS,
     ROUNDING_MODES, is_time_zone,
@@ -488,7 +488,8 @@ class Resolver(KpiResolver):
     def _expect_number(self, expr, scope: Scope, what: str, help: str = "write a number, e.g. 1.0 or 0.5") -> str:
         t = self._check(expr, scope)
         if t != UNKNOWN and family(t) != "number":
-            self.problems.error("E232", expr.span, f"{what} must be a number, found {t}", help)
+            found = type_name(t)
+            self.problems.error("E232", expr.span, f"{what} must be a number, found {found}", help)
         return t
 
     # ================================================================ roles

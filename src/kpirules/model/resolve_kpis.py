@@ -408,7 +408,7 @@ class KpiResolver:
         commissions = []
         for stmt in decl.body:
             if isinstance(stmt, ast.Commission):
-                commissions.append(self._commission(stmt, kpi_types))
+                commissions.append(self._commission(stmt, kpi_types, datasets, header))
         proration = self._word(s.get("proration"), ("on", "off"), "proration setting", None)
         cap = self._constant(s["cap"].value, "the payout cap", ("money", "number")) if "cap" in s else None
         if cap is not None and cap < 0:
@@ -467,7 +467,7 @@ class KpiResolver:
             kpis=sorted(scope.kpis_used), span=stmt.span,
         )
 
-    def _commission(self, stmt: ast.Commission, kpi_types: dict[str, str]) -> m.Commission:
+    def _commission(self, stmt: ast.Commission, kpi_types: dict[str, str], datasets, header) -> m.Commission:
         kpi = stmt.kpi.name
         if kpi not in kpi_types:
             self.problems.unknown("E206", "KPI of this role", kpi, stmt.kpi.span, kpi_types)
@@ -481,11 +481,11 @@ class KpiResolver:
                         "tier; retroactive: the reached tier's rate applies to everything"),
             )
             mode = "marginal"
-        tiers = self._tiers(stmt.rows, "money", Scope(what="constant", currency=self.currency),
+        # a rate is a constant, or an expression of person attributes (person.commission_pct)
+        tiers = self._tiers(stmt.rows, "money", self._person_scope("commission rate", datasets, header),
                             "commission table", stmt.span,
                             value=("a commission rate", "write the rate as a share of the amount, e.g. 1.5% or 0.015"))
         for tier in tiers:
-            # a name in a rate (person.rate) is already E311, a constant scope's error
             if tier.value is not None and not refs_in(tier.value) and not self.problems.reported_at(tier.value.span):
                 self._constant(tier.value, "a commission rate", ("percent", "number"))
         return m.Commission(kpi=kpi, mode=mode, tiers=tiers, span=stmt.span)

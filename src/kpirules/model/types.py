@@ -235,7 +235,7 @@ class ExprChecker:
             return self._expect_boolean(e.operand, t)
         if family(t) not in ("number", "duration") and not is_money(t):
             return self.error(
-                "E301", e, f"cannot negate a {_type_name(t)}",
+                "E301", e, f"cannot negate a {type_name(t)}",
                 "a minus sign goes before a number, an amount or a duration; remove the '-'",
             )
         return t
@@ -266,7 +266,7 @@ class ExprChecker:
             return self.error(
                 "E303",
                 e,
-                f"cannot combine {_type_name(left)} with {_type_name(right)}",
+                f"cannot combine {type_name(left)} with {type_name(right)}",
                 "convert amounts to one currency before the scheme reads them",
             )
         if op in ("+", "-"):
@@ -310,7 +310,7 @@ class ExprChecker:
         return self.error(
             "E302",
             e,
-            f"cannot {verb} {_type_name(left)} {joiner} {_type_name(right)}",
+            f"cannot {verb} {type_name(left)} {joiner} {type_name(right)}",
             "both sides must be numbers, or amounts of one currency",
         )
 
@@ -323,7 +323,7 @@ class ExprChecker:
                 self.error(
                     "E303",
                     node,
-                    f"cannot compare {_type_name(left)} with {_type_name(right)}",
+                    f"cannot compare {type_name(left)} with {type_name(right)}",
                     "compare amounts in the same currency",
                 )
             return
@@ -332,13 +332,13 @@ class ExprChecker:
                 self.error(
                     "E304",
                     node,
-                    f"cannot compare {_type_name(left)} with {_type_name(right)}",
+                    f"cannot compare {type_name(left)} with {type_name(right)}",
                     "an amount is compared with an amount (e.g. 50万 CNY), a rate with a percentage",
                 )
             return
         if lf != rf:
             hint = "a duration is written in days, e.g. 30d" if {lf, rf} == {"duration", "number"} else None
-            self.error("E304", node, f"cannot compare {_type_name(left)} with {_type_name(right)}", hint)
+            self.error("E304", node, f"cannot compare {type_name(left)} with {type_name(right)}", hint)
 
     def check_target(self, node, measure: str, target: str) -> None:
         """Report a target of another kind than its measure (language.md §8.3). As a
@@ -348,7 +348,7 @@ class ExprChecker:
             return
         if is_money(target) and family(measure) == "number" and measure != "percent":
             self.error(
-                "E304", node, f"cannot compare {_type_name(measure)} with {_type_name(target)}",
+                "E304", node, f"cannot compare {type_name(measure)} with {type_name(target)}",
                 "the measure is a count or a plain number, so its target is a number too, e.g. 200; "
                 "an amount is the target of a measure of amounts, e.g. sum(deals.amount)",
             )
@@ -358,7 +358,7 @@ class ExprChecker:
     def _expect_boolean(self, node, t: str) -> str:
         if t not in ("boolean", UNKNOWN):
             return self.error(
-                "E306", node, f"expected a condition (true or false), found {_type_name(t)}",
+                "E306", node, f"expected a condition (true or false), found {type_name(t)}",
                 "compare a value, e.g. person.level == \"senior\"",
             )
         return "boolean"
@@ -398,8 +398,8 @@ class ExprChecker:
             if is_money(money) and family(other) == "number":
                 return money
         return self.error(
-            "E307", e, f"both branches must have one type: {_type_name(then)} and {_type_name(otherwise)}",
-            f"write the else branch as a {_type_name(then)} too, or the then branch as a {_type_name(otherwise)}",
+            "E307", e, f"both branches must have one type: {type_name(then)} and {type_name(otherwise)}",
+            f"write the else branch as a {type_name(then)} too, or the then branch as a {type_name(otherwise)}",
         )
 
     # ------------------------------------------------------------------ calls
@@ -489,7 +489,7 @@ class ExprChecker:
             return self.error(
                 "E309",
                 arg,
-                f"cannot {e.function} a {_type_name(arg_type)} column",
+                f"cannot {e.function} a {type_name(arg_type)} column",
                 "min and max need numbers, amounts, durations or dates; count or count_distinct counts text"
                 if e.function in ("min", "max")
                 else "sum, avg and median need numbers or money; count or count_distinct counts text",
@@ -547,7 +547,7 @@ class ExprChecker:
             for arg in e.args:
                 t = self.check(arg, row)
                 if t not in ("date", "timestamp", UNKNOWN):
-                    self.error("E308", arg, f"days_between needs dates; this is {_type_name(t)}",
+                    self.error("E308", arg, f"days_between needs dates; this is {type_name(t)}",
                                _DAYS_BETWEEN_EXAMPLE)
             return "duration"
         # first_time(column): the row is the earliest of its column value across all history
@@ -598,7 +598,7 @@ class ExprChecker:
             if is_money(t):
                 result = t
         if family(result) not in ("number", "duration", "date") and not is_money(result):
-            return self.error("E302", e, f"{fn}(...) needs numbers or amounts, found {_type_name(result)}",
+            return self.error("E302", e, f"{fn}(...) needs numbers or amounts, found {type_name(result)}",
                               f"give {fn}(...) numbers, amounts, durations or dates")
         return result
 
@@ -718,7 +718,8 @@ _DAYS_BETWEEN_EXAMPLE = "e.g. avg(days_between(deals.created_on, deals.won_on))"
 _FIRST_TIME_EXAMPLE = "e.g. count_distinct(contracts.customer_id where first_time(customer_id))"
 
 
-def _type_name(t: str) -> str:
+def type_name(t: str) -> str:
+    """A type as messages name it: `money (CNY)`, `percentage`, `duration (days)`."""
     if is_money(t):
         return f"money ({t.split(':')[1]})"
     return {"percent": "percentage", "integer": "number", "duration": "duration (days)"}.get(t, t)
@@ -733,5 +734,6 @@ def _scope_help(scope: Scope) -> str:
         "factor": "a factor row reads total_score and constants",
         "constant": "write a constant here, e.g. 30% or 3000 CNY",
         "target incentive": "write an amount (3000 CNY) or a person attribute (person.target_incentive)",
+        "commission rate": "write a rate (1.5%) or a person attribute (person.commission_pct)",
     }
     return allowed.get(scope.what, known("names", scope.names))
