@@ -737,3 +737,12 @@ def test_a_column_written_without_its_dataset_says_so(ruleset_copy, edit, old, n
     [(path, line, col, code, got_message, got_help)] = problems()
     assert (path, line, col, code) == (TELESALES, 33, column, "E202")
     assert (got_message, got_help) == (message, help_text)
+
+
+@pytest.mark.parametrize("written", ["person", "person.level.x"])
+def test_person_without_one_attribute_is_named_as_such(ruleset_copy, edit, written):
+    # it said "unknown name 'person' ... did you mean 'person'?"
+    edit(Path(TELESALES), "person.tenure_months < 3", f"{written} < 3")
+    [(path, line, col, code, message, help_text)] = problems()
+    assert (line, code, message) == (14, "E204", f"'{written}' is not a person attribute: write person.<attribute>")
+    assert help_text.startswith("known person attributes: ")

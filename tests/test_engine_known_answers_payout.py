@@ -571,3 +571,14 @@ def test_a_role_with_personal_rates_scores_the_same_in_sql_and_in_python(tmp_pat
     assert (by_sql.payout.incentive, by_sql.payout.commissions["revenue"]) == (D("1500.00"), D("18.00"))
     assert (by_sql.payout.total, by_python.payout.total) == (D("1518.00"), D("1518.00"))
     assert in_sql == 0
+
+
+def test_a_rate_worked_out_from_attributes_is_kept_to_6_places(tmp_path):
+    # 0.05 / 3 = 0.0166666... is kept as 0.016667 (half-up, 6 places, as computed values are):
+    # 300000 x 0.016667 = 5000.10, where the exact third would pay 5000.00; explain shows
+    # the rate that was applied
+    payout = "    commission revenue retroactive {\n      [0, ∞): person.commission_pct / 3\n    }\n"
+    p1 = paid_at_rate(tmp_path, payout, "0.05", "300000")
+    assert p1.payout.commissions["revenue"] == D("5000.10")
+    step = next(s for s in p1.payout.steps if s.step == "commission")
+    assert "so 1.6667% (person.commission_pct / 3) applies to all of it = 5000.10 CNY" in step.description

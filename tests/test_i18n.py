@@ -623,3 +623,38 @@ def test_sarif_descriptions_in_chinese_have_plain_placeholders(tmp_path):
              for key in ("shortDescription", "help") if key in d]
     assert "这条忽略注释无法使用：{text}。" in texts
     assert not [t for t in texts if re.search(r"\{\w+:\w+\}", t)]
+
+
+def test_a_commission_rate_without_a_value_is_said_in_chinese_in_both_modes():
+    # the marginal steps list every row's part: each empty rate is translated, not only the first
+    zh = i18n.catalog("zh")
+    marginal = ("commission on revenue (3000): marginal: 1000 × 0% (person.a has no value) + "
+                "2000 × 0% (person.commission_pct has no value) = 0.00 CNY")
+    assert zh.phrase(marginal, "explain") == (
+        "revenue 的提成（3000）：超额累进（marginal）：1000 × 0%（person.a 没有值，按 0 计） + "
+        "2000 × 0%（person.commission_pct 没有值，按 0 计） = 0.00 CNY")
+    retroactive = ("commission on revenue (3000): retroactive: 3000 is in [0, ∞), so 0% "
+                   "(person.commission_pct has no value) applies to all of it = 0.00 CNY")
+    assert "0%（person.commission_pct 没有值，按 0 计）" in zh.phrase(retroactive, "explain")
+
+
+def test_a_commission_rate_is_named_in_chinese_in_check(tmp_path):
+    from known_answers_kit import COMMON
+
+    (tmp_path / "s.kpi").write_text(COMMON + """
+role rep {
+  kpi revenue {
+    outcome main
+    measure sum(deals.amount)
+    target >= 1000 CNY
+    weight 100%
+  }
+  payout {
+    commission revenue retroactive { [0, ∞): total_score }
+  }
+}
+""", encoding="utf-8")
+    result = run("--lang", "zh", "check", str(tmp_path / "s.kpi"))
+    assert result.exit_code == 1
+    assert "提成费率中出现未知的名称 'total_score'" in result.output
+    assert "commission rate" not in result.output

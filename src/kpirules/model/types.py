@@ -130,6 +130,10 @@ class ExprChecker:
             return self._column_ref(e, row)
         if first == "person" and len(e.parts) == 2:
             return self._person_attribute(e)
+        if first == "person" and scope.person is not None:
+            # `person` alone, or `person.a.b`: an attribute is one name after `person.`
+            return self.error("E204", e, f"'{e.dotted}' is not a person attribute: write person.<attribute>",
+                              known("person attributes", scope.person))
         if len(e.parts) == 1 and first in scope.names:
             return scope.names[first]
         if scope.kpis is not None and first in scope.kpis:
