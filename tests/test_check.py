@@ -728,9 +728,14 @@ def test_a_kpi_file_that_is_a_broken_link_is_reported_not_skipped(ruleset_copy, 
     ("measure sum(payments.amount) / sum(invoices.amount)", "measure sum(amount) / sum(invoices.amount)", 17,
      "'amount' is a column, not a dataset: sum(...) reads dataset.column",
      "write the dataset before it, e.g. sum(contracts.amount); the datasets with that column: contracts, invoices, payments"),
+    # a date or a text is counted, not averaged or summed: the help says count_distinct
     ("measure sum(payments.amount) / sum(invoices.amount)", "measure sum(payments.amount) / avg(paid_on)", 40,
      "'paid_on' is a column, not a dataset: avg(...) reads dataset.column",
-     "write the dataset before it, e.g. avg(payments.paid_on); the datasets with that column: payments"),
+     "write the dataset before it, e.g. count_distinct(payments.paid_on); the datasets with that column: payments"),
+    ("measure sum(payments.amount) / sum(invoices.amount)", "measure sum(customer_id)", 17,
+     "'customer_id' is a column, not a dataset: sum(...) reads dataset.column",
+     "write the dataset before it, e.g. count_distinct(contracts.customer_id); the datasets with that column: "
+     "contracts, renewals, surveys, visits"),
 ])
 def test_a_column_written_without_its_dataset_says_so(ruleset_copy, edit, old, new, column, message, help_text):
     edit(Path(TELESALES), old, new)

@@ -10,6 +10,7 @@ with a caret under the span, the help line, the summary, and no traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -174,7 +175,9 @@ def test_misspelt_keyword_after_a_number_on_the_same_line(ruleset_copy, run_cli)
 def test_a_word_after_a_number_that_is_no_keyword_is_read_as_its_currency(ruleset_copy, run_cli):
     write(TELESALES, replaced(telesales(), "target >= 200\n", "target >= 200 usd\n"))
     assert_diagnosed(run_cli, TELESALES, Expected(
-        "E305", "'usd' is not a currency code", 13, 15, "write the code in capitals: 200 USD", " " * 14 + "^^^^^^^",
+        # USD in capitals would still be refused (E303) in this CNY scheme: the general help
+        "E305", "'usd' is not a currency code", 13, 15,
+        "write an ISO 4217 code after the amount, e.g. 500000 CNY or 50万 CNY", " " * 14 + "^^^^^^^",
     ))
 
 
@@ -804,3 +807,115 @@ def test_an_underscore_not_between_two_digits_is_refused(ruleset_copy, written, 
 def test_underscores_between_digits_still_group_them(ruleset_copy):
     write(TELESALES, replaced(telesales(), "target >= 200\n", "target >= 2_0_0\n"))
     assert load_scheme(["rulesets"]).roles["telesales"].kpis[0].targets[0].value.value == 200
+
+
+# ------------------------------------------------ help lines that fit where they are (audit)
+
+
+@pytest.mark.parametrize("old, new, line, help_text", [
+    # a row's range and its value are joined by ':', not by '=>' or '='
+    ("[0%, 80%): 0", "[0%, 80%) => 0", 37, "write ':' for '=>': a row is written `<range>: <value>`"),
+    ("[0%, 80%): 0", "[0%, 80%) = 0", 37, "write ':' for '=': a row is written `<range>: <value>`"),
+    # SQL's not-equal
+    ("where score >= 4)", "where score <> 4)", 48, "write '!=' for '<>'"),
+    # a function with its parentheses forgotten: nothing is named count
+    ("measure count(calls)\n", "measure count calls\n", 12, "write what count reads in parentheses, e.g. count(calls)"),
+    # an apostrophe inside a text quoted with single quotes is part of it
+    ('description "Leads converted in the month over leads created in the month."',
+     "description 'the rep's leads'", 21, 'write a text in double quotes: "the rep\'s leads"'),
+    ('description "Leads converted in the month over leads created in the month."',
+     "description 'the \"VIP\" leads'", 21, 'write a text in double quotes: "the \\"VIP\\" leads"'),
+    ('status == "converted"', "status == ‘converted’", 23, 'write a text in double quotes: "converted"'),
+    # digit grouping with an apostrophe, and money signs with grouping commas or after the number
+    ("target_incentive 3000 CNY", "target_incentive 3'000 CNY", 54, "write the number without the ': 3000"),
+    ("target_incentive 3000 CNY", "target_incentive ¥3,000", 54, "write the currency code after the amount: 3000 CNY"),
+    ("target_incentive 3000 CNY", "target_incentive 3000$", 54, "write the currency code after the amount: 3000 USD"),
+    # every gap of a number, not the first alone
+    ("target >= 200\n", "target >= 1 500 000\n", 13, "write the number without the gap: 1500000 or 1_500_000"),
+])
+def test_a_slip_gets_the_help_that_fits_where_it_is(ruleset_copy, old, new, line, help_text):
+    write(TELESALES, replaced(telesales(), old, new))
+    d = _only_diagnostic(TELESALES)
+    assert (d.location.line, d.help) == (line, help_text)
+
+
+@pytest.mark.parametrize("old, new", [
+    # `&` where no `and` can come: the general help, not "write 'and'"
+    ("kpi outbound_calls", "kpi r&d_calls"),
+])
+def test_an_operator_help_is_given_only_where_the_operator_fits(ruleset_copy, old, new):
+    write(TELESALES, replaced(telesales(), old, new))
+    assert _only_diagnostic(TELESALES).help == "remove it or check the line for a typo"
+
+
+def test_a_brace_that_a_block_needs_is_not_called_one_too_many(ruleset_copy):
+    # `} by value`: `by value` belongs before the '{', and removing the '}' would not help
+    text = replaced(telesales(), "score tiers by value {", "score tiers {")
+    text = replaced(text, "      [95%, ∞): 100\n    }\n    serves cash_flow", "      [95%, ∞): 100\n    } by value\n    serves cash_flow")
+    write(TELESALES, text)
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.location.line) == ("E100", 41)
+    assert "one too many" not in d.help
+
+
+def test_a_brace_that_closes_nothing_is_to_be_removed(ruleset_copy):
+    write(TELESALES, telesales().rstrip("\n") + "\n}\n")
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.help) == ("E112", "this '}' closes no '{': remove it")
+
+
+@pytest.mark.parametrize("old, new, help_text", [
+    ("target_incentive 3000 CNY", "target_incentive 3千元", "write the currency code: 3000 CNY"),
+    ("target_incentive 3000 CNY", "target_incentive 150万元人民币", "write the currency code: 150万 CNY"),
+    ("target >= 200\n", "target >= 1.5千\n", "write the whole number, 1500: of the multipliers only 万 and 亿 are read"),
+    ("target >= 200\n", "target >= 30 day\n", "write a number of days as a duration: 30d"),
+    ("target >= 200\n", "target >= 2_00d\n", "write a number of days as a duration: 200d"),
+    ("target >= 200\n", "target >= 200 pcs\n", "write an ISO 4217 code after the amount, e.g. 500000 CNY or 50万 CNY"),
+])
+def test_e305_help_for_compounds_decimals_and_words_that_are_no_code(ruleset_copy, old, new, help_text):
+    write(TELESALES, replaced(telesales(), old, new))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.help) == ("E305", help_text)
+
+
+@pytest.mark.parametrize("old, new, line, code, help_text", [
+    # in a constant (a cap, a commission bound) the word is named as no code, as elsewhere
+    ("cap 80000 CNY", "cap 8万元", 78, "E305", "write the currency code: 8万 CNY"),
+    ("[0, 100万): 0.5%", "[0, 100万元): 0.5%", 74, "E305", "write the currency code: 100万 CNY"),
+    # RMB is a code in form, and is written CNY
+    ("cap 80000 CNY", "cap 80000 RMB", 78, "E303", "write the currency code: 80000 CNY"),
+])
+def test_a_currency_word_in_a_constant_says_what_to_write(ruleset_copy, old, new, line, code, help_text):
+    path = "rulesets/key_account_manager.kpi"
+    write(path, replaced(Path(path).read_text(encoding="utf-8"), old, new))
+    d = _only_diagnostic(path)
+    assert (d.code, d.location.line, d.help) == (code, line, help_text)
+
+
+def test_a_lower_case_scheme_currency_is_one_error(ruleset_copy):
+    # `currency cny` was E305 and then E303 at every amount ("not in the scheme's currency (XXX)")
+    write(COMMON, replaced(Path(COMMON).read_text(encoding="utf-8"), "currency CNY", "currency cny"))
+    with pytest.raises(SchemeError) as info:
+        load_scheme(["rulesets"])
+    assert [(d.code, d.help) for d in info.value.diagnostics] == [("E305", "write it in capitals: currency CNY")]
+
+
+@pytest.mark.parametrize("written, fixed", [("0.15_", "0.15"), ("0._15", "0.15"), ("15.0_%", "15.0%")])
+def test_an_underscore_beside_the_point_or_ending_a_fraction_is_refused(ruleset_copy, written, fixed):
+    write(TELESALES, replaced(telesales(), "target >= 200\n", f"target >= {written}\n"))
+    d = _only_diagnostic(TELESALES)
+    assert (d.code, d.help) == ("E110", f"write {fixed}")
+
+
+def test_an_underscore_between_digits_of_a_fraction_groups_them(ruleset_copy):
+    write(TELESALES, replaced(telesales(), "target >= 15%", "target >= 1_5.0_0%"))
+    assert load_scheme(["rulesets"]).roles["telesales"].kpis[1].targets[0].value.value == Decimal("0.15")
+
+
+def test_a_targets_dataset_cannot_be_named_with_a_word_an_expression_reads_as_its_own(ruleset_copy):
+    # target lines read it as `count.contract_amount`, where `count` is the function
+    write(COMMON, replaced(Path(COMMON).read_text(encoding="utf-8"), "targets quarterly_targets", "targets count"))
+    with pytest.raises(SchemeError) as info:
+        load_scheme([COMMON])
+    [d] = [d for d in info.value.diagnostics if d.code == "E238"]
+    assert d.message == "'count' cannot name a dataset: it is a word of the language where an expression is read"

@@ -110,6 +110,25 @@ def keywords() -> dict[str, str]:
     return _parser()[0].options.postlex.keywords
 
 
+def reads_past(text: str, pos: int) -> bool:
+    """Whether the text parses without an error before `pos` (no error at all, or the first
+    one at or after it): what a syntax error's help tries before suggesting a change."""
+    lark, transformer = _parser()
+    try:
+        with _lock, gc_paused():
+            transformer.begin("<probe>")
+            lark.parse(text)
+    except UnexpectedInput as exc:
+        at = getattr(exc, "pos_in_stream", None)
+        token = getattr(exc, "token", None)
+        if token is not None and getattr(token, "start_pos", None) is not None:
+            at = token.start_pos
+        return at is not None and at >= pos
+    except (InvalidLiteral, NestedTooDeeply):
+        return True  # past the syntax: a literal's own problem
+    return True
+
+
 @functools.lru_cache(maxsize=1)
 def expression_words() -> frozenset[str]:
     """The keywords an expression can start with (`count`, `sum`, `if`, `not`, `true`, ...):

@@ -133,9 +133,17 @@ def _unclosed_brace(text: str, innermost: bool = False) -> tuple[int, int] | Non
     return stack[-1] if innermost else stack[0]
 
 
-def _closed_just_before(text: str, pos: int) -> tuple[int, int] | None:
-    """(line of the '}', line of its '{') when the last thing before pos, comments and
-    spaces aside, is a '}' that closes a block; None otherwise."""
+def _parses_past(text: str, brace: int, pos: int) -> bool:
+    """Whether, without the '}' at `brace`, the text reads on past `pos`: then that '}' is
+    one too many, and not one the block needs before a word written in the wrong place."""
+    from kpirules.lang.parser import reads_past
+
+    return reads_past(text[:brace] + " " + text[brace + 1:], pos)
+
+
+def _closed_just_before(text: str, pos: int) -> tuple[int, int, int] | None:
+    """(line of the '}', line of its '{', the '}''s offset) when the last thing before pos,
+    comments and spaces aside, is a '}' that closes a block; None otherwise."""
     stack: list[int] = []
     line, last = 1, None
     for match in re.finditer(r'"(?:\\.|[^"\\\n])*"|“[^”\n]*”|#[^\n]*|[{}｛｝\n]|[^\s#"“{}｛｝]', text[:pos]):
@@ -146,7 +154,7 @@ def _closed_just_before(text: str, pos: int) -> tuple[int, int] | None:
             stack.append(line)
             last = None
         elif token in "}｝" and stack:
-            last = (line, stack.pop())
+            last = (line, stack.pop(), match.start())
         elif not token.startswith("#"):
             last = None
     return last
@@ -164,9 +172,14 @@ def _split_number(text: str, pos: int) -> bool:
 def _joined_number(text: str, token) -> str:
     """E111's help: the number as written, without the gap (`2 000`: 2000 or 2_000)."""
     head = re.search(r"[0-9_.]+$", text[: token.start_pos].rstrip(" \t\u00a0\u3000"))
-    joined = f"{head.group() if head else ''}{token}"
-    if head and "." not in head.group() and re.fullmatch(r"[0-9_]+", str(token)):
-        return f"write the number without the gap: {joined} or {head.group()}_{token}"
+    # the groups after it too (`1 500 000`: every gap, not the first alone)
+    more = re.match(r"(?:[ \t\u00a0\u3000]+[0-9][0-9_]*)*", text[token.end_pos:]).group().split()
+    groups = [head.group()] if head else []
+    groups += [str(token), *more]
+    joined = "".join(groups)
+    if head and "." not in head.group() and all(re.fullmatch(r"[0-9_]+", g) for g in groups[1:]):
+        grouped = "_".join(groups)
+        return f"write the number without the gap: {joined} or {grouped}"
     return f"write the number without the gap: {joined}"
 
 
@@ -214,6 +227,8 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
         return Diagnostic("E111", "a number cannot contain spaces or tabs", loc, help=_joined_number(text, token))
     if token.type == "RBRACE" and "RBRACE" not in expected:
         message = f"unexpected '}}'; expected {_expected_phrase(expected)}"
+        if _unclosed_brace(text[: token.start_pos]) is None:
+            return Diagnostic("E112", message, loc, help="this '}' closes no '{': remove it")
         return Diagnostic("E112", message, loc, help="the statement before it is incomplete")
     unquoted = _unquoted_text(exc, expected)
     if unquoted is not None:
@@ -238,14 +253,17 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
             help_text = f"is a '}}' missing before this line? the '{{' at line {open_brace[0]} is still open"
     if help_text is None and expected == {"LPAR"}:
         help_text = _word_read_as_function(exc)
+    if token.type == "GT" and text[token.start_pos - 1:token.start_pos] == "<":
+        instead, written = "!=", "<>"  # SQL's not-equal
+        help_text = f"write '{instead}' for '{written}'"
     if help_text is None and token.type in _COMPARISONS and expected and expected <= {"GE", "LE"}:
         help_text = TARGET_DIRECTION_HELP
     if help_text is None and token.type in _COMPARISONS:
         help_text = _chained_comparison(exc, text)
     if help_text is None and _is_keyword(token.type):
         closed = _closed_just_before(text, token.start_pos)
-        if closed is not None:
-            close_line, open_line = closed
+        if closed is not None and _parses_past(text, closed[2], token.end_pos):
+            close_line, open_line, _ = closed
             help_text = (f"is the '}}' on line {close_line} one too many? It closes the '{{' on line {open_line}, "
                          f"and '{token}' may belong before it")
     if help_text is None and (token.type == "NAME" or _is_keyword(token.type)):
@@ -267,9 +285,16 @@ def _word_read_as_function(exc: UnexpectedToken) -> str | None:
     last = stack[-1] if stack else None
     if not isinstance(last, Token) or not _is_keyword(last.type):
         return None
-    call, qualified = f"{last}(...)", f"dataset.{last}"
-    return (f"{call} is a function: a column of that name is written with its dataset "
-            f"({qualified}), and a KPI needs another name")
+    token = exc.token
+    if token.type in ("DOT",) or token.type in _COMPARISONS or token.type in ("PLUS", "MINUS", "STAR", "SLASH",
+                                                                              "AND", "OR", "RPAR", "COMMA"):
+        call, qualified = f"{last}(...)", f"dataset.{last}"
+        return (f"{call} is a function: a column of that name is written with its dataset "
+                f"({qualified}), and a KPI needs another name")
+    # `count calls`, `count[calls]`, or `count` at the end of a line: the parentheses
+    example = f"{last}({token})" if token.type in ("NAME", STRAY_NAME) else f"{last}(calls)"
+    function = str(last)
+    return f"write what {function} reads in parentheses, e.g. {example}"
 
 
 def _value_stack(exc: UnexpectedToken) -> list:
@@ -405,39 +430,67 @@ def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnosti
     return Diagnostic("E118", message, loc, help=_slip_help(text, exc.pos_in_stream, allowed) or "remove it or check the line for a typo")
 
 
-#: operators of other languages, and what this one writes for them
-_FOREIGN_OPERATORS = {"&&": "and", "&": "and", "||": "or", "|": "or", "!": "not", "=>": ">=", "=<": "<="}
+#: operators of other languages, the terminal this one writes for them, and its text
+_FOREIGN_OPERATORS = {"&&": ("AND", "and"), "&": ("AND", "and"), "||": ("OR", "or"), "|": ("OR", "or"),
+                      "!": ("NOT", "not"), "=>": ("GE", ">="), "=<": ("LE", "<=")}
 _MONEY_SIGNS = {"$": "USD", "¥": "CNY", "￥": "CNY", "€": "EUR", "£": "GBP"}
+_AMOUNT = r"[0-9][0-9_,]*(?:\.[0-9]+)?[万亿]?"
 
 
 def _slip_help(text: str, pos: int, allowed: set[str]) -> str | None:
     """The help for a character that is a habit from spreadsheets, SQL or programming
-    languages (`=`, `&&`, `'text'`, `;`, `$3000`): what to write instead; None for others."""
+    languages (`=`, `&&`, `'text'`, `;`, `$3000`): what to write instead, where that is what
+    can come there (`allowed`); None for others."""
     char, pair = text[pos].replace("；", ";"), text[pos:pos + 2]
     if char == "=" and allowed and allowed <= {"GE", "LE"}:
         return TARGET_DIRECTION_HELP
-    if pair in _FOREIGN_OPERATORS or (char in _FOREIGN_OPERATORS and pair != "!="):
-        written = pair if pair in _FOREIGN_OPERATORS else char
-        instead = _FOREIGN_OPERATORS[written]
+    if char in "=&|" and "COLON" in allowed:
+        # `[0%, 80%) => 0`, `[90, ∞) = "A"`: a row's range and its value
+        written = pair if pair in ("=>", "==") else char
+        return f"write ':' for '{written}': a row is written `<range>: <value>`"
+    if char == "=" and pair == "=>" and "TO" in allowed:
+        return "write 'to' for '=>': effective 2026-01-01 to 2026-12-31"
+    written = pair if pair in _FOREIGN_OPERATORS else char if char in _FOREIGN_OPERATORS and pair != "!=" else None
+    if written is not None and _FOREIGN_OPERATORS[written][0] in allowed:
+        instead = _FOREIGN_OPERATORS[written][1]
         return f"write '{instead}' for '{written}'"
+    if written is not None:
+        return None
     if char == "=" and "EQ" in allowed:
         return "write '==' to compare: a single '=' is not an operator here"
     if char == "=":
         return "remove it: a statement's value follows its keyword without '=' (weight 30%, not weight = 30%)"
-    if char == "'":
-        quoted = re.match(r"'([^'\n]*)'", text[pos:])
-        if quoted is not None:
-            inner = quoted.group(1)
-            return f'write a text in double quotes: "{inner}"'
-        return 'write a text in double quotes: "..."'
+    if char in "'‘’`":
+        return _quoted_help(text, pos)
     if char == ";":
         return "remove it: statements are separated by spaces or new lines, not ';'"
     if char in _MONEY_SIGNS:
-        amount = re.match(r"[0-9][0-9_]*(?:\.[0-9]+)?[万亿]?", text[pos + 1:])
         code = _MONEY_SIGNS[char]
-        number = amount.group() if amount is not None else "500000"
+        if allowed == {"NAME"}:  # `currency ￥`
+            return f"write the currency code: {code}"
+        after = re.match(r"[ \t]*(" + _AMOUNT + ")", text[pos + 1:])
+        before = re.search("(" + _AMOUNT + r")[ \t]*\Z", text[text.rfind("\n", 0, pos) + 1:pos])
+        found = after or before
+        number = found.group(1).replace(",", "") if found is not None else "500000"
         return f"write the currency code after the amount: {number} {code}"
     return None
+
+
+def _quoted_help(text: str, pos: int) -> str:
+    """E118's help at a single quote, a typographic one or a backtick: a text is written in
+    double quotes (`'won'` -> `"won"`); a quote between digits groups them (`3'000`)."""
+    if text[pos] == "'" and text[pos - 1:pos].isdigit() and text[pos + 1:pos + 2].isdigit():
+        digits = re.match(r"[0-9']+", text[pos + 1:])
+        head = re.search(r"[0-9]+\Z", text[:pos])
+        number = (head.group() if head else "") + digits.group().replace("'", "")
+        return f"write the number without the ': {number}"
+    closing = {"'": "'", "‘": "’", "’": "’", "`": "`"}[text[pos]]
+    line = text[pos + 1:].split("\n", 1)[0]
+    end = line.rfind(closing)  # the last on the line: an apostrophe inside (rep's) is part of it
+    if end < 0:
+        return 'write a text in double quotes: "..."'
+    inner = line[:end].replace("\\", "\\\\").replace('"', '\\"')
+    return f'write a text in double quotes: "{inner}"'
 
 
 _FISCAL_MONTH = re.compile(r"\bfiscal_year_start[ \t]+(\d+(?:\.\d+)?)\Z")

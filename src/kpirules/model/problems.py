@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from kpirules.errors import Diagnostic, SchemeError
 from kpirules.lang.ast import Span
+from kpirules.model.currency_words import CURRENCY_WORDS, not_a_currency_help
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
@@ -53,6 +54,16 @@ class Problems:
         amount kpirules reads is in the scheme's currency. True when it did."""
         if literal.type != "money" or literal.currency == currency:
             return False
+        code = literal.currency or ""
+        if not (len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()):
+            # `cap 8万元`: the word is no code at all (E305), as where an expression reads it
+            self.error("E305", literal.span, f"'{code}' is not a currency code", not_a_currency_help(literal, currency))
+            return True
+        if CURRENCY_WORDS.get(code) == currency:  # `3000 RMB` in a CNY scheme
+            number = literal.text.removesuffix(code).strip()
+            self.error("E303", literal.span, f"{literal.text} is not in the scheme's currency ({currency})",
+                       f"write the currency code: {number} {currency}")
+            return True
         self.error("E303", literal.span, f"{literal.text} is not in the scheme's currency ({currency})",
                    f"write the amount in {currency}")
         return True

@@ -219,6 +219,11 @@ class Resolver(KpiResolver):
             code = value.name if isinstance(value, ast.Ident) else ""
             if len(code) == 3 and code.isascii() and code.isalpha() and code.isupper():
                 currency = code
+            elif len(code) == 3 and code.isascii() and code.isalpha():
+                # `currency cny`: said once, and the amounts in CNY are then read as the scheme's
+                currency = code.upper()
+                self.problems.error("E305", value.span, f"'{code}' is not a currency code",
+                                    f"write it in capitals: currency {currency}")
             else:
                 self.problems.error(
                     "E305", value.span, f"'{code or getattr(value, 'text', '?')}' is not a currency code",
@@ -315,7 +320,7 @@ class Resolver(KpiResolver):
     def _dataset(self, decl: ast.DatasetDecl, header: m.Header) -> m.Dataset:
         where = f"{decl.kind} {decl.id.name}"
         name = decl.id.name
-        if decl.kind == "dataset" and (message := unreadable_name(name, "dataset")) is not None:
+        if decl.kind in ("dataset", "targets") and (message := unreadable_name(name, "dataset")) is not None:
             self.problems.error("E238", decl.id.span, message, f"choose another name, e.g. {name}_rows")
         s = self._settings(decl.body, {"origin", "description"}, where)
         columns: dict[str, m.ColumnSpec] = {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from kpirules.lang import ast
 from kpirules.model.constants import NotWorkedOut, constant_value
+from kpirules.model.currency_words import not_a_currency_help
 from kpirules.model.problems import Problems, date_column_help, did_you_mean, known
 from kpirules.model.scheme import Dataset
 
@@ -25,39 +26,6 @@ KPI_FIELDS = {"value": None, "attainment": "percent", "score": "number", "target
 UNKNOWN = "unknown"
 #: the person attributes worked out from the roster's hire_date binding (language.md §5)
 TENURE = ("tenure_months", "tenure_days")
-
-
-#: words written after an amount that stand for a currency: the code to write instead
-CURRENCY_WORDS = {
-    "元": "CNY", "块": "CNY", "圆": "CNY", "人民币": "CNY", "RMB": "CNY", "rmb": "CNY", "yuan": "CNY",
-    "美元": "USD", "美金": "USD", "欧元": "EUR", "港元": "HKD", "港币": "HKD", "日元": "JPY", "英镑": "GBP",
-}
-#: multipliers people write after a number that the language does not read (it reads 万 and 亿)
-MULTIPLIERS = {"千": 1000, "k": 1000, "K": 1000, "百": 100}
-#: counting words written after a number (`3个`, `200次`)
-COUNTERS = {"个", "次", "件", "通", "人", "单", "家", "位", "笔", "条", "名", "户", "份"}
-DAY_WORDS = {"天", "日", "day", "days"}
-
-
-def not_a_currency_help(e: ast.Literal_) -> str:
-    """E305's help for an amount whose word is not a currency code: what the word was most
-    likely meant as (`3000元`, `2千`, `30天`, `200 cny`), else how a currency is written."""
-    word = e.currency or ""
-    number = e.text.removesuffix(word).strip()
-    code = CURRENCY_WORDS.get(word)
-    if code is not None:
-        return f"write the currency code: {number} {code}"
-    if len(word) == 3 and word.isascii() and word.isalpha():
-        upper = word.upper()
-        return f"write the code in capitals: {number} {upper}"
-    if word in MULTIPLIERS and number.replace("_", "").isdigit():
-        whole = int(number.replace("_", "")) * MULTIPLIERS[word]
-        return f"write the whole number, {whole}: of the multipliers only 万 and 亿 are read"
-    if word in COUNTERS:
-        return f"write the number alone: {number}"
-    if word in DAY_WORDS and number.replace("_", "").isdigit():
-        return f"write a number of days as a duration: {number}d"
-    return "write an ISO 4217 code after the amount, e.g. 500000 CNY or 50万 CNY"
 
 
 def family(t: str) -> str:
@@ -114,7 +82,8 @@ class ExprChecker:
     def _literal(self, e: ast.Literal_, row) -> str:
         if e.type == "money":
             if not (len(e.currency) == 3 and e.currency.isalpha() and e.currency.isupper()):
-                return self.error("E305", e, f"'{e.currency}' is not a currency code", not_a_currency_help(e))
+                return self.error("E305", e, f"'{e.currency}' is not a currency code",
+                                  not_a_currency_help(e, self.scope.currency))
             if self.problems.foreign_amount(e, self.scope.currency):
                 return UNKNOWN
             return f"money:{e.currency}"
@@ -527,8 +496,12 @@ class ExprChecker:
             if len(first.parts) == 1 and owners:
                 # `sum(amount)`: a column written without its dataset
                 column, function, owner, datasets = name.name, e.function, owners[0], ", ".join(owners)
+                suggested = function
+                if function in ("sum", "avg", "median") and self.scope.datasets[owner].columns[column].type not in (
+                        "integer", "decimal", "money"):
+                    suggested = "count_distinct"  # text is counted, not summed
                 self.error("E202", first, f"'{column}' is a column, not a dataset: {function}(...) reads dataset.column",
-                           f"write the dataset before it, e.g. {function}({owner}.{column}); "
+                           f"write the dataset before it, e.g. {suggested}({owner}.{column}); "
                            f"the datasets with that column: {datasets}")
                 return None
             self.problems.unknown("E202", "dataset", name.name, name.span, self.scope.datasets)

@@ -20,7 +20,9 @@ def share_of_one_dataset(measure) -> bool:
     top, bottom = measure.left, measure.right
     if not (isinstance(top, ast.Call) and isinstance(bottom, ast.Call)):
         return False
-    if top.function != bottom.function or top.function not in ("count", "sum") or top.where is None:
+    if top.function != bottom.function or top.function not in ("count", "sum"):
+        return False
+    if top.where is None or bottom.where is not None:  # two subsets (won / lost) can be any ratio
         return False
     read = [[a.dotted if isinstance(a, ast.Ref) else None for a in call.args] for call in (top, bottom)]
     return None not in read[0] and read[0] == read[1]
@@ -43,10 +45,10 @@ class NumberForPercent(Rule):
     (100 on target), where `80%` is 0.8 points; and a commission rate of 5 on an amount pays
     five times the amount. Reported where it is written:
     - a target written as a whole number above 1 on a KPI whose measure is a share of one
-      dataset's rows (`count(leads where ...) / count(leads)`);
+      dataset's rows (`count(leads where ...) / count(leads)`, the denominator unfiltered);
     - a gate comparing `<kpi>.attainment`, or the value of such a share, with a whole
       number above 1;
-    - a gate comparing `total_score` or `<kpi>.score` with a percentage;
+    - a gate comparing `total_score` or `<kpi>.score` with a percentage other than 0%;
     - a commission rate written as a plain number of 1 or more on a KPI that is an amount.
 
     A number with a decimal point (`attainment >= 1.2`) is taken as meant.
@@ -128,11 +130,12 @@ class NumberForPercent(Rule):
                 points = parts == ["total_score"] or (len(parts) == 2 and parts[0] in kpis and parts[1] == "score")
                 rate = len(parts) == 2 and parts[0] in kpis and (
                     parts[1] == "attainment" or (parts[1] == "value" and parts[0] in shares))
-                if points and isinstance(other, ast.Literal_) and other.type == "percent":
-                    points_text = f"{other.value * 100:f}".rstrip("0").rstrip(".")
+                if points and isinstance(other, ast.Literal_) and other.type == "percent" and other.value != 0:
+                    points_text = format((other.value * 100).normalize(), "f")
+                    n = format(other.value.normalize(), "f")
+                    meaning = f"{n} point (100 is on target)" if other.value == 1 else f"{n} points (100 is on target)"
                     yield self.finding(other.span, place=f"The gate on {ref.dotted}", written=other.text,
-                                       meaning=f"{other.value.normalize():f} points (100 is on target)",
-                                       intended=points_text)
+                                       meaning=meaning, intended=points_text)
                 elif rate and (value := _whole_number_above_one(other)) is not None:
                     yield self.finding(other.span, place=f"The gate on {ref.dotted}", written=other.text,
                                        meaning=pct(value, None), intended=f"{other.text}%")
