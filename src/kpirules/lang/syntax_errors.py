@@ -65,7 +65,8 @@ _BLOCK_STARTS = {
 _MAX_LISTED = 14
 
 #: the help where a target's direction is wrong or missing (`target = 200`, `target == 200`)
-TARGET_DIRECTION_HELP = "a target says which way is better: target >= 200 (higher is better) or target <= 200 (lower is better)"
+TARGET_DIRECTION_HELP = ("a target says which way is better: target >= 200 (higher is better) "
+                         "or target <= 200 (lower is better)")
 
 _COMPARISONS = {"EQ", "NE", "GE", "LE", "GT", "LT"}
 #: Tokens that are a value someone may have meant as a text (`role r 42 {`).
@@ -427,7 +428,8 @@ def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnosti
         loc = Location(path, exc.line, exc.column, exc.line, exc.column + len(written))
         return Diagnostic("E118", message, loc,
                           help=f"write '{ascii_text}' for '{written}': digits and operators are written in ASCII")
-    return Diagnostic("E118", message, loc, help=_slip_help(text, exc.pos_in_stream, allowed) or "remove it or check the line for a typo")
+    help_text = _slip_help(text, exc.pos_in_stream, allowed) or "remove it or check the line for a typo"
+    return Diagnostic("E118", message, loc, help=help_text)
 
 
 #: operators of other languages, the terminal this one writes for them, and its text
