@@ -900,7 +900,7 @@ def test_a_lower_case_scheme_currency_is_one_error(ruleset_copy):
     assert [(d.code, d.help) for d in info.value.diagnostics] == [("E305", "write it in capitals: currency CNY")]
 
 
-@pytest.mark.parametrize("written, fixed", [("0.15_", "0.15"), ("0._15", "0.15"), ("15.0_%", "15.0%")])
+@pytest.mark.parametrize("written, fixed", [("0.15_", "0.15"), ("0._15", "0.15"), ("15.0_%", "15.0%"), ("1._", "1")])
 def test_an_underscore_beside_the_point_or_ending_a_fraction_is_refused(ruleset_copy, written, fixed):
     write(TELESALES, replaced(telesales(), "target >= 200\n", f"target >= {written}\n"))
     d = _only_diagnostic(TELESALES)

@@ -68,7 +68,7 @@ def _underscores_between_digits(token: Token) -> None:
     digits = re.search(r"[0-9][0-9_.]*", written)
     if digits is None or not re.search(r"__|_$|_\.|\._", digits.group()):
         return
-    grouped = re.sub(r"_*\._*", ".", re.sub(r"_+", "_", digits.group())).rstrip("_")
+    grouped = re.sub(r"_*\._*", ".", re.sub(r"_+", "_", digits.group())).rstrip("_").rstrip(".")
     fixed = written[:digits.start()] + grouped + written[digits.end():]
     raise InvalidLiteral(token, "a '_' in a number goes between two digits, as in 1_000_000",
                          f"write {fixed}")
