@@ -638,23 +638,11 @@ def test_a_commission_rate_without_a_value_is_said_in_chinese_in_both_modes():
     assert "0%（person.commission_pct 没有值，按 0 计）" in zh.phrase(retroactive, "explain")
 
 
-def test_a_commission_rate_is_named_in_chinese_in_check(tmp_path):
-    from known_answers_kit import COMMON
-
-    (tmp_path / "s.kpi").write_text(COMMON + """
-role rep {
-  kpi revenue {
-    outcome main
-    measure sum(deals.amount)
-    target >= 1000 CNY
-    weight 100%
-  }
-  payout {
-    commission revenue retroactive { [0, ∞): total_score }
-  }
-}
-""", encoding="utf-8")
-    result = run("--lang", "zh", "check", str(tmp_path / "s.kpi"))
+def test_a_commission_rate_is_named_in_chinese_in_check(ruleset_copy):
+    path = Path("rulesets/key_account_manager.kpi")
+    path.write_text(path.read_text(encoding="utf-8").replace("[0, 100万): 0.5%", "[0, 100万): total_score"),
+                    encoding="utf-8")
+    result = run("--lang", "zh", "check", "rulesets")
     assert result.exit_code == 1
     assert "提成费率中出现未知的名称 'total_score'" in result.output
     assert "commission rate" not in result.output
