@@ -557,9 +557,9 @@ role rep {
      "write the rate as a share of the amount, e.g. 1.5% or 0.015"),
     ("person.level", "E232", "a commission rate must be a number, found string",
      "write the rate as a share of the amount, e.g. 1.5% or 0.015"),
-    ("contract_amount.value", "E201", "unknown name 'contract_amount.value' in a commission rate",
+    ("contract_amount.value", "E201", "'contract_amount.value' would read a result of the run, which a commission rate cannot read",
      "write a rate (1.5%) or a person attribute (person.commission_pct)"),
-    ("total_score", "E201", "unknown name 'total_score' in a commission rate",
+    ("total_score", "E201", "'total_score' would read a result of the run, which a commission rate cannot read",
      "write a rate (1.5%) or a person attribute (person.commission_pct)"),
 ])
 def test_a_commission_rate_reads_person_attributes_that_are_numbers(ruleset_copy, edit, rate, code, message, help_text):

@@ -644,5 +644,5 @@ def test_a_commission_rate_is_named_in_chinese_in_check(ruleset_copy):
                     encoding="utf-8")
     result = run("--lang", "zh", "check", "rulesets")
     assert result.exit_code == 1
-    assert "提成费率中出现未知的名称 'total_score'" in result.output
+    assert "'total_score' 读取的是运行的结果，提成费率不能读取它" in result.output
     assert "commission rate" not in result.output

@@ -8,14 +8,25 @@ prints a traceback unless KPIRULES_DEBUG=1.
 
 from __future__ import annotations
 
-import errno
-import gc
 import os
 import signal
 import sys
 import threading
 
-import click
+#: a Ctrl-C while the `kpirules` command imports this module, before `main` installs its
+#: handler: the interpreter's own would print a traceback from inside an import; `main` says
+#: it as an interrupt. Only in the command's own process: a program or a test run importing
+#: the module keeps its Ctrl-C.
+_EARLY_INTERRUPT: list[int] = []
+if (os.path.basename(sys.argv[0] if sys.argv else "") in ("kpirules", "kpirules.exe")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+    signal.signal(signal.SIGINT, lambda signum, frame: _EARLY_INTERRUPT.append(signum))
+
+import errno  # noqa: E402 - after the handler above, which must come first
+import gc  # noqa: E402
+
+import click  # noqa: E402
 
 from kpirules import __version__, i18n
 from kpirules.cli.common import echo_err, global_lang_option
@@ -116,6 +127,11 @@ def main(argv: list[str] | None = None) -> None:
     _freeze_after_import = True
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _on_interrupt)
+    if _EARLY_INTERRUPT:  # Ctrl-C while kpirules was still starting
+        from kpirules.cli import common
+
+        common.INTERRUPTED = True
+        sys.exit(common.report_interrupt())
     try:
         # click's own handling, but for Ctrl-C: its "Aborted!" exits 1, the code of problems in
         # the inputs, when the interrupt lands before a command handles it (while click reads

@@ -130,6 +130,10 @@ class ExprChecker:
         if scope.targets is not None:
             candidates.extend(scope.targets)
         help = did_you_mean(first, candidates) or _scope_help(scope)
+        if scope.kpis is None and (e.dotted == "total_score" or (len(e.parts) == 2 and e.parts[1].name in KPI_FIELDS)):
+            # `revenue.value`, `total_score` where no result can be read: the name is known, not allowed
+            name, what = e.dotted, scope.what
+            return self.error("E201", e, f"'{name}' would read a result of the run, which a {what} cannot read", help)
         return self.error("E201", e.parts[0], f"unknown name '{e.dotted}' in a {scope.what}", help)
 
     def _person_attribute(self, e: ast.Ref) -> str:
