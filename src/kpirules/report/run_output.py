@@ -36,6 +36,17 @@ def _num(x: Decimal | None) -> str:
 
 def _plain(x):
     """JSON-ready form: decimals as strings, dates ISO, spans as path:line:col."""
+    kind = type(x)  # the common cases by their exact type first: a run's JSON has millions of values
+    if kind in _AS_IS:
+        return x
+    if kind is Decimal:
+        return fmt_decimal(x)
+    if kind is dict:
+        return {k: _plain(v) for k, v in x.items()}
+    if kind is list:
+        return [_plain(v) for v in x]
+    if kind in _NAMES:
+        return _plain_fields(x, _NAMES[kind])
     if x is None or isinstance(x, (str, bool, int)):
         return x
     if isinstance(x, Decimal):
@@ -56,13 +67,22 @@ def _plain(x):
         names = _NAMES[type(x)] = tuple(f.name for f in dataclasses.fields(x) if not f.name.startswith("_")) + tuple(
             extra for extra in ("target_proration", "aggregates", "score_rule", "steps") if hasattr(type(x), extra))
     if names is not None:
-        money = _MONEY.get(type(x), ())
-        if isinstance(x, PayoutStep) and x.step in _MONEY_STEPS:
-            money = ("value",)
-        return {name: _plain_money(getattr(x, name)) if name in money else _plain(getattr(x, name)) for name in names}
+        return _plain_fields(x, names)
     raise TypeError(f"cannot serialise {type(x).__name__}")  # pragma: no cover
 
 
+def _plain_fields(x, names: tuple[str, ...]) -> dict:
+    """A result object's fields, money written with its rounding step's places."""
+    money = _MONEY.get(type(x), ())
+    if isinstance(x, PayoutStep) and x.step in _MONEY_STEPS:
+        money = ("value",)
+    if not money:
+        return {name: _plain(getattr(x, name)) for name in names}
+    return {name: _plain_money(getattr(x, name)) if name in money else _plain(getattr(x, name)) for name in names}
+
+
+#: the types `_plain` writes as they are
+_AS_IS = {str, int, bool, type(None)}
 #: the names `_plain` writes, by result type
 _NAMES: dict[type, tuple[str, ...]] = {}
 #: the fields holding rounded money, written with their rounding step's places (2965.50, 100)
