@@ -145,10 +145,6 @@ def commission_amount(commission: Commission, value: Decimal,
     return amount, "marginal: " + (" + ".join(parts) if parts else "nothing above the first tier")
 
 
-def _six_places(x: Decimal | None) -> Decimal | None:
-    return None if x is None else quantize6(x)
-
-
 def _rate_text(tier, rate: Decimal | None) -> str:
     """A row's rate as a person checks it: `1.5%`, or where it comes from when the row reads
     person attributes (`1.5% (person.commission_pct)`)."""
@@ -348,7 +344,7 @@ class PayoutPlan:
                     trace.append(PayoutStep("commission", f"commission on {commission.kpi}: 0 ({'a gate zeroed the payout' if zeroed else 'no value'})", nothing, commission.span))
                 continue
             # a rate worked out from attributes is kept to 6 places, as computed values are
-            rates = [_six_places(to_decimal(rate(lookup))) for rate in compiled] if compiled is not None else None
+            rates = [quantize6(to_decimal(rate(lookup))) for rate in compiled] if compiled is not None else None
             raw, how = commission_amount(commission, result.value, rates)
             amount = self.round(raw)
             # several commissions on one KPI: its entry is the sum of their rounded lines

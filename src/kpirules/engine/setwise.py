@@ -573,9 +573,9 @@ class RoleQuery:
         from kpirules.model.expressions import constant
 
         # max(value, ZERO) keeps value when it is not below 0 (so -0 stays -0)
-        base = Num(f"greatest({value.n}, 0)", value.d, f"(CASE WHEN {value.n} < 0 THEN FALSE ELSE {value.neg} END)")
         if any(refs_in(t.value) for t in commission.tiers):
             raise Unsupported("a commission rate read from person attributes")
+        base = Num(f"greatest({value.n}, 0)", value.d, f"(CASE WHEN {value.n} < 0 THEN FALSE ELSE {value.neg} END)")
         rates = [(t, to_decimal(constant(t.value)) or ZERO) for t in commission.tiers]
         scale = max([0] + [places(r) for _, r in rates]) + 6
         if commission.mode == "retroactive":

@@ -115,18 +115,29 @@ def _expected_phrase(expected: set[str]) -> str:
     return text
 
 
-def _unclosed_brace(text: str, innermost: bool = False) -> tuple[int, int] | None:
-    """Line and column of the first (or innermost) `{` never closed, ignoring strings and comments."""
-    stack: list[tuple[int, int]] = []
-    line = 1
-    line_start = 0
-    for match in re.finditer(r'"(?:\\.|[^"\\\n])*"|“[^”\n]*”|#[^\n]*|[{}｛｝\n]', text):
+#: what a brace scan reads: texts and comments (whose braces do not count), braces, line
+#: breaks, and any other character
+_BRACE_SCAN = re.compile(r'"(?:\\.|[^"\\\n])*"|“[^”\n]*”|#[^\n]*|[{}｛｝\n]|[^\s#"“{}｛｝]')
+
+
+def _braces(text: str):
+    """(token, line, column, offset) for each brace, line break and other token of the text,
+    texts and comments read as one token each."""
+    line, line_start = 1, 0
+    for match in _BRACE_SCAN.finditer(text):
         token = match.group()
+        yield token, line, match.start() - line_start + 1, match.start()
         if token == "\n":
             line += 1
             line_start = match.end()
-        elif token in "{｛":
-            stack.append((line, match.start() - line_start + 1))
+
+
+def _unclosed_brace(text: str, innermost: bool = False) -> tuple[int, int] | None:
+    """Line and column of the first (or innermost) `{` never closed, ignoring strings and comments."""
+    stack: list[tuple[int, int]] = []
+    for token, line, column, _ in _braces(text):
+        if token in "{｛":
+            stack.append((line, column))
         elif token in "}｝" and stack:
             stack.pop()
     if not stack:
@@ -146,17 +157,14 @@ def _closed_just_before(text: str, pos: int) -> tuple[int, int, int] | None:
     """(line of the '}', line of its '{', the '}''s offset) when the last thing before pos,
     comments and spaces aside, is a '}' that closes a block; None otherwise."""
     stack: list[int] = []
-    line, last = 1, None
-    for match in re.finditer(r'"(?:\\.|[^"\\\n])*"|“[^”\n]*”|#[^\n]*|[{}｛｝\n]|[^\s#"“{}｛｝]', text[:pos]):
-        token = match.group()
-        if token == "\n":
-            line += 1
-        elif token in "{｛":
+    last = None
+    for token, line, _, offset in _braces(text[:pos]):
+        if token in "{｛":
             stack.append(line)
             last = None
         elif token in "}｝" and stack:
-            last = (line, stack.pop(), match.start())
-        elif not token.startswith("#"):
+            last = (line, stack.pop(), offset)
+        elif token != "\n" and not token.startswith("#"):
             last = None
     return last
 

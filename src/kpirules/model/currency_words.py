@@ -24,6 +24,11 @@ DAY_WORDS = {"天", "日", "day", "days", "Day", "Days", "d"}
 GENERIC_HELP = "write an ISO 4217 code after the amount, e.g. 500000 CNY or 50万 CNY"
 
 
+def is_currency_code(code: str) -> bool:
+    """Whether a word has the form of an ISO 4217 code: three capital letters."""
+    return len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()
+
+
 def _code_of(word: str) -> str | None:
     """The code of a currency word, or of several run together (`元人民币`)."""
     if word in CURRENCY_WORDS:

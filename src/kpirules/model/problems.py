@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from kpirules.errors import Diagnostic, SchemeError
 from kpirules.lang.ast import Span
-from kpirules.model.currency_words import CURRENCY_WORDS, not_a_currency_help
+from kpirules.model.currency_words import CURRENCY_WORDS, is_currency_code, not_a_currency_help
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
@@ -55,7 +55,7 @@ class Problems:
         if literal.type != "money" or literal.currency == currency:
             return False
         code = literal.currency or ""
-        if not (len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()):
+        if not is_currency_code(code):
             # `cap 8万元`: the word is no code at all (E305), as where an expression reads it
             self.error("E305", literal.span, f"'{code}' is not a currency code", not_a_currency_help(literal, currency))
             return True

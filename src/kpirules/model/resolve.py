@@ -13,6 +13,7 @@ from kpirules.defaults import defaults
 from kpirules.lang import ast
 from kpirules.model import scheme as m
 from kpirules.model.bands import bound_problem, bound_value, check_coverage
+from kpirules.model.currency_words import is_currency_code
 from kpirules.model.literals import check_numbers
 from kpirules.model.problems import Problems, date_column_help, did_you_mean, suggest
 from kpirules.model.resolve_kpis import KpiResolver, unreadable_name
@@ -217,7 +218,7 @@ class Resolver(KpiResolver):
         else:
             value = s["currency"].value
             code = value.name if isinstance(value, ast.Ident) else ""
-            if len(code) == 3 and code.isascii() and code.isalpha() and code.isupper():
+            if is_currency_code(code):
                 currency = code
             elif len(code) == 3 and code.isascii() and code.isalpha():
                 # `currency cny`: said once, and the amounts in CNY are then read as the scheme's

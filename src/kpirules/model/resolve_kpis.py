@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kpirules.lang import ast
+from kpirules.lang.parser import expression_words
 from kpirules.model import scheme as m
 from kpirules.model.bands import bound_problem
 from kpirules.model.problems import Problems, did_you_mean, known, suggest
@@ -21,8 +22,6 @@ from kpirules.model.vocabulary import PERIOD_MONTHS, PERIODS
 def unreadable_name(name: str, what: str) -> str | None:
     """E238's message for a KPI or dataset (`what`) that cannot have this name, or None: an
     expression would read the word as the language's own (`count(...)`, `if`, `person.level`)."""
-    from kpirules.lang.parser import expression_words
-
     if name == "person":
         reason = "in an expression, person.<attribute> reads the roster"
     elif name in expression_words():

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from kpirules.lang import ast
 from kpirules.model.constants import NotWorkedOut, constant_value
-from kpirules.model.currency_words import not_a_currency_help
 from kpirules.model.problems import Problems, date_column_help, did_you_mean, known
 from kpirules.model.scheme import Dataset
 
@@ -81,9 +80,7 @@ class ExprChecker:
 
     def _literal(self, e: ast.Literal_, row) -> str:
         if e.type == "money":
-            if not (len(e.currency) == 3 and e.currency.isalpha() and e.currency.isupper()):
-                return self.error("E305", e, f"'{e.currency}' is not a currency code",
-                                  not_a_currency_help(e, self.scope.currency))
+            # a word that is no code (E305) or another currency (E303)
             if self.problems.foreign_amount(e, self.scope.currency):
                 return UNKNOWN
             return f"money:{e.currency}"

@@ -4,8 +4,9 @@ from decimal import Decimal
 
 from kpirules.lang import ast
 from kpirules.lang.ast import walk
-from kpirules.lint.helpers import pct
+from kpirules.lint.helpers import number, pct
 from kpirules.lint.rule import Rule
+from kpirules.model.types import is_money
 
 ONE = Decimal(1)
 _COMPARISONS = {">=", "<=", ">", "<", "==", "!="}
@@ -111,7 +112,7 @@ class NumberForPercent(Rule):
         for stmt in decl.body:
             if stmt.node == "gate":
                 yield from self._gate(stmt.condition, kpis, shares)
-            elif stmt.node == "commission" and stmt.kpi.name in kpis and kpis[stmt.kpi.name].value_type.startswith("money:"):
+            elif stmt.node == "commission" and stmt.kpi.name in kpis and is_money(kpis[stmt.kpi.name].value_type):
                 for row in stmt.rows:
                     rate = row.value
                     if isinstance(rate, ast.Literal_) and rate.type == "number" and rate.value >= ONE:
@@ -131,8 +132,7 @@ class NumberForPercent(Rule):
                 rate = len(parts) == 2 and parts[0] in kpis and (
                     parts[1] == "attainment" or (parts[1] == "value" and parts[0] in shares))
                 if points and isinstance(other, ast.Literal_) and other.type == "percent" and other.value != 0:
-                    points_text = format((other.value * 100).normalize(), "f")
-                    n = format(other.value.normalize(), "f")
+                    points_text, n = number(other.value * 100), number(other.value)
                     meaning = f"{n} point (100 is on target)" if other.value == 1 else f"{n} points (100 is on target)"
                     yield self.finding(other.span, place=f"The gate on {ref.dotted}", written=other.text,
                                        meaning=meaning, intended=points_text)
