@@ -204,9 +204,14 @@ def _quotient(left: str, right: str, left_places: int, right_places: int) -> str
     return f"(CASE WHEN {d} = 0 THEN NULL ELSE CAST({q} AS DECIMAL(38,0)) * {step} END)"
 
 
+def filter_clause(condition: str) -> str:
+    """An aggregate's FILTER clause; none when the condition is empty (every row counts)."""
+    return f" FILTER (WHERE {condition})" if condition else ""
+
+
 def aggregate_sql(agg: Aggregate, row: RowCompiler, condition: str) -> str:
-    """The aggregate over the rows for which `condition` holds."""
-    where = f" FILTER (WHERE {condition})"
+    """The aggregate over the rows for which `condition` holds (every row, when empty)."""
+    where = filter_clause(condition)
     if agg.argument is None:
         return f"count(*){where}"
     arg = row.sql(agg.argument)
@@ -286,6 +291,13 @@ def compile_dataset(
         bound |= {window_start_column(u): literal(calendar.period(u, p.start).start) for u in units}
     else:
         bound = {name: f"periods.{name}" for name in ["label", "p_end"] + [window_start_column(u) for u in units]}
+    earliest = min(calendar.period(u, p.start).start for u in units for p in periods)
+    latest = max(p.end for p in periods)
+    # with one period and one date column, an aggregate whose window is the whole prefilter
+    # below needs no window in its FILTER: the WHERE already keeps only those rows
+    windows = {(agg.date_column, agg.unit) for _, agg in [*aggregates, *rolled]}
+    implied = {w for w in windows if len(periods) == 1 and len({d for d, _ in windows}) == 1
+               and calendar.period(w[1], periods[0].start).start == earliest}
     first_time: dict[str, tuple[str, str]] = {}
     selects: list[str] = []
     columns: dict[str, list[int]] = {"v": [], "n": [], "t": [], "tn": []}
@@ -294,7 +306,8 @@ def compile_dataset(
         row = RowCompiler(dataset, date_column=agg.date_column, first_time_columns=first_time)
         date = row.column(agg.date_column)
         date_columns.add(agg.date_column)
-        conditions = [f"{date} >= {bound[window_start_column(agg.unit)]}", f"{date} < {bound['p_end']}"]
+        conditions = [] if (agg.date_column, agg.unit) in implied else [
+            f"{date} >= {bound[window_start_column(agg.unit)]}", f"{date} < {bound['p_end']}"]
         if agg.where is not None:
             conditions.append(row.sql(agg.where))
         if agg.scope == "team" and team and not only_reports:
@@ -304,7 +317,7 @@ def compile_dataset(
         selects.append(f"{aggregate_sql(agg, row, condition)} AS {value}{index}")
         columns[value].append(index)
         if with_counts and (agg.argument is not None or agg.function != "count"):
-            selects.append(f"count(*) FILTER (WHERE {condition}) AS {count}{index}")
+            selects.append(f"count(*){filter_clause(condition)} AS {count}{index}")
             columns[count].append(index)
 
     source = f"SELECT * FROM {quote(dataset.id)}"
@@ -321,8 +334,6 @@ def compile_dataset(
             joins.append(f" LEFT JOIN {firsts} f{i} ON d.{quote(col)} = f{i}.k")
             flags.append(f"(CAST(d.{quote(date)} AS DATE) = f{i}.first_day) AS {quote(name)}")
         source = f"SELECT d.*, {', '.join(flags)} FROM {quote(dataset.id)} d{''.join(joins)}"
-    earliest = min(calendar.period(u, p.start).start for u in units for p in periods)
-    latest = max(p.end for p in periods)
     prefilter = " OR ".join(
         f"(src.{quote(c)} >= {literal(earliest)} AND src.{quote(c)} < {literal(latest)})"
         for c in sorted(date_columns)
