@@ -832,6 +832,16 @@ def test_underscores_between_digits_still_group_them(ruleset_copy):
     ("target_incentive 3000 CNY", "target_incentive 3000$", 54, "write the currency code after the amount: 3000 USD"),
     # every gap of a number, not the first alone
     ("target >= 200\n", "target >= 1 500 000\n", 13, "write the number without the gap: 1500000 or 1_500_000"),
+    # digits grouped by commas, as spreadsheets show them
+    ("target_incentive 3000 CNY", "target_incentive 1,500,000.50 CNY", 54,
+     "write the number without commas: 1500000.50 (or 1_500_000.50)"),
+    ("target >= 200\n", "target >= 2,000\n", 13, "write the number without commas: 2000 (or 2_000)"),
+    # a multiplier the language does not read, before a currency code (without one: E305)
+    ("target_incentive 3000 CNY", "target_incentive 3千 CNY", 54,
+     "write the whole number, 3000 CNY: of the multipliers only 万 and 亿 are read"),
+    ("target_incentive 3000 CNY", "target_incentive 2.5 k CNY", 54,
+     "write the whole number, 2500 CNY: of the multipliers only 万 and 亿 are read"),
+    ("target_incentive 3000 CNY", "target_incentive 50万_ CNY", 54, "write 50万 CNY: '_' goes between digits only"),
 ])
 def test_a_slip_gets_the_help_that_fits_where_it_is(ruleset_copy, old, new, line, help_text):
     write(TELESALES, replaced(telesales(), old, new))
@@ -866,6 +876,7 @@ def test_a_brace_that_closes_nothing_is_to_be_removed(ruleset_copy):
 
 @pytest.mark.parametrize("old, new, help_text", [
     ("target_incentive 3000 CNY", "target_incentive 3千元", "write the currency code: 3000 CNY"),
+    ("target_incentive 3000 CNY", "target_incentive 3千CNY", "write the currency code: 3000 CNY"),
     ("target_incentive 3000 CNY", "target_incentive 150万元人民币", "write the currency code: 150万 CNY"),
     ("target >= 200\n", "target >= 1.5千\n", "write the whole number, 1500: of the multipliers only 万 and 亿 are read"),
     ("target >= 200\n", "target >= 30 day\n", "write a number of days as a duration: 30d"),

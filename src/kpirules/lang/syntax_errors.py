@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from decimal import Decimal
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -212,6 +213,48 @@ def _exponent_before(text: str, pos: int, path: str) -> Diagnostic | None:
                       help=EXPONENT_HELP)
 
 
+#: multipliers people write after a number that the language does not read (it reads 万 and 亿)
+MULTIPLIERS = {"千": 1000, "k": 1000, "K": 1000, "百": 100}
+# a number whose digits commas group (`1,500,000`, `3,000.50`)
+_GROUPED_NUMBER = re.compile(r"(?<![\w.])([0-9]{1,3})((?:,[0-9]{3})+)(\.[0-9]+)?(?![\w.])")
+# a number and a multiplier the language does not read, or 万/亿 with '_' after it, up to the token
+_MULTIPLIED = re.compile(r"(?<![\w.])([0-9][0-9_]*(?:\.[0-9_]+)?)[ \t]*(千|百|k|K|[万亿]_+)[ \t]*\Z")
+
+
+def multiplied(number: str, factor: int) -> str | None:
+    """number (as written, `1.5`, `2_0`) times factor, as a plain number; None if it is none."""
+    plain = number.replace("_", "")
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", plain):
+        return None
+    return format((Decimal(plain) * factor).normalize(), "f")
+
+
+def _number_habit_help(text: str, token) -> str | None:
+    """E100's help where a number is written as spreadsheets and people write amounts: digits
+    grouped by commas (`1,500,000`), a multiplier the language does not read (`3千 CNY`,
+    `3k CNY`), or '_' after 万 (`50万_ CNY`)."""
+    line_start = text.rfind("\n", 0, token.start_pos) + 1
+    line_end = text.find("\n", token.start_pos)
+    if token.type == "COMMA":
+        for found in _GROUPED_NUMBER.finditer(text[line_start:len(text) if line_end < 0 else line_end]):
+            if found.start(2) <= token.start_pos - line_start < found.end(2):
+                head, groups, fraction = found.group(1), found.group(2), found.group(3) or ""
+                plain, grouped = head + groups.replace(",", "") + fraction, head + groups.replace(",", "_") + fraction
+                return f"write the number without commas: {plain} (or {grouped})"
+        return None
+    found = _MULTIPLIED.search(text[line_start:token.start_pos])
+    if found is None or not re.fullmatch(r"[A-Z]{3}", str(token)):
+        return None
+    number, word = found.group(1), found.group(2)
+    if word[0] in "万亿":
+        amount = number + word[0]
+        return f"write {amount} {token}: '_' goes between digits only"
+    whole = multiplied(number, MULTIPLIERS[word])
+    if whole is None:
+        return None
+    return f"write the whole number, {whole} {token}: of the multipliers only 万 and 亿 are read"
+
+
 def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     """The diagnostic for one Lark error."""
     if isinstance(exc, UnexpectedEOF) or (
@@ -260,6 +303,8 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
         open_brace = _unclosed_brace(text[: token.start_pos], innermost=True)
         if open_brace:
             help_text = f"is a '}}' missing before this line? the '{{' at line {open_brace[0]} is still open"
+    if help_text is None:
+        help_text = _number_habit_help(text, token)
     if help_text is None and expected == {"LPAR"}:
         help_text = _word_read_as_function(exc)
     if token.type == "GT" and text[token.start_pos - 1:token.start_pos] == "<":

@@ -7,17 +7,15 @@ write `3000元`, `2千`, `30天`, `200次` or `200 cny`. The help says what to w
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from kpirules.lang import ast
+from kpirules.lang.syntax_errors import MULTIPLIERS, multiplied
 
 #: words written after an amount that stand for a currency: the code to write instead
 CURRENCY_WORDS = {
     "元": "CNY", "块": "CNY", "圆": "CNY", "人民币": "CNY", "RMB": "CNY", "rmb": "CNY", "yuan": "CNY",
     "美元": "USD", "美金": "USD", "欧元": "EUR", "港元": "HKD", "港币": "HKD", "日元": "JPY", "英镑": "GBP",
 }
-#: multipliers people write after a number that the language does not read (it reads 万 and 亿)
-MULTIPLIERS = {"千": 1000, "k": 1000, "K": 1000, "百": 100}
 #: counting words written after a number (`3个`, `200次`)
 COUNTERS = {"个", "次", "件", "通", "人", "单", "家", "位", "笔", "条", "名", "户", "份", "分"}
 DAY_WORDS = {"天", "日", "day", "days", "Day", "Days", "d"}
@@ -39,14 +37,6 @@ def _code_of(word: str) -> str | None:
     return None
 
 
-def _times(number: str, factor: int) -> str | None:
-    """number (as written, `1.5`, `2_0`) times factor, as a plain number; None if it is none."""
-    plain = number.replace("_", "")
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", plain):
-        return None
-    return format((Decimal(plain) * factor).normalize(), "f")
-
-
 def not_a_currency_help(e: ast.Literal_, currency: str | None = None) -> str:
     """E305's help for an amount whose word is not a currency code: what the word was most
     likely meant as (`3000元`, `2千`, `3千元`, `30天`, `200次`, `200 cny` in a CNY scheme), else
@@ -56,9 +46,10 @@ def not_a_currency_help(e: ast.Literal_, currency: str | None = None) -> str:
     code = _code_of(word)
     if code is not None:
         return f"write the currency code: {number} {code}"
-    if word[:1] in MULTIPLIERS and (_code_of(word[1:]) is not None or not word[1:]):
-        whole = _times(number, MULTIPLIERS[word[0]])
-        code = _code_of(word[1:])
+    # `3千元`, `3千CNY`, `3千`
+    code = _code_of(word[1:]) or (word[1:] if is_currency_code(word[1:]) else None)
+    if word[:1] in MULTIPLIERS and (code is not None or not word[1:]):
+        whole = multiplied(number, MULTIPLIERS[word[0]])
         if whole is not None and code is not None:
             return f"write the currency code: {whole} {code}"
         if whole is not None:
