@@ -562,15 +562,23 @@ def test_an_expression_of_attributes_is_a_rate_and_explain_names_an_empty_one(tm
     assert "so 0% (person.commission_pct has no value) applies to all of it = 0.00 CNY" in step.description
 
 
-def test_a_role_with_personal_rates_scores_the_same_in_sql_and_in_python(tmp_path):
-    # the set-based scorer leaves such a role to the Python path: both give the same numbers
-    payout = "    target_incentive 1000 CNY\n    commission revenue retroactive {\n      [0, ∞): person.commission_pct\n    }\n"
-    by_sql, in_sql = paid_at_rate(tmp_path / "sql", payout, "0.012", "1500", setwise=True)
-    by_python, _ = paid_at_rate(tmp_path / "py", payout, "0.012", "1500", setwise=False)
+@pytest.mark.parametrize("rate, rate_text, value, commission", [
     # total score 150 (capped), factor 1.5: incentive 1500; commission 1500 x 1.2% = 18
-    assert (by_sql.payout.incentive, by_sql.payout.commissions["revenue"]) == (D("1500.00"), D("18.00"))
-    assert (by_sql.payout.total, by_python.payout.total) == (D("1518.00"), D("1518.00"))
-    assert in_sql == 0
+    ("0.012", "person.commission_pct", "1500", "18.00"),
+    # 0.05 / 3 kept as 0.016667 (half-up): 300000 x 0.016667 = 5000.10
+    ("0.05", "person.commission_pct / 3", "300000", "5000.10"),
+    # an empty cell is a rate of 0
+    (None, "person.commission_pct", "1500", "0.00"),
+])
+def test_a_role_with_personal_rates_scores_the_same_in_sql_and_in_python(tmp_path, rate, rate_text, value, commission):
+    # the set-based scorer reads the rate per person too (the Python path is the reference)
+    payout = f"    target_incentive 1000 CNY\n    commission revenue retroactive {{\n      [0, ∞): {rate_text}\n    }}\n"
+    by_sql, in_sql = paid_at_rate(tmp_path / "sql", payout, rate, value, setwise=True)
+    by_python, _ = paid_at_rate(tmp_path / "py", payout, rate, value, setwise=False)
+    assert (by_sql.payout.incentive, by_sql.payout.commissions["revenue"]) == (D("1500.00"), D(commission))
+    assert by_sql.payout.total == by_python.payout.total == D("1500.00") + D(commission)
+    assert repr(by_sql.payout) == repr(by_python.payout)
+    assert in_sql == 1
 
 
 def test_a_rate_worked_out_from_attributes_is_kept_to_6_places(tmp_path):

@@ -534,12 +534,16 @@ class RoleQuery:
             days = Num("__kp_days") if payout.proration else Num.fraction(Fraction(1))
             pdays = Num("__kp_pdays") if payout.proration else Num.fraction(Fraction(1))
             x = self.store("__kp_x", ti.mul(factor).mul(days).div(pdays))
+        rates = [self._rates(ci, commission) for ci, commission in enumerate(payout.commissions)]
+        if any(r.value is None for rows in rates for r in rows):
+            self.L.next()  # the rates read from person attributes, in columns of their own
         commissions = []
         for ci, commission in enumerate(payout.commissions):
             ki = self.ctx.kpi_index(self.rt, commission.kpi)
             if ki is None:
                 raise Unsupported("a commission on a KPI the role does not have")
-            amount = self.store(f"__kp_cx{ci}", self._commission(commission, Num(f"__kp_k{ki}_v", MICRO, f"__kp_k{ki}_vn")))
+            value = Num(f"__kp_k{ki}_v", MICRO, f"__kp_k{ki}_vn")
+            amount = self.store(f"__kp_cx{ci}", self._commission(commission, value, rates[ci]))
             commissions.append((ci, ki, amount))
         self.L.next()
         if ti is not None:
@@ -568,20 +572,35 @@ class RoleQuery:
             self.L.add("__kp_pay", "__kp_sub")
         self.payout = {"commissions": [ci for ci, _, _ in commissions], "exponent": exp}
 
-    def _commission(self, commission, value: Num) -> Num:
-        """`payout.commission_amount` (unrounded) as a Num."""
+    def _rates(self, ci: int, commission) -> list[Num]:
+        """A commission's rate per row: its constant, or, where the row reads person attributes
+        (`person.commission_pct`), the rate worked out per person and kept to 6 places, as
+        `PayoutPlan` does (no value counts as 0), stored in columns of the current layer."""
         from kpirules.model.expressions import constant
 
+        rates = []
+        for ri, tier in enumerate(commission.tiers):
+            if not refs_in(tier.value):
+                rates.append(Num.const(to_decimal(constant(tier.value)) or ZERO))
+                continue
+            x = ExprSQL(self.ctx.payout_resolver(self.rt, self)).number(tier.value)
+            self.flags.append(x.needs_python())  # a rate Python might round otherwise
+            rounded = x.rounded()
+            rates.append(self.store(f"__kp_cr{ci}_{ri}", Num(f"COALESCE({rounded.n}, 0)", MICRO,
+                                                             f"COALESCE({rounded.negative}, FALSE)")))
+        return rates
+
+    def _commission(self, commission, value: Num, rates: list[Num]) -> Num:
+        """`payout.commission_amount` (unrounded) as a Num, with each row's rate (`_rates`)."""
         # max(value, ZERO) keeps value when it is not below 0 (so -0 stays -0)
-        if any(refs_in(t.value) for t in commission.tiers):
-            raise Unsupported("a commission rate read from person attributes")
         base = Num(f"greatest({value.n}, 0)", value.d, f"(CASE WHEN {value.n} < 0 THEN FALSE ELSE {value.neg} END)")
-        rates = [(t, to_decimal(constant(t.value)) or ZERO) for t in commission.tiers]
-        scale = max([0] + [places(r) for _, r in rates]) + 6
+        rates = list(zip(commission.tiers, rates))
+        # the rates' places (a constant's own, 6 for a rate read per person), and the value's 6
+        scale = max([0] + [len(str(r.d)) - 1 for _, r in rates]) + 6
         if commission.mode == "retroactive":
             whens, negs = [], []
             for tier, rate in rates:
-                product = base.mul(Num.const(rate))
+                product = base.mul(rate)
                 whens.append(f"WHEN {_contains(tier, base)} THEN {scaled(product, scale)}")
                 negs.append(f"WHEN {_contains(tier, base)} THEN {product.negative}")
             return Num(f"(CASE {' '.join(whens)} ELSE 0 END)", 10**scale, f"(CASE {' '.join(negs)} ELSE FALSE END)")
@@ -591,7 +610,7 @@ class RoleQuery:
             top = base if tier.high is None else Num(f"least({base.n}, {scaled(Num.const(tier.high), 6)})", MICRO)
             portion = top.sub(low)
             terms.append(f"(CASE WHEN {base.compare('>', low)} AND {portion.n} > 0 THEN "
-                         f"{scaled(portion.mul(Num.const(rate)), scale)} ELSE 0 END)")
+                         f"{scaled(portion.mul(rate), scale)} ELSE 0 END)")
         return Num("(" + " + ".join(["CAST(0 AS HUGEINT)"] + terms) + ")", 10**scale)
 
 
