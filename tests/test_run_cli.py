@@ -397,6 +397,36 @@ def test_no_output_replaces_an_input_a_warm_cache_or_a_manifest_stands_for(sampl
     assert "wrote kpirules.toml" in result.output
 
 
+@pytest.mark.parametrize("args", [
+    # the rulesets of the configuration, a lint answered from its cache, and a scheme test
+    ("lint", "-o", "rulesets/findings.kpi"),
+    ("test", "-o", "rulesets/results.kpi"),
+    ("test", "-o", "rulesets/results.kpitest.toml"),
+])
+def test_no_output_joins_the_configured_rulesets_warm_cache_or_not(sample_project, args):
+    # a lint without paths answered from its cache wrote its findings as rulesets/findings.kpi,
+    # which every later command read as part of the scheme (E100 at its line 1)
+    assert invoke("lint").exit_code == 0
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert f"error[E006]: {args[-1]} is in rulesets, where this command reads the " in result.output
+    assert not (sample_project / args[-1]).exists()
+
+
+@pytest.mark.parametrize("command", [("lint",), ("export",), ("schema",), ("rules",), ("test",)])
+def test_no_command_writes_over_the_data_the_project_binds(sample_project, command):
+    # these commands read no data, but an output over the roster would destroy it
+    roster = (sample_project / "data" / "sample" / "people.csv").read_bytes()
+    result = invoke(*command, "-o", "data/sample/people.csv")
+    assert result.exit_code == 2, result.output
+    assert ("error[E006]: data/sample/people.csv is a data file bound in kpirules.toml: kpirules never writes "
+            "over its inputs") in result.output
+    assert (sample_project / "data" / "sample" / "people.csv").read_bytes() == roster
+    # ... while another file beside it is written
+    assert invoke(*command, "-o", "data/sample/notes.txt").exit_code in (0, 1)
+    assert (sample_project / "data" / "sample" / "notes.txt").exists()
+
+
 @pytest.mark.parametrize("command", [("check",), ("fmt", "--check"), ("export",), ("lint",)])
 def test_a_broken_configuration_is_an_error_for_commands_that_read_its_rulesets(tmp_path, monkeypatch, command):
     # check, fmt and export used to pass over a kpirules.toml that does not load and check

@@ -16,7 +16,8 @@ import click
 
 from kpirules import i18n
 from kpirules.errors import ConfigError, Diagnostic, KpiError, Location
-from kpirules.io import StagedFiles, folder_read_for, input_holding, note_input, write_atomic, written_in_place
+from kpirules.io import (StagedFiles, folder_read_for, input_holding, note_folder_read, note_input, write_atomic,
+                         written_in_place)
 from kpirules.report.diagnostics import render_all
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -259,9 +260,41 @@ def check_outside_rejects(rejects: str | None, *outputs: tuple[str, str | None])
             ))
 
 
+def project_data() -> tuple[Path | None, list[Path]]:
+    """The configuration and the data files (for a pattern such as `exports/*.csv`, the
+    folder) that it binds, whether or not this command reads them. Read as TOML alone; a
+    file that does not read binds nothing here (the commands that need it report it)."""
+    import tomllib
+
+    from kpirules.lint.config import find_config_file
+
+    ctx = click.get_current_context(silent=True)
+    chosen = (ctx.params.get("config_path") or ctx.params.get("config_file")) if ctx is not None else None
+    found = Path(chosen) if chosen else find_config_file()
+    if found is None:
+        return None, []
+    try:
+        data = tomllib.loads(found.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return found, []
+    if found.name == "pyproject.toml":
+        data = data.get("tool", {}).get("kpirules", {})
+    bound = []
+    envs = data.get("env", {}) if isinstance(data, dict) else {}
+    for env in envs.values() if isinstance(envs, dict) else ():
+        datasets = env.get("datasets", {}) if isinstance(env, dict) else {}
+        for binding in datasets.values() if isinstance(datasets, dict) else ():
+            where = binding.get("path") if isinstance(binding, dict) else None
+            if isinstance(where, str) and where:
+                path = found.parent / where
+                bound.append(place(path.parent if any(c in where for c in "*?[") else path))
+    return found, bound
+
+
 def check_not_input(path: str | Path) -> None:
     """E006 when path is a file this command read as an input (a scheme file, the config, a
-    data file) or lies in a folder it reads: known once the command has loaded its inputs."""
+    data file) or lies in a folder it reads: known once the command has loaded its inputs.
+    The data files the project binds are never replaced either, by any command."""
     joined = folder_read_for(path)
     if joined is not None and input_holding(path) is None:
         folder, suffix = joined
@@ -282,6 +315,15 @@ def check_not_input(path: str | Path) -> None:
             "E006", f"{path} is one of this command's inputs: kpirules never writes over its inputs",
             help="write the output to another file",
         ))
+    config, bound = project_data()
+    target = place(path)
+    for data in bound:
+        if data == target or (data.is_dir() and data in target.parents):
+            shown, folder = _shown(config), _shown(data)
+            message = (f"{path} is a data file bound in {shown}: kpirules never writes over its inputs" if data == target
+                       else f"{path} is in {folder}, a data folder bound in {shown}: kpirules never writes where it "
+                       "reads its data")
+            raise ConfigError(Diagnostic("E006", message, help="write the output to another file"))
 
 
 WRITE_HELP = "name a file in a folder you can write to (and not a link that loops)"
@@ -379,6 +421,15 @@ def ruleset_paths(paths: tuple[str, ...], config_path: Path | None, *, validate:
     not pay for pydantic and the plugins) only the file's TOML and `project.rulesets` are
     checked; `run` and `sources check` report the rest.
     """
+    chosen = _rulesets_chosen(paths, config_path, validate)
+    for path in chosen:  # an output named *.kpi or *.kpitest.toml there would join them (E006)
+        if Path(path).is_dir():
+            note_folder_read(path, ".kpi")
+            note_folder_read(path, ".kpitest.toml")
+    return chosen
+
+
+def _rulesets_chosen(paths: tuple[str, ...], config_path: Path | None, validate: bool) -> list[str]:
     if paths:
         return list(paths)
     if config_path is not None:

@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from kpirules import __version__
-from kpirules.io import note_input, write_atomic
+from kpirules.io import note_folder_read, note_input, write_atomic
 
 CACHE_DIR = ".kpirules_cache"
 KEEP = 32  # entries; older ones are removed
@@ -96,6 +96,8 @@ class LintCache:
                 return None
         for path in deps:  # read to check them, as a lint reads them: no output may replace one (E006)
             note_input(path)
+            if path.endswith(".kpi"):  # nor join them (`-o rulesets/findings.kpi`)
+                note_folder_read(Path(path).parent, ".kpi")
         return entry.get("result")
 
     def put(self, key: str, result: dict, deps: list[Path]) -> None:
