@@ -891,3 +891,38 @@ def test_a_missing_ruleset_listed_in_the_configuration_is_said_at_its_line(tmp_p
     assert result.exit_code == 2, result.output
     assert (f"kpirules.toml:{line}:1: error[E001]: no such file or directory: nope (listed in project.rulesets)"
             in result.output)
+
+
+# ----------------------------------------------------------------- the format an output's name says
+
+
+@pytest.mark.parametrize("args, name, starts", [
+    # without --format, the extension chooses (any case); another name gets the table
+    (("run", "--period", "2026-12"), "results.xlsx", b"PK\x03\x04"),
+    (("run", "--period", "2026-12"), "results.CSV", b"period,person_id,"),
+    (("run", "--period", "2026-12"), "results.json", b'{\n  "manifest"'),
+    (("run", "--period", "2026-12"), "results.txt", b"Scheme sales_2026, period 2026-12"),
+    (("report", "--period", "2026-12"), "report.xlsx", b"PK\x03\x04"),
+    (("export",), "scheme.toml", b'kpirules_version = "'),
+    (("explain", "P053", "--period", "2026-12"), "p053.json", b'[\n  {\n    "person_id": "P053"'),
+])
+def test_an_output_name_chooses_the_format(sample_project, args, name, starts):
+    # `run -o results.xlsx` wrote the text table into a file Excel then could not open
+    result = invoke(*args, "-o", name)
+    assert result.exit_code == 0, result.output
+    assert (sample_project / name).read_bytes().startswith(starts)
+
+
+@pytest.mark.parametrize("args", [
+    ("run", "--format", "json", "-o", "results.csv"),
+    ("run", "--format", "xlsx", "-o", "results.json"),
+    ("report", "--format", "html", "-o", "report.xlsx"),
+    ("export", "--format", "json", "-o", "scheme.toml"),
+    ("explain", "P053", "--format", "text", "-o", "p053.json"),
+])
+def test_a_format_the_output_name_contradicts_is_e009(sample_project, args):
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    fmt, name = args[args.index("--format") + 1], args[-1]
+    assert f"error[E009]: --format {fmt} contradicts the output's name, {name}, which names " in result.output
+    assert not (sample_project / name).exists()

@@ -653,12 +653,12 @@ def test_the_manifest_place_is_checked_before_the_work(project):
 @pytest.mark.parametrize("fmt", ["csv", "json", "table"])
 def test_output_and_manifest_may_not_be_one_file(project, fmt):
     # exit 0, and the output silently replaced the manifest
-    (project / "same.json").write_text("kept\n", encoding="utf-8")
-    result = invoke("run", "--period", PERIOD, "--format", fmt, "-o", "same.json", "--manifest", "./same.json")
+    (project / "same.out").write_text("kept\n", encoding="utf-8")
+    result = invoke("run", "--period", PERIOD, "--format", fmt, "-o", "same.out", "--manifest", "./same.out")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error[E008]: -o same.json and --manifest ./same.json name the same file: "
+    assert result.stderr.startswith("error[E008]: -o same.out and --manifest ./same.out name the same file: "
                                     "one would replace the other\n")
-    assert (project / "same.json").read_text(encoding="utf-8") == "kept\n"
+    assert (project / "same.out").read_text(encoding="utf-8") == "kept\n"
 
 
 @pytest.mark.parametrize(("option", "path"), [("-o", "snap/out.csv"), ("--manifest", "snap/manifest.json")])

@@ -249,6 +249,22 @@ def place(path: str | Path) -> Path:
         return Path(os.path.abspath(path))
 
 
+def format_of_output(fmt: str | None, output: str | None, by_extension: list[str], default: str) -> str:
+    """The output format: --format as given, else the one the --output file's extension names
+    (`results.xlsx`: xlsx), else `default`. A --format that another format's extension
+    contradicts (`--format json -o results.csv`) is E009: one of the two is a slip."""
+    named = Path(output).suffix.lower().lstrip(".") if output else ""
+    named = named if named in by_extension else ""
+    if fmt is None:
+        return named or default
+    if named and named != fmt.lower():
+        raise ConfigError(Diagnostic(
+            "E009", f"--format {fmt} contradicts the output's name, {output}, which names {named}",
+            help=f"leave out --format (the name chooses {named}), or name the file for {fmt}",
+        ))
+    return fmt
+
+
 def check_outside_rejects(rejects: str | None, *outputs: tuple[str, str | None]) -> None:
     """Refuse (E008), before the work, an output (option, path) inside the --rejects folder:
     the command writes and removes <dataset>.csv there, so either could replace the other."""

@@ -9,8 +9,8 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, handle_errors, lang_option,
-    paths_argument, place, rejects_option, warn_rejects_unused, write_output,
+    FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, format_of_output, handle_errors,
+    lang_option, paths_argument, place, rejects_option, warn_rejects_unused, write_output,
 )
 from kpirules.cli.run import _warnings, check_roles, config_option, env_option, period_option, prepare, status
 from kpirules.errors import ConfigError, DataError, Diagnostic
@@ -57,7 +57,7 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
     """
     from kpirules.engine.evaluate import evaluate
 
-    fmt_ = fmt_ or ("xlsx" if output.lower().endswith(".xlsx") else "html")
+    fmt_ = format_of_output(fmt_, output, ["html", "xlsx"], "html")
     target = Path(output)
     folder = Path(per_person) if per_person else None
     _check_places(target, folder, fmt_)  # before the work: a typo costs nothing

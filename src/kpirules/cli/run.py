@@ -12,7 +12,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    Day, FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, echo_err, emit,
+    Day, FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, echo_err, emit, format_of_output,
     handle_errors, lang_option, output_folder_exists, output_option, outputs_staged, paths_argument, place,
     rejects_option, warn_rejects_unused,
 )
@@ -206,8 +206,9 @@ period_option = click.option("--period", "period_label", metavar="PERIOD", multi
 @config_option
 @click.option("--role", "roles", multiple=True, help="Only this role (repeatable).")
 @click.option("--person", "persons", multiple=True, help="Only this person id (repeatable).")
-@click.option("--format", "fmt_", default="table", show_default=True, metavar="FORMAT",
-              help="table, csv, json (with the run manifest), jsonl, xlsx, or a format a plugin adds.")
+@click.option("--format", "fmt_", default=None, metavar="FORMAT",
+              help="table, csv, json (with the run manifest), jsonl, xlsx, or a format a plugin adds. "
+                   "Default: the one the --output file's extension names (results.xlsx: xlsx), else table.")
 @output_option
 @bad_rows_option
 @rejects_option
@@ -239,6 +240,9 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
       kpirules run --as-of 2026-12-10        # pacing: on track, at risk or off track so far
       kpirules run --manifest run.manifest.json --snapshot snapshot-2026-12
     """
+    from kpirules.report.formats import output_formats
+
+    fmt_ = format_of_output(fmt_, output, [name for name in output_formats() if name != "table"], "table")
     if as_of is not None:  # pacing during the period: kpirules.cli.pacing, docs/pacing.md
         from kpirules.cli.pacing import run_as_of
 
@@ -251,7 +255,6 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
         return run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects,
                          as_of)
     from kpirules.model.problems import did_you_mean
-    from kpirules.report.formats import output_formats
 
     formats = output_formats()
     if fmt_ not in formats:
@@ -362,7 +365,8 @@ def _check_places(output, manifest_path, snapshot_dir, rejects=None) -> None:
 @period_option
 @env_option
 @config_option
-@click.option("--format", "fmt_", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt_", type=click.Choice(["text", "json"]), default=None,
+              help="text or json. Default: json when the --output file's name ends in .json, else text.")
 @output_option
 @bad_rows_option
 @rejects_option
@@ -386,6 +390,7 @@ def explain(person, period_label, env, config_path, fmt_, output, bad_rows, reje
     from kpirules.report.explain import Context, explain_periods, period_line
     from kpirules.report.explain_json import explain_items
 
+    fmt_ = format_of_output(fmt_, output, ["json"], "text")
     check_outside_rejects(rejects, ("-o", output))
     warn_rejects_unused(rejects, bad_rows)
     prepared = prepare((), period_label, env, config_path, bad_rows, rejects)

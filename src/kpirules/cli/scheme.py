@@ -10,7 +10,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    EXIT_ERROR, EXIT_PROBLEMS, cannot_write, current_lang, echo_err, emit, handle_errors, lang_option, output_option, paths_argument,
+    EXIT_ERROR, EXIT_PROBLEMS, cannot_write, current_lang, echo_err, emit, format_of_output, handle_errors, lang_option, output_option, paths_argument,
     report_diagnostics, ruleset_paths,
 )
 from kpirules.errors import Diagnostic, KpiError
@@ -141,7 +141,8 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
 
 @click.command()
 @paths_argument
-@click.option("--format", "fmt_", type=click.Choice(["json", "toml"]), default="json", show_default=True)
+@click.option("--format", "fmt_", type=click.Choice(["json", "toml"]), default=None,
+              help="json or toml. Default: the one the --output file's extension names, else json.")
 @output_option
 @lang_option
 @handle_errors
@@ -157,6 +158,7 @@ def export(paths: tuple[str, ...], fmt_: str, output: str | None) -> None:
       kpirules export --format toml -o scheme.toml rulesets
     """
     scheme = load_scheme(_default_paths(paths))
+    fmt_ = format_of_output(fmt_, output, ["json", "toml"], "json")
     emit(export_json(scheme) if fmt_ == "json" else export_toml(scheme), output)
 
 
