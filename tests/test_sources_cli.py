@@ -384,3 +384,19 @@ def test_sources_check_lines_up_chinese_dataset_names_by_display_width(workdir, 
         "people    CSV people.csv (utf-8, detected, comma-separated)  3 rows  ok",
         "回款记录  CSV deals.csv (utf-8, detected, comma-separated)  3 rows  ok",
     ]
+
+
+@pytest.mark.parametrize("source", ["csv", "parquet"])
+def test_an_unreadable_data_file_says_so_not_a_plugin_bug(workdir, unreadable, run_cli, source):
+    # it said "source csv failed to read: PermissionError: [Errno 13] ...; if they are right,
+    # this is a bug in the source plugin"
+    name = f"people.{source}"
+    roster = duckdb.sql("SELECT 'P1' AS person_id, 'a' AS name, NULL::VARCHAR AS manager_id")
+    (roster.write_csv if source == "csv" else roster.write_parquet)(str(workdir / name))
+    make_project(workdir, {"people": {"source": source, "path": name}}, ROSTER_ONLY)
+    unreadable(workdir / name)
+    result = run_cli("sources", "check")
+    assert result.exit_code == 1, result.output
+    assert f"error[E640]: cannot read {name}: permission denied" in result.stderr
+    assert "give yourself permission to read it (chmod u+r), or run as a user who may" in result.stderr
+    assert "bug" not in result.stderr and "Traceback" not in result.output

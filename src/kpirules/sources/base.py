@@ -277,6 +277,9 @@ class Source(ABC):
                 "E640", f"{self.display(path)} is a directory, not a file",
                 f"point `{option}` in [{key}] at one file" if option else f"point the path in [{key}] at one file",
             )
+        if not os.access(path, os.R_OK):
+            raise self.error("E640", f"cannot read {self.display(path)}: permission denied",
+                             "give yourself permission to read it (chmod u+r), or run as a user who may")
         return path
 
     def error(self, code: str, message: str, help: str | None = None) -> DataError:

@@ -359,6 +359,10 @@ def _read(source: Source):
         raise
     except duckdb.Error as exc:
         raise _read_error(source, exc) from None
+    except PermissionError as exc:  # a file (or folder) this user may not read
+        shown = source.display(Path(exc.filename)) if exc.filename else "the source"
+        raise source.error("E640", f"cannot read {shown}: permission denied",
+                           "give yourself permission to read it (chmod u+r), or run as a user who may") from None
     except Exception as exc:  # noqa: BLE001 - a source plugin's failure is a data problem to report
         raise source.error("E640", f"source {source.name} failed to read: {type(exc).__name__}: {exc}",
                            "check the source's options; if they are right, this is a bug in the source plugin") from None
