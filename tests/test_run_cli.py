@@ -926,3 +926,16 @@ def test_a_format_the_output_name_contradicts_is_e009(sample_project, args):
     fmt, name = args[args.index("--format") + 1], args[-1]
     assert f"error[E009]: --format {fmt} contradicts the output's name, {name}, which names " in result.output
     assert not (sample_project / name).exists()
+
+
+def test_a_person_whom_role_leaves_out_is_said_not_silently_dropped(sample_project):
+    # `--role telesales --person P053` printed "0 people evaluated." and nothing else (exit 0)
+    result = invoke("run", "--period", "2026-12", "--role", "telesales", "--person", "P053", "--person", "P001")
+    assert result.exit_code == 0, result.output
+    assert "0 people evaluated." in result.stdout
+    # P053 is a customer success manager, P001 the sales manager (data/sample/people.csv)
+    for person, role in (("P053", "customer_success_manager"), ("P001", "sales_manager")):
+        assert (f"warning: --person {person} was not evaluated for 2026-12: their role is {role}, which --role "
+                "telesales leaves out") in result.output
+    result = invoke("--lang", "zh", "run", "--period", "2026-12", "--role", "telesales", "--person", "P053")
+    assert "--person P053 在 2026-12 没有被评估：其岗位是 customer_success_manager，不在 --role telesales 之内" in result.output

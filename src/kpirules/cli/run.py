@@ -299,6 +299,8 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
                           persons=list(persons) or None, period_reason=prepared.period_reason,
                           trace_rows=chosen.traces, loads=prepared.load_report)
     result.warnings.extend(_warnings(prepared, result, list(roles) or None))
+    if roles and persons:
+        result.warnings.extend(_left_out_by_role(prepared, result, roles, persons))
     sealed = None
     if (fmt_ != "table" and chosen.manifest) or manifest_path or snapshot_dir:
         sealed = manifest(prepared, result, run_arguments(prepared, paths, period_label, roles, persons, bad_rows))
@@ -336,6 +338,22 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         click.echo(rendered.rstrip("\n"))
     elif isinstance(rendered, bytes):
         click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
+
+
+def _left_out_by_role(prepared: Prepared, result, roles, persons) -> list[str]:
+    """A warning for each --person whom --role left out (their role is another): the run
+    says "0 people evaluated" and nothing else would say why."""
+    from kpirules.engine.evaluate import evaluate
+
+    evaluated = {(p.person_id, p.period) for p in result.people}
+    missing = [p for p in dict.fromkeys(persons) if not any((p, label) in evaluated for label in result.periods)]
+    if not missing:
+        return []
+    theirs = evaluate(prepared.scheme, prepared.con, prepared.periods, persons=missing,
+                      period_reason=prepared.period_reason, loads=prepared.load_report)
+    chosen = ", ".join(roles)
+    return [f"--person {p.person_id} was not evaluated for {p.period}: their role is {p.role}, which --role "
+            f"{chosen} leaves out" for p in theirs.people if (p.person_id, p.period) not in evaluated]
 
 
 def _check_places(output, manifest_path, snapshot_dir, rejects=None) -> None:
