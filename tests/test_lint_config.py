@@ -374,3 +374,27 @@ def test_lint_output_never_replaces_the_configuration_it_read(project, cached):
     assert result.exit_code == 2, result.output
     assert "error[E006]: kpirules.toml is one of this command's inputs" in result.output
     assert config.read_bytes() == before
+
+
+@pytest.mark.parametrize("name, text, first_line, help", [
+    # lint read the [lint] table alone: a misspelt one was passed over, its settings dropped
+    ("kpirules.toml", '[project]\nrulesets = ["."]\n\n[lnit]\nselect = ["KPI1"]\n',
+     "kpirules.toml:4:1: error[E602]: unknown key lnit", "did you mean 'lint'?"),
+    ("pyproject.toml", '[tool.kpirules.project]\nrulesets = ["."]\n\n[tool.kpirules.lints]\nselect = ["KPI1"]\n',
+     "pyproject.toml:4:1: error[E602]: unknown key lints", "did you mean 'lint'?"),
+])
+def test_a_misspelt_table_stops_lint_as_it_stops_run(project, name, text, first_line, help):
+    (project / name).write_text(text, encoding="utf-8")
+    for command in (("lint", "--no-cache"), ("lint",), ("run",)):
+        result = run_cli(*command)
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(first_line), result.output
+        assert f"= help: {help}" in result.output
+
+
+def test_lint_knows_the_tables_the_configuration_has():
+    from kpirules.config import ProjectConfig
+    from kpirules.lint.config import TOP_LEVEL_KEYS
+
+    read = {"env" if name == "envs" else name for name in ProjectConfig.model_fields} - {"path", "key_prefix"}
+    assert set(TOP_LEVEL_KEYS) == read

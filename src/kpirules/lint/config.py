@@ -19,6 +19,7 @@ naming the key and the file.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import hashlib
 import json
@@ -126,6 +127,12 @@ def _error(path: Path | None, table: str, key: str, message: str, help: str, ent
     ))
 
 
+#: the tables a configuration has (`kpirules.config.ProjectConfig` reads the same; a test
+#: holds them together): lint, which does not load the whole configuration, still refuses
+#: a misspelt one, as `run` does (E602)
+TOP_LEVEL_KEYS = ("project", "env", "lint", "run")
+
+
 def read_config(path: Path | None) -> tuple[dict[str, Any], str]:
     """The raw lint table of a configuration file and its name as written in messages."""
     if path is None:
@@ -136,11 +143,19 @@ def read_config(path: Path | None) -> tuple[dict[str, Any], str]:
     except OSError as exc:
         raise ConfigError(Diagnostic("E702", f"cannot read {path}: {exc.strerror}", help="check the path")) from None
     if path.name == "pyproject.toml":
-        table, name = data.get("tool", {}).get("kpirules", {}).get("lint", {}), "tool.kpirules.lint"
+        top, prefix = data.get("tool", {}).get("kpirules", {}), ("tool", "kpirules")
+        table, name = top.get("lint", {}), "tool.kpirules.lint"
     else:
+        top, prefix = data, ()
         table, name = data.get("lint", {}), "lint"
     if not isinstance(table, dict):
         raise _not_a_table(path, name, table)
+    unknown = [key for key in top if key not in TOP_LEVEL_KEYS] if isinstance(top, dict) else []
+    if unknown:  # `[lnit]`: the settings would be silently dropped; said as `run` says it
+        close = difflib.get_close_matches(unknown[0], TOP_LEVEL_KEYS, n=1, cutoff=0.6)
+        raise ConfigError(Diagnostic(
+            "E602", f"unknown key {unknown[0]}", _where(path, (*prefix, unknown[0])),
+            help=f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(TOP_LEVEL_KEYS)}"))
     return table, name
 
 
