@@ -99,3 +99,17 @@ def test_the_total_payout_line_sums_without_rounding(sample_result):
     text = run_output.render_table(result, 200)
     # 9,999,999,999,999,999,999,999,999,999.99 x 2
     assert "total payout 19,999,999,999,999,999,999,999,999,999.98 CNY" in text
+
+
+def test_a_rate_without_a_target_shows_as_a_percentage(sample_result):
+    # a KPI without a target shows its value: a rate of 1/7 showed as "0.14"
+    import dataclasses
+    from decimal import Decimal
+
+    kpi = sample_result.people[0].kpis[0]
+    rate = dataclasses.replace(kpi, value=Decimal("0.142857"), value_type="percent", target=None, attainment=None,
+                               score=None, status="ok")
+    assert run_output._cell(rate) == "14.29%"
+    assert run_output._cell(dataclasses.replace(rate, status="in_progress")) == "14.29% so far"
+    count = dataclasses.replace(rate, value=Decimal("214"), value_type="number")
+    assert run_output._cell(count) == "214"

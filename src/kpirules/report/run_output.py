@@ -21,7 +21,7 @@ from kpirules.engine.numbers import exact_sum, fmt_decimal, unsigned_zero
 from kpirules.engine.results import Adjustment, PayoutResult, PayoutStep, PersonResult, RowPlace, RunResult
 from kpirules.lang.ast import Span
 from kpirules.report import jsontext
-from kpirules.report.figures import short
+from kpirules.report.figures import percent, short
 
 CSV_COLUMNS = [
     "period", "person_id", "name", "role", "team", "kpi", "kpi_label", "rank", "status",
@@ -190,11 +190,17 @@ def _cell(k, lang: str = "en") -> str:
         "-" if k.attainment is None else f"{short(k.attainment * 100, 1)}%")
     if k.status == "in_progress":
         # a KPI without a target shows its value to date, as it shows its value once closed
-        shown = short(k.value, 2) if k.attainment is None and k.value is not None else att
+        shown = _value_cell(k) if k.attainment is None and k.value is not None else att
         return i18n.ui(lang, "run.so_far", f"{shown} so far", attainment=shown)
     if k.score is None:  # reported without a target
-        return short(k.value, 2)
+        return _value_cell(k)
     return f"{short(k.score, 2)} ({att})"
+
+
+def _value_cell(k) -> str:
+    """The value of a KPI without a target, for the eye: a rate as a percentage (14.3%, not
+    0.14), other numbers with 2 decimals."""
+    return percent(k.value, 2) if k.value_type == "percent" else short(k.value, 2)
 
 
 def render_table(result: RunResult, width: int | None = None, lang: str = "en") -> str:
