@@ -309,7 +309,7 @@ def test_a_bound_in_the_wrong_unit_names_the_number_to_write(ruleset_copy, edit)
     ]
 
 
-PERCENT_HELP = "attainment bounds are written as percentages, e.g. [80%, 100%)"
+PERCENT_HELP = "attainment bounds are written as percentages, e.g. [80%, 100%); to score the value itself, write `tiers by value`"
 
 
 def test_value_tiers_of_a_count_print_plain_numbers(ruleset_copy, edit):

@@ -144,6 +144,22 @@ def test_a_main_kpi_without_measure_needs_no_target(tmp_path):
                                           "add `target >= <value>` (or `target <= <value>` when lower is better)")])
 
 
+def test_a_table_of_plain_numbers_without_a_target_points_at_by_value(tmp_path):
+    # tiers of counts without `by value`: E248 and E255 said "add a target" and "write 200%"
+    # (audit), where the KPI meant to score the count itself
+    role = role_of("kpi calls { process main  measure count(calls)  weight 100%\n"
+                   "    score tiers {\n      [0, 2): 0\n      [2, ∞): 100\n    }\n  }")
+    found = check(tmp_path, role)[1]
+    assert found[0][1:] == ("E248", "KPI calls has no target, so its attainment cannot be computed",
+                            "add `target >= <value>` (or `target <= <value>` when lower is better), or score the "
+                            "value itself: `score tiers by value`")
+    assert [f[1] for f in found[1:]] == ["E255", "E255"]
+    assert all(f[3].endswith("; to score the value itself, write `tiers by value`") for f in found[1:])
+    # written so, it checks
+    fixed = role.replace("score tiers {", "score tiers by value {")
+    assert check(tmp_path / "fixed", fixed) == (0, [])
+
+
 def test_tenure_without_a_hire_date_binding_says_to_bind_it(tmp_path):
     role = role_of("kpi k { process main  measure count(calls)  target >= 1 when person.tenure_days < 30"
                    "  target >= 2  weight 100% }")

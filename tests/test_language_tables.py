@@ -211,7 +211,7 @@ def test_an_attainment_key_in_the_wrong_unit_is_told_how_a_key_is_written(tmp_pa
                                                                      "measure count(deals)  target >= 10")
     line, column = at(role, "80:")
     assert check(tmp_path, role) == (1, [
-        (line, column, "E255", "attainment is a percentage: write 80%", "attainment keys are written as percentages, e.g. 80%: 60"),
+        (line, column, "E255", "attainment is a percentage: write 80%", "attainment keys are written as percentages, e.g. 80%: 60; to score the value itself, write `lookup by value`"),
     ])
 
 

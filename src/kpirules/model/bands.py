@@ -141,8 +141,11 @@ def bound_problem(bound: ast.Literal_, axis: str, key: bool = False) -> tuple[st
     if misfit is not None:
         return misfit
     if axis == "attainment" and bound.type != "percent" and bound.value != 0:
-        return _as_percent(bound), ("attainment keys are written as percentages, e.g. 80%: 60" if key
-                                    else "attainment bounds are written as percentages, e.g. [80%, 100%)")
+        return _as_percent(bound), (
+            "attainment keys are written as percentages, e.g. 80%: 60; to score the value itself, write "
+            "`lookup by value`" if key else
+            "attainment bounds are written as percentages, e.g. [80%, 100%); to score the value itself, write "
+            "`tiers by value`")
     if axis == "score" and bound.type == "percent":
         return ("total_score is in points (0 to 100 and above), not a percentage",
                 f"write {format_bound(bound.value * 100)} instead of {bound.text}")

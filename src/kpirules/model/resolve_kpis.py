@@ -242,8 +242,11 @@ class KpiResolver:
             )
         needs_target = kpi.curve.axis == "attainment" and kpi.rank == "main"
         if needs_target and not kpi.targets and kpi.measure is not None:
+            table = kpi.curve.kind if kpi.curve.kind in ("tiers", "lookup") else None
             self.problems.error(
                 "E248", decl.id.span, f"{where} has no target, so its attainment cannot be computed",
+                f"add `target >= <value>` (or `target <= <value>` when lower is better), or score the value "
+                f"itself: `score {table} by value`" if table else
                 "add `target >= <value>` (or `target <= <value>` when lower is better)",
             )
         return kpi
