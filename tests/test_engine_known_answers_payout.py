@@ -163,6 +163,9 @@ def test_gate_cap_factor_leaves_a_lower_factor_alone(tmp_path):
     p1 = paid(tmp_path, "    target_incentive 1000 CNY\n    gate answer_rate.attainment >= 100% else cap factor 0.5\n", "400")
     assert p1.payout.factor == D("0.4")
     assert p1.payout.incentive == D("400.00")
+    # the step says the cap changed nothing (it said "factor capped at 0.5 → 0.4")
+    step = next(s for s in p1.payout.steps if s.step == "gate")
+    assert step.description.endswith("factor capped at 0.5; 0.4 is not above it")
 
 
 def test_gate_else_multiply(tmp_path):
@@ -296,6 +299,15 @@ def test_marginal_commission(tmp_path, amount, commission):
     assert p1.payout.commissions["revenue"] == D(commission)
     assert p1.payout.incentive == D(0)  # no target incentive
     assert p1.payout.total == D(commission)
+
+
+def test_a_marginal_commission_on_a_value_of_0_says_nothing_is_paid(tmp_path):
+    # a value of 0 with a first row below 0: it said "nothing above the first tier", though
+    # 0 is in the second row
+    p1 = paid(tmp_path, "    commission revenue marginal {\n      [-1000, 0): 3%\n      [0, ∞): 1%\n    }\n", "0")
+    assert p1.payout.commissions["revenue"] == D("0.00")
+    step = next(s for s in p1.payout.steps if s.step == "commission")
+    assert "marginal: nothing to pay at 0" in step.description
 
 
 @pytest.mark.parametrize(

@@ -142,7 +142,9 @@ def commission_amount(commission: Commission, value: Decimal,
             parts.append(f"{fmt_decimal(portion)} × {text}")
     if value < 0:
         return amount, "marginal: a value below 0 counts as 0: nothing to pay"
-    return amount, "marginal: " + (" + ".join(parts) if parts else "nothing above the first tier")
+    if not parts:  # the value is not above where the rows start (0 at the lowest)
+        return amount, f"marginal: nothing to pay at {fmt_decimal(base)}"
+    return amount, "marginal: " + " + ".join(parts)
 
 
 def _rate_text(tier, rate: Decimal | None) -> str:
@@ -299,8 +301,10 @@ class PayoutPlan:
             if gate.effect == "zero":
                 zeroed = True
                 text = f"gate {written} failed ({why}): the payout is zero"
+            elif gate.effect == "cap_factor" and factor <= amount:  # already at or below the cap
+                text = f"gate {written} failed ({why}): factor capped at {fmt_decimal(amount)}; {fmt_decimal(factor)} is not above it"
             elif gate.effect == "cap_factor":
-                factor = min(factor, amount)
+                factor = amount
                 text = f"gate {written} failed ({why}): factor capped at {fmt_decimal(amount)} → {fmt_decimal(factor)}"
             else:
                 product = CONTEXT.multiply(factor, amount)
