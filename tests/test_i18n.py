@@ -9,6 +9,7 @@ commands print Chinese with the same codes, places, carets and exit codes as in 
 from __future__ import annotations
 
 import ast
+import os
 import datetime
 import json
 import re
@@ -646,3 +647,30 @@ def test_a_commission_rate_is_named_in_chinese_in_check(ruleset_copy):
     assert result.exit_code == 1
     assert "'total_score' 读取的是运行的结果，提成费率不能读取它" in result.output
     assert "commission rate" not in result.output
+
+
+@pytest.mark.parametrize("args, last_line", [
+    # click's own errors, and the reasons kpirules gives in them, were English under --lang zh
+    (("report",), "错误：缺少选项 '-o' / '--output'。"),
+    (("explain", "P053", "--format", "csv"), "错误：'--format' 的值无效：'csv' 不是可选值 'text', 'json' 之一。"),
+    (("run", "--as-of", "2026-13-01"), "错误：'--as-of' 的值无效：'2026-13-01' 不是日期：没有 13 月"),
+    (("run", "--peroid", "2026-01"), "错误：没有选项 '--peroid'。（是否要写其中之一：'--period', '--person'？）"),
+    (("runn",), "错误：没有命令 'runn'。"),
+])
+def test_usage_errors_are_in_the_language_asked_for(sample_project, args, last_line):
+    import subprocess
+    import sys
+
+    kpirules = str(Path(sys.executable).with_name("kpirules"))
+    for lang_args, env in (((), {"KPIRULES_LANG": "zh"}), (("--lang", "zh"), {})):
+        done = subprocess.run([kpirules, *lang_args, *args], capture_output=True, text=True,
+                              env={**os.environ, **env}, cwd=sample_project)
+        assert done.returncode == 2, done.stderr
+        lines = done.stderr.rstrip("\n").splitlines()
+        assert lines[-1] == last_line
+        if args != ("runn",):
+            assert lines[0].startswith("用法：kpirules ") and lines[1].startswith("运行 'kpirules ")
+    # in English, as click writes them
+    done = subprocess.run([kpirules, "report"], capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if k != "KPIRULES_LANG"}, cwd=sample_project)
+    assert done.stderr.rstrip("\n").splitlines()[-1] == "Error: Missing option '-o' / '--output'."

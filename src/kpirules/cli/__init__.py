@@ -121,6 +121,44 @@ def _on_interrupt(signum, frame) -> None:
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
+def _usage_lang(argv: list[str] | None) -> str:
+    """The language of a usage error, which click raises before a command has read --lang:
+    --lang on the command line (the last one), else KPIRULES_LANG, else the configuration's."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    named = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--lang"]
+    named += [a.split("=", 1)[1] for a in args if a.startswith("--lang=")]
+    chosen = named[-1] if named else os.environ.get(i18n.ENV_VAR)
+    if chosen is None:
+        from kpirules.lint.config import find_config_file
+
+        try:
+            return i18n.configured_lang(find_config_file())
+        except Exception:  # noqa: BLE001 - a configuration that does not read is reported elsewhere
+            return i18n.DEFAULT_LANG
+    return chosen.lower() if chosen.lower() in i18n.LANGS else i18n.DEFAULT_LANG
+
+
+def _show_usage_error(exc: click.ClickException, lang: str) -> None:
+    """click's usage error as click writes it (usage line, hint, `Error: ...`), in lang."""
+    if lang == i18n.DEFAULT_LANG or not isinstance(exc, click.UsageError):
+        exc.show()
+        return
+    ctx = exc.ctx
+    lines = []
+    if ctx is not None:
+        usage = ctx.get_usage()
+        lines.append(i18n.ui(lang, "usage.line", usage, usage=usage.removeprefix("Usage: ")))
+        if ctx.command.get_help_option(ctx) is not None:
+            option = max(ctx.command.get_help_option_names(ctx), key=len)
+            command = ctx.command_path
+            lines.append(i18n.ui(lang, "usage.try", f"Try '{command} {option}' for help.", command=command,
+                                 option=option))
+        lines.append("")
+    message = exc.format_message()
+    lines.append(i18n.ui(lang, "usage.error", f"Error: {message}", message=i18n.phrase(message, "usage", lang)))
+    echo_err("\n".join(lines))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map unexpected exceptions to exit code 2 without a traceback."""
     global _freeze_after_import
@@ -143,8 +181,8 @@ def main(argv: list[str] | None = None) -> None:
         from kpirules.cli import common
 
         sys.exit(common.report_interrupt())
-    except click.ClickException as exc:  # a usage error: said as click says it, exit 2
-        exc.show()
+    except click.ClickException as exc:  # a usage error: said as click says it (in Chinese too), exit 2
+        _show_usage_error(exc, _usage_lang(argv))
         sys.exit(exc.exit_code)
     except OSError as exc:
         if exc.errno not in _FULL or os.environ.get("KPIRULES_DEBUG"):
