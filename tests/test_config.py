@@ -210,6 +210,19 @@ def test_toml_syntax_error_has_a_position(workdir):
     assert d.message == "invalid TOML: Unclosed array at the end of the file"
 
 
+@pytest.mark.parametrize("text, line, column, reason, help", [
+    # said where the next table starts (line 4, after an empty line): at the bracket left open
+    ('[project]\nrulesets = ["a" # "b" ]\n\n[env.test]\n', 2, 12, "Unclosed array",
+     "close the list with ']' after its last item"),
+    ('[project]\nrulesets = ["a"]\n[env.test.datasets.people]\nsource = { path = "a]b.csv"\nx = 1\n', 4, 10,
+     "Unclosed inline table", "close the table with '}' on the line it starts on"),
+])
+def test_a_bracket_left_open_is_pointed_at(workdir, text, line, column, reason, help):
+    (d,) = _problems(workdir, text)
+    assert (d.code, d.location.line, d.location.column, d.message, d.help) == (
+        "E601", line, column, f"invalid TOML: {reason}", help)
+
+
 def test_a_config_that_is_not_utf8_is_located_at_the_first_bad_byte(workdir):
     (workdir / "kpirules.toml").write_bytes(GOOD.encode() + "# 备注\n".encode("gbk"))
     with pytest.raises(ConfigError) as caught:

@@ -45,7 +45,12 @@ def unquoted_key(reason: str, text: str, line: int, column: int) -> str | None:
 
 
 def key_help(reason: str, text: str, line: int, column: int, otherwise: str) -> str:
-    """The help of a TOML syntax error: how to quote a key that needs quotes, else `otherwise`."""
+    """The help of a TOML syntax error: how to quote a key that needs quotes, how to close a
+    list or an inline table left open, else `otherwise`."""
+    if reason.startswith("Unclosed array"):
+        return "close the list with ']' after its last item"
+    if reason.startswith("Unclosed inline table"):
+        return "close the table with '}' on the line it starts on"
     word = unquoted_key(reason, text, line, column)
     if word is None:
         return otherwise
@@ -65,10 +70,55 @@ def toml_error_place(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, int,
         return 1, 1, message
     reason = message[:found.start()]
     if found[1]:
-        return int(found[1]), int(found[2]), reason
+        line, column = int(found[1]), int(found[2])
+        if reason.startswith(("Unclosed array", "Unclosed inline table")):
+            # said where the next thing starts: point at the bracket left open instead
+            opened = _open_bracket(text, _offset(text, line, column))
+            if opened is not None:
+                return text.count("\n", 0, opened) + 1, opened - text.rfind("\n", 0, opened), reason
+        return line, column, reason
     written = text.rstrip()
     last = written.rsplit("\n", 1)[-1]
     return written.count("\n") + 1, len(last) + 1, f"{reason} at the end of the file"
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The index in text of a 1-based line and column."""
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    return min(starts[line - 1] + column - 1, len(text)) if 0 < line <= len(starts) else len(text)
+
+
+def _open_bracket(text: str, end: int) -> int | None:
+    """The index of the innermost `[` or `{` still open at `end` (strings and comments
+    skipped), or None."""
+    stack: list[int] = []
+    i = 0
+    while i < end:
+        c = text[i]
+        if c == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif c in "\"'":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            close = i + len(quote)
+            while True:  # to the closing quote (a basic string's escaped quote is not one)
+                close = text.find(quote, close)
+                if close < 0 or quote[0] == "'" or text[close - 1] != "\\":
+                    break
+                close += 1
+            if close < 0 or (len(quote) == 1 and "\n" in text[i:close]):
+                i = text.find("\n", i)  # unterminated: the rest of the line
+                if i < 0:
+                    break
+            else:
+                i = close + len(quote) - 1
+        elif c in "[{":
+            stack.append(i)
+        elif c in "]}" and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
 
 
 def read_config_toml(path: Path) -> tuple[str, dict[str, Any]]:
