@@ -699,3 +699,19 @@ def test_a_file_fmt_cannot_write_is_e007_and_the_others_are_still_formatted(tmp_
         assert list(locked.iterdir()) == [locked / "a.kpi"]  # no temporary file left behind
     finally:
         locked.chmod(0o755)
+
+
+def test_a_read_only_file_is_left_as_it_is(tmp_path, monkeypatch):
+    # a file without write permission (chmod 444) was replaced: fmt writes a new file and
+    # renames it over the old one, which the folder's permissions allow
+    messy = 'scheme s "S" {\n    currency CNY\n}\n'
+    (tmp_path / "kept.kpi").write_text(messy)
+    (tmp_path / "free.kpi").write_text(messy)
+    (tmp_path / "kept.kpi").chmod(0o444)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["fmt", "kept.kpi", "free.kpi"])
+    assert result.exit_code == 2, result.output
+    assert "error[E007]: cannot write kept.kpi: Permission denied" in result.stderr
+    assert "make the file and its folder writable, then run fmt again" in result.stderr
+    assert (tmp_path / "kept.kpi").read_text() == messy
+    assert (tmp_path / "free.kpi").read_text() == 'scheme s "S" {\n  currency CNY\n}\n'

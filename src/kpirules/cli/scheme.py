@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import json
+import os
 import sys
 
 import click
@@ -117,6 +119,10 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             echo_err(i18n.ui(lang, "fmt.would", f"would reformat {name}", path=name))
         else:
             try:
+                # a read-only file is kept so (renaming a new file over it would replace it anyway),
+                # for root too, who may write anything: no write permission for anyone is read-only
+                if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
                 write_atomic(path, result.data)
             except OSError as exc:
                 # the file is left as it was; the other files are still formatted
