@@ -257,7 +257,8 @@ def format_of_output(fmt: str | None, output: str | None, by_extension: list[str
     named = named if named in by_extension else ""
     if fmt is None:
         return named or default
-    if named and named != fmt.lower():
+    known = fmt.lower() in by_extension or fmt.lower() == default  # an unknown one is the command's to refuse
+    if named and known and named != fmt.lower():
         raise ConfigError(Diagnostic(
             "E009", f"--format {fmt} contradicts the output's name, {output}, which names {named}",
             help=f"leave out --format (the name chooses {named}), or name the file for {fmt}",
