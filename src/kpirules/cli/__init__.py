@@ -129,10 +129,14 @@ def _usage_lang(argv: list[str] | None) -> str:
     named += [a.split("=", 1)[1] for a in args if a.startswith("--lang=")]
     chosen = named[-1] if named else os.environ.get(i18n.ENV_VAR)
     if chosen is None:
+        from pathlib import Path
+
         from kpirules.lint.config import find_config_file
 
+        configs = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--config"]
+        configs += [a.split("=", 1)[1] for a in args if a.startswith("--config=")]
         try:
-            return i18n.configured_lang(find_config_file())
+            return i18n.configured_lang(Path(configs[-1]) if configs else find_config_file())
         except Exception:  # noqa: BLE001 - a configuration that does not read is reported elsewhere
             return i18n.DEFAULT_LANG
     return chosen.lower() if chosen.lower() in i18n.LANGS else i18n.DEFAULT_LANG
