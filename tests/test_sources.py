@@ -269,6 +269,26 @@ def test_duckdb_file_table_and_query(workdir):
     assert caught.value.diagnostics[0].message.startswith("the query failed: Catalog Error: Table with name staf")
 
 
+def test_a_query_reads_a_relative_path_from_the_config_folder_when_run_elsewhere(workdir, monkeypatch):
+    # run from a folder inside the project, `read_csv('hr/staff.csv')` was "No files found"
+    (workdir / "hr").mkdir()
+    (workdir / "hr" / "staff.csv").write_text("person_id,name,manager_id\nP1,韦刚,\nP2,段佳怡,P1\nP3,Ann,P1\n",
+                                              encoding="utf-8")
+    (workdir / "sub").mkdir()
+    binding = {"people": {"source": "duckdb", "path": ":memory:",
+                          "query": "SELECT * FROM read_csv('hr/staff.csv', all_varchar = true)"}}
+    con, _ = load(workdir, binding)
+    assert rows(con, "people") == EXPECTED_PEOPLE
+    monkeypatch.chdir(workdir / "sub")
+    con, _ = load(workdir, binding)
+    assert rows(con, "people") == EXPECTED_PEOPLE
+    # ... and a file of that name in the current directory is the one read, as DuckDB reads it
+    (workdir / "sub" / "hr").mkdir()
+    (workdir / "sub" / "hr" / "staff.csv").write_text("person_id,name,manager_id\nP9,X,\n", encoding="utf-8")
+    con, _ = load(workdir, binding)
+    assert [r[0] for r in con.execute("SELECT person_id FROM people").fetchall()] == ["P9"]
+
+
 def test_missing_file_and_directory(workdir):
     d = load_problem(workdir, {"deals": {"source": "csv", "path": "exports/deals.csv"}})
     assert (d.code, d.message) == ("E640", "file not found: exports/deals.csv")

@@ -69,7 +69,11 @@ class DuckdbSource(Source):
                                  f"did you mean '{hint[0]}'?" if hint else f"tables: {', '.join(tables) or 'none'}")
             relation = con.sql(f"SELECT * FROM {quote(self.options.table)}")
         else:
-            for path in files_named(self.options.query):
+            # a relative file path in the query is read from the current directory and, where
+            # no such file is there, from the config file's folder (as `path` is read)
+            folder = str(self.context.config_dir).replace("'", "''")
+            con.execute(f"SET file_search_path = '{folder}'")
+            for path in files_named(self.options.query, self.context.config_dir):
                 note_input(path)  # an output must not replace a file the query reads (E006)
             try:
                 relation = con.sql(self.options.query)
@@ -102,19 +106,20 @@ class DuckdbSource(Source):
 _QUOTED = re.compile(r"'((?:[^']|'')*)'|\"((?:[^\"]|\"\")*)\"")
 
 
-def files_named(query: str) -> list[Path]:
+def files_named(query: str, also_in: Path | None = None) -> list[Path]:
     """The files a query may read: each quoted text in it that names an existing file, or
     a pattern (`data/*.csv`) that matches some, from the current directory as DuckDB reads
-    them. It may name more than the query reads (a value that happens to be a file's
-    name), never fewer of the files it names."""
+    them, and from `also_in` (the folder DuckDB searches next). It may name more than the
+    query reads (a value that happens to be a file's name), never fewer of the files it names."""
     found = []
     for single, double in _QUOTED.findall(query):
         text = single.replace("''", "'") if single else double.replace('""', '"')
         if not text or len(text) > 4096:
             continue
         text = str(Path(text).expanduser())
-        matches = glob.glob(text, recursive=True) if glob.has_magic(text) else [text]
-        found += [Path(m) for m in matches if Path(m).is_file()]
+        for where in [text] + ([str(also_in / text)] if also_in is not None and not Path(text).is_absolute() else []):
+            matches = glob.glob(where, recursive=True) if glob.has_magic(where) else [where]
+            found += [Path(m) for m in matches if Path(m).is_file()]
     return found
 
 
