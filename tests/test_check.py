@@ -534,6 +534,29 @@ def test_a_bare_word_where_text_is_meant_is_told_to_take_quotes(ruleset_copy, ed
     assert problem[5].endswith('; for the text qualified, write it in quotes: "qualified"')
 
 
+@pytest.mark.parametrize("written, help", [
+    ('converted_at >= "2026-01-01"', "write the date without quotes: 2026-01-01"),
+    ('converted_at >= "soon"', "write a date without quotes, e.g. 2026-01-01"),
+])
+def test_a_date_compared_with_a_quoted_date_is_told_to_drop_the_quotes(ruleset_copy, edit, written, help):
+    # E304 "cannot compare date with string" had no help
+    edit(Path(TELESALES), 'status == "converted"', written)
+    (problem,) = problems()
+    assert problem[3:6] == ("E304", "cannot compare date with string", help)
+
+
+@pytest.mark.parametrize("old, new, help", [
+    # the percentage without its sign (the help said "write a constant, e.g. 30%")
+    ("weight 40%", "weight 40", "write 40%"),
+    ("weight 40%", "weight 0.4", "write 0.4% (or 40% for the fraction 0.4)"),
+    ("score linear floor 60% cap 120%", "score linear floor 60% cap 120", "write 120%"),
+])
+def test_a_percentage_written_without_its_sign_is_told_what_to_write(ruleset_copy, edit, old, new, help):
+    edit(Path(TELESALES), old, new)
+    (problem,) = problems()
+    assert problem[3] == "E232" and problem[5] == help
+
+
 def test_a_duration_compared_with_a_number_is_told_to_write_days(tmp_path):
     from known_answers_kit import COMMON
 

@@ -842,6 +842,11 @@ def test_underscores_between_digits_still_group_them(ruleset_copy):
     ("target_incentive 3000 CNY", "target_incentive 2.5 k CNY", 54,
      "write the whole number, 2500 CNY: of the multipliers only 万 and 亿 are read"),
     ("target_incentive 3000 CNY", "target_incentive 50万_ CNY", 54, "write 50万 CNY: '_' goes between digits only"),
+    # SQL's list in parentheses, and a condition written after the aggregate's parenthesis
+    ('status == "converted" on', 'status in ("converted", "won") on', 23,
+     'write the list in square brackets: in ["converted", "won"]'),
+    ("measure count(surveys where score >= 4) / count(surveys)", "measure count(surveys) where score >= 4", 48,
+     "write the condition inside the parentheses: count(surveys where score >= 4)"),
 ])
 def test_a_slip_gets_the_help_that_fits_where_it_is(ruleset_copy, old, new, line, help_text):
     write(TELESALES, replaced(telesales(), old, new))

@@ -305,6 +305,10 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
             help_text = f"is a '}}' missing before this line? the '{{' at line {open_brace[0]} is still open"
     if help_text is None:
         help_text = _number_habit_help(text, token)
+    if help_text is None and token.type == "LPAR" and expected == {"LSQB"}:
+        help_text = _list_in_brackets(text, token)
+    if help_text is None and token.type == "WHERE":
+        help_text = _where_outside(text, token)
     if help_text is None and expected == {"LPAR"}:
         help_text = _word_read_as_function(exc)
     if token.type == "GT" and text[token.start_pos - 1:token.start_pos] == "<":
@@ -330,6 +334,31 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
     if help_text is None:
         help_text = "remove it, or complete the statement before it"
     return Diagnostic("E100", message, loc, help=help_text)
+
+
+def _list_in_brackets(text: str, token) -> str:
+    """E100's help at `in (...)`: a list is written in square brackets (`in ["won", "lost"]`)."""
+    line_end = text.find("\n", token.start_pos)
+    rest = text[token.end_pos: len(text) if line_end < 0 else line_end]
+    close = rest.find(")")
+    if close < 0:
+        return 'write the list in square brackets, e.g. in ["won", "lost"]'
+    listed = "[" + rest[:close] + "]"
+    return f"write the list in square brackets: in {listed}"
+
+
+def _where_outside(text: str, token) -> str | None:
+    """E100's help at a `where` after an aggregate's closing parenthesis (`sum(deals.amount)
+    where won`): the condition goes inside it (`sum(deals.amount where won)`)."""
+    line_start = text.rfind("\n", 0, token.start_pos) + 1
+    line_end = text.find("\n", token.end_pos)
+    before = text[line_start:token.start_pos].rstrip()
+    condition = text[token.start_pos: len(text) if line_end < 0 else line_end].split("#", 1)[0].rstrip()
+    if not before.endswith(")"):
+        return None
+    head = re.sub(r"^\s*measure\s+", "", before)
+    fixed = f"{head[:-1]} {condition})"
+    return f"write the condition inside the parentheses: {fixed}"
 
 
 def _word_read_as_function(exc: UnexpectedToken) -> str | None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from kpirules.defaults import defaults
 from kpirules.lang import ast
 from kpirules.model import scheme as m
-from kpirules.model.bands import bound_problem, bound_value, check_coverage
+from kpirules.model.bands import bound_problem, bound_value, check_coverage, format_bound
 from kpirules.model.currency_words import is_currency_code
 from kpirules.model.literals import check_numbers
 from kpirules.model.problems import Problems, date_column_help, did_you_mean, suggest
@@ -167,10 +167,18 @@ class Resolver(KpiResolver):
         # an expression (`1 + 1`, `2.0 / 0`) is not taken here even when it is a number: the
         # value is written as it is
         written = "" if isinstance(node, ast.Literal_) else " written as it is, not worked out"
+        if kinds == ("percent",) and isinstance(node, ast.Literal_) and node.type == "number":
+            # `weight 30`, `floor 50`: the percentage without its sign
+            percent = ("-" if sign < 0 else "") + node.text + "%"
+            if 0 < node.value <= 2 and node.value != 1:  # 0.3 may be the fraction 30%
+                fraction, whole = node.text, format_bound(node.value * 100)
+                help = f"write {percent} (or {whole}% for the fraction {fraction})"
+            else:
+                help = f"write {percent}"
+        else:
+            help = "write a constant, e.g. " + {"percent": "30%", "number": "1.5", "money": "3000 CNY"}[kinds[0]]
         self.problems.error(
-            "E232", expr.span, f"{what} must be {' or '.join(expected[k] for k in kinds)}{written}",
-            "write a constant, e.g. " + {"percent": "30%", "number": "1.5", "money": "3000 CNY"}[kinds[0]],
-        )
+            "E232", expr.span, f"{what} must be {' or '.join(expected[k] for k in kinds)}{written}", help)
         return None
 
     def _percent_as_points(self, expr, what: str) -> bool:

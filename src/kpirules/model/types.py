@@ -11,6 +11,7 @@ and targets datasets, a gate reads KPI results and the total score.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from kpirules.lang import ast
@@ -34,6 +35,17 @@ def family(t: str) -> str:
     if t == "timestamp":
         return "date"
     return t
+
+
+def _quoted_date(node) -> str | None:
+    """The date a text literal compared with a date holds (`"2026-01-01"`), if it holds one."""
+    for side in (getattr(node, "left", None), getattr(node, "right", None), node):
+        if isinstance(side, ast.Literal_) and side.type == "string":
+            try:
+                return dt.date.fromisoformat(side.value).isoformat()
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def is_money(t: str) -> bool:
@@ -311,7 +323,13 @@ class ExprChecker:
                 )
             return
         if lf != rf:
-            hint = "a duration is written in days, e.g. 30d" if {lf, rf} == {"duration", "number"} else None
+            hint = None
+            if {lf, rf} == {"duration", "number"}:
+                hint = "a duration is written in days, e.g. 30d"
+            elif {lf, rf} == {"date", "string"}:
+                quoted = _quoted_date(node)
+                hint = (f"write the date without quotes: {quoted}" if quoted is not None
+                        else "write a date without quotes, e.g. 2026-01-01")
             self.error("E304", node, f"cannot compare {type_name(left)} with {type_name(right)}", hint)
 
     def check_target(self, node, measure: str, target: str) -> None:
