@@ -12,10 +12,12 @@ ONE = Decimal(1)
 _COMPARISONS = {">=", "<=", ">", "<", "==", "!="}
 
 
-def share_of_one_dataset(measure) -> bool:
+def share_of_one_dataset(measure, subsets: bool = False) -> bool:
     """Whether a measure is a share: some of a dataset's rows over all of them, counted or
     summed alike (`count(leads where status == "won") / count(leads)`,
-    `sum(deals.amount where won) / sum(deals.amount)`), so its value is at most 100%."""
+    `sum(deals.amount where won) / sum(deals.amount)`), so its value is at most 100%. With
+    `subsets`, also a ratio of two subsets of them (`count(deals where won) / count(deals
+    where closed)`): a rate, which may pass 100% (won / lost) but is not ten times it."""
     if not (isinstance(measure, ast.Binary) and measure.op == "/"):
         return False
     top, bottom = measure.left, measure.right
@@ -23,10 +25,14 @@ def share_of_one_dataset(measure) -> bool:
         return False
     if top.function != bottom.function or top.function not in ("count", "sum"):
         return False
-    if top.where is None or bottom.where is not None:  # two subsets (won / lost) can be any ratio
+    if top.where is None or (bottom.where is not None and not subsets):
         return False
     read = [[a.dotted if isinstance(a, ast.Ref) else None for a in call.args] for call in (top, bottom)]
     return None not in read[0] and read[0] == read[1]
+
+
+#: a ratio of two subsets of one dataset's rows is taken as a slip from this whole number on (1000%)
+RATIO_SLIP = Decimal(10)
 
 
 def _whole_number_above_one(node) -> Decimal | None:
@@ -46,7 +52,9 @@ class NumberForPercent(Rule):
     (100 on target), where `80%` is 0.8 points; and a commission rate of 5 on an amount pays
     five times the amount. Reported where it is written:
     - a target written as a whole number above 1 on a KPI whose measure is a share of one
-      dataset's rows (`count(leads where ...) / count(leads)`, the denominator unfiltered);
+      dataset's rows (`count(leads where ...) / count(leads)`, the denominator unfiltered),
+      or of 10 or more on a ratio of two subsets of them (`count(deals where won) /
+      count(deals where closed)`: a win rate's `60` is 6000%);
     - a gate comparing `<kpi>.attainment`, or the value of such a share, with a whole
       number above 1;
     - a gate comparing `total_score` or `<kpi>.score` with a percentage other than 0%;
@@ -94,15 +102,16 @@ class NumberForPercent(Rule):
     def check_role(self, ctx, role):
         kpis = {k.id: k for k in role.kpis}
         shares = {k.id for k in role.kpis if k.measure is not None and share_of_one_dataset(k.measure)}
+        rates = {k.id for k in role.kpis if k.measure is not None and share_of_one_dataset(k.measure, subsets=True)}
         for kpi in role.kpis:
-            if kpi.id not in shares:
+            if kpi.id not in rates:
                 continue
             for decl, owner in ctx.kpi_decls(role, kpi.id):
                 if owner != role.id:
                     continue
                 for stmt in decl.body:
                     value = _whole_number_above_one(stmt.value) if stmt.node == "target" else None
-                    if value is not None:
+                    if value is not None and (kpi.id in shares or value >= RATIO_SLIP):
                         yield self.finding(stmt.value.span, place=f"The target of KPI {kpi.id}",
                                            written=stmt.value.text, meaning=pct(value, None),
                                            intended=f"{stmt.value.text}%")
