@@ -688,3 +688,60 @@ role rep {
     rows = {"people": [rep()], "lines": [{"owner_id": "p1", "sold_on": "2026-03-10", "price": D("100000000"),
                                           "quantity": D("1000.25")}]}
     assert kpi(person(run(tmp_path, text, rows, "2026-03"), "p1"), "k").value == D("100025000000")
+
+
+# ----------------------------------------------------------------- == "" tests for the empty value
+
+EMPTY = COMMON + """
+role top {
+  applies_to person.manager_id == ""
+  kpi unknown_customers {
+    process main
+    measure count(deals where customer_id == "")
+    target >= 1
+    weight 50%
+  }
+  kpi known_customers {
+    process main
+    measure count(deals where customer_id != "")
+    target >= 2 when person.level == ""
+    target >= 4
+    weight 50%
+  }
+}
+role report {
+  applies_to person.manager_id != ""
+  kpi deals_made {
+    process main
+    measure count(deals)
+    target >= 1
+    weight 100%
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("setwise", [True, False])
+def test_a_comparison_with_the_empty_text_tests_for_an_empty_cell(tmp_path, setwise):
+    # an empty cell is no value, so `manager_id == ""` never held: the managers matched no
+    # role, and `customer_id == ""` counted 0 rows (audit); now it tests for the empty value
+    from known_answers_kit import setup
+    from kpirules.engine.evaluate import Evaluator
+    from kpirules.engine.periods import Calendar
+
+    rows = {
+        "people": [rep("p1", role="x", manager_id=None, level=None), rep("p2", role="x", manager_id="p1", level="a")],
+        "deals": [deal("p1", "2026-03-02", customer_id=None), deal("p1", "2026-03-03", customer_id=None),
+                  deal("p1", "2026-03-04", customer_id="A"), deal("p2", "2026-03-05", customer_id="B")],
+    }
+    scheme, con = setup(tmp_path, EMPTY, rows)
+    calendar = Calendar(scheme.header)
+    evaluator = Evaluator(scheme, con)
+    result = evaluator.run(calendar.scheme_periods(calendar.parse("2026-03")), setwise=setwise)
+    assert evaluator.scored_in_sql == (2 if setwise else 0)
+    p1, p2 = person(result, "p1"), person(result, "p2")
+    assert (p1.role, p2.role) == ("top", "report")
+    # p1: 2 deals without a customer, 1 with; level empty, so the `when` target 2 applies
+    assert kpi(p1, "unknown_customers").value == D(2)
+    assert (kpi(p1, "known_customers").value, kpi(p1, "known_customers").target) == (D(1), D(2))
+    assert kpi(p2, "deals_made").value == D(1)

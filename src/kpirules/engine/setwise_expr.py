@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from kpirules.engine.exact_sql import Num, Unsupported
 from kpirules.engine.sql import literal
+from kpirules.model.expressions import empty_text_test
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,12 @@ class ExprSQL:
 
     def _binary(self, e) -> Typed:
         op = e.op
+        tested = empty_text_test(e)
+        if tested is not None:  # `x == ""`: whether x is empty, never unknown
+            operand = self.typed(tested[0])
+            if operand.kind != "str":
+                raise Unsupported("an empty text compared with another kind of value")
+            return Typed("bool", f"(NULLIF({operand.sql}, '') IS {'' if tested[1] else 'NOT '}NULL)")
         left, right = self.typed(e.left), self.typed(e.right)
         if op in ("and", "or"):
             # SQL's three-valued AND/OR are Python's `both`/`either`

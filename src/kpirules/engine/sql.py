@@ -25,6 +25,7 @@ from kpirules.engine.exact_sql import round_division
 from kpirules.engine.ir import Aggregate
 from kpirules.engine.periods import Calendar, Period
 from kpirules.lang import ast
+from kpirules.model.expressions import empty_text_test
 from kpirules.model.scheme import Dataset
 
 TEAM_TABLE = "__kp_team"  # a CTE of the aggregate statement (team_cte)
@@ -86,6 +87,9 @@ class RowCompiler:
         if node == "unary":
             return f"(NOT {self.sql(e.operand)})" if e.op == "not" else f"(-{self.sql(e.operand)})"
         if node == "binary":
+            tested = empty_text_test(e)
+            if tested is not None:  # `x == ""`: whether x is empty (model.expressions.empty_text_test)
+                return f"(NULLIF({self.sql(tested[0])}, '') IS {'' if tested[1] else 'NOT '}NULL)"
             op = {"==": "=", "!=": "<>", "and": "AND", "or": "OR"}.get(e.op, e.op)
             left, right = self.sql(e.left), self.sql(e.right)
             if e.op in ("*", "/"):

@@ -42,6 +42,10 @@ def compile_expr(expr) -> Compiled:
             return None if v is None else -Decimal(v)
         return minus
     if node == "binary":
+        tested = empty_text_test(expr)
+        if tested is not None:  # `x == ""`: whether x is empty (has no value)
+            operand, wanted = compile_expr(tested[0]), tested[1]
+            return lambda lookup: (operand(lookup) in (None, "")) is wanted
         left, right, op = compile_expr(expr.left), compile_expr(expr.right), expr.op
         if op in ("and", "or"):
             return logic(op, left, right)
@@ -60,6 +64,21 @@ def compile_expr(expr) -> Compiled:
         name = expr.function
         return lambda lookup: function(name, [a(lookup) for a in args])
     raise AssertionError(f"cannot compile {node}")  # pragma: no cover
+
+
+def empty_text_test(expr) -> tuple[object, bool] | None:
+    """For `x == ""` and `x != ""` (either way round), (x, True for == / False for !=): a
+    comparison with the empty text tests whether x is empty, true or false, never unknown
+    (an empty cell is no value, so comparing it with "" would otherwise never hold; docs/
+    semantics.md §1). None for any other expression."""
+    if expr.node != "binary" or expr.op not in ("==", "!="):
+        return None
+    for empty, other in ((expr.right, expr.left), (expr.left, expr.right)):
+        while empty.node == "paren":
+            empty = empty.inner
+        if empty.node == "literal" and empty.type == "string" and empty.value == "":
+            return other, expr.op == "=="
+    return None
 
 
 def logic(op: str, left: Compiled, right: Compiled) -> Compiled:
