@@ -265,6 +265,32 @@ def test_configuration_change_invalidates_the_cache(project):
     assert run_cli("lint", "bad.kpi").exit_code == 0
 
 
+def test_a_file_added_beside_the_linted_one_invalidates_the_cache(tmp_path, monkeypatch):
+    # lint reads the .kpi files beside the one named (a role serving an objective of the
+    # common file); a role added there after a cached run was not seen: KPI401 stayed
+    import shutil
+
+    (tmp_path / "rs").mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "rulesets" / "common.kpi", tmp_path / "rs" / "common.kpi")
+    monkeypatch.chdir(tmp_path)
+    first = run_cli("lint", "--output-format", "concise", "--select", "KPI401", "rs/common.kpi")
+    assert "Objective retention is served by no KPI" in first.output
+    (tmp_path / "rs" / "cs.kpi").write_text("""import "common.kpi"
+role cs "客户成功" {
+  applies_to person.role == "cs"
+  kpi sat "客户满意度" {
+    outcome auxiliary
+    measure count(surveys where score >= 4) / count(surveys)
+    target >= 90%
+    serves retention
+  }
+}
+""", encoding="utf-8")
+    second = run_cli("lint", "--output-format", "concise", "--select", "KPI401", "rs/common.kpi")
+    assert "Objective revenue is served by no KPI" in second.output
+    assert "Objective retention" not in second.output, second.output
+
+
 def test_a_change_to_kpirules_own_files_invalidates_the_cache(tmp_path):
     # an editable install changes its code without changing its version: the cache key
     # follows the sizes and times of the package's files (here a stand-in package folder)

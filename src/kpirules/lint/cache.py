@@ -80,7 +80,11 @@ class LintCache:
             "plugin_env": os.environ.get("KPIRULES_PLUGINS"),
         }
         h.update(json.dumps(parts, sort_keys=True, default=str).encode())
-        for path in named:
+        # the .kpi files beside the named ones are read too (lint.engine): a file added there
+        # (a role serving an objective) changes the findings, though it is in no entry's deps
+        beside = sorted({q for folder in {p.parent for p in named} for q in folder.glob("*.kpi") if q.is_file()}
+                        - set(named))
+        for path in [*named, *beside]:
             h.update(str(path).encode() + b"\0" + (_digest(path) or "").encode() + b"\0")
         return h.hexdigest()
 
