@@ -51,6 +51,18 @@ def test_exit_codes_follow_the_fail_level(project):
     assert run_cli("lint", "--no-cache", "--select", "weights-sum", "bad.kpi").exit_code == 1
 
 
+def test_select_and_ignore_repeat_and_slugs_take_any_case(project):
+    # repeated, the last alone was kept; `WEIGHTS-SUM` was an unknown rule code
+    assert run_cli("lint", "--no-cache", "--select", "KPI1", "--ignore", "KPI105", "--ignore", "KPI101",
+                   "--ignore", "KPI102", "--output-format", "concise", "bad.kpi").output == "No findings in 1 file.\n"
+    both = run_cli("lint", "--no-cache", "--select", "KPI101", "--select", "KPI105", "--output-format", "concise",
+                   "bad.kpi")
+    assert "KPI101" in both.output and "KPI105" in both.output
+    assert run_cli("lint", "--no-cache", "--select", "WEIGHTS-SUM", "bad.kpi").exit_code == 1
+    near = run_cli("lint", "--no-cache", "--select", "dominant", "bad.kpi")
+    assert near.exit_code == 2 and "help: did you mean KPI102 (dominant-weight)?" in near.output
+
+
 def test_usage_errors_exit_2(project):
     missing = run_cli("lint", "--no-cache", "nowhere.kpi")
     assert missing.exit_code == 2 and "no such file or directory: nowhere.kpi" in missing.output

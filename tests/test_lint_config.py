@@ -192,6 +192,16 @@ def test_stacked_suppressions_cover_the_statement_under_them(project):
     assert "3 suppressed by comments." in result.output
 
 
+def test_a_suppression_in_capitals_suppresses_too(project):
+    # `# KPIRULES: IGNORE[KPI102]` was passed over: neither a suppression nor reported (KPI902)
+    text = BAD_ROLE.replace("    weight 70%", "    weight 70%  # KPIRULES: IGNORE[KPI102] calls are the job")
+    text = "# Kpirules: Ignore-File[KPI101, KPI105] pilot\n" + text
+    (project / "bad.kpi").write_text(text, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "concise", "bad.kpi")
+    assert _codes(result) == [] and result.exit_code == 0, result.output
+    assert "3 suppressed by comments." in result.output
+
+
 def test_file_suppression_and_unknown_codes(project):
     text = "# kpirules: ignore-file[KPI101, KPI105, KPI777] pilot\n" + BAD_ROLE
     (project / "bad.kpi").write_text(text, encoding="utf-8")

@@ -35,8 +35,10 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (usage and configuration errors still exit 2).")
 @click.option("--statistics", is_flag=True,
               help="Print how many findings each rule has, instead of the findings (JSON with --output-format json).")
-@click.option("--select", help="Comma-separated rule codes, prefixes (KPI1) or slugs to run instead of [lint] select.")
-@click.option("--ignore", help="Comma-separated rule codes, prefixes or slugs to skip, on top of [lint] ignore.")
+@click.option("--select", multiple=True,
+              help="Comma-separated rule codes, prefixes (KPI1) or slugs to run instead of [lint] select (repeatable).")
+@click.option("--ignore", multiple=True,
+              help="Comma-separated rule codes, prefixes or slugs to skip, on top of [lint] ignore (repeatable).")
 @click.option("--config", "config_file", type=FilePath(exists=True, dir_okay=False),
               help="Read [tool.kpirules.lint] / [lint] from this file instead of the nearest kpirules.toml or pyproject.toml.")
 @click.option("--history", is_flag=True,
@@ -46,7 +48,7 @@ def _codes(value: str | None) -> list[str] | None:
 @lang_option
 @handle_errors
 def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_level: str | None, exit_zero: bool,
-         statistics: bool, select: str | None, ignore: str | None, config_file: str | None, history: bool,
+         statistics: bool, select: tuple[str, ...], ignore: tuple[str, ...], config_file: str | None, history: bool,
          env_name: str | None, no_cache: bool) -> None:
     """Find the documented pitfalls of KPI schemes: unbalanced weights, unquantifiable or
     manual KPIs, results-only or revenue-only roles, missing periods, reviews and payouts.
@@ -74,6 +76,8 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
     if statistics and output_format not in ("text", "concise", "json"):
         raise click.BadOptionUsage("statistics", f"--statistics counts the findings as a table or JSON; "
                                    f"it has no {output_format} form: use --output-format text or json")
+    # repeated, they add up (`--ignore KPI3 --ignore KPI101`: the last alone was kept)
+    select, ignore = (",".join(given) if given else None for given in (select, ignore))
     for option, value in (("--select", select), ("--ignore", ignore)):
         if value is not None and not _codes(value):  # `--select ""` ran every rule
             raise click.BadParameter("it is empty: name rule codes, prefixes (KPI1) or slugs, separated by commas",

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from kpirules.lang import ast
 
-MARKER = re.compile(r"#\s*kpirules\s*:\s*(?P<body>.*)$")
-FORM = re.compile(r"^(?P<kind>ignore-file|ignore)\s*\[(?P<codes>[^\]]*)\]\s*(?P<reason>.*)$")
+# in any case, as `# noqa` is (`# KPIRULES: IGNORE[KPI102]` was passed over without a word)
+MARKER = re.compile(r"#\s*kpirules\s*:\s*(?P<body>.*)$", re.IGNORECASE)
+FORM = re.compile(r"^(?P<kind>ignore-file|ignore)\s*\[(?P<codes>[^\]]*)\]\s*(?P<reason>.*)$", re.IGNORECASE)
 
 
 def suppression_form(comment: ast.Comment) -> re.Match | None:
@@ -33,7 +34,7 @@ def suppression_form(comment: ast.Comment) -> re.Match | None:
 
 def is_line_suppression(comment: ast.Comment) -> bool:
     form = suppression_form(comment)
-    return form is not None and form.group("kind") == "ignore" and bool(form.group("codes").strip(" ,"))
+    return form is not None and form.group("kind").lower() == "ignore" and bool(form.group("codes").strip(" ,"))
 
 
 @dataclass(frozen=True)

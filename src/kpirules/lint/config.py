@@ -249,12 +249,20 @@ def expand(selectors: list[str], rules: dict[str, Any], path: Path | None, table
     for selector in selectors:
         if selector.upper() == "ALL":
             codes.update(rules)
-        elif selector in slugs:
-            codes.add(slugs[selector])
+        elif selector.lower() in slugs:  # slugs, as codes, in any case (`WEIGHTS-SUM`)
+            codes.add(slugs[selector.lower()])
         elif any(code.startswith(selector.upper()) for code in rules):
             codes.update(code for code in rules if code.startswith(selector.upper()))
         else:
-            help = "known codes: " + ", ".join(sorted(rules)) + " (run `kpirules rules` to list them)"
+            # a slug misspelt, or one of its words (`dominant` for dominant-weight)
+            near = difflib.get_close_matches(selector.lower(), list(slugs), n=1, cutoff=0.6) or [
+                slug for slug in slugs if selector.lower() in slug.split("-")][:1]
+            if near:
+                slug = near[0]
+                code = slugs[slug]
+                help = f"did you mean {code} ({slug})?"
+            else:
+                help = "known codes: " + ", ".join(sorted(rules)) + " (run `kpirules rules` to list them)"
             if path is None:
                 raise ConfigError(Diagnostic("E703", f"--{key}: unknown rule code {selector!r}", help=help))
             raise _error(path, table, key, f"unknown rule code {selector!r}", help, entry)

@@ -42,11 +42,15 @@ KPI304 = "warning"
 ```
 
 `select`, `ignore`, the keys of `[lint.severity]` and the lists of `[lint.per-file-ignores]`
-all take codes, prefixes (`KPI1`) or slugs (`weights-sum`); where several `[lint.severity]`
+all take codes, prefixes (`KPI1`) or slugs (`weights-sum`), in any case; `--select` and
+`--ignore` on the command line take the same, comma-separated, and may be repeated (they add
+up); where several `[lint.severity]`
 entries name one rule, the most specific wins (a code or slug over a prefix, a longer prefix
-over a shorter, any over `ALL`). A wrong key, an unknown code or
+over a shorter, any over `ALL`). A wrong key, an unknown code, a misspelt table (`[lnit]`,
+E602) or
 a value of the wrong type stops the run with exit code 2 and names the key and the file.
-In a .kpi file, suppressions take rule codes only (not prefixes or slugs):
+In a .kpi file, suppressions take rule codes only (not prefixes or slugs), and are read in
+any case (`# KPIRULES: IGNORE[KPI101]`):
 `# kpirules: ignore[KPI101] reason` silences a finding on its own line (or, standing alone, on the next line that is not a comment;
 written after a block's closing `}`, anywhere in that block; after the last line of a statement written over several lines, anywhere in it), and
 `# kpirules: ignore-file[KPI105] reason` a whole file; a suppression that hides nothing

@@ -215,7 +215,7 @@ class Linter:
         slugs = {rule.slug: code for code, rule in rules.items()}
         for path in sorted(shown):
             tree = trees.get(path)
-            if tree is None or not any("kpirules" in c.text for c in tree.comments):
+            if tree is None or not any("kpirules" in c.text.lower() for c in tree.comments):
                 per_file[path] = []
                 continue
             # lines as the parser counts them: split at line feeds only

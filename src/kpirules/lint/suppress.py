@@ -66,7 +66,7 @@ def read_suppressions(tree: ast.File, lines: list[str]) -> tuple[list[Suppressio
         if nodes is None:
             nodes = list(ast.walk(tree.items))
         found.append(Suppression(
-            kind="file" if form.group("kind") == "ignore-file" else "line",
+            kind="file" if form.group("kind").lower() == "ignore-file" else "line",
             codes=codes, reason=form.group("reason").strip(), line=comment.line,
             column=comment.column, end_column=end,
             reach=reach(comment, lines, nodes),

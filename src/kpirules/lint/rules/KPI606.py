@@ -60,7 +60,8 @@ class NumberForPercent(Rule):
     - a gate comparing `total_score` or `<kpi>.score` with a percentage other than 0%;
     - a commission rate written as a plain number of 1 or more on a KPI that is an amount.
 
-    A number with a decimal point (`attainment >= 1.2`) is taken as meant.
+    A target or gate number with a decimal point (`attainment >= 1.2`) is taken as meant; a
+    commission rate of 1 or more is reported however it is written (`1.5` pays 150%).
 
     Bad:
 
