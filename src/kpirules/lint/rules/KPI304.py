@@ -10,8 +10,9 @@ class NoNewHireLayer(Rule):
     Someone in their first month cannot reach a seasoned colleague's target; the same
     target for both demotivates the newcomer (新人与老销售分层). The roster binds
     `hire_date`, so `person.tenure_months` is there to use. Per-person targets (agreed
-    with each person) count as layered; team-scoped KPIs are left out, since a manager's
-    tenure does not change what the team can reach.
+    with each person) count as layered; team-scoped KPIs (`scope team` and `scope
+    team_and_self`) are left out, since a manager's tenure does not change what the team
+    can reach.
 
     Bad:
 
@@ -55,7 +56,7 @@ class NoNewHireLayer(Rule):
         roster = ctx.scheme.roster
         if roster is None or "hire_date" not in roster.bindings:
             return
-        own = [k for k in role.kpis if k.scope != "team" and k.targets]
+        own = [k for k in role.kpis if k.scope == "self" and k.targets]
         if not own:
             return
         names = {"person.tenure_months", "person.tenure_days", f"person.{roster.bindings['hire_date']}"}
