@@ -8,8 +8,9 @@ from kpirules.lint.rules.KPI801 import past_values, plain_target, shown
 class NoStretchTarget(Rule):
     """The target of KPI {kpi} ({target}) is easier than what half of role {role} already reached in the last {periods} periods (median {median}).
 
-    A target most people already beat asks nothing of them: there is no stretch, and the
-    incentive pays for business as usual. Needs `kpirules lint --history` (see KPI801
+    A target that half the people or more already beat asks nothing of them: there is no
+    stretch, and the incentive pays for business as usual. The target is compared with the
+    median: a target just below it is reported too. Needs `kpirules lint --history` (see KPI801
     for which results are compared, how the quantile is taken and the 5 values it needs;
     the median is its quantile 0.5: the middle value, or halfway between the two middle ones).
 
