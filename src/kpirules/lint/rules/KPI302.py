@@ -21,7 +21,7 @@ class NoCustomerKpi(Rule):
     A scheme that pays for revenue alone teaches people to ignore what happens after the
     sale. A KPI counts as customer experience when it serves an objective, reads a
     dataset, or has an id, label or description about satisfaction, renewal, retention,
-    repurchase or complaints (option `customer-keywords`, which includes 满意, 续约, 留存,
+    repurchase or complaints (option `customer-keywords`, which includes 满意, 续约, 续签, 留存, 客诉,
     复购 and NPS). An auxiliary KPI counts: it keeps the number in view.
 
     Bad:
