@@ -939,3 +939,29 @@ def test_a_person_whom_role_leaves_out_is_said_not_silently_dropped(sample_proje
                 "telesales leaves out") in result.output
     result = invoke("--lang", "zh", "run", "--period", "2026-12", "--role", "telesales", "--person", "P053")
     assert "--person P053 在 2026-12 没有被评估：其岗位是 customer_success_manager，不在 --role telesales 之内" in result.output
+
+
+@pytest.mark.parametrize("written, effect", [
+    ('status == "Converted"', "matches nothing"),
+    ('status in ["Converted", "won"]', "matches nothing"),
+    ('status != "Converted"', "leaves out nothing"),
+])
+def test_a_text_no_row_holds_is_a_warning_with_the_values_that_differ_in_case(sample_project, written, effect):
+    # `status == "Converted"` counted 0 for everyone, every period, and nothing said why
+    telesales = sample_project / "rulesets" / "telesales.kpi"
+    telesales.write_text(telesales.read_text(encoding="utf-8").replace('status == "converted"', written, 1),
+                         encoding="utf-8")
+    result = invoke("run", "--period", "2026-12", "--format", "csv", "-o", "out.csv")
+    assert result.exit_code == 0, result.output
+    column = written.index('"Converted"') + 1 + len("    measure count(leads where ")
+    assert (f'warning: leads: no row has status "Converted" (rulesets/telesales.kpi:23:{column}): the filter '
+            f'{effect}; the data has "converted" (texts are compared exactly, case and spaces included)'
+            ) in result.stderr
+    # "won" is no status in the sample data either, and differs from none in case alone
+    if "won" in written:
+        assert 'no row has status "won"' in result.stderr
+
+
+def test_no_filter_warning_on_the_reference_scheme(sample_project):
+    result = invoke("run", "--period", "2026-12", "--format", "csv", "-o", "out.csv")
+    assert "the filter" not in result.stderr

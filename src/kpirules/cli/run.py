@@ -157,6 +157,7 @@ def _warnings(prepared: Prepared, result, roles=None, stale: bool = True) -> lis
                        "column still reads them)")
     out += prepared.load_report.skipped()
     out += _outside_effective(prepared.scheme.header, prepared.periods)
+    out += _filters_matching_nothing(prepared, roles)
     if stale:
         out += stale_sources(prepared.scheme, prepared.con, prepared.periods, roles)
     if result.unmatched_people:
@@ -164,6 +165,16 @@ def _warnings(prepared: Prepared, result, roles=None, stale: bool = True) -> lis
         n = len(result.unmatched_people)
         out.append(f"{i18n.people(n)} in the roster {'matches' if n == 1 else 'match'} no role: {shown}")
     return out
+
+
+def _filters_matching_nothing(prepared: Prepared, roles=None) -> list[str]:
+    """Warnings for texts the roles' filters compare a column with that no row holds
+    (`deal_stage == "won"` where the data says `Won`): kpirules.engine.filters."""
+    from kpirules.engine.filters import unmatched_texts
+    from kpirules.engine.ir import build_plan
+
+    chosen = [r for r in prepared.scheme.roles if roles is None or r in roles]
+    return unmatched_texts(prepared.scheme, prepared.con, build_plan(prepared.scheme, chosen).aggregates)
 
 
 def _outside_effective(header, periods) -> list[str]:
