@@ -9,6 +9,7 @@ class MissingLabel(Rule):
     Statements, dashboards and `kpirules explain` show labels to salespeople and
     managers; an identifier such as `lead_conv_m` means nothing to them (不透明). Write the
     label after the identifier, in the language people use: `kpi lead_conversion "线索转化率"`.
+    A label that only repeats the identifier, underscores and all (`"lead_conv_m"`), counts as none.
 
     Bad:
 
@@ -48,10 +49,17 @@ class MissingLabel(Rule):
     help = "write a quoted label after the name: {kind} {name} \"...\""
 
     def check_role(self, ctx, role):
-        if not (role.label or "").strip():
+        if not _readable(role.label, role.id):
             yield self.finding(ctx.role_span(role), kind="role", name=role.id)
         for kpi in role.kpis:
             decls = ctx.kpi_decls(role, kpi.id)
-            if (kpi.label or "").strip() or not decls or decls[-1][1] != role.id:
+            if _readable(kpi.label, kpi.id) or not decls or decls[-1][1] != role.id:
                 continue
             yield self.finding(ctx.kpi_span(role, kpi), kind="kpi", name=kpi.id)
+
+
+def _readable(label: str | None, name: str) -> bool:
+    """Whether there is a label other than the identifier written again, underscores and all
+    (`kpi lead_conv_m "lead_conv_m"`); `kpi outbound_calls "Outbound calls"` has one."""
+    text = (label or "").strip()
+    return bool(text) and not ("_" in text and text.lower() == name.lower())
