@@ -707,3 +707,25 @@ def test_the_manifest_writes_payouts_as_the_json_output_does(project):
     result = invoke("verify", "old.json")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1].startswith("Identical: the run is reproduced")
+
+
+def test_verify_in_a_copy_reads_the_copy_not_the_folder_the_run_was_made_in(project, monkeypatch):
+    # a run made in rulesets/ with --config ../kpirules.toml recorded the configuration's
+    # absolute path: verify in a copy of the project re-read the original, and said Identical
+    (project / "runs").mkdir()
+    monkeypatch.chdir(project / "rulesets")
+    made = invoke("run", "--config", "../kpirules.toml", "--period", PERIOD, "--manifest", "../runs/sub.json")
+    assert made.exit_code == 0, made.output
+    assert load_json(project / "runs" / "sub.json")["arguments"]["config"] == "../kpirules.toml"
+    copy = project.parent / "copy"
+    shutil.copytree(project, copy)
+    replace_once(copy / "rulesets" / "sales_manager.kpi", "weight 40%", "weight 50%")
+    monkeypatch.chdir(copy / "rulesets")
+    result = invoke("verify", "../runs/sub.json")
+    assert result.exit_code == 1, result.output
+    assert "scheme files: 1 of 5 differ" in result.stdout
+    # from another folder of the copy, the configuration is not where the run had it
+    monkeypatch.chdir(copy)
+    elsewhere = invoke("verify", "runs/sub.json")
+    assert elsewhere.exit_code == 2
+    assert "error[E848]: the run read its configuration from ../kpirules.toml, which is not here" in elsewhere.stderr

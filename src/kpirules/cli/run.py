@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,12 +125,15 @@ def manifest(prepared: Prepared, result=None, arguments: dict | None = None) -> 
 
 
 def run_arguments(prepared: Prepared, paths, period_label, roles, persons, bad_rows) -> dict:
-    """The arguments a re-run needs (`kpirules verify`), with paths as this run saw them."""
-    from kpirules.model.loader import display_path
-
+    """The arguments a re-run needs (`kpirules verify`), with paths as this run saw them: the
+    configuration relative to the folder the run is made in, outside it too (`../kpirules.toml`),
+    so that verify, run from that folder in a copy of the project, reads the copy's."""
+    try:
+        config = os.path.relpath(prepared.config.path.resolve(), Path.cwd().resolve())
+    except ValueError:  # on another drive (Windows): as it is
+        config = str(prepared.config.path.resolve())
     return {"rulesets": list(paths) or None, "period": period_label, "env": prepared.load_report.env,
-            "config": display_path(prepared.config.path), "roles": list(roles), "persons": list(persons),
-            "bad_rows": bad_rows}
+            "config": config, "roles": list(roles), "persons": list(persons), "bad_rows": bad_rows}
 
 
 def _warnings(prepared: Prepared, result, roles=None, stale: bool = True) -> list[str]:
