@@ -729,3 +729,14 @@ def test_verify_in_a_copy_reads_the_copy_not_the_folder_the_run_was_made_in(proj
     elsewhere = invoke("verify", "runs/sub.json")
     assert elsewhere.exit_code == 2
     assert "error[E848]: the run read its configuration from ../kpirules.toml, which is not here" in elsewhere.stderr
+
+
+def test_a_pacing_output_is_said_to_be_one_not_an_edited_manifest(project):
+    # seven E841 "key ... is missing ... do not edit it" pointed at tampering
+    made = invoke("run", "--as-of", "2026-12-10", "--format", "json", "-o", "pace.json")
+    assert made.exit_code == 0, made.output
+    result = invoke("verify", "pace.json")
+    assert result.exit_code == 1
+    assert result.stderr.count("error[E841]") == 1
+    assert ("error[E841]: pace.json is the output of a pacing run (--as-of 2026-12-10), not a run manifest: a "
+            "projection is not a run to verify") in result.stderr

@@ -265,6 +265,14 @@ def read(path: str | Path) -> Manifest:
             "E841", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
             help="a manifest is written by `kpirules run --manifest FILE`; write a new one if this one is damaged",
         )) from None
+    if isinstance(data, dict) and "projection" in data and isinstance(data.get("manifest"), dict) \
+            and "as_of" in data["manifest"]:
+        as_of = data["manifest"]["as_of"]
+        raise DataError(Diagnostic(
+            "E841", f"{path} is the output of a pacing run (--as-of {as_of}), not a run "
+            "manifest: a projection is not a run to verify",
+            help="when the period is over, record the run with `kpirules run --period P --manifest FILE` and verify that",
+        ))
     shown = None  # the results the JSON output of `run` shows beside its manifest
     if isinstance(data, dict) and "seal" not in data and isinstance(data.get("manifest"), dict):
         shown = data.get("people")
