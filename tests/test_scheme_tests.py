@@ -692,3 +692,25 @@ def test_locate_finds_keys_in_every_kind_of_table():
     assert positions.key(("case", 1, "others", 0, "person_id")) == (14, 1)
     # a key that was not written is placed at its nearest written parent
     assert positions.key(("case", 1, "expect", "total")) == (12, 1)
+
+
+def test_a_row_a_run_would_never_apply_is_an_error_of_the_case(tmp_path, monkeypatch):
+    # a target row for `2026-Q1` (not a quarter label) was passed over: the case passed on
+    # the fallback target, where `kpirules run` warns that such a row is never applied
+    shutil.copytree(REPO / "rulesets", tmp_path / "rulesets", ignore=shutil.ignore_patterns("*.kpitest.toml"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rulesets" / "key_account_manager.kpitest.toml").write_text(textwrap.dedent("""\
+        role = "key_account_manager"
+        period = "2026-03"
+        person = { hired_on = 2021-04-01, target_incentive = "20000" }
+
+        [[case]]
+        name = "a mistyped quarter"
+        values = { new_key_customers = 2, contract_amount = "1500000", project_progress = "85%", collection_rate = "95%", satisfaction = "90%" }
+        rows.quarterly_targets = [{ period = "2026-Q1", contract_amount = "2500000" }]
+        expect.kpis.contract_amount = { target = "1500000" }
+    """), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["test", "rulesets/key_account_manager.kpitest.toml"])
+    assert result.exit_code == 1, result.output
+    assert ("error[E819]: a row of the case is never applied: quarterly_targets: 1 row with a period that is not a "
+            "quarter label ('2026-Q1')") in result.output

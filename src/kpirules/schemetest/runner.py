@@ -79,6 +79,11 @@ def run_case(case: Case, scheme: Scheme) -> CaseOutcome:
         problem = _not_evaluated(case, run, person)
         if problem is not None:
             return CaseOutcome(case, "error", error=problem)
+        if run.warnings:  # a row of the case that a run would never apply (a period mistyped)
+            warning = run.warnings[0]
+            return CaseOutcome(case, "error", error=Diagnostic(
+                "E819", f"a row of the case is never applied: {warning}", case.location,
+                help="write the row's period as the run labels it (2026-03, 2026Q1), or remove the row"))
         failures = _failures(case, person, lambda: Context.read(scheme, con))
     except DataError as exc:
         words = "; ".join(d.message for d in exc.diagnostics)
