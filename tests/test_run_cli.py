@@ -183,6 +183,14 @@ def test_explain_of_a_leaver_after_leaving():
     assert "note: left on 2026-06-12, before the period" in result.output
 
 
+def test_explain_of_a_person_hired_after_every_period_asked_says_so():
+    # P019 was hired on 2026-06-15: for 2026Q1 the note was missing (it was given for one period only)
+    result = invoke("explain", "P019", "--period", "2026Q1")
+    assert result.exit_code == 1
+    assert "nothing to explain for 2026-01, 2026-02, 2026-03" in result.output
+    assert "note: hired on 2026-06-15, after the periods" in result.output
+
+
 def test_explain_points_every_step_at_its_line():
     result = invoke("explain", "P027", "--period", "2026-06")
     assert result.exit_code == 0, result.output
