@@ -135,3 +135,26 @@ def test_ctrl_c_before_a_command_runs_is_an_interrupt_too(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "interrupted: kpirules stopped before it finished; no output was written or changed" in err
     assert "Aborted!" not in err
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGINT") or sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_after_the_output_is_in_place_leaves_it_and_exits_0(tmp_path):
+    # a Ctrl-C once the file was written (the command closing down) said "no output was
+    # written" with exit 2, over a complete file; during the interpreter's shut-down, -2
+    import json
+    import signal
+    import time
+
+    kpirules = Path(sys.executable).with_name("kpirules")
+    root = Path(__file__).resolve().parents[1]
+    for attempt in range(3):
+        out = tmp_path / f"out{attempt}.json"
+        proc = subprocess.Popen([str(kpirules), "run", "--format", "json", "-o", str(out)], cwd=root,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while not out.exists() and proc.poll() is None:
+            time.sleep(0.001)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert "no output was written" not in err and "Traceback" not in err
+        assert json.loads(out.read_text(encoding="utf-8"))["people"]

@@ -18,7 +18,9 @@ import threading
 #: it as an interrupt. Only in the command's own process: a program or a test run importing
 #: the module keeps its Ctrl-C.
 _EARLY_INTERRUPT: list[int] = []
-if (os.path.basename(sys.argv[0] if sys.argv else "") in ("kpirules", "kpirules.exe")
+#: this process is the `kpirules` command (not a program or a test importing the module)
+_CONSOLE = os.path.basename(sys.argv[0] if sys.argv else "") in ("kpirules", "kpirules.exe")
+if (_CONSOLE
         and threading.current_thread() is threading.main_thread()
         and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
     signal.signal(signal.SIGINT, lambda signum, frame: _EARLY_INTERRUPT.append(signum))
@@ -165,6 +167,17 @@ def _show_usage_error(exc: click.ClickException, lang: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map unexpected exceptions to exit code 2 without a traceback."""
+    try:
+        _main(argv)
+    finally:
+        # the work is done and said: a Ctrl-C while the command's process shuts down (a few
+        # tenths of a second with DuckDB and Arrow loaded, after Python has put back the
+        # default handler) would end it by the signal, exit code -2, over a finished run
+        if _CONSOLE and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _main(argv: list[str] | None) -> None:
     global _freeze_after_import
     _freeze_after_import = True
     if threading.current_thread() is threading.main_thread():

@@ -132,6 +132,7 @@ def handle_errors(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        WRITTEN.clear()  # several commands may run in one process (tests, the library's callers)
         try:
             resolve_lang(kwargs.get("config_path") or kwargs.get("config_file"))
             return func(*args, **kwargs)
@@ -151,12 +152,21 @@ def handle_errors(func: Callable) -> Callable:
 
 #: set by kpirules' Ctrl-C handler (`kpirules.cli.main`)
 INTERRUPTED = False
+#: the files this command has put in place (`write_output`, `outputs_staged`): a Ctrl-C after
+#: them leaves them whole, and the work done
+WRITTEN: list[str] = []
 
 
 def report_interrupt() -> int:
     """Ctrl-C: said as such (not as a bug, nor as problems in the inputs); outputs are written
-    atomically, so none is left half-written."""
+    atomically, so none is left half-written. After the command has put its files in place
+    (it was closing down), they are whole: said so, and the exit code is the work's, 0."""
     lang = current_lang()
+    if WRITTEN:
+        files = ", ".join(WRITTEN)
+        echo_err(i18n.ui(lang, "interrupted_after", f"interrupted after kpirules had written {files}: "
+                                                    "they are complete", files=files))
+        return EXIT_CLEAN
     echo_err(i18n.ui(lang, "interrupted", "interrupted: kpirules stopped before it finished; no output was "
                                           "written or changed"))
     return EXIT_ERROR
@@ -353,6 +363,7 @@ def write_output(path: str | Path, data: str | bytes) -> None:
         write_atomic(path, data)
     except OSError as exc:
         raise cannot_write(path, exc, WRITE_HELP) from None
+    WRITTEN.append(str(path))
 
 
 @contextmanager
@@ -386,6 +397,7 @@ def outputs_staged(outputs: dict[str, str | bytes]) -> Iterator[Callable[[], Non
                 write_atomic(path, data)
             except OSError as exc:
                 raise cannot_write(path, exc, WRITE_HELP) from None
+        WRITTEN.extend(str(path) for path in outputs)
 
     try:
         yield put_in_place
