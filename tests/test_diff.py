@@ -193,6 +193,13 @@ def test_the_header_a_dataset_column_and_a_commission_tier(workdir):
     ]
 
 
+def test_a_fiscal_year_start_is_shown_as_a_scheme_writes_it(workdir):
+    # it was shown as month numbers, "1 -> 4"
+    common = edited(COMMON, ("period month", "period month\n  fiscal_year_start april"))
+    found = changes(workdir, {"common.kpi": common})
+    assert found[0][:5] == ("changed", "scheme", "fiscal year start", "january", "april")
+
+
 # language.md §12: a role may have several commissions on one KPI, each its own line; the
 # second one below is lines 40-42 of the new seller.kpi
 RETROACTIVE = "    commission revenue retroactive {\n      [0, ∞): 0.5%\n    }\n"

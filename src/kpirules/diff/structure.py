@@ -10,6 +10,7 @@ text and their positions (`path:line`).
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -124,7 +125,8 @@ class _Differ:
             ("id", "id", lambda h: h.id), ("label", "id", lambda h: d.text(h.label)),
             ("description", "description", lambda h: d.text(h.description)),
             ("owner", "owner", lambda h: d.text(h.owner)), ("period", "period", lambda h: h.period),
-            ("fiscal year start", "fiscal_year_start", lambda h: str(h.fiscal_year_start)),
+            # as a scheme writes it: `fiscal_year_start april`
+            ("fiscal year start", "fiscal_year_start", lambda h: calendar.month_name[h.fiscal_year_start].lower()),
             ("fiscal year named by", "fiscal_year_named_by", lambda h: h.fiscal_year_named_by),
             ("review", "review", lambda h: h.review), ("currency", "currency", lambda h: h.currency),
             ("timezone", "timezone", lambda h: d.text(h.timezone)),
