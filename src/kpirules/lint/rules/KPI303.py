@@ -13,10 +13,12 @@ def target_value(expr):
 
 def signature(role) -> tuple:
     """What makes a role's assessment: each KPI's id, measure, direction, targets and weight,
-    numbers compared by value, not by how they are written."""
+    numbers compared by value, not by how they are written. A per-person target (agreed with
+    each person) is the role's own: two roles reading one targets column are not one size."""
     return tuple(sorted(
         (k.id, k.rank, shape(k.measure), k.direction, k.weight,
-         tuple((target_value(t.value), shape(t.when), t.per_person) for t in k.targets))
+         tuple((target_value(t.value), shape(t.when), (t.per_person, role.id) if t.per_person else None)
+               for t in k.targets))
         for k in role.kpis
     ))
 
@@ -27,7 +29,10 @@ class IdenticalRoles(Rule):
     Different jobs need different KPIs (岗位定制化, 不能一刀切): telesales care about calls
     and conversion, key-account managers about contract amount and project progress.
     Two roles assessed identically are either one role, or one of them is assessed on the
-    wrong things. A role that `extends` another and changes a target is not identical.
+    wrong things. A role that `extends` another and changes a target is not identical, and
+    neither are two roles whose targets are per-person (read from a targets dataset: agreed
+    with each person). Linting some files, the pair is reported in whichever of them is
+    linted (a pre-commit hook lints the files changed).
     Weights and targets are compared by value: `15%` and `15.0%`, `50万 CNY` and
     `500000 CNY`, `100%` and `100.0%` are the same number.
 
@@ -94,10 +99,14 @@ class IdenticalRoles(Rule):
                 cheap = tuple(sorted((k.id, k.rank, k.direction, k.weight, len(k.targets)) for k in role.kpis))
                 groups.setdefault(cheap, []).append(role)
         for roles in groups.values():
-            first: dict[tuple, str] = {}
+            first: dict[tuple, object] = {}
             for role in roles if len(roles) > 1 else ():
                 key = signature(role)
                 if key not in first:
-                    first[key] = role.id
+                    first[key] = role
                 elif role.span.path in ctx.linted:
-                    yield self.finding(ctx.role_span(role), role=role.id, other=first[key])
+                    yield self.finding(ctx.role_span(role), role=role.id, other=first[key].id)
+                elif first[key].span.path in ctx.linted:
+                    # the file linted holds the first of the two (a pre-commit hook lints the files
+                    # changed): reported there
+                    yield self.finding(ctx.role_span(first[key]), role=first[key].id, other=role.id)
