@@ -83,6 +83,29 @@ def test_amounts_in_another_currency_are_bad_values_not_summed_as_the_schemes(de
     assert report["deals"].rows == 3 and report["deals"].rejected == 3
 
 
+MULTI_CURRENCY_COLUMNS = (
+    '"Opportunity Owner","Account Name","Opportunity Name","Amount Currency","Amount",'
+    '"Amount (converted) Currency","Amount (converted)","Close Date"\n'
+    '"Wei Gang","Huaxin Logistics","Deal A","JPY","10,000","USD","67.10","3/15/2026"\n'
+    '"Ann Lee","Meridian Retail","Deal B","USD","10,000.00","USD","10,000.00","3/16/2026"\n'
+    '"Duan Jiayi","Lanting Foods","Deal C","EUR","10,000.00","USD","10,850.00","3/17/2026"\n'
+)
+
+
+def test_an_amount_whose_currency_column_names_another_currency_is_a_bad_value(deals_project, workdir):
+    # a multi-currency org's CSV writes each amount's currency in a column of its own,
+    # "Amount Currency": 10,000 yen and 10,000 euros were summed as 10,000 dollars each
+    (workdir / "export.csv").write_text(MULTI_CURRENCY_COLUMNS, encoding="utf-8")
+    problem = _problem(deals_project(_csv_options(str(workdir / "export.csv"))))
+    assert problem.code == "E643"
+    assert problem.notes == ["row 1 (line 2): 'JPY 10,000'", "row 3 (line 4): 'EUR 10,000.00'"]
+    # the converted amounts, all in USD, load
+    con, _ = deals_project(_csv_options(str(workdir / "export.csv"),
+                                        fields={**BY_LABEL, "amount": "Amount (converted)"})).load()
+    assert con.execute("SELECT amount FROM deals ORDER BY rowid").fetchall() == [
+        (Decimal("67.1000"),), (Decimal("10000.0000"),), (Decimal("10850.0000"),)]
+
+
 def test_a_bad_amount_after_a_multi_line_record_is_reported_by_row(deals_project, workdir):
     path = _edited(workdir, "closed_won_multicurrency.csv", ("USD 9,999.99", "USD 9.999,99"))
     problem = _problem(deals_project(_csv_options(path)))

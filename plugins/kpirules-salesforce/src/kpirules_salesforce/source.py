@@ -255,6 +255,8 @@ class SalesforceReportSource(Source):
             if isinstance(values, Diagnostic):
                 problems.append(values)
                 continue
+            if dataset.columns[declared].type == "money":
+                values = self._with_currency(report, column, values)
             out[source_name] = self._clean(declared, dataset.columns[declared].type, column, values, problems)
         if problems:
             raise DataError(problems)
@@ -289,6 +291,23 @@ class SalesforceReportSource(Source):
                                         "not record IDs", "record IDs come with the API result only; "
                                         "add the ID column (e.g. Owner ID) to the report instead")
         return column.record_ids
+
+    def _with_currency(self, report: Report, column: ReportColumn, values: list[str | None]) -> list[str | None]:
+        """A CSV export of a multi-currency org writes each amount's currency in a column of its
+        own, `<label> Currency` ("Amount Currency": JPY, then "Amount": 10,000): an amount in
+        another currency than the scheme's gets its code in front (`JPY 10,000`), which does not
+        convert, so the loader reports it (E643) instead of summing yen as dollars."""
+        if column.data_type is not None or self.context.scheme_currency is None:
+            return values  # the API's values carry their currency
+        try:
+            codes = report.find(f"{column.label} Currency")
+        except LookupError:
+            codes = None
+        if codes is None:
+            return values
+        currency = self.context.scheme_currency
+        return [f"{code.strip()} {value}" if value is not None and code and code.strip() != currency else value
+                for value, code in zip(values, codes.values)]
 
     def _clean(self, declared: str, kind: str, column: ReportColumn, values: list[str | None],
                problems: list[Diagnostic]) -> list[str | None]:
