@@ -35,6 +35,21 @@ def test_saved_pages_load_in_order(contracts_project):
                        ).fetchone() == ("HT-2026-0001", "HT-2026-0230", 230)
 
 
+def test_a_date_column_takes_the_day_in_the_timezone_of_the_binding(workdir):
+    # the scheme in UTC: 签约日期 2026-02-07 (stored as 2026-02-06T16:00:00.000Z) was the 6th;
+    # the binding's `timezone`, the zone the form's users enter dates in, gives the 7th again
+    from kpirules.testing import make_project
+
+    def first_days(options: dict) -> list:
+        project = make_project(workdir, CONTRACTS, {"contracts": {"source": "jiandaoyun", **SAVED, **options}},
+                               timezone="UTC")
+        con, _ = project.load()
+        return [r[0] for r in con.execute("SELECT signed_on FROM contracts ORDER BY rowid LIMIT 4").fetchall()]
+
+    assert first_days({}) == [dt.date(2026, 1, 1), dt.date(2026, 2, 6), dt.date(2026, 3, 15), dt.date(2026, 1, 21)]
+    assert first_days({"timezone": "Asia/Shanghai"}) == [row[3] for row in FIRST_ROWS]
+
+
 def test_amounts_per_salesperson_and_month(contracts_project):
     con, _ = contracts_project(SAVED).load()
     # sums computed from the fixture generator (fixtures/make_fixtures.py) in Python, each

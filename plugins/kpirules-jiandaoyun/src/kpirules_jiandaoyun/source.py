@@ -20,10 +20,12 @@ package README for every option.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from pydantic import Field, model_validator
@@ -223,6 +225,7 @@ class JiandaoyunSource(Source):
         wanted = self.wanted_columns()
         problems: list[Diagnostic] = []
         chosen: dict[str, FormField] = {}
+        days: set[str] = set()  # the columns declared `date`
         for declared, source_name in wanted.items():
             mapped = self.options.fields.get(declared)
             if mapped and source_name != declared:
@@ -257,18 +260,37 @@ class JiandaoyunSource(Source):
                                               "subform row, and map its fields as \"子表单.字段\""))
                 continue
             chosen[source_name] = found
+            if self.context.dataset.columns[declared].type == "date":
+                days.add(source_name)
         if problems:
             raise DataError(problems)
         rows = _rows(records, subform)
         opts = self.options
+        # a date field (签约日期) is kept as the moment midnight of the day entered is, in UTC: with
+        # `timezone` (the zone the form's users enter dates in), a date column takes the day there
+        zone = ZoneInfo(opts.timezone) if opts.timezone else None
         return pa.table({
-            name: pa.array([as_text((sub if f.parent else record).get(f.name), f.type, members=opts.members,
-                                    departments=opts.departments) for record, sub in rows], pa.string())
+            name: pa.array([_day_in(text, zone) if zone is not None and name in days else text
+                            for text in (as_text((sub if f.parent else record).get(f.name), f.type,
+                                                 members=opts.members, departments=opts.departments)
+                                         for record, sub in rows)], pa.string())
             for name, f in chosen.items()
         })
 
     def _problem(self, column: str | None, message: str, help: str) -> Diagnostic:
         return Diagnostic("E642", message, DataLocation(self.context.dataset.id, self.locator, column=column), help)
+
+
+def _day_in(text: str | None, zone) -> str | None:
+    """An API moment (`2026-02-28T16:00:00.000Z`) as its day in `zone` (`2026-03-01` in
+    Asia/Shanghai); any other text as it is, for the loader to read or report."""
+    if text is None or not text.endswith("Z"):
+        return text
+    try:
+        moment = dt.datetime.fromisoformat(text[:-1] + "+00:00")
+    except ValueError:
+        return text
+    return moment.astimezone(zone).date().isoformat()
 
 
 def _rows(records: list[dict], subform: FormField | None) -> list[tuple[dict, dict]]:
