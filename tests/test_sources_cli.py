@@ -325,6 +325,55 @@ def test_plugin_failures_through_the_cli(workdir, run_cli):
         plugins.reset_plugins()
 
 
+@pytest.mark.parametrize("method", ["close", "describe", "locator"])
+def test_a_source_failing_outside_read_is_its_plugins_error(workdir, run_cli, method):
+    # close() raising gave a raw traceback (exit 1); describe() or locator "internal error ...
+    # a bug in kpirules" (exit 2)
+    import pyarrow as pa
+
+    from kpirules import plugins
+    from kpirules.hookspecs import hookimpl
+    from kpirules.sources.base import Source, SourceOptions
+
+    class Faulty(Source):
+        name = "faulty"
+        Options = SourceOptions
+
+        def read(self):
+            return pa.table({"person_id": ["P1"], "name": ["a"], "manager_id": [None]})
+
+        def close(self):
+            if method == "close":
+                raise OSError("close bug")
+
+        def describe(self):
+            if method == "describe":
+                raise ValueError("describe bug")
+            return "faulty source"
+
+        @property
+        def locator(self):
+            if method == "locator":
+                raise ValueError("locator bug")
+            return "faulty"
+
+    class Plugin:
+        @hookimpl
+        def register_sources(self, register):
+            register(Faulty)
+
+    try:
+        plugins.pm.register(Plugin(), name="faulty-plugin")
+        make_project(workdir, {"people": {"source": "faulty"}}, ROSTER_ONLY)
+        result = run_cli("sources", "check")
+        assert result.exit_code == 2, result.output
+        assert "error[E620]: plugin faulty-plugin raised in " in result.stderr
+        assert "of source faulty (dataset people): " in result.stderr
+        assert "Traceback" not in result.output and "internal error" not in result.output
+    finally:
+        plugins.reset_plugins()
+
+
 NORTHWIND_CLEAN = NORTHWIND_RAW.parent / "northwind"
 
 

@@ -15,6 +15,7 @@ import difflib
 import importlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -238,7 +239,21 @@ def describe(source: Source) -> str:
                          source_name=source.name, options=source.options)
         if isinstance(text, str):
             return text
-    return source.describe()
+    return source_call(source, "describe", source.describe)
+
+
+def source_call(source: Source, what: str, call: Callable[[], Any]) -> Any:
+    """A source's own method (`describe`, `locator`, `close`) other than `read`: a failure is
+    its plugin's, E620 naming the plugin, the dataset and the method."""
+    try:
+        return call()
+    except KpiError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
+        registered = source_types().get(source.name)
+        plugin = registered.plugin if registered is not None else source.name
+        raise _plugin_error("E620", plugin, f"raised in {what} of source {source.name} (dataset "
+                                            f"{source.context.dataset.id}): {_why(exc)}") from None
 
 
 def plugin_infos() -> list[PluginInfo]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import sys
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -73,7 +74,7 @@ def inspect_source(source: Source, con: duckdb.DuckDBPyConnection | None = None)
         raise _read_error(source, exc) from None
     finally:
         con.unregister(name)
-        source.close()
+        _close(source)
 
 
 def load_datasets(scheme: Scheme, config: ProjectConfig, con: duckdb.DuckDBPyConnection, *,
@@ -207,7 +208,7 @@ class _Run:
             raise _read_error(source, exc) from None
         finally:
             self.con.unregister(raw)
-            source.close()
+            _close(source)
 
     def _check(self, staged: _Staged, source: Source, plan: StagePlan, unreadable: str | None,
                careful: bool) -> None:
@@ -233,7 +234,7 @@ class _Run:
                 mark_duplicates(con, stage, found, name, distinct[name])
             bad, good = good_rows(con, plan, found)
         staged.rows_read = bad + good + unread
-        locator = source.locator
+        locator = plugins.source_call(source, "locator", lambda: source.locator)
         if self.bad_rows == "stop":
             if unread:
                 staged.problems.append(problems.unreadable_diagnostic(con, unreadable, dataset, locator, numbering,
@@ -350,6 +351,18 @@ class _Run:
 
 #: errors in SQL kpirules wrote are bugs, not problems with the data: let them surface
 _OUR_MISTAKES = (duckdb.BinderException, duckdb.ParserException, duckdb.InternalException)
+
+
+def _close(source: Source) -> None:
+    """A source's `close`: its failure is its plugin's (E620), unless another error is already
+    on its way out, which says more."""
+    if sys.exc_info()[0] is not None:
+        try:
+            source.close()
+        except Exception:  # noqa: BLE001 - the error on its way out is the one to report
+            pass
+        return
+    plugins.source_call(source, "close", source.close)
 
 
 def _read(source: Source):
