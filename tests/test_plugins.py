@@ -220,6 +220,26 @@ def test_two_sources_with_one_name():
         plugins.source_types()
     assert caught.value.diagnostics[0].message == \
         "source type 'csv' is registered by two plugins: kpirules.sources.csv and dup"
+    # a built-in cannot be uninstalled nor left out: the help said to do either
+    assert caught.value.diagnostics[0].help == "'csv' is a built-in source type: give the plugin's source another `name`"
+
+
+def test_one_plugin_registering_a_source_twice_is_told_to_register_it_once():
+    class Mine(MemorySource):
+        name = "mine"
+
+    class Twice:
+        @hookimpl
+        def register_sources(self, register):
+            register(Mine)
+            register(Mine)
+
+    plugins.pm.register(Twice(), name="twice")
+    with pytest.raises(ConfigError) as caught:
+        plugins.source_types()
+    (d,) = caught.value.diagnostics
+    assert (d.code, d.message, d.help) == ("E621", "source type 'mine' is registered twice by plugin twice",
+                                           "register each source class once in register_sources")
 
 
 def test_registering_something_that_is_not_a_source():

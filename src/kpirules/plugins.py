@@ -172,14 +172,17 @@ def source_types() -> dict[str, RegisteredSource]:
             if not (isinstance(cls.Options, type) and issubclass(cls.Options, SourceOptions)):
                 raise _plugin_error("E622", _plugin, f"{cls.__name__}.Options is not a SourceOptions subclass")
             if name in found:
-                if found[name].plugin == _plugin:
+                first = found[name].plugin
+                if first == _plugin:
                     message = f"source type '{name}' is registered twice by plugin {_plugin}"
+                    help = "register each source class once in register_sources"
+                elif {first, _plugin} & set(BUILT_IN_PLUGINS):
+                    message = f"source type '{name}' is registered by two plugins: {first} and {_plugin}"
+                    help = f"'{name}' is a built-in source type: give the plugin's source another `name`"
                 else:
-                    message = f"source type '{name}' is registered by two plugins: {found[name].plugin} and {_plugin}"
-                raise ConfigError(Diagnostic(
-                    "E621", message,
-                    help=f"uninstall one, or limit plugins with {SELECT_ENV}",
-                ))
+                    message = f"source type '{name}' is registered by two plugins: {first} and {_plugin}"
+                    help = f"uninstall one, or limit plugins with {SELECT_ENV}"
+                raise ConfigError(Diagnostic("E621", message, help=help))
             found[name] = RegisteredSource(cls, _plugin)
 
         call_hook(impl, "raised while registering sources", register=register)
