@@ -374,6 +374,37 @@ def test_a_source_failing_outside_read_is_its_plugins_error(workdir, run_cli, me
         plugins.reset_plugins()
 
 
+def test_a_plugin_handing_over_two_columns_of_one_name_is_refused(workdir, run_cli):
+    # DuckDB read the first `name` and dropped the second, without a word
+    import pyarrow as pa
+
+    from kpirules import plugins
+    from kpirules.hookspecs import hookimpl
+    from kpirules.sources.base import Source, SourceOptions
+
+    class Twice(Source):
+        name = "twice"
+        Options = SourceOptions
+
+        def read(self):
+            return pa.Table.from_arrays([pa.array(["P1"]), pa.array(["a"]), pa.array(["b"]), pa.array([None], pa.string())],
+                                        names=["person_id", "name", "name", "manager_id"])
+
+    class Plugin:
+        @hookimpl
+        def register_sources(self, register):
+            register(Twice)
+
+    try:
+        plugins.pm.register(Plugin(), name="twice-plugin")
+        make_project(workdir, {"people": {"source": "twice"}}, ROSTER_ONLY)
+        result = run_cli("sources", "check")
+        assert result.exit_code == 1, result.output
+        assert "error[E640]: source twice returned two columns named name" in result.stderr
+    finally:
+        plugins.reset_plugins()
+
+
 NORTHWIND_CLEAN = NORTHWIND_RAW.parent / "northwind"
 
 

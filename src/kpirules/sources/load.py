@@ -398,6 +398,11 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, data, source: Source, r
         raise source.error("E640", f"source {source.name} returned {type(data).__name__}, "
                            "not an Arrow table, record-batch reader or DuckDB relation",
                            "this is a bug in the source plugin")
+    names = data.schema.names
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:  # DuckDB would read the first and drop the other, without a word
+        raise source.error("E640", f"source {source.name} returned two columns named {twice}",
+                           "this is a bug in the source plugin: give each column a name of its own")
     con.register(name, data)
 
 
