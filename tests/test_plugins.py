@@ -342,6 +342,25 @@ def test_a_source_type_of_a_plugin_kpirules_plugins_leaves_out(installed_plugin,
     assert caught.value.diagnostics[0].help == "did you mean 'csv'?"
 
 
+def test_a_plugin_without_hookimpl_is_named_when_its_source_type_is_unknown(workdir):
+    # register_sources written without @hookimpl: pluggy registers the plugin and calls
+    # nothing, and E605 said "unknown source type 'jsonl_crm'", with a did-you-mean
+    class Forgotten:
+        def register_sources(self, register):  # no @hookimpl
+            register(MemorySource)
+
+    plugins.pm.register(Forgotten(), name="forgotten")
+    try:
+        with pytest.raises(ConfigError) as caught:
+            load(workdir, {"people": {"source": "jsonl_crm"}})
+        (d,) = caught.value.diagnostics
+        assert d.code == "E605"
+        assert d.help == ("the installed plugin forgotten implements no hook: mark its register_sources with "
+                          "@hookimpl (from kpirules.hookspecs import hookimpl)")
+    finally:
+        plugins.reset_plugins()
+
+
 def test_kpirules_plugins_may_name_a_built_in_plugin_as_the_plugins_command_lists_it(installed_plugin, monkeypatch,
                                                                                      run_cli):
     from kpirules.lint.registry import BUILTIN_PLUGIN

@@ -202,6 +202,13 @@ def unknown_source_help(name: str) -> str:
     if provider is not None:
         return (f"the installed plugin {provider} provides it, but {SELECT_ENV} leaves that plugin out: "
                 f"add {provider} to {SELECT_ENV}, or unset {SELECT_ENV}")
+    # an installed plugin that implements no hook at all: its functions lack @hookimpl
+    silent = sorted(plugin for plugin, obj in pm.list_name_plugin()
+                    if obj is not None and plugin not in BUILT_IN_PLUGINS and not pm.get_hookcallers(obj))
+    if silent:
+        plugin = silent[0]
+        return (f"the installed plugin {plugin} implements no hook: mark its register_sources with "
+                "@hookimpl (from kpirules.hookspecs import hookimpl)")
     hint = difflib.get_close_matches(name, list(types), n=1, cutoff=0.6)
     return f"did you mean '{hint[0]}'?" if hint else f"source types: {', '.join(sorted(types))}"
 
