@@ -492,6 +492,23 @@ def test_plugins_command_lists_a_registered_plugin(run_cli):
     assert "kpirules.sources.csv" in text and "sources: csv" in text
 
 
+def test_plugins_command_lists_the_plugins_when_one_fails_to_register(run_cli):
+    # it printed nothing and exited 2: the command one debugs plugins with was of no use
+    class Boom:
+        @hookimpl
+        def register_sources(self, register):
+            raise RuntimeError("licence server down")
+
+    plugins.pm.register(MemoryPlugin(), name="memory-plugin")
+    plugins.pm.register(Boom(), name="boom")
+    result = run_cli("plugins")
+    assert result.exit_code == 2
+    assert "kpirules.sources.csv" in result.stdout and "memory-plugin" in result.stdout
+    assert "boom" in result.stdout and "hooks: register_sources" in result.stdout
+    assert "error[E620]: plugin boom raised while registering sources: RuntimeError: licence server down" \
+        in result.stderr
+
+
 @pytest.mark.parametrize("thing", [dict, "KPI999", object()])
 def test_registering_something_that_is_not_a_lint_rule(thing, run_cli):
     class Wrong:

@@ -266,9 +266,10 @@ def source_call(source: Source, what: str, call: Callable[[], Any]) -> Any:
                                             f"{source.context.dataset.id}): {_why(exc)}") from None
 
 
-def plugin_infos() -> list[PluginInfo]:
-    """Each registered plugin: name, version, the hooks it implements and its source types."""
-    sources = source_types()
+def plugin_infos(with_sources: bool = True) -> list[PluginInfo]:
+    """Each registered plugin: name, version, the hooks it implements and (`with_sources`)
+    its source types, which asks every plugin to register them."""
+    sources = source_types() if with_sources else {}
     infos = []
     for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: item[0]):
         if plugin is None:

@@ -38,16 +38,23 @@ def plugins_command(as_json: bool) -> None:
     """
     from kpirules import plugins
 
-    infos = plugins.plugin_infos()
+    try:
+        infos, broken = plugins.plugin_infos(), None
+    except ConfigError as exc:
+        # a plugin that fails (or clashes) while registering its sources: the others are still
+        # listed, the command one debugs plugins with; the error follows (exit 2)
+        infos, broken = plugins.plugin_infos(with_sources=False), exc
     if as_json:
         click.echo(json.dumps([asdict(info) for info in infos], ensure_ascii=False, indent=2))
-        return
-    width = max(len(info.name) for info in infos)
-    for info in infos:
-        parts = [f"{info.name:<{width}}  {info.version or '-':<8}", f"hooks: {', '.join(info.hooks) or '-'}"]
-        if info.sources:
-            parts.append(f"sources: {', '.join(info.sources)}")
-        click.echo("  ".join(parts))
+    else:
+        width = max((len(info.name) for info in infos), default=0)
+        for info in infos:
+            parts = [f"{info.name:<{width}}  {info.version or '-':<8}", f"hooks: {', '.join(info.hooks) or '-'}"]
+            if info.sources:
+                parts.append(f"sources: {', '.join(info.sources)}")
+            click.echo("  ".join(parts))
+    if broken is not None:
+        raise broken
 
 
 @click.group()
