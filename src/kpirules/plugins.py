@@ -176,12 +176,11 @@ def source_types() -> dict[str, RegisteredSource]:
                 if first == _plugin:
                     message = f"source type '{name}' is registered twice by plugin {_plugin}"
                     help = "register each source class once in register_sources"
-                elif {first, _plugin} & set(BUILT_IN_PLUGINS):
-                    message = f"source type '{name}' is registered by two plugins: {first} and {_plugin}"
-                    help = f"'{name}' is a built-in source type: give the plugin's source another `name`"
                 else:
                     message = f"source type '{name}' is registered by two plugins: {first} and {_plugin}"
-                    help = f"uninstall one, or limit plugins with {SELECT_ENV}"
+                    help = (f"'{name}' is a built-in source type: give the plugin's source another `name`"
+                            if {first, _plugin} & set(BUILT_IN_PLUGINS)
+                            else f"uninstall one, or limit plugins with {SELECT_ENV}")
                 raise ConfigError(Diagnostic("E621", message, help=help))
             found[name] = RegisteredSource(cls, _plugin)
 

@@ -121,6 +121,17 @@ def _open_bracket(text: str, end: int) -> int | None:
     return stack[-1] if stack else None
 
 
+def kpirules_tables(path: Path, data: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The tables of a configuration that are kpirules': all of a kpirules.toml, those under
+    [tool.kpirules] of a pyproject.toml; and the keys in front of them (`("tool", "kpirules")`).
+    Anything that is not a table is none."""
+    prefix: tuple[str, ...] = ()
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {}) if isinstance(data, dict) else {}
+        data, prefix = tool.get("kpirules", {}) if isinstance(tool, dict) else {}, ("tool", "kpirules")
+    return (data if isinstance(data, dict) else {}), prefix
+
+
 def read_config_toml(path: Path) -> tuple[str, dict[str, Any]]:
     """The text and tables of a configuration file (kpirules.toml, pyproject.toml).
 

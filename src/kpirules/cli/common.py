@@ -294,6 +294,7 @@ def project_data() -> tuple[Path | None, list[Path]]:
     import tomllib
 
     from kpirules.lint.config import find_config_file
+    from kpirules.tomlfile import kpirules_tables
 
     ctx = click.get_current_context(silent=True)
     chosen = (ctx.params.get("config_path") or ctx.params.get("config_file")) if ctx is not None else None
@@ -304,10 +305,9 @@ def project_data() -> tuple[Path | None, list[Path]]:
         data = tomllib.loads(found.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return found, []
-    if found.name == "pyproject.toml":
-        data = data.get("tool", {}).get("kpirules", {})
+    data, _ = kpirules_tables(found, data)
     bound = []
-    envs = data.get("env", {}) if isinstance(data, dict) else {}
+    envs = data.get("env", {})
     for env in envs.values() if isinstance(envs, dict) else ():
         datasets = env.get("datasets", {}) if isinstance(env, dict) else {}
         for binding in datasets.values() if isinstance(datasets, dict) else ():
@@ -487,13 +487,11 @@ def _rulesets_in(config_path: Path) -> tuple[list[str], bool]:
     says what every other command says.
     """
     from kpirules import tomlshapes
-    from kpirules.tomlfile import read_config_toml
+    from kpirules.tomlfile import kpirules_tables, read_config_toml
     from kpirules.tomlpositions import locate
 
     text, data = read_config_toml(config_path)
-    prefix = ()
-    if config_path.name == "pyproject.toml":
-        data, prefix = data.get("tool", {}).get("kpirules", {}), ("tool", "kpirules")
+    data, prefix = kpirules_tables(config_path, data)
     project = data.get("project", {})
     rulesets = project.get("rulesets", ["rulesets"]) if isinstance(project, dict) else None
     if isinstance(rulesets, list) and rulesets and all(isinstance(r, str) for r in rulesets):

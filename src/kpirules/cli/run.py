@@ -435,11 +435,7 @@ def explain(person, period_label, env, config_path, fmt_, output, bad_rows, reje
     context = Context.read(prepared.scheme, prepared.con)
     if not result.people:
         why = "matches no role" if person in result.unmatched_people else "was not active in the period"
-        reasons = [context.outside(person, label) for label in result.periods]
-        outside = None
-        if all(reasons):  # hired after the last period, or left before the first
-            outside = reasons[0] if len(reasons) == 1 else (
-                reasons[-1] if reasons[-1].startswith("hired") else reasons[0]).replace("the period", "the periods")
+        outside = context.outside(person, *result.periods)
         raise DataError(Diagnostic(
             "E514", f"person {person} {why}, so there is nothing to explain for {', '.join(result.periods)}",
             help="choose another --period, or check the person's roster attributes",

@@ -23,6 +23,7 @@ from pathlib import Path
 from kpirules.config import ProjectConfig
 from kpirules.errors import ConfigError, Diagnostic, KpiError, Location
 from kpirules.lang.ast import Span
+from kpirules.tomlfile import kpirules_tables
 
 
 @dataclass
@@ -167,8 +168,7 @@ def _project_rulesets(commit: str, config: ProjectConfig | None, top: Path, pref
             data = tomllib.loads(shown.stdout.decode("utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             data = {}
-        if config.path.name == "pyproject.toml":
-            data = data.get("tool", {}).get("kpirules", {})
+        data, _ = kpirules_tables(config.path, data)
         then = data.get("project", {}).get("rulesets")
         if isinstance(then, list) and all(isinstance(p, str) for p in then):
             rulesets = then

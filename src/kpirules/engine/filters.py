@@ -2,8 +2,9 @@
 
 A text compared with a value the column never holds counts nothing (with `!=` or `not in`,
 leaves out nothing), for everyone and every period, and nothing else would say so: the KPI
-is 0 (or has no value) as if nobody had done the work. A run warns about each such comparison, with the values of the column that differ
-from it only in case or in spaces at the ends, when there are any.
+is 0 (or has no value) as if nobody had done the work. A run warns about each such
+comparison, with the values of the column that differ from it only in case or in spaces at
+the ends, when there are any.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kpirules.engine.exact_sql import Num, Unsupported
-from kpirules.engine.sql import literal
+from kpirules.engine.sql import is_empty, literal
 from kpirules.model.expressions import empty_text_test
 
 
@@ -103,7 +103,7 @@ class ExprSQL:
             operand = self.typed(tested[0])
             if operand.kind != "str":
                 raise Unsupported("an empty text compared with another kind of value")
-            return Typed("bool", f"(NULLIF({operand.sql}, '') IS {'' if tested[1] else 'NOT '}NULL)")
+            return Typed("bool", is_empty(operand.sql, tested[1]))
         left, right = self.typed(e.left), self.typed(e.right)
         if op in ("and", "or"):
             # SQL's three-valued AND/OR are Python's `both`/`either`

@@ -55,6 +55,12 @@ def date_diff_days(start: str, end: str) -> str:
     return f"date_diff('day', CAST({start} AS DATE), CAST({end} AS DATE))"
 
 
+def is_empty(value: str, empty: bool) -> str:
+    """SQL true when the text `value` is empty (no value, or ''), or with `empty` False, when
+    it is not: never unknown, as `x == ""` and `x != ""` are (docs/language.md §13.3)."""
+    return f"(NULLIF({value}, '') IS {'' if empty else 'NOT '}NULL)"
+
+
 @dataclass
 class RowCompiler:
     """SQL for expressions over one dataset's rows (a `where` or an aggregate's argument)."""
@@ -89,7 +95,7 @@ class RowCompiler:
         if node == "binary":
             tested = empty_text_test(e)
             if tested is not None:  # `x == ""`: whether x is empty (model.expressions.empty_text_test)
-                return f"(NULLIF({self.sql(tested[0])}, '') IS {'' if tested[1] else 'NOT '}NULL)"
+                return is_empty(self.sql(tested[0]), tested[1])
             op = {"==": "=", "!=": "<>", "and": "AND", "or": "OR"}.get(e.op, e.op)
             left, right = self.sql(e.left), self.sql(e.right)
             if e.op in ("*", "/"):

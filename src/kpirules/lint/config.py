@@ -32,7 +32,7 @@ from kpirules import tomlshapes
 from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.lint.finding import SEVERITIES
-from kpirules.tomlfile import read_config_toml
+from kpirules.tomlfile import kpirules_tables, read_config_toml
 from kpirules.tomlpositions import locate_file
 
 KEYS = {"select", "ignore", "fail-level", "severity", "per-file-ignores"}
@@ -142,15 +142,11 @@ def read_config(path: Path | None) -> tuple[dict[str, Any], str]:
         _, data = read_config_toml(path)
     except OSError as exc:
         raise ConfigError(Diagnostic("E702", f"cannot read {path}: {exc.strerror}", help="check the path")) from None
-    if path.name == "pyproject.toml":
-        top, prefix = data.get("tool", {}).get("kpirules", {}), ("tool", "kpirules")
-        table, name = top.get("lint", {}), "tool.kpirules.lint"
-    else:
-        top, prefix = data, ()
-        table, name = data.get("lint", {}), "lint"
+    top, prefix = kpirules_tables(path, data)
+    table, name = top.get("lint", {}), ".".join((*prefix, "lint"))
     if not isinstance(table, dict):
         raise _not_a_table(path, name, table)
-    unknown = [key for key in top if key not in TOP_LEVEL_KEYS] if isinstance(top, dict) else []
+    unknown = [key for key in top if key not in TOP_LEVEL_KEYS]
     if unknown:  # `[lnit]`: the settings would be silently dropped; said as `run` says it
         close = difflib.get_close_matches(unknown[0], TOP_LEVEL_KEYS, n=1, cutoff=0.6)
         raise ConfigError(Diagnostic(

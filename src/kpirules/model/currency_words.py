@@ -59,7 +59,7 @@ def not_a_currency_help(e: ast.Literal_, currency: str | None = None) -> str:
         return f"write a number of days as a duration: {days}d"
     if word in COUNTERS:
         return f"write the number alone: {number}"
-    if len(word) == 3 and word.isascii() and word.isalpha() and word.upper() == currency:
+    if word.isascii() and word.upper() == currency:  # `200 cny` in a CNY scheme
         upper = word.upper()
         return f"write the code in capitals: {number} {upper}"
     return GENERIC_HELP

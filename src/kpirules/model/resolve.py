@@ -228,7 +228,7 @@ class Resolver(KpiResolver):
             code = value.name if isinstance(value, ast.Ident) else ""
             if is_currency_code(code):
                 currency = code
-            elif len(code) == 3 and code.isascii() and code.isalpha():
+            elif code.isascii() and is_currency_code(code.upper()):
                 # `currency cny`: said once, and the amounts in CNY are then read as the scheme's
                 currency = code.upper()
                 self.problems.error("E305", value.span, f"'{code}' is not a currency code",

@@ -109,17 +109,20 @@ class Context:
             out.append(i18n.ui(lang, "explain.left_on", f"left on {day}", date=day))
         return out
 
-    def outside(self, person_id: str, period: str) -> str | None:
-        """Why a person of the roster is not active in a period: `hired on 2026-06-15, after
-        the period` or `left on 2026-02-28, before the period` (None: active, or unknown)."""
+    def outside(self, person_id: str, *periods: str) -> str | None:
+        """Why a person of the roster is active in none of the periods: `hired on 2026-06-15,
+        after the period` or `left on 2026-02-28, before the periods` (None: active in one of
+        them, or unknown)."""
         person = self._people.get(person_id)
-        if person is None or self._calendar is None:
+        if person is None or self._calendar is None or not periods:
             return None
-        span = self._calendar.parse(period)
-        if person.hired is not None and person.hired > span.last_day:
-            return f"hired on {person.hired.isoformat()}, after the period"
-        if person.left is not None and person.left < span.start:
-            return f"left on {person.left.isoformat()}, before the period"
+        spans = [self._calendar.parse(period) for period in periods]
+        first, last = min(s.start for s in spans), max(s.last_day for s in spans)
+        which = "the period" if len(spans) == 1 else "the periods"
+        if person.hired is not None and person.hired > last:
+            return f"hired on {person.hired.isoformat()}, after {which}"
+        if person.left is not None and person.left < first:
+            return f"left on {person.left.isoformat()}, before {which}"
         return None
 
 

@@ -1,23 +1,8 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
-from kpirules.lang import ast
+from kpirules.lang.render import expression
+from kpirules.lint.helpers import constant_value
 from kpirules.lint.rule import Rule
-
-ZERO = Decimal(0)
-
-
-def _constant_at_most_zero(value) -> str | None:
-    """A target written as a constant of 0 or below (`0`, `0%`, `0 CNY`, `-5`), as written;
-    None for any other."""
-    node = value.inner if isinstance(value, ast.Paren) else value
-    sign = 1
-    if isinstance(node, ast.Unary) and node.op == "-":
-        sign, node = -1, node.operand
-    if isinstance(node, ast.Literal_) and node.type in ("number", "percent", "money") and sign * node.value <= ZERO:
-        return ("-" if sign < 0 else "") + node.text
-    return None
 
 
 class TargetAlwaysMet(Rule):
@@ -74,6 +59,6 @@ class TargetAlwaysMet(Rule):
                 for stmt in decl.body:
                     if stmt.node != "target" or stmt.op != ">=" or stmt.when is not None:
                         continue
-                    written = _constant_at_most_zero(stmt.value)
-                    if written is not None:
-                        yield self.finding(stmt.value.span, kpi=kpi.id, written=written)
+                    value = constant_value(stmt.value)  # `0`, `0%`, `0 CNY`, `-5`, `(0)`
+                    if value is not None and value <= 0:
+                        yield self.finding(stmt.value.span, kpi=kpi.id, written=expression(stmt.value))
