@@ -119,6 +119,23 @@ def _on_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _on_unraisable(unraisable) -> None:
+    """A Ctrl-C that landed where Python cannot raise it (inside a check a compiled library
+    makes, such as pydantic-core's isinstance of a sequence): the library prints it as
+    "Exception ignored in ..." with a traceback and goes on as if nothing happened. Say
+    nothing, and deliver it again a moment later, when Python code can stop; without a
+    timer (Windows) the outputs are still not written (`common.stop_if_interrupted`)."""
+    if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+        _PREVIOUS_UNRAISABLE(unraisable)
+        return
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGALRM, _on_interrupt)
+        signal.setitimer(signal.ITIMER_REAL, 0.02)  # last: the hook returns before it fires
+
+
+_PREVIOUS_UNRAISABLE = sys.unraisablehook
+
+
 #: the errors of a write to a full disk or quota
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 
@@ -182,6 +199,7 @@ def _main(argv: list[str] | None) -> None:
     _freeze_after_import = True
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _on_interrupt)
+        sys.unraisablehook = _on_unraisable
     if _EARLY_INTERRUPT:  # Ctrl-C while kpirules was still starting
         from kpirules.cli import common
 

@@ -356,8 +356,16 @@ def check_not_input(path: str | Path) -> None:
 WRITE_HELP = "name a file in a folder you can write to (and not a link that loops)"
 
 
+def stop_if_interrupted() -> None:
+    """A Ctrl-C that a library swallowed (`kpirules.cli._on_unraisable`) still stops the
+    command before it writes an output."""
+    if INTERRUPTED:
+        raise KeyboardInterrupt
+
+
 def write_output(path: str | Path, data: str | bytes) -> None:
     """Write an output file atomically, never over a file this command read as an input (E006)."""
+    stop_if_interrupted()
     check_not_input(path)
     try:
         write_atomic(path, data)
@@ -388,6 +396,7 @@ def outputs_staged(outputs: dict[str, str | bytes]) -> Iterator[Callable[[], Non
         raise cannot_write(places.get(Path(exc.filename), exc.filename), exc, WRITE_HELP) from None
 
     def put_in_place() -> None:
+        stop_if_interrupted()
         try:
             staged.put_in_place()
         except OSError as exc:
@@ -415,6 +424,7 @@ def emit(text: str, output: str | None) -> None:
     if output:
         write_output(output, text if text.endswith("\n") else text + "\n")
     else:
+        stop_if_interrupted()
         # the same bytes as the file: one line break at the end, not two
         click.echo(text, nl=not text.endswith("\n"))
 
