@@ -113,3 +113,25 @@ def test_a_rate_without_a_target_shows_as_a_percentage(sample_result):
     assert run_output._cell(dataclasses.replace(rate, status="in_progress")) == "14.29% so far"
     count = dataclasses.replace(rate, value=Decimal("214"), value_type="number")
     assert run_output._cell(count) == "214"
+
+
+def test_a_figure_never_rounds_up_onto_a_whole_number_it_has_not_reached(sample_result):
+    # a total of 84.99915 showed as "85.00" beside grade C (band B from 85): rounded half-up
+    # to 2 places it is 85.00, past the edge it did not reach; 3 places (84.999) stay below.
+    # An attainment of 0.9996 (99.96%) showed as "100.0%" beside a score below 100.
+    import dataclasses
+    from decimal import Decimal
+
+    from kpirules.engine.numbers import for_eye
+
+    assert for_eye(Decimal("84.99915"), 2) == Decimal("84.999")
+    assert for_eye(Decimal("84.995"), 2) == Decimal("84.995")  # 84.99 would hide it rounded, 85.00 cross
+    assert for_eye(Decimal("85.004"), 2) == Decimal("85.00")  # down onto a whole number: on its side
+    assert for_eye(Decimal("58.125"), 2) == Decimal("58.13")  # up, but not onto a whole number
+    person = next(p for p in sample_result.people if p.person_id == "P011")
+    kpi = dataclasses.replace(person.kpis[0], attainment=Decimal("0.9996"), score=Decimal("99.96"), status="ok")
+    edge = dataclasses.replace(person, total_score=Decimal("84.99915"), kpis=[kpi, *person.kpis[1:]])
+    table = run_output.render_table(dataclasses.replace(sample_result, people=[edge]), 300)
+    row = next(line for line in table.splitlines() if " P011 " in line)
+    assert " 84.999 " in row and " 85.00 " not in row
+    assert "99.96 (99.96%)" in row

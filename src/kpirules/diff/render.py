@@ -11,7 +11,7 @@ from kpirules.diff import DiffReport
 from kpirules.diff.impact import Impact, PersonImpact
 from kpirules.diff.revisions import Side
 from kpirules.diff.structure import Change
-from kpirules.engine.numbers import fmt_decimal, half_up, unsigned_zero
+from kpirules.engine.numbers import fmt_decimal, for_eye, half_up, unsigned_zero
 from kpirules.report import jsontext
 
 FORMATS = ("text", "markdown", "json")
@@ -41,7 +41,7 @@ def money(x: Decimal | None) -> str | None:
 
 
 def score(x: Decimal | None) -> str:
-    return "-" if x is None else fmt_decimal(half_up(x, 2))
+    return "-" if x is None else fmt_decimal(for_eye(x, 2))
 
 
 def amount(x: Decimal | None) -> str:

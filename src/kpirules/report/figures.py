@@ -10,7 +10,7 @@ import html
 from decimal import Decimal
 
 from kpirules import i18n
-from kpirules.engine.numbers import WIDE, fmt_decimal, half_up
+from kpirules.engine.numbers import WIDE, fmt_decimal, for_eye, half_up
 from kpirules.engine.results import KpiResult, PersonResult
 
 HUNDRED = Decimal(100)
@@ -32,12 +32,12 @@ def money(x: Decimal | None) -> str:
 
 
 def short(x: Decimal | None, places: int = 2) -> str:
-    """A number for the eye; the exact one is in the statement and the title attribute."""
+    """A number for the eye (`for_eye`); the exact one is in the statement and the title attribute."""
     if x is None:
         return "-"
     if not x.is_finite():
         return "∞"
-    return fmt_decimal(half_up(x, places))
+    return fmt_decimal(for_eye(x, places))
 
 
 def exact(x: Decimal | None) -> str:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpirules import i18n
-from kpirules.engine.numbers import exact_sum, half_up
+from kpirules.engine.numbers import exact_sum, for_eye, half_up
 from kpirules.report import jsontext
 from kpirules.report.figures import money, percent
 from kpirules.report.pacing import KpiPace, PacingResult, PersonPace
@@ -79,6 +79,11 @@ def render_csv(result: PacingResult) -> str:
 
 
 # ---------------------------------------------------------------------- the table
+
+
+def _score(x: Decimal | None) -> str:
+    """A total beside its grade: two places, but never rounded up onto a band's edge (`for_eye`)."""
+    return money(for_eye(x, 2)) if x is not None and x.is_finite() else _two_places(x)
 
 
 def _two_places(x: Decimal | None) -> str:
@@ -158,7 +163,7 @@ def render_table(result: PacingResult, width: int | None = None, lang: str = "en
                 counts[k.status] += 1
                 first = index == 0
                 who = [p.person_id] + [getattr(p, c) or "" for c in columns[1:]] if first else [""] * len(columns)
-                summary = [_two_places(p.projected_total_score), p.projected_grade or "", money(p.projected_payout)] \
+                summary = [_score(p.projected_total_score), p.projected_grade or "", money(p.projected_payout)] \
                     if first and p.projected_total_score is not None else ["", "", ""]
                 table.add_row(
                     *who, _kpi_name(k, result.period), _amount(k.value_to_date, k.value_type),
