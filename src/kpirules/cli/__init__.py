@@ -129,11 +129,14 @@ def _on_unraisable(unraisable) -> None:
         _PREVIOUS_UNRAISABLE(unraisable)
         return
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        _REDELIVERING.append(True)
         signal.signal(signal.SIGALRM, _on_interrupt)
         signal.setitimer(signal.ITIMER_REAL, 0.02)  # last: the hook returns before it fires
 
 
 _PREVIOUS_UNRAISABLE = sys.unraisablehook
+#: set when `_on_unraisable` has armed the timer that delivers a Ctrl-C again
+_REDELIVERING: list[bool] = []
 
 
 #: the errors of a write to a full disk or quota
@@ -192,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
         # default handler) would end it by the signal, exit code -2, over a finished run
         if _CONSOLE and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if _REDELIVERING:  # a Ctrl-C delivered again (`_on_unraisable`) is not due any more
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)
 
 
 def _main(argv: list[str] | None) -> None:
