@@ -488,3 +488,49 @@ def test_csv_mixing_line_endings_names_the_line_that_changes(workdir):
     assert d.code == "E644"
     assert d.message == ("roster.csv: line 4 ends with LF, the lines before it with CRLF: the file mixes line "
                          "endings, which the CSV reader cannot follow")
+
+
+DEAL_FIELDS = ["deal_id", "owner_id", "signed_at", "signed_on", "units", "amount", "rate", "won", "note"]
+
+
+def test_csv_columns_over_a_file_without_header_refuses_to_drop_its_first_record(workdir):
+    # AdventureWorks' quota file has no header: bound with `columns` but without header = false,
+    # its first record (274, 2011-05-31, 28000) was taken as the header and dropped, silently
+    body = DEALS_CSV.split("\n", 1)[1]
+    write(workdir / "deals.csv", body)
+    binding = {"source": "csv", "path": "deals.csv", "columns": DEAL_FIELDS}
+    d = load_problem(workdir, {"deals": binding})
+    assert d.code == "E642"
+    assert d.message == ("the first line reads as a record, not a header ('D1', 'P1', '2026-01-05 09:30:00', "
+                         "'2026-01-05', ...): with `columns` and no `header = false`, it would be taken as the "
+                         "header and not read")
+    assert d.help == ("set header = false in [env.test.datasets.deals] to read the first line as a record (a file "
+                      "without a header), or header = true if it is the header")
+    con, _ = load(workdir, {"deals": {**binding, "header": False}})
+    assert [r[0] for r in rows(con, "deals")] == ["D1", "D2", "D3"]
+    # said in so many words, the first line is the header
+    con, _ = load(workdir, {"deals": {**binding, "header": True}})
+    assert [r[0] for r in rows(con, "deals")] == ["D2", "D3"]
+
+
+def test_csv_a_header_of_values_is_said_once_not_per_declared_column(workdir):
+    write(workdir / "deals.csv", DEALS_CSV.split("\n", 1)[1])
+    d = load_problem(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    assert (d.code, d.location.dataset) == ("E642", "deals")
+    assert d.message.startswith("the first line reads as a record, not a header ('D1', 'P1', '2026-01-05 09:30:00'")
+    assert d.help == ("for a file without a header set header = false and columns = [...], its fields' names in "
+                      "order, in [env.test.datasets.deals] (docs/sources.md)")
+
+
+@pytest.mark.parametrize("separator, written", [("\t", "\\t"), ("+|", "+|"), (";", ";")])
+def test_csv_read_with_the_wrong_delimiter_says_which_one_to_set(workdir, separator, written):
+    # a tab-separated export read as comma-separated: one column holding every field, and an
+    # E642 for each declared column listing that one column
+    write(workdir / "deals.csv", "\n".join(line.replace(",", separator) for line in
+                                           ["deal_id,owner_id,signed_at,signed_on,units,amount,rate,won",
+                                            "D1,P1,2026-01-05 09:30:00,2026-01-05,3,1200.50,0.125,yes"]) + "\n")
+    d = load_problem(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    assert d.code == "E642"
+    assert d.message.startswith(f"the header is one column, 'deal_id{written}owner_id")  # repr: a tab as \\t
+    assert d.message.endswith(f": its fields seem separated by {separator!r}, not by the delimiter the source reads")
+    assert d.help == f'set delimiter = "{written}" in [env.test.datasets.deals] (docs/sources.md)'

@@ -16,6 +16,7 @@ name an environment variable or a file outside the repository (`read_secret`).
 from __future__ import annotations
 
 import os
+import re
 import typing
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -299,6 +300,18 @@ class Source(ABC):
     def _config_name(self) -> str:
         path = self.context.config_path
         return path.name if path else "kpirules.toml"
+
+
+#: a number (12, -3.5, 1,200) or a date, with a time or not (2011-05-31 00:00:00, 5/31/2011)
+_VALUE = re.compile(r"[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\d{4}-\d{1,2}-\d{1,2}([ T][\d:.]+)?|\d{1,2}/\d{1,2}/\d{4}"
+                    r"([ T][\d:.]+)?")
+
+
+def reads_as_record(names: Sequence[str]) -> bool:
+    """Whether a header's names are more likely a record's values: half of them or more are
+    numbers or dates (`274, 2011-05-31 00:00:00, 28000, ...`), as in a file without a header."""
+    values = sum(1 for name in names if _VALUE.fullmatch(name.strip()))
+    return bool(names) and values * 2 >= len(names)
 
 
 def no_value_in_query(marker: str, column: str) -> str:

@@ -44,7 +44,7 @@ from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.hookspecs import hookimpl
 from kpirules.sources import encoding as enc
 from kpirules.sources import lines, records
-from kpirules.sources.base import FileOptions, Position, Source
+from kpirules.sources.base import FileOptions, Position, Source, reads_as_record
 from kpirules.sources.convert import READER_FORMATS, literal, quote
 
 HEADER_BYTES = 1024 * 1024
@@ -152,6 +152,16 @@ class CsvSource(Source):
             raise self.error(
                 "E642", f"`columns` names {len(opts.columns)} fields but the header has {len(self.header_names)}",
                 "name every field of the file, in order",
+            )
+        if opts.columns and opts.header and "header" not in opts.model_fields_set \
+                and reads_as_record(self.header_names):
+            # `columns` name the fields, and the first line would be dropped as the header
+            first = ", ".join(repr(n) for n in self.header_names[:4]) + (", ..." if len(self.header_names) > 4 else "")
+            raise self.error(
+                "E642", f"the first line reads as a record, not a header ({first}): with `columns` and no "
+                "`header = false`, it would be taken as the header and not read",
+                f"set header = false in [{self.context.config_key}] to read the first line as a record (a file "
+                "without a header), or header = true if it is the header",
             )
         self.names = names
         self.readable = readable

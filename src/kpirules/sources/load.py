@@ -32,7 +32,7 @@ from kpirules.config import Binding, ProjectConfig
 from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic, KpiError
 from kpirules.model.scheme import Dataset, Scheme
 from kpirules.sources import checks, problems
-from kpirules.sources.base import Source, SourceContext
+from kpirules.sources.base import Source, SourceContext, reads_as_record
 from kpirules.sources.convert import SQL_TYPES, quote
 from kpirules.sources.loaded import DatasetCheck, DatasetLoad, LoadReport, SourceSchema
 from kpirules.sources.problems import Numbering
@@ -423,6 +423,9 @@ def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) 
     if not missing:
         return matched
     available = source.columns() or list(raw_types)
+    whole = _header_problem(dataset, source, available)
+    if whole is not None:  # one message for the header, not one per declared column
+        raise DataError(whole)
     # a column another declared column already reads is no answer: renaming it would take it away
     read = {name.lower() for name in matched.values()}
     lowered = {name.lower(): name for name in available if name.lower() not in read}
@@ -444,6 +447,36 @@ def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) 
             DataLocation(dataset.id, source.locator, column=declared), help=help_,
         ))
     raise DataError(diagnostics)
+
+
+#: field separators of exports, most specific first ("+|" before "|")
+_SEPARATORS = {"\t": "\\t", "+|": "+|", ";": ";", "|": "|"}
+
+
+def _header_problem(dataset: Dataset, source: Source, names: list[str]) -> Diagnostic | None:
+    """A header read wrongly as a whole: one column holding the fields and their separators
+    (the file is separated by another delimiter than the one read), or a record's values (a
+    file without a header)."""
+    where = DataLocation(dataset.id, source.locator)
+    options = getattr(source, "options", None)
+    fields = type(options).model_fields if options is not None else {}
+    if len(names) == 1 and "delimiter" in fields:
+        counts = {sep: names[0].count(sep) for sep in _SEPARATORS}
+        sep = max(counts, key=lambda s: (counts[s], len(s)))
+        if counts[sep]:
+            shown = names[0] if len(names[0]) <= 60 else names[0][:57] + "..."
+            return Diagnostic(
+                "E642", f"the header is one column, {shown!r}: its fields seem separated by "
+                f"{sep!r}, not by the delimiter the source reads", where,
+                help=f'set delimiter = "{_SEPARATORS[sep]}" in [{source.context.config_key}] (docs/sources.md)')
+    if "header" in fields and getattr(options, "header", False) and reads_as_record(names):
+        first = ", ".join(repr(n) for n in names[:4]) + (", ..." if len(names) > 4 else "")
+        return Diagnostic(
+            "E642", f"the first line reads as a record, not a header ({first}): declared "
+            "columns are matched by the header's names", where,
+            help=f"for a file without a header set header = false and columns = [...], its fields' names in "
+                 f"order, in [{source.context.config_key}] (docs/sources.md)")
+    return None
 
 
 def _read_error(source: Source, exc: duckdb.Error) -> DataError:
