@@ -690,3 +690,22 @@ def test_a_constant_divided_by_an_expression_of_the_total_is_scored_in_sql():
     assert in_sql == len(fast.people) == 6
     p5 = next(p for p in fast.people if p.person_id == "p5")
     assert (p5.total_score, p5.payout.factor, p5.payout.total) == (Decimal(80), Decimal("3.333333"), Decimal("3333.33"))
+
+
+@pytest.mark.parametrize("incentive", ["2.345 CNY", "1249.99 CNY", "0.03 CNY"])
+def test_a_constant_incentive_with_decimals_is_scored_in_sql(incentive):
+    # the incentive x days / period days multiplied March's 31 days (a 32-bit column) by
+    # 10^9: "Overflow in multiplication of INT32", and the whole run went back to Python
+    role = f"""
+role rep {{ applies_to person.level == "junior"
+  kpi own {{ outcome main  weight 100%  measure sum(deals.amount)  target >= 100 }}
+  payout {{ target_incentive {incentive}  factor by total_score {{ [0, ∞): total_score / 100 }} }}
+}}
+"""
+    scheme, con = one_role_of_2000(SCHEME_DIR / "decimal_incentive.kpi", role, "2026-03-02", "70")
+    fast, reference, in_sql = both_ways(scheme, con, "2026-03")
+    assert_same(fast, reference)
+    assert in_sql == 2000
+    # P1: 70 of 100 is a score of 70, factor 0.7: 2.345 x 0.7 = 1.6415, rounded half-up to 1.64
+    expected = {"2.345 CNY": "1.64", "1249.99 CNY": "874.99", "0.03 CNY": "0.02"}[incentive]
+    assert str(fast.people[0].payout.total) == expected

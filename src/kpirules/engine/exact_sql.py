@@ -18,6 +18,7 @@ overflow makes DuckDB raise, and the whole run then falls back to the Python pat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -180,7 +181,7 @@ class Num:
         if scaled.lstrip("-").isdigit():  # a constant times sign() (a TINYINT) would be 32-bit
             scaled = f"CAST({scaled} AS HUGEINT)"
         n = f"(CASE WHEN {other.n} = 0 THEN NULL ELSE {scaled} * sign({other.n}) END)"
-        d = f"(abs({other.n}) * {lit(self.d)})" if self.d != 1 else f"abs({other.n})"
+        d = f"(abs({_wide(other.n)}) * {lit(self.d)})" if self.d != 1 else f"abs({other.n})"
         return Num(n, d, _xor(self, other), inexact=True, risky=self._taint(other))
 
     def compare(self, op: str, other: Num) -> str:
@@ -235,7 +236,17 @@ def _times(n: str, k: int | str) -> str:
         return n
     if isinstance(k, int) and n.lstrip("-").isdigit():
         return str(int(n) * k)  # two constants: multiply here, not as 32-bit SQL
-    return f"({n} * {lit(k)})"
+    return f"({_wide(n)} * {lit(k)})"
+
+
+#: the per-person table's day counts, 32-bit or 64-bit integers (the other numbers are HUGEINT)
+_DAYS = re.compile(r"__kp_(\w+_)?(p?days|active)")
+
+
+def _wide(n: str) -> str:
+    """A day count as HUGEINT: times a constant, 31 * 1000000000 overflowed 32 bits, and the
+    whole run went back to the Python path."""
+    return f"CAST({n} AS HUGEINT)" if _DAYS.fullmatch(n) else n
 
 
 def _xor(a: Num, b: Num) -> str | None:
