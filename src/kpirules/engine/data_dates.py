@@ -51,9 +51,10 @@ def fact_dates(scheme: Scheme, con: duckdb.DuckDBPyConnection) -> tuple[dt.date 
 
 def stale_sources(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[Period],
                   roles: list[str] | None = None) -> list[str]:
-    """A warning per date column the run's KPIs read whose latest date is before the window
+    """A warning per date column the run's KPIs read whose latest date is before a window
     they read of the last period evaluated (their KPI period: 2026Q4 for a quarterly KPI in
-    the run of 2026-12), or that holds no date: the source may have stopped updating."""
+    the run of 2026-12; of several, the one that starts last), or that holds no date: the
+    source may have stopped updating."""
     from kpirules.engine.ir import build_plan
 
     if not periods:
@@ -61,11 +62,13 @@ def stale_sources(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[
     calendar = Calendar(scheme.header)
     last = max(periods, key=lambda p: p.start)
     selected = [r for r in scheme.roles if roles is None or r in roles]
-    windows: dict[tuple[str, str], Period] = {}  # (dataset, date column) -> the widest window read
+    # (dataset, date column) -> the window read that starts last: a monthly KPI that finds no
+    # row in December is worth a warning though a quarterly KPI on the column finds October's
+    windows: dict[tuple[str, str], Period] = {}
     for agg in build_plan(scheme, selected).aggregates:
         window = last if agg.unit == last.unit else calendar.period(agg.unit, last.start)
         key = (agg.dataset, agg.date_column)
-        if key not in windows or window.start < windows[key].start:
+        if key not in windows or window.start > windows[key].start:
             windows[key] = window
     columns: dict[str, list[str]] = {}  # one pass over each dataset, for all its date columns read
     for dataset, column in sorted(windows):
