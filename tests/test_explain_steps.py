@@ -128,7 +128,7 @@ def test_a_kpi_without_a_score_line_is_said_to_use_the_default_curve(sample):
     lines = explain("P045")
     at = lines.index("KPI collection_rate “回款率” (outcome main, rulesets/key_account_manager.kpi:47)")
     assert lines[at + 5:at + 7] == [
-        "  attainment: value / target = 105.8942%",
+        "  attainment: value / target = 105.8942% (rounded to 6 places)",
         "  score: attainment 105.8942% is above the cap 100%: score 100 × 100% = 100 "
         "(the default curve: linear, floor 0%, cap 100%)",
     ]

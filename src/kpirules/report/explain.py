@@ -349,8 +349,13 @@ def kpi_step_parts(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
         key, rule = attainment_rule(k.value, k.target, k.direction)
         rule = i18n.ui(lang, key, rule)
         if key in ("explain.rule.higher", "explain.rule.lower"):
-            attainment_lines.append(i18n.ui(lang, "explain.attainment", f"  attainment: {rule} = {pct(k.attainment)}",
-                                            rule=rule, value=pct(k.attainment)))
+            line = i18n.ui(lang, "explain.attainment", f"  attainment: {rule} = {pct(k.attainment)}",
+                           rule=rule, value=pct(k.attainment))
+            # 49.999999 / 100 is 0.49999999, kept as 0.5: the floor of 50% is reached (semantics §4)
+            over, under = (k.value, k.target) if key == "explain.rule.higher" else (k.target, k.value)
+            if k.attainment.is_finite() and CONTEXT.divide(over, under) != k.attainment:
+                line += i18n.ui(lang, "explain.rounded6", " (rounded to 6 places)")
+            attainment_lines.append(line)
         else:  # no division: the rule that decided
             attainment_lines.append(i18n.ui(lang, "explain.attainment_by_rule", f"  attainment: {pct(k.attainment)} ({rule})",
                                             rule=rule, value=pct(k.attainment)))
