@@ -307,3 +307,18 @@ def test_a_team_scope_says_how_many_people_report(sample):
     assert n == 59
     assert any(f", team scope ({n} people reporting): 214 rows matched, result 214" in line for line in lines)
     assert any("团队范围（59 名下属）：匹配 214 行" in line for line in explain("P001", "--period", "2026-12", "--lang", "zh"))
+
+
+def test_a_commission_rate_is_shown_with_every_place_it_is_applied_with(sample):
+    # semantics §8: a rate written in the scheme is used as written. P043's 3,938,000 of
+    # contracts in 2026Q4 with the top row at 1.2345675% instead of 1.5%: 938000 x 1.2345675%
+    # = 11580.24315; with 1000000 x 0.5% = 5000 and 2000000 x 1% = 20000 from the rows
+    # below, 36580.24315 rounds to 36580.24. The line showed the rate as 1.234568%, which
+    # gives 11580.24784 (36580.25)
+    path = sample / "rulesets" / "key_account_manager.kpi"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("[300万, ∞): 1.5%") == 1
+    path.write_text(text.replace("[300万, ∞): 1.5%", "[300万, ∞): 1.2345675%"), encoding="utf-8")
+    lines = explain("P043", "--period", "2026-12")
+    assert ("  commission on contract_amount (3938000): marginal: 1000000 × 0.5% + 2000000 × 1% + "
+            "938000 × 1.2345675% = 36580.24 CNY (rounded half_up to 0.01)  [rulesets/key_account_manager.kpi:73]") in lines

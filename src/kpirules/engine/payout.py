@@ -25,7 +25,7 @@ from fractions import Fraction
 
 from kpirules.model.expressions import compile_expr, constant
 from kpirules.engine.numbers import (
-    CONTEXT, as_applied, check_money, fmt_decimal, in_context, quantize6, round_money, to_decimal, unsigned_zero,
+    CONTEXT, WIDE, as_applied, check_money, fmt_decimal, in_context, quantize6, round_money, to_decimal, unsigned_zero,
 )
 from kpirules.engine.results import Adjustment, KpiResult, PayoutResult, PayoutStep
 from kpirules.engine.scoring import pct
@@ -151,11 +151,17 @@ def _rate_text(tier, rate: Decimal | None) -> str:
     """A row's rate as a person checks it: `1.5%`, or where it comes from when the row reads
     person attributes (`1.5% (person.commission_pct)`)."""
     if not refs_in(tier.value):
-        return pct(rate or ZERO)
+        return _rate_pct(rate or ZERO)
     written = expression(tier.value)
     if rate is None:
         return f"0% ({written} has no value)"
-    return f"{pct(rate)} ({written})"
+    return f"{_rate_pct(rate)} ({written})"
+
+
+def _rate_pct(rate: Decimal) -> str:
+    """A rate in percent with every place it is applied with: a constant 1.2345675% is used as
+    written, and shown so (`pct` would show 1.234568%, which does not give the amount)."""
+    return f"{fmt_decimal(rate.scaleb(2, WIDE))}%"
 
 
 class PayoutPlan:
