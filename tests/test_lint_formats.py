@@ -44,6 +44,14 @@ def test_json(project):
     ]
 
 
+def test_format_is_output_format_as_the_other_commands_name_it(project):
+    # `kpirules lint --format sarif` was "No such option '--format'" (exit 2): every other
+    # command takes --format
+    assert _lint("--format", "json", "--output", "a.json").exit_code == 1
+    assert _lint("--output-format", "json", "--output", "b.json").exit_code == 1
+    assert (project / "a.json").read_bytes() == (project / "b.json").read_bytes()
+
+
 def test_json_in_chinese_keeps_the_english_template_and_values(project):
     # docs/ci.md: `template` and `args` are the English message with its values (to group
     # findings by rule whatever the language); `message` and `help` are in the run's language

@@ -25,9 +25,11 @@ def _codes(value: str | None) -> list[str] | None:
 
 @click.command()
 @paths_argument
-@click.option("--output-format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+@click.option("--output-format", "--format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True,
               help="text: findings with the source line and a caret; concise: one line each; json; sarif (2.1.0, "
-                   "for code scanning); github (workflow annotations); junit (XML report, one test case per file).")
+                   "for code scanning); github (workflow annotations); junit (XML report, one test case per file). "
+                   "--format is the same option, as the other commands name it.")
 @click.option("-o", "--output", type=FilePath(dir_okay=False, writable=True), callback=output_folder_exists,
               help="Write the report to this file (atomically) instead of standard output.")
 @click.option("--fail-level", type=click.Choice(SEVERITIES), default=None,
