@@ -69,6 +69,10 @@ def test_rule_examples(code: str, tmp_path: Path):
             assert all(f.path == str(path) or f.path.endswith("example.kpi") for f in hits)
         else:
             assert hits == [], f"{code}'s good example triggers it: {[f.message for f in hits]}"
+            # a reader copies a good example: it must pass a CI step (no error of any rule);
+            # KPI201's and KPI202's weighed their only main KPI 20% and 30% (KPI101)
+            failing = [f"{f.code}: {f.message}" for f in result.findings if f.severity == "error"]
+            assert failing == [], f"{code}'s good example fails lint: {failing}"
 
 
 def _cases() -> list:

@@ -49,9 +49,10 @@ entries name one rule, the most specific wins (a code or slug over a prefix, a l
 over a shorter, any over `ALL`). A wrong key, an unknown code, a misspelt table (`[lnit]`,
 E602) or
 a value of the wrong type stops the run with exit code 2 and names the key and the file.
-In a .kpi file, suppressions take rule codes only (not prefixes or slugs), and are read in
-any case (`# KPIRULES: IGNORE[KPI101]`):
-`# kpirules: ignore[KPI101] reason` silences a finding on its own line (or, standing alone, on the next line that is not a comment;
+In a .kpi file, suppressions take rule codes only (not prefixes or slugs), written as the
+code is (`KPI101`; `kpi101` is KPI902); the marker itself is read in any case
+(`# KPIRULES: IGNORE[KPI101]`):
+`# kpirules: ignore[KPI101] reason` silences a finding on its own line (or, standing alone, on the next line that is not a comment, so a blank line in between ends it;
 written after a block's closing `}`, anywhere in that block; after the last line of a statement written over several lines, anywhere in it), and
 `# kpirules: ignore-file[KPI105] reason` a whole file; a suppression that hides nothing
 (KPI901) or names an unknown code, a rule name or a prefix (KPI902) is reported.

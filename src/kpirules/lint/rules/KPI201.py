@@ -18,7 +18,7 @@ class NotComputed(Rule):
     role telesales "电话销售" {
       kpi attitude "工作态度" {
         process main
-        weight 20%
+        weight 100%
       }
     }
     ```
@@ -33,7 +33,7 @@ class NotComputed(Rule):
         process main
         measure count(calls)
         target >= 200
-        weight 20%
+        weight 100%
       }
     }
     ```

@@ -21,7 +21,7 @@ class ManualData(Rule):
         process main
         measure count(self_reports)
         target >= 40
-        weight 30%
+        weight 100%
       }
     }
     ```
@@ -36,7 +36,7 @@ class ManualData(Rule):
         process main
         measure count(visits)
         target >= 40
-        weight 30%
+        weight 100%
       }
     }
     ```

@@ -10,7 +10,8 @@ class UnusedSuppression(Rule):
     comment sits on the wrong line) would silently hide the next real one. A line
     suppression covers findings that start on its own line (after a block's closing `}`,
     anywhere in that block), or, when the comment stands alone, on the next line that is
-    not a comment (so suppressions can be stacked above one line); `ignore-file[...]`
+    not a comment (so suppressions can be stacked above one line; a blank line is not a
+    comment, so a suppression above a blank line covers nothing); `ignore-file[...]`
     covers the whole file. Suppressions of
     rules that did not run (not selected, or history rules without `--history`) are
     not reported.
