@@ -854,6 +854,21 @@ def test_a_stopped_source_is_judged_by_the_kpi_period_that_reads_it(tmp_path, mo
                          "reading it find none of its rows; check that the source is up to date"]
 
 
+def test_a_closed_standard_error_does_not_stop_the_run_writing_its_output(sample_project):
+    # `kpirules run -o t.json 2>&1 | head -1`: once head had gone, the next warning failed
+    # with EPIPE and click ended the run with exit code 1 and nothing written
+    import subprocess
+    import sys
+
+    kpirules = Path(sys.executable).with_name("kpirules")
+    out = sample_project / "t.json"
+    proc = subprocess.Popen([str(kpirules), "run", "--period", "2026-12", "-o", str(out)], cwd=sample_project,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc.stderr.close()  # nobody reads the messages: each write to them fails
+    assert proc.wait(timeout=120) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["periods"] == ["2026-12"]
+
+
 def test_dash_is_standard_output(sample_project):
     # `-o -` wrote a file named "-" (and a second run silently replaced it)
     project = sample_project

@@ -24,7 +24,18 @@ EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
 
 def echo_err(text: str) -> None:
-    click.echo(text, err=True)
+    """A line for standard error. When nobody reads it any more (`2>&1 | head -1`, the reader
+    gone) the command goes on and writes its outputs: messages are not its work. click would
+    stop it with exit code 1, with nothing written."""
+    try:
+        click.echo(text, err=True)
+    except BrokenPipeError:
+        # later messages, and the interpreter's last flush, go nowhere instead of failing
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stderr.fileno())
+        finally:
+            os.close(devnull)
 
 
 # ---------------------------------------------------------------------- the language

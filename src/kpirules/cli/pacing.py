@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import click
-
 from kpirules import i18n
-from kpirules.cli.common import current_lang, emit
+from kpirules.cli.common import current_lang, echo_err, emit
 from kpirules.cli.run import _warnings, check_persons, check_roles, manifest, prepare, status
 from kpirules.errors import ConfigError, Diagnostic
 
@@ -47,7 +45,7 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
             "json": lambda: pacing_output.render_json(result, read),
             "jsonl": lambda: pacing_output.render_jsonl(result),
         }[fmt_]()
-        click.echo(pacing_output.heading(result, lang), err=True)  # which period and day, beside the data
+        echo_err(pacing_output.heading(result, lang))  # which period and day, beside the data
         for warning in result.warnings:
-            click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
+            echo_err(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
     emit(text.rstrip("\n"), output)

@@ -9,8 +9,8 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, format_of_output, handle_errors,
-    lang_option, paths_argument, place, rejects_option, warn_rejects_unused, write_output,
+    FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, echo_err, format_of_output,
+    handle_errors, lang_option, paths_argument, place, rejects_option, warn_rejects_unused, write_output,
 )
 from kpirules.cli.run import _warnings, check_roles, config_option, env_option, period_option, prepare, status
 from kpirules.errors import ConfigError, DataError, Diagnostic
@@ -106,11 +106,11 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
         else:
             _write_together(target, payload, folder, files)
     for warning in result.warnings:
-        click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
-    click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
+        echo_err(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
+    echo_err(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output))
     if folder is not None:
-        click.echo(i18n.ui(lang, "report.wrote_statements", f"wrote {len(files) - 1} statements to {folder}",
-                           n=len(files) - 1, path=folder), err=True)
+        echo_err(i18n.ui(lang, "report.wrote_statements", f"wrote {len(files) - 1} statements to {folder}",
+                         n=len(files) - 1, path=folder))
 
 
 def _check_places(target: Path, folder: Path | None, fmt_: str) -> None:

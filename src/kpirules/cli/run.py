@@ -331,9 +331,9 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         from kpirules.report.explain import period_line
 
         # which period and why, beside the data (JSON also carries it as period_reason)
-        click.echo(period_line(result, lang), err=True)
+        echo_err(period_line(result, lang))
         for warning in result.warnings:
-            click.echo(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)), err=True)
+            echo_err(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
     outputs: dict[str, str | bytes] = {}
     if output:
         outputs[output] = rendered if isinstance(rendered, bytes) else rendered.rstrip("\n") + "\n"
@@ -352,7 +352,7 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
     if not output:
         click.echo(rendered.rstrip("\n"))
     elif isinstance(rendered, bytes):
-        click.echo(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output), err=True)
+        echo_err(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output))
 
 
 def _left_out_by_role(prepared: Prepared, result, roles, persons) -> list[str]:
@@ -446,7 +446,7 @@ def explain(person, period_label, env, config_path, fmt_, output, bad_rows, reje
         echo_err(i18n.labelled(lang, "warning", i18n.phrase(warning, "warning", lang)))
     if fmt_ == "json":
         text = json.dumps(explain_items(result, person, context), ensure_ascii=False, indent=2)
-        click.echo(period_line(result, lang), err=True)
+        echo_err(period_line(result, lang))
     else:
         text = period_line(result, lang) + "\n\n" + "\n\n".join(explain_periods(result, person, lang, context))
     emit(text, output)
