@@ -854,6 +854,30 @@ def test_a_stopped_source_is_judged_by_the_kpi_period_that_reads_it(tmp_path, mo
                          "reading it find none of its rows; check that the source is up to date"]
 
 
+@pytest.mark.parametrize(("fallback", "warned"), [(False, True), (True, False)])
+def test_a_targets_source_without_rows_for_the_period_is_a_warning(tmp_path, monkeypatch, fallback, warned):
+    # AdventureWorks' quotas stop at 2014-03-01: in the run of 2014Q2 every rep was scored
+    # "no data" on quota attainment, and nothing said why. Here: no 2026Q4 row in the sample's
+    # quarterly targets, and (unless `fallback`) no constant target to fall back on
+    project = _project(tmp_path, monkeypatch)
+    targets = project / "data" / "sample" / "quarterly_targets.csv"
+    lines = targets.read_text(encoding="utf-8").splitlines()
+    targets.write_text("\n".join(line for line in lines if ",2026Q4," not in line) + "\n", encoding="utf-8")
+    if not fallback:
+        scheme = project / "rulesets" / "key_account_manager.kpi"
+        text = scheme.read_text(encoding="utf-8")
+        scheme.write_text(text.replace("    target >= 150万 CNY\n", "", 1), encoding="utf-8")
+    result = invoke("run", "--period", "2026-12", "--role", "key_account_manager", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    warning = ("warning: quarterly_targets: no row gives a target for 2026Q4: the KPIs that read their targets "
+               "from it have none there and are scored as no data; check that the source is up to date")
+    assert (warning in result.stderr.splitlines()) is warned, result.stderr
+    # and with the rows there, nothing is said
+    targets.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke("run", "--period", "2026-12", "--role", "key_account_manager", "--format", "csv")
+    assert "no row gives a target" not in result.stderr
+
+
 def test_a_closed_standard_error_does_not_stop_the_run_writing_its_output(sample_project):
     # `kpirules run -o t.json 2>&1 | head -1`: once head had gone, the next warning failed
     # with EPIPE and click ended the run with exit code 1 and nothing written

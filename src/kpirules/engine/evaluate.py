@@ -325,6 +325,29 @@ class Evaluator:
             raise DataError(problems)
         return out
 
+    def _periods_without_targets(self, needed: dict[str, dict[str, str]],
+                                 targets: dict[tuple[str, str, str], dict]) -> list[str]:
+        """A warning per targets dataset and KPI period asked about that no row of it is for:
+        a source that stopped early (quotas entered up to March, a run of June) leaves every
+        KPI that reads its targets from it without one, scored as no data."""
+        given = {(ds_id, label) for ds_id, _, label in targets}
+        out = []
+        for ds_id, labels in sorted(needed.items()):
+            missing = sorted(label for label in labels if (ds_id, label) not in given)
+            if not missing:
+                continue
+            ds = self.scheme.datasets[ds_id]
+            column = ds.bindings["period"]
+            latest = ""
+            if ds.columns[column].type in ("date", "timestamp"):
+                last = self.con.execute(f"SELECT max({sqlc.quote(column)}) FROM {sqlc.quote(ds_id)}").fetchone()[0]
+                if last is not None:
+                    latest = f" (its latest {column} is {as_date(last).isoformat()})"
+            shown = ", ".join(missing)
+            out.append(f"{ds_id}: no row gives a target for {shown}{latest}: the KPIs that read their targets "
+                       f"from it have none there and are scored as no data; check that the source is up to date")
+        return out
+
     def _labels_never_read(self, needed: dict[str, dict[str, str]]) -> list[str]:
         """Warnings for rows of targets and adjustments datasets whose period label can never
         apply: not a period label at all (`2026-3`), or a label of another length than the
@@ -413,6 +436,14 @@ class Evaluator:
             targets = self._per_person_targets(needed, reads)
             adjustments = self._adjustments(periods)
             warnings = self._labels_never_read(needed)
+            # a KPI whose every target line reads one dataset per person has none without its rows
+            only: set[str] = set()
+            for rt in runtimes.values():
+                for k in rt.kpis if rt else []:
+                    sources = {rule.per_person for rule, _, _, _ in k.targets}
+                    if len(sources) == 1 and None not in sources:
+                        only |= sources
+            warnings += self._periods_without_targets({d: needed[d] for d in needed if d in only}, targets)
             self.scored_in_sql = 0
             if setwise is None:
                 setwise = self._worth_sql(periods, persons)
