@@ -57,10 +57,13 @@ def unmatched_texts(scheme: Scheme, con: duckdb.DuckDBPyConnection, aggregates: 
         for (column, text), present in zip(pairs, held):
             if present is not False:  # True, or None: the dataset has no rows
                 continue
+            # the same text but for case, spaces and punctuation: "GTX Pro" where the data has "GTXPro"
+            bare = "".join(ch for ch in text.lower() if ch.isalnum())
             near = [v for (v,) in con.execute(
                 f"SELECT DISTINCT {sqlc.quote(column)} FROM {sqlc.quote(dataset)} "
-                f"WHERE lower(trim({sqlc.quote(column)})) = lower(trim({sqlc.literal(text)})) ORDER BY 1 LIMIT 3"
-            ).fetchall()]
+                f"WHERE regexp_replace(lower({sqlc.quote(column)}), '[^\\pL\\pN]', '', 'g') = {sqlc.literal(bare)} "
+                "ORDER BY 1 LIMIT 3"
+            ).fetchall()] if bare else []
             excluding, span = compared[(column, text)]
             place = f"{span.path}:{span.line}:{span.column}"
             if excluding:
