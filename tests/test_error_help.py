@@ -43,6 +43,14 @@ CASES = [
     ("E308 binding", "dataset d { person p date t column p string column t string }\n",
      "6:27: error[E308]: 'date t' needs a date or timestamp column; t is string",
      "d has no date or timestamp column; if t holds dates, declare it `column t date`"),
+    # a text amount stopped the run with "internal error: InvalidOperation"; `true` was paid as 1
+    ("E319 amount", "adjustments adj { person p period at amount a reason r\n"
+                    "  column p string column at string column a boolean column r string }\n",
+     "6:45: error[E319]: 'amount a' needs a column of type money, decimal or integer, not boolean",
+     "declare a as money, or as decimal or integer"),
+    ("E319 period", "targets tg { person p period at column p string column at integer column calls integer }\n",
+     "6:30: error[E319]: 'period at' needs a column of type string, date or timestamp, not integer",
+     "declare at as string (a period label such as 2026-03), or as a date inside the period"),
     ("E313", kpi(measure="round(count(calls) where true)"),
      "7:32: error[E313]: 'where' and 'on' belong to aggregates, not to round(...)",
      "move them inside the aggregate they filter: round(count(calls where ...)), not round(count(calls) where ...)"),

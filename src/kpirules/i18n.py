@@ -286,7 +286,8 @@ def _and_list(found: Catalog, text: str) -> str:
 
 
 def _alternatives(found: Catalog, text: str, group: str = "kind") -> str:
-    return found.ui["list.or"].join(found.phrase(item, group) for item in text.split(" or "))
+    """'a or b', and 'a, b or c'."""
+    return found.ui["list.or"].join(found.phrase(item, group) for item in re.split(r", | or ", text))
 
 
 def _period_units(found: Catalog, text: str) -> str:

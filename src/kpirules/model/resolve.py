@@ -395,6 +395,16 @@ class Resolver(KpiResolver):
                     f"'{stmt.key} {column}' needs a date or timestamp column; {column} is {columns[column].type}",
                     date_column_help(decl.id.name, column, columns),
                 )
+            if stmt.key in ("period", "amount") and columns[column].type not in REQUIRED_BINDING_COLUMNS[stmt.key][0]:
+                # a text amount failed the run with an internal error; a boolean one paid `true` as 1
+                types = REQUIRED_BINDING_COLUMNS[stmt.key][0]
+                listed = f"{', '.join(types[:-1])} or {types[-1]}"
+                self.problems.error(
+                    "E319", stmt.column.span,
+                    f"'{stmt.key} {column}' needs a column of type {listed}, not {columns[column].type}",
+                    f"declare {column} as string (a period label such as 2026-03), or as a date inside the period"
+                    if stmt.key == "period" else f"declare {column} as money, or as decimal or integer",
+                )
             bindings[stmt.key] = column
         for key, required in allowed.items():
             if required and key not in written:
