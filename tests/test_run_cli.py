@@ -878,6 +878,22 @@ def test_a_targets_source_without_rows_for_the_period_is_a_warning(tmp_path, mon
     assert "no row gives a target" not in result.stderr
 
 
+def test_an_adjustment_without_a_person_or_a_period_is_said_to_apply_nowhere(sample_project):
+    # an empty period was dropped without a word (the adjustment never paid); an empty person
+    # was "1 adjustment not applied: nobody evaluated to pay (None in 2026-12)"
+    adjustments = sample_project / "data" / "sample" / "payout_adjustments.csv"
+    with adjustments.open("a", encoding="utf-8") as fh:
+        fh.write("P003,,99.00,no period,P001\n,2026-12,98.00,no person,P001\n")
+    result = invoke("run", "--period", "2026-12", "--format", "csv", "-o", "out.csv")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "payout_adjustments" in line or "None" in line]
+    assert warnings == ["warning: payout_adjustments: 1 row has no person_id: it counts for nobody",
+                        "warning: payout_adjustments: 1 row has no period: it is never applied"]
+    result = invoke("sources", "check")
+    line = next(line for line in result.stdout.splitlines() if line.startswith("payout_adjustments"))
+    assert line.endswith("; 1 row has no period (never applied)")
+
+
 def test_a_closed_standard_error_does_not_stop_the_run_writing_its_output(sample_project):
     # `kpirules run -o t.json 2>&1 | head -1`: once head had gone, the next warning failed
     # with EPIPE and click ended the run with exit code 1 and nothing written

@@ -155,10 +155,15 @@ def _warnings(prepared: Prepared, result, roles=None, stale: bool = True) -> lis
             out.append(f"{load.dataset}: {n} {'row has' if n == 1 else 'rows have'} no {column}: "
                        f"{'it counts' if n == 1 else 'they count'} for nobody")
         if load.no_date_rows:
-            n, column = load.no_date_rows, prepared.scheme.datasets[load.dataset].date_column
-            out.append(f"{load.dataset}: {n} {'row has' if n == 1 else 'rows have'} no {column}: "
-                       f"{'it is' if n == 1 else 'they are'} in no period (a KPI placing rows `on` another "
-                       "column still reads them)")
+            ds = prepared.scheme.datasets[load.dataset]
+            n = load.no_date_rows
+            if ds.kind == "dataset":
+                out.append(f"{load.dataset}: {n} {'row has' if n == 1 else 'rows have'} no {ds.date_column}: "
+                           f"{'it is' if n == 1 else 'they are'} in no period (a KPI placing rows `on` another "
+                           "column still reads them)")
+            else:  # a target or an adjustment for no period
+                out.append(f"{load.dataset}: {n} {'row has' if n == 1 else 'rows have'} no {ds.bindings['period']}: "
+                           f"{'it is' if n == 1 else 'they are'} never applied")
     out += prepared.load_report.skipped()
     out += _outside_effective(prepared.scheme.header, prepared.periods)
     out += _filters_matching_nothing(prepared, roles)

@@ -115,7 +115,7 @@ def check(env: str | None, config_path: str | None, bad_rows: str, rejects: str 
         else:
             load = result.load
             status = i18n.ui(lang, "sources.ok", "ok")
-            rows = i18n.ui(lang, "sources.rows", f"{load.rows:,} rows", n=f"{load.rows:,}")
+            rows = i18n.ui(lang, "sources.rows", f"{load.rows:,} {'row' if load.rows == 1 else 'rows'}", n=f"{load.rows:,}")
             unknown = load.unknown_person_rows
             if unknown:
                 ids, first = load.unknown_people()
@@ -131,9 +131,14 @@ def check(env: str | None, config_path: str | None, bad_rows: str, rejects: str 
                                   n=f"{nobody:,}")
             if load.no_date_rows:
                 undated = load.no_date_rows
-                status += i18n.ui(lang, "sources.no_date",
-                                  f"; {undated:,} {'row has' if undated == 1 else 'rows have'} no date",
-                                  n=f"{undated:,}")
+                if scheme.datasets[result.dataset].kind == "dataset":
+                    status += i18n.ui(lang, "sources.no_date",
+                                      f"; {undated:,} {'row has' if undated == 1 else 'rows have'} no date",
+                                      n=f"{undated:,}")
+                else:  # a target or an adjustment without its period applies nowhere
+                    status += i18n.ui(lang, "sources.no_period",
+                                      f"; {undated:,} {'row has' if undated == 1 else 'rows have'} no period "
+                                      "(never applied)", n=f"{undated:,}")
             if load.rejected:
                 status += i18n.ui(lang, "sources.skipped",
                                   f"; {load.rejected:,} bad {'row' if load.rejected == 1 else 'rows'} skipped",

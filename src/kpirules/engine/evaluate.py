@@ -299,6 +299,8 @@ class Evaluator:
                 if label not in labels:
                     continue
                 person, amount, reason = row.get(b["person"]), row.get(b["amount"]), row.get(b["reason"])
+                if person is None:  # for nobody: the load's warning says so ("rows have no person_id")
+                    continue
                 if amount is None:
                     problems.append(Diagnostic(
                         "E516", f"an adjustment for person {person} in {label} has no amount",

@@ -264,8 +264,9 @@ class _Run:
                                                              source.no_value_help))
             self.roster_stage = stage
         unknown, examples, first_unknown = self._unknown_persons(dataset, stage)
-        person = dataset.person_column if dataset.kind == "dataset" else None
-        dated = dataset.date_column if dataset.kind == "dataset" else None
+        person = dataset.person_column if dataset.kind != "roster" else None
+        # a fact row without its date is in no period; a target or adjustment without its period, for none
+        dated = dataset.date_column if dataset.kind == "dataset" else dataset.bindings.get("period")
         nobody, undated = checks.rows_without(con, stage, [person, dated])
         staged.digest = _Digest(con, dataset, stage, good)
         staged.load = DatasetLoad(
