@@ -191,6 +191,24 @@ def test_explain_of_a_person_hired_after_every_period_asked_says_so():
     assert "note: hired on 2026-06-15, after the periods" in result.output
 
 
+def test_explain_of_a_person_inactive_in_some_periods_and_in_no_role_in_others_says_each(sample_project):
+    # P019, hired on 2026-06-15, with no role: E514 said "matches no role" for all of 2026Q2,
+    # though in April and May they were not yet hired
+    people = sample_project / "data" / "sample" / "people.csv"
+    text = people.read_text(encoding="utf-8")
+    assert text.count("P019,崔怡雨,telesales,") == 1
+    people.write_text(text.replace("P019,崔怡雨,telesales,", "P019,崔怡雨,,"), encoding="utf-8")
+    result = invoke("explain", "P019", "--period", "2026Q2")
+    assert result.exit_code == 1
+    assert ("error[E514]: person P019 was evaluated in none of the periods, so there is nothing to explain for "
+            "2026-04, 2026-05, 2026-06") in result.output
+    assert [line.strip() for line in result.output.splitlines() if "note:" in line] == [
+        "= note: in 2026-04: not active: hired on 2026-06-15, after the period",
+        "= note: in 2026-05: not active: hired on 2026-06-15, after the period",
+        "= note: in 2026-06: matches no role as of 2026-06-30",
+    ]
+
+
 def test_explain_points_every_step_at_its_line():
     result = invoke("explain", "P027", "--period", "2026-06")
     assert result.exit_code == 0, result.output
