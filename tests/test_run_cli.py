@@ -209,6 +209,19 @@ def test_explain_of_a_person_inactive_in_some_periods_and_in_no_role_in_others_s
     ]
 
 
+def test_run_says_why_a_person_asked_for_was_not_evaluated(sample_project):
+    # `run --person P015 --period 2026-07` printed "0 people evaluated." and no more: P015
+    # left on 2026-06-12 (data/sample/people.csv)
+    result = invoke("run", "--period", "2026-07", "--person", "P015", "--person", "P003")
+    assert result.exit_code == 0, result.output
+    assert "1 person evaluated" in result.stdout
+    assert ("warning: --person P015 was not evaluated for 2026-07: not active: left on 2026-06-12, before the "
+            "period") in result.output
+    assert "--person P003" not in result.output
+    result = invoke("--lang", "zh", "run", "--period", "2026-07", "--person", "P015")
+    assert "--person P015 在 2026-07 没有被评估：不在职：2026-06-12 离职，在该期间之前" in result.output
+
+
 def test_explain_points_every_step_at_its_line():
     result = invoke("explain", "P027", "--period", "2026-06")
     assert result.exit_code == 0, result.output

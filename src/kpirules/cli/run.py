@@ -319,8 +319,10 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
                           persons=list(persons) or None, period_reason=prepared.period_reason,
                           trace_rows=chosen.traces, loads=prepared.load_report)
     result.warnings.extend(_warnings(prepared, result, list(roles) or None))
-    if roles and persons:
-        result.warnings.extend(_left_out_by_role(prepared, result, roles, persons))
+    if persons:
+        left_out = _left_out_by_role(prepared, result, roles, persons) if roles else {}
+        result.warnings.extend(left_out.values())
+        result.warnings.extend(_persons_not_evaluated(prepared, result, persons, left_out))
     sealed = None
     if (fmt_ != "table" and chosen.manifest) or manifest_path or snapshot_dir:
         sealed = manifest(prepared, result, run_arguments(prepared, paths, period_label, roles, persons, bad_rows))
@@ -360,20 +362,35 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         echo_err(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output))
 
 
-def _left_out_by_role(prepared: Prepared, result, roles, persons) -> list[str]:
-    """A warning for each --person whom --role left out (their role is another): the run
-    says "0 people evaluated" and nothing else would say why."""
+def _left_out_by_role(prepared: Prepared, result, roles, persons) -> dict[tuple[str, str], str]:
+    """A warning for each --person and period whom --role left out (their role is another):
+    the run says "0 people evaluated" and nothing else would say why."""
     from kpirules.engine.evaluate import evaluate
 
     evaluated = {(p.person_id, p.period) for p in result.people}
     missing = [p for p in dict.fromkeys(persons) if not any((p, label) in evaluated for label in result.periods)]
     if not missing:
-        return []
+        return {}
     theirs = evaluate(prepared.scheme, prepared.con, prepared.periods, persons=missing,
                       period_reason=prepared.period_reason, loads=prepared.load_report)
     chosen = ", ".join(roles)
-    return [f"--person {p.person_id} was not evaluated for {p.period}: their role is {p.role}, which --role "
-            f"{chosen} leaves out" for p in theirs.people if (p.person_id, p.period) not in evaluated]
+    return {(p.person_id, p.period): f"--person {p.person_id} was not evaluated for {p.period}: their role is "
+                                     f"{p.role}, which --role {chosen} leaves out"
+            for p in theirs.people if (p.person_id, p.period) not in evaluated}
+
+
+def _persons_not_evaluated(prepared: Prepared, result, persons, said: dict[tuple[str, str], str]) -> list[str]:
+    """A warning for each --person and period with no result and none in `said`: not active
+    then, or in no role (the run said "0 people evaluated" and no more)."""
+    from kpirules.report.explain import Context
+
+    evaluated = {(p.person_id, p.period) for p in result.people}
+    missing = [(p, label) for p in dict.fromkeys(persons) for label in result.periods
+               if (p, label) not in evaluated and (p, label) not in said]
+    if not missing:
+        return []
+    context = Context.read(prepared.scheme, prepared.con)
+    return [f"--person {p} was not evaluated for {label}: {context.not_evaluated(p, label)}" for p, label in missing]
 
 
 def _check_places(output, manifest_path, snapshot_dir, rejects=None) -> None:
