@@ -466,6 +466,26 @@ def test_no_command_writes_over_the_data_the_project_binds(sample_project, comma
     assert (sample_project / "data" / "sample" / "notes.txt").exists()
 
 
+@pytest.mark.parametrize("args", [
+    # rules and schema read no scheme: `rules -o rulesets/telesales.kpi` replaced it (exit 0)
+    ("rules", "-o", "rulesets/telesales.kpi"),
+    ("schema", "-o", "rulesets/extra.kpi"),
+    # run, explain, report and diff read no scheme test: they replaced telesales' with their output
+    ("run", "--period", "2026-03", "--format", "csv", "-o", "rulesets/telesales.kpitest.toml"),
+    ("explain", "P003", "--period", "2026-03", "-o", "rulesets/telesales.kpitest.toml"),
+    ("run", "--period", "2026-03", "--manifest", "rulesets/m.kpitest.toml"),
+])
+def test_no_command_writes_a_scheme_or_a_scheme_test_into_the_rulesets(sample_project, args):
+    rulesets = sample_project / "rulesets"
+    before = {path.name: path.read_bytes() for path in rulesets.iterdir()}
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    suffix = ".kpi" if args[-1].endswith(".kpi") else ".kpitest.toml"
+    assert (f"error[E006]: {args[-1]} is in the project's rulesets (rulesets), where its {suffix} files are read: "
+            "kpirules never writes over its inputs") in result.output
+    assert {path.name: path.read_bytes() for path in rulesets.iterdir()} == before
+
+
 @pytest.mark.parametrize("command", [("check",), ("fmt", "--check"), ("export",), ("lint",)])
 def test_a_broken_configuration_is_an_error_for_commands_that_read_its_rulesets(tmp_path, monkeypatch, command):
     # check, fmt and export used to pass over a kpirules.toml that does not load and check

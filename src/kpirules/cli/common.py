@@ -298,10 +298,11 @@ def check_outside_rejects(rejects: str | None, *outputs: tuple[str, str | None])
             ))
 
 
-def project_data() -> tuple[Path | None, list[Path]]:
-    """The configuration and the data files (for a pattern such as `exports/*.csv`, the
-    folder) that it binds, whether or not this command reads them. Read as TOML alone; a
-    file that does not read binds nothing here (the commands that need it report it)."""
+def project_data() -> tuple[Path | None, list[Path], list[Path]]:
+    """The configuration, the data files (for a pattern such as `exports/*.csv`, the folder)
+    that it binds, and its rulesets (files and folders; ./rulesets without a configuration),
+    whether or not this command reads them. Read as TOML alone; a file that does not read
+    binds nothing here (the commands that need it report it)."""
     import tomllib
 
     from kpirules.lint.config import find_config_file
@@ -311,12 +312,15 @@ def project_data() -> tuple[Path | None, list[Path]]:
     chosen = (ctx.params.get("config_path") or ctx.params.get("config_file")) if ctx is not None else None
     found = Path(chosen) if chosen else find_config_file()
     if found is None:
-        return None, []
+        return None, [], [place("rulesets")]
     try:
         data = tomllib.loads(found.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return found, []
+        return found, [], []
     data, _ = kpirules_tables(found, data)
+    project = data.get("project", {})
+    listed = project.get("rulesets", ["rulesets"]) if isinstance(project, dict) else []
+    rulesets = [place(found.parent / r) for r in listed if isinstance(r, str) and r] if isinstance(listed, list) else []
     bound = []
     envs = data.get("env", {})
     for env in envs.values() if isinstance(envs, dict) else ():
@@ -326,7 +330,7 @@ def project_data() -> tuple[Path | None, list[Path]]:
             if isinstance(where, str) and where:
                 path = found.parent / where
                 bound.append(place(path.parent if any(c in where for c in "*?[") else path))
-    return found, bound
+    return found, bound, rulesets
 
 
 def check_not_input(path: str | Path) -> None:
@@ -353,8 +357,18 @@ def check_not_input(path: str | Path) -> None:
             "E006", f"{path} is one of this command's inputs: kpirules never writes over its inputs",
             help="write the output to another file",
         ))
-    config, bound = project_data()
+    config, bound, rulesets = project_data()
     target = place(path)
+    scheme_file = next((suffix for suffix in (".kpi", ".kpitest.toml") if target.name.endswith(suffix)), None)
+    for folder in rulesets if scheme_file else ():
+        # the schemes and their tests, for every command: `rules -o rulesets/telesales.kpi`
+        # replaced a scheme (rules and schema read none), `run -o` a .kpitest.toml
+        if folder == target or folder in target.parents:
+            raise ConfigError(Diagnostic(
+                "E006", f"{path} is in the project's rulesets ({_shown(folder)}), where its {scheme_file} files are "
+                "read: kpirules never writes over its inputs",
+                help=f"write the output outside that folder, or give it a name that does not end in {scheme_file}",
+            ))
     for data in bound:
         if data == target or (data.is_dir() and data in target.parents):
             shown, folder = _shown(config), _shown(data)
