@@ -190,6 +190,26 @@ def test_json_array_and_json_lines(workdir):
     assert report["deals"].description == "JSON lines deals.jsonl"
 
 
+_DEAL = ('{"deal_id": "D%d", "owner_id": "P1", "signed_at": "2026-01-05 09:30:00", "signed_on": "2026-01-05", '
+         '"units": 3, "amount": 12, "rate": 0.1, "won": true}')
+
+
+@pytest.mark.parametrize("cut", [
+    # after a record's comma DuckDB's reader took the records before the cut, without a word
+    "[" + _DEAL % 1 + ",\n " + _DEAL % 2 + ",\n",
+    "[" + _DEAL % 1 + ",",
+])
+def test_a_json_array_cut_short_is_refused_not_read_in_part(workdir, cut):
+    (workdir / "deals.json").write_text(cut, encoding="utf-8")
+    d = load_problem(workdir, {"deals": {"source": "json", "path": "deals.json"}})
+    assert (d.code, d.message) == ("E640", "deals.json ends before its closing ]: the file was cut short, and the "
+                                           "records after the cut are missing")
+    # whole, with spaces and a line break after the closing bracket, it reads
+    (workdir / "deals.json").write_text(cut.rstrip().rstrip(",") + "]\n \n", encoding="utf-8")
+    con, _ = load(workdir, {"deals": {"source": "json", "path": "deals.json"}})
+    assert len(rows(con, "deals")) == cut.count("deal_id")
+
+
 def test_xlsx_sheet_by_name(workdir):
     book = openpyxl.Workbook()
     book.active.title = "说明"

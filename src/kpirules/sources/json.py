@@ -45,7 +45,24 @@ class JsonSource(Source):
     _label = "JSON array"
 
     def read(self):
-        return self._read_json(self.existing_file(self.resolve(self.options.path), "path"))
+        path = self.existing_file(self.resolve(self.options.path), "path")
+        if self._format == "array":
+            self._whole_array(path)
+        return self._read_json(path)
+
+    def _whole_array(self, path: Path) -> None:
+        """E640 for an array cut short after a record's comma (`[{...},{...},`): DuckDB's reader
+        takes it, and the records after the cut were lost without a word."""
+        with open(path, "rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - 4096))
+            tail = fh.read().rstrip()
+        if head.startswith(b"[") and not tail.endswith(b"]"):
+            raise self.error(
+                "E640", f"{self.locator} ends before its closing ]: the file was cut short, and the records after "
+                "the cut are missing", "write the file again in full (an export or a copy stopped before its end)")
 
     def read_failure(self, message: str) -> DataError | None:
         """E640 naming the file as the binding does, not by the absolute path DuckDB read."""
