@@ -164,8 +164,25 @@ def test_config_discovery_matches_the_project_configuration(tmp_path: Path):
     assert find_config_file(nested) == find_config(nested)
     (tmp_path / "a" / "pyproject.toml").write_text("[tool.kpirules.lint]\nignore = []\n", encoding="utf-8")
     assert find_config_file(nested) == find_config(nested) == tmp_path / "a" / "pyproject.toml"
+    # with a byte-order mark, and with a TOML error, it is still the configuration: a BOM made
+    # it pass unseen (its fail-level and ignores dropped), and a broken one too, with exit 0
+    (tmp_path / "a" / "pyproject.toml").write_bytes(b"\xef\xbb\xbf[tool.kpirules.lint]\nignore = []\n")
+    assert find_config_file(nested) == find_config(nested) == tmp_path / "a" / "pyproject.toml"
+    (tmp_path / "a" / "pyproject.toml").write_text('[tool.kpirules.lint]\nignore = ["KPI105"\n', encoding="utf-8")
+    assert find_config_file(nested) == find_config(nested) == tmp_path / "a" / "pyproject.toml"
+    (tmp_path / "a" / "pyproject.toml").write_text('[tool.black\n', encoding="utf-8")  # someone else's, broken
+    assert find_config_file(nested) is find_config(nested) is None
     (nested / "kpirules.toml").write_text("", encoding="utf-8")
     assert find_config_file(nested) == find_config(nested) == nested / "kpirules.toml"
+
+
+def test_a_broken_pyproject_configuration_is_e601_not_passed_over(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.kpirules.lint]\nfail-level = "warning"\nignore = ["KPI105"\n',
+                                             encoding="utf-8")
+    result = run_cli("lint", "--no-cache", ".")
+    assert result.exit_code == 2, result.output
+    assert "pyproject.toml:3:19: error[E601]: invalid TOML: Unclosed array at the end of the file" in result.output
 
 
 # ------------------------------------------------------------------ suppression comments

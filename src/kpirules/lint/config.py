@@ -85,10 +85,17 @@ def find_config_file(start: Path | None = None) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                if "kpirules" in tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}):
-                    return pyproject
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                text = pyproject.read_text("utf-8-sig")
+            except (UnicodeDecodeError, OSError):
                 continue
+            try:
+                if "kpirules" in tomllib.loads(text).get("tool", {}):
+                    return pyproject
+            except tomllib.TOMLDecodeError:
+                # a [tool.kpirules] in a file that does not read is the configuration, and
+                # says so (E601 at its line), rather than being passed over in silence
+                if "[tool.kpirules" in text:
+                    return pyproject
     return None
 
 
