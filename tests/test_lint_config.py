@@ -435,6 +435,9 @@ def test_lint_output_never_replaces_the_configuration_it_read(project, cached):
      "kpirules.toml:4:1: error[E602]: unknown key lnit", "did you mean 'lint'?"),
     ("pyproject.toml", '[tool.kpirules.project]\nrulesets = ["."]\n\n[tool.kpirules.lints]\nselect = ["KPI1"]\n',
      "pyproject.toml:4:1: error[E602]: unknown key lints", "did you mean 'lint'?"),
+    # a [run] table was taken and ignored: `period = "2026-03"` there ran 2026-12, without a word
+    ("kpirules.toml", '[project]\nrulesets = ["."]\n\n[run]\nperiod = "2026-03"\n',
+     "kpirules.toml:4:1: error[E602]: unknown key run", "known keys: project, env, lint"),
 ])
 def test_a_misspelt_table_stops_lint_as_it_stops_run(project, name, text, first_line, help):
     (project / name).write_text(text, encoding="utf-8")

@@ -102,9 +102,8 @@ class _EnvTable(_Strict):
 class _ConfigFile(_Strict):
     project: ProjectSettings = ProjectSettings()
     env: dict[str, _EnvTable] = {}
-    # [lint] and [run] belong to their commands, which validate them
+    # [lint] belongs to its command, which validates it
     lint: dict[str, Any] = {}
-    run: dict[str, Any] = {}
 
 
 class Binding(_Strict):
@@ -136,7 +135,6 @@ class ProjectConfig(_Strict):
     project: ProjectSettings
     envs: dict[str, Environment]
     lint: dict[str, Any] = {}
-    run: dict[str, Any] = {}
 
     @property
     def root(self) -> Path:
@@ -318,7 +316,7 @@ def _validate(data: dict, path: Path, prefix: str, positions: Positions) -> Proj
     if problems:
         raise ConfigError(problems)
     return ProjectConfig(path=path, key_prefix=prefix, project=raw.project, envs=envs,
-                         lint=raw.lint, run=raw.run)
+                         lint=raw.lint)
 
 
 def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path, prefix: str,

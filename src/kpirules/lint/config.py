@@ -137,7 +137,7 @@ def _error(path: Path | None, table: str, key: str, message: str, help: str, ent
 #: the tables a configuration has (`kpirules.config.ProjectConfig` reads the same; a test
 #: holds them together): lint, which does not load the whole configuration, still refuses
 #: a misspelt one, as `run` does (E602)
-TOP_LEVEL_KEYS = ("project", "env", "lint", "run")
+TOP_LEVEL_KEYS = ("project", "env", "lint")
 
 
 def read_config(path: Path | None) -> tuple[dict[str, Any], str]:
