@@ -141,10 +141,10 @@ def test_a_wrong_shape_in_pyproject_is_located_under_tool_kpirules(workdir):
 
 
 def test_unknown_top_level_and_project_keys(workdir):
-    found = _problems(workdir, GOOD.replace("default_env", "default_environment") + "\n[runs]\nx = 1\n")
+    found = _problems(workdir, GOOD.replace("default_env", "default_environment") + "\n[lints]\nx = 1\n")
     assert [(d.code, d.message, d.help) for d in found] == [
         ("E602", "unknown key project.default_environment", "did you mean 'default_env'?"),
-        ("E602", "unknown key runs", "did you mean 'run'?"),
+        ("E602", "unknown key lints", "did you mean 'lint'?"),
     ]
 
 
