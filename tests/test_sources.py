@@ -554,3 +554,13 @@ def test_csv_read_with_the_wrong_delimiter_says_which_one_to_set(workdir, separa
     assert d.message.startswith(f"the header is one column, 'deal_id{written}owner_id")  # repr: a tab as \\t
     assert d.message.endswith(f": its fields seem separated by {separator!r}, not by the delimiter the source reads")
     assert d.help == f'set delimiter = "{written}" in [env.test.datasets.deals] (docs/sources.md)'
+
+
+def test_a_header_name_with_a_control_character_is_shown_escaped(workdir):
+    # a NUL before `status` was shown as a space, with the help to rename " status", which
+    # matched nothing (a name padded with spaces is matched anyway)
+    write(workdir / "deals.csv", DEALS_CSV.replace("deal_id,owner_id", "deal_id,\x00owner_id", 1))
+    with pytest.raises(DataError) as caught:
+        load(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
+    (d,) = [d for d in caught.value.diagnostics if d.location.column == "owner_id"]
+    assert d.help == "the header has '\\x00owner_id', whose name holds a control character: fix the header in the file"

@@ -434,7 +434,11 @@ def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) 
     for declared, wanted in missing:
         hint = [lowered[m] for m in difflib.get_close_matches(wanted.lower(), list(lowered), n=1, cutoff=0.5)]
         renamed = f" (renamed from {wanted})" if wanted != declared else ""
-        if hint:
+        if hint and any(ord(ch) < 32 or ord(ch) == 127 for ch in hint[0]):
+            # a NUL or another control character, shown as a space: a rename of what is shown matched nothing
+            help_ = (f"the header has {hint[0]!r}, whose name holds a control character: fix the header in the "
+                     "file")
+        elif hint:
             help_ = f"did you mean '{hint[0]}'? map it with rename = {{ \"{hint[0]}\" = \"{declared}\" }}"
             tail = hint[0][len(wanted):] if hint[0].lower().startswith(wanted.lower()) else ""
             if tail.strip() and not any(ch.isalnum() for ch in tail):
