@@ -642,6 +642,7 @@ def test_an_empty_rulesets_list_is_a_configuration_error_for_every_command(tmp_p
     assert result.exit_code == 2, result.output
     assert "error[E603]: project.rulesets" in result.output
     assert "must name at least one .kpi file or folder" in result.output
+    assert '= help: e.g. rulesets = ["rulesets"]' in result.output  # lint alone said what to write
 
 
 @pytest.mark.parametrize("command", [("check",), ("fmt",), ("fmt", "--check"), ("export",), ("lint", "--no-cache"), ("test",)])

@@ -565,7 +565,9 @@ def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, position
         bound, words = _BOUNDS[kind]
         return Diagnostic("E603", f"{where} must be {words} {err['ctx'][bound]}", location)
     # never echo the input: it may be a credential
-    return Diagnostic("E603", f"{where}{of}: {_reason(err)}", location)
+    reason = _reason(err)
+    help_ = 'e.g. rulesets = ["rulesets"]' if reason == RULESETS_EMPTY else None  # as lint says it
+    return Diagnostic("E603", f"{where}{of}: {reason}", location, help=help_)
 
 
 def _reason(err: dict) -> str:
