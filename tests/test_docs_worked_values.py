@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from docs_worked_kit import D, HEADER, kpi, num, person, run
+from docs_worked_kit import D, HEADER, explain, kpi, num, person, run
 
 MARCH = "2026-03"
 
@@ -302,3 +302,26 @@ def test_a_negative_attainment_is_read_as_zero_by_tiers(tmp_path):
     # linear: -50% is below the default floor 0%: score 0
     k = result_of(tmp_path / "lin", "measure sum(deals.amount)  target >= 10", sum_of("-5"))
     assert num(k["score"]) == 0
+
+
+def test_a_quantity_over_a_constant_keeps_its_kind(tmp_path):
+    # language.md §10 and §9.1: `sum(deals.days) / 60` is a number (in the KPI's unit), not a
+    # percentage: explain showed "value: 60000%" and "target: >= 60000%" for 600 and 600,
+    # and a `score ... by value` row of 600 had to be written 600%.
+    # A's days: 24000 + 12000 = 36000; / 60 = 600, on the target of 600: 100%, score 100
+    role = """
+role rep "Rep" { applies_to person.role == "rep"
+  kpi talk "Talk time" { process main  weight 100%  unit "分钟"
+    measure sum(deals.days) / 60  target >= 600
+    score tiers by value { [0, 600): 0  [600, ∞): 100 } }
+  kpi share "Won share" { process auxiliary  measure count(deals where won) / count(deals) }
+}
+"""
+    data = {"deals": "A,2026-03-02,1,true,24000\nA,2026-03-03,1,false,12000"}
+    talk = kpi(person(run(tmp_path, role, data, "2026-03")), "talk")
+    assert (talk["value_type"], num(talk["value"]), num(talk["target"]), num(talk["score"])) == (
+        "number", D(600), D(600), D(100))
+    share = kpi(person(run(tmp_path, role, data, "2026-03")), "share")
+    assert (share["value_type"], num(share["value"])) == ("percent", D("0.5"))  # 1 of 2: still a share
+    text = explain(tmp_path, "A", "2026-03")
+    assert "  value: 36000 / 60 = 600 分钟" in text and "  target: >= 600 分钟" in text

@@ -282,6 +282,10 @@ class ExprChecker:
                 return "duration"
         elif op == "/":
             if lf == rf == "number":
+                # a share is one quantity over another (converted / leads); over a constant, a
+                # quantity keeps its kind: `sum(calls.duration_s) / 60` is minutes, not a percentage
+                if right != "percent" and not refs_in(e.right):
+                    return left
                 return "percent"
             if is_money(left) and is_money(right):
                 return "percent"
