@@ -54,6 +54,12 @@ def not_a_currency_help(e: ast.Literal_, currency: str | None = None) -> str:
             return f"write the currency code: {whole} {code}"
         if whole is not None:
             return f"write the whole number, {whole}: of the multipliers only 万 and 亿 are read"
+    if word[:1] in ("万", "亿") and e.text[len(number):len(number) + 1].isspace():
+        # `50 万`: the multiplier is read only right after its digits
+        return f"write {word[0]} right after the digits: {number}{word}"
+    if word == "d" and re.fullmatch(r"[0-9][0-9_]*\.[0-9_]+", number):
+        # `1.5d`: a duration is whole days
+        return "a duration is a whole number of days: write it without a fraction, e.g. 2d"
     if word in DAY_WORDS and re.fullmatch(r"[0-9][0-9_]*", number):
         days = number.replace("_", "")  # a duration is digits alone
         return f"write a number of days as a duration: {days}d"

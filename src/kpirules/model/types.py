@@ -328,8 +328,17 @@ class ExprChecker:
             return
         if lf != rf:
             hint = None
-            if {lf, rf} == {"duration", "number"}:
+            sides = (node.left, node.right) if isinstance(node, ast.Binary) else ()
+            days = next((x for x in sides if isinstance(x, ast.Literal_) and x.type == "duration"), None)
+            slipped = next((d for d in map(_date_as_arithmetic, sides) if d is not None), None)
+            if {lf, rf} == {"duration", "number"} and days is not None:
+                # `person.tenure_days < 90d`: the other side is a plain number, not the literal
+                hint = f"the other side is a plain number: write {days.text.removesuffix('d')}, without d"
+            elif {lf, rf} == {"duration", "number"}:
                 hint = "a duration is written in days, e.g. 30d"
+            elif lf == "date" and slipped is not None:
+                # `2026-1-1` is 2026 - 1 - 1, a number: a date has two-digit months and days
+                hint = f"write the date with two-digit months and days: {slipped}"
             elif {lf, rf} == {"date", "string"}:
                 quoted = _quoted_date(node)
                 hint = (f"write the date without quotes: {quoted}" if quoted is not None
@@ -658,6 +667,22 @@ def _within(location, span) -> bool:
     start, end = (location.line, location.column), (location.end_line or location.line,
                                                       location.end_column or location.column)
     return (outer.line, outer.column) <= start and end <= (outer.end_line or outer.line, outer.end_column or outer.column)
+
+
+def _date_as_arithmetic(expr) -> str | None:
+    """The date `2026-1-1` or `2026/3/5` meant, read as arithmetic on three whole numbers
+    (a year, a month, a day), written as a date is: 2026-01-01; None for anything else."""
+    if not (isinstance(expr, ast.Binary) and expr.op in ("-", "/") and isinstance(expr.left, ast.Binary)
+            and expr.left.op == expr.op):
+        return None
+    parts = [expr.left.left, expr.left.right, expr.right]
+    if not all(isinstance(x, ast.Literal_) and x.type == "number" and x.text.isdigit() for x in parts):
+        return None
+    year, month, day = (int(x.text) for x in parts)
+    try:
+        return dt.date(year, month, day).isoformat() if len(parts[0].text) == 4 else None
+    except ValueError:
+        return None
 
 
 def _is_zero(expr) -> bool:
