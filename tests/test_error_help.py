@@ -146,3 +146,12 @@ def test_a_fiscal_year_start_out_of_range_says_what_to_write(workdir, run_cli):
     assert result.stderr.splitlines()[4] == (
         "  = help: write a month's name or its number, e.g. fiscal_year_start april or fiscal_year_start 4"
     )
+
+
+def test_not_equal_written_as_a_math_sign_says_to_write_bang_equals(workdir, run_cli):
+    # ≥ and ≤ are read as >= and <=; ≠ was "remove it or check the line for a typo"
+    Path("s.kpi").write_text(COMMON + 'role t { applies_to person.level ≠ "x" }\n', encoding="utf-8")
+    result = run_cli("check", "s.kpi")
+    assert result.exit_code == 1, result.output
+    assert "s.kpi:6:34: error[E118]: unexpected character '≠' (NOT EQUAL TO)" in result.stderr
+    assert "  = help: write '!=' for '≠'" in result.stderr.splitlines()

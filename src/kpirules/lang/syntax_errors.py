@@ -516,7 +516,7 @@ def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnosti
 
 #: operators of other languages, the terminal this one writes for them, and its text
 _FOREIGN_OPERATORS = {"&&": ("AND", "and"), "&": ("AND", "and"), "||": ("OR", "or"), "|": ("OR", "or"),
-                      "!": ("NOT", "not"), "=>": ("GE", ">="), "=<": ("LE", "<=")}
+                      "!": ("NOT", "not"), "=>": ("GE", ">="), "=<": ("LE", "<="), "≠": ("NE", "!=")}
 _MONEY_SIGNS = {"$": "USD", "¥": "CNY", "￥": "CNY", "€": "EUR", "£": "GBP"}
 _AMOUNT = r"[0-9][0-9_,]*(?:\.[0-9]+)?[万亿]?"
 
