@@ -155,3 +155,20 @@ def test_not_equal_written_as_a_math_sign_says_to_write_bang_equals(workdir, run
     assert result.exit_code == 1, result.output
     assert "s.kpi:6:34: error[E118]: unexpected character '≠' (NOT EQUAL TO)" in result.stderr
     assert "  = help: write '!=' for '≠'" in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize(("source", "help"), [
+    # language.md §11.1: the floor is written before the cap; §7.2: an override takes no label
+    ('role t { applies_to person.level == "x"\n  kpi k { process main weight 100% measure count(calls) target >= 1 '
+     'score linear cap 120% floor 60% } }\n',
+     "write the floor before the cap: score linear floor 60% cap 120%"),
+    ('role t { applies_to person.level == "x"\n  kpi k { process main weight 100% measure count(calls) target >= 1 } }\n'
+     'role u { extends t applies_to person.level == "y"\n  override k "label" { target >= 2 } }\n',
+     "an override keeps the KPI's label: remove the text, or change the label where the KPI is written"),
+])
+def test_a_statement_written_out_of_its_documented_order_says_how_to_write_it(workdir, run_cli, source, help):
+    Path("s.kpi").write_text(COMMON + source, encoding="utf-8")
+    result = run_cli("check", "s.kpi")
+    assert result.exit_code == 1, result.output
+    assert "error[E100]" in result.stderr
+    assert f"  = help: {help}" in result.stderr.splitlines(), result.stderr

@@ -311,6 +311,10 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
         help_text = _where_outside(text, token)
     if help_text is None and expected == {"LPAR"}:
         help_text = _word_read_as_function(exc)
+    if token.type == "FLOOR" and re.search(r"\blinear\s+cap\b[^\n{}]*$", text[:token.start_pos]):
+        help_text = "write the floor before the cap: score linear floor 60% cap 120%"
+    if token.type == "STRING" and re.search(r"\boverride\s+\w+\s*$", text[:token.start_pos]):
+        help_text = "an override keeps the KPI's label: remove the text, or change the label where the KPI is written"
     if token.type == "GT" and text[token.start_pos - 1:token.start_pos] == "<":
         instead, written = "!=", "<>"  # SQL's not-equal
         help_text = f"write '{instead}' for '{written}'"
