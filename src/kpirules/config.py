@@ -21,7 +21,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 import types
 import typing
 from pathlib import Path
@@ -34,7 +33,7 @@ from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.io import note_input
 from kpirules.sources.base import SourceOptions, is_path_option, takes_text
-from kpirules.tomlfile import read_config_toml, toml_key
+from kpirules.tomlfile import configures_kpirules, read_config_toml, toml_key
 from kpirules.tomlpositions import Positions, locate, locate_file
 
 if TYPE_CHECKING:
@@ -239,19 +238,8 @@ def find_config(start: Path | None = None) -> Path | None:
         if (candidate / CONFIG_NAME).is_file():
             return candidate / CONFIG_NAME
         pyproject = candidate / PYPROJECT_NAME
-        if pyproject.is_file():
-            try:
-                text = pyproject.read_text("utf-8-sig")
-            except (UnicodeDecodeError, OSError):
-                continue
-            try:
-                if "kpirules" in tomllib.loads(text).get("tool", {}):
-                    return pyproject
-            except tomllib.TOMLDecodeError:
-                # a [tool.kpirules] in a file that does not read is the configuration, and
-                # says so (E601 at its line), rather than being passed over in silence
-                if "[tool.kpirules" in text:
-                    return pyproject
+        if pyproject.is_file() and configures_kpirules(pyproject):
+            return pyproject
     return None
 
 

@@ -160,3 +160,18 @@ def read_config_toml(path: Path) -> tuple[str, dict[str, Any]]:
             "E601", f"invalid TOML: {reason}", Location(shown, line, column),
             help=key_help(reason, text, line, column, "see https://toml.io for the syntax"),
         )) from None
+
+
+def configures_kpirules(pyproject: Path) -> bool:
+    """Whether a pyproject.toml holds kpirules' configuration ([tool.kpirules]): also when it
+    starts with a byte-order mark, and when it does not read as TOML but writes
+    `[tool.kpirules`, so that its error (E601 at its line) is said rather than the file
+    passed over in silence."""
+    try:
+        text = pyproject.read_text("utf-8-sig")
+    except (UnicodeDecodeError, OSError):
+        return False
+    try:
+        return "kpirules" in tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return "[tool.kpirules" in text

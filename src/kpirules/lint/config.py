@@ -23,7 +23,6 @@ import difflib
 import fnmatch
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from kpirules import tomlshapes
 from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.lint.finding import SEVERITIES
-from kpirules.tomlfile import kpirules_tables, read_config_toml
+from kpirules.tomlfile import configures_kpirules, kpirules_tables, read_config_toml
 from kpirules.tomlpositions import locate_file
 
 KEYS = {"select", "ignore", "fail-level", "severity", "per-file-ignores"}
@@ -83,19 +82,8 @@ def find_config_file(start: Path | None = None) -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                text = pyproject.read_text("utf-8-sig")
-            except (UnicodeDecodeError, OSError):
-                continue
-            try:
-                if "kpirules" in tomllib.loads(text).get("tool", {}):
-                    return pyproject
-            except tomllib.TOMLDecodeError:
-                # a [tool.kpirules] in a file that does not read is the configuration, and
-                # says so (E601 at its line), rather than being passed over in silence
-                if "[tool.kpirules" in text:
-                    return pyproject
+        if pyproject.is_file() and configures_kpirules(pyproject):
+            return pyproject
     return None
 
 
