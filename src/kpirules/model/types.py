@@ -285,7 +285,7 @@ class ExprChecker:
                 # a share is one quantity over another (converted / leads); over a constant, a
                 # quantity keeps its kind: `sum(calls.duration_s) / 60` is minutes, not a percentage
                 if right != "percent" and not refs_in(e.right):
-                    return left
+                    return "percent" if left == "percent" else "number"
                 return "percent"
             if is_money(left) and is_money(right):
                 return "percent"
