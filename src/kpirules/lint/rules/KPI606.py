@@ -31,6 +31,23 @@ def share_of_one_dataset(measure, subsets: bool = False) -> bool:
     return None not in read[0] and read[0] == read[1]
 
 
+def _amount_ratio(measure, scheme) -> bool:
+    """Whether a measure is one sum of money over another (`sum(payments.amount) /
+    sum(invoices.amount)`): a rate such as a collection rate, which may pass 100% but not
+    ten times it. (A count over a count of another dataset, calls per lead, may well be 20.)"""
+    if not (isinstance(measure, ast.Binary) and measure.op == "/"):
+        return False
+    for side in (measure.left, measure.right):
+        if not (isinstance(side, ast.Call) and side.function == "sum" and len(side.args) == 1
+                and isinstance(side.args[0], ast.Ref) and len(side.args[0].parts) == 2):
+            return False
+        dataset, column = (part.name for part in side.args[0].parts)
+        spec = scheme.datasets[dataset].columns.get(column) if dataset in scheme.datasets else None
+        if spec is None or spec.type != "money":
+            return False
+    return True
+
+
 #: a ratio of two subsets of one dataset's rows is taken as a slip from this whole number on (1000%)
 RATIO_SLIP = Decimal(10)
 
@@ -54,7 +71,9 @@ class NumberForPercent(Rule):
     - a target written as a whole number above 1 on a KPI whose measure is a share of one
       dataset's rows (`count(leads where ...) / count(leads)`, the denominator unfiltered),
       or of 10 or more on a ratio of two subsets of them (`count(deals where won) /
-      count(deals where closed)`: a win rate's `60` is 6000%);
+      count(deals where closed)`: a win rate's `60` is 6000%) or of two sums of money
+      (`sum(payments.amount) / sum(invoices.amount)`: a collection rate's `95` is 9500%; a
+      count over another dataset's count, calls per lead, is taken as meant);
     - a gate comparing `<kpi>.attainment`, or the value of such a share, with a whole
       number above 1;
     - a gate comparing `total_score` or `<kpi>.score` with a percentage other than 0%;
@@ -103,7 +122,9 @@ class NumberForPercent(Rule):
     def check_role(self, ctx, role):
         kpis = {k.id: k for k in role.kpis}
         shares = {k.id for k in role.kpis if k.measure is not None and share_of_one_dataset(k.measure)}
-        rates = {k.id for k in role.kpis if k.measure is not None and share_of_one_dataset(k.measure, subsets=True)}
+        # amounts over amounts (collected / invoiced) are a rate too: 95 is 9500%
+        rates = {k.id for k in role.kpis if k.measure is not None
+                 and (share_of_one_dataset(k.measure, subsets=True) or _amount_ratio(k.measure, ctx.scheme))}
         for kpi in role.kpis:
             if kpi.id not in rates:
                 continue
