@@ -44,14 +44,15 @@ def write_history_data(folder: Path) -> Path:
 
     Ten telesales people P01..P10; person n (0-based) logs 100 + 10 n calls every month, so
     each month's values are 100, 110, ..., 190 (median 145, top tenth from 181). Only P01
-    and P02 have visits (12 a month); the other datasets are empty.
+    and P02 have visits (12 a month); leads start in May, with one a month for everyone (a
+    source recorded late); the other datasets are empty.
     """
     import calendar
 
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
     people = ["person_id,role,hired_on,target_incentive"]
-    calls, visits = ["agent_id,called_at"], ["owner_id,visited_on"]
+    calls, visits, leads = ["agent_id,called_at"], ["owner_id,visited_on"], ["owner_id,created_at,status"]
     for n in range(HISTORY_PEOPLE):
         pid = f"P{n + 1:02d}"
         people.append(f"{pid},telesales,2020-01-01,3000")
@@ -62,9 +63,11 @@ def write_history_data(folder: Path) -> Path:
                 calls.append(f"{pid},2026-{month:02d}-{day:02d} {9 + i % 8:02d}:{i % 60:02d}:00")
             if n < 2:
                 visits += [f"{pid},2026-{month:02d}-{1 + d:02d}" for d in range(12)]
+            if month >= 5:
+                leads.append(f"{pid},2026-{month:02d}-03,open")
     files = {
         "people": people, "calls": calls, "visits": visits,
-        "leads": ["owner_id,created_at,status"], "contracts": ["owner_id,signed_on,amount"],
+        "leads": leads, "contracts": ["owner_id,signed_on,amount"],
         "surveys": ["owner_id,answered_on,score"], "self_reports": ["owner_id,reported_on"],
     }
     lines = ["[project]", 'rulesets = ["."]', 'default_env = "history"', ""]

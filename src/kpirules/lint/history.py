@@ -43,6 +43,20 @@ class PastResults:
                     found.append(result.value)
         return found
 
+    def first_day(self, dataset: str):
+        """The day of a dataset's first dated row (None: none, or no date binding). A source
+        that starts later than the others (calls recorded from February, contracts kept for
+        years) has no rows before it for anyone: those periods say nothing about it."""
+        key = (dataset, None)
+        if key not in self._rows:
+            ds = self.scheme.datasets[dataset]
+            date = ds.date_column
+            first = None
+            if date is not None:
+                first = self.con.execute(f'SELECT min(CAST("{date}" AS DATE)) FROM "{ds.id}"').fetchone()[0]
+            self._rows[key] = first
+        return self._rows[key]
+
     def people_with_rows(self, dataset: str, period: Period) -> set[str]:
         """The people a dataset credits with at least one row dated in the period."""
         key = (dataset, period.label)

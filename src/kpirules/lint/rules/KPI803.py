@@ -13,7 +13,10 @@ class SparseData(Rule):
     (scored `no_data`, or 0) rather than by what they did: the data is not being
     recorded, or the KPI does not fit the role. Needs `kpirules lint --history`. The
     share is the option `sparse-share` (default 0.5); only main KPIs are looked at
-    (an auxiliary KPI decides no pay), and team-scoped KPIs are left out.
+    (an auxiliary KPI decides no pay), and team-scoped KPIs are left out. The periods
+    counted are those of the history that end after the dataset's own first dated row:
+    a source recorded from February says nothing about January, though another (contracts
+    kept for years) reaches further back.
 
     Bad:
 
@@ -69,16 +72,21 @@ class SparseData(Rule):
             for dataset in kpi.datasets:
                 if ctx.scheme.datasets[dataset].kind != "dataset":
                     continue
+                # the periods since the dataset's own first row: before it, nobody has any
+                first = past.first_day(dataset)  # None: no dated row at all, so none for anyone
+                counted = [p for p in people if first is None or periods[p.period].end > first]
+                if not counted:
+                    continue
                 empty = 0
-                for person in people:
+                for person in counted:
                     covered = past.people_with_rows(dataset, periods[person.period])
                     if covered is None:
                         break
                     empty += person.person_id not in covered
                 else:
-                    share = Decimal(empty) / len(people)
+                    share = Decimal(empty) / len(counted)
                     if share > limit:
                         stmt = ctx.kpi_statement(role, kpi, "setting", "measure")
                         span = stmt.stmt.span if stmt else ctx.kpi_span(role, kpi)
                         yield self.finding(span, kpi=kpi.id, dataset=dataset, share=pct(share), role=role.id,
-                                           periods=len(past.periods))
+                                           periods=len({p.period for p in counted}))
