@@ -34,7 +34,10 @@ class IdenticalRoles(Rule):
     with each person). Linting some files, the pair is reported in whichever of them is
     linted (a pre-commit hook lints the files changed).
     Weights and targets are compared by value: `15%` and `15.0%`, `50万 CNY` and
-    `500000 CNY`, `100%` and `100.0%` are the same number.
+    `500000 CNY`, `100%` and `100.0%` are the same number. Two roles with the same KPIs and
+    targets but other weights are not reported: weighing them differently is tailoring the
+    assessment to the role. Of a role and one that `extends` it and changes nothing, the
+    one that extends is reported (merge it into the role it extends).
 
     Bad:
 
@@ -104,9 +107,15 @@ class IdenticalRoles(Rule):
                 key = signature(role)
                 if key not in first:
                     first[key] = role
-                elif role.span.path in ctx.linted:
-                    yield self.finding(ctx.role_span(role), role=role.id, other=first[key].id)
-                elif first[key].span.path in ctx.linted:
-                    # the file linted holds the first of the two (a pre-commit hook lints the files
+                    continue
+                # the later of the two is reported, or the one that extends the other: its help
+                # says to merge it into the role it extends, not the other way round
+                later, earlier = role, first[key]
+                if earlier.extends == later.id:
+                    later, earlier = earlier, later
+                if later.span.path in ctx.linted:
+                    yield self.finding(ctx.role_span(later), role=later.id, other=earlier.id)
+                elif earlier.span.path in ctx.linted:
+                    # the file linted holds the other of the two (a pre-commit hook lints the files
                     # changed): reported there
-                    yield self.finding(ctx.role_span(first[key]), role=first[key].id, other=role.id)
+                    yield self.finding(ctx.role_span(earlier), role=earlier.id, other=later.id)
