@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from kpirules.lang.render import expression
 from kpirules.lint.context import refs
 from kpirules.lint.rule import Rule
 
@@ -50,7 +51,8 @@ class NoNewHireLayer(Rule):
     slug = "no-new-hire-layer"
     severity = "info"
     pitfall = "one size fits all (一刀切)"
-    help = "add a lower target for people in their first months, e.g. `target >= 150 when person.tenure_months < 3`"
+    help = ("add a lower target for people in their first months, e.g. in KPI {kpi}, above `{target}`: "
+            "`{direction} ... when person.tenure_months < 3`")
 
     def check_role(self, ctx, role):
         roster = ctx.scheme.roster
@@ -67,4 +69,9 @@ class NoNewHireLayer(Rule):
                 read |= set(refs(target.value))
                 if target.per_person or names & read:
                     return
-        yield self.finding(ctx.role_span(role), role=role.id)
+        # the example is written on one of the role's own KPIs and targets
+        kpi = own[0]
+        written = next((t for t in kpi.targets if t.when is None), kpi.targets[0])
+        target = f"target {kpi.direction} {expression(written.value)}"
+        yield self.finding(ctx.role_span(role), role=role.id, kpi=kpi.id, target=target,
+                           direction=f"target {kpi.direction}")
