@@ -135,3 +135,24 @@ def test_a_figure_never_rounds_up_onto_a_whole_number_it_has_not_reached(sample_
     row = next(line for line in table.splitlines() if " P011 " in line)
     assert " 84.999 " in row and " 85.00 " not in row
     assert "99.96 (99.96%)" in row
+
+
+def test_a_table_written_to_a_file_or_a_pipe_is_as_wide_as_its_cells(sample_result):
+    # the table was cut at 160 columns: KPI labels lost their ends and cells such as
+    # "250000 so far" or "no data → 0" wrapped over two lines. Without a terminal's width
+    # nothing wraps; with one, rich fits the table to it.
+    import dataclasses
+
+    long_label = "a KPI label long enough to make the table wider than any terminal"
+    people = [dataclasses.replace(p, kpis=[dataclasses.replace(k, label=f"{long_label} {i}")
+                                           for i, k in enumerate(p.kpis)])
+              for p in sample_result.people if p.role == "telesales"]
+    result = dataclasses.replace(sample_result, people=people)
+    text = run_output.render_table(result)
+    header = next(line for line in text.splitlines() if long_label in line)
+    assert all(f"{long_label} {i}" in header for i in range(len(people[0].kpis)))
+    assert len(header) > 300
+    for p in people:  # one line per person: no cell wrapped onto a second
+        assert sum(1 for line in text.splitlines() if f" {p.person_id} " in line) == 1
+    narrow = run_output.render_table(result, 120)
+    assert max(len(line) for line in narrow.splitlines()) <= 120

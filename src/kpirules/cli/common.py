@@ -381,6 +381,16 @@ def check_not_input(path: str | Path) -> None:
 WRITE_HELP = "name a file in a folder you can write to (and not a link that loops)"
 
 
+def terminal_width(output: str | None) -> int | None:
+    """The width a table printed to a terminal wraps at; None for a file or a pipe, where a
+    table is as wide as its cells (a table cut at 160 columns wrapped `no data → 0`)."""
+    import shutil
+
+    if output or not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
 def stop_if_interrupted() -> None:
     """A Ctrl-C that a library swallowed (`kpirules.cli._on_unraisable`) still stops the
     command before it writes an output."""

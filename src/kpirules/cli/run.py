@@ -15,7 +15,7 @@ from kpirules import i18n
 from kpirules.cli.common import (
     Day, FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, echo_err, emit, format_of_output,
     handle_errors, lang_option, output_folder_exists, output_option, outputs_staged, paths_argument, place,
-    rejects_option, warn_rejects_unused,
+    rejects_option, terminal_width, warn_rejects_unused,
 )
 from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.lang.parser import gc_paused
@@ -330,7 +330,7 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
     if fmt_ == "table":  # the format people read, so in their language; the others are data
         from kpirules.report.run_output import render_table
 
-        rendered = render_table(result, lang=lang)
+        rendered = render_table(result, terminal_width(output), lang=lang)
     else:
         from kpirules.report.formats import render
 

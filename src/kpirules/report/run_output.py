@@ -203,11 +203,16 @@ def _value_cell(k) -> str:
     return percent(k.value, 2) if k.value_type == "percent" else short(k.value, 2)
 
 
+#: the width of a table written to a file or a pipe: as wide as its cells (none wraps)
+UNBOUNDED = 100_000
+
+
 def render_table(result: RunResult, width: int | None = None, lang: str = "en") -> str:
     """A readable terminal table per role: each KPI's attainment and score, total, grade, payout.
 
-    With lang="zh" the headings, summary and warnings are in Chinese (KPI labels are the
-    scheme's own).
+    `width` is the terminal's: a table wider than it wraps its cells. Without one (a file,
+    a pipe) every table is as wide as its cells and labels, on one line each. With lang="zh"
+    the headings, summary and warnings are in Chinese (KPI labels are the scheme's own).
     """
     from rich import box
     from rich.console import Console
@@ -215,7 +220,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
 
     # no markup or highlighting: names and labels are data (a "[b]" in a name stays as written),
     # and scanning every cell for them was most of the time of a large table
-    console = Console(record=True, width=width or 160, file=io.StringIO(), force_terminal=False,
+    console = Console(record=True, width=width or UNBOUNDED, file=io.StringIO(), force_terminal=False,
                       markup=False, highlight=False, emoji=False)
     periods = ", ".join(result.periods)
     heading = f"Scheme {result.scheme}, period {periods}: {result.period_reason}".rstrip(": ")
@@ -225,7 +230,7 @@ def render_table(result: RunResult, width: int | None = None, lang: str = "en") 
     else:
         heading = i18n.ui(lang, "run.heading_bare", heading, scheme=result.scheme, periods=periods)
     console.print(heading)
-    wide = width or 160
+    wide = width or UNBOUNDED
     # no role of the run has payout rules (or nobody was evaluated): no payout column, no total
     paid = any(p.payout is not None for p in result.people)
     for role, people in by_role(result).items():
