@@ -326,3 +326,18 @@ def test_months_are_the_same_days_whatever_the_fiscal_year(project, edit, run_cl
     diff = run_json(run_cli, "diff.json", "diff", "../before/rulesets", ".", "--period", PERIOD)
     assert diff["impact"]["periods"] == [PERIOD]
     assert diff["impact"]["summary"]["only_before"] == 0 and diff["impact"]["summary"]["only_after"] == 0
+
+
+def test_a_payout_change_where_neither_side_pays_is_null_not_a_bare_zero():
+    # diff.md: money keeps its rounding step's places; with no payout on either side there is
+    # no step, and the JSON wrote "0" where a paid person's unchanged payout is "0.00"
+    from decimal import Decimal
+
+    from kpirules.diff.impact import PersonImpact
+    from kpirules.diff.render import person_dict
+
+    unpaid = PersonImpact("2026-03", "M1", None, "manager", None, Decimal(90), None, None, None, None, None, 1, 0)
+    paid = PersonImpact("2026-03", "R3", None, "rep", "rep", Decimal(90), Decimal(90), None, None,
+                        Decimal("100.00"), Decimal("100.00"), 1, 1)
+    assert person_dict(unpaid)["payout_delta"] is None
+    assert person_dict(paid)["payout_delta"] == "0.00"

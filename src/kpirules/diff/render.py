@@ -87,7 +87,9 @@ def person_dict(p: PersonImpact) -> dict[str, Any]:
         "role_old": p.role_old, "role_new": p.role_new,
         "score_old": exact(p.score_old), "score_new": exact(p.score_new), "score_delta": exact(p.score_delta),
         "grade_old": p.grade_old, "grade_new": p.grade_new,
-        "payout_old": money(p.payout_old), "payout_new": money(p.payout_new), "payout_delta": money(p.payout_delta),
+        "payout_old": money(p.payout_old), "payout_new": money(p.payout_new),
+        # neither side pays (a role without payout rules): no change to write with a step's places
+        "payout_delta": None if p.payout_old is None and p.payout_new is None else money(p.payout_delta),
         "periods_old": p.periods_old, "periods_new": p.periods_new,
     }
 
