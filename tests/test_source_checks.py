@@ -289,3 +289,12 @@ def test_a_long_roster_cycle_lists_twenty_rows_and_the_rest_counted(workdir):
     assert cycle.location.row == 1
     assert len(cycle.notes) == 21 and cycle.notes[-1] == "... and 5 more"
     assert cycle.notes[1] == "row 2 (line 3): 'P2', manager_id 'P3'"
+
+
+def test_ids_not_in_the_roster_are_listed_numbers_by_value_then_text(workdir):
+    # Maven CRM's numeric ids were listed as text: '1', '10', '100', '101', '102'
+    body = "".join(f"D{i},{owner},2026-01-05 09:30:00,2026-01-05,1,1,0.1,yes\n"
+                   for i, owner in enumerate(["10", "9", "100", "Zed", "02", "P1"]))
+    write(workdir / "deals.csv", HEADER + body)
+    _, report = load(workdir, DEALS)
+    assert report["deals"].unknown_person_examples == ["02", "9", "10", "100", "Zed"]

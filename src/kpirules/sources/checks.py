@@ -174,7 +174,9 @@ def unknown_persons(con: duckdb.DuckDBPyConnection, table: str, column: str, ros
     if not count:
         return 0, [], None
     examples = con.execute(
-        f"SELECT DISTINCT CAST(s.{c} AS VARCHAR) AS v {missing} ORDER BY v LIMIT {UNKNOWN_EXAMPLES}"
+        # ids that are numbers in their order (9 before 10), then the others as text
+        f"SELECT DISTINCT CAST(s.{c} AS VARCHAR) AS v {missing} "
+        f"ORDER BY TRY_CAST(v AS HUGEINT) NULLS LAST, v LIMIT {UNKNOWN_EXAMPLES}"
     ).fetchall()
     return count, [v for (v,) in examples], first
 
