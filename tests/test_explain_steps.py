@@ -223,8 +223,8 @@ def test_a_measure_of_several_aggregates_shows_its_arithmetic(sample):
         " FROM read_csv('data/sample/leads.csv') WHERE owner_id = 'P035'")
     assert (converted, created) == (2, 24)
     lines = explain("P035", "--period", "2026-12")
-    # 2 / 24 = 0.083333 (6 places) = 8.3333%
-    assert "  value: 2 / 24 = 8.3333%" in lines
+    # 2 / 24 = 0.0833333... kept to 6 places, 0.083333 = 8.3333%, which the line says
+    assert "  value: 2 / 24 = 8.3333% (rounded to 6 places)" in lines
     # a measure of one aggregate shows its value alone (the aggregate line above says it)
     assert "  value: 211" in lines
 
@@ -238,8 +238,10 @@ def test_an_average_shows_its_sum_over_its_count(sample, edit):
         "SELECT sum(duration_s), count(duration_s) FROM 'data/sample/calls.parquet'"
         " WHERE agent_id = 'P035' AND called_at >= TIMESTAMP '2026-12-01' AND called_at < TIMESTAMP '2027-01-01'")
     assert count == 211
-    mean = (Decimal(total) / Decimal(count)).quantize(Decimal("0.000001"), ROUND_HALF_UP).normalize()
-    assert f"  value: {total} / {count} = {mean:f}" in explain("P035", "--period", "2026-12")
+    exact = Decimal(total) / Decimal(count)
+    mean = exact.quantize(Decimal("0.000001"), ROUND_HALF_UP).normalize()
+    note = " (rounded to 6 places)" if mean != exact else ""  # said where keeping 6 places changed it
+    assert f"  value: {total} / {count} = {mean:f}{note}" in explain("P035", "--period", "2026-12")
 
 
 def test_a_rounded_adjustment_shows_the_amount_written_the_rounding_and_its_row(sample, edit, tmp_path):
@@ -288,7 +290,7 @@ def test_a_kpis_unit_follows_its_plain_numbers(sample):
     lines = explain("P003", "--period", "2026-03")
     assert "  value: 223 通" in lines
     assert any(line.startswith("  target: >= 200 通 (the target without `when`") for line in lines)
-    assert "  value: 6 / 21 = 28.5714%" in lines and not any("条" in line for line in lines)
+    assert "  value: 6 / 21 = 28.5714% (rounded to 6 places)" in lines and not any("条" in line for line in lines)
 
 
 def test_a_team_scope_says_how_many_people_report(sample):

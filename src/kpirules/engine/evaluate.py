@@ -651,7 +651,18 @@ class Evaluator:
             _rule=lambda: _rule(kr, status, value, att, target, unit, kpi_period),
             _proration=lambda: prorated,
             _worked=(lambda missing: None) if stated is not None else partial(worked, kr.plan.value, aggs),
+            _exact=(lambda: None) if stated is not None else partial(exact_value, kr, aggs),
         )
+
+
+def exact_value(kr, aggs) -> Decimal | None:
+    """A KPI's measure worked with its aggregates' results, not yet kept to 6 places."""
+    if kr.value is None:
+        return None
+    try:
+        return to_decimal(kr.value(aggs))
+    except SQL_BEYOND_RANGE + (ArithmeticError,):  # it was computed before: only the unrounded form is out of reach
+        return None
 
 
 BEYOND_HELP = ("values are exact decimals of 34 digits kept to 6 decimal places: look for a value in the "

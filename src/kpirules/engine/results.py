@@ -72,6 +72,7 @@ class KpiResult:
     _rule: Callable[[], str] = field(repr=False, default=lambda: "")
     _proration: Callable[[], TargetProration | None] = field(repr=False, default=lambda: None)
     _worked: Callable[[str], str | None] = field(repr=False, default=lambda missing: None)
+    _exact: Callable[[], Decimal | None] = field(repr=False, default=lambda: None)
 
     @property
     def target_proration(self) -> TargetProration | None:
@@ -81,6 +82,11 @@ class KpiResult:
     @property
     def aggregates(self) -> list[AggregateTrace]:
         return self._aggregates()
+
+    def exact_value(self) -> Decimal | None:
+        """The measure's value before it was kept to 6 places (None: stated, not measured, or
+        no value), worked out when read: explain says when the two differ."""
+        return self._exact()
 
     def worked(self, missing: str = "no value") -> str | None:
         """The measure's arithmetic with the aggregates' results put in (`2 / 24`), `missing`

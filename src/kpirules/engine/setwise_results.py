@@ -206,6 +206,7 @@ class RoleRows:
                 partial(rule_of, kr, status, value, att, target, unit, kpi_period),
                 _no_proration if befores[j] is None else partial(_proration_of, ctx["lazy"], person_id, kpi_period),
                 partial(_worked_of, kr, aggregates, key),
+                partial(_exact_of, kr, aggregates, key),
             )
         payout = None
         if self.query.payout is not None:
@@ -340,6 +341,13 @@ def _aggs_of(kr, aggregates, key) -> dict:
 def _trace_of(traces, kr, aggregates, key, kpi_period, period):
     """A KPI's aggregate traces, worked out when read (the Python path's `_traces`)."""
     return traces(kr, _aggs_of(kr, aggregates, key), aggregates.dicts()[1].get(key, {}), kpi_period, period)
+
+
+def _exact_of(kr, aggregates, key):
+    """The KPI's value before it was kept to 6 places, when read (`evaluate.exact_value`)."""
+    from kpirules.engine.evaluate import exact_value
+
+    return exact_value(kr, _aggs_of(kr, aggregates, key))
 
 
 def _worked_of(kr, aggregates, key, missing: str):

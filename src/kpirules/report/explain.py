@@ -314,7 +314,12 @@ def kpi_step_parts(k: KpiResult, lang: str = "en", kpi: Kpi | None = None,
     arithmetic = k.worked(i18n.ui(lang, "explain.no_value", "no value"))
     if arithmetic is not None:  # `2 / 24 = 8.3333%`: the measure with the results above put in
         value = f"{arithmetic} = {value}"
-    value_lines.append(i18n.ui(lang, "explain.value", f"  value: {value}", value=value))
+    line = i18n.ui(lang, "explain.value", f"  value: {value}", value=value)
+    exact = k.exact_value() if k.value is not None else None
+    if exact is not None and exact.is_finite() and exact != k.value:
+        # 23 / 24 is 0.958333...: the attainment below is worked from 0.958333 (semantics §2)
+        line += i18n.ui(lang, "explain.rounded6", " (rounded to 6 places)")
+    value_lines.append(line)
     branch = written(k.target_span)
     # the targets dataset the row comes from (the KPI's rule that reads one)
     dataset = next((r.per_person for r in (kpi.targets if kpi is not None else []) if r.per_person),
