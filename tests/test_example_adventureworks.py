@@ -177,4 +177,4 @@ def test_default_period_table_and_explain(aw_data):
     assert "17 people evaluated; total payout 173,095.50 USD." in table.stdout
     explained = kpirules("explain", "275", "--config", CONFIG, "--period", "2013Q4")
     assert explained.exit_code == 0, explained.output
-    assert "  payout 14575.72 USD" in explained.stdout.splitlines()
+    assert "  payout = 4391.56 + 10184.16 = 14575.72 USD" in explained.stdout.splitlines()

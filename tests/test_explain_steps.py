@@ -252,7 +252,7 @@ def test_a_rounded_adjustment_shows_the_amount_written_the_rounding_and_its_row(
     line = ("  manual adjustment 1500.005 CNY, rounded half_up to 0.01: 1500.01 CNY: 2月外呼系统故障漏记通话记录，"
             "补发奖金 (approved by P001)  [data/sample/payout_adjustments.csv row 1 (line 2)]")
     lines = explain("P004", "--period", "2026-03")
-    assert lines[-2:] == [line, "  payout 5130.01 CNY"]
+    assert lines[-2:] == [line, "  payout = 3630.00 + 1500.01 = 5130.01 CNY"]
     adjustment = next(s for s in steps("P004", "--period", "2026-03") if s["step"] == "adjustment")
     assert adjustment == {
         "step": "adjustment", "value": "1500.01", "span": "data/sample/payout_adjustments.csv row 1 (line 2)",

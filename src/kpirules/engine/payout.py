@@ -400,7 +400,15 @@ class PayoutPlan:
                                         adj._place))
         check_money(total)
         if trace is not None:
-            trace.append(PayoutStep("total", f"payout {_rounded(total, currency)}", total))
+            # the lines that add up to it (incentive, each commission, or the capped amount, then
+            # each adjustment): a calculator's sum, written where there are several
+            parts = ([subtotal] if capped else lines) + [adj.amount for adj in adjustments]
+            if len(parts) > 1:
+                terms = format(unsigned_zero(parts[0]), "f") + "".join(
+                    f" - {format(-x, 'f')}" if x < 0 else f" + {format(unsigned_zero(x), 'f')}" for x in parts[1:])
+                trace.append(PayoutStep("total", f"payout = {terms} = {_rounded(total, currency)}", total))
+            else:
+                trace.append(PayoutStep("total", f"payout {_rounded(total, currency)}", total))
         return PayoutResult(
             currency=currency, target_incentive=target_incentive, factor=factor, incentive=incentive,
             commissions=commissions, adjustments=adjustments, capped=capped, zeroed_by_gate=zeroed, total=total,
