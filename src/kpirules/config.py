@@ -33,7 +33,7 @@ from kpirules.defaults import defaults
 from kpirules.errors import ConfigError, Diagnostic, Location
 from kpirules.io import note_input
 from kpirules.sources.base import SourceOptions, is_path_option, takes_text
-from kpirules.tomlfile import configures_kpirules, read_config_toml, toml_key
+from kpirules.tomlfile import RULESETS_EMPTY, RULESETS_EMPTY_HELP, configures_kpirules, read_config_toml, toml_key
 from kpirules.tomlpositions import Positions, locate, locate_file
 
 if TYPE_CHECKING:
@@ -90,8 +90,6 @@ class ProjectSettings(_Strict):
         return rulesets
 
 
-#: E603 for `rulesets = []` (cli.common._rulesets_in words it the same for lint)
-RULESETS_EMPTY = "must name at least one .kpi file or folder"
 
 
 class _EnvTable(_Strict):
@@ -554,7 +552,7 @@ def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, position
         return Diagnostic("E603", f"{where} must be {words} {err['ctx'][bound]}", location)
     # never echo the input: it may be a credential
     reason = _reason(err)
-    help_ = 'e.g. rulesets = ["rulesets"]' if reason == RULESETS_EMPTY else None  # as lint says it
+    help_ = RULESETS_EMPTY_HELP if reason == RULESETS_EMPTY else None  # as lint says it
     return Diagnostic("E603", f"{where}{of}: {reason}", location, help=help_)
 
 

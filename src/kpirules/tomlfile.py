@@ -162,6 +162,12 @@ def read_config_toml(path: Path) -> tuple[str, dict[str, Any]]:
         )) from None
 
 
+#: E603 for `rulesets = []`, said alike by the configuration (kpirules.config) and by lint,
+#: which reads the rulesets without loading it (cli.common._rulesets_in)
+RULESETS_EMPTY = "must name at least one .kpi file or folder"
+RULESETS_EMPTY_HELP = 'e.g. rulesets = ["rulesets"]'
+
+
 def configures_kpirules(pyproject: Path) -> bool:
     """Whether a pyproject.toml holds kpirules' configuration ([tool.kpirules]): also when it
     starts with a byte-order mark, and when it does not read as TOML but writes

@@ -532,7 +532,7 @@ def _rulesets_in(config_path: Path) -> tuple[list[str], bool]:
     says what every other command says.
     """
     from kpirules import tomlshapes
-    from kpirules.tomlfile import kpirules_tables, read_config_toml
+    from kpirules.tomlfile import RULESETS_EMPTY, RULESETS_EMPTY_HELP, kpirules_tables, read_config_toml
     from kpirules.tomlpositions import locate
 
     text, data = read_config_toml(config_path)
@@ -551,8 +551,8 @@ def _rulesets_in(config_path: Path) -> tuple[list[str], bool]:
         raise ConfigError(tomlshapes.not_a_table("E603", "project", header, project,
                                                  (*prefix, "project") in positions.array_tables, at("project")))
     if rulesets == []:
-        raise ConfigError(Diagnostic("E603", "project.rulesets: must name at least one .kpi file or folder",
-                                     at("project", "rulesets"), help='e.g. rulesets = ["rulesets"]'))
+        raise ConfigError(Diagnostic("E603", f"project.rulesets: {RULESETS_EMPTY}", at("project", "rulesets"),
+                                     help=RULESETS_EMPTY_HELP))
     wrong = None if not isinstance(rulesets, list) else next(n for n, r in enumerate(rulesets) if not isinstance(r, str))
     value = rulesets if wrong is None else rulesets[wrong]
     where = at("project", "rulesets") if wrong is None else at("project", "rulesets", wrong)

@@ -456,15 +456,15 @@ def explain(person, period_label, env, config_path, fmt_, output, bad_rows, reje
                       period_reason=prepared.period_reason, trace_rows=True, loads=prepared.load_report)
     context = Context.read(prepared.scheme, prepared.con)
     if not result.people:
-        reasons = {period: context.not_evaluated(person, period) for period in result.periods}
-        if all(r.startswith("not active") for r in reasons.values()):
-            why = "was not active in the period" if len(reasons) == 1 else "was not active in any of the periods"
+        reasons = [f"in {period}: {context.not_evaluated(person, period)}" for period in result.periods]
+        active = [context.active(person, period) for period in result.periods]
+        if not any(active):
+            why = "was not active in the period" if len(active) == 1 else "was not active in any of the periods"
             outside = context.outside(person, *result.periods)
-            notes = [outside] if outside else [f"in {period}: {r}" for period, r in reasons.items()]
+            notes = [outside] if outside else reasons
         else:  # each period says why: the day the role is read on, or inactive in some of them
-            notes = [f"in {period}: {r}" for period, r in reasons.items()]
-            why = ("matches no role" if not any(r.startswith("not active") for r in reasons.values())
-                   else "was evaluated in none of the periods")
+            notes = reasons
+            why = "matches no role" if all(active) else "was evaluated in none of the periods"
         raise DataError(Diagnostic(
             "E514", f"person {person} {why}, so there is nothing to explain for {', '.join(result.periods)}",
             help="choose another --period, or check the person's roster attributes",

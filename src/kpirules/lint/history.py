@@ -27,6 +27,7 @@ class PastResults:
     people: list[PersonResult]
     con: object
     _rows: dict = field(default_factory=dict)
+    _first: dict = field(default_factory=dict)
 
     def role_people(self, role: str) -> list[PersonResult]:
         return [p for p in self.people if p.role == role]
@@ -47,15 +48,14 @@ class PastResults:
         """The day of a dataset's first dated row (None: none, or no date binding). A source
         that starts later than the others (calls recorded from February, contracts kept for
         years) has no rows before it for anyone: those periods say nothing about it."""
-        key = (dataset, None)
-        if key not in self._rows:
+        if dataset not in self._first:
             ds = self.scheme.datasets[dataset]
             date = ds.date_column
             first = None
             if date is not None:
                 first = self.con.execute(f'SELECT min(CAST("{date}" AS DATE)) FROM "{ds.id}"').fetchone()[0]
-            self._rows[key] = first
-        return self._rows[key]
+            self._first[dataset] = first
+        return self._first[dataset]
 
     def people_with_rows(self, dataset: str, period: Period) -> set[str]:
         """The people a dataset credits with at least one row dated in the period."""

@@ -71,10 +71,15 @@ class Context:
         person = self._people.get(person_id)
         if person is None or self._calendar is None:
             return "not in the roster"
-        span = self._calendar.parse(period)
-        if person.active_days(span) == 0:
+        if not self.active(person_id, period):
             return f"not active: {self.outside(person_id, period)}"
-        return f"matches no role as of {span.last_day.isoformat()}"
+        return f"matches no role as of {self._calendar.parse(period).last_day.isoformat()}"
+
+    def active(self, person_id: str, period: str) -> bool:
+        """Whether a person of the roster was active on a day of the period (False: not in it)."""
+        person = self._people.get(person_id)
+        return person is not None and self._calendar is not None and \
+            person.active_days(self._calendar.parse(period)) > 0
 
     def team_size(self, person_id: str) -> int | None:
         """How many people report to the person, directly or not, following the roster's

@@ -314,6 +314,11 @@ def reads_as_record(names: Sequence[str]) -> bool:
     return bool(names) and values * 2 >= len(names)
 
 
+def first_names(names: Sequence[str]) -> str:
+    """A header's first names as a message quotes them: `'274', '2011-05-31 00:00:00', ...`."""
+    return ", ".join(repr(n) for n in names[:4]) + (", ..." if len(names) > 4 else "")
+
+
 def no_value_in_query(marker: str, column: str) -> str:
     """`Source.no_value_help` for a source that reads a database, whose binding may hold a `query`."""
     return (f"'{marker}' looks like a marker for no value: store NULL in the database, or read it as no value "

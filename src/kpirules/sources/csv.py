@@ -44,7 +44,7 @@ from kpirules.errors import ConfigError, DataError, Diagnostic
 from kpirules.hookspecs import hookimpl
 from kpirules.sources import encoding as enc
 from kpirules.sources import lines, records
-from kpirules.sources.base import FileOptions, Position, Source, reads_as_record
+from kpirules.sources.base import FileOptions, Position, Source, first_names, reads_as_record
 from kpirules.sources.convert import READER_FORMATS, literal, quote
 
 HEADER_BYTES = 1024 * 1024
@@ -156,7 +156,7 @@ class CsvSource(Source):
         if opts.columns and opts.header and "header" not in opts.model_fields_set \
                 and reads_as_record(self.header_names):
             # `columns` name the fields, and the first line would be dropped as the header
-            first = ", ".join(repr(n) for n in self.header_names[:4]) + (", ..." if len(self.header_names) > 4 else "")
+            first = first_names(self.header_names)
             raise self.error(
                 "E642", f"the first line reads as a record, not a header ({first}): with `columns` and no "
                 "`header = false`, it would be taken as the header and not read",

@@ -32,7 +32,7 @@ from kpirules.config import Binding, ProjectConfig
 from kpirules.errors import ConfigError, DataError, DataLocation, Diagnostic, KpiError
 from kpirules.model.scheme import Dataset, Scheme
 from kpirules.sources import checks, problems
-from kpirules.sources.base import Source, SourceContext, reads_as_record
+from kpirules.sources.base import Source, SourceContext, first_names, reads_as_record
 from kpirules.sources.convert import SQL_TYPES, quote
 from kpirules.sources.loaded import DatasetCheck, DatasetLoad, LoadReport, SourceSchema
 from kpirules.sources.problems import Numbering
@@ -475,7 +475,7 @@ def _header_problem(dataset: Dataset, source: Source, names: list[str]) -> Diagn
                 f"{sep!r}, not by the delimiter the source reads", where,
                 help=f'set delimiter = "{_SEPARATORS[sep]}" in [{source.context.config_key}] (docs/sources.md)')
     if "header" in fields and getattr(options, "header", False) and reads_as_record(names):
-        first = ", ".join(repr(n) for n in names[:4]) + (", ..." if len(names) > 4 else "")
+        first = first_names(names)
         return Diagnostic(
             "E642", f"the first line reads as a record, not a header ({first}): declared "
             "columns are matched by the header's names", where,
