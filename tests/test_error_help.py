@@ -114,9 +114,19 @@ WORDING = [
                                      target="1.5d"),
      "7:96: error[E305]: 'd' is not a currency code",
      "a duration is a whole number of days: write it without a fraction, e.g. 2d"),
-    ("E304 a date without its zeros", kpi(measure="count(leads where created_at >= 2026-1-1)"),
-     "7:50: error[E304]: cannot compare date with number",
-     "write the date with two-digit months and days: 2026-01-01"),
+    ("E320 a date without its zeros", kpi(measure="count(leads where created_at >= 2026-1-1)"),
+     "7:64: error[E320]: 2026-1-1 is read as 2026 - 1 - 1 = 2024, a number, not as a date",
+     "write the date with two-digit months and days: 2026-01-01; to work out a number, put spaces around the "
+     "minus signs"),
+    # not only beside a date: as a count's target it was taken for the number 2024
+    ("E320 a target date without its zeros", kpi(target="2026-1-1"),
+     "7:55: error[E320]: 2026-1-1 is read as 2026 - 1 - 1 = 2024, a number, not as a date",
+     "write the date with two-digit months and days: 2026-01-01; to work out a number, put spaces around the "
+     "minus signs"),
+    ("E320 slashes", kpi(target="2026/3/5"),
+     "7:55: error[E320]: 2026/3/5 is read as 2026 / 3 / 5 ≈ 135.07, a number, not as a date",
+     "write the date with two-digit months and days: 2026-03-05; to work out a number, put spaces around the "
+     "slashes"),
     ("E304 days after a plain number", 'role t { applies_to 30 < 90d }\n',
      "6:21: error[E304]: cannot compare number with duration (days)",
      "the other side is a plain number: write 90, without d"),

@@ -243,6 +243,17 @@ class ExprChecker:
     def _arithmetic(self, e: ast.Binary, left: str, right: str) -> str:
         lf, rf = family(left), family(right)
         op = e.op
+        meant = _date_as_arithmetic(e, tight=True)
+        if meant is not None:
+            # `target >= 2026-1-1` is 2026 - 1 - 1 = 2024: never what was meant, written without spaces
+            year, month, day = (x.text for x in (e.left.left, e.left.right, e.right))
+            value = constant_value(e)
+            worked = f"= {value:f}" if value == value.to_integral_value() else f"≈ {round(value, 2):f}"
+            return self.error(
+                "E320", e, f"{op.join((year, month, day))} is read as {f' {op} '.join((year, month, day))} "
+                f"{worked}, a number, not as a date",
+                f"write the date with two-digit months and days: {meant}; to work out a number, put spaces "
+                f"around the {'minus signs' if op == '-' else 'slashes'}")
         if op == "/" and self.scope.what != "constant" and _is_zero(e.right):  # constants: expect_value says it
             # `target >= 200 / 0`, `count(calls) / 0`: never a value, so the KPI, the gate or the
             # condition would quietly have none at every run
@@ -669,14 +680,18 @@ def _within(location, span) -> bool:
     return (outer.line, outer.column) <= start and end <= (outer.end_line or outer.line, outer.end_column or outer.column)
 
 
-def _date_as_arithmetic(expr) -> str | None:
+def _date_as_arithmetic(expr, tight: bool = False) -> str | None:
     """The date `2026-1-1` or `2026/3/5` meant, read as arithmetic on three whole numbers
-    (a year, a month, a day), written as a date is: 2026-01-01; None for anything else."""
+    (a year, a month, a day), written as a date is: 2026-01-01; None for anything else.
+    With `tight`, only where it is written without spaces, as a date is."""
     if not (isinstance(expr, ast.Binary) and expr.op in ("-", "/") and isinstance(expr.left, ast.Binary)
             and expr.left.op == expr.op):
         return None
     parts = [expr.left.left, expr.left.right, expr.right]
     if not all(isinstance(x, ast.Literal_) and x.type == "number" and x.text.isdigit() for x in parts):
+        return None
+    if tight and not all(a.span.line == b.span.line and a.span.end_column + 1 == b.span.column
+                         for a, b in zip(parts, parts[1:])):
         return None
     year, month, day = (int(x.text) for x in parts)
     try:
