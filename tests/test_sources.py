@@ -537,7 +537,7 @@ def test_csv_a_header_of_values_is_said_once_not_per_declared_column(workdir):
     write(workdir / "deals.csv", DEALS_CSV.split("\n", 1)[1])
     d = load_problem(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
     assert (d.code, d.location.dataset) == ("E642", "deals")
-    assert d.message.startswith("the first line reads as a record, not a header ('D1', 'P1', '2026-01-05 09:30:00'")
+    assert d.message.startswith("the header (line 1) reads as a record ('D1', 'P1', '2026-01-05 09:30:00'")
     assert d.help == ("for a file without a header set header = false and columns = [...], its fields' names in "
                       "order, in [env.test.datasets.deals] (docs/sources.md)")
 
@@ -551,9 +551,28 @@ def test_csv_read_with_the_wrong_delimiter_says_which_one_to_set(workdir, separa
                                             "D1,P1,2026-01-05 09:30:00,2026-01-05,3,1200.50,0.125,yes"]) + "\n")
     d = load_problem(workdir, {"deals": {"source": "csv", "path": "deals.csv"}})
     assert d.code == "E642"
-    assert d.message.startswith(f"the header is one column, 'deal_id{written}owner_id")  # repr: a tab as \\t
+    assert d.message.startswith(f"the header (line 1) is one column, 'deal_id{written}owner_id")  # repr: a tab as \\t
     assert d.message.endswith(f": its fields seem separated by {separator!r}, not by the delimiter the source reads")
     assert d.help == f'set delimiter = "{written}" in [env.test.datasets.deals] (docs/sources.md)'
+
+
+def test_a_header_read_wrongly_is_named_at_its_line_after_skip_rows(workdir):
+    # two title lines above the header: the message names line 3, where the header is
+    write(workdir / "deals.csv", "Deals export\nNovember\n" + DEALS_CSV.split("\n", 1)[1])
+    d = load_problem(workdir, {"deals": {"source": "csv", "path": "deals.csv", "skip_rows": 2}})
+    assert d.message.startswith("the header (line 3) reads as a record ('D1', 'P1'")
+    write(workdir / "deals.csv", "Deals export\n" + DEALS_CSV.replace(",", ";"))
+    d = load_problem(workdir, {"deals": {"source": "csv", "path": "deals.csv", "skip_rows": 1}})
+    assert d.message.startswith("the header (line 2) is one column, 'deal_id;owner_id")
+    # a sheet's header row, two title rows down: sheet row 3
+    book = openpyxl.Workbook()
+    book.active.append(["Deals export"])
+    book.active.append([])
+    book.active.append(["D1", "P1", "2026-01-05", "3", "1200.50"])
+    book.active.append(["D2", "P2", "2026-01-06", "4", "800.00"])
+    book.save(workdir / "deals.xlsx")
+    d = load_problem(workdir, {"deals": {"source": "xlsx", "path": "deals.xlsx", "skip_rows": 2}})
+    assert d.message.startswith("the header (sheet row 3) reads as a record ('D1', 'P1'")
 
 
 def test_a_header_name_with_a_control_character_is_shown_escaped(workdir):

@@ -465,23 +465,31 @@ def _header_problem(dataset: Dataset, source: Source, names: list[str]) -> Diagn
     where = DataLocation(dataset.id, source.locator)
     options = getattr(source, "options", None)
     fields = type(options).model_fields if options is not None else {}
+    at = _header_at(source)
     if len(names) == 1 and "delimiter" in fields:
         counts = {sep: names[0].count(sep) for sep in _SEPARATORS}
         sep = max(counts, key=lambda s: (counts[s], len(s)))
         if counts[sep]:
             shown = names[0] if len(names[0]) <= 60 else names[0][:57] + "..."
             return Diagnostic(
-                "E642", f"the header is one column, {shown!r}: its fields seem separated by "
+                "E642", f"the header ({at}) is one column, {shown!r}: its fields seem separated by "
                 f"{sep!r}, not by the delimiter the source reads", where,
                 help=f'set delimiter = "{_SEPARATORS[sep]}" in [{source.context.config_key}] (docs/sources.md)')
     if "header" in fields and getattr(options, "header", False) and reads_as_record(names):
         first = first_names(names)
         return Diagnostic(
-            "E642", f"the first line reads as a record, not a header ({first}): declared "
+            "E642", f"the header ({at}) reads as a record ({first}): declared "
             "columns are matched by the header's names", where,
             help=f"for a file without a header set header = false and columns = [...], its fields' names in "
                  f"order, in [{source.context.config_key}] (docs/sources.md)")
     return None
+
+
+def _header_at(source: Source) -> str:
+    """Where a source's header is, as its messages number lines: "line 3" (a csv file's line
+    after `skip_rows`, a sheet's row); the row before the first record's."""
+    offset = source.position.offset
+    return f"{source.position.label} {offset() if callable(offset) else offset or 1}"
 
 
 def _read_error(source: Source, exc: duckdb.Error) -> DataError:
