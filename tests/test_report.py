@@ -443,6 +443,15 @@ def test_output_inside_the_statements_folder(tmp_path):
     assert result.exit_code == 2 and "E865" in result.stderr
 
 
+def test_output_and_statements_folder_at_one_path(tmp_path):
+    # it said "Is a directory" after the whole evaluation
+    result = report("-o", str(tmp_path / "r.html"), "--per-person", str(tmp_path / "r.html"))
+    assert result.exit_code == 2
+    assert f"error[E865]: --output {tmp_path / 'r.html'} and --per-person {tmp_path / 'r.html'} name one path" \
+        in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_nobody_to_report(naughty):
     # the scheme's only role applies to a role nobody in the roster has
     text = (naughty / "scheme.kpi").read_text(encoding="utf-8").replace('person.role == "rep"', 'person.role == "nobody"')

@@ -121,6 +121,10 @@ def _check_places(target: Path, folder: Path | None, fmt_: str) -> None:
     if fmt_ != "html":
         raise ConfigError(Diagnostic("E864", f"--per-person writes HTML statements, not {fmt_}",
                                      help="use --per-person with --format html"))
+    if folder.resolve() == target.resolve():
+        raise ConfigError(Diagnostic("E865", f"--output {target} and --per-person {folder} name one path",
+                                     help="write the report to a file and the statements to a folder of their "
+                                          "own, e.g. -o report.html --per-person statements"))
     if folder.exists() and not folder.is_dir():
         raise ConfigError(Diagnostic("E861", f"--per-person {folder} is a file, not a folder",
                                      help="name a folder (it is created), or move the file away"))
