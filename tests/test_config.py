@@ -241,6 +241,16 @@ def test_an_unreadable_config_is_e600_not_an_internal_error(workdir, unreadable,
     assert "error[E600]: cannot read" in result.output and "Permission denied" in result.output
 
 
+@pytest.mark.parametrize("command", [["run"], ["lint"], ["check"], ["explain", "P1"]])
+def test_a_folder_named_kpirules_toml_is_said_to_be_a_folder(workdir, run_cli, command):
+    # it read "no kpirules.toml ... in . or its parents" (run), or ended in a traceback (lint)
+    (workdir / "kpirules.toml").mkdir()
+    result = run_cli(*command)
+    assert result.exit_code == 2, result.output
+    assert "error[E600]: kpirules.toml is a folder, not a config file" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_choosing_the_environment(workdir):
     config = _config(workdir, GOOD.replace('default_env = "sample"\n', ""))
     with pytest.raises(ConfigError) as caught:

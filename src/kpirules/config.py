@@ -233,7 +233,7 @@ def find_config(start: Path | None = None) -> Path | None:
     """kpirules.toml, or a pyproject.toml with [tool.kpirules], in start or its parents."""
     folder = (start or Path.cwd()).resolve()
     for candidate in (folder, *folder.parents):
-        if (candidate / CONFIG_NAME).is_file():
+        if (candidate / CONFIG_NAME).is_file() or (candidate / CONFIG_NAME).is_dir():  # a folder: E600
             return candidate / CONFIG_NAME
         pyproject = candidate / PYPROJECT_NAME
         if pyproject.is_file() and configures_kpirules(pyproject):
@@ -258,8 +258,6 @@ def load_config(path: str | Path | None = None, start: Path | None = None) -> Pr
         text, data = read_config_toml(path)
     except FileNotFoundError:
         raise ConfigError(Diagnostic("E600", f"config file not found: {path}", help="check the path")) from None
-    except IsADirectoryError:
-        raise ConfigError(Diagnostic("E600", f"{path} is a directory, not a config file")) from None
     except OSError as exc:
         raise ConfigError(Diagnostic("E600", f"cannot read {path}: {exc.strerror}",
                                      help="check the file's permissions")) from None

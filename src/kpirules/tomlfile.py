@@ -136,15 +136,21 @@ def read_config_toml(path: Path) -> tuple[str, dict[str, Any]]:
     """The text and tables of a configuration file (kpirules.toml, pyproject.toml).
 
     A byte that is not UTF-8, or a TOML syntax error, is E601 at its line and column
-    (the file named relative to the working directory, as every command names it); an
-    OSError is the caller's to report.
+    (the file named relative to the working directory, as every command names it); a folder
+    is E600; another OSError is the caller's to report.
     """
-    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
-    note_input(path)  # an output (lint -o, run -o) must never replace it: E006
     try:
         shown = str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         shown = str(path.resolve())
+    try:
+        data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    except IsADirectoryError:  # a folder named kpirules.toml, found where the config is looked for
+        raise ConfigError(Diagnostic(
+            "E600", f"{shown} is a folder, not a config file",
+            help="the configuration is a file: rename or move the folder, and run `kpirules init` to write a "
+                 "starter kpirules.toml")) from None
+    note_input(path)  # an output (lint -o, run -o) must never replace it: E006
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -79,7 +79,7 @@ def find_config_file(start: Path | None = None) -> Path | None:
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "kpirules.toml"
-        if candidate.is_file():
+        if candidate.is_file() or candidate.is_dir():  # a folder of that name is refused where it is read
             return candidate
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file() and configures_kpirules(pyproject):
