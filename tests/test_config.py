@@ -135,8 +135,9 @@ def test_a_wrong_shape_in_pyproject_is_located_under_tool_kpirules(workdir):
     with pytest.raises(ConfigError) as caught:
         load_config(workdir / "pyproject.toml")
     (d,) = caught.value.diagnostics
-    # the key as every message names it, the header as the file must write it
-    assert d.message == "env.prod must be a table: write [tool.kpirules.env.prod], not [[tool.kpirules.env.prod]]"
+    # the key and the header as the file must write them (the key was named without tool.kpirules.)
+    assert d.message == ("tool.kpirules.env.prod must be a table: write [tool.kpirules.env.prod], not "
+                         "[[tool.kpirules.env.prod]]")
     assert (d.location.line, d.location.column) == (7, 1)
 
 

@@ -130,7 +130,7 @@ def test_a_list_of_tables_in_pyproject_names_the_header_to_write(workdir, rulese
         result = run_cli(*command)
         assert result.exit_code == 2, result.output
         assert result.output.splitlines()[0] == (
-            "pyproject.toml:4:1: error[E603]: project must be a table: write [tool.kpirules.project], "
+            "pyproject.toml:4:1: error[E603]: tool.kpirules.project must be a table: write [tool.kpirules.project], "
             "not [[tool.kpirules.project]]")
 
 

@@ -434,7 +434,7 @@ def test_lint_output_never_replaces_the_configuration_it_read(project, cached):
     ("kpirules.toml", '[project]\nrulesets = ["."]\n\n[lnit]\nselect = ["KPI1"]\n',
      "kpirules.toml:4:1: error[E602]: unknown key lnit", "did you mean 'lint'?"),
     ("pyproject.toml", '[tool.kpirules.project]\nrulesets = ["."]\n\n[tool.kpirules.lints]\nselect = ["KPI1"]\n',
-     "pyproject.toml:4:1: error[E602]: unknown key lints", "did you mean 'lint'?"),
+     "pyproject.toml:4:1: error[E602]: unknown key tool.kpirules.lints", "did you mean 'lint'?"),
     # a [run] table was taken and ignored: `period = "2026-03"` there ran 2026-12, without a word
     ("kpirules.toml", '[project]\nrulesets = ["."]\n\n[run]\nperiod = "2026-03"\n',
      "kpirules.toml:4:1: error[E602]: unknown key run", "known keys: project, env, lint"),

@@ -185,7 +185,7 @@ class ProjectConfig(_Strict):
             if ds_id not in scheme.datasets:
                 hint = _did_you_mean(ds_id, scheme.datasets)
                 problems.append(Diagnostic(
-                    "E607", f"{binding.key_path} binds a dataset no .kpi file declares",
+                    "E607", f"{self.key_prefix}{binding.key_path} binds a dataset no .kpi file declares",
                     _locate(positions, self.path, self.key_prefix, binding.key_path.split(".")),
                     help=hint or f"declared datasets: {', '.join(scheme.datasets)}",
                 ))
@@ -218,7 +218,7 @@ def _renames_to_nothing(binding: Binding, dataset, positions: Positions, path: P
     for source_name, declared in binding.options.rename.items():
         if declared not in dataset.columns:
             out.append(Diagnostic(
-                "E603", f"{binding.key_path}.rename: '{source_name}' is renamed to {declared}, "
+                "E603", f"{prefix}{binding.key_path}.rename: '{source_name}' is renamed to {declared}, "
                 f"which dataset {dataset.id} does not declare",
                 _locate(positions, path, prefix, [*binding.key_path.split("."), "rename"]),
                 help=_did_you_mean(declared, dataset.columns) or f"declared columns: {', '.join(dataset.columns)}",
@@ -289,7 +289,7 @@ def _validate(data: dict, path: Path, prefix: str, positions: Positions) -> Proj
     default = raw.project.default_env
     if default is not None and default not in raw.env:
         problems.append(Diagnostic(
-            "E606", f"project.default_env names '{default}', which has no [{prefix}{toml_key('env', default)}] table",
+            "E606", f"{prefix}project.default_env names '{default}', which has no [{prefix}{toml_key('env', default)}] table",
             _locate(positions, path, prefix, ["project", "default_env"]),
             help=_did_you_mean(default, raw.env) or f"environments: {', '.join(raw.env) or 'none'}",
         ))
@@ -307,7 +307,7 @@ def _binding(env_name: str, ds_id: str, entry: dict, key: list[str], path: Path,
              positions: Positions, problems: list[Diagnostic], unset: list[Diagnostic]) -> Binding | None:
     from kpirules import plugins
 
-    where = ".".join(key)
+    where = prefix + ".".join(key)
     options = dict(entry)
     source = options.pop("source", None)
     if source is None:
@@ -399,7 +399,7 @@ def _expand_variables(options: dict[str, Any], model: type[SourceOptions], key: 
     for name, text in options.items():
         if not isinstance(text, str) or "${" not in text or not takes_text(model, name):
             continue  # a number or a flag keeps its text, and is refused as text by its option's type
-        where = ".".join([*key, name])
+        where = prefix + ".".join([*key, name])
         location = _locate(positions, path, prefix, [*key, name])
         parts, last, reported = [], 0, set()
         for match in _VARIABLE.finditer(text):
@@ -508,7 +508,7 @@ def _from_pydantic(err: dict, base: list[str], path: Path, prefix: str, position
     """
     loc = tuple(str(p) for p in err["loc"])
     key = [*base, *loc]
-    where = ".".join(key)
+    where = prefix + ".".join(key)  # in a pyproject.toml, the whole key: tool.kpirules.project.foo
     location = _locate(positions, path, prefix, [*base, *err["loc"]])  # list indices stay numbers
     of = f" (source {source})" if source else ""
     kind = err["type"]

@@ -546,17 +546,17 @@ def _rulesets_in(config_path: Path) -> tuple[list[str], bool]:
     def at(*key) -> Location:
         return Location(_shown(config_path), *positions.key((*prefix, *key)))
 
+    header = ".".join((*prefix, "project"))  # in a pyproject.toml, tool.kpirules.project
     if not isinstance(project, dict):
-        header = ".".join((*prefix, "project"))
-        raise ConfigError(tomlshapes.not_a_table("E603", "project", header, project,
+        raise ConfigError(tomlshapes.not_a_table("E603", header, header, project,
                                                  (*prefix, "project") in positions.array_tables, at("project")))
     if rulesets == []:
-        raise ConfigError(Diagnostic("E603", f"project.rulesets: {RULESETS_EMPTY}", at("project", "rulesets"),
+        raise ConfigError(Diagnostic("E603", f"{header}.rulesets: {RULESETS_EMPTY}", at("project", "rulesets"),
                                      help=RULESETS_EMPTY_HELP))
     wrong = None if not isinstance(rulesets, list) else next(n for n, r in enumerate(rulesets) if not isinstance(r, str))
     value = rulesets if wrong is None else rulesets[wrong]
     where = at("project", "rulesets") if wrong is None else at("project", "rulesets", wrong)
-    raise ConfigError(tomlshapes.not_a_list("E603", "project.rulesets", *tomlshapes.RULESETS_ITEMS, value,
+    raise ConfigError(tomlshapes.not_a_list("E603", f"{header}.rulesets", *tomlshapes.RULESETS_ITEMS, value,
                                             None if wrong is None else wrong + 1, where))
 
 

@@ -145,7 +145,7 @@ def read_config(path: Path | None) -> tuple[dict[str, Any], str]:
     if unknown:  # `[lnit]`: the settings would be silently dropped; said as `run` says it
         close = difflib.get_close_matches(unknown[0], TOP_LEVEL_KEYS, n=1, cutoff=0.6)
         raise ConfigError(Diagnostic(
-            "E602", f"unknown key {unknown[0]}", _where(path, (*prefix, unknown[0])),
+            "E602", f"unknown key {'.'.join((*prefix, unknown[0]))}", _where(path, (*prefix, unknown[0])),
             help=f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(TOP_LEVEL_KEYS)}"))
     return table, name
 
