@@ -562,6 +562,18 @@ def test_rows_may_mix_constant_and_personal_rates(tmp_path):
     assert "1000 × 1% + 2000 × 2.5% (person.commission_pct) = 60.00 CNY" in step.description
 
 
+@pytest.mark.parametrize("setwise", [False, True])
+def test_a_constant_rate_beside_a_personal_one_is_applied_as_written(tmp_path, setwise):
+    # retroactive on 40000 CNY, in the constant row [1000, ∞): 0.03125%: 40000 x 0.0003125 = 12.50
+    # (the Python path applied the constant kept to 6 places, 0.000313, and paid 12.52 where SQL paid 12.50)
+    payout = ("    commission revenue retroactive {\n      [0, 1000 CNY): person.commission_pct\n"
+              "      [1000 CNY, ∞): 0.03125%\n    }\n")
+    p1, _ = paid_at_rate(tmp_path, payout, "0.01", "40000", setwise=setwise)
+    assert p1.payout.commissions["revenue"] == D("12.50")
+    step = next(s for s in p1.payout.steps if s.step == "commission")
+    assert "so 0.03125% applies to all of it = 12.50 CNY" in step.description
+
+
 def test_an_expression_of_attributes_is_a_rate_and_explain_names_an_empty_one(tmp_path):
     # the `if` reads the level: p1 is no senior, so 1% of 2000 = 20
     payout = ('    commission revenue retroactive {\n'

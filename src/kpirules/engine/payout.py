@@ -177,9 +177,11 @@ class PayoutPlan:
             else:
                 linear = (to_decimal(constant(tier.linear_from)), to_decimal(constant(tier.linear_to)))
                 self.factor_rows.append((tier, None, linear))
-        #: per commission, its rows' rates compiled where they read person attributes (else None)
+        #: per commission, each row's rate compiled where it reads person attributes and its
+        #: constant where it does not (None where no row reads one)
         self.commission_rates = [
-            [compile_expr(t.value) for t in c.tiers] if any(refs_in(t.value) for t in c.tiers) else None
+            [compile_expr(t.value) if refs_in(t.value) else to_decimal(constant(t.value)) for t in c.tiers]
+            if any(refs_in(t.value) for t in c.tiers) else None
             for c in payout.commissions
         ]
         self.gates = [(gate, compile_expr(gate.condition)) for gate in payout.gates]
@@ -353,8 +355,10 @@ class PayoutPlan:
                 if trace is not None:
                     trace.append(PayoutStep("commission", f"commission on {commission.kpi}: 0 ({'a gate zeroed the payout' if zeroed else 'no value'})", nothing, commission.span))
                 continue
-            # a rate worked out from attributes is kept to 6 places, as computed values are
-            rates = [quantize6(to_decimal(rate(lookup))) for rate in compiled] if compiled is not None else None
+            # a rate worked out from attributes is kept to 6 places, as computed values are; a
+            # constant beside it is applied as written, as in a table of constants only
+            rates = [rate if isinstance(rate, Decimal) else quantize6(to_decimal(rate(lookup)))
+                     for rate in compiled] if compiled is not None else None
             raw, how = commission_amount(commission, result.value, rates)
             amount = self.round(raw)
             # several commissions on one KPI: its entry is the sum of their rounded lines
