@@ -115,7 +115,7 @@ def test_a_rate_without_a_target_shows_as_a_percentage(sample_result):
     assert run_output._cell(count) == "214"
 
 
-def test_a_figure_never_rounds_up_onto_a_whole_number_it_has_not_reached(sample_result):
+def test_a_figure_never_rounds_onto_a_whole_number_it_is_not(sample_result):
     # a total of 84.99915 showed as "85.00" beside grade C (band B from 85): rounded half-up
     # to 2 places it is 85.00, past the edge it did not reach; 3 places (84.999) stay below.
     # An attainment of 0.9996 (99.96%) showed as "100.0%" beside a score below 100.
@@ -126,7 +126,10 @@ def test_a_figure_never_rounds_up_onto_a_whole_number_it_has_not_reached(sample_
 
     assert for_eye(Decimal("84.99915"), 2) == Decimal("84.999")
     assert for_eye(Decimal("84.995"), 2) == Decimal("84.995")  # 84.99 would hide it rounded, 85.00 cross
-    assert for_eye(Decimal("85.004"), 2) == Decimal("85.00")  # down onto a whole number: on its side
+    # nor down onto one it is above: 95.00007 showed as "95" beside grade A, whose band is (95, ∞)
+    assert for_eye(Decimal("95.00007"), 2) == Decimal("95.0001")
+    assert for_eye(Decimal("85.004"), 2) == Decimal("85.004")
+    assert for_eye(Decimal("85.000"), 2) == Decimal("85.00")  # the whole number itself
     assert for_eye(Decimal("58.125"), 2) == Decimal("58.13")  # up, but not onto a whole number
     person = next(p for p in sample_result.people if p.person_id == "P011")
     kpi = dataclasses.replace(person.kpis[0], attainment=Decimal("0.9996"), score=Decimal("99.96"), status="ok")

@@ -66,13 +66,14 @@ def half_up(x: Decimal, places: int) -> Decimal:
 
 
 def for_eye(x: Decimal, places: int) -> Decimal:
-    """x rounded half-up to `places` for a table, except that it never rounds up onto a
-    whole number it has not reached: grade bands and tier edges are whole numbers, and a
-    total of 84.99915 shown as 85 beside grade C (band B from 85) reads as a mistake. Such
-    a figure keeps the places it takes to stay below: 84.99915 shows as 84.999, an
-    attainment of 99.96% as 99.96%, not 100.0%."""
+    """x rounded half-up to `places` for a table, except that it never rounds onto a whole
+    number it is not: grade bands and tier edges are whole numbers, and a total of 84.99915
+    shown as 85 beside grade C (band B from 85), or 95.00007 shown as 95 beside grade A
+    (band A above 95), reads as a mistake. Such a figure keeps the places it takes to stay
+    off it: 84.99915 shows as 84.999, 95.00007 as 95.0001, an attainment of 99.96% as
+    99.96%, not 100.0%."""
     shown = half_up(x, places)
-    while shown > x and shown == shown.to_integral_value():
+    while shown != x and shown == shown.to_integral_value():
         places += 1
         shown = half_up(x, places)
     return shown
