@@ -136,6 +136,18 @@ def test_the_default_period_of_a_quarterly_scheme(tmp_path):
     assert run(tmp_path / "b", role, {"calls": calls(1, "2026-03-30")}, header=header)["periods"] == ["2025Q4"]
 
 
+def test_a_default_period_the_data_has_not_begun_says_so(tmp_path):
+    # semantics §1: data from 2026-03-01 to 2026-03-30 evaluates February by default (the
+    # latest month ended by 03-30), which ends before the earliest date: computed on no rows,
+    # as --period 2026-02 says it (the default period's reason said only the first half)
+    data = {"calls": calls(1, "2026-03-01") + "\n" + calls(1, "2026-03-30")}
+    result = run(tmp_path, one_kpi("measure count(calls)  target >= 1"), data)
+    assert result["periods"] == ["2026-02"]
+    assert result["period_reason"] == ("the latest month that ended on or before the latest date in the data "
+                                       "(2026-03-30); 2026-02 ends before the earliest date in the data "
+                                       "(2026-03-01): computed on no rows")
+
+
 def test_a_year_in_a_quarterly_scheme_is_four_runs(tmp_path):
     header = HEADER.replace("period month", "period quarter")
     result = run(tmp_path, one_kpi("measure count(calls)  target >= 1"), {"calls": calls(1, "2026-12-31")},

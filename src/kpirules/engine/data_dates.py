@@ -145,13 +145,7 @@ def check_covered(scheme: Scheme, con: duckdb.DuckDBPyConnection, requested: Per
     elif latest is None:
         reason += "; the fact datasets hold no dated rows: every value is computed on no rows"
     else:
-        if any(p.end <= earliest for p in kept):
-            # rows a KPI places by another column (`on`) may be earlier than every dataset's date
-            earliest = min(earliest, _earliest_placed_on(scheme, con) or earliest)
-        early = [p.label for p in kept if p.end <= earliest]
-        if early:
-            reason += (f"; {', '.join(early)} {'ends' if len(early) == 1 else 'end'} before the earliest date in "
-                       f"the data ({earliest.isoformat()}): computed on no rows")
+        reason += _before_the_data(scheme, con, kept, earliest)
         unfinished = [p for p in kept if p.last_day > latest]
         if unfinished:  # the last period evaluated: paid on part of it, which the reader must know
             p = unfinished[-1]
@@ -184,11 +178,25 @@ def latest_ended(scheme: Scheme, con: duckdb.DuckDBPyConnection, latest: dt.date
     return Calendar(scheme.header).latest_ended(latest, lambda: list(_where_fact_date(scheme, con, latest, loads)))
 
 
+def _before_the_data(scheme: Scheme, con: duckdb.DuckDBPyConnection, periods: list[Period],
+                     earliest: dt.date) -> str:
+    """The reason's clause for the periods that end before the earliest date in the data
+    (computed on no rows), or ""."""
+    if any(p.end <= earliest for p in periods):
+        # rows a KPI places by another column (`on`) may be earlier than every dataset's date
+        earliest = min(earliest, _earliest_placed_on(scheme, con) or earliest)
+    early = [p.label for p in periods if p.end <= earliest]
+    if not early:
+        return ""
+    return (f"; {', '.join(early)} {'ends' if len(early) == 1 else 'end'} before the earliest date in "
+            f"the data ({earliest.isoformat()}): computed on no rows")
+
+
 def default_period(scheme: Scheme, con: duckdb.DuckDBPyConnection,
                    loads: LoadReport | None = None) -> tuple[Period, str]:
     """The latest scheme period that ended on or before the latest date in the fact data
     (`loads`, what `load_datasets` reported, lets E505 name the source and line)."""
-    latest = latest_fact_date(scheme, con)
+    earliest, latest = fact_dates(scheme, con)
     if latest is None and not _dated(scheme):
         raise DataError(
             Diagnostic("E501", "no fact dataset binds a date column, so no period can be chosen from the data",
@@ -200,4 +208,6 @@ def default_period(scheme: Scheme, con: duckdb.DuckDBPyConnection,
                        help="pass --period, or check that the data sources are not empty")
         )
     period = latest_ended(scheme, con, latest, loads)
-    return period, f"the latest {period.unit} that ended on or before the latest date in the data ({latest.isoformat()})"
+    # data from 2026-03-01 to 2026-03-30 ends no month but February, which it does not reach
+    return period, (f"the latest {period.unit} that ended on or before the latest date in the data "
+                    f"({latest.isoformat()})" + _before_the_data(scheme, con, [period], earliest))
