@@ -172,6 +172,34 @@ def test_naive_timestamps_convert_from_the_source_timezone(workdir):
     assert rows(con, "deals")[0][2:4] == (dt.datetime(2026, 1, 5, 9, 30), dt.date(2026, 1, 6))
 
 
+def test_an_instant_read_as_text_is_the_scheme_local_time_on_any_machine(workdir):
+    # a TIMESTAMPTZ in a string column was cast as DuckDB writes it, in the machine's zone
+    # ('2026-01-05 01:30:00+00' or '2026-01-05 10:30:00+09'): the fingerprint, and `verify`, then
+    # changed from one machine to another. 01:30 UTC is 09:30 in Shanghai, the scheme's zone.
+    # And a Parquet DATE in a timestamp column is the midnight that starts it in the binding's
+    # zone (UTC), 08:00 in Shanghai, as the same date written in a CSV is (sources.md, Time zones).
+    from source_project import make_project
+
+    from kpirules.sources.load import load_datasets
+
+    table = pa.table({
+        "deal_id": pa.array([dt.datetime(2026, 1, 5, 1, 30)], pa.timestamp("us", tz="UTC")),
+        "owner_id": ["P1"], "signed_at": pa.array([dt.date(2026, 1, 5)], pa.date32()),
+        "signed_on": ["2026-01-05"], "units": [1], "amount": [1], "rate": [1], "won": [True],
+    })
+    pq.write_table(table, workdir / "deals.parquet")
+    scheme, config = make_project(workdir, {"deals": {"source": "parquet", "path": "deals.parquet",
+                                                      "timezone": "UTC"}})
+    fingerprints = set()
+    for machine_zone in ("UTC", "Asia/Tokyo"):
+        con = duckdb.connect()
+        con.execute(f"SET TimeZone = '{machine_zone}'")
+        report = load_datasets(scheme, config, con, datasets=["people", "deals"])
+        assert rows(con, "deals")[0][:3] == ("2026-01-05 09:30:00", "P1", dt.datetime(2026, 1, 5, 8, 0))
+        fingerprints.add(report["deals"].fingerprint)
+    assert len(fingerprints) == 1
+
+
 def test_json_array_and_json_lines(workdir):
     records = [
         {"deal_id": "D1", "owner_id": "P1", "signed_at": "2026-01-05 09:30:00", "signed_on": "2026-01-05",

@@ -135,14 +135,17 @@ def conversion(column: ColumnSpec, source: str, duck_type: str, *, scheme_tz: st
     if kind == "other":
         source, kind = f"CAST({source} AS VARCHAR)", "string"
     g = given_alias or source
+    times = _Times(scheme_tz, source_tz)
     if column.type == "string":
-        # an empty text is no value, from every source (a CSV's empty field already is)
-        given = source if kind == "string" else f"CAST({source} AS VARCHAR)"
+        # an empty text is no value, from every source (a CSV's empty field already is). An
+        # instant is written as the scheme's local time: cast as it is, DuckDB would write it in
+        # the machine's zone, and the text (and the run's fingerprint) would change with it
+        shown = times.aware(source) if kind == "timestamptz" else source
+        given = source if kind == "string" else f"CAST({shown} AS VARCHAR)"
         return Conversion(given, f"NULLIF({given_alias or given}, '')", f"({g} IS NULL)", can_fail=False)
     # TRY_CAST ignores surrounding blanks and gives NULL for a blank text, so blanks need no
     # trimming on every row: `blank` is only tested on rows whose value did not convert
     blank = f"({g} IS NULL OR trim({g}) = '')" if kind == "string" else f"({g} IS NULL)"
-    times = _Times(scheme_tz, source_tz)
     builders = {
         "integer": _integer,
         "decimal": lambda g, k, t: _number(g, k, SQL_TYPES["decimal"]),
@@ -331,7 +334,8 @@ def _date(g: str, kind: str, times: _Times) -> str:
 
 def _timestamp(g: str, kind: str, times: _Times) -> str:
     if kind == "date":
-        return f"CAST({g} AS TIMESTAMP)"
+        # the midnight that starts the day, in the zone the value is read in (as for a text date)
+        return times.naive(f"CAST({g} AS TIMESTAMP)")
     if kind == "timestamp":
         return times.naive(f"CAST({g} AS TIMESTAMP)")
     if kind == "timestamptz":
