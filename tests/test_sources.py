@@ -200,6 +200,20 @@ def test_an_instant_read_as_text_is_the_scheme_local_time_on_any_machine(workdir
     assert len(fingerprints) == 1
 
 
+def test_a_double_rounds_as_the_number_it_reads_as(workdir):
+    # 0.00015 as a double is 0.000149999...: DuckDB's cast made it 0.0001 money, where the same
+    # number in a CSV is 0.0002 (half away from zero, sources.md); and a rate of -0.0000015 likewise
+    table = pa.table({"deal_id": ["D1", "D2", "D3"], "owner_id": ["P1", "P1", "P1"],
+                      "signed_at": ["2026-01-05 09:30:00"] * 3, "signed_on": ["2026-01-05"] * 3,
+                      "units": [1, 1, 1], "amount": [0.00015, 3.0, 2.00025], "rate": [0.0000015, -0.0000015, 0.5],
+                      "won": [True, True, True]})
+    pq.write_table(table, workdir / "deals.parquet")
+    con, _ = load(workdir, {"deals": {"source": "parquet", "path": "deals.parquet"}})
+    assert [(r[5], r[6]) for r in rows(con, "deals")] == [
+        (Decimal("0.0002"), Decimal("0.000002")), (Decimal("3.0000"), Decimal("-0.000002")),
+        (Decimal("2.0003"), Decimal("0.500000"))]
+
+
 def test_json_array_and_json_lines(workdir):
     records = [
         {"deal_id": "D1", "owner_id": "P1", "signed_at": "2026-01-05 09:30:00", "signed_on": "2026-01-05",

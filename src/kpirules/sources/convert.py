@@ -225,8 +225,9 @@ def _strict(value: str, g: str, kind: str, sql_type: str) -> str | None:
     out: blanks convert to NULL there."""
     if kind == "string":
         return None
-    if value == f"TRY_CAST({g} AS {sql_type})":
-        return f"CAST({g} AS {sql_type})"
+    for typed in (g, f"CAST({g} AS VARCHAR)"):  # a double is cast through its text (_number)
+        if value == f"TRY_CAST({typed} AS {sql_type})":
+            return f"CAST({typed} AS {sql_type})"
     if not any(word in value.upper() for word in ("TRY_", "CASE", "NULL")):
         return value
     return None
@@ -275,7 +276,12 @@ def _whole_as_written(g: str) -> str:
 def _number(g: str, kind: str, sql_type: str) -> str:
     if kind == "string":
         return _or_else(f"TRY_CAST({g} AS {sql_type})", f"TRY_CAST({_written_number(g)} AS {sql_type})")
-    if kind in ("integer", "float", "decimal"):
+    if kind == "float":
+        # through the shortest text that reads back as the same double (0.00015, not
+        # 0.000149999...), so that it rounds half away from zero as the same number written in a
+        # CSV does: DuckDB's cast of the double itself made 0.00015 0.0001
+        return f"TRY_CAST(CAST({g} AS VARCHAR) AS {sql_type})"
+    if kind in ("integer", "decimal"):
         return f"TRY_CAST({g} AS {sql_type})"
     return _null(sql_type)
 
