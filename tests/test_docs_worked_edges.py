@@ -98,8 +98,20 @@ def test_a_latest_date_whose_fiscal_period_is_out_of_range_chooses_no_period(tmp
                      header)
     result = CliRunner().invoke(cli, ["run", "--config", str(config)])
     assert result.exit_code == 1, result.output
-    assert ("error[E505]: the latest date in the data, 2999-12-31, is in 3000Q3, out of range: periods are in the "
-            "years 1900 to 2999") in result.output
+    assert ("error[E505]: the latest date in the data, 2999-12-31, would choose 3000Q3, the latest quarter ended by "
+            "it, out of range: periods are in the years 1900 to 2999") in result.output
+
+
+def test_a_latest_date_early_in_1900_names_the_period_it_would_choose(tmp_path):
+    # 1900-01-15 is in 1900-01, which has not ended: the month it would choose is 1899-12 (it
+    # said the date "is in 1899-12", and called a real date a placeholder)
+    config = project(tmp_path, one_kpi("measure count(calls)  target >= 1"), {"calls": calls(1, "1900-01-15")})
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    assert ("error[E505]: the latest date in the data, 1900-01-15, would choose 1899-12, the latest month ended by "
+            "it, out of range: periods are in the years 1900 to 2999") in result.output
+    assert "help: check the date in the data, or, where the command takes one, name the period with --period" \
+        in result.output
 
 
 def test_a_period_after_the_data_is_refused(tmp_path):

@@ -154,10 +154,12 @@ class Calendar:
                     "E505",
                     f"the latest date in the data, {latest.isoformat()}, is out of range: periods are in the "
                     f"years {FIRST_YEAR} to {LAST_YEAR}" if found is None else
-                    f"the latest date in the data, {latest.isoformat()}, is in {found.label}, out of range: periods "
-                    f"are in the years {FIRST_YEAR} to {LAST_YEAR}", location,
+                    f"the latest date in the data, {latest.isoformat()}, would choose {found.label}, the latest "
+                    f"{self.unit} ended by it, out of range: periods are in the years {FIRST_YEAR} to {LAST_YEAR}",
+                    location,
                     help="correct the date in the data (leave the cell empty for no date, not a placeholder such as "
-                    "9999-12-31), or, where the command takes one, name the period with --period",
+                    "9999-12-31), or, where the command takes one, name the period with --period" if found is None
+                    else "check the date in the data, or, where the command takes one, name the period with --period",
                     notes=notes,
                 )
                 for location, notes in places
