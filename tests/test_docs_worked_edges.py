@@ -102,6 +102,22 @@ def test_a_latest_date_whose_fiscal_period_is_out_of_range_chooses_no_period(tmp
             "it, out of range: periods are in the years 1900 to 2999") in result.output
 
 
+@pytest.mark.parametrize("named_by, label, runs", [
+    # fiscal years from April: 1900 named by its end is 1899-04-01 to 1900-03-31, whose months
+    # --period 1899-04 refuses; 2999Q4 named by its start is 3000-01-01 to 3000-03-31
+    ("end", "1900", "1899-04-01 to 1900-03-31"),
+    ("start", "2999Q4", "3000-01-01 to 3000-03-31"),
+])
+def test_a_fiscal_period_reaching_outside_the_years_is_refused(tmp_path, named_by, label, runs):
+    header = HEADER.replace("period month", f"period month\n  fiscal_year_start april\n  fiscal_year_named_by {named_by}")
+    config = project(tmp_path, one_kpi("measure count(calls)  target >= 1"), {"calls": calls(1, "2026-03-01")},
+                     header)
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--period", label])
+    assert result.exit_code == 2, result.output
+    assert (f"error[E020]: '{label}' runs from {runs}, out of range: periods are in the years 1900 to 2999"
+            in result.output)
+
+
 def test_a_latest_date_early_in_1900_names_the_period_it_would_choose(tmp_path):
     # 1900-01-15 is in 1900-01, which has not ended: the month it would choose is 1899-12 (it
     # said the date "is in 1899-12", and called a real date a placeholder)

@@ -111,10 +111,18 @@ class Calendar:
             return self.period("month", dt.date(year, month, 1))
         fy_start = self.fiscal_year_start(year)
         if match["quarter"]:
-            return self.period("quarter", _add_months(fy_start, (int(match["quarter"]) - 1) * 3))
-        if match["half"]:
-            return self.period("half", _add_months(fy_start, (int(match["half"]) - 1) * 6))
-        return self.period("year", fy_start)
+            found = self.period("quarter", _add_months(fy_start, (int(match["quarter"]) - 1) * 3))
+        elif match["half"]:
+            found = self.period("half", _add_months(fy_start, (int(match["half"]) - 1) * 6))
+        else:
+            found = self.period("year", fy_start)
+        if not FIRST_YEAR <= found.start.year <= found.last_day.year <= LAST_YEAR:
+            # a fiscal year named by its end starts in the year before: its months (1899-04 for
+            # 1900) would be labelled outside the years a month label may name
+            raise ConfigError(Diagnostic(
+                "E020", f"'{label}' runs from {found.start.isoformat()} to {found.last_day.isoformat()}, out of range: "
+                f"periods are in the years {FIRST_YEAR} to {LAST_YEAR}", help="write a period such as 2026-03"))
+        return found
 
     def scheme_periods(self, requested: Period) -> list[Period]:
         """The scheme periods a requested period covers (one, or several for a longer label)."""
