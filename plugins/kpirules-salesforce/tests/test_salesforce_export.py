@@ -106,6 +106,36 @@ def test_an_amount_whose_currency_column_names_another_currency_is_a_bad_value(d
         (Decimal("67.1000"),), (Decimal("10000.0000"),), (Decimal("10850.0000"),)]
 
 
+WHOLE_AMOUNTS = (
+    '"Opportunity Owner","Account Name","Opportunity Name","Amount Currency","Amount","Close Date"\n'
+    '"Wei Gang","Huaxin Logistics","Deal A","{jpy}","{jpy_amount}","3/15/2026"\n'
+    '"Ann Lee","Meridian Retail","Deal B","USD","10,000","3/16/2026"\n'
+    '"Duan Jiayi","Lanting Foods","Deal C","{eur}","{eur_amount}","3/17/2026"\n'
+)
+
+
+@pytest.mark.parametrize("column_type", ["decimal", "integer"])
+@pytest.mark.parametrize("codes", [
+    {"jpy": "JPY", "jpy_amount": "10,000", "eur": "EUR", "eur_amount": "10,000"},
+    {"jpy": "USD", "jpy_amount": "JPY 10,000", "eur": "USD", "eur_amount": "EUR 10,000"},
+], ids=["code in Amount Currency", "code before the amount"])
+def test_a_number_column_refuses_another_currency_however_the_export_writes_it(deals_project, workdir,
+                                                                               column_type, codes):
+    # the README's promise for money, decimal and integer columns alike: Deal A is in yen and
+    # Deal C in euros (by the Amount Currency column, or by the code before the amount), so
+    # both are bad values (E643), not 10,000 dollars each. With the code in Amount Currency a
+    # decimal or integer column summed them as dollars; with it before the amount it was refused
+    (workdir / "export.csv").write_text(WHOLE_AMOUNTS.format(**codes), encoding="utf-8")
+    declaration = DEALS.replace("column amount money", f"column amount {column_type}")
+    problem = _problem(deals_project(_csv_options(str(workdir / "export.csv")), declaration))
+    assert (problem.code, problem.location.column) == ("E643", "amount")
+    assert problem.notes == ["row 1 (line 2): 'JPY 10,000'", "row 3 (line 4): 'EUR 10,000'"]
+    # Deal B, in USD, is the one row that loads
+    con, report = deals_project(_csv_options(str(workdir / "export.csv")), declaration).load(bad_rows="skip")
+    assert report["deals"].rejected == 2
+    assert con.execute("SELECT deal_id, amount FROM deals").fetchall() == [("Deal B", 10000)]
+
+
 def test_a_bad_amount_after_a_multi_line_record_is_reported_by_row(deals_project, workdir):
     path = _edited(workdir, "closed_won_multicurrency.csv", ("USD 9,999.99", "USD 9.999,99"))
     problem = _problem(deals_project(_csv_options(path)))
