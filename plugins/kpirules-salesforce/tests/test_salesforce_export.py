@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import shutil
 from decimal import Decimal
@@ -254,6 +255,37 @@ def test_a_record_with_the_wrong_number_of_fields_is_reported_with_its_line(deal
     assert report["deals"].rows == 5 and report["deals"].rejected == 1
     assert [r[0] for r in con.execute("SELECT deal_id FROM deals ORDER BY rowid").fetchall()] == \
         [r[0] for r in DEALS_ROWS if r[0] != "Meridian Retail - Store Rollout"]
+
+
+#: a record one field short (no Close Date), its Next Step long and on two lines: 277 characters
+SHORT_RECORD = ('"Ann Lee","Meridian Retail","Deal B","USD","5,000.00","'
+                + "Call Ann back about the renewal, " * 6 + '\nthen send the contract"')
+NEXT_STEPS = (
+    '"Opportunity Owner","Account Name","Opportunity Name","Amount Currency","Amount","Next Step","Close Date"\r\n'
+    '"Wei Gang","Huaxin Logistics","Deal A","USD","10,000.00","Send contract","3/15/2026"\r\n'
+    f"{SHORT_RECORD}\r\n"
+    '"Duan Jiayi","Lanting Foods","Deal C","USD","7,500.00","","3/17/2026"\r\n'
+)
+
+
+def test_a_record_that_cannot_be_read_keeps_its_text_as_written(deals_project, workdir):
+    # docs/sources.md: `_text` is "the record as written"; it was its fields joined by commas
+    # without their quotes ('Ann Lee,Meridian Retail,...,5,000.00', more fields than the reason
+    # says) and cut at 200 characters. The expected text is SHORT_RECORD, the lines of the file
+    # it stands on without the line break that ends it
+    (workdir / "export.csv").write_text(NEXT_STEPS, encoding="utf-8", newline="")
+    problem = _problem(deals_project(_csv_options(str(workdir / "export.csv"))))
+    assert (problem.code, problem.message) == ("E644", "1 record could not be read: 6 fields where the header has 7")
+    # the message shortens what it shows to 120 characters, as for the csv source (problems._clip)
+    assert problem.notes == ["row 2 (line 3): " + SHORT_RECORD[:117] + "..."]
+    con, report = deals_project(_csv_options(str(workdir / "export.csv"))).load(
+        bad_rows="skip", rejects_dir=workdir / "rejects")
+    assert report["deals"].rejected == 1
+    assert con.execute("SELECT deal_id FROM deals ORDER BY rowid").fetchall() == [("Deal A",), ("Deal C",)]
+    with open(workdir / "rejects" / "deals.csv", encoding="utf-8", newline="") as fh:
+        (rejected,) = csv.DictReader(fh)
+    assert (rejected["_row"], rejected["_line"]) == ("2", "3")
+    assert rejected["_text"] == SHORT_RECORD
 
 
 def test_rows_after_the_blank_line_are_refused(deals_project, workdir):
