@@ -105,10 +105,10 @@ def test_value_shapes(contracts_project, departments, dept):
         "13852540000", '["合同-0001.pdf"]', "weigang", dt.datetime(2026, 1, 2, 12, 30), 1)
 
 
+#: no key: a contract's ID repeats on each of its payments (README, Subforms)
 PAYMENTS = """\
 dataset payments {
   person owner_id
-  key contract_id
   column contract_id string
   column owner_id string
   column paid_on date
@@ -120,7 +120,7 @@ dataset payments {
 def test_a_flattened_subform_gives_one_row_per_subform_row(contracts_project):
     fields = {"contract_id": "合同编号", "owner_id": "负责销售", "paid_on": "回款明细.回款日期", "amount": "回款金额"}
     project = contracts_project({"pages": str(PAGES), "fields": fields, "flatten": "回款明细"}, PAYMENTS)
-    con, report = project.load(check_keys=False)
+    con, report = project.load()
     # generator: record i has i % 3 payments of 5,000 and 10,000; 229 payments in all, 77
     # records without one (each still one row, its payment empty): 306 rows, 1,525,000 paid
     assert report["payments"].rows == 306

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import shutil
 from decimal import Decimal
@@ -104,6 +105,36 @@ def test_an_amount_whose_currency_column_names_another_currency_is_a_bad_value(d
                                         fields={**BY_LABEL, "amount": "Amount (converted)"})).load()
     assert con.execute("SELECT amount FROM deals ORDER BY rowid").fetchall() == [
         (Decimal("67.1000"),), (Decimal("10000.0000"),), (Decimal("10850.0000"),)]
+
+
+WHOLE_AMOUNTS = (
+    '"Opportunity Owner","Account Name","Opportunity Name","Amount Currency","Amount","Close Date"\n'
+    '"Wei Gang","Huaxin Logistics","Deal A","{jpy}","{jpy_amount}","3/15/2026"\n'
+    '"Ann Lee","Meridian Retail","Deal B","USD","10,000","3/16/2026"\n'
+    '"Duan Jiayi","Lanting Foods","Deal C","{eur}","{eur_amount}","3/17/2026"\n'
+)
+
+
+@pytest.mark.parametrize("column_type", ["decimal", "integer"])
+@pytest.mark.parametrize("codes", [
+    {"jpy": "JPY", "jpy_amount": "10,000", "eur": "EUR", "eur_amount": "10,000"},
+    {"jpy": "USD", "jpy_amount": "JPY 10,000", "eur": "USD", "eur_amount": "EUR 10,000"},
+], ids=["code in Amount Currency", "code before the amount"])
+def test_a_number_column_refuses_another_currency_however_the_export_writes_it(deals_project, workdir,
+                                                                               column_type, codes):
+    # the README's promise for money, decimal and integer columns alike: Deal A is in yen and
+    # Deal C in euros (by the Amount Currency column, or by the code before the amount), so
+    # both are bad values (E643), not 10,000 dollars each. With the code in Amount Currency a
+    # decimal or integer column summed them as dollars; with it before the amount it was refused
+    (workdir / "export.csv").write_text(WHOLE_AMOUNTS.format(**codes), encoding="utf-8")
+    declaration = DEALS.replace("column amount money", f"column amount {column_type}")
+    problem = _problem(deals_project(_csv_options(str(workdir / "export.csv")), declaration))
+    assert (problem.code, problem.location.column) == ("E643", "amount")
+    assert problem.notes == ["row 1 (line 2): 'JPY 10,000'", "row 3 (line 4): 'EUR 10,000'"]
+    # Deal B, in USD, is the one row that loads
+    con, report = deals_project(_csv_options(str(workdir / "export.csv")), declaration).load(bad_rows="skip")
+    assert report["deals"].rejected == 2
+    assert con.execute("SELECT deal_id, amount FROM deals").fetchall() == [("Deal B", 10000)]
 
 
 def test_a_bad_amount_after_a_multi_line_record_is_reported_by_row(deals_project, workdir):
@@ -224,6 +255,37 @@ def test_a_record_with_the_wrong_number_of_fields_is_reported_with_its_line(deal
     assert report["deals"].rows == 5 and report["deals"].rejected == 1
     assert [r[0] for r in con.execute("SELECT deal_id FROM deals ORDER BY rowid").fetchall()] == \
         [r[0] for r in DEALS_ROWS if r[0] != "Meridian Retail - Store Rollout"]
+
+
+#: a record one field short (no Close Date), its Next Step long and on two lines: 277 characters
+SHORT_RECORD = ('"Ann Lee","Meridian Retail","Deal B","USD","5,000.00","'
+                + "Call Ann back about the renewal, " * 6 + '\nthen send the contract"')
+NEXT_STEPS = (
+    '"Opportunity Owner","Account Name","Opportunity Name","Amount Currency","Amount","Next Step","Close Date"\r\n'
+    '"Wei Gang","Huaxin Logistics","Deal A","USD","10,000.00","Send contract","3/15/2026"\r\n'
+    f"{SHORT_RECORD}\r\n"
+    '"Duan Jiayi","Lanting Foods","Deal C","USD","7,500.00","","3/17/2026"\r\n'
+)
+
+
+def test_a_record_that_cannot_be_read_keeps_its_text_as_written(deals_project, workdir):
+    # docs/sources.md: `_text` is "the record as written"; it was its fields joined by commas
+    # without their quotes ('Ann Lee,Meridian Retail,...,5,000.00', more fields than the reason
+    # says) and cut at 200 characters. The expected text is SHORT_RECORD, the lines of the file
+    # it stands on without the line break that ends it
+    (workdir / "export.csv").write_text(NEXT_STEPS, encoding="utf-8", newline="")
+    problem = _problem(deals_project(_csv_options(str(workdir / "export.csv"))))
+    assert (problem.code, problem.message) == ("E644", "1 record could not be read: 6 fields where the header has 7")
+    # the message shortens what it shows to 120 characters, as for the csv source (problems._clip)
+    assert problem.notes == ["row 2 (line 3): " + SHORT_RECORD[:117] + "..."]
+    con, report = deals_project(_csv_options(str(workdir / "export.csv"))).load(
+        bad_rows="skip", rejects_dir=workdir / "rejects")
+    assert report["deals"].rejected == 1
+    assert con.execute("SELECT deal_id FROM deals ORDER BY rowid").fetchall() == [("Deal A",), ("Deal C",)]
+    with open(workdir / "rejects" / "deals.csv", encoding="utf-8", newline="") as fh:
+        (rejected,) = csv.DictReader(fh)
+    assert (rejected["_row"], rejected["_line"]) == ("2", "3")
+    assert rejected["_text"] == SHORT_RECORD
 
 
 def test_rows_after_the_blank_line_are_refused(deals_project, workdir):

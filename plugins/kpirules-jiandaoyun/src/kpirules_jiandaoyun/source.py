@@ -296,8 +296,8 @@ def _day_in(text: str | None, zone) -> str | None:
 def _rows(records: list[dict], subform: FormField | None) -> list[tuple[dict, dict]]:
     """(record, subform row) pairs: one per record, or one per subform row when flattening.
 
-    A record whose subform is empty still gives one row, its subform fields empty, so a
-    count of records stays right.
+    A record whose subform is empty still gives one row, its subform fields empty, so no
+    record is lost: count_distinct of its ID counts every record (a plain count counts rows).
     """
     if subform is None:
         return [(r, {}) for r in records]

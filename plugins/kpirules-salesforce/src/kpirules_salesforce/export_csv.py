@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -56,7 +57,7 @@ class Export:
     records: list[list[str]]
     #: the row number of each record in `records` (records of the wrong length count as rows too)
     rows: list[int]
-    #: records with the wrong number of fields: (row, line, reason, text)
+    #: records with the wrong number of fields: (row, line, reason, text as written, whole)
     unreadable: list[tuple[int, int, str, str]] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)
     #: the line the header ends on
@@ -67,7 +68,10 @@ class Export:
 
 def parse(text: str) -> Export:
     """Split an export's text into header, data records and footer."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # the lines the reader has taken since the last record: a record it cannot read is kept
+    # as written (quotes and all), which the fields it was split into would not say
+    taken: list[str] = []
+    reader = csv.reader(_kept(io.StringIO(text, newline=""), taken))
     header: list[str] | None = None
     export: Export | None = None
     blank_at: int | None = None
@@ -75,6 +79,8 @@ def parse(text: str) -> Export:
     previous_line = 0
     for record in reader:
         first_line, previous_line = previous_line + 1, reader.line_num
+        written = _without_line_ending("".join(taken))
+        taken.clear()
         if header is None:
             if not record:
                 continue  # blank lines before the header
@@ -102,7 +108,7 @@ def parse(text: str) -> Export:
             export.one_line_records = False
         if len(record) != len(header):
             export.unreadable.append((row, first_line, f"{len(record)} fields where the header has {len(header)}",
-                                      ",".join(record)[:200]))
+                                      written))
             continue
         export.records.append(record)
         export.rows.append(row)
@@ -110,6 +116,21 @@ def parse(text: str) -> Export:
         raise ExportError("the file has no header line (it is empty)",
                           "export the report again with Export > Details Only")
     return export
+
+
+def _kept(lines: Iterable[str], taken: list[str]) -> Iterator[str]:
+    """The lines, each also appended to `taken` as the reader takes it."""
+    for line in lines:
+        taken.append(line)
+        yield line
+
+
+def _without_line_ending(text: str) -> str:
+    """A record's text without the line break that ends it (one inside its quotes stays)."""
+    for ending in ("\r\n", "\n", "\r"):
+        if text.endswith(ending):
+            return text[: -len(ending)]
+    return text
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -40,6 +40,9 @@ from kpirules_salesforce.report import Report, ReportColumn
 
 #: a moment to show what a date format writes: 3/31/2026 9:15 PM
 SAMPLE_MOMENT = datetime(2026, 3, 31, 21, 15)
+#: declared types whose CSV texts are read as amounts: a currency code or sign is taken off
+#: only when it is the scheme's currency, whichever of them the column is declared
+AMOUNT_TYPES = ("integer", "decimal", "money")
 
 
 class SalesforceReportOptions(SourceOptions):
@@ -255,7 +258,7 @@ class SalesforceReportSource(Source):
             if isinstance(values, Diagnostic):
                 problems.append(values)
                 continue
-            if dataset.columns[declared].type == "money":
+            if dataset.columns[declared].type in AMOUNT_TYPES:
                 values = self._with_currency(report, column, values)
             out[source_name] = self._clean(declared, dataset.columns[declared].type, column, values, problems)
         if problems:
@@ -314,7 +317,7 @@ class SalesforceReportSource(Source):
         """CSV texts as the loader reads them: plain numbers, ISO dates."""
         if column.data_type is not None:
             return values  # API values are already plain
-        if kind in ("integer", "decimal", "money"):
+        if kind in AMOUNT_TYPES:
             return [export_csv.plain_number(v, self.context.scheme_currency) for v in values]
         if kind in ("date", "timestamp"):
             # a date column takes a date-time too (Created Date: 3/31/2026 11:30 PM): it is handed
