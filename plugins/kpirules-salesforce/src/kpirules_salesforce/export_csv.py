@@ -57,7 +57,7 @@ class Export:
     records: list[list[str]]
     #: the row number of each record in `records` (records of the wrong length count as rows too)
     rows: list[int]
-    #: records with the wrong number of fields: (row, line, reason, text as written, whole)
+    #: records with the wrong number of fields: (row, line, reason, the whole text as written)
     unreadable: list[tuple[int, int, str, str]] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)
     #: the line the header ends on
