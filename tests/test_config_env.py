@@ -51,6 +51,19 @@ def test_a_relative_folder_in_the_variable_starts_at_the_current_directory(expor
     ]
 
 
+def test_a_file_not_found_from_another_folder_is_named_in_full(exports, workdir, monkeypatch, run_cli):
+    # run from project/sub with EXPORTS=exports: the file looked for is project/sub/exports/deals.csv,
+    # which read "file not found: exports/deals.csv" beside a help saying that relative paths
+    # start at the config file's folder (where project/exports/deals.csv may well be)
+    config = _project(workdir / "project", "${%s}/deals.csv" % EXPORTS)
+    (workdir / "project" / "sub").mkdir()
+    monkeypatch.chdir(workdir / "project" / "sub")
+    monkeypatch.setenv(EXPORTS, "exports")
+    result = run_cli("sources", "check", "--config", str(config))
+    assert result.exit_code == 1
+    assert f"error[E640]: file not found: {workdir / 'project' / 'sub' / 'exports' / 'people.csv'}" in result.stderr
+
+
 def test_an_absolute_folder_and_a_variable_inside_a_path(exports, workdir, monkeypatch):
     config = _project(workdir / "project", "../${%s}/deals.csv" % "EXPORT_NAME")
     monkeypatch.setenv(EXPORTS, str(exports))

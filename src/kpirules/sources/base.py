@@ -272,7 +272,13 @@ class Source(ABC):
             if path.is_symlink():  # a link to nothing, or one that loops
                 raise self.error("E640", f"{self.display(path)} is a symbolic link to no file "
                                  f"(it points to {os.readlink(path)})", help)
-            raise self.error("E640", f"file not found: {self.display(path)}", help)
+            shown = self.display(path)
+            if not Path(shown).is_absolute() and self.context.config_dir is not None and \
+                    Path.cwd().resolve() != Path(self.context.config_dir).resolve():
+                # shown from the working folder, it reads as a path from the config's folder (a
+                # path that starts with ${VAR} is taken from the working folder): say where it was
+                shown = os.path.normpath(os.path.abspath(path))
+            raise self.error("E640", f"file not found: {shown}", help)
         if path.is_dir():
             raise self.error(
                 "E640", f"{self.display(path)} is a directory, not a file",
