@@ -598,6 +598,18 @@ def test_csv_read_with_the_wrong_delimiter_says_which_one_to_set(workdir, separa
     assert d.help == f'set delimiter = "{written}" in [env.test.datasets.deals] (docs/sources.md)'
 
 
+@pytest.mark.parametrize("above, skip, blank, later", [("\n", 0, 1, 2), ("Deals export\n\n", 1, 2, 3)])
+def test_a_blank_line_where_the_header_is_read_says_which_line_has_text(workdir, above, skip, blank, later):
+    # a blank line above the header read "has no header line (the file is empty)"
+    write(workdir / "deals.csv", above + DEALS_CSV)
+    d = load_problem(workdir, {"deals": {"source": "csv", "path": "deals.csv", "skip_rows": skip}})
+    assert (d.code, d.message) == ("E640", f"deals.csv: line {blank}, where the header is read, is blank; the first "
+                                           f"line after it with text is line {later}")
+    assert d.help == f"if that is the header, set skip_rows = {later - 1} in [env.test.datasets.deals]"
+    con, _ = load(workdir, {"deals": {"source": "csv", "path": "deals.csv", "skip_rows": later - 1}})
+    assert [r[0] for r in rows(con, "deals")] == ["D1", "D2", "D3"]
+
+
 def test_a_header_read_wrongly_is_named_at_its_line_after_skip_rows(workdir):
     # two title lines above the header: the message names line 3, where the header is
     write(workdir / "deals.csv", "Deals export\nNovember\n" + DEALS_CSV.split("\n", 1)[1])

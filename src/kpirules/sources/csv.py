@@ -371,6 +371,11 @@ class CsvSource(Source):
         lines = text.split("\n")
         skip = self.options.skip_rows
         if len(lines) <= skip or not lines[skip].strip("\r"):
+            later = next((i for i in range(skip, len(lines)) if lines[i].strip("\r\t ")), None)
+            if later is not None:  # blank lines above the header count as lines to skip
+                raise self.error("E640", f"{self.locator}: line {skip + 1}, where the header is read, is blank; "
+                                 f"the first line after it with text is line {later + 1}",
+                                 f"if that is the header, set skip_rows = {later} in [{self.context.config_key}]")
             raise self.error("E640", f"{self.locator} has no header line"
                              + (f" after skipping {skip} lines" if skip else " (the file is empty)"),
                              "check the file, `skip_rows` and `header`")
