@@ -132,6 +132,15 @@ def test_days_beyond_the_calendar_do_not_convert(workdir, column, texts, word):
     assert d.notes == [f"row {i} (line {i + 1}): '{t}'" for i, t in enumerate(texts, start=1)]
 
 
+def test_a_year_10000_with_an_offset_does_not_convert(workdir):
+    # 10000-01-01 05:00+14:00 is 9999-12-31 23:00 in Shanghai (the scheme's zone): checked after
+    # the conversion, it was loaded as a day of 9999; the year as written is out of the calendar
+    d = _problem(workdir, _rows_of(signed_at=["10000-01-01 05:00+14:00", "2026-03-05 20:00:00"],
+                                   signed_on=["2026-03-05", "2026-03-05"]))
+    assert (d.code, d.message) == ("E643", "1 value in column signed_at is not a timestamp")
+    assert d.notes == ["row 1 (line 2): '10000-01-01 05:00+14:00'"]
+
+
 def test_booleans_convert_as_written_with_spaces_and_in_chinese(workdir):
     write(workdir / "deals.csv", _rows_of(won=["yes", " Y ", "是", " 否 ", "0", "FALSE", "T"]))
     con, _ = load(workdir, DEALS)

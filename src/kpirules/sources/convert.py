@@ -58,7 +58,7 @@ _PLAIN_FORMATS = (_PLAIN_FORMAT, "%Y-%m-%d %H:%M:%S.%f")
 # not), or an IANA name with its region (America/New_York, Etc/GMT+5). Abbreviations (EST,
 # CET, CST) are refused: DuckDB reads CST as US Central Time, a Chinese export means China
 # Standard Time, and it gives CET and PST their summer time.
-_DATE_SHAPE = r"\d+[-/]\d{1,2}[-/]\d{1,2}"
+_DATE_SHAPE = r"\d{1,4}[-/]\d{1,2}[-/]\d{1,2}"  # a year of more digits is out of the calendar as written
 _TIME_SHAPE = r"[ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d*)?)?"
 _OFFSET_SHAPE = r"[+-]\d{1,2}(:?\d{2})?"
 NAIVE_SHAPE = f"{_DATE_SHAPE}({_TIME_SHAPE})?"
