@@ -149,8 +149,10 @@ def test_the_error_says_what_to_write(workdir, run_cli, name, source, error, hel
     assert f"  = help: {help}" in lines, result.stderr
 
 
-def test_a_fiscal_year_start_out_of_range_says_what_to_write(workdir, run_cli):
-    Path("s.kpi").write_text("scheme s { currency CNY fiscal_year_start 13 }\n", encoding="utf-8")
+@pytest.mark.parametrize("written", ["13", "4.0", "4.5"])
+def test_a_fiscal_year_start_out_of_range_says_what_to_write(workdir, run_cli, written):
+    # 4.0 was taken as April (language.md §3: 1 ... 12, a month's number)
+    Path("s.kpi").write_text(f"scheme s {{ currency CNY fiscal_year_start {written} }}\n", encoding="utf-8")
     result = run_cli("check", "s.kpi")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[4] == (

@@ -292,8 +292,9 @@ class Resolver(KpiResolver):
             return self.d["scheme"]["fiscal_year_start"]
         value = setting.value
         if isinstance(value, ast.Literal_):
-            if value.value == int(value.value) and 1 <= value.value <= 12:
-                return int(value.value)
+            # a month's number as written: 4, not 4.0 or 4%
+            if value.type == "number" and value.text.isdigit() and 1 <= int(value.text) <= 12:
+                return int(value.text)
         else:
             word = value.name.lower()
             for i, month in enumerate(MONTHS, start=1):
