@@ -568,6 +568,10 @@ def test_csv_columns_over_a_file_without_header_refuses_to_drop_its_first_record
                          "header and not read")
     assert d.help == ("set header = false in [env.test.datasets.deals] to read the first line as a record (a file "
                       "without a header), or header = true if it is the header")
+    # with a field too few in `columns` too, the first line is what is said first (it said
+    # "`columns` names 8 fields but the header has 9", of a header there is not)
+    short = load_problem(workdir, {"deals": {**binding, "columns": DEAL_FIELDS[:-1]}})
+    assert short.message.startswith("the first line reads as a record, not a header")
     con, _ = load(workdir, {"deals": {**binding, "header": False}})
     assert [r[0] for r in rows(con, "deals")] == ["D1", "D2", "D3"]
     # said in so many words, the first line is the header

@@ -148,20 +148,21 @@ class CsvSource(Source):
             self._refuse_cr_alone(readable)
         self.header_names = self._header(readable) if opts.header else []
         names = opts.columns or self.header_names
-        if opts.columns and opts.header and len(opts.columns) != len(self.header_names):
-            raise self.error(
-                "E642", f"`columns` names {len(opts.columns)} fields but the header has {len(self.header_names)}",
-                "name every field of the file, in order",
-            )
         if opts.columns and opts.header and "header" not in opts.model_fields_set \
                 and reads_as_record(self.header_names):
-            # `columns` name the fields, and the first line would be dropped as the header
+            # `columns` name the fields, and the first line would be dropped as the header (said
+            # before the count of its fields, which is no header's)
             first = first_names(self.header_names)
             raise self.error(
                 "E642", f"the first line reads as a record, not a header ({first}): with `columns` and no "
                 "`header = false`, it would be taken as the header and not read",
                 f"set header = false in [{self.context.config_key}] to read the first line as a record (a file "
                 "without a header), or header = true if it is the header",
+            )
+        if opts.columns and opts.header and len(opts.columns) != len(self.header_names):
+            raise self.error(
+                "E642", f"`columns` names {len(opts.columns)} fields but the header has {len(self.header_names)}",
+                "name every field of the file, in order",
             )
         self.names = names
         self.readable = readable
