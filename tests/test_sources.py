@@ -278,6 +278,24 @@ def test_xlsx_bad_value_names_the_sheet_row(workdir):
     assert d.notes == ["row 2 (sheet row 3): 'soon'"]
 
 
+def test_xlsx_read_from_a_blank_row_is_one_problem(workdir):
+    # skip_rows 1 where the header is on sheet row 3: row 2 is blank, and each declared column
+    # was an E642 of its own listing __UNNAMED__0 ... __UNNAMED__7
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Deals export"])
+    sheet.append([])
+    sheet.append(["deal_id", "owner_id", "signed_at", "signed_on", "units", "amount", "rate", "won"])
+    sheet.append(["D1", "P1", dt.datetime(2026, 1, 5, 9, 30), dt.date(2026, 1, 5), 3, 1200.5, 0.125, True])
+    book.save(workdir / "deals.xlsx")
+    d = load_problem(workdir, {"deals": {"source": "xlsx", "path": "deals.xlsx", "skip_rows": 1}})
+    assert (d.code, d.message) == ("E642", "the header (sheet row 2) is blank: no column has a name")
+    assert d.help == ("set skip_rows to the number of rows above the header row in [env.test.datasets.deals] "
+                      "(docs/sources.md)")
+    con, _ = load(workdir, {"deals": {"source": "xlsx", "path": "deals.xlsx", "skip_rows": 2}})
+    assert [r[0] for r in rows(con, "deals")] == ["D1"]
+
+
 def test_unreadable_xlsx(workdir):
     (workdir / "people.xlsx").write_bytes(b"this is not a workbook")
     d = load_problem(workdir, {"people": {"source": "xlsx", "path": "people.xlsx"}})

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import sys
 import uuid
 from collections.abc import Iterable
@@ -454,6 +455,8 @@ def _match_columns(dataset: Dataset, source: Source, raw_types: dict[str, str]) 
     raise DataError(diagnostics)
 
 
+#: the name the workbook reader gives a column whose header cell is empty
+_UNNAMED = re.compile(r"__UNNAMED__\d+")
 #: field separators of exports, most specific first ("+|" before "|")
 _SEPARATORS = {"\t": "\\t", "+|": "+|", ";": ";", "|": "|"}
 
@@ -466,6 +469,12 @@ def _header_problem(dataset: Dataset, source: Source, names: list[str]) -> Diagn
     options = getattr(source, "options", None)
     fields = type(options).model_fields if options is not None else {}
     at = _header_at(source)
+    if names and all(_UNNAMED.fullmatch(n) for n in names) and "skip_rows" in fields:
+        # a sheet's header row with no name in it: read from a blank row, above or below the header
+        return Diagnostic(
+            "E642", f"the header ({at}) is blank: no column has a name", where,
+            help=f"set skip_rows to the number of rows above the header row in [{source.context.config_key}] "
+                 "(docs/sources.md)")
     if len(names) == 1 and "delimiter" in fields:
         counts = {sep: names[0].count(sep) for sep in _SEPARATORS}
         sep = max(counts, key=lambda s: (counts[s], len(s)))
