@@ -392,3 +392,10 @@ def test_the_help_for_a_bad_date_names_only_the_formats_that_apply(column_type, 
                                     SourceContext.__new__(SourceContext))
     help = source.bad_value_help(column_type)
     assert help == starts if starts is None else help.startswith(starts)
+
+
+def test_a_description_counts_one_row_as_one_row():
+    # "CSV export, 1 rows, 1 footer lines left out" read wrongly
+    from kpirules_salesforce.report import counted
+
+    assert [counted(1, "row"), counted(6, "row"), counted(1, "footer line")] == ["1 row", "6 rows", "1 footer line"]

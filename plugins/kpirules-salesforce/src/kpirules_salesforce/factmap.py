@@ -17,7 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from kpirules_salesforce.report import Report, ReportColumn
+from kpirules_salesforce.report import Report, ReportColumn, counted
 
 #: data types whose cell value, not label, is the column's value
 VALUE_TYPES = frozenset({"currency", "double", "int", "percent", "date", "datetime", "time", "boolean"})
@@ -84,7 +84,7 @@ def parse(doc: Any, how: str, currency: str | None = None) -> Report:
                 column.values.append(raw)
             else:
                 column.values.append(None if label is None else str(label))
-    return Report(columns=columns, rows=len(rows), summary=f"{how}, {len(rows)} rows")
+    return Report(columns=columns, rows=len(rows), summary=f"{how}, {counted(len(rows), 'row')}")
 
 
 def _text(value: Any, currency: str | None = None) -> str | None:

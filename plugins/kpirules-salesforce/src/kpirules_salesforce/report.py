@@ -67,3 +67,8 @@ class Report:
         if not match:
             return None
         return next(n for n in self.names() if n.casefold() == match[0])
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 row`, `9 rows`: a count as describe() writes it."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -36,7 +36,7 @@ from kpirules.sources import encoding as enc
 from kpirules.sources.base import Position, Source, SourceOptions, read_secret
 from kpirules.sources.problems import unreadable_table
 from kpirules_salesforce import api, export_csv, factmap
-from kpirules_salesforce.report import Report, ReportColumn
+from kpirules_salesforce.report import Report, ReportColumn, counted
 
 #: a moment to show what a date format writes: 3/31/2026 9:15 PM
 SAMPLE_MOMENT = datetime(2026, 3, 31, 21, 15)
@@ -227,8 +227,8 @@ class SalesforceReportSource(Source):
         columns = [ReportColumn(label=name, values=[r[i] or None for r in export.records])
                    for i, name in enumerate(export.header)]
         rows = len(export.records) + len(export.unreadable)
-        footer = f", {len(export.footer)} footer lines left out" if export.footer else ""
-        return Report(columns=columns, rows=rows, summary=f"CSV export, {rows} rows{footer}",
+        footer = f", {counted(len(export.footer), 'footer line')} left out" if export.footer else ""
+        return Report(columns=columns, rows=rows, summary=f"CSV export, {counted(rows, 'row')}{footer}",
                       unreadable=export.unreadable,
                       line_offset=export.header_line if export.one_line_records else None)
 
