@@ -399,3 +399,10 @@ def test_a_description_counts_one_row_as_one_row():
     from kpirules_salesforce.report import counted
 
     assert [counted(1, "row"), counted(6, "row"), counted(1, "footer line")] == ["1 row", "6 rows", "1 footer line"]
+
+
+def test_labels_differing_in_case_are_numbered_as_the_csv_source_numbers_them():
+    # "Amount" and "AMOUNT" are one name to DuckDB: the second is AMOUNT_2, as kpirules' csv source has it
+    from kpirules_salesforce.export_csv import _unique
+
+    assert _unique(["Amount", "AMOUNT", "amount", " "]) == ["Amount", "AMOUNT_2", "amount_3", "column4"]

@@ -134,15 +134,18 @@ def _without_line_ending(text: str) -> str:
 
 
 def _unique(names: list[str]) -> list[str]:
-    """Header labels made unique as kpirules' csv source makes them: a repeated label gets _2, _3."""
+    """Header labels made unique as kpirules' csv source makes them: a repeated label gets _2, _3,
+    labels differing only in case counting as one (DuckDB compares column names so)."""
     unique: list[str] = []
+    taken: set[str] = set()
     for i, raw in enumerate(names):
         name = raw.strip() or f"column{i + 1}"
         base, n = name, 1
-        while name in unique:
+        while name.lower() in taken:
             n += 1
             name = f"{base}_{n}"
         unique.append(name)
+        taken.add(name.lower())
     return unique
 
 
