@@ -257,6 +257,25 @@ def test_workbook_has_a_summary_and_a_sheet_per_role(tmp_path, people):
                     assert Decimal(str(row[f"{label}: score"])) == Decimal(k["score"])
 
 
+def test_a_role_without_payout_rules_has_no_payout_total_in_the_workbook(naughty):
+    # role `obs` has no payout: its summary cell is empty (it said 0, as if paid 0); rep's P1
+    # is paid 1000 (factor 100 / 100 = 1) and a/b 300.50 / 1000 = 30.05% -> 300.50 CNY: 1300.50
+    text = (naughty / "scheme.kpi").read_text(encoding="utf-8")
+    observer = 'role obs {\n  applies_to person.role == "obs"\n  kpi amount { outcome main measure sum(deals.amount) ' \
+               'target >= 1000 weight 100% }\n}\n'
+    (naughty / "scheme.kpi").write_text(text + observer, encoding="utf-8")
+    (naughty / "people.csv").write_text("person_id,name,role,team\nP1,A,rep,x\na/b,B,rep,x\nO1,C,obs,x\n",
+                                        encoding="utf-8")
+    result = invoke("report", "--config", str(naughty / "kpirules.toml"), "--period", "2026-01",
+                    "-o", str(naughty / "r.xlsx"))
+    assert result.exit_code == 0, result.output
+    rows = {r[0]: r for r in load_workbook(naughty / "r.xlsx")["Summary"].iter_rows(min_row=2, values_only=True)
+            if r[0]}
+    assert rows["obs"][-1] is None
+    assert Decimal(str(rows["rep"][-1])) == Decimal("1300.50")
+    assert Decimal(str(rows["All roles"][-1])) == Decimal("1300.50")
+
+
 def test_a_quarter_of_a_monthly_scheme_counts_each_person_once(tmp_path):
     # 2026Q1 of the monthly scheme has a result per person and month; the counts to expect come
     # from `kpirules run --period 2026Q1 --format json` (distinct person ids, and all results)

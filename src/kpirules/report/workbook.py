@@ -75,8 +75,10 @@ def _summary(sheet, by_role, scheme: Scheme, result: RunResult, lang: str, payou
         counts = [sum(1 for p in people if p.grade == g) for g in grades]
         row = [role, role_name(people[0]), *_counts(people, several), quantize6(average)] + counts
         if payouts:
-            total = exact_sum(p.payout.total for p in people if p.payout)
-            grand += total
+            # a role without payout rules pays nothing: its cell is empty, not 0 (which reads as paid 0)
+            paid = [p.payout.total for p in people if p.payout]
+            total = exact_sum(paid) if paid else None
+            grand += total or 0
             row.append(total)
         sheet.append(row_cells(sheet, row))
     everyone = result.people
