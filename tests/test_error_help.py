@@ -149,6 +149,22 @@ def test_the_error_says_what_to_write(workdir, run_cli, name, source, error, hel
     assert f"  = help: {help}" in lines, result.stderr
 
 
+@pytest.mark.parametrize(("source", "error", "help"), [
+    # `1e1%` and a currency on the line after its amount had the generic helps ("remove it or
+    # check the line for a typo", "a statement starts with a keyword")
+    (kpi(target="1e1%"), "7:58: error[E118]: unexpected character '%'",
+     "write the percentage with digits and a point: 10%"),
+    (kpi(measure="sum(payments.amount)", target="50000\n    CNY"), "8:5: error[E100]: unexpected 'CNY'",
+     "write the currency code on the same line as its amount: 50000 CNY"),
+])
+def test_a_literal_split_or_in_exponent_form_says_what_to_write(workdir, run_cli, source, error, help):
+    Path("s.kpi").write_text(COMMON + source, encoding="utf-8")
+    result = run_cli("check", "s.kpi")
+    assert result.exit_code == 1, result.output
+    assert any(line.startswith(f"s.kpi:{error}") for line in result.stderr.splitlines()), result.stderr
+    assert f"  = help: {help}" in result.stderr.splitlines(), result.stderr
+
+
 @pytest.mark.parametrize("written", ["13", "4.0", "4.5"])
 def test_a_fiscal_year_start_out_of_range_says_what_to_write(workdir, run_cli, written):
     # 4.0 was taken as April (language.md §3: 1 ... 12, a month's number)

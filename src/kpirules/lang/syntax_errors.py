@@ -333,6 +333,10 @@ def describe_syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnos
         close = difflib.get_close_matches(str(token), keywords, n=1, cutoff=0.6)
         if close:
             help_text = f"did you mean '{close[0]}'?"
+    if help_text is None and re.fullmatch(r"[A-Z]{3}", str(token)):
+        amount = re.search(r"(\d[\d_.]*[万亿]?)[ \t]*\n[ \t\n]*\Z", text[:token.start_pos])
+        if amount is not None:  # `target >= 50000` and, on the next line, `CNY`
+            help_text = f"write the currency code on the same line as its amount: {amount.group(1)} {token}"
     if help_text is None and (token.type == STRAY_NAME or (token.type == "NAME" and "NAME" not in expected)):
         help_text = "a statement starts with a keyword; check the spelling or the line before"
     if help_text is None:
@@ -552,6 +556,11 @@ def _slip_help(text: str, pos: int, allowed: set[str]) -> str | None:
         return _quoted_help(text, pos)
     if char == ";":
         return "remove it: statements are separated by spaces or new lines, not ';'"
+    if char in "%％":
+        # `1e1%`: a number in exponent form takes no percent sign
+        power = re.search(r"(\d+(?:\.\d+)?[eE][+-]?\d+)\Z", text[:pos])
+        if power is not None:
+            return f"write the percentage with digits and a point: {Decimal(power.group(1)).normalize():f}%"
     if char in _MONEY_SIGNS:
         code = _MONEY_SIGNS[char]
         if allowed == {"NAME"}:  # `currency ￥`
