@@ -73,8 +73,12 @@ def test_per_file_ignores(project):
     ('[lint]\nselect = ["KPI999"]\n', "error[E701]: lint.select: unknown rule code 'KPI999'"),
     ('[lint]\nselect = "KPI101"\n', "error[E701]: lint.select: must be a list of rule codes"),
     ('[lint]\nmain-kpis = [3]\n', "error[E701]: lint.main-kpis: [3] does not fit this option"),
-    ('[lint]\nfail-level = "fatal"\n', "error[E701]: lint.fail-level: 'fatal' is not a severity"),
-    ('[lint.severity]\nKPI101 = "loud"\n', "error[E701]: lint.severity.KPI101: 'loud' is not a severity"),
+    # values as the file writes them ("fatal", true), not as Python does ('fatal', True)
+    ('[lint]\nfail-level = "fatal"\n', 'error[E701]: lint.fail-level: "fatal" is not a severity'),
+    ('[lint.severity]\nKPI101 = "loud"\n', 'error[E701]: lint.severity.KPI101: "loud" is not a severity'),
+    ('[lint]\nmain-kpis = [true, 5]\n', "error[E701]: lint.main-kpis: [true, 5] does not fit this option"),
+    # an empty keyword is in every text: KPI302 would say nothing, whatever the role
+    ('[lint]\ncustomer-keywords = [""]\n', 'error[E701]: lint.customer-keywords: [""] is out of range'),
     ('[lint.per-file-ignores]\n"*.kpi" = ["KPI998"]\n', "error[E701]: lint.per-file-ignores.\"*.kpi\": unknown rule code 'KPI998'"),
     ("[lint\n", "kpirules.toml:1:6: error[E601]: invalid TOML"),
     # rules.md: a value of the wrong type, or out of its range, stops the run
@@ -116,7 +120,7 @@ def test_a_configuration_that_does_not_read_is_reported_as_run_reports_it(projec
     # each at the entry's own line, naming it (they were at the [table] header, and a bad
     # severity named neither the code nor the value)
     ('[lint]\nselect = ["KPI1"]\n\n[lint.severity]\nKPI101 = "warning"\nKPI105 = "critical"\n',
-     "kpirules.toml:6:1: error[E701]: lint.severity.KPI105: 'critical' is not a severity",
+     "kpirules.toml:6:1: error[E701]: lint.severity.KPI105: \"critical\" is not a severity",
      '  = help: write KPI105 = "error", "warning" or "info"'),
     ('[lint.severity]\nKPI101 = "info"\nKPI999 = "info"\n',
      "kpirules.toml:3:1: error[E701]: lint.severity.KPI999: unknown rule code 'KPI999'", "  = help: known codes: KPI101"),
@@ -300,6 +304,19 @@ def test_a_file_added_beside_the_linted_one_invalidates_the_cache(tmp_path, monk
     (tmp_path / "rs").mkdir()
     shutil.copy(Path(__file__).resolve().parents[1] / "rulesets" / "common.kpi", tmp_path / "rs" / "common.kpi")
     monkeypatch.chdir(tmp_path)
+    # with no role in the files read, KPI401 says nothing (the roles may be in another folder)
+    first = run_cli("lint", "--output-format", "concise", "--select", "KPI401", "rs/common.kpi")
+    assert "No findings" in first.output, first.output
+    (tmp_path / "rs" / "calls.kpi").write_text("""import "common.kpi"
+role ts "电话销售" {
+  applies_to person.role == "ts"
+  kpi calls "外呼量" {
+    process auxiliary
+    measure count(calls)
+    target >= 200
+  }
+}
+""", encoding="utf-8")
     first = run_cli("lint", "--output-format", "concise", "--select", "KPI401", "rs/common.kpi")
     assert "Objective retention is served by no KPI" in first.output
     (tmp_path / "rs" / "cs.kpi").write_text("""import "common.kpi"

@@ -90,6 +90,20 @@ def test_sarif_validates_against_the_official_schema(project):
         assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
 
 
+def test_sarif_fingerprints_tell_like_results_apart(project):
+    # two like findings of one rule in one file (two gates reading 60% as points, one message)
+    # had one fingerprint, so code scanning merged their alerts into one
+    gates = "    gate total_score >= 60% else zero\n    gate total_score >= 60% else zero\n"
+    text = BAD_ROLE.replace("    target_incentive 3000 CNY\n", "    target_incentive 3000 CNY\n" + gates)
+    (project / "two.kpi").write_text(text, encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "sarif", "--select", "KPI606", "two.kpi")
+    assert result.exit_code == 0, result.output
+    results = json.loads(result.output[:result.output.rindex("}") + 1])["runs"][0]["results"]
+    assert [r["message"]["text"].startswith("The gate on total_score reads 60% as 0.6 points") for r in results] == [True] * 2
+    prints = [r["partialFingerprints"]["kpirules/v1"] for r in results]
+    assert len(set(prints)) == 2, prints
+
+
 def test_sarif_uris_are_encoded_and_anchored(project):
     # a space was written raw ("pilot role.kpi"), %SRCROOT% was never defined, and a file
     # outside the working folder had an absolute path relative to %SRCROOT%

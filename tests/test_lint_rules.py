@@ -114,3 +114,6 @@ def test_rule_case(code: str, case: dict, tmp_path: Path):
         if "message" in e:
             messages = [f.message for f in result.findings if f.code == code and f.line == e["line"]]
             assert e["message"] in messages
+        if "help" in e:
+            helps = [f.help for f in result.findings if f.code == code and f.line == e["line"]]
+            assert e["help"] in helps

@@ -173,7 +173,14 @@ _RANGES: dict[str, tuple[Any, str]] = {
     "history-periods": (lambda v: isinstance(v, int) and v >= 1, "a whole number of periods, at least 1"),
     "stretch-quantile": (lambda v: 0 < v < 1, "a share between 0 and 1, e.g. 0.9"),
     "sparse-share": (lambda v: 0 <= v <= 1, "a share from 0 to 1, e.g. 0.5"),
+    # an empty word is in every text: every KPI would count as one about customers
+    "customer-keywords": (lambda v: all(w.strip() for w in v), 'words that are not empty, e.g. ["满意", "renew"]'),
 }
+
+
+def _toml(value: Any) -> str:
+    """A value as TOML writes it (true, "text", [1, 2]), for messages about the file."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _same_shape(value: Any, default: Any) -> bool:
@@ -199,7 +206,7 @@ def load_config(path: Path | None, option_defaults: dict[str, Any]) -> LintConfi
             config.ignore = _strings(path, table, key, value)
         elif key == "fail-level":
             if value not in SEVERITIES:
-                raise _error(path, table, key, f"{value!r} is not a severity", f"one of: {', '.join(SEVERITIES)}")
+                raise _error(path, table, key, f"{_toml(value)} is not a severity", f"one of: {', '.join(SEVERITIES)}")
             config.fail_level = value
         elif key in ("severity", "per-file-ignores") and not isinstance(value, dict) and path is not None:
             raise _not_a_table(path, f"{table}.{key}", value)
@@ -209,7 +216,7 @@ def load_config(path: Path | None, option_defaults: dict[str, Any]) -> LintConfi
                              'e.g. [lint.severity] KPI104 = "info" (error, warning or info)')
             for code, level in value.items():
                 if level not in SEVERITIES:
-                    raise _error(path, table, key, f"{level!r} is not a severity",
+                    raise _error(path, table, key, f"{_toml(level)} is not a severity",
                                  f'write {_toml_key(code)} = "error", "warning" or "info"', code)
             config.severity = dict(value)
         elif key == "per-file-ignores":
@@ -219,10 +226,10 @@ def load_config(path: Path | None, option_defaults: dict[str, Any]) -> LintConfi
             config.per_file_ignores = {p: _strings(path, table, key, c, p) for p, c in value.items()}
         elif key in option_defaults:
             if not _same_shape(value, option_defaults[key]):
-                raise _error(path, table, key, f"{value!r} does not fit this option",
+                raise _error(path, table, key, f"{_toml(value)} does not fit this option",
                              f"the default is {json.dumps(option_defaults[key], ensure_ascii=False)}")
             if key in _RANGES and not _RANGES[key][0](value):
-                raise _error(path, table, key, f"{value!r} is out of range", _RANGES[key][1])
+                raise _error(path, table, key, f"{_toml(value)} is out of range", _RANGES[key][1])
             config.options[key] = value
         else:
             known = sorted(KEYS | set(option_defaults))

@@ -61,9 +61,11 @@ class LintContext:
         return self.role_decl(role).id.span
 
     def same_as_parent(self, role: Role, same) -> bool:
-        """Whether the role it extends is linted too and `same(parent)` holds: the parent reports it."""
+        """Whether `same(parent)` holds for the role it extends: the problem is the parent's,
+        reported where the parent is written, whether or not its file is linted (so that
+        linting the files changed says what linting them all says)."""
         parent = self.scheme.roles.get(role.extends) if role.extends else None
-        return parent is not None and parent.span.path in self.linted and bool(same(parent))
+        return parent is not None and bool(same(parent))
 
     def scheme_decl(self) -> ast.SchemeDecl:
         span = self.scheme.header.span

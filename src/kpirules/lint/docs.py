@@ -62,6 +62,13 @@ import errors (`E1xx`, `E21x`) and scheme errors that `kpirules check` finds (`E
 `E3xx`, for example a gate on a KPI that is not in its role, E201), always as errors;
 and `KPI000` when a rule crashes (a bug, reported for the file being checked while the
 other rules still run).
+
+A role that `extends` another and inherits a problem unchanged (the same weights, the same
+number or kinds of main KPIs, no payout of its own) is not reported for it: the finding is
+the parent's, at the parent's line, and fixing it there fixes both. This holds whether or
+not the parent's file is among those linted, so linting the files a commit changes (a
+pre-commit hook) and linting the whole folder (CI) say the same. A role that changes what
+it inherits is judged on what it has.
 """
 
 

@@ -158,8 +158,14 @@ def render_sarif(result: LintResult, rules: dict, lang: str = "en") -> str:
             descriptors.append({"id": f.code, "name": f.slug, "shortDescription": {"text": f.slug.replace("-", " ")},
                                 "defaultConfiguration": {"level": "error"}})
     results = []
+    seen: dict[str, int] = {}
     for f in result.findings:
         text = f.message + _help(f, lang)
+        # stable across edits that move lines; two results of one rule, file and message (two
+        # like gates) are told apart by their order, so code scanning keeps both alerts
+        key = f"{f.code}:{Path(f.path).as_posix()}:{f.message}"
+        seen[key] = seen.get(key, 0) + 1
+        fingerprint = key if seen[key] == 1 else f"{key}:{seen[key]}"
         results.append({
             "ruleId": f.code,
             "ruleIndex": index[f.code],
@@ -170,7 +176,7 @@ def render_sarif(result: LintResult, rules: dict, lang: str = "en") -> str:
                 "region": {"startLine": f.line, "startColumn": f.column,
                            "endLine": f.end_line, "endColumn": f.end_column},
             }}],
-            "partialFingerprints": {"kpirules/v1": f"{f.code}:{Path(f.path).as_posix()}:{f.message}"},
+            "partialFingerprints": {"kpirules/v1": fingerprint},
         })
     artifacts = [{"location": _artifact(r.path)} for r in result.files]
     sarif = {

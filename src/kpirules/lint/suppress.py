@@ -81,6 +81,11 @@ def not_a_code(name: str, slugs: dict[str, str], codes: Iterable[str]) -> tuple[
         return f"{name} is a rule name, not a code", f"suppressions take rule codes: write {slugs[name]}"
     if name != name.upper() and name.upper() in codes:
         return f"{name} is not written as the rule code", f"rule codes are written in capitals: write {name.upper()}"
+    words = name.split()
+    if len(words) > 1 and all(w.upper() in codes for w in words):
+        # `ignore[KPI101 KPI105]`: two codes read as one
+        return (f"{name} is several codes read as one",
+                f"separate the codes with commas: ignore[{', '.join(w.upper() for w in words)}]")
     covered = sorted(code for code in codes if code.startswith(name.upper()))
     if covered:
         return (f"{name} is a prefix of rule codes",

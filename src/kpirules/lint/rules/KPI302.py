@@ -22,7 +22,9 @@ class NoCustomerKpi(Rule):
     sale. A KPI counts as customer experience when it serves an objective, reads a
     dataset, or has an id, label or description about satisfaction, renewal, retention,
     repurchase or complaints (option `customer-keywords`, which includes 满意, 续约, 续签, 留存, 客诉,
-    复购 and NPS). An auxiliary KPI counts: it keeps the number in view.
+    复购, 体验, "customer experience" and NPS). Keywords are looked for anywhere in a description,
+    so one that names renewals only to leave them out (不含续约) counts as well. An auxiliary KPI
+    counts: it keeps the number in view.
 
     Bad:
 

@@ -12,11 +12,12 @@ def target_value(expr):
 
 
 def signature(role) -> tuple:
-    """What makes a role's assessment: each KPI's id, measure, direction, targets and weight,
-    numbers compared by value, not by how they are written. A per-person target (agreed with
-    each person) is the role's own: two roles reading one targets column are not one size."""
+    """What makes a role's assessment: each KPI's measure, direction, targets and weight,
+    numbers compared by value, not by how they are written, whatever the KPIs are named. A
+    per-person target (agreed with each person) is the role's own: two roles reading one
+    targets column are not one size."""
     return tuple(sorted(
-        (k.id, k.rank, shape(k.measure), k.direction, k.weight,
+        (k.rank, shape(k.measure), k.direction, k.weight,
          tuple((target_value(t.value), shape(t.when), (t.per_person, role.id) if t.per_person else None)
                for t in k.targets))
         for k in role.kpis
@@ -29,7 +30,8 @@ class IdenticalRoles(Rule):
     Different jobs need different KPIs (岗位定制化, 不能一刀切): telesales care about calls
     and conversion, key-account managers about contract amount and project progress.
     Two roles assessed identically are either one role, or one of them is assessed on the
-    wrong things. A role that `extends` another and changes a target is not identical, and
+    wrong things; KPIs that differ only in their names (`outbound_calls` and `calls`, both
+    `count(calls)` with one target and weight) are the same KPIs. A role that `extends` another and changes a target is not identical, and
     neither are two roles whose targets are per-person (read from a targets dataset: agreed
     with each person). Linting some files, the pair is reported in whichever of them is
     linted (a pre-commit hook lints the files changed).
@@ -37,7 +39,8 @@ class IdenticalRoles(Rule):
     `500000 CNY`, `100%` and `100.0%` are the same number. Two roles with the same KPIs and
     targets but other weights are not reported: weighing them differently is tailoring the
     assessment to the role. Of a role and one that `extends` it and changes nothing, the
-    one that extends is reported (merge it into the role it extends).
+    one that extends is reported (merge it into the role it extends); of two others, the
+    later in file and line order (files by path), whatever order the files are named in.
 
     Bad:
 
@@ -99,11 +102,14 @@ class IdenticalRoles(Rule):
         groups: dict[tuple, list] = {}
         for role in ctx.scheme.roles.values():
             if role.kpis:
-                cheap = tuple(sorted((k.id, k.rank, k.direction, k.weight, len(k.targets)) for k in role.kpis))
+                cheap = tuple(sorted((k.rank, k.direction, k.weight, len(k.targets)) for k in role.kpis))
                 groups.setdefault(cheap, []).append(role)
         for roles in groups.values():
             first: dict[tuple, object] = {}
-            for role in roles if len(roles) > 1 else ():
+            # in file and line order, whatever order the files were named in: "later" is the same
+            # role in every run
+            ordered = sorted(roles, key=lambda r: (r.span.path, r.span.line, r.span.column)) if len(roles) > 1 else ()
+            for role in ordered:
                 key = signature(role)
                 if key not in first:
                     first[key] = role

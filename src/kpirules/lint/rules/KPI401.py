@@ -11,7 +11,9 @@ class ObjectiveUnserved(Rule):
     every role of the scheme, including those in files not being linted: `kpirules lint`
     reads the .kpi files beside the ones it lints (without linting them), so linting
     `common.kpi` alone still sees the roles of the files that import it. While a .kpi file
-    read has errors, the rule says nothing: the KPIs serving an objective may be in it.
+    read has errors, the rule says nothing: the KPIs serving an objective may be in it; nor
+    when the files read hold no role (`common.kpi` linted alone, the roles in a folder below
+    it): lint the folder, or the role files with it.
 
     Bad:
 
@@ -92,8 +94,10 @@ class ObjectiveUnserved(Rule):
 
     def check(self, ctx):
         header = ctx.scheme.header
-        if header.span.path not in ctx.linted or not ctx.complete:
-            return  # a file in error may hold the KPIs that serve the objectives
+        if header.span.path not in ctx.linted or not ctx.complete or not ctx.scheme.roles:
+            # a file in error may hold the KPIs that serve the objectives; and with no role in the
+            # files read (the roles kept in a folder of their own), no KPI is seen to serve any
+            return
         served = {name for role in ctx.scheme.roles.values() for kpi in role.kpis for name in kpi.serves}
         for objective in header.objectives:
             if objective.id not in served:

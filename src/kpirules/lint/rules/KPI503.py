@@ -17,7 +17,8 @@ class NoReview(Rule):
     or `review quarterly` in a scheme assessed per month, and `review quarterly` per
     quarter, are reported too, at the `review` line ("reviews monthly, no more often than it
     is assessed (per month)"). Per month, `daily`, `weekly`, `biweekly` and `semimonthly`
-    count; per quarter, `monthly` too; per half or year, every cadence does.
+    count; per quarter, `monthly` too; per half or year, every cadence does. A scheme without
+    `period` is assessed per month (KPI501 reports that), and its review is judged so.
 
     Bad:
 
@@ -53,6 +54,9 @@ class NoReview(Rule):
             if header.period in ("half", "year"):
                 return  # KPI502 reports the long period without review
             yield self.finding(ctx.scheme_decl().id.span, scheme=header.id, cadence="declares no review cadence")
-        elif header.period and REVIEW_MONTHS.get(header.review, 0) >= PERIOD_MONTHS[header.period]:
-            yield self.finding(ctx.header_setting("review").span, scheme=header.id, cadence=(
-                f"reviews {header.review}, no more often than it is assessed (per {header.period})"))
+        else:
+            # a scheme without `period` is assessed per month (KPI501 says to write it)
+            period = header.period or "month"
+            if REVIEW_MONTHS.get(header.review, 0) >= PERIOD_MONTHS[period]:
+                yield self.finding(ctx.header_setting("review").span, scheme=header.id, cadence=(
+                    f"reviews {header.review}, no more often than it is assessed (per {period})"))

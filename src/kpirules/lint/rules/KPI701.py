@@ -9,7 +9,8 @@ class MissingLabel(Rule):
     Statements, dashboards and `kpirules explain` show labels to salespeople and
     managers; an identifier such as `lead_conv_m` means nothing to them (不透明). Write the
     label after the identifier, in the language people use: `kpi lead_conversion "线索转化率"`.
-    A label that only repeats the identifier, underscores and all (`"lead_conv_m"`), counts as none.
+    A label that only repeats the identifier, underscores and all (`"lead_conv_m"`), counts as none;
+    an identifier written in Chinese (`kpi 外呼量`) is readable as it is.
 
     Bad:
 
@@ -60,6 +61,14 @@ class MissingLabel(Rule):
 
 def _readable(label: str | None, name: str) -> bool:
     """Whether there is a label other than the identifier written again, underscores and all
-    (`kpi lead_conv_m "lead_conv_m"`); `kpi outbound_calls "Outbound calls"` has one."""
+    (`kpi lead_conv_m "lead_conv_m"`); `kpi outbound_calls "Outbound calls"` has one. An
+    identifier in Chinese (`kpi 外呼量`) is a name people read: it needs no label."""
+    if any(_is_cjk(ch) for ch in name):
+        return True
     text = (label or "").strip()
     return bool(text) and not ("_" in text and text.lower() == name.lower())
+
+
+def _is_cjk(ch: str) -> bool:
+    """A Chinese, Japanese or Korean character (the CJK ideographs and their extensions)."""
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
