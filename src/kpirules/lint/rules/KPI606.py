@@ -74,8 +74,9 @@ class NumberForPercent(Rule):
       count(deals where closed)`: a win rate's `60` is 6000%) or of two sums of money
       (`sum(payments.amount) / sum(invoices.amount)`: a collection rate's `95` is 9500%; a
       count over another dataset's count, calls per lead, is taken as meant);
-    - a gate comparing `<kpi>.attainment`, or the value of such a share, with a whole
-      number above 1;
+    - a gate comparing `<kpi>.attainment` with a whole number above 1, or the value of such
+      a KPI with the number its target would be reported at (above 1 on a share of one
+      dataset, 10 or more on a ratio of subsets or of money: `gate win_rate.value >= 50`);
     - a gate comparing `total_score` or `<kpi>.score` with a percentage other than 0%;
     - a commission rate written as a plain number of 1 or more on a KPI that is an amount.
 
@@ -142,7 +143,7 @@ class NumberForPercent(Rule):
             return
         for stmt in decl.body:
             if stmt.node == "gate":
-                yield from self._gate(stmt.condition, kpis, shares)
+                yield from self._gate(stmt.condition, kpis, shares, rates)
             elif stmt.node == "commission" and stmt.kpi.name in kpis and is_money(kpis[stmt.kpi.name].value_type):
                 for row in stmt.rows:
                     rate = row.value
@@ -151,7 +152,7 @@ class NumberForPercent(Rule):
                                            written=rate.text, meaning=f"{pct(rate.value, None)} of the amount",
                                            intended=f"{rate.text}%")
 
-    def _gate(self, condition, kpis, shares):
+    def _gate(self, condition, kpis, shares, rates):
         for node in walk(condition):
             if not (isinstance(node, ast.Binary) and node.op in _COMPARISONS):
                 continue
@@ -161,12 +162,15 @@ class NumberForPercent(Rule):
                 parts = [p.name for p in ref.parts]
                 points = parts == ["total_score"] or (len(parts) == 2 and parts[0] in kpis and parts[1] == "score")
                 rate = len(parts) == 2 and parts[0] in kpis and (
-                    parts[1] == "attainment" or (parts[1] == "value" and parts[0] in shares))
+                    parts[1] == "attainment" or (parts[1] == "value" and parts[0] in rates))
                 if points and isinstance(other, ast.Literal_) and other.type == "percent" and other.value != 0:
                     points_text, n = number(other.value * 100), number(other.value)
                     meaning = f"{n} point (100 is on target)" if other.value == 1 else f"{n} points (100 is on target)"
                     yield self.finding(other.span, place=f"The gate on {ref.dotted}", written=other.text,
                                        meaning=meaning, intended=points_text)
-                elif rate and (value := _whole_number_above_one(other)) is not None:
+                elif rate and (value := _whole_number_above_one(other)) is not None and (
+                        parts[1] == "attainment" or parts[0] in shares or value >= RATIO_SLIP):
+                    # a value read as a target is: any whole number above 1 on a share of one
+                    # dataset, from RATIO_SLIP on another rate (win rate, collection rate)
                     yield self.finding(other.span, place=f"The gate on {ref.dotted}", written=other.text,
                                        meaning=pct(value, None), intended=f"{other.text}%")
