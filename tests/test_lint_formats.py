@@ -44,6 +44,18 @@ def test_json(project):
     ]
 
 
+def test_json_lists_an_imported_file_in_error(project):
+    # ci.md: `files` holds every file named or found, `error` for one that does not check; an
+    # imported file with an error had its finding listed but was missing from `files`
+    (project / "uses.kpi").write_text('import "broken2.kpi"\n', encoding="utf-8")
+    (project / "broken2.kpi").write_text(BAD_ROLE.replace("count(calls)", "count(nothing)"), encoding="utf-8")
+    result = run_cli("lint", "--no-cache", "--output-format", "json", "uses.kpi")
+    assert result.exit_code == 1
+    data = json.loads(result.output[:result.output.rindex("}") + 1])
+    assert [(f["path"], f["code"]) for f in data["findings"]] == [("broken2.kpi", "E202")]
+    assert [(f["path"], f["status"]) for f in data["files"]] == [("uses.kpi", "skipped"), ("broken2.kpi", "error")]
+
+
 def test_format_is_output_format_as_the_other_commands_name_it(project):
     # `kpirules lint --format sarif` was "No such option '--format'" (exit 2): every other
     # command takes --format

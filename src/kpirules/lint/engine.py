@@ -136,6 +136,10 @@ class Linter:
         status = {p: r for p, r in status.items() if p in reach}
         shown = {parsed.display(p) for p in named}
         result.files = [status.get(p) or FileReport(parsed.display(p), "linted") for p in named]
+        # a file a linted one imports, in error: its findings are reported, so it is listed too
+        named_set = set(named)
+        result.files += sorted((r for p, r in status.items() if p not in named_set and r.status == "error"),
+                               key=lambda r: r.path)
         trees = {tree.path: tree for tree in parsed.trees.values()}
         result.findings, result.suppressed = self._finish(raw, shown, trees, status, parsed)
         return result
