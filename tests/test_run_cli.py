@@ -988,6 +988,11 @@ def test_options_that_would_be_ignored_are_said_to_be(sample_project):
     result = invoke("lint", "--env", "sample", "rulesets")
     assert result.exit_code == 0
     assert "warning: --env sample chooses the data of the history rules; without --history" in result.stderr
+    # a history rule selected without --history ran nothing and said "No findings in 5 files"
+    result = invoke("lint", "--no-cache", "--select", "KPI801,sparse-data", "rulesets")
+    assert result.exit_code == 0
+    assert ("warning: KPI801, sparse-data runs only with --history, which evaluates past periods on the data: add "
+            "--history") in result.stderr
     result = invoke("run", "--force", "--format", "csv")
     assert result.exit_code == 0
     assert "warning: --force replaces an earlier --snapshot folder; without --snapshot it does nothing" in result.stderr

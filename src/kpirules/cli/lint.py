@@ -89,6 +89,13 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
         echo_err(i18n.labelled(lang, "warning", i18n.ui(
             lang, "lint.env_without_history", f"--env {env_name} chooses the data of the history rules; without "
             "--history no data is read", env=env_name)))
+    history_named = [c for c in _codes(select) or [] if c.upper().startswith("KPI8") or c.lower() in _HISTORY_SLUGS]
+    if history_named and not history:
+        # `--select KPI801` alone ran nothing and said "No findings"
+        lang = current_lang()
+        echo_err(i18n.labelled(lang, "warning", i18n.ui(
+            lang, "lint.history_without_history", f"{', '.join(history_named)} runs only with --history, which "
+            "evaluates past periods on the data: add --history", codes=", ".join(history_named))))
     config_path = Path(config_file) if config_file else find_config_file()
     targets = ruleset_paths(paths, config_path, validate=False)
     settings = {"paths": targets, "select": select, "ignore": ignore}
@@ -109,6 +116,10 @@ def lint(paths: tuple[str, ...], output_format: str, output: str | None, fail_le
     if not exit_zero and result.at_or_above(level):
         sys.exit(EXIT_PROBLEMS)
     sys.exit(EXIT_CLEAN)
+
+
+#: the slugs of the history rules (KPI801-803), which run only with --history
+_HISTORY_SLUGS = ("unreachable-target", "no-stretch-target", "sparse-data")
 
 
 def _configured_fail_level(config_path: Path | None) -> str:
