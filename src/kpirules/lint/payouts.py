@@ -38,7 +38,26 @@ def sample_points(payout: Payout) -> list[Decimal]:
             points.update(low + step for step in (Decimal(10), Decimal(50), HUNDRED, Decimal(200)))
         elif high is not None:
             points.update(high - step for step in (Decimal(10), Decimal(50)))
+        # where a row's expression turns (`if total_score < 80 then ... else ...`): at the
+        # number it compares the total with, and just below it
+        for turn in _compared_with_total(tier.value):
+            points.update((turn - EPS, turn, turn + EPS))
     return sorted(p for p in points if p >= 0)
+
+
+def _compared_with_total(expr) -> list[Decimal]:
+    """The numbers an expression compares `total_score` with (`total_score < 80`: 80)."""
+    from kpirules.lang import ast
+    from kpirules.lang.ast import walk
+
+    found = []
+    for node in walk(expr) if expr is not None else ():
+        if isinstance(node, ast.Binary) and node.op in ("<", "<=", ">", ">=", "==", "!="):
+            for ref, other in ((node.left, node.right), (node.right, node.left)):
+                if (isinstance(ref, ast.Ref) and [p.name for p in ref.parts] == ["total_score"]
+                        and isinstance(other, ast.Literal_) and isinstance(other.value, Decimal)):
+                    found.append(other.value)
+    return found
 
 
 def curve(payout: Payout, highest: Decimal | None = None) -> list[tuple[Decimal, Decimal]]:

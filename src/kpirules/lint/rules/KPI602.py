@@ -27,10 +27,22 @@ def fall(plan: PayoutPlan, x1, x2) -> dict[str, str]:
             end=place(edge, "at" if row2[0].low_closed else "just above", False),
         )
     tier = row1[0]
+    if tier.value is not None and not _straight(tier.value):
+        # a row that turns inside (`if total_score < 80 ...`): the two sampled totals around the fall
+        return dict(before=number(plan.row_factor(row1, x1)), start=place(x1, "at", True),
+                    after=number(plan.row_factor(row1, x2)), end=place(x2, "at", False))
     low, low_how = (x1, "at") if tier.low is None else (tier.low, "at" if tier.low_closed else "just above")
     high, high_how = (x2, "at") if tier.high is None else (tier.high, "at" if tier.high_closed else "just below")
     return dict(before=number(plan.row_factor(row1, low)), start=place(low, low_how, True),
                 after=number(plan.row_factor(row1, high)), end=place(high, high_how, False))
+
+
+def _straight(expr) -> bool:
+    """Whether a row's expression has no `if` (a line, or a constant): it falls, if it does,
+    from one end of its row to the other."""
+    from kpirules.lang.ast import walk
+
+    return not any(getattr(node, "node", None) == "if" for node in walk(expr))
 
 
 class FactorFalls(Rule):
