@@ -49,12 +49,15 @@ class FactorFalls(Rule):
     """The payout factor falls from {before} {start} to {after} {end}: a better score pays less.
 
     `kpirules check` already rejects factor tables with gaps or overlaps; this rule reads
-    the values. Each row is evaluated at its bounds and inside, as `kpirules run` would:
+    the values. Each row is evaluated at its bounds and inside (and, where its expression
+    compares `total_score` with a number, at that number and just below), as `kpirules run` would:
     where the factor drops as the score rises, people are paid to do worse. The message
     gives the rows' own numbers: where one row ends higher than the next begins, each
     row's value at the boundary ("falls from 1 just below total score 100 to 0.9 at 100",
     for a row `[60, 100)` that runs up to 1 and a row `[100, ∞)` of 0.9); where a row runs
-    downwards itself, its values at its two ends.
+    downwards itself, its values at its two ends; where a row turns inside (`if total_score <
+    60 then ... else ...`), the totals around the fall ("from 0.59999 at total score 59.999 to
+    0.5 at 60").
 
     Bad:
 
