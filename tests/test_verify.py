@@ -395,6 +395,30 @@ def test_verify_from_a_folder_inside_the_project_with_config(project, monkeypatc
     assert "scheme files: 5 checked by sha256, all identical" in result.stdout
 
 
+def test_a_run_made_in_a_subfolder_verifies_in_a_copy_of_the_project(project, monkeypatch, tmp_path):
+    # the scheme files, outside the folder the run was made in, were recorded in full: verify in
+    # a copy of the project checked the original's files and said "2 of 1 differ", the copy's
+    # identical file "new in the scheme"
+    (project / "sub").mkdir()
+    monkeypatch.chdir(project / "sub")
+    made = invoke("run", "--config", "../kpirules.toml", "--period", PERIOD, "--manifest", "m.json", "--format", "csv",
+                  "-o", "out.csv")
+    assert made.exit_code == 0, made.output
+    recorded = load_json(project / "sub" / "m.json")["scheme_files"]
+    assert sorted(recorded)[0] == "../rulesets/common.kpi"
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    monkeypatch.chdir(copy / "sub")
+    result = invoke("verify", "m.json")
+    assert result.exit_code == 0, result.output
+    assert "scheme files: 5 checked by sha256, all identical" in result.stdout
+    # a file new in the scheme is counted apart from the recorded ones, which are all the same
+    (copy / "rulesets" / "extra.kpi").write_text('import "common.kpi"\n', encoding="utf-8")
+    added = invoke("verify", "m.json")
+    assert added.exit_code == 1
+    assert "scheme files: 5 checked by sha256, all identical; 1 new in the scheme" in added.stdout
+
+
 def test_verify_speaks_chinese(project):
     result = invoke("verify", "--lang", "zh", "run.manifest.json")
     assert result.exit_code == 0, result.output

@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -45,13 +46,22 @@ def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _from_here(name: str) -> str:
+    """A file's path relative to the folder the run is made in, outside it too (`../rulesets/
+    s.kpi`), as the configuration's is: verify, run in a copy of the project, reads the copy's."""
+    try:
+        return os.path.relpath(os.path.abspath(name), os.getcwd())
+    except ValueError:  # on another drive (Windows): in full
+        return os.path.abspath(name)
+
+
 def inputs(files: Iterable[str], datasets: Iterable, periods: list[str], period_reason: str) -> dict[str, Any]:
     """What a run read: the manifest's first part, also what `kpirules.cli.run.manifest` gave before results."""
     return {
         "kpirules_version": __version__,
         "periods": periods,
         "period_reason": period_reason,
-        "scheme_files": {name: file_sha256(name) for name in files},
+        "scheme_files": {_from_here(name): file_sha256(name) for name in files},
         "datasets": {
             load.dataset: {"source": load.source, "description": load.description, "rows": load.rows,
                            "fingerprint": load.fingerprint, "rejected": load.rejected}

@@ -201,7 +201,13 @@ def render_text(verification: Verification, lang: str = "en") -> str:
                      manifest=v.manifest, periods=periods, created=recorded.created,
                      version=recorded.kpirules_version, against=against)]
     files, datasets = v.of("scheme_file"), v.of("dataset")
-    lines.append(_section(lang, "files", len({d.subject for d in files}), len(recorded.scheme_files)))
+    # the recorded files that differ or are gone, of those recorded; files new in the scheme apart
+    changed = {d.subject for d in files if d.subject in recorded.scheme_files}
+    added = {d.subject for d in files} - changed
+    summary = _section(lang, "files", len(changed), len(recorded.scheme_files))
+    if added:
+        summary += i18n.ui(lang, "verify.files.new", f"; {len(added)} new in the scheme", n=len(added))
+    lines.append(summary)
     lines += [_line(lang, d) for d in files]
     if v.rerun_failed:
         lines.append(i18n.ui(lang, "verify.failed", "The run could not be made again:"))
