@@ -447,6 +447,27 @@ def test_a_run_that_evaluates_nobody_says_so(project):
     assert chinese.splitlines()[1:] == ["共评估 0 人；预测奖金合计 0 CNY。"]
 
 
+def test_a_person_asked_for_and_not_evaluated_is_said_why(project):
+    # as `kpirules run` says it (it said "0 people evaluated" and no more): one who left in
+    # October is not active in November; one of another role is left out by --role
+    (project / "people.csv").write_text(project.joinpath("people.csv").read_text(encoding="utf-8")
+                                        + "T9,周九,telesales,2020-01-01,2026-10-20\n", encoding="utf-8")
+    result = invoke("run", "--as-of", "2026-11-10", "--person", "T9")
+    assert result.exit_code == 0, result.output
+    assert ("warning: --person T9 was not evaluated for 2026-11: not active: left on 2026-10-20, before the "
+            "period") in result.output
+    other = invoke("run", "--as-of", "2026-11-10", "--person", "K1", "--role", "telesales")
+    assert ("warning: --person K1 was not evaluated for 2026-11: their role is key_account, which --role telesales "
+            "leaves out") in other.output
+
+
+def test_an_output_over_an_input_is_refused_before_the_work(project):
+    # it was refused after the projection, its heading already written
+    result = invoke("run", "--as-of", "2026-11-10", "--format", "csv", "-o", "calls.csv")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error[E006]: calls.csv is one of this command's inputs")
+
+
 def test_the_inputs_are_left_as_they_were(project):
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in project.glob("*.csv")}
     assert invoke("run", "--as-of", "2026-11-10").exit_code == 0

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from kpirules import i18n
-from kpirules.cli.common import current_lang, echo_err, emit
-from kpirules.cli.run import _warnings, check_persons, check_roles, manifest, prepare, status
+from kpirules.cli.common import check_not_input, current_lang, echo_err, emit
+from kpirules.cli.run import (_left_out_by_role, _persons_not_evaluated, _warnings, check_persons, check_roles,
+                              manifest, prepare, status)
 from kpirules.errors import ConfigError, Diagnostic
 
 
@@ -26,6 +27,8 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
             help="choose one of those with --format, or leave --as-of out",
         ))
     prepared = prepare(paths, period_label, env, config_path, bad_rows, rejects, as_of=as_of)
+    if output:  # the inputs are known once they are read, still before the work (E006)
+        check_not_input(output)
     if not period_label:
         prepared.period_reason = f"the {prepared.periods[0].unit} that contains the as-of day ({as_of.isoformat()})"
     check_roles(prepared.scheme, roles)
@@ -36,6 +39,10 @@ def run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, outpu
         result = run_pacing(prepared.scheme, prepared.con, prepared.periods[0], as_of,
                             roles=list(roles) or None, persons=list(persons) or None, loads=prepared.load_report)
     result.warnings.extend(_warnings(prepared, result, list(roles) or None, stale=False))
+    if persons:  # a --person not active in the period, or in no role, is said to be (as run says it)
+        left_out = _left_out_by_role(prepared, result, roles, persons, [result.period]) if roles else {}
+        result.warnings.extend(left_out.values())
+        result.warnings.extend(_persons_not_evaluated(prepared, result, persons, left_out, [result.period]))
     lang = current_lang()
     if fmt_ == "table":
         text = pacing_output.render_table(result, lang=lang)

@@ -271,7 +271,11 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
                 "E884", "--as-of shows a projection, which --manifest and --snapshot do not record",
                 help="record the run when the period is over: kpirules run --period P --manifest FILE",
             ))
-
+        # what a run says of its options before the work, a projection says too
+        _check_places(output, None, None, rejects)
+        warn_rejects_unused(rejects, bad_rows)
+        if force:
+            _warn_force_without_snapshot()
         return run_as_of(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects,
                          as_of)
     from kpirules.model.problems import did_you_mean
@@ -288,10 +292,7 @@ def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad
     _check_places(output, manifest_path, snapshot_dir, rejects)  # before the work, not after it
     warn_rejects_unused(rejects, bad_rows)
     if force and not snapshot_dir:
-        lang = current_lang()
-        echo_err(i18n.labelled(lang, "warning", i18n.ui(
-            lang, "run.force_without_snapshot", "--force replaces an earlier --snapshot folder; without --snapshot "
-            "it does nothing")))
+        _warn_force_without_snapshot()
     if snapshot_dir:
         from kpirules.report import snapshot
 
@@ -362,13 +363,15 @@ def _evaluate_and_write(prepared, chosen, paths, period_label, roles, persons, f
         echo_err(i18n.ui(lang, "run.wrote", f"wrote {output}", path=output))
 
 
-def _left_out_by_role(prepared: Prepared, result, roles, persons) -> dict[tuple[str, str], str]:
-    """A warning for each --person and period whom --role left out (their role is another):
-    the run says "0 people evaluated" and nothing else would say why."""
+def _left_out_by_role(prepared: Prepared, result, roles, persons,
+                      periods: list[str] | None = None) -> dict[tuple[str, str], str]:
+    """A warning for each --person and period (of `periods`, else the result's) whom --role left
+    out (their role is another): the run says "0 people evaluated" and nothing else would say why."""
     from kpirules.engine.evaluate import evaluate
 
     evaluated = {(p.person_id, p.period) for p in result.people}
-    missing = [p for p in dict.fromkeys(persons) if not any((p, label) in evaluated for label in result.periods)]
+    missing = [p for p in dict.fromkeys(persons)
+               if not any((p, label) in evaluated for label in (periods or result.periods))]
     if not missing:
         return {}
     theirs = evaluate(prepared.scheme, prepared.con, prepared.periods, persons=missing,
@@ -379,18 +382,27 @@ def _left_out_by_role(prepared: Prepared, result, roles, persons) -> dict[tuple[
             for p in theirs.people if (p.person_id, p.period) not in evaluated}
 
 
-def _persons_not_evaluated(prepared: Prepared, result, persons, said: dict[tuple[str, str], str]) -> list[str]:
-    """A warning for each --person and period with no result and none in `said`: not active
-    then, or in no role (the run said "0 people evaluated" and no more)."""
+def _persons_not_evaluated(prepared: Prepared, result, persons, said: dict[tuple[str, str], str],
+                           periods: list[str] | None = None) -> list[str]:
+    """A warning for each --person and period (of `periods`, else the result's) with no result
+    and none in `said`: not active then, or in no role (the run said "0 people evaluated" and
+    no more). `result` is a run's or a projection's (`--as-of`)."""
     from kpirules.report.explain import Context
 
     evaluated = {(p.person_id, p.period) for p in result.people}
-    missing = [(p, label) for p in dict.fromkeys(persons) for label in result.periods
+    missing = [(p, label) for p in dict.fromkeys(persons) for label in (periods or result.periods)
                if (p, label) not in evaluated and (p, label) not in said]
     if not missing:
         return []
     context = Context.read(prepared.scheme, prepared.con)
     return [f"--person {p} was not evaluated for {label}: {context.not_evaluated(p, label)}" for p, label in missing]
+
+
+def _warn_force_without_snapshot() -> None:
+    lang = current_lang()
+    echo_err(i18n.labelled(lang, "warning", i18n.ui(
+        lang, "run.force_without_snapshot", "--force replaces an earlier --snapshot folder; without --snapshot "
+        "it does nothing")))
 
 
 def _check_places(output, manifest_path, snapshot_dir, rejects=None) -> None:
