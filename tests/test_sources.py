@@ -212,6 +212,12 @@ def test_a_double_rounds_as_the_number_it_reads_as(workdir):
     assert [(r[5], r[6]) for r in rows(con, "deals")] == [
         (Decimal("0.0002"), Decimal("0.000002")), (Decimal("3.0000"), Decimal("-0.000002")),
         (Decimal("2.0003"), Decimal("0.500000"))]
+    # a 32-bit float holds about 7 digits: 12345.67 is 12345.669921875, which DuckDB's cast made
+    # 12345.6699 (a cent lost); read as the number it reads back as, it is 12345.67
+    table = table.set_column(5, "amount", pa.array([12345.67, 3.0, 0.1], pa.float32()))
+    pq.write_table(table, workdir / "deals.parquet")
+    con, _ = load(workdir, {"deals": {"source": "parquet", "path": "deals.parquet"}})
+    assert [r[5] for r in rows(con, "deals")] == [Decimal("12345.6700"), Decimal("3.0000"), Decimal("0.1000")]
 
 
 def test_json_array_and_json_lines(workdir):
