@@ -531,11 +531,13 @@ def test_explain_in_chinese(sample_project):
     assert len(english.stdout.splitlines()) == len(chinese.stdout.splitlines())
     numbers = lambda text: re.findall(r"\d+(?:\.\d+)?%?", text)  # noqa: E731
     assert numbers(english.stdout) == numbers(chinese.stdout)
-    # every explanation of the sample company reads as Chinese: names and expressions aside
+    # every explanation of the sample company reads as Chinese: names and expressions aside;
+    # in November too, where the quarterly KPIs are in progress ("得分：progress：the quarter ...")
     for person in people:
-        text = run("explain", person, "--period", "2026-03", "--lang", "zh").stdout
-        for line in text.splitlines():
-            assert not english_left(line), f"{person}: English left in {line!r}"
+        for period in ("2026-03", "2026-11"):
+            text = run("explain", person, "--period", period, "--lang", "zh").stdout
+            for line in text.splitlines():
+                assert not english_left(line), f"{person} {period}: English left in {line!r}"
 
 
 def test_a_failed_gate_names_what_it_read_in_chinese(sample_project, edit):
@@ -654,6 +656,10 @@ def test_a_commission_rate_is_named_in_chinese_in_check(ruleset_copy):
     (("report",), "错误：缺少选项 '-o' / '--output'。"),
     (("explain", "P053", "--format", "csv"), "错误：'--format' 的值无效：'csv' 不是可选值 'text', 'json' 之一。"),
     (("run", "--as-of", "2026-13-01"), "错误：'--as-of' 的值无效：'2026-13-01' 不是日期：没有 13 月"),
+    # the other reasons, and an empty value, were English
+    (("run", "--as-of", "2026-02-30"), "错误：'--as-of' 的值无效：'2026-02-30' 不是日期：2026-02 只有 28 天"),
+    (("run", "--as-of", "2026-12-00"), "错误：'--as-of' 的值无效：'2026-12-00' 不是日期：日不能为 0"),
+    (("run", "--as-of", ""), "错误：'--as-of' 的值无效：'' 不是日期：请写成 YYYY-MM-DD"),
     (("run", "--peroid", "2026-01"), "错误：没有选项 '--peroid'。（是否要写其中之一：'--period', '--person'？）"),
     (("runn",), "错误：没有命令 'runn'。"),
 ])
@@ -674,3 +680,15 @@ def test_usage_errors_are_in_the_language_asked_for(sample_project, args, last_l
     done = subprocess.run([kpirules, "report"], capture_output=True, text=True,
                           env={k: v for k, v in os.environ.items() if k != "KPIRULES_LANG"}, cwd=sample_project)
     assert done.stderr.rstrip("\n").splitlines()[-1] == "Error: Missing option '-o' / '--output'."
+
+
+def test_empty_values_and_a_kpirules_toml_key_are_said_in_chinese(sample_project):
+    # a hole that may be empty ('' as the period) and a key prefix that is empty in a
+    # kpirules.toml fell out of their patterns: "'' is not a period", "names 'prod', which has no"
+    empty = run("--lang", "zh", "run", "--period", "")
+    assert empty.exit_code == 2 and "error[E020]: '' 不是有效的期间" in empty.stderr
+    config = sample_project / "kpirules.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('default_env = "sample"', 'default_env = "prod"'),
+                      encoding="utf-8")
+    unknown = run("--lang", "zh", "check")
+    assert "project.default_env 指定了 'prod'，但没有对应的 [env.prod] 表" in unknown.stderr, unknown.stderr
