@@ -116,6 +116,16 @@ def test_sarif_fingerprints_tell_like_results_apart(project):
     assert len(set(prints)) == 2, prints
 
 
+def test_sarif_fingerprints_are_the_same_in_every_language(project):
+    # they were made of the translated message: `lang = "zh"` closed and reopened every alert
+    prints = {}
+    for lang in ("en", "zh"):
+        result = run_cli("--lang", lang, "lint", "--no-cache", "--output-format", "sarif", "bad.kpi")
+        sarif = json.loads(result.output[:result.output.rindex("}") + 1])
+        prints[lang] = [r["partialFingerprints"]["kpirules/v1"] for r in sarif["runs"][0]["results"]]
+    assert prints["en"] == prints["zh"] and prints["en"][0].startswith("KPI101:bad.kpi:The main KPI weights")
+
+
 def test_sarif_uris_are_encoded_and_anchored(project):
     # a space was written raw ("pilot role.kpi"), %SRCROOT% was never defined, and a file
     # outside the working folder had an absolute path relative to %SRCROOT%

@@ -136,7 +136,7 @@ def _artifact(path: str) -> dict[str, str]:
     return {"uri": quote(shown.as_posix(), safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
-def render_sarif(result: LintResult, rules: dict, lang: str = "en") -> str:
+def render_sarif(result: LintResult, rules: dict, lang: str = "en", english: LintResult | None = None) -> str:
     descriptors, index = [], {}
     for code, rule in rules.items():
         index[code] = len(descriptors)
@@ -159,11 +159,14 @@ def render_sarif(result: LintResult, rules: dict, lang: str = "en") -> str:
                                 "defaultConfiguration": {"level": "error"}})
     results = []
     seen: dict[str, int] = {}
-    for f in result.findings:
+    # fingerprints from the English messages: a project that turns to `lang = "zh"` keeps its
+    # code-scanning alerts (the findings in `english` are those of `result`, in order)
+    originals = english.findings if english is not None else result.findings
+    for f, original in zip(result.findings, originals):
         text = f.message + _help(f, lang)
         # stable across edits that move lines; two results of one rule, file and message (two
         # like gates) are told apart by their order, so code scanning keeps both alerts
-        key = f"{f.code}:{Path(f.path).as_posix()}:{f.message}"
+        key = f"{f.code}:{Path(f.path).as_posix()}:{original.message}"
         seen[key] = seen.get(key, 0) + 1
         fingerprint = key if seen[key] == 1 else f"{key}:{seen[key]}"
         results.append({
@@ -263,7 +266,7 @@ def render(result: LintResult, output_format: str, *, fail_level: str = "error",
     if output_format == "json":
         return render_json(result, lang, english)
     if output_format == "sarif":
-        return render_sarif(result, rules or {}, lang)
+        return render_sarif(result, rules or {}, lang, english)
     if output_format == "github":
         return render_github(result, lang)
     if output_format == "junit":
