@@ -92,7 +92,8 @@ class UnreachableTarget(Rule):
     slug = "unreachable-target"
     severity = "warning"
     pitfall = "unrealistic targets (目标脱离实际)"
-    help = "set the target within reach of the best performers (at most {best}), or layer it by seniority with `target ... when`"
+    help = ("set the target within reach of the best performers (at the most demanding `target {direction} {best}`), "
+            "or layer it by seniority with `target ... when`")
     options = ("stretch-quantile", "history-periods")
     needs_history = True
 
@@ -112,4 +113,4 @@ class UnreachableTarget(Rule):
             if beyond:
                 share = f"{round((1 - q) * 100)}%"
                 yield self.finding(rule.span, kpi=kpi.id, target=shown(target, rule), share=share, role=role.id,
-                                   periods=len(ctx.history.periods), best=shown(best, rule))
+                                   periods=len(ctx.history.periods), best=shown(best, rule), direction=kpi.direction)

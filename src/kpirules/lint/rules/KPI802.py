@@ -49,7 +49,8 @@ class NoStretchTarget(Rule):
     slug = "no-stretch-target"
     severity = "warning"
     pitfall = "unrealistic targets (目标脱离实际)"
-    help = "raise the target above the median ({median}) so that it asks for more than business as usual"
+    help = ("make the target at least as hard as the median (`target {direction} {median}`, or beyond it) so that "
+            "it asks for more than business as usual")
     needs_history = True
 
     def check_role(self, ctx, role):
@@ -61,4 +62,4 @@ class NoStretchTarget(Rule):
             median = quantile(values, 0.5)
             if (kpi.direction == ">=" and target < median) or (kpi.direction == "<=" and target > median):
                 yield self.finding(rule.span, kpi=kpi.id, target=shown(target, rule), role=role.id,
-                                   periods=len(ctx.history.periods), median=shown(median, rule))
+                                   periods=len(ctx.history.periods), median=shown(median, rule), direction=kpi.direction)
