@@ -692,3 +692,9 @@ def test_empty_values_and_a_kpirules_toml_key_are_said_in_chinese(sample_project
                       encoding="utf-8")
     unknown = run("--lang", "zh", "check")
     assert "project.default_env 指定了 'prod'，但没有对应的 [env.prod] 表" in unknown.stderr, unknown.stderr
+
+
+def test_adjustments_not_applied_name_people_and_periods_in_chinese():
+    # "P999 in 2026-12" kept its English "in"
+    english = "7 adjustments not applied: nobody evaluated to pay (P1 in 2026-01, P22 in 2026-02, ...)"
+    assert i18n.phrase(english, "warning", "zh") == "有 7 笔调整未发放：没有可发放的被评估人员（P1（2026-01）、P22（2026-02）、……）"
