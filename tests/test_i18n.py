@@ -701,3 +701,13 @@ def test_adjustments_not_applied_name_people_and_periods_in_chinese():
     # "P999 in 2026-12" kept its English "in"
     english = "7 adjustments not applied: nobody evaluated to pay (P1 in 2026-01, P22 in 2026-02, ...)"
     assert i18n.phrase(english, "warning", "zh") == "有 7 笔调整未发放：没有可发放的被评估人员（P1（2026-01）、P22（2026-02）、……）"
+
+
+def test_what_init_sample_and_plugins_wrote_is_said_in_chinese(tmp_path, monkeypatch):
+    # printed with plain echo, these lines stayed English under --lang zh
+    monkeypatch.chdir(tmp_path)
+    sample = run("--lang", "zh", "sample", "--out", "d")
+    assert sample.exit_code == 0 and sample.stdout.splitlines()[-1].startswith("共 12 个文件，")
+    assert all(line.startswith(("已写入 d/", "共 ")) for line in sample.stdout.splitlines())
+    plugins = run("--lang", "zh", "plugins")
+    assert "钩子：register_sources  数据源：csv" in plugins.stdout and "hooks:" not in plugins.stdout

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from kpirules.cli.common import FilePath, cannot_write, handle_errors, lang_option
+from kpirules import i18n
+from kpirules.cli.common import FilePath, cannot_write, current_lang, handle_errors, lang_option
 from kpirules.sample import DEFAULT_OUT, DEFAULT_SEED, generate
 
 
@@ -46,7 +47,10 @@ def sample(out: str, seed: int, force: bool) -> None:
     except OSError as exc:
         raise cannot_write(exc.filename or out, exc, "choose another folder with --out, or make this one "
                            "writable (a folder named like a sample file must be moved away first)") from None
+    lang = current_lang()
     for path in written:
-        click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
-    total = sum(path.stat().st_size for path in written)
-    click.echo(f"{len(written)} files, {total:,} bytes, seed {seed}")
+        size = f"{path.stat().st_size:,}"
+        click.echo(i18n.ui(lang, "sample.wrote", f"wrote {path} ({size} bytes)", path=path, bytes=size))
+    total = f"{sum(path.stat().st_size for path in written):,}"
+    click.echo(i18n.ui(lang, "sample.summary", f"{len(written)} files, {total} bytes, seed {seed}",
+                       n=len(written), bytes=total, seed=seed))

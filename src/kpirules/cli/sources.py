@@ -49,9 +49,13 @@ def plugins_command(as_json: bool) -> None:
     else:
         width = max((len(info.name) for info in infos), default=0)
         for info in infos:
-            parts = [f"{info.name:<{width}}  {info.version or '-':<8}", f"hooks: {', '.join(info.hooks) or '-'}"]
+            lang = current_lang()
+            hooks = ", ".join(info.hooks) or "-"
+            parts = [f"{info.name:<{width}}  {info.version or '-':<8}",
+                     i18n.ui(lang, "plugins.hooks", f"hooks: {hooks}", hooks=hooks)]
             if info.sources:
-                parts.append(f"sources: {', '.join(info.sources)}")
+                listed = ", ".join(info.sources)
+                parts.append(i18n.ui(lang, "plugins.sources", f"sources: {listed}", sources=listed))
             click.echo("  ".join(parts))
     if broken is not None:
         raise broken
@@ -205,5 +209,7 @@ def init(paths: tuple[str, ...], force: bool, output: str) -> None:
         forget_input(target)  # read for its `lang` only: the configuration --force replaces
     write_output(target, starter_config(relative, bindings))
     found = sum(1 for binding in bindings.values() if (folder / binding["path"]).is_file())
-    click.echo(f"wrote {output}: {len(scheme.datasets)} datasets bound to files under data/, {found} of them "
-               f"found there; check them with `kpirules sources check`")
+    click.echo(i18n.ui(current_lang(), "init.wrote",
+                       f"wrote {output}: {len(scheme.datasets)} datasets bound to files under data/, {found} of them "
+                       f"found there; check them with `kpirules sources check`",
+                       path=output, n=len(scheme.datasets), found=found))
