@@ -577,6 +577,10 @@ def test_a_data_problem_in_chinese(sample_project):
      "CSV a.csv（gbk、以 '+|' 分隔、记录以 '&|\\r\\n' 结尾、无表头）"),
     ("Excel 销售.xlsx, sheet 'Sheet1'", "Excel 销售.xlsx，工作表 'Sheet1'"),
     ("Parquet data/calls.parquet", "Parquet data/calls.parquet"),
+    # these kept English words: "encoding detected on read", "table", "query"
+    ("CSV data/p.csv (encoding detected on read, comma-separated)", "CSV data/p.csv（读取时识别编码、逗号分隔）"),
+    ("SQLite data/p.db (table people)", "SQLite data/p.db（表 people）"),
+    ("DuckDB :memory: (query)", "DuckDB :memory:（查询）"),
 ])
 def test_source_descriptions_in_chinese(english, chinese):
     # kpirules sources check --lang zh: the words of a description, not its path or encoding
@@ -734,3 +738,12 @@ def test_a_source_option_check_is_said_in_chinese(where, text):
     # "…的取值无效：unknown encoding 'gbkk' (e.g. utf-8, …)": these reached the E603 message untranslated
     said = i18n.phrase(f"Value error, {text}", "pydantic", "zh")
     assert not english_left(said), f"{where}: {text!r} -> {said!r}"
+
+
+
+def test_the_source_of_a_data_problem_is_said_in_chinese():
+    # the location printed the source as written: "来源 data/sample/p.db (table peeple)"
+    from kpirules.errors import DataLocation
+
+    where = DataLocation("people", "data/p.db (table peeple)", 3, "person_id")
+    assert i18n.location_text(where, "zh") == "数据集 people，来源 data/p.db（表 peeple），第 3 行，列 person_id"

@@ -387,7 +387,8 @@ def location_text(location: Location | DataLocation | None, lang: str) -> str:
         return str(location)
     parts = [found.fill(found.ui["where.dataset"], {"dataset": location.dataset})]
     if location.source:
-        parts.append(found.fill(found.ui["where.source"], {"source": location.source}))
+        # `data/p.db (table people)`, `:memory: (query)`: the path as it is, the rest in lang
+        parts.append(found.fill(found.ui["where.source"], {"source": _source(found, location.source)}))
     if location.row is not None:
         parts.append(found.fill(found.ui["where.row"], {"row": location.row}))
     if location.column:
