@@ -747,3 +747,11 @@ def test_the_source_of_a_data_problem_is_said_in_chinese():
 
     where = DataLocation("people", "data/p.db (table peeple)", 3, "person_id")
     assert i18n.location_text(where, "zh") == "数据集 people，来源 data/p.db（表 peeple），第 3 行，列 person_id"
+
+
+def test_the_rules_list_is_in_chinese():
+    # every rule has its message in the catalog, and `kpirules rules --lang zh` listed them in English
+    chinese = run("--lang", "zh", "rules")
+    assert chinese.exit_code == 0
+    first = chinese.stdout.splitlines()[0]
+    assert first.startswith("KPI101  weights-sum") and first.endswith("岗位 {role} 的主要 KPI 权重合计为 {total}，而不是 100%。")

@@ -222,7 +222,7 @@ def rules(markdown: bool, output: str | None) -> None:
     from kpirules.lint.docs import rules_markdown, rules_table
     from kpirules.lint.registry import all_rules
 
-    emit(rules_markdown(all_rules()) if markdown else rules_table(all_rules()), output)
+    emit(rules_markdown(all_rules()) if markdown else rules_table(all_rules(), current_lang()), output)
 
 
 __all__ = ["lint", "rule", "rules"]

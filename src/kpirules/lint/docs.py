@@ -89,10 +89,19 @@ def rule_text(rule: type[Rule]) -> str:
     return "\n".join(lines)
 
 
-def rules_table(rules: dict[str, type[Rule]]) -> str:
+def rules_table(rules: dict[str, type[Rule]], lang: str = "en") -> str:
+    """`kpirules rules`: code, slug, severity and message, the message in `lang` where the
+    catalog has the rule (the markdown reference stays English)."""
+    from kpirules import i18n
+    from kpirules.lint.localize import template_text
+
+    def message(code: str, rule: type[Rule]) -> str:
+        templates = i18n.lint_templates(code, lang)
+        return template_text(templates[0]) if templates is not None else rule.message_template()
+
     width = max((len(r.slug) for r in rules.values()), default=10)
     return "\n".join(
-        f"{code}  {rule.slug:<{width}}  {rule.severity:<7}  {rule.message_template()}" for code, rule in rules.items()
+        f"{code}  {rule.slug:<{width}}  {rule.severity:<7}  {message(code, rule)}" for code, rule in rules.items()
     )
 
 
