@@ -200,3 +200,23 @@ def test_a_statement_written_out_of_its_documented_order_says_how_to_write_it(wo
     assert result.exit_code == 1, result.output
     assert "error[E100]" in result.stderr
     assert f"  = help: {help}" in result.stderr.splitlines(), result.stderr
+
+
+@pytest.mark.parametrize(("declared", "name", "said", "help"), [
+    # it read "'fixes' is a adjustments dataset", with a help about targets and the roster
+    ("adjustments fixes { person person_id period period amount amount reason reason column person_id string "
+     "column period string column amount money column reason string }", "fixes",
+     "'fixes' is an adjustments dataset; measures read fact datasets",
+     "an adjustments dataset is applied to the payout after it is computed; measures read fact datasets"),
+    ("targets quotas { person person_id period period column person_id string column period string "
+     "column calls integer }", "quotas", "'quotas' is a targets dataset; measures read fact datasets",
+     "a targets dataset gives per-person targets in `target` lines (target >= quotas.calls)"),
+    ("", "people", "'people' is the roster; measures read fact datasets",
+     "read the roster through person.<attribute> (person.level), not in a measure"),
+])
+def test_a_measure_reading_a_dataset_that_is_not_facts_says_which_it_is(workdir, run_cli, declared, name, said, help):
+    Path("s.kpi").write_text(COMMON + declared + "\n" + kpi(measure=f"count({name})"), encoding="utf-8")
+    result = run_cli("check", "s.kpi")
+    assert result.exit_code == 1, result.output
+    assert f"error[E209]: {said}" in result.stderr, result.stderr
+    assert f"  = help: {help}" in result.stderr.splitlines()

@@ -551,11 +551,12 @@ class ExprChecker:
             return None
         dataset = self.scope.datasets[next(iter(found))]
         if dataset.kind != "dataset":
+            # the roster, a targets dataset or an adjustments dataset: each is read its own way
             self.error(
                 "E209",
                 e,
-                f"'{dataset.id}' is a {dataset.kind} dataset; measures read fact datasets",
-                "targets are used in `target` lines, the roster through person.<attribute>",
+                f"'{dataset.id}' is {_KIND_NAMES.get(dataset.kind, dataset.kind)}; measures read fact datasets",
+                _KIND_HELPS.get(dataset.kind, "measures read datasets declared with `dataset`"),
             )
             return None
         return dataset
@@ -678,6 +679,16 @@ def _within(location, span) -> bool:
     start, end = (location.line, location.column), (location.end_line or location.line,
                                                       location.end_column or location.column)
     return (outer.line, outer.column) <= start and end <= (outer.end_line or outer.line, outer.end_column or outer.column)
+
+
+#: what E209 calls a dataset that is not a fact dataset, and what it says to do instead
+_KIND_NAMES = {"roster": "the roster", "targets": "a targets dataset", "adjustments": "an adjustments dataset"}
+_KIND_HELPS = {
+    "roster": "read the roster through person.<attribute> (person.level), not in a measure",
+    "targets": "a targets dataset gives per-person targets in `target` lines (target >= quotas.calls)",
+    "adjustments": "an adjustments dataset is applied to the payout after it is computed; measures read fact "
+                   "datasets",
+}
 
 
 def _date_as_arithmetic(expr, tight: bool = False) -> str | None:
