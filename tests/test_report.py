@@ -462,6 +462,16 @@ def test_output_inside_the_statements_folder(tmp_path):
     assert result.exit_code == 2 and "E865" in result.stderr
 
 
+def test_a_report_named_for_another_format_is_warned_about(tmp_path):
+    # `-o report.pdf` wrote HTML under that name without a word
+    result = report("-o", str(tmp_path / "report.pdf"))
+    assert result.exit_code == 0, result.output
+    assert (f"warning: {tmp_path / 'report.pdf'} is written as HTML: the report is HTML or xlsx (name the file .html "
+            "or .xlsx, or give --format)") in result.stderr
+    assert (tmp_path / "report.pdf").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "is written as HTML" not in report("-o", str(tmp_path / "r.html")).stderr
+
+
 def test_output_and_statements_folder_at_one_path(tmp_path):
     # it said "Is a directory" after the whole evaluation
     result = report("-o", str(tmp_path / "r.html"), "--per-person", str(tmp_path / "r.html"))

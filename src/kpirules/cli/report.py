@@ -57,8 +57,16 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
     """
     from kpirules.engine.evaluate import evaluate
 
+    given = fmt_
     fmt_ = format_of_output(fmt_, output, ["html", "xlsx"], "html")
     target = Path(output)
+    suffix = target.suffix.lower().lstrip(".")
+    if given is None and suffix and suffix not in ("html", "htm", "xlsx"):
+        # `-o report.pdf` wrote HTML under that name without a word
+        lang = current_lang()
+        echo_err(i18n.labelled(lang, "warning", i18n.ui(
+            lang, "report.other_extension", f"{output} is written as HTML: the report is HTML or xlsx (name the file "
+            f".html or .xlsx, or give --format)", path=output)))
     folder = Path(per_person) if per_person else None
     _check_places(target, folder, fmt_)  # before the work: a typo costs nothing
     check_outside_rejects(rejects, ("-o", output))
