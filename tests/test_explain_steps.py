@@ -133,7 +133,7 @@ def test_a_kpi_without_a_score_line_is_said_to_use_the_default_curve(sample):
         "(the default curve: linear, floor 0%, cap 100%)",
     ]
     zh = explain("P045", "--lang", "zh")
-    assert "  得分：达成率 105.8942% 高于封顶 100%：得分 100 × 100% = 100（默认曲线：linear，起评线 0%，封顶 100%）" in zh
+    assert "  得分：达成率 105.8942% 高于封顶 100%：得分 100 × 100% = 100（默认曲线：线性，起评线 0%，封顶 100%）" in zh
     # a written curve is not the default: key_revenue says `score linear floor 50% cap 150%`
     assert not [line for line in lines[:at] if "default curve" in line]
 
