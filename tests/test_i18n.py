@@ -661,7 +661,7 @@ def test_a_commission_rate_is_named_in_chinese_in_check(ruleset_copy):
     (("explain", "P053", "--format", "csv"), "错误：'--format' 的值无效：'csv' 不是可选值 'text', 'json' 之一。"),
     (("run", "--as-of", "2026-13-01"), "错误：'--as-of' 的值无效：'2026-13-01' 不是日期：没有 13 月"),
     # the other reasons, and an empty value, were English
-    (("run", "--as-of", "2026-02-30"), "错误：'--as-of' 的值无效：'2026-02-30' 不是日期：2026-02 只有 28 天"),
+    (("run", "--as-of", "2026-02-30"), "错误：'--as-of' 的值无效：'2026-02-30' 不是日期：2026 年二月只有 28 天"),
     (("run", "--as-of", "2026-12-00"), "错误：'--as-of' 的值无效：'2026-12-00' 不是日期：日不能为 0"),
     (("run", "--as-of", ""), "错误：'--as-of' 的值无效：'' 不是日期：请写成 YYYY-MM-DD"),
     (("run", "--peroid", "2026-01"), "错误：没有选项 '--peroid'。（是否要写其中之一：'--period', '--person'？）"),

@@ -228,7 +228,7 @@ class Day(click.ParamType):
         elif month > 12:
             why = f"there is no month {month}"
         elif day > (days := calendar.monthrange(year, month)[1]):
-            why = f"{year}-{month:02d} has {days} days"
+            why = f"{calendar.month_name[month]} {year} has {days} days"
         if why:
             self.fail(f"'{value}' is not a date: {why}", param, ctx)
         return dt.date(year, month, day)
