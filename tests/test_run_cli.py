@@ -974,6 +974,20 @@ def test_dash_is_standard_output(sample_project):
     assert result.exit_code == 2 and "kpirules.toml is a file, not a folder" in result.output
 
 
+def test_dash_is_standard_output_or_refused(sample_project):
+    # output.md: `-o -` is standard output; lint and rules wrote a file named "-", report and init
+    # a report and a config named "-"
+    for args in (("lint", "--no-cache", "rulesets"), ("rules",)):
+        result = invoke(*args, "-o", "-")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip() and not (sample_project / "-").exists()
+    for args in (("report",), ("init", "--force")):
+        result = invoke(*args, "-o", "-")
+        assert result.exit_code == 2
+        assert "it names standard output, and this command writes a file: name one" in result.stderr
+        assert not (sample_project / "-").exists()
+
+
 def test_options_that_would_be_ignored_are_said_to_be(sample_project):
     project = sample_project
     # a second --period was the only one evaluated, without a word

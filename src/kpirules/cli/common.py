@@ -234,14 +234,23 @@ class Day(click.ParamType):
         return dt.date(year, month, day)
 
 
-def _output_file(ctx, param, value):
+def output_file(ctx, param, value):
     """-o FILE, checked as output_folder_exists checks it; `-o -` is standard output."""
     return None if value == "-" else output_folder_exists(ctx, param, value)
 
 
+def file_output(ctx, param, value):
+    """-o FILE of a command that writes a file only (a report, a config): `-o -` names standard
+    output, which it does not write to (it wrote a file named `-`)."""
+    if value == "-":
+        raise click.BadParameter("it names standard output, and this command writes a file: name one",
+                                 ctx=ctx, param=param)
+    return output_folder_exists(ctx, param, value)
+
+
 def output_option(func: Callable) -> Callable:
     return click.option(
-        "-o", "--output", type=FilePath(dir_okay=False, writable=True, allow_dash=True), callback=_output_file,
+        "-o", "--output", type=FilePath(dir_okay=False, writable=True, allow_dash=True), callback=output_file,
         help="Write to this file (atomically) instead of standard output (also `-o -`).",
     )(func)
 

@@ -9,7 +9,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    EXIT_CLEAN, EXIT_PROBLEMS, FilePath, current_lang, echo_err, emit, handle_errors, lang_option, output_folder_exists,
+    EXIT_CLEAN, EXIT_PROBLEMS, FilePath, current_lang, echo_err, emit, handle_errors, lang_option, output_file,
     paths_argument, ruleset_paths,
 )
 from kpirules.errors import ConfigError, Diagnostic
@@ -30,8 +30,8 @@ def _codes(value: str | None) -> list[str] | None:
               help="text: findings with the source line and a caret; concise: one line each; json; sarif (2.1.0, "
                    "for code scanning); github (workflow annotations); junit (XML report, one test case per file). "
                    "--format is the same option, as the other commands name it.")
-@click.option("-o", "--output", type=FilePath(dir_okay=False, writable=True), callback=output_folder_exists,
-              help="Write the report to this file (atomically) instead of standard output.")
+@click.option("-o", "--output", type=FilePath(dir_okay=False, writable=True, allow_dash=True), callback=output_file,
+              help="Write the report to this file (atomically) instead of standard output (also `-o -`).")
 @click.option("--fail-level", type=click.Choice(SEVERITIES), default=None,
               help="Exit 1 when a finding is at or above this severity (default: error, or fail-level in [lint]).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (usage and configuration errors still exit 2).")
@@ -208,7 +208,8 @@ def rule(code: str) -> None:
 
 @click.command()
 @click.option("--markdown", is_flag=True, help="Print docs/rules.md: every rule's documentation in Markdown.")
-@click.option("-o", "--output", type=FilePath(dir_okay=False, writable=True), callback=output_folder_exists, help="Write to this file (atomically).")
+@click.option("-o", "--output", type=FilePath(dir_okay=False, writable=True, allow_dash=True), callback=output_file,
+              help="Write to this file (atomically) instead of standard output (also `-o -`).")
 @lang_option
 @handle_errors
 def rules(markdown: bool, output: str | None) -> None:

@@ -9,7 +9,7 @@ import click
 
 from kpirules import i18n
 from kpirules.cli.common import (
-    FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, echo_err, format_of_output,
+    FilePath, bad_rows_option, check_not_input, check_outside_rejects, current_lang, echo_err, file_output, format_of_output,
     handle_errors, lang_option, paths_argument, place, rejects_option, warn_rejects_unused, write_output,
 )
 from kpirules.cli.run import _warnings, check_roles, config_option, env_option, period_option, prepare, status
@@ -28,7 +28,7 @@ MARKER = ".kpirules-statements"
 @click.option("--role", "roles", multiple=True, help="Only this role (repeatable).")
 @click.option("--format", "fmt_", type=click.Choice(["html", "xlsx"]), default=None,
               help="html (default) or xlsx; an --output ending in .xlsx means xlsx.")
-@click.option("-o", "--output", required=True, type=FilePath(dir_okay=False),
+@click.option("-o", "--output", required=True, type=FilePath(dir_okay=False, allow_dash=True), callback=file_output,
               help="The report file to write (atomically).")
 @click.option("--per-person", "per_person", type=FilePath(), metavar="DIR",
               help="Also write one statement file per person into this folder (replaced as a whole).")
