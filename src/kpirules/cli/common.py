@@ -245,7 +245,7 @@ def file_output(ctx, param, value):
     if value == "-":
         raise click.BadParameter("it names standard output, and this command writes a file: name one",
                                  ctx=ctx, param=param)
-    return output_folder_exists(ctx, param, value)
+    return value
 
 
 def output_option(func: Callable) -> Callable:

@@ -13,7 +13,7 @@ import click
 from kpirules import i18n
 from kpirules.cli.common import (
     EXIT_PROBLEMS, FilePath, bad_rows_option, current_lang, default_rulesets, echo_err, handle_errors, lang_option,
-    file_output, paths_argument, rejects_option, warn_rejects_unused, write_output,
+    file_output, output_folder_exists, paths_argument, rejects_option, warn_rejects_unused, write_output,
 )
 from kpirules.errors import ConfigError, Diagnostic
 from kpirules.io import forget_input
@@ -168,7 +168,7 @@ def check(env: str | None, config_path: str | None, bad_rows: str, rejects: str 
 @paths_argument
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @click.option("-o", "--output", default="kpirules.toml", show_default=True, type=FilePath(dir_okay=False, allow_dash=True),
-              callback=file_output,
+              callback=lambda ctx, param, value: output_folder_exists(ctx, param, file_output(ctx, param, value)),
               help="Where to write the config.")
 @lang_option
 @handle_errors
