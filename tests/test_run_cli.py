@@ -988,6 +988,18 @@ def test_dash_is_standard_output_or_refused(sample_project):
         assert not (sample_project / "-").exists()
 
 
+def test_a_rule_named_by_its_slug_in_capitals_is_found():
+    # rules.md: slugs are read in any case (`kpirules rule WEIGHTS-SUM` was E703)
+    result = invoke("rule", "WEIGHTS-SUM")
+    assert result.exit_code == 0 and result.stdout.startswith("KPI101 weights-sum [error]")
+
+
+def test_a_report_file_without_extension_is_warned_about(sample_project):
+    result = invoke("report", "-o", "report")
+    assert result.exit_code == 0
+    assert "warning: report is written as HTML: the report is HTML or xlsx" in result.stderr
+
+
 def test_options_that_would_be_ignored_are_said_to_be(sample_project):
     project = sample_project
     # a second --period was the only one evaluated, without a word

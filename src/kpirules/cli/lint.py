@@ -42,7 +42,7 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--ignore", multiple=True,
               help="Comma-separated rule codes, prefixes or slugs to skip, on top of [lint] ignore (repeatable).")
 @click.option("--config", "config_file", type=FilePath(exists=True, dir_okay=False),
-              help="Read [tool.kpirules.lint] / [lint] from this file instead of the nearest kpirules.toml or pyproject.toml.")
+              help="Read [lint] from this file (or [tool.kpirules.lint], when it is a pyproject.toml) instead of the nearest kpirules.toml or pyproject.toml.")
 @click.option("--history", is_flag=True,
               help="Also run the history rules (KPI8xx): evaluate past periods on the configured data sources.")
 @click.option("--env", "env_name", help="With --history: the data environment of kpirules.toml to read.")
@@ -196,7 +196,7 @@ def rule(code: str) -> None:
     from kpirules.model.problems import did_you_mean
 
     rules = all_rules()
-    found = rules.get(code.upper()) or next((r for r in rules.values() if r.slug == code), None)
+    found = rules.get(code.upper()) or next((r for r in rules.values() if r.slug == code.lower()), None)
     if found is None:
         # a prefix (KPI1) names the rules it covers, not the closest spelling (KPI901)
         covered = sorted(c for c in rules if c.startswith(code.upper())) if code.strip() else []

@@ -61,7 +61,7 @@ def report(paths, period_label, env, config_path, roles, fmt_, output, per_perso
     fmt_ = format_of_output(fmt_, output, ["html", "xlsx"], "html")
     target = Path(output)
     suffix = target.suffix.lower().lstrip(".")
-    if given is None and suffix and suffix not in ("html", "htm", "xlsx"):
+    if given is None and suffix not in ("html", "htm", "xlsx"):
         # `-o report.pdf` wrote HTML under that name without a word
         lang = current_lang()
         echo_err(i18n.labelled(lang, "warning", i18n.ui(

@@ -240,7 +240,7 @@ period_option = click.option("--period", "period_label", metavar="PERIOD", multi
               help="Also write the run manifest (sealed) to this file, for `kpirules verify`.")
 @click.option("--snapshot", "snapshot_dir", type=FilePath(file_okay=False),
               help="Also keep the exact inputs read (Parquet), the scheme files and the manifest in this folder.")
-@click.option("--force", is_flag=True, help="With --snapshot: replace a folder that is not empty.")
+@click.option("--force", is_flag=True, help="With --snapshot: replace an earlier snapshot in that folder (never a folder of other files).")
 @lang_option
 @handle_errors
 def run(paths, period_label, env, config_path, roles, persons, fmt_, output, bad_rows, rejects, as_of,
