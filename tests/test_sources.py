@@ -42,6 +42,21 @@ def test_csv_loads_declared_columns_types_and_values(workdir):
     assert len(deals.fingerprint) == 32
 
 
+def test_a_roster_row_without_an_id_is_a_bad_row(workdir):
+    # the roster's id is required, declared so or not: the empty id became a person called
+    # "None" on one evaluation path (credited with rows whose person is the text None) and
+    # nobody on the other, whose JSON output then stopped with an internal error
+    from source_project import KPI
+
+    undeclared = KPI.replace("column person_id string required unique", "column person_id string")
+    write(workdir / "people.csv", PEOPLE_CSV + ",Nobody,P1\n")
+    d = load_problem(workdir, {"people": {"source": "csv", "path": "people.csv"}}, undeclared)
+    assert (d.code, d.message) == ("E646", "1 row has no person_id (the roster's id)")
+    assert d.notes == ["row 4 (line 5)"]
+    con, report = load(workdir, {"people": {"source": "csv", "path": "people.csv"}}, undeclared, bad_rows="skip")
+    assert rows(con, "people") == EXPECTED_PEOPLE and report["people"].rejected == 1
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16", "utf-16-le"])
 def test_csv_encodings_are_detected(workdir, encoding):
     write(workdir / "roster.csv", PEOPLE_CSV, encoding)

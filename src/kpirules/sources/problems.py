@@ -236,8 +236,10 @@ def _row_problem(kind, column, total, examples, dataset: Dataset, locator, numbe
             notes=[f"{numbering.where(r)}: {v!r}" for r, v in examples] + more_notes(total, len(examples)),
         )
     if kind == "required":
+        declared = dataset.columns[column].required
+        why = "declared required" if declared or dataset.kind != "roster" else "the roster's id"
         return Diagnostic(
-            "E646", f"{_plural(total, 'row')} {'has' if total == 1 else 'have'} no {column} (declared required)",
+            "E646", f"{_plural(total, 'row')} {'has' if total == 1 else 'have'} no {column} ({why})",
             where, help=SKIP_HELP,
             notes=[numbering.where(r) for r, _ in examples] + more_notes(total, len(examples)),
         )

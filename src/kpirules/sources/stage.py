@@ -62,6 +62,12 @@ class StagePlan:
         return [(i, name) for i, (name, _, conv) in enumerate(self.conversions) if conv.can_fail]
 
 
+def required(dataset: Dataset, name: str) -> bool:
+    """Whether a column must have a value in every row: declared `required`, or the roster's
+    id (a roster row without one is nobody: `str(None)` made it a person called "None")."""
+    return dataset.columns[name].required or (dataset.kind == "roster" and dataset.bindings.get("id") == name)
+
+
 def plan_stage(dataset: Dataset, raw: str, raw_types: dict[str, str], sources: dict[str, str], stage: str,
                *, scheme_tz: str, source_tz: str | None) -> StagePlan:
     """raw_types: source column -> DuckDB type; sources: declared column -> source column."""
@@ -84,7 +90,7 @@ def plan_stage(dataset: Dataset, raw: str, raw_types: dict[str, str], sources: d
             checked = flat.strict  # for typed sources, often DuckDB's own CAST
         elif flat.can_fail:
             checked = f"coalesce({checked}, CASE WHEN {flat.blank} THEN NULL ELSE {_RAISE} END)"
-        if column.required:
+        if required(dataset, name):
             checked = f"coalesce({checked}, {_RAISE})"
         strict.append(f"CAST({checked} AS {SQL_TYPES[column.type]}) AS {quote(name)}")
         if sources[name] in readers:
@@ -140,7 +146,7 @@ def typed_stage(con: duckdb.DuckDBPyConnection, plan: StagePlan, scan: str) -> b
         return None
     # a required value the reader read as no value is the careful path's to report (the
     # text conversions raise on it themselves)
-    missing = [f"{quote(n)} IS NULL" for n in plan.typed_columns if plan.dataset.columns[n].required]
+    missing = [f"{quote(n)} IS NULL" for n in plan.typed_columns if required(plan.dataset, n)]
     return _staged_values_hold(con, plan, missing)
 
 
@@ -196,7 +202,7 @@ def _suspect_condition(plan: StagePlan, table: str = "") -> str:
     for name, column, _ in plan.conversions:
         if column.non_negative:
             conditions.append(f"{prefix}{quote(name)} < 0")
-        if column.required:
+        if required(plan.dataset, name):
             conditions.append(f"{prefix}{quote(name)} IS NULL")
     return " OR ".join(f"({c})" for c in conditions)
 
@@ -222,7 +228,7 @@ def find_row_problems(con: duckdb.DuckDBPyConnection, plan: StagePlan, problems:
                 said = (f"{literal(name + ': ' + chr(39))} || CAST({g} AS VARCHAR) || "
                         f"{literal(chr(39) + ' is not ' + TYPE_WORDS[column.type])}")
                 checks.append(("convert", f"{v} IS NULL AND NOT {conv.blank}", f"CAST({g} AS VARCHAR)", said))
-            if column.required:
+            if required(plan.dataset, name):
                 checks.append(("required", f"{v} IS NULL AND {conv.blank}", "NULL",
                                literal(f"{name}: missing (required)")))
             if column.non_negative:
