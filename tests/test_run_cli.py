@@ -1116,3 +1116,27 @@ def test_a_text_no_row_holds_is_a_warning_with_the_values_that_differ_in_case(sa
 def test_no_filter_warning_on_the_reference_scheme(sample_project):
     result = invoke("run", "--period", "2026-12", "--format", "csv", "-o", "out.csv")
     assert "the filter" not in result.stderr
+
+
+@pytest.mark.parametrize("setwise", [False, True])
+def test_people_no_role_applies_to_are_listed_in_id_order(tmp_path, setwise):
+    # output.md: unmatched_people in the people's order, integer ids by value (9 before 10); they
+    # were sorted as text (10, 100, 9) on both paths
+    import duckdb
+
+    from kpirules.engine.evaluate import Evaluator
+    from kpirules.engine.periods import Calendar
+    from kpirules.model import load_scheme
+
+    (tmp_path / "s.kpi").write_text(
+        'scheme s { period month currency CNY }\n'
+        'roster people { id person_id role role column person_id integer column role string }\n'
+        'dataset calls { person agent_id date called_on column agent_id integer column called_on date }\n'
+        'role rep { kpi calls { process main measure count(calls) target >= 1 weight 100% } }\n', encoding="utf-8")
+    scheme = load_scheme([tmp_path / "s.kpi"])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE people AS SELECT * FROM (VALUES (1, 'rep'), (9, 'x'), (10, 'x'), (100, 'x')) t(person_id, role)")
+    con.execute("CREATE TABLE calls AS SELECT 1 AS agent_id, DATE '2026-03-02' AS called_on")
+    calendar = Calendar(scheme.header)
+    result = Evaluator(scheme, con).run(calendar.scheme_periods(calendar.parse("2026-03")), setwise=setwise)
+    assert result.unmatched_people == ["9", "10", "100"]

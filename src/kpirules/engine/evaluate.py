@@ -538,7 +538,7 @@ class Evaluator:
             period_reason=period_reason,
             currency=self.currency,
             people=results,
-            unmatched_people=sorted(set(unmatched)),
+            unmatched_people=list(dict.fromkeys(unmatched)),  # in the people's order: ids that are numbers by value
             inactive_people=inactive,
         )
 

@@ -102,7 +102,8 @@ def run_setwise(ev, plan, runtimes, periods, aggregates, targets, adjustments, *
         results.append(person_result)
     return RunResult(
         scheme=ev.scheme.header.id, periods=[p.label for p in periods], period_reason=period_reason,
-        currency=ev.currency, people=results, unmatched_people=sorted(set(unmatched)), inactive_people=inactive,
+        # unmatched people in the people's order (ids that are numbers by value), as the Python path has them
+        currency=ev.currency, people=results, unmatched_people=list(dict.fromkeys(unmatched)), inactive_people=inactive,
     )
 
 
