@@ -16,12 +16,14 @@ def signature(role) -> tuple:
     numbers compared by value, not by how they are written, whatever the KPIs are named. A
     per-person target (agreed with each person) is the role's own: two roles reading one
     targets column are not one size."""
-    return tuple(sorted(
+    # sorted by their text: the parts may be None beside values (no `when`, no weight), which
+    # do not order against each other
+    return tuple(sorted((
         (k.rank, shape(k.measure), k.direction, k.weight,
          tuple((target_value(t.value), shape(t.when), (t.per_person, role.id) if t.per_person else None)
                for t in k.targets))
         for k in role.kpis
-    ))
+    ), key=repr))
 
 
 class IdenticalRoles(Rule):
@@ -102,7 +104,7 @@ class IdenticalRoles(Rule):
         groups: dict[tuple, list] = {}
         for role in ctx.scheme.roles.values():
             if role.kpis:
-                cheap = tuple(sorted((k.rank, k.direction, k.weight, len(k.targets)) for k in role.kpis))
+                cheap = tuple(sorted(((k.rank, k.direction, k.weight, len(k.targets)) for k in role.kpis), key=repr))
                 groups.setdefault(cheap, []).append(role)
         for roles in groups.values():
             first: dict[tuple, object] = {}
