@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kpirules.engine.payout import PayoutPlan
+from kpirules.lang import ast
+from kpirules.lang.ast import walk
 from kpirules.engine.scoring import CurvePlan
 from kpirules.model.scheme import Kpi, Payout, Role
 
@@ -47,9 +49,6 @@ def sample_points(payout: Payout) -> list[Decimal]:
 
 def _compared_with_total(expr) -> list[Decimal]:
     """The numbers an expression compares `total_score` with (`total_score < 80`: 80)."""
-    from kpirules.lang import ast
-    from kpirules.lang.ast import walk
-
     found = []
     for node in walk(expr) if expr is not None else ():
         if isinstance(node, ast.Binary) and node.op in ("<", "<=", ">", ">=", "==", "!="):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from kpirules.engine.payout import PayoutPlan
+from kpirules.lang.ast import walk
 from kpirules.lint.helpers import number
 from kpirules.lint.payouts import curve
 from kpirules.lint.rule import Rule
@@ -40,8 +41,6 @@ def fall(plan: PayoutPlan, x1, x2) -> dict[str, str]:
 def _straight(expr) -> bool:
     """Whether a row's expression has no `if` (a line, or a constant): it falls, if it does,
     from one end of its row to the other."""
-    from kpirules.lang.ast import walk
-
     return not any(getattr(node, "node", None) == "if" for node in walk(expr))
 
 

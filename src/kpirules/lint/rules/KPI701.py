@@ -62,13 +62,10 @@ class MissingLabel(Rule):
 def _readable(label: str | None, name: str) -> bool:
     """Whether there is a label other than the identifier written again, underscores and all
     (`kpi lead_conv_m "lead_conv_m"`); `kpi outbound_calls "Outbound calls"` has one. An
-    identifier in Chinese (`kpi 外呼量`) is a name people read: it needs no label."""
-    if any(_is_cjk(ch) for ch in name):
+    identifier in Chinese (`kpi 外呼量`) is a name people read: it needs no label (a name's
+    only characters beyond ASCII are CJK ideographs, the grammar's NAME)."""
+    if not name.isascii():
         return True
     text = (label or "").strip()
     return bool(text) and not ("_" in text and text.lower() == name.lower())
 
-
-def _is_cjk(ch: str) -> bool:
-    """A Chinese, Japanese or Korean character (the CJK ideographs and their extensions)."""
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
